@@ -1,0 +1,90 @@
+/** Boot: config → db → bus → createApp → listen. SIGTERM/SIGINT drain and close everything, then exit 0. */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createApp, WEB_DIST } from "./app";
+import { ConfigError, loadConfig } from "./config";
+import { VERSION } from "./modules/system/service";
+import { createBus } from "./platform/bus";
+import { openDatabase } from "./platform/db/client";
+import { migrate } from "./platform/db/migrate";
+import { drainMailOutbox } from "./platform/mail/outbox";
+import { createMailTransport } from "./platform/mail/transports";
+import { createLogger } from "./platform/observability/logger";
+import { createMetrics } from "./platform/observability/metrics";
+import { flushSentry, initSentry, reportError } from "./platform/observability/sentry";
+import { startWorker } from "./platform/worker";
+
+/** In-flight requests get this long to finish after a stop signal. */
+const DRAIN_MS = 10_000;
+
+function loadConfigOrExit() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Configuration error: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+/** A fresh clone has no built web app; build it once so `bun run start` is all a developer types. */
+function ensureWebBuilt(logger: ReturnType<typeof createLogger>) {
+  if (existsSync(join(WEB_DIST, "index.html")) || !existsSync(join(WEB_DIST, "..", "index.html"))) return;
+  logger.info("building the web app (web/dist is missing)");
+  const build = Bun.spawnSync(["bun", "run", "build"], { stdout: "inherit", stderr: "inherit" });
+  if (!build.success) logger.warn("web build failed; the API is served without the web app");
+}
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel);
+initSentry(config.sentryDsn, config.nodeEnv, VERSION);
+ensureWebBuilt(logger);
+
+const startedAt = performance.now();
+const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
+await migrate(database);
+const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =>
+  logger.warn("bus error", { context, error: (error as Error).message }),
+);
+const metrics = createMetrics();
+const app = createApp({ config, database, bus, logger, metrics });
+// Bun's own limit is far above ours so that an oversized body meets our 413 envelope, not an empty answer.
+app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 * 1024 * 1024 });
+
+const mail = createMailTransport(config.smtpUrl, config.mailFrom, logger);
+const workers = [startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20)];
+
+logger.info("listening", {
+  url: `http://${config.host}:${app.server?.port}`,
+  port: app.server?.port,
+  database: database.kind,
+  bus: bus.kind,
+  mail: mail.kind,
+  bootMs: Math.round(performance.now() - startedAt),
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info("shutting down", { signal });
+  const server = app.server;
+  // Stop accepting at once; in-flight requests finish unless they outlive the drain window.
+  const drained = server?.stop(false) ?? Promise.resolve();
+  const timer = setTimeout(() => server?.stop(true), DRAIN_MS);
+  await drained;
+  clearTimeout(timer);
+  await Promise.all(workers.map((worker) => worker.stop()));
+  mail.close();
+  await Promise.allSettled([bus.close(), database.close()]);
+  await flushSentry();
+  logger.info("stopped", { signal });
+  process.exit(0);
+}
+
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("unhandledRejection", (error) => {
+  logger.error("unhandled rejection", { error });
+  reportError(error);
+});

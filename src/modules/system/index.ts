@@ -1,0 +1,39 @@
+import { Elysia } from "elysia";
+import type { AppDeps } from "../../app";
+import { errorBody } from "../../platform/http/errors";
+import { requestContext } from "../../platform/http/request-context";
+import { Health, PublicConfig } from "./model";
+import { checkReadiness, publicConfig } from "./service";
+
+/** Liveness, readiness, metrics and the public configuration. None of these is rate limited. */
+export function systemController({ config, database, bus, metrics }: AppDeps) {
+  const configAnswer = publicConfig(config);
+  return new Elysia({ name: "system" })
+    .get("/health", () => ({ status: "ok" as const }), { response: Health, detail: { tags: ["platform"] } })
+    .get(
+      "/ready",
+      async ({ set, request }) => {
+        const readiness = await checkReadiness(database.db, bus);
+        if (readiness.status === "ready") return readiness;
+        set.status = 503;
+        const failing = Object.entries(readiness.checks)
+          .filter(([, state]) => state !== "ok")
+          .map(([name]) => name);
+        // The readiness report, plus the error envelope every non-2xx answer carries.
+        return {
+          ...readiness,
+          ...errorBody("UNAVAILABLE", `Not ready: ${failing.join(", ")} unavailable`, requestContext(request).id, { failing }),
+        };
+      },
+      { detail: { tags: ["platform"], description: "200 when the database and bus answer, else 503 naming the failing check" } },
+    )
+    .get(
+      "/metrics",
+      async ({ set }) => {
+        set.headers["content-type"] = metrics.registry.contentType;
+        return metrics.registry.metrics();
+      },
+      { detail: { tags: ["platform"] } },
+    )
+    .get("/api/config", () => configAnswer, { response: PublicConfig, detail: { tags: ["platform"] } });
+}

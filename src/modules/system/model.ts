@@ -1,0 +1,28 @@
+import { t } from "elysia";
+
+export const Health = t.Object({ status: t.Literal("ok") });
+
+export const Readiness = t.Object({
+  status: t.Union([t.Literal("ready"), t.Literal("unavailable")]),
+  checks: t.Object({ database: t.String(), bus: t.String() }),
+});
+export type Readiness = typeof Readiness.static;
+
+export const PublicConfig = t.Object({
+  appName: t.String(),
+  environment: t.String(),
+  version: t.String(),
+  assets: t.Array(t.Object({ symbol: t.String(), name: t.String(), precision: t.Integer(), withdrawalFee: t.String() })),
+  priceSource: t.Union([t.Literal("coincap"), t.Literal("simulated")]),
+  wsPath: t.String(),
+  features: t.Object({ twoFactor: t.Boolean(), trading: t.Boolean(), p2p: t.Boolean() }),
+  limits: t.Object({
+    p2pDailyUsd: t.String(),
+    withdrawalDailyUsd: t.String(),
+    amlReviewUsd: t.String(),
+    withdrawalReviewUsd: t.String(),
+    rateLimitPerMinute: t.Integer(),
+  }),
+  sentry: t.Object({ dsn: t.Union([t.String(), t.Null()]), environment: t.String() }),
+});
+export type PublicConfig = typeof PublicConfig.static;

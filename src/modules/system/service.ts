@@ -1,0 +1,48 @@
+import pkg from "../../../package.json";
+import type { Config } from "../../config";
+import type { Bus } from "../../platform/bus";
+import { type Db, pingDatabase } from "../../platform/db/client";
+import { formatAmount } from "../../platform/money";
+import type { PublicConfig, Readiness } from "./model";
+
+export const VERSION = pkg.version;
+
+/** Each dependency is checked on its own, so the answer names exactly what is failing. */
+export async function checkReadiness(db: Db, bus: Bus): Promise<Readiness> {
+  const check = (probe: Promise<void>) =>
+    probe.then(
+      () => "ok",
+      (error: Error) => `down: ${error.message}`,
+    );
+  const [database, busCheck] = await Promise.all([check(pingDatabase(db)), check(bus.ping())]);
+  const ready = database === "ok" && busCheck === "ok";
+  return { status: ready ? "ready" : "unavailable", checks: { database, bus: busCheck } };
+}
+
+const usd = (cents: bigint) => formatAmount(cents, 2);
+
+/** What the web app and API clients need to know about this deployment. Nothing secret. */
+export function publicConfig(config: Config): PublicConfig {
+  return {
+    appName: "CryptoVault",
+    environment: config.nodeEnv,
+    version: VERSION,
+    assets: config.assets.map((a) => ({
+      symbol: a.symbol,
+      name: a.name,
+      precision: a.precision,
+      withdrawalFee: formatAmount(a.withdrawalFee, a.precision),
+    })),
+    priceSource: config.priceSource,
+    wsPath: "/ws",
+    features: { twoFactor: true, trading: true, p2p: true },
+    limits: {
+      p2pDailyUsd: usd(config.p2pDailyLimitUsd),
+      withdrawalDailyUsd: usd(config.withdrawalDailyLimitUsd),
+      amlReviewUsd: usd(config.amlReviewThresholdUsd),
+      withdrawalReviewUsd: usd(config.withdrawalReviewThresholdUsd),
+      rateLimitPerMinute: config.rateLimitPerMinute,
+    },
+    sentry: { dsn: config.sentryDsn ?? null, environment: config.nodeEnv },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Pub-sub between instances. RedisBus (ioredis) when REDIS_URL is set, MemoryBus in one process.
+ * Messages are JSON on both, so code that works on one works on the other.
+ */
+import Redis from "ioredis";
+
+export type BusHandler = (message: unknown) => void;
+export type Unsubscribe = () => Promise<void>;
+
+export interface Bus {
+  readonly kind: "redis" | "memory";
+  publish(channel: string, message: unknown): Promise<void>;
+  subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe>;
+  /** Fails when the bus cannot carry a message right now (for /ready). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Handlers per channel, shared by both implementations. */
+class Subscriptions {
+  private readonly handlers = new Map<string, Set<BusHandler>>();
+
+  /** Returns true when this is the channel's first handler. */
+  add(channel: string, handler: BusHandler): boolean {
+    const set = this.handlers.get(channel) ?? new Set();
+    set.add(handler);
+    this.handlers.set(channel, set);
+    return set.size === 1;
+  }
+
+  /** Returns true when the channel has no handler left. */
+  remove(channel: string, handler: BusHandler): boolean {
+    const set = this.handlers.get(channel);
+    set?.delete(handler);
+    if (set?.size === 0) this.handlers.delete(channel);
+    return !this.handlers.has(channel);
+  }
+
+  deliver(channel: string, payload: string, onError: (error: unknown) => void): void {
+    const set = this.handlers.get(channel);
+    if (!set) return;
+    const message = JSON.parse(payload);
+    for (const handler of set) {
+      try {
+        handler(message);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+}
+
+type ErrorReporter = (error: unknown, context: string) => void;
+
+export class MemoryBus implements Bus {
+  readonly kind = "memory";
+  private readonly subscriptions = new Subscriptions();
+  private closed = false;
+
+  constructor(private readonly onError: ErrorReporter = () => {}) {}
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    if (this.closed) throw new Error("bus is closed");
+    const payload = JSON.stringify(message);
+    // Delivered after the publisher continues, like a message that crossed Redis.
+    queueMicrotask(() => this.subscriptions.deliver(channel, payload, (e) => this.onError(e, channel)));
+  }
+
+  async subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe> {
+    this.subscriptions.add(channel, handler);
+    return async () => {
+      this.subscriptions.remove(channel, handler);
+    };
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error("bus is closed");
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+export class RedisBus implements Bus {
+  readonly kind = "redis";
+  /** Commands (publish, counters, leases). Other modules reuse it through `redis`. */
+  readonly redis: Redis;
+  /** A connection in subscriber mode can run nothing else, so it is a separate one. */
+  private readonly subscriber: Redis;
+  private readonly subscriptions = new Subscriptions();
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+    private readonly onError: ErrorReporter = () => {},
+  ) {
+    const options = {
+      // Retry for ever with a capped backoff; ioredis resubscribes every channel after a reconnect.
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+      maxRetriesPerRequest: 2,
+      autoResubscribe: true,
+      lazyConnect: false,
+    };
+    // Named so an operator (or a test) can tell them apart in CLIENT LIST.
+    this.redis = new Redis(url, { ...options, connectionName: `${prefix}commands` });
+    this.subscriber = new Redis(url, { ...options, connectionName: `${prefix}subscriber` });
+    for (const client of [this.redis, this.subscriber]) client.on("error", (e) => this.onError(e, "redis"));
+    this.subscriber.on("message", (channel: string, payload: string) => {
+      this.subscriptions.deliver(channel.slice(this.prefix.length), payload, (e) => this.onError(e, channel));
+    });
+  }
+
+  async publish(channel: string, message: unknown): Promise<void> {
+    await this.redis.publish(this.prefix + channel, JSON.stringify(message));
+  }
+
+  async subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe> {
+    if (this.subscriptions.add(channel, handler)) await this.subscriber.subscribe(this.prefix + channel);
+    return async () => {
+      if (this.subscriptions.remove(channel, handler)) await this.subscriber.unsubscribe(this.prefix + channel);
+    };
+  }
+
+  async ping(): Promise<void> {
+    // PING is allowed in subscriber mode, so both connections prove they can carry a message.
+    await Promise.all([this.redis.ping(), this.subscriber.ping()]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.redis.quit(), this.subscriber.quit()]);
+  }
+}
+
+export function createBus(redisUrl: string | undefined, prefix: string, onError?: ErrorReporter): Bus {
+  return redisUrl ? new RedisBus(redisUrl, prefix, onError) : new MemoryBus(onError);
+}

@@ -1,0 +1,91 @@
+/**
+ * The database handle every module uses: postgres.js against DATABASE_URL, or embedded PGlite on disk
+ * (or in memory for tests) when nothing is configured. Both are real Postgres behind one Drizzle type.
+ */
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { type SQL, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+
+export type Db = PgDatabase<PgQueryResultHKT>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Either the pool or an open transaction: services take this so callers decide the transaction. */
+export type DbOrTx = Db | Tx;
+
+export type Database = {
+  db: Db;
+  kind: "postgres" | "pglite";
+  /** Runs `fn` while holding a session-level advisory lock, so two instances never run it together. */
+  withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = { url?: string; dataDir?: string; poolSize?: number };
+
+/** `url` wins; else PGlite in `dataDir`; with neither, an in-memory PGlite (the test suite's fixtures). */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 20);
+  return openPglite(options.dataDir);
+}
+
+function openPostgres(url: string, max: number): Database {
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    // numeric(78,0) money columns arrive as strings and become bigint in the column type.
+    connection: { application_name: "cryptovault" },
+  });
+  return {
+    db: drizzlePostgres(client) as unknown as Db,
+    kind: "postgres",
+    async withAdvisoryLock(key, fn) {
+      const reserved = await client.reserve();
+      try {
+        await reserved`select pg_advisory_lock(${key.toString()}::bigint)`;
+        try {
+          return await fn();
+        } finally {
+          await reserved`select pg_advisory_unlock(${key.toString()}::bigint)`;
+        }
+      } finally {
+        reserved.release();
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir?: string): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  await client.waitReady;
+  return {
+    db: drizzlePglite(client) as unknown as Db,
+    kind: "pglite",
+    // PGlite is one connection owned by this process: nothing else can run concurrently.
+    withAdvisoryLock: (_key, fn) => fn(),
+    close: () => client.close(),
+  };
+}
+
+/** Rows of a raw query, whichever driver ran it (postgres.js returns an array, PGlite `{rows}`). */
+export async function queryRows<T extends Record<string, unknown>>(db: DbOrTx, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
+
+/** Fails when the database cannot answer a trivial query within `timeoutMs`. */
+export async function pingDatabase(db: Db, timeoutMs = 2000): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([db.execute(sql`select 1`), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Headers every response carries. The CSP is the one the SPA runs under: its own scripts only, inline
+ * styles (Solid sets style attributes), images from itself and data: URLs, API and WebSocket on its origin.
+ */
+export function securityHeaders(options: { production: boolean; sentryDsn?: string }): Record<string, string> {
+  const connect = ["'self'", "ws:", "wss:"];
+  if (options.sentryDsn) connect.push(new URL(options.sentryDsn).origin);
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src ${connect.join(" ")}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+  const headers: Record<string, string> = {
+    "content-security-policy": csp,
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+  };
+  if (options.production) headers["strict-transport-security"] = "max-age=63072000; includeSubDomains";
+  return headers;
+}
+
+/** The OpenAPI UI (Scalar) loads its script and fonts from a CDN; only /api/docs gets this wider policy. */
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'";

@@ -1,0 +1,33 @@
+/**
+ * Exact money: amounts are bigint counts of an asset's smallest unit. This is the one place that turns
+ * decimal strings into minor units and back; floats never touch an amount.
+ */
+
+/** A plain positive-or-zero decimal: digits, optionally a dot and more digits. No sign, exponent or spaces. */
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+
+export class AmountError extends Error {}
+
+/**
+ * Parses a decimal string into minor units with `precision` decimals.
+ * Refuses anything that is not a plain decimal, or has more decimals than the precision allows.
+ * `allowZero` is for configuration values such as a zero fee; user amounts must be positive.
+ */
+export function parseAmount(text: string, precision: number, { allowZero = false } = {}): bigint {
+  const match = DECIMAL.exec(text);
+  if (!match) throw new AmountError("must be a plain decimal number such as 12.5");
+  const [, whole, fraction = ""] = match;
+  if (fraction.length > precision) throw new AmountError(`has more than ${precision} decimal places`);
+  const units = BigInt(whole + fraction.padEnd(precision, "0"));
+  if (units === 0n && !allowZero) throw new AmountError("must be greater than zero");
+  return units;
+}
+
+/** Formats minor units as a decimal string trimmed of trailing zeros, at least one digit ("0", "1.5"). */
+export function formatAmount(units: bigint, precision: number): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(precision + 1, "0");
+  const whole = digits.slice(0, digits.length - precision);
+  const fraction = digits.slice(digits.length - precision).replace(/0+$/, "");
+  return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+}

@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** One registry per app instance, so two apps in one test process never share counters. */
+export function createMetrics() {
+  const registry = new Registry();
+  // prom-client's default Node metrics read V8 internals that Bun reports wrongly ("Nan"); these two are true.
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes",
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().rss);
+    },
+  });
+  new Gauge({
+    name: "process_uptime_seconds",
+    help: "Seconds since the process started",
+    registers: [registry],
+    collect() {
+      this.set(process.uptime());
+    },
+  });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "http_requests_total",
+      help: "HTTP requests answered, by method, matched route and status",
+      labelNames: ["method", "route", "status"] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: "http_request_duration_seconds",
+      help: "Time from receiving a request to answering it",
+      labelNames: ["method", "route"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    wsConnections: new Gauge({
+      name: "ws_connections",
+      help: "Open WebSocket connections on this instance",
+      registers: [registry],
+    }),
+    ledgerTransfers: new Counter({
+      name: "ledger_transfers_total",
+      help: "Ledger transfers posted by this instance",
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

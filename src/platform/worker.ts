@@ -1,0 +1,44 @@
+import type { Logger } from "./observability/logger";
+
+export type Worker = { name: string; stop(): Promise<void> };
+
+/**
+ * Runs `tick` every `intervalMs`, never two at once; a failing tick is logged and retried next time.
+ * When a tick did a full batch it runs again at once, so a backlog drains without waiting.
+ * `stop` waits for the running tick, so shutdown never cuts a claimed row in half.
+ */
+export function startWorker(
+  name: string,
+  intervalMs: number,
+  tick: () => Promise<number | undefined>,
+  logger: Logger,
+  fullBatch = Number.POSITIVE_INFINITY,
+): Worker {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const run = async () => {
+    let again = false;
+    try {
+      const done = await tick();
+      again = typeof done === "number" && done >= fullBatch;
+    } catch (error) {
+      logger.error("worker tick failed", { worker: name, error });
+    }
+    if (!stopped) timer = setTimeout(schedule, again ? 0 : intervalMs);
+  };
+  const schedule = () => {
+    running = run();
+  };
+  timer = setTimeout(schedule, intervalMs);
+
+  return {
+    name,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

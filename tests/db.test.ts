@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { pgTable, serial } from "drizzle-orm/pg-core";
+import { openDatabase, queryRows } from "../src/platform/db/client";
+import { migrate } from "../src/platform/db/migrate";
+import { money } from "../src/platform/db/money";
+import { createRealDatabase, createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from "./support/harness";
+
+const wallets = pgTable("money_probe", { id: serial("id").primaryKey(), amount: money("amount").notNull() });
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await database.db.execute(sql`create table money_probe (id serial primary key, amount numeric(78,0) not null)`);
+});
+afterAll(() => database.dispose());
+
+describe("money column", () => {
+  test.each([
+    ["1 wei", 1n],
+    ["10^30 (a trillion ETH in wei)", 10n ** 30n],
+    ["int64 overflow + 1", 9_223_372_036_854_775_808n],
+    ["the largest uint256", 2n ** 256n - 1n],
+    ["a negative system balance", -(10n ** 30n)],
+  ])("stores and returns %s exactly as bigint", async (_label, amount) => {
+    const [row] = await database.db.insert(wallets).values({ amount }).returning();
+    expect(row.amount).toBe(amount);
+    const [read] = await database.db.select().from(wallets).where(sql`${wallets.id} = ${row.id}`);
+    expect(typeof read.amount).toBe("bigint");
+    expect(read.amount).toBe(amount);
+  });
+
+  test("sums exactly in SQL", async () => {
+    const [row] = await queryRows<{ total: string }>(
+      database.db,
+      sql`select sum(amount)::text as total from money_probe where amount = 1 or amount = ${(10n ** 30n).toString()}::numeric`,
+    );
+    expect(BigInt(row.total)).toBe(10n ** 30n + 1n);
+  });
+});
+
+describe("migrations", () => {
+  test("applying them again changes nothing", async () => {
+    const count = async () =>
+      (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`))[0].n;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    await migrate(database);
+    await migrate(database);
+    expect(await count()).toBe(before);
+    const tables = await queryRows<{ name: string }>(
+      database.db,
+      sql`select table_name as name from information_schema.tables where table_name = 'mail_outbox'`,
+    );
+    expect(tables).toHaveLength(1);
+  });
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "instances migrating a fresh database at once take turns under the advisory lock",
+    async () => {
+      const real = await createRealDatabase();
+      if (!real) throw new Error("needs TEST_DATABASE_URL");
+      const instances = await Promise.all([1, 2, 3, 4].map(() => openDatabase({ url: real.url, poolSize: 2 })));
+      try {
+        await Promise.all(instances.map((instance) => migrate(instance)));
+        const rows = await queryRows<{ n: number }>(
+          instances[0].db,
+          sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+        );
+        const journal = (await Bun.file(new URL("../drizzle/meta/_journal.json", import.meta.url)).json()) as {
+          entries: unknown[];
+        };
+        expect(rows[0].n).toBe(journal.entries.length);
+      } finally {
+        await Promise.all(instances.map((instance) => instance.close()));
+        await real.drop();
+      }
+    },
+  );
+});

@@ -1,0 +1,250 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { t } from "elysia";
+import { createTestApp } from "./support/harness";
+
+const webDist = mkdtempSync(join(tmpdir(), "cv-dist-"));
+mkdirSync(join(webDist, "assets"));
+writeFileSync(join(webDist, "index.html"), "<!doctype html><title>CryptoVault</title>");
+writeFileSync(join(webDist, "assets", "app-abc123.js"), "console.log(1)");
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({ CORS_ORIGINS: "https://app.example" }, { webDist });
+  // Routes that exercise the platform: a bug carrying internals that must not leak, an echo, a schema.
+  fixture.app
+    .get("/api/test/boom", () => {
+      throw new Error('relation "secret_table" does not exist at /srv/src/x.ts:1');
+    })
+    .post("/api/test/echo", ({ body }) => body)
+    .post("/api/test/schema", ({ body }) => body, {
+      body: t.Object({ email: t.String({ format: "email" }), amount: t.String() }),
+    });
+});
+afterAll(() => fixture.dispose());
+
+const json = (body: string, headers: Record<string, string> = {}) => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body,
+});
+
+async function expectEnvelope(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get("content-type")).toContain("application/json");
+  const body = (await response.json()) as {
+    error: { code: string; message: string; requestId: string; details?: { fields?: string[] } };
+  };
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  expect(body.error.requestId).toBe(response.headers.get("x-request-id") as string);
+  return body.error;
+}
+
+describe("error envelope", () => {
+  test("unknown API route is a JSON 404, for every method", async () => {
+    await expectEnvelope(await fixture.request("/api/nope"), 404, "NOT_FOUND");
+    await expectEnvelope(await fixture.request("/api/nope", json("{}")), 404, "NOT_FOUND");
+    await expectEnvelope(await fixture.request("/api/nope", { method: "DELETE" }), 404, "NOT_FOUND");
+  });
+
+  test("malformed JSON and wrong content type are 400 MALFORMED_REQUEST", async () => {
+    await expectEnvelope(await fixture.request("/api/test/echo", json("{bad")), 400, "MALFORMED_REQUEST");
+    await expectEnvelope(
+      await fixture.request("/api/test/echo", { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }),
+      400,
+      "MALFORMED_REQUEST",
+    );
+  });
+
+  test("a schema failure is 422 naming the fields", async () => {
+    const error = await expectEnvelope(
+      await fixture.request("/api/test/schema", json(JSON.stringify({ email: "nope", amount: 5 }))),
+      422,
+      "VALIDATION_FAILED",
+    );
+    expect(error.details?.fields?.sort()).toEqual(["amount", "email"]);
+    const extra = await expectEnvelope(
+      await fixture.request("/api/test/schema", json(JSON.stringify({ email: "a@b.co", amount: "1", role: "admin" }))),
+      422,
+      "VALIDATION_FAILED",
+    );
+    expect(extra.details?.fields).toEqual(["role"]);
+    const ok = await fixture.request("/api/test/schema", json(JSON.stringify({ email: "a@b.co", amount: "1" })));
+    expect(ok.status).toBe(200);
+  });
+
+  test("a body over 64 KiB is 413 with the envelope, declared or streamed", async () => {
+    const big = JSON.stringify({ pad: "x".repeat(70_000) });
+    await expectEnvelope(await fixture.request("/api/test/echo", json(big)), 413, "PAYLOAD_TOO_LARGE");
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode("x".repeat(5000)));
+        controller.close();
+      },
+    });
+    const streamed = await fixture.app.handle(
+      new Request("http://localhost/api/test/echo", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: chunks,
+      }),
+    );
+    await expectEnvelope(streamed, 413, "PAYLOAD_TOO_LARGE");
+  });
+
+  test("an internal failure is 500 without internals", async () => {
+    const response = await fixture.request("/api/test/boom");
+    const text = await response.clone().text();
+    await expectEnvelope(response, 500, "INTERNAL");
+    expect(text).not.toContain("secret_table");
+    expect(text).not.toContain(".ts:");
+  });
+});
+
+describe("headers", () => {
+  test("security headers are on every answer, errors included", async () => {
+    for (const response of [await fixture.request("/health"), await fixture.request("/api/nope"), await fixture.request("/")]) {
+      expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+      expect(response.headers.get("strict-transport-security")).toBeNull();
+    }
+  });
+
+  test("HSTS only in production", async () => {
+    const production = await createTestApp(
+      { NODE_ENV: "production", DATABASE_URL: "postgres://unused/x" },
+      { database: fixture.deps.database as never },
+    );
+    const response = await production.request("/health");
+    expect(response.headers.get("strict-transport-security")).toContain("max-age=");
+    await production.dispose();
+  });
+
+  test("X-Request-Id: a sane one is echoed, anything else replaced", async () => {
+    const echoed = await fixture.request("/health", { headers: { "x-request-id": "abc-123-def-456" } });
+    expect(echoed.headers.get("x-request-id")).toBe("abc-123-def-456");
+    const forged = await fixture.request("/health", { headers: { "x-request-id": 'x" {"level":"error"}' } });
+    expect(forged.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const generated = await fixture.request("/health");
+    expect(generated.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test("CORS: allowed origins get credentials, others nothing; preflight answers 204", async () => {
+    const allowed = await fixture.request("/api/config", { headers: { origin: "https://app.example" } });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+    const stranger = await fixture.request("/api/config", { headers: { origin: "https://evil.example" } });
+    expect(stranger.headers.get("access-control-allow-origin")).toBeNull();
+    const preflight = await fixture.request("/api/transfers/p2p", {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "x-csrf-token",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("X-CSRF-Token");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("POST");
+  });
+});
+
+describe("platform endpoints", () => {
+  test("/health", async () => {
+    const response = await fixture.request("/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  test("/ready reports both checks", async () => {
+    const response = await fixture.request("/ready");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ready", checks: { database: "ok", bus: "ok" } });
+  });
+
+  test("/api/config lists the assets with their precisions", async () => {
+    const body = (await (await fixture.request("/api/config")).json()) as Record<string, unknown> & {
+      assets: { symbol: string; precision: number; withdrawalFee: string }[];
+    };
+    expect(body.assets.map((a) => `${a.symbol}:${a.precision}`)).toEqual(["USD:2", "BTC:8", "ETH:18", "SOL:9", "USDT:6"]);
+    expect(body.assets[1].withdrawalFee).toBe("0.0001");
+    expect(body.priceSource).toBe("simulated");
+    expect(body.wsPath).toBe("/ws");
+    expect(body.limits).toEqual({
+      p2pDailyUsd: "25000",
+      withdrawalDailyUsd: "50000",
+      amlReviewUsd: "10000",
+      withdrawalReviewUsd: "10000",
+      rateLimitPerMinute: 100,
+    });
+    expect(body.sentry).toEqual({ dsn: null, environment: "test" });
+  });
+
+  test("/metrics is Prometheus text with the required series", async () => {
+    await fixture.request("/health");
+    await Bun.sleep(10); // the request is counted just after its answer is sent
+    const response = await fixture.request("/metrics");
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    const text = await response.text();
+    for (const name of [
+      "http_requests_total",
+      "http_request_duration_seconds_bucket",
+      "ws_connections",
+      "ledger_transfers_total",
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+  });
+
+  test("OpenAPI document and UI", async () => {
+    const doc = (await (await fixture.request("/api/docs/json")).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toStartWith("3.");
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/health", "/ready", "/metrics", "/api/config"]));
+    const ui = await fixture.request("/api/docs");
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get("content-type")).toContain("text/html");
+  });
+});
+
+describe("web app", () => {
+  test("serves files and falls back to index.html for client routes", async () => {
+    const root = await fixture.request("/");
+    expect(root.status).toBe(200);
+    expect(await root.text()).toContain("<title>CryptoVault</title>");
+    const route = await fixture.request("/wallet/deposit");
+    expect(await route.text()).toContain("<title>CryptoVault</title>");
+    const asset = await fixture.request("/assets/app-abc123.js");
+    expect(await asset.text()).toBe("console.log(1)");
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+  });
+
+  test("never serves files outside web/dist", async () => {
+    const response = await fixture.request("/..%2f..%2f..%2fetc%2fpasswd");
+    expect(await response.text()).not.toContain("root:");
+  });
+
+  test("an unknown /api path stays a JSON 404", async () => {
+    await expectEnvelope(await fixture.request("/api/unknown/thing"), 404, "NOT_FOUND");
+  });
+});
+
+describe("readiness when the database is gone", () => {
+  test("/ready is 503 naming the database", async () => {
+    const own = await createTestApp();
+    await own.deps.database.close();
+    const response = await own.request("/ready");
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { status: string; checks: Record<string, string>; error: { code: string } };
+    expect(body.status).toBe("unavailable");
+    expect(body.checks.database).toStartWith("down");
+    expect(body.checks.bus).toBe("ok");
+    expect(body.error.code).toBe("UNAVAILABLE");
+    await own.deps.bus.close();
+    await (own.deps.database as { dispose(): Promise<void> }).dispose().catch(() => {});
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import { AmountError, formatAmount, parseAmount } from "../src/platform/money";
+
+describe("parseAmount", () => {
+  test.each([
+    ["1", 2, 100n],
+    ["1.5", 2, 150n],
+    ["1.50", 2, 150n],
+    ["0.01", 2, 1n],
+    ["0.000000000000000001", 18, 1n],
+    ["1000000000000", 18, 10n ** 30n],
+    ["21000000", 8, 2_100_000_000_000_000n],
+  ])("%p with precision %p is %p minor units", (text, precision, units) => {
+    expect(parseAmount(text, precision)).toBe(units);
+  });
+
+  test.each(["1e3", "-1", "0", " 1", "1 ", "1,5", "0x10", "", ".5", "1.", "+1", "NaN", "Infinity", "1.2.3", "0.00"])(
+    "refuses %p",
+    (text) => {
+      expect(() => parseAmount(text, 2)).toThrow(AmountError);
+    },
+  );
+
+  test("refuses more decimals than the asset has", () => {
+    expect(() => parseAmount("0.001", 2)).toThrow("more than 2 decimal places");
+    expect(() => parseAmount("0.000000001", 8)).toThrow(AmountError);
+  });
+
+  test("zero only where allowed", () => {
+    expect(parseAmount("0", 2, { allowZero: true })).toBe(0n);
+    expect(parseAmount("0.00", 2, { allowZero: true })).toBe(0n);
+  });
+});
+
+describe("formatAmount", () => {
+  test.each([
+    [0n, 2, "0"],
+    [150n, 2, "1.5"],
+    [100n, 2, "1"],
+    [1n, 8, "0.00000001"],
+    [1n, 18, "0.000000000000000001"],
+    [10n ** 30n, 18, "1000000000000"],
+    [-150n, 2, "-1.5"],
+    [123456789n, 0, "123456789"],
+  ])("%p with precision %p is %p", (units, precision, text) => {
+    expect(formatAmount(units, precision)).toBe(text);
+  });
+
+  test("round-trips every amount it formats", () => {
+    for (const precision of [0, 2, 6, 8, 9, 18]) {
+      for (let i = 1n; i < 10n ** 24n; i = i * 7n + 3n) {
+        expect(parseAmount(formatAmount(i, precision), precision)).toBe(i);
+      }
+    }
+  });
+});

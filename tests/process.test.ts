@@ -1,0 +1,100 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase } from "../src/platform/db/client";
+import { enqueueMail } from "../src/platform/mail/outbox";
+import { createRealDatabase, TEST_ENV, TEST_REDIS_URL } from "./support/harness";
+import { startServer } from "./support/server-process";
+
+const dataDir = mkdtempSync(join(tmpdir(), "cv-process-"));
+const real = await createRealDatabase();
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  await real?.drop();
+});
+
+const env: Record<string, string> = {
+  JWT_SECRET: TEST_ENV.JWT_SECRET,
+  COOKIE_SECRET: TEST_ENV.COOKIE_SECRET,
+  DATA_DIR: dataDir,
+  ...(real ? { DATABASE_URL: real.url } : {}),
+  ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `cvtest-process-${process.pid}:` } : {}),
+};
+
+describe("the server as a process", () => {
+  test("serves, reports its dependencies, and stops cleanly on SIGTERM", async () => {
+    const server = await startServer(env);
+    const health = await fetch(`${server.url}/health`);
+    expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(200);
+    const listening = await server.waitForLog((line) => line.msg === "listening");
+    expect(listening.database).toBe(real ? "postgres" : "pglite");
+    expect(listening.bus).toBe(TEST_REDIS_URL ? "redis" : "memory");
+
+    // A declared body over the limit is refused before it is read, with the envelope.
+    const big = await fetch(`${server.url}/api/config`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "x".repeat(70_000),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+
+    // Every request is one structured log line carrying its request id.
+    const requestLine = await server.waitForLog((line) => line.msg === "request" && line.path === "/ready");
+    expect(requestLine).toMatchObject({ method: "GET", status: 200, requestId: ready.headers.get("x-request-id") });
+    expect(typeof requestLine.ms).toBe("number");
+
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(server.lines.some((line) => line.msg === "stopped" && line.signal === "SIGTERM")).toBe(true);
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+
+  test("data survives a restart, and work left queued is done by the next boot (SIGINT this time)", async () => {
+    // Between two runs, an action left a mail queued in the server's own database.
+    const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
+    await enqueueMail(database.db, { to: "queued@example.com", subject: "Verify your email", text: "hi", html: "<p>hi</p>" });
+    await database.close();
+
+    const server = await startServer(env);
+    const sent = await server.waitForLog((line) => line.msg === "mail" && line.to === "queued@example.com");
+    expect(sent.subject).toBe("Verify your email");
+    expect(await server.stop("SIGINT")).toBe(0);
+  });
+
+  test("a bad configuration stops the start naming the variable", async () => {
+    const proc = Bun.spawn(["bun", "run", "src/main.ts"], {
+      cwd: new URL("..", import.meta.url).pathname,
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", DATA_DIR: dataDir },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await proc.exited).toBe(1);
+    expect(await new Response(proc.stderr).text()).toContain("DATABASE_URL is required when NODE_ENV=production");
+  });
+});
+
+describe("cli", () => {
+  const cli = (args: string[]) =>
+    Bun.spawnSync(["bun", "run", "src/cli.ts", ...args], {
+      cwd: new URL("..", import.meta.url).pathname,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+
+  test("an unknown command prints usage and exits 2", () => {
+    const result = cli(["nope"]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.toString()).toContain("usage: bun run cli <command>");
+    expect(result.stderr.toString()).toContain("migrate");
+  });
+
+  test("migrate applies migrations and is safe to repeat", () => {
+    for (let i = 0; i < 2; i++) {
+      const result = cli(["migrate"]);
+      expect(result.stdout.toString()).toContain("migrations applied");
+      expect(result.exitCode).toBe(0);
+    }
+  });
+});

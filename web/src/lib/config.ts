@@ -1,0 +1,41 @@
+import { createAsync, query } from "@solidjs/router";
+import { api } from "./api";
+
+/** The answer of GET /api/config (API.md, "Platform"). Amounts are decimal strings. */
+export type AssetInfo = { symbol: string; name: string; precision: number; withdrawalFee: string };
+
+export type PublicConfig = {
+  appName: string;
+  environment: string;
+  version: string;
+  assets: AssetInfo[];
+  priceSource: "coincap" | "simulated";
+  wsPath: string;
+  features: { twoFactor: boolean; trading: boolean; p2p: boolean };
+  limits: {
+    p2pDailyUsd: string;
+    withdrawalDailyUsd: string;
+    amlReviewUsd: string;
+    withdrawalReviewUsd: string;
+    rateLimitPerMinute: number;
+  };
+  sentry: { dsn: string | null; environment: string };
+};
+
+let loaded: Promise<PublicConfig> | undefined;
+
+/**
+ * The configuration does not change while the page lives, so it is fetched once and shared; a failed load
+ * is forgotten so that a retry (revalidating this query) asks the server again.
+ */
+export const getConfig = query(() => {
+  loaded ??= api.get<PublicConfig>("/api/config").catch((error: unknown) => {
+    loaded = undefined;
+    throw error;
+  });
+  return loaded;
+}, "config");
+
+export function useConfig() {
+  return createAsync(() => getConfig());
+}

@@ -42,7 +42,8 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       const requestId = requestContext(request).id;
       set.headers["x-request-id"] = requestId;
       // Elysia wraps whatever the body parser throws in a ParseError; ours says exactly what was wrong.
-      const appError = error instanceof AppError ? error : code === "PARSE" && error.cause instanceof AppError ? error.cause : undefined;
+      const appError =
+        error instanceof AppError ? error : code === "PARSE" && error.cause instanceof AppError ? error.cause : undefined;
       if (appError) {
         set.status = appError.status;
         if (appError.headers) Object.assign(set.headers, appError.headers);

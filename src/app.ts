@@ -6,11 +6,19 @@ import { fileURLToPath } from "node:url";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { Config } from "./config";
+import { adminController } from "./modules/admin";
+import { auditController } from "./modules/audit";
+import { identityController } from "./modules/identity";
+import { createIdentityContext } from "./modules/identity/service";
+import { resolveSession } from "./modules/identity/sessions";
 import { systemController } from "./modules/system";
 import { VERSION } from "./modules/system/service";
-import type { Bus } from "./platform/bus";
+import { type Bus, RedisBus } from "./platform/bus";
+import { type CounterStore, MemoryCounterStore, RedisCounterStore } from "./platform/counters";
 import type { Database } from "./platform/db/client";
+import { authPlugin } from "./platform/http/auth";
 import { httpPlatform } from "./platform/http/plugin";
+import { rateLimitPlugin } from "./platform/http/rate-limit";
 import { DOCS_CSP } from "./platform/http/security-headers";
 import { spa } from "./platform/http/spa";
 import type { Logger } from "./platform/observability/logger";
@@ -20,11 +28,22 @@ export type AppDeps = { config: Config; database: Database; bus: Bus; logger: Lo
 
 export const WEB_DIST = fileURLToPath(new URL("../web/dist", import.meta.url));
 
+/** Counters live where the bus lives: in Redis, shared by every instance, or in this process. */
+function counterStore(bus: Bus, prefix: string): CounterStore {
+  return bus instanceof RedisBus ? new RedisCounterStore(bus.redis, prefix) : new MemoryCounterStore();
+}
+
 export function createApp(deps: AppDeps, options: { webDist?: string } = {}) {
+  const { config, database } = deps;
+  const db = database.db;
+  const counters = counterStore(deps.bus, config.redisKeyPrefix);
+  const identity = createIdentityContext(db, config, counters);
+  const auth = authPlugin(config, (claims) => resolveSession(db, claims.sub, claims.sid));
   return (
     // normalize: false makes a body with unknown fields a 422 instead of silently dropping them.
     new Elysia({ normalize: false })
       .use(httpPlatform(deps))
+      .use(rateLimitPlugin(config, counters))
       .use(
         openapi({
           path: "/api/docs",
@@ -36,6 +55,9 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}) {
         if (path.startsWith("/api/docs")) set.headers["content-security-policy"] = DOCS_CSP;
       })
       .use(systemController(deps))
+      .use(identityController(identity, auth))
+      .use(auditController(db, auth))
+      .use(adminController(db, auth))
       .use(spa(options.webDist ?? WEB_DIST))
   );
 }

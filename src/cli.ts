@@ -1,6 +1,8 @@
 /** Operator commands: `bun run cli <command>`. */
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "./config";
+import { verifyAuditChains } from "./modules/audit/service";
+import { promoteToAdmin } from "./modules/identity/service";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 
@@ -24,6 +26,35 @@ const commands: Record<string, Command> = {
         await migrate(database);
         console.log(`migrations applied (${database.kind})`);
         return 0;
+      }),
+  },
+  "user:promote": {
+    usage: "user:promote <email>    give a user the admin role",
+    run: ([email]) =>
+      withDatabase(async (database) => {
+        if (!email) {
+          console.error("usage: bun run cli user:promote <email>");
+          return 2;
+        }
+        const user = await promoteToAdmin(database.db, email);
+        if (!user) {
+          console.error(`no user with email ${email}`);
+          return 1;
+        }
+        console.log(`${user.email} is now an admin`);
+        return 0;
+      }),
+  },
+  "audit:verify": {
+    usage: "audit:verify            check every audit hash chain; names the first broken row of each",
+    run: () =>
+      withDatabase(async (database) => {
+        const report = await verifyAuditChains(database.db);
+        for (const problem of report.problems) {
+          console.log(`BROKEN chain=${problem.chain} row id=${problem.id} seq=${problem.seq}: ${problem.problem}`);
+        }
+        console.log(`${report.rows} rows in ${report.chains} chains checked, ${report.problems.length} broken`);
+        return report.problems.length === 0 ? 0 : 1;
       }),
   },
 };

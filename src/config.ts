@@ -139,6 +139,8 @@ export function parseConfig(env: Env) {
     host: r.raw("HOST") ?? "0.0.0.0",
     publicUrl: (r.url("PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`).replace(/\/$/, ""),
     corsOrigins: parseOrigins(r.raw("CORS_ORIGINS")),
+    /** Behind a reverse proxy (Render, a load balancer) the client's IP is the last X-Forwarded-For hop. */
+    trustProxy: r.bool("TRUST_PROXY", false),
     databaseUrl: r.url("DATABASE_URL", ["postgres:", "postgresql:"]),
     dataDir: resolve(r.raw("DATA_DIR") ?? "./data"),
     redisUrl: r.url("REDIS_URL", ["redis:", "rediss:"]),

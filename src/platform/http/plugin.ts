@@ -26,8 +26,8 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
   const origins = new Set([new URL(config.publicUrl).origin, ...config.corsOrigins]);
 
   return new Elysia({ name: "http-platform" })
-    .onRequest(({ request, set }) => {
-      const context = beginRequest(request);
+    .onRequest(({ request, set, server }) => {
+      const context = beginRequest(request, server?.requestIP(request)?.address ?? null, config.trustProxy);
       const origin = request.headers.get("origin");
       Object.assign(set.headers, headers, corsHeaders(origin, origins), { "x-request-id": context.id });
       if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {

@@ -1,19 +1,44 @@
+import type { Principal } from "./auth";
+
 /**
  * Per-request facts every hook needs (id, start time, user), kept beside the Request object itself so
  * they exist even for requests that fail before routing (bad JSON, unknown route, oversized body).
  */
-export type RequestContext = { id: string; startedAt: number; userId?: string; rawBody?: string };
+export type RequestContext = {
+  id: string;
+  startedAt: number;
+  /** The client's address, for rate limits and the audit log. */
+  ip: string | null;
+  userAgent: string | null;
+  userId?: string;
+  /** Set by the auth macro for authenticated routes. */
+  principal?: Principal;
+  rawBody?: string;
+};
 
 const contexts = new WeakMap<Request, RequestContext>();
 
 /** A client's X-Request-Id is kept when it is sane: short and free of anything that could forge a log line. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-export function beginRequest(request: Request): RequestContext {
+/** The rightmost X-Forwarded-For entry is the one our own proxy added; earlier ones are the client's word. */
+function clientIp(request: Request, socketIp: string | null, trustProxy: boolean): string | null {
+  if (!trustProxy) return socketIp;
+  const hops = request.headers
+    .get("x-forwarded-for")
+    ?.split(",")
+    .map((hop) => hop.trim())
+    .filter(Boolean);
+  return hops?.at(-1) ?? socketIp;
+}
+
+export function beginRequest(request: Request, socketIp: string | null = null, trustProxy = false): RequestContext {
   const given = request.headers.get("x-request-id");
   const context = {
     id: given && SANE_REQUEST_ID.test(given) ? given : crypto.randomUUID(),
     startedAt: performance.now(),
+    ip: clientIp(request, socketIp, trustProxy),
+    userAgent: request.headers.get("user-agent")?.slice(0, 512) ?? null,
   };
   contexts.set(request, context);
   return context;
@@ -21,4 +46,10 @@ export function beginRequest(request: Request): RequestContext {
 
 export function requestContext(request: Request): RequestContext {
   return contexts.get(request) ?? beginRequest(request);
+}
+
+/** Who is acting and from where, for the audit log. */
+export function actorOf(request: Request): { ip: string | null; userAgent: string | null } {
+  const { ip, userAgent } = requestContext(request);
+  return { ip, userAgent };
 }

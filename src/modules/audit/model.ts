@@ -1,0 +1,38 @@
+import { t } from "elysia";
+
+export const AuditQuery = t.Object({
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: t.Optional(t.String({ maxLength: 64 })),
+});
+
+export const AdminAuditQuery = t.Object({
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: t.Optional(t.String({ maxLength: 64 })),
+  userId: t.Optional(t.String({ format: "uuid" })),
+  action: t.Optional(t.String({ maxLength: 100 })),
+});
+
+export const AuditEvent = t.Object({
+  id: t.String(),
+  action: t.String(),
+  ip: t.Union([t.String(), t.Null()]),
+  userAgent: t.Union([t.String(), t.Null()]),
+  metadata: t.Record(t.String(), t.Unknown()),
+  createdAt: t.String(),
+});
+export type AuditEvent = typeof AuditEvent.static;
+
+export const AdminAuditEvent = t.Composite([
+  AuditEvent,
+  t.Object({
+    userId: t.Union([t.String(), t.Null()]),
+    chain: t.String(),
+    seq: t.Integer(),
+    prevHash: t.String(),
+    hash: t.String(),
+  }),
+]);
+export type AdminAuditEvent = typeof AdminAuditEvent.static;
+
+export const AuditPage = t.Object({ items: t.Array(AuditEvent), nextCursor: t.Union([t.String(), t.Null()]) });
+export const AdminAuditPage = t.Object({ items: t.Array(AdminAuditEvent), nextCursor: t.Union([t.String(), t.Null()]) });

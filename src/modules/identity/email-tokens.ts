@@ -1,0 +1,36 @@
+/** Single-use tokens sent by mail, stored as SHA-256. */
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { randomToken, sha256Hex } from "../../platform/crypto";
+import type { Tx } from "../../platform/db/client";
+import { emailTokens } from "./schema";
+
+export type EmailTokenPurpose = "verify_email" | "password_reset";
+export const TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
+  verify_email: 24 * 3600 * 1000,
+  password_reset: 3600 * 1000,
+};
+
+export async function issueEmailToken(tx: Tx, userId: string, purpose: EmailTokenPurpose): Promise<string> {
+  const token = randomToken(32);
+  await tx
+    .insert(emailTokens)
+    .values({ tokenHash: sha256Hex(token), userId, purpose, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS[purpose]) });
+  return token;
+}
+
+/** Marks the token used and returns its user, or null when it is unknown, used, expired or of another purpose. */
+export async function consumeEmailToken(tx: Tx, token: string, purpose: EmailTokenPurpose): Promise<string | null> {
+  const [row] = await tx
+    .update(emailTokens)
+    .set({ usedAt: sql`now()` })
+    .where(
+      and(
+        eq(emailTokens.tokenHash, sha256Hex(token)),
+        eq(emailTokens.purpose, purpose),
+        isNull(emailTokens.usedAt),
+        gt(emailTokens.expiresAt, sql`now()`),
+      ),
+    )
+    .returning({ userId: emailTokens.userId });
+  return row?.userId ?? null;
+}

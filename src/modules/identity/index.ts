@@ -1,0 +1,233 @@
+import { Elysia } from "elysia";
+import { randomToken } from "../../platform/crypto";
+import { accessTokenOf, assertCsrf, type authPlugin, COOKIE, cookieValue, unauthenticated } from "../../platform/http/auth";
+import { AppError } from "../../platform/http/errors";
+import { actorOf, requestContext } from "../../platform/http/request-context";
+import { recordAudit } from "../audit/service";
+import {
+  ChangePasswordBody,
+  CodeBody,
+  ForgotBody,
+  LoginBody,
+  Ok,
+  ProfileBody,
+  RecoveryCodes,
+  RegisterBody,
+  ResetBody,
+  SessionList,
+  SessionParams,
+  TokenBody,
+  TwoFactorSetup,
+  UserAnswer,
+} from "./model";
+import {
+  changePassword,
+  forgotPassword,
+  getUser,
+  type IdentityContext,
+  login,
+  register,
+  resendVerification,
+  resetPassword,
+  toUser,
+  updateProfile,
+  verifyEmail,
+} from "./service";
+import { listLiveSessions, revokeOtherSessions, revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "./sessions";
+import { disableTwoFactor, enableTwoFactor, regenerateRecoveryCodes, setupTwoFactor } from "./two-factor";
+
+/** /api/auth: accounts, sessions and 2FA, exactly as API.md lists them. */
+export function identityController(ctx: IdentityContext, auth: ReturnType<typeof authPlugin>) {
+  return new Elysia({ prefix: "/api/auth", name: "identity", detail: { tags: ["identity"] } })
+    .use(auth)
+    .post(
+      "/register",
+      async ({ body, request, set }) => {
+        set.status = 201;
+        return { user: await register(ctx, body, actorOf(request)) };
+      },
+      { body: RegisterBody, response: { 201: UserAnswer } },
+    )
+    .post("/verify-email", async ({ body, request }) => ({ user: await verifyEmail(ctx, body.token, actorOf(request)) }), {
+      body: TokenBody,
+      response: UserAnswer,
+    })
+    .post(
+      "/resend-verification",
+      async ({ principal, set }) => {
+        await resendVerification(ctx, principal.userId);
+        set.status = 202;
+        return { accepted: true };
+      },
+      { auth: true },
+    )
+    .post(
+      "/login",
+      async ({ body, request, cookie, accessJwt, sessionCookies }) => {
+        const result = await login(ctx, body, actorOf(request));
+        requestContext(request).userId = result.user.id;
+        const access = await accessJwt.sign({ sub: result.user.id, sid: result.sessionId });
+        sessionCookies.issue(cookie, { access, refresh: result.refreshToken, csrf: randomToken(32) });
+        return { user: result.user };
+      },
+      { body: LoginBody, response: UserAnswer },
+    )
+    .post(
+      "/refresh",
+      async ({ request, cookie, accessJwt, sessionCookies }) => {
+        assertCsrf(request, cookie);
+        const presented = cookieValue(cookie, COOKIE.refresh);
+        if (!presented) throw unauthenticated("No refresh token");
+        const outcome = await ctx.db.transaction(async (tx) => {
+          const result = await rotateRefreshToken(tx, presented);
+          if (result.kind === "reused") {
+            await revokeSession(tx, result.userId, result.sessionId, "refresh_reused");
+            await recordAudit(tx, [
+              {
+                userId: result.userId,
+                action: "auth.refresh_reused",
+                metadata: { sessionId: result.sessionId },
+                ...actorOf(request),
+              },
+            ]);
+          }
+          return result;
+        });
+        if (outcome.kind !== "rotated") {
+          sessionCookies.clear(cookie);
+          if (outcome.kind === "reused") {
+            throw new AppError(
+              401,
+              "REFRESH_REUSED",
+              "This refresh token was already used; the session has been ended for safety",
+            );
+          }
+          throw unauthenticated("Session has ended; sign in again");
+        }
+        requestContext(request).userId = outcome.userId;
+        const access = await accessJwt.sign({ sub: outcome.userId, sid: outcome.sessionId });
+        sessionCookies.issue(cookie, { access, refresh: outcome.refreshToken, csrf: randomToken(32) });
+        return { user: toUser(await getUser(ctx.db, outcome.userId)) };
+      },
+      { response: UserAnswer },
+    )
+    .post("/logout", async ({ request, cookie, accessJwt, sessionCookies, set }) => {
+      // Works with a live access token or, when that has expired, with the refresh cookie alone.
+      const presented = accessTokenOf(request);
+      const claims = presented ? await accessJwt.verify(presented.token) : false;
+      let session =
+        claims && typeof claims.sub === "string" && typeof claims.sid === "string"
+          ? { userId: claims.sub, sessionId: claims.sid }
+          : null;
+      const refreshToken = cookieValue(cookie, COOKIE.refresh);
+      if (!session && refreshToken) session = await sessionOfRefreshToken(ctx.db, refreshToken);
+      if (!session) throw unauthenticated();
+      if (presented?.via !== "bearer") assertCsrf(request, cookie);
+      const ended = session;
+      await ctx.db.transaction(async (tx) => {
+        if (await revokeSession(tx, ended.userId, ended.sessionId, "logout")) {
+          await recordAudit(tx, [
+            { userId: ended.userId, action: "auth.logout", metadata: { sessionId: ended.sessionId }, ...actorOf(request) },
+          ]);
+        }
+      });
+      sessionCookies.clear(cookie);
+      set.status = 204;
+    })
+    .get("/me", async ({ principal }) => ({ user: toUser(await getUser(ctx.db, principal.userId)) }), {
+      auth: true,
+      response: UserAnswer,
+    })
+    .patch(
+      "/profile",
+      async ({ principal, body, request }) => ({ user: await updateProfile(ctx, principal.userId, body, actorOf(request)) }),
+      {
+        auth: true,
+        body: ProfileBody,
+        response: UserAnswer,
+      },
+    )
+    .post(
+      "/password/forgot",
+      async ({ body, set }) => {
+        await forgotPassword(ctx, body.email);
+        set.status = 202;
+        return { accepted: true };
+      },
+      { body: ForgotBody },
+    )
+    .post(
+      "/password/reset",
+      async ({ body, request }) => {
+        await resetPassword(ctx, body.token, body.password, actorOf(request));
+        return { ok: true as const };
+      },
+      { body: ResetBody, response: Ok },
+    )
+    .post(
+      "/password/change",
+      async ({ principal, body, request }) => {
+        await changePassword(ctx, principal, body, actorOf(request));
+        return { ok: true as const };
+      },
+      { auth: true, body: ChangePasswordBody, response: Ok },
+    )
+    .get(
+      "/sessions",
+      async ({ principal }) => ({ items: await listLiveSessions(ctx.db, principal.userId, principal.sessionId) }),
+      {
+        auth: true,
+        response: SessionList,
+      },
+    )
+    .delete(
+      "/sessions/:id",
+      async ({ principal, params, request, set }) => {
+        await ctx.db.transaction(async (tx) => {
+          if (!(await revokeSession(tx, principal.userId, params.id, "revoked_by_user")))
+            throw new AppError(404, "NOT_FOUND", "Session not found");
+          await recordAudit(tx, [
+            { userId: principal.userId, action: "session.revoked", metadata: { sessionId: params.id }, ...actorOf(request) },
+          ]);
+        });
+        set.status = 204;
+      },
+      { auth: true, params: SessionParams },
+    )
+    .post(
+      "/sessions/revoke-others",
+      async ({ principal, request, set }) => {
+        await ctx.db.transaction(async (tx) => {
+          const count = await revokeOtherSessions(tx, principal.userId, principal.sessionId, "revoked_by_user");
+          await recordAudit(tx, [
+            { userId: principal.userId, action: "session.revoked", metadata: { others: count }, ...actorOf(request) },
+          ]);
+        });
+        set.status = 204;
+      },
+      { auth: true },
+    )
+    .post("/2fa/setup", ({ principal }) => setupTwoFactor(ctx, principal.userId), { auth: true, response: TwoFactorSetup })
+    .post(
+      "/2fa/enable",
+      async ({ principal, body, request }) => ({
+        recoveryCodes: await enableTwoFactor(ctx, principal.userId, body.code, actorOf(request)),
+      }),
+      { auth: true, body: CodeBody, response: RecoveryCodes },
+    )
+    .post(
+      "/2fa/disable",
+      async ({ principal, body, request }) => {
+        await disableTwoFactor(ctx, principal, body.code, actorOf(request));
+        return { ok: true as const };
+      },
+      { auth: true, body: CodeBody, response: Ok },
+    )
+    .post(
+      "/2fa/recovery-codes",
+      async ({ principal, body, request }) => ({
+        recoveryCodes: await regenerateRecoveryCodes(ctx, principal.userId, body.code, actorOf(request)),
+      }),
+      { auth: true, body: CodeBody, response: RecoveryCodes },
+    );
+}

@@ -1,0 +1,40 @@
+/**
+ * Failed sign-ins are counted per account and per IP in a sliding 15-minute window. Past either budget
+ * the login answers 429 until old failures leave the window: it decays by itself, so nobody can lock an
+ * account for good, and the per-IP budget (ten times larger) stops one address trying many accounts.
+ */
+import type { CounterStore } from "../../platform/counters";
+import { rateLimited } from "../../platform/http/rate-limit";
+
+export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+
+export function createLoginThrottle(counters: CounterStore, perAccount: number) {
+  const keys = (email: string, ip: string | null) => ({
+    account: `login-fail:acct:${email}`,
+    ip: `login-fail:ip:${ip ?? "unknown"}`,
+  });
+  return {
+    async assertAllowed(email: string, ip: string | null): Promise<void> {
+      const k = keys(email, ip);
+      const [account, address] = await Promise.all([
+        counters.recent(k.account, LOGIN_WINDOW_MS),
+        counters.recent(k.ip, LOGIN_WINDOW_MS),
+      ]);
+      const blocked = [
+        account.count >= perAccount ? account.resetMs : 0,
+        address.count >= perAccount * 10 ? address.resetMs : 0,
+      ].filter((ms) => ms > 0);
+      if (blocked.length) throw rateLimited("Too many failed sign-ins; try again later", Math.max(...blocked));
+    },
+    async recordFailure(email: string, ip: string | null): Promise<void> {
+      const k = keys(email, ip);
+      await Promise.all([counters.record(k.account, LOGIN_WINDOW_MS), counters.record(k.ip, LOGIN_WINDOW_MS)]);
+    },
+    /** A successful sign-in clears the account's failures (not the IP's). */
+    async recordSuccess(email: string): Promise<void> {
+      await counters.clear(keys(email, null).account);
+    },
+  };
+}
+
+export type LoginThrottle = ReturnType<typeof createLoginThrottle>;

@@ -1,0 +1,57 @@
+import { t } from "elysia";
+import { PASSWORD_MAX, PASSWORD_MIN } from "./passwords";
+
+export const User = t.Object({
+  id: t.String(),
+  email: t.String(),
+  name: t.String(),
+  role: t.Union([t.Literal("user"), t.Literal("admin")]),
+  emailVerified: t.Boolean(),
+  twoFactorEnabled: t.Boolean(),
+  antiPhishingCode: t.Union([t.String(), t.Null()]),
+  frozen: t.Boolean(),
+  createdAt: t.String(),
+});
+export type User = typeof User.static;
+export const UserAnswer = t.Object({ user: User });
+
+const Email = t.String({ format: "email", maxLength: 254 });
+/** Length is checked here; the common-password list in the service. */
+const NewPassword = t.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX });
+/** Any password a user might type, bounded so nobody makes us hash megabytes. */
+const AnyPassword = t.String({ minLength: 1, maxLength: 1024 });
+/** A six-digit TOTP code or a recovery code. */
+const Code = t.String({ minLength: 6, maxLength: 32 });
+
+export const RegisterBody = t.Object({ email: Email, password: NewPassword, name: t.String({ minLength: 1, maxLength: 100 }) });
+export const LoginBody = t.Object({
+  email: t.String({ minLength: 1, maxLength: 254 }),
+  password: AnyPassword,
+  code: t.Optional(Code),
+});
+export const TokenBody = t.Object({ token: t.String({ minLength: 1, maxLength: 256 }) });
+export const ForgotBody = t.Object({ email: t.String({ minLength: 1, maxLength: 254 }) });
+export const ResetBody = t.Object({ token: t.String({ minLength: 1, maxLength: 256 }), password: NewPassword });
+export const ChangePasswordBody = t.Object({ currentPassword: AnyPassword, newPassword: NewPassword });
+export const ProfileBody = t.Object({
+  name: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  antiPhishingCode: t.Optional(t.Union([t.String({ minLength: 4, maxLength: 32, pattern: "^[A-Za-z0-9 _-]+$" }), t.Null()])),
+});
+export const CodeBody = t.Object({ code: Code });
+export const SessionParams = t.Object({ id: t.String({ maxLength: 64 }) });
+export const UserParams = t.Object({ id: t.String({ maxLength: 64 }) });
+
+export const Session = t.Object({
+  id: t.String(),
+  current: t.Boolean(),
+  createdAt: t.String(),
+  lastSeenAt: t.String(),
+  ip: t.Union([t.String(), t.Null()]),
+  userAgent: t.Union([t.String(), t.Null()]),
+});
+export type Session = typeof Session.static;
+export const SessionList = t.Object({ items: t.Array(Session) });
+
+export const TwoFactorSetup = t.Object({ secret: t.String(), otpauthUrl: t.String(), qrSvg: t.String() });
+export const RecoveryCodes = t.Object({ recoveryCodes: t.Array(t.String()) });
+export const Ok = t.Object({ ok: t.Literal(true) });

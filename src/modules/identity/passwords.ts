@@ -1,0 +1,55 @@
+/**
+ * Password rules (NIST 800-63B style): 8–128 characters, not one of the 10,000 most common passwords,
+ * no composition rules. Hashing is argon2id through Bun.password.
+ */
+import { readFileSync } from "node:fs";
+import { AppError } from "../../platform/http/errors";
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+/** The 10,000 most common passwords (SecLists, ordered by frequency), loaded once. */
+const COMMON = new Set(
+  readFileSync(new URL("./data/common-passwords.txt", import.meta.url), "utf8")
+    .split("\n")
+    .map((line) => line.trim().toLowerCase())
+    .filter(Boolean),
+);
+
+export function isCommonPassword(password: string): boolean {
+  return COMMON.has(password.toLowerCase());
+}
+
+/** Throws 422 VALIDATION_FAILED naming `field` when the password breaks a rule. */
+export function assertAcceptablePassword(password: string, field = "password"): void {
+  const length = [...password].length;
+  const problem =
+    length < PASSWORD_MIN
+      ? `must be at least ${PASSWORD_MIN} characters`
+      : length > PASSWORD_MAX
+        ? `must be at most ${PASSWORD_MAX} characters`
+        : isCommonPassword(password)
+          ? "is one of the most common passwords; choose another"
+          : undefined;
+  if (problem) throw new AppError(422, "VALIDATION_FAILED", `Password ${problem}`, { fields: [field] });
+}
+
+export type PasswordHasher = {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+  /** Spends the same work as a real verify, for unknown emails, so timing reveals nothing. */
+  verifyNothing(password: string): Promise<false>;
+};
+
+export function createPasswordHasher(memoryKib: number): PasswordHasher {
+  const options = { algorithm: "argon2id" as const, memoryCost: memoryKib, timeCost: 2 };
+  const dummy = Bun.password.hash("dummy password that matches no account", options);
+  return {
+    hash: (password) => Bun.password.hash(password, options),
+    verify: (password, hash) => Bun.password.verify(password, hash),
+    async verifyNothing(password) {
+      await Bun.password.verify(password, await dummy);
+      return false;
+    },
+  };
+}

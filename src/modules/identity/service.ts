@@ -1,0 +1,293 @@
+/**
+ * Identity rules: accounts, sign-in, password changes, profile and the admin's freeze. Every action
+ * writes its audit row and its mail in the same transaction as the change itself.
+ */
+import { eq, sql } from "drizzle-orm";
+import type { Config } from "../../config";
+import type { CounterStore } from "../../platform/counters";
+import { deriveKey } from "../../platform/crypto";
+import type { Db, DbOrTx, Tx } from "../../platform/db/client";
+import { AppError, notFound } from "../../platform/http/errors";
+import { isUuid } from "../../platform/ids";
+import { enqueueMail } from "../../platform/mail/outbox";
+import { type MailKind, renderMail } from "../../platform/mail/templates";
+import { type Actor, recordAudit } from "../audit/service";
+import { consumeEmailToken, issueEmailToken } from "./email-tokens";
+import { createLoginThrottle, type LoginThrottle } from "./login-throttle";
+import type { User } from "./model";
+import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
+import { users } from "./schema";
+import { createSession, isKnownDevice, revokeOtherSessions } from "./sessions";
+import { checkSecondFactor } from "./two-factor";
+
+export type UserRow = typeof users.$inferSelect;
+
+export type IdentityContext = {
+  db: Db;
+  config: Config;
+  hasher: PasswordHasher;
+  throttle: LoginThrottle;
+  /** Seals TOTP secrets at rest; derived from COOKIE_SECRET for this one purpose. */
+  totpKey: Buffer;
+};
+
+export function createIdentityContext(db: Db, config: Config, counters: CounterStore): IdentityContext {
+  return {
+    db,
+    config,
+    hasher: createPasswordHasher(config.argon2MemoryKib),
+    throttle: createLoginThrottle(counters, config.loginFailuresPer15Min),
+    totpKey: deriveKey(config.cookieSecret, "totp-secret"),
+  };
+}
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    emailVerified: row.emailVerifiedAt !== null,
+    twoFactorEnabled: row.totpSecret !== null,
+    antiPhishingCode: row.antiPhishingCode,
+    frozen: row.frozenAt !== null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function findUser(db: DbOrTx, id: string): Promise<UserRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export async function findUserByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)));
+  return row;
+}
+
+export async function getUser(db: DbOrTx, id: string): Promise<UserRow> {
+  const row = await findUser(db, id);
+  if (!row) throw notFound("User");
+  return row;
+}
+
+/** Queues one of the platform's mails to this user, inside the caller's transaction. */
+export function mailUser(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<void> {
+  return enqueueMail(tx, renderMail(user, mail));
+}
+
+const link = (config: Config, path: string, token: string) => `${config.publicUrl}${path}?token=${encodeURIComponent(token)}`;
+
+export async function register(
+  ctx: IdentityContext,
+  input: { email: string; password: string; name: string },
+  actor: Actor,
+): Promise<User> {
+  assertAcceptablePassword(input.password);
+  const passwordHash = await ctx.hasher.hash(input.password);
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({ email: normalizeEmail(input.email), name: input.name.trim(), passwordHash })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) throw new AppError(409, "EMAIL_TAKEN", "An account with this email already exists");
+    const token = await issueEmailToken(tx, row.id, "verify_email");
+    await mailUser(tx, row, { kind: "verify_email", link: link(ctx.config, "/verify-email", token) });
+    await recordAudit(tx, [{ userId: row.id, action: "auth.register", ...actor }]);
+    return toUser(row);
+  });
+}
+
+const invalidToken = () => new AppError(400, "INVALID_TOKEN", "This link is invalid, already used or expired");
+
+export async function verifyEmail(ctx: IdentityContext, token: string, actor: Actor): Promise<User> {
+  return ctx.db.transaction(async (tx) => {
+    const userId = await consumeEmailToken(tx, token, "verify_email");
+    if (!userId) throw invalidToken();
+    const [row] = await tx
+      .update(users)
+      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` })
+      .where(eq(users.id, userId))
+      .returning();
+    await recordAudit(tx, [{ userId, action: "auth.email_verified", ...actor }]);
+    return toUser(row);
+  });
+}
+
+export async function resendVerification(ctx: IdentityContext, userId: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const user = await getUser(tx, userId);
+    if (user.emailVerifiedAt) return;
+    const token = await issueEmailToken(tx, user.id, "verify_email");
+    await mailUser(tx, user, { kind: "verify_email", link: link(ctx.config, "/verify-email", token) });
+  });
+}
+
+export async function updateProfile(
+  ctx: IdentityContext,
+  userId: string,
+  patch: { name?: string; antiPhishingCode?: string | null },
+  actor: Actor,
+): Promise<User> {
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(users)
+      .set({
+        ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
+        ...(patch.antiPhishingCode === undefined ? {} : { antiPhishingCode: patch.antiPhishingCode?.trim() || null }),
+        updatedAt: sql`now()`,
+      })
+      .where(eq(users.id, userId))
+      .returning();
+    if (!row) throw notFound("User");
+    await recordAudit(tx, [
+      { userId, action: "auth.profile_updated", metadata: { fields: Object.keys(patch).sort() }, ...actor },
+    ]);
+    return toUser(row);
+  });
+}
+
+export type LoginResult = { user: User; sessionId: string; refreshToken: string };
+
+/**
+ * Sign-in. Unknown emails spend the same argon2 work and get the same answer as a wrong password.
+ * Past the failure budget every attempt is 429, the right password included, until the window decays.
+ */
+export async function login(
+  ctx: IdentityContext,
+  input: { email: string; password: string; code?: string },
+  actor: Actor,
+): Promise<LoginResult> {
+  const email = normalizeEmail(input.email);
+  await ctx.throttle.assertAllowed(email, actor.ip ?? null);
+  const row = await findUserByEmail(ctx.db, email);
+  const passwordOk = row
+    ? await ctx.hasher.verify(input.password, row.passwordHash)
+    : await ctx.hasher.verifyNothing(input.password);
+  if (!row || !passwordOk) {
+    await ctx.throttle.recordFailure(email, actor.ip ?? null);
+    await ctx.db.transaction((tx) =>
+      recordAudit(tx, [{ userId: row?.id ?? null, action: "auth.login_failed", metadata: row ? {} : { email }, ...actor }]),
+    );
+    throw new AppError(401, "INVALID_CREDENTIALS", "Email or password is incorrect");
+  }
+  if (row.totpSecret) {
+    if (!input.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app or a recovery code");
+    const code = input.code;
+    // Its own transaction: an accepted code is spent even if what follows fails.
+    if (!(await ctx.db.transaction((tx) => checkSecondFactor(ctx, tx, row, code)))) {
+      await ctx.throttle.recordFailure(email, actor.ip ?? null);
+      await ctx.db.transaction((tx) =>
+        recordAudit(tx, [{ userId: row.id, action: "auth.login_failed", metadata: { reason: "totp" }, ...actor }]),
+      );
+      throw new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+    }
+  }
+  return ctx.db.transaction(async (tx) => {
+    const known = await isKnownDevice(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
+    const session = await createSession(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
+    if (!known)
+      await mailUser(tx, row, { kind: "new_sign_in", ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, at: new Date() });
+    await recordAudit(tx, [{ userId: row.id, action: "auth.login", metadata: { sessionId: session.sessionId }, ...actor }]);
+    await ctx.throttle.recordSuccess(email);
+    return { user: toUser(row), ...session };
+  });
+}
+
+/**
+ * What every security change does: withdrawals pause for WITHDRAWAL_LOCK_HOURS and the user's other
+ * sessions end (all of them when `keepSessionId` is null).
+ */
+export async function applySecurityLock(
+  ctx: IdentityContext,
+  tx: Tx,
+  userId: string,
+  keepSessionId: string | null,
+  reason: string,
+) {
+  const until = new Date(Date.now() + ctx.config.withdrawalLockHours * 3600 * 1000);
+  await tx.update(users).set({ withdrawalsLockedUntil: until, updatedAt: sql`now()` }).where(eq(users.id, userId));
+  await revokeOtherSessions(tx, userId, keepSessionId, reason);
+}
+
+export async function forgotPassword(ctx: IdentityContext, email: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const user = await findUserByEmail(tx, email);
+    if (!user) return;
+    const token = await issueEmailToken(tx, user.id, "password_reset");
+    await mailUser(tx, user, { kind: "password_reset", link: link(ctx.config, "/reset-password", token) });
+  });
+}
+
+export async function resetPassword(ctx: IdentityContext, token: string, password: string, actor: Actor): Promise<void> {
+  assertAcceptablePassword(password);
+  const passwordHash = await ctx.hasher.hash(password);
+  await ctx.db.transaction(async (tx) => {
+    const userId = await consumeEmailToken(tx, token, "password_reset");
+    if (!userId) throw invalidToken();
+    const [user] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+    await applySecurityLock(ctx, tx, userId, null, "password_reset");
+    await mailUser(tx, user, { kind: "password_changed", at: new Date() });
+    await recordAudit(tx, [{ userId, action: "auth.password_reset", ...actor }]);
+  });
+}
+
+export async function changePassword(
+  ctx: IdentityContext,
+  session: { userId: string; sessionId: string },
+  input: { currentPassword: string; newPassword: string },
+  actor: Actor,
+): Promise<void> {
+  const user = await getUser(ctx.db, session.userId);
+  if (!(await ctx.hasher.verify(input.currentPassword, user.passwordHash))) {
+    throw new AppError(401, "INVALID_CREDENTIALS", "Current password is incorrect", { fields: ["currentPassword"] });
+  }
+  assertAcceptablePassword(input.newPassword, "newPassword");
+  const passwordHash = await ctx.hasher.hash(input.newPassword);
+  await ctx.db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id));
+    await applySecurityLock(ctx, tx, user.id, session.sessionId, "password_changed");
+    await mailUser(tx, user, { kind: "password_changed", at: new Date() });
+    await recordAudit(tx, [{ userId: user.id, action: "auth.password_changed", ...actor }]);
+  });
+}
+
+/** Freezing stops money movement; the user can still sign in and read. */
+export async function setFrozen(db: Db, adminId: string, userId: string, frozen: boolean, actor: Actor): Promise<User> {
+  return db.transaction(async (tx) => {
+    if (!isUuid(userId)) throw notFound("User");
+    const [row] = await tx
+      .update(users)
+      .set({ frozenAt: frozen ? sql`coalesce(${users.frozenAt}, now())` : null, updatedAt: sql`now()` })
+      .where(eq(users.id, userId))
+      .returning();
+    if (!row) throw notFound("User");
+    const action = frozen ? "admin.user_frozen" : "admin.user_unfrozen";
+    await recordAudit(tx, [
+      { userId: adminId, action, metadata: { targetUserId: userId }, ...actor },
+      { userId, action, metadata: { adminId }, ...actor },
+    ]);
+    return toUser(row);
+  });
+}
+
+/** `bun run cli user:promote <email>`. */
+export async function promoteToAdmin(db: Db, email: string): Promise<User | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(users)
+      .set({ role: "admin", updatedAt: sql`now()` })
+      .where(eq(users.email, normalizeEmail(email)))
+      .returning();
+    if (!row) return null;
+    await recordAudit(tx, [{ userId: row.id, action: "admin.user_promoted", metadata: { by: "cli" } }]);
+    return toUser(row);
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * Sessions and their tokens. A session row is the thing that lives; access tokens name it, and the
+ * refresh token (256 random bits, stored as SHA-256) is rotated on every use. A rotated token presented
+ * again means it was stolen: the whole session is revoked.
+ */
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { randomToken, sha256Hex } from "../../platform/crypto";
+import type { Db, DbOrTx, Tx } from "../../platform/db/client";
+import { REFRESH_TOKEN_SECONDS, type Role } from "../../platform/http/auth";
+import { isUuid } from "../../platform/ids";
+import type { Session } from "./model";
+import { refreshTokens, sessions, users } from "./schema";
+
+export const IDLE_LIMIT_MS = 7 * 24 * 3600 * 1000;
+/** last_seen_at is written at most this often per session, not on every request. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+const idleCutoff = () => new Date(Date.now() - IDLE_LIMIT_MS);
+const liveSession = () =>
+  and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`), gt(sessions.lastSeenAt, idleCutoff()));
+
+export type NewSession = { sessionId: string; refreshToken: string };
+
+export async function createSession(tx: Tx, userId: string, ip: string | null, userAgent: string | null): Promise<NewSession> {
+  const [session] = await tx
+    .insert(sessions)
+    .values({ userId, ip, userAgent, expiresAt: new Date(Date.now() + REFRESH_TOKEN_SECONDS * 1000) })
+    .returning({ id: sessions.id });
+  const refreshToken = randomToken(32);
+  await tx.insert(refreshTokens).values({ tokenHash: sha256Hex(refreshToken), sessionId: session.id });
+  return { sessionId: session.id, refreshToken };
+}
+
+/** Whether this user has signed in before from this IP and browser (for the new-sign-in mail). */
+export async function isKnownDevice(db: DbOrTx, userId: string, ip: string | null, userAgent: string | null): Promise<boolean> {
+  const [previous] = await db
+    .select({ ip: sessions.ip, userAgent: sessions.userAgent })
+    .from(sessions)
+    .where(eq(sessions.userId, userId));
+  if (!previous) return true; // the very first sign-in is not news
+  const [same] = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        ip === null ? isNull(sessions.ip) : eq(sessions.ip, ip),
+        userAgent === null ? isNull(sessions.userAgent) : eq(sessions.userAgent, userAgent),
+      ),
+    )
+    .limit(1);
+  return Boolean(same);
+}
+
+/**
+ * The check behind every authenticated request: the session exists, belongs to the token's user, is
+ * neither revoked nor past its absolute or idle limit. One indexed query; a rare write for last-seen.
+ */
+export async function resolveSession(db: Db, userId: string, sessionId: string): Promise<{ role: Role } | null> {
+  if (!isUuid(sessionId) || !isUuid(userId)) return null;
+  const [row] = await db
+    .select({ role: users.role, lastSeenAt: sessions.lastSeenAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), liveSession()))
+    .limit(1);
+  if (!row) return null;
+  if (Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+    await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, sessionId));
+  }
+  return { role: row.role };
+}
+
+export type RefreshOutcome =
+  | { kind: "rotated"; userId: string; sessionId: string; refreshToken: string }
+  | { kind: "reused"; userId: string; sessionId: string }
+  | { kind: "invalid" };
+
+/**
+ * Rotates a refresh token. The old token is marked rotated with a conditional update, so of two
+ * concurrent uses only one rotates; the other is treated as reuse, as a replayed token would be.
+ */
+export async function rotateRefreshToken(tx: Tx, presented: string): Promise<RefreshOutcome> {
+  const [row] = await tx
+    .select({ sessionId: refreshTokens.sessionId, rotatedAt: refreshTokens.rotatedAt, userId: sessions.userId })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(eq(refreshTokens.tokenHash, sha256Hex(presented)))
+    .limit(1);
+  if (!row) return { kind: "invalid" };
+  const [live] = await tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.id, row.sessionId), liveSession()));
+  if (!live) return { kind: "invalid" };
+  if (row.rotatedAt) return { kind: "reused", userId: row.userId, sessionId: row.sessionId };
+  const claimed = await tx
+    .update(refreshTokens)
+    .set({ rotatedAt: sql`now()` })
+    .where(and(eq(refreshTokens.tokenHash, sha256Hex(presented)), isNull(refreshTokens.rotatedAt)))
+    .returning({ sessionId: refreshTokens.sessionId });
+  if (claimed.length === 0) return { kind: "reused", userId: row.userId, sessionId: row.sessionId };
+  const refreshToken = randomToken(32);
+  await tx.insert(refreshTokens).values({ tokenHash: sha256Hex(refreshToken), sessionId: row.sessionId });
+  await tx.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, row.sessionId));
+  return { kind: "rotated", userId: row.userId, sessionId: row.sessionId, refreshToken };
+}
+
+/** The live session a refresh token belongs to (for logout with only the refresh cookie). */
+export async function sessionOfRefreshToken(
+  db: DbOrTx,
+  presented: string,
+): Promise<{ userId: string; sessionId: string } | null> {
+  const [row] = await db
+    .select({ userId: sessions.userId, sessionId: sessions.id })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(and(eq(refreshTokens.tokenHash, sha256Hex(presented)), liveSession()))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function revokeSession(tx: DbOrTx, userId: string, sessionId: string, reason: string): Promise<boolean> {
+  if (!isUuid(sessionId)) return false;
+  const revoked = await tx
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return revoked.length > 0;
+}
+
+/** Ends every session of the user except `keep` (all of them when `keep` is null). Returns how many. */
+export async function revokeOtherSessions(tx: DbOrTx, userId: string, keep: string | null, reason: string): Promise<number> {
+  const revoked = await tx
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokedReason: reason })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
+    .returning({ id: sessions.id });
+  return revoked.length;
+}
+
+export async function listLiveSessions(db: DbOrTx, userId: string, currentSessionId: string): Promise<Session[]> {
+  const rows = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), liveSession()))
+    .orderBy(desc(sessions.lastSeenAt));
+  return rows.map((row) => ({
+    id: row.id,
+    current: row.id === currentSessionId,
+    createdAt: row.createdAt.toISOString(),
+    lastSeenAt: row.lastSeenAt.toISOString(),
+    ip: row.ip,
+    userAgent: row.userAgent,
+  }));
+}

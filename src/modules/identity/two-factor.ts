@@ -1,0 +1,129 @@
+/**
+ * Two-factor authentication: set up (secret sealed at rest, not yet active), enable with a first code,
+ * disable and regenerate recovery codes with a valid code. A code is accepted once.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { decrypt, encrypt } from "../../platform/crypto";
+import type { Tx } from "../../platform/db/client";
+import { AppError } from "../../platform/http/errors";
+import { type Actor, recordAudit } from "../audit/service";
+import { recoveryCodes, users } from "./schema";
+import { applySecurityLock, getUser, type IdentityContext, mailUser, type UserRow } from "./service";
+import {
+  hashRecoveryCode,
+  isTotpFormat,
+  newRecoveryCodes,
+  newTotpSecret,
+  otpauthUrl,
+  qrSvg,
+  verifyTotp,
+} from "./two-factor-codes";
+
+const invalidTotp = () => new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+const invalidState = (message: string) => new AppError(409, "INVALID_STATE", message);
+
+/** Locks the user row, so two requests with the same code cannot both pass. */
+async function lockUser(tx: Tx, userId: string): Promise<UserRow> {
+  const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+  return row;
+}
+
+async function acceptTotp(tx: Tx, userId: string, sealedSecret: string, lastStep: number | null, code: string, key: Buffer) {
+  const step = await verifyTotp(decrypt(sealedSecret, key), code, lastStep);
+  if (step === null) return false;
+  await tx.update(users).set({ totpLastStep: step }).where(eq(users.id, userId));
+  return true;
+}
+
+/** A TOTP code from the active secret, or an unused recovery code (which is then spent). */
+export async function checkSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
+  const locked = await lockUser(tx, user.id);
+  if (!locked.totpSecret) return false;
+  if (isTotpFormat(code)) return acceptTotp(tx, user.id, locked.totpSecret, locked.totpLastStep, code, ctx.totpKey);
+  const spent = await tx
+    .update(recoveryCodes)
+    .set({ usedAt: sql`now()` })
+    .where(
+      and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, hashRecoveryCode(code)), isNull(recoveryCodes.usedAt)),
+    )
+    .returning({ id: recoveryCodes.id });
+  return spent.length > 0;
+}
+
+async function replaceRecoveryCodes(tx: Tx, userId: string): Promise<string[]> {
+  await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+  const codes = newRecoveryCodes();
+  await tx.insert(recoveryCodes).values(codes.map((code) => ({ userId, codeHash: hashRecoveryCode(code) })));
+  return codes;
+}
+
+export async function setupTwoFactor(ctx: IdentityContext, userId: string) {
+  const secret = newTotpSecret();
+  const user = await ctx.db.transaction(async (tx) => {
+    const row = await lockUser(tx, userId);
+    if (row.totpSecret) throw invalidState("Two-factor authentication is already on; disable it first");
+    await tx
+      .update(users)
+      .set({ totpPendingSecret: encrypt(secret, ctx.totpKey), updatedAt: sql`now()` })
+      .where(eq(users.id, userId));
+    return row;
+  });
+  const url = otpauthUrl(secret, user.email);
+  return { secret, otpauthUrl: url, qrSvg: await qrSvg(url) };
+}
+
+export async function enableTwoFactor(ctx: IdentityContext, userId: string, code: string, actor: Actor): Promise<string[]> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockUser(tx, userId);
+    if (row.totpSecret) throw invalidState("Two-factor authentication is already on");
+    if (!row.totpPendingSecret) throw invalidState("Start with /api/auth/2fa/setup");
+    const step = await verifyTotp(decrypt(row.totpPendingSecret, ctx.totpKey), code, null);
+    if (step === null) throw invalidTotp();
+    await tx
+      .update(users)
+      .set({ totpSecret: row.totpPendingSecret, totpPendingSecret: null, totpLastStep: step, updatedAt: sql`now()` })
+      .where(eq(users.id, userId));
+    const codes = await replaceRecoveryCodes(tx, userId);
+    await mailUser(tx, row, { kind: "two_factor_changed", enabled: true, at: new Date() });
+    await recordAudit(tx, [{ userId, action: "auth.2fa_enabled", ...actor }]);
+    return codes;
+  });
+}
+
+/** Turning 2FA off is a security change: withdrawals pause and the other sessions end. */
+export async function disableTwoFactor(
+  ctx: IdentityContext,
+  session: { userId: string; sessionId: string },
+  code: string,
+  actor: Actor,
+) {
+  await ctx.db.transaction(async (tx) => {
+    const row = await getUser(tx, session.userId);
+    if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
+    if (!(await checkSecondFactor(ctx, tx, row, code))) throw invalidTotp();
+    await tx
+      .update(users)
+      .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: sql`now()` })
+      .where(eq(users.id, row.id));
+    await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, row.id));
+    await applySecurityLock(ctx, tx, row.id, session.sessionId, "2fa_disabled");
+    await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, at: new Date() });
+    await recordAudit(tx, [{ userId: row.id, action: "auth.2fa_disabled", ...actor }]);
+  });
+}
+
+export async function regenerateRecoveryCodes(
+  ctx: IdentityContext,
+  userId: string,
+  code: string,
+  actor: Actor,
+): Promise<string[]> {
+  return ctx.db.transaction(async (tx) => {
+    const row = await getUser(tx, userId);
+    if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
+    if (!(await checkSecondFactor(ctx, tx, row, code))) throw invalidTotp();
+    const codes = await replaceRecoveryCodes(tx, userId);
+    await recordAudit(tx, [{ userId, action: "auth.2fa_recovery_codes_regenerated", ...actor }]);
+    return codes;
+  });
+}

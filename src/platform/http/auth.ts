@@ -1,0 +1,118 @@
+/**
+ * Authentication for every module: the access JWT (cookie or Bearer) is honoured only while its session
+ * lives, cookie-authenticated unsafe requests must carry the CSRF token, and `auth: "admin"` adds the role.
+ * Runs in `transform`, before body validation, so the order of API.md holds: 401 → 403 CSRF → 422.
+ */
+import { jwt } from "@elysiajs/jwt";
+import { type Cookie, Elysia } from "elysia";
+import type { Config } from "../../config";
+import { safeEqual } from "../crypto";
+import { AppError } from "./errors";
+import { requestContext } from "./request-context";
+
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
+export const COOKIE = { access: "access_token", refresh: "refresh_token", csrf: "csrf_token" } as const;
+
+export type Role = "user" | "admin";
+export type AccessClaims = { sub: string; sid: string };
+/** What a route knows about its caller. Modules load more through identity's services when they need it. */
+export type Principal = { userId: string; sessionId: string; role: Role; via: "cookie" | "bearer" };
+/** Identity answers whether a session is live and whose it is; null when it is revoked or expired. */
+export type SessionResolver = (claims: AccessClaims) => Promise<{ role: Role } | null>;
+
+export type Cookies = Record<string, Cookie<unknown>>;
+
+/** A cookie's value when it is a non-empty string (Elysia may parse JSON-looking values into objects). */
+export function cookieValue(cookie: Cookies, name: string): string | undefined {
+  const value = cookie[name]?.value;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export const unauthenticated = (message = "Sign in to continue") => new AppError(401, "UNAUTHENTICATED", message);
+
+/** The double-submit check: the X-CSRF-Token header must equal the csrf_token cookie. */
+export function assertCsrf(request: Request, cookie: Cookies): void {
+  const header = request.headers.get("x-csrf-token");
+  const expected = cookieValue(cookie, COOKIE.csrf);
+  if (!header || !expected || !safeEqual(header, expected)) {
+    throw new AppError(403, "CSRF_FAILED", "Missing or wrong X-CSRF-Token header");
+  }
+}
+
+export function bearerToken(request: Request): string | undefined {
+  const header = request.headers.get("authorization");
+  return header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+}
+
+/** The access token from the Authorization header or, failing that, the cookie (read from the raw header). */
+export function accessTokenOf(request: Request): { token: string; via: Principal["via"] } | undefined {
+  const bearer = bearerToken(request);
+  if (bearer) return { token: bearer, via: "bearer" };
+  const match = /(?:^|;\s*)access_token=([^;]+)/.exec(request.headers.get("cookie") ?? "");
+  return match ? { token: decodeURIComponent(match[1]), via: "cookie" } : undefined;
+}
+
+/** Signs and verifies access tokens (HS256, 15 minutes) as `accessJwt` in the context. */
+export const accessJwtPlugin = (config: Config) =>
+  jwt({ name: "accessJwt", secret: config.jwtSecret, alg: "HS256", exp: `${ACCESS_TOKEN_SECONDS}s` });
+
+export function authPlugin(config: Config, resolveSession: SessionResolver) {
+  const secure = config.cookieSecure;
+  return new Elysia({ name: "auth" })
+    .use(accessJwtPlugin(config))
+    .decorate("sessionCookies", {
+      /** Sets the three cookies of API.md after login or refresh. */
+      issue(cookie: Cookies, tokens: { access: string; refresh: string; csrf: string }) {
+        cookie[COOKIE.access].set({
+          value: tokens.access,
+          httpOnly: true,
+          sameSite: "lax",
+          path: "/",
+          maxAge: ACCESS_TOKEN_SECONDS,
+          secure,
+        });
+        cookie[COOKIE.refresh].set({
+          value: tokens.refresh,
+          httpOnly: true,
+          sameSite: "strict",
+          path: "/api/auth",
+          maxAge: REFRESH_TOKEN_SECONDS,
+          secure,
+        });
+        cookie[COOKIE.csrf].set({
+          value: tokens.csrf,
+          httpOnly: false,
+          sameSite: "strict",
+          path: "/",
+          maxAge: REFRESH_TOKEN_SECONDS,
+          secure,
+        });
+      },
+      clear(cookie: Cookies) {
+        cookie[COOKIE.access].set({ value: "", httpOnly: true, sameSite: "lax", path: "/", maxAge: 0, secure });
+        cookie[COOKIE.refresh].set({ value: "", httpOnly: true, sameSite: "strict", path: "/api/auth", maxAge: 0, secure });
+        cookie[COOKIE.csrf].set({ value: "", httpOnly: false, sameSite: "strict", path: "/", maxAge: 0, secure });
+      },
+    })
+    .macro({
+      auth: (requirement: true | "admin") => ({
+        async transform({ request, cookie, accessJwt }) {
+          const presented = accessTokenOf(request);
+          if (!presented) throw unauthenticated();
+          const claims = await accessJwt.verify(presented.token);
+          if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string")
+            throw unauthenticated("Access token is invalid or expired");
+          const session = await resolveSession({ sub: claims.sub, sid: claims.sid });
+          if (!session) throw unauthenticated("Session has ended; sign in again");
+          if (presented.via === "cookie" && UNSAFE.has(request.method)) assertCsrf(request, cookie);
+          if (requirement === "admin" && session.role !== "admin") throw new AppError(403, "FORBIDDEN", "Administrators only");
+          const context = requestContext(request);
+          context.userId = claims.sub;
+          context.principal = { userId: claims.sub, sessionId: claims.sid, role: session.role, via: presented.via };
+        },
+        resolve: ({ request }) => ({ principal: requestContext(request).principal as Principal }),
+      }),
+    });
+}

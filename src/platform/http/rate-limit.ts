@@ -1,0 +1,50 @@
+/**
+ * 100 requests a minute (RATE_LIMIT_PER_MINUTE) per user when the request carries a valid access token,
+ * per client IP otherwise; counted in Redis when configured so all instances share one budget.
+ * Platform endpoints and the web app's files are not limited; the API and the socket are.
+ */
+import { Elysia } from "elysia";
+import type { Config } from "../../config";
+import type { CounterStore } from "../counters";
+import { accessJwtPlugin, accessTokenOf } from "./auth";
+import { AppError } from "./errors";
+import { requestContext } from "./request-context";
+
+const WINDOW_MS = 60_000;
+const LIMITED = /^\/(api|ws)(\/|$)/;
+
+export function rateLimitHeaders(limit: number, remaining: number, resetMs: number): Record<string, string> {
+  return {
+    "ratelimit-limit": String(limit),
+    "ratelimit-remaining": String(Math.max(remaining, 0)),
+    "ratelimit-reset": String(Math.ceil(resetMs / 1000)),
+  };
+}
+
+export const rateLimited = (message: string, retryAfterMs: number, headers: Record<string, string> = {}) =>
+  new AppError(
+    429,
+    "RATE_LIMITED",
+    message,
+    { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) },
+    {
+      ...headers,
+      "retry-after": String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+    },
+  );
+
+export function rateLimitPlugin(config: Config, counters: CounterStore) {
+  const limit = config.rateLimitPerMinute;
+  return new Elysia({ name: "rate-limit" }).use(accessJwtPlugin(config)).onRequest(async ({ request, set, accessJwt }) => {
+    const path = new URL(request.url).pathname;
+    if (!LIMITED.test(path) || request.method === "OPTIONS") return;
+    // The signature is checked so nobody spends another user's budget; the session is checked later.
+    const presented = accessTokenOf(request);
+    const claims = presented ? await accessJwt.verify(presented.token) : false;
+    const key = claims && typeof claims.sub === "string" ? `user:${claims.sub}` : `ip:${requestContext(request).ip ?? "unknown"}`;
+    const { count, resetMs } = await counters.hit(key, WINDOW_MS);
+    const headers = rateLimitHeaders(limit, limit - count, resetMs);
+    Object.assign(set.headers, headers);
+    if (count > limit) throw rateLimited(`More than ${limit} requests a minute; slow down`, resetMs, headers);
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Every mail the platform sends, in text and HTML. Each carries the user's anti-phishing code when one is
+ * set, so a user can tell our mail from a forgery at a glance. Subjects are fixed by API.md.
+ */
+import type { OutgoingMail } from "./transports";
+
+export type MailKind =
+  | { kind: "verify_email"; link: string }
+  | { kind: "password_reset"; link: string }
+  | { kind: "new_sign_in"; ip: string | null; userAgent: string | null; at: Date }
+  | { kind: "password_changed"; at: Date }
+  | { kind: "two_factor_changed"; enabled: boolean; at: Date }
+  | { kind: "withdrawal_requested"; amount: string; asset: string; address: string; at: Date };
+
+export type Recipient = { email: string; name: string; antiPhishingCode: string | null };
+
+const SUBJECTS: Record<MailKind["kind"], string> = {
+  verify_email: "Verify your email",
+  password_reset: "Reset your password",
+  new_sign_in: "New sign-in to your account",
+  password_changed: "Your password was changed",
+  two_factor_changed: "Two-factor authentication changed",
+  withdrawal_requested: "Withdrawal requested",
+};
+
+const NOT_YOU = "If this was not you, reset your password at once and contact support.";
+
+/** Paragraphs of plain text; links are kept apart so the HTML version can make them clickable. */
+function body(mail: MailKind): { lines: string[]; link?: string } {
+  switch (mail.kind) {
+    case "verify_email":
+      return { lines: ["Confirm your email address to start moving money. The link is valid for 24 hours."], link: mail.link };
+    case "password_reset":
+      return {
+        lines: [
+          "Someone asked to reset your password. The link is valid for 1 hour and works once.",
+          "If you did not ask, ignore this mail.",
+        ],
+        link: mail.link,
+      };
+    case "new_sign_in":
+      return {
+        lines: [
+          `Your account was signed in from a new device or network at ${mail.at.toISOString()}.`,
+          `IP address: ${mail.ip ?? "unknown"}. Device: ${mail.userAgent ?? "unknown"}.`,
+          NOT_YOU,
+        ],
+      };
+    case "password_changed":
+      return {
+        lines: [
+          `Your password was changed at ${mail.at.toISOString()}. Your other sessions were signed out and withdrawals are paused for a while.`,
+          NOT_YOU,
+        ],
+      };
+    case "two_factor_changed":
+      return {
+        lines: [
+          `Two-factor authentication was ${mail.enabled ? "turned on" : "turned off"} at ${mail.at.toISOString()}.`,
+          mail.enabled ? "Keep your recovery codes somewhere safe." : "Withdrawals are paused for a while.",
+          NOT_YOU,
+        ],
+      };
+    case "withdrawal_requested":
+      return {
+        lines: [
+          `A withdrawal of ${mail.amount} ${mail.asset} to ${mail.address} was requested at ${mail.at.toISOString()}.`,
+          NOT_YOU,
+        ],
+      };
+  }
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+
+export function renderMail(to: Recipient, mail: MailKind): OutgoingMail {
+  const { lines, link } = body(mail);
+  const code = to.antiPhishingCode ? `Your anti-phishing code: ${to.antiPhishingCode}` : undefined;
+  const greeting = `Hello ${to.name},`;
+  const text = [code, greeting, ...lines, link, "— CryptoVault"].filter(Boolean).join("\n\n");
+  const html = [
+    code ? `<p style="padding:8px;border:1px solid #999"><strong>${escapeHtml(code)}</strong></p>` : "",
+    `<p>${escapeHtml(greeting)}</p>`,
+    ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    link ? `<p><a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>` : "",
+    "<p>— CryptoVault</p>",
+  ].join("\n");
+  return { to: to.email, subject: SUBJECTS[mail.kind], text, html };
+}

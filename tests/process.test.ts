@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,9 @@ import { openDatabase } from "../src/platform/db/client";
 import { enqueueMail } from "../src/platform/mail/outbox";
 import { createRealDatabase, TEST_ENV, TEST_REDIS_URL } from "./support/harness";
 import { startServer } from "./support/server-process";
+
+// Each test boots a real server process (PGlite start and migrations take seconds).
+setDefaultTimeout(60_000);
 
 const dataDir = mkdtempSync(join(tmpdir(), "cv-process-"));
 const real = await createRealDatabase();

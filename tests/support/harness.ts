@@ -65,23 +65,27 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-export function createTestBus(): Bus {
-  return TEST_REDIS_URL ? new RedisBus(TEST_REDIS_URL, `${uniqueName("cvtest")}:`) : new MemoryBus();
+/** On Redis, a key prefix of its own, so runs and files never see each other's channels or counters. */
+export function createTestBus(prefix = `${uniqueName("cvtest")}:`): Bus {
+  return TEST_REDIS_URL ? new RedisBus(TEST_REDIS_URL, prefix) : new MemoryBus();
 }
 
 /** The real app over a test database and bus; `dispose` closes everything it opened. */
 export async function createTestApp(
   overrides: Record<string, string | undefined> = {},
-  options: { webDist?: string; database?: TestDatabase } = {},
+  options: { webDist?: string; database?: TestDatabase; redisPrefix?: string } = {},
 ) {
-  const config = testConfig(overrides);
+  // A second instance of the same deployment shares the first one's database and Redis prefix.
+  const prefix = options.redisPrefix ?? `${uniqueName("cvtest")}:`;
+  const config = testConfig({ REDIS_KEY_PREFIX: prefix, ...overrides });
   const database = options.database ?? (await createTestDatabase());
-  const bus = createTestBus();
+  const bus = createTestBus(prefix);
   const deps = { config, database, bus, logger: createLogger(config.logLevel), metrics: createMetrics() };
   const app = createApp(deps, { webDist: options.webDist ?? "/nonexistent-web-dist" });
   return {
     app,
     deps,
+    redisPrefix: prefix,
     request: (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init)),
     async dispose() {
       await bus.close();

@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { verifyAuditChains } from "../src/modules/audit/service";
+import { queryRows } from "../src/platform/db/client";
+import { PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({ TRUST_PROXY: "true", RATE_LIMIT_PER_MINUTE: "1000", LOGIN_FAILURES_PER_15_MIN: "5" });
+});
+afterAll(() => fixture.dispose());
+
+type ErrorBody = { error: { code: string } };
+
+/** Routes that take no CSRF token (API.md): nothing to protect before sign-in, or a signed webhook. */
+const CSRF_EXEMPT = new Set([
+  "/api/auth/register",
+  "/api/auth/login",
+  "/api/auth/verify-email",
+  "/api/auth/password/forgot",
+  "/api/auth/password/reset",
+  "/api/wallet/deposit/webhook",
+]);
+
+describe("CSRF", () => {
+  test("every unsafe route refuses a cookie-authenticated request without X-CSRF-Token", async () => {
+    const { client } = await signedInUser(fixture, "csrf");
+    const unsafe = fixture.app.routes.filter(
+      (route) => ["POST", "PUT", "PATCH", "DELETE"].includes(route.method) && !CSRF_EXEMPT.has(route.path),
+    );
+    expect(unsafe.length).toBeGreaterThan(10);
+    for (const route of unsafe) {
+      const path = route.path.replace(/:[a-zA-Z]+/g, crypto.randomUUID());
+      for (const csrf of [undefined, "wrong-token"]) {
+        const response = await client.request(route.method, path, {
+          body: {},
+          csrf: false,
+          headers: csrf ? { "x-csrf-token": csrf } : {},
+        });
+        const body = (await response.json()) as ErrorBody;
+        expect({ route: `${route.method} ${route.path}`, status: response.status, code: body.error?.code }).toEqual({
+          route: `${route.method} ${route.path}`,
+          status: 403,
+          code: "CSRF_FAILED",
+        });
+      }
+    }
+    // Nothing was changed by any of them: the session still works and the profile is untouched.
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
+  test("401 comes before 403 CSRF, and CSRF before 422", async () => {
+    const anonymous = await new TestClient(fixture).json<ErrorBody>("PATCH", "/api/auth/profile", { role: "admin" });
+    expect(anonymous.status).toBe(401);
+    const { client } = await signedInUser(fixture, "order");
+    const noCsrf = await client.request("PATCH", "/api/auth/profile", { body: { role: "admin" }, csrf: false });
+    expect(noCsrf.status).toBe(403);
+    const invalid = await client.json<ErrorBody>("PATCH", "/api/auth/profile", { role: "admin" });
+    expect(invalid.status).toBe(422);
+  });
+});
+
+describe("admin", () => {
+  test("admin routes are 403 for users; an admin freezes and unfreezes", async () => {
+    const user = await signedInUser(fixture, "plain");
+    const admin = await signedInUser(fixture, "admin");
+    const forbidden = await user.client.json<ErrorBody>("POST", `/api/admin/users/${admin.userId}/freeze`);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.code).toBe("FORBIDDEN");
+    expect((await user.client.json("GET", "/api/admin/audit")).status).toBe(403);
+
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const frozen = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/freeze`);
+    expect(frozen.status).toBe(200);
+    expect(frozen.body.user.frozen).toBe(true);
+    // A frozen user still signs in and reads.
+    expect((await user.client.json("GET", "/api/auth/me")).status).toBe(200);
+    const unfrozen = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/unfreeze`);
+    expect(unfrozen.body.user.frozen).toBe(false);
+    expect((await admin.client.json("POST", `/api/admin/users/${crypto.randomUUID()}/freeze`)).status).toBe(404);
+    expect((await admin.client.json("POST", "/api/admin/users/not-a-uuid/freeze")).status).toBe(404);
+
+    const search = await admin.client.json<{ items: { action: string; hash: string; userId: string }[] }>(
+      "GET",
+      `/api/admin/audit?userId=${user.userId}&action=admin.user_frozen`,
+    );
+    expect(search.body.items).toHaveLength(1);
+    expect(search.body.items[0].hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("login throttle", () => {
+  test("past the budget every attempt is 429 with Retry-After, the right password too, and never a 5xx", async () => {
+    const { email } = await signedInUser(fixture, "brute");
+    const attacker = new TestClient(fixture);
+    attacker.ip = "198.51.100.66";
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push((await attacker.post("/api/auth/login", { email, password: `guess number ${i}` })).status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    const right = await attacker.request("POST", "/api/auth/login", { body: { email, password: PASSWORD } });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await right.json()) as ErrorBody).error.code).toBe("RATE_LIMITED");
+    // The same budget holds from another IP: it is the account's.
+    const elsewhere = new TestClient(fixture);
+    elsewhere.ip = "198.51.100.67";
+    expect((await elsewhere.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(429);
+  });
+
+  test("the per-IP budget stops one address trying many accounts", async () => {
+    const sprayer = new TestClient(fixture);
+    sprayer.ip = "198.51.100.99";
+    let limited = 0;
+    for (let i = 0; i < 55; i++) {
+      const status = (await sprayer.post("/api/auth/login", { email: uniqueEmail("spray"), password: "some password" })).status;
+      expect([401, 429]).toContain(status);
+      if (status === 429) limited++;
+    }
+    expect(limited).toBe(5); // 5 per account × 10 = 50 failures per IP
+  });
+});
+
+describe("rate limit", () => {
+  test("RateLimit-* headers on API answers, 429 with Retry-After past the budget, per user across IPs", async () => {
+    const limited = await createTestApp(
+      { TRUST_PROXY: "true", RATE_LIMIT_PER_MINUTE: "5" },
+      { database: fixture.deps.database as never },
+    );
+    const anonymous = new TestClient(limited);
+    anonymous.ip = "192.0.2.1";
+    const first = await anonymous.request("GET", "/api/config");
+    expect(first.headers.get("ratelimit-limit")).toBe("5");
+    expect(first.headers.get("ratelimit-remaining")).toBe("4");
+    expect(Number(first.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+    for (let i = 0; i < 4; i++) await anonymous.request("GET", "/api/config");
+    const over = await anonymous.request("GET", "/api/config");
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await over.json()) as ErrorBody).error.code).toBe("RATE_LIMITED");
+    // Platform endpoints are never limited.
+    expect((await anonymous.request("GET", "/health")).status).toBe(200);
+    expect((await anonymous.request("GET", "/ready")).headers.get("ratelimit-limit")).toBeNull();
+    // Another IP has its own budget.
+    const neighbour = new TestClient(limited);
+    neighbour.ip = "192.0.2.2";
+    expect((await neighbour.request("GET", "/api/config")).status).toBe(200);
+    // A signed-in user has one budget, whatever address the requests come from.
+    const { client } = await signedInUser(limited, "budget");
+    for (let i = 0; i < 3; i++) expect((await client.request("GET", "/api/auth/me")).status).toBe(200);
+    client.ip = "192.0.2.3";
+    for (let i = 0; i < 2; i++) expect((await client.request("GET", "/api/auth/me")).status).toBe(200);
+    expect((await client.request("GET", "/api/auth/me")).status).toBe(429);
+    await limited.dispose();
+  });
+});
+
+describe("two instances of one deployment", () => {
+  test("a session revoked on one instance is refused by the other at once", async () => {
+    const second = await createTestApp(
+      { TRUST_PROXY: "true" },
+      { database: fixture.deps.database as never, redisPrefix: fixture.redisPrefix },
+    );
+    const { client, email } = await signedInUser(fixture, "instances");
+    const onSecond = new TestClient(second);
+    await onSecond.post("/api/auth/login", { email, password: PASSWORD });
+    expect((await onSecond.json("GET", "/api/auth/me")).status).toBe(200);
+    // Signed in on the second instance, the user ends every other session from the first.
+    expect((await client.post("/api/auth/sessions/revoke-others")).status).toBe(204);
+    expect((await onSecond.json("GET", "/api/auth/me")).status).toBe(401);
+    // And a logout on the second instance is seen by the first.
+    const again = new TestClient(second);
+    await again.post("/api/auth/login", { email, password: PASSWORD });
+    const token = again.cookie("access_token") as string;
+    expect((await again.post("/api/auth/logout")).status).toBe(204);
+    const viaFirst = await new TestClient(fixture).request("GET", "/api/auth/me", {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(viaFirst.status).toBe(401);
+    await second.dispose();
+  });
+});
+
+describe("audit log", () => {
+  test("users see only their own events, newest first, with cursor pagination", async () => {
+    const alice = await signedInUser(fixture, "audit-a");
+    await signedInUser(fixture, "audit-b");
+    await alice.client.json("PATCH", "/api/auth/profile", { name: "Alice A" });
+    const page1 = await alice.client.json<{
+      items: { id: string; action: string; ip: string; userAgent: string }[];
+      nextCursor: string | null;
+    }>("GET", "/api/audit?limit=2");
+    expect(page1.body.items.map((e) => e.action)).toEqual(["auth.profile_updated", "auth.login"]);
+    expect(page1.body.items[0].ip).toBe(alice.client.ip);
+    expect(page1.body.items[0].userAgent).toBe(alice.client.userAgent);
+    expect(page1.body.nextCursor).toBeString();
+    const page2 = await alice.client.json<{ items: { action: string }[]; nextCursor: string | null }>(
+      "GET",
+      `/api/audit?limit=2&cursor=${page1.body.nextCursor}`,
+    );
+    expect(page2.body.items.map((e) => e.action)).toEqual(["auth.email_verified", "auth.register"]);
+    expect(page2.body.nextCursor).toBeNull();
+    expect((await alice.client.json("GET", "/api/audit?limit=500")).status).toBe(422);
+  });
+
+  test("rows cannot be updated or deleted", async () => {
+    await signedInUser(fixture, "immutable");
+    const db = fixture.deps.database.db;
+    for (const statement of [
+      sql`update audit_log set action = 'x' where id = (select min(id) from audit_log)`,
+      sql`delete from audit_log where id = (select min(id) from audit_log)`,
+      sql`truncate audit_log`,
+    ]) {
+      const error = await Promise.resolve(db.execute(statement)).then(
+        () => undefined,
+        (e: Error & { cause?: Error }) => e,
+      );
+      expect(String(error?.cause?.message ?? error?.message)).toContain("append-only");
+    }
+  });
+
+  test("tampering with a row (trigger disabled by a superuser) is found and named", async () => {
+    const victim = await signedInUser(fixture, "tamper");
+    const db = fixture.deps.database.db;
+    expect((await verifyAuditChains(db)).problems).toEqual([]);
+    const [target] = await queryRows<{ id: string; seq: number }>(
+      db,
+      sql`select id::text as id, seq from audit_log where user_id = ${victim.userId} and action = 'auth.login'`,
+    );
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(sql`update audit_log set ip = '10.0.0.1' where id = ${Number(target.id)}`);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+    const report = await verifyAuditChains(db);
+    expect(report.problems).toEqual([
+      { chain: victim.userId, id: Number(target.id), seq: target.seq, problem: expect.stringContaining("changed") },
+    ]);
+    // Put it back for the other tests: the chain verifies again.
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(sql`update audit_log set ip = ${victim.client.ip} where id = ${Number(target.id)}`);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+    expect((await verifyAuditChains(db)).problems).toEqual([]);
+  });
+
+  test("a deleted row breaks the chain at the next one", async () => {
+    const victim = await signedInUser(fixture, "deleted");
+    await victim.client.json("PATCH", "/api/auth/profile", { name: "After" });
+    const db = fixture.deps.database.db;
+    const rows = await queryRows<{ id: string; seq: number }>(
+      db,
+      sql`select id::text as id, seq from audit_log where user_id = ${victim.userId} order by seq`,
+    );
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(sql`delete from audit_log where id = ${Number(rows[1].id)}`);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+    const report = await verifyAuditChains(db);
+    expect(report.problems).toEqual([
+      { chain: victim.userId, id: Number(rows[2].id), seq: rows[2].seq, problem: expect.stringContaining("missing") },
+    ]);
+  });
+});

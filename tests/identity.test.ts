@@ -1,0 +1,338 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { lastMailTo, PASSWORD, signedInUser, TestClient, tokenFromMail, uniqueEmail } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({ TRUST_PROXY: "true", PUBLIC_URL: "https://vault.example" });
+});
+afterAll(() => fixture.dispose());
+
+type ErrorBody = { error: { code: string; message: string; details?: { fields?: string[] } } };
+type UserBody = {
+  user: { id: string; email: string; emailVerified: boolean; antiPhishingCode: string | null; role: string; name: string };
+};
+
+describe("POST /api/auth/register", () => {
+  test("201 {user}, not signed in, and a verification mail with a link on PUBLIC_URL", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("reg");
+    const { status, body, response } = await client.json<UserBody>("POST", "/api/auth/register", {
+      email: email.toUpperCase(),
+      password: PASSWORD,
+      name: "Reg",
+    });
+    expect(status).toBe(201);
+    expect(body.user).toMatchObject({ email, name: "Reg", role: "user", emailVerified: false, antiPhishingCode: null });
+    expect(Object.keys(body.user).sort()).toEqual(
+      ["antiPhishingCode", "createdAt", "email", "emailVerified", "frozen", "id", "name", "role", "twoFactorEnabled"].sort(),
+    );
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
+    const mail = await lastMailTo(fixture, email);
+    expect(mail.subject).toBe("Verify your email");
+    expect(mail.textBody).toContain("https://vault.example/verify-email?token=");
+  });
+
+  test.each([
+    [{ email: "not-an-email", password: PASSWORD, name: "x" }, ["email"]],
+    [{ email: "short@example.com", password: "seven77", name: "x" }, ["password"]],
+    [{ email: "long@example.com", password: "x".repeat(129), name: "x" }, ["password"]],
+    [{ email: "common@example.com", password: "password123", name: "x" }, ["password"]],
+    [{ email: "noname@example.com", password: PASSWORD }, ["name"]],
+    [{ email: "role@example.com", password: PASSWORD, name: "x", role: "admin" }, ["role"]],
+  ])("422 VALIDATION_FAILED for %p", async (body, fields) => {
+    const { status, body: answer } = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/register", body);
+    expect(status).toBe(422);
+    expect(answer.error.code).toBe("VALIDATION_FAILED");
+    expect(answer.error.details?.fields).toEqual(fields);
+  });
+
+  test("409 EMAIL_TAKEN, whatever the case of the email", async () => {
+    const email = uniqueEmail("taken");
+    const client = new TestClient(fixture);
+    expect((await client.json("POST", "/api/auth/register", { email, password: PASSWORD, name: "A" })).status).toBe(201);
+    const again = await client.json<ErrorBody>("POST", "/api/auth/register", {
+      email: email.toUpperCase(),
+      password: PASSWORD,
+      name: "B",
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("EMAIL_TAKEN");
+  });
+});
+
+describe("POST /api/auth/verify-email and /resend-verification", () => {
+  test("a token verifies once; a second use, a made-up token and an expired one are 400 INVALID_TOKEN", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("verify");
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "V" });
+    const token = tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    const first = await client.json<UserBody>("POST", "/api/auth/verify-email", { token });
+    expect(first.status).toBe(200);
+    expect(first.body.user.emailVerified).toBe(true);
+    for (const bad of [token, "made-up-token"]) {
+      const again = await client.json<ErrorBody>("POST", "/api/auth/verify-email", { token: bad });
+      expect(again.status).toBe(400);
+      expect(again.body.error.code).toBe("INVALID_TOKEN");
+    }
+  });
+
+  test("an expired token is refused", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("expired");
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "E" });
+    const token = tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    const { sql } = await import("drizzle-orm");
+    await fixture.deps.database.db.execute(sql`update email_tokens set expires_at = now() - interval '1 second'`);
+    const answer = await client.json<ErrorBody>("POST", "/api/auth/verify-email", { token });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe("INVALID_TOKEN");
+  });
+
+  test("resend needs auth, answers 202 and sends a new link", async () => {
+    expect((await new TestClient(fixture).json("POST", "/api/auth/resend-verification")).status).toBe(401);
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("resend");
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "R" });
+    await client.post("/api/auth/login", { email, password: PASSWORD });
+    const before = await lastMailTo(fixture, email);
+    expect((await client.post("/api/auth/resend-verification")).status).toBe(202);
+    const after = await lastMailTo(fixture, email);
+    expect(after.id).not.toBe(before.id);
+    expect(after.subject).toBe("Verify your email");
+  });
+});
+
+describe("POST /api/auth/login", () => {
+  test("200 {user} with the three cookies of API.md", async () => {
+    const { client, email } = await signedInUser(fixture, "cookies");
+    const access = client.cookies.get("access_token");
+    const refresh = client.cookies.get("refresh_token");
+    const csrf = client.cookies.get("csrf_token");
+    expect(access?.attributes).toContain("HttpOnly");
+    expect(access?.attributes).toContain("SameSite=Lax");
+    expect(access?.attributes).toContain("Max-Age=900");
+    expect(access?.path).toBe("/");
+    expect(access?.value.split(".")).toHaveLength(3);
+    expect(refresh?.attributes).toContain("HttpOnly");
+    expect(refresh?.attributes).toContain("SameSite=Strict");
+    expect(refresh?.attributes).toContain("Max-Age=2592000");
+    expect(refresh?.path).toBe("/api/auth");
+    expect(Buffer.from(refresh?.value ?? "", "base64url").length).toBeGreaterThanOrEqual(16);
+    expect(csrf?.attributes).not.toContain("HttpOnly");
+    expect(csrf?.attributes).toContain("SameSite=Strict");
+    expect(csrf?.path).toBe("/");
+    for (const cookie of [access, refresh, csrf]) expect(cookie?.attributes).not.toContain("Secure");
+    const me = await client.json<UserBody>("GET", "/api/auth/me");
+    expect(me.body.user.email).toBe(email);
+  });
+
+  test("cookies are Secure in production and with COOKIE_SECURE=true", async () => {
+    const secure = await createTestApp(
+      { COOKIE_SECURE: "true", TRUST_PROXY: "true" },
+      { database: fixture.deps.database as never },
+    );
+    const client = new TestClient(secure);
+    const email = uniqueEmail("secure");
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "S" });
+    await client.post("/api/auth/login", { email, password: PASSWORD });
+    for (const name of ["access_token", "refresh_token", "csrf_token"])
+      expect(client.cookies.get(name)?.attributes).toContain("Secure");
+    await secure.dispose();
+  });
+
+  test("an unknown email and a wrong password get the same answer", async () => {
+    const { email } = await signedInUser(fixture, "enum");
+    const wrong = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
+      email,
+      password: "not the password at all",
+    });
+    const unknown = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
+      email: uniqueEmail("nobody"),
+      password: "not the password at all",
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body.error.code).toBe("INVALID_CREDENTIALS");
+    expect(unknown.body.error.code).toBe("INVALID_CREDENTIALS");
+    expect(wrong.body.error.message).toBe(unknown.body.error.message);
+    expect([...wrong.response.headers.keys()].sort()).toEqual([...unknown.response.headers.keys()].sort());
+  });
+
+  test("Authorization: Bearer works instead of the cookie, and needs no CSRF token", async () => {
+    const { client } = await signedInUser(fixture, "bearer");
+    const token = client.cookie("access_token") as string;
+    const bare = new TestClient(fixture);
+    const me = await bare.request("GET", "/api/auth/me", { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    const patched = await bare.request("PATCH", "/api/auth/profile", {
+      body: { name: "Via Bearer" },
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(patched.status).toBe(200);
+    expect((await bare.request("GET", "/api/auth/me", { headers: { authorization: "Bearer not.a.jwt" } })).status).toBe(401);
+  });
+});
+
+describe("GET /me and PATCH /profile", () => {
+  test("401 UNAUTHENTICATED without a token", async () => {
+    const { status, body } = await new TestClient(fixture).json<ErrorBody>("GET", "/api/auth/me");
+    expect(status).toBe(401);
+    expect(body.error.code).toBe("UNAUTHENTICATED");
+  });
+
+  test("updates name and anti-phishing code; unknown fields are rejected, never applied", async () => {
+    const { client } = await signedInUser(fixture, "profile");
+    const ok = await client.json<UserBody>("PATCH", "/api/auth/profile", { name: "New Name", antiPhishingCode: "blue-horse" });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user).toMatchObject({ name: "New Name", antiPhishingCode: "blue-horse" });
+    for (const field of ["role", "email", "emailVerified"]) {
+      const refused = await client.json<ErrorBody>("PATCH", "/api/auth/profile", {
+        [field]: field === "role" ? "admin" : "x@y.z",
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.details?.fields).toEqual([field]);
+    }
+    const me = await client.json<UserBody>("GET", "/api/auth/me");
+    expect(me.body.user.role).toBe("user");
+    expect(me.body.user.name).toBe("New Name");
+  });
+
+  test("every mail carries the anti-phishing code once it is set", async () => {
+    const { client, email } = await signedInUser(fixture, "phish");
+    await client.json("PATCH", "/api/auth/profile", { antiPhishingCode: "purple-otter" });
+    await client.post("/api/auth/password/forgot", { email });
+    const mail = await lastMailTo(fixture, email);
+    expect(mail.subject).toBe("Reset your password");
+    expect(mail.textBody).toContain("purple-otter");
+    expect(mail.htmlBody).toContain("purple-otter");
+  });
+});
+
+describe("password forgot, reset and change", () => {
+  test("forgot is 202 whether or not the email exists, and only a real account gets mail", async () => {
+    const { email } = await signedInUser(fixture, "forgot");
+    const nobody = uniqueEmail("ghost");
+    const a = await new TestClient(fixture).json("POST", "/api/auth/password/forgot", { email });
+    const b = await new TestClient(fixture).json("POST", "/api/auth/password/forgot", { email: nobody });
+    expect(a.status).toBe(202);
+    expect(b.status).toBe(202);
+    expect(a.body).toEqual(b.body);
+    expect((await lastMailTo(fixture, email)).subject).toBe("Reset your password");
+    expect(await lastMailTo(fixture, nobody)).toBeUndefined();
+  });
+
+  test("reset: single use, revokes every session at once, locks withdrawals, old password dead", async () => {
+    const { client, email, userId } = await signedInUser(fixture, "reset");
+    await new TestClient(fixture).post("/api/auth/password/forgot", { email });
+    const token = tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    expect((await new TestClient(fixture).json("POST", "/api/auth/password/reset", { token, password: "password" })).status).toBe(
+      422,
+    );
+    const reset = await new TestClient(fixture).json("POST", "/api/auth/password/reset", {
+      token,
+      password: "a brand new passphrase",
+    });
+    expect(reset.status).toBe(200);
+    expect((await lastMailTo(fixture, email)).subject).toBe("Your password was changed");
+    const again = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/password/reset", {
+      token,
+      password: "another new passphrase",
+    });
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe("INVALID_TOKEN");
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
+    expect((await new TestClient(fixture).json("POST", "/api/auth/login", { email, password: PASSWORD })).status).toBe(401);
+    expect(
+      (await new TestClient(fixture).json("POST", "/api/auth/login", { email, password: "a brand new passphrase" })).status,
+    ).toBe(200);
+    const { users } = await import("../src/modules/identity/schema");
+    const { eq } = await import("drizzle-orm");
+    const [row] = await fixture.deps.database.db.select().from(users).where(eq(users.id, userId));
+    expect(row.withdrawalsLockedUntil?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+  });
+
+  test("change: needs the current password, keeps this session, ends the others", async () => {
+    const { client, email } = await signedInUser(fixture, "change");
+    const other = new TestClient(fixture);
+    await other.post("/api/auth/login", { email, password: PASSWORD });
+    const wrong = await client.json<ErrorBody>("POST", "/api/auth/password/change", {
+      currentPassword: "wrong wrong wrong",
+      newPassword: "changed passphrase 1",
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe("INVALID_CREDENTIALS");
+    const ok = await client.json("POST", "/api/auth/password/change", {
+      currentPassword: PASSWORD,
+      newPassword: "changed passphrase 1",
+    });
+    expect(ok.status).toBe(200);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+    expect((await other.json("GET", "/api/auth/me")).status).toBe(401);
+  });
+});
+
+describe("sessions", () => {
+  test("list live sessions, revoke one (its token dies at once), revoke the others", async () => {
+    const { client, email } = await signedInUser(fixture, "sessions");
+    const phone = new TestClient(fixture);
+    phone.userAgent = "Phone/2.0";
+    phone.ip = "198.51.100.7";
+    await phone.post("/api/auth/login", { email, password: PASSWORD });
+    const laptop = new TestClient(fixture);
+    await laptop.post("/api/auth/login", { email, password: PASSWORD });
+    const list = await client.json<{
+      items: { id: string; current: boolean; ip: string; userAgent: string; createdAt: string; lastSeenAt: string }[];
+    }>("GET", "/api/auth/sessions");
+    expect(list.body.items).toHaveLength(3);
+    expect(list.body.items.filter((s) => s.current)).toHaveLength(1);
+    const phoneSession = list.body.items.find((s) => s.userAgent === "Phone/2.0");
+    expect(phoneSession?.ip).toBe("198.51.100.7");
+    expect((await client.request("DELETE", `/api/auth/sessions/${phoneSession?.id}`)).status).toBe(204);
+    expect((await phone.json("GET", "/api/auth/me")).status).toBe(401);
+    expect((await client.request("DELETE", `/api/auth/sessions/${phoneSession?.id}`)).status).toBe(404);
+    expect((await client.request("DELETE", "/api/auth/sessions/not-a-uuid")).status).toBe(404);
+    expect((await client.post("/api/auth/sessions/revoke-others")).status).toBe(204);
+    expect((await laptop.json("GET", "/api/auth/me")).status).toBe(401);
+    const after = await client.json<{ items: unknown[] }>("GET", "/api/auth/sessions");
+    expect(after.body.items).toHaveLength(1);
+  });
+
+  test("another user's session id is 404 and stays alive", async () => {
+    const alice = await signedInUser(fixture, "alice");
+    const bob = await signedInUser(fixture, "bob");
+    const bobs = await bob.client.json<{ items: { id: string }[] }>("GET", "/api/auth/sessions");
+    expect((await alice.client.request("DELETE", `/api/auth/sessions/${bobs.body.items[0].id}`)).status).toBe(404);
+    expect((await bob.client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
+  test("logout: 204, cookies cleared, session revoked (the old access token is dead)", async () => {
+    const { client } = await signedInUser(fixture, "logout");
+    const stolen = client.cookie("access_token") as string;
+    const response = await client.post("/api/auth/logout");
+    expect(response.status).toBe(204);
+    expect(response.headers.getSetCookie().filter((c) => /Max-Age=0/.test(c))).toHaveLength(3);
+    const replay = await new TestClient(fixture).request("GET", "/api/auth/me", {
+      headers: { authorization: `Bearer ${stolen}` },
+    });
+    expect(replay.status).toBe(401);
+  });
+
+  test("a new device or IP gets a sign-in mail; the same one does not", async () => {
+    const { client, email } = await signedInUser(fixture, "newdevice");
+    const before = await lastMailTo(fixture, email);
+    const same = new TestClient(fixture);
+    same.ip = client.ip;
+    await same.post("/api/auth/login", { email, password: PASSWORD });
+    expect((await lastMailTo(fixture, email)).id).toBe(before.id);
+    const stranger = new TestClient(fixture);
+    stranger.ip = "192.0.2.99";
+    await stranger.post("/api/auth/login", { email, password: PASSWORD });
+    const mail = await lastMailTo(fixture, email);
+    expect(mail.subject).toBe("New sign-in to your account");
+    expect(mail.textBody).toContain("192.0.2.99");
+  });
+});

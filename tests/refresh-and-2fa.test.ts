@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { lastMailTo, PASSWORD, signedInUser, TestClient, totpNow } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({ TRUST_PROXY: "true" });
+});
+afterAll(() => fixture.dispose());
+
+type ErrorBody = { error: { code: string } };
+
+describe("POST /api/auth/refresh", () => {
+  test("rotates all cookies; the old refresh token is dead", async () => {
+    const { client } = await signedInUser(fixture, "refresh");
+    const oldRefresh = client.cookie("refresh_token");
+    const oldAccess = client.cookie("access_token");
+    await Bun.sleep(1100); // a new iat, so the new access token differs
+    const response = await client.post("/api/auth/refresh");
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { user: { id: string } }).user.id).toBeString();
+    expect(client.cookie("refresh_token")).not.toBe(oldRefresh);
+    expect(client.cookie("access_token")).not.toBe(oldAccess);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
+  test("needs the CSRF header", async () => {
+    const { client } = await signedInUser(fixture, "refreshcsrf");
+    const response = await client.request("POST", "/api/auth/refresh", { csrf: false });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as ErrorBody).error.code).toBe("CSRF_FAILED");
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
+  test("presenting a rotated token again: 401 REFRESH_REUSED, the whole session revoked, audited", async () => {
+    const { client } = await signedInUser(fixture, "reuse");
+    const stolen = client.cookie("refresh_token") as string;
+    expect((await client.post("/api/auth/refresh")).status).toBe(200);
+    const thief = new TestClient(fixture);
+    thief.cookies.set("refresh_token", { value: stolen, path: "/api/auth", attributes: "" });
+    thief.cookies.set("csrf_token", { value: "thief-csrf", path: "/", attributes: "" });
+    const reused = await thief.json<ErrorBody>("POST", "/api/auth/refresh");
+    expect(reused.status).toBe(401);
+    expect(reused.body.error.code).toBe("REFRESH_REUSED");
+    // The legitimate holder's session is gone too: access and newest refresh token both dead.
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
+    expect((await client.json("POST", "/api/auth/refresh")).status).toBe(401);
+    const { auditLog } = await import("../src/modules/audit/schema");
+    const { eq } = await import("drizzle-orm");
+    const rows = await fixture.deps.database.db.select().from(auditLog).where(eq(auditLog.action, "auth.refresh_reused"));
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+  });
+
+  test("an unknown refresh token is 401 UNAUTHENTICATED", async () => {
+    const client = new TestClient(fixture);
+    client.cookies.set("refresh_token", { value: "nonsense", path: "/api/auth", attributes: "" });
+    client.cookies.set("csrf_token", { value: "c", path: "/", attributes: "" });
+    const { status, body } = await client.json<ErrorBody>("POST", "/api/auth/refresh");
+    expect(status).toBe(401);
+    expect(body.error.code).toBe("UNAUTHENTICATED");
+  });
+});
+
+describe("two-factor authentication", () => {
+  async function enable(client: TestClient) {
+    const setup = await client.json<{ secret: string; otpauthUrl: string; qrSvg: string }>("POST", "/api/auth/2fa/setup");
+    expect(setup.status).toBe(200);
+    expect(setup.body.otpauthUrl).toStartWith("otpauth://totp/");
+    expect(setup.body.qrSvg).toContain("<svg");
+    const me = await client.json<{ user: { twoFactorEnabled: boolean } }>("GET", "/api/auth/me");
+    expect(me.body.user.twoFactorEnabled).toBe(false); // not active until enabled
+    const wrong = await client.json<ErrorBody>("POST", "/api/auth/2fa/enable", { code: "000000" });
+    expect(wrong.body.error.code).toBe("INVALID_TOTP");
+    const enabled = await client.json<{ recoveryCodes: string[] }>("POST", "/api/auth/2fa/enable", {
+      code: await totpNow(setup.body.secret),
+    });
+    expect(enabled.status).toBe(200);
+    expect(enabled.body.recoveryCodes).toHaveLength(10);
+    expect(new Set(enabled.body.recoveryCodes).size).toBe(10);
+    return { secret: setup.body.secret, recoveryCodes: enabled.body.recoveryCodes };
+  }
+
+  test("login asks for the code, accepts it once, refuses its replay", async () => {
+    const { client, email } = await signedInUser(fixture, "totp");
+    const { secret } = await enable(client);
+    expect((await lastMailTo(fixture, email)).subject).toBe("Two-factor authentication changed");
+    const noCode = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD });
+    expect(noCode.status).toBe(401);
+    expect(noCode.body.error.code).toBe("TOTP_REQUIRED");
+    // The enable step spent the current step; the next step's code is fresh.
+    const code = await totpNow(secret, 1);
+    const first = await new TestClient(fixture).json("POST", "/api/auth/login", { email, password: PASSWORD, code });
+    expect(first.status).toBe(200);
+    const replay = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD, code });
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe("INVALID_TOTP");
+    const older = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
+      email,
+      password: PASSWORD,
+      code: await totpNow(secret),
+    });
+    expect(older.body.error.code).toBe("INVALID_TOTP");
+  });
+
+  test("a recovery code signs in once; regenerating kills the old ones; disable needs a code and locks withdrawals", async () => {
+    const { client, email } = await signedInUser(fixture, "recovery");
+    const { secret, recoveryCodes } = await enable(client);
+    const withRecovery = await new TestClient(fixture).json("POST", "/api/auth/login", {
+      email,
+      password: PASSWORD,
+      code: recoveryCodes[0].toUpperCase(),
+    });
+    expect(withRecovery.status).toBe(200);
+    const spent = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
+      email,
+      password: PASSWORD,
+      code: recoveryCodes[0],
+    });
+    expect(spent.body.error.code).toBe("INVALID_TOTP");
+
+    expect((await client.json<ErrorBody>("POST", "/api/auth/2fa/recovery-codes", { code: "123456" })).body.error.code).toBe(
+      "INVALID_TOTP",
+    );
+    const regenerated = await client.json<{ recoveryCodes: string[] }>("POST", "/api/auth/2fa/recovery-codes", {
+      code: recoveryCodes[1],
+    });
+    expect(regenerated.status).toBe(200);
+    expect(regenerated.body.recoveryCodes).toHaveLength(10);
+    const old = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
+      email,
+      password: PASSWORD,
+      code: recoveryCodes[2],
+    });
+    expect(old.body.error.code).toBe("INVALID_TOTP");
+
+    const other = new TestClient(fixture);
+    expect(
+      (await other.json("POST", "/api/auth/login", { email, password: PASSWORD, code: regenerated.body.recoveryCodes[0] }))
+        .status,
+    ).toBe(200);
+    expect((await client.json<ErrorBody>("POST", "/api/auth/2fa/disable", { code: "999999" })).body.error.code).toBe(
+      "INVALID_TOTP",
+    );
+    const disabled = await client.json("POST", "/api/auth/2fa/disable", { code: await totpNow(secret, 1) });
+    expect(disabled.status).toBe(200);
+    expect((await other.json("GET", "/api/auth/me")).status).toBe(401); // other sessions end
+    const plain = await new TestClient(fixture).json<{ user: { twoFactorEnabled: boolean } }>("POST", "/api/auth/login", {
+      email,
+      password: PASSWORD,
+    });
+    expect(plain.status).toBe(200);
+    expect(plain.body.user.twoFactorEnabled).toBe(false);
+  });
+
+  test("setup while enabled is 409 INVALID_STATE", async () => {
+    const { client } = await signedInUser(fixture, "twice");
+    await enable(client);
+    const again = await client.json<ErrorBody>("POST", "/api/auth/2fa/setup");
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe("INVALID_STATE");
+  });
+
+  test("the secret is sealed at rest", async () => {
+    const { client, userId } = await signedInUser(fixture, "sealed");
+    const { secret } = await enable(client);
+    const { users } = await import("../src/modules/identity/schema");
+    const { eq } = await import("drizzle-orm");
+    const [row] = await fixture.deps.database.db.select().from(users).where(eq(users.id, userId));
+    expect(row.totpSecret).toStartWith("v1.");
+    expect(row.totpSecret).not.toContain(secret);
+  });
+});

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase } from "../src/platform/db/client";
+import { sql } from "drizzle-orm";
+import { openDatabase, queryRows } from "../src/platform/db/client";
 import { enqueueMail } from "../src/platform/mail/outbox";
 import { createRealDatabase, TEST_ENV, TEST_REDIS_URL } from "./support/harness";
 import { startServer } from "./support/server-process";
@@ -91,6 +92,38 @@ describe("cli", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr.toString()).toContain("usage: bun run cli <command>");
     expect(result.stderr.toString()).toContain("migrate");
+  });
+
+  test("user:promote and audit:verify, which names a tampered row", async () => {
+    const server = await startServer(env);
+    const email = `cli.${Date.now()}@example.com`;
+    const registered = await fetch(`${server.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "a long and uncommon passphrase", name: "Cli" }),
+    });
+    expect(registered.status).toBe(201);
+    expect(await server.stop()).toBe(0);
+
+    const promoted = cli(["user:promote", email]);
+    expect(promoted.stdout.toString()).toContain(`${email} is now an admin`);
+    expect(promoted.exitCode).toBe(0);
+    expect(cli(["user:promote", "nobody@example.com"]).exitCode).toBe(1);
+    const clean = cli(["audit:verify"]);
+    expect(clean.stdout.toString()).toContain("0 broken");
+    expect(clean.exitCode).toBe(0);
+
+    const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
+    const [row] = await queryRows<{ id: string }>(database.db, sql`select id::text as id from audit_log where action = 'admin.user_promoted'`);
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(sql`update audit_log set metadata = '{"by":"someone else"}' where id = ${Number(row.id)}`);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+    await database.close();
+    const broken = cli(["audit:verify"]);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stdout.toString()).toContain(`row id=${row.id}`);
   });
 
   test("migrate applies migrations and is safe to repeat", () => {

@@ -56,6 +56,42 @@ describe("the server as a process", () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
 
+  test("SIGTERM lets an in-flight request finish before the process exits", async () => {
+    const server = await startServer(env);
+    const body = JSON.stringify({
+      email: `inflight.${Date.now()}@example.com`,
+      password: "a long and uncommon passphrase",
+      name: "In Flight",
+    });
+    let sendRest: () => void = () => {};
+    const rest = new Promise<void>((resolve) => {
+      sendRest = resolve;
+    });
+    // The body arrives in two halves; the stop signal lands between them.
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new TextEncoder().encode(body.slice(0, 20)));
+        await rest;
+        controller.enqueue(new TextEncoder().encode(body.slice(20)));
+        controller.close();
+      },
+    });
+    const answer = fetch(`${server.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    await Bun.sleep(300);
+    server.proc.kill("SIGTERM");
+    await server.waitForLog((line) => line.msg === "shutting down");
+    await Bun.sleep(200);
+    sendRest();
+    const response = await answer;
+    expect(response.status).toBe(201);
+    expect(await server.proc.exited).toBe(0);
+  });
+
   test("data survives a restart, and work left queued is done by the next boot (SIGINT this time)", async () => {
     // Between two runs, an action left a mail queued in the server's own database.
     const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
@@ -114,7 +150,10 @@ describe("cli", () => {
     expect(clean.exitCode).toBe(0);
 
     const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
-    const [row] = await queryRows<{ id: string }>(database.db, sql`select id::text as id from audit_log where action = 'admin.user_promoted'`);
+    const [row] = await queryRows<{ id: string }>(
+      database.db,
+      sql`select id::text as id from audit_log where action = 'admin.user_promoted'`,
+    );
     await database.db.transaction(async (tx) => {
       await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
       await tx.execute(sql`update audit_log set metadata = '{"by":"someone else"}' where id = ${Number(row.id)}`);

@@ -270,3 +270,18 @@ describe("audit log", () => {
     ]);
   });
 });
+
+describe("security events", () => {
+  test("a security change queues a security frame for the user's sockets, in the same transaction", async () => {
+    const { client, userId } = await signedInUser(fixture, "events");
+    await client.json("POST", "/api/auth/sessions/revoke-others");
+    const { outboxEvents } = await import("../src/platform/events/schema");
+    const { eq } = await import("drizzle-orm");
+    const events = await fixture.deps.database.db.select().from(outboxEvents).where(eq(outboxEvents.userId, userId));
+    expect(events.map((e) => [e.type, e.data.action])).toEqual([
+      ["security", "auth.login"],
+      ["security", "session.revoked"],
+    ]);
+    expect(events.every((e) => e.publishedAt === null)).toBe(true);
+  });
+});

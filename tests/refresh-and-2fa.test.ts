@@ -177,7 +177,9 @@ describe("session lifetime", () => {
   test("a session idle for more than 7 days is over: access and refresh both refused", async () => {
     const { client, userId } = await signedInUser(fixture, "idle");
     const { sql } = await import("drizzle-orm");
-    await fixture.deps.database.db.execute(sql`update sessions set last_seen_at = now() - interval '7 days 1 minute' where user_id = ${userId}`);
+    await fixture.deps.database.db.execute(
+      sql`update sessions set last_seen_at = now() - interval '7 days 1 minute' where user_id = ${userId}`,
+    );
     expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
     expect((await client.json("POST", "/api/auth/refresh")).status).toBe(401);
   });
@@ -185,7 +187,9 @@ describe("session lifetime", () => {
   test("a session past its absolute 30 days is over, however active", async () => {
     const { client, userId } = await signedInUser(fixture, "absolute");
     const { sql } = await import("drizzle-orm");
-    await fixture.deps.database.db.execute(sql`update sessions set expires_at = now() - interval '1 second' where user_id = ${userId}`);
+    await fixture.deps.database.db.execute(
+      sql`update sessions set expires_at = now() - interval '1 second' where user_id = ${userId}`,
+    );
     expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
     expect((await client.json("POST", "/api/auth/refresh")).status).toBe(401);
   });

@@ -5,10 +5,25 @@
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import { sha256Hex } from "../../platform/crypto";
 import type { DbOrTx, Tx } from "../../platform/db/client";
+import { enqueueEvents } from "../../platform/events/outbox";
 import type { AdminAuditEvent, AuditEvent } from "./model";
 import { auditLog } from "./schema";
 
 export const GENESIS_HASH = "0".repeat(64);
+
+/**
+ * Audit actions that also go to the user's open sockets as a `security` frame, so another tab or device
+ * learns at once that the account's security changed.
+ */
+const SECURITY_ACTIONS = new Set([
+  "auth.login",
+  "auth.password_changed",
+  "auth.password_reset",
+  "auth.2fa_enabled",
+  "auth.2fa_disabled",
+  "auth.refresh_reused",
+  "session.revoked",
+]);
 export const SYSTEM_CHAIN = "system";
 
 /** Who did it, from where. */
@@ -83,6 +98,11 @@ export async function recordAudit(tx: Tx, entries: AuditEntry[]): Promise<void> 
       prevHash: last?.hash ?? GENESIS_HASH,
     };
     await tx.insert(auditLog).values({ ...row, hash: auditHash(row) });
+    if (entry.userId && SECURITY_ACTIONS.has(entry.action)) {
+      await enqueueEvents(tx, [
+        { userId: entry.userId, type: "security", data: { action: entry.action, createdAt: row.createdAt.toISOString() } },
+      ]);
+    }
   }
 }
 

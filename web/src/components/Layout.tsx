@@ -1,11 +1,118 @@
-import { A, createAsync, type RouteSectionProps } from "@solidjs/router";
-import { ErrorBoundary, Show, Suspense } from "solid-js";
+import { A, createAsync, type RouteSectionProps, useLocation, useNavigate } from "@solidjs/router";
+import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
+import { errorMessage } from "../lib/api";
 import { getConfig } from "../lib/config";
+import { signOut, useOptionalSessionUser } from "../lib/session";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 
-/** Links only to pages that exist; later pages add themselves here. */
-const NAV: { href: string; label: string; end?: boolean }[] = [{ href: "/", label: "Overview", end: true }];
+type NavItem = { href: string; label: string; end?: boolean; signedIn?: boolean };
+
+/** Links only to pages that exist; later pages add themselves here. `signedIn` ones show only with a session. */
+const NAV: NavItem[] = [
+  { href: "/", label: "Overview", end: true },
+  { href: "/security", label: "Security", signedIn: true },
+];
+
+/** Sign in / Register, or the signed-in user and Sign out. */
+function AccountActions() {
+  const user = useOptionalSessionUser();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [busy, setBusy] = createSignal(false);
+  const [failed, setFailed] = createSignal<string>();
+
+  const logout = async () => {
+    setBusy(true);
+    setFailed(undefined);
+    try {
+      await signOut();
+      navigate("/login", { replace: true });
+    } catch (error) {
+      setFailed(`Could not sign out: ${errorMessage(error)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** Come back here after signing in, unless "here" is part of the sign-in flow. */
+  const loginHref = () => {
+    const path = location.pathname;
+    if (path === "/" || ["/login", "/register", "/forgot-password", "/reset-password", "/verify-email"].includes(path)) {
+      return "/login";
+    }
+    return `/login?next=${encodeURIComponent(path + location.search)}`;
+  };
+
+  return (
+    <Show
+      when={user()}
+      fallback={
+        <ul class="nav-list account-actions" aria-label="Account">
+          <li>
+            <A href={loginHref()} class="nav-link" activeClass="active">
+              Sign in
+            </A>
+          </li>
+          <li>
+            <A href="/register" class="button button-primary button-small">
+              Register
+            </A>
+          </li>
+        </ul>
+      }
+    >
+      {(current) => (
+        <div class="account-actions">
+          <span class="account-name small muted" title={current().email}>
+            {current().name || current().email}
+          </span>
+          <button type="button" class="button button-small" onClick={logout} disabled={busy()} aria-busy={busy()}>
+            {busy() ? "Signing out…" : "Sign out"}
+          </button>
+          <Show when={failed()}>
+            {(message) => (
+              <span class="field-error small" role="alert">
+                {message()}
+              </span>
+            )}
+          </Show>
+        </div>
+      )}
+    </Show>
+  );
+}
+
+function NavLink(props: { item: NavItem }) {
+  return (
+    <li>
+      <A href={props.item.href} end={props.item.end} class="nav-link" activeClass="active">
+        {props.item.label}
+      </A>
+    </li>
+  );
+}
+
+function MainNav() {
+  const user = useOptionalSessionUser();
+  return (
+    <nav aria-label="Main">
+      <ul class="nav-list">
+        <For each={NAV.filter((item) => !item.signedIn)}>{(item) => <NavLink item={item} />}</For>
+        <Suspense>
+          <Show when={user()}>
+            <For each={NAV.filter((item) => item.signedIn)}>{(item) => <NavLink item={item} />}</For>
+          </Show>
+        </Suspense>
+        <li>
+          <a href="/api/docs" class="nav-link" rel="external">
+            API docs
+          </a>
+        </li>
+      </ul>
+    </nav>
+  );
+}
 
 /** The footer never shows an error: without a configuration it just has no version to show. */
 function Version() {
@@ -36,22 +143,12 @@ export default function Layout(props: RouteSectionProps) {
             <img src="/favicon.svg" alt="" width="28" height="28" />
             <span>CryptoVault</span>
           </A>
-          <nav aria-label="Main">
-            <ul class="nav-list">
-              {NAV.map((item) => (
-                <li>
-                  <A href={item.href} end={item.end} class="nav-link" activeClass="active">
-                    {item.label}
-                  </A>
-                </li>
-              ))}
-              <li>
-                <a href="/api/docs" class="nav-link" rel="external">
-                  API docs
-                </a>
-              </li>
-            </ul>
-          </nav>
+          <div class="header-nav">
+            <MainNav />
+            <Suspense fallback={<span class="account-actions" aria-hidden="true" />}>
+              <AccountActions />
+            </Suspense>
+          </div>
         </div>
       </header>
       <main id="main" class="container main" tabindex="-1">

@@ -2,6 +2,12 @@
  * The one HTTP client of the web app. Same origin, cookie auth (`credentials: "include"`), JSON both ways.
  * Unsafe methods echo the `csrf_token` cookie in `X-CSRF-Token` (double-submit CSRF, see API.md).
  * Any non-2xx answer becomes an ApiError built from the `{error:{code,message,details,requestId}}` envelope.
+ *
+ * Sessions: the access token lives 15 minutes. A 401 that means "no valid access token" (not a wrong password
+ * or 2FA code) makes the client call POST /api/auth/refresh once and retry the request once. Every request
+ * that fails while a refresh is running waits for that same refresh, and refreshes in other tabs are
+ * serialized with the Web Locks API, so one refresh token is never presented twice (which would be
+ * REFRESH_REUSED and revoke the session).
  */
 
 export type ErrorDetails = Record<string, unknown>;
@@ -18,6 +24,10 @@ export class ApiError extends Error {
   readonly requestId: string | undefined;
   /** The parsed response body, for answers that carry more than the envelope (e.g. a 503 from /ready). */
   readonly body: unknown;
+  /** The response headers (empty for a network failure). */
+  readonly headers: Headers;
+  /** Seconds to wait before trying again, from `Retry-After` (429, 503), when the server sent one. */
+  readonly retryAfter: number | undefined;
 
   constructor(init: {
     status: number;
@@ -26,6 +36,7 @@ export class ApiError extends Error {
     details?: ErrorDetails;
     requestId?: string;
     body?: unknown;
+    headers?: Headers;
   }) {
     super(init.message);
     this.status = init.status;
@@ -33,7 +44,19 @@ export class ApiError extends Error {
     this.details = init.details;
     this.requestId = init.requestId;
     this.body = init.body;
+    this.headers = init.headers ?? new Headers();
+    this.retryAfter = parseRetryAfter(this.headers.get("retry-after"));
   }
+}
+
+/** `Retry-After` is either delay-seconds or an HTTP date; both become whole seconds from now. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 export type RequestOptions = {
@@ -83,42 +106,112 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
-async function request<T>(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+/** Paths whose 401 is an answer about the credentials sent, never a reason to refresh the session. */
+const NO_REFRESH_PATHS: ReadonlySet<string> = new Set(["/api/auth/login", "/api/auth/register", "/api/auth/refresh"]);
+
+/** 401 codes that judge something the user typed (password, 2FA code) rather than the session. */
+const NO_REFRESH_CODES: ReadonlySet<string> = new Set(["INVALID_CREDENTIALS", "TOTP_REQUIRED", "INVALID_TOTP"]);
+
+/** Bumped after every successful refresh: a request sent before it can just be retried. */
+let sessionEpoch = 0;
+let refreshing: Promise<boolean> | undefined;
+const expiredListeners = new Set<() => void>();
+
+/** Called when a request ends in 401 because the session is gone and could not be refreshed. */
+export function onSessionExpired(listener: () => void): () => void {
+  expiredListeners.add(listener);
+  return () => expiredListeners.delete(listener);
+}
+
+async function postRefresh(): Promise<boolean> {
+  try {
+    const response = await send("POST", "/api/auth/refresh");
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** One refresh at a time in this tab (shared promise) and across tabs (Web Lock, where available). */
+function refreshSession(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+    const ok = locks ? await locks.request("cryptovault-auth-refresh", postRefresh) : await postRefresh();
+    if (ok) sessionEpoch++;
+    return ok;
+  })().finally(() => {
+    refreshing = undefined;
+  });
+  return refreshing;
+}
+
+function send(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   if (UNSAFE_METHODS.has(method)) {
+    // Read at send time: a refresh may have rotated the cookie since the first attempt.
     const csrf = readCookie("csrf_token");
     if (csrf) headers["X-CSRF-Token"] = csrf;
   }
+  return fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "include",
+    signal: options.signal,
+  });
+}
 
-  let response: Response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "include",
-      signal: options.signal,
-    });
-  } catch (cause) {
-    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
-    throw new ApiError({ status: 0, code: "NETWORK_ERROR", message: "The server could not be reached. Check your connection." });
-  }
-
+async function toError(response: Response): Promise<ApiError> {
   const parsed = await readBody(response);
-  if (response.ok) return parsed as T;
-
   if (isEnvelope(parsed)) {
     const { code, message, details, requestId } = parsed.error;
-    throw new ApiError({ status: response.status, code, message, details, requestId, body: parsed });
+    return new ApiError({ status: response.status, code, message, details, requestId, body: parsed, headers: response.headers });
   }
-  throw new ApiError({
+  return new ApiError({
     status: response.status,
     code: `HTTP_${response.status}`,
     message: response.statusText || `Request failed with status ${response.status}`,
     body: parsed,
+    headers: response.headers,
   });
+}
+
+async function attempt(method: Method, path: string, body: unknown, options: RequestOptions): Promise<Response> {
+  try {
+    return await send(method, path, body, options);
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === "AbortError") throw cause;
+    throw new ApiError({ status: 0, code: "NETWORK_ERROR", message: "The server could not be reached. Check your connection." });
+  }
+}
+
+async function request<T>(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const epoch = sessionEpoch;
+  let response = await attempt(method, path, body, options);
+
+  if (response.status === 401 && !NO_REFRESH_PATHS.has(path.split("?")[0] ?? path)) {
+    const error = await toError(response);
+    if (NO_REFRESH_CODES.has(error.code)) throw error;
+    // A refresh that finished after this request left makes the retry worth it on its own; otherwise
+    // refresh, unless there is no csrf_token cookie at all (never signed in here: refresh could only fail).
+    const renewed = epoch !== sessionEpoch || (readCookie("csrf_token") !== undefined && (await refreshSession()));
+    if (!renewed) {
+      for (const listener of expiredListeners) listener();
+      throw error;
+    }
+    response = await attempt(method, path, body, options);
+    if (response.status === 401) {
+      const retryError = await toError(response);
+      if (!NO_REFRESH_CODES.has(retryError.code)) for (const listener of expiredListeners) listener();
+      throw retryError;
+    }
+  }
+
+  if (response.ok) return (await readBody(response)) as T;
+  throw await toError(response);
 }
 
 export const api = {

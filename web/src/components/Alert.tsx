@@ -1,0 +1,14 @@
+import type { JSX } from "solid-js";
+
+/**
+ * A message about an action (a form's result): errors are announced at once (role="alert"),
+ * success and information politely (role="status").
+ */
+export default function Alert(props: { tone: "error" | "success" | "info" | "warn"; title?: string; children?: JSX.Element }) {
+  return (
+    <div class={`notice notice-${props.tone}`} role={props.tone === "error" ? "alert" : "status"}>
+      {props.title ? <p class="notice-title">{props.title}</p> : null}
+      {props.children}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { createSignal, createUniqueId, type JSX, Show, splitProps } from "solid-js";
+
+type InputProps = JSX.InputHTMLAttributes<HTMLInputElement>;
+
+export type FieldProps = Omit<InputProps, "id" | "name"> & {
+  /** The visible label. */
+  label: string;
+  /** Equals the API field the value is sent as. */
+  name: string;
+  /** Shown under the control, marks it aria-invalid. */
+  error?: string;
+  /** Help text shown under the control. */
+  hint?: JSX.Element;
+  /** Something placed right of the input (e.g. the show-password toggle). */
+  addon?: JSX.Element;
+};
+
+/** A labelled input with its hint and error wired to aria-describedby. */
+export function Field(props: FieldProps) {
+  const [own, input] = splitProps(props, ["label", "name", "error", "hint", "addon", "class"]);
+  const id = `field-${createUniqueId()}`;
+  const describedBy = () => [own.hint ? `${id}-hint` : "", own.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class="field" classList={{ "field-invalid": !!own.error }}>
+      <label for={id} class="field-label">
+        {own.label}
+      </label>
+      <div class="field-control">
+        <input
+          {...input}
+          id={id}
+          name={own.name}
+          class={`input ${own.class ?? ""}`}
+          aria-invalid={own.error ? "true" : undefined}
+          aria-describedby={describedBy()}
+        />
+        {own.addon}
+      </div>
+      <Show when={own.hint}>
+        <p id={`${id}-hint`} class="field-hint">
+          {own.hint}
+        </p>
+      </Show>
+      <Show when={own.error}>
+        <p id={`${id}-error`} class="field-error">
+          {own.error}
+        </p>
+      </Show>
+    </div>
+  );
+}
+
+/** A password input with a button that shows the characters (to catch typos without a second field). */
+export function PasswordField(props: Omit<FieldProps, "type" | "addon">) {
+  const [shown, setShown] = createSignal(false);
+  return (
+    <Field
+      {...props}
+      type={shown() ? "text" : "password"}
+      spellcheck={false}
+      autocapitalize="off"
+      addon={
+        <button
+          type="button"
+          class="button button-ghost input-addon"
+          aria-pressed={shown()}
+          aria-label={shown() ? `Hide ${props.label.toLowerCase()}` : `Show ${props.label.toLowerCase()}`}
+          onClick={() => setShown(!shown())}
+        >
+          {shown() ? "Hide" : "Show"}
+        </button>
+      }
+    />
+  );
+}

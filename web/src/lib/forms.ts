@@ -1,0 +1,87 @@
+import { ApiError, errorMessage } from "./api";
+
+/** Field name → message. */
+export type FieldErrors = Record<string, string>;
+
+/**
+ * The per-field messages of a 422 VALIDATION_FAILED. The server names the failed fields in `details.fields`
+ * (an array of names; an object of name → message is accepted too) and gives one message for all of them,
+ * e.g. "Invalid email, password". That message only helps when it is specific, so each form passes its own
+ * wording per field (`hints`), used unless the server's message is about that one field alone.
+ */
+export function fieldErrors(error: unknown, hints: Record<string, string> = {}): FieldErrors {
+  if (!(error instanceof ApiError) || error.code !== "VALIDATION_FAILED") return {};
+  const raw = error.details?.fields;
+  const result: FieldErrors = {};
+  const generic = /^invalid\b/i.test(error.message);
+  if (Array.isArray(raw)) {
+    const names = raw.map((entry) =>
+      typeof entry === "string"
+        ? entry
+        : typeof entry === "object" && entry !== null
+          ? String((entry as { field?: unknown; path?: unknown }).field ?? (entry as { path?: unknown }).path ?? "")
+          : "",
+    );
+    const named = names.filter(Boolean).map((name) => name.replace(/^\//, "").split(/[./]/)[0] ?? name);
+    for (const name of named) {
+      result[name] = named.length === 1 && !generic ? error.message : (hints[name] ?? error.message);
+    }
+  } else if (typeof raw === "object" && raw !== null) {
+    for (const [name, message] of Object.entries(raw)) {
+      result[name] = typeof message === "string" && message ? message : (hints[name] ?? error.message);
+    }
+  }
+  return result;
+}
+
+/** "in 42 seconds", "in 3 minutes", "in 2 hours". */
+export function formatWait(seconds: number): string {
+  if (seconds < 60) return `in ${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 90) return `in ${minutes} minute${minutes === 1 ? "" : "s"}`;
+  const hours = Math.round(minutes / 60);
+  return `in ${hours} hour${hours === 1 ? "" : "s"}`;
+}
+
+/** The text shown for a 429: when the user may try again, from `Retry-After`. */
+export function rateLimitMessage(error: ApiError, what = "Too many attempts."): string {
+  if (error.retryAfter === undefined) return `${what} Please wait a while and try again.`;
+  const at = new Date(Date.now() + error.retryAfter * 1000);
+  const clock = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return `${what} Try again ${formatWait(error.retryAfter)} (at ${clock}).`;
+}
+
+/** A form-level message for any failure: rate limits get their wait time, the rest the server's words. */
+export function actionMessage(error: unknown): string {
+  if (error instanceof ApiError && error.code === "RATE_LIMITED") return rateLimitMessage(error);
+  return errorMessage(error);
+}
+
+/** A form control's trimmed text value by name. */
+export function formValue(form: HTMLFormElement, name: string, trim = true): string {
+  const value = new FormData(form).get(name);
+  const text = typeof value === "string" ? value : "";
+  return trim ? text.trim() : text;
+}
+
+/**
+ * The `?next=` path to go to after signing in: only a path of this site (no "//host", no "/\host",
+ * no scheme), and never back to a page of the sign-in flow.
+ */
+export function safeNext(next: string | string[] | undefined, fallback = "/security"): string {
+  const value = Array.isArray(next) ? next[0] : next;
+  if (!value?.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
+  // No control characters or whitespace either (browsers strip tabs and newlines out of URLs).
+  if ([...value].some((char) => char.charCodeAt(0) < 0x20 || char === "\u007f")) return fallback;
+  const path = value.split(/[?#]/)[0] ?? "";
+  if (["/login", "/register", "/forgot-password", "/reset-password", "/verify-email"].includes(path)) return fallback;
+  return value;
+}
+
+/** Moves focus to the first control of the form that is marked invalid. */
+export function focusFirstInvalid(form: HTMLFormElement | undefined) {
+  queueMicrotask(() => {
+    const control = form?.querySelector<HTMLElement>("[aria-invalid='true']");
+    control?.focus();
+  });
+}

@@ -1,0 +1,70 @@
+import { createAsync, query, revalidate } from "@solidjs/router";
+import { ApiError, api, onSessionExpired } from "./api";
+
+/** `user` of API.md "Identity". */
+export type User = {
+  id: string;
+  email: string;
+  name: string;
+  role: "user" | "admin";
+  emailVerified: boolean;
+  twoFactorEnabled: boolean;
+  antiPhishingCode: string | null;
+  createdAt: string;
+};
+
+/**
+ * The signed-in user, or null when nobody is signed in. Fetched once (GET /api/auth/me) and shared by the
+ * header and every page; login, logout and profile changes replace it with setSessionUser.
+ * Any other failure (server down) is thrown, so pages can show it with a retry.
+ */
+export const getSessionUser = query(async (): Promise<User | null> => {
+  try {
+    return (await api.get<{ user: User }>("/api/auth/me")).user;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null;
+    throw error;
+  }
+}, "session-user");
+
+/** The user, null when signed out; a failure to ask (server down) is thrown to the nearest ErrorBoundary. */
+export function useSessionUser() {
+  return createAsync(() => getSessionUser());
+}
+
+/** Like useSessionUser, but a failure to ask counts as "not signed in" (for the header and the sign-in pages). */
+export function useOptionalSessionUser() {
+  return createAsync(() => getSessionUser().catch(() => null));
+}
+
+/** Replaces the shared user without asking the server (it just told us), and updates every reader. */
+export function setSessionUser(user: User | null) {
+  query.set(getSessionUser.keyFor(), user);
+  return revalidate(getSessionUser.key, false);
+}
+
+/** Asks the server again (e.g. after verifying the email in another tab). */
+export function reloadSessionUser() {
+  return revalidate(getSessionUser.key);
+}
+
+/** A request ended in 401 and the session could not be refreshed: nobody is signed in any more. */
+onSessionExpired(() => {
+  let cached: User | null | undefined;
+  try {
+    cached = query.get(getSessionUser.keyFor()) as User | null | undefined;
+  } catch {
+    cached = undefined; // never loaded
+  }
+  if (cached) void setSessionUser(null);
+});
+
+/** POST /api/auth/logout. A 401 means the session is already gone, which is just as good. */
+export async function signOut() {
+  try {
+    await api.post("/api/auth/logout");
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
+  }
+  await setSessionUser(null);
+}

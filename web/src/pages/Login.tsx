@@ -1,0 +1,230 @@
+import { A, useNavigate, useSearchParams } from "@solidjs/router";
+import { createSignal, Match, Show, Switch } from "solid-js";
+import Alert from "../components/Alert";
+import { Field, PasswordField } from "../components/Field";
+import { ApiError, api } from "../lib/api";
+import {
+  actionMessage,
+  type FieldErrors,
+  fieldErrors,
+  focusFirstInvalid,
+  formValue,
+  rateLimitMessage,
+  safeNext,
+} from "../lib/forms";
+import { setSessionUser, signOut, type User, useOptionalSessionUser } from "../lib/session";
+import { usePageTitle } from "../lib/title";
+
+const HINTS = {
+  email: "Enter the email address of your account.",
+  password: "Enter your password.",
+  code: "Enter the 6-digit code or a recovery code.",
+};
+
+type Credentials = { email: string; password: string };
+
+export default function Login() {
+  usePageTitle(() => "Sign in");
+  const [params] = useSearchParams<{ next?: string }>();
+  const navigate = useNavigate();
+  const user = useOptionalSessionUser();
+  const next = () => safeNext(params.next);
+
+  const [step, setStep] = createSignal<"password" | "code">("password");
+  const [credentials, setCredentials] = createSignal<Credentials>({ email: "", password: "" });
+  const [recovery, setRecovery] = createSignal(false);
+  const [submitting, setSubmitting] = createSignal(false);
+  const [signedIn, setSignedIn] = createSignal(false);
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [formError, setFormError] = createSignal<string>();
+  const [signingOut, setSigningOut] = createSignal(false);
+  let form: HTMLFormElement | undefined;
+
+  const focusControl = (name: string) => queueMicrotask(() => form?.querySelector<HTMLElement>(`[name="${name}"]`)?.focus());
+
+  const backToPassword = () => {
+    setStep("password");
+    setErrors({});
+    setFormError(undefined);
+    focusControl("password");
+  };
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (submitting()) return;
+    const target = event.currentTarget as HTMLFormElement;
+    let body: Credentials & { code?: string };
+    if (step() === "password") {
+      body = { email: formValue(target, "email"), password: formValue(target, "password", false) };
+      setCredentials(body);
+    } else {
+      body = { ...credentials(), code: formValue(target, "code").replace(/\s+/g, "") };
+    }
+    setSubmitting(true);
+    setErrors({});
+    setFormError(undefined);
+    try {
+      const { user: signedInUser } = await api.post<{ user: User }>("/api/auth/login", body);
+      setSignedIn(true);
+      await setSessionUser(signedInUser);
+      navigate(next(), { replace: true });
+    } catch (error) {
+      if (!(error instanceof ApiError)) {
+        setFormError(actionMessage(error));
+        return;
+      }
+      switch (error.code) {
+        case "TOTP_REQUIRED":
+          if (step() === "code") setErrors({ code: "Enter the code from your authenticator app or a recovery code." });
+          setStep("code");
+          focusControl("code");
+          break;
+        case "INVALID_TOTP":
+          setErrors({
+            code: recovery()
+              ? "That recovery code is not valid or was already used."
+              : "That code is not valid. Codes change every 30 seconds and each works once.",
+          });
+          focusControl("code");
+          break;
+        case "INVALID_CREDENTIALS":
+          setStep("password");
+          setFormError("Email or password is incorrect.");
+          focusControl("password");
+          break;
+        case "RATE_LIMITED":
+          setFormError(rateLimitMessage(error, "Too many sign-in attempts."));
+          break;
+        case "VALIDATION_FAILED": {
+          const fields = fieldErrors(error, HINTS);
+          if (step() === "code" && (fields.email || fields.password)) setStep("password");
+          setErrors(fields);
+          if (Object.keys(fields).length === 0) setFormError(error.message);
+          focusFirstInvalid(form);
+          break;
+        }
+        default:
+          setFormError(actionMessage(error));
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <section class="auth-page" aria-labelledby="login-title">
+      <div class="panel auth-card">
+        <h1 id="login-title">Sign in</h1>
+        <Show
+          when={!signedIn() && user()}
+          fallback={
+            <form ref={form} class="form" onSubmit={submit}>
+              <Switch>
+                <Match when={step() === "password"}>
+                  <p class="muted">Sign in to your CryptoVault account.</p>
+                  <Field
+                    label="Email"
+                    name="email"
+                    type="email"
+                    autocomplete="email"
+                    inputmode="email"
+                    spellcheck={false}
+                    autocapitalize="off"
+                    required
+                    value={credentials().email}
+                    error={errors().email}
+                  />
+                  <PasswordField
+                    label="Password"
+                    name="password"
+                    autocomplete="current-password"
+                    required
+                    value={credentials().password}
+                    error={errors().password}
+                  />
+                </Match>
+                <Match when={step() === "code"}>
+                  <p class="muted">
+                    Two-factor authentication is on for <strong>{credentials().email}</strong>.{" "}
+                    {recovery()
+                      ? "Enter one of your recovery codes. Each works once."
+                      : "Enter the 6-digit code from your authenticator app."}
+                  </p>
+                  <Field
+                    label={recovery() ? "Recovery code" : "Authentication code"}
+                    name="code"
+                    type="text"
+                    autocomplete="one-time-code"
+                    inputmode={recovery() ? "text" : "numeric"}
+                    spellcheck={false}
+                    autocapitalize="off"
+                    required
+                    maxLength={recovery() ? 32 : 6}
+                    error={errors().code}
+                  />
+                  <div class="link-row">
+                    <button
+                      type="button"
+                      class="link-button"
+                      onClick={() => {
+                        setRecovery(!recovery());
+                        setErrors({});
+                        focusControl("code");
+                      }}
+                    >
+                      {recovery() ? "Use a code from your authenticator app" : "Use a recovery code instead"}
+                    </button>
+                    <button type="button" class="link-button" onClick={backToPassword}>
+                      Use a different account
+                    </button>
+                  </div>
+                </Match>
+              </Switch>
+              <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+              <button type="submit" class="button button-primary button-block" disabled={submitting()} aria-busy={submitting()}>
+                {submitting() ? "Signing in…" : step() === "code" ? "Verify and sign in" : "Sign in"}
+              </button>
+              <Show when={step() === "password"}>
+                <div class="link-row">
+                  <A href="/forgot-password">Forgot your password?</A>
+                  <A href="/register">Create an account</A>
+                </div>
+              </Show>
+            </form>
+          }
+        >
+          {(current) => (
+            <div class="stack">
+              <Alert tone="info">
+                You are signed in as <strong>{current().email}</strong>.
+              </Alert>
+              <div class="button-row">
+                <A href={next()} class="button button-primary">
+                  Continue
+                </A>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={signingOut()}
+                  onClick={async () => {
+                    setSigningOut(true);
+                    try {
+                      await signOut();
+                    } catch (error) {
+                      setFormError(actionMessage(error));
+                    } finally {
+                      setSigningOut(false);
+                    }
+                  }}
+                >
+                  {signingOut() ? "Signing out…" : "Sign in as someone else"}
+                </button>
+              </div>
+              <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+            </div>
+          )}
+        </Show>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,131 @@
+import { A } from "@solidjs/router";
+import { createSignal, Show } from "solid-js";
+import Alert from "../components/Alert";
+import { Field, PasswordField } from "../components/Field";
+import { ApiError, api } from "../lib/api";
+import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
+import type { User } from "../lib/session";
+import { usePageTitle } from "../lib/title";
+
+const HINTS = {
+  email: "Enter a valid email address.",
+  password: "Use 8 to 128 characters that are not a common password.",
+  name: "Enter your name (up to 100 characters).",
+};
+
+export default function Register() {
+  usePageTitle(() => "Create an account");
+  const [submitting, setSubmitting] = createSignal(false);
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [formError, setFormError] = createSignal<string>();
+  const [registered, setRegistered] = createSignal<string>();
+  const [values, setValues] = createSignal({ name: "", email: "" });
+  let form: HTMLFormElement | undefined;
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (submitting()) return;
+    const target = event.currentTarget as HTMLFormElement;
+    const body = {
+      email: formValue(target, "email"),
+      password: formValue(target, "password", false),
+      name: formValue(target, "name"),
+    };
+    setValues({ name: body.name, email: body.email });
+    setSubmitting(true);
+    setErrors({});
+    setFormError(undefined);
+    try {
+      const { user } = await api.post<{ user: User }>("/api/auth/register", body);
+      setRegistered(user?.email ?? body.email);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "EMAIL_TAKEN") {
+        setErrors({ email: "An account with this email already exists. Sign in or reset your password instead." });
+      } else if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
+        const fields = fieldErrors(error, HINTS);
+        setErrors(fields);
+        if (Object.keys(fields).length === 0) setFormError(error.message);
+      } else {
+        setFormError(actionMessage(error));
+      }
+      focusFirstInvalid(form);
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <section class="auth-page" aria-labelledby="register-title">
+      <div class="panel auth-card">
+        <Show
+          when={registered()}
+          fallback={
+            <>
+              <h1 id="register-title">Create an account</h1>
+              <form ref={form} class="form" onSubmit={submit}>
+                <Field
+                  label="Name"
+                  name="name"
+                  type="text"
+                  autocomplete="name"
+                  required
+                  maxLength={100}
+                  value={values().name}
+                  error={errors().name}
+                />
+                <Field
+                  label="Email"
+                  name="email"
+                  type="email"
+                  autocomplete="email"
+                  inputmode="email"
+                  spellcheck={false}
+                  autocapitalize="off"
+                  required
+                  value={values().email}
+                  error={errors().email}
+                  hint="We send a link to confirm it."
+                />
+                <PasswordField
+                  label="Password"
+                  name="password"
+                  autocomplete="new-password"
+                  required
+                  minLength={8}
+                  maxLength={128}
+                  error={errors().password}
+                  hint="8 to 128 characters. Common passwords are refused."
+                />
+                <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+                <button type="submit" class="button button-primary button-block" disabled={submitting()} aria-busy={submitting()}>
+                  {submitting() ? "Creating your account…" : "Create account"}
+                </button>
+                <p class="muted small center">
+                  Already have an account? <A href="/login">Sign in</A>
+                </p>
+              </form>
+            </>
+          }
+        >
+          {(email) => (
+            <div class="stack">
+              <h1 id="register-title" tabindex="-1" ref={(el) => queueMicrotask(() => el.focus())}>
+                Check your email
+              </h1>
+              <Alert tone="success">
+                We sent a verification link to <strong>{email()}</strong>. Open it to confirm your address.
+              </Alert>
+              <p class="muted">
+                You can sign in now and look around; moving money needs a verified email. The link works for 24 hours. No mail?
+                Check your spam folder, or sign in and send a new link from the Security page.
+              </p>
+              <A href="/login" class="button button-primary">
+                Sign in
+              </A>
+            </div>
+          )}
+        </Show>
+      </div>
+    </section>
+  );
+}

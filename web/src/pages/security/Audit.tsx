@@ -1,0 +1,186 @@
+import { createEffect, createSignal, For, on, Show } from "solid-js";
+import ErrorNotice from "../../components/ErrorNotice";
+import Loading from "../../components/Loading";
+import { api } from "../../lib/api";
+import { describeUserAgent, formatDateTime } from "../../lib/format";
+import { actionMessage } from "../../lib/forms";
+import { securityVersion } from "./events";
+
+export type AuditEvent = {
+  id: string;
+  action: string;
+  ip: string | null;
+  userAgent: string | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+};
+
+type Page = { items: AuditEvent[]; nextCursor: string | null };
+
+const PAGE_SIZE = 20;
+
+const ACTIONS: Record<string, string> = {
+  "auth.register": "Account created",
+  "auth.login": "Signed in",
+  "auth.login_failed": "Failed sign-in",
+  "auth.logout": "Signed out",
+  "auth.refresh_reused": "Stolen session token detected, session revoked",
+  "auth.password_changed": "Password changed",
+  "auth.password_reset": "Password reset",
+  "auth.2fa_enabled": "Two-factor authentication turned on",
+  "auth.2fa_disabled": "Two-factor authentication turned off",
+  "auth.2fa_recovery_codes_regenerated": "New recovery codes created",
+  "auth.email_verified": "Email verified",
+  "auth.profile_updated": "Profile updated",
+  "session.revoked": "Session signed out",
+  "wallet.deposit_created": "Deposit started",
+  "wallet.deposit_credited": "Deposit credited",
+  "wallet.withdrawal_requested": "Withdrawal requested",
+  "wallet.withdrawal_completed": "Withdrawal completed",
+  "transfer.sent": "Transfer sent",
+  "transfer.received": "Transfer received",
+  "trade.executed": "Trade executed",
+};
+
+/** Known actions by name; others as readable words ("auth.something_new" → "Something new"). */
+function actionLabel(action: string): string {
+  if (ACTIONS[action]) return ACTIONS[action];
+  const [scope = "", ...rest] = action.split(".");
+  const words = rest.join(" ").replaceAll("_", " ").trim();
+  if (scope === "admin") return `Administrator action${words ? `: ${words}` : ""}`;
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : action;
+}
+
+/** `{reason: "bad_password", asset: "BTC"}` → "reason: bad password · asset: BTC". */
+function describeMetadata(metadata: AuditEvent["metadata"]): string {
+  if (!metadata || typeof metadata !== "object") return "";
+  return Object.entries(metadata)
+    .filter(([, value]) => value !== null && value !== undefined && value !== "")
+    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
+    .join(" · ");
+}
+
+function isFailure(action: string): boolean {
+  return action.endsWith("_failed") || action.endsWith("_reused");
+}
+
+export default function AuditSection() {
+  const [items, setItems] = createSignal<AuditEvent[]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [loading, setLoading] = createSignal<"first" | "more" | undefined>("first");
+  const [error, setError] = createSignal<unknown>();
+  const [moreError, setMoreError] = createSignal<string>();
+  let generation = 0;
+
+  const load = async (more: boolean) => {
+    const mine = more ? generation : ++generation;
+    setLoading(more ? "more" : "first");
+    if (more) setMoreError(undefined);
+    else setError(undefined);
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    const after = cursor();
+    if (more && after) params.set("cursor", after);
+    try {
+      const page = await api.get<Page>(`/api/audit?${params}`);
+      if (mine !== generation) return; // a newer first-page load replaced this one
+      setItems(more ? [...items(), ...page.items] : page.items);
+      setCursor(page.nextCursor ?? null);
+    } catch (cause) {
+      if (mine !== generation) return;
+      if (more) setMoreError(actionMessage(cause));
+      else setError(() => cause);
+    } finally {
+      if (mine === generation) setLoading(undefined);
+    }
+  };
+
+  // First page now, and again after every security change on this page.
+  createEffect(on(securityVersion, () => void load(false)));
+
+  return (
+    <section class="panel" aria-labelledby="audit-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="audit-title">Audit log</h2>
+          <p class="muted small">Security and money events on your account, newest first.</p>
+        </div>
+        <button
+          type="button"
+          class="button"
+          onClick={() => load(false)}
+          disabled={loading() !== undefined}
+          aria-busy={loading() === "first"}
+        >
+          {loading() === "first" && items().length > 0 ? "Refreshing…" : "Refresh"}
+        </button>
+      </div>
+      <Show
+        when={!error()}
+        fallback={<ErrorNotice title="Could not load the audit log" error={error()} onRetry={() => void load(false)} />}
+      >
+        <Show when={!(loading() === "first" && items().length === 0)} fallback={<Loading label="Loading events…" />}>
+          <Show when={items().length > 0} fallback={<p class="muted">No events yet.</p>}>
+            <section class="table-wrap" aria-label="Audit log table (scrollable)" tabindex="0">
+              <table class="table" aria-labelledby="audit-title">
+                <thead>
+                  <tr>
+                    <th scope="col">Time</th>
+                    <th scope="col">Event</th>
+                    <th scope="col">IP address</th>
+                    <th scope="col">Device</th>
+                    <th scope="col">Details</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={items()}>
+                    {(event) => (
+                      <tr>
+                        <td>
+                          <time datetime={event.createdAt}>{formatDateTime(event.createdAt)}</time>
+                        </td>
+                        <th scope="row">
+                          <span classList={{ "bad-text": isFailure(event.action) }} title={event.action}>
+                            {actionLabel(event.action)}
+                          </span>
+                        </th>
+                        <td>
+                          <code>{event.ip ?? "—"}</code>
+                        </td>
+                        <td>
+                          <span title={event.userAgent ?? undefined}>
+                            {event.userAgent ? describeUserAgent(event.userAgent) : "—"}
+                          </span>
+                        </td>
+                        <td class="small muted wrap">{describeMetadata(event.metadata) || "—"}</td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </section>
+            <div class="list-footer">
+              <Show when={cursor()} fallback={<p class="muted small">That is every event.</p>}>
+                <button
+                  type="button"
+                  class="button"
+                  onClick={() => load(true)}
+                  disabled={loading() !== undefined}
+                  aria-busy={loading() === "more"}
+                >
+                  {loading() === "more" ? "Loading…" : "Load more"}
+                </button>
+              </Show>
+              <Show when={moreError()}>
+                {(m) => (
+                  <p class="field-error" role="alert">
+                    {m()}
+                  </p>
+                )}
+              </Show>
+            </div>
+          </Show>
+        </Show>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,96 @@
+import { createSignal, Show } from "solid-js";
+import Alert from "../../components/Alert";
+import { PasswordField } from "../../components/Field";
+import { ApiError, api } from "../../lib/api";
+import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
+import { securityChanged } from "./events";
+
+const HINTS = {
+  currentPassword: "Enter your current password.",
+  newPassword: "Use 8 to 128 characters that are not a common password.",
+};
+
+export default function PasswordSection() {
+  const [saving, setSaving] = createSignal(false);
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [result, setResult] = createSignal<{ tone: "success" | "error"; text: string }>();
+  let form: HTMLFormElement | undefined;
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (saving()) return;
+    const target = event.currentTarget as HTMLFormElement;
+    const body = {
+      currentPassword: formValue(target, "currentPassword", false),
+      newPassword: formValue(target, "newPassword", false),
+    };
+    if (body.currentPassword === body.newPassword) {
+      setErrors({ newPassword: "Choose a password different from the current one." });
+      focusFirstInvalid(form);
+      return;
+    }
+    setSaving(true);
+    setErrors({});
+    setResult(undefined);
+    try {
+      await api.post("/api/auth/password/change", body);
+      target.reset();
+      setResult({
+        tone: "success",
+        text: "Password changed. Every other session was signed out, and withdrawals are locked for 24 hours.",
+      });
+      securityChanged();
+    } catch (error) {
+      if (error instanceof ApiError && (error.code === "INVALID_CREDENTIALS" || error.code === "INVALID_PASSWORD")) {
+        setErrors({ currentPassword: "The current password is incorrect." });
+      } else if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
+        const fields = fieldErrors(error, HINTS);
+        setErrors(fields);
+        if (Object.keys(fields).length === 0) setResult({ tone: "error", text: error.message });
+      } else {
+        setResult({ tone: "error", text: actionMessage(error) });
+      }
+      focusFirstInvalid(form);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="password-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="password-title">Password</h2>
+          <p class="muted small">
+            Changing it signs out every other session, and locks withdrawals for 24 hours in case someone else did it.
+          </p>
+        </div>
+      </div>
+      <form ref={form} class="form form-narrow" onSubmit={submit}>
+        <PasswordField
+          label="Current password"
+          name="currentPassword"
+          autocomplete="current-password"
+          required
+          error={errors().currentPassword}
+        />
+        <PasswordField
+          label="New password"
+          name="newPassword"
+          autocomplete="new-password"
+          required
+          minLength={8}
+          maxLength={128}
+          hint="8 to 128 characters. Common passwords are refused."
+          error={errors().newPassword}
+        />
+        <Show when={result()}>{(r) => <Alert tone={r().tone}>{r().text}</Alert>}</Show>
+        <div>
+          <button type="submit" class="button button-primary" disabled={saving()} aria-busy={saving()}>
+            {saving() ? "Changing…" : "Change password"}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,136 @@
+import { createSignal, Show } from "solid-js";
+import Alert from "../../components/Alert";
+import { Field } from "../../components/Field";
+import ResendVerification from "../../components/ResendVerification";
+import { ApiError, api } from "../../lib/api";
+import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { setSessionUser, type User } from "../../lib/session";
+
+const HINTS = {
+  name: "Enter your name (up to 100 characters).",
+  antiPhishingCode: "Use 4 to 32 letters, digits, spaces, hyphens or underscores.",
+};
+
+export default function ProfileSection(props: { user: User }) {
+  const [name, setName] = createSignal(props.user.name);
+  const [code, setCode] = createSignal(props.user.antiPhishingCode ?? "");
+  const [saving, setSaving] = createSignal(false);
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [result, setResult] = createSignal<{ tone: "success" | "error" | "info"; text: string }>();
+  let form: HTMLFormElement | undefined;
+
+  /** Only what changed is sent; clearing the code sends null (no code). */
+  const changes = () => {
+    const body: { name?: string; antiPhishingCode?: string | null } = {};
+    if (name().trim() !== props.user.name) body.name = name().trim();
+    const nextCode = code().trim();
+    if (nextCode !== (props.user.antiPhishingCode ?? "")) body.antiPhishingCode = nextCode === "" ? null : nextCode;
+    return body;
+  };
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (saving()) return;
+    const body = changes();
+    setErrors({});
+    if (Object.keys(body).length === 0) {
+      setResult({ tone: "info", text: "Nothing to save: the profile is unchanged." });
+      return;
+    }
+    setSaving(true);
+    setResult(undefined);
+    try {
+      const { user } = await api.patch<{ user: User }>("/api/auth/profile", body);
+      setName(user.name);
+      setCode(user.antiPhishingCode ?? "");
+      await setSessionUser(user);
+      setResult({ tone: "success", text: "Profile saved." });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
+        const fields = fieldErrors(error, HINTS);
+        setErrors(fields);
+        if (Object.keys(fields).length === 0) setResult({ tone: "error", text: error.message });
+        focusFirstInvalid(form);
+      } else {
+        setResult({ tone: "error", text: actionMessage(error) });
+      }
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="profile-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="profile-title">Profile</h2>
+          <p class="muted small">Your name and the code that proves an email really comes from us.</p>
+        </div>
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Email</dt>
+          <dd>
+            <span class="break">{props.user.email}</span>{" "}
+            <Show
+              when={props.user.emailVerified}
+              fallback={
+                <span class="badge badge-warn">
+                  <span class="dot" aria-hidden="true" />
+                  Not verified
+                </span>
+              }
+            >
+              <span class="badge badge-ok">
+                <span class="dot" aria-hidden="true" />
+                Verified
+              </span>
+            </Show>
+          </dd>
+        </div>
+      </dl>
+      <Show when={!props.user.emailVerified}>
+        <div class="stack section-gap">
+          <p class="muted small">
+            Open the link we emailed you to verify your address. Until then you can sign in and look around, but not move money.
+          </p>
+          <ResendVerification email={props.user.email} />
+        </div>
+      </Show>
+      <form ref={form} class="form form-narrow section-gap" onSubmit={submit}>
+        <Field
+          label="Name"
+          name="name"
+          type="text"
+          autocomplete="name"
+          required
+          maxLength={100}
+          value={name()}
+          onInput={(e) => setName(e.currentTarget.value)}
+          error={errors().name}
+        />
+        <Field
+          label="Anti-phishing code"
+          name="antiPhishingCode"
+          type="text"
+          autocomplete="off"
+          spellcheck={false}
+          minLength={4}
+          maxLength={32}
+          pattern="[A-Za-z0-9 _\-]+"
+          title="4 to 32 letters, digits, spaces, hyphens or underscores"
+          value={code()}
+          onInput={(e) => setCode(e.currentTarget.value)}
+          error={errors().antiPhishingCode}
+          hint="4 to 32 letters, digits, spaces, - or _, shown in every email we send you: an email without it is not from us. Leave empty for none."
+        />
+        <Show when={result()}>{(r) => <Alert tone={r().tone}>{r().text}</Alert>}</Show>
+        <div>
+          <button type="submit" class="button button-primary" disabled={saving()} aria-busy={saving()}>
+            {saving() ? "Saving…" : "Save profile"}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,150 @@
+import { createResource, createSignal, For, Show } from "solid-js";
+import Alert from "../../components/Alert";
+import ErrorNotice from "../../components/ErrorNotice";
+import Loading from "../../components/Loading";
+import { api } from "../../lib/api";
+import { describeUserAgent, formatDateTime } from "../../lib/format";
+import { actionMessage } from "../../lib/forms";
+import { securityChanged, securityVersion } from "./events";
+
+export type SessionInfo = {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string | null;
+  ip: string | null;
+  userAgent: string | null;
+};
+
+export default function SessionsSection() {
+  const [sessions, { refetch, mutate }] = createResource(securityVersion, async () => {
+    const { items } = await api.get<{ items: SessionInfo[] }>("/api/auth/sessions");
+    // This device first, then the most recently used.
+    return [...items].sort(
+      (a, b) => Number(b.current) - Number(a.current) || (b.lastSeenAt ?? b.createdAt).localeCompare(a.lastSeenAt ?? a.createdAt),
+    );
+  });
+  const [revoking, setRevoking] = createSignal<string>();
+  const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
+
+  /** The list once loaded (kept while it reloads), without ever suspending the page. */
+  const list = () => (sessions.state === "ready" || sessions.state === "refreshing" ? sessions.latest : undefined);
+  const others = () => (list() ?? []).filter((s) => !s.current);
+
+  const revoke = async (session: SessionInfo) => {
+    setRevoking(session.id);
+    setMessage(undefined);
+    try {
+      await api.delete(`/api/auth/sessions/${encodeURIComponent(session.id)}`);
+      mutate((items) => items?.filter((s) => s.id !== session.id));
+      setMessage({ tone: "success", text: `Signed out ${describeUserAgent(session.userAgent)}.` });
+      securityChanged();
+    } catch (error) {
+      setMessage({ tone: "error", text: actionMessage(error) });
+    } finally {
+      setRevoking(undefined);
+    }
+  };
+
+  const revokeOthers = async () => {
+    setRevoking("others");
+    setMessage(undefined);
+    try {
+      await api.post("/api/auth/sessions/revoke-others");
+      mutate((items) => items?.filter((s) => s.current));
+      setMessage({ tone: "success", text: "Every other session was signed out." });
+      securityChanged();
+    } catch (error) {
+      setMessage({ tone: "error", text: actionMessage(error) });
+    } finally {
+      setRevoking(undefined);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="sessions-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="sessions-title">Sessions</h2>
+          <p class="muted small">Browsers and apps signed in to your account. Sign out any you do not recognise.</p>
+        </div>
+        <button
+          type="button"
+          class="button button-danger"
+          onClick={revokeOthers}
+          disabled={revoking() !== undefined || others().length === 0}
+          aria-busy={revoking() === "others"}
+        >
+          {revoking() === "others" ? "Signing out…" : "Sign out other sessions"}
+        </button>
+      </div>
+      <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
+      <Show
+        when={sessions.state !== "errored"}
+        fallback={<ErrorNotice title="Could not load your sessions" error={sessions.error} onRetry={() => void refetch()} />}
+      >
+        <Show when={list()} fallback={<Loading label="Loading sessions…" />}>
+          {(items) => (
+            <Show when={items().length > 0} fallback={<p class="muted">No active sessions.</p>}>
+              <section class="table-wrap section-gap" aria-label="Sessions table (scrollable)" tabindex="0">
+                <table class="table" aria-labelledby="sessions-title" aria-busy={sessions.loading}>
+                  <thead>
+                    <tr>
+                      <th scope="col">Device</th>
+                      <th scope="col">IP address</th>
+                      <th scope="col">Signed in</th>
+                      <th scope="col">Last active</th>
+                      <th scope="col">
+                        <span class="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={items()}>
+                      {(session) => (
+                        <tr>
+                          <th scope="row">
+                            <span title={session.userAgent ?? undefined}>{describeUserAgent(session.userAgent)}</span>
+                            <Show when={session.current}>
+                              {" "}
+                              <span class="badge badge-ok">This device</span>
+                            </Show>
+                          </th>
+                          <td>
+                            <code>{session.ip ?? "unknown"}</code>
+                          </td>
+                          <td>
+                            <time datetime={session.createdAt}>{formatDateTime(session.createdAt)}</time>
+                          </td>
+                          <td>
+                            <Show when={session.lastSeenAt} fallback="—">
+                              {(seen) => <time datetime={seen()}>{formatDateTime(seen())}</time>}
+                            </Show>
+                          </td>
+                          <td class="num">
+                            <Show when={!session.current}>
+                              <button
+                                type="button"
+                                class="button button-small"
+                                onClick={() => revoke(session)}
+                                disabled={revoking() !== undefined}
+                                aria-busy={revoking() === session.id}
+                                aria-label={`Revoke session: ${describeUserAgent(session.userAgent)}, signed in ${formatDateTime(session.createdAt)}`}
+                              >
+                                {revoking() === session.id ? "Revoking…" : "Revoke"}
+                              </button>
+                            </Show>
+                          </td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </section>
+            </Show>
+          )}
+        </Show>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,367 @@
+import { createAsync } from "@solidjs/router";
+import { createSignal, For, Match, Show, Switch } from "solid-js";
+import Alert from "../../components/Alert";
+import { Field } from "../../components/Field";
+import { ApiError, api } from "../../lib/api";
+import { getConfig } from "../../lib/config";
+import { actionMessage, formValue } from "../../lib/forms";
+import { setSessionUser, type User } from "../../lib/session";
+import { securityChanged } from "./events";
+
+type Setup = { secret: string; otpauthUrl: string; qrSvg: string };
+
+type Mode =
+  | { kind: "idle" }
+  | { kind: "setup"; setup: Setup }
+  | { kind: "disable" }
+  | { kind: "regenerate" }
+  | { kind: "codes"; codes: string[]; reason: "enabled" | "regenerated" };
+
+/** "JBSWY3DPEHPK3PXP" → "JBSW Y3DP EHPK 3PXP", easier to type from. */
+function groupSecret(secret: string): string {
+  return secret.replace(/(.{4})(?=.)/g, "$1 ");
+}
+
+function codeError(error: unknown): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  if (error.code === "INVALID_TOTP") return "That code is not valid. Codes change every 30 seconds and each works once.";
+  if (error.code === "TOTP_REQUIRED") return "Enter the code from your authenticator app.";
+  if (error.code === "VALIDATION_FAILED") return "Enter the 6-digit code from your authenticator app.";
+  return undefined;
+}
+
+async function copy(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function RecoveryCodes(props: { codes: string[]; reason: "enabled" | "regenerated"; onDone: () => void }) {
+  const [copied, setCopied] = createSignal<boolean>();
+  const text = () => `CryptoVault recovery codes\n${props.codes.join("\n")}\n`;
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([text()], { type: "text/plain" }));
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = "cryptovault-recovery-codes.txt";
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  return (
+    <div class="stack">
+      <Alert
+        tone={props.reason === "enabled" ? "success" : "info"}
+        title={props.reason === "enabled" ? "Two-factor authentication is on" : "New recovery codes"}
+      >
+        <p>
+          Save these recovery codes somewhere safe, away from your phone. Each signs you in once if you lose your authenticator.
+          They are shown only now{props.reason === "regenerated" ? ", and your old codes no longer work" : ""}.
+        </p>
+      </Alert>
+      <ol class="codes" aria-label="Recovery codes">
+        <For each={props.codes}>
+          {(code) => (
+            <li>
+              <code>{code}</code>
+            </li>
+          )}
+        </For>
+      </ol>
+      <div class="button-row">
+        <button type="button" class="button" onClick={async () => setCopied(await copy(text()))}>
+          Copy codes
+        </button>
+        <button type="button" class="button" onClick={download}>
+          Download as text
+        </button>
+        <button type="button" class="button button-primary" onClick={() => props.onDone()}>
+          I saved them
+        </button>
+      </div>
+      <Show when={copied() !== undefined}>
+        <p class="small muted" role="status">
+          {copied() ? "Copied to the clipboard." : "Could not copy; select the codes and copy them instead."}
+        </p>
+      </Show>
+    </div>
+  );
+}
+
+/** A form asking for one code, used to turn on, turn off and renew recovery codes. */
+function CodeForm(props: {
+  label: string;
+  hint: string;
+  submitLabel: string;
+  busyLabel: string;
+  danger?: boolean;
+  allowRecovery?: boolean;
+  run: (code: string) => Promise<void>;
+  onCancel: () => void;
+}) {
+  const [busy, setBusy] = createSignal(false);
+  const [fieldError, setFieldError] = createSignal<string>();
+  const [formError, setFormError] = createSignal<string>();
+  let input: HTMLInputElement | undefined;
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (busy()) return;
+    const code = formValue(event.currentTarget as HTMLFormElement, "code").replace(/\s+/g, "");
+    setBusy(true);
+    setFieldError(undefined);
+    setFormError(undefined);
+    try {
+      await props.run(code);
+    } catch (error) {
+      const message = codeError(error);
+      if (message) {
+        setFieldError(message);
+        input?.focus();
+        input?.select();
+      } else setFormError(actionMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="form form-narrow" onSubmit={submit}>
+      <Field
+        ref={(el: HTMLInputElement) => {
+          input = el;
+          queueMicrotask(() => el.focus());
+        }}
+        label={props.label}
+        name="code"
+        type="text"
+        autocomplete="one-time-code"
+        inputmode={props.allowRecovery ? "text" : "numeric"}
+        spellcheck={false}
+        autocapitalize="off"
+        required
+        maxLength={props.allowRecovery ? 32 : 6}
+        hint={props.hint}
+        error={fieldError()}
+      />
+      <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+      <div class="button-row">
+        <button
+          type="submit"
+          class={`button ${props.danger ? "button-danger" : "button-primary"}`}
+          disabled={busy()}
+          aria-busy={busy()}
+        >
+          {busy() ? props.busyLabel : props.submitLabel}
+        </button>
+        <button type="button" class="button" onClick={() => props.onCancel()} disabled={busy()}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export default function TwoFactorSection(props: { user: User }) {
+  const config = createAsync(() => getConfig().catch(() => undefined));
+  const [mode, setMode] = createSignal<Mode>({ kind: "idle" });
+  const [starting, setStarting] = createSignal(false);
+  const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
+  const [secretCopied, setSecretCopied] = createSignal<boolean>();
+
+  const show = (next: Mode) => {
+    setMessage(undefined);
+    setMode(next);
+  };
+
+  const startSetup = async () => {
+    setStarting(true);
+    setMessage(undefined);
+    try {
+      const setup = await api.post<Setup>("/api/auth/2fa/setup");
+      setSecretCopied(undefined);
+      setMode({ kind: "setup", setup });
+    } catch (error) {
+      setMessage({ tone: "error", text: actionMessage(error) });
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const enable = async (code: string) => {
+    const { recoveryCodes } = await api.post<{ recoveryCodes: string[] }>("/api/auth/2fa/enable", { code });
+    setMode({ kind: "codes", codes: recoveryCodes, reason: "enabled" });
+    await setSessionUser({ ...props.user, twoFactorEnabled: true });
+    securityChanged();
+  };
+
+  const disable = async (code: string) => {
+    await api.post("/api/auth/2fa/disable", { code });
+    setMode({ kind: "idle" });
+    await setSessionUser({ ...props.user, twoFactorEnabled: false });
+    setMessage({
+      tone: "success",
+      text: "Two-factor authentication is off. For your safety, withdrawals are locked for 24 hours.",
+    });
+    securityChanged();
+  };
+
+  const regenerate = async (code: string) => {
+    const { recoveryCodes } = await api.post<{ recoveryCodes: string[] }>("/api/auth/2fa/recovery-codes", { code });
+    setMode({ kind: "codes", codes: recoveryCodes, reason: "regenerated" });
+    securityChanged();
+  };
+
+  return (
+    <section class="panel" aria-labelledby="twofactor-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="twofactor-title">Two-factor authentication</h2>
+          <p class="muted small">A code from an authenticator app, asked at sign-in and for withdrawals.</p>
+        </div>
+        <Show
+          when={props.user.twoFactorEnabled}
+          fallback={
+            <span class="badge badge-warn">
+              <span class="dot" aria-hidden="true" />
+              Off
+            </span>
+          }
+        >
+          <span class="badge badge-ok">
+            <span class="dot" aria-hidden="true" />
+            On
+          </span>
+        </Show>
+      </div>
+
+      <Switch>
+        <Match when={config()?.features.twoFactor === false && !props.user.twoFactorEnabled}>
+          <p class="muted">Two-factor authentication is not available on this platform.</p>
+        </Match>
+
+        <Match
+          when={(() => {
+            const m = mode();
+            return m.kind === "codes" ? m : undefined;
+          })()}
+        >
+          {(m) => <RecoveryCodes codes={m().codes} reason={m().reason} onDone={() => show({ kind: "idle" })} />}
+        </Match>
+
+        <Match
+          when={(() => {
+            const m = mode();
+            return m.kind === "setup" && !props.user.twoFactorEnabled ? m.setup : undefined;
+          })()}
+        >
+          {(setup) => (
+            <div class="setup">
+              <ol class="steps">
+                <li>
+                  <p class="step-text">
+                    Scan this QR code with an authenticator app (1Password, Google Authenticator, Aegis, …).
+                  </p>
+                  {/* The SVG is generated by our own server (POST /api/auth/2fa/setup), not user content. */}
+                  <div
+                    class="qr"
+                    role="img"
+                    aria-label="QR code to add CryptoVault to your authenticator app"
+                    innerHTML={setup().qrSvg}
+                  />
+                  <p class="small muted">Can't scan it? Enter this key by hand (time-based, 6 digits, 30 seconds):</p>
+                  <p class="secret">
+                    <code>{groupSecret(setup().secret)}</code>{" "}
+                    <button
+                      type="button"
+                      class="button button-small"
+                      onClick={async () => setSecretCopied(await copy(setup().secret))}
+                    >
+                      Copy key
+                    </button>
+                  </p>
+                  <Show when={secretCopied() !== undefined}>
+                    <p class="small muted" role="status">
+                      {secretCopied() ? "Key copied." : "Could not copy; select the key instead."}
+                    </p>
+                  </Show>
+                  <p class="small">
+                    <a href={setup().otpauthUrl}>Open in an authenticator app on this device</a>
+                  </p>
+                </li>
+                <li>
+                  <p class="step-text">Enter the 6-digit code the app shows to turn two-factor authentication on.</p>
+                  <CodeForm
+                    label="Authentication code"
+                    hint="6 digits from your authenticator app."
+                    submitLabel="Turn on"
+                    busyLabel="Turning on…"
+                    run={enable}
+                    onCancel={() => show({ kind: "idle" })}
+                  />
+                </li>
+              </ol>
+            </div>
+          )}
+        </Match>
+
+        <Match when={props.user.twoFactorEnabled && mode().kind === "disable"}>
+          <p>
+            Turning off two-factor authentication makes your account easier to take over. Withdrawals will be locked for 24 hours.
+          </p>
+          <CodeForm
+            label="Authentication code"
+            hint="6 digits from your authenticator app, or a recovery code."
+            submitLabel="Turn off two-factor authentication"
+            busyLabel="Turning off…"
+            danger
+            allowRecovery
+            run={disable}
+            onCancel={() => show({ kind: "idle" })}
+          />
+        </Match>
+
+        <Match when={props.user.twoFactorEnabled && mode().kind === "regenerate"}>
+          <p>New recovery codes replace all of your current ones.</p>
+          <CodeForm
+            label="Authentication code"
+            hint="6 digits from your authenticator app, or a recovery code."
+            submitLabel="Create new recovery codes"
+            busyLabel="Creating…"
+            allowRecovery
+            run={regenerate}
+            onCancel={() => show({ kind: "idle" })}
+          />
+        </Match>
+
+        <Match when={props.user.twoFactorEnabled}>
+          <p>Sign-in and withdrawals ask for a code from your authenticator app.</p>
+          <div class="button-row">
+            <button type="button" class="button" onClick={() => show({ kind: "regenerate" })}>
+              New recovery codes
+            </button>
+            <button type="button" class="button button-danger" onClick={() => show({ kind: "disable" })}>
+              Disable
+            </button>
+          </div>
+        </Match>
+
+        <Match when={true}>
+          <p>Protect your sign-in and withdrawals with a second step: a code from an authenticator app on your phone.</p>
+          <div>
+            <button type="button" class="button button-primary" onClick={startSetup} disabled={starting()} aria-busy={starting()}>
+              {starting() ? "Preparing…" : "Set up"}
+            </button>
+          </div>
+        </Match>
+      </Switch>
+      <Show when={message()}>
+        {(m) => (
+          <div class="section-gap">
+            <Alert tone={m().tone}>{m().text}</Alert>
+          </div>
+        )}
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The ledger: the only code that changes a balance. `post` moves money between accounts in one SQL
+ * round trip (ledger_post); everything else here reads.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../platform/db/client";
+import { queryRows } from "../../platform/db/client";
+import { AppError } from "../../platform/http/errors";
+import type { Metrics } from "../../platform/observability/metrics";
+import { ledgerAccounts } from "./schema";
+
+export type AccountKind = "available" | "held" | "external" | "fees" | "house";
+export type AccountKey = { ownerId: string | null; asset: string; kind: AccountKind };
+/** `amount` (> 0, minor units) of one asset from one account to another. */
+export type Leg = { from: AccountKey; to: AccountKey; amount: bigint };
+export type Posting = { kind: string; legs: Leg[]; idempotencyKey?: string };
+
+export const userAccount = (ownerId: string, asset: string, kind: "available" | "held"): AccountKey => ({ ownerId, asset, kind });
+export const systemAccount = (asset: string, kind: "external" | "fees" | "house"): AccountKey => ({ ownerId: null, asset, kind });
+
+const keyOf = (k: AccountKey) => `${k.ownerId ?? "system"}/${k.asset}/${k.kind}`;
+
+export const insufficientFunds = (asset?: string) =>
+  new AppError(422, "INSUFFICIENT_FUNDS", `Not enough available balance${asset ? ` of ${asset}` : ""}`);
+
+/** The CHECK constraint that keeps user balances non-negative, as each driver reports it. */
+function isNegativeBalance(error: unknown): boolean {
+  for (
+    let e = error as { cause?: unknown; code?: string; constraint?: string; constraint_name?: string } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
+    if (e.code === "23514" && (e.constraint ?? e.constraint_name) === "ledger_accounts_non_negative") return true;
+  }
+  return false;
+}
+
+function whereKeys(keys: AccountKey[]) {
+  return sql.join(
+    keys.map((k) =>
+      and(
+        k.ownerId === null ? isNull(ledgerAccounts.ownerId) : eq(ledgerAccounts.ownerId, k.ownerId),
+        eq(ledgerAccounts.asset, k.asset),
+        eq(ledgerAccounts.kind, k.kind),
+      ),
+    ),
+    sql` or `,
+  );
+}
+
+export function createLedger(metrics?: Metrics) {
+  /** Account ids never change once committed, so they are cached for the life of the process. */
+  const ids = new Map<string, number>();
+
+  async function load(db: DbOrTx, keys: AccountKey[]) {
+    const rows = await db
+      .select({ id: ledgerAccounts.id, ownerId: ledgerAccounts.ownerId, asset: ledgerAccounts.asset, kind: ledgerAccounts.kind })
+      .from(ledgerAccounts)
+      .where(whereKeys(keys));
+    for (const row of rows) ids.set(keyOf(row), row.id);
+  }
+
+  /** The ids of accounts that are open; throws if one is not (open it with openAccounts first). */
+  async function accountIds(db: DbOrTx, keys: AccountKey[]): Promise<Map<string, number>> {
+    const missing = keys.filter((k) => !ids.has(keyOf(k)));
+    if (missing.length) await load(db, missing);
+    const stillMissing = keys.filter((k) => !ids.has(keyOf(k)));
+    if (stillMissing.length) throw new Error(`ledger: accounts not open: ${stillMissing.map(keyOf).join(", ")}`);
+    return ids;
+  }
+
+  return {
+    /**
+     * Opens accounts (idempotent) in their own committed statement, before the caller's transaction:
+     * an id is cached only once its row is committed, so a rolled-back transaction leaves no ghost ids.
+     */
+    async openAccounts(db: Db, keys: AccountKey[]): Promise<void> {
+      const missing = keys.filter((k) => !ids.has(keyOf(k)));
+      if (missing.length === 0) return;
+      await db.insert(ledgerAccounts).values(missing).onConflictDoNothing();
+      await load(db, missing);
+    },
+
+    /**
+     * Posts every leg atomically (all or none). Throws 422 INSUFFICIENT_FUNDS when a user account would
+     * go below zero; the caller's transaction is then rolled back with everything else it did.
+     */
+    async post(tx: DbOrTx, posting: Posting): Promise<{ postingId: string; transferIds: number[] }> {
+      const legs = posting.legs.filter((leg) => leg.amount !== 0n);
+      if (legs.length === 0 || legs.some((leg) => leg.amount < 0n)) throw new Error("ledger.post: legs must be positive");
+      const resolved = await accountIds(
+        tx,
+        legs.flatMap((leg) => [leg.from, leg.to]),
+      );
+      const postingId = crypto.randomUUID();
+      const array = (values: (number | bigint)[]) => `{${values.join(",")}}`;
+      try {
+        const [row] = await queryRows<{ ids: string[] | string }>(
+          tx,
+          sql`select ledger_post(${postingId}::uuid, ${posting.kind}, ${array(legs.map((l) => resolved.get(keyOf(l.from)) as number))}::bigint[],
+            ${array(legs.map((l) => resolved.get(keyOf(l.to)) as number))}::bigint[], ${array(legs.map((l) => l.amount))}::numeric[],
+            ${posting.idempotencyKey ?? null}) as ids`,
+        );
+        metrics?.ledgerTransfers.inc(legs.length);
+        const parsed = Array.isArray(row.ids) ? row.ids : String(row.ids).replace(/[{}]/g, "").split(",");
+        return { postingId, transferIds: parsed.map(Number) };
+      } catch (error) {
+        if (isNegativeBalance(error)) throw insufficientFunds(legs[0].from.asset);
+        throw error;
+      }
+    },
+  };
+}
+
+export type Ledger = ReturnType<typeof createLedger>;
+
+export type Balance = { asset: string; available: bigint; held: bigint };
+
+/** Every configured asset, zeros included. */
+export async function userBalances(db: DbOrTx, userId: string, assets: string[]): Promise<Balance[]> {
+  const rows = await db
+    .select({ asset: ledgerAccounts.asset, kind: ledgerAccounts.kind, balance: ledgerAccounts.balance })
+    .from(ledgerAccounts)
+    .where(eq(ledgerAccounts.ownerId, userId));
+  return assets.map((asset) => ({
+    asset,
+    available: rows.find((r) => r.asset === asset && r.kind === "available")?.balance ?? 0n,
+    held: rows.find((r) => r.asset === asset && r.kind === "held")?.balance ?? 0n,
+  }));
+}

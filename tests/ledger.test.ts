@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { createLedger, systemAccount, userAccount, userBalances } from "../src/modules/ledger/service";
+import { verifyLedger } from "../src/modules/ledger/verify";
+import { createTestDatabase, type TestDatabase } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+let database: TestDatabase;
+const ledger = createLedger();
+const alice = crypto.randomUUID();
+const bob = crypto.randomUUID();
+const external = systemAccount("USD", "external");
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await ledger.openAccounts(database.db, [
+    external,
+    systemAccount("BTC", "external"),
+    ...[alice, bob].flatMap((u) =>
+      ["USD", "BTC"].flatMap((asset) => [userAccount(u, asset, "available"), userAccount(u, asset, "held")]),
+    ),
+  ]);
+});
+afterAll(() => database.dispose());
+
+describe("ledger.post", () => {
+  test("moves money between accounts and keeps every invariant", async () => {
+    await database.db.transaction((tx) =>
+      ledger.post(tx, {
+        kind: "deposit",
+        legs: [{ from: external, to: userAccount(alice, "USD", "available"), amount: 10_000n }],
+      }),
+    );
+    await database.db.transaction((tx) =>
+      ledger.post(tx, {
+        kind: "p2p",
+        legs: [{ from: userAccount(alice, "USD", "available"), to: userAccount(bob, "USD", "available"), amount: 2_500n }],
+      }),
+    );
+    const [aliceUsd] = await userBalances(database.db, alice, ["USD"]);
+    const [bobUsd] = await userBalances(database.db, bob, ["USD"]);
+    expect(aliceUsd).toEqual({ asset: "USD", available: 7_500n, held: 0n });
+    expect(bobUsd.available).toBe(2_500n);
+    const report = await verifyLedger(database.db);
+    expect(report.problems).toEqual([]);
+    expect(report.assets.find((a) => a.asset === "USD")).toEqual({ asset: "USD", sumOfBalances: 0n, accounts: 5, transfers: 2 });
+  });
+
+  test("refuses to take a user below zero: 422 INSUFFICIENT_FUNDS and nothing of the posting happens", async () => {
+    const before = await userBalances(database.db, alice, ["USD"]);
+    const attempt = database.db.transaction((tx) =>
+      ledger.post(tx, {
+        kind: "p2p",
+        legs: [
+          { from: userAccount(alice, "USD", "available"), to: userAccount(alice, "USD", "held"), amount: 1n },
+          { from: userAccount(alice, "USD", "available"), to: userAccount(bob, "USD", "available"), amount: 1_000_000n },
+        ],
+      }),
+    );
+    await expect(attempt).rejects.toMatchObject({ status: 422, code: "INSUFFICIENT_FUNDS" });
+    expect(await userBalances(database.db, alice, ["USD"])).toEqual(before);
+    expect((await verifyLedger(database.db)).problems).toEqual([]);
+  });
+
+  test("refuses a leg between two assets", async () => {
+    const attempt = database.db.transaction((tx) =>
+      ledger.post(tx, {
+        kind: "bad",
+        legs: [{ from: userAccount(alice, "USD", "available"), to: userAccount(bob, "BTC", "available"), amount: 1n }],
+      }),
+    );
+    await expect(attempt).rejects.toThrow();
+    expect((await verifyLedger(database.db)).problems).toEqual([]);
+  });
+
+  test("transfers and entries cannot be changed; verify names tampering", async () => {
+    for (const statement of [
+      sql`update ledger_entries set amount = 0`,
+      sql`delete from ledger_transfers`,
+      sql`truncate ledger_entries`,
+    ]) {
+      const error = await Promise.resolve(database.db.execute(statement)).then(
+        () => undefined,
+        (e: Error & { cause?: Error }) => e,
+      );
+      expect(String(error?.cause?.message ?? error?.message)).toContain("append-only");
+    }
+    // A superuser changes a balance behind the ledger's back: invariants 1 and 3 name it.
+    await database.db.execute(
+      sql`update ledger_accounts set balance = balance + 1 where owner_id = ${bob} and asset = 'USD' and kind = 'available'`,
+    );
+    const report = await verifyLedger(database.db);
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.invariant).sort()).toEqual([1, 3]);
+    await database.db.execute(
+      sql`update ledger_accounts set balance = balance - 1 where owner_id = ${bob} and asset = 'USD' and kind = 'available'`,
+    );
+    expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { t } from "elysia";
@@ -23,7 +23,10 @@ beforeAll(async () => {
       body: t.Object({ email: t.String({ format: "email" }), amount: t.String() }),
     });
 });
-afterAll(() => fixture.dispose());
+afterAll(async () => {
+  await fixture.dispose();
+  rmSync(webDist, { recursive: true, force: true });
+});
 
 const json = (body: string, headers: Record<string, string> = {}) => ({
   method: "POST",

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { openDatabase, queryRows } from "../src/platform/db/client";
 import { enqueueMail } from "../src/platform/mail/outbox";
 import { createRealDatabase, TEST_ENV, TEST_REDIS_URL } from "./support/harness";
-import { startServer } from "./support/server-process";
+import { runningServers, startServer } from "./support/server-process";
 
 // Each test boots a real server process (PGlite start and migrations take seconds).
 setDefaultTimeout(60_000);
@@ -14,6 +14,7 @@ setDefaultTimeout(60_000);
 const dataDir = mkdtempSync(join(tmpdir(), "cv-process-"));
 const real = await createRealDatabase();
 afterAll(async () => {
+  for (const proc of runningServers) proc.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
   await real?.drop();
 });
@@ -105,7 +106,7 @@ describe("the server as a process", () => {
   });
 
   test("a bad configuration stops the start naming the variable", async () => {
-    const proc = Bun.spawn(["bun", "run", "src/main.ts"], {
+    const proc = Bun.spawn(["bun", "--no-env-file", "src/main.ts"], {
       cwd: new URL("..", import.meta.url).pathname,
       env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", DATA_DIR: dataDir },
       stdout: "pipe",
@@ -118,7 +119,7 @@ describe("the server as a process", () => {
 
 describe("cli", () => {
   const cli = (args: string[]) =>
-    Bun.spawnSync(["bun", "run", "src/cli.ts", ...args], {
+    Bun.spawnSync(["bun", "--no-env-file", "src/cli.ts", ...args], {
       cwd: new URL("..", import.meta.url).pathname,
       env: { PATH: process.env.PATH ?? "", ...env },
     });

@@ -12,8 +12,12 @@ export type ServerProcess = {
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
+/** Servers still running when a test file ends (a failed test never reached stop) are killed then. */
+export const runningServers = new Set<Subprocess>();
+
 export async function startServer(env: Record<string, string>, bootMs = 30_000): Promise<ServerProcess> {
-  const proc = spawn(["bun", "run", "src/main.ts"], {
+  // --no-env-file: a developer's .env must not change the server a test starts.
+  const proc = spawn(["bun", "--no-env-file", "src/main.ts"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -27,6 +31,8 @@ export async function startServer(env: Record<string, string>, bootMs = 30_000):
     stderr: "pipe",
     stdin: "ignore",
   });
+  runningServers.add(proc);
+  void proc.exited.then(() => runningServers.delete(proc));
   const lines: Record<string, unknown>[] = [];
   const waiters: { predicate: (line: Record<string, unknown>) => boolean; resolve(line: Record<string, unknown>): void }[] = [];
   void (async () => {

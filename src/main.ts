@@ -1,12 +1,16 @@
 /** Boot: config → db → bus → createApp → listen. SIGTERM/SIGINT drain and close everything, then exit 0. */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createApp, WEB_DIST } from "./app";
+import { createApp, createServices, WEB_DIST } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { VERSION } from "./modules/system/service";
+import { runSandboxDeposits } from "./modules/wallet/deposits";
+import { sandboxPayoutProvider } from "./modules/wallet/providers";
+import { runPayouts } from "./modules/wallet/withdrawals";
 import { createBus } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
+import { deleteExpiredKeys } from "./platform/idempotency";
 import { drainMailOutbox } from "./platform/mail/outbox";
 import { createMailTransport } from "./platform/mail/transports";
 import { createLogger } from "./platform/observability/logger";
@@ -47,12 +51,19 @@ const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =
   logger.warn("bus error", { context, error: (error as Error).message }),
 );
 const metrics = createMetrics();
-const app = createApp({ config, database, bus, logger, metrics });
+const deps = { config, database, bus, logger, metrics, prices: (symbol: string) => (symbol === "USD" ? "1" : undefined) };
+const services = createServices(deps);
+const app = createApp(deps, {}, services);
 // Bun's own limit is far above ours so that an oversized body meets our 413 envelope, not an empty answer.
 app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 * 1024 * 1024 });
 
 const mail = createMailTransport(config.smtpUrl, config.mailFrom, logger);
-const workers = [startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20)];
+const workers = [
+  startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20),
+  startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, 20),
+  startWorker("payouts", 1000, () => runPayouts(services.money, sandboxPayoutProvider, logger), logger, 10),
+  startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
+];
 
 logger.info("listening", {
   url: `http://${config.host}:${app.server?.port}`,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AmountError, formatAmount, parseAmount } from "../src/platform/money";
+import { AmountError, formatAmount, parseAmount, usdCents } from "../src/platform/money";
 
 describe("parseAmount", () => {
   test.each([
@@ -53,4 +53,22 @@ describe("formatAmount", () => {
       }
     }
   });
+});
+
+describe("usdCents", () => {
+  test.each([
+    [100_000_000n, 8, "65000.12", 6_500_012n], // 1 BTC
+    [1n, 8, "65000", 1n], // 1 satoshi is 0.00065 USD: rounded up to a cent
+    [10n ** 18n, 18, "3200.5", 320_050n],
+    [1_500n, 2, "1", 1_500n], // USD itself
+    [2_500_000n, 6, "0.9998", 250n], // 2.5 USDT at 0.9998 = 2.4995 → 250 cents
+    [0n, 8, "65000", 0n],
+  ])("%p units (precision %p) at %p is %p cents", (units, precision, price, cents) => {
+    expect(usdCents(units, precision, price)).toBe(cents);
+  });
+});
+
+test("usdCents rounds down when asked (a holding's worth)", () => {
+  expect(usdCents(1n, 8, "65000", "down")).toBe(0n);
+  expect(usdCents(2_500_000n, 6, "0.9998", "down")).toBe(249n);
 });

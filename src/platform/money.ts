@@ -31,3 +31,18 @@ export function formatAmount(units: bigint, precision: number): string {
   const fraction = digits.slice(digits.length - precision).replace(/0+$/, "");
   return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
 }
+
+/**
+ * USD cents for `units` of an asset with `precision` decimals at `priceUsd` (a decimal string per
+ * whole unit). Rounded up by default, so limits and thresholds never undercount what a user moves;
+ * rounded down to show what a holding is worth.
+ */
+export function usdCents(units: bigint, precision: number, priceUsd: string, rounding: "up" | "down" = "up"): bigint {
+  const match = DECIMAL.exec(priceUsd);
+  if (!match) throw new AmountError(`price ${priceUsd} is not a plain decimal`);
+  const [, whole, fraction = ""] = match;
+  const priceScaled = BigInt(whole + fraction); // price × 10^fraction.length
+  const numerator = units * priceScaled * 100n;
+  const denominator = 10n ** BigInt(precision + fraction.length);
+  return rounding === "up" ? (numerator + denominator - 1n) / denominator : numerator / denominator;
+}

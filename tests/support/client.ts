@@ -4,6 +4,7 @@
  */
 import { desc, eq } from "drizzle-orm";
 import { generate } from "otplib";
+import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import { mailOutbox } from "../../src/platform/mail/schema";
 import type { createTestApp } from "./harness";
 
@@ -104,4 +105,36 @@ export async function signedInUser(fixture: Fixture, label = "user") {
   const login = await client.post("/api/auth/login", { email, password: PASSWORD });
   if (login.status !== 200) throw new Error(`login failed: ${await login.text()}`);
   return { client, email, userId: registered.body.user.id };
+}
+
+/** Pays a deposit the way the provider does: a signed webhook event for a fresh order. */
+export async function deposit(client: TestClient, asset: string, amount: string): Promise<string> {
+  const created = await client.request("POST", "/api/wallet/deposit/create", {
+    body: { asset, amount },
+    headers: { "idempotency-key": crypto.randomUUID() },
+  });
+  if (created.status !== 201) throw new Error(`deposit/create failed: ${await created.text()}`);
+  const { order } = (await created.json()) as { order: { orderId: string } };
+  const event = JSON.stringify({
+    eventId: crypto.randomUUID(),
+    orderId: order.orderId,
+    status: "confirmed",
+    amountReceived: amount,
+    txHash: "0xabc",
+  });
+  const secret = webhookSecret(client.fixture.services.money);
+  const answer = await client.fixture.request("/api/wallet/deposit/webhook", {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-signature": signWebhook(secret, event) },
+    body: event,
+  });
+  if (answer.status !== 200) throw new Error(`webhook failed: ${await answer.text()}`);
+  return order.orderId;
+}
+
+/** A verified, signed-in user holding `usd` USD. */
+export async function fundedUser(fixture: Fixture, label: string, usd: string) {
+  const user = await signedInUser(fixture, label);
+  await deposit(user.client, "USD", usd);
+  return user;
 }

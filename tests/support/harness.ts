@@ -4,7 +4,7 @@
  * database of its own and a Redis key prefix of its own.
  */
 import postgres from "postgres";
-import { createApp } from "../../src/app";
+import { createApp, createServices } from "../../src/app";
 import { type Config, parseConfig } from "../../src/config";
 import { type Bus, MemoryBus, RedisBus } from "../../src/platform/bus";
 import { type Database, openDatabase } from "../../src/platform/db/client";
@@ -80,11 +80,20 @@ export async function createTestApp(
   const config = testConfig({ REDIS_KEY_PREFIX: prefix, ...overrides });
   const database = options.database ?? (await createTestDatabase());
   const bus = createTestBus(prefix);
-  const deps = { config, database, bus, logger: createLogger(config.logLevel), metrics: createMetrics() };
-  const app = createApp(deps, { webDist: options.webDist ?? "/nonexistent-web-dist" });
+  const deps = {
+    config,
+    database,
+    bus,
+    logger: createLogger(config.logLevel),
+    metrics: createMetrics(),
+    prices: (symbol: string) => (symbol === "USD" ? "1" : undefined),
+  };
+  const services = createServices(deps);
+  const app = createApp(deps, { webDist: options.webDist ?? "/nonexistent-web-dist" }, services);
   return {
     app,
     deps,
+    services,
     redisPrefix: prefix,
     request: (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init)),
     async dispose() {

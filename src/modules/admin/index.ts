@@ -1,14 +1,22 @@
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
+import { formatAmount } from "../../platform/money";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer, UserParams } from "../identity/model";
 import { setFrozen } from "../identity/service";
+import type { MoneyContext } from "../ledger/money-context";
+import { verifyLedger } from "../ledger/verify";
+import { IdParams, ReviewQuery, TransferAnswer } from "../transfers/model";
+import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfers/service";
+import { StatusQuery, WithdrawalAnswer, WithdrawalList } from "../wallet/model";
+import { listWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
 
 /** /api/admin: back-office routes, role admin only (anyone else 403). */
-export function adminController(db: Db, auth: ReturnType<typeof authPlugin>) {
+export function adminController(db: Db, money: MoneyContext, auth: ReturnType<typeof authPlugin>) {
+  const admin = { auth: "admin" as const };
   return new Elysia({ prefix: "/api/admin", name: "admin", detail: { tags: ["admin"] } })
     .use(auth)
     .post(
@@ -16,14 +24,78 @@ export function adminController(db: Db, auth: ReturnType<typeof authPlugin>) {
       async ({ principal, params, request }) => ({
         user: await setFrozen(db, principal.userId, params.id, true, actorOf(request)),
       }),
-      { auth: "admin", params: UserParams, response: UserAnswer },
+      { ...admin, params: UserParams, response: UserAnswer },
     )
     .post(
       "/users/:id/unfreeze",
       async ({ principal, params, request }) => ({
         user: await setFrozen(db, principal.userId, params.id, false, actorOf(request)),
       }),
-      { auth: "admin", params: UserParams, response: UserAnswer },
+      { ...admin, params: UserParams, response: UserAnswer },
     )
-    .get("/audit", ({ query }) => searchAudit(db, query), { auth: "admin", query: AdminAuditQuery, response: AdminAuditPage });
+    .get("/audit", ({ query }) => searchAudit(db, query), { ...admin, query: AdminAuditQuery, response: AdminAuditPage })
+    .get("/withdrawals", ({ query }) => listWithdrawals(money, { status: query.status }), {
+      ...admin,
+      query: StatusQuery,
+      response: WithdrawalList,
+    })
+    .post(
+      "/withdrawals/:id/approve",
+      async ({ principal, params, request }) => ({
+        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, true, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: WithdrawalAnswer },
+    )
+    .post(
+      "/withdrawals/:id/reject",
+      async ({ principal, params, request }) => ({
+        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, false, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: WithdrawalAnswer },
+    )
+    .get("/transfers", ({ query }) => listTransfersForReview(money, query.status), { ...admin, query: ReviewQuery })
+    .post(
+      "/transfers/:id/approve",
+      async ({ principal, params, request }) => ({
+        transfer: await decideTransfer(money, principal.userId, params.id, true, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: TransferAnswer },
+    )
+    .post(
+      "/transfers/:id/reject",
+      async ({ principal, params, request }) => ({
+        transfer: await decideTransfer(money, principal.userId, params.id, false, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: TransferAnswer },
+    )
+    .get("/aml/flags", () => listAmlFlags(money), admin)
+    .get(
+      "/ledger/reconcile",
+      async () => {
+        const report = await verifyLedger(db);
+        const precision = (asset: string) => money.config.assets.find((a) => a.symbol === asset)?.precision ?? 0;
+        return {
+          ok: report.ok,
+          assets: report.assets.map((a) => ({ ...a, sumOfBalances: formatAmount(a.sumOfBalances, precision(a.asset)) })),
+          problems: report.problems,
+        };
+      },
+      {
+        ...admin,
+        response: t.Object({
+          ok: t.Boolean(),
+          assets: t.Array(
+            t.Object({ asset: t.String(), sumOfBalances: t.String(), accounts: t.Integer(), transfers: t.Integer() }),
+          ),
+          problems: t.Array(
+            t.Object({
+              invariant: t.Integer(),
+              message: t.String(),
+              accountId: t.Optional(t.Integer()),
+              asset: t.Optional(t.String()),
+            }),
+          ),
+        }),
+      },
+    );
 }

@@ -259,6 +259,33 @@ export async function changePassword(
   });
 }
 
+/**
+ * Money moves only for verified emails (when REQUIRE_EMAIL_VERIFICATION) and unfrozen users.
+ * Returns the user row for the caller's further rules.
+ */
+export async function assertCanMoveMoney(ctx: IdentityContext, userId: string): Promise<UserRow> {
+  const user = await getUser(ctx.db, userId);
+  if (ctx.config.requireEmailVerification && !user.emailVerifiedAt) {
+    throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email before moving money");
+  }
+  if (user.frozenAt) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
+  return user;
+}
+
+/** During the lock after a security change (password, 2FA) withdrawals are refused. */
+export function assertWithdrawalsUnlocked(user: UserRow): void {
+  if (user.withdrawalsLockedUntil && user.withdrawalsLockedUntil.getTime() > Date.now()) {
+    throw new AppError(
+      403,
+      "WITHDRAWALS_LOCKED",
+      `Withdrawals are paused after a security change until ${user.withdrawalsLockedUntil.toISOString()}`,
+      {
+        until: user.withdrawalsLockedUntil.toISOString(),
+      },
+    );
+  }
+}
+
 /** Freezing stops money movement; the user can still sign in and read. */
 export async function setFrozen(db: Db, adminId: string, userId: string, frozen: boolean, actor: Actor): Promise<User> {
   return db.transaction(async (tx) => {

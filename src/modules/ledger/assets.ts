@@ -1,0 +1,30 @@
+import type { Asset, Config } from "../../config";
+import { AppError } from "../../platform/http/errors";
+import { AmountError, parseAmount } from "../../platform/money";
+
+const invalid = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
+
+export function assetOf(config: Config, symbol: string, field = "asset"): Asset {
+  const asset = config.assets.find((a) => a.symbol === symbol);
+  if (!asset) throw invalid(field, `Unknown asset ${symbol}; see /api/config`);
+  return asset;
+}
+
+/** A user's amount: a plain positive decimal within the asset's precision (API.md's rejection list). */
+export function parseAssetAmount(
+  config: Config,
+  symbol: string,
+  text: string,
+  field = "amount",
+): { asset: Asset; units: bigint } {
+  const asset = assetOf(config, symbol);
+  try {
+    return { asset, units: parseAmount(text, asset.precision) };
+  } catch (error) {
+    if (error instanceof AmountError) throw invalid(field, `Amount ${error.message}`);
+    throw error;
+  }
+}
+
+/** Latest USD price of one whole unit as a decimal string; undefined when unknown. USD is always "1". */
+export type PriceLookup = (symbol: string) => string | undefined;

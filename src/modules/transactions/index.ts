@@ -1,0 +1,36 @@
+import { Elysia } from "elysia";
+import type { Config } from "../../config";
+import type { Db } from "../../platform/db/client";
+import type { authPlugin } from "../../platform/http/auth";
+import { exportContentType, exportFileName, exportStream } from "./export";
+import { ExportBody, TxAnswer, TxListQuery, TxPage, TxParams } from "./model";
+import { getTransaction, historyRows, listTransactions } from "./service";
+
+/** /api/transactions: the user's history, filtered and paginated, and its export as a streamed file. */
+export function transactionsController(db: Db, config: Config, auth: ReturnType<typeof authPlugin>) {
+  return new Elysia({ prefix: "/api/transactions", name: "transactions", detail: { tags: ["transactions"] } })
+    .use(auth)
+    .get("/", ({ principal, query }) => listTransactions(db, config, principal.userId, query), {
+      auth: true,
+      query: TxListQuery,
+      response: TxPage,
+    })
+    .get("/:id", async ({ principal, params }) => ({ tx: await getTransaction(db, config, principal.userId, params.id) }), {
+      auth: true,
+      params: TxParams,
+      response: TxAnswer,
+    })
+    .post(
+      "/export",
+      ({ principal, body }) => {
+        const { format, ...filters } = body;
+        return new Response(exportStream(format, historyRows(db, config, principal.userId, filters)), {
+          headers: {
+            "content-type": exportContentType(format),
+            "content-disposition": `attachment; filename="${exportFileName(format, new Date())}"`,
+          },
+        });
+      },
+      { auth: true, body: ExportBody },
+    );
+}

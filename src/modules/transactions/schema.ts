@@ -1,0 +1,27 @@
+import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { money } from "../../platform/db/money";
+
+/**
+ * The user's history: one row per money event as the user sees it, written in the same transaction as
+ * the ledger posting. `amount` is unsigned; `direction` gives the sign. Only `status` ever changes.
+ */
+export const transactions = pgTable(
+  "transactions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull(),
+    type: text("type", {
+      enum: ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"],
+    }).notNull(),
+    asset: text("asset").notNull(),
+    amount: money("amount").notNull(),
+    fee: money("fee").notNull(),
+    status: text("status").notNull(),
+    direction: text("direction", { enum: ["in", "out"] }).notNull(),
+    counterparty: text("counterparty"),
+    reference: text("reference"),
+    note: text("note"),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (table) => [index("transactions_user_created_idx").on(table.userId, table.createdAt, table.id)],
+);

@@ -1,0 +1,43 @@
+import { Elysia } from "elysia";
+import type { authPlugin } from "../../platform/http/auth";
+import { actorOf } from "../../platform/http/request-context";
+import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
+import type { moneyGuard } from "../identity/guards";
+import type { MoneyContext } from "../ledger/money-context";
+import { withdrawalLimit } from "../wallet/withdrawals";
+import { Limits, P2pBody, TransferAnswer } from "./model";
+import { p2pLimit, prepareP2p, sendP2p } from "./service";
+
+/** /api/transfers: P2P transfers and the user's daily limits. */
+export function transfersController(
+  ctx: MoneyContext,
+  auth: ReturnType<typeof authPlugin>,
+  guard: ReturnType<typeof moneyGuard>,
+) {
+  return new Elysia({ prefix: "/api/transfers", name: "transfers", detail: { tags: ["transfers"] } })
+    .use(auth)
+    .use(idempotencyPlugin)
+    .use(guard)
+    .post(
+      "/p2p",
+      ({ principal, body, request, headers }) =>
+        runIdempotent(
+          ctx.db,
+          { userId: principal.userId, key: headers["idempotency-key"] as string, request, body },
+          () => prepareP2p(ctx, principal.userId, body),
+          async (tx, prepared, ledgerKey) => ({
+            status: 201,
+            body: { transfer: await sendP2p(ctx, tx, principal.userId, body, prepared, actorOf(request), ledgerKey) },
+          }),
+        ),
+      { auth: true, idempotent: true, movesMoney: true, body: P2pBody, response: { 201: TransferAnswer } },
+    )
+    .get(
+      "/limits",
+      async ({ principal }) => ({ items: [await p2pLimit(ctx, principal.userId), await withdrawalLimit(ctx, principal.userId)] }),
+      {
+        auth: true,
+        response: Limits,
+      },
+    );
+}

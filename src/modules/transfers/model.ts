@@ -1,0 +1,42 @@
+import { t } from "elysia";
+import { oneOf } from "../../platform/http/schema";
+
+export const P2pBody = t.Object({
+  recipientEmail: t.String({ format: "email", maxLength: 254 }),
+  asset: t.String({ minLength: 1, maxLength: 10 }),
+  amount: t.String({ minLength: 1, maxLength: 100 }),
+  note: t.Optional(t.String({ maxLength: 280 })),
+});
+
+export const Transfer = t.Object({
+  id: t.String(),
+  asset: t.String(),
+  amount: t.String(),
+  recipientEmail: t.String(),
+  note: t.Union([t.String(), t.Null()]),
+  status: oneOf(["completed", "pending_review", "rejected"]),
+  createdAt: t.String(),
+});
+export type Transfer = typeof Transfer.static;
+export const TransferAnswer = t.Object({ transfer: Transfer });
+
+export const Limit = t.Object({
+  kind: oneOf(["p2p", "withdrawal"]),
+  limitUsd: t.String(),
+  usedUsd: t.String(),
+  remainingUsd: t.String(),
+  resetsAt: t.String(),
+});
+export type Limit = typeof Limit.static;
+export const Limits = t.Object({ items: t.Array(Limit) });
+
+export const AmlFlagView = t.Object({
+  id: t.String(),
+  transferId: t.String(),
+  userId: t.String(),
+  rule: t.String(),
+  detail: t.String(),
+  createdAt: t.String(),
+});
+export const ReviewQuery = t.Object({ status: t.Optional(oneOf(["completed", "pending_review", "rejected"])) });
+export const IdParams = t.Object({ id: t.String({ maxLength: 64 }) });

@@ -1,0 +1,41 @@
+import { bigint, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { money } from "../../platform/db/money";
+
+/** A P2P transfer between two users. Above the AML threshold it waits, funds held, for an admin. */
+export const p2pTransfers = pgTable(
+  "p2p_transfers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    senderId: uuid("sender_id").notNull(),
+    recipientId: uuid("recipient_id").notNull(),
+    asset: text("asset").notNull(),
+    amount: money("amount").notNull(),
+    /** USD value when sent, in cents: what daily limits and AML rules count. */
+    amountUsdCents: bigint("amount_usd_cents", { mode: "bigint" }).notNull(),
+    note: text("note"),
+    status: text("status", { enum: ["completed", "pending_review", "rejected"] }).notNull(),
+    reviewedBy: uuid("reviewed_by"),
+    reviewedAt: timestamp("reviewed_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("p2p_transfers_sender_created_idx").on(table.senderId, table.createdAt),
+    index("p2p_transfers_status_idx").on(table.status),
+  ],
+);
+
+/** What the AML rules noticed, kept for investigators whatever the transfer's outcome. */
+export const amlFlags = pgTable(
+  "aml_flags",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    transferId: uuid("transfer_id")
+      .notNull()
+      .references(() => p2pTransfers.id),
+    userId: uuid("user_id").notNull(),
+    rule: text("rule").notNull(),
+    detail: text("detail").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("aml_flags_created_idx").on(table.createdAt)],
+);

@@ -1,0 +1,121 @@
+/**
+ * The address book: withdrawals go only to the user's own saved addresses, usable after a cooldown, and
+ * never to a sanctioned address (SANCTIONED_ADDRESSES_FILE, one address per line, # comments).
+ */
+import { readFileSync } from "node:fs";
+import { and, desc, eq } from "drizzle-orm";
+import type { Config } from "../../config";
+import type { DbOrTx } from "../../platform/db/client";
+import { AppError, notFound } from "../../platform/http/errors";
+import { isUuid } from "../../platform/ids";
+import { type Actor, recordAudit } from "../audit/service";
+import { assetOf } from "../ledger/assets";
+import type { MoneyContext } from "../ledger/money-context";
+import { isValidAddress } from "./address-format";
+import { withdrawalAddresses } from "./schema";
+
+type AddressRow = typeof withdrawalAddresses.$inferSelect;
+
+/** Addresses compare case-insensitively for hex formats, so one list entry covers every spelling. */
+const normalize = (address: string) =>
+  address.startsWith("0x") ? address.toLowerCase() : address.replace(/\s+/g, "").toUpperCase();
+
+export function loadSanctionedAddresses(config: Config): Set<string> {
+  if (!config.sanctionedAddressesFile) return new Set();
+  const lines = readFileSync(config.sanctionedAddressesFile, "utf8").split("\n");
+  return new Set(
+    lines
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean)
+      .map(normalize),
+  );
+}
+
+export const addressNotAllowed = (message: string) => new AppError(422, "ADDRESS_NOT_ALLOWED", message);
+
+export function toAddress(row: AddressRow) {
+  return {
+    id: row.id,
+    asset: row.asset,
+    address: row.address,
+    label: row.label,
+    activeAt: row.activeAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function addAddress(
+  ctx: MoneyContext,
+  userId: string,
+  body: { asset: string; address: string; label: string },
+  actor: Actor,
+) {
+  const asset = assetOf(ctx.config, body.asset);
+  const address = body.address.trim();
+  if (!isValidAddress(asset.symbol, address)) {
+    throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${asset.symbol} address`, { fields: ["address"] });
+  }
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(withdrawalAddresses)
+      .values({
+        userId,
+        asset: asset.symbol,
+        address,
+        label: body.label.trim(),
+        activeAt: new Date(Date.now() + ctx.config.addressCooldownHours * 3600 * 1000),
+      })
+      .returning();
+    await recordAudit(tx, [
+      { userId, action: "wallet.address_added", metadata: { addressId: row.id, asset: row.asset, address }, ...actor },
+    ]);
+    return toAddress(row);
+  });
+}
+
+export async function listAddresses(db: DbOrTx, userId: string) {
+  const rows = await db
+    .select()
+    .from(withdrawalAddresses)
+    .where(eq(withdrawalAddresses.userId, userId))
+    .orderBy(desc(withdrawalAddresses.createdAt));
+  return { items: rows.map(toAddress) };
+}
+
+export async function deleteAddress(ctx: MoneyContext, userId: string, id: string, actor: Actor): Promise<void> {
+  if (!isUuid(id)) throw notFound("Address");
+  await ctx.db.transaction(async (tx) => {
+    const removed = await tx
+      .delete(withdrawalAddresses)
+      .where(and(eq(withdrawalAddresses.id, id), eq(withdrawalAddresses.userId, userId)))
+      .returning();
+    if (removed.length === 0) throw notFound("Address");
+    await recordAudit(tx, [{ userId, action: "wallet.address_removed", metadata: { addressId: id }, ...actor }]);
+  });
+}
+
+/** A withdrawal's destination: in the user's book for this asset, past its cooldown, not sanctioned. */
+export async function assertWithdrawableAddress(
+  db: DbOrTx,
+  sanctioned: Set<string>,
+  userId: string,
+  asset: string,
+  address: string,
+) {
+  if (sanctioned.has(normalize(address))) throw addressNotAllowed("Withdrawals to this address are not allowed");
+  const rows = await db
+    .select()
+    .from(withdrawalAddresses)
+    .where(
+      and(
+        eq(withdrawalAddresses.userId, userId),
+        eq(withdrawalAddresses.asset, asset),
+        eq(withdrawalAddresses.address, address.trim()),
+      ),
+    );
+  if (rows.length === 0) throw addressNotAllowed("Add this address to your address book first");
+  if (!rows.some((row) => row.activeAt.getTime() <= Date.now())) {
+    const soonest = Math.min(...rows.map((row) => row.activeAt.getTime()));
+    throw addressNotAllowed(`This address becomes usable at ${new Date(soonest).toISOString()}`);
+  }
+}

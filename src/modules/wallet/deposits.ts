@@ -1,0 +1,251 @@
+/**
+ * Deposits: an order with a pay address, credited when the provider's signed webhook says money arrived.
+ * Partial, over and late payments are credited as received. The sandbox provider confirms pending orders
+ * by itself after DEPOSIT_SANDBOX_CONFIRM_SECONDS, through the same signed-event path.
+ */
+import { createHmac } from "node:crypto";
+import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import { deriveKey, safeEqual } from "../../platform/crypto";
+import type { Tx } from "../../platform/db/client";
+import { enqueueEvents } from "../../platform/events/outbox";
+import { AppError, notFound } from "../../platform/http/errors";
+import { isUuid } from "../../platform/ids";
+import { AmountError, formatAmount, parseAmount } from "../../platform/money";
+import { type Actor, recordAudit } from "../audit/service";
+import { parseAssetAmount } from "../ledger/assets";
+import { balanceEvent, type MoneyContext } from "../ledger/money-context";
+import { systemAccount, userAccount } from "../ledger/service";
+import { recordTransactions, toTx } from "../transactions/service";
+import type { DepositEvent, DepositOrder } from "./model";
+import { sandboxDepositProvider } from "./providers";
+import { depositEvents, depositOrders } from "./schema";
+
+/** How long a pay address waits for a payment. */
+export const DEPOSIT_ORDER_TTL_MS = 60 * 60 * 1000;
+
+type OrderRow = typeof depositOrders.$inferSelect;
+
+function toOrder(ctx: MoneyContext, row: OrderRow): DepositOrder {
+  const precision = ctx.config.assets.find((a) => a.symbol === row.asset)?.precision ?? 0;
+  return {
+    orderId: row.id,
+    asset: row.asset,
+    amount: formatAmount(row.amount, precision),
+    status: row.status,
+    payAddress: row.payAddress,
+    expiresAt: row.expiresAt.toISOString(),
+    amountReceived: formatAmount(row.amountReceived, precision),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** The webhook secret; without one configured it is derived from COOKIE_SECRET, so the sandbox can sign. */
+export function webhookSecret(ctx: MoneyContext): string {
+  return ctx.config.depositWebhookSecret ?? deriveKey(ctx.config.cookieSecret, "deposit-webhook").toString("hex");
+}
+
+export const signWebhook = (secret: string, rawBody: string) =>
+  `sha256=${createHmac("sha256", secret).update(rawBody).digest("hex")}`;
+
+export async function prepareDeposit(ctx: MoneyContext, userId: string, body: { asset: string; amount: string }) {
+  const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
+  await ctx.ledger.openAccounts(ctx.db, [
+    userAccount(userId, asset.symbol, "available"),
+    systemAccount(asset.symbol, "external"),
+  ]);
+  return { asset, units };
+}
+
+export async function createDeposit(
+  ctx: MoneyContext,
+  tx: Tx,
+  userId: string,
+  prepared: Awaited<ReturnType<typeof prepareDeposit>>,
+  actor: Actor,
+) {
+  const id = crypto.randomUUID();
+  const [row] = await tx
+    .insert(depositOrders)
+    .values({
+      id,
+      userId,
+      asset: prepared.asset.symbol,
+      amount: prepared.units,
+      status: "pending",
+      provider: sandboxDepositProvider.name,
+      payAddress: sandboxDepositProvider.payAddress(prepared.asset.symbol, id),
+      amountReceived: 0n,
+      expiresAt: new Date(Date.now() + DEPOSIT_ORDER_TTL_MS),
+    })
+    .returning();
+  await recordAudit(tx, [
+    {
+      userId,
+      action: "wallet.deposit_created",
+      metadata: { orderId: id, asset: row.asset, amount: formatAmount(row.amount, prepared.asset.precision) },
+      ...actor,
+    },
+  ]);
+  return toOrder(ctx, row);
+}
+
+export async function getDeposit(ctx: MoneyContext, userId: string, orderId: string): Promise<DepositOrder> {
+  if (!isUuid(orderId)) throw notFound("Deposit order");
+  const [row] = await ctx.db
+    .select()
+    .from(depositOrders)
+    .where(and(eq(depositOrders.id, orderId), eq(depositOrders.userId, userId)));
+  if (!row) throw notFound("Deposit order");
+  return toOrder(ctx, row);
+}
+
+export async function listDeposits(ctx: MoneyContext, userId: string) {
+  const rows = await ctx.db
+    .select()
+    .from(depositOrders)
+    .where(eq(depositOrders.userId, userId))
+    .orderBy(desc(depositOrders.createdAt))
+    .limit(100);
+  return { items: rows.map((row) => toOrder(ctx, row)) };
+}
+
+/** Checks `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` in constant time. */
+export function assertSignature(ctx: MoneyContext, rawBody: string, signature: string | null): void {
+  if (!signature || !safeEqual(signature, signWebhook(webhookSecret(ctx), rawBody))) {
+    throw new AppError(401, "UNAUTHENTICATED", "Bad webhook signature");
+  }
+}
+
+const statusAfterPayment = (order: OrderRow, received: bigint, late: boolean): OrderRow["status"] =>
+  late ? "confirmed_late" : received >= order.amount ? "confirmed" : "partially_paid";
+
+/**
+ * Applies one provider event. A duplicate event id changes nothing. A payment is credited as received
+ * (partial, over, or after expiry); `failed` and `expired` only close a pending order.
+ */
+export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent): Promise<void> {
+  if (!isUuid(event.orderId)) throw notFound("Deposit order");
+  const [order] = await ctx.db.select().from(depositOrders).where(eq(depositOrders.id, event.orderId));
+  if (!order) throw notFound("Deposit order");
+  const precision = ctx.config.assets.find((a) => a.symbol === order.asset)?.precision ?? 0;
+  let received = 0n;
+  if (event.status === "confirmed") {
+    try {
+      received = parseAmount(event.amountReceived ?? "", precision);
+    } catch (error) {
+      if (error instanceof AmountError)
+        throw new AppError(422, "VALIDATION_FAILED", `amountReceived ${error.message}`, { fields: ["amountReceived"] });
+      throw error;
+    }
+    await ctx.ledger.openAccounts(ctx.db, [
+      userAccount(order.userId, order.asset, "available"),
+      systemAccount(order.asset, "external"),
+    ]);
+  }
+  await ctx.db.transaction(async (tx) => {
+    const fresh = await tx
+      .insert(depositEvents)
+      .values({ eventId: event.eventId, orderId: order.id, payload: event })
+      .onConflictDoNothing()
+      .returning();
+    if (fresh.length === 0) return; // seen before
+    const [locked] = await tx.select().from(depositOrders).where(eq(depositOrders.id, order.id)).for("update");
+    if (event.status !== "confirmed") {
+      if (locked.status === "pending") {
+        await tx.update(depositOrders).set({ status: event.status, updatedAt: sql`now()` }).where(eq(depositOrders.id, order.id));
+      }
+      return;
+    }
+    const late = locked.status === "expired" || locked.status === "failed" || locked.expiresAt.getTime() < Date.now();
+    const total = locked.amountReceived + received;
+    const status = statusAfterPayment(locked, total, late);
+    await ctx.ledger.post(tx, {
+      kind: "deposit",
+      legs: [
+        {
+          from: systemAccount(order.asset, "external"),
+          to: userAccount(order.userId, order.asset, "available"),
+          amount: received,
+        },
+      ],
+    });
+    await tx
+      .update(depositOrders)
+      .set({ status, amountReceived: total, txHash: event.txHash ?? locked.txHash, updatedAt: sql`now()` })
+      .where(eq(depositOrders.id, order.id));
+    const history = await recordTransactions(tx, [
+      {
+        userId: order.userId,
+        type: "deposit",
+        asset: order.asset,
+        amount: received,
+        fee: 0n,
+        status: "completed",
+        direction: "in",
+        counterparty: null,
+        reference: order.id,
+        note: null,
+      },
+    ]);
+    await recordAudit(tx, [
+      {
+        userId: order.userId,
+        action: "wallet.deposit_credited",
+        metadata: { orderId: order.id, amount: formatAmount(received, precision), status, eventId: event.eventId },
+      },
+    ]);
+    await enqueueEvents(tx, [
+      await balanceEvent(ctx, tx, order.userId, order.asset),
+      { userId: order.userId, type: "transaction", data: toTx(ctx.config, history[0]) },
+    ]);
+  });
+}
+
+/** The webhook: signature first, then the event. */
+export async function handleDepositWebhook(
+  ctx: MoneyContext,
+  rawBody: string,
+  signature: string | null,
+  event: DepositEvent,
+): Promise<void> {
+  assertSignature(ctx, rawBody, signature);
+  await applyDepositEvent(ctx, event);
+}
+
+/**
+ * The sandbox provider's side: pending orders older than DEPOSIT_SANDBOX_CONFIRM_SECONDS are paid in full,
+ * delivered as signed events through the same webhook path. Also expires unpaid orders past their time.
+ */
+export async function runSandboxDeposits(ctx: MoneyContext, batch = 20): Promise<number> {
+  await ctx.db
+    .update(depositOrders)
+    .set({ status: "expired", updatedAt: sql`now()` })
+    .where(and(eq(depositOrders.status, "pending"), lt(depositOrders.expiresAt, sql`now()`)));
+  const seconds = ctx.config.depositSandboxConfirmSeconds;
+  if (seconds === 0) return 0;
+  const due = await ctx.db
+    .select()
+    .from(depositOrders)
+    .where(
+      and(
+        eq(depositOrders.status, "pending"),
+        eq(depositOrders.provider, sandboxDepositProvider.name),
+        lt(depositOrders.createdAt, new Date(Date.now() - seconds * 1000)),
+      ),
+    )
+    .orderBy(asc(depositOrders.createdAt))
+    .limit(batch);
+  for (const order of due) {
+    const precision = ctx.config.assets.find((a) => a.symbol === order.asset)?.precision ?? 0;
+    const event: DepositEvent = {
+      eventId: `sandbox-${order.id}`,
+      orderId: order.id,
+      status: "confirmed",
+      amountReceived: formatAmount(order.amount, precision),
+      txHash: `sandbox-${order.id}`,
+    };
+    const raw = JSON.stringify(event);
+    await handleDepositWebhook(ctx, raw, signWebhook(webhookSecret(ctx), raw), event);
+  }
+  return due.length;
+}

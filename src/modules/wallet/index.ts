@@ -1,0 +1,133 @@
+import { Elysia } from "elysia";
+import type { authPlugin } from "../../platform/http/auth";
+import { actorOf, requestContext } from "../../platform/http/request-context";
+import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
+import type { moneyGuard } from "../identity/guards";
+import type { MoneyContext } from "../ledger/money-context";
+import { addAddress, deleteAddress, listAddresses } from "./addresses";
+import { applyDepositEvent, assertSignature, createDeposit, getDeposit, listDeposits, prepareDeposit } from "./deposits";
+import {
+  AddressAnswer,
+  AddressBody,
+  AddressList,
+  BalanceAnswer,
+  DepositBody,
+  DepositEvent,
+  IdParams,
+  OrderAnswer,
+  OrderList,
+  OrderParams,
+  WithdrawalAnswer,
+  WithdrawalList,
+  WithdrawBody,
+} from "./model";
+import { walletBalances } from "./service";
+import {
+  assertCanWithdraw,
+  cancelWithdrawal,
+  getWithdrawal,
+  listWithdrawals,
+  prepareWithdrawal,
+  requestWithdrawal,
+} from "./withdrawals";
+
+/** /api/wallet: balances, deposits (and the provider's webhook), the address book and withdrawals. */
+export function walletController(ctx: MoneyContext, auth: ReturnType<typeof authPlugin>, guard: ReturnType<typeof moneyGuard>) {
+  const key = (headers: Record<string, string | undefined>) => headers["idempotency-key"] as string;
+  return new Elysia({ prefix: "/api/wallet", name: "wallet", detail: { tags: ["wallet"] } })
+    .use(auth)
+    .use(idempotencyPlugin)
+    .use(guard)
+    .get("/balance", ({ principal }) => walletBalances(ctx, principal.userId), { auth: true, response: BalanceAnswer })
+    .post(
+      "/deposit/create",
+      ({ principal, body, request, headers }) =>
+        runIdempotent(
+          ctx.db,
+          { userId: principal.userId, key: key(headers), request, body },
+          () => prepareDeposit(ctx, principal.userId, body),
+          async (tx, prepared) => ({
+            status: 201,
+            body: { order: await createDeposit(ctx, tx, principal.userId, prepared, actorOf(request)) },
+          }),
+        ),
+      { auth: true, idempotent: true, movesMoney: true, body: DepositBody, response: { 201: OrderAnswer } },
+    )
+    .get(
+      "/deposit/:orderId",
+      async ({ principal, params }) => ({ order: await getDeposit(ctx, principal.userId, params.orderId) }),
+      {
+        auth: true,
+        params: OrderParams,
+        response: OrderAnswer,
+      },
+    )
+    .get("/deposits", ({ principal }) => listDeposits(ctx, principal.userId), { auth: true, response: OrderList })
+    .post(
+      "/deposit/webhook",
+      async ({ body }) => {
+        await applyDepositEvent(ctx, body);
+        return { received: true };
+      },
+      {
+        // The signature is checked on the raw body before anything else: a forged event learns nothing.
+        transform: ({ request }) =>
+          assertSignature(ctx, requestContext(request).rawBody ?? "", request.headers.get("x-signature")),
+        body: DepositEvent,
+        detail: { description: "Provider events, signed with X-Signature: sha256=<hex HMAC-SHA256 of the raw body>" },
+      },
+    )
+    .get("/addresses", ({ principal }) => listAddresses(ctx.db, principal.userId), { auth: true, response: AddressList })
+    .post(
+      "/addresses",
+      async ({ principal, body, request, set }) => {
+        set.status = 201;
+        return { address: await addAddress(ctx, principal.userId, body, actorOf(request)) };
+      },
+      { auth: true, body: AddressBody, response: { 201: AddressAnswer } },
+    )
+    .delete(
+      "/addresses/:id",
+      async ({ principal, params, request, set }) => {
+        await deleteAddress(ctx, principal.userId, params.id, actorOf(request));
+        set.status = 204;
+      },
+      { auth: true, params: IdParams },
+    )
+    .post(
+      "/withdraw",
+      async ({ principal, body, request, headers }) => {
+        await assertCanWithdraw(ctx, principal.userId);
+        return runIdempotent(
+          ctx.db,
+          { userId: principal.userId, key: key(headers), request, body },
+          () => prepareWithdrawal(ctx, principal.userId, body),
+          async (tx, prepared, ledgerKey) => ({
+            status: 202,
+            body: { withdrawal: await requestWithdrawal(ctx, tx, prepared, body.address, actorOf(request), ledgerKey) },
+          }),
+        );
+      },
+      { auth: true, idempotent: true, movesMoney: true, body: WithdrawBody, response: { 202: WithdrawalAnswer } },
+    )
+    .get("/withdrawals", ({ principal }) => listWithdrawals(ctx, { userId: principal.userId }), {
+      auth: true,
+      response: WithdrawalList,
+    })
+    .get(
+      "/withdrawals/:id",
+      async ({ principal, params }) => ({ withdrawal: await getWithdrawal(ctx, principal.userId, params.id) }),
+      {
+        auth: true,
+        params: IdParams,
+        response: WithdrawalAnswer,
+      },
+    )
+    .post(
+      "/withdrawals/:id/cancel",
+      async ({ principal, params, request }) => ({
+        withdrawal: await cancelWithdrawal(ctx, principal.userId, params.id, actorOf(request)),
+      }),
+      { auth: true, params: IdParams, response: WithdrawalAnswer },
+    );
+}

@@ -1,0 +1,83 @@
+import { t } from "elysia";
+import { oneOf } from "../../platform/http/schema";
+
+export const DepositBody = t.Object({
+  asset: t.String({ minLength: 1, maxLength: 10 }),
+  amount: t.String({ minLength: 1, maxLength: 100 }),
+});
+export const DepositOrder = t.Object({
+  orderId: t.String(),
+  asset: t.String(),
+  amount: t.String(),
+  status: t.String(),
+  payAddress: t.String(),
+  expiresAt: t.String(),
+  amountReceived: t.String(),
+  createdAt: t.String(),
+});
+export type DepositOrder = typeof DepositOrder.static;
+export const OrderAnswer = t.Object({ order: DepositOrder });
+export const OrderList = t.Object({ items: t.Array(DepositOrder) });
+export const OrderParams = t.Object({ orderId: t.String({ maxLength: 64 }) });
+
+/** What the payment provider posts to the webhook (API.md). */
+export const DepositEvent = t.Object(
+  {
+    eventId: t.String({ minLength: 1, maxLength: 200 }),
+    orderId: t.String({ maxLength: 64 }),
+    status: oneOf(["confirmed", "failed", "expired"]),
+    amountReceived: t.Optional(t.String({ maxLength: 100 })),
+    txHash: t.Optional(t.Union([t.String({ maxLength: 200 }), t.Null()])),
+  },
+  // Providers add fields over time; a signed event with an extra field is still a valid event.
+  { additionalProperties: true },
+);
+export type DepositEvent = typeof DepositEvent.static;
+
+export const Balance = t.Object({
+  asset: t.String(),
+  available: t.String(),
+  held: t.String(),
+  total: t.String(),
+  valueUsd: t.String(),
+});
+export const BalanceAnswer = t.Object({ balances: t.Array(Balance), totalUsd: t.String() });
+
+export const AddressBody = t.Object({
+  asset: t.String({ minLength: 1, maxLength: 10 }),
+  address: t.String({ minLength: 1, maxLength: 128 }),
+  label: t.String({ minLength: 1, maxLength: 64 }),
+});
+export const Address = t.Object({
+  id: t.String(),
+  asset: t.String(),
+  address: t.String(),
+  label: t.String(),
+  activeAt: t.String(),
+  createdAt: t.String(),
+});
+export const AddressAnswer = t.Object({ address: Address });
+export const AddressList = t.Object({ items: t.Array(Address) });
+
+export const WithdrawBody = t.Object({
+  asset: t.String({ minLength: 1, maxLength: 10 }),
+  amount: t.String({ minLength: 1, maxLength: 100 }),
+  address: t.String({ minLength: 1, maxLength: 128 }),
+  code: t.Optional(t.String({ minLength: 6, maxLength: 32 })),
+});
+export const Withdrawal = t.Object({
+  id: t.String(),
+  asset: t.String(),
+  amount: t.String(),
+  fee: t.String(),
+  address: t.String(),
+  status: t.String(),
+  txHash: t.Union([t.String(), t.Null()]),
+  createdAt: t.String(),
+  updatedAt: t.String(),
+});
+export type Withdrawal = typeof Withdrawal.static;
+export const WithdrawalAnswer = t.Object({ withdrawal: Withdrawal });
+export const WithdrawalList = t.Object({ items: t.Array(Withdrawal) });
+export const IdParams = t.Object({ id: t.String({ maxLength: 64 }) });
+export const StatusQuery = t.Object({ status: t.Optional(t.String({ maxLength: 32 })) });

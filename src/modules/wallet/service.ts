@@ -1,0 +1,27 @@
+import { formatAmount, usdCents } from "../../platform/money";
+import type { MoneyContext } from "../ledger/money-context";
+import { userBalances } from "../ledger/service";
+
+/**
+ * Every configured asset with available, held and total, valued in USD at current prices (rounded down
+ * to the cent: a holding is never shown as worth more than it is). An asset without a price yet is 0.
+ */
+export async function walletBalances(ctx: MoneyContext, userId: string) {
+  const symbols = ctx.config.assets.map((a) => a.symbol);
+  let totalCents = 0n;
+  const balances = (await userBalances(ctx.db, userId, symbols)).map((balance) => {
+    const precision = ctx.config.assets.find((a) => a.symbol === balance.asset)?.precision ?? 0;
+    const total = balance.available + balance.held;
+    const price = balance.asset === "USD" ? "1" : ctx.prices(balance.asset);
+    const cents = price ? usdCents(total, precision, price, "down") : 0n;
+    totalCents += cents;
+    return {
+      asset: balance.asset,
+      available: formatAmount(balance.available, precision),
+      held: formatAmount(balance.held, precision),
+      total: formatAmount(total, precision),
+      valueUsd: formatAmount(cents, 2),
+    };
+  });
+  return { balances, totalUsd: formatAmount(totalCents, 2) };
+}

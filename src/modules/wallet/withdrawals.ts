@@ -1,0 +1,298 @@
+/**
+ * Withdrawals: amount plus the asset's fee move from available to held at request; large ones wait for
+ * an admin; a worker pays out the rest. Completion moves held to external (and the fee to fees); reject,
+ * fail and cancel return held to available.
+ */
+import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import type { Tx } from "../../platform/db/client";
+import { enqueueEvents } from "../../platform/events/outbox";
+import { AppError, notFound } from "../../platform/http/errors";
+import { isUuid } from "../../platform/ids";
+import { formatAmount } from "../../platform/money";
+import type { Logger } from "../../platform/observability/logger";
+import { type Actor, recordAudit } from "../audit/service";
+import { assertWithdrawalsUnlocked, getUser, mailUser } from "../identity/service";
+import { checkSecondFactor } from "../identity/two-factor";
+import { parseAssetAmount } from "../ledger/assets";
+import { balanceEvent, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
+import { systemAccount, userAccount } from "../ledger/service";
+import { transactions } from "../transactions/schema";
+import { recordTransactions, toTx } from "../transactions/service";
+import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
+import type { Limit } from "../transfers/model";
+import { assertWithdrawableAddress } from "./addresses";
+import type { Withdrawal } from "./model";
+import type { PayoutProvider } from "./providers";
+import { withdrawals } from "./schema";
+
+type WithdrawalRow = typeof withdrawals.$inferSelect;
+
+function toWithdrawal(ctx: MoneyContext, row: WithdrawalRow): Withdrawal {
+  const precision = ctx.config.assets.find((a) => a.symbol === row.asset)?.precision ?? 0;
+  return {
+    id: row.id,
+    asset: row.asset,
+    amount: formatAmount(row.amount, precision),
+    fee: formatAmount(row.fee, precision),
+    address: row.address,
+    status: row.status,
+    txHash: row.txHash,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+async function withdrawnToday(db: MoneyContext["db"] | Tx, userId: string): Promise<bigint> {
+  const [row] = await db
+    .select({ used: sql<string>`coalesce(sum(${withdrawals.amountUsdCents}), 0)::text` })
+    .from(withdrawals)
+    .where(
+      and(
+        eq(withdrawals.userId, userId),
+        gte(withdrawals.createdAt, utcDayStart()),
+        inArray(withdrawals.status, ["pending_review", "processing", "completed"]),
+      ),
+    );
+  return BigInt(row.used);
+}
+
+export async function withdrawalLimit(ctx: MoneyContext, userId: string): Promise<Limit> {
+  return limitView("withdrawal", ctx.config.withdrawalDailyLimitUsd, await withdrawnToday(ctx.db, userId));
+}
+
+/** 403 WITHDRAWALS_LOCKED during the lock after a security change; checked before idempotency replays. */
+export async function assertCanWithdraw(ctx: MoneyContext, userId: string): Promise<void> {
+  assertWithdrawalsUnlocked(await getUser(ctx.db, userId));
+}
+
+export type WithdrawRequest = { asset: string; amount: string; address: string; code?: string };
+
+/** Checks that need no money transaction: amount, address, second factor, accounts. */
+export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {
+  const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
+  await assertWithdrawableAddress(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
+  const user = await getUser(ctx.db, userId);
+  if (user.totpSecret) {
+    if (!body.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app to withdraw");
+    const code = body.code;
+    if (!(await ctx.db.transaction((tx) => checkSecondFactor(ctx.identity, tx, user, code)))) {
+      throw new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+    }
+  }
+  await ctx.ledger.openAccounts(ctx.db, [
+    userAccount(userId, asset.symbol, "available"),
+    userAccount(userId, asset.symbol, "held"),
+    systemAccount(asset.symbol, "external"),
+    systemAccount(asset.symbol, "fees"),
+  ]);
+  return { asset, units, user, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
+}
+
+export async function requestWithdrawal(
+  ctx: MoneyContext,
+  tx: Tx,
+  prepared: Awaited<ReturnType<typeof prepareWithdrawal>>,
+  address: string,
+  actor: Actor,
+  idempotencyKey: string,
+): Promise<Withdrawal> {
+  const { asset, units, user, amountUsdCents } = prepared;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.id}`}, 0))`);
+  assertWithinLimit("withdrawal", ctx.config.withdrawalDailyLimitUsd, await withdrawnToday(tx, user.id), amountUsdCents);
+  const review = amountUsdCents > ctx.config.withdrawalReviewThresholdUsd;
+  await ctx.ledger.post(tx, {
+    kind: "withdrawal_hold",
+    idempotencyKey,
+    legs: [
+      {
+        from: userAccount(user.id, asset.symbol, "available"),
+        to: userAccount(user.id, asset.symbol, "held"),
+        amount: units + asset.withdrawalFee,
+      },
+    ],
+  });
+  const [row] = await tx
+    .insert(withdrawals)
+    .values({
+      userId: user.id,
+      asset: asset.symbol,
+      amount: units,
+      fee: asset.withdrawalFee,
+      amountUsdCents,
+      address: address.trim(),
+      status: review ? "pending_review" : "processing",
+    })
+    .returning();
+  const history = await recordTransactions(tx, [
+    {
+      userId: user.id,
+      type: "withdrawal",
+      asset: asset.symbol,
+      amount: units,
+      fee: asset.withdrawalFee,
+      status: row.status,
+      direction: "out",
+      counterparty: null,
+      reference: null,
+      note: null,
+      id: row.id,
+    },
+  ]);
+  const amount = formatAmount(units, asset.precision);
+  await mailUser(tx, user, { kind: "withdrawal_requested", amount, asset: asset.symbol, address: row.address, at: new Date() });
+  await recordAudit(tx, [
+    {
+      userId: user.id,
+      action: "wallet.withdrawal_requested",
+      metadata: { withdrawalId: row.id, asset: asset.symbol, amount, status: row.status },
+      ...actor,
+    },
+  ]);
+  await enqueueEvents(tx, [
+    await balanceEvent(ctx, tx, user.id, asset.symbol),
+    { userId: user.id, type: "transaction", data: toTx(ctx.config, history[0]) },
+  ]);
+  return toWithdrawal(ctx, row);
+}
+
+export async function getWithdrawal(ctx: MoneyContext, userId: string, id: string) {
+  if (!isUuid(id)) throw notFound("Withdrawal");
+  const [row] = await ctx.db
+    .select()
+    .from(withdrawals)
+    .where(and(eq(withdrawals.id, id), eq(withdrawals.userId, userId)));
+  if (!row) throw notFound("Withdrawal");
+  return toWithdrawal(ctx, row);
+}
+
+export async function listWithdrawals(ctx: MoneyContext, filter: { userId?: string; status?: string }) {
+  const rows = await ctx.db
+    .select()
+    .from(withdrawals)
+    .where(
+      and(
+        filter.userId ? eq(withdrawals.userId, filter.userId) : undefined,
+        filter.status ? eq(withdrawals.status, filter.status as WithdrawalRow["status"]) : undefined,
+      ),
+    )
+    .orderBy(desc(withdrawals.createdAt))
+    .limit(100);
+  return { items: rows.map((row) => toWithdrawal(ctx, row)) };
+}
+
+type Outcome = { status: WithdrawalRow["status"]; txHash?: string; by?: string; action: string };
+
+/**
+ * Moves a withdrawal to its next status under a row lock, with the matching ledger posting: completion
+ * pays held out to external (fee to fees); rejection, failure and cancellation return held to available.
+ */
+async function settle(ctx: MoneyContext, tx: Tx, row: WithdrawalRow, outcome: Outcome, actor: Actor = {}): Promise<Withdrawal> {
+  const held = userAccount(row.userId, row.asset, "held");
+  if (outcome.status === "completed") {
+    await ctx.ledger.post(tx, {
+      kind: "withdrawal_payout",
+      legs: [
+        { from: held, to: systemAccount(row.asset, "external"), amount: row.amount },
+        { from: held, to: systemAccount(row.asset, "fees"), amount: row.fee },
+      ],
+    });
+  } else if (outcome.status !== "processing") {
+    await ctx.ledger.post(tx, {
+      kind: "withdrawal_return",
+      legs: [{ from: held, to: userAccount(row.userId, row.asset, "available"), amount: row.amount + row.fee }],
+    });
+  }
+  const [updated] = await tx
+    .update(withdrawals)
+    .set({
+      status: outcome.status,
+      txHash: outcome.txHash ?? row.txHash,
+      reviewedBy: outcome.by ?? row.reviewedBy,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(withdrawals.id, row.id))
+    .returning();
+  const [history] = await tx
+    .update(transactions)
+    .set({ status: outcome.status, reference: updated.txHash })
+    .where(and(eq(transactions.id, row.id), eq(transactions.userId, row.userId)))
+    .returning();
+  await recordAudit(tx, [
+    ...(outcome.by ? [{ userId: outcome.by, action: outcome.action, metadata: { withdrawalId: row.id }, ...actor }] : []),
+    {
+      userId: row.userId,
+      action: outcome.action,
+      metadata: { withdrawalId: row.id, status: outcome.status, txHash: updated.txHash },
+      ...actor,
+    },
+  ]);
+  await enqueueEvents(tx, [
+    await balanceEvent(ctx, tx, row.userId, row.asset),
+    ...(history ? [{ userId: row.userId, type: "transaction" as const, data: toTx(ctx.config, history) }] : []),
+  ]);
+  return toWithdrawal(ctx, updated);
+}
+
+async function lockWithdrawal(tx: Tx, id: string, userId?: string): Promise<WithdrawalRow> {
+  if (!isUuid(id)) throw notFound("Withdrawal");
+  const [row] = await tx
+    .select()
+    .from(withdrawals)
+    .where(and(eq(withdrawals.id, id), userId ? eq(withdrawals.userId, userId) : undefined))
+    .for("update");
+  if (!row) throw notFound("Withdrawal");
+  return row;
+}
+
+const invalidState = (row: WithdrawalRow, what: string) =>
+  new AppError(409, "INVALID_STATE", `Cannot ${what} a withdrawal that is ${row.status}`);
+
+export async function cancelWithdrawal(ctx: MoneyContext, userId: string, id: string, actor: Actor) {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockWithdrawal(tx, id, userId);
+    if (row.status !== "pending_review") throw invalidState(row, "cancel");
+    return settle(ctx, tx, row, { status: "cancelled", action: "wallet.withdrawal_cancelled" }, actor);
+  });
+}
+
+export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: string, approve: boolean, actor: Actor) {
+  return ctx.db.transaction(async (tx) => {
+    const row = await lockWithdrawal(tx, id);
+    if (row.status !== "pending_review") throw invalidState(row, approve ? "approve" : "reject");
+    return approve
+      ? settle(ctx, tx, row, { status: "processing", by: adminId, action: "admin.withdrawal_approved" }, actor)
+      : settle(ctx, tx, row, { status: "rejected", by: adminId, action: "admin.withdrawal_rejected" }, actor);
+  });
+}
+
+/**
+ * The payout worker: takes processing withdrawals with FOR UPDATE SKIP LOCKED (so instances never pay
+ * one twice), pays each through the provider and settles it as completed, or failed with funds returned.
+ */
+export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, logger: Logger, batch = 10): Promise<number> {
+  return ctx.db.transaction(async (tx) => {
+    const due = await tx
+      .select()
+      .from(withdrawals)
+      .where(eq(withdrawals.status, "processing"))
+      .orderBy(asc(withdrawals.createdAt))
+      .limit(batch)
+      .for("update", { skipLocked: true });
+    for (const row of due) {
+      const precision = ctx.config.assets.find((a) => a.symbol === row.asset)?.precision ?? 0;
+      try {
+        const { txHash } = await provider.send({
+          withdrawalId: row.id,
+          asset: row.asset,
+          amount: formatAmount(row.amount, precision),
+          address: row.address,
+        });
+        await settle(ctx, tx, row, { status: "completed", txHash, action: "wallet.withdrawal_completed" });
+      } catch (error) {
+        logger.warn("payout failed", { withdrawalId: row.id, error: (error as Error).message });
+        await settle(ctx, tx, row, { status: "failed", action: "wallet.withdrawal_failed" });
+      }
+    }
+    return due.length;
+  });
+}

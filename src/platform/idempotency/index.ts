@@ -1,0 +1,101 @@
+/**
+ * Idempotency-Key for money-moving POSTs (API.md): required (428), replayed byte for byte with
+ * `Idempotent-Replayed: true`, 422 when reused for another request, 409 while the first still runs.
+ */
+import { and, eq, lt, sql } from "drizzle-orm";
+import { Elysia } from "elysia";
+import { sha256Hex } from "../crypto";
+import type { Db, DbOrTx, Tx } from "../db/client";
+import { queryRows } from "../db/client";
+import { AppError } from "../http/errors";
+import { requestContext } from "../http/request-context";
+import { idempotencyKeys } from "./schema";
+
+/** Keys are kept at least this long (API.md: 24 hours), then removed by the cleanup worker. */
+export const KEEP_KEYS_MS = 25 * 3600 * 1000;
+
+/** The `idempotent` route option: refuses a request without a usable key before the body is validated. */
+export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
+  idempotent: {
+    transform({ request }) {
+      const key = request.headers.get("idempotency-key");
+      if (!key || key.length > 255) {
+        throw new AppError(
+          428,
+          "IDEMPOTENCY_KEY_REQUIRED",
+          "This request moves money: send an Idempotency-Key header (1–255 characters)",
+        );
+      }
+    },
+  },
+});
+
+export type IdempotentRequest = { userId: string; key: string; request: Request; body: unknown };
+export type Answer = { status: number; body: unknown };
+
+/** The request's fingerprint: same key with a different method, path or body is a different request. */
+function fingerprint(request: Request, body: unknown): string {
+  return sha256Hex(
+    `${request.method} ${new URL(request.url).pathname}\n${requestContext(request).rawBody ?? JSON.stringify(body ?? null)}`,
+  );
+}
+
+const replay = (status: number, text: string, replayed: boolean) =>
+  new Response(text, {
+    status,
+    headers: { "content-type": "application/json", ...(replayed ? { "idempotent-replayed": "true" } : {}) },
+  });
+
+async function previousAnswer(db: DbOrTx, req: IdempotentRequest, hash: string): Promise<Response | undefined> {
+  const [previous] = await db
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.userId, req.userId), eq(idempotencyKeys.key, req.key)));
+  if (!previous) return undefined;
+  if (previous.requestHash !== hash)
+    throw new AppError(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request");
+  return replay(previous.responseStatus, previous.responseBody, true);
+}
+
+/**
+ * Runs `work` at most once per (user, key). A finished key is replayed (or refused as reused) before
+ * anything else; `prepare` then does the checks and set-up that need no transaction; the key is taken
+ * with a transaction-scoped advisory lock and its row written in the same transaction as the work, so
+ * the money and the key commit together. A concurrent duplicate does not wait: 409 IDEMPOTENCY_IN_PROGRESS.
+ */
+export async function runIdempotent<P>(
+  db: Db,
+  req: IdempotentRequest,
+  prepare: () => Promise<P>,
+  work: (tx: Tx, prepared: P, ledgerKey: string) => Promise<Answer>,
+): Promise<Response> {
+  const hash = fingerprint(req.request, req.body);
+  const finished = await previousAnswer(db, req, hash);
+  if (finished) return finished;
+  const prepared = await prepare();
+  const ledgerKey = `${req.userId}:${req.key}`;
+  return db.transaction(async (tx) => {
+    const [lock] = await queryRows<{ locked: boolean }>(
+      tx,
+      sql`select pg_try_advisory_xact_lock(hashtextextended(${`idem:${ledgerKey}`}, 0)) as locked`,
+    );
+    if (!lock.locked)
+      throw new AppError(409, "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed");
+    const raced = await previousAnswer(tx, req, hash);
+    if (raced) return raced;
+    const answer = await work(tx, prepared, ledgerKey);
+    const text = JSON.stringify(answer.body);
+    await tx
+      .insert(idempotencyKeys)
+      .values({ userId: req.userId, key: req.key, requestHash: hash, responseStatus: answer.status, responseBody: text });
+    return replay(answer.status, text, false);
+  });
+}
+
+export async function deleteExpiredKeys(db: DbOrTx): Promise<number> {
+  const removed = await db
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.createdAt, new Date(Date.now() - KEEP_KEYS_MS)))
+    .returning({ key: idempotencyKeys.key });
+  return removed.length;
+}

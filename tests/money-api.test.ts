@@ -1,0 +1,487 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { verifyLedger } from "../src/modules/ledger/verify";
+import { signWebhook, webhookSecret } from "../src/modules/wallet/deposits";
+import { queryRows } from "../src/platform/db/client";
+import { deposit, fundedUser, lastMailTo, PASSWORD, signedInUser, TestClient, totpNow, uniqueEmail } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({
+    TRUST_PROXY: "true",
+    RATE_LIMIT_PER_MINUTE: "10000",
+    ADDRESS_COOLDOWN_HOURS: "0",
+    AML_REVIEW_THRESHOLD_USD: "1000",
+    WITHDRAWAL_REVIEW_THRESHOLD_USD: "500",
+    P2P_DAILY_LIMIT_USD: "3000",
+    WITHDRAWAL_DAILY_LIMIT_USD: "2000",
+    WITHDRAWAL_FEES: "USD:1.50",
+  });
+});
+afterAll(async () => {
+  expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  await fixture.dispose();
+});
+
+type ErrorBody = { error: { code: string; details?: Record<string, unknown> } };
+type Balances = {
+  balances: { asset: string; available: string; held: string; total: string; valueUsd: string }[];
+  totalUsd: string;
+};
+const usd = async (client: TestClient) =>
+  (await client.json<Balances>("GET", "/api/wallet/balance")).body.balances.find(
+    (b) => b.asset === "USD",
+  ) as Balances["balances"][0];
+const withKey = (client: TestClient, path: string, body: unknown, key: string = crypto.randomUUID()) =>
+  client.request("POST", path, { body, headers: { "idempotency-key": key } });
+const IBAN = "GB82 WEST 1234 5698 7654 32";
+
+describe("balance", () => {
+  test("every configured asset, zeros included", async () => {
+    const { client } = await signedInUser(fixture, "zero");
+    const { body } = await client.json<Balances>("GET", "/api/wallet/balance");
+    expect(body.balances.map((b) => b.asset)).toEqual(["USD", "BTC", "ETH", "SOL", "USDT"]);
+    expect(body.balances[0]).toEqual({ asset: "USD", available: "0", held: "0", total: "0", valueUsd: "0" });
+    expect(body.totalUsd).toBe("0");
+  });
+});
+
+describe("deposits", () => {
+  test("create → signed webhook credits → order confirmed, history row, audit", async () => {
+    const { client, userId } = await signedInUser(fixture, "dep");
+    const orderId = await deposit(client, "USD", "250.50");
+    expect(await usd(client)).toMatchObject({ available: "250.5", total: "250.5", valueUsd: "250.5" });
+    const order = await client.json<{ order: { status: string; amountReceived: string; payAddress: string; expiresAt: string } }>(
+      "GET",
+      `/api/wallet/deposit/${orderId}`,
+    );
+    expect(order.body.order).toMatchObject({ status: "confirmed", amountReceived: "250.5" });
+    const history = await client.json<{ items: { type: string; amount: string; reference: string; direction: string }[] }>(
+      "GET",
+      "/api/transactions",
+    );
+    expect(history.body.items[0]).toMatchObject({ type: "deposit", amount: "250.5", reference: orderId, direction: "in" });
+    const audit = await queryRows<{ action: string }>(
+      fixture.deps.database.db,
+      sql`select action from audit_log where user_id = ${userId} order by id`,
+    );
+    expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["wallet.deposit_created", "wallet.deposit_credited"]));
+  });
+
+  test("a bad signature is 401 and changes nothing; a duplicate event id is a 200 no-op", async () => {
+    const { client } = await signedInUser(fixture, "webhook");
+    const created = await withKey(client, "/api/wallet/deposit/create", { asset: "USD", amount: "10" });
+    const { order } = (await created.json()) as { order: { orderId: string } };
+    const event = JSON.stringify({
+      eventId: `evt-${order.orderId}`,
+      orderId: order.orderId,
+      status: "confirmed",
+      amountReceived: "4",
+      txHash: null,
+    });
+    const post = (signature: string) =>
+      fixture.request("/api/wallet/deposit/webhook", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-signature": signature },
+        body: event,
+      });
+    expect((await post("sha256=deadbeef")).status).toBe(401);
+    expect(
+      (
+        await fixture.request("/api/wallet/deposit/webhook", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+        })
+      ).status,
+    ).toBe(401);
+    expect((await usd(client)).available).toBe("0");
+    const signature = signWebhook(webhookSecret(fixture.services.money), event);
+    expect((await post(signature)).status).toBe(200);
+    expect((await post(signature)).status).toBe(200);
+    expect((await usd(client)).available).toBe("4");
+    const order2 = await client.json<{ order: { status: string } }>("GET", `/api/wallet/deposit/${order.orderId}`);
+    expect(order2.body.order.status).toBe("partially_paid");
+  });
+
+  test("a payment after expiry is still credited: confirmed_late", async () => {
+    const { client } = await signedInUser(fixture, "late");
+    const created = await withKey(client, "/api/wallet/deposit/create", { asset: "USD", amount: "20" });
+    const { order } = (await created.json()) as { order: { orderId: string } };
+    await fixture.deps.database.db.execute(
+      sql`update deposit_orders set status = 'expired', expires_at = now() - interval '1 minute' where id = ${order.orderId}`,
+    );
+    const event = JSON.stringify({
+      eventId: `late-${order.orderId}`,
+      orderId: order.orderId,
+      status: "confirmed",
+      amountReceived: "25",
+    });
+    await fixture.request("/api/wallet/deposit/webhook", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-signature": signWebhook(webhookSecret(fixture.services.money), event) },
+      body: event,
+    });
+    expect((await usd(client)).available).toBe("25");
+    expect(
+      (await client.json<{ order: { status: string } }>("GET", `/api/wallet/deposit/${order.orderId}`)).body.order.status,
+    ).toBe("confirmed_late");
+  });
+
+  test("another user's order is 404; bad amounts are 422", async () => {
+    const alice = await signedInUser(fixture, "owner");
+    const bob = await signedInUser(fixture, "snoop");
+    const orderId = await deposit(alice.client, "USD", "1");
+    expect((await bob.client.json("GET", `/api/wallet/deposit/${orderId}`)).status).toBe(404);
+    expect((await bob.client.json("GET", "/api/wallet/deposit/not-a-uuid")).status).toBe(404);
+    for (const amount of ["1e3", "-1", "0", " 1", "1,5", "0x10", "1.001"]) {
+      const answer = await withKey(bob.client, "/api/wallet/deposit/create", { asset: "USD", amount });
+      expect({ amount, status: answer.status }).toEqual({ amount, status: 422 });
+    }
+    const unknownAsset = await withKey(bob.client, "/api/wallet/deposit/create", { asset: "DOGE", amount: "1" });
+    expect(((await unknownAsset.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
+  });
+});
+
+describe("P2P transfers", () => {
+  test("completes at once, both balances and histories move, no fee", async () => {
+    const alice = await fundedUser(fixture, "p2p-a", "100");
+    const bob = await signedInUser(fixture, "p2p-b");
+    const sent = await withKey(alice.client, "/api/transfers/p2p", {
+      recipientEmail: bob.email.toUpperCase(),
+      asset: "USD",
+      amount: "30.25",
+      note: "lunch",
+    });
+    expect(sent.status).toBe(201);
+    const { transfer } = (await sent.json()) as { transfer: Record<string, string> };
+    expect(transfer).toMatchObject({
+      asset: "USD",
+      amount: "30.25",
+      recipientEmail: bob.email,
+      note: "lunch",
+      status: "completed",
+    });
+    expect((await usd(alice.client)).available).toBe("69.75");
+    expect((await usd(bob.client)).available).toBe("30.25");
+    const bobHistory = await bob.client.json<{ items: { type: string; counterparty: string; amount: string }[] }>(
+      "GET",
+      "/api/transactions?type=transfer_in",
+    );
+    expect(bobHistory.body.items).toEqual([
+      expect.objectContaining({ type: "transfer_in", counterparty: alice.email, amount: "30.25" }),
+    ]);
+  });
+
+  test("recipient unknown, self transfer, insufficient funds", async () => {
+    const alice = await fundedUser(fixture, "rules", "10");
+    const code = async (body: unknown) =>
+      ((await (await withKey(alice.client, "/api/transfers/p2p", body)).json()) as ErrorBody).error.code;
+    expect(await code({ recipientEmail: uniqueEmail("nobody"), asset: "USD", amount: "1" })).toBe("RECIPIENT_NOT_FOUND");
+    expect(await code({ recipientEmail: alice.email, asset: "USD", amount: "1" })).toBe("SELF_TRANSFER");
+    const bob = await signedInUser(fixture, "rules-b");
+    expect(await code({ recipientEmail: bob.email, asset: "USD", amount: "10.01" })).toBe("INSUFFICIENT_FUNDS");
+    expect((await usd(alice.client)).available).toBe("10");
+  });
+
+  test("idempotency: 428 without a key, replay byte for byte, 422 on reuse, nothing twice", async () => {
+    const alice = await fundedUser(fixture, "idem", "50");
+    const bob = await signedInUser(fixture, "idem-b");
+    const body = { recipientEmail: bob.email, asset: "USD", amount: "5" };
+    const missing = await alice.client.json<ErrorBody>("POST", "/api/transfers/p2p", body);
+    expect(missing.status).toBe(428);
+    expect(missing.body.error.code).toBe("IDEMPOTENCY_KEY_REQUIRED");
+    const key = crypto.randomUUID();
+    const first = await withKey(alice.client, "/api/transfers/p2p", body, key);
+    const second = await withKey(alice.client, "/api/transfers/p2p", body, key);
+    expect(second.status).toBe(first.status);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(await second.text()).toBe(await first.text());
+    const reused = await withKey(alice.client, "/api/transfers/p2p", { ...body, amount: "6" }, key);
+    expect(reused.status).toBe(422);
+    expect(((await reused.json()) as ErrorBody).error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect((await usd(alice.client)).available).toBe("45");
+  });
+
+  test("the daily limit: 422 LIMIT_EXCEEDED with limit, used and remaining; /limits shows it", async () => {
+    const alice = await fundedUser(fixture, "limit", "5000");
+    const bob = await signedInUser(fixture, "limit-b");
+    for (const amount of ["900", "900", "900"]) {
+      expect(
+        (await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount })).status,
+      ).toBe(201);
+    }
+    const over = await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount: "300.01" });
+    expect(over.status).toBe(422);
+    const error = ((await over.json()) as ErrorBody).error;
+    expect(error.code).toBe("LIMIT_EXCEEDED");
+    expect(error.details).toMatchObject({ limit: "3000", used: "2700", remaining: "300" });
+    const limits = await alice.client.json<{
+      items: { kind: string; limitUsd: string; usedUsd: string; remainingUsd: string; resetsAt: string }[];
+    }>("GET", "/api/transfers/limits");
+    expect(limits.body.items[0]).toMatchObject({ kind: "p2p", limitUsd: "3000", usedUsd: "2700", remainingUsd: "300" });
+    expect(limits.body.items[1]).toMatchObject({ kind: "withdrawal", limitUsd: "2000", usedUsd: "0" });
+    // Structuring: three transfers within 10% under the threshold in 24 h were flagged.
+    const flags = await queryRows<{ rule: string }>(
+      fixture.deps.database.db,
+      sql`select rule from aml_flags where user_id = ${alice.userId}`,
+    );
+    expect(flags.map((f) => f.rule)).toContain("structuring");
+  });
+
+  test("above the AML threshold: held for review; the admin approves one and rejects another", async () => {
+    const alice = await fundedUser(fixture, "aml", "3000");
+    const bob = await signedInUser(fixture, "aml-b");
+    const admin = await signedInUser(fixture, "aml-admin");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const send = async (amount: string) =>
+      (
+        (await (
+          await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount })
+        ).json()) as { transfer: { id: string; status: string } }
+      ).transfer;
+    const first = await send("1000.01");
+    expect(first.status).toBe("pending_review");
+    expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "1000.01" });
+    expect((await usd(bob.client)).available).toBe("0");
+    const queue = await admin.client.json<{ items: { id: string }[] }>("GET", "/api/admin/transfers?status=pending_review");
+    expect(queue.body.items.map((t) => t.id)).toContain(first.id);
+    expect((await alice.client.json("POST", `/api/admin/transfers/${first.id}/approve`)).status).toBe(403);
+    const approved = await admin.client.json<{ transfer: { status: string } }>(
+      "POST",
+      `/api/admin/transfers/${first.id}/approve`,
+    );
+    expect(approved.body.transfer.status).toBe("completed");
+    expect((await usd(bob.client)).available).toBe("1000.01");
+    expect((await admin.client.json<ErrorBody>("POST", `/api/admin/transfers/${first.id}/reject`)).body.error.code).toBe(
+      "INVALID_STATE",
+    );
+    const second = await send("1500");
+    const rejected = await admin.client.json<{ transfer: { status: string } }>(
+      "POST",
+      `/api/admin/transfers/${second.id}/reject`,
+    );
+    expect(rejected.body.transfer.status).toBe("rejected");
+    expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "0" });
+    const flags = await admin.client.json<{ items: { rule: string; transferId: string }[] }>("GET", "/api/admin/aml/flags");
+    expect(flags.body.items.filter((f) => f.transferId === first.id).map((f) => f.rule)).toContain("over_threshold");
+  });
+
+  test("unverified and frozen users cannot move money, in API.md's order", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("unverified");
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "U" });
+    await client.post("/api/auth/login", { email, password: PASSWORD });
+    const bad = await withKey(client, "/api/transfers/p2p", { recipientEmail: "x", asset: "USD", amount: "1" });
+    expect(bad.status).toBe(422); // validation first
+    const unverified = await withKey(client, "/api/transfers/p2p", {
+      recipientEmail: uniqueEmail("r"),
+      asset: "USD",
+      amount: "1",
+    });
+    expect(((await unverified.json()) as ErrorBody).error.code).toBe("EMAIL_NOT_VERIFIED");
+    const frozen = await fundedUser(fixture, "frozen", "10");
+    const admin = await signedInUser(fixture, "freezer");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    await admin.client.json("POST", `/api/admin/users/${frozen.userId}/freeze`);
+    const refused = await withKey(frozen.client, "/api/transfers/p2p", {
+      recipientEmail: admin.email,
+      asset: "USD",
+      amount: "1",
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as ErrorBody).error.code).toBe("FORBIDDEN");
+    expect((await frozen.client.json("GET", "/api/wallet/balance")).status).toBe(200);
+  });
+});
+
+describe("withdrawals", () => {
+  async function withBook(label: string, funds: string) {
+    const user = await fundedUser(fixture, label, funds);
+    const added = await user.client.json<{ address: { id: string; activeAt: string } }>("POST", "/api/wallet/addresses", {
+      asset: "USD",
+      address: IBAN,
+      label: "bank",
+    });
+    expect(added.status).toBe(201);
+    return user;
+  }
+
+  test("address book: format checked per asset; cooldown refuses a fresh address", async () => {
+    const { client } = await fundedUser(fixture, "book", "10");
+    const bad = await client.json<ErrorBody>("POST", "/api/wallet/addresses", {
+      asset: "BTC",
+      address: "bc1notanaddress",
+      label: "x",
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details).toEqual({ fields: ["address"] });
+    const slow = await createTestApp(
+      { TRUST_PROXY: "true", ADDRESS_COOLDOWN_HOURS: "24" },
+      { database: fixture.deps.database as never },
+    );
+    const user = await fundedUser(slow, "cooldown", "10");
+    const added = await user.client.json<{ address: { activeAt: string } }>("POST", "/api/wallet/addresses", {
+      asset: "USD",
+      address: IBAN,
+      label: "bank",
+    });
+    expect(new Date(added.body.address.activeAt).getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+    const refused = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
+    expect(((await refused.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
+    await slow.dispose();
+  });
+
+  test("small withdrawal: held at once (amount + fee), paid out by the worker, history carries the tx hash", async () => {
+    const { client, email } = await withBook("wd", "100");
+    const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
+    expect(answer.status).toBe(202);
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string; fee: string } };
+    expect(withdrawal).toMatchObject({ status: "processing", fee: "1.5" });
+    expect(await usd(client)).toMatchObject({ available: "58.5", held: "41.5" });
+    expect((await lastMailTo(fixture, email)).subject).toBe("Withdrawal requested");
+    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
+    const { createLogger } = await import("../src/platform/observability/logger");
+    await runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
+    const done = await client.json<{ withdrawal: { status: string; txHash: string } }>(
+      "GET",
+      `/api/wallet/withdrawals/${withdrawal.id}`,
+    );
+    expect(done.body.withdrawal.status).toBe("completed");
+    expect(done.body.withdrawal.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await usd(client)).toMatchObject({ available: "58.5", held: "0" });
+    const history = await client.json<{ items: { type: string; reference: string; fee: string; status: string }[] }>(
+      "GET",
+      "/api/transactions?type=withdrawal",
+    );
+    expect(history.body.items[0]).toMatchObject({ status: "completed", reference: done.body.withdrawal.txHash, fee: "1.5" });
+  });
+
+  test("large withdrawal waits for review; cancel returns the funds; cancel twice is 409", async () => {
+    const { client } = await withBook("wd-review", "1000");
+    const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };
+    expect(withdrawal.status).toBe("pending_review");
+    const cancelled = await client.json<{ withdrawal: { status: string } }>(
+      "POST",
+      `/api/wallet/withdrawals/${withdrawal.id}/cancel`,
+    );
+    expect(cancelled.body.withdrawal.status).toBe("cancelled");
+    expect(await usd(client)).toMatchObject({ available: "1000", held: "0" });
+    expect((await client.json<ErrorBody>("POST", `/api/wallet/withdrawals/${withdrawal.id}/cancel`)).body.error.code).toBe(
+      "INVALID_STATE",
+    );
+  });
+
+  test("admin approves and rejects; another user's withdrawal is 404", async () => {
+    const { client } = await withBook("wd-admin", "2000");
+    const admin = await signedInUser(fixture, "wd-approver");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const request = async () =>
+      (
+        (await (await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "700", address: IBAN })).json()) as {
+          withdrawal: { id: string };
+        }
+      ).withdrawal;
+    const first = await request();
+    expect((await admin.client.json("GET", `/api/wallet/withdrawals/${first.id}`)).status).toBe(404);
+    const approved = await admin.client.json<{ withdrawal: { status: string } }>(
+      "POST",
+      `/api/admin/withdrawals/${first.id}/approve`,
+    );
+    expect(approved.body.withdrawal.status).toBe("processing");
+    const second = await request();
+    const rejected = await admin.client.json<{ withdrawal: { status: string } }>(
+      "POST",
+      `/api/admin/withdrawals/${second.id}/reject`,
+    );
+    expect(rejected.body.withdrawal.status).toBe("rejected");
+    expect(await usd(client)).toMatchObject({ available: "1298.5", held: "701.5" });
+    const queue = await admin.client.json<{ items: { id: string }[] }>("GET", "/api/admin/withdrawals?status=processing");
+    expect(queue.body.items.map((w) => w.id)).toContain(first.id);
+  });
+
+  test("2FA code required when 2FA is on; locked after a password change", async () => {
+    const user = await withBook("wd-2fa", "100");
+    const setup = await user.client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    await user.client.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) });
+    const noCode = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
+    expect(((await noCode.json()) as ErrorBody).error.code).toBe("TOTP_REQUIRED");
+    const ok = await withKey(user.client, "/api/wallet/withdraw", {
+      asset: "USD",
+      amount: "1",
+      address: IBAN,
+      code: await totpNow(setup.body.secret, 1),
+    });
+    expect(ok.status).toBe(202);
+    await user.client.json("POST", "/api/auth/password/change", {
+      currentPassword: PASSWORD,
+      newPassword: "another fine passphrase",
+    });
+    const locked = await withKey(user.client, "/api/wallet/withdraw", {
+      asset: "USD",
+      amount: "1",
+      address: IBAN,
+      code: "123456",
+    });
+    expect(locked.status).toBe(403);
+    expect(((await locked.json()) as ErrorBody).error.code).toBe("WITHDRAWALS_LOCKED");
+  });
+});
+
+describe("history and export", () => {
+  test("filters, cursor pagination, 404 for another user's row", async () => {
+    const alice = await fundedUser(fixture, "hist", "100");
+    const bob = await signedInUser(fixture, "hist-b");
+    for (let i = 1; i <= 3; i++) {
+      const sent = await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount: `${i}` });
+      expect(await sent.text()).toContain("completed");
+    }
+    const page1 = await alice.client.json<{ items: { id: string; amount: string }[]; nextCursor: string }>(
+      "GET",
+      "/api/transactions?limit=2",
+    );
+    expect(page1.body.items.map((t) => t.amount)).toEqual(["3", "2"]);
+    const page2 = await alice.client.json<{ items: { amount: string }[]; nextCursor: string | null }>(
+      "GET",
+      `/api/transactions?limit=2&cursor=${page1.body.nextCursor}`,
+    );
+    expect(page2.body.items.map((t) => t.amount)).toEqual(["1", "100"]);
+    expect(page2.body.nextCursor).toBeNull();
+    expect((await alice.client.json("GET", "/api/transactions?cursor=garbage")).status).toBe(422);
+    expect((await alice.client.json("GET", "/api/transactions?limit=0")).status).toBe(422);
+    expect((await bob.client.json("GET", `/api/transactions/${page1.body.items[0].id}`)).status).toBe(404);
+    expect((await alice.client.json("GET", `/api/transactions/${page1.body.items[0].id}`)).status).toBe(200);
+  });
+
+  test("CSV export: attachment, column order, formula guard", async () => {
+    const alice = await fundedUser(fixture, "csv", "10");
+    const bob = await signedInUser(fixture, "csv-b");
+    await withKey(alice.client, "/api/transfers/p2p", {
+      recipientEmail: bob.email,
+      asset: "USD",
+      amount: "1",
+      note: '=HYPERLINK("x")',
+    });
+    const response = await alice.client.request("POST", "/api/transactions/export", { body: { format: "csv" } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="cryptovault-history-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const text = await response.text();
+    const [header, first] = text.split("\r\n");
+    expect(header).toBe("id,createdAt,type,direction,asset,amount,fee,status,counterparty,reference,note");
+    expect(first).toContain("'=HYPERLINK");
+    const json = await alice.client.request("POST", "/api/transactions/export", { body: { format: "json", type: "deposit" } });
+    const rows = (await json.json()) as { type: string }[];
+    expect(rows.map((r) => r.type)).toEqual(["deposit"]);
+  });
+});

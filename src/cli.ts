@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ConfigError, loadConfig } from "./config";
 import { verifyAuditChains } from "./modules/audit/service";
 import { promoteToAdmin } from "./modules/identity/service";
+import { verifyLedger } from "./modules/ledger/verify";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 
@@ -43,6 +44,21 @@ const commands: Record<string, Command> = {
         }
         console.log(`${user.email} is now an admin`);
         return 0;
+      }),
+  },
+  "ledger:verify": {
+    usage: "ledger:verify           check the five ledger invariants; names every violation",
+    run: () =>
+      withDatabase(async (database) => {
+        const report = await verifyLedger(database.db);
+        for (const asset of report.assets) {
+          console.log(
+            `${asset.asset}: ${asset.accounts} accounts, ${asset.transfers} transfers, sum of balances ${asset.sumOfBalances}`,
+          );
+        }
+        for (const problem of report.problems) console.log(`VIOLATION invariant ${problem.invariant}: ${problem.message}`);
+        console.log(report.ok ? "ledger OK" : `${report.problems.length} violations`);
+        return report.ok ? 0 : 1;
       }),
   },
   "audit:verify": {

@@ -1,0 +1,78 @@
+/** Concurrency: what many requests at once must never do. Meaningful on real Postgres (CI runs it there too). */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { verifyLedger } from "../src/modules/ledger/verify";
+import { queryRows } from "../src/platform/db/client";
+import { fundedUser } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(120_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({ TRUST_PROXY: "true", RATE_LIMIT_PER_MINUTE: "100000", P2P_DAILY_LIMIT_USD: "100000000" });
+});
+afterAll(async () => {
+  expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  await fixture.dispose();
+});
+
+const p2p = (client: Awaited<ReturnType<typeof fundedUser>>["client"], to: string, amount: string, key = crypto.randomUUID()) =>
+  client.request("POST", "/api/transfers/p2p", {
+    body: { recipientEmail: to, asset: "USD", amount },
+    headers: { "idempotency-key": key },
+  });
+const usdOf = async (client: Awaited<ReturnType<typeof fundedUser>>["client"]) =>
+  (
+    (await client.json<{ balances: { asset: string; available: string }[] }>("GET", "/api/wallet/balance")).body.balances.find(
+      (b) => b.asset === "USD",
+    ) as { available: string }
+  ).available;
+
+describe("races", () => {
+  test("50 parallel spends of a whole balance: exactly one wins, the rest are INSUFFICIENT_FUNDS", async () => {
+    const alice = await fundedUser(fixture, "spend", "100");
+    const bob = await fundedUser(fixture, "spend-b", "0.01");
+    const answers = await Promise.all(Array.from({ length: 50 }, () => p2p(alice.client, bob.email, "100")));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s !== 201).every((s) => s === 422)).toBe(true);
+    for (const answer of answers.filter((a) => a.status === 422)) {
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("INSUFFICIENT_FUNDS");
+    }
+    expect(await usdOf(alice.client)).toBe("0");
+    expect(await usdOf(bob.client)).toBe("100.01");
+  });
+
+  test("A→B and B→A 200 times in parallel: no deadlock reaches a client, totals conserved", async () => {
+    const a = await fundedUser(fixture, "ping", "1000");
+    const b = await fundedUser(fixture, "pong", "1000");
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? p2p(a.client, b.email, "1.25") : p2p(b.client, a.email, "0.75"))),
+    );
+    expect(answers.map((x) => x.status).filter((s) => s !== 201)).toEqual([]);
+    expect(await usdOf(a.client)).toBe(String(1000 - 100 * 1.25 + 100 * 0.75));
+    expect(await usdOf(b.client)).toBe(String(1000 + 100 * 1.25 - 100 * 0.75));
+  });
+
+  test("one Idempotency-Key sent 20 times at once moves money once", async () => {
+    const alice = await fundedUser(fixture, "samekey", "50");
+    const bob = await fundedUser(fixture, "samekey-b", "0.01");
+    const key = crypto.randomUUID();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => p2p(alice.client, bob.email, "10", key)));
+    const statuses = answers.map((x) => x.status);
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true);
+    const bodies = await Promise.all(answers.filter((x) => x.status === 201).map((x) => x.text()));
+    expect(new Set(bodies).size).toBe(1);
+    expect(await usdOf(alice.client)).toBe("40");
+    const [moved] = await queryRows<{ postings: number }>(
+      fixture.deps.database.db,
+      sql`select count(distinct posting_id)::int as postings from ledger_transfers where idempotency_key = ${`${alice.userId}:${key}`}`,
+    );
+    expect(moved.postings).toBe(1);
+    // Once the first has finished, the key replays.
+    const again = await p2p(alice.client, bob.email, "10", key);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+  });
+});

@@ -1,0 +1,67 @@
+/** Every route that takes an id answers 404 for another user's resource, exactly as for a missing one. */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { deposit, fundedUser, signedInUser } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(60_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({
+    TRUST_PROXY: "true",
+    RATE_LIMIT_PER_MINUTE: "100000",
+    ADDRESS_COOLDOWN_HOURS: "0",
+    WITHDRAWAL_REVIEW_THRESHOLD_USD: "1",
+  });
+});
+afterAll(() => fixture.dispose());
+
+/** Routes whose parameter is not a user's resource: public data or the admin back office. */
+const NOT_OWNED = [/^\/api\/admin\//, /^\/api\/prices\/:symbol\//];
+
+describe("ownership", () => {
+  test("another user's id is 404 on every route that takes one", async () => {
+    const owner = await fundedUser(fixture, "owner", "100");
+    const stranger = await signedInUser(fixture, "stranger");
+    const orderId = await deposit(owner.client, "USD", "1");
+    const address = await owner.client.json<{ address: { id: string } }>("POST", "/api/wallet/addresses", {
+      asset: "USD",
+      address: "DE89370400440532013000",
+      label: "bank",
+    });
+    const withdrawal = await owner.client.request("POST", "/api/wallet/withdraw", {
+      body: { asset: "USD", amount: "5", address: "DE89370400440532013000" },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    const withdrawalId = ((await withdrawal.json()) as { withdrawal: { id: string } }).withdrawal.id;
+    const tx = await owner.client.json<{ items: { id: string }[] }>("GET", "/api/transactions");
+    const sessions = await owner.client.json<{ items: { id: string }[] }>("GET", "/api/auth/sessions");
+
+    const ids: Record<string, string> = {
+      "DELETE /api/auth/sessions/:id": sessions.body.items[0].id,
+      "GET /api/wallet/deposit/:orderId": orderId,
+      "DELETE /api/wallet/addresses/:id": address.body.address.id,
+      "GET /api/wallet/withdrawals/:id": withdrawalId,
+      "POST /api/wallet/withdrawals/:id/cancel": withdrawalId,
+      "GET /api/transactions/:id": tx.body.items[0].id,
+    };
+    const routes = fixture.app.routes
+      .filter((r) => r.path.includes("/:") && !NOT_OWNED.some((pattern) => pattern.test(r.path)))
+      .map((r) => `${r.method} ${r.path}`);
+    // A new route that takes an id must be added above, so it is proven here too.
+    expect(routes.sort()).toEqual(Object.keys(ids).sort());
+    for (const [route, id] of Object.entries(ids)) {
+      const [method, path] = route.split(" ");
+      const url = path.replace(/:[a-zA-Z]+/, id);
+      const stolen = await stranger.client.request(method, url);
+      const missing = await stranger.client.request(method, path.replace(/:[a-zA-Z]+/, crypto.randomUUID()));
+      expect({ route, status: stolen.status }).toEqual({ route, status: 404 });
+      expect(await stolen.clone().json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+      expect(missing.status).toBe(404);
+    }
+    // And the owner's resources are untouched: the session lives, the address and withdrawal are there.
+    expect((await owner.client.json("GET", "/api/auth/me")).status).toBe(200);
+    expect((await owner.client.json("GET", `/api/wallet/withdrawals/${withdrawalId}`)).status).toBe(200);
+    expect((await owner.client.json<{ items: unknown[] }>("GET", "/api/wallet/addresses")).body.items).toHaveLength(1);
+  });
+});

@@ -11,6 +11,10 @@ import { auditController } from "./modules/audit";
 import { identityController } from "./modules/identity";
 import { createIdentityContext } from "./modules/identity/service";
 import { resolveSession } from "./modules/identity/sessions";
+import { marketController } from "./modules/market";
+import { type MarketOptions, startMarket } from "./modules/market/service";
+import { realtimeController } from "./modules/realtime";
+import { MAX_BUFFER_BYTES, SocketHub } from "./modules/realtime/hub";
 import { systemController } from "./modules/system";
 import { VERSION } from "./modules/system/service";
 import { type Bus, RedisBus } from "./platform/bus";
@@ -33,15 +37,48 @@ function counterStore(bus: Bus, prefix: string): CounterStore {
   return bus instanceof RedisBus ? new RedisCounterStore(bus.redis, prefix) : new MemoryCounterStore();
 }
 
-export function createApp(deps: AppDeps, options: { webDist?: string } = {}) {
-  const { config, database } = deps;
+/**
+ * Everything the app runs besides answering requests: the price feed and the sockets. `stop` closes the
+ * sockets with 1001 and gives up the price lease; main.ts and the test harness call it before the
+ * database and bus close.
+ */
+export type Runtime = { market: ReturnType<typeof startMarket>; hub: SocketHub; stop(): Promise<void> };
+
+export function createApp(deps: AppDeps, options: { webDist?: string; market?: MarketOptions } = {}) {
+  const { config, database, bus, logger, metrics } = deps;
   const db = database.db;
-  const counters = counterStore(deps.bus, config.redisKeyPrefix);
+  const counters = counterStore(bus, config.redisKeyPrefix);
   const identity = createIdentityContext(db, config, counters);
-  const auth = authPlugin(config, (claims) => resolveSession(db, claims.sub, claims.sid));
+  const sessionResolver = (claims: { sub: string; sid: string }) => resolveSession(db, claims.sub, claims.sid);
+  const auth = authPlugin(config, sessionResolver);
+  const market = startMarket({ config, db, bus, logger }, options.market);
+  const hub = new SocketHub(bus, sessionResolver, metrics, logger);
+  market.cache.onUpdate((ticks) => hub.broadcastPrices(ticks));
+  const runtime: Runtime = {
+    market,
+    hub,
+    async stop() {
+      hub.closeAll();
+      await market.stop();
+    },
+  };
   return (
     // normalize: false makes a body with unknown fields a 422 instead of silently dropping them.
-    new Elysia({ normalize: false })
+    new Elysia({
+      normalize: false,
+      // Bun pings idle sockets and closes those that stop answering; a socket past the buffer bound is closed.
+      websocket: {
+        idleTimeout: 30,
+        sendPings: true,
+        backpressureLimit: MAX_BUFFER_BYTES,
+        closeOnBackpressureLimit: true,
+        maxPayloadLength: 16 * 1024,
+      },
+    })
+      .decorate("runtime", runtime)
+      .onStart(({ server }) => {
+        if (server) hub.attach(server as unknown as Parameters<SocketHub["attach"]>[0]);
+      })
       .use(httpPlatform(deps))
       .use(rateLimitPlugin(config, counters))
       .use(
@@ -58,6 +95,8 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}) {
       .use(identityController(identity, auth))
       .use(auditController(db, auth))
       .use(adminController(db, auth))
+      .use(marketController(db, config, market.cache, auth))
+      .use(realtimeController(config, hub, auth, sessionResolver))
       .use(spa(options.webDist ?? WEB_DIST))
   );
 }

@@ -7,6 +7,7 @@ import { VERSION } from "./modules/system/service";
 import { createBus } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
+import { relayOutboxEvents } from "./platform/events/relay";
 import { drainMailOutbox } from "./platform/mail/outbox";
 import { createMailTransport } from "./platform/mail/transports";
 import { createLogger } from "./platform/observability/logger";
@@ -52,7 +53,12 @@ const app = createApp({ config, database, bus, logger, metrics });
 app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 * 1024 * 1024 });
 
 const mail = createMailTransport(config.smtpUrl, config.mailFrom, logger);
-const workers = [startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20)];
+const workers = [
+  startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20),
+  // Private events reach sockets within a fraction of a second of their commit.
+  startWorker("events", 100, () => relayOutboxEvents(database.db, bus), logger, 100),
+];
+const { runtime } = app.decorator;
 
 logger.info("listening", {
   url: `http://${config.host}:${app.server?.port}`,
@@ -71,10 +77,13 @@ async function shutdown(signal: string) {
   const server = app.server;
   // Stop accepting at once; in-flight requests finish unless they outlive the drain window.
   const drained = server?.stop(false) ?? Promise.resolve();
+  // Sockets never end by themselves: they are told the server is going away (1001) and reconnect elsewhere.
+  runtime.hub.closeAll();
   const timer = setTimeout(() => server?.stop(true), DRAIN_MS);
   await drained;
   clearTimeout(timer);
   await Promise.all(workers.map((worker) => worker.stop()));
+  await runtime.stop();
   mail.close();
   await Promise.allSettled([bus.close(), database.close()]);
   await flushSentry();

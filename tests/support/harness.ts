@@ -6,6 +6,7 @@
 import postgres from "postgres";
 import { createApp } from "../../src/app";
 import { type Config, parseConfig } from "../../src/config";
+import type { MarketOptions } from "../../src/modules/market/service";
 import { type Bus, MemoryBus, RedisBus } from "../../src/platform/bus";
 import { type Database, openDatabase } from "../../src/platform/db/client";
 import { migrate } from "../../src/platform/db/migrate";
@@ -73,7 +74,7 @@ export function createTestBus(prefix = `${uniqueName("cvtest")}:`): Bus {
 /** The real app over a test database and bus; `dispose` closes everything it opened. */
 export async function createTestApp(
   overrides: Record<string, string | undefined> = {},
-  options: { webDist?: string; database?: TestDatabase; redisPrefix?: string } = {},
+  options: { webDist?: string; database?: TestDatabase; redisPrefix?: string; market?: MarketOptions } = {},
 ) {
   // A second instance of the same deployment shares the first one's database and Redis prefix.
   const prefix = options.redisPrefix ?? `${uniqueName("cvtest")}:`;
@@ -81,13 +82,15 @@ export async function createTestApp(
   const database = options.database ?? (await createTestDatabase());
   const bus = createTestBus(prefix);
   const deps = { config, database, bus, logger: createLogger(config.logLevel), metrics: createMetrics() };
-  const app = createApp(deps, { webDist: options.webDist ?? "/nonexistent-web-dist" });
+  const app = createApp(deps, { webDist: options.webDist ?? "/nonexistent-web-dist", market: options.market });
   return {
     app,
     deps,
     redisPrefix: prefix,
     request: (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init)),
     async dispose() {
+      await app.server?.stop(true);
+      await app.decorator.runtime.stop();
       await bus.close();
       if (!options.database) await database.dispose();
     },

@@ -84,20 +84,27 @@ export class SocketHub {
     };
     this.sockets.set(ws, state);
     this.metrics.wsConnections.inc();
-    if (!owner) return;
+    if (!owner) {
+      ws.send(frame("ready", { authenticated: false }));
+      return;
+    }
     // The socket's authority ends with its access token; the client reconnects with a fresh one.
     state.expiry = setTimeout(() => ws.close(CLOSE.sessionEnded, "access token expired"), owner.expiresAt - Date.now());
     ws.subscribe(userChannel(owner.userId));
     const own = this.byUser.get(owner.userId) ?? new Set();
     own.add(state);
     this.byUser.set(owner.userId, own);
-    if (!this.userSubscriptions.has(owner.userId)) {
+    let subscription = this.userSubscriptions.get(owner.userId);
+    if (!subscription) {
       const channel = userChannel(owner.userId);
-      this.userSubscriptions.set(
-        owner.userId,
-        this.bus.subscribe(channel, (message) => this.deliverPrivate(channel, owner.userId, message as PublishedEvent)),
-      );
+      subscription = this.bus.subscribe(channel, (message) => this.deliverPrivate(channel, owner.userId, message as PublishedEvent));
+      this.userSubscriptions.set(owner.userId, subscription);
     }
+    // "ready" once private events flow: a client refetches its state then, covering anything it missed offline.
+    subscription.then(
+      () => ws.readyState === 1 && ws.send(frame("ready", { authenticated: true })),
+      (error) => this.logger.warn("private channel subscribe failed", { error: (error as Error).message }),
+    );
   }
 
   close(ws: Socket): void {

@@ -89,7 +89,8 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
       await provider.stop();
       await checking;
       await candles.flush();
-      await (await subscription)();
+      // The bus may already be closed (a dead connection, or shutdown order); there is nothing left to undo then.
+      await subscription.then((unsubscribe) => unsubscribe()).catch(() => {});
     },
   };
 }

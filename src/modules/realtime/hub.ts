@@ -97,7 +97,9 @@ export class SocketHub {
     let subscription = this.userSubscriptions.get(owner.userId);
     if (!subscription) {
       const channel = userChannel(owner.userId);
-      subscription = this.bus.subscribe(channel, (message) => this.deliverPrivate(channel, owner.userId, message as PublishedEvent));
+      subscription = this.bus.subscribe(channel, (message) =>
+        this.deliverPrivate(channel, owner.userId, message as PublishedEvent),
+      );
       this.userSubscriptions.set(owner.userId, subscription);
     }
     // "ready" once private events flow: a client refetches its state then, covering anything it missed offline.

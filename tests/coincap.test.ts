@@ -91,7 +91,7 @@ function start(options: Partial<ConstructorParameters<typeof CoinCapProvider>[0]
     backoffMaxMs: 200,
     ...options,
   });
-  provider.start((ticks) => batches.push(ticks), []);
+  provider.start((ticks) => batches.push(ticks));
   const ticks = () => batches.flat();
   const waitFor = async (match: (tick: PriceTick) => boolean, ms = 5000) => {
     const deadline = Date.now() + ms;

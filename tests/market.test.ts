@@ -68,7 +68,7 @@ describe("GET /api/prices", () => {
     for (const symbol of ["BTC", "ETH", "SOL", "USDT"]) {
       const before = first.items.find((item) => item.symbol === symbol);
       const after = later.items.find((item) => item.symbol === symbol);
-      expect(after?.updatedAt > (before?.updatedAt ?? "")).toBe(true);
+      expect((after?.updatedAt ?? "") > (before?.updatedAt ?? "")).toBe(true);
     }
   });
 

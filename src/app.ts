@@ -12,9 +12,12 @@ import { identityController } from "./modules/identity";
 import { moneyGuard } from "./modules/identity/guards";
 import { createIdentityContext } from "./modules/identity/service";
 import { resolveSession } from "./modules/identity/sessions";
-import type { PriceLookup } from "./modules/ledger/assets";
 import type { MoneyContext } from "./modules/ledger/money-context";
 import { createLedger } from "./modules/ledger/service";
+import { marketController } from "./modules/market";
+import { type MarketOptions, startMarket } from "./modules/market/service";
+import { realtimeController } from "./modules/realtime";
+import { MAX_BUFFER_BYTES, SocketHub } from "./modules/realtime/hub";
 import { systemController } from "./modules/system";
 import { VERSION } from "./modules/system/service";
 import { transactionsController } from "./modules/transactions";
@@ -32,7 +35,7 @@ import { spa } from "./platform/http/spa";
 import type { Logger } from "./platform/observability/logger";
 import type { Metrics } from "./platform/observability/metrics";
 
-export type AppDeps = { config: Config; database: Database; bus: Bus; logger: Logger; metrics: Metrics; prices: PriceLookup };
+export type AppDeps = { config: Config; database: Database; bus: Bus; logger: Logger; metrics: Metrics };
 
 export const WEB_DIST = fileURLToPath(new URL("../web/dist", import.meta.url));
 
@@ -41,30 +44,65 @@ function counterStore(bus: Bus, prefix: string): CounterStore {
   return bus instanceof RedisBus ? new RedisCounterStore(bus.redis, prefix) : new MemoryCounterStore();
 }
 
+/**
+ * Everything the app runs besides answering requests: the price feed and the sockets. `stop` closes the
+ * sockets with 1001 and gives up the price lease; main.ts and the test harness call it before the
+ * database and bus close.
+ */
+export type Runtime = { market: ReturnType<typeof startMarket>; hub: SocketHub; stop(): Promise<void> };
+
 /** The services behind the routes, built once; main.ts also hands them to the background workers. */
-export function createServices(deps: AppDeps) {
-  const counters = counterStore(deps.bus, deps.config.redisKeyPrefix);
-  const identity = createIdentityContext(deps.database.db, deps.config, counters);
+export function createServices(deps: AppDeps, marketOptions?: MarketOptions) {
+  const { config, database, bus, logger, metrics } = deps;
+  const db = database.db;
+  const counters = counterStore(bus, config.redisKeyPrefix);
+  const identity = createIdentityContext(db, config, counters);
+  const sessionResolver = (claims: { sub: string; sid: string }) => resolveSession(db, claims.sub, claims.sid);
+  const market = startMarket({ config, db, bus, logger }, marketOptions);
+  const hub = new SocketHub(bus, sessionResolver, metrics, logger);
+  market.cache.onUpdate((ticks) => hub.broadcastPrices(ticks));
   const money: MoneyContext = {
-    db: deps.database.db,
-    config: deps.config,
-    ledger: createLedger(deps.metrics),
-    prices: deps.prices,
+    db,
+    config,
+    ledger: createLedger(metrics),
+    prices: (symbol) => market.cache.latest(symbol)?.priceUsd,
     identity,
-    sanctioned: loadSanctionedAddresses(deps.config),
+    sanctioned: loadSanctionedAddresses(config),
   };
-  return { counters, identity, money };
+  const runtime: Runtime = {
+    market,
+    hub,
+    async stop() {
+      hub.closeAll();
+      await market.stop();
+    },
+  };
+  return { counters, identity, money, sessionResolver, market, hub, runtime };
 }
 
 export function createApp(deps: AppDeps, options: { webDist?: string } = {}, services = createServices(deps)) {
   const { config, database } = deps;
   const db = database.db;
-  const { counters, identity, money } = services;
-  const auth = authPlugin(config, (claims) => resolveSession(db, claims.sub, claims.sid));
+  const { counters, identity, money, sessionResolver, market, hub, runtime } = services;
+  const auth = authPlugin(config, sessionResolver);
   const guard = moneyGuard(identity);
   return (
     // normalize: false makes a body with unknown fields a 422 instead of silently dropping them.
-    new Elysia({ normalize: false })
+    new Elysia({
+      normalize: false,
+      // Bun pings idle sockets and closes those that stop answering; a socket past the buffer bound is closed.
+      websocket: {
+        idleTimeout: 30,
+        sendPings: true,
+        backpressureLimit: MAX_BUFFER_BYTES,
+        closeOnBackpressureLimit: true,
+        maxPayloadLength: 16 * 1024,
+      },
+    })
+      .decorate("runtime", runtime)
+      .onStart(({ server }) => {
+        if (server) hub.attach(server as unknown as Parameters<SocketHub["attach"]>[0]);
+      })
       .use(httpPlatform(deps))
       .use(rateLimitPlugin(config, counters))
       .use(
@@ -84,6 +122,8 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
       .use(transfersController(money, auth, guard))
       .use(transactionsController(db, config, auth))
       .use(adminController(db, money, auth))
+      .use(marketController(db, config, market.cache, auth))
+      .use(realtimeController(config, hub, auth, sessionResolver))
       .use(spa(options.webDist ?? WEB_DIST))
   );
 }

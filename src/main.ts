@@ -10,6 +10,7 @@ import { runPayouts } from "./modules/wallet/withdrawals";
 import { createBus } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
+import { relayOutboxEvents } from "./platform/events/relay";
 import { deleteExpiredKeys } from "./platform/idempotency";
 import { drainMailOutbox } from "./platform/mail/outbox";
 import { createMailTransport } from "./platform/mail/transports";
@@ -51,7 +52,7 @@ const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =
   logger.warn("bus error", { context, error: (error as Error).message }),
 );
 const metrics = createMetrics();
-const deps = { config, database, bus, logger, metrics, prices: (symbol: string) => (symbol === "USD" ? "1" : undefined) };
+const deps = { config, database, bus, logger, metrics };
 const services = createServices(deps);
 const app = createApp(deps, {}, services);
 // Bun's own limit is far above ours so that an oversized body meets our 413 envelope, not an empty answer.
@@ -60,10 +61,13 @@ app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 
 const mail = createMailTransport(config.smtpUrl, config.mailFrom, logger);
 const workers = [
   startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20),
+  // Private events reach sockets within a fraction of a second of their commit.
+  startWorker("events", 100, () => relayOutboxEvents(database.db, bus), logger, 100),
   startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, 20),
   startWorker("payouts", 1000, () => runPayouts(services.money, sandboxPayoutProvider, logger), logger, 10),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
 ];
+const { runtime } = services;
 
 logger.info("listening", {
   url: `http://${config.host}:${app.server?.port}`,
@@ -82,10 +86,13 @@ async function shutdown(signal: string) {
   const server = app.server;
   // Stop accepting at once; in-flight requests finish unless they outlive the drain window.
   const drained = server?.stop(false) ?? Promise.resolve();
+  // Sockets never end by themselves: they are told the server is going away (1001) and reconnect elsewhere.
+  runtime.hub.closeAll();
   const timer = setTimeout(() => server?.stop(true), DRAIN_MS);
   await drained;
   clearTimeout(timer);
   await Promise.all(workers.map((worker) => worker.stop()));
+  await runtime.stop();
   mail.close();
   await Promise.allSettled([bus.close(), database.close()]);
   await flushSentry();

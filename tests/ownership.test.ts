@@ -36,6 +36,11 @@ describe("ownership", () => {
     const withdrawalId = ((await withdrawal.json()) as { withdrawal: { id: string } }).withdrawal.id;
     const tx = await owner.client.json<{ items: { id: string }[] }>("GET", "/api/transactions");
     const sessions = await owner.client.json<{ items: { id: string }[] }>("GET", "/api/auth/sessions");
+    const alert = await owner.client.json<{ alert: { id: string } }>("POST", "/api/alerts", {
+      symbol: "BTC",
+      direction: "above",
+      price: "10000000",
+    });
 
     const ids: Record<string, string> = {
       "DELETE /api/auth/sessions/:id": sessions.body.items[0].id,
@@ -44,6 +49,7 @@ describe("ownership", () => {
       "GET /api/wallet/withdrawals/:id": withdrawalId,
       "POST /api/wallet/withdrawals/:id/cancel": withdrawalId,
       "GET /api/transactions/:id": tx.body.items[0].id,
+      "DELETE /api/alerts/:id": alert.body.alert.id,
     };
     const routes = fixture.app.routes
       .filter((r) => r.path.includes("/:") && !NOT_OWNED.some((pattern) => pattern.test(r.path)))
@@ -63,5 +69,6 @@ describe("ownership", () => {
     expect((await owner.client.json("GET", "/api/auth/me")).status).toBe(200);
     expect((await owner.client.json("GET", `/api/wallet/withdrawals/${withdrawalId}`)).status).toBe(200);
     expect((await owner.client.json<{ items: unknown[] }>("GET", "/api/wallet/addresses")).body.items).toHaveLength(1);
+    expect((await owner.client.json<{ items: unknown[] }>("GET", "/api/alerts")).body.items).toHaveLength(1);
   });
 });

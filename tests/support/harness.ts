@@ -6,6 +6,7 @@
 import postgres from "postgres";
 import { createApp, createServices } from "../../src/app";
 import { type Config, parseConfig } from "../../src/config";
+import type { MarketOptions } from "../../src/modules/market/service";
 import { type Bus, MemoryBus, RedisBus } from "../../src/platform/bus";
 import { type Database, openDatabase } from "../../src/platform/db/client";
 import { migrate } from "../../src/platform/db/migrate";
@@ -73,22 +74,15 @@ export function createTestBus(prefix = `${uniqueName("cvtest")}:`): Bus {
 /** The real app over a test database and bus; `dispose` closes everything it opened. */
 export async function createTestApp(
   overrides: Record<string, string | undefined> = {},
-  options: { webDist?: string; database?: TestDatabase; redisPrefix?: string } = {},
+  options: { webDist?: string; database?: TestDatabase; redisPrefix?: string; market?: MarketOptions } = {},
 ) {
   // A second instance of the same deployment shares the first one's database and Redis prefix.
   const prefix = options.redisPrefix ?? `${uniqueName("cvtest")}:`;
   const config = testConfig({ REDIS_KEY_PREFIX: prefix, ...overrides });
   const database = options.database ?? (await createTestDatabase());
   const bus = createTestBus(prefix);
-  const deps = {
-    config,
-    database,
-    bus,
-    logger: createLogger(config.logLevel),
-    metrics: createMetrics(),
-    prices: (symbol: string) => (symbol === "USD" ? "1" : undefined),
-  };
-  const services = createServices(deps);
+  const deps = { config, database, bus, logger: createLogger(config.logLevel), metrics: createMetrics() };
+  const services = createServices(deps, options.market);
   const app = createApp(deps, { webDist: options.webDist ?? "/nonexistent-web-dist" }, services);
   return {
     app,
@@ -97,6 +91,8 @@ export async function createTestApp(
     redisPrefix: prefix,
     request: (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init)),
     async dispose() {
+      await app.server?.stop(true);
+      await app.decorator.runtime.stop();
       await bus.close();
       if (!options.database) await database.dispose();
     },

@@ -29,5 +29,8 @@ export const routes: RouteDefinition[] = [
       void getConfig().catch(() => undefined);
     },
   },
+  { path: "/dashboard", component: lazy(() => import("./pages/Dashboard")), preload: preloadUser },
+  { path: "/markets", component: lazy(() => import("./pages/Markets")) },
+  { path: "/markets/:symbol", component: lazy(() => import("./pages/MarketDetail")), preload: preloadUser },
   { path: "*404", component: lazy(() => import("./pages/NotFound")) },
 ];

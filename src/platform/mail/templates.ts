@@ -10,7 +10,8 @@ export type MailKind =
   | { kind: "new_sign_in"; ip: string | null; userAgent: string | null; at: Date }
   | { kind: "password_changed"; at: Date }
   | { kind: "two_factor_changed"; enabled: boolean; at: Date }
-  | { kind: "withdrawal_requested"; amount: string; asset: string; address: string; at: Date };
+  | { kind: "withdrawal_requested"; amount: string; asset: string; address: string; at: Date }
+  | { kind: "price_alert"; symbol: string; direction: "above" | "below"; price: string; triggeredPrice: string; at: Date };
 
 export type Recipient = { email: string; name: string; antiPhishingCode: string | null };
 
@@ -21,6 +22,7 @@ const SUBJECTS: Record<MailKind["kind"], string> = {
   password_changed: "Your password was changed",
   two_factor_changed: "Two-factor authentication changed",
   withdrawal_requested: "Withdrawal requested",
+  price_alert: "Price alert",
 };
 
 const NOT_YOU = "If this was not you, reset your password at once and contact support.";
@@ -66,6 +68,13 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
         lines: [
           `A withdrawal of ${mail.amount} ${mail.asset} to ${mail.address} was requested at ${mail.at.toISOString()}.`,
           NOT_YOU,
+        ],
+      };
+    case "price_alert":
+      return {
+        lines: [
+          `${mail.symbol} is ${mail.direction} ${mail.price} USD: it was ${mail.triggeredPrice} USD at ${mail.at.toISOString()}.`,
+          "This alert has fired and is now inactive.",
         ],
       };
   }

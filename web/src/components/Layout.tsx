@@ -11,6 +11,8 @@ type NavItem = { href: string; label: string; end?: boolean; signedIn?: boolean 
 /** Links only to pages that exist; later pages add themselves here. `signedIn` ones show only with a session. */
 const NAV: NavItem[] = [
   { href: "/", label: "Overview", end: true },
+  { href: "/markets", label: "Markets" },
+  { href: "/dashboard", label: "Dashboard", signedIn: true },
   { href: "/security", label: "Security", signedIn: true },
 ];
 

@@ -1,0 +1,104 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import type { Db, DbOrTx } from "../../platform/db/client";
+import { enqueueEvents } from "../../platform/events/outbox";
+import { notFound } from "../../platform/http/errors";
+import { isUuid } from "../../platform/ids";
+import { findUser, mailUser } from "../identity/service";
+import type { Alert, AlertBody, PriceTick } from "./model";
+import { priceAlerts } from "./schema";
+
+/** A user may keep this many alerts, so nobody makes the per-tick check scan millions of rows. */
+export const MAX_ALERTS_PER_USER = 100;
+
+type AlertRow = typeof priceAlerts.$inferSelect;
+
+export const toAlert = (row: AlertRow): Alert => ({
+  id: row.id,
+  symbol: row.symbol,
+  direction: row.direction,
+  price: row.price,
+  active: row.active,
+  createdAt: row.createdAt.toISOString(),
+  triggeredAt: row.triggeredAt?.toISOString() ?? null,
+  triggeredPrice: row.triggeredPrice,
+});
+
+export async function listAlerts(db: DbOrTx, userId: string): Promise<Alert[]> {
+  const rows = await db.select().from(priceAlerts).where(eq(priceAlerts.userId, userId)).orderBy(desc(priceAlerts.createdAt));
+  return rows.map(toAlert);
+}
+
+export async function createAlert(db: DbOrTx, userId: string, input: AlertBody): Promise<AlertRow> {
+  const [row] = await db
+    .insert(priceAlerts)
+    .values({ userId, symbol: input.symbol, direction: input.direction, price: input.price })
+    .returning();
+  return row;
+}
+
+export async function countAlerts(db: DbOrTx, userId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(priceAlerts).where(eq(priceAlerts.userId, userId));
+  return row.n;
+}
+
+/** Someone else's alert is answered exactly like a missing one. */
+export async function deleteAlert(db: DbOrTx, userId: string, id: string): Promise<void> {
+  if (!isUuid(id)) throw notFound("Alert");
+  const deleted = await db
+    .delete(priceAlerts)
+    .where(and(eq(priceAlerts.id, id), eq(priceAlerts.userId, userId)))
+    .returning({ id: priceAlerts.id });
+  if (deleted.length === 0) throw notFound("Alert");
+}
+
+/**
+ * Fires every active alert the new prices satisfy ("above" at or over its price, "below" at or under).
+ * One transaction claims them (SKIP LOCKED, so two checkers never fire one twice), sets them inactive and
+ * queues the socket event and the mail: the user hears of it only after the commit, exactly once.
+ */
+export async function fireAlerts(db: Db, ticks: PriceTick[]): Promise<number> {
+  if (ticks.length === 0) return 0;
+  const crossed = sql.join(
+    ticks.map(
+      (tick) => sql`(symbol = ${tick.symbol} and ((direction = 'above' and price <= ${tick.priceUsd}::numeric)
+        or (direction = 'below' and price >= ${tick.priceUsd}::numeric)))`,
+    ),
+    sql` or `,
+  );
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: priceAlerts.id, symbol: priceAlerts.symbol })
+      .from(priceAlerts)
+      .where(and(eq(priceAlerts.active, true), sql`(${crossed})`))
+      .limit(500)
+      .for("update", { skipLocked: true });
+    if (due.length === 0) return 0;
+    const price = new Map(ticks.map((tick) => [tick.symbol, tick.priceUsd]));
+    const fired: AlertRow[] = [];
+    for (const alert of due) {
+      const [row] = await tx
+        .update(priceAlerts)
+        .set({ active: false, triggeredAt: sql`now()`, triggeredPrice: price.get(alert.symbol) })
+        .where(eq(priceAlerts.id, alert.id))
+        .returning();
+      fired.push(row);
+    }
+    await enqueueEvents(
+      tx,
+      fired.map((row) => ({ userId: row.userId, type: "alert" as const, data: toAlert(row) })),
+    );
+    for (const row of fired) {
+      const owner = await findUser(tx, row.userId);
+      if (!owner) continue;
+      await mailUser(tx, owner, {
+        kind: "price_alert",
+        symbol: row.symbol,
+        direction: row.direction,
+        price: row.price,
+        triggeredPrice: row.triggeredPrice ?? "",
+        at: row.triggeredAt ?? new Date(),
+      });
+    }
+    return fired.length;
+  });
+}

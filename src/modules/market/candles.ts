@@ -1,0 +1,116 @@
+import { sql } from "drizzle-orm";
+import { type DbOrTx, queryRows } from "../../platform/db/client";
+import { AppError } from "../../platform/http/errors";
+import type { Logger } from "../../platform/observability/logger";
+import type { Candle, CandleInterval, PriceTick } from "./model";
+import { compareDecimal } from "./prices";
+import { candles1m } from "./schema";
+
+const MINUTE_MS = 60_000;
+export const INTERVAL_MS: Record<CandleInterval, number> = {
+  "1m": MINUTE_MS,
+  "5m": 5 * MINUTE_MS,
+  "1h": 3_600_000,
+  "1d": 86_400_000,
+};
+/** At most this many candles per answer: a range longer than that is cut to its most recent part. */
+export const MAX_CANDLES = 1000;
+/** Without `from`, this many candles back from `to`. */
+const DEFAULT_CANDLES = 300;
+
+type OpenCandle = { symbol: string; t: Date; o: string; h: string; l: string; c: string };
+
+/**
+ * Builds one-minute candles from the leader's ticks in memory and writes them every few seconds, not on
+ * every tick. The upsert keeps the first open and widens high/low, so a write from a former leader for the
+ * same minute can only widen the candle, never lose it.
+ */
+export class CandleRecorder {
+  private readonly open = new Map<string, OpenCandle>();
+  private readonly dirty = new Set<OpenCandle>();
+
+  constructor(
+    private readonly db: DbOrTx,
+    private readonly logger: Logger,
+  ) {}
+
+  record(ticks: PriceTick[]): void {
+    for (const tick of ticks) {
+      const minute = Math.floor(Date.parse(tick.updatedAt) / MINUTE_MS) * MINUTE_MS;
+      let candle = this.open.get(tick.symbol);
+      if (!candle || candle.t.getTime() !== minute) {
+        candle = {
+          symbol: tick.symbol,
+          t: new Date(minute),
+          o: tick.priceUsd,
+          h: tick.priceUsd,
+          l: tick.priceUsd,
+          c: tick.priceUsd,
+        };
+        this.open.set(tick.symbol, candle);
+      }
+      if (compareDecimal(tick.priceUsd, candle.h) > 0) candle.h = tick.priceUsd;
+      if (compareDecimal(tick.priceUsd, candle.l) < 0) candle.l = tick.priceUsd;
+      candle.c = tick.priceUsd;
+      this.dirty.add(candle);
+    }
+  }
+
+  /** Writes every candle touched since the last flush. */
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const rows = [...this.dirty].map((candle) => ({ ...candle }));
+    this.dirty.clear();
+    try {
+      await this.db
+        .insert(candles1m)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [candles1m.symbol, candles1m.t],
+          set: {
+            h: sql`greatest(${candles1m.h}, excluded.h)`,
+            l: sql`least(${candles1m.l}, excluded.l)`,
+            c: sql`excluded.c`,
+          },
+        });
+    } catch (error) {
+      this.logger.warn("candle write failed", { error: (error as Error).message });
+    }
+  }
+}
+
+/** An ISO 8601 instant or epoch milliseconds; anything else is the client's mistake. */
+function parseInstant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d{1,15}$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new AppError(422, "VALIDATION_FAILED", `Invalid ${field}: use ISO 8601 or epoch milliseconds`, { fields: [field] });
+  }
+  return ms;
+}
+
+/**
+ * Candles of one symbol, oldest first. 5m, 1h and 1d are aggregated from the minute rows: open of the
+ * first minute, close of the last, extreme high and low. Buckets are aligned to UTC.
+ */
+export async function queryCandles(
+  db: DbOrTx,
+  symbol: string,
+  interval: CandleInterval,
+  range: { from?: string; to?: string },
+): Promise<Candle[]> {
+  const step = INTERVAL_MS[interval];
+  const to = parseInstant(range.to, "to") ?? Date.now();
+  const from = Math.max(parseInstant(range.from, "from") ?? to - DEFAULT_CANDLES * step, to - MAX_CANDLES * step);
+  // The step comes from INTERVAL_MS, never from the client; inlined so GROUP BY matches the select.
+  const bucket = sql.raw(`date_bin('${step / 1000} seconds'::interval, t, timestamptz '2000-01-01T00:00:00Z')`);
+  return queryRows<Candle>(
+    db,
+    sql`select to_char(${bucket} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t,
+          ((array_agg(o order by t))[1])::text as o, max(h)::text as h, min(l)::text as l,
+          ((array_agg(c order by t desc))[1])::text as c
+        from ${candles1m}
+        where symbol = ${symbol} and t >= ${new Date(from).toISOString()}::timestamptz and t < ${new Date(to).toISOString()}::timestamptz
+        group by 1 order by 1`,
+  );
+}

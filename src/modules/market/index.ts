@@ -1,0 +1,44 @@
+import { Elysia } from "elysia";
+import type { Config } from "../../config";
+import type { Db } from "../../platform/db/client";
+import type { authPlugin } from "../../platform/http/auth";
+import { deleteAlert, listAlerts } from "./alerts";
+import { queryCandles } from "./candles";
+import { AlertAnswer, AlertBody, AlertList, AlertParams, CandleList, CandleQuery, PriceList, SymbolParams } from "./model";
+import type { PriceCache } from "./price-cache";
+import { addAlert, assertKnownSymbol } from "./service";
+
+/** /api/prices and /api/alerts (API.md, Market). Prices are public; alerts belong to their user. */
+export function marketController(db: Db, config: Config, cache: PriceCache, auth: ReturnType<typeof authPlugin>) {
+  return new Elysia({ name: "market", detail: { tags: ["market"] } })
+    .use(auth)
+    .get("/api/prices", () => ({ items: cache.all(), stale: cache.isStale() }), { response: PriceList })
+    .get(
+      "/api/prices/:symbol/candles",
+      async ({ params, query }) => {
+        assertKnownSymbol(config, params.symbol);
+        return { items: await queryCandles(db, params.symbol, query.interval ?? "1m", query) };
+      },
+      { params: SymbolParams, query: CandleQuery, response: CandleList },
+    )
+    .get("/api/alerts", async ({ principal }) => ({ items: await listAlerts(db, principal.userId) }), {
+      auth: true,
+      response: AlertList,
+    })
+    .post(
+      "/api/alerts",
+      async ({ principal, body, set }) => {
+        set.status = 201;
+        return { alert: await addAlert(db, config, principal.userId, body) };
+      },
+      { auth: true, body: AlertBody, response: { 201: AlertAnswer } },
+    )
+    .delete(
+      "/api/alerts/:id",
+      async ({ principal, params, set }) => {
+        await deleteAlert(db, principal.userId, params.id);
+        set.status = 204;
+      },
+      { auth: true, params: AlertParams },
+    );
+}

@@ -1,0 +1,57 @@
+import { t } from "elysia";
+
+export const PriceSource = t.Union([t.Literal("simulated"), t.Literal("coincap")]);
+export type PriceSource = typeof PriceSource.static;
+
+/** One price of one asset in USD; the same shape in /api/prices, the bus and every price frame. */
+export const PriceTick = t.Object({
+  symbol: t.String(),
+  /** Decimal string, never a JSON number. */
+  priceUsd: t.String(),
+  /** Percentage over the last 24 hours, as a decimal string ("-1.25"). */
+  change24h: t.String(),
+  /** ISO 8601 with milliseconds: when the platform received (or, simulated, produced) the tick. */
+  updatedAt: t.String(),
+  source: PriceSource,
+});
+export type PriceTick = typeof PriceTick.static;
+
+export const PriceList = t.Object({ items: t.Array(PriceTick), stale: t.Boolean() });
+
+export const CandleInterval = t.Union([t.Literal("1m"), t.Literal("5m"), t.Literal("1h"), t.Literal("1d")]);
+export type CandleInterval = typeof CandleInterval.static;
+
+/** `from`/`to` are ISO 8601 instants or epoch milliseconds; parsed in the service. */
+export const CandleQuery = t.Object({
+  interval: t.Optional(CandleInterval),
+  from: t.Optional(t.String({ maxLength: 40 })),
+  to: t.Optional(t.String({ maxLength: 40 })),
+});
+export const Candle = t.Object({ t: t.String(), o: t.String(), h: t.String(), l: t.String(), c: t.String() });
+export type Candle = typeof Candle.static;
+export const CandleList = t.Object({ items: t.Array(Candle) });
+export const SymbolParams = t.Object({ symbol: t.String({ maxLength: 16 }) });
+
+export const AlertDirection = t.Union([t.Literal("above"), t.Literal("below")]);
+/** A plain positive decimal, at most 18 decimals; the same rule as amounts (API.md, Money and prices). */
+const PriceText = t.String({ pattern: "^(0|[1-9][0-9]{0,17})(\\.[0-9]{1,18})?$", maxLength: 40 });
+export const AlertBody = t.Object({
+  symbol: t.String({ minLength: 1, maxLength: 16 }),
+  direction: AlertDirection,
+  price: PriceText,
+});
+export type AlertBody = typeof AlertBody.static;
+export const Alert = t.Object({
+  id: t.String(),
+  symbol: t.String(),
+  direction: AlertDirection,
+  price: t.String(),
+  active: t.Boolean(),
+  createdAt: t.String(),
+  triggeredAt: t.Union([t.String(), t.Null()]),
+  triggeredPrice: t.Union([t.String(), t.Null()]),
+});
+export type Alert = typeof Alert.static;
+export const AlertAnswer = t.Object({ alert: Alert });
+export const AlertList = t.Object({ items: t.Array(Alert) });
+export const AlertParams = t.Object({ id: t.String({ maxLength: 64 }) });

@@ -1,0 +1,63 @@
+import type { PriceTick } from "./model";
+
+/** A price not refreshed for this long is stale: the page says so and trading should refuse it. */
+export const STALE_AFTER_MS = 30_000;
+/** The quote asset: always worth one dollar, never ticked. */
+export const QUOTE_ASSET = "USD";
+
+type Listener = (ticks: PriceTick[]) => void;
+
+/**
+ * The latest price of every asset on this instance, fed from the bus. Other modules (wallet limits,
+ * trading) read prices here and never from a provider.
+ */
+export class PriceCache {
+  private readonly prices = new Map<string, PriceTick>();
+  private readonly listeners = new Set<Listener>();
+
+  constructor(
+    /** Every configured asset except USD: what must have a fresh price for the cache to be fresh. */
+    private readonly symbols: string[],
+    private readonly source: PriceTick["source"],
+  ) {}
+
+  update(ticks: PriceTick[]): void {
+    const accepted = ticks.filter((tick) => {
+      const known = this.prices.get(tick.symbol);
+      // A late message from a previous leader never overwrites a newer price.
+      if (!this.symbols.includes(tick.symbol) || (known && known.updatedAt > tick.updatedAt)) return false;
+      this.prices.set(tick.symbol, tick);
+      return true;
+    });
+    if (accepted.length) for (const listener of this.listeners) listener(accepted);
+  }
+
+  /** Called with every batch of accepted ticks; returns the unsubscribe. */
+  onUpdate(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  latest(symbol: string): PriceTick | undefined {
+    if (symbol === QUOTE_ASSET) {
+      return { symbol, priceUsd: "1", change24h: "0.00", updatedAt: new Date().toISOString(), source: this.source };
+    }
+    return this.prices.get(symbol);
+  }
+
+  /** USD first, then every asset with a price, in configuration order. */
+  all(): PriceTick[] {
+    const ticks = this.symbols.map((symbol) => this.prices.get(symbol)).filter((tick) => tick !== undefined);
+    return [this.latest(QUOTE_ASSET) as PriceTick, ...ticks];
+  }
+
+  /** One symbol, or any of them when none is named, has no price or an old one. */
+  isStale(symbol?: string, now = Date.now()): boolean {
+    if (symbol === QUOTE_ASSET) return false;
+    const names = symbol ? [symbol] : this.symbols;
+    return names.some((name) => {
+      const tick = this.prices.get(name);
+      return !tick || now - Date.parse(tick.updatedAt) > STALE_AFTER_MS;
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import type { ServerWebSocket } from "bun";
+import { Elysia } from "elysia";
+import { TypeCompiler } from "elysia/type-system";
+import type { Config } from "../../config";
+import type { authPlugin } from "../../platform/http/auth";
+import { requestContext } from "../../platform/http/request-context";
+import type { SocketHub } from "./hub";
+import { ClientFrame } from "./model";
+import { authenticateUpgrade, type SocketOwner } from "./service";
+
+const clientFrame = TypeCompiler.Compile(ClientFrame);
+const isClientFrame = (message: unknown): message is ClientFrame => clientFrame.Check(message);
+
+/** Elysia types its wrapper's socket with an older copy of Bun's types; it is Bun's own ServerWebSocket. */
+const bunSocket = (ws: { raw: unknown }) => ws.raw as ServerWebSocket<unknown>;
+
+/** Owners decided at the upgrade, handed to `open` beside the request they came with. */
+const owners = new WeakMap<Request, SocketOwner>();
+
+/** GET /ws (API.md, WebSocket): one socket for public prices and the user's private events. */
+export function realtimeController(
+  config: Config,
+  hub: SocketHub,
+  auth: ReturnType<typeof authPlugin>,
+  resolveSession: Parameters<typeof authenticateUpgrade>[3],
+) {
+  return new Elysia({ name: "realtime", detail: { tags: ["realtime"] } }).use(auth).ws("/ws", {
+    async beforeHandle({ request, accessJwt }) {
+      const owner = await authenticateUpgrade(request, config, (token) => accessJwt.verify(token), resolveSession);
+      if (!owner) return;
+      owners.set(request, owner);
+      requestContext(request).userId = owner.userId;
+    },
+    open(ws) {
+      hub.open(bunSocket(ws), owners.get(ws.data.request));
+    },
+    message(ws, message) {
+      hub.message(bunSocket(ws), message, isClientFrame);
+    },
+    drain(ws) {
+      hub.drain(bunSocket(ws));
+    },
+    close(ws) {
+      hub.close(bunSocket(ws));
+    },
+  });
+}

@@ -1,0 +1,35 @@
+import type { Config } from "../../config";
+import { type AccessClaims, accessTokenOf, type SessionResolver, unauthenticated } from "../../platform/http/auth";
+import { AppError } from "../../platform/http/errors";
+
+/** Who a socket belongs to; anonymous sockets have none and see public topics only. */
+export type SocketOwner = { userId: string; sessionId: string; expiresAt: number };
+
+type Verify = (token: string) => Promise<false | Record<string, unknown>>;
+
+/**
+ * The upgrade's decision. No token: anonymous. A token (cookie or Bearer) must be valid and its session live,
+ * else 401, never a silent downgrade. A cookie is sent by the browser on any site's behalf, so a
+ * cookie-authenticated upgrade must come from our own origin (cross-site WebSocket hijacking), else 403.
+ */
+export async function authenticateUpgrade(
+  request: Request,
+  config: Config,
+  verify: Verify,
+  resolveSession: SessionResolver,
+): Promise<SocketOwner | undefined> {
+  const presented = accessTokenOf(request);
+  if (!presented) return undefined;
+  if (presented.via === "cookie") {
+    const origin = request.headers.get("origin");
+    const allowed = new Set([new URL(config.publicUrl).origin, ...config.corsOrigins]);
+    if (!origin || !allowed.has(origin)) throw new AppError(403, "FORBIDDEN", "WebSocket origin not allowed");
+  }
+  const claims = await verify(presented.token);
+  if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string" || typeof claims.exp !== "number") {
+    throw unauthenticated("Access token is invalid or expired");
+  }
+  const identity: AccessClaims = { sub: claims.sub, sid: claims.sid };
+  if (!(await resolveSession(identity))) throw unauthenticated("Session has ended; sign in again");
+  return { userId: claims.sub, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
+}

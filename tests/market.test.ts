@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { and, eq } from "drizzle-orm";
+import { fireAlerts } from "../src/modules/market/alerts";
+import type { PriceTick } from "../src/modules/market/model";
+import { compareDecimal, normalizeChange, normalizePrice, roundDecimal } from "../src/modules/market/prices";
+import { candles1m } from "../src/modules/market/schema";
+import { outboxEvents } from "../src/platform/events/schema";
+import { lastMailTo, signedInUser, TestClient } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp({ PRICE_TICK_MS: "100", RATE_LIMIT_PER_MINUTE: "1000" });
+});
+afterAll(() => fixture.dispose());
+
+type ErrorBody = { error: { code: string; details?: { fields?: string[] } } };
+type Prices = { items: PriceTick[]; stale: boolean };
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+describe("price helpers", () => {
+  test("provider prices become fixed-decimal strings without floats; garbage is refused", () => {
+    expect(normalizePrice("65012.3456789")).toBe("65012.35");
+    expect(normalizePrice("99.995")).toBe("99.9950");
+    expect(normalizePrice("199.995")).toBe("200.00");
+    expect(normalizePrice("1.000349")).toBe("1.0003");
+    expect(normalizePrice("0.000012345")).toBe("0.00001235");
+    for (const bad of ["", "-1", "1e3", "abc", "0", "0.000000001", " 1"]) expect(normalizePrice(bad)).toBeUndefined();
+    expect(roundDecimal("9.999", 2)).toBe("10.00");
+    expect(normalizeChange("-1.2351")).toBe("-1.24");
+    expect(normalizeChange("-0.001")).toBe("0.00");
+    expect(normalizeChange(null)).toBe("0.00");
+    expect(compareDecimal("65000.1", "65000.09")).toBe(1);
+    expect(compareDecimal("1.0", "1")).toBe(0);
+  });
+});
+
+describe("GET /api/prices", () => {
+  test("every configured asset as decimal strings, USD pegged at 1, labelled simulated, not stale", async () => {
+    const deadline = Date.now() + 5000;
+    let body: Prices = { items: [], stale: true };
+    while (body.stale && Date.now() < deadline) {
+      body = (await (await fixture.request("/api/prices")).json()) as Prices;
+      if (body.stale) await Bun.sleep(50);
+    }
+    expect(body.stale).toBe(false);
+    expect(body.items.map((item) => item.symbol)).toEqual(["USD", "BTC", "ETH", "SOL", "USDT"]);
+    expect(body.items[0]).toMatchObject({ symbol: "USD", priceUsd: "1", source: "simulated" });
+    for (const item of body.items) {
+      expect(typeof item.priceUsd).toBe("string");
+      expect(item.priceUsd).toMatch(DECIMAL);
+      expect(item.change24h).toMatch(/^-?\d+\.\d{2}$/);
+      expect(item.updatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(item.source).toBe("simulated");
+    }
+    const btc = Number(body.items[1].priceUsd);
+    expect(btc).toBeGreaterThan(50_000);
+    expect(btc).toBeLessThan(80_000);
+    expect(Math.abs(Number(body.items[4].priceUsd) - 1)).toBeLessThan(0.01);
+  });
+
+  test("the simulated source moves every symbol on every tick", async () => {
+    const first = (await (await fixture.request("/api/prices")).json()) as Prices;
+    await Bun.sleep(350);
+    const later = (await (await fixture.request("/api/prices")).json()) as Prices;
+    for (const symbol of ["BTC", "ETH", "SOL", "USDT"]) {
+      const before = first.items.find((item) => item.symbol === symbol);
+      const after = later.items.find((item) => item.symbol === symbol);
+      expect((after?.updatedAt ?? "") > (before?.updatedAt ?? "")).toBe(true);
+    }
+  });
+
+  test("the cache reports staleness after 30 s without a tick", () => {
+    const { cache } = fixture.app.decorator.runtime.market;
+    expect(cache.isStale()).toBe(false);
+    expect(cache.isStale("BTC", Date.now() + 31_000)).toBe(true);
+    expect(cache.isStale("USD", Date.now() + 31_000)).toBe(false);
+    expect(cache.latest("USD")?.priceUsd).toBe("1");
+  });
+});
+
+describe("candles", () => {
+  const minute = (iso: string) => new Date(iso);
+  beforeAll(async () => {
+    // Two hours of hand-made minutes for a symbol the simulated feed also writes, far in the past.
+    const rows = [
+      { t: "2024-01-01T10:00:00Z", o: "100", h: "110", l: "95", c: "105" },
+      { t: "2024-01-01T10:01:00Z", o: "105", h: "120", l: "101", c: "119" },
+      { t: "2024-01-01T10:04:00Z", o: "119", h: "119.5", l: "90.25", c: "92" },
+      { t: "2024-01-01T10:05:00Z", o: "92", h: "93", l: "91", c: "93" },
+      { t: "2024-01-01T11:30:00Z", o: "93", h: "200", l: "93", c: "150.5" },
+    ];
+    await fixture.deps.database.db.insert(candles1m).values(rows.map((row) => ({ symbol: "ETH", ...row, t: minute(row.t) })));
+  });
+  const get = async (query: string) => {
+    const response = await fixture.request(`/api/prices/ETH/candles?${query}`);
+    return { status: response.status, body: (await response.json()) as { items: Record<string, string>[] } & ErrorBody };
+  };
+  const range = "from=2024-01-01T00:00:00Z&to=2024-01-02T00:00:00Z";
+
+  test("1m rows come back as stored, ISO times and decimal strings", async () => {
+    const { status, body } = await get(`interval=1m&${range}`);
+    expect(status).toBe(200);
+    expect(body.items).toHaveLength(5);
+    expect(body.items[0]).toEqual({ t: "2024-01-01T10:00:00.000Z", o: "100", h: "110", l: "95", c: "105" });
+  });
+
+  test("5m, 1h and 1d aggregate: first open, last close, extreme high and low", async () => {
+    expect((await get(`interval=5m&${range}`)).body.items).toEqual([
+      { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "92" },
+      { t: "2024-01-01T10:05:00.000Z", o: "92", h: "93", l: "91", c: "93" },
+      { t: "2024-01-01T11:30:00.000Z", o: "93", h: "200", l: "93", c: "150.5" },
+    ]);
+    expect((await get(`interval=1h&${range}`)).body.items).toEqual([
+      { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "93" },
+      { t: "2024-01-01T11:00:00.000Z", o: "93", h: "200", l: "93", c: "150.5" },
+    ]);
+    expect((await get(`interval=1d&${range}`)).body.items).toEqual([
+      { t: "2024-01-01T00:00:00.000Z", o: "100", h: "200", l: "90.25", c: "150.5" },
+    ]);
+    // Epoch milliseconds work as well as ISO 8601.
+    const from = Date.parse("2024-01-01T10:04:00Z");
+    expect((await get(`interval=1m&from=${from}&to=${from + 60_000}`)).body.items).toHaveLength(1);
+  });
+
+  test("unknown symbol is 404, bad interval or time is 422", async () => {
+    const unknown = await fixture.request("/api/prices/DOGE/candles");
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as ErrorBody).error.code).toBe("NOT_FOUND");
+    const badInterval = await get("interval=2m");
+    expect(badInterval.status).toBe(422);
+    expect(badInterval.body.error.code).toBe("VALIDATION_FAILED");
+    const badTime = await get("from=yesterday");
+    expect(badTime.status).toBe(422);
+    expect(badTime.body.error.details?.fields).toEqual(["from"]);
+  });
+
+  test("the leader writes one-minute candles from its ticks", async () => {
+    await fixture.app.decorator.runtime.market.stop();
+    const rows = await fixture.deps.database.db.select().from(candles1m).where(eq(candles1m.symbol, "BTC"));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(compareDecimal(row.h, row.l)).toBeGreaterThanOrEqual(0);
+      expect(compareDecimal(row.h, row.c)).toBeGreaterThanOrEqual(0);
+      expect(compareDecimal(row.c, row.l)).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
+
+describe("alerts", () => {
+  type AlertBody = { alert: { id: string; symbol: string; direction: string; price: string; active: boolean } };
+
+  test("create, list, delete; someone else's alert is 404; bad input is 422", async () => {
+    const { client } = await signedInUser(fixture, "alerts");
+    const created = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "above", price: "70000.5" });
+    expect(created.status).toBe(201);
+    expect(created.body.alert).toMatchObject({ symbol: "BTC", direction: "above", price: "70000.5", active: true });
+    const list = await client.json<{ items: { id: string }[] }>("GET", "/api/alerts");
+    expect(list.body.items.map((alert) => alert.id)).toEqual([created.body.alert.id]);
+
+    const other = await signedInUser(fixture, "other");
+    const stolen = await other.client.json<ErrorBody>("DELETE", `/api/alerts/${created.body.alert.id}`);
+    expect(stolen.status).toBe(404);
+    expect(stolen.body.error.code).toBe("NOT_FOUND");
+    expect((await other.client.json<{ items: unknown[] }>("GET", "/api/alerts")).body.items).toEqual([]);
+
+    for (const body of [
+      { symbol: "BTC", direction: "sideways", price: "1" },
+      { symbol: "BTC", direction: "above", price: "1e3" },
+      { symbol: "BTC", direction: "above", price: 70000 },
+      { symbol: "BTC", direction: "above", price: "0" },
+      { symbol: "DOGE", direction: "above", price: "1" },
+      { symbol: "USD", direction: "above", price: "1" },
+    ]) {
+      const bad = await client.json<ErrorBody>("POST", "/api/alerts", body);
+      expect({ body, status: bad.status, code: bad.body.error.code }).toEqual({ body, status: 422, code: "VALIDATION_FAILED" });
+    }
+    expect((await client.json("DELETE", "/api/alerts/not-a-uuid")).status).toBe(404);
+    const deleted = await client.request("DELETE", `/api/alerts/${created.body.alert.id}`);
+    expect(deleted.status).toBe(204);
+    expect((await client.json<{ items: unknown[] }>("GET", "/api/alerts")).body.items).toEqual([]);
+  });
+
+  test("alerts need sign-in, and the CSRF header with cookies", async () => {
+    expect((await new TestClient(fixture).json<ErrorBody>("GET", "/api/alerts")).status).toBe(401);
+    const { client } = await signedInUser(fixture, "csrf");
+    const response = await client.request("POST", "/api/alerts", {
+      body: { symbol: "BTC", direction: "above", price: "1" },
+      csrf: false,
+    });
+    expect(response.status).toBe(403);
+  });
+
+  test("an alert fires once when its price is crossed: inactive, one socket event, one mail", async () => {
+    const { client, userId, email } = await signedInUser(fixture, "fire");
+    const above = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "above", price: "200" });
+    const below = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "below", price: "100" });
+    const tick = (priceUsd: string): PriceTick => ({
+      symbol: "SOL",
+      priceUsd,
+      change24h: "0.00",
+      updatedAt: new Date().toISOString(),
+      source: "simulated",
+    });
+    const db = fixture.deps.database.db;
+    expect(await fireAlerts(db, [tick("150")])).toBe(0);
+    expect(await fireAlerts(db, [tick("200.01")])).toBe(1);
+    expect(await fireAlerts(db, [tick("250")])).toBe(0);
+
+    const alerts = await client.json<{ items: { id: string; active: boolean }[] }>("GET", "/api/alerts");
+    expect(alerts.body.items.find((a) => a.id === above.body.alert.id)?.active).toBe(false);
+    expect(alerts.body.items.find((a) => a.id === below.body.alert.id)?.active).toBe(true);
+    const events = await db
+      .select()
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.userId, userId), eq(outboxEvents.type, "alert")));
+    expect(events).toHaveLength(1);
+    expect(events[0].data).toMatchObject({ id: above.body.alert.id, active: false, triggeredPrice: "200.01" });
+    const mail = await lastMailTo(fixture, email);
+    expect(mail.subject).toBe("Price alert");
+    expect(mail.textBody).toContain("SOL is above 200 USD");
+  });
+});

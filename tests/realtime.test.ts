@@ -1,0 +1,287 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
+import type { ServerWebSocket } from "bun";
+import Redis from "ioredis";
+import { type Market, startMarket } from "../src/modules/market/service";
+import { CLOSE, SLOW_BUFFER_BYTES, SocketHub } from "../src/modules/realtime/hub";
+import { RedisBus } from "../src/platform/bus";
+import { enqueueEvents } from "../src/platform/events/outbox";
+import { relayOutboxEvents } from "../src/platform/events/relay";
+import { createLogger } from "../src/platform/observability/logger";
+import { createMetrics } from "../src/platform/observability/metrics";
+import { signedInUser, TestClient } from "./support/client";
+import { createTestApp, createTestDatabase, TEST_REDIS_URL, testConfig } from "./support/harness";
+import { cookieHeader, type Frame, listen, ORIGIN, openSocket } from "./support/sockets";
+
+setDefaultTimeout(30_000);
+
+type Fixture = Awaited<ReturnType<typeof createTestApp>>;
+let fixture: Fixture;
+let url: string;
+beforeAll(async () => {
+  fixture = await createTestApp({ PRICE_TICK_MS: "100", RATE_LIMIT_PER_MINUTE: "1000" });
+  url = listen(fixture);
+});
+afterAll(() => fixture.dispose());
+
+const isPrice = (frame: Frame) => frame.type === "price";
+const db = () => fixture.deps.database.db;
+/** Queues a private event as a module would in its transaction, then runs the relay once. */
+async function emit(target: Fixture, userId: string, data: Record<string, unknown>, relayVia: Fixture = target) {
+  await enqueueEvents(target.deps.database.db, [{ userId, type: "balance", data }]);
+  await relayOutboxEvents(relayVia.deps.database.db, relayVia.deps.bus);
+}
+
+describe("/ws upgrade", () => {
+  test("anonymous sockets get prices after subscribing, and nothing before", async () => {
+    const socket = await openSocket(url);
+    await Bun.sleep(250);
+    expect(socket.frames.filter(isPrice)).toEqual([]);
+    socket.send({ op: "subscribe", topics: ["prices"] });
+    const price = await socket.next(isPrice);
+    expect(Object.keys(price.data ?? {}).sort()).toEqual(["change24h", "priceUsd", "source", "symbol", "updatedAt"]);
+    expect(typeof price.data?.priceUsd).toBe("string");
+    socket.send({ op: "unsubscribe", topics: ["prices"] });
+    await Bun.sleep(150);
+    const count = socket.frames.filter(isPrice).length;
+    await Bun.sleep(300);
+    expect(socket.frames.filter(isPrice).length).toBe(count);
+    socket.ws.close();
+  });
+
+  test("a cookie upgrade from a foreign origin is 403; a bad or revoked token is 401; our origin is accepted", async () => {
+    const { client } = await signedInUser(fixture, "origin");
+    const upgrade = (headers: Record<string, string>) =>
+      fixture.request("/ws", {
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          ...headers,
+        },
+      });
+    const foreign = await upgrade({ cookie: cookieHeader(client), origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+    expect((await upgrade({ cookie: cookieHeader(client) })).status).toBe(403);
+    expect((await upgrade({ cookie: "access_token=forged", origin: ORIGIN })).status).toBe(401);
+    await expect(openSocket(url, { cookie: cookieHeader(client), origin: "https://evil.example" })).rejects.toThrow();
+
+    const socket = await openSocket(url, { cookie: cookieHeader(client), origin: ORIGIN });
+    expect(socket.frames[0]).toEqual({ type: "ready", data: { authenticated: true } });
+    socket.ws.close();
+    await client.post("/api/auth/logout");
+    expect((await upgrade({ cookie: cookieHeader(client), origin: ORIGIN })).status).toBe(401);
+  });
+
+  test("bad frames get an error frame and the socket stays open; ping gets pong; a flood is limited then closed", async () => {
+    const socket = await openSocket(url);
+    for (const bad of ["not json", "42", '{"op":"subscribe","topics":["secrets"]}', '{"op":"dance"}', "[]"]) socket.send(bad);
+    socket.send({ op: "ping" });
+    await socket.next((frame) => frame.type === "pong");
+    const errors = socket.frames.filter((frame) => frame.type === "error");
+    expect(errors.map((frame) => frame.data?.code)).toEqual([
+      "MALFORMED_REQUEST",
+      "MALFORMED_REQUEST",
+      "VALIDATION_FAILED",
+      "VALIDATION_FAILED",
+      "VALIDATION_FAILED",
+    ]);
+    expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+
+    await Bun.sleep(1000);
+    for (let i = 0; i < 30; i++) socket.send({ op: "ping" });
+    await socket.next((frame) => frame.data?.code === "RATE_LIMITED");
+    for (let i = 0; i < 200; i++) socket.send({ op: "ping" });
+    expect((await socket.closed).code).toBe(CLOSE.policy);
+  });
+});
+
+describe("private events", () => {
+  test("reach their user's sockets only: never another user's, never an anonymous one", async () => {
+    const alice = await signedInUser(fixture, "alice");
+    const bob = await signedInUser(fixture, "bob");
+    const aliceSocket = await openSocket(url, { cookie: cookieHeader(alice.client), origin: ORIGIN });
+    const aliceSecond = await openSocket(url, { cookie: cookieHeader(alice.client), origin: ORIGIN });
+    const bobSocket = await openSocket(url, { cookie: cookieHeader(bob.client), origin: ORIGIN });
+    const anonymous = await openSocket(url);
+    anonymous.send({ op: "subscribe", topics: ["prices"] });
+
+    await emit(fixture, alice.userId, { asset: "BTC", available: "1.5", held: "0", total: "1.5" });
+    const frame = await aliceSocket.next((f) => f.type === "balance");
+    expect(frame.data).toEqual({ asset: "BTC", available: "1.5", held: "0", total: "1.5" });
+    expect(typeof frame.id).toBe("number");
+    expect((await aliceSecond.next((f) => f.type === "balance")).id).toBe(frame.id);
+    await Bun.sleep(300);
+    for (const other of [bobSocket, anonymous]) expect(other.frames.filter((f) => f.type === "balance")).toEqual([]);
+    for (const socket of [aliceSocket, aliceSecond, bobSocket, anonymous]) socket.ws.close();
+  });
+
+  test("a socket closes (4001) when a security event says its session was revoked", async () => {
+    const first = await signedInUser(fixture, "revoked");
+    const second = new TestClient(fixture);
+    await second.post("/api/auth/login", { email: first.email, password: "a long and uncommon passphrase" });
+    const socket = await openSocket(url, { cookie: cookieHeader(first.client), origin: ORIGIN });
+    expect((await second.json("POST", "/api/auth/sessions/revoke-others")).status).toBe(204);
+    await relayOutboxEvents(db(), fixture.deps.bus);
+    expect((await socket.closed).code).toBe(CLOSE.sessionEnded);
+  });
+
+  test("shutdown closes every socket with 1001", async () => {
+    const other = await createTestApp({ PRICE_TICK_MS: "100" });
+    const socket = await openSocket(listen(other));
+    other.app.decorator.runtime.hub.closeAll();
+    expect((await socket.closed).code).toBe(CLOSE.goingAway);
+    await other.dispose();
+  });
+});
+
+describe("slow consumers", () => {
+  /** A socket whose buffered amount the test sets, recording what it is sent. */
+  function fakeSocket() {
+    const fake = {
+      buffered: 0,
+      sent: [] as string[],
+      topics: new Set<string>(),
+      closedWith: undefined as number | undefined,
+      readyState: 1,
+      getBufferedAmount: () => fake.buffered,
+      send(text: string) {
+        fake.sent.push(text);
+        fake.buffered += text.length;
+        return fake.buffered > SLOW_BUFFER_BYTES ? -1 : text.length;
+      },
+      subscribe: (topic: string) => void fake.topics.add(topic),
+      unsubscribe: (topic: string) => void fake.topics.delete(topic),
+      close: (code: number) => {
+        fake.closedWith = code;
+      },
+    };
+    return fake;
+  }
+  const tick = (symbol: string, priceUsd: string) => ({
+    symbol,
+    priceUsd,
+    change24h: "0.00",
+    updatedAt: new Date().toISOString(),
+    source: "simulated" as const,
+  });
+
+  test("a backed-up socket leaves the live topic, gets the latest price per symbol, and is closed if it never drains", async () => {
+    const published: string[] = [];
+    const hub = new SocketHub(fixture.deps.bus, async () => ({ role: "user" }), createMetrics(), createLogger("silent"));
+    hub.attach({ publish: (_topic: string, text: string) => published.push(text) } as never);
+    const fake = fakeSocket();
+    const ws = fake as unknown as ServerWebSocket<unknown>;
+    hub.open(ws, undefined);
+    hub.message(ws, { op: "subscribe", topics: ["prices"] }, (m): m is never => true);
+    expect(fake.topics.has("prices")).toBe(true);
+
+    fake.buffered = SLOW_BUFFER_BYTES * 2;
+    await Bun.sleep(400);
+    expect(fake.topics.has("prices")).toBe(false);
+    const sentBefore = fake.sent.length;
+    for (let i = 0; i < 10_000; i++) hub.broadcastPrices([tick("BTC", `${60000 + i}.00`), tick("ETH", `${3000 + i}.00`)]);
+    // Nothing more was written to the full socket: its memory is bounded by the symbols, not the ticks.
+    expect(fake.sent.length).toBe(sentBefore);
+
+    fake.buffered = 0;
+    hub.drain(ws);
+    const flushed = fake.sent.slice(sentBefore).map((text) => JSON.parse(text).data.priceUsd);
+    expect(flushed).toEqual(["69999.00", "12999.00"]);
+    await Bun.sleep(400);
+    expect(fake.topics.has("prices")).toBe(true);
+
+    fake.buffered = SLOW_BUFFER_BYTES * 2;
+    await Bun.sleep(400);
+    setSystemTime(new Date(Date.now() + 31_000));
+    await Bun.sleep(400);
+    setSystemTime();
+    expect(fake.closedWith).toBe(CLOSE.policy);
+    hub.closeAll();
+  });
+});
+
+describe.if(Boolean(TEST_REDIS_URL))("across instances (Redis)", () => {
+  test("a private event committed on one instance reaches the user's socket on another", async () => {
+    const database = await createTestDatabase();
+    const one = await createTestApp({}, { database });
+    const two = await createTestApp({}, { database, redisPrefix: one.redisPrefix });
+    const { userId, client } = await signedInUser(one, "cross");
+    const socket = await openSocket(listen(two), { cookie: cookieHeader(client), origin: ORIGIN });
+    await emit(one, userId, { asset: "ETH", available: "2", held: "0", total: "2" });
+    expect((await socket.next((f) => f.type === "balance")).data?.asset).toBe("ETH");
+    socket.ws.close();
+    await two.dispose();
+    await one.dispose();
+    await database.dispose();
+  });
+
+  test("prices and private events resume after the Redis connections are killed", async () => {
+    const app = await createTestApp({ PRICE_TICK_MS: "100" });
+    const { userId, client } = await signedInUser(app, "killed");
+    const socket = await openSocket(listen(app), { cookie: cookieHeader(client), origin: ORIGIN });
+    socket.send({ op: "subscribe", topics: ["prices"] });
+    await socket.next(isPrice);
+    const admin = new Redis(TEST_REDIS_URL as string);
+    const ids = String(await admin.client("LIST"))
+      .split("\n")
+      .filter((line) => line.includes(` name=${app.redisPrefix}`))
+      .map((line) => /id=(\d+)/.exec(line)?.[1] as string);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    for (const id of ids) await admin.client("KILL", "ID", id);
+    admin.disconnect();
+    const killedAt = socket.frames.length;
+
+    await socket.next((f, i = socket.frames.indexOf(f)) => isPrice(f) && i >= killedAt, 10_000);
+    const deadline = Date.now() + 10_000;
+    let delivered = false;
+    for (let n = 0; !delivered && Date.now() < deadline; n++) {
+      await emit(app, userId, { asset: "BTC", available: String(n), held: "0", total: String(n) }).catch(() => {});
+      delivered = await socket
+        .next((f) => f.type === "balance", 300)
+        .then(
+          () => true,
+          () => false,
+        );
+    }
+    expect(delivered).toBe(true);
+    socket.ws.close();
+    await app.dispose();
+  });
+
+  test("one leader runs the provider; another instance takes over within 10 s of it dying", async () => {
+    const prefix = `cvtest-lease-${process.pid}-${Date.now()}:`;
+    const config = testConfig({ REDIS_KEY_PREFIX: prefix, PRICE_TICK_MS: "100" });
+    const database = await createTestDatabase();
+    const logger = createLogger("silent");
+    const lease = { ttlMs: 3000, renewMs: 500 };
+    const buses = [new RedisBus(TEST_REDIS_URL as string, prefix), new RedisBus(TEST_REDIS_URL as string, prefix)];
+    const markets: Market[] = buses.map((bus) => startMarket({ config, db: database.db, bus, logger }, { lease }));
+    const waitUntil = async (condition: () => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!condition() && Date.now() < deadline) await Bun.sleep(50);
+      return condition();
+    };
+    expect(await waitUntil(() => markets.some((m) => m.isLeader()), 3000)).toBe(true);
+    await Bun.sleep(1200);
+    expect(markets.filter((m) => m.isLeader())).toHaveLength(1);
+    const leader = markets.findIndex((m) => m.isLeader());
+    const follower = 1 - leader;
+    // The follower's cache is fed through the bus.
+    expect(markets[follower].cache.isStale()).toBe(false);
+
+    // The leader loses Redis for good (as if its process died): it steps down, the follower takes over.
+    const diedAt = Date.now();
+    await buses[leader].close();
+    expect(await waitUntil(() => markets[follower].isLeader(), 10_000)).toBe(true);
+    expect(Date.now() - diedAt).toBeLessThan(10_000);
+    expect(markets[leader].isLeader()).toBe(false);
+    const takenOverAt = new Date().toISOString();
+    expect(await waitUntil(() => (markets[follower].cache.latest("BTC")?.updatedAt ?? "") > takenOverAt, 3000)).toBe(true);
+
+    await Promise.all(markets.map((m) => m.stop()));
+    await buses[follower].close();
+    await database.dispose();
+  });
+});

@@ -1,0 +1,117 @@
+import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
+import { api } from "../lib/api";
+import { actionMessage, fieldErrors, formValue } from "../lib/forms";
+import { onFrame } from "../lib/ws";
+import Alert from "./Alert";
+import { Field } from "./Field";
+
+type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; price: string; active: boolean };
+
+/** The user's price alerts: create, list, delete. A fired alert turns inactive live (its WS frame). */
+export default function AlertsPanel(props: { symbols: string[]; symbol?: string }) {
+  const [alerts, { refetch, mutate }] = createResource(() =>
+    api.get<{ items: PriceAlert[] }>("/api/alerts").then((a) => a.items),
+  );
+  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
+  onCleanup(
+    onFrame("alert", (frame) => {
+      const fired = frame.data as PriceAlert;
+      setMessage({ tone: "success", text: `${fired.symbol} is ${fired.direction} ${fired.price} USD.` });
+      void refetch();
+    }),
+  );
+
+  const create = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    setErrors({});
+    setMessage(undefined);
+    try {
+      const body = {
+        symbol: formValue(form, "symbol"),
+        direction: formValue(form, "direction"),
+        price: formValue(form, "price"),
+      };
+      const { alert } = await api.post<{ alert: PriceAlert }>("/api/alerts", body);
+      mutate((items) => [alert, ...(items ?? [])]);
+      form.reset();
+    } catch (error) {
+      setErrors(fieldErrors(error));
+      setMessage({ tone: "error", text: actionMessage(error) });
+    }
+  };
+  const remove = async (alert: PriceAlert) => {
+    try {
+      await api.delete(`/api/alerts/${encodeURIComponent(alert.id)}`);
+      mutate((items) => items?.filter((a) => a.id !== alert.id));
+    } catch (error) {
+      setMessage({ tone: "error", text: actionMessage(error) });
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="alerts-title">
+      <div class="panel-head">
+        <h2 id="alerts-title">Price alerts</h2>
+        <p class="muted small">Each alert fires once, by email and here, then turns inactive.</p>
+      </div>
+      <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
+      <form class="form form-inline" onSubmit={create} novalidate>
+        <div class="field">
+          <label class="field-label" for="alert-symbol">
+            Asset
+          </label>
+          <select id="alert-symbol" name="symbol" value={props.symbol ?? props.symbols[0]}>
+            <For each={props.symbols}>{(symbol) => <option value={symbol}>{symbol}</option>}</For>
+          </select>
+        </div>
+        <div class="field">
+          <label class="field-label" for="alert-direction">
+            When the price is
+          </label>
+          <select id="alert-direction" name="direction">
+            <option value="above">above</option>
+            <option value="below">below</option>
+          </select>
+        </div>
+        <Field label="Price (USD)" name="price" inputmode="decimal" required error={errors().price} />
+        <button type="submit" class="button button-primary">
+          Create alert
+        </button>
+      </form>
+      <Show when={(alerts.latest ?? []).length > 0} fallback={<p class="muted">No alerts yet.</p>}>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th>Asset</th>
+                <th>Condition</th>
+                <th>Status</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              <For each={alerts.latest}>
+                {(alert) => (
+                  <tr>
+                    <th class="symbol">{alert.symbol}</th>
+                    <td class="num">
+                      {alert.direction} ${alert.price}
+                    </td>
+                    <td>{alert.active ? "Active" : "Fired"}</td>
+                    <td>
+                      <button type="button" class="button button-small" onClick={() => remove(alert)}>
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                )}
+              </For>
+            </tbody>
+          </table>
+        </div>
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,51 @@
+import { A } from "@solidjs/router";
+import { For, Show } from "solid-js";
+import { useConfig } from "../lib/config";
+import { priceMeta, prices, useLivePrices } from "../lib/prices";
+import ConnectionIndicator from "./ConnectionIndicator";
+
+/** One tile per priced asset, updated live. Each price sits in `data-testid="price-<SYMBOL>"` (API.md). */
+export default function PriceTiles() {
+  useLivePrices();
+  const config = useConfig();
+  const symbols = () => (config()?.assets ?? []).map((asset) => asset.symbol).filter((symbol) => symbol !== "USD");
+  return (
+    <section class="panel" aria-labelledby="prices-title">
+      <div class="panel-head">
+        <h2 id="prices-title">Prices</h2>
+        <div class="price-source">
+          <Show when={config()?.priceSource === "simulated"}>
+            <span class="badge badge-warn" title="Prices come from a random walk, not a market">
+              Simulated prices
+            </span>
+          </Show>
+          <Show when={priceMeta.stale}>
+            <span class="badge badge-bad">Prices are stale</span>
+          </Show>
+          <ConnectionIndicator />
+        </div>
+      </div>
+      <div class="status-grid">
+        <For each={symbols()}>
+          {(symbol) => (
+            <A href={`/markets/${symbol}`} class="card price-tile">
+              <span class="symbol">{symbol}</span>
+              <span class="num price" data-testid={`price-${symbol}`}>
+                {prices[symbol] ? `$${prices[symbol].priceUsd}` : "…"}
+              </span>
+              <span
+                class="small num"
+                classList={{
+                  "up-text": !prices[symbol]?.change24h.startsWith("-"),
+                  "warn-text": prices[symbol]?.change24h.startsWith("-"),
+                }}
+              >
+                {prices[symbol] ? `${prices[symbol].change24h}% 24h` : ""}
+              </span>
+            </A>
+          )}
+        </For>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+/** Live prices: the first answer of GET /api/prices, then every price frame from the socket. */
+import { onCleanup } from "solid-js";
+import { createStore, reconcile } from "solid-js/store";
+import { api } from "./api";
+import { onFrame, useTopic } from "./ws";
+
+export type PriceTick = { symbol: string; priceUsd: string; change24h: string; updatedAt: string; source: string };
+
+const [prices, setPrices] = createStore<Record<string, PriceTick>>({});
+const [meta, setMeta] = createStore({ stale: false, loaded: false });
+
+export { meta as priceMeta, prices };
+
+let users = 0;
+let stopFrames: (() => void) | undefined;
+
+/** Keeps prices live while the calling component is mounted. */
+export function useLivePrices() {
+  users += 1;
+  const release = useTopic("prices");
+  if (users === 1) {
+    stopFrames = onFrame("price", (frame) => {
+      const tick = frame.data as PriceTick;
+      setPrices(tick.symbol, tick);
+    });
+    void api
+      .get<{ items: PriceTick[]; stale: boolean }>("/api/prices")
+      .then((answer) => {
+        for (const tick of answer.items)
+          if (!prices[tick.symbol] || prices[tick.symbol].updatedAt < tick.updatedAt) setPrices(tick.symbol, reconcile(tick));
+        setMeta({ stale: answer.stale, loaded: true });
+      })
+      .catch(() => setMeta({ loaded: true }));
+  }
+  onCleanup(() => {
+    release();
+    users -= 1;
+    if (users === 0) stopFrames?.();
+  });
+}

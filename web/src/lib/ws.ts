@@ -1,0 +1,96 @@
+/**
+ * The one WebSocket of the web app (API.md, WebSocket): opened on first use, shared by every page,
+ * reconnected with capped exponential backoff and jitter. Topics are re-subscribed after a reconnect.
+ * Private events carry an id; one seen before (at-least-once delivery) is dropped here.
+ */
+import { createSignal } from "solid-js";
+import { api, readCookie } from "./api";
+
+export type ConnectionState = "connecting" | "open" | "closed";
+export type ServerFrame = { type: string; id?: number; data?: unknown };
+type Listener = (frame: ServerFrame) => void;
+
+const [state, setState] = createSignal<ConnectionState>("closed");
+export const connectionState = state;
+
+const listeners = new Map<string, Set<Listener>>();
+const topics = new Map<string, number>();
+const seenIds = new Set<number>();
+let socket: WebSocket | undefined;
+let attempts = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Close codes after which the access token must be refreshed before trying again. */
+const SESSION_ENDED = 4001;
+
+function send(frame: unknown) {
+  if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+}
+
+function dispatch(frame: ServerFrame) {
+  if (typeof frame.id === "number") {
+    if (seenIds.has(frame.id)) return;
+    seenIds.add(frame.id);
+    if (seenIds.size > 1000) seenIds.delete(seenIds.values().next().value as number);
+  }
+  for (const listener of listeners.get(frame.type) ?? []) listener(frame);
+}
+
+function connect() {
+  clearTimeout(timer);
+  setState("connecting");
+  const url = new URL("/ws", location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(url);
+  socket = ws;
+  let opened = false;
+  ws.onopen = () => {
+    opened = true;
+    attempts = 0;
+    setState("open");
+    if (topics.size) send({ op: "subscribe", topics: [...topics.keys()] });
+  };
+  ws.onmessage = (event) => {
+    try {
+      dispatch(JSON.parse(String(event.data)) as ServerFrame);
+    } catch {
+      // Not ours to show; the next frame will do.
+    }
+  };
+  ws.onclose = async (event) => {
+    if (socket !== ws) return;
+    setState("closed");
+    // A refused upgrade or an ended token: refresh the session (the API client does it on 401), then retry.
+    if ((event.code === SESSION_ENDED || !opened) && readCookie("csrf_token"))
+      await api.get("/api/auth/me").catch(() => undefined);
+    const wait = Math.random() * Math.min(30_000, 500 * 2 ** attempts++);
+    timer = setTimeout(connect, wait);
+  };
+}
+
+function ensureConnected() {
+  if (!socket) connect();
+}
+
+/** Listens to one frame type; returns the unsubscribe. */
+export function onFrame(type: string, listener: Listener): () => void {
+  ensureConnected();
+  const set = listeners.get(type) ?? new Set();
+  set.add(listener);
+  listeners.set(type, set);
+  return () => set.delete(listener);
+}
+
+/** Subscribes to a public topic while at least one caller needs it; returns the release. */
+export function useTopic(topic: string): () => void {
+  ensureConnected();
+  const count = topics.get(topic) ?? 0;
+  topics.set(topic, count + 1);
+  if (count === 0) send({ op: "subscribe", topics: [topic] });
+  return () => {
+    const left = (topics.get(topic) ?? 1) - 1;
+    if (left > 0) return void topics.set(topic, left);
+    topics.delete(topic);
+    send({ op: "unsubscribe", topics: [topic] });
+  };
+}

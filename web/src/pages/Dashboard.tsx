@@ -1,0 +1,22 @@
+import { Show } from "solid-js";
+import AlertsPanel from "../components/AlertsPanel";
+import PriceTiles from "../components/PriceTiles";
+import { useConfig } from "../lib/config";
+import { useOptionalSessionUser } from "../lib/session";
+import { usePageTitle } from "../lib/title";
+
+export default function Dashboard() {
+  usePageTitle(() => "Dashboard");
+  const user = useOptionalSessionUser();
+  const config = useConfig();
+  const symbols = () => (config()?.assets ?? []).map((a) => a.symbol).filter((s) => s !== "USD");
+  return (
+    <>
+      <h1>Dashboard</h1>
+      <PriceTiles />
+      <Show when={user()}>
+        <AlertsPanel symbols={symbols()} />
+      </Show>
+    </>
+  );
+}

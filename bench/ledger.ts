@@ -1,0 +1,178 @@
+/**
+ * bun run bench:ledger — P2P transfers through the HTTP API (concurrency 32, 20 s) against real
+ * Postgres, then the same transfers straight through ledger.post, in one run; prints transfers/s and
+ * p50/p95/p99 for both and their ratio. Everything runs on 127.0.0.1; every loop is bounded by time.
+ *
+ * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
+ * fresh database; BENCH_SECONDS (default 20) and BENCH_CONCURRENCY (default 32) tune the run.
+ */
+import { spawn } from "bun";
+import postgres from "postgres";
+import { createLedger, userAccount } from "../src/modules/ledger/service";
+import { signWebhook } from "../src/modules/wallet/deposits";
+import { openDatabase } from "../src/platform/db/client";
+import { migrate } from "../src/platform/db/migrate";
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres";
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const USERS = 64;
+const SECRET = "bench-webhook-secret";
+const ROOT = new URL("..", import.meta.url).pathname;
+
+type Result = { name: string; count: number; errors: number; seconds: number; latencies: number[] };
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** Runs `op` from `CONCURRENCY` loops until the time is up; every call's latency is kept. */
+async function drive(name: string, op: (worker: number, i: number) => Promise<boolean>): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        const t0 = performance.now();
+        const ok = await op(worker, i).catch(() => false);
+        latencies.push(performance.now() - t0);
+        if (!ok) errors++;
+      }
+    }),
+  );
+  return {
+    name,
+    count: latencies.length - errors,
+    errors,
+    seconds: (performance.now() - started) / 1000,
+    latencies: latencies.sort((a, b) => a - b),
+  };
+}
+
+const database = `cv_bench_${process.pid}`;
+const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database ${database}`);
+const url = new URL(ADMIN_URL);
+url.pathname = `/${database}`;
+const env = {
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "/tmp",
+  NODE_ENV: "production",
+  DATABASE_URL: url.toString(),
+  JWT_SECRET: "bench-jwt-secret-bench-jwt-secret-0123",
+  COOKIE_SECRET: "bench-cookie-secret-bench-cookie-secret",
+  HOST: "127.0.0.1",
+  PORT: "3990",
+  LOG_LEVEL: "warn",
+  ARGON2_MEMORY_KIB: "1024",
+  RATE_LIMIT_PER_MINUTE: "100000000",
+  P2P_DAILY_LIMIT_USD: "100000000000",
+  AML_REVIEW_THRESHOLD_USD: "100000000000",
+  REQUIRE_EMAIL_VERIFICATION: "false",
+  DEPOSIT_WEBHOOK_SECRET: SECRET,
+  DEPOSIT_SANDBOX_CONFIRM_SECONDS: "0",
+};
+const server = spawn(["bun", "--no-env-file", "src/main.ts"], { cwd: ROOT, env, stdout: "ignore", stderr: "inherit" });
+const base = `http://127.0.0.1:${env.PORT}`;
+try {
+  for (let i = 0; i < 100; i++) {
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    await Bun.sleep(200);
+  }
+  const json = { "content-type": "application/json" };
+  const users: { email: string; id: string; headers: Record<string, string> }[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const email = `bench${i}@example.com`;
+    const registered = await fetch(`${base}/api/auth/register`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ email, password: "bench passphrase 123", name: `Bench ${i}` }),
+    });
+    const { user } = (await registered.json()) as { user: { id: string } };
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ email, password: "bench passphrase 123" }),
+    });
+    const token = /access_token=([^;]+)/.exec(login.headers.getSetCookie().join(";"))?.[1];
+    const headers = { ...json, authorization: `Bearer ${token}` };
+    const created = await fetch(`${base}/api/wallet/deposit/create`, {
+      method: "POST",
+      headers: { ...headers, "idempotency-key": `fund-${i}` },
+      body: JSON.stringify({ asset: "USD", amount: "1000000" }),
+    });
+    const { order } = (await created.json()) as { order: { orderId: string } };
+    const event = JSON.stringify({
+      eventId: `fund-${i}`,
+      orderId: order.orderId,
+      status: "confirmed",
+      amountReceived: "1000000",
+    });
+    await fetch(`${base}/api/wallet/deposit/webhook`, {
+      method: "POST",
+      headers: { ...json, "x-signature": signWebhook(SECRET, event) },
+      body: event,
+    });
+    users.push({ email, id: user.id, headers });
+  }
+  const pair = (worker: number, i: number) => [users[(worker * 2) % USERS], users[(worker * 2 + 1 + i) % USERS]] as const;
+
+  const api = await drive("HTTP API (POST /api/transfers/p2p)", async (worker, i) => {
+    const [from, to] = pair(worker, i);
+    const answer = await fetch(`${base}/api/transfers/p2p`, {
+      method: "POST",
+      headers: { ...from.headers, "idempotency-key": crypto.randomUUID() },
+      body: JSON.stringify({ recipientEmail: to.email, asset: "USD", amount: "0.01" }),
+    });
+    await answer.arrayBuffer();
+    return answer.status === 201;
+  });
+
+  const direct = await (async () => {
+    const db = await openDatabase({ url: url.toString(), poolSize: CONCURRENCY });
+    await migrate(db);
+    const ledger = createLedger();
+    await ledger.openAccounts(
+      db.db,
+      users.map((u) => userAccount(u.id, "USD", "available")),
+    );
+    const result = await drive("ledger.post (no HTTP)", async (worker, i) => {
+      const [from, to] = pair(worker, i);
+      await db.db.transaction((tx) =>
+        ledger.post(tx, {
+          kind: "p2p",
+          legs: [{ from: userAccount(from.id, "USD", "available"), to: userAccount(to.id, "USD", "available"), amount: 1n }],
+        }),
+      );
+      return true;
+    });
+    await db.close();
+    return result;
+  })();
+
+  const rows = [api, direct].map((r) => ({
+    path: r.name,
+    "transfers/s": Math.round(r.count / r.seconds),
+    p50_ms: percentile(r.latencies, 50).toFixed(1),
+    p95_ms: percentile(r.latencies, 95).toFixed(1),
+    p99_ms: percentile(r.latencies, 99).toFixed(1),
+    errors: r.errors,
+  }));
+  console.log(
+    `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each, ${USERS} users, Postgres ${(await admin`show server_version`)[0].server_version}`,
+  );
+  console.table(rows);
+  console.log(`API / direct throughput: ${(api.count / api.seconds / (direct.count / direct.seconds)).toFixed(3)}`);
+} finally {
+  server.kill("SIGTERM");
+  await server.exited;
+  await admin.unsafe(`drop database if exists ${database} with (force)`);
+  await admin.end();
+}

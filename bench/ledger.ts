@@ -73,7 +73,8 @@ const env = {
   DEPOSIT_WEBHOOK_SECRET: SECRET,
   DEPOSIT_SANDBOX_CONFIRM_SECONDS: "0",
 };
-const server = spawn(["bun", "--no-env-file", "src/main.ts"], { cwd: ROOT, env, stdout: "ignore", stderr: "inherit" });
+const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+const server = spawn(["bun", "--no-env-file", ...profile, "src/main.ts"], { cwd: ROOT, env, stdout: "ignore", stderr: "inherit" });
 const base = `http://127.0.0.1:${env.PORT}`;
 try {
   for (let i = 0; i < 100; i++) {
@@ -122,7 +123,8 @@ try {
     });
     users.push({ email, id: user.id, headers });
   }
-  const pair = (worker: number, i: number) => [users[(worker * 2) % USERS], users[(worker * 2 + 1 + i) % USERS]] as const;
+  // Each worker sends from its own user to a rotating other one (never itself).
+  const pair = (worker: number, i: number) => [users[worker % USERS], users[(worker + 1 + (i % (USERS - 1))) % USERS]] as const;
 
   const api = await drive("HTTP API (POST /api/transfers/p2p)", async (worker, i) => {
     const [from, to] = pair(worker, i);

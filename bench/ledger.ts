@@ -74,7 +74,12 @@ const env = {
   DEPOSIT_SANDBOX_CONFIRM_SECONDS: "0",
 };
 const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-const server = spawn(["bun", "--no-env-file", ...profile, "src/main.ts"], { cwd: ROOT, env, stdout: "ignore", stderr: "inherit" });
+const server = spawn(["bun", "--no-env-file", ...profile, "src/main.ts"], {
+  cwd: ROOT,
+  env,
+  stdout: "ignore",
+  stderr: "inherit",
+});
 const base = `http://127.0.0.1:${env.PORT}`;
 try {
   for (let i = 0; i < 100; i++) {

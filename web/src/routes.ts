@@ -7,6 +7,12 @@ const preloadUser = () => {
   void getSessionUser().catch(() => undefined);
 };
 
+/** The money pages need the user (signed in? 2FA? admin?) and the assets with their precision. */
+const preloadMoney = () => {
+  preloadUser();
+  void getConfig().catch(() => undefined);
+};
+
 /** Every page of the web app, each loaded on demand. Paths as in API.md "Web app routes". */
 export const routes: RouteDefinition[] = [
   {
@@ -32,5 +38,13 @@ export const routes: RouteDefinition[] = [
   { path: "/dashboard", component: lazy(() => import("./pages/Dashboard")), preload: preloadUser },
   { path: "/markets", component: lazy(() => import("./pages/Markets")) },
   { path: "/markets/:symbol", component: lazy(() => import("./pages/MarketDetail")), preload: preloadUser },
+  {
+    path: "/wallet",
+    component: lazy(() => import("./pages/Wallet")),
+    preload: preloadMoney,
+  },
+  { path: "/send", component: lazy(() => import("./pages/Send")), preload: preloadMoney },
+  { path: "/history", component: lazy(() => import("./pages/History")), preload: preloadMoney },
+  { path: "/admin", component: lazy(() => import("./pages/Admin")), preload: preloadMoney },
   { path: "*404", component: lazy(() => import("./pages/NotFound")) },
 ];

@@ -73,3 +73,49 @@ export function PasswordField(props: Omit<FieldProps, "type" | "addon">) {
     />
   );
 }
+
+type SelectProps = JSX.SelectHTMLAttributes<HTMLSelectElement>;
+
+export type SelectFieldProps = Omit<SelectProps, "id" | "name" | "children"> & {
+  label: string;
+  name: string;
+  error?: string;
+  hint?: JSX.Element;
+  children: JSX.Element;
+};
+
+/** A labelled select with its hint and error wired to aria-describedby, like Field. */
+export function SelectField(props: SelectFieldProps) {
+  const [own, select] = splitProps(props, ["label", "name", "error", "hint", "class", "children"]);
+  const id = `field-${createUniqueId()}`;
+  const describedBy = () => [own.hint ? `${id}-hint` : "", own.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class="field" classList={{ "field-invalid": !!own.error }}>
+      <label for={id} class="field-label">
+        {own.label}
+      </label>
+      <div class="field-control">
+        <select
+          {...select}
+          id={id}
+          name={own.name}
+          class={`input select ${own.class ?? ""}`}
+          aria-invalid={own.error ? "true" : undefined}
+          aria-describedby={describedBy()}
+        >
+          {own.children}
+        </select>
+      </div>
+      <Show when={own.hint}>
+        <p id={`${id}-hint`} class="field-hint">
+          {own.hint}
+        </p>
+      </Show>
+      <Show when={own.error}>
+        <p id={`${id}-error`} class="field-error">
+          {own.error}
+        </p>
+      </Show>
+    </div>
+  );
+}

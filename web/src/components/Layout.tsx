@@ -6,14 +6,21 @@ import { signOut, useOptionalSessionUser } from "../lib/session";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 
-type NavItem = { href: string; label: string; end?: boolean; signedIn?: boolean };
+type NavItem = { href: string; label: string; end?: boolean; signedIn?: boolean; adminOnly?: boolean };
 
-/** Links only to pages that exist; later pages add themselves here. `signedIn` ones show only with a session. */
+/**
+ * Links only to pages that exist; later pages add themselves here. `signedIn` ones show only with a session,
+ * `adminOnly` ones only when the user's role is admin.
+ */
 const NAV: NavItem[] = [
   { href: "/", label: "Overview", end: true },
   { href: "/markets", label: "Markets" },
   { href: "/dashboard", label: "Dashboard", signedIn: true },
+  { href: "/wallet", label: "Wallet", signedIn: true },
+  { href: "/send", label: "Send", signedIn: true },
+  { href: "/history", label: "History", signedIn: true },
   { href: "/security", label: "Security", signedIn: true },
+  { href: "/admin", label: "Admin", signedIn: true, adminOnly: true },
 ];
 
 /** Sign in / Register, or the signed-in user and Sign out. */
@@ -103,7 +110,11 @@ function MainNav() {
         <For each={NAV.filter((item) => !item.signedIn)}>{(item) => <NavLink item={item} />}</For>
         <Suspense>
           <Show when={user()}>
-            <For each={NAV.filter((item) => item.signedIn)}>{(item) => <NavLink item={item} />}</For>
+            {(current) => (
+              <For each={NAV.filter((item) => item.signedIn && (!item.adminOnly || current().role === "admin"))}>
+                {(item) => <NavLink item={item} />}
+              </For>
+            )}
           </Show>
         </Suspense>
         <li>

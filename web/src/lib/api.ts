@@ -188,7 +188,8 @@ async function attempt(method: Method, path: string, body: unknown, options: Req
   }
 }
 
-async function request<T>(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+/** The successful response (the session refreshed once if needed); any other answer thrown as ApiError. */
+async function respond(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<Response> {
   const epoch = sessionEpoch;
   let response = await attempt(method, path, body, options);
 
@@ -210,8 +211,40 @@ async function request<T>(method: Method, path: string, body?: unknown, options:
     }
   }
 
-  if (response.ok) return (await readBody(response)) as T;
+  if (response.ok) return response;
   throw await toError(response);
+}
+
+async function request<T>(method: Method, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  return (await readBody(await respond(method, path, body, options))) as T;
+}
+
+/** A file the server sent (e.g. `Content-Disposition: attachment`), with the name it suggested. */
+export type Download = { blob: Blob; filename: string | undefined; contentType: string };
+
+/** The file name of a `Content-Disposition` header: `filename*=UTF-8''…` first, then `filename="…"`. */
+export function dispositionFilename(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
+  let name: string | undefined;
+  if (extended?.[2]) {
+    try {
+      name = decodeURIComponent(extended[2].trim().replace(/^"|"$/g, ""));
+    } catch {
+      name = undefined;
+    }
+  }
+  if (!name) {
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))/i.exec(header);
+    name = plain?.[1]?.replace(/\\(.)/g, "$1") ?? plain?.[2]?.trim();
+  }
+  // Only a bare file name: no directories, no control characters.
+  const base = name?.split(/[\\/]/).pop() ?? "";
+  const safe = [...base]
+    .filter((char) => char.charCodeAt(0) >= 0x20 && char !== "\u007f")
+    .join("")
+    .trim();
+  return safe || undefined;
 }
 
 export const api = {
@@ -220,7 +253,29 @@ export const api = {
   put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PUT", path, body, options),
   patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PATCH", path, body, options),
   delete: <T>(path: string, options?: RequestOptions) => request<T>("DELETE", path, undefined, options),
+  /** POSTs like `post`, but answers the raw file (an export) instead of parsing it. */
+  download: async (path: string, body?: unknown, options?: RequestOptions): Promise<Download> => {
+    const response = await respond("POST", path, body, options);
+    return {
+      blob: await response.blob(),
+      filename: dispositionFilename(response.headers.get("content-disposition")),
+      contentType: response.headers.get("content-type") ?? "application/octet-stream",
+    };
+  },
 };
+
+/** Hands a file to the browser as a download (an object URL on a temporary link). */
+export function saveFile(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.rel = "noopener";
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 /** A message fit for the UI from anything thrown. */
 export function errorMessage(error: unknown): string {

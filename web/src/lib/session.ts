@@ -10,6 +10,8 @@ export type User = {
   emailVerified: boolean;
   twoFactorEnabled: boolean;
   antiPhishingCode: string | null;
+  /** Sent by the server (not in API.md's `user`): a frozen account can sign in and read, not move money. */
+  frozen?: boolean;
   createdAt: string;
 };
 

@@ -1,0 +1,26 @@
+import { Show } from "solid-js";
+import type { User } from "../lib/session";
+import Alert from "./Alert";
+import ResendVerification from "./ResendVerification";
+
+/** Why money cannot move for this user (unverified email, frozen account), shown before the money forms. */
+export default function AccountNotices(props: { user: User }) {
+  return (
+    <>
+      <Show when={!props.user.emailVerified}>
+        <Alert tone="warn" title="Verify your email to move money">
+          <p>
+            You can look around, but deposits, withdrawals and transfers need a verified email. We sent a link to{" "}
+            <strong class="break">{props.user.email}</strong>.
+          </p>
+          <ResendVerification email={props.user.email} />
+        </Alert>
+      </Show>
+      <Show when={props.user.frozen}>
+        <Alert tone="error" title="Your account is frozen">
+          <p>Money cannot move in or out of a frozen account. Contact support to find out why.</p>
+        </Alert>
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * What a failed money movement (deposit, withdrawal, P2P transfer) means for the user, and where to say it:
+ * next to a field (`fields`) or over the whole action (`form`). The server's words are kept where they are
+ * specific (e.g. "This address becomes usable at …"), and replaced where a plainer sentence helps.
+ */
+import { ApiError } from "./api";
+import { formatDateTime } from "./format";
+import { actionMessage, type FieldErrors, fieldErrors } from "./forms";
+import { formatUsd } from "./money";
+
+export type MoneyProblem = {
+  fields: FieldErrors;
+  form?: string;
+  /** The error code, so a form can add something (e.g. the resend-verification button). */
+  code?: string;
+};
+
+const str = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/** "Daily withdrawal limit: 10,000.00 USD, 9,500.00 used, 500.00 left (resets …)." from LIMIT_EXCEEDED details. */
+export function limitMessage(error: ApiError, kind: "withdrawal" | "transfer"): string {
+  const limit = str(error.details?.limit);
+  const used = str(error.details?.used);
+  const remaining = str(error.details?.remaining);
+  const resetsAt = str(error.details?.resetsAt);
+  if (!limit || !remaining) return error.message;
+  const parts = [`This would pass your daily ${kind} limit of ${formatUsd(limit)} USD.`];
+  parts.push(
+    used
+      ? `Used today: ${formatUsd(used)} USD; you can still ${kind === "withdrawal" ? "withdraw" : "send"} ${formatUsd(remaining)} USD.`
+      : `You can still ${kind === "withdrawal" ? "withdraw" : "send"} ${formatUsd(remaining)} USD today.`,
+  );
+  if (resetsAt) parts.push(`The limit resets ${formatDateTime(resetsAt)}.`);
+  return parts.join(" ");
+}
+
+export function moneyProblem(
+  error: unknown,
+  options: { kind: "deposit" | "withdrawal" | "transfer"; hints?: Record<string, string> },
+): MoneyProblem {
+  if (!(error instanceof ApiError)) return { fields: {}, form: actionMessage(error) };
+  const code = error.code;
+  const at = (field: string, message: string): MoneyProblem => ({ fields: { [field]: message }, code });
+  const form = (message: string): MoneyProblem => ({ fields: {}, form: message, code });
+  switch (code) {
+    case "VALIDATION_FAILED": {
+      const fields = fieldErrors(error, options.hints);
+      return Object.keys(fields).length > 0 ? { fields, code } : form(error.message);
+    }
+    case "INSUFFICIENT_FUNDS":
+      return at(
+        "amount",
+        options.kind === "withdrawal"
+          ? "Not enough available balance for this amount plus the withdrawal fee."
+          : "Not enough available balance for this amount.",
+      );
+    case "LIMIT_EXCEEDED":
+      return at("amount", limitMessage(error, options.kind === "withdrawal" ? "withdrawal" : "transfer"));
+    case "ADDRESS_NOT_ALLOWED":
+      return at("address", error.message || "Withdrawals to this address are not allowed.");
+    case "RECIPIENT_NOT_FOUND":
+      return at("recipientEmail", "No CryptoVault account has this email. Check it with the recipient.");
+    case "SELF_TRANSFER":
+      return at("recipientEmail", "This is your own email: you cannot send to yourself.");
+    case "TOTP_REQUIRED":
+      return at("code", "Enter the 6-digit code from your authenticator app.");
+    case "INVALID_TOTP":
+      return at("code", "That code is not valid. Codes change every 30 seconds and each works once.");
+    case "WITHDRAWALS_LOCKED": {
+      const until = str(error.details?.until);
+      return form(
+        until
+          ? `Withdrawals are paused after a recent security change (password or two-factor), until ${formatDateTime(until)}. This protects you if someone else made that change.`
+          : error.message,
+      );
+    }
+    case "EMAIL_NOT_VERIFIED":
+      return form("Verify your email address before moving money. Check your inbox for the link.");
+    case "FORBIDDEN":
+      return form(
+        /frozen/i.test(error.message) ? "Your account is frozen, so money cannot move. Contact support." : error.message,
+      );
+    case "UNAVAILABLE": {
+      const said = error.message.replace(/[.\s]+$/, "");
+      return form(
+        /price/i.test(said)
+          ? `${said}. Its value in USD, which daily limits and reviews are based on, cannot be checked right now.`
+          : `The service is temporarily unavailable (${said}). Please try again later.`,
+      );
+    }
+    case "IDEMPOTENCY_IN_PROGRESS":
+      return form("This request is still being processed. Wait a moment, then try again: it will not be sent twice.");
+    case "IDEMPOTENCY_KEY_REUSED":
+      return form(`This ${options.kind} was already submitted with different details. Check the list below before trying again.`);
+    case "NETWORK_ERROR":
+      return form(`${error.message} Trying again is safe: the same request is never carried out twice.`);
+    default:
+      return form(actionMessage(error));
+  }
+}

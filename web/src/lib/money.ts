@@ -1,0 +1,108 @@
+/**
+ * Money in the web app stays a decimal string, as the API sends it (API.md "Money and prices"). It is
+ * never turned into a JS number: display pads and groups the digits as text, and the one sum the client
+ * shows (amount + withdrawal fee) is done in BigInt minor units. The server is the judge of every amount.
+ */
+import type { AssetInfo, PublicConfig } from "./config";
+
+/** A plain decimal: digits, optionally a dot and more digits (what the server accepts, sign aside). */
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+export function assetInfo(config: PublicConfig | undefined, symbol: string): AssetInfo | undefined {
+  return config?.assets.find((asset) => asset.symbol === symbol);
+}
+
+/** Decimal places of an asset, from /api/config; undefined when the asset is not configured. */
+export function precisionOf(config: PublicConfig | undefined, symbol: string): number | undefined {
+  return assetInfo(config, symbol)?.precision;
+}
+
+function group(whole: string): string {
+  return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/**
+ * "1.5" with precision 8 → "1.50000000"; "12345.5" with 2 → "12,345.50". Always exactly `precision`
+ * decimals, so a column of amounts lines up and a changing value never changes width for that reason.
+ * Text that is not a plain decimal (or an unknown precision) is shown as it came.
+ */
+export function formatAmount(value: string, precision: number | undefined, options: { grouping?: boolean } = {}): string {
+  const match = DECIMAL.exec(value.trim());
+  if (!match || precision === undefined) return value;
+  const [, sign = "", whole = "0", fraction = ""] = match;
+  const wholeDigits = whole.replace(/^0+(?=\d)/, "");
+  // More decimals than the precision (should not happen from the API) are shown, never cut.
+  const shown = fraction.length >= precision ? fraction : fraction.padEnd(precision, "0");
+  const head = options.grouping === false ? wholeDigits : group(wholeDigits);
+  return `${sign}${head}${shown ? `.${shown}` : ""}`;
+}
+
+/** A USD value ("valueUsd", "totalUsd", limits) with two decimals and grouping. */
+export function formatUsd(value: string): string {
+  return formatAmount(value, 2);
+}
+
+/** True when the decimal string is zero ("0", "0.000"). */
+export function isZero(value: string): boolean {
+  return /^-?0*(?:\.0*)?$/.test(value.trim()) && /\d/.test(value);
+}
+
+/**
+ * Why `value` is not an amount the user can send in an asset with `precision` decimals, or undefined
+ * when it is: a plain positive decimal ("12", "0.5", "1.50"), at most `precision` decimals.
+ */
+export function amountProblem(value: string, precision: number | undefined, symbol = ""): string | undefined {
+  const text = value;
+  if (text.trim() === "") return "Enter an amount.";
+  if (text !== text.trim()) return "Remove the spaces around the amount.";
+  if (/,/.test(text)) return "Use a dot for decimals, without thousands separators (for example 1250.50).";
+  const match = /^(\d+)(?:\.(\d*))?$/.exec(text);
+  if (!match || match[2] === "") return "Enter a plain number such as 12.5 (no signs, letters or exponents).";
+  const decimals = match[2]?.length ?? 0;
+  if (precision !== undefined && decimals > precision) {
+    return precision === 0
+      ? `${symbol || "This asset"} has no decimals: enter a whole number.`
+      : `${symbol || "This asset"} allows at most ${precision} decimal place${precision === 1 ? "" : "s"}.`;
+  }
+  if (/^[0.]+$/.test(text)) return "Enter an amount greater than zero.";
+  return undefined;
+}
+
+/** The regex of valid amounts for an asset, for the input's `pattern` attribute (as source text). */
+export function amountPattern(precision: number | undefined): string {
+  if (precision === undefined) return "\\d+(\\.\\d+)?";
+  return precision === 0 ? "\\d+" : `\\d+(\\.\\d{1,${precision}})?`;
+}
+
+/** A decimal string in minor units (BigInt, exact); undefined when it is not a plain decimal within precision. */
+export function toUnits(value: string, precision: number): bigint | undefined {
+  const match = DECIMAL.exec(value.trim());
+  if (!match) return undefined;
+  const [, sign, whole = "0", fraction = ""] = match;
+  if (fraction.length > precision) return undefined;
+  const units = BigInt(whole + fraction.padEnd(precision, "0"));
+  return sign ? -units : units;
+}
+
+/** Minor units back to a decimal string trimmed of trailing zeros ("1.5", "0"), as the API writes them. */
+export function fromUnits(units: bigint, precision: number): string {
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(precision + 1, "0");
+  const whole = digits.slice(0, digits.length - precision);
+  const fraction = digits.slice(digits.length - precision).replace(/0+$/, "");
+  return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+}
+
+/** a + b of two decimal strings in the same asset; undefined when either is not a valid amount. */
+export function addAmounts(a: string, b: string, precision: number): string | undefined {
+  const x = toUnits(a, precision);
+  const y = toUnits(b, precision);
+  return x === undefined || y === undefined ? undefined : fromUnits(x + y, precision);
+}
+
+/** a < b for two decimal strings in the same asset; undefined when either is not a valid amount. */
+export function lessThan(a: string, b: string, precision: number): boolean | undefined {
+  const x = toUnits(a, precision);
+  const y = toUnits(b, precision);
+  return x === undefined || y === undefined ? undefined : x < y;
+}

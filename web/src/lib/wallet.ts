@@ -1,0 +1,87 @@
+/** Shapes of the wallet, transfer and history answers (API.md "Wallet", "Transfers", "Transactions"). */
+import { api } from "./api";
+
+export type Balance = { asset: string; available: string; held: string; total: string; valueUsd: string };
+export type BalanceAnswer = { balances: Balance[]; totalUsd: string };
+
+export type DepositStatus = "pending" | "confirmed" | "partially_paid" | "expired" | "failed" | "confirmed_late";
+export type DepositOrder = {
+  orderId: string;
+  asset: string;
+  amount: string;
+  status: DepositStatus | string;
+  payAddress: string;
+  expiresAt: string;
+  amountReceived: string;
+  createdAt: string;
+};
+
+export type BookAddress = { id: string; asset: string; address: string; label: string; activeAt: string; createdAt: string };
+
+export type WithdrawalStatus = "pending_review" | "processing" | "completed" | "rejected" | "failed" | "cancelled";
+export type Withdrawal = {
+  id: string;
+  asset: string;
+  amount: string;
+  fee: string;
+  address: string;
+  status: WithdrawalStatus | string;
+  txHash: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type Transfer = {
+  id: string;
+  asset: string;
+  amount: string;
+  recipientEmail: string;
+  note: string | null;
+  status: "completed" | "pending_review" | "rejected" | string;
+  createdAt: string;
+};
+
+export type Limit = { kind: "p2p" | "withdrawal"; limitUsd: string; usedUsd: string; remainingUsd: string; resetsAt: string };
+
+export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;
+export type TxType = (typeof TX_TYPES)[number];
+
+export type Tx = {
+  id: string;
+  type: TxType | string;
+  asset: string;
+  amount: string;
+  fee: string;
+  status: string;
+  direction: "in" | "out";
+  counterparty: string | null;
+  reference: string | null;
+  note: string | null;
+  createdAt: string;
+};
+
+export const fetchBalances = () => api.get<BalanceAnswer>("/api/wallet/balance");
+export const fetchAddresses = async () => (await api.get<{ items: BookAddress[] }>("/api/wallet/addresses")).items;
+export const fetchDeposits = async () => (await api.get<{ items: DepositOrder[] }>("/api/wallet/deposits")).items;
+export const fetchWithdrawals = async () => (await api.get<{ items: Withdrawal[] }>("/api/wallet/withdrawals")).items;
+export const fetchLimits = async () => (await api.get<{ items: Limit[] }>("/api/transfers/limits")).items;
+
+/** "pending_review" → "Pending review". */
+export function statusLabel(status: string): string {
+  const words = status.replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The badge colour of a deposit, withdrawal, transfer or transaction status. */
+export function statusTone(status: string): "ok" | "bad" | "warn" | "neutral" {
+  if (["completed", "confirmed", "confirmed_late", "filled"].includes(status)) return "ok";
+  if (["failed", "rejected", "expired", "cancelled"].includes(status)) return "bad";
+  if (["pending", "pending_review", "processing", "partially_paid", "open"].includes(status)) return "warn";
+  return "neutral";
+}
+
+/** An address is usable for withdrawals from `activeAt` on (the address book's cooldown). */
+export function isActive(address: BookAddress, now = Date.now()): boolean {
+  const at = Date.parse(address.activeAt);
+  return Number.isNaN(at) || at <= now;
+}

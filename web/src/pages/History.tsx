@@ -1,0 +1,371 @@
+import { useSearchParams } from "@solidjs/router";
+import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
+import Amount from "../components/Amount";
+import ErrorNotice from "../components/ErrorNotice";
+import { Field, SelectField } from "../components/Field";
+import Loading from "../components/Loading";
+import RequireUser from "../components/RequireUser";
+import StatusBadge from "../components/StatusBadge";
+import { api, saveFile } from "../lib/api";
+import { type PublicConfig, useConfig } from "../lib/config";
+import { formatDateTime } from "../lib/format";
+import { actionMessage, fieldErrors } from "../lib/forms";
+import { formatAmount, isZero, precisionOf } from "../lib/money";
+import { usePageTitle } from "../lib/title";
+import { TX_TYPES, type Tx } from "../lib/wallet";
+
+const PAGE_SIZE = 25;
+
+const TYPE_LABELS: Record<string, string> = {
+  deposit: "Deposit",
+  withdrawal: "Withdrawal",
+  transfer_in: "Transfer received",
+  transfer_out: "Transfer sent",
+  trade_buy: "Trade: buy",
+  trade_sell: "Trade: sell",
+  fee: "Fee",
+};
+
+/** The filters as they stand in the page's URL (dates as YYYY-MM-DD, the user's local days). */
+type Filters = { type?: string; asset?: string; status?: string; from?: string; to?: string };
+type Page = { items: Tx[]; nextCursor: string | null };
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A local calendar day as the ISO date-time of its first (or last) millisecond. */
+function dayBoundary(day: string, end: boolean): string | undefined {
+  if (!DAY.test(day)) return undefined;
+  const date = new Date(`${day}T${end ? "23:59:59.999" : "00:00:00.000"}`);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** The API's filters (`from`/`to` as ISO date-times); empty ones left out. */
+function apiFilters(filters: Filters): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (filters.type) out.type = filters.type;
+  if (filters.asset) out.asset = filters.asset;
+  if (filters.status) out.status = filters.status;
+  const from = filters.from ? dayBoundary(filters.from, false) : undefined;
+  const to = filters.to ? dayBoundary(filters.to, true) : undefined;
+  if (from) out.from = from;
+  if (to) out.to = to;
+  return out;
+}
+
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value) || undefined;
+
+function HistoryView(props: { config: PublicConfig }) {
+  const [params, setParams] = useSearchParams();
+  const filters = createMemo<Filters>(
+    () => ({
+      type: one(params.type),
+      asset: one(params.asset),
+      status: one(params.status),
+      from: one(params.from),
+      to: one(params.to),
+    }),
+    {},
+    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
+  );
+
+  const [items, setItems] = createSignal<Tx[]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [loading, setLoading] = createSignal<"first" | "more" | undefined>("first");
+  const [error, setError] = createSignal<unknown>();
+  const [moreError, setMoreError] = createSignal<string>();
+  const [filterError, setFilterError] = createSignal<Record<string, string>>({});
+  const [exporting, setExporting] = createSignal<"csv" | "json">();
+  const [exportMessage, setExportMessage] = createSignal<{ tone: "error" | "success"; text: string }>();
+  let generation = 0;
+
+  const load = async (more: boolean) => {
+    const mine = more ? generation : ++generation;
+    setLoading(more ? "more" : "first");
+    if (more) setMoreError(undefined);
+    else setError(undefined);
+    const query = new URLSearchParams({ ...apiFilters(filters()), limit: String(PAGE_SIZE) });
+    const after = cursor();
+    if (more && after) query.set("cursor", after);
+    try {
+      const page = await api.get<Page>(`/api/transactions?${query}`);
+      if (mine !== generation) return;
+      setItems(more ? [...items(), ...page.items] : page.items);
+      setCursor(page.nextCursor ?? null);
+    } catch (cause) {
+      if (mine !== generation) return;
+      if (more) setMoreError(actionMessage(cause));
+      else {
+        setError(() => cause);
+        setFilterError(fieldErrors(cause));
+      }
+    } finally {
+      if (mine === generation) setLoading(undefined);
+    }
+  };
+
+  createEffect(on(filters, () => void load(false)));
+
+  const apply = (event: SubmitEvent) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget as HTMLFormElement);
+    const text = (name: string) => {
+      const value = data.get(name);
+      return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+    };
+    const next: Filters = {
+      type: text("type"),
+      asset: text("asset"),
+      status: text("status"),
+      from: text("from"),
+      to: text("to"),
+    };
+    if (next.from && next.to && next.from > next.to) {
+      setFilterError({ to: "The end date is before the start date." });
+      return;
+    }
+    setFilterError({});
+    if (JSON.stringify(next) === JSON.stringify(filters())) void load(false);
+    else setParams(next);
+  };
+
+  const reset = (event: Event) => {
+    event.preventDefault();
+    setFilterError({});
+    const form = (event.currentTarget as HTMLButtonElement).form;
+    form?.reset();
+    setParams({ type: undefined, asset: undefined, status: undefined, from: undefined, to: undefined });
+  };
+
+  const exportAs = async (format: "csv" | "json") => {
+    setExporting(format);
+    setExportMessage(undefined);
+    try {
+      const file = await api.download("/api/transactions/export", { format, ...apiFilters(filters()) });
+      const name = file.filename ?? `cryptovault-history.${format}`;
+      saveFile(file.blob, name);
+      setExportMessage({ tone: "success", text: `Downloaded ${name}.` });
+    } catch (cause) {
+      setExportMessage({ tone: "error", text: `Could not export: ${actionMessage(cause)}` });
+    } finally {
+      setExporting(undefined);
+    }
+  };
+
+  const active = () => Object.values(filters()).some(Boolean);
+
+  return (
+    <>
+      <section class="panel" aria-labelledby="filters-title">
+        <h2 id="filters-title" class="panel-title">
+          Filters
+        </h2>
+        <form class="form filters" onSubmit={apply} novalidate>
+          <SelectField label="Type" name="type" error={filterError().type}>
+            <option value="" selected={!filters().type}>
+              All types
+            </option>
+            <For each={TX_TYPES}>
+              {(type) => (
+                <option value={type} selected={filters().type === type}>
+                  {TYPE_LABELS[type] ?? type}
+                </option>
+              )}
+            </For>
+          </SelectField>
+          <SelectField label="Asset" name="asset" error={filterError().asset}>
+            <option value="" selected={!filters().asset}>
+              All assets
+            </option>
+            <For each={props.config.assets}>
+              {(asset) => (
+                <option value={asset.symbol} selected={filters().asset === asset.symbol}>
+                  {asset.symbol}
+                </option>
+              )}
+            </For>
+          </SelectField>
+          <Field
+            label="Status"
+            name="status"
+            type="text"
+            autocomplete="off"
+            spellcheck={false}
+            autocapitalize="off"
+            maxLength={32}
+            placeholder="e.g. completed"
+            value={filters().status ?? ""}
+            error={filterError().status}
+          />
+          <Field label="From" name="from" type="date" value={filters().from ?? ""} error={filterError().from} />
+          <Field label="To" name="to" type="date" value={filters().to ?? ""} error={filterError().to} />
+          <div class="button-row filters-actions">
+            <button type="submit" class="button button-primary" disabled={loading() === "first"}>
+              Apply
+            </button>
+            <Show when={active()}>
+              <button type="button" class="button" onClick={reset}>
+                Clear filters
+              </button>
+            </Show>
+          </div>
+        </form>
+      </section>
+
+      <section class="panel" aria-labelledby="tx-title">
+        <div class="panel-head">
+          <div>
+            <h2 id="tx-title">Transactions</h2>
+            <p class="muted small">{active() ? "Matching the filters, newest first." : "Everything, newest first."}</p>
+          </div>
+          <div class="button-row">
+            <button
+              type="button"
+              class="button"
+              onClick={() => exportAs("csv")}
+              disabled={exporting() !== undefined}
+              aria-busy={exporting() === "csv"}
+            >
+              {exporting() === "csv" ? "Exporting…" : "Export CSV"}
+            </button>
+            <button
+              type="button"
+              class="button"
+              onClick={() => exportAs("json")}
+              disabled={exporting() !== undefined}
+              aria-busy={exporting() === "json"}
+            >
+              {exporting() === "json" ? "Exporting…" : "Export JSON"}
+            </button>
+          </div>
+        </div>
+        <Show when={exportMessage()}>
+          {(m) => (
+            <p class={m().tone === "error" ? "field-error" : "small muted"} role={m().tone === "error" ? "alert" : "status"}>
+              {m().text}
+            </p>
+          )}
+        </Show>
+        <Show
+          when={!error()}
+          fallback={<ErrorNotice title="Could not load your transactions" error={error()} onRetry={() => void load(false)} />}
+        >
+          <Show when={!(loading() === "first" && items().length === 0)} fallback={<Loading label="Loading transactions…" />}>
+            <Show
+              when={items().length > 0}
+              fallback={<p class="muted">{active() ? "No transactions match these filters." : "No transactions yet."}</p>}
+            >
+              <section class="table-wrap" aria-label="Transactions table (scrollable)" tabindex="0">
+                <table class="table" aria-labelledby="tx-title" aria-busy={loading() !== undefined}>
+                  <thead>
+                    <tr>
+                      <th scope="col">Date</th>
+                      <th scope="col">Type</th>
+                      <th scope="col" class="num">
+                        Amount
+                      </th>
+                      <th scope="col" class="num">
+                        Fee
+                      </th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Counterparty / reference</th>
+                      <th scope="col">Note</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={items()}>
+                      {(tx) => (
+                        <tr>
+                          <td>
+                            <time datetime={tx.createdAt}>{formatDateTime(tx.createdAt)}</time>
+                          </td>
+                          <th scope="row">{TYPE_LABELS[tx.type] ?? tx.type}</th>
+                          <td class="num">
+                            <Amount
+                              value={tx.amount}
+                              asset={tx.asset}
+                              precision={precisionOf(props.config, tx.asset)}
+                              direction={tx.direction}
+                            />
+                          </td>
+                          <td class="num">
+                            <Show when={!isZero(tx.fee)} fallback={<span class="muted">—</span>}>
+                              <span class="num">
+                                {formatAmount(tx.fee, precisionOf(props.config, tx.asset))}{" "}
+                                <span class="symbol muted">{tx.asset}</span>
+                              </span>
+                            </Show>
+                          </td>
+                          <td>
+                            <StatusBadge status={tx.status} />
+                          </td>
+                          <td>
+                            <Show
+                              when={tx.counterparty}
+                              fallback={
+                                <Show when={tx.reference} fallback={<span class="muted">—</span>}>
+                                  {(ref) => (
+                                    <code class="truncate" title={ref()}>
+                                      {ref()}
+                                    </code>
+                                  )}
+                                </Show>
+                              }
+                            >
+                              {(who) => <span class="break">{who()}</span>}
+                            </Show>
+                          </td>
+                          <td class="small wrap">{tx.note ?? ""}</td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </section>
+              <div class="list-footer">
+                <Show
+                  when={cursor()}
+                  fallback={<p class="muted small">That is every transaction{active() ? " matching the filters" : ""}.</p>}
+                >
+                  <button
+                    type="button"
+                    class="button"
+                    onClick={() => load(true)}
+                    disabled={loading() !== undefined}
+                    aria-busy={loading() === "more"}
+                  >
+                    {loading() === "more" ? "Loading…" : "Load more"}
+                  </button>
+                </Show>
+                <Show when={moreError()}>
+                  {(m) => (
+                    <p class="field-error" role="alert">
+                      {m()}
+                    </p>
+                  )}
+                </Show>
+              </div>
+            </Show>
+          </Show>
+        </Show>
+      </section>
+    </>
+  );
+}
+
+function HistoryPage() {
+  const config = useConfig();
+  return (
+    <>
+      <section class="hero" aria-labelledby="history-title">
+        <h1 id="history-title">History</h1>
+        <p class="muted">Every deposit, withdrawal, transfer and trade on your account. Export it for your records or taxes.</p>
+      </section>
+      <Show when={config()}>{(cfg) => <HistoryView config={cfg()} />}</Show>
+    </>
+  );
+}
+
+export default function History() {
+  usePageTitle(() => "History");
+  return <RequireUser>{() => <HistoryPage />}</RequireUser>;
+}

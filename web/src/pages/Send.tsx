@@ -1,0 +1,352 @@
+import { A } from "@solidjs/router";
+import { type Accessor, createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import AccountNotices from "../components/AccountNotices";
+import Alert from "../components/Alert";
+import Amount from "../components/Amount";
+import { Field, SelectField } from "../components/Field";
+import Limits from "../components/Limits";
+import RequireUser from "../components/RequireUser";
+import ResendVerification from "../components/ResendVerification";
+import { api } from "../lib/api";
+import { type PublicConfig, useConfig } from "../lib/config";
+import { type FieldErrors, focusFirstInvalid } from "../lib/forms";
+import { createIdempotentSubmission } from "../lib/idempotency";
+import { amountPattern, amountProblem, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { moneyProblem } from "../lib/money-errors";
+import { settled } from "../lib/resource";
+import type { User } from "../lib/session";
+import { usePageTitle } from "../lib/title";
+import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
+
+type Draft = { recipientEmail: string; asset: string; amount: string; note: string };
+
+const HINTS = {
+  recipientEmail: "Enter the recipient's email address.",
+  asset: "Choose an asset.",
+  amount: "Enter a plain positive amount within the asset's decimals.",
+  note: "Keep the note under 280 characters.",
+};
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The request body: the note only when there is one. */
+function bodyOf(draft: Draft) {
+  const { note, ...rest } = draft;
+  return note ? { ...rest, note } : rest;
+}
+
+function focusById(id: string) {
+  queueMicrotask(() => document.getElementById(id)?.focus());
+}
+
+function SendForm(props: { config: PublicConfig; user: User }) {
+  const [balances, balancesActions] = createResource(fetchBalances);
+  const [limits, limitsActions] = createResource(fetchLimits);
+  const [step, setStep] = createSignal<"edit" | "confirm" | "done">("edit");
+  const [draft, setDraft] = createSignal<Draft>({
+    recipientEmail: "",
+    asset: props.config.assets[0]?.symbol ?? "",
+    amount: "",
+    note: "",
+  });
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
+  const [busy, setBusy] = createSignal(false);
+  const [result, setResult] = createSignal<Transfer>();
+  const submission = createIdempotentSubmission();
+  let form: HTMLFormElement | undefined;
+
+  const update = (field: keyof Draft, value: string) => setDraft({ ...draft(), [field]: value });
+  const precision = () => precisionOf(props.config, draft().asset);
+  const available = () => settled(balances)?.balances.find((b) => b.asset === draft().asset)?.available;
+  const overBalance = () => {
+    const have = available();
+    const p = precision();
+    if (have === undefined || p === undefined || amountProblem(draft().amount, p) !== undefined) return false;
+    return lessThan(have, draft().amount, p) === true;
+  };
+
+  const review = (event: SubmitEvent) => {
+    event.preventDefault();
+    const d = draft();
+    const found: FieldErrors = {};
+    if (!EMAIL.test(d.recipientEmail.trim())) found.recipientEmail = "Enter the recipient's email address, like bob@example.com.";
+    else if (d.recipientEmail.trim().toLowerCase() === props.user.email.toLowerCase()) {
+      found.recipientEmail = "This is your own email: you cannot send to yourself.";
+    }
+    const problem = amountProblem(d.amount, precision(), d.asset);
+    if (problem) found.amount = problem;
+    if (d.note.length > 280) found.note = HINTS.note;
+    setErrors(found);
+    setFormError(undefined);
+    if (Object.keys(found).length > 0) {
+      focusFirstInvalid(form);
+      return;
+    }
+    setDraft({ ...d, recipientEmail: d.recipientEmail.trim(), note: d.note.trim() });
+    setStep("confirm");
+    focusById("send-confirm-title");
+  };
+
+  const send = async () => {
+    if (busy()) return;
+    const body = bodyOf(draft());
+    setBusy(true);
+    setFormError(undefined);
+    try {
+      const { transfer } = await api.post<{ transfer: Transfer }>("/api/transfers/p2p", body, {
+        idempotencyKey: submission.keyFor(body),
+      });
+      submission.settle();
+      setResult(transfer);
+      setStep("done");
+      focusById("send-result-title");
+      void balancesActions.refetch();
+      void limitsActions.refetch();
+    } catch (error) {
+      const problem = moneyProblem(error, { kind: "transfer", hints: HINTS });
+      if (Object.keys(problem.fields).length > 0) {
+        // Something the user typed: back to the form, the message next to that field.
+        setErrors(problem.fields);
+        setStep("edit");
+        focusFirstInvalid(form);
+      } else {
+        setFormError({ text: problem.form ?? "Something went wrong.", code: problem.code });
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const again = () => {
+    setDraft({ ...draft(), recipientEmail: "", amount: "", note: "" });
+    setResult(undefined);
+    setErrors({});
+    setStep("edit");
+  };
+
+  return (
+    <div class="panel-grid send-grid">
+      <section class="panel" aria-labelledby="send-form-title">
+        <Switch>
+          <Match when={step() === "edit"}>
+            <h2 id="send-form-title" class="panel-title">
+              Transfer details
+            </h2>
+            <form ref={form} class="form" onSubmit={review} novalidate>
+              <Field
+                label="Recipient's email"
+                name="recipientEmail"
+                type="email"
+                inputmode="email"
+                autocomplete="email"
+                spellcheck={false}
+                autocapitalize="off"
+                required
+                maxLength={254}
+                value={draft().recipientEmail}
+                onInput={(event) => update("recipientEmail", event.currentTarget.value)}
+                hint="They need a CryptoVault account with this email."
+                error={errors().recipientEmail}
+              />
+              <SelectField
+                label="Asset"
+                name="asset"
+                error={errors().asset}
+                onChange={(event) => {
+                  update("asset", event.currentTarget.value);
+                  setErrors({ ...errors(), amount: "" });
+                }}
+              >
+                <For each={props.config.assets}>
+                  {(item) => (
+                    <option value={item.symbol} selected={item.symbol === draft().asset}>
+                      {item.symbol} · {item.name}
+                    </option>
+                  )}
+                </For>
+              </SelectField>
+              <Field
+                label="Amount"
+                name="amount"
+                type="text"
+                inputmode="decimal"
+                autocomplete="off"
+                spellcheck={false}
+                required
+                pattern={amountPattern(precision())}
+                placeholder="0.00"
+                class="num-input"
+                value={draft().amount}
+                onInput={(event) => update("amount", event.currentTarget.value)}
+                hint={
+                  <>
+                    Available:{" "}
+                    <Show when={available()} fallback={<span class="muted">…</span>}>
+                      {(have) => <Amount value={have()} asset={draft().asset} precision={precision()} />}
+                    </Show>
+                    . Transfers between CryptoVault users are free.
+                  </>
+                }
+                error={errors().amount || undefined}
+              />
+              <Show when={overBalance()}>
+                <p class="warn-text small">This is more than your available balance.</p>
+              </Show>
+              <Field
+                label="Note (optional)"
+                name="note"
+                type="text"
+                autocomplete="off"
+                maxLength={280}
+                value={draft().note}
+                onInput={(event) => update("note", event.currentTarget.value)}
+                hint="The recipient sees it. Up to 280 characters."
+                error={errors().note}
+              />
+              <div>
+                <button type="submit" class="button button-primary">
+                  Review transfer
+                </button>
+              </div>
+            </form>
+          </Match>
+          <Match when={step() === "confirm"}>
+            <h2 id="send-confirm-title" class="panel-title" tabindex="-1">
+              Send {draft().amount} {draft().asset} to <span class="break">{draft().recipientEmail}</span>?
+            </h2>
+            <div class="stack">
+              <dl class="facts">
+                <div>
+                  <dt>Recipient</dt>
+                  <dd class="break">{draft().recipientEmail}</dd>
+                </div>
+                <div>
+                  <dt>Amount</dt>
+                  <dd>
+                    <Amount value={draft().amount} asset={draft().asset} precision={precision()} />
+                  </dd>
+                </div>
+                <div>
+                  <dt>Fee</dt>
+                  <dd>None</dd>
+                </div>
+                <Show when={draft().note}>
+                  <div>
+                    <dt>Note</dt>
+                    <dd class="break">{draft().note}</dd>
+                  </div>
+                </Show>
+              </dl>
+              <p class="small muted">
+                Transfers above {formatUsd(props.config.limits.amlReviewUsd)} USD in value are checked by our team before they
+                complete; until then the amount is held from your balance. A transfer cannot be taken back once completed.
+              </p>
+              <Show when={formError()}>
+                {(problem) => (
+                  <Alert tone="error">
+                    <p>{problem().text}</p>
+                    <Show when={problem().code === "EMAIL_NOT_VERIFIED"}>
+                      <ResendVerification email={props.user.email} />
+                    </Show>
+                  </Alert>
+                )}
+              </Show>
+              <div class="button-row">
+                <button type="button" class="button button-primary" onClick={send} disabled={busy()} aria-busy={busy()}>
+                  {busy() ? "Sending…" : formError() ? "Try again" : "Confirm and send"}
+                </button>
+                <button
+                  type="button"
+                  class="button"
+                  disabled={busy()}
+                  onClick={() => {
+                    setFormError(undefined);
+                    setStep("edit");
+                  }}
+                >
+                  Edit
+                </button>
+              </div>
+            </div>
+          </Match>
+          <Match when={step() === "done" && result()}>
+            {(transfer) => (
+              <div class="stack">
+                <h2 id="send-result-title" class="panel-title" tabindex="-1">
+                  {transfer().status === "pending_review" ? "Transfer waiting for review" : "Transfer sent"}
+                </h2>
+                <Show
+                  when={transfer().status === "pending_review"}
+                  fallback={
+                    <Alert tone="success">
+                      <p>
+                        <Amount
+                          value={transfer().amount}
+                          asset={transfer().asset}
+                          precision={precisionOf(props.config, transfer().asset)}
+                        />{" "}
+                        went to <strong class="break">{transfer().recipientEmail}</strong>. It is in their balance now.
+                      </p>
+                    </Alert>
+                  }
+                >
+                  <Alert tone="warn">
+                    <p>
+                      Large transfers are reviewed by our team before they complete. The{" "}
+                      <Amount
+                        value={transfer().amount}
+                        asset={transfer().asset}
+                        precision={precisionOf(props.config, transfer().asset)}
+                      />{" "}
+                      for <strong class="break">{transfer().recipientEmail}</strong> is held from your balance until it is
+                      approved (then it is delivered) or rejected (then it comes back to you).
+                    </p>
+                  </Alert>
+                </Show>
+                <div class="button-row">
+                  <button type="button" class="button button-primary" onClick={again}>
+                    Send another
+                  </button>
+                  <A href="/history" class="button">
+                    View history
+                  </A>
+                </div>
+              </div>
+            )}
+          </Match>
+        </Switch>
+      </section>
+      <section class="panel" aria-labelledby="send-limit-title">
+        <h2 id="send-limit-title" class="panel-title">
+          Daily transfer limit
+        </h2>
+        <Limits
+          items={settled(limits)}
+          kinds={["p2p"]}
+          error={limits.state === "errored" ? limits.error : undefined}
+          onRetry={() => void limitsActions.refetch()}
+        />
+      </section>
+    </div>
+  );
+}
+
+function SendPage(props: { user: Accessor<User> }) {
+  const config = useConfig();
+  return (
+    <>
+      <section class="hero" aria-labelledby="send-title">
+        <h1 id="send-title">Send</h1>
+        <p class="muted">Send funds to another CryptoVault user by email. Free and instant for most transfers.</p>
+      </section>
+      <AccountNotices user={props.user()} />
+      <Show when={config()}>{(cfg) => <SendForm config={cfg()} user={props.user()} />}</Show>
+    </>
+  );
+}
+
+export default function Send() {
+  usePageTitle(() => "Send");
+  return <RequireUser>{(user) => <SendPage user={user} />}</RequireUser>;
+}

@@ -1,0 +1,125 @@
+import { type Accessor, createResource, createSignal, Show } from "solid-js";
+import AccountNotices from "../components/AccountNotices";
+import Limits from "../components/Limits";
+import RequireUser from "../components/RequireUser";
+import { useConfig } from "../lib/config";
+import { formatUsd } from "../lib/money";
+import { settled } from "../lib/resource";
+import type { User } from "../lib/session";
+import { usePageTitle } from "../lib/title";
+import { type DepositOrder, fetchAddresses, fetchBalances, fetchDeposits, fetchLimits, fetchWithdrawals } from "../lib/wallet";
+import AddressBookPanel from "./wallet/AddressBook";
+import BalancesPanel from "./wallet/Balances";
+import DepositPanel from "./wallet/Deposit";
+import DepositsPanel from "./wallet/Deposits";
+import WithdrawPanel from "./wallet/Withdraw";
+import WithdrawalsPanel from "./wallet/Withdrawals";
+
+function WalletPage(props: { user: Accessor<User> }) {
+  const config = useConfig();
+  const [balances, balancesActions] = createResource(fetchBalances);
+  const [addresses, addressesActions] = createResource(fetchAddresses);
+  const [deposits, depositsActions] = createResource(fetchDeposits);
+  const [withdrawals, withdrawalsActions] = createResource(fetchWithdrawals);
+  const [limits, limitsActions] = createResource(fetchLimits);
+  const [order, setOrder] = createSignal<DepositOrder>();
+
+  const refreshMoney = () => {
+    void balancesActions.refetch();
+    void withdrawalsActions.refetch();
+    void limitsActions.refetch();
+  };
+
+  return (
+    <Show when={config()}>
+      {(cfg) => (
+        <>
+          <section class="hero" aria-labelledby="wallet-title">
+            <h1 id="wallet-title">Wallet</h1>
+            <p class="muted">
+              Total value{" "}
+              <strong class="num total-value">
+                <Show when={settled(balances)} fallback="…">
+                  {(data) => <>{formatUsd(data().totalUsd)} USD</>}
+                </Show>
+              </strong>
+            </p>
+          </section>
+          <AccountNotices user={props.user()} />
+          <BalancesPanel
+            config={cfg()}
+            data={settled(balances)}
+            loading={balances.loading}
+            error={balances.state === "errored" ? balances.error : undefined}
+            onRefresh={() => void balancesActions.refetch()}
+          />
+          <div class="panel-grid">
+            <DepositPanel
+              config={cfg()}
+              order={order()}
+              setOrder={setOrder}
+              onCreated={() => void depositsActions.refetch()}
+              onSettled={() => {
+                void balancesActions.refetch();
+                void depositsActions.refetch();
+              }}
+            />
+            <WithdrawPanel
+              config={cfg()}
+              user={props.user()}
+              balances={settled(balances)?.balances}
+              addresses={settled(addresses)}
+              onRequested={refreshMoney}
+            />
+          </div>
+          <section class="panel" aria-labelledby="limits-title">
+            <div class="panel-head">
+              <div>
+                <h2 id="limits-title">Daily limits</h2>
+                <p class="muted small">Counted in USD per UTC day, across all assets.</p>
+              </div>
+            </div>
+            <Limits
+              items={settled(limits)}
+              error={limits.state === "errored" ? limits.error : undefined}
+              onRetry={() => void limitsActions.refetch()}
+            />
+          </section>
+          <WithdrawalsPanel
+            config={cfg()}
+            items={settled(withdrawals)}
+            loading={withdrawals.loading}
+            error={withdrawals.state === "errored" ? withdrawals.error : undefined}
+            onRefresh={() => void withdrawalsActions.refetch()}
+            onCancelled={refreshMoney}
+          />
+          <DepositsPanel
+            config={cfg()}
+            items={settled(deposits)}
+            loading={deposits.loading}
+            error={deposits.state === "errored" ? deposits.error : undefined}
+            onRefresh={() => void depositsActions.refetch()}
+            onShow={(picked) => {
+              setOrder(picked);
+              document.getElementById("deposit-title")?.scrollIntoView({ block: "start" });
+              document.getElementById("deposit-title")?.focus({ preventScroll: true });
+            }}
+          />
+          <AddressBookPanel
+            config={cfg()}
+            addresses={settled(addresses)}
+            loading={addresses.loading}
+            error={addresses.state === "errored" ? addresses.error : undefined}
+            onRetry={() => void addressesActions.refetch()}
+            onChanged={() => void addressesActions.refetch()}
+          />
+        </>
+      )}
+    </Show>
+  );
+}
+
+export default function Wallet() {
+  usePageTitle(() => "Wallet");
+  return <RequireUser>{(user) => <WalletPage user={user} />}</RequireUser>;
+}

@@ -1,0 +1,58 @@
+import { createSignal, Show } from "solid-js";
+
+/** Approve / Reject for one row, each asked twice (a money decision cannot be undone). */
+export default function DecisionButtons(props: {
+  what: string;
+  busy: "approve" | "reject" | undefined;
+  disabled: boolean;
+  onDecide: (approve: boolean) => void;
+}) {
+  const [asking, setAsking] = createSignal<"approve" | "reject">();
+  return (
+    <span class="button-row row-actions">
+      <Show
+        when={asking()}
+        fallback={
+          <>
+            <button
+              type="button"
+              class="button button-small"
+              disabled={props.disabled}
+              onClick={() => setAsking("approve")}
+              aria-label={`Approve ${props.what}`}
+            >
+              Approve
+            </button>
+            <button
+              type="button"
+              class="button button-small button-danger"
+              disabled={props.disabled}
+              onClick={() => setAsking("reject")}
+              aria-label={`Reject ${props.what}`}
+            >
+              Reject
+            </button>
+          </>
+        }
+      >
+        {(decision) => (
+          <>
+            <button
+              type="button"
+              class={`button button-small ${decision() === "approve" ? "button-primary" : "button-danger"}`}
+              disabled={props.disabled}
+              aria-busy={props.busy === decision()}
+              onClick={() => props.onDecide(decision() === "approve")}
+              aria-label={`Confirm: ${decision()} ${props.what}`}
+            >
+              {props.busy === decision() ? "Saving…" : decision() === "approve" ? "Confirm approve" : "Confirm reject"}
+            </button>
+            <button type="button" class="button button-small" disabled={props.disabled} onClick={() => setAsking(undefined)}>
+              Back
+            </button>
+          </>
+        )}
+      </Show>
+    </span>
+  );
+}

@@ -1,0 +1,104 @@
+import { createResource, For, Show } from "solid-js";
+import ErrorNotice from "../../components/ErrorNotice";
+import Loading from "../../components/Loading";
+import { api } from "../../lib/api";
+import type { PublicConfig } from "../../lib/config";
+import { formatAmount, precisionOf } from "../../lib/money";
+import { settled } from "../../lib/resource";
+
+type Reconcile = {
+  ok: boolean;
+  assets: { asset: string; sumOfBalances: string; accounts: number; transfers: number }[];
+  problems: { invariant: number | string; message: string; accountId?: number; asset?: string }[];
+};
+
+/** GET /api/admin/ledger/reconcile: the ledger's invariants, green when every one holds. */
+export default function ReconcilePanel(props: { config: PublicConfig }) {
+  const [report, { refetch }] = createResource(() => api.get<Reconcile>("/api/admin/ledger/reconcile"));
+  return (
+    <section class="panel" aria-labelledby="reconcile-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="reconcile-title">Ledger reconciliation</h2>
+          <p class="muted small">Every asset's accounts must sum to zero and every transfer must balance.</p>
+        </div>
+        <button type="button" class="button" onClick={() => void refetch()} disabled={report.loading} aria-busy={report.loading}>
+          {report.loading && settled(report) ? "Checking…" : "Check again"}
+        </button>
+      </div>
+      <Show
+        when={report.state !== "errored"}
+        fallback={<ErrorNotice title="Could not reconcile the ledger" error={report.error} onRetry={() => void refetch()} />}
+      >
+        <Show when={settled(report)} fallback={<Loading label="Reconciling…" />}>
+          {(r) => (
+            <div class="stack" aria-live="polite">
+              <p>
+                <Show
+                  when={r().ok}
+                  fallback={
+                    <span class="badge badge-bad reconcile-status">
+                      <span class="dot" aria-hidden="true" />
+                      {r().problems.length} problem{r().problems.length === 1 ? "" : "s"} found
+                    </span>
+                  }
+                >
+                  <span class="badge badge-ok reconcile-status">
+                    <span class="dot" aria-hidden="true" />
+                    Ledger balanced
+                  </span>
+                </Show>
+              </p>
+              <Show when={r().problems.length > 0}>
+                <ul class="problems">
+                  <For each={r().problems}>
+                    {(problem) => (
+                      <li class="bad-text">
+                        <span class="muted">Invariant {problem.invariant}:</span> {problem.message}
+                        {problem.asset ? ` (${problem.asset})` : ""}
+                      </li>
+                    )}
+                  </For>
+                </ul>
+              </Show>
+              <Show when={r().assets.length > 0} fallback={<p class="muted">No ledger accounts yet.</p>}>
+                <section class="table-wrap" aria-label="Ledger by asset (scrollable)" tabindex="0">
+                  <table class="table" aria-labelledby="reconcile-title">
+                    <thead>
+                      <tr>
+                        <th scope="col">Asset</th>
+                        <th scope="col" class="num">
+                          Sum of balances
+                        </th>
+                        <th scope="col" class="num">
+                          Accounts
+                        </th>
+                        <th scope="col" class="num">
+                          Transfers
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={r().assets}>
+                        {(a) => (
+                          <tr>
+                            <th scope="row">
+                              <span class="symbol">{a.asset}</span>
+                            </th>
+                            <td class="num">{formatAmount(a.sumOfBalances, precisionOf(props.config, a.asset))}</td>
+                            <td class="num">{a.accounts}</td>
+                            <td class="num">{a.transfers}</td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </section>
+              </Show>
+            </div>
+          )}
+        </Show>
+      </Show>
+    </section>
+  );
+}

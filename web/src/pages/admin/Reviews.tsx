@@ -1,0 +1,183 @@
+import { createResource, createSignal, For, type JSX, Show } from "solid-js";
+import Alert from "../../components/Alert";
+import Amount from "../../components/Amount";
+import ErrorNotice from "../../components/ErrorNotice";
+import Loading from "../../components/Loading";
+import { api } from "../../lib/api";
+import type { PublicConfig } from "../../lib/config";
+import { formatDateTime } from "../../lib/format";
+import { actionMessage } from "../../lib/forms";
+import { formatAmount, precisionOf } from "../../lib/money";
+import { settled } from "../../lib/resource";
+import type { Transfer, Withdrawal } from "../../lib/wallet";
+import DecisionButtons from "./Confirm";
+
+type Item = { id: string; asset: string; amount: string; createdAt: string };
+
+/** One review queue: a list of held items with Approve / Reject each. */
+function ReviewQueue<T extends Item>(props: {
+  id: string;
+  title: string;
+  description: string;
+  noun: string;
+  config: PublicConfig;
+  load: () => Promise<T[]>;
+  decide: (item: T, approve: boolean) => Promise<void>;
+  headers: string[];
+  cells: (item: T) => JSX.Element;
+}) {
+  const [items, { refetch, mutate }] = createResource(props.load);
+  const [busy, setBusy] = createSignal<{ id: string; decision: "approve" | "reject" }>();
+  const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
+
+  const decide = async (item: T, approve: boolean) => {
+    setBusy({ id: item.id, decision: approve ? "approve" : "reject" });
+    setMessage(undefined);
+    const what = `${props.noun} of ${formatAmount(item.amount, precisionOf(props.config, item.asset))} ${item.asset}`;
+    try {
+      await props.decide(item, approve);
+      mutate((list) => list?.filter((i) => i.id !== item.id));
+      setMessage({ tone: "success", text: `${approve ? "Approved" : "Rejected"} the ${what}.` });
+    } catch (error) {
+      setMessage({ tone: "error", text: `Could not ${approve ? "approve" : "reject"} the ${what}: ${actionMessage(error)}` });
+      void refetch();
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby={props.id}>
+      <div class="panel-head">
+        <div>
+          <h2 id={props.id}>{props.title}</h2>
+          <p class="muted small">{props.description}</p>
+        </div>
+        <button type="button" class="button" onClick={() => void refetch()} disabled={items.loading} aria-busy={items.loading}>
+          {items.loading && settled(items) ? "Refreshing…" : "Refresh"}
+        </button>
+      </div>
+      <Show when={message()}>
+        {(m) => (
+          <div class="section-gap">
+            <Alert tone={m().tone}>{m().text}</Alert>
+          </div>
+        )}
+      </Show>
+      <Show
+        when={items.state !== "errored"}
+        fallback={
+          <ErrorNotice title={`Could not load ${props.title.toLowerCase()}`} error={items.error} onRetry={() => void refetch()} />
+        }
+      >
+        <Show when={settled(items)} fallback={<Loading />}>
+          {(list) => (
+            <Show when={list().length > 0} fallback={<p class="muted">Nothing waits for review.</p>}>
+              <section class="table-wrap" aria-label={`${props.title} table (scrollable)`} tabindex="0">
+                <table class="table" aria-labelledby={props.id} aria-busy={items.loading}>
+                  <thead>
+                    <tr>
+                      <For each={props.headers}>{(header) => <th scope="col">{header}</th>}</For>
+                      <th scope="col">
+                        <span class="sr-only">Decision</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    <For each={list()}>
+                      {(item) => (
+                        <tr>
+                          {props.cells(item)}
+                          <td class="num">
+                            <DecisionButtons
+                              what={`the ${props.noun} of ${item.amount} ${item.asset} from ${formatDateTime(item.createdAt)}`}
+                              busy={busy()?.id === item.id ? busy()?.decision : undefined}
+                              disabled={busy() !== undefined}
+                              onDecide={(approve) => decide(item, approve)}
+                            />
+                          </td>
+                        </tr>
+                      )}
+                    </For>
+                  </tbody>
+                </table>
+              </section>
+            </Show>
+          )}
+        </Show>
+      </Show>
+    </section>
+  );
+}
+
+export function WithdrawalReview(props: { config: PublicConfig }) {
+  return (
+    <ReviewQueue<Withdrawal>
+      id="admin-withdrawals-title"
+      title="Withdrawals waiting for review"
+      description="Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
+      noun="withdrawal"
+      config={props.config}
+      load={async () => (await api.get<{ items: Withdrawal[] }>("/api/admin/withdrawals?status=pending_review")).items}
+      decide={async (w, approve) => {
+        await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
+      }}
+      headers={["Requested", "Amount", "Fee", "To address", "ID"]}
+      cells={(w) => (
+        <>
+          <td>
+            <time datetime={w.createdAt}>{formatDateTime(w.createdAt)}</time>
+          </td>
+          <td class="num">
+            <Amount value={w.amount} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
+          </td>
+          <td class="num">
+            <Amount value={w.fee} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
+          </td>
+          <td>
+            <code>{w.address}</code>
+          </td>
+          <td>
+            <code class="truncate truncate-id" title={w.id}>
+              {w.id}
+            </code>
+          </td>
+        </>
+      )}
+    />
+  );
+}
+
+export function TransferReview(props: { config: PublicConfig }) {
+  return (
+    <ReviewQueue<Transfer>
+      id="admin-transfers-title"
+      title="Transfers waiting for review"
+      description="Held by AML screening. Approve delivers them to the recipient; reject returns the funds to the sender."
+      noun="transfer"
+      config={props.config}
+      load={async () => (await api.get<{ items: Transfer[] }>("/api/admin/transfers?status=pending_review")).items}
+      decide={async (t, approve) => {
+        await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
+      }}
+      headers={["Created", "Amount", "Recipient", "Note", "ID"]}
+      cells={(t) => (
+        <>
+          <td>
+            <time datetime={t.createdAt}>{formatDateTime(t.createdAt)}</time>
+          </td>
+          <td class="num">
+            <Amount value={t.amount} asset={t.asset} precision={precisionOf(props.config, t.asset)} />
+          </td>
+          <td class="break">{t.recipientEmail}</td>
+          <td class="small wrap">{t.note ?? ""}</td>
+          <td>
+            <code class="truncate truncate-id" title={t.id}>
+              {t.id}
+            </code>
+          </td>
+        </>
+      )}
+    />
+  );
+}

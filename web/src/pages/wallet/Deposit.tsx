@@ -1,0 +1,299 @@
+import { createEffect, createMemo, createSignal, For, Match, on, onCleanup, Show, Switch } from "solid-js";
+import Alert from "../../components/Alert";
+import Amount from "../../components/Amount";
+import { Field, SelectField } from "../../components/Field";
+import QrCode from "../../components/QrCode";
+import StatusBadge from "../../components/StatusBadge";
+import { ApiError, api } from "../../lib/api";
+import type { PublicConfig } from "../../lib/config";
+import { formatDateTime } from "../../lib/format";
+import { actionMessage, type FieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { createIdempotentSubmission } from "../../lib/idempotency";
+import { amountPattern, amountProblem, precisionOf } from "../../lib/money";
+import { moneyProblem } from "../../lib/money-errors";
+import type { DepositOrder } from "../../lib/wallet";
+import { copyText } from "./copy";
+
+/** How often a pending order is asked for (API.md: the sandbox confirms after about 10 s). */
+export const DEPOSIT_POLL_MS = 3000;
+
+const HINTS = { asset: "Choose an asset.", amount: "Enter a plain positive amount within the asset's decimals." };
+
+/** Fiat arrives by card or bank transfer: its "address" is a payment reference to quote. */
+const isFiat = (asset: string) => asset === "USD";
+
+function OrderOutcome(props: { order: DepositOrder; precision: number | undefined }) {
+  return (
+    <Switch>
+      <Match when={props.order.status === "confirmed" || props.order.status === "confirmed_late"}>
+        <Alert tone="success" title="Deposit credited">
+          <p>
+            <Amount value={props.order.amountReceived} asset={props.order.asset} precision={props.precision} /> arrived and is in
+            your available balance.
+            {props.order.status === "confirmed_late" ? " The payment came after the order expired, and was still credited." : ""}
+          </p>
+        </Alert>
+      </Match>
+      <Match when={props.order.status === "partially_paid"}>
+        <Alert tone="warn" title="Partially paid">
+          <p>
+            Only <Amount value={props.order.amountReceived} asset={props.order.asset} precision={props.precision} /> of{" "}
+            <Amount value={props.order.amount} asset={props.order.asset} precision={props.precision} /> arrived. What arrived is
+            credited to your balance.
+          </p>
+        </Alert>
+      </Match>
+      <Match when={props.order.status === "expired"}>
+        <Alert tone="error" title="Order expired">
+          <p>No payment arrived before the order expired. Create a new deposit to get a fresh address.</p>
+        </Alert>
+      </Match>
+      <Match when={props.order.status === "failed"}>
+        <Alert tone="error" title="Payment failed">
+          <p>The payment provider reported this payment as failed. Nothing was credited.</p>
+        </Alert>
+      </Match>
+    </Switch>
+  );
+}
+
+function OrderCard(props: { order: DepositOrder; precision: number | undefined; pollError?: string; onClose: () => void }) {
+  const [copied, setCopied] = createSignal<boolean>();
+  const fiat = () => isFiat(props.order.asset);
+  const addressLabel = () => (fiat() ? "Payment reference" : `${props.order.asset} pay address`);
+  return (
+    <article class="card order" aria-labelledby="order-title">
+      <div class="panel-head">
+        <div>
+          <h3 id="order-title" class="order-title">
+            Deposit order
+          </h3>
+          <p class="small muted">
+            Created <time datetime={props.order.createdAt}>{formatDateTime(props.order.createdAt)}</time>
+          </p>
+        </div>
+        <StatusBadge status={props.order.status} />
+      </div>
+      <div class="order-body">
+        <QrCode
+          text={props.order.payAddress}
+          label={`QR code of the ${fiat() ? "payment reference" : "pay address"} ${props.order.payAddress}`}
+        />
+        <dl class="facts order-facts">
+          <div>
+            <dt>{addressLabel()}</dt>
+            <dd>
+              <code class="pay-address">{props.order.payAddress}</code>
+              <button
+                type="button"
+                class="button button-small"
+                onClick={async () => setCopied(await copyText(props.order.payAddress))}
+              >
+                Copy
+              </button>
+            </dd>
+            <Show when={copied() !== undefined}>
+              <p class="small muted" role="status">
+                {copied() ? "Copied." : "Could not copy; select the text instead."}
+              </p>
+            </Show>
+          </div>
+          <div>
+            <dt>Amount to pay</dt>
+            <dd>
+              <Amount value={props.order.amount} asset={props.order.asset} precision={props.precision} />
+            </dd>
+          </div>
+          <div>
+            <dt>Received</dt>
+            <dd>
+              <Amount value={props.order.amountReceived} asset={props.order.asset} precision={props.precision} />
+            </dd>
+          </div>
+          <div>
+            <dt>Expires</dt>
+            <dd>
+              <time datetime={props.order.expiresAt}>{formatDateTime(props.order.expiresAt)}</time>
+            </dd>
+          </div>
+        </dl>
+      </div>
+      <div aria-live="polite" class="stack section-gap">
+        <Show when={props.order.status === "pending"} fallback={<OrderOutcome order={props.order} precision={props.precision} />}>
+          <p class="loading small">
+            <span class="spinner" aria-hidden="true" />
+            {fiat()
+              ? "Waiting for your payment. Quote the reference above with your card or bank payment."
+              : `Waiting for your payment. Send exactly this amount of ${props.order.asset} to the address above.`}{" "}
+            This page updates by itself.
+          </p>
+          <Show when={props.pollError}>{(message) => <p class="small warn-text">{message()}</p>}</Show>
+        </Show>
+      </div>
+      <div class="button-row section-gap">
+        <button type="button" class="button button-small" onClick={() => props.onClose()}>
+          {props.order.status === "pending" ? "Hide" : "Done"}
+        </button>
+      </div>
+    </article>
+  );
+}
+
+/** Deposit: an order with a pay address (and its QR code), followed until the money arrives. */
+export default function DepositPanel(props: {
+  config: PublicConfig;
+  order: DepositOrder | undefined;
+  setOrder: (order: DepositOrder | undefined) => void;
+  /** A new order was created (the deposits list changed). */
+  onCreated: () => void;
+  /** The shown order left "pending": balances and lists changed. */
+  onSettled: () => void;
+}) {
+  const [asset, setAsset] = createSignal(props.config.assets[0]?.symbol ?? "");
+  const [amount, setAmount] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [formError, setFormError] = createSignal<string>();
+  const [pollError, setPollError] = createSignal<string>();
+  const submission = createIdempotentSubmission();
+  let form: HTMLFormElement | undefined;
+
+  const precision = () => precisionOf(props.config, asset());
+  const orderPrecision = () => (props.order ? precisionOf(props.config, props.order.asset) : undefined);
+
+  /** The id of the shown order while it is pending: polling follows this, and stops when it changes. */
+  const pendingId = createMemo(() => (props.order?.status === "pending" ? props.order.orderId : undefined));
+
+  createEffect(
+    on(pendingId, (orderId) => {
+      setPollError(undefined);
+      if (!orderId) return;
+      let stopped = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tick = async () => {
+        try {
+          const { order } = await api.get<{ order: DepositOrder }>(`/api/wallet/deposit/${encodeURIComponent(orderId)}`);
+          if (stopped) return;
+          setPollError(undefined);
+          props.setOrder(order);
+          if (order.status !== "pending") {
+            props.onSettled();
+            return;
+          }
+        } catch (error) {
+          if (stopped) return;
+          if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
+            setPollError(`Stopped checking: ${error.message}`);
+            return;
+          }
+          setPollError(`Could not check the order (${actionMessage(error)}); trying again.`);
+        }
+        timer = setTimeout(tick, DEPOSIT_POLL_MS);
+      };
+      timer = setTimeout(tick, DEPOSIT_POLL_MS);
+      onCleanup(() => {
+        stopped = true;
+        clearTimeout(timer);
+      });
+    }),
+  );
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (busy()) return;
+    setFormError(undefined);
+    const problem = amountProblem(amount(), precision(), asset());
+    if (problem) {
+      setErrors({ amount: problem });
+      focusFirstInvalid(form);
+      return;
+    }
+    const body = { asset: asset(), amount: amount() };
+    setBusy(true);
+    setErrors({});
+    try {
+      const { order } = await api.post<{ order: DepositOrder }>("/api/wallet/deposit/create", body, {
+        idempotencyKey: submission.keyFor(body),
+      });
+      submission.settle();
+      setAmount("");
+      props.setOrder(order);
+      props.onCreated();
+    } catch (error) {
+      const found = moneyProblem(error, { kind: "deposit", hints: HINTS });
+      setErrors(found.fields);
+      setFormError(found.form);
+      focusFirstInvalid(form);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="deposit-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="deposit-title" tabindex="-1">
+            Deposit
+          </h2>
+          <p class="muted small">Get a pay address (or, for USD, a payment reference) for the amount you will send.</p>
+        </div>
+      </div>
+      <Show
+        when={props.order}
+        fallback={
+          <form ref={form} class="form" onSubmit={submit} novalidate>
+            <SelectField
+              label="Asset"
+              name="asset"
+              error={errors().asset}
+              onChange={(event) => {
+                setAsset(event.currentTarget.value);
+                setErrors({});
+              }}
+            >
+              <For each={props.config.assets}>
+                {(item) => (
+                  <option value={item.symbol} selected={item.symbol === asset()}>
+                    {item.symbol} · {item.name}
+                  </option>
+                )}
+              </For>
+            </SelectField>
+            <Field
+              label="Amount"
+              name="amount"
+              type="text"
+              inputmode="decimal"
+              autocomplete="off"
+              spellcheck={false}
+              required
+              pattern={amountPattern(precision())}
+              placeholder="0.00"
+              class="num-input"
+              value={amount()}
+              onInput={(event) => setAmount(event.currentTarget.value)}
+              hint={`In ${asset()}, up to ${precision() ?? 0} decimal places.`}
+              error={errors().amount}
+            />
+            <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+            <div>
+              <button type="submit" class="button button-primary" disabled={busy()} aria-busy={busy()}>
+                {busy() ? "Creating…" : "Create deposit"}
+              </button>
+            </div>
+          </form>
+        }
+      >
+        {(order) => (
+          <OrderCard
+            order={order()}
+            precision={orderPrecision()}
+            pollError={pollError()}
+            onClose={() => props.setOrder(undefined)}
+          />
+        )}
+      </Show>
+    </section>
+  );
+}

@@ -1,0 +1,264 @@
+import { createEffect, createSignal, For, on, Show } from "solid-js";
+import Alert from "../../components/Alert";
+import Amount from "../../components/Amount";
+import { Field, SelectField } from "../../components/Field";
+import ResendVerification from "../../components/ResendVerification";
+import { api } from "../../lib/api";
+import type { PublicConfig } from "../../lib/config";
+import { formatDateTime } from "../../lib/format";
+import { type FieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { createIdempotentSubmission } from "../../lib/idempotency";
+import { addAmounts, amountPattern, amountProblem, assetInfo, lessThan } from "../../lib/money";
+import { moneyProblem } from "../../lib/money-errors";
+import type { User } from "../../lib/session";
+import { type Balance, type BookAddress, isActive, type Withdrawal } from "../../lib/wallet";
+
+const HINTS = {
+  asset: "Choose an asset.",
+  amount: "Enter a plain positive amount within the asset's decimals.",
+  address: "Choose an address from your address book.",
+  code: "Enter the 6-digit code from your authenticator app.",
+};
+
+/** Withdraw to an address of the address book; amount plus the asset's fee is held at once (202). */
+export default function WithdrawPanel(props: {
+  config: PublicConfig;
+  user: User;
+  balances: Balance[] | undefined;
+  addresses: BookAddress[] | undefined;
+  onRequested: () => void;
+}) {
+  const [asset, setAsset] = createSignal(props.config.assets[0]?.symbol ?? "");
+  const [amount, setAmount] = createSignal("");
+  const [address, setAddress] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
+  const [done, setDone] = createSignal<Withdrawal>();
+  const submission = createIdempotentSubmission();
+  let form: HTMLFormElement | undefined;
+
+  const info = () => assetInfo(props.config, asset());
+  const precision = () => info()?.precision;
+  const fee = () => info()?.withdrawalFee ?? "0";
+  const balance = () => props.balances?.find((b) => b.asset === asset());
+  const choices = () => (props.addresses ?? []).filter((a) => a.asset === asset());
+  const usable = () => choices().filter((a) => isActive(a));
+
+  /** amount + fee, exact, once the amount is a valid one. */
+  const total = () => {
+    const p = precision();
+    if (p === undefined || amountProblem(amount(), p) !== undefined) return undefined;
+    return addAmounts(amount(), fee(), p);
+  };
+  const overBalance = () => {
+    const t = total();
+    const available = balance()?.available;
+    const p = precision();
+    return t !== undefined && available !== undefined && p !== undefined && lessThan(available, t, p) === true;
+  };
+
+  // The address list belongs to the asset: pick the first usable one of the new asset.
+  createEffect(
+    on([asset, () => props.addresses], () => {
+      if (!usable().some((a) => a.address === address())) setAddress(usable()[0]?.address ?? "");
+    }),
+  );
+
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (busy()) return;
+    setFormError(undefined);
+    setDone(undefined);
+    const target = event.currentTarget as HTMLFormElement;
+    const code = ((new FormData(target).get("code") as string | null) ?? "").replace(/\s+/g, "");
+    const found: FieldErrors = {};
+    const problem = amountProblem(amount(), precision(), asset());
+    if (problem) found.amount = problem;
+    if (!address()) found.address = "Choose an address. Add one to your address book first.";
+    if (props.user.twoFactorEnabled && !code) found.code = HINTS.code;
+    if (Object.keys(found).length > 0) {
+      setErrors(found);
+      focusFirstInvalid(form);
+      return;
+    }
+    const request = { asset: asset(), amount: amount(), address: address() };
+    const body = props.user.twoFactorEnabled ? { ...request, code } : request;
+    setBusy(true);
+    setErrors({});
+    try {
+      // The key follows the request without the code: a retry with a fresh code is the same withdrawal.
+      const { withdrawal } = await api.post<{ withdrawal: Withdrawal }>("/api/wallet/withdraw", body, {
+        idempotencyKey: submission.keyFor(request),
+      });
+      submission.settle();
+      setDone(withdrawal);
+      setAmount("");
+      const codeInput = target.elements.namedItem("code");
+      if (codeInput instanceof HTMLInputElement) codeInput.value = "";
+      props.onRequested();
+    } catch (error) {
+      const result = moneyProblem(error, { kind: "withdrawal", hints: HINTS });
+      setErrors(result.fields);
+      if (result.form) setFormError({ text: result.form, code: result.code });
+      focusFirstInvalid(form);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="withdraw-title">
+      <div class="panel-head">
+        <div>
+          <h2 id="withdraw-title">Withdraw</h2>
+          <p class="muted small">Send funds out to an address of your address book. Large withdrawals are reviewed first.</p>
+        </div>
+      </div>
+      <form ref={form} class="form" onSubmit={submit} novalidate>
+        <SelectField
+          label="Asset"
+          name="asset"
+          error={errors().asset}
+          onChange={(event) => {
+            setAsset(event.currentTarget.value);
+            setErrors({});
+          }}
+        >
+          <For each={props.config.assets}>
+            {(item) => (
+              <option value={item.symbol} selected={item.symbol === asset()}>
+                {item.symbol} · {item.name}
+              </option>
+            )}
+          </For>
+        </SelectField>
+        <Field
+          label="Amount"
+          name="amount"
+          type="text"
+          inputmode="decimal"
+          autocomplete="off"
+          spellcheck={false}
+          required
+          pattern={amountPattern(precision())}
+          placeholder="0.00"
+          class="num-input"
+          value={amount()}
+          onInput={(event) => setAmount(event.currentTarget.value)}
+          hint={
+            <>
+              Available:{" "}
+              <Show when={balance()} fallback={<span class="muted">…</span>}>
+                {(b) => <Amount value={b().available} asset={asset()} precision={precision()} />}
+              </Show>
+            </>
+          }
+          error={errors().amount}
+        />
+        <SelectField
+          label="To address"
+          name="address"
+          error={errors().address}
+          disabled={choices().length === 0}
+          onChange={(event) => setAddress(event.currentTarget.value)}
+          hint={
+            <Show
+              when={choices().length > 0}
+              fallback={
+                <>
+                  No {asset()} address in your address book yet. <a href="#address-book-title">Add one below</a>.
+                </>
+              }
+            >
+              <Show when={usable().length === 0}>
+                Your {asset()} addresses are not usable yet (security cooldown after adding an address).{" "}
+              </Show>
+              Only addresses of your address book can be used.
+            </Show>
+          }
+        >
+          <Show when={choices().length > 0} fallback={<option value="">No saved {asset()} address</option>}>
+            <Show when={usable().length === 0}>
+              <option value="" selected>
+                Choose an address
+              </option>
+            </Show>
+            <For each={choices()}>
+              {(entry) => (
+                <option value={entry.address} disabled={!isActive(entry)} selected={entry.address === address()}>
+                  {entry.label} · {entry.address}
+                  {isActive(entry) ? "" : ` (usable from ${formatDateTime(entry.activeAt)})`}
+                </option>
+              )}
+            </For>
+          </Show>
+        </SelectField>
+        <Show when={props.user.twoFactorEnabled}>
+          <Field
+            label="Authentication code"
+            name="code"
+            type="text"
+            autocomplete="one-time-code"
+            inputmode="numeric"
+            spellcheck={false}
+            autocapitalize="off"
+            maxLength={32}
+            required
+            hint="6 digits from your authenticator app (or a recovery code)."
+            error={errors().code}
+          />
+        </Show>
+        <div class="fee-summary" aria-live="polite">
+          <p>
+            Withdrawal fee: <Amount value={fee()} asset={asset()} precision={precision()} />
+          </p>
+          <p>
+            You will pay amount + fee:{" "}
+            <Show when={total()} fallback={<span class="muted">enter an amount</span>}>
+              {(t) => (
+                <strong>
+                  <Amount value={t()} asset={asset()} precision={precision()} />
+                </strong>
+              )}
+            </Show>
+          </p>
+          <Show when={overBalance()}>
+            <p class="warn-text small">This is more than your available balance.</p>
+          </Show>
+        </div>
+        <Show when={formError()}>
+          {(problem) => (
+            <Alert tone="error">
+              <p>{problem().text}</p>
+              <Show when={problem().code === "EMAIL_NOT_VERIFIED"}>
+                <ResendVerification email={props.user.email} />
+              </Show>
+            </Alert>
+          )}
+        </Show>
+        <Show when={done()}>
+          {(w) => (
+            <Alert
+              tone="success"
+              title={w().status === "pending_review" ? "Withdrawal waiting for review" : "Withdrawal requested"}
+            >
+              <p>
+                <Amount value={w().amount} asset={w().asset} precision={precision()} /> plus a fee of{" "}
+                <Amount value={w().fee} asset={w().asset} precision={precision()} /> are held from your balance.{" "}
+                {w().status === "pending_review"
+                  ? "Large withdrawals are checked by our team before they are sent; you can cancel it until then."
+                  : "It is being sent now; follow it in the list below."}
+              </p>
+            </Alert>
+          )}
+        </Show>
+        <div>
+          <button type="submit" class="button button-primary" disabled={busy()} aria-busy={busy()}>
+            {busy() ? "Requesting…" : "Request withdrawal"}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -22,6 +22,7 @@ const SECURITY_ACTIONS = new Set([
   "auth.2fa_enabled",
   "auth.2fa_disabled",
   "auth.refresh_reused",
+  "auth.logout",
   "session.revoked",
 ]);
 export const SYSTEM_CHAIN = "system";

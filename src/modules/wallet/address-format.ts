@@ -23,8 +23,10 @@ const BTC_P2SH_VERSION = 0x05;
 const BTC_SEGWIT_PREFIX = "bc";
 
 /**
- * BTC: a segwit address (BIP-173 bech32 for witness v0, BIP-350 bech32m for v1 and later, e.g. taproot),
- * or a legacy base58check P2PKH or P2SH address.
+ * BTC: a segwit address (BIP-173 bech32 for witness v0, BIP-350 bech32m for taproot v1), or a legacy
+ * base58check P2PKH or P2SH address. Later witness versions (and v1 programs that are not 32 bytes) decode
+ * fine but nothing can spend them yet: coins sent there could be taken by anyone or lost, so a custodian
+ * refuses them.
  */
 export function isBitcoinAddress(address: string): boolean {
   if (address.length > MAX_ADDRESS_LENGTH) return false;
@@ -43,8 +45,9 @@ function isSegwitAddress(address: string): boolean {
   // Refuses leftover bits that are not zero padding, as BIP-173 requires.
   const program = bech32.fromWordsUnsafe(programWords);
   if (!program || program.length < 2 || program.length > 40) return false;
-  // v0 programs are a 20-byte key hash (P2WPKH) or a 32-byte script hash (P2WSH); nothing else.
-  return version !== 0 || program.length === 20 || program.length === 32;
+  // v0: a 20-byte key hash (P2WPKH) or a 32-byte script hash (P2WSH); v1: a 32-byte taproot key.
+  if (version === 0) return program.length === 20 || program.length === 32;
+  return version === 1 && program.length === 32;
 }
 
 function isLegacyBitcoinAddress(address: string): boolean {

@@ -2,6 +2,8 @@
 -- every account involved is locked in id order (so two postings never deadlock), each leg inserts
 -- its transfer and two entries carrying the new balance and version, and the CHECK constraint on
 -- ledger_accounts refuses any user balance below zero (SQLSTATE 23514, ledger_accounts_non_negative).
+-- It answers with the new available and held balances of every user and asset it touched, so the
+-- caller can tell the users without another round trip.
 CREATE FUNCTION ledger_post(
   p_posting uuid,
   p_kind text,
@@ -9,11 +11,12 @@ CREATE FUNCTION ledger_post(
   p_credits bigint[],
   p_amounts numeric[],
   p_idempotency_key text
-) RETURNS bigint[] LANGUAGE plpgsql AS $$
+) RETURNS TABLE (owner_id uuid, asset text, kind text, balance numeric) LANGUAGE plpgsql AS $$
+-- The output columns share names with ledger_accounts' columns; inside queries, the columns win.
+#variable_conflict use_column
 DECLARE
   v_count int := coalesce(array_length(p_debits, 1), 0);
   v_transfer bigint;
-  v_transfers bigint[] := '{}';
   v_debit record;
   v_credit record;
 BEGIN
@@ -38,9 +41,13 @@ BEGIN
     INSERT INTO ledger_entries (account_id, transfer_id, amount, balance_after, version) VALUES
       (v_debit.id, v_transfer, -p_amounts[i], v_debit.balance, v_debit.version),
       (v_credit.id, v_transfer, p_amounts[i], v_credit.balance, v_credit.version);
-    v_transfers := v_transfers || v_transfer;
   END LOOP;
-  RETURN v_transfers;
+  RETURN QUERY
+    SELECT a.owner_id, a.asset, a.kind, a.balance FROM ledger_accounts a
+    WHERE a.kind IN ('available', 'held')
+      AND (a.owner_id, a.asset) IN (
+        SELECT t.owner_id, t.asset FROM ledger_accounts t WHERE t.id = ANY (p_debits || p_credits) AND t.owner_id IS NOT NULL
+      );
 END;
 $$;
 --> statement-breakpoint

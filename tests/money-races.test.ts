@@ -1,6 +1,7 @@
 /** Concurrency: what many requests at once must never do. Meaningful on real Postgres (CI runs it there too). */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import { verifyAuditChains } from "../src/modules/audit/service";
 import { verifyLedger } from "../src/modules/ledger/verify";
 import { queryRows } from "../src/platform/db/client";
 import { fundedUser } from "./support/client";
@@ -14,6 +15,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  // Hundreds of concurrent appends to the same users' audit chains leave every chain intact.
+  expect((await verifyAuditChains(fixture.deps.database.db)).problems).toEqual([]);
   await fixture.dispose();
 });
 

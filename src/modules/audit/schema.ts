@@ -27,3 +27,14 @@ export const auditLog = pgTable(
     index("audit_log_action_idx").on(table.action, table.id),
   ],
 );
+
+/**
+ * The newest row of each chain: its sequence number and hash. Appending takes this row's lock (one
+ * statement for every chain involved), so concurrent writers of one chain queue, writers of different
+ * chains never wait on each other.
+ */
+export const auditHeads = pgTable("audit_heads", {
+  chain: text("chain").primaryKey(),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+});

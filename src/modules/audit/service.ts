@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import { sha256Hex } from "../../platform/crypto";
-import type { DbOrTx, Tx } from "../../platform/db/client";
+import { type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import type { AdminAuditEvent, AuditEvent } from "./model";
 import { auditLog } from "./schema";
@@ -72,39 +72,67 @@ export function auditHash(row: HashedFields): string {
 }
 
 /**
- * Appends entries to their users' chains. Each chain is serialised by a transaction-scoped advisory
- * lock; entries are written in chain order so two transactions touching the same users never deadlock.
+ * Appends entries to their users' chains in two statements, however many chains: the first takes each
+ * chain's head row (locked until commit, in chain order so two transactions never deadlock) and hands
+ * back its sequence and hash; the second writes the rows and moves the heads. A call with several
+ * entries for one chain does them in rounds, one entry per chain per round.
  */
 export async function recordAudit(tx: Tx, entries: AuditEntry[]): Promise<void> {
-  const ordered = [...entries].sort((a, b) => (a.userId ?? SYSTEM_CHAIN).localeCompare(b.userId ?? SYSTEM_CHAIN));
-  for (const entry of ordered) {
+  const rounds: AuditEntry[][] = [];
+  const seen = new Map<string, number>();
+  for (const entry of entries) {
     const chain = entry.userId ?? SYSTEM_CHAIN;
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${chain}`}, 0))`);
-    const [last] = await tx
-      .select({ seq: auditLog.seq, hash: auditLog.hash })
-      .from(auditLog)
-      .where(eq(auditLog.chain, chain))
-      .orderBy(desc(auditLog.seq))
-      .limit(1);
+    const round = seen.get(chain) ?? 0;
+    seen.set(chain, round + 1);
+    (rounds[round] ??= []).push(entry);
+  }
+  for (const round of rounds) await appendRound(tx, round);
+}
+
+async function appendRound(tx: Tx, entries: AuditEntry[]): Promise<void> {
+  const chains = entries.map((e) => e.userId ?? SYSTEM_CHAIN).sort();
+  const heads = await queryRows<{ chain: string; seq: number; prev: string }>(
+    tx,
+    sql`insert into audit_heads (chain, seq, hash)
+        select chain, 1, ${GENESIS_HASH} from unnest(${`{${chains.join(",")}}`}::text[]) with ordinality as c(chain, n) order by n
+        on conflict (chain) do update set seq = audit_heads.seq + 1
+        returning chain, seq, hash as prev`,
+  );
+  // Millisecond precision: what is hashed is exactly what is stored.
+  const createdAt = new Date();
+  const rows = entries.map((entry) => {
+    const chain = entry.userId ?? SYSTEM_CHAIN;
+    const head = heads.find((h) => h.chain === chain) as { seq: number; prev: string };
     const row: HashedFields = {
       chain,
-      seq: (last?.seq ?? 0) + 1,
+      seq: head.seq,
       userId: entry.userId,
       action: entry.action,
       ip: entry.ip ?? null,
       userAgent: entry.userAgent ?? null,
       metadata: entry.metadata ?? {},
-      // Millisecond precision: what is hashed is exactly what is stored.
-      createdAt: new Date(),
-      prevHash: last?.hash ?? GENESIS_HASH,
+      createdAt,
+      prevHash: head.prev,
     };
-    await tx.insert(auditLog).values({ ...row, hash: auditHash(row) });
-    if (entry.userId && SECURITY_ACTIONS.has(entry.action)) {
-      await enqueueEvents(tx, [
-        { userId: entry.userId, type: "security", data: { action: entry.action, createdAt: row.createdAt.toISOString() } },
-      ]);
-    }
-  }
+    return { ...row, createdAt: createdAt.toISOString(), hash: auditHash(row) };
+  });
+  await tx.execute(sql`
+    with appended as (
+      insert into audit_log (chain, seq, user_id, action, ip, user_agent, metadata, created_at, prev_hash, hash)
+      select r.chain, r.seq, r."userId", r.action, r.ip, r."userAgent", r.metadata, r."createdAt", r."prevHash", r.hash
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(chain text, seq int, "userId" uuid, action text, ip text, "userAgent" text,
+        metadata jsonb, "createdAt" timestamptz, "prevHash" text, hash text)
+      returning chain, hash
+    )
+    update audit_heads set hash = appended.hash from appended where audit_heads.chain = appended.chain`);
+  const events = rows
+    .filter((row) => row.userId && SECURITY_ACTIONS.has(row.action))
+    .map((row) => ({
+      userId: row.userId as string,
+      type: "security" as const,
+      data: { action: row.action, createdAt: row.createdAt },
+    }));
+  await enqueueEvents(tx, events);
 }
 
 const toEvent = (row: typeof auditLog.$inferSelect): AuditEvent => ({

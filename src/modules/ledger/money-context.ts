@@ -1,10 +1,10 @@
 import type { Config } from "../../config";
-import type { Db, DbOrTx } from "../../platform/db/client";
+import type { Db } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import { formatAmount, usdCents } from "../../platform/money";
 import type { IdentityContext } from "../identity/service";
 import type { PriceLookup } from "./assets";
-import { type Ledger, userBalances } from "./service";
+import type { Balance, Ledger } from "./service";
 
 /** What every money-moving module needs: the database, the ledger, prices and identity's rules. */
 export type MoneyContext = {
@@ -25,18 +25,19 @@ export function valueInUsdCents(ctx: MoneyContext, asset: string, units: bigint)
   return usdCents(units, precision, price);
 }
 
-/** The `balance` frame of API.md for one asset, read inside the transaction that changed it. */
-export async function balanceEvent(ctx: MoneyContext, tx: DbOrTx, userId: string, asset: string) {
-  const [balance] = await userBalances(tx, userId, [asset]);
-  const precision = ctx.config.assets.find((a) => a.symbol === asset)?.precision ?? 0;
-  return {
-    userId,
-    type: "balance" as const,
-    data: {
-      asset,
-      available: formatAmount(balance.available, precision),
-      held: formatAmount(balance.held, precision),
-      total: formatAmount(balance.available + balance.held, precision),
-    },
-  };
+/** The `balance` frames of API.md for the balances a posting returned, one per user and asset. */
+export function balanceEvents(ctx: MoneyContext, balances: Balance[]) {
+  return balances.map((balance) => {
+    const precision = ctx.config.assets.find((a) => a.symbol === balance.asset)?.precision ?? 0;
+    return {
+      userId: balance.ownerId as string,
+      type: "balance" as const,
+      data: {
+        asset: balance.asset,
+        available: formatAmount(balance.available, precision),
+        held: formatAmount(balance.held, precision),
+        total: formatAmount(balance.available + balance.held, precision),
+      },
+    };
+  });
 }

@@ -85,7 +85,7 @@ export function createLedger(metrics?: Metrics) {
      * Posts every leg atomically (all or none). Throws 422 INSUFFICIENT_FUNDS when a user account would
      * go below zero; the caller's transaction is then rolled back with everything else it did.
      */
-    async post(tx: DbOrTx, posting: Posting): Promise<{ postingId: string; transferIds: number[] }> {
+    async post(tx: DbOrTx, posting: Posting): Promise<{ postingId: string; balances: Balance[] }> {
       const legs = posting.legs.filter((leg) => leg.amount !== 0n);
       if (legs.length === 0 || legs.some((leg) => leg.amount < 0n)) throw new Error("ledger.post: legs must be positive");
       const resolved = await accountIds(
@@ -95,15 +95,14 @@ export function createLedger(metrics?: Metrics) {
       const postingId = crypto.randomUUID();
       const array = (values: (number | bigint)[]) => `{${values.join(",")}}`;
       try {
-        const [row] = await queryRows<{ ids: string[] | string }>(
+        const rows = await queryRows<{ owner_id: string; asset: string; kind: string; balance: string }>(
           tx,
-          sql`select ledger_post(${postingId}::uuid, ${posting.kind}, ${array(legs.map((l) => resolved.get(keyOf(l.from)) as number))}::bigint[],
+          sql`select * from ledger_post(${postingId}::uuid, ${posting.kind}, ${array(legs.map((l) => resolved.get(keyOf(l.from)) as number))}::bigint[],
             ${array(legs.map((l) => resolved.get(keyOf(l.to)) as number))}::bigint[], ${array(legs.map((l) => l.amount))}::numeric[],
-            ${posting.idempotencyKey ?? null}) as ids`,
+            ${posting.idempotencyKey ?? null})`,
         );
         metrics?.ledgerTransfers.inc(legs.length);
-        const parsed = Array.isArray(row.ids) ? row.ids : String(row.ids).replace(/[{}]/g, "").split(",");
-        return { postingId, transferIds: parsed.map(Number) };
+        return { postingId, balances: balancesFromRows(rows) };
       } catch (error) {
         if (isNegativeBalance(error)) throw insufficientFunds(legs[0].from.asset);
         throw error;
@@ -112,9 +111,22 @@ export function createLedger(metrics?: Metrics) {
   };
 }
 
+/** Per user and asset, from (owner, asset, kind, balance) rows. */
+function balancesFromRows(rows: { owner_id: string; asset: string; kind: string; balance: string }[]): Balance[] {
+  const byOwnerAsset = new Map<string, Balance>();
+  for (const row of rows) {
+    const key = `${row.owner_id}/${row.asset}`;
+    const balance = byOwnerAsset.get(key) ?? { ownerId: row.owner_id, asset: row.asset, available: 0n, held: 0n };
+    if (row.kind === "available") balance.available = BigInt(row.balance);
+    else balance.held = BigInt(row.balance);
+    byOwnerAsset.set(key, balance);
+  }
+  return [...byOwnerAsset.values()];
+}
+
 export type Ledger = ReturnType<typeof createLedger>;
 
-export type Balance = { asset: string; available: bigint; held: bigint };
+export type Balance = { ownerId?: string; asset: string; available: bigint; held: bigint };
 
 /** Every configured asset, zeros included. */
 export async function userBalances(db: DbOrTx, userId: string, assets: string[]): Promise<Balance[]> {

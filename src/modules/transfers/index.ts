@@ -27,7 +27,7 @@ export function transfersController(
           () => prepareP2p(ctx, principal.userId, body),
           async (tx, prepared, ledgerKey) => ({
             status: 201,
-            body: { transfer: await sendP2p(ctx, tx, principal.userId, body, prepared, actorOf(request), ledgerKey) },
+            body: { transfer: await sendP2p(ctx, tx, body, prepared, actorOf(request), ledgerKey) },
           }),
         ),
       { auth: true, idempotent: true, movesMoney: true, body: P2pBody, response: { 201: TransferAnswer } },

@@ -3,15 +3,15 @@
  * once; flagged ones wait with the sender's funds held until an admin approves or rejects them.
  */
 import { and, desc, eq, gte, ne, sql } from "drizzle-orm";
-import type { Tx } from "../../platform/db/client";
-import { enqueueEvents } from "../../platform/events/outbox";
+import { queryRows, type Tx } from "../../platform/db/client";
+import { enqueueEvents, type PrivateEvent } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
-import { findUser, findUserByEmail } from "../identity/service";
+import { findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount } from "../ledger/assets";
-import { balanceEvent, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
+import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
@@ -52,10 +52,17 @@ export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit
 
 export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string };
 
-/** Everything before the transaction that can be settled without one: parse, find the recipient, open accounts. */
+/** Everything before the transaction that can be settled without one: parse, find both users, open accounts. */
 export async function prepareP2p(ctx: MoneyContext, senderId: string, body: P2pRequest) {
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
-  const recipient = await findUserByEmail(ctx.db, body.recipientEmail);
+  const email = normalizeEmail(body.recipientEmail);
+  const people = await queryRows<{ id: string; email: string }>(
+    ctx.db,
+    sql`select id, email from users where id = ${senderId} or email = ${email}`,
+  );
+  const sender = people.find((p) => p.id === senderId);
+  const recipient = people.find((p) => p.email === email);
+  if (!sender) throw notFound("User");
   if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");
   if (recipient.id === senderId) throw new AppError(422, "SELF_TRANSFER", "You cannot send to yourself");
   await ctx.ledger.openAccounts(ctx.db, [
@@ -63,91 +70,132 @@ export async function prepareP2p(ctx: MoneyContext, senderId: string, body: P2pR
     userAccount(senderId, asset.symbol, "held"),
     userAccount(recipient.id, asset.symbol, "available"),
   ]);
-  return { asset, units, recipient, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
+  return { asset, units, sender, recipient, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
 }
 
-/** The money part, inside the caller's (idempotent) transaction. */
+/** The sender's P2P transfers since `since`: what the daily limit and the AML rules look at. */
+async function recentTransfers(tx: Tx, senderId: string, since: Date) {
+  const rows = await queryRows<{ cents: string; created_at: Date | string; status: string }>(
+    tx,
+    sql`select amount_usd_cents::text as cents, created_at, status from p2p_transfers where sender_id = ${senderId} and created_at >= ${since.toISOString()}::timestamptz`,
+  );
+  return rows.map((row) => ({ amountUsdCents: BigInt(row.cents), createdAt: new Date(row.created_at), status: row.status }));
+}
+
+/**
+ * The money part, inside the caller's (idempotent) transaction. This is the platform's hottest write
+ * path, so it keeps round trips few: one read for limits and AML, one ledger posting, and one
+ * statement that writes the transfer, its flags, both history rows and the users' events.
+ */
 export async function sendP2p(
   ctx: MoneyContext,
   tx: Tx,
-  senderId: string,
   body: P2pRequest,
   prepared: Awaited<ReturnType<typeof prepareP2p>>,
   actor: Actor,
   idempotencyKey: string,
 ): Promise<Transfer> {
-  const { asset, units, recipient, amountUsdCents } = prepared;
-  const sender = await findUser(tx, senderId);
-  if (!sender) throw notFound("User");
+  const { asset, units, sender, recipient, amountUsdCents } = prepared;
+  const now = new Date();
   // One sender's transfers are checked against the limit one at a time, so two cannot both squeeze in.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`p2p-limit:${senderId}`}, 0))`);
-  assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, await p2pUsedToday(tx, senderId), amountUsdCents);
-  const since = new Date(Date.now() - 24 * 3600 * 1000);
-  const recent = await tx
-    .select({ amountUsdCents: p2pTransfers.amountUsdCents, createdAt: p2pTransfers.createdAt })
-    .from(p2pTransfers)
-    .where(and(eq(p2pTransfers.senderId, senderId), gte(p2pTransfers.createdAt, since)));
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`p2p-limit:${sender.id}`}, 0))`);
+  const dayStart = utcDayStart(now);
+  const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000);
+  const recent = await recentTransfers(tx, sender.id, dayStart < dayAgo ? dayStart : dayAgo);
+  const usedToday = recent
+    .filter((t) => t.createdAt >= dayStart && t.status !== "rejected")
+    .reduce((sum, t) => sum + t.amountUsdCents, 0n);
+  assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, usedToday, amountUsdCents);
   const screening = screenTransfer({
     amountUsdCents,
-    now: new Date(),
-    recent,
+    now,
+    recent: recent.filter((t) => t.createdAt >= dayAgo),
     reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
   });
   const review = screening.decision === "review";
 
-  await ctx.ledger.post(tx, {
+  const { balances } = await ctx.ledger.post(tx, {
     kind: review ? "p2p_hold" : "p2p",
     idempotencyKey,
     legs: [
       {
-        from: userAccount(senderId, asset.symbol, "available"),
-        to: review ? userAccount(senderId, asset.symbol, "held") : userAccount(recipient.id, asset.symbol, "available"),
+        from: userAccount(sender.id, asset.symbol, "available"),
+        to: review ? userAccount(sender.id, asset.symbol, "held") : userAccount(recipient.id, asset.symbol, "available"),
         amount: units,
       },
     ],
   });
-  const [row] = await tx
-    .insert(p2pTransfers)
-    .values({
-      senderId,
-      recipientId: recipient.id,
-      asset: asset.symbol,
-      amount: units,
-      amountUsdCents,
-      note: body.note ?? null,
-      status: review ? "pending_review" : "completed",
-    })
-    .returning();
-  if (screening.flags.length) {
-    await tx.insert(amlFlags).values(screening.flags.map((flag) => ({ transferId: row.id, userId: senderId, ...flag })));
-  }
-  const history = await recordTransactions(tx, [
-    {
-      userId: senderId,
-      type: "transfer_out",
-      asset: asset.symbol,
-      amount: units,
-      fee: 0n,
-      status: row.status,
-      direction: "out",
-      counterparty: recipient.email,
-      reference: row.id,
-      note: row.note,
-    },
-    ...(review ? [] : [receivedRow(row, sender.email)]),
+  const row: TransferRow = {
+    id: crypto.randomUUID(),
+    senderId: sender.id,
+    recipientId: recipient.id,
+    asset: asset.symbol,
+    amount: units,
+    amountUsdCents,
+    note: body.note ?? null,
+    status: review ? "pending_review" : "completed",
+    reviewedBy: null,
+    reviewedAt: null,
+    createdAt: now,
+  };
+  const history = [
+    historyRow({ ...sentRow(row, recipient.email), id: crypto.randomUUID(), createdAt: now }),
+    ...(review ? [] : [historyRow({ ...receivedRow(row, sender.email), id: crypto.randomUUID(), createdAt: now })]),
+  ];
+  await insertTransferRecords(tx, row, screening.flags, history, [
+    ...balanceEvents(ctx, balances),
+    ...history.map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) })),
   ]);
   const meta = { transferId: row.id, asset: asset.symbol, amount: formatAmount(units, asset.precision), status: row.status };
   await recordAudit(tx, [
-    { userId: senderId, action: "transfer.sent", metadata: { ...meta, to: recipient.id }, ...actor },
-    ...(review ? [] : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: senderId }, ...actor }]),
-  ]);
-  await enqueueEvents(tx, [
-    await balanceEvent(ctx, tx, senderId, asset.symbol),
-    ...(review ? [] : [await balanceEvent(ctx, tx, recipient.id, asset.symbol)]),
-    ...history.map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) })),
+    { userId: sender.id, action: "transfer.sent", metadata: { ...meta, to: recipient.id }, ...actor },
+    ...(review ? [] : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: sender.id }, ...actor }]),
   ]);
   return toTransfer(ctx, row, recipient.email);
 }
+
+type HistoryRow = typeof transactions.$inferSelect;
+const historyRow = (row: Omit<HistoryRow, "createdAt" | "id"> & { id: string; createdAt: Date }): HistoryRow => row;
+
+/** The transfer, its AML flags, the history rows and the events, in one statement. */
+async function insertTransferRecords(
+  tx: Tx,
+  row: TransferRow,
+  flags: { rule: string; detail: string }[],
+  history: HistoryRow[],
+  events: PrivateEvent[],
+) {
+  const historyJson = JSON.stringify(history, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
+  await tx.execute(sql`
+    with transfer as (
+      insert into p2p_transfers (id, sender_id, recipient_id, asset, amount, amount_usd_cents, note, status, created_at)
+      values (${row.id}, ${row.senderId}, ${row.recipientId}, ${row.asset}, ${row.amount.toString()}::numeric, ${row.amountUsdCents.toString()}::bigint,
+              ${row.note}, ${row.status}, ${row.createdAt.toISOString()}::timestamptz)
+    ), flagged as (
+      insert into aml_flags (transfer_id, user_id, rule, detail)
+      select ${row.id}::uuid, ${row.senderId}::uuid, f.rule, f.detail from jsonb_to_recordset(${JSON.stringify(flags)}::jsonb) as f(rule text, detail text)
+    ), recorded as (
+      insert into transactions (id, user_id, type, asset, amount, fee, status, direction, counterparty, reference, note, created_at)
+      select h.id, h."userId", h.type, h.asset, h.amount::numeric, h.fee::numeric, h.status, h.direction, h.counterparty, h.reference, h.note, h."createdAt"
+      from jsonb_to_recordset(${historyJson}::jsonb) as h(id uuid, "userId" uuid, type text, asset text, amount text, fee text, status text,
+        direction text, counterparty text, reference text, note text, "createdAt" timestamptz)
+    )
+    insert into outbox_events (user_id, type, data)
+    select e."userId", e.type, e.data from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e("userId" uuid, type text, data jsonb)`);
+}
+
+const sentRow = (row: TransferRow, recipientEmail: string) => ({
+  userId: row.senderId,
+  type: "transfer_out" as const,
+  asset: row.asset,
+  amount: row.amount,
+  fee: 0n,
+  status: row.status,
+  direction: "out" as const,
+  counterparty: recipientEmail,
+  reference: row.id,
+  note: row.note,
+});
 
 const receivedRow = (row: TransferRow, senderEmail: string) => ({
   userId: row.recipientId,
@@ -194,7 +242,7 @@ export async function decideTransfer(
     if (row.status !== "pending_review") throw new AppError(409, "INVALID_STATE", `This transfer is already ${row.status}`);
     const [sender, recipient] = [await findUser(tx, row.senderId), await findUser(tx, row.recipientId)];
     if (!sender || !recipient) throw notFound("User");
-    await ctx.ledger.post(tx, {
+    const { balances } = await ctx.ledger.post(tx, {
       kind: approve ? "p2p_release" : "p2p_return",
       legs: [
         {
@@ -232,8 +280,7 @@ export async function decideTransfer(
         : []),
     ]);
     await enqueueEvents(tx, [
-      await balanceEvent(ctx, tx, row.senderId, row.asset),
-      ...(approve ? [await balanceEvent(ctx, tx, row.recipientId, row.asset)] : []),
+      ...balanceEvents(ctx, balances),
       ...[senderTx, ...received]
         .filter(Boolean)
         .map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) })),

@@ -13,7 +13,7 @@ import { isUuid } from "../../platform/ids";
 import { AmountError, formatAmount, parseAmount } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
 import { parseAssetAmount } from "../ledger/assets";
-import { balanceEvent, type MoneyContext } from "../ledger/money-context";
+import { balanceEvents, type MoneyContext } from "../ledger/money-context";
 import { systemAccount, userAccount } from "../ledger/service";
 import { recordTransactions, toTx } from "../transactions/service";
 import type { DepositEvent, DepositOrder } from "./model";
@@ -159,7 +159,7 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
     const late = locked.status === "expired" || locked.status === "failed" || locked.expiresAt.getTime() < Date.now();
     const total = locked.amountReceived + received;
     const status = statusAfterPayment(locked, total, late);
-    await ctx.ledger.post(tx, {
+    const { balances } = await ctx.ledger.post(tx, {
       kind: "deposit",
       legs: [
         {
@@ -195,7 +195,7 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
       },
     ]);
     await enqueueEvents(tx, [
-      await balanceEvent(ctx, tx, order.userId, order.asset),
+      ...balanceEvents(ctx, balances),
       { userId: order.userId, type: "transaction", data: toTx(ctx.config, history[0]) },
     ]);
   });

@@ -14,8 +14,8 @@ import { type Actor, recordAudit } from "../audit/service";
 import { assertWithdrawalsUnlocked, getUser, mailUser } from "../identity/service";
 import { checkSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount } from "../ledger/assets";
-import { balanceEvent, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
-import { systemAccount, userAccount } from "../ledger/service";
+import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
+import { type Balance, systemAccount, userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
 import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
@@ -100,7 +100,7 @@ export async function requestWithdrawal(
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.id}`}, 0))`);
   assertWithinLimit("withdrawal", ctx.config.withdrawalDailyLimitUsd, await withdrawnToday(tx, user.id), amountUsdCents);
   const review = amountUsdCents > ctx.config.withdrawalReviewThresholdUsd;
-  await ctx.ledger.post(tx, {
+  const { balances } = await ctx.ledger.post(tx, {
     kind: "withdrawal_hold",
     idempotencyKey,
     legs: [
@@ -149,7 +149,7 @@ export async function requestWithdrawal(
     },
   ]);
   await enqueueEvents(tx, [
-    await balanceEvent(ctx, tx, user.id, asset.symbol),
+    ...balanceEvents(ctx, balances),
     { userId: user.id, type: "transaction", data: toTx(ctx.config, history[0]) },
   ]);
   return toWithdrawal(ctx, row);
@@ -188,19 +188,21 @@ type Outcome = { status: WithdrawalRow["status"]; txHash?: string; by?: string; 
  */
 async function settle(ctx: MoneyContext, tx: Tx, row: WithdrawalRow, outcome: Outcome, actor: Actor = {}): Promise<Withdrawal> {
   const held = userAccount(row.userId, row.asset, "held");
+  // Approval only changes the status: the funds stay held until the payout.
+  let balances: Balance[] = [];
   if (outcome.status === "completed") {
-    await ctx.ledger.post(tx, {
+    ({ balances } = await ctx.ledger.post(tx, {
       kind: "withdrawal_payout",
       legs: [
         { from: held, to: systemAccount(row.asset, "external"), amount: row.amount },
         { from: held, to: systemAccount(row.asset, "fees"), amount: row.fee },
       ],
-    });
+    }));
   } else if (outcome.status !== "processing") {
-    await ctx.ledger.post(tx, {
+    ({ balances } = await ctx.ledger.post(tx, {
       kind: "withdrawal_return",
       legs: [{ from: held, to: userAccount(row.userId, row.asset, "available"), amount: row.amount + row.fee }],
-    });
+    }));
   }
   const [updated] = await tx
     .update(withdrawals)
@@ -227,7 +229,7 @@ async function settle(ctx: MoneyContext, tx: Tx, row: WithdrawalRow, outcome: Ou
     },
   ]);
   await enqueueEvents(tx, [
-    await balanceEvent(ctx, tx, row.userId, row.asset),
+    ...balanceEvents(ctx, balances),
     ...(history ? [{ userId: row.userId, type: "transaction" as const, data: toTx(ctx.config, history) }] : []),
   ]);
   return toWithdrawal(ctx, updated);

@@ -84,7 +84,8 @@ export async function recordAudit(tx: Tx, entries: AuditEntry[]): Promise<void> 
     const chain = entry.userId ?? SYSTEM_CHAIN;
     const round = seen.get(chain) ?? 0;
     seen.set(chain, round + 1);
-    (rounds[round] ??= []).push(entry);
+    if (!rounds[round]) rounds[round] = [];
+    rounds[round].push(entry);
   }
   for (const round of rounds) await appendRound(tx, round);
 }

@@ -2,7 +2,7 @@
  * Idempotency-Key for money-moving POSTs (API.md): required (428), replayed byte for byte with
  * `Idempotent-Replayed: true`, 422 when reused for another request, 409 while the first still runs.
  */
-import { and, eq, lt, sql } from "drizzle-orm";
+import { lt, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { sha256Hex } from "../crypto";
 import type { Db, DbOrTx, Tx } from "../db/client";
@@ -47,14 +47,14 @@ const replay = (status: number, text: string, replayed: boolean) =>
   });
 
 async function previousAnswer(db: DbOrTx, req: IdempotentRequest, hash: string): Promise<Response | undefined> {
-  const [previous] = await db
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.userId, req.userId), eq(idempotencyKeys.key, req.key)));
+  const [previous] = await queryRows<{ request_hash: string; response_status: number; response_body: string }>(
+    db,
+    sql`select request_hash, response_status, response_body from idempotency_keys where user_id = ${req.userId} and key = ${req.key}`,
+  );
   if (!previous) return undefined;
-  if (previous.requestHash !== hash)
+  if (previous.request_hash !== hash)
     throw new AppError(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request");
-  return replay(previous.responseStatus, previous.responseBody, true);
+  return replay(previous.response_status, previous.response_body, true);
 }
 
 /**

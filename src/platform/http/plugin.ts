@@ -47,6 +47,8 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       if (appError) {
         set.status = appError.status;
         if (appError.headers) Object.assign(set.headers, appError.headers);
+        // A dependency failing (503) is ours to fix, not the client's: every 5xx reaches Sentry.
+        if (appError.status >= 500) reportError(appError, { requestId, path, method: request.method });
         return errorBody(appError.code, appError.message, requestId, appError.details);
       }
       switch (code) {

@@ -338,6 +338,25 @@ describe("withdrawals", () => {
     await slow.dispose();
   });
 
+  test("a sanctioned address is refused with ADDRESS_NOT_ALLOWED, whatever its spelling", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const list = join(mkdtempSync(join(tmpdir(), "cv-sanctions-")), "sanctioned.txt");
+    writeFileSync(list, "# OFAC-style list\n0x52908400098527886E0F7030069857D2E4169EE7\nGB82WEST12345698765432\n");
+    const strict = await createTestApp(
+      { TRUST_PROXY: "true", ADDRESS_COOLDOWN_HOURS: "0", SANCTIONED_ADDRESSES_FILE: list },
+      { database: fixture.deps.database as never },
+    );
+    const user = await fundedUser(strict, "sanctioned", "100");
+    await user.client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label: "bank" });
+    const refused = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
+    expect((await usd(user.client)).available).toBe("100");
+    await strict.dispose();
+  });
+
   test("small withdrawal: held at once (amount + fee), paid out by the worker, history carries the tx hash", async () => {
     const { client, email } = await withBook("wd", "100");
     const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });

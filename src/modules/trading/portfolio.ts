@@ -11,6 +11,7 @@ import { formatAmount, usdCents } from "../../platform/money";
 import { userBalances } from "../ledger/service";
 import { QUOTE_ASSET } from "../market/price-cache";
 import type { Portfolio } from "./model";
+import { minUnits } from "./pricing";
 import { tradeOrders } from "./schema";
 import type { TradingContext } from "./service";
 
@@ -27,7 +28,7 @@ export function averageCost(fills: Fill[]): { positions: Map<string, Position>; 
       position.units += fill.amount;
       position.costCents += fill.notional + fill.fee;
     } else {
-      const sold = fill.amount < position.units ? fill.amount : position.units;
+      const sold = minUnits(fill.amount, position.units);
       const removed = position.units > 0n ? (position.costCents * sold) / position.units : 0n;
       realizedCents += fill.notional - fill.fee - removed;
       position.units -= sold;
@@ -63,7 +64,7 @@ export async function portfolio(ctx: TradingContext, userId: string): Promise<Po
       const valueCents = price ? usdCents(amount, precision, price, "down") : 0n;
       totalCents += valueCents;
       const position = positions.get(asset);
-      const basedUnits = position && amount < position.units ? amount : (position?.units ?? 0n);
+      const basedUnits = minUnits(amount, position?.units ?? 0n);
       const basisCents =
         asset === QUOTE_ASSET ? valueCents : position?.units ? (position.costCents * basedUnits) / position.units : 0n;
       return {

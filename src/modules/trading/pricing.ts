@@ -7,6 +7,9 @@ import { AmountError, formatAmount, parseAmount, usdCents } from "../../platform
 
 export type Side = "buy" | "sell";
 const BPS = 10_000n;
+/** The smaller of two amounts (Math.min takes no bigint). */
+export const minUnits = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
 /** Limit and stop prices may carry up to this many decimals. */
 const PRICE_PLACES = 18;
 

@@ -11,7 +11,7 @@ import { balanceEvent, type MoneyContext } from "../ledger/money-context";
 import { type AccountKey, type Leg, systemAccount, userAccount } from "../ledger/service";
 import { type NewTx, precisionOf, recordTransactions, toTx } from "../transactions/service";
 import type { Order } from "./model";
-import type { Terms } from "./pricing";
+import { minUnits, type Terms } from "./pricing";
 import { tradeOrders } from "./schema";
 
 export type OrderRow = typeof tradeOrders.$inferSelect;
@@ -56,8 +56,8 @@ export function fillLegs(order: Pick<OrderRow, "userId" | "side" | "asset" | "am
   const { userId, asset, amount, held } = order;
   const user = (symbol: string, kind: "available" | "held") => userAccount(userId, symbol, kind);
   if (order.side === "buy") {
-    const costFromHeld = held < terms.notional ? held : terms.notional;
-    const feeFromHeld = held - costFromHeld < terms.fee ? held - costFromHeld : terms.fee;
+    const costFromHeld = minUnits(held, terms.notional);
+    const feeFromHeld = minUnits(held - costFromHeld, terms.fee);
     return [
       { from: user(USD, "held"), to: systemAccount(USD, "house"), amount: costFromHeld },
       { from: user(USD, "available"), to: systemAccount(USD, "house"), amount: terms.notional - costFromHeld },

@@ -20,6 +20,8 @@ import { realtimeController } from "./modules/realtime";
 import { MAX_BUFFER_BYTES, SocketHub } from "./modules/realtime/hub";
 import { systemController } from "./modules/system";
 import { VERSION } from "./modules/system/service";
+import { tradingController } from "./modules/trading";
+import type { TradingContext } from "./modules/trading/service";
 import { transactionsController } from "./modules/transactions";
 import { transfersController } from "./modules/transfers";
 import { walletController } from "./modules/wallet";
@@ -69,6 +71,7 @@ export function createServices(deps: AppDeps, marketOptions?: MarketOptions) {
     identity,
     sanctioned: loadSanctionedAddresses(config),
   };
+  const trading: TradingContext = { ...money, cache: market.cache };
   const runtime: Runtime = {
     market,
     hub,
@@ -77,13 +80,13 @@ export function createServices(deps: AppDeps, marketOptions?: MarketOptions) {
       await market.stop();
     },
   };
-  return { counters, identity, money, sessionResolver, market, hub, runtime };
+  return { counters, identity, money, trading, sessionResolver, market, hub, runtime };
 }
 
 export function createApp(deps: AppDeps, options: { webDist?: string } = {}, services = createServices(deps)) {
   const { config, database } = deps;
   const db = database.db;
-  const { counters, identity, money, sessionResolver, market, hub, runtime } = services;
+  const { counters, identity, money, trading, sessionResolver, market, hub, runtime } = services;
   const auth = authPlugin(config, sessionResolver);
   const guard = moneyGuard(identity);
   return (
@@ -120,6 +123,7 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
       .use(auditController(db, auth))
       .use(walletController(money, auth, guard))
       .use(transfersController(money, auth, guard))
+      .use(tradingController(trading, auth, guard))
       .use(transactionsController(db, config, auth))
       .use(adminController(db, money, auth))
       .use(marketController(db, config, market.cache, auth))

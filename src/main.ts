@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { VERSION } from "./modules/system/service";
+import { runOrderTriggers } from "./modules/trading/triggers";
 import { runSandboxDeposits } from "./modules/wallet/deposits";
 import { sandboxPayoutProvider } from "./modules/wallet/providers";
 import { runPayouts } from "./modules/wallet/withdrawals";
@@ -65,6 +66,8 @@ const workers = [
   startWorker("events", 100, () => relayOutboxEvents(database.db, bus), logger, 100),
   startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, 20),
   startWorker("payouts", 1000, () => runPayouts(services.money, sandboxPayoutProvider, logger), logger, 10),
+  // Limit and stop orders react within half a second of the tick that crosses their price.
+  startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, 100),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
 ];
 const { runtime } = services;

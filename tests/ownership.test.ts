@@ -41,6 +41,11 @@ describe("ownership", () => {
       direction: "above",
       price: "10000000",
     });
+    const order = await owner.client.request("POST", "/api/trading/orders", {
+      body: { type: "limit", side: "buy", asset: "BTC", amount: "0.0001", limitPrice: "1000" },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    const tradeId = ((await order.json()) as { order: { id: string } }).order.id;
 
     const ids: Record<string, string> = {
       "DELETE /api/auth/sessions/:id": sessions.body.items[0].id,
@@ -50,6 +55,8 @@ describe("ownership", () => {
       "POST /api/wallet/withdrawals/:id/cancel": withdrawalId,
       "GET /api/transactions/:id": tx.body.items[0].id,
       "DELETE /api/alerts/:id": alert.body.alert.id,
+      "GET /api/trading/orders/:id": tradeId,
+      "DELETE /api/trading/orders/:id": tradeId,
     };
     const routes = fixture.app.routes
       .filter((r) => r.path.includes("/:") && !NOT_OWNED.some((pattern) => pattern.test(r.path)))
@@ -70,5 +77,6 @@ describe("ownership", () => {
     expect((await owner.client.json("GET", `/api/wallet/withdrawals/${withdrawalId}`)).status).toBe(200);
     expect((await owner.client.json<{ items: unknown[] }>("GET", "/api/wallet/addresses")).body.items).toHaveLength(1);
     expect((await owner.client.json<{ items: unknown[] }>("GET", "/api/alerts")).body.items).toHaveLength(1);
+    expect((await owner.client.json("GET", `/api/trading/orders/${tradeId}`)).body).toMatchObject({ order: { status: "open" } });
   });
 });

@@ -43,6 +43,7 @@ export const routes: RouteDefinition[] = [
     component: lazy(() => import("./pages/Wallet")),
     preload: preloadMoney,
   },
+  { path: "/trade", component: lazy(() => import("./pages/Trade")), preload: preloadMoney },
   { path: "/send", component: lazy(() => import("./pages/Send")), preload: preloadMoney },
   { path: "/history", component: lazy(() => import("./pages/History")), preload: preloadMoney },
   { path: "/admin", component: lazy(() => import("./pages/Admin")), preload: preloadMoney },

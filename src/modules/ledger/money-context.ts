@@ -1,10 +1,10 @@
 import type { Config } from "../../config";
-import type { Db } from "../../platform/db/client";
+import type { Db, DbOrTx } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import { formatAmount, usdCents } from "../../platform/money";
 import type { IdentityContext } from "../identity/service";
 import type { PriceLookup } from "./assets";
-import type { Balance, Ledger } from "./service";
+import { type Balance, type Ledger, userBalances } from "./service";
 
 /** What every money-moving module needs: the database, the ledger, prices and identity's rules. */
 export type MoneyContext = {
@@ -40,4 +40,13 @@ export function balanceEvents(ctx: MoneyContext, balances: Balance[]) {
       },
     };
   });
+}
+
+/** The `balance` frames of one user's assets as they stand now, for flows whose posting touched only some. */
+export async function currentBalanceEvents(ctx: MoneyContext, tx: DbOrTx, userId: string, assets: string[]) {
+  const balances = await userBalances(tx, userId, assets);
+  return balanceEvents(
+    ctx,
+    balances.map((balance) => ({ ...balance, ownerId: userId })),
+  );
 }

@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { href: "/", label: "Overview", end: true },
   { href: "/markets", label: "Markets" },
   { href: "/dashboard", label: "Dashboard", signedIn: true },
+  { href: "/trade", label: "Trade", signedIn: true },
   { href: "/wallet", label: "Wallet", signedIn: true },
   { href: "/send", label: "Send", signedIn: true },
   { href: "/history", label: "History", signedIn: true },

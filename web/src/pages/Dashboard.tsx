@@ -1,5 +1,6 @@
 import { Show } from "solid-js";
 import AlertsPanel from "../components/AlertsPanel";
+import PortfolioPanel from "../components/PortfolioPanel";
 import PriceTiles from "../components/PriceTiles";
 import { useConfig } from "../lib/config";
 import { useOptionalSessionUser } from "../lib/session";
@@ -15,6 +16,7 @@ export default function Dashboard() {
       <h1>Dashboard</h1>
       <PriceTiles />
       <Show when={user()}>
+        <PortfolioPanel />
         <AlertsPanel symbols={symbols()} />
       </Show>
     </>

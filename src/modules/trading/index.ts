@@ -1,0 +1,61 @@
+import { Elysia } from "elysia";
+import type { authPlugin } from "../../platform/http/auth";
+import { actorOf } from "../../platform/http/request-context";
+import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
+import type { moneyGuard } from "../identity/guards";
+import { OrderAnswer, OrderBody, OrderListQuery, OrderPage, OrderParams, Portfolio, Quote, QuoteBody } from "./model";
+import { portfolio } from "./portfolio";
+import { cancelOrder, createQuote, getOrder, listOrders, placeOrder, prepareOrder, type TradingContext } from "./service";
+
+/** /api/trading: quotes and orders; /api/portfolio: holdings and P&L. */
+export function tradingController(
+  ctx: TradingContext,
+  auth: ReturnType<typeof authPlugin>,
+  guard: ReturnType<typeof moneyGuard>,
+) {
+  const trading = new Elysia({ prefix: "/api/trading", name: "trading", detail: { tags: ["trading"] } })
+    .use(auth)
+    .use(idempotencyPlugin)
+    .use(guard)
+    .post("/quote", ({ principal, body }) => createQuote(ctx, principal.userId, body), {
+      auth: true,
+      movesMoney: true,
+      body: QuoteBody,
+      response: Quote,
+    })
+    .post(
+      "/orders",
+      ({ principal, body, request, headers }) =>
+        runIdempotent(
+          ctx.db,
+          { userId: principal.userId, key: headers["idempotency-key"] as string, request, body },
+          () => prepareOrder(ctx, principal.userId, body),
+          async (tx, prepared, ledgerKey) => ({
+            status: 201,
+            body: { order: await placeOrder(ctx, tx, principal.userId, body, prepared, actorOf(request), ledgerKey) },
+          }),
+        ),
+      { auth: true, idempotent: true, movesMoney: true, body: OrderBody, response: { 201: OrderAnswer } },
+    )
+    .get("/orders", ({ principal, query }) => listOrders(ctx, principal.userId, query), {
+      auth: true,
+      query: OrderListQuery,
+      response: OrderPage,
+    })
+    .get("/orders/:id", async ({ principal, params }) => ({ order: await getOrder(ctx, principal.userId, params.id) }), {
+      auth: true,
+      params: OrderParams,
+      response: OrderAnswer,
+    })
+    .delete(
+      "/orders/:id",
+      async ({ principal, params, request }) => ({
+        order: await cancelOrder(ctx, principal.userId, params.id, actorOf(request)),
+      }),
+      { auth: true, params: OrderParams, response: OrderAnswer },
+    );
+  return new Elysia({ name: "portfolio", detail: { tags: ["trading"] } })
+    .use(auth)
+    .use(trading)
+    .get("/api/portfolio", ({ principal }) => portfolio(ctx, principal.userId), { auth: true, response: Portfolio });
+}

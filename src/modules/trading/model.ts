@@ -1,0 +1,72 @@
+import { t } from "elysia";
+import { oneOf } from "../../platform/http/schema";
+
+const Side = oneOf(["buy", "sell"]);
+const Decimal = t.String({ minLength: 1, maxLength: 100 });
+
+export const QuoteBody = t.Object({ side: Side, asset: t.String({ minLength: 1, maxLength: 10 }), amount: Decimal });
+export type QuoteBody = typeof QuoteBody.static;
+
+export const Quote = t.Object({
+  quoteId: t.String(),
+  side: Side,
+  asset: t.String(),
+  amount: t.String(),
+  /** USD per whole unit, spread included. */
+  price: t.String(),
+  /** USD. */
+  fee: t.String(),
+  /** USD the user pays (buy: cost + fee) or receives (sell: proceeds − fee). */
+  totalUsd: t.String(),
+  expiresAt: t.String(),
+});
+export type Quote = typeof Quote.static;
+
+export const OrderBody = t.Object({
+  type: oneOf(["market", "limit", "stop"]),
+  side: Side,
+  asset: t.String({ minLength: 1, maxLength: 10 }),
+  amount: Decimal,
+  limitPrice: t.Optional(Decimal),
+  stopPrice: t.Optional(Decimal),
+  quoteId: t.Optional(t.String({ maxLength: 64 })),
+  /** Limit and stop orders are good till cancelled, or until this instant (ISO 8601). */
+  expiresAt: t.Optional(t.String({ format: "date-time" })),
+});
+export type OrderBody = typeof OrderBody.static;
+
+export const Order = t.Object({
+  id: t.String(),
+  type: oneOf(["market", "limit", "stop"]),
+  side: Side,
+  asset: t.String(),
+  amount: t.String(),
+  filledAmount: t.String(),
+  price: t.Union([t.String(), t.Null()]),
+  limitPrice: t.Union([t.String(), t.Null()]),
+  stopPrice: t.Union([t.String(), t.Null()]),
+  /** USD: the fee paid once filled; the fee reserved while open. */
+  fee: t.String(),
+  status: oneOf(["open", "filled", "cancelled", "rejected"]),
+  expiresAt: t.Union([t.String(), t.Null()]),
+  createdAt: t.String(),
+});
+export type Order = typeof Order.static;
+export const OrderAnswer = t.Object({ order: Order });
+export const OrderParams = t.Object({ id: t.String({ maxLength: 64 }) });
+export const OrderListQuery = t.Object({
+  status: t.Optional(oneOf(["open", "filled", "cancelled", "rejected"])),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: t.Optional(t.String({ maxLength: 200 })),
+});
+export const OrderPage = t.Object({ items: t.Array(Order), nextCursor: t.Union([t.String(), t.Null()]) });
+
+export const Holding = t.Object({
+  asset: t.String(),
+  amount: t.String(),
+  valueUsd: t.String(),
+  costBasisUsd: t.String(),
+  unrealizedPnlUsd: t.String(),
+});
+export const Portfolio = t.Object({ holdings: t.Array(Holding), realizedPnlUsd: t.String(), totalUsd: t.String() });
+export type Portfolio = typeof Portfolio.static;

@@ -1,0 +1,58 @@
+/**
+ * Trade arithmetic, exact in bigint. The rule of ARCHITECTURE.md: what the user pays rounds up, what
+ * the user receives rounds down, so the platform never creates value.
+ */
+import { AppError } from "../../platform/http/errors";
+import { AmountError, formatAmount, parseAmount, usdCents } from "../../platform/money";
+
+export type Side = "buy" | "sell";
+const BPS = 10_000n;
+/** The smaller of two amounts (Math.min takes no bigint). */
+export const minUnits = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/** Limit and stop prices may carry up to this many decimals. */
+const PRICE_PLACES = 18;
+
+/**
+ * The price a side trades at: the live price plus the spread for a buy, minus it for a sell. Exact: a
+ * price with f decimals times (10000 ± bps) / 10000 has at most f + 4 decimals.
+ */
+export function sidePrice(priceUsd: string, side: Side, spreadBps: number): string {
+  const [whole, fraction = ""] = priceUsd.split(".");
+  const factor = side === "buy" ? BPS + BigInt(spreadBps) : BPS - BigInt(spreadBps);
+  return formatAmount(BigInt(whole + fraction) * factor, fraction.length + 4);
+}
+
+/** `notional`: USD cents paid (buy, rounded up) or received before the fee (sell, rounded down). Fee rounds up. */
+export type Terms = { price: string; notional: bigint; fee: bigint };
+
+export function termsAt(price: string, side: Side, units: bigint, precision: number, feeBps: number): Terms {
+  const notional = usdCents(units, precision, price, side === "buy" ? "up" : "down");
+  const fee = (notional * BigInt(feeBps) + BPS - 1n) / BPS;
+  return { price, notional, fee };
+}
+
+/** What the user pays in total (buy) or receives in total (sell), in USD cents. */
+export const totalCents = (side: Side, terms: Pick<Terms, "notional" | "fee">) =>
+  side === "buy" ? terms.notional + terms.fee : terms.notional - terms.fee;
+
+/** A sale worth less than a cent after the fee gives the user nothing: refused rather than executed. */
+export function assertWorthTrading(side: Side, terms: Terms): void {
+  if (side === "sell" && totalCents(side, terms) <= 0n) {
+    throw new AppError(422, "VALIDATION_FAILED", "Amount is too small to sell: it is worth less than the fee", {
+      fields: ["amount"],
+    });
+  }
+}
+
+/** A limit or stop price: a plain positive decimal, returned in canonical form ("65000.50" → "65000.5"). */
+export function parsePrice(text: string, field: string): string {
+  try {
+    return formatAmount(parseAmount(text, PRICE_PLACES), PRICE_PLACES);
+  } catch (error) {
+    if (error instanceof AmountError) {
+      throw new AppError(422, "VALIDATION_FAILED", `${field} ${error.message}`, { fields: [field] });
+    }
+    throw error;
+  }
+}

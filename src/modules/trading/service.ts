@@ -1,0 +1,270 @@
+/**
+ * Trading: quotes, market orders against the house account, and limit and stop orders that wait with
+ * their funds held until the trigger worker (triggers.ts) fills them. Fills settle in settle.ts.
+ */
+import { and, desc, eq, lt, or } from "drizzle-orm";
+import type { Config } from "../../config";
+import type { Tx } from "../../platform/db/client";
+import { AppError, notFound } from "../../platform/http/errors";
+import { isUuid } from "../../platform/ids";
+import { formatAmount } from "../../platform/money";
+import { type Actor, recordAudit } from "../audit/service";
+import { assetOf, parseAssetAmount } from "../ledger/assets";
+import type { MoneyContext } from "../ledger/money-context";
+import { userAccount } from "../ledger/service";
+import { type PriceCache, QUOTE_ASSET } from "../market/price-cache";
+import type { Order, OrderBody, Quote, QuoteBody } from "./model";
+import { assertWorthTrading, parsePrice, type Side, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
+import { tradeOrders, tradeQuotes } from "./schema";
+import { executeFill, type OrderRow, orderEvents, toOrder, tradeAccounts } from "./settle";
+
+/** How long a quote holds (API.md: 10 s). */
+export const QUOTE_TTL_MS = 10_000;
+
+export type TradingContext = MoneyContext & { cache: PriceCache };
+
+const invalid = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
+
+/** A non-USD asset with a followed price; USD is what everything trades against. */
+function tradable(config: Config, symbol: string) {
+  const asset = assetOf(config, symbol);
+  if (asset.symbol === QUOTE_ASSET) throw invalid("asset", "USD is what assets are bought with; pick another asset");
+  return asset;
+}
+
+/**
+ * The live price of `asset`. A stale one (no tick for 30 s: the provider is down) is refused with 503
+ * UNAVAILABLE: the condition is the platform's, temporary, and the same request succeeds later.
+ */
+export function livePrice(ctx: TradingContext, asset: string): string {
+  const tick = ctx.cache.latest(asset);
+  if (!tick || ctx.cache.isStale(asset)) {
+    throw new AppError(503, "UNAVAILABLE", `Prices for ${asset} are stale; trading resumes when they refresh`);
+  }
+  return tick.priceUsd;
+}
+
+/** Terms at the live price ± spread. */
+function liveTerms(ctx: TradingContext, side: Side, asset: string, units: bigint, precision: number): Terms {
+  const price = sidePrice(livePrice(ctx, asset), side, ctx.config.tradingSpreadBps);
+  const terms = termsAt(price, side, units, precision, ctx.config.tradingFeeBps);
+  assertWorthTrading(side, terms);
+  return terms;
+}
+
+export async function createQuote(ctx: TradingContext, userId: string, body: QuoteBody): Promise<Quote> {
+  const asset = tradable(ctx.config, body.asset);
+  const { units } = parseAssetAmount(ctx.config, asset.symbol, body.amount);
+  const terms = liveTerms(ctx, body.side, asset.symbol, units, asset.precision);
+  const [row] = await ctx.db
+    .insert(tradeQuotes)
+    .values({
+      userId,
+      side: body.side,
+      asset: asset.symbol,
+      amount: units,
+      price: terms.price,
+      notional: terms.notional,
+      fee: terms.fee,
+      expiresAt: new Date(Date.now() + QUOTE_TTL_MS),
+    })
+    .returning();
+  return {
+    quoteId: row.id,
+    side: row.side,
+    asset: row.asset,
+    amount: formatAmount(units, asset.precision),
+    price: row.price,
+    fee: formatAmount(row.fee, 2),
+    totalUsd: formatAmount(totalCents(row.side, row), 2),
+    expiresAt: row.expiresAt.toISOString(),
+  };
+}
+
+/** Checks that need no transaction: the shape of the order, amounts and prices, and the accounts. */
+export async function prepareOrder(ctx: TradingContext, userId: string, body: OrderBody) {
+  const asset = tradable(ctx.config, body.asset);
+  const { units } = parseAssetAmount(ctx.config, asset.symbol, body.amount);
+  const needs = { market: null, limit: "limitPrice", stop: "stopPrice" } as const;
+  for (const field of ["limitPrice", "stopPrice"] as const) {
+    if (body[field] !== undefined && needs[body.type] !== field) throw invalid(field, `A ${body.type} order has no ${field}`);
+  }
+  const needed = needs[body.type];
+  if (needed && body[needed] === undefined) throw invalid(needed, `A ${body.type} order needs ${needed}`);
+  if (body.type !== "market" && body.quoteId !== undefined) throw invalid("quoteId", "Only a market order executes at a quote");
+  if (body.type === "market" && body.expiresAt !== undefined) throw invalid("expiresAt", "A market order executes at once");
+  if (body.quoteId !== undefined && !isUuid(body.quoteId)) throw invalid("quoteId", "Unknown quote");
+  const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
+  if (expiresAt && !(expiresAt.getTime() > Date.now())) throw invalid("expiresAt", "expiresAt must be in the future");
+  const triggerPrice = needed ? parsePrice(body[needed] as string, needed) : null;
+  // A market order without a quote is priced now, so stale prices are refused before any money moves.
+  const live = body.type === "market" && !body.quoteId ? liveTerms(ctx, body.side, asset.symbol, units, asset.precision) : null;
+  await ctx.ledger.openAccounts(ctx.db, tradeAccounts(userId, asset.symbol));
+  return { asset, units, triggerPrice, expiresAt, live };
+}
+type Prepared = Awaited<ReturnType<typeof prepareOrder>>;
+
+/** The quote the order executes at, marked used; 422 QUOTE_EXPIRED when it is used up or too old. */
+async function redeemQuote(tx: Tx, userId: string, body: OrderBody, units: bigint): Promise<Terms> {
+  const [quote] = await tx
+    .select()
+    .from(tradeQuotes)
+    .where(and(eq(tradeQuotes.id, body.quoteId as string), eq(tradeQuotes.userId, userId)))
+    .for("update");
+  if (!quote) throw invalid("quoteId", "Unknown quote");
+  if (quote.side !== body.side || quote.asset !== body.asset || quote.amount !== units) {
+    throw invalid("quoteId", "The order does not match its quote (side, asset and amount)");
+  }
+  if (quote.usedAt) throw new AppError(422, "QUOTE_EXPIRED", "This quote was already used; ask for a new one");
+  if (quote.expiresAt.getTime() <= Date.now())
+    throw new AppError(422, "QUOTE_EXPIRED", "This quote has expired; ask for a new one");
+  await tx.update(tradeQuotes).set({ usedAt: new Date() }).where(eq(tradeQuotes.id, quote.id));
+  return { price: quote.price, notional: quote.notional, fee: quote.fee };
+}
+
+/**
+ * What a limit or stop order holds while open: the asset for a sell; for a buy, the cost and fee at its
+ * own price (a fill at a better price returns the difference).
+ */
+function reserve(ctx: TradingContext, body: OrderBody, prepared: Prepared): { held: bigint; fee: bigint } {
+  const { units, asset, triggerPrice } = prepared;
+  const terms = termsAt(triggerPrice as string, body.side, units, asset.precision, ctx.config.tradingFeeBps);
+  assertWorthTrading(body.side, terms);
+  return body.side === "buy" ? { held: terms.notional + terms.fee, fee: terms.fee } : { held: units, fee: terms.fee };
+}
+
+export async function placeOrder(
+  ctx: TradingContext,
+  tx: Tx,
+  userId: string,
+  body: OrderBody,
+  prepared: Prepared,
+  actor: Actor,
+  idempotencyKey: string,
+): Promise<Order> {
+  const { asset, units, triggerPrice, expiresAt } = prepared;
+  const base = { userId, type: body.type, side: body.side, asset: asset.symbol, amount: units };
+  if (body.type === "market") {
+    const terms = prepared.live ?? (await redeemQuote(tx, userId, body, units));
+    const [row] = await tx
+      .insert(tradeOrders)
+      .values({ ...base, status: "open" })
+      .returning();
+    return toOrder(ctx, await executeFill(ctx, tx, row, terms, actor, idempotencyKey));
+  }
+  const { held, fee } = reserve(ctx, body, prepared);
+  const heldAsset = body.side === "buy" ? QUOTE_ASSET : asset.symbol;
+  await ctx.ledger.post(tx, {
+    kind: "trade_hold",
+    idempotencyKey,
+    legs: [{ from: userAccount(userId, heldAsset, "available"), to: userAccount(userId, heldAsset, "held"), amount: held }],
+  });
+  const [row] = await tx
+    .insert(tradeOrders)
+    .values({
+      ...base,
+      status: "open",
+      held,
+      fee,
+      expiresAt,
+      limitPrice: body.type === "limit" ? triggerPrice : null,
+      stopPrice: body.type === "stop" ? triggerPrice : null,
+    })
+    .returning();
+  await orderEvents(ctx, tx, row);
+  return toOrder(ctx, row);
+}
+
+/** Ends an open order and returns what it held to available. The caller holds the row lock. */
+export async function closeOrder(
+  ctx: TradingContext,
+  tx: Tx,
+  order: OrderRow,
+  status: "cancelled" | "rejected",
+  actor: Actor,
+  reason: string,
+): Promise<OrderRow> {
+  const heldAsset = order.side === "buy" ? QUOTE_ASSET : order.asset;
+  await ctx.ledger.post(tx, {
+    kind: "trade_release",
+    legs: [
+      {
+        from: userAccount(order.userId, heldAsset, "held"),
+        to: userAccount(order.userId, heldAsset, "available"),
+        amount: order.held,
+      },
+    ],
+  });
+  const [closed] = await tx
+    .update(tradeOrders)
+    .set({ status, held: 0n, updatedAt: new Date() })
+    .where(eq(tradeOrders.id, order.id))
+    .returning();
+  await recordAudit(tx, [
+    { userId: order.userId, action: `trade.order_${status}`, metadata: { orderId: order.id, reason }, ...actor },
+  ]);
+  await orderEvents(ctx, tx, closed);
+  return closed;
+}
+
+/** DELETE /orders/:id. Waits for a fill in progress (row lock), so exactly one of the two wins. */
+export async function cancelOrder(ctx: TradingContext, userId: string, orderId: string, actor: Actor): Promise<Order> {
+  if (!isUuid(orderId)) throw notFound("Order");
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(tradeOrders)
+      .where(and(eq(tradeOrders.id, orderId), eq(tradeOrders.userId, userId)))
+      .for("update");
+    if (!row) throw notFound("Order");
+    if (row.status !== "open") throw new AppError(409, "INVALID_STATE", `This order is already ${row.status}`);
+    return toOrder(ctx, await closeOrder(ctx, tx, row, "cancelled", actor, "cancelled by the user"));
+  });
+}
+
+export async function getOrder(ctx: TradingContext, userId: string, orderId: string): Promise<Order> {
+  if (!isUuid(orderId)) throw notFound("Order");
+  const [row] = await ctx.db
+    .select()
+    .from(tradeOrders)
+    .where(and(eq(tradeOrders.id, orderId), eq(tradeOrders.userId, userId)));
+  if (!row) throw notFound("Order");
+  return toOrder(ctx, row);
+}
+
+/** The cursor is the last row's (createdAt, id), opaque to clients. */
+const encodeCursor = (row: OrderRow) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
+function decodeCursor(cursor: string) {
+  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const date = new Date(at);
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) throw invalid("cursor", "Invalid cursor");
+  return { at: date, id };
+}
+
+export async function listOrders(
+  ctx: TradingContext,
+  userId: string,
+  query: { status?: OrderRow["status"]; limit?: number; cursor?: string },
+) {
+  const limit = query.limit ?? 20;
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await ctx.db
+    .select()
+    .from(tradeOrders)
+    .where(
+      and(
+        eq(tradeOrders.userId, userId),
+        query.status ? eq(tradeOrders.status, query.status) : undefined,
+        cursor
+          ? or(lt(tradeOrders.createdAt, cursor.at), and(eq(tradeOrders.createdAt, cursor.at), lt(tradeOrders.id, cursor.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(tradeOrders.createdAt), desc(tradeOrders.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((row) => toOrder(ctx, row)),
+    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
+  };
+}

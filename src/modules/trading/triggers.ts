@@ -1,0 +1,101 @@
+/**
+ * The background side of limit and stop orders: expiry, and fills when the price crosses. Any number of
+ * instances run it: each order is taken with FOR UPDATE SKIP LOCKED and re-read as open under the lock,
+ * so an order is filled (or cancelled) exactly once.
+ */
+import { and, asc, eq, gte, lte, or, sql } from "drizzle-orm";
+import type { Tx } from "../../platform/db/client";
+import { userBalances } from "../ledger/service";
+import { pricedSymbols } from "../market/service";
+import { sidePrice, termsAt, totalCents } from "./pricing";
+import { tradeOrders } from "./schema";
+import { closeOrder, type TradingContext } from "./service";
+import { executeFill, type OrderRow } from "./settle";
+
+/** Background work has no client. */
+const SYSTEM_ACTOR = { ip: null, userAgent: null };
+
+type SidePrices = { buy: string; sell: string };
+
+/** The open order `id`, locked, or undefined when another instance has it or it is no longer open. */
+async function claim(tx: Tx, id: string): Promise<OrderRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(tradeOrders)
+    .where(and(eq(tradeOrders.id, id), eq(tradeOrders.status, "open")))
+    .for("update", { skipLocked: true });
+  return row;
+}
+
+/**
+ * Limit orders trade at their price or better; stop orders trigger once the price reaches theirs. The
+ * price compared is the one the order would trade at (live ± spread), so a limit buy never pays more
+ * than its limit and a limit sell never receives less.
+ */
+const triggered = (prices: SidePrices) =>
+  or(
+    and(eq(tradeOrders.type, "limit"), eq(tradeOrders.side, "buy"), gte(tradeOrders.limitPrice, sql`${prices.buy}::numeric`)),
+    and(eq(tradeOrders.type, "limit"), eq(tradeOrders.side, "sell"), lte(tradeOrders.limitPrice, sql`${prices.sell}::numeric`)),
+    and(eq(tradeOrders.type, "stop"), eq(tradeOrders.side, "buy"), lte(tradeOrders.stopPrice, sql`${prices.buy}::numeric`)),
+    and(eq(tradeOrders.type, "stop"), eq(tradeOrders.side, "sell"), gte(tradeOrders.stopPrice, sql`${prices.sell}::numeric`)),
+  );
+
+async function fillTriggered(ctx: TradingContext, id: string, prices: SidePrices): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    const order = await claim(tx, id);
+    if (!order) return false;
+    const precision = ctx.config.assets.find((a) => a.symbol === order.asset)?.precision ?? 0;
+    const terms = termsAt(prices[order.side], order.side, order.amount, precision, ctx.config.tradingFeeBps);
+    if (order.side === "sell" && totalCents("sell", terms) <= 0n) {
+      await closeOrder(ctx, tx, order, "rejected", SYSTEM_ACTOR, "worth less than the fee at the trigger price");
+      return true;
+    }
+    if (order.side === "buy" && terms.notional + terms.fee > order.held) {
+      // A stop buy can trigger above the price it reserved at; the rest must be available, or it is rejected.
+      const [usd] = await userBalances(tx, order.userId, ["USD"]);
+      if (usd.available < terms.notional + terms.fee - order.held) {
+        await closeOrder(ctx, tx, order, "rejected", SYSTEM_ACTOR, "not enough USD at the trigger price");
+        return true;
+      }
+    }
+    await executeFill(ctx, tx, order, terms, SYSTEM_ACTOR);
+    return true;
+  });
+}
+
+async function expire(ctx: TradingContext, id: string): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    const order = await claim(tx, id);
+    if (!order) return false;
+    await closeOrder(ctx, tx, order, "cancelled", SYSTEM_ACTOR, "expired");
+    return true;
+  });
+}
+
+/** One pass: expire what is due, then fill what the current prices trigger. Returns how many orders it ended. */
+export async function runOrderTriggers(ctx: TradingContext, batch = 100): Promise<number> {
+  let done = 0;
+  const due = await ctx.db
+    .select({ id: tradeOrders.id })
+    .from(tradeOrders)
+    .where(and(eq(tradeOrders.status, "open"), lte(tradeOrders.expiresAt, new Date())))
+    .limit(batch);
+  for (const { id } of due) if (await expire(ctx, id)) done++;
+  for (const asset of pricedSymbols(ctx.config)) {
+    const tick = ctx.cache.latest(asset);
+    // No fill at a price the platform no longer trusts.
+    if (!tick || ctx.cache.isStale(asset)) continue;
+    const prices = {
+      buy: sidePrice(tick.priceUsd, "buy", ctx.config.tradingSpreadBps),
+      sell: sidePrice(tick.priceUsd, "sell", ctx.config.tradingSpreadBps),
+    };
+    const candidates = await ctx.db
+      .select({ id: tradeOrders.id })
+      .from(tradeOrders)
+      .where(and(eq(tradeOrders.status, "open"), eq(tradeOrders.asset, asset), triggered(prices)))
+      .orderBy(asc(tradeOrders.createdAt))
+      .limit(batch);
+    for (const { id } of candidates) if (await fillTriggered(ctx, id, prices)) done++;
+  }
+  return done;
+}

@@ -1,0 +1,389 @@
+/** Trading through the API: quotes, market orders, limit and stop orders, cancels, races and the portfolio. */
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
+import { and, eq } from "drizzle-orm";
+import { auditLog } from "../src/modules/audit/schema";
+import { verifyLedger } from "../src/modules/ledger/verify";
+import { runOrderTriggers } from "../src/modules/trading/triggers";
+import { outboxEvents } from "../src/platform/events/schema";
+import { fundedUser, signedInUser, type TestClient } from "./support/client";
+import { createTestApp, createTestDatabase, TEST_DATABASE_URL } from "./support/harness";
+import { quietProvider, setPrices } from "./support/prices";
+
+setDefaultTimeout(60_000);
+
+type Fixture = Awaited<ReturnType<typeof createTestApp>>;
+type Order = { id: string; status: string; price: string | null; fee: string; filledAmount: string };
+type Balance = { asset: string; available: string; held: string };
+const PRICES = { BTC: "65000.00", ETH: "3200.00", SOL: "150.00", USDT: "1.0000" };
+const OVERRIDES = { RATE_LIMIT_PER_MINUTE: "100000", TRADING_SPREAD_BPS: "50", TRADING_FEE_BPS: "10" };
+
+let fixture: Fixture;
+beforeAll(async () => {
+  fixture = await createTestApp(OVERRIDES, { market: { provider: quietProvider() } });
+  setPrices([fixture], PRICES);
+});
+afterAll(() => fixture.dispose());
+
+const order = (client: TestClient, body: Record<string, unknown>, key: string = crypto.randomUUID()) =>
+  client.request("POST", "/api/trading/orders", { body, headers: { "idempotency-key": key } });
+const errorCode = async (response: Response) => ((await response.json()) as { error?: { code: string } }).error?.code;
+async function balance(client: TestClient, asset: string) {
+  const { body } = await client.json<{ balances: Balance[] }>("GET", "/api/wallet/balance");
+  const found = body.balances.find((b) => b.asset === asset) as Balance;
+  return { available: found.available, held: found.held };
+}
+
+describe("quotes", () => {
+  test("a buy quote pays price × (1 + spread), fee on the notional, all rounded up; valid 10 s", async () => {
+    const user = await fundedUser(fixture, "quote", "1000");
+    const before = Date.now();
+    const { status, body } = await user.client.json<Record<string, string>>("POST", "/api/trading/quote", {
+      side: "buy",
+      asset: "BTC",
+      amount: "0.00012345",
+    });
+    expect(status).toBe(200);
+    // 65000 × 1.005 = 65325; 0.00012345 × 65325 = 8.06437… → 8.07; fee 0.1 % of 8.07 = 0.00807 → 0.01.
+    expect(body).toMatchObject({
+      side: "buy",
+      asset: "BTC",
+      amount: "0.00012345",
+      price: "65325",
+      fee: "0.01",
+      totalUsd: "8.08",
+    });
+    const ttl = Date.parse(body.expiresAt) - before;
+    expect(ttl).toBeGreaterThanOrEqual(9_900);
+    expect(ttl).toBeLessThanOrEqual(10_500);
+    const sell = await user.client.json<Record<string, string>>("POST", "/api/trading/quote", {
+      side: "sell",
+      asset: "BTC",
+      amount: "0.00012345",
+    });
+    // 65000 × 0.995 = 64675; 0.00012345 × 64675 = 7.98413… → 7.98 received; fee 0.00798 → 0.01.
+    expect(sell.body).toMatchObject({ price: "64675", fee: "0.01", totalUsd: "7.97" });
+  });
+
+  test("bad input is 422 VALIDATION_FAILED naming the field", async () => {
+    const user = await fundedUser(fixture, "quote-bad", "10");
+    for (const [body, field] of [
+      [{ side: "buy", asset: "USD", amount: "1" }, "asset"],
+      [{ side: "buy", asset: "DOGE", amount: "1" }, "asset"],
+      [{ side: "buy", asset: "BTC", amount: "1e3" }, "amount"],
+      [{ side: "buy", asset: "BTC", amount: "0.000000001" }, "amount"],
+      [{ side: "buy", asset: "BTC", amount: "-1" }, "amount"],
+      [{ side: "hold", asset: "BTC", amount: "1" }, "side"],
+    ] as const) {
+      const answer = await user.client.json<{ error: { code: string; details: { fields: string[] } } }>(
+        "POST",
+        "/api/trading/quote",
+        body,
+      );
+      expect({ body, status: answer.status, code: answer.body.error.code }).toEqual({
+        body,
+        status: 422,
+        code: "VALIDATION_FAILED",
+      });
+      expect(answer.body.error.details.fields.join()).toContain(field);
+    }
+  });
+
+  test("an order at an expired quote is 422 QUOTE_EXPIRED and moves nothing; a quote is used once", async () => {
+    const user = await fundedUser(fixture, "expiry", "1000");
+    const body = { side: "buy", asset: "ETH", amount: "0.1" };
+    const quote = await user.client.json<{ quoteId: string }>("POST", "/api/trading/quote", body);
+    setSystemTime(new Date(Date.now() + 10_500));
+    try {
+      const late = await order(user.client, { type: "market", ...body, quoteId: quote.body.quoteId });
+      expect(late.status).toBe(422);
+      expect(await errorCode(late)).toBe("QUOTE_EXPIRED");
+    } finally {
+      setSystemTime();
+    }
+    expect(await balance(user.client, "USD")).toEqual({ available: "1000", held: "0" });
+
+    const fresh = await user.client.json<{ quoteId: string; totalUsd: string }>("POST", "/api/trading/quote", body);
+    const first = await order(user.client, { type: "market", ...body, quoteId: fresh.body.quoteId });
+    expect(first.status).toBe(201);
+    const again = await order(user.client, { type: "market", ...body, quoteId: fresh.body.quoteId });
+    expect(await errorCode(again)).toBe("QUOTE_EXPIRED");
+    const mismatch = await user.client.json<{ quoteId: string }>("POST", "/api/trading/quote", body);
+    const other = await order(user.client, { type: "market", ...body, amount: "0.2", quoteId: mismatch.body.quoteId });
+    expect(await errorCode(other)).toBe("VALIDATION_FAILED");
+    // Another user's quote is as unknown as a missing one.
+    const stranger = await fundedUser(fixture, "quote-thief", "1000");
+    const stolen = await order(stranger.client, { type: "market", ...body, quoteId: mismatch.body.quoteId });
+    expect(await errorCode(stolen)).toBe("VALIDATION_FAILED");
+  });
+
+  test("the quote is the price: an order at a quote executes at it even after the market moves", async () => {
+    const user = await fundedUser(fixture, "quoted", "1000");
+    const body = { side: "buy", asset: "SOL", amount: "1" };
+    const quote = await user.client.json<{ quoteId: string; price: string; totalUsd: string }>(
+      "POST",
+      "/api/trading/quote",
+      body,
+    );
+    setPrices([fixture], { SOL: "170.00" });
+    try {
+      const placed = await order(user.client, { type: "market", ...body, quoteId: quote.body.quoteId });
+      const { order: filled } = (await placed.json()) as { order: Order };
+      expect(filled).toMatchObject({ status: "filled", price: quote.body.price, filledAmount: "1" });
+      expect((await balance(user.client, "USD")).available).toBe((1000 - Number(quote.body.totalUsd)).toFixed(2));
+    } finally {
+      setPrices([fixture], { SOL: PRICES.SOL });
+    }
+  });
+
+  test("stale prices are refused with 503 UNAVAILABLE, for quotes and unquoted market orders", async () => {
+    const stale = await createTestApp(OVERRIDES, { market: { provider: quietProvider() } });
+    try {
+      setPrices([stale], PRICES, new Date(Date.now() - 31_000));
+      const user = await fundedUser(stale, "stale", "100");
+      const quote = await user.client.json("POST", "/api/trading/quote", { side: "buy", asset: "BTC", amount: "0.001" });
+      expect(quote.status).toBe(503);
+      expect(quote.body).toMatchObject({ error: { code: "UNAVAILABLE" } });
+      const placed = await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.001" });
+      expect(placed.status).toBe(503);
+      expect(await balance(user.client, "USD")).toEqual({ available: "100", held: "0" });
+    } finally {
+      await stale.dispose();
+    }
+  });
+});
+
+describe("market orders", () => {
+  test("a buy and a sell settle in one posting each, with history, audit, events; the ledger balances", async () => {
+    const user = await fundedUser(fixture, "market", "1000");
+    const buy = await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.01" });
+    expect(buy.status).toBe(201);
+    const { order: bought } = (await buy.json()) as { order: Order };
+    // 0.01 × 65325 = 653.25, fee 0.65325 → 0.66.
+    expect(bought).toMatchObject({ type: "market", status: "filled", price: "65325", fee: "0.66", filledAmount: "0.01" });
+    expect(await balance(user.client, "USD")).toEqual({ available: "346.09", held: "0" });
+    expect(await balance(user.client, "BTC")).toEqual({ available: "0.01", held: "0" });
+
+    const sell = await order(user.client, { type: "market", side: "sell", asset: "BTC", amount: "0.004" });
+    const { order: sold } = (await sell.json()) as { order: Order };
+    // 0.004 × 64675 = 258.70 received, fee 0.2587 → 0.26.
+    expect(sold).toMatchObject({ status: "filled", price: "64675", fee: "0.26" });
+    expect(await balance(user.client, "USD")).toEqual({ available: "604.53", held: "0" });
+
+    const history = await user.client.json<{ items: { type: string; asset: string; reference: string }[] }>(
+      "GET",
+      `/api/transactions?limit=100`,
+    );
+    const ofBuy = history.body.items.filter((tx) => tx.reference === bought.id).map((tx) => `${tx.type}/${tx.asset}`);
+    expect(ofBuy.sort()).toEqual(["fee/USD", "trade_buy/BTC", "trade_buy/USD"]);
+    const audit = await fixture.deps.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.userId, user.userId), eq(auditLog.action, "trade.executed")));
+    expect(audit).toHaveLength(2);
+    const events = await fixture.deps.database.db.select().from(outboxEvents).where(eq(outboxEvents.userId, user.userId));
+    expect(events.filter((e) => e.type === "order").map((e) => (e.data as Order).id)).toEqual([bought.id, sold.id]);
+    expect(events.some((e) => e.type === "balance" && (e.data as Balance).asset === "BTC")).toBe(true);
+    expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  });
+
+  test("more than the balance is 422 INSUFFICIENT_FUNDS and nothing moves; a replay does not trade twice", async () => {
+    const user = await fundedUser(fixture, "poor", "10");
+    const tooMuch = await order(user.client, { type: "market", side: "buy", asset: "ETH", amount: "1" });
+    expect(await errorCode(tooMuch)).toBe("INSUFFICIENT_FUNDS");
+    const noCoins = await order(user.client, { type: "market", side: "sell", asset: "ETH", amount: "0.001" });
+    expect(await errorCode(noCoins)).toBe("INSUFFICIENT_FUNDS");
+    expect(await balance(user.client, "USD")).toEqual({ available: "10", held: "0" });
+
+    const body = { type: "market", side: "buy", asset: "ETH", amount: "0.001" };
+    const first = await order(user.client, body, "same-key");
+    const replay = await order(user.client, body, "same-key");
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.text()).toBe(await first.text());
+    // 0.001 × 3216 = 3.216 → 3.22, fee 0.01.
+    expect(await balance(user.client, "USD")).toEqual({ available: "6.77", held: "0" });
+    const missingKey = await user.client.request("POST", "/api/trading/orders", { body });
+    expect(missingKey.status).toBe(428);
+  });
+});
+
+describe("limit and stop orders", () => {
+  test("placing holds the funds; cancelling returns them (amount and fee); cancelling twice is 409", async () => {
+    const user = await fundedUser(fixture, "limit", "1000");
+    const placed = await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.01", limitPrice: "60000" });
+    expect(placed.status).toBe(201);
+    const { order: open } = (await placed.json()) as { order: Order };
+    // 600.00 + fee 0.60 held.
+    expect(open).toMatchObject({ status: "open", limitPrice: "60000", stopPrice: null, price: null, fee: "0.6" });
+    expect(await balance(user.client, "USD")).toEqual({ available: "399.4", held: "600.6" });
+    const cancelled = await user.client.json<{ order: Order }>("DELETE", `/api/trading/orders/${open.id}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.order.status).toBe("cancelled");
+    expect(await balance(user.client, "USD")).toEqual({ available: "1000", held: "0" });
+    const again = await user.client.json("DELETE", `/api/trading/orders/${open.id}`);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ error: { code: "INVALID_STATE" } });
+  });
+
+  test("order shapes: missing or foreign prices, quotes on limit orders and past expiries are 422", async () => {
+    const user = await fundedUser(fixture, "shapes", "100");
+    for (const body of [
+      { type: "limit", side: "buy", asset: "BTC", amount: "0.001" },
+      { type: "stop", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "1" },
+      { type: "market", side: "buy", asset: "BTC", amount: "0.001", stopPrice: "1" },
+      { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "-5" },
+      { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "0" },
+      { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "1", quoteId: crypto.randomUUID() },
+      { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "1", expiresAt: "2001-01-01T00:00:00Z" },
+      { type: "market", side: "buy", asset: "BTC", amount: "0.001", quoteId: "nope" },
+    ]) {
+      const answer = await order(user.client, body);
+      expect({ body, status: answer.status, code: await errorCode(answer) }).toEqual({
+        body,
+        status: 422,
+        code: "VALIDATION_FAILED",
+      });
+    }
+  });
+
+  test("ticks fill limit and stop orders at the live price ± spread, releasing excess held; expiry cancels", async () => {
+    const user = await fundedUser(fixture, "triggers", "3000");
+    await order(user.client, { type: "market", side: "buy", asset: "ETH", amount: "0.5" });
+    const place = async (body: Record<string, unknown>) =>
+      ((await (await order(user.client, body)).json()) as { order: Order }).order;
+    const limitBuy = await place({ type: "limit", side: "buy", asset: "ETH", amount: "0.1", limitPrice: "3100" });
+    const stopSell = await place({ type: "stop", side: "sell", asset: "ETH", amount: "0.2", stopPrice: "3000" });
+    const limitSell = await place({ type: "limit", side: "sell", asset: "ETH", amount: "0.1", limitPrice: "3500" });
+    const expiring = await place({
+      type: "limit",
+      side: "buy",
+      asset: "ETH",
+      amount: "0.1",
+      limitPrice: "1000",
+      expiresAt: new Date(Date.now() + 200).toISOString(),
+    });
+    await runOrderTriggers(fixture.services.trading);
+    const status = async (o: Order) =>
+      (await user.client.json<{ order: Order }>("GET", `/api/trading/orders/${o.id}`)).body.order;
+    expect((await status(limitBuy)).status).toBe("open");
+
+    // 3050 × 1.005 = 3065.25 ≤ 3100 fills the buy; 3050 × 0.995 = 3034.75 does not reach the stop (≤ 3000).
+    setPrices([fixture], { ETH: "3050.00" });
+    await Bun.sleep(250);
+    await runOrderTriggers(fixture.services.trading);
+    expect(await status(limitBuy)).toMatchObject({ status: "filled", price: "3065.25", filledAmount: "0.1" });
+    expect((await status(stopSell)).status).toBe("open");
+    expect((await status(expiring)).status).toBe("cancelled");
+
+    setPrices([fixture], { ETH: "2990.00" });
+    await runOrderTriggers(fixture.services.trading);
+    expect(await status(stopSell)).toMatchObject({ status: "filled", price: "2975.05" });
+    expect((await status(limitSell)).status).toBe("open");
+    await user.client.json("DELETE", `/api/trading/orders/${limitSell.id}`);
+    // Nothing stays held once every order is closed, and the ledger balances with house and fees.
+    expect((await balance(user.client, "USD")).held).toBe("0");
+    expect((await balance(user.client, "ETH")).held).toBe("0");
+    expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+    const list = await user.client.json<{ items: Order[]; nextCursor: string | null }>("GET", "/api/trading/orders?limit=2");
+    expect(list.body.items).toHaveLength(2);
+    const next = await user.client.json<{ items: Order[] }>("GET", `/api/trading/orders?limit=10&cursor=${list.body.nextCursor}`);
+    // Newest first, across pages: the four orders above, then the market buy.
+    const ids = [...list.body.items, ...next.body.items].map((o) => o.id);
+    expect(ids.slice(0, 4)).toEqual([expiring, limitSell, stopSell, limitBuy].map((o) => o.id));
+    expect(ids).toHaveLength(5);
+  });
+
+  test("cancel racing a fill: exactly one wins and the funds end where that outcome puts them", async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await fundedUser(fixture, `race-${round}`, "100");
+      setPrices([fixture], { SOL: "150.00" });
+      const placed = await order(user.client, { type: "limit", side: "buy", asset: "SOL", amount: "0.5", limitPrice: "140" });
+      const { order: open } = (await placed.json()) as { order: Order };
+      setPrices([fixture], { SOL: "130.00" });
+      const [cancel] = await Promise.all([
+        user.client.json<{ order: Order }>("DELETE", `/api/trading/orders/${open.id}`),
+        runOrderTriggers(fixture.services.trading),
+      ]);
+      const final = (await user.client.json<{ order: Order }>("GET", `/api/trading/orders/${open.id}`)).body.order;
+      if (cancel.status === 200) {
+        expect(final.status).toBe("cancelled");
+        expect(await balance(user.client, "USD")).toEqual({ available: "100", held: "0" });
+        expect((await balance(user.client, "SOL")).available).toBe("0");
+      } else {
+        expect(cancel.status).toBe(409);
+        expect(final.status).toBe("filled");
+        // 130 × 1.005 = 130.65; × 0.5 = 65.325 → 65.33, fee 0.07.
+        expect(await balance(user.client, "USD")).toEqual({ available: "34.6", held: "0" });
+        expect((await balance(user.client, "SOL")).available).toBe("0.5");
+      }
+    }
+    setPrices([fixture], PRICES);
+    expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  });
+});
+
+describe("portfolio", () => {
+  test("holdings at live prices, average cost from fills, realized and unrealized P&L", async () => {
+    const user = await fundedUser(fixture, "portfolio", "20000");
+    setPrices([fixture], { BTC: "60000.00" });
+    await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.1" }); // 6030 + 6.03
+    setPrices([fixture], { BTC: "70000.00" });
+    await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.1" }); // 7035 + 7.04
+    setPrices([fixture], { BTC: "80000.00" });
+    await order(user.client, { type: "market", side: "sell", asset: "BTC", amount: "0.1" }); // 7960 − 7.96
+    const { status, body } = await user.client.json<{
+      holdings: { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string }[];
+      realizedPnlUsd: string;
+      totalUsd: string;
+    }>("GET", "/api/portfolio");
+    expect(status).toBe(200);
+    // Basis of 0.2 BTC: 13078.07; half sold: realized 7952.04 − 6539.03 = 1413.01; value 0.1 × 80000 = 8000.
+    expect(body.holdings.find((h) => h.asset === "BTC")).toEqual({
+      asset: "BTC",
+      amount: "0.1",
+      valueUsd: "8000",
+      costBasisUsd: "6539.04",
+      unrealizedPnlUsd: "1460.96",
+    });
+    expect(body.realizedPnlUsd).toBe("1413.01");
+    const usd = body.holdings.find((h) => h.asset === "USD");
+    expect(usd?.amount).toBe("14873.97");
+    expect(body.totalUsd).toBe("22873.97");
+    setPrices([fixture], PRICES);
+    const empty = await signedInUser(fixture, "empty");
+    expect((await empty.client.json("GET", "/api/portfolio")).body).toEqual({ holdings: [], realizedPnlUsd: "0", totalUsd: "0" });
+  });
+});
+
+describe.if(Boolean(TEST_DATABASE_URL))("two instances on real Postgres and Redis", () => {
+  test("a limit order is filled exactly once when both instances run the triggers at once", async () => {
+    const database = await createTestDatabase();
+    const first = await createTestApp(OVERRIDES, { database, market: { provider: quietProvider() } });
+    const second = await createTestApp(OVERRIDES, {
+      database,
+      redisPrefix: first.redisPrefix,
+      market: { provider: quietProvider() },
+    });
+    try {
+      setPrices([first, second], PRICES);
+      const users = [];
+      for (let i = 0; i < 5; i++) {
+        const user = await fundedUser(first, `twin-${i}`, "1000");
+        await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.01", limitPrice: "64000" });
+        users.push(user);
+      }
+      setPrices([first, second], { BTC: "63000.00" });
+      const done = await Promise.all([runOrderTriggers(first.services.trading), runOrderTriggers(second.services.trading)]);
+      expect(done[0] + done[1]).toBe(5);
+      for (const user of users) {
+        // 63000 × 1.005 = 63315; 633.15 + fee 0.64.
+        expect(await balance(user.client, "BTC")).toEqual({ available: "0.01", held: "0" });
+        expect(await balance(user.client, "USD")).toEqual({ available: "366.21", held: "0" });
+      }
+      expect((await verifyLedger(database.db)).problems).toEqual([]);
+    } finally {
+      await first.dispose();
+      await second.dispose();
+      await database.dispose();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import { createResource, For, Show } from "solid-js";
+import { useConfig } from "../lib/config";
+import { formatAmount, formatUsd, precisionOf } from "../lib/money";
+import { fetchPortfolio } from "../lib/trading";
+import ErrorNotice from "./ErrorNotice";
+import Loading from "./Loading";
+
+/** The signed-in user's holdings at live prices, with cost basis and P&L (GET /api/portfolio). */
+export default function PortfolioPanel() {
+  const config = useConfig();
+  const [portfolio, { refetch }] = createResource(fetchPortfolio);
+  const tone = (value: string) => (value.startsWith("-") ? "pnl-negative" : "pnl-positive");
+  return (
+    <section class="panel" aria-labelledby="portfolio-title">
+      <div class="panel-head">
+        <h2 id="portfolio-title" class="panel-title">
+          Portfolio
+        </h2>
+        <button type="button" class="button button-ghost button-small" onClick={() => void refetch()}>
+          Refresh
+        </button>
+      </div>
+      <Show when={!portfolio.error} fallback={<ErrorNotice error={portfolio.error} onRetry={() => void refetch()} />}>
+        <Show when={portfolio()} fallback={<Loading label="Loading portfolio…" />}>
+          {(p) => (
+            <>
+              <p>
+                Total <strong data-testid="portfolio-total">{formatUsd(p().totalUsd)} USD</strong> · realized P&amp;L{" "}
+                <strong class={tone(p().realizedPnlUsd)}>{formatUsd(p().realizedPnlUsd)} USD</strong>
+              </p>
+              <Show when={p().holdings.length > 0} fallback={<p>No holdings yet.</p>}>
+                <section class="table-wrap" aria-label="Holdings table (scrollable)" tabindex="0">
+                  <table class="table" aria-labelledby="portfolio-title">
+                    <thead>
+                      <tr>
+                        <th scope="col">Asset</th>
+                        <th scope="col">Amount</th>
+                        <th scope="col">Value (USD)</th>
+                        <th scope="col">Cost basis (USD)</th>
+                        <th scope="col">Unrealized P&amp;L (USD)</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      <For each={p().holdings}>
+                        {(h) => (
+                          <tr>
+                            <th scope="row">{h.asset}</th>
+                            <td class="num">{formatAmount(h.amount, precisionOf(config(), h.asset))}</td>
+                            <td class="num">{formatUsd(h.valueUsd)}</td>
+                            <td class="num">{formatUsd(h.costBasisUsd)}</td>
+                            <td class={`num ${tone(h.unrealizedPnlUsd)}`}>{formatUsd(h.unrealizedPnlUsd)}</td>
+                          </tr>
+                        )}
+                      </For>
+                    </tbody>
+                  </table>
+                </section>
+              </Show>
+              <p class="field-hint">Cost basis counts trades only: coins deposited or received carry none.</p>
+            </>
+          )}
+        </Show>
+      </Show>
+    </section>
+  );
+}

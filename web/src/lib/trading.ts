@@ -1,0 +1,35 @@
+/** Trading and portfolio types and reads (API.md "Trading"). Money stays a decimal string. */
+import { api } from "./api";
+
+export type Side = "buy" | "sell";
+export type OrderType = "market" | "limit" | "stop";
+export type Quote = {
+  quoteId: string;
+  side: Side;
+  asset: string;
+  amount: string;
+  price: string;
+  fee: string;
+  totalUsd: string;
+  expiresAt: string;
+};
+export type Order = {
+  id: string;
+  type: OrderType;
+  side: Side;
+  asset: string;
+  amount: string;
+  filledAmount: string;
+  price: string | null;
+  limitPrice: string | null;
+  stopPrice: string | null;
+  fee: string;
+  status: "open" | "filled" | "cancelled" | "rejected";
+  expiresAt: string | null;
+  createdAt: string;
+};
+export type Holding = { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string };
+export type Portfolio = { holdings: Holding[]; realizedPnlUsd: string; totalUsd: string };
+
+export const fetchOrders = async () => (await api.get<{ items: Order[] }>("/api/trading/orders?limit=50")).items;
+export const fetchPortfolio = () => api.get<Portfolio>("/api/portfolio");

@@ -1,0 +1,300 @@
+import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
+import Alert from "../components/Alert";
+import { Field, SelectField } from "../components/Field";
+import PortfolioPanel from "../components/PortfolioPanel";
+import RequireUser from "../components/RequireUser";
+import StatusBadge from "../components/StatusBadge";
+import { ApiError, api, errorMessage } from "../lib/api";
+import { type PublicConfig, useConfig } from "../lib/config";
+import { formatDateTime } from "../lib/format";
+import { type FieldErrors, fieldErrors } from "../lib/forms";
+import { createIdempotentSubmission } from "../lib/idempotency";
+import { amountPattern, amountProblem, formatAmount, formatUsd, precisionOf } from "../lib/money";
+import { usePageTitle } from "../lib/title";
+import { fetchOrders, type Order, type OrderType, type Quote, type Side } from "../lib/trading";
+
+type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
+const PRICE = /^\d+(\.\d+)?$/;
+
+/** The order body: only the price field its type takes, and the quote when the user confirmed one. */
+function bodyOf(draft: Draft, quoteId?: string) {
+  const { type, side, asset, amount } = draft;
+  if (type === "limit") return { type, side, asset, amount, limitPrice: draft.limitPrice };
+  if (type === "stop") return { type, side, asset, amount, stopPrice: draft.stopPrice };
+  return quoteId ? { type, side, asset, amount, quoteId } : { type, side, asset, amount };
+}
+
+/** Seconds left until `expiresAt`, ticking every 250 ms. */
+function useCountdown(expiresAt: () => string | undefined) {
+  const [now, setNow] = createSignal(Date.now());
+  const timer = setInterval(() => setNow(Date.now()), 250);
+  onCleanup(() => clearInterval(timer));
+  return () => {
+    const at = expiresAt();
+    return at ? Math.max(0, Math.ceil((Date.parse(at) - now()) / 1000)) : 0;
+  };
+}
+
+function TradeForm(props: { config: PublicConfig }) {
+  const assets = () => props.config.assets.map((a) => a.symbol).filter((s) => s !== "USD");
+  const [draft, setDraft] = createSignal<Draft>({
+    type: "market",
+    side: "buy",
+    asset: assets()[0] ?? "",
+    amount: "",
+    limitPrice: "",
+    stopPrice: "",
+  });
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  const [message, setMessage] = createSignal<{ tone: "error" | "success"; text: string }>();
+  const [quote, setQuote] = createSignal<Quote>();
+  const [busy, setBusy] = createSignal(false);
+  const [orders, { refetch }] = createResource(fetchOrders);
+  const submission = createIdempotentSubmission();
+  const secondsLeft = useCountdown(() => quote()?.expiresAt);
+  const update = (field: keyof Draft, value: string) => {
+    setDraft({ ...draft(), [field]: value } as Draft);
+    setQuote(undefined);
+  };
+  const precision = () => precisionOf(props.config, draft().asset);
+
+  const check = (): boolean => {
+    const d = draft();
+    const found: FieldErrors = {};
+    const problem = amountProblem(d.amount, precision(), d.asset);
+    if (problem) found.amount = problem;
+    if (d.type === "limit" && !PRICE.test(d.limitPrice)) found.limitPrice = "Enter the limit price in USD, like 60000.";
+    if (d.type === "stop" && !PRICE.test(d.stopPrice)) found.stopPrice = "Enter the stop price in USD, like 60000.";
+    setErrors(found);
+    return Object.keys(found).length === 0;
+  };
+
+  const fail = (error: unknown) => {
+    const fields = fieldErrors(error);
+    setErrors(fields);
+    if (Object.keys(fields).length === 0) {
+      const stale = error instanceof ApiError && error.code === "QUOTE_EXPIRED";
+      setMessage({ tone: "error", text: stale ? "The quote expired. Get a new one." : errorMessage(error) });
+      if (stale) setQuote(undefined);
+    }
+  };
+
+  const getQuote = async () => {
+    const { side, asset, amount } = draft();
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      setQuote(await api.post<Quote>("/api/trading/quote", { side, asset, amount }));
+    } catch (error) {
+      fail(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const place = async () => {
+    const body = bodyOf(draft(), quote()?.quoteId);
+    setBusy(true);
+    setMessage(undefined);
+    try {
+      const { order } = await api.post<{ order: Order }>("/api/trading/orders", body, {
+        idempotencyKey: submission.keyFor(body),
+      });
+      submission.settle();
+      setQuote(undefined);
+      setMessage({
+        tone: "success",
+        text:
+          order.status === "filled"
+            ? `Filled at ${formatUsd(order.price ?? "0")} USD per ${order.asset}.`
+            : "Order placed; it fills when the price reaches it.",
+      });
+      void refetch();
+    } catch (error) {
+      fail(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault();
+    if (busy() || !check()) return;
+    if (draft().type === "market" && !quote()) void getQuote();
+    else void place();
+  };
+
+  const cancel = async (order: Order) => {
+    try {
+      await api.delete(`/api/trading/orders/${order.id}`);
+      void refetch();
+    } catch (error) {
+      setMessage({ tone: "error", text: errorMessage(error) });
+      void refetch();
+    }
+  };
+
+  const openOrders = () => (orders() ?? []).filter((o) => o.status === "open");
+
+  return (
+    <div class="panel-grid">
+      <section class="panel" aria-labelledby="trade-form-title">
+        <h2 id="trade-form-title" class="panel-title">
+          New order
+        </h2>
+        <form class="form" onSubmit={submit} novalidate>
+          <SelectField
+            label="Order type"
+            name="type"
+            value={draft().type}
+            onChange={(e) => update("type", e.currentTarget.value)}
+          >
+            <option value="market">Market</option>
+            <option value="limit">Limit</option>
+            <option value="stop">Stop</option>
+          </SelectField>
+          <SelectField label="Side" name="side" value={draft().side} onChange={(e) => update("side", e.currentTarget.value)}>
+            <option value="buy">Buy</option>
+            <option value="sell">Sell</option>
+          </SelectField>
+          <SelectField label="Asset" name="asset" value={draft().asset} onChange={(e) => update("asset", e.currentTarget.value)}>
+            <For each={assets()}>{(symbol) => <option value={symbol}>{symbol}</option>}</For>
+          </SelectField>
+          <Field
+            label={`Amount (${draft().asset})`}
+            name="amount"
+            inputmode="decimal"
+            autocomplete="off"
+            pattern={amountPattern(precision())}
+            value={draft().amount}
+            onInput={(e) => update("amount", e.currentTarget.value.trim())}
+            error={errors().amount}
+          />
+          <Show when={draft().type === "limit"}>
+            <Field
+              label="Limit price (USD)"
+              name="limitPrice"
+              inputmode="decimal"
+              value={draft().limitPrice}
+              onInput={(e) => update("limitPrice", e.currentTarget.value.trim())}
+              hint="A buy fills at this price or lower, a sell at this price or higher."
+              error={errors().limitPrice}
+            />
+          </Show>
+          <Show when={draft().type === "stop"}>
+            <Field
+              label="Stop price (USD)"
+              name="stopPrice"
+              inputmode="decimal"
+              value={draft().stopPrice}
+              onInput={(e) => update("stopPrice", e.currentTarget.value.trim())}
+              hint="A buy triggers once the price rises to this, a sell once it falls to it."
+              error={errors().stopPrice}
+            />
+          </Show>
+          <Show when={quote()}>
+            {(q) => (
+              <div class="quote" aria-live="polite" data-testid="quote">
+                <p>
+                  {q().side === "buy" ? "Buy" : "Sell"} {formatAmount(q().amount, precision())} {q().asset} at{" "}
+                  {formatUsd(q().price)} USD, fee {formatUsd(q().fee)} USD: you {q().side === "buy" ? "pay" : "receive"}{" "}
+                  <strong>{formatUsd(q().totalUsd)} USD</strong>.
+                </p>
+                <p data-testid="quote-countdown">
+                  {secondsLeft() > 0 ? `This quote holds for ${secondsLeft()} s.` : "This quote expired."}
+                </p>
+              </div>
+            )}
+          </Show>
+          <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
+          <Show
+            when={draft().type === "market" && quote() && secondsLeft() > 0}
+            fallback={
+              <button type="submit" class="button button-primary" disabled={busy()}>
+                {draft().type === "market" ? "Get quote" : "Place order"}
+              </button>
+            }
+          >
+            <div class="actions">
+              <button type="submit" class="button button-primary" disabled={busy()}>
+                Confirm {draft().side}
+              </button>
+              <button type="button" class="button button-ghost" onClick={() => setQuote(undefined)}>
+                Cancel
+              </button>
+            </div>
+          </Show>
+        </form>
+      </section>
+      <section class="panel" aria-labelledby="open-orders-title">
+        <h2 id="open-orders-title" class="panel-title">
+          Open orders
+        </h2>
+        <Show when={openOrders().length > 0} fallback={<p>No open orders.</p>}>
+          <section class="table-wrap" aria-label="Open orders table (scrollable)" tabindex="0">
+            <table class="table" aria-labelledby="open-orders-title">
+              <thead>
+                <tr>
+                  <th scope="col">Order</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Price (USD)</th>
+                  <th scope="col">Placed</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={openOrders()}>
+                  {(o) => (
+                    <tr>
+                      <td>
+                        {o.type} {o.side}
+                      </td>
+                      <td class="num">
+                        {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
+                      </td>
+                      <td class="num">{formatUsd(o.limitPrice ?? o.stopPrice ?? "0")}</td>
+                      <td>{formatDateTime(o.createdAt)}</td>
+                      <td>
+                        <StatusBadge status={o.status} />
+                      </td>
+                      <td>
+                        <button type="button" class="button button-ghost button-small" onClick={() => void cancel(o)}>
+                          Cancel
+                        </button>
+                      </td>
+                    </tr>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          </section>
+        </Show>
+      </section>
+    </div>
+  );
+}
+
+export default function Trade() {
+  usePageTitle(() => "Trade");
+  const config = useConfig();
+  return (
+    <>
+      <h1>Trade</h1>
+      <RequireUser>
+        {() => (
+          <Show when={config()}>
+            {(c) => (
+              <>
+                <TradeForm config={c()} />
+                <PortfolioPanel />
+              </>
+            )}
+          </Show>
+        )}
+      </RequireUser>
+    </>
+  );
+}

@@ -3,7 +3,7 @@ import { api } from "../lib/api";
 import { actionMessage, fieldErrors, formValue } from "../lib/forms";
 import { onFrame } from "../lib/ws";
 import Alert from "./Alert";
-import { Field } from "./Field";
+import { Field, SelectField } from "./Field";
 
 type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; price: string; active: boolean };
 
@@ -58,44 +58,38 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
       </div>
       <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
       <form class="form form-inline" onSubmit={create} novalidate>
-        <div class="field">
-          <label class="field-label" for="alert-symbol">
-            Asset
-          </label>
-          <select id="alert-symbol" name="symbol" value={props.symbol ?? props.symbols[0]}>
-            <For each={props.symbols}>{(symbol) => <option value={symbol}>{symbol}</option>}</For>
-          </select>
-        </div>
-        <div class="field">
-          <label class="field-label" for="alert-direction">
-            When the price is
-          </label>
-          <select id="alert-direction" name="direction">
-            <option value="above">above</option>
-            <option value="below">below</option>
-          </select>
-        </div>
+        <SelectField label="Asset" name="symbol" value={props.symbol ?? props.symbols[0]}>
+          <For each={props.symbols}>{(symbol) => <option value={symbol}>{symbol}</option>}</For>
+        </SelectField>
+        <SelectField label="When the price is" name="direction">
+          <option value="above">above</option>
+          <option value="below">below</option>
+        </SelectField>
         <Field label="Price (USD)" name="price" inputmode="decimal" required error={errors().price} />
         <button type="submit" class="button button-primary">
           Create alert
         </button>
       </form>
-      <Show when={(alerts.latest ?? []).length > 0} fallback={<p class="muted">No alerts yet.</p>}>
-        <div class="table-wrap">
+      <Show when={(alerts.latest ?? []).length > 0} fallback={<p class="muted section-gap">No alerts yet.</p>}>
+        <div class="table-wrap section-gap">
           <table class="table">
             <thead>
               <tr>
-                <th>Asset</th>
-                <th>Condition</th>
-                <th>Status</th>
-                <th />
+                <th scope="col">Asset</th>
+                <th scope="col">Condition</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               <For each={alerts.latest}>
                 {(alert) => (
                   <tr>
-                    <th class="symbol">{alert.symbol}</th>
+                    <th scope="row" class="symbol">
+                      {alert.symbol}
+                    </th>
                     <td class="num">
                       {alert.direction} ${alert.price}
                     </td>

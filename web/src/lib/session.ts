@@ -1,5 +1,6 @@
 import { createAsync, query, revalidate } from "@solidjs/router";
 import { ApiError, api, onSessionExpired } from "./api";
+import { reconnectForSession } from "./ws";
 
 /** `user` of API.md "Identity". */
 export type User = {
@@ -39,8 +40,19 @@ export function useOptionalSessionUser() {
   return createAsync(() => getSessionUser().catch(() => null));
 }
 
+/** The cached user; undefined when it was never loaded. */
+function cachedUser(): User | null | undefined {
+  try {
+    return query.get(getSessionUser.keyFor()) as User | null | undefined;
+  } catch {
+    return undefined; // never loaded
+  }
+}
+
 /** Replaces the shared user without asking the server (it just told us), and updates every reader. */
 export function setSessionUser(user: User | null) {
+  // Another account (or none): the live socket must not keep speaking for the previous one.
+  if (cachedUser()?.id !== user?.id) reconnectForSession();
   query.set(getSessionUser.keyFor(), user);
   return revalidate(getSessionUser.key, false);
 }
@@ -52,13 +64,7 @@ export function reloadSessionUser() {
 
 /** A request ended in 401 and the session could not be refreshed: nobody is signed in any more. */
 onSessionExpired(() => {
-  let cached: User | null | undefined;
-  try {
-    cached = query.get(getSessionUser.keyFor()) as User | null | undefined;
-  } catch {
-    cached = undefined; // never loaded
-  }
-  if (cached) void setSessionUser(null);
+  if (cachedUser()) void setSessionUser(null);
 });
 
 /** POST /api/auth/logout. A 401 means the session is already gone, which is just as good. */

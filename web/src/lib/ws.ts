@@ -68,6 +68,18 @@ function connect() {
   };
 }
 
+/**
+ * The session changed (sign-in, sign-out, another account): the socket authenticated at its upgrade speaks for
+ * whoever was signed in then, so an open one is replaced by a fresh one (topics are re-subscribed on open).
+ */
+export function reconnectForSession() {
+  const old = socket;
+  if (!old) return;
+  attempts = 0;
+  connect();
+  old.close();
+}
+
 function ensureConnected() {
   if (!socket) connect();
 }

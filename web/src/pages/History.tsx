@@ -1,5 +1,5 @@
 import { useSearchParams } from "@solidjs/router";
-import { createEffect, createMemo, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import Amount from "../components/Amount";
 import ErrorNotice from "../components/ErrorNotice";
 import { Field, SelectField } from "../components/Field";
@@ -13,6 +13,7 @@ import { actionMessage, fieldErrors } from "../lib/forms";
 import { formatAmount, isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
 import { TX_TYPES, type Tx } from "../lib/wallet";
+import { onFrame } from "../lib/ws";
 
 const PAGE_SIZE = 25;
 
@@ -104,6 +105,25 @@ function HistoryView(props: { config: PublicConfig }) {
   };
 
   createEffect(on(filters, () => void load(false)));
+
+  /** Whether a transaction just reported live belongs in the list as filtered (it is newer than any `from`). */
+  const matches = (tx: Tx) => {
+    const f = filters();
+    if ((f.type && f.type !== tx.type) || (f.asset && f.asset !== tx.asset) || (f.status && f.status !== tx.status)) return false;
+    const to = f.to ? dayBoundary(f.to, true) : undefined;
+    return !to || tx.createdAt <= to;
+  };
+
+  // Live (WebSocket): a new transaction goes on top, a known one (status change) is replaced in place.
+  onCleanup(
+    onFrame("transaction", (frame) => {
+      const tx = frame.data as Tx;
+      if (!tx?.id || loading() === "first") return;
+      const current = items();
+      if (current.some((item) => item.id === tx.id)) setItems(current.map((item) => (item.id === tx.id ? tx : item)));
+      else if (matches(tx)) setItems([tx, ...current]);
+    }),
+  );
 
   const apply = (event: SubmitEvent) => {
     event.preventDefault();

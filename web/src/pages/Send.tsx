@@ -1,5 +1,5 @@
 import { A } from "@solidjs/router";
-import { type Accessor, createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { type Accessor, createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
 import Amount from "../components/Amount";
@@ -17,6 +17,7 @@ import { settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
+import { onFrame } from "../lib/ws";
 
 type Draft = { recipientEmail: string; asset: string; amount: string; note: string };
 
@@ -55,6 +56,9 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   const [result, setResult] = createSignal<Transfer>();
   const submission = createIdempotentSubmission();
   let form: HTMLFormElement | undefined;
+
+  // Live (WebSocket): the available balance shown under the amount follows incoming and outgoing money.
+  onCleanup(onFrame("balance", () => void balancesActions.refetch()));
 
   const update = (field: keyof Draft, value: string) => setDraft({ ...draft(), [field]: value });
   const precision = () => precisionOf(props.config, draft().asset);

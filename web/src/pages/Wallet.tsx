@@ -1,4 +1,4 @@
-import { type Accessor, createResource, createSignal, Show } from "solid-js";
+import { type Accessor, createResource, createSignal, onCleanup, Show } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
 import Limits from "../components/Limits";
 import RequireUser from "../components/RequireUser";
@@ -8,6 +8,7 @@ import { settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { type DepositOrder, fetchAddresses, fetchBalances, fetchDeposits, fetchLimits, fetchWithdrawals } from "../lib/wallet";
+import { onFrame } from "../lib/ws";
 import AddressBookPanel from "./wallet/AddressBook";
 import BalancesPanel from "./wallet/Balances";
 import DepositPanel from "./wallet/Deposit";
@@ -29,6 +30,15 @@ function WalletPage(props: { user: Accessor<User> }) {
     void withdrawalsActions.refetch();
     void limitsActions.refetch();
   };
+
+  // Live (WebSocket): a balance moved (a transfer arrived, a deposit was credited) or a transaction happened.
+  onCleanup(onFrame("balance", () => void balancesActions.refetch()));
+  onCleanup(
+    onFrame("transaction", () => {
+      void withdrawalsActions.refetch();
+      void limitsActions.refetch();
+    }),
+  );
 
   return (
     <Show when={config()}>

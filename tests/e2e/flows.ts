@@ -191,10 +191,30 @@ export async function moneyFlow(browser: Browser, app: App) {
           await page.getByText(/^Downloaded .+\.csv\.$/).waitFor();
         },
       },
-      // ---------------------------------------------------------------------------------------------------
-      // Trade (issue 7, /trade): the trading page is being built on the `trading` branch. Its step (quote,
-      // market buy with the deposited USD, the order and the new BTC balance shown live) goes here when it lands.
-      // ---------------------------------------------------------------------------------------------------
+      {
+        name: "trade on /trade: a quote with its countdown, confirm a market buy, the BTC arrives",
+        ms: 30_000,
+        run: async () => {
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trade" }).click();
+          await page.getByRole("heading", { name: "Trade", level: 1 }).waitFor();
+          await page.getByLabel("Order type", { exact: true }).selectOption("market");
+          await page.getByLabel("Side", { exact: true }).selectOption("buy");
+          await page.getByLabel("Asset", { exact: true }).selectOption("BTC");
+          await fillLabelled(page, "Amount (BTC)", "amount", "0.0001");
+          await page.getByRole("button", { name: "Get quote" }).click();
+          await page.getByTestId("quote").waitFor();
+          const countdown = page.getByTestId("quote-countdown");
+          const first = (await countdown.textContent()) ?? "";
+          assert(/holds for \d+ s/.test(first), `the quote shows its countdown: ${first}`);
+          await eventually(async () => ((await countdown.textContent()) ?? "") !== first, 5_000, "the countdown ticks");
+          await screenshots(page, "trade-quote");
+          await page.getByRole("button", { name: "Confirm buy" }).click();
+          await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor();
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
+          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          await eventually(async () => (await available(page, "BTC")) === "0.00010000", 10_000, "the wallet shows 0.0001 BTC");
+        },
+      },
     ]);
   } finally {
     await aliceContext?.close().catch(() => undefined);
@@ -363,6 +383,7 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
       { name: "sign in", run: () => signIn(page, dave.email, "/dashboard") },
       visit("dashboard", "/dashboard", "Dashboard"),
       visit("markets", "/markets", "Markets"),
+      visit("trade", "/trade", "Trade"),
       visit("wallet", "/wallet", "Wallet"),
       visit("send", "/send", "Send"),
       visit("history", "/history", "History"),

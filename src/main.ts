@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { ConfigError, loadConfig } from "./config";
 import { VERSION } from "./modules/system/service";
+import { deleteOldQuotes } from "./modules/trading/service";
 import { runOrderTriggers } from "./modules/trading/triggers";
 import { runSandboxDeposits } from "./modules/wallet/deposits";
 import { sandboxPayoutProvider } from "./modules/wallet/providers";
@@ -69,6 +70,7 @@ const workers = [
   // Limit and stop orders react within half a second of the tick that crosses their price.
   startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, 100),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
+  startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
 ];
 const { runtime } = services;
 

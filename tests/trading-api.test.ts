@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime
 import { and, eq } from "drizzle-orm";
 import { auditLog } from "../src/modules/audit/schema";
 import { verifyLedger } from "../src/modules/ledger/verify";
+import { tradeQuotes } from "../src/modules/trading/schema";
+import { deleteOldQuotes } from "../src/modules/trading/service";
 import { runOrderTriggers } from "../src/modules/trading/triggers";
 import { outboxEvents } from "../src/platform/events/schema";
 import { fundedUser, signedInUser, type TestClient } from "./support/client";
@@ -114,6 +116,21 @@ describe("quotes", () => {
     const stranger = await fundedUser(fixture, "quote-thief", "1000");
     const stolen = await order(stranger.client, { type: "market", ...body, quoteId: mismatch.body.quoteId });
     expect(await errorCode(stolen)).toBe("VALIDATION_FAILED");
+  });
+
+  test("quotes expired for over a day are cleaned up; fresh ones stay", async () => {
+    const user = await fundedUser(fixture, "quote-cleanup", "1000");
+    const body = { side: "buy", asset: "SOL", amount: "1" };
+    const old = await user.client.json<{ quoteId: string }>("POST", "/api/trading/quote", body);
+    const fresh = await user.client.json<{ quoteId: string }>("POST", "/api/trading/quote", body);
+    const db = fixture.deps.database.db;
+    await db
+      .update(tradeQuotes)
+      .set({ expiresAt: new Date(Date.now() - 25 * 3600 * 1000) })
+      .where(eq(tradeQuotes.id, old.body.quoteId));
+    expect(await deleteOldQuotes(db)).toBeGreaterThanOrEqual(1);
+    const left = await db.select({ id: tradeQuotes.id }).from(tradeQuotes).where(eq(tradeQuotes.userId, user.userId));
+    expect(left.map((q) => q.id)).toEqual([fresh.body.quoteId]);
   });
 
   test("the quote is the price: an order at a quote executes at it even after the market moves", async () => {

@@ -4,7 +4,7 @@
  */
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { Config } from "../../config";
-import type { Tx } from "../../platform/db/client";
+import type { DbOrTx, Tx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
@@ -267,4 +267,13 @@ export async function listOrders(
     items: page.map((row) => toOrder(ctx, row)),
     nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
   };
+}
+
+/** A quote is worthless once expired; it is kept a day (for support questions), then removed. */
+export async function deleteOldQuotes(db: DbOrTx): Promise<number> {
+  const removed = await db
+    .delete(tradeQuotes)
+    .where(lt(tradeQuotes.expiresAt, new Date(Date.now() - 24 * 3600 * 1000)))
+    .returning({ id: tradeQuotes.id });
+  return removed.length;
 }

@@ -1,7 +1,8 @@
-import { createResource, For, Show } from "solid-js";
+import { createResource, For, onCleanup, Show } from "solid-js";
 import { useConfig } from "../lib/config";
 import { formatAmount, formatUsd, precisionOf } from "../lib/money";
 import { fetchPortfolio } from "../lib/trading";
+import { onFrame } from "../lib/ws";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 
@@ -9,6 +10,8 @@ import Loading from "./Loading";
 export default function PortfolioPanel() {
   const config = useConfig();
   const [portfolio, { refetch }] = createResource(fetchPortfolio);
+  // Live (WebSocket): holdings change when a balance moves (a fill, a deposit, a transfer).
+  onCleanup(onFrame("balance", () => void refetch()));
   const tone = (value: string) => (value.startsWith("-") ? "pnl-negative" : "pnl-positive");
   return (
     <section class="panel" aria-labelledby="portfolio-title">

@@ -12,6 +12,7 @@ import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountPattern, amountProblem, formatAmount, formatUsd, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
 import { fetchOrders, type Order, type OrderType, type Quote, type Side } from "../lib/trading";
+import { onFrame } from "../lib/ws";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
 const PRICE = /^\d+(\.\d+)?$/;
@@ -50,6 +51,8 @@ function TradeForm(props: { config: PublicConfig }) {
   const [quote, setQuote] = createSignal<Quote>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch }] = createResource(fetchOrders);
+  // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device.
+  onCleanup(onFrame("order", () => void refetch()));
   const submission = createIdempotentSubmission();
   const secondsLeft = useCountdown(() => quote()?.expiresAt);
   const update = (field: keyof Draft, value: string) => {

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
+import { once } from "node:events";
+import { createConnection } from "node:net";
 import type { ServerWebSocket } from "bun";
 import Redis from "ioredis";
 import { type Market, startMarket } from "../src/modules/market/service";
-import { CLOSE, SLOW_BUFFER_BYTES, SocketHub } from "../src/modules/realtime/hub";
+import { CLOSE, MAX_BUFFER_BYTES, SLOW_BUFFER_BYTES, SocketHub } from "../src/modules/realtime/hub";
 import { RedisBus } from "../src/platform/bus";
 import { enqueueEvents } from "../src/platform/events/outbox";
 import { relayOutboxEvents } from "../src/platform/events/relay";
@@ -137,6 +139,49 @@ describe("private events", () => {
 });
 
 describe("slow consumers", () => {
+  test("a real client that stops reading: its server-side buffer stays bounded while prices keep coming", async () => {
+    const own = await createTestApp({ PRICE_TICK_MS: "3600000" });
+    const port = Number(new URL(listen(own)).port);
+    const socket = createConnection({ host: "127.0.0.1", port });
+    await once(socket, "connect");
+    socket.write(
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    const [answer] = (await once(socket, "data")) as [Buffer];
+    expect(answer.toString()).toStartWith("HTTP/1.1 101");
+    // A client frame is masked (RFC 6455): subscribe to prices, then never read again.
+    const subscribe = Buffer.from('{"op":"subscribe","topics":["prices"]}');
+    const mask = [7, 7, 7, 7];
+    socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | subscribe.length, ...mask]), subscribe.map((b) => b ^ 7)]));
+    await Bun.sleep(200);
+    socket.pause();
+
+    const hub = own.app.decorator.runtime.hub;
+    const buffered = async () => (await own.deps.metrics.wsBufferedBytesMax.get()).values[0]?.value ?? 0;
+    let largest = 0;
+    let round = 0;
+    // Bounded: at most 3,000 rounds of 10 ms. The kernel's buffers fill first, then the server's.
+    for (; round < 3000 && largest <= SLOW_BUFFER_BYTES; round++) {
+      for (let i = 0; i < 20; i++)
+        hub.broadcastPrices([tick("BTC", `${60000 + round}.${i}`), tick("ETH", `${3000 + round}.${i}`)]);
+      await Bun.sleep(10);
+      largest = Math.max(largest, await buffered());
+    }
+    expect(largest).toBeGreaterThan(SLOW_BUFFER_BYTES);
+    // From here the socket is conflated: another second of ticks does not grow what it holds.
+    const atConflation = await buffered();
+    for (let r = 0; r < 100; r++) {
+      for (let i = 0; i < 20; i++) hub.broadcastPrices([tick("BTC", `${70000 + r}.${i}`), tick("ETH", `${4000 + r}.${i}`)]);
+      await Bun.sleep(10);
+      largest = Math.max(largest, await buffered());
+    }
+    expect(largest).toBeLessThanOrEqual(MAX_BUFFER_BYTES);
+    expect(await buffered()).toBeLessThanOrEqual(atConflation);
+    socket.destroy();
+    await own.dispose();
+  });
+
   /** A socket whose buffered amount the test sets, recording what it is sent. */
   function fakeSocket() {
     const fake = {

@@ -7,14 +7,17 @@ import { readFileSync } from "node:fs";
 
 const SIZES = (process.env.BENCH_CLIENTS ?? "1000,5000,10000").split(",").map(Number);
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 10_000);
-const SCENARIO_TIMEOUT_MS = 120_000;
+const SCENARIO_TIMEOUT_MS = 240_000;
 const here = new URL(".", import.meta.url).pathname;
 
-const SERVERS = {
+const ALL_SERVERS = {
   cryptovault: ["bun", "run", `${here}cryptovault-server.ts`],
   "bare-bun": ["bun", "run", `${here}bun-server.ts`],
   socketio: ["node", `${here}socketio-server.mjs`],
 } as const;
+/** BENCH_SERVERS=cryptovault,socketio runs a subset. */
+const only = process.env.BENCH_SERVERS?.split(",");
+const SERVERS = Object.fromEntries(Object.entries(ALL_SERVERS).filter(([name]) => !only || only.includes(name)));
 
 const rssMb = (pid: number) => {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);

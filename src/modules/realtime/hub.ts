@@ -225,9 +225,11 @@ export class SocketHub {
    */
   private watchBackpressure(): void {
     const now = Date.now();
+    let largest = 0;
     for (const state of this.sockets.values()) {
       if (state.prices === "off") continue;
       const buffered = state.ws.getBufferedAmount();
+      largest = Math.max(largest, buffered);
       if (buffered <= SLOW_BUFFER_BYTES) {
         state.slowSince = 0;
         if (state.prices === "conflated") {
@@ -246,5 +248,6 @@ export class SocketHub {
       state.slowSince ||= now;
       if (now - state.slowSince > SLOW_CLOSE_MS) state.ws.close(CLOSE.policy, "too slow");
     }
+    this.metrics.wsBufferedBytesMax.set(largest);
   }
 }

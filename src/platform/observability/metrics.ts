@@ -40,6 +40,11 @@ export function createMetrics() {
       help: "Open WebSocket connections on this instance",
       registers: [registry],
     }),
+    wsBufferedBytesMax: new Gauge({
+      name: "ws_buffered_bytes_max",
+      help: "Largest send buffer among this instance's WebSockets: a slow client shows here first",
+      registers: [registry],
+    }),
     ledgerTransfers: new Counter({
       name: "ledger_transfers_total",
       help: "Ledger transfers posted by this instance",

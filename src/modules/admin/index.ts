@@ -7,6 +7,7 @@ import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer, UserParams } from "../identity/model";
 import { setFrozen } from "../identity/service";
+import { precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
 import { IdParams, ReviewQuery, TransferAnswer } from "../transfers/model";
@@ -73,7 +74,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       "/ledger/reconcile",
       async () => {
         const report = await verifyLedger(db);
-        const precision = (asset: string) => money.config.assets.find((a) => a.symbol === asset)?.precision ?? 0;
+        const precision = (asset: string) => precisionOf(money.config, asset);
         return {
           ok: report.ok,
           assets: report.assets.map((a) => ({ ...a, sumOfBalances: formatAmount(a.sumOfBalances, precision(a.asset)) })),

@@ -4,6 +4,13 @@ import { AmountError, parseAmount } from "../../platform/money";
 
 const invalid = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
 
+/** Decimal places of a configured asset (every asset stored anywhere is one). */
+export function precisionOf(config: Config, symbol: string): number {
+  const found = config.assets.find((a) => a.symbol === symbol);
+  if (!found) throw new Error(`unknown asset ${symbol}`);
+  return found.precision;
+}
+
 export function assetOf(config: Config, symbol: string, field = "asset"): Asset {
   const asset = config.assets.find((a) => a.symbol === symbol);
   if (!asset) throw invalid(field, `Unknown asset ${symbol}; see /api/config`);

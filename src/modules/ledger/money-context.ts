@@ -4,6 +4,7 @@ import { AppError } from "../../platform/http/errors";
 import { formatAmount, usdCents } from "../../platform/money";
 import type { IdentityContext } from "../identity/service";
 import type { PriceLookup } from "./assets";
+import { precisionOf } from "./assets";
 import { type Balance, type Ledger, userBalances } from "./service";
 
 /** What every money-moving module needs: the database, the ledger, prices and identity's rules. */
@@ -19,7 +20,7 @@ export type MoneyContext = {
 
 /** USD cents of an amount at the current price; 503 when there is no price to value it with. */
 export function valueInUsdCents(ctx: MoneyContext, asset: string, units: bigint): bigint {
-  const precision = ctx.config.assets.find((a) => a.symbol === asset)?.precision ?? 0;
+  const precision = precisionOf(ctx.config, asset);
   const price = asset === "USD" ? "1" : ctx.prices(asset);
   if (!price) throw new AppError(503, "UNAVAILABLE", `No current price for ${asset}; try again shortly`);
   return usdCents(units, precision, price);
@@ -28,7 +29,7 @@ export function valueInUsdCents(ctx: MoneyContext, asset: string, units: bigint)
 /** The `balance` frames of API.md for the balances a posting returned, one per user and asset. */
 export function balanceEvents(ctx: MoneyContext, balances: Balance[]) {
   return balances.map((balance) => {
-    const precision = ctx.config.assets.find((a) => a.symbol === balance.asset)?.precision ?? 0;
+    const precision = precisionOf(ctx.config, balance.asset);
     return {
       userId: balance.ownerId as string,
       type: "balance" as const,

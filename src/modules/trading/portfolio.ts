@@ -6,8 +6,10 @@
  * transfer in) carry zero basis: the platform does not know what was paid for them elsewhere. Units that
  * left another way (a withdrawal, a transfer out) take their share of the basis with them.
  */
+
 import { and, asc, eq } from "drizzle-orm";
 import { formatAmount, usdCents } from "../../platform/money";
+import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { QUOTE_ASSET } from "../market/price-cache";
 import type { Portfolio } from "./model";
@@ -58,7 +60,7 @@ export async function portfolio(ctx: TradingContext, userId: string): Promise<Po
     .map((balance) => ({ ...balance, amount: balance.available + balance.held }))
     .filter((balance) => balance.amount > 0n)
     .map(({ asset, amount }) => {
-      const precision = ctx.config.assets.find((a) => a.symbol === asset)?.precision ?? 0;
+      const precision = precisionOf(ctx.config, asset);
       const price = asset === QUOTE_ASSET ? "1" : ctx.cache.latest(asset)?.priceUsd;
       // Shown, not paid: rounded down, never worth more than it is; an asset without a price yet is 0.
       const valueCents = price ? usdCents(amount, precision, price, "down") : 0n;

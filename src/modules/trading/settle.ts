@@ -2,14 +2,16 @@
  * Settlement of a fill against the house account: the user's payment, the house's delivery and the fee
  * are legs of one ledger posting, so a fill happens entirely or not at all.
  */
+
 import { eq } from "drizzle-orm";
 import type { Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { formatAmount } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
+import { precisionOf } from "../ledger/assets";
 import { currentBalanceEvents, type MoneyContext } from "../ledger/money-context";
 import { type AccountKey, type Leg, systemAccount, userAccount } from "../ledger/service";
-import { type NewTx, precisionOf, recordTransactions, toTx } from "../transactions/service";
+import { type NewTx, recordTransactions, toTx } from "../transactions/service";
 import type { Order } from "./model";
 import { minUnits, type Terms } from "./pricing";
 import { tradeOrders } from "./schema";

@@ -3,8 +3,10 @@
  * instances run it: each order is taken with FOR UPDATE SKIP LOCKED and re-read as open under the lock,
  * so an order is filled (or cancelled) exactly once.
  */
+
 import { and, asc, eq, gte, lte, or, sql } from "drizzle-orm";
 import type { Tx } from "../../platform/db/client";
+import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { pricedSymbols } from "../market/service";
 import { sidePrice, termsAt, totalCents } from "./pricing";
@@ -44,7 +46,7 @@ async function fillTriggered(ctx: TradingContext, id: string, prices: SidePrices
   return ctx.db.transaction(async (tx) => {
     const order = await claim(tx, id);
     if (!order) return false;
-    const precision = ctx.config.assets.find((a) => a.symbol === order.asset)?.precision ?? 0;
+    const precision = precisionOf(ctx.config, order.asset);
     const terms = termsAt(prices[order.side], order.side, order.amount, precision, ctx.config.tradingFeeBps);
     if (order.side === "sell" && totalCents("sell", terms) <= 0n) {
       await closeOrder(ctx, tx, order, "rejected", SYSTEM_ACTOR, "worth less than the fee at the trigger price");

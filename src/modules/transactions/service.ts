@@ -1,10 +1,12 @@
 /** The user's history: rows written beside each ledger posting, listed newest first, exported as a stream. */
+
 import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { DbOrTx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
+import { precisionOf } from "../ledger/assets";
 import type { Tx, TxFilters } from "./model";
 import { transactions } from "./schema";
 
@@ -13,12 +15,6 @@ type TxRow = typeof transactions.$inferSelect;
 
 export async function recordTransactions(tx: DbOrTx, rows: NewTx[]): Promise<TxRow[]> {
   return rows.length ? tx.insert(transactions).values(rows).returning() : [];
-}
-
-export function precisionOf(config: Config, asset: string): number {
-  const found = config.assets.find((a) => a.symbol === asset);
-  if (!found) throw new Error(`unknown asset ${asset}`);
-  return found.precision;
 }
 
 export function toTx(config: Config, row: TxRow): Tx {

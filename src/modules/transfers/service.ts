@@ -10,7 +10,7 @@ import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
 import { findUser, normalizeEmail } from "../identity/service";
-import { parseAssetAmount } from "../ledger/assets";
+import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
@@ -23,7 +23,7 @@ import { amlFlags, p2pTransfers } from "./schema";
 type TransferRow = typeof p2pTransfers.$inferSelect;
 
 function toTransfer(ctx: MoneyContext, row: TransferRow, recipientEmail: string): Transfer {
-  const precision = ctx.config.assets.find((a) => a.symbol === row.asset)?.precision ?? 0;
+  const precision = precisionOf(ctx.config, row.asset);
   return {
     id: row.id,
     asset: row.asset,

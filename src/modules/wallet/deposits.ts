@@ -12,7 +12,7 @@ import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { AmountError, formatAmount, parseAmount } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
-import { parseAssetAmount } from "../ledger/assets";
+import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext } from "../ledger/money-context";
 import { systemAccount, userAccount } from "../ledger/service";
 import { recordTransactions, toTx } from "../transactions/service";
@@ -26,7 +26,7 @@ export const DEPOSIT_ORDER_TTL_MS = 60 * 60 * 1000;
 type OrderRow = typeof depositOrders.$inferSelect;
 
 function toOrder(ctx: MoneyContext, row: OrderRow): DepositOrder {
-  const precision = ctx.config.assets.find((a) => a.symbol === row.asset)?.precision ?? 0;
+  const precision = precisionOf(ctx.config, row.asset);
   return {
     orderId: row.id,
     asset: row.asset,
@@ -127,7 +127,7 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
   if (!isUuid(event.orderId)) throw notFound("Deposit order");
   const [order] = await ctx.db.select().from(depositOrders).where(eq(depositOrders.id, event.orderId));
   if (!order) throw notFound("Deposit order");
-  const precision = ctx.config.assets.find((a) => a.symbol === order.asset)?.precision ?? 0;
+  const precision = precisionOf(ctx.config, order.asset);
   let received = 0n;
   if (event.status === "confirmed") {
     try {
@@ -236,7 +236,7 @@ export async function runSandboxDeposits(ctx: MoneyContext, batch = 20): Promise
     .orderBy(asc(depositOrders.createdAt))
     .limit(batch);
   for (const order of due) {
-    const precision = ctx.config.assets.find((a) => a.symbol === order.asset)?.precision ?? 0;
+    const precision = precisionOf(ctx.config, order.asset);
     const event: DepositEvent = {
       eventId: `sandbox-${order.id}`,
       orderId: order.id,

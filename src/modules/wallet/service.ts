@@ -1,4 +1,5 @@
 import { formatAmount, usdCents } from "../../platform/money";
+import { precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { userBalances } from "../ledger/service";
 
@@ -10,7 +11,7 @@ export async function walletBalances(ctx: MoneyContext, userId: string) {
   const symbols = ctx.config.assets.map((a) => a.symbol);
   let totalCents = 0n;
   const balances = (await userBalances(ctx.db, userId, symbols)).map((balance) => {
-    const precision = ctx.config.assets.find((a) => a.symbol === balance.asset)?.precision ?? 0;
+    const precision = precisionOf(ctx.config, balance.asset);
     const total = balance.available + balance.held;
     const price = balance.asset === "USD" ? "1" : ctx.prices(balance.asset);
     const cents = price ? usdCents(total, precision, price, "down") : 0n;

@@ -13,7 +13,7 @@ import type { Logger } from "../../platform/observability/logger";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertWithdrawalsUnlocked, getUser, mailUser } from "../identity/service";
 import { checkSecondFactor } from "../identity/two-factor";
-import { parseAssetAmount } from "../ledger/assets";
+import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { type Balance, systemAccount, userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
@@ -28,7 +28,7 @@ import { withdrawals } from "./schema";
 type WithdrawalRow = typeof withdrawals.$inferSelect;
 
 function toWithdrawal(ctx: MoneyContext, row: WithdrawalRow): Withdrawal {
-  const precision = ctx.config.assets.find((a) => a.symbol === row.asset)?.precision ?? 0;
+  const precision = precisionOf(ctx.config, row.asset);
   return {
     id: row.id,
     asset: row.asset,
@@ -281,7 +281,7 @@ export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, lo
       .limit(batch)
       .for("update", { skipLocked: true });
     for (const row of due) {
-      const precision = ctx.config.assets.find((a) => a.symbol === row.asset)?.precision ?? 0;
+      const precision = precisionOf(ctx.config, row.asset);
       try {
         const { txHash } = await provider.send({
           withdrawalId: row.id,

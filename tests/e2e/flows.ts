@@ -215,6 +215,19 @@ export async function moneyFlow(browser: Browser, app: App) {
           await eventually(async () => (await available(page, "BTC")) === "0.00010000", 10_000, "the wallet shows 0.0001 BTC");
         },
       },
+      {
+        name: "signed in, / is the dashboard: total value, portfolio and recent activity",
+        run: async () => {
+          await page.goto("/");
+          await page.waitForURL(/\/dashboard$/, { timeout: 10_000 });
+          await page.getByRole("heading", { name: "Recent activity" }).waitFor();
+          const activity = page.locator(".activity li");
+          await activity.first().waitFor();
+          const newest = (await activity.first().textContent()) ?? "";
+          assert(/Trade: buy|Fee/.test(newest), `the newest activity is the trade: ${newest}`);
+          await page.getByTestId("portfolio-total").waitFor();
+        },
+      },
     ]);
   } finally {
     await aliceContext?.close().catch(() => undefined);
@@ -343,6 +356,12 @@ export async function pricesFlow(browser: Browser, app: App) {
             );
           }
           assert(await sameDocument(page), "the dashboard was reloaded");
+          // Each tile draws the prices seen since the page opened.
+          await eventually(
+            async () => (await page.locator("svg.sparkline").count()) === symbols.length,
+            10_000,
+            "a sparkline per tile",
+          );
         },
       },
     ]);

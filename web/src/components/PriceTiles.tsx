@@ -1,8 +1,9 @@
 import { A } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { useConfig } from "../lib/config";
-import { priceMeta, prices, useLivePrices } from "../lib/prices";
+import { priceMeta, prices, recentPrices, useLivePrices } from "../lib/prices";
 import ConnectionIndicator from "./ConnectionIndicator";
+import Sparkline from "./Sparkline";
 
 /** One tile per priced asset, updated live. Each price sits in `data-testid="price-<SYMBOL>"` (API.md). */
 export default function PriceTiles() {
@@ -42,6 +43,7 @@ export default function PriceTiles() {
               >
                 {prices[symbol] ? `${prices[symbol].change24h}% 24h` : ""}
               </span>
+              <Sparkline points={recentPrices[symbol] ?? []} label={`${symbol} price since this page opened`} />
             </A>
           )}
         </For>

@@ -8,8 +8,11 @@ export type PriceTick = { symbol: string; priceUsd: string; change24h: string; u
 
 const [prices, setPrices] = createStore<Record<string, PriceTick>>({});
 const [meta, setMeta] = createStore({ stale: false, loaded: false });
+/** The last prices of each symbol seen in this tab, oldest first, for sparklines. */
+const [recent, setRecent] = createStore<Record<string, string[]>>({});
+const SPARK_POINTS = 60;
 
-export { meta as priceMeta, prices };
+export { meta as priceMeta, prices, recent as recentPrices };
 
 let users = 0;
 let stopFrames: (() => void) | undefined;
@@ -22,6 +25,7 @@ export function useLivePrices() {
     stopFrames = onFrame("price", (frame) => {
       const tick = frame.data as PriceTick;
       setPrices(tick.symbol, tick);
+      setRecent(tick.symbol, (points = []) => [...points.slice(-(SPARK_POINTS - 1)), tick.priceUsd]);
     });
     void api
       .get<{ items: PriceTick[]; stale: boolean }>("/api/prices")

@@ -45,6 +45,16 @@ export type Limit = { kind: "p2p" | "withdrawal"; limitUsd: string; usedUsd: str
 
 export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;
 export type TxType = (typeof TX_TYPES)[number];
+/** How each transaction type reads to a person. */
+export const TX_LABELS: Record<string, string> = {
+  deposit: "Deposit",
+  withdrawal: "Withdrawal",
+  transfer_in: "Transfer received",
+  transfer_out: "Transfer sent",
+  trade_buy: "Trade: buy",
+  trade_sell: "Trade: sell",
+  fee: "Fee",
+};
 
 export type Tx = {
   id: string;

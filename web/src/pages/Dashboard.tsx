@@ -2,6 +2,7 @@ import { Show } from "solid-js";
 import AlertsPanel from "../components/AlertsPanel";
 import PortfolioPanel from "../components/PortfolioPanel";
 import PriceTiles from "../components/PriceTiles";
+import RecentActivity from "../components/RecentActivity";
 import { useConfig } from "../lib/config";
 import { useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -17,6 +18,7 @@ export default function Dashboard() {
       <PriceTiles />
       <Show when={user()}>
         <PortfolioPanel />
+        <RecentActivity />
         <AlertsPanel symbols={symbols()} />
       </Show>
     </>

@@ -12,20 +12,10 @@ import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
 import { formatAmount, isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
-import { TX_TYPES, type Tx } from "../lib/wallet";
+import { TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
 
 const PAGE_SIZE = 25;
-
-const TYPE_LABELS: Record<string, string> = {
-  deposit: "Deposit",
-  withdrawal: "Withdrawal",
-  transfer_in: "Transfer received",
-  transfer_out: "Transfer sent",
-  trade_buy: "Trade: buy",
-  trade_sell: "Trade: sell",
-  fee: "Fee",
-};
 
 /** The filters as they stand in the page's URL (dates as YYYY-MM-DD, the user's local days). */
 type Filters = { type?: string; asset?: string; status?: string; from?: string; to?: string };
@@ -187,7 +177,7 @@ function HistoryView(props: { config: PublicConfig }) {
             <For each={TX_TYPES}>
               {(type) => (
                 <option value={type} selected={filters().type === type}>
-                  {TYPE_LABELS[type] ?? type}
+                  {TX_LABELS[type] ?? type}
                 </option>
               )}
             </For>
@@ -298,7 +288,7 @@ function HistoryView(props: { config: PublicConfig }) {
                           <td>
                             <time datetime={tx.createdAt}>{formatDateTime(tx.createdAt)}</time>
                           </td>
-                          <th scope="row">{TYPE_LABELS[tx.type] ?? tx.type}</th>
+                          <th scope="row">{TX_LABELS[tx.type] ?? tx.type}</th>
                           <td class="num">
                             <Amount
                               value={tx.amount}

@@ -1,9 +1,10 @@
-import { createAsync, query, revalidate } from "@solidjs/router";
+import { createAsync, Navigate, query, revalidate } from "@solidjs/router";
 import { type Accessor, createSignal, ErrorBoundary, For, type JSX, Show, Suspense } from "solid-js";
 import ErrorNotice from "../components/ErrorNotice";
 import Loading from "../components/Loading";
 import { ApiError, api, type ErrorEnvelope } from "../lib/api";
 import { getConfig, useConfig } from "../lib/config";
+import { useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 
 type Health = { status: "ok" };
@@ -223,8 +224,13 @@ function SupportedAssets() {
 
 export default function Home() {
   usePageTitle(() => "Overview");
+  // API.md: "/" is the landing page, or the dashboard when signed in.
+  const user = useOptionalSessionUser();
   return (
     <>
+      <Show when={user()}>
+        <Navigate href="/dashboard" />
+      </Show>
       <section class="hero" aria-labelledby="home-title">
         <h1 id="home-title">Digital asset custody and trading</h1>
         <p class="muted">

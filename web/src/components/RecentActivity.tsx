@@ -1,0 +1,52 @@
+import { A } from "@solidjs/router";
+import { createResource, For, onCleanup, Show } from "solid-js";
+import { api } from "../lib/api";
+import { useConfig } from "../lib/config";
+import { formatDateTime } from "../lib/format";
+import { precisionOf } from "../lib/money";
+import { TX_LABELS, type Tx } from "../lib/wallet";
+import { onFrame } from "../lib/ws";
+import Amount from "./Amount";
+import ErrorNotice from "./ErrorNotice";
+import Loading from "./Loading";
+
+/** The five newest transactions, refreshed live when one happens. */
+export default function RecentActivity() {
+  const config = useConfig();
+  const [recent, { refetch }] = createResource(() => api.get<{ items: Tx[] }>("/api/transactions?limit=5"));
+  onCleanup(onFrame("transaction", () => void refetch()));
+  return (
+    <section class="panel" aria-labelledby="activity-title">
+      <div class="panel-head">
+        <h2 id="activity-title">Recent activity</h2>
+        <A href="/history" class="small">
+          All history
+        </A>
+      </div>
+      <Show when={!recent.error} fallback={<ErrorNotice error={recent.error} onRetry={() => void refetch()} />}>
+        <Show when={recent()} fallback={<Loading label="Loading recent activity" />}>
+          {(page) => (
+            <Show when={page().items.length > 0} fallback={<p class="muted">No activity yet. Make a deposit to get started.</p>}>
+              <ul class="activity">
+                <For each={page().items}>
+                  {(tx) => (
+                    <li>
+                      <span>{TX_LABELS[tx.type] ?? tx.type}</span>
+                      <Amount
+                        value={tx.amount}
+                        asset={tx.asset}
+                        precision={precisionOf(config(), tx.asset)}
+                        direction={tx.direction}
+                      />
+                      <span class="muted small">{formatDateTime(tx.createdAt)}</span>
+                    </li>
+                  )}
+                </For>
+              </ul>
+            </Show>
+          )}
+        </Show>
+      </Show>
+    </section>
+  );
+}

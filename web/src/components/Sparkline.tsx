@@ -1,0 +1,34 @@
+import { Show } from "solid-js";
+
+/**
+ * A tiny line of recent prices. Drawing is the one place prices become floats: the amounts themselves stay
+ * strings everywhere else in the client.
+ */
+export default function Sparkline(props: { points: string[]; label: string }) {
+  const width = 120;
+  const height = 28;
+  const path = () => {
+    const values = props.points.map(Number);
+    const min = Math.min(...values);
+    const span = Math.max(...values) - min || 1;
+    return values
+      .map(
+        (value, i) =>
+          `${((i / (values.length - 1)) * width).toFixed(1)},${(height - ((value - min) / span) * height).toFixed(1)}`,
+      )
+      .join(" ");
+  };
+  const rising = () => Number(props.points.at(-1)) >= Number(props.points[0]);
+  return (
+    <Show when={props.points.length > 1} fallback={<span class="sparkline-empty" aria-hidden="true" />}>
+      <svg class="sparkline" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={props.label}>
+        <polyline
+          points={path()}
+          fill="none"
+          stroke={rising() ? "var(--up, #3fb950)" : "var(--warn, #d29922)"}
+          stroke-width="1.5"
+        />
+      </svg>
+    </Show>
+  );
+}

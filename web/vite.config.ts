@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
+import { initialJsReport } from "./initial-js";
 
 /**
  * The web app is built by Vite because Bun cannot compile Solid's JSX (it needs babel-preset-solid, which
@@ -11,7 +12,7 @@ const apiPort = process.env.PORT ?? "3000";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
-  plugins: [solid()],
+  plugins: [solid(), initialJsReport()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -481,6 +481,37 @@ describe("history and export", () => {
     expect((await alice.client.json("GET", `/api/transactions/${page1.body.items[0].id}`)).status).toBe(200);
   });
 
+  test("every list is cursor-paginated: deposits, withdrawals, admin queues and flags", async () => {
+    const { client } = await signedInUser(fixture, "pages");
+    for (const amount of ["1", "2", "3"]) await withKey(client, "/api/wallet/deposit/create", { asset: "USD", amount });
+    const first = await client.json<{ items: { amount: string }[]; nextCursor: string | null }>(
+      "GET",
+      "/api/wallet/deposits?limit=2",
+    );
+    expect(first.body.items.map((o) => o.amount)).toEqual(["3", "2"]);
+    const second = await client.json<{ items: { amount: string }[]; nextCursor: string | null }>(
+      "GET",
+      `/api/wallet/deposits?limit=2&cursor=${first.body.nextCursor}`,
+    );
+    expect(second.body.items.map((o) => o.amount)).toEqual(["1"]);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await client.json("GET", "/api/wallet/deposits?cursor=nonsense")).status).toBe(422);
+    expect((await client.json("GET", "/api/wallet/withdrawals?limit=101")).status).toBe(422);
+    const none = await client.json<{ items: unknown[]; nextCursor: string | null }>("GET", "/api/wallet/withdrawals");
+    expect(none.body).toEqual({ items: [], nextCursor: null });
+    const admin = await signedInUser(fixture, "pages-admin");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    for (const path of ["/api/admin/withdrawals?limit=1", "/api/admin/transfers?limit=1", "/api/admin/aml/flags?limit=1"]) {
+      const page = await admin.client.json<{ items: unknown[]; nextCursor: string | null }>("GET", path);
+      expect({ path, status: page.status, keys: Object.keys(page.body).sort() }).toEqual({
+        path,
+        status: 200,
+        keys: ["items", "nextCursor"],
+      });
+    }
+  });
+
   test("CSV export: attachment, column order, formula guard", async () => {
     const alice = await fundedUser(fixture, "csv", "10");
     const bob = await signedInUser(fixture, "csv-b");

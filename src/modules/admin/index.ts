@@ -3,6 +3,7 @@ import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
 import { formatAmount } from "../../platform/money";
+import { PageQuery } from "../../platform/pagination";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer, UserParams } from "../identity/model";
@@ -54,7 +55,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       }),
       { ...admin, params: IdParams, response: WithdrawalAnswer },
     )
-    .get("/transfers", ({ query }) => listTransfersForReview(money, query.status), { ...admin, query: ReviewQuery })
+    .get("/transfers", ({ query }) => listTransfersForReview(money, query), { ...admin, query: ReviewQuery })
     .post(
       "/transfers/:id/approve",
       async ({ principal, params, request }) => ({
@@ -69,7 +70,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       }),
       { ...admin, params: IdParams, response: TransferAnswer },
     )
-    .get("/aml/flags", () => listAmlFlags(money), admin)
+    .get("/aml/flags", ({ query }) => listAmlFlags(money, query), { ...admin, query: t.Object(PageQuery) })
     .get(
       "/ledger/reconcile",
       async () => {

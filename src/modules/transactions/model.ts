@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../platform/http/schema";
+import { PageQuery } from "../../platform/pagination";
 
 export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;
 
@@ -27,11 +28,7 @@ const Filters = {
 };
 export type TxFilters = { type?: Tx["type"]; asset?: string; status?: string; from?: string; to?: string };
 
-export const TxListQuery = t.Object({
-  ...Filters,
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: t.Optional(t.String({ maxLength: 200 })),
-});
+export const TxListQuery = t.Object({ ...Filters, ...PageQuery });
 export const TxPage = t.Object({ items: t.Array(Tx), nextCursor: t.Union([t.String(), t.Null()]) });
 export const TxAnswer = t.Object({ tx: Tx });
 export const TxParams = t.Object({ id: t.String({ maxLength: 64 }) });

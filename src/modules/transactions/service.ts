@@ -1,11 +1,12 @@
 /** The user's history: rows written beside each ledger posting, listed newest first, exported as a stream. */
 
-import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lte, type SQL } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { DbOrTx } from "../../platform/db/client";
-import { AppError, notFound } from "../../platform/http/errors";
+import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
+import { after, type Cursor, decodeCursor, pageOf } from "../../platform/pagination";
 import { precisionOf } from "../ledger/assets";
 import type { Tx, TxFilters } from "./model";
 import { transactions } from "./schema";
@@ -34,17 +35,6 @@ export function toTx(config: Config, row: TxRow): Tx {
   };
 }
 
-/** The cursor is the last row's (createdAt, id): stable under inserts, opaque to clients. */
-const encodeCursor = (row: TxRow) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const date = new Date(at);
-  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) {
-    throw new AppError(422, "VALIDATION_FAILED", "Invalid cursor", { fields: ["cursor"] });
-  }
-  return { at: date, id };
-}
-
 function filterClauses(userId: string, filters: TxFilters): (SQL | undefined)[] {
   return [
     eq(transactions.userId, userId),
@@ -56,17 +46,13 @@ function filterClauses(userId: string, filters: TxFilters): (SQL | undefined)[] 
   ];
 }
 
-const before = (cursor: { at: Date; id: string }) =>
-  or(lt(transactions.createdAt, cursor.at), and(eq(transactions.createdAt, cursor.at), lt(transactions.id, cursor.id)));
-
-async function pageOf(db: DbOrTx, userId: string, filters: TxFilters, limit: number, cursor?: { at: Date; id: string }) {
-  const rows = await db
+async function rowsAfter(db: DbOrTx, userId: string, filters: TxFilters, limit: number, cursor?: Cursor) {
+  return db
     .select()
     .from(transactions)
-    .where(and(...filterClauses(userId, filters), cursor ? before(cursor) : undefined))
+    .where(and(...filterClauses(userId, filters), after(transactions.createdAt, transactions.id, cursor)))
     .orderBy(desc(transactions.createdAt), desc(transactions.id))
     .limit(limit + 1);
-  return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
 export async function listTransactions(
@@ -76,8 +62,8 @@ export async function listTransactions(
   query: TxFilters & { limit?: number; cursor?: string },
 ) {
   const limit = query.limit ?? 20;
-  const { rows, more } = await pageOf(db, userId, query, limit, query.cursor ? decodeCursor(query.cursor) : undefined);
-  return { items: rows.map((row) => toTx(config, row)), nextCursor: more ? encodeCursor(rows[rows.length - 1]) : null };
+  const rows = await rowsAfter(db, userId, query, limit, decodeCursor(query.cursor));
+  return pageOf(rows, limit, (row) => toTx(config, row));
 }
 
 /** Another user's transaction is indistinguishable from a missing one: 404 either way. */
@@ -99,12 +85,12 @@ export async function* historyRows(
   filters: TxFilters,
   batch = 500,
 ): AsyncGenerator<Tx> {
-  let cursor: { at: Date; id: string } | undefined;
+  let cursor: Cursor | undefined;
   for (;;) {
-    const { rows, more } = await pageOf(db, userId, filters, batch, cursor);
-    for (const row of rows) yield toTx(config, row);
-    if (!more) return;
-    const last = rows[rows.length - 1];
+    const rows = await rowsAfter(db, userId, filters, batch, cursor);
+    for (const row of rows.slice(0, batch)) yield toTx(config, row);
+    if (rows.length <= batch) return;
+    const last = rows[batch - 1];
     cursor = { at: last.createdAt, id: last.id };
   }
 }

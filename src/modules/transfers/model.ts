@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../platform/http/schema";
+import { PageQuery } from "../../platform/pagination";
 
 export const P2pBody = t.Object({
   recipientEmail: t.String({ format: "email", maxLength: 254 }),
@@ -38,5 +39,5 @@ export const AmlFlagView = t.Object({
   detail: t.String(),
   createdAt: t.String(),
 });
-export const ReviewQuery = t.Object({ status: t.Optional(oneOf(["completed", "pending_review", "rejected"])) });
+export const ReviewQuery = t.Object({ status: t.Optional(oneOf(["completed", "pending_review", "rejected"])), ...PageQuery });
 export const IdParams = t.Object({ id: t.String({ maxLength: 64 }) });

@@ -8,6 +8,7 @@ import { enqueueEvents, type PrivateEvent } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
+import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
@@ -210,18 +211,27 @@ const receivedRow = (row: TransferRow, senderEmail: string) => ({
   note: row.note,
 });
 
-export async function listTransfersForReview(ctx: MoneyContext, status: TransferRow["status"] = "pending_review") {
+export async function listTransfersForReview(
+  ctx: MoneyContext,
+  query: { status?: TransferRow["status"]; limit?: number; cursor?: string },
+) {
+  const limit = query.limit ?? 20;
   const rows = await ctx.db
     .select()
     .from(p2pTransfers)
-    .where(eq(p2pTransfers.status, status))
-    .orderBy(desc(p2pTransfers.createdAt))
-    .limit(100);
+    .where(
+      and(
+        eq(p2pTransfers.status, query.status ?? "pending_review"),
+        after(p2pTransfers.createdAt, p2pTransfers.id, decodeCursor(query.cursor)),
+      ),
+    )
+    .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
+    .limit(limit + 1);
   const emails = new Map<string, string>();
   for (const row of rows) {
     if (!emails.has(row.recipientId)) emails.set(row.recipientId, (await findUser(ctx.db, row.recipientId))?.email ?? "");
   }
-  return { items: rows.map((row) => toTransfer(ctx, row, emails.get(row.recipientId) ?? "")) };
+  return pageOf(rows, limit, (row) => toTransfer(ctx, row, emails.get(row.recipientId) ?? ""));
 }
 
 /**
@@ -289,7 +299,13 @@ export async function decideTransfer(
   });
 }
 
-export async function listAmlFlags(ctx: MoneyContext) {
-  const rows = await ctx.db.select().from(amlFlags).orderBy(desc(amlFlags.createdAt)).limit(200);
-  return { items: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString() })) };
+export async function listAmlFlags(ctx: MoneyContext, page: { limit?: number; cursor?: string }) {
+  const limit = page.limit ?? 20;
+  const rows = await ctx.db
+    .select()
+    .from(amlFlags)
+    .where(after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor)))
+    .orderBy(desc(amlFlags.createdAt), desc(amlFlags.id))
+    .limit(limit + 1);
+  return pageOf(rows, limit, (row) => ({ ...row, createdAt: row.createdAt.toISOString() }));
 }

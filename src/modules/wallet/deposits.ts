@@ -11,6 +11,7 @@ import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { AmountError, formatAmount, parseAmount } from "../../platform/money";
+import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext } from "../ledger/money-context";
@@ -99,14 +100,15 @@ export async function getDeposit(ctx: MoneyContext, userId: string, orderId: str
   return toOrder(ctx, row);
 }
 
-export async function listDeposits(ctx: MoneyContext, userId: string) {
+export async function listDeposits(ctx: MoneyContext, userId: string, page: { limit?: number; cursor?: string }) {
+  const limit = page.limit ?? 20;
   const rows = await ctx.db
     .select()
     .from(depositOrders)
-    .where(eq(depositOrders.userId, userId))
-    .orderBy(desc(depositOrders.createdAt))
-    .limit(100);
-  return { items: rows.map((row) => toOrder(ctx, row)) };
+    .where(and(eq(depositOrders.userId, userId), after(depositOrders.createdAt, depositOrders.id, decodeCursor(page.cursor))))
+    .orderBy(desc(depositOrders.createdAt), desc(depositOrders.id))
+    .limit(limit + 1);
+  return pageOf(rows, limit, (row) => toOrder(ctx, row));
 }
 
 /** Checks `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` in constant time. */

@@ -14,6 +14,7 @@ import {
   DepositBody,
   DepositEvent,
   IdParams,
+  ListQuery,
   OrderAnswer,
   OrderList,
   OrderParams,
@@ -62,7 +63,11 @@ export function walletController(ctx: MoneyContext, auth: ReturnType<typeof auth
         response: OrderAnswer,
       },
     )
-    .get("/deposits", ({ principal }) => listDeposits(ctx, principal.userId), { auth: true, response: OrderList })
+    .get("/deposits", ({ principal, query }) => listDeposits(ctx, principal.userId, query), {
+      auth: true,
+      query: ListQuery,
+      response: OrderList,
+    })
     .post(
       "/deposit/webhook",
       async ({ body }) => {
@@ -110,8 +115,9 @@ export function walletController(ctx: MoneyContext, auth: ReturnType<typeof auth
       },
       { auth: true, idempotent: true, movesMoney: true, body: WithdrawBody, response: { 202: WithdrawalAnswer } },
     )
-    .get("/withdrawals", ({ principal }) => listWithdrawals(ctx, { userId: principal.userId }), {
+    .get("/withdrawals", ({ principal, query }) => listWithdrawals(ctx, { ...query, userId: principal.userId }), {
       auth: true,
+      query: ListQuery,
       response: WithdrawalList,
     })
     .get(

@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../platform/http/schema";
+import { PageQuery } from "../../platform/pagination";
 
 export const DepositBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
@@ -17,7 +18,7 @@ export const DepositOrder = t.Object({
 });
 export type DepositOrder = typeof DepositOrder.static;
 export const OrderAnswer = t.Object({ order: DepositOrder });
-export const OrderList = t.Object({ items: t.Array(DepositOrder) });
+export const OrderList = t.Object({ items: t.Array(DepositOrder), nextCursor: t.Union([t.String(), t.Null()]) });
 export const OrderParams = t.Object({ orderId: t.String({ maxLength: 64 }) });
 
 /** What the payment provider posts to the webhook (API.md). */
@@ -78,6 +79,7 @@ export const Withdrawal = t.Object({
 });
 export type Withdrawal = typeof Withdrawal.static;
 export const WithdrawalAnswer = t.Object({ withdrawal: Withdrawal });
-export const WithdrawalList = t.Object({ items: t.Array(Withdrawal) });
+export const WithdrawalList = t.Object({ items: t.Array(Withdrawal), nextCursor: t.Union([t.String(), t.Null()]) });
 export const IdParams = t.Object({ id: t.String({ maxLength: 64 }) });
-export const StatusQuery = t.Object({ status: t.Optional(t.String({ maxLength: 32 })) });
+export const StatusQuery = t.Object({ status: t.Optional(t.String({ maxLength: 32 })), ...PageQuery });
+export const ListQuery = t.Object(PageQuery);

@@ -10,6 +10,7 @@ import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
+import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertWithdrawalsUnlocked, getUser, mailUser } from "../identity/service";
 import { checkSecondFactor } from "../identity/two-factor";
@@ -165,7 +166,11 @@ export async function getWithdrawal(ctx: MoneyContext, userId: string, id: strin
   return toWithdrawal(ctx, row);
 }
 
-export async function listWithdrawals(ctx: MoneyContext, filter: { userId?: string; status?: string }) {
+export async function listWithdrawals(
+  ctx: MoneyContext,
+  filter: { userId?: string; status?: string; limit?: number; cursor?: string },
+) {
+  const limit = filter.limit ?? 20;
   const rows = await ctx.db
     .select()
     .from(withdrawals)
@@ -173,11 +178,12 @@ export async function listWithdrawals(ctx: MoneyContext, filter: { userId?: stri
       and(
         filter.userId ? eq(withdrawals.userId, filter.userId) : undefined,
         filter.status ? eq(withdrawals.status, filter.status as WithdrawalRow["status"]) : undefined,
+        after(withdrawals.createdAt, withdrawals.id, decodeCursor(filter.cursor)),
       ),
     )
-    .orderBy(desc(withdrawals.createdAt))
-    .limit(100);
-  return { items: rows.map((row) => toWithdrawal(ctx, row)) };
+    .orderBy(desc(withdrawals.createdAt), desc(withdrawals.id))
+    .limit(limit + 1);
+  return pageOf(rows, limit, (row) => toWithdrawal(ctx, row));
 }
 
 type Outcome = { status: WithdrawalRow["status"]; txHash?: string; by?: string; action: string };

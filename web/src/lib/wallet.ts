@@ -72,8 +72,8 @@ export type Tx = {
 
 export const fetchBalances = () => api.get<BalanceAnswer>("/api/wallet/balance");
 export const fetchAddresses = async () => (await api.get<{ items: BookAddress[] }>("/api/wallet/addresses")).items;
-export const fetchDeposits = async () => (await api.get<{ items: DepositOrder[] }>("/api/wallet/deposits")).items;
-export const fetchWithdrawals = async () => (await api.get<{ items: Withdrawal[] }>("/api/wallet/withdrawals")).items;
+export const fetchDeposits = async () => (await api.get<{ items: DepositOrder[] }>("/api/wallet/deposits?limit=100")).items;
+export const fetchWithdrawals = async () => (await api.get<{ items: Withdrawal[] }>("/api/wallet/withdrawals?limit=100")).items;
 export const fetchLimits = async () => (await api.get<{ items: Limit[] }>("/api/transfers/limits")).items;
 
 /** "pending_review" → "Pending review". */

@@ -118,7 +118,7 @@ export function WithdrawalReview(props: { config: PublicConfig }) {
       description="Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
       noun="withdrawal"
       config={props.config}
-      load={async () => (await api.get<{ items: Withdrawal[] }>("/api/admin/withdrawals?status=pending_review")).items}
+      load={async () => (await api.get<{ items: Withdrawal[] }>("/api/admin/withdrawals?status=pending_review&limit=100")).items}
       decide={async (w, approve) => {
         await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
       }}
@@ -156,7 +156,7 @@ export function TransferReview(props: { config: PublicConfig }) {
       description="Held by AML screening. Approve delivers them to the recipient; reject returns the funds to the sender."
       noun="transfer"
       config={props.config}
-      load={async () => (await api.get<{ items: Transfer[] }>("/api/admin/transfers?status=pending_review")).items}
+      load={async () => (await api.get<{ items: Transfer[] }>("/api/admin/transfers?status=pending_review&limit=100")).items}
       decide={async (t, approve) => {
         await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
       }}

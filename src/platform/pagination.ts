@@ -1,0 +1,41 @@
+/**
+ * Cursor pagination of API.md's lists: newest first, `?limit=` 1–100 (default 20), an opaque cursor that is
+ * the last row's (createdAt, id) — stable while new rows arrive.
+ */
+import { and, eq, lt, or, type SQL } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+import { t } from "elysia";
+import { AppError } from "./http/errors";
+import { isUuid } from "./ids";
+
+export type Cursor = { at: Date; id: string };
+
+export const PageQuery = {
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: t.Optional(t.String({ maxLength: 200 })),
+};
+
+export const encodeCursor = (row: { createdAt: Date; id: string }) =>
+  Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
+
+export function decodeCursor(cursor: string | undefined): Cursor | undefined {
+  if (cursor === undefined) return undefined;
+  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const date = new Date(at);
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) {
+    throw new AppError(422, "VALIDATION_FAILED", "Invalid cursor", { fields: ["cursor"] });
+  }
+  return { at: date, id };
+}
+
+/** Rows strictly after the cursor in (createdAt desc, id desc) order. */
+export function after(createdAt: PgColumn, id: PgColumn, cursor: Cursor | undefined): SQL | undefined {
+  if (!cursor) return undefined;
+  return or(lt(createdAt, cursor.at), and(eq(createdAt, cursor.at), lt(id, cursor.id)));
+}
+
+/** Given up to limit + 1 rows, the page and the cursor of the next one. */
+export function pageOf<Row extends { createdAt: Date; id: string }, Item>(rows: Row[], limit: number, map: (row: Row) => Item) {
+  const page = rows.slice(0, limit);
+  return { items: page.map(map), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null };
+}

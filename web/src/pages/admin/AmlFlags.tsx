@@ -20,7 +20,9 @@ const FIRST = 20;
 
 export default function AmlFlagsPanel() {
   const [all, setAll] = createSignal(false);
-  const [flags, { refetch }] = createResource(async () => (await api.get<{ items: AmlFlag[] }>("/api/admin/aml/flags?limit=100")).items);
+  const [flags, { refetch }] = createResource(
+    async () => (await api.get<{ items: AmlFlag[] }>("/api/admin/aml/flags?limit=100")).items,
+  );
   return (
     <section class="panel" aria-labelledby="aml-title">
       <div class="panel-head">

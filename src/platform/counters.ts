@@ -78,6 +78,7 @@ export class MemoryCounterStore implements CounterStore {
 
   async record(key: string, windowMs: number): Promise<void> {
     const now = Date.now();
+    if (this.logs.size > 10_000) this.sweepLogs(now - windowMs);
     const log = (this.logs.get(key) ?? []).filter((at) => at > now - windowMs);
     log.push(now);
     this.logs.set(key, log);
@@ -98,5 +99,10 @@ export class MemoryCounterStore implements CounterStore {
 
   private sweep(now: number) {
     for (const [key, window] of this.windows) if (window.resetAt <= now) this.windows.delete(key);
+  }
+
+  /** Logs whose newest event is older than the window can no longer count; a stranger's keys do not pile up. */
+  private sweepLogs(oldest: number) {
+    for (const [key, log] of this.logs) if ((log.at(-1) ?? 0) <= oldest) this.logs.delete(key);
   }
 }

@@ -33,23 +33,14 @@ export async function createSession(tx: Tx, userId: string, ip: string | null, u
 
 /** Whether this user has signed in before from this IP and browser (for the new-sign-in mail). */
 export async function isKnownDevice(db: DbOrTx, userId: string, ip: string | null, userAgent: string | null): Promise<boolean> {
-  const [previous] = await db
-    .select({ ip: sessions.ip, userAgent: sessions.userAgent })
-    .from(sessions)
-    .where(eq(sessions.userId, userId));
-  if (!previous) return true; // the very first sign-in is not news
-  const [same] = await db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        ip === null ? isNull(sessions.ip) : eq(sessions.ip, ip),
-        userAgent === null ? isNull(sessions.userAgent) : eq(sessions.userAgent, userAgent),
-      ),
-    )
-    .limit(1);
-  return Boolean(same);
+  // One query: any earlier session at all, and one from the same place. The very first sign-in is not news.
+  const [row] = await queryRows<{ earlier: boolean; same: boolean }>(
+    db,
+    sql`select exists (select 1 from sessions where user_id = ${userId}) as earlier,
+               exists (select 1 from sessions where user_id = ${userId}
+                       and ip is not distinct from ${ip} and user_agent is not distinct from ${userAgent}) as same`,
+  );
+  return !row.earlier || row.same;
 }
 
 /**

@@ -11,7 +11,7 @@ import { setFrozen } from "../identity/service";
 import { precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
-import { IdParams, ReviewQuery, TransferAnswer } from "../transfers/model";
+import { AmlFlagView, IdParams, ReviewQuery, TransferAnswer } from "../transfers/model";
 import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfers/service";
 import { StatusQuery, WithdrawalAnswer, WithdrawalList } from "../wallet/model";
 import { listWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
@@ -70,7 +70,11 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       }),
       { ...admin, params: IdParams, response: TransferAnswer },
     )
-    .get("/aml/flags", ({ query }) => listAmlFlags(money, query), { ...admin, query: t.Object(PageQuery) })
+    .get("/aml/flags", ({ query }) => listAmlFlags(money, query), {
+      ...admin,
+      query: t.Object(PageQuery),
+      response: t.Object({ items: t.Array(AmlFlagView), nextCursor: t.Union([t.String(), t.Null()]) }),
+    })
     .get(
       "/ledger/reconcile",
       async () => {

@@ -39,7 +39,7 @@ function openPostgres(url: string, max: number): Database {
     connection: { application_name: "cryptovault" },
   });
   return {
-    db: drizzlePostgres(client) as unknown as Db,
+    db: drizzlePostgres(preparingStatements(client)) as unknown as Db,
     kind: "postgres",
     async withAdvisoryLock(key, fn) {
       const reserved = await client.reserve();
@@ -56,6 +56,28 @@ function openPostgres(url: string, max: number): Database {
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * Drizzle sends every statement unprepared, and postgres.js then spends an extra round trip describing
+ * each parameterized one before it can bind it — Postgres parses and plans it again every time. Naming
+ * them instead makes a repeated statement one round trip on a plan Postgres keeps per connection.
+ */
+function preparingStatements(client: postgres.Sql): postgres.Sql {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === "unsafe")
+        return (query: string, params?: unknown[], options?: object) =>
+          target.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+      if (property === "begin" || property === "savepoint")
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: postgres.Sql) => unknown;
+          const open = Reflect.get(target, property) as (...a: unknown[]) => unknown;
+          return open.apply(target, [...args, (tx: postgres.Sql) => fn(preparingStatements(tx))]);
+        };
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 async function openPglite(dataDir?: string): Promise<Database> {

@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import { sha256Hex } from "../../platform/crypto";
-import { type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
+import type { DbOrTx, Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import type { AdminAuditEvent, AuditEvent } from "./model";
 import { auditLog } from "./schema";
@@ -55,83 +55,53 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * What a row's hash covers after its chain position: canonical JSON of [userId, action, ip, userAgent,
+ * metadata, createdAt] without the opening bracket. The writer knows it before it holds the chain's head.
+ */
+function auditTail(row: Omit<HashedFields, "chain" | "seq" | "prevHash">): string {
+  return canonical([row.userId, row.action, row.ip, row.userAgent, row.metadata, row.createdAt.toISOString()]).slice(1);
+}
+
+/** SHA-256 of canonical [prevHash, chain, seq, ...tail]: the same text audit_append (SQL) hashes when it writes. */
 export function auditHash(row: HashedFields): string {
-  return sha256Hex(
-    canonical([
-      row.prevHash,
-      row.chain,
-      row.seq,
-      row.userId,
-      row.action,
-      row.ip,
-      row.userAgent,
-      row.metadata,
-      row.createdAt.toISOString(),
-    ]),
+  return sha256Hex(`[${canonical(row.prevHash)},${canonical(row.chain)},${row.seq},${auditTail(row)}`);
+}
+
+/**
+ * The argument of audit_append (drizzle/0014): the entries with their chain and hash tail. Stamped with
+ * one time at millisecond precision, so what is hashed is exactly what is stored.
+ */
+export function auditAppendArgument(entries: AuditEntry[], createdAt = new Date()): string {
+  return JSON.stringify(
+    entries.map((entry) => {
+      const row = {
+        userId: entry.userId,
+        action: entry.action,
+        ip: entry.ip ?? null,
+        userAgent: entry.userAgent ?? null,
+        metadata: entry.metadata ?? {},
+        createdAt,
+      };
+      return { ...row, chain: entry.userId ?? SYSTEM_CHAIN, createdAt: createdAt.toISOString(), tail: auditTail(row) };
+    }),
   );
 }
 
 /**
- * Appends entries to their users' chains in two statements, however many chains: the first takes each
- * chain's head row (locked until commit, in chain order so two transactions never deadlock) and hands
- * back its sequence and hash; the second writes the rows and moves the heads. A call with several
- * entries for one chain does them in rounds, one entry per chain per round.
+ * Appends entries to their users' chains in one statement (audit_append takes each chain's head row,
+ * locked until commit, and computes the hashes), and sends security actions to the user's sockets.
  */
 export async function recordAudit(tx: Tx, entries: AuditEntry[]): Promise<void> {
-  const rounds: AuditEntry[][] = [];
-  const seen = new Map<string, number>();
-  for (const entry of entries) {
-    const chain = entry.userId ?? SYSTEM_CHAIN;
-    const round = seen.get(chain) ?? 0;
-    seen.set(chain, round + 1);
-    if (!rounds[round]) rounds[round] = [];
-    rounds[round].push(entry);
-  }
-  for (const round of rounds) await appendRound(tx, round);
-}
-
-async function appendRound(tx: Tx, entries: AuditEntry[]): Promise<void> {
-  const chains = entries.map((e) => e.userId ?? SYSTEM_CHAIN).sort();
-  const heads = await queryRows<{ chain: string; seq: number; prev: string }>(
-    tx,
-    sql`insert into audit_heads (chain, seq, hash)
-        select chain, 1, ${GENESIS_HASH} from unnest(${`{${chains.join(",")}}`}::text[]) with ordinality as c(chain, n) order by n
-        on conflict (chain) do update set seq = audit_heads.seq + 1
-        returning chain, seq, hash as prev`,
-  );
-  // Millisecond precision: what is hashed is exactly what is stored.
+  if (entries.length === 0) return;
   const createdAt = new Date();
-  const rows = entries.map((entry) => {
-    const chain = entry.userId ?? SYSTEM_CHAIN;
-    const head = heads.find((h) => h.chain === chain) as { seq: number; prev: string };
-    const row: HashedFields = {
-      chain,
-      seq: head.seq,
-      userId: entry.userId,
-      action: entry.action,
-      ip: entry.ip ?? null,
-      userAgent: entry.userAgent ?? null,
-      metadata: entry.metadata ?? {},
-      createdAt,
-      prevHash: head.prev,
-    };
-    return { ...row, createdAt: createdAt.toISOString(), hash: auditHash(row) };
-  });
-  await tx.execute(sql`
-    with appended as (
-      insert into audit_log (chain, seq, user_id, action, ip, user_agent, metadata, created_at, prev_hash, hash)
-      select r.chain, r.seq, r."userId", r.action, r.ip, r."userAgent", r.metadata, r."createdAt", r."prevHash", r.hash
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(chain text, seq int, "userId" uuid, action text, ip text, "userAgent" text,
-        metadata jsonb, "createdAt" timestamptz, "prevHash" text, hash text)
-      returning chain, hash
-    )
-    update audit_heads set hash = appended.hash from appended where audit_heads.chain = appended.chain`);
-  const events = rows
-    .filter((row) => row.userId && SECURITY_ACTIONS.has(row.action))
-    .map((row) => ({
-      userId: row.userId as string,
+  await tx.execute(sql`select audit_append(${auditAppendArgument(entries, createdAt)}::jsonb)`);
+  const events = entries
+    .filter((entry) => entry.userId && SECURITY_ACTIONS.has(entry.action))
+    .map((entry) => ({
+      userId: entry.userId as string,
       type: "security" as const,
-      data: { action: row.action, createdAt: row.createdAt },
+      data: { action: entry.action, createdAt: createdAt.toISOString() },
     }));
   await enqueueEvents(tx, events);
 }

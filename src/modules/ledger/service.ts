@@ -2,7 +2,7 @@
  * The ledger: the only code that changes a balance. `post` moves money between accounts in one SQL
  * round trip (ledger_post); everything else here reads.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../platform/db/client";
 import { queryRows } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
@@ -69,7 +69,42 @@ export function createLedger(metrics?: Metrics) {
     return ids;
   }
 
+  /**
+   * For a database function that posts as part of a larger write (p2p_send): resolves the accounts and
+   * hands `run` ledger_post's six arguments, in its order, to pass on; the rules of `post` apply.
+   * `posted` tells from `run`'s result whether the function did post (it may decline, e.g. a replay).
+   */
+  async function postWithin<T>(
+    db: DbOrTx,
+    posting: Posting,
+    run: (ledgerPostArgs: SQL) => Promise<T>,
+    posted: (result: T) => boolean = () => true,
+  ): Promise<{ postingId: string; rows: T }> {
+    const legs = posting.legs.filter((leg) => leg.amount !== 0n);
+    if (legs.length === 0 || legs.some((leg) => leg.amount < 0n)) throw new Error("ledger.post: legs must be positive");
+    const resolved = await accountIds(
+      db,
+      legs.flatMap((leg) => [leg.from, leg.to]),
+    );
+    const postingId = crypto.randomUUID();
+    const array = (values: (number | bigint)[]) => `{${values.join(",")}}`;
+    try {
+      const rows = await run(
+        sql`${postingId}::uuid, ${posting.kind}, ${array(legs.map((l) => resolved.get(keyOf(l.from)) as number))}::bigint[],
+          ${array(legs.map((l) => resolved.get(keyOf(l.to)) as number))}::bigint[], ${array(legs.map((l) => l.amount))}::numeric[],
+          ${posting.idempotencyKey ?? null}`,
+      );
+      if (posted(rows)) metrics?.ledgerTransfers.inc(legs.length);
+      return { postingId, rows };
+    } catch (error) {
+      if (isNegativeBalance(error)) throw insufficientFunds(legs[0].from.asset);
+      throw error;
+    }
+  }
+
   return {
+    postWithin,
+
     /**
      * Opens accounts (idempotent) in their own committed statement, before the caller's transaction:
      * an id is cached only once its row is committed, so a rolled-back transaction leaves no ghost ids.
@@ -86,27 +121,13 @@ export function createLedger(metrics?: Metrics) {
      * go below zero; the caller's transaction is then rolled back with everything else it did.
      */
     async post(tx: DbOrTx, posting: Posting): Promise<{ postingId: string; balances: Balance[] }> {
-      const legs = posting.legs.filter((leg) => leg.amount !== 0n);
-      if (legs.length === 0 || legs.some((leg) => leg.amount < 0n)) throw new Error("ledger.post: legs must be positive");
-      const resolved = await accountIds(
-        tx,
-        legs.flatMap((leg) => [leg.from, leg.to]),
-      );
-      const postingId = crypto.randomUUID();
-      const array = (values: (number | bigint)[]) => `{${values.join(",")}}`;
-      try {
-        const rows = await queryRows<{ owner_id: string; asset: string; kind: string; balance: string }>(
+      const { postingId, rows } = await postWithin(tx, posting, (args) =>
+        queryRows<{ owner_id: string; asset: string; kind: string; balance: string }>(
           tx,
-          sql`select * from ledger_post(${postingId}::uuid, ${posting.kind}, ${array(legs.map((l) => resolved.get(keyOf(l.from)) as number))}::bigint[],
-            ${array(legs.map((l) => resolved.get(keyOf(l.to)) as number))}::bigint[], ${array(legs.map((l) => l.amount))}::numeric[],
-            ${posting.idempotencyKey ?? null})`,
-        );
-        metrics?.ledgerTransfers.inc(legs.length);
-        return { postingId, balances: balancesFromRows(rows) };
-      } catch (error) {
-        if (isNegativeBalance(error)) throw insufficientFunds(legs[0].from.asset);
-        throw error;
-      }
+          sql`select * from ledger_post(${args})`,
+        ),
+      );
+      return { postingId, balances: balancesFromRows(rows) };
     },
   };
 }

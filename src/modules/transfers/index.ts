@@ -1,12 +1,12 @@
 import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
-import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
+import { idempotencyPlugin } from "../../platform/idempotency";
 import type { moneyGuard } from "../identity/guards";
 import type { MoneyContext } from "../ledger/money-context";
 import { withdrawalLimit } from "../wallet/withdrawals";
 import { Limits, P2pBody, TransferAnswer } from "./model";
-import { p2pLimit, prepareP2p, sendP2p } from "./service";
+import { p2pLimit, sendP2p } from "./service";
 
 /** /api/transfers: P2P transfers and the user's daily limits. */
 export function transfersController(
@@ -21,15 +21,7 @@ export function transfersController(
     .post(
       "/p2p",
       ({ principal, body, request, headers }) =>
-        runIdempotent(
-          ctx.db,
-          { userId: principal.userId, key: headers["idempotency-key"] as string, request, body },
-          () => prepareP2p(ctx, principal.userId, body),
-          async (tx, prepared, ledgerKey) => ({
-            status: 201,
-            body: { transfer: await sendP2p(ctx, tx, body, prepared, actorOf(request), ledgerKey) },
-          }),
-        ),
+        sendP2p(ctx, { userId: principal.userId, key: headers["idempotency-key"] as string, request, body }, actorOf(request)),
       { auth: true, idempotent: true, movesMoney: true, body: P2pBody, response: { 201: TransferAnswer } },
     )
     .get(

@@ -3,13 +3,21 @@
  * once; flagged ones wait with the sender's funds held until an admin approves or rejects them.
  */
 import { and, desc, eq, gte, ne, sql } from "drizzle-orm";
-import { queryRows, type Tx } from "../../platform/db/client";
-import { enqueueEvents, type PrivateEvent } from "../../platform/events/outbox";
+import { type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
+import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
+import {
+  type IdempotentRequest,
+  idempotencyInProgress,
+  replayStored,
+  requestFingerprint,
+  type StoredAnswer,
+  storedResponse,
+} from "../../platform/idempotency";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
-import { type Actor, recordAudit } from "../audit/service";
+import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
 import { findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
@@ -53,56 +61,89 @@ export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit
 
 export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string };
 
-/** Everything before the transaction that can be settled without one: parse, find both users, open accounts. */
-export async function prepareP2p(ctx: MoneyContext, senderId: string, body: P2pRequest) {
-  const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
-  const email = normalizeEmail(body.recipientEmail);
-  const people = await queryRows<{ id: string; email: string }>(
-    ctx.db,
-    sql`select id, email from users where id = ${senderId} or email = ${email}`,
+const DAY_MS = 24 * 3600 * 1000;
+
+type SenderFacts = {
+  recipient: { id: string; email: string } | null;
+  senderEmail: string | null;
+  previous: StoredAnswer | null;
+  /** The sender's P2P transfers since the window's start: what the daily limit and the AML rules look at. */
+  recent: { cents: string; at: string; status: string }[];
+};
+
+/** Everything a transfer is judged on, in one statement. */
+async function readFacts(db: DbOrTx, senderId: string, email: string, key: string, since: Date): Promise<SenderFacts> {
+  const [row] = await queryRows<{ facts: SenderFacts }>(
+    db,
+    sql`select json_build_object(
+      'recipient', (select json_build_object('id', id, 'email', email) from users where email = ${email}),
+      'senderEmail', (select email from users where id = ${senderId}),
+      'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
+                   from idempotency_keys where user_id = ${senderId} and key = ${key}),
+      'recent', (select coalesce(json_agg(json_build_object('cents', amount_usd_cents::text, 'at', created_at, 'status', status)), '[]')
+                 from p2p_transfers where sender_id = ${senderId} and created_at >= ${since.toISOString()}::timestamptz)
+    ) as facts`,
   );
-  const sender = people.find((p) => p.id === senderId);
-  const recipient = people.find((p) => p.email === email);
-  if (!sender) throw notFound("User");
-  if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");
-  if (recipient.id === senderId) throw new AppError(422, "SELF_TRANSFER", "You cannot send to yourself");
-  await ctx.ledger.openAccounts(ctx.db, [
-    userAccount(senderId, asset.symbol, "available"),
-    userAccount(senderId, asset.symbol, "held"),
-    userAccount(recipient.id, asset.symbol, "available"),
-  ]);
-  return { asset, units, sender, recipient, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
+  return row.facts;
 }
 
-/** The sender's P2P transfers since `since`: what the daily limit and the AML rules look at. */
-async function recentTransfers(tx: Tx, senderId: string, since: Date) {
-  const rows = await queryRows<{ cents: string; created_at: Date | string; status: string }>(
-    tx,
-    sql`select amount_usd_cents::text as cents, created_at, status from p2p_transfers where sender_id = ${senderId} and created_at >= ${since.toISOString()}::timestamptz`,
-  );
-  return rows.map((row) => ({ amountUsdCents: BigInt(row.cents), createdAt: new Date(row.created_at), status: row.status }));
-}
+/** The lock p2p_send takes too: one sender's transfers are judged against the limit one at a time. */
+const senderLock = (senderId: string) => sql`select pg_advisory_xact_lock(hashtextextended(${`p2p-limit:${senderId}`}, 0))`;
+
+const STALE = Symbol("stale");
 
 /**
- * The money part, inside the caller's (idempotent) transaction. This is the platform's hottest write
- * path, so it keeps round trips few: one read for limits and AML, one ledger posting, and one
- * statement that writes the transfer, its flags, both history rows and the users' events.
+ * POST /api/transfers/p2p, idempotent, in two round trips — the platform's hottest write path. The facts
+ * are read, limits and AML judged here, and p2p_send (drizzle/0014) writes everything under the key's and
+ * the sender's locks. If another transfer of the sender landed in between, p2p_send declines ('stale') and
+ * the transfer is judged again in a transaction that takes the sender's lock before reading.
  */
-export async function sendP2p(
+export async function sendP2p(ctx: MoneyContext, req: IdempotentRequest & { body: P2pRequest }, actor: Actor): Promise<Response> {
+  const hash = requestFingerprint(req.request, req.body);
+  const first = await attemptP2p(ctx, ctx.db, req, hash, actor);
+  if (first !== STALE) return first;
+  return ctx.db.transaction(async (tx) => {
+    await tx.execute(senderLock(req.userId));
+    const locked = await attemptP2p(ctx, tx, req, hash, actor);
+    if (locked === STALE) throw new Error("p2p_send: the sender's transfers changed under the sender's lock");
+    return locked;
+  });
+}
+
+type P2pOutcome = {
+  outcome: "done" | "replay" | "busy" | "stale";
+  stored_hash: string;
+  stored_status: number;
+  stored_body: string;
+};
+
+async function attemptP2p(
   ctx: MoneyContext,
-  tx: Tx,
-  body: P2pRequest,
-  prepared: Awaited<ReturnType<typeof prepareP2p>>,
+  db: DbOrTx,
+  req: IdempotentRequest & { body: P2pRequest },
+  hash: string,
   actor: Actor,
-  idempotencyKey: string,
-): Promise<Transfer> {
-  const { asset, units, sender, recipient, amountUsdCents } = prepared;
+): Promise<Response | typeof STALE> {
+  const { body } = req;
   const now = new Date();
-  // One sender's transfers are checked against the limit one at a time, so two cannot both squeeze in.
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`p2p-limit:${sender.id}`}, 0))`);
   const dayStart = utcDayStart(now);
-  const dayAgo = new Date(now.getTime() - 24 * 3600 * 1000);
-  const recent = await recentTransfers(tx, sender.id, dayStart < dayAgo ? dayStart : dayAgo);
+  const dayAgo = new Date(now.getTime() - DAY_MS);
+  const windowStart = dayStart < dayAgo ? dayStart : dayAgo;
+  const facts = await readFacts(db, req.userId, normalizeEmail(body.recipientEmail), req.key, windowStart);
+  if (facts.previous) return replayStored(facts.previous, hash);
+
+  const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
+  const { recipient, senderEmail } = facts;
+  if (!senderEmail) throw notFound("User");
+  if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");
+  if (recipient.id === req.userId) throw new AppError(422, "SELF_TRANSFER", "You cannot send to yourself");
+  await ctx.ledger.openAccounts(ctx.db, [
+    userAccount(req.userId, asset.symbol, "available"),
+    userAccount(req.userId, asset.symbol, "held"),
+    userAccount(recipient.id, asset.symbol, "available"),
+  ]);
+  const amountUsdCents = valueInUsdCents(ctx, asset.symbol, units);
+  const recent = facts.recent.map((t) => ({ amountUsdCents: BigInt(t.cents), createdAt: new Date(t.at), status: t.status }));
   const usedToday = recent
     .filter((t) => t.createdAt >= dayStart && t.status !== "rejected")
     .reduce((sum, t) => sum + t.amountUsdCents, 0n);
@@ -115,20 +156,9 @@ export async function sendP2p(
   });
   const review = screening.decision === "review";
 
-  const { balances } = await ctx.ledger.post(tx, {
-    kind: review ? "p2p_hold" : "p2p",
-    idempotencyKey,
-    legs: [
-      {
-        from: userAccount(sender.id, asset.symbol, "available"),
-        to: review ? userAccount(sender.id, asset.symbol, "held") : userAccount(recipient.id, asset.symbol, "available"),
-        amount: units,
-      },
-    ],
-  });
   const row: TransferRow = {
     id: crypto.randomUUID(),
-    senderId: sender.id,
+    senderId: req.userId,
     recipientId: recipient.id,
     asset: asset.symbol,
     amount: units,
@@ -141,49 +171,60 @@ export async function sendP2p(
   };
   const history = [
     historyRow({ ...sentRow(row, recipient.email), id: crypto.randomUUID(), createdAt: now }),
-    ...(review ? [] : [historyRow({ ...receivedRow(row, sender.email), id: crypto.randomUUID(), createdAt: now })]),
+    ...(review ? [] : [historyRow({ ...receivedRow(row, senderEmail), id: crypto.randomUUID(), createdAt: now })]),
   ];
-  await insertTransferRecords(tx, row, screening.flags, history, [
-    ...balanceEvents(ctx, balances),
-    ...history.map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) })),
-  ]);
+  const events = history.map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) }));
   const meta = { transferId: row.id, asset: asset.symbol, amount: formatAmount(units, asset.precision), status: row.status };
-  await recordAudit(tx, [
-    { userId: sender.id, action: "transfer.sent", metadata: { ...meta, to: recipient.id }, ...actor },
-    ...(review ? [] : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: sender.id }, ...actor }]),
-  ]);
-  return toTransfer(ctx, row, recipient.email);
+  const audit = auditAppendArgument(
+    [
+      { userId: row.senderId, action: "transfer.sent", metadata: { ...meta, to: recipient.id }, ...actor },
+      ...(review
+        ? []
+        : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: row.senderId }, ...actor }]),
+    ],
+    now,
+  );
+  const answer = JSON.stringify({ transfer: toTransfer(ctx, row, recipient.email) });
+  const posting = {
+    kind: review ? "p2p_hold" : "p2p",
+    idempotencyKey: `${req.userId}:${req.key}`,
+    legs: [
+      {
+        from: userAccount(row.senderId, asset.symbol, "available"),
+        to: review ? userAccount(row.senderId, asset.symbol, "held") : userAccount(recipient.id, asset.symbol, "available"),
+        amount: units,
+      },
+    ],
+  };
+  const { rows } = await ctx.ledger.postWithin(
+    db,
+    posting,
+    (ledgerPostArgs) =>
+      queryRows<P2pOutcome>(
+        db,
+        sql`select * from p2p_send(${req.userId}::uuid, ${req.key}, ${hash}, 201, ${answer},
+          ${windowStart.toISOString()}::timestamptz, ${dayStart.toISOString()}::timestamptz, ${recent.length}::int, ${usedToday.toString()}::bigint,
+          ${toJson(row)}::jsonb, ${JSON.stringify(screening.flags)}::jsonb, ${toJson(history)}::jsonb, ${JSON.stringify(events)}::jsonb,
+          ${audit}::jsonb, ${asset.precision}::int, ${ledgerPostArgs})`,
+      ),
+    ([result]) => result.outcome === "done",
+  );
+  const [result] = rows;
+  if (result.outcome === "done") return storedResponse(201, answer, false);
+  if (result.outcome === "replay")
+    return replayStored(
+      { request_hash: result.stored_hash, response_status: result.stored_status, response_body: result.stored_body },
+      hash,
+    );
+  if (result.outcome === "busy") throw idempotencyInProgress();
+  return STALE;
 }
+
+/** JSON for the database: bigints as decimal strings. */
+const toJson = (value: unknown) => JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
 
 type HistoryRow = typeof transactions.$inferSelect;
 const historyRow = (row: Omit<HistoryRow, "createdAt" | "id"> & { id: string; createdAt: Date }): HistoryRow => row;
-
-/** The transfer, its AML flags, the history rows and the events, in one statement. */
-async function insertTransferRecords(
-  tx: Tx,
-  row: TransferRow,
-  flags: { rule: string; detail: string }[],
-  history: HistoryRow[],
-  events: PrivateEvent[],
-) {
-  const historyJson = JSON.stringify(history, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
-  await tx.execute(sql`
-    with transfer as (
-      insert into p2p_transfers (id, sender_id, recipient_id, asset, amount, amount_usd_cents, note, status, created_at)
-      values (${row.id}, ${row.senderId}, ${row.recipientId}, ${row.asset}, ${row.amount.toString()}::numeric, ${row.amountUsdCents.toString()}::bigint,
-              ${row.note}, ${row.status}, ${row.createdAt.toISOString()}::timestamptz)
-    ), flagged as (
-      insert into aml_flags (transfer_id, user_id, rule, detail)
-      select ${row.id}::uuid, ${row.senderId}::uuid, f.rule, f.detail from jsonb_to_recordset(${JSON.stringify(flags)}::jsonb) as f(rule text, detail text)
-    ), recorded as (
-      insert into transactions (id, user_id, type, asset, amount, fee, status, direction, counterparty, reference, note, created_at)
-      select h.id, h."userId", h.type, h.asset, h.amount::numeric, h.fee::numeric, h.status, h.direction, h.counterparty, h.reference, h.note, h."createdAt"
-      from jsonb_to_recordset(${historyJson}::jsonb) as h(id uuid, "userId" uuid, type text, asset text, amount text, fee text, status text,
-        direction text, counterparty text, reference text, note text, "createdAt" timestamptz)
-    )
-    insert into outbox_events (user_id, type, data)
-    select e."userId", e.type, e.data from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e("userId" uuid, type text, data jsonb)`);
-}
 
 const sentRow = (row: TransferRow, recipientEmail: string) => ({
   userId: row.senderId,

@@ -34,27 +34,37 @@ export type IdempotentRequest = { userId: string; key: string; request: Request;
 export type Answer = { status: number; body: unknown };
 
 /** The request's fingerprint: same key with a different method, path or body is a different request. */
-function fingerprint(request: Request, body: unknown): string {
+export function requestFingerprint(request: Request, body: unknown): string {
   return sha256Hex(
     `${request.method} ${new URL(request.url).pathname}\n${requestContext(request).rawBody ?? JSON.stringify(body ?? null)}`,
   );
 }
 
-const replay = (status: number, text: string, replayed: boolean) =>
+/** The answer as first given (`replayed` adds Idempotent-Replayed: true). */
+export const storedResponse = (status: number, text: string, replayed: boolean) =>
   new Response(text, {
     status,
     headers: { "content-type": "application/json", ...(replayed ? { "idempotent-replayed": "true" } : {}) },
   });
 
+export type StoredAnswer = { request_hash: string; response_status: number; response_body: string };
+
+/** A finished key's answer, replayed; 422 when the key was used for a different request. */
+export function replayStored(previous: StoredAnswer, hash: string): Response {
+  if (previous.request_hash !== hash)
+    throw new AppError(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request");
+  return storedResponse(previous.response_status, previous.response_body, true);
+}
+
+export const idempotencyInProgress = () =>
+  new AppError(409, "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed");
+
 async function previousAnswer(db: DbOrTx, req: IdempotentRequest, hash: string): Promise<Response | undefined> {
-  const [previous] = await queryRows<{ request_hash: string; response_status: number; response_body: string }>(
+  const [previous] = await queryRows<StoredAnswer>(
     db,
     sql`select request_hash, response_status, response_body from idempotency_keys where user_id = ${req.userId} and key = ${req.key}`,
   );
-  if (!previous) return undefined;
-  if (previous.request_hash !== hash)
-    throw new AppError(422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request");
-  return replay(previous.response_status, previous.response_body, true);
+  return previous && replayStored(previous, hash);
 }
 
 /**
@@ -69,7 +79,7 @@ export async function runIdempotent<P>(
   prepare: () => Promise<P>,
   work: (tx: Tx, prepared: P, ledgerKey: string) => Promise<Answer>,
 ): Promise<Response> {
-  const hash = fingerprint(req.request, req.body);
+  const hash = requestFingerprint(req.request, req.body);
   const finished = await previousAnswer(db, req, hash);
   if (finished) return finished;
   const prepared = await prepare();
@@ -79,8 +89,7 @@ export async function runIdempotent<P>(
       tx,
       sql`select pg_try_advisory_xact_lock(hashtextextended(${`idem:${ledgerKey}`}, 0)) as locked`,
     );
-    if (!lock.locked)
-      throw new AppError(409, "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed");
+    if (!lock.locked) throw idempotencyInProgress();
     const raced = await previousAnswer(tx, req, hash);
     if (raced) return raced;
     const answer = await work(tx, prepared, ledgerKey);
@@ -88,7 +97,7 @@ export async function runIdempotent<P>(
     await tx
       .insert(idempotencyKeys)
       .values({ userId: req.userId, key: req.key, requestHash: hash, responseStatus: answer.status, responseBody: text });
-    return replay(answer.status, text, false);
+    return storedResponse(answer.status, text, false);
   });
 }
 

@@ -1,17 +1,20 @@
 /**
- * Anti-money-laundering screening of a P2P transfer before it is posted. Pure: the caller loads the
- * sender's recent transfers and the threshold, and records the flags with the transfer.
+ * Anti-money-laundering screening of a P2P transfer before it is posted. Pure: the caller counts the
+ * sender's earlier transfers in the rules' windows, and records the flags with the transfer.
  * Amounts are bigint USD cents; no float is involved.
  */
 import { formatAmount } from "../../platform/money";
 
+/** A window of the sender's earlier P2P transfers: since a time (later stamps count too), optionally within a USD band. */
+export type AmlWindow = { since: Date; minUsdCents?: bigint; maxUsdCents?: bigint };
+
 export type AmlInput = {
   amountUsdCents: bigint;
   now: Date;
-  /** The sender's own earlier P2P transfers, at least those of the last 24 hours. */
-  recent: { amountUsdCents: bigint; createdAt: Date }[];
   /** AML_REVIEW_THRESHOLD_USD in cents. */
   reviewThresholdUsdCents: bigint;
+  /** Per counting rule (by name), how many earlier transfers of the sender its window holds. */
+  earlier: Record<string, number>;
 };
 
 export type AmlFlag = { rule: string; detail: string };
@@ -21,25 +24,19 @@ export type AmlResult = { decision: "complete" | "review"; flags: AmlFlag[] };
 /**
  * One named rule. `check` returns why the transfer is flagged, or null. `holdsForReview` says whether a
  * flag holds the transfer for an admin; otherwise it completes and the flag is kept for investigation.
+ * A rule that counts earlier transfers names its `window`; the caller counts them in the database (so a
+ * sender's long history is never loaded) and hands the count in as `earlier[name]`.
  */
-export type AmlRule = { name: string; holdsForReview: boolean; check: (input: AmlInput) => string | null };
+export type AmlRule = {
+  name: string;
+  holdsForReview: boolean;
+  window?: (input: Pick<AmlInput, "now" | "reviewThresholdUsdCents">) => AmlWindow;
+  check: (input: AmlInput) => string | null;
+};
 
 const HOUR_MS = 60 * 60 * 1000;
-const VELOCITY_WINDOW_MS = HOUR_MS;
 const MAX_TRANSFERS_PER_VELOCITY_WINDOW = 10;
-const STRUCTURING_WINDOW_MS = 24 * HOUR_MS;
 const STRUCTURING_MIN_TRANSFERS = 3;
-
-/**
- * How many transfers happened in the window ending now, this one included. A transfer exactly at the
- * window's start still counts (the stricter reading), and so does one stamped slightly after `now`, which
- * only clock skew between instances can produce.
- */
-function transfersWithin(input: AmlInput, windowMs: number, counts: (amountUsdCents: bigint) => boolean): number {
-  const start = input.now.getTime() - windowMs;
-  const earlier = input.recent.filter((t) => t.createdAt.getTime() >= start && counts(t.amountUsdCents)).length;
-  return earlier + 1;
-}
 
 /**
  * The lower edge of "just under the threshold": 90 % of it, rounded down to a whole cent, so that an
@@ -50,6 +47,13 @@ function nearThresholdFloor(thresholdUsdCents: bigint): bigint {
 }
 
 const usd = (cents: bigint) => `${formatAmount(cents, 2)} USD`;
+
+/** The count handed in for a counting rule; its absence is a caller's bug, never "none". */
+function earlierCount(input: AmlInput, rule: string): number {
+  const count = input.earlier[rule];
+  if (count === undefined) throw new Error(`aml: no count of earlier transfers for ${rule}`);
+  return count;
+}
 
 /** Every rule, in the order their flags are reported. A new rule is one more entry here. */
 export const AML_RULES: readonly AmlRule[] = [
@@ -64,10 +68,12 @@ export const AML_RULES: readonly AmlRule[] = [
   },
   {
     // Many transfers in a short time: flagged for investigation; API.md has smaller transfers complete at once.
+    // A transfer exactly an hour old still counts (the stricter reading).
     name: "velocity",
     holdsForReview: false,
+    window: ({ now }) => ({ since: new Date(now.getTime() - HOUR_MS) }),
     check: (input) => {
-      const count = transfersWithin(input, VELOCITY_WINDOW_MS, () => true);
+      const count = earlierCount(input, "velocity") + 1;
       return count > MAX_TRANSFERS_PER_VELOCITY_WINDOW
         ? `${count} transfers within an hour, more than ${MAX_TRANSFERS_PER_VELOCITY_WINDOW}`
         : null;
@@ -78,17 +84,29 @@ export const AML_RULES: readonly AmlRule[] = [
     // transfer is made; it completes, as API.md has every transfer up to the threshold complete at once.
     name: "structuring",
     holdsForReview: false,
+    window: ({ now, reviewThresholdUsdCents }) => ({
+      since: new Date(now.getTime() - 24 * HOUR_MS),
+      minUsdCents: nearThresholdFloor(reviewThresholdUsdCents),
+      maxUsdCents: reviewThresholdUsdCents,
+    }),
     check: (input) => {
       const floor = nearThresholdFloor(input.reviewThresholdUsdCents);
-      const isNearThreshold = (cents: bigint) => cents >= floor && cents <= input.reviewThresholdUsdCents;
-      if (!isNearThreshold(input.amountUsdCents)) return null;
-      const count = transfersWithin(input, STRUCTURING_WINDOW_MS, isNearThreshold);
+      if (input.amountUsdCents < floor || input.amountUsdCents > input.reviewThresholdUsdCents) return null;
+      const count = earlierCount(input, "structuring") + 1;
       return count >= STRUCTURING_MIN_TRANSFERS
         ? `${count} transfers between ${usd(floor)} and ${usd(input.reviewThresholdUsdCents)} within 24 hours`
         : null;
     },
   },
 ];
+
+/** The windows the counting rules look at, by rule name, for the caller to count. */
+export function amlWindows(
+  input: Pick<AmlInput, "now" | "reviewThresholdUsdCents">,
+  rules: readonly AmlRule[] = AML_RULES,
+): { rule: string; window: AmlWindow }[] {
+  return rules.flatMap((rule) => (rule.window ? [{ rule: rule.name, window: rule.window(input) }] : []));
+}
 
 /** Runs every rule; the transfer is held for review when any flag from a holding rule is raised. */
 export function screenTransfer(input: AmlInput, rules: readonly AmlRule[] = AML_RULES): AmlResult {

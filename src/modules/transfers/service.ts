@@ -24,7 +24,7 @@ import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/mon
 import { userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
-import { screenTransfer } from "./aml";
+import { type AmlWindow, amlWindows, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
 import type { Limit, Transfer } from "./model";
 import { amlFlags, p2pTransfers } from "./schema";
@@ -61,18 +61,49 @@ export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit
 
 export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string };
 
-const DAY_MS = 24 * 3600 * 1000;
-
 type SenderFacts = {
   recipient: { id: string; email: string } | null;
   senderEmail: string | null;
   previous: StoredAnswer | null;
-  /** The sender's P2P transfers since the window's start: what the daily limit and the AML rules look at. */
-  recent: { cents: string; at: string; status: string }[];
+  /** The sender's P2P transfers since the start of the facts' window, and today's non-rejected USD cents. */
+  seen: { count: number; usedToday: string };
+  /** Per AML window, in order, how many earlier transfers of the sender it holds. */
+  earlier: number[];
 };
 
-/** Everything a transfer is judged on, in one statement. */
-async function readFacts(db: DbOrTx, senderId: string, email: string, key: string, since: Date): Promise<SenderFacts> {
+/** What a transfer is judged on, counted from `now`: the day's limit, the AML windows, and the span both cover. */
+function factWindows(ctx: MoneyContext, now: Date) {
+  const dayStart = utcDayStart(now);
+  const aml = amlWindows({ now, reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd });
+  const start = new Date(Math.min(dayStart.getTime(), ...aml.map(({ window }) => window.since.getTime())));
+  return { dayStart, aml, start };
+}
+
+/** A count per window of the sender's P2P transfers, in the windows' order, as one SQL expression. */
+function earlierCountsSql(senderId: string, windows: AmlWindow[]) {
+  const list = (values: (string | undefined)[]) => `{${values.map((v) => v ?? "NULL").join(",")}}`;
+  return sql`(select coalesce(json_agg(c.n order by w.i), '[]') from unnest(
+      ${list(windows.map((w) => w.since.toISOString()))}::timestamptz[],
+      ${list(windows.map((w) => w.minUsdCents?.toString()))}::numeric[],
+      ${list(windows.map((w) => w.maxUsdCents?.toString()))}::numeric[]) with ordinality as w(since, low, high, i)
+    cross join lateral (select count(*) as n from p2p_transfers t where t.sender_id = ${senderId} and t.created_at >= w.since
+      and (w.low is null or t.amount_usd_cents >= w.low) and (w.high is null or t.amount_usd_cents <= w.high)) c)`;
+}
+
+/** How many earlier P2P transfers of the sender each window holds: what the AML rules count. */
+export async function countEarlierTransfers(db: DbOrTx, senderId: string, windows: AmlWindow[]): Promise<number[]> {
+  const [row] = await queryRows<{ earlier: number[] }>(db, sql`select ${earlierCountsSql(senderId, windows)} as earlier`);
+  return row.earlier;
+}
+
+/** Everything a transfer is judged on, in one statement, counted in the database however long the sender's history. */
+async function readFacts(
+  db: DbOrTx,
+  senderId: string,
+  email: string,
+  key: string,
+  windows: ReturnType<typeof factWindows>,
+): Promise<SenderFacts> {
   const [row] = await queryRows<{ facts: SenderFacts }>(
     db,
     sql`select json_build_object(
@@ -80,8 +111,13 @@ async function readFacts(db: DbOrTx, senderId: string, email: string, key: strin
       'senderEmail', (select email from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
-      'recent', (select coalesce(json_agg(json_build_object('cents', amount_usd_cents::text, 'at', created_at, 'status', status)), '[]')
-                 from p2p_transfers where sender_id = ${senderId} and created_at >= ${since.toISOString()}::timestamptz)
+      'seen', (select json_build_object('count', count(*), 'usedToday',
+                 coalesce(sum(amount_usd_cents) filter (where created_at >= ${windows.dayStart.toISOString()}::timestamptz and status <> 'rejected'), 0)::text)
+               from p2p_transfers where sender_id = ${senderId} and created_at >= ${windows.start.toISOString()}::timestamptz),
+      'earlier', ${earlierCountsSql(
+        senderId,
+        windows.aml.map((w) => w.window),
+      )}
     ) as facts`,
   );
   return row.facts;
@@ -126,10 +162,8 @@ async function attemptP2p(
 ): Promise<Response | typeof STALE> {
   const { body } = req;
   const now = new Date();
-  const dayStart = utcDayStart(now);
-  const dayAgo = new Date(now.getTime() - DAY_MS);
-  const windowStart = dayStart < dayAgo ? dayStart : dayAgo;
-  const facts = await readFacts(db, req.userId, normalizeEmail(body.recipientEmail), req.key, windowStart);
+  const windows = factWindows(ctx, now);
+  const facts = await readFacts(db, req.userId, normalizeEmail(body.recipientEmail), req.key, windows);
   if (facts.previous) return replayStored(facts.previous, hash);
 
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
@@ -143,16 +177,13 @@ async function attemptP2p(
     userAccount(recipient.id, asset.symbol, "available"),
   ]);
   const amountUsdCents = valueInUsdCents(ctx, asset.symbol, units);
-  const recent = facts.recent.map((t) => ({ amountUsdCents: BigInt(t.cents), createdAt: new Date(t.at), status: t.status }));
-  const usedToday = recent
-    .filter((t) => t.createdAt >= dayStart && t.status !== "rejected")
-    .reduce((sum, t) => sum + t.amountUsdCents, 0n);
+  const usedToday = BigInt(facts.seen.usedToday);
   assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, usedToday, amountUsdCents);
   const screening = screenTransfer({
     amountUsdCents,
     now,
-    recent: recent.filter((t) => t.createdAt >= dayAgo),
     reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
+    earlier: Object.fromEntries(windows.aml.map(({ rule }, i) => [rule, facts.earlier[i]])),
   });
   const review = screening.decision === "review";
 
@@ -203,7 +234,7 @@ async function attemptP2p(
       queryRows<P2pOutcome>(
         db,
         sql`select * from p2p_send(${req.userId}::uuid, ${req.key}, ${hash}, 201, ${answer},
-          ${windowStart.toISOString()}::timestamptz, ${dayStart.toISOString()}::timestamptz, ${recent.length}::int, ${usedToday.toString()}::bigint,
+          ${windows.start.toISOString()}::timestamptz, ${windows.dayStart.toISOString()}::timestamptz, ${facts.seen.count}::int, ${facts.seen.usedToday}::bigint,
           ${toJson(row)}::jsonb, ${JSON.stringify(screening.flags)}::jsonb, ${toJson(history)}::jsonb, ${JSON.stringify(events)}::jsonb,
           ${audit}::jsonb, ${asset.precision}::int, ${ledgerPostArgs})`,
       ),

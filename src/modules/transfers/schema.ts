@@ -19,7 +19,8 @@ export const p2pTransfers = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (table) => [
-    index("p2p_transfers_sender_created_idx").on(table.senderId, table.createdAt),
+    // Amount and status ride along so the limit and AML counts over a sender's window read the index alone.
+    index("p2p_transfers_sender_window_idx").on(table.senderId, table.createdAt, table.amountUsdCents, table.status),
     index("p2p_transfers_status_idx").on(table.status),
   ],
 );

@@ -65,44 +65,53 @@ type SenderFacts = {
   recipient: { id: string; email: string } | null;
   senderEmail: string | null;
   previous: StoredAnswer | null;
-  /** The sender's P2P transfers since the start of the facts' window, and today's non-rejected USD cents. */
-  seen: { count: number; usedToday: string };
-  /** Per AML window, in order, how many earlier transfers of the sender it holds. */
-  earlier: number[];
+  history: SenderHistory;
 };
 
-/** What a transfer is judged on, counted from `now`: the day's limit, the AML windows, and the span both cover. */
+/**
+ * The sender's P2P transfers since the start of the facts' span: how many (p2p_send's check that nothing
+ * changed), today's non-rejected USD cents (the limit), and per AML window, in order, how many it holds.
+ */
+type SenderHistory = { count: number; usedToday: string; earlier: number[] };
+
+/** The span a transfer is judged on from `now`: the day of the limit and the AML windows, and where both begin. */
 function factWindows(ctx: MoneyContext, now: Date) {
   const dayStart = utcDayStart(now);
   const aml = amlWindows({ now, reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd });
   const start = new Date(Math.min(dayStart.getTime(), ...aml.map(({ window }) => window.since.getTime())));
-  return { dayStart, aml, start };
+  return { dayStart, aml: aml.map(({ window }) => window), rules: aml.map(({ rule }) => rule), start };
 }
 
-/** A count per window of the sender's P2P transfers, in the windows' order, as one SQL expression. */
-function earlierCountsSql(senderId: string, windows: AmlWindow[]) {
-  const list = (values: (string | undefined)[]) => `{${values.map((v) => v ?? "NULL").join(",")}}`;
-  return sql`(select coalesce(json_agg(c.n order by w.i), '[]') from unnest(
-      ${list(windows.map((w) => w.since.toISOString()))}::timestamptz[],
-      ${list(windows.map((w) => w.minUsdCents?.toString()))}::numeric[],
-      ${list(windows.map((w) => w.maxUsdCents?.toString()))}::numeric[]) with ordinality as w(since, low, high, i)
-    cross join lateral (select count(*) as n from p2p_transfers t where t.sender_id = ${senderId} and t.created_at >= w.since
-      and (w.low is null or t.amount_usd_cents >= w.low) and (w.high is null or t.amount_usd_cents <= w.high)) c)`;
+/** SenderHistory as one SQL expression: a single pass over the sender's index range, whatever the windows. */
+function senderHistorySql(senderId: string, span: { dayStart: Date; aml: AmlWindow[]; start: Date }) {
+  const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+  const counts = span.aml.map(
+    (w) =>
+      sql`count(*) filter (where t.created_at >= ${at(w.since)}${w.minUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents >= ${w.minUsdCents.toString()}::numeric`}${w.maxUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents <= ${w.maxUsdCents.toString()}::numeric`})`,
+  );
+  return sql`(select json_build_object('count', count(*),
+      'usedToday', coalesce(sum(t.amount_usd_cents) filter (where t.created_at >= ${at(span.dayStart)} and t.status <> 'rejected'), 0)::text,
+      'earlier', json_build_array(${sql.join(counts, sql`, `)}))
+    from p2p_transfers t where t.sender_id = ${senderId} and t.created_at >= ${at(span.start)})`;
 }
 
-/** How many earlier P2P transfers of the sender each window holds: what the AML rules count. */
+/** How many earlier P2P transfers of the sender each AML window holds, counted as the transfer path counts them. */
 export async function countEarlierTransfers(db: DbOrTx, senderId: string, windows: AmlWindow[]): Promise<number[]> {
-  const [row] = await queryRows<{ earlier: number[] }>(db, sql`select ${earlierCountsSql(senderId, windows)} as earlier`);
-  return row.earlier;
+  const start = new Date(Math.min(...windows.map((w) => w.since.getTime())));
+  const [row] = await queryRows<{ history: SenderHistory }>(
+    db,
+    sql`select ${senderHistorySql(senderId, { dayStart: start, aml: windows, start })} as history`,
+  );
+  return row.history.earlier;
 }
 
-/** Everything a transfer is judged on, in one statement, counted in the database however long the sender's history. */
+/** Everything a transfer is judged on, in one statement. */
 async function readFacts(
   db: DbOrTx,
   senderId: string,
   email: string,
   key: string,
-  windows: ReturnType<typeof factWindows>,
+  span: ReturnType<typeof factWindows>,
 ): Promise<SenderFacts> {
   const [row] = await queryRows<{ facts: SenderFacts }>(
     db,
@@ -111,13 +120,7 @@ async function readFacts(
       'senderEmail', (select email from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
-      'seen', (select json_build_object('count', count(*), 'usedToday',
-                 coalesce(sum(amount_usd_cents) filter (where created_at >= ${windows.dayStart.toISOString()}::timestamptz and status <> 'rejected'), 0)::text)
-               from p2p_transfers where sender_id = ${senderId} and created_at >= ${windows.start.toISOString()}::timestamptz),
-      'earlier', ${earlierCountsSql(
-        senderId,
-        windows.aml.map((w) => w.window),
-      )}
+      'history', ${senderHistorySql(senderId, span)}
     ) as facts`,
   );
   return row.facts;
@@ -177,13 +180,13 @@ async function attemptP2p(
     userAccount(recipient.id, asset.symbol, "available"),
   ]);
   const amountUsdCents = valueInUsdCents(ctx, asset.symbol, units);
-  const usedToday = BigInt(facts.seen.usedToday);
+  const usedToday = BigInt(facts.history.usedToday);
   assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, usedToday, amountUsdCents);
   const screening = screenTransfer({
     amountUsdCents,
     now,
     reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
-    earlier: Object.fromEntries(windows.aml.map(({ rule }, i) => [rule, facts.earlier[i]])),
+    earlier: Object.fromEntries(windows.rules.map((rule, i) => [rule, facts.history.earlier[i]])),
   });
   const review = screening.decision === "review";
 
@@ -234,7 +237,7 @@ async function attemptP2p(
       queryRows<P2pOutcome>(
         db,
         sql`select * from p2p_send(${req.userId}::uuid, ${req.key}, ${hash}, 201, ${answer},
-          ${windows.start.toISOString()}::timestamptz, ${windows.dayStart.toISOString()}::timestamptz, ${facts.seen.count}::int, ${facts.seen.usedToday}::bigint,
+          ${windows.start.toISOString()}::timestamptz, ${windows.dayStart.toISOString()}::timestamptz, ${facts.history.count}::int, ${facts.history.usedToday}::bigint,
           ${toJson(row)}::jsonb, ${JSON.stringify(screening.flags)}::jsonb, ${toJson(history)}::jsonb, ${JSON.stringify(events)}::jsonb,
           ${audit}::jsonb, ${asset.precision}::int, ${ledgerPostArgs})`,
       ),

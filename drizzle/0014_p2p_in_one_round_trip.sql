@@ -37,9 +37,9 @@ $$;
 -- and the sender's lock: an answer already stored for the key is handed back ('replay'); a key still in
 -- use elsewhere is 'busy'; if the sender's transfers changed since they were read ('stale': a count in the
 -- window and today's non-rejected USD cents), the caller judges again under the lock. Otherwise the legs are
--- posted through ledger_post (a balance below zero raises 23514, undoing everything), and the transfer, its
--- AML flags, history rows, the users' events (balance frames from the new balances), audit rows and the
--- stored answer are written in the same transaction: 'done'.
+-- the transfer, its AML flags, history rows, the users' events and the stored answer are written, the legs
+-- posted through ledger_post (a balance below zero raises 23514, undoing everything) with balance frames from
+-- the new balances, and the audit rows appended, all in one transaction: 'done'.
 CREATE FUNCTION p2p_send(
   p_sender uuid,
   p_key text,
@@ -88,6 +88,22 @@ BEGIN
     RETURN;
   END IF;
 
+  INSERT INTO p2p_transfers (id, sender_id, recipient_id, asset, amount, amount_usd_cents, note, status, created_at)
+    SELECT t.id, p_sender, t."recipientId", t.asset, t.amount::numeric, t."amountUsdCents"::bigint, t.note, t.status, t."createdAt"
+    FROM jsonb_to_record(p_transfer) AS t(id uuid, "recipientId" uuid, asset text, amount text, "amountUsdCents" text,
+      note text, status text, "createdAt" timestamptz);
+  INSERT INTO aml_flags (transfer_id, user_id, rule, detail)
+    SELECT (p_transfer->>'id')::uuid, p_sender, f.rule, f.detail FROM jsonb_to_recordset(p_flags) AS f(rule text, detail text);
+  INSERT INTO transactions (id, user_id, type, asset, amount, fee, status, direction, counterparty, reference, note, created_at)
+    SELECT h.id, h."userId", h.type, h.asset, h.amount::numeric, h.fee::numeric, h.status, h.direction, h.counterparty,
+           h.reference, h.note, h."createdAt"
+    FROM jsonb_to_recordset(p_history) AS h(id uuid, "userId" uuid, type text, asset text, amount text, fee text, status text,
+      direction text, counterparty text, reference text, note text, "createdAt" timestamptz);
+  INSERT INTO outbox_events (user_id, type, data)
+    SELECT e."userId", e.type, e.data FROM jsonb_to_recordset(p_events) AS e("userId" uuid, type text, data jsonb);
+  INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body)
+    VALUES (p_sender, p_key, p_request_hash, p_answer_status, p_answer_body);
+  -- The accounts and the audit heads are what concurrent transfers queue on: taken last, held only to the commit.
   INSERT INTO outbox_events (user_id, type, data)
     SELECT b.owner_id, 'balance', jsonb_build_object(
              'asset', b.asset,
@@ -102,22 +118,7 @@ BEGIN
       GROUP BY l.owner_id, l.asset
     ) b;
 
-  INSERT INTO p2p_transfers (id, sender_id, recipient_id, asset, amount, amount_usd_cents, note, status, created_at)
-    SELECT t.id, p_sender, t."recipientId", t.asset, t.amount::numeric, t."amountUsdCents"::bigint, t.note, t.status, t."createdAt"
-    FROM jsonb_to_record(p_transfer) AS t(id uuid, "recipientId" uuid, asset text, amount text, "amountUsdCents" text,
-      note text, status text, "createdAt" timestamptz);
-  INSERT INTO aml_flags (transfer_id, user_id, rule, detail)
-    SELECT (p_transfer->>'id')::uuid, p_sender, f.rule, f.detail FROM jsonb_to_recordset(p_flags) AS f(rule text, detail text);
-  INSERT INTO transactions (id, user_id, type, asset, amount, fee, status, direction, counterparty, reference, note, created_at)
-    SELECT h.id, h."userId", h.type, h.asset, h.amount::numeric, h.fee::numeric, h.status, h.direction, h.counterparty,
-           h.reference, h.note, h."createdAt"
-    FROM jsonb_to_recordset(p_history) AS h(id uuid, "userId" uuid, type text, asset text, amount text, fee text, status text,
-      direction text, counterparty text, reference text, note text, "createdAt" timestamptz);
-  INSERT INTO outbox_events (user_id, type, data)
-    SELECT e."userId", e.type, e.data FROM jsonb_to_recordset(p_events) AS e("userId" uuid, type text, data jsonb);
   PERFORM audit_append(p_audit);
-  INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body)
-    VALUES (p_sender, p_key, p_request_hash, p_answer_status, p_answer_body);
   RETURN QUERY SELECT 'done', NULL::text, NULL::int, NULL::text;
 END;
 $$;

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import fc from "fast-check";
 import { createLedger, systemAccount, userAccount, userBalances } from "../src/modules/ledger/service";
 import { verifyLedger } from "../src/modules/ledger/verify";
+import { queryRows } from "../src/platform/db/client";
+import { formatAmount } from "../src/platform/money";
 import { createTestDatabase, type TestDatabase } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -97,5 +100,21 @@ describe("ledger.post", () => {
       sql`update ledger_accounts set balance = balance - 1 where owner_id = ${bob} and asset = 'USD' and kind = 'available'`,
     );
     expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+});
+
+describe("format_units (SQL)", () => {
+  test("writes every amount exactly as formatAmount does, so frames built in the database match the API", async () => {
+    const cases = fc.sample(fc.tuple(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), fc.integer({ min: 0, max: 18 })), {
+      numRuns: 500,
+      seed: 20261125,
+    });
+    cases.push([0n, 2], [1n, 18], [-150n, 2], [100n, 2], [10n ** 30n, 18], [2n ** 256n - 1n, 18], [123456789n, 0]);
+    const rows = await queryRows<{ text: string }>(
+      database.db,
+      sql`select format_units(u, p) as text from unnest(${`{${cases.map(([units]) => units).join(",")}}`}::numeric[],
+        ${`{${cases.map(([, precision]) => precision).join(",")}}`}::int[]) with ordinality as c(u, p, i) order by i`,
+    );
+    expect(rows.map((row) => row.text)).toEqual(cases.map(([units, precision]) => formatAmount(units, precision)));
   });
 });

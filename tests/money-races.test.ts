@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { verifyAuditChains } from "../src/modules/audit/service";
 import { verifyLedger } from "../src/modules/ledger/verify";
 import { queryRows } from "../src/platform/db/client";
-import { fundedUser } from "./support/client";
+import { fundedUser, signedInUser } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(120_000);
@@ -56,6 +56,21 @@ describe("races", () => {
     expect(answers.map((x) => x.status).filter((s) => s !== 201)).toEqual([]);
     expect(await usdOf(a.client)).toBe(String(1000 - 100 * 1.25 + 100 * 0.75));
     expect(await usdOf(b.client)).toBe(String(1000 + 100 * 1.25 - 100 * 0.75));
+  });
+
+  test("20 parallel transfers against the daily limit: exactly as many as fit are accepted", async () => {
+    // The limit here is 100,000,000 USD; ten transfers of 10,000,000 fit (each waits for review, which
+    // counts), and every one judged on facts another changed meanwhile is judged again under the lock.
+    const alice = await fundedUser(fixture, "limit-race", "150000000");
+    const bob = await signedInUser(fixture, "limit-race-b");
+    const answers = await Promise.all(Array.from({ length: 20 }, () => p2p(alice.client, bob.email, "10000000")));
+    const codes = await Promise.all(
+      answers.map(async (a) => (a.status === 201 ? 201 : ((await a.json()) as { error: { code: string } }).error.code)),
+    );
+    expect(codes.filter((c) => c === 201)).toHaveLength(10);
+    expect(codes.filter((c) => c !== 201).every((c) => c === "LIMIT_EXCEEDED")).toBe(true);
+    const limits = await alice.client.json<{ items: { kind: string; usedUsd: string }[] }>("GET", "/api/transfers/limits");
+    expect(limits.body.items.find((l) => l.kind === "p2p")?.usedUsd).toBe("100000000");
   });
 
   test("one Idempotency-Key sent 20 times at once moves money once", async () => {

@@ -69,7 +69,7 @@ export function auditHash(row: HashedFields): string {
 }
 
 /**
- * The argument of audit_append (drizzle/0014): the entries with their chain and hash tail. Stamped with
+ * The argument of audit_append (drizzle/0015): the entries with their chain and hash tail. Stamped with
  * one time at millisecond precision, so what is hashed is exactly what is stored.
  */
 export function auditAppendArgument(entries: AuditEntry[], createdAt = new Date()): string {

@@ -25,6 +25,16 @@ export const p2pTransfers = pgTable(
   ],
 );
 
+/**
+ * One row per sender of P2P transfers. Every transfer sent and every decision on one moves `version` on:
+ * p2p_send locks the row and compares the version with the one the transfer's facts (limit, AML counts)
+ * were read at, so one sender's transfers are judged one at a time and never on stale facts.
+ */
+export const p2pSenders = pgTable("p2p_senders", {
+  senderId: uuid("sender_id").primaryKey(),
+  version: bigint("version", { mode: "number" }).notNull().default(0),
+});
+
 /** What the AML rules noticed, kept for investigators whatever the transfer's outcome. */
 export const amlFlags = pgTable(
   "aml_flags",

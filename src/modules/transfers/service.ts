@@ -65,14 +65,13 @@ type SenderFacts = {
   recipient: { id: string; email: string } | null;
   senderEmail: string | null;
   previous: StoredAnswer | null;
+  /** The sender's p2p_senders version the facts were read at (0 before the first transfer). */
+  version: number;
   history: SenderHistory;
 };
 
-/**
- * The sender's P2P transfers since the start of the facts' span: how many (p2p_send's check that nothing
- * changed), today's non-rejected USD cents (the limit), and per AML window, in order, how many it holds.
- */
-type SenderHistory = { count: number; usedToday: string; earlier: number[] };
+/** The sender's P2P transfers: today's non-rejected USD cents (the limit), and how many each AML window holds. */
+type SenderHistory = { usedToday: string; earlier: number[] };
 
 /** The span a transfer is judged on from `now`: the day of the limit and the AML windows, and where both begin. */
 function factWindows(ctx: MoneyContext, now: Date) {
@@ -89,7 +88,7 @@ function senderHistorySql(senderId: string, span: { dayStart: Date; aml: AmlWind
     (w) =>
       sql`count(*) filter (where t.created_at >= ${at(w.since)}${w.minUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents >= ${w.minUsdCents.toString()}::numeric`}${w.maxUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents <= ${w.maxUsdCents.toString()}::numeric`})`,
   );
-  return sql`(select json_build_object('count', count(*),
+  return sql`(select json_build_object(
       'usedToday', coalesce(sum(t.amount_usd_cents) filter (where t.created_at >= ${at(span.dayStart)} and t.status <> 'rejected'), 0)::text,
       'earlier', json_build_array(${sql.join(counts, sql`, `)}))
     from p2p_transfers t where t.sender_id = ${senderId} and t.created_at >= ${at(span.start)})`;
@@ -120,6 +119,7 @@ async function readFacts(
       'senderEmail', (select email from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
+      'version', coalesce((select version from p2p_senders where sender_id = ${senderId}), 0),
       'history', ${senderHistorySql(senderId, span)}
     ) as facts`,
   );
@@ -127,13 +127,13 @@ async function readFacts(
 }
 
 /** The lock p2p_send takes too: one sender's transfers are judged against the limit one at a time. */
-const senderLock = (senderId: string) => sql`select pg_advisory_xact_lock(hashtextextended(${`p2p-limit:${senderId}`}, 0))`;
+const senderLock = (senderId: string) => sql`select p2p_sender_lock(${senderId}::uuid)`;
 
 const STALE = Symbol("stale");
 
 /**
  * POST /api/transfers/p2p, idempotent, in two round trips — the platform's hottest write path. The facts
- * are read, limits and AML judged here, and p2p_send (drizzle/0014) writes everything under the key's and
+ * are read, limits and AML judged here, and p2p_send (drizzle/0015) writes everything under the key's and
  * the sender's locks. If another transfer of the sender landed in between, p2p_send declines ('stale') and
  * the transfer is judged again in a transaction that takes the sender's lock before reading.
  */
@@ -237,7 +237,7 @@ async function attemptP2p(
       queryRows<P2pOutcome>(
         db,
         sql`select * from p2p_send(${req.userId}::uuid, ${req.key}, ${hash}, 201, ${answer},
-          ${windows.start.toISOString()}::timestamptz, ${windows.dayStart.toISOString()}::timestamptz, ${facts.history.count}::int, ${facts.history.usedToday}::bigint,
+          ${facts.version}::bigint,
           ${toJson(row)}::jsonb, ${JSON.stringify(screening.flags)}::jsonb, ${toJson(history)}::jsonb, ${JSON.stringify(events)}::jsonb,
           ${audit}::jsonb, ${asset.precision}::int, ${ledgerPostArgs})`,
       ),
@@ -325,6 +325,9 @@ export async function decideTransfer(
     const [row] = await tx.select().from(p2pTransfers).where(eq(p2pTransfers.id, transferId)).for("update");
     if (!row) throw notFound("Transfer");
     if (row.status !== "pending_review") throw new AppError(409, "INVALID_STATE", `This transfer is already ${row.status}`);
+    // The sender's limit counts this transfer until it is rejected: transfers judged before now are stale.
+    await tx.execute(sql`insert into p2p_senders (sender_id, version) values (${row.senderId}, 1)
+      on conflict (sender_id) do update set version = p2p_senders.version + 1`);
     const [sender, recipient] = [await findUser(tx, row.senderId), await findUser(tx, row.recipientId)];
     if (!sender || !recipient) throw notFound("User");
     const { balances } = await ctx.ledger.post(tx, {

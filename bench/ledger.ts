@@ -4,8 +4,10 @@
  * p50/p95/p99 for both and their ratio. Everything runs on 127.0.0.1; every loop is bounded by time.
  *
  * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
- * fresh database; BENCH_SECONDS (default 20) and BENCH_CONCURRENCY (default 32) tune the run.
+ * fresh database; BENCH_SECONDS (default 20), BENCH_CONCURRENCY (default 32) and BENCH_POOL_SIZE (the
+ * server's DATABASE_POOL_SIZE, default 4) tune the run.
  */
+import { readFileSync } from "node:fs";
 import { spawn } from "bun";
 import postgres from "postgres";
 import { createLedger, userAccount } from "../src/modules/ledger/service";
@@ -20,7 +22,14 @@ const USERS = 64;
 const SECRET = "bench-webhook-secret";
 const ROOT = new URL("..", import.meta.url).pathname;
 
-type Result = { name: string; count: number; errors: number; seconds: number; latencies: number[] };
+type Result = { name: string; count: number; errors: number; seconds: number; latencies: number[]; cpuMs: number };
+
+/** CPU time the whole machine spent (every process, kernel included), in ms, from /proc/stat (Linux). */
+function machineCpuMs(): number {
+  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+}
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -29,6 +38,7 @@ const percentile = (sorted: number[], p: number) =>
 async function drive(name: string, op: (worker: number, i: number) => Promise<boolean>): Promise<Result> {
   const latencies: number[] = [];
   let errors = 0;
+  const cpuBefore = machineCpuMs();
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(
@@ -47,6 +57,7 @@ async function drive(name: string, op: (worker: number, i: number) => Promise<bo
     errors,
     seconds: (performance.now() - started) / 1000,
     latencies: latencies.sort((a, b) => a - b),
+    cpuMs: machineCpuMs() - cpuBefore,
   };
 }
 
@@ -60,6 +71,8 @@ const env = {
   HOME: process.env.HOME ?? "/tmp",
   NODE_ENV: "production",
   DATABASE_URL: url.toString(),
+  // This machine's Postgres has 2 cores: a pool of about twice that keeps its backends from queueing on each other.
+  DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? "4",
   JWT_SECRET: "bench-jwt-secret-bench-jwt-secret-0123",
   COOKIE_SECRET: "bench-cookie-secret-bench-cookie-secret",
   HOST: "127.0.0.1",
@@ -143,7 +156,7 @@ try {
   });
 
   const direct = await (async () => {
-    const db = await openDatabase({ url: url.toString(), poolSize: CONCURRENCY });
+    const db = await openDatabase({ url: url.toString(), poolSize: Number(env.DATABASE_POOL_SIZE) });
     await migrate(db);
     const ledger = createLedger();
     await ledger.openAccounts(
@@ -171,9 +184,10 @@ try {
     p95_ms: percentile(r.latencies, 95).toFixed(1),
     p99_ms: percentile(r.latencies, 99).toFixed(1),
     errors: r.errors,
+    "machine CPU ms/transfer": (r.cpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
   }));
   console.log(
-    `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each, ${USERS} users, Postgres ${(await admin`show server_version`)[0].server_version}`,
+    `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each, ${USERS} users, server pool ${env.DATABASE_POOL_SIZE}, Postgres ${(await admin`show server_version`)[0].server_version}`,
   );
   console.table(rows);
   console.log(`API / direct throughput: ${(api.count / api.seconds / (direct.count / direct.seconds)).toFixed(3)}`);

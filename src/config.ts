@@ -142,6 +142,8 @@ export function parseConfig(env: Env) {
     /** Behind a reverse proxy (Render, a load balancer) the client's IP is the last X-Forwarded-For hop. */
     trustProxy: r.bool("TRUST_PROXY", false),
     databaseUrl: r.url("DATABASE_URL", ["postgres:", "postgresql:"]),
+    /** Connections to DATABASE_URL per instance. Under load, about twice the database server's cores does best. */
+    databasePoolSize: r.int("DATABASE_POOL_SIZE", 10, 1, 1000),
     dataDir: resolve(r.raw("DATA_DIR") ?? "./data"),
     redisUrl: r.url("REDIS_URL", ["redis:", "rediss:"]),
     redisKeyPrefix: r.raw("REDIS_KEY_PREFIX") ?? "cryptovault:",

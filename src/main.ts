@@ -48,7 +48,11 @@ initSentry(config.sentryDsn, config.nodeEnv, VERSION);
 ensureWebBuilt(logger);
 
 const startedAt = performance.now();
-const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
+const database = await openDatabase({
+  url: config.databaseUrl,
+  dataDir: join(config.dataDir, "pg"),
+  poolSize: config.databasePoolSize,
+});
 await migrate(database);
 const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =>
   logger.warn("bus error", { context, error: (error as Error).message }),

@@ -20,6 +20,7 @@ describe("config", () => {
     expect(config.port).toBe(3000);
     expect(config.host).toBe("0.0.0.0");
     expect(config.maxBodyBytes).toBe(65536);
+    expect(config.databasePoolSize).toBe(10);
     expect(config.rateLimitPerMinute).toBe(100);
     expect(config.redisKeyPrefix).toBe("cryptovault:");
     expect(config.priceSource).toBe("simulated");
@@ -52,6 +53,7 @@ describe("config", () => {
     [{ CORS_ORIGINS: "not an origin" }, "CORS_ORIGINS"],
     [{ JWT_SECRET: "short" }, "JWT_SECRET"],
     [{ MAX_BODY_BYTES: "1.5" }, "MAX_BODY_BYTES"],
+    [{ DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE"],
   ])("refuses %p naming %s", (env, variable) => expectConfigError(env, variable));
 
   test("production refuses to start without each required secret, naming it", () => {

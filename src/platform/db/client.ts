@@ -27,7 +27,7 @@ export type DatabaseOptions = { url?: string; dataDir?: string; poolSize?: numbe
 
 /** `url` wins; else PGlite in `dataDir`; with neither, an in-memory PGlite (the test suite's fixtures). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 20);
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
   return openPglite(options.dataDir);
 }
 

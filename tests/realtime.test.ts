@@ -214,7 +214,12 @@ describe("slow consumers", () => {
 
   test("a backed-up socket leaves the live topic, gets the latest price per symbol, and is closed if it never drains", async () => {
     const published: string[] = [];
-    const hub = new SocketHub(fixture.deps.bus, async () => ({ role: "user" }), createMetrics(), createLogger("silent"));
+    const hub = new SocketHub(
+      fixture.deps.bus,
+      async () => ({ role: "user", emailVerified: true, frozen: false }),
+      createMetrics(),
+      createLogger("silent"),
+    );
     hub.attach({ publish: (_topic: string, text: string) => published.push(text) } as never);
     const fake = fakeSocket();
     const ws = fake as unknown as ServerWebSocket<unknown>;

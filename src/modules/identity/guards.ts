@@ -10,9 +10,9 @@ import { assertCanMoveMoney, type IdentityContext } from "./service";
 export function moneyGuard(ctx: IdentityContext) {
   return new Elysia({ name: "money-guard" }).macro({
     movesMoney: {
-      async beforeHandle({ request }) {
+      beforeHandle({ request }) {
         const principal = requestContext(request).principal as Principal;
-        await assertCanMoveMoney(ctx, principal.userId);
+        assertCanMoveMoney(ctx.config, principal);
       },
     },
   });

@@ -6,7 +6,8 @@ import { eq, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
-import { type Db, type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
+import type { Db, DbOrTx, Tx } from "../../platform/db/client";
+import type { Standing } from "../../platform/http/auth";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { enqueueMail } from "../../platform/mail/outbox";
@@ -259,14 +260,12 @@ export async function changePassword(
   });
 }
 
-/** Money moves only for verified emails (when REQUIRE_EMAIL_VERIFICATION) and unfrozen users. */
-export async function assertCanMoveMoney(ctx: IdentityContext, userId: string): Promise<void> {
-  const [user] = await queryRows<{ verified: boolean; frozen: boolean }>(
-    ctx.db,
-    sql`select email_verified_at is not null as verified, frozen_at is not null as frozen from users where id = ${userId}`,
-  );
-  if (!user) throw notFound("User");
-  if (ctx.config.requireEmailVerification && !user.verified) {
+/**
+ * Money moves only for verified emails (when REQUIRE_EMAIL_VERIFICATION) and unfrozen users. The standing
+ * is read with the session on every request, so a freeze stops the very next request.
+ */
+export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVerified" | "frozen">): void {
+  if (config.requireEmailVerification && !user.emailVerified) {
     throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email before moving money");
   }
   if (user.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");

@@ -6,7 +6,7 @@
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { type Db, type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
-import { REFRESH_TOKEN_SECONDS, type Role } from "../../platform/http/auth";
+import { REFRESH_TOKEN_SECONDS, type Role, type Standing } from "../../platform/http/auth";
 import { isUuid } from "../../platform/ids";
 import type { Session } from "./model";
 import { refreshTokens, sessions } from "./schema";
@@ -47,12 +47,13 @@ export async function isKnownDevice(db: DbOrTx, userId: string, ip: string | nul
  * The check behind every authenticated request: the session exists, belongs to the token's user, is
  * neither revoked nor past its absolute or idle limit. One indexed query; a rare write for last-seen.
  */
-export async function resolveSession(db: Db, userId: string, sessionId: string): Promise<{ role: Role } | null> {
+export async function resolveSession(db: Db, userId: string, sessionId: string): Promise<Standing | null> {
   if (!isUuid(sessionId) || !isUuid(userId)) return null;
   // Raw SQL: this runs on every authenticated request, and the query builder costs more than the query.
-  const [row] = await queryRows<{ role: Role; last_seen_at: Date | string }>(
+  const [row] = await queryRows<{ role: Role; verified: boolean; frozen: boolean; last_seen_at: Date | string }>(
     db,
-    sql`select u.role, s.last_seen_at from sessions s join users u on u.id = s.user_id
+    sql`select u.role, u.email_verified_at is not null as verified, u.frozen_at is not null as frozen, s.last_seen_at
+        from sessions s join users u on u.id = s.user_id
         where s.id = ${sessionId} and s.user_id = ${userId} and s.revoked_at is null and s.expires_at > now()
           and s.last_seen_at > now() - interval '7 days'`,
   );
@@ -60,7 +61,7 @@ export async function resolveSession(db: Db, userId: string, sessionId: string):
   if (Date.now() - new Date(row.last_seen_at).getTime() > LAST_SEEN_RESOLUTION_MS) {
     await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, sessionId));
   }
-  return { role: row.role };
+  return { role: row.role, emailVerified: row.verified, frozen: row.frozen };
 }
 
 export type RefreshOutcome =

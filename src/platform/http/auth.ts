@@ -16,10 +16,12 @@ export const COOKIE = { access: "access_token", refresh: "refresh_token", csrf: 
 
 export type Role = "user" | "admin";
 export type AccessClaims = { sub: string; sid: string };
+/** What the session check reads about the user with it: the role, and what decides whether money may move. */
+export type Standing = { role: Role; emailVerified: boolean; frozen: boolean };
 /** What a route knows about its caller. Modules load more through identity's services when they need it. */
-export type Principal = { userId: string; sessionId: string; role: Role; via: "cookie" | "bearer" };
+export type Principal = Standing & { userId: string; sessionId: string; via: "cookie" | "bearer" };
 /** Identity answers whether a session is live and whose it is; null when it is revoked or expired. */
-export type SessionResolver = (claims: AccessClaims) => Promise<{ role: Role } | null>;
+export type SessionResolver = (claims: AccessClaims) => Promise<Standing | null>;
 
 export type Cookies = Record<string, Cookie<unknown>>;
 
@@ -110,7 +112,7 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
           if (requirement === "admin" && session.role !== "admin") throw new AppError(403, "FORBIDDEN", "Administrators only");
           const context = requestContext(request);
           context.userId = claims.sub;
-          context.principal = { userId: claims.sub, sessionId: claims.sid, role: session.role, via: presented.via };
+          context.principal = { ...session, userId: claims.sub, sessionId: claims.sid, via: presented.via };
         },
         resolve: ({ request }) => ({ principal: requestContext(request).principal as Principal }),
       }),

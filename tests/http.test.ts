@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
 import { t } from "elysia";
 import { createTestApp } from "./support/harness";
 
@@ -9,6 +10,11 @@ const webDist = mkdtempSync(join(tmpdir(), "cv-dist-"));
 mkdirSync(join(webDist, "assets"));
 writeFileSync(join(webDist, "index.html"), "<!doctype html><title>CryptoVault</title>");
 writeFileSync(join(webDist, "assets", "app-abc123.js"), "console.log(1)");
+// A built chunk with the precompressed copies web/precompress.ts writes beside it.
+const chunk = `export const prices = ${JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ symbol: `S${i}`, price: "1.00" })))};`;
+writeFileSync(join(webDist, "assets", "chunk-def456.js"), chunk);
+writeFileSync(join(webDist, "assets", "chunk-def456.js.br"), brotliCompressSync(chunk));
+writeFileSync(join(webDist, "assets", "chunk-def456.js.gz"), gzipSync(chunk));
 
 let fixture: Awaited<ReturnType<typeof createTestApp>>;
 beforeAll(async () => {
@@ -224,6 +230,24 @@ describe("web app", () => {
     const asset = await fixture.request("/assets/app-abc123.js");
     expect(await asset.text()).toBe("console.log(1)");
     expect(asset.headers.get("cache-control")).toContain("immutable");
+  });
+
+  test("text files go out precompressed in an encoding the client accepts, with their own type", async () => {
+    const get = (acceptEncoding?: string) =>
+      fixture.request("/assets/chunk-def456.js", acceptEncoding ? { headers: { "accept-encoding": acceptEncoding } } : {});
+    const brotli = await get("gzip, deflate, br");
+    expect(brotli.headers.get("content-encoding")).toBe("br");
+    expect(brotli.headers.get("content-type")).toContain("javascript");
+    expect(brotli.headers.get("vary")).toContain("Accept-Encoding");
+    expect(brotliDecompressSync(Buffer.from(await brotli.arrayBuffer())).toString()).toBe(chunk);
+    const gzip = await get("gzip;q=1.0");
+    expect(gzip.headers.get("content-encoding")).toBe("gzip");
+    expect(gunzipSync(Buffer.from(await gzip.arrayBuffer())).toString()).toBe(chunk);
+    const plain = await get();
+    expect(plain.headers.get("content-encoding")).toBeNull();
+    expect(await plain.text()).toBe(chunk);
+    // The copies are not files of the app: asking for one directly gets the app's page.
+    expect(await (await fixture.request("/assets/chunk-def456.js.br")).text()).toContain("<title>CryptoVault</title>");
   });
 
   test("never serves files outside web/dist", async () => {

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
 import { initialJsReport } from "./initial-js";
+import { precompress } from "./precompress";
 
 /**
  * The web app is built by Vite because Bun cannot compile Solid's JSX (it needs babel-preset-solid, which
@@ -12,7 +13,7 @@ const apiPort = process.env.PORT ?? "3000";
 
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
-  plugins: [solid(), initialJsReport()],
+  plugins: [solid(), initialJsReport(), precompress()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -6,27 +6,54 @@ import { notFound } from "./errors";
 /** Paths the SPA never answers: the API, the socket and the platform endpoints stay JSON. */
 const SERVER_PATHS = /^\/(api|ws)(\/|$)/;
 
+/** The build's precompressed copies (web/precompress.ts), best first. */
+const ENCODINGS = [
+  { name: "br", suffix: ".br" },
+  { name: "gzip", suffix: ".gz" },
+] as const;
+
+/**
+ * The file itself, or its precompressed copy in an encoding the client accepts, with the original's type.
+ * Either way the answer varies by Accept-Encoding, so caches keep the two apart.
+ */
+async function withEncoding(path: string, acceptEncoding: string, headers: Record<string, string | number>) {
+  const file = Bun.file(path);
+  headers.vary = "Accept-Encoding";
+  const accepted = new Set(acceptEncoding.split(",").map((part) => part.split(";")[0].trim().toLowerCase()));
+  for (const encoding of ENCODINGS) {
+    const copy = Bun.file(path + encoding.suffix);
+    if (accepted.has(encoding.name) && (await copy.exists())) {
+      headers["content-encoding"] = encoding.name;
+      headers["content-type"] = file.type;
+      return copy;
+    }
+  }
+  return file;
+}
+
 /**
  * Serves the built web app. A path that is a file in `distDir` gets that file (hashed assets cached
- * for a year); every other non-API GET gets index.html, so client-side routes survive a reload.
+ * for a year); every other non-API GET gets index.html, so client-side routes survive a reload. Text
+ * files go out precompressed when the client accepts Brotli or gzip.
  */
 export function spa(distDir: string) {
   const root = resolve(distDir);
   const index = join(root, "index.html");
   return new Elysia({ name: "spa" }).get(
     "/*",
-    async ({ path, set }) => {
+    async ({ path, set, request }) => {
       if (SERVER_PATHS.test(path) || !existsSync(index)) throw notFound("Route");
+      const acceptEncoding = request.headers.get("accept-encoding") ?? "";
       const candidate = normalize(join(root, decodeURIComponent(path)));
-      const file = candidate.startsWith(`${root}/`) ? Bun.file(candidate) : undefined;
-      if (file && (await file.exists())) {
+      const inside = candidate.startsWith(`${root}/`) && !ENCODINGS.some((e) => candidate.endsWith(e.suffix));
+      if (inside && (await Bun.file(candidate).exists())) {
         set.headers["cache-control"] = path.startsWith("/assets/")
           ? "public, max-age=31536000, immutable"
           : "public, max-age=300";
-        return file;
+        return withEncoding(candidate, acceptEncoding, set.headers);
       }
       set.headers["cache-control"] = "no-cache";
-      return Bun.file(index);
+      return withEncoding(index, acceptEncoding, set.headers);
     },
     { detail: { hide: true } },
   );

@@ -56,6 +56,15 @@ export function accessTokenOf(request: Request): { token: string; via: Principal
   return match ? { token: decodeURIComponent(match[1]), via: "cookie" } : undefined;
 }
 
+type VerifyAccess = (token: string) => Promise<Record<string, unknown> | false>;
+
+/** The token's claims (false when its signature or expiry fails), verified once per request however many ask. */
+export async function verifiedAccessClaims(request: Request, token: string, verify: VerifyAccess) {
+  const context = requestContext(request);
+  if (context.accessClaims?.token !== token) context.accessClaims = { token, claims: await verify(token) };
+  return context.accessClaims.claims;
+}
+
 /** Signs and verifies access tokens (HS256, 15 minutes) as `accessJwt` in the context. */
 export const accessJwtPlugin = (config: Config) =>
   jwt({ name: "accessJwt", secret: config.jwtSecret, alg: "HS256", exp: `${ACCESS_TOKEN_SECONDS}s` });
@@ -103,7 +112,7 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
         async transform({ request, cookie, accessJwt }) {
           const presented = accessTokenOf(request);
           if (!presented) throw unauthenticated();
-          const claims = await accessJwt.verify(presented.token);
+          const claims = await verifiedAccessClaims(request, presented.token, accessJwt.verify);
           if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string")
             throw unauthenticated("Access token is invalid or expired");
           const session = await resolveSession({ sub: claims.sub, sid: claims.sid });

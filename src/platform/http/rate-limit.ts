@@ -6,7 +6,7 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { CounterStore } from "../counters";
-import { accessJwtPlugin, accessTokenOf } from "./auth";
+import { accessJwtPlugin, accessTokenOf, verifiedAccessClaims } from "./auth";
 import { AppError } from "./errors";
 import { requestContext } from "./request-context";
 
@@ -40,7 +40,7 @@ export function rateLimitPlugin(config: Config, counters: CounterStore) {
     if (!LIMITED.test(path) || request.method === "OPTIONS") return;
     // The signature is checked so nobody spends another user's budget; the session is checked later.
     const presented = accessTokenOf(request);
-    const claims = presented ? await accessJwt.verify(presented.token) : false;
+    const claims = presented ? await verifiedAccessClaims(request, presented.token, accessJwt.verify) : false;
     const key = claims && typeof claims.sub === "string" ? `user:${claims.sub}` : `ip:${requestContext(request).ip ?? "unknown"}`;
     const { count, resetMs } = await counters.hit(key, WINDOW_MS);
     const headers = rateLimitHeaders(limit, limit - count, resetMs);

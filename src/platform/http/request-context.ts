@@ -13,6 +13,8 @@ export type RequestContext = {
   userId?: string;
   /** Set by the auth macro for authenticated routes. */
   principal?: Principal;
+  /** The access token's verified claims (false: invalid), so the rate limiter and auth check its signature once. */
+  accessClaims?: { token: string; claims: Record<string, unknown> | false };
   rawBody?: string;
 };
 

@@ -68,6 +68,15 @@ describe("error envelope", () => {
     );
   });
 
+  test("a NUL character (which Postgres cannot store) anywhere in a body or URL is 400 MALFORMED_REQUEST", async () => {
+    for (const body of [{ note: "a\u0000b" }, { nested: [{ deep: "\u0000" }] }, { "k\u0000": 1 }]) {
+      await expectEnvelope(await fixture.request("/api/test/echo", json(JSON.stringify(body))), 400, "MALFORMED_REQUEST");
+    }
+    // An escaped backslash before "u0000" is ordinary text.
+    expect((await fixture.request("/api/test/echo", json(JSON.stringify({ note: "\\u0000" })))).status).toBe(200);
+    await expectEnvelope(await fixture.request("/api/test/echo?q=%00"), 400, "MALFORMED_REQUEST");
+  });
+
   test("a schema failure is 422 naming the fields", async () => {
     const error = await expectEnvelope(
       await fixture.request("/api/test/schema", json(JSON.stringify({ email: "nope", amount: 5 }))),

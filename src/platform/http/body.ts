@@ -40,9 +40,23 @@ export async function parseJsonBody(request: Request, contentType: string, limit
     throw new AppError(400, "MALFORMED_REQUEST", "Request body must be JSON sent with Content-Type: application/json");
   }
   requestContext(request).rawBody = text;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new AppError(400, "MALFORMED_REQUEST", "Request body is not valid JSON");
   }
+  // JSON can only carry U+0000 escaped; Postgres stores no text with it, so no field of ours accepts it.
+  if (text.includes("\\u0000") && holdsNul(body)) throw nulRefused("Request body");
+  return body;
+}
+
+export const nulRefused = (where: string) =>
+  new AppError(400, "MALFORMED_REQUEST", `${where} contains a NUL character (U+0000), which no field accepts`);
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\0");
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value && typeof value === "object") return Object.entries(value).some(([key, v]) => key.includes("\0") || holdsNul(v));
+  return false;
 }

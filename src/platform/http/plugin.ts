@@ -7,7 +7,7 @@ import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
-import { checkDeclaredLength, parseJsonBody } from "./body";
+import { checkDeclaredLength, nulRefused, parseJsonBody } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
 import { AppError, errorBody } from "./errors";
 import { beginRequest, requestContext } from "./request-context";
@@ -36,6 +36,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         return new Response(null, { status: 204, headers: set.headers as Record<string, string> });
       }
       checkDeclaredLength(request, config.maxBodyBytes);
+      if (/%00/.test(request.url)) throw nulRefused("Request URL");
     })
     .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
     .onError({ as: "global" }, ({ code, error, request, set, path }) => {

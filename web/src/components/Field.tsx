@@ -15,38 +15,49 @@ export type FieldProps = Omit<InputProps, "id" | "name"> & {
   addon?: JSX.Element;
 };
 
+/** The label, hint and error around one control; the control carries `id` and `describedBy(id, …)`. */
+function FieldFrame(props: { id: string; label: string; error?: string; hint?: JSX.Element; children: JSX.Element }) {
+  return (
+    <div class="field" classList={{ "field-invalid": !!props.error }}>
+      <label for={props.id} class="field-label">
+        {props.label}
+      </label>
+      <div class="field-control">{props.children}</div>
+      <Show when={props.hint}>
+        <p id={`${props.id}-hint`} class="field-hint">
+          {props.hint}
+        </p>
+      </Show>
+      <Show when={props.error}>
+        <p id={`${props.id}-error`} class="field-error">
+          {props.error}
+        </p>
+      </Show>
+    </div>
+  );
+}
+
+/** The control's aria-describedby: its hint and error paragraphs, when shown. */
+function describedBy(id: string, own: { hint?: JSX.Element; error?: string }): string | undefined {
+  return [own.hint ? `${id}-hint` : "", own.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+}
+
 /** A labelled input with its hint and error wired to aria-describedby. */
 export function Field(props: FieldProps) {
   const [own, input] = splitProps(props, ["label", "name", "error", "hint", "addon", "class"]);
   const id = `field-${createUniqueId()}`;
-  const describedBy = () => [own.hint ? `${id}-hint` : "", own.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
   return (
-    <div class="field" classList={{ "field-invalid": !!own.error }}>
-      <label for={id} class="field-label">
-        {own.label}
-      </label>
-      <div class="field-control">
-        <input
-          {...input}
-          id={id}
-          name={own.name}
-          class={`input ${own.class ?? ""}`}
-          aria-invalid={own.error ? "true" : undefined}
-          aria-describedby={describedBy()}
-        />
-        {own.addon}
-      </div>
-      <Show when={own.hint}>
-        <p id={`${id}-hint`} class="field-hint">
-          {own.hint}
-        </p>
-      </Show>
-      <Show when={own.error}>
-        <p id={`${id}-error`} class="field-error">
-          {own.error}
-        </p>
-      </Show>
-    </div>
+    <FieldFrame id={id} label={own.label} error={own.error} hint={own.hint}>
+      <input
+        {...input}
+        id={id}
+        name={own.name}
+        class={`input ${own.class ?? ""}`}
+        aria-invalid={own.error ? "true" : undefined}
+        aria-describedby={describedBy(id, own)}
+      />
+      {own.addon}
+    </FieldFrame>
   );
 }
 
@@ -88,34 +99,18 @@ export type SelectFieldProps = Omit<SelectProps, "id" | "name" | "children"> & {
 export function SelectField(props: SelectFieldProps) {
   const [own, select] = splitProps(props, ["label", "name", "error", "hint", "class", "children"]);
   const id = `field-${createUniqueId()}`;
-  const describedBy = () => [own.hint ? `${id}-hint` : "", own.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
   return (
-    <div class="field" classList={{ "field-invalid": !!own.error }}>
-      <label for={id} class="field-label">
-        {own.label}
-      </label>
-      <div class="field-control">
-        <select
-          {...select}
-          id={id}
-          name={own.name}
-          class={`input select ${own.class ?? ""}`}
-          aria-invalid={own.error ? "true" : undefined}
-          aria-describedby={describedBy()}
-        >
-          {own.children}
-        </select>
-      </div>
-      <Show when={own.hint}>
-        <p id={`${id}-hint`} class="field-hint">
-          {own.hint}
-        </p>
-      </Show>
-      <Show when={own.error}>
-        <p id={`${id}-error`} class="field-error">
-          {own.error}
-        </p>
-      </Show>
-    </div>
+    <FieldFrame id={id} label={own.label} error={own.error} hint={own.hint}>
+      <select
+        {...select}
+        id={id}
+        name={own.name}
+        class={`input select ${own.class ?? ""}`}
+        aria-invalid={own.error ? "true" : undefined}
+        aria-describedby={describedBy(id, own)}
+      >
+        {own.children}
+      </select>
+    </FieldFrame>
   );
 }

@@ -1,8 +1,9 @@
-import { createResource, For, onCleanup, Show } from "solid-js";
+import { createResource, onCleanup, Show } from "solid-js";
 import { useConfig } from "../lib/config";
 import { formatAmount, formatUsd, precisionOf } from "../lib/money";
 import { fetchPortfolio } from "../lib/trading";
 import { onFrame } from "../lib/ws";
+import { ScrollTable } from "./DataTable";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 
@@ -32,32 +33,27 @@ export default function PortfolioPanel() {
                 <strong class={tone(p().realizedPnlUsd)}>{formatUsd(p().realizedPnlUsd)} USD</strong>
               </p>
               <Show when={p().holdings.length > 0} fallback={<p>No holdings yet.</p>}>
-                <section class="table-wrap" aria-label="Holdings table (scrollable)" tabindex="0">
-                  <table class="table" aria-labelledby="portfolio-title">
-                    <thead>
-                      <tr>
-                        <th scope="col">Asset</th>
-                        <th scope="col">Amount</th>
-                        <th scope="col">Value (USD)</th>
-                        <th scope="col">Cost basis (USD)</th>
-                        <th scope="col">Unrealized P&amp;L (USD)</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={p().holdings}>
-                        {(h) => (
-                          <tr>
-                            <th scope="row">{h.asset}</th>
-                            <td class="num">{formatAmount(h.amount, precisionOf(config(), h.asset))}</td>
-                            <td class="num">{formatUsd(h.valueUsd)}</td>
-                            <td class="num">{formatUsd(h.costBasisUsd)}</td>
-                            <td class={`num ${tone(h.unrealizedPnlUsd)}`}>{formatUsd(h.unrealizedPnlUsd)}</td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </section>
+                <ScrollTable
+                  label="Holdings table (scrollable)"
+                  labelledBy="portfolio-title"
+                  columns={[
+                    { label: "Asset" },
+                    { label: "Amount" },
+                    { label: "Value (USD)" },
+                    { label: "Cost basis (USD)" },
+                    { label: "Unrealized P&L (USD)" },
+                  ]}
+                  items={p().holdings}
+                  row={(h) => (
+                    <tr>
+                      <th scope="row">{h.asset}</th>
+                      <td class="num">{formatAmount(h.amount, precisionOf(config(), h.asset))}</td>
+                      <td class="num">{formatUsd(h.valueUsd)}</td>
+                      <td class="num">{formatUsd(h.costBasisUsd)}</td>
+                      <td class={`num ${tone(h.unrealizedPnlUsd)}`}>{formatUsd(h.unrealizedPnlUsd)}</td>
+                    </tr>
+                  )}
+                />
               </Show>
               <p class="field-hint">Cost basis counts trades only: coins deposited or received carry none.</p>
             </>

@@ -7,3 +7,8 @@ import type { Resource } from "solid-js";
 export function settled<T>(resource: Resource<T>): T | undefined {
   return resource.state === "ready" || resource.state === "refreshing" ? resource.latest : undefined;
 }
+
+/** A resource's error while it stands failed; undefined again as soon as a retry starts. */
+export function loadError<T>(resource: Resource<T>): unknown {
+  return resource.state === "errored" ? resource.error : undefined;
+}

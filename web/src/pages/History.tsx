@@ -1,9 +1,9 @@
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import Amount from "../components/Amount";
-import ErrorNotice from "../components/ErrorNotice";
+import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
-import Loading from "../components/Loading";
+import LoadMore from "../components/LoadMore";
 import RequireUser from "../components/RequireUser";
 import StatusBadge from "../components/StatusBadge";
 import { api, saveFile } from "../lib/api";
@@ -161,6 +161,9 @@ function HistoryView(props: { config: PublicConfig }) {
     }
   };
 
+  /** The transactions to list; undefined (a spinner) while the first page loads into an empty list. */
+  const shown = () => (loading() === "first" && items().length === 0 ? undefined : items());
+
   const active = () => Object.values(filters()).some(Boolean);
 
   return (
@@ -255,108 +258,78 @@ function HistoryView(props: { config: PublicConfig }) {
             </p>
           )}
         </Show>
-        <Show
-          when={!error()}
-          fallback={<ErrorNotice title="Could not load your transactions" error={error()} onRetry={() => void load(false)} />}
-        >
-          <Show when={!(loading() === "first" && items().length === 0)} fallback={<Loading label="Loading transactions…" />}>
-            <Show
-              when={items().length > 0}
-              fallback={<p class="muted">{active() ? "No transactions match these filters." : "No transactions yet."}</p>}
-            >
-              <section class="table-wrap" aria-label="Transactions table (scrollable)" tabindex="0">
-                <table class="table" aria-labelledby="tx-title" aria-busy={loading() !== undefined}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Date</th>
-                      <th scope="col">Type</th>
-                      <th scope="col" class="num">
-                        Amount
-                      </th>
-                      <th scope="col" class="num">
-                        Fee
-                      </th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Counterparty / reference</th>
-                      <th scope="col">Note</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={items()}>
-                      {(tx) => (
-                        <tr>
-                          <td>
-                            <time datetime={tx.createdAt}>{formatDateTime(tx.createdAt)}</time>
-                          </td>
-                          <th scope="row">{TX_LABELS[tx.type] ?? tx.type}</th>
-                          <td class="num">
-                            <Amount
-                              value={tx.amount}
-                              asset={tx.asset}
-                              precision={precisionOf(props.config, tx.asset)}
-                              direction={tx.direction}
-                            />
-                          </td>
-                          <td class="num">
-                            <Show when={!isZero(tx.fee)} fallback={<span class="muted">—</span>}>
-                              <span class="num">
-                                {formatAmount(tx.fee, precisionOf(props.config, tx.asset))}{" "}
-                                <span class="symbol muted">{tx.asset}</span>
-                              </span>
-                            </Show>
-                          </td>
-                          <td>
-                            <StatusBadge status={tx.status} />
-                          </td>
-                          <td>
-                            <Show
-                              when={tx.counterparty}
-                              fallback={
-                                <Show when={tx.reference} fallback={<span class="muted">—</span>}>
-                                  {(ref) => (
-                                    <code class="truncate" title={ref()}>
-                                      {ref()}
-                                    </code>
-                                  )}
-                                </Show>
-                              }
-                            >
-                              {(who) => <span class="break">{who()}</span>}
-                            </Show>
-                          </td>
-                          <td class="small wrap">{tx.note ?? ""}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </section>
-              <div class="list-footer">
+        <DataTable
+          errorTitle="Could not load your transactions"
+          error={error()}
+          onRetry={() => void load(false)}
+          loadingLabel="Loading transactions…"
+          items={shown()}
+          empty={active() ? "No transactions match these filters." : "No transactions yet."}
+          label="Transactions table (scrollable)"
+          labelledBy="tx-title"
+          busy={loading() !== undefined}
+          columns={[
+            { label: "Date" },
+            { label: "Type" },
+            { label: "Amount", num: true },
+            { label: "Fee", num: true },
+            { label: "Status" },
+            { label: "Counterparty / reference" },
+            { label: "Note" },
+          ]}
+          after={
+            <LoadMore
+              hasMore={cursor() !== null}
+              loading={loading()}
+              onMore={() => void load(true)}
+              error={moreError()}
+              end={`That is every transaction${active() ? " matching the filters" : ""}.`}
+            />
+          }
+          row={(tx) => (
+            <tr>
+              <td>
+                <time datetime={tx.createdAt}>{formatDateTime(tx.createdAt)}</time>
+              </td>
+              <th scope="row">{TX_LABELS[tx.type] ?? tx.type}</th>
+              <td class="num">
+                <Amount
+                  value={tx.amount}
+                  asset={tx.asset}
+                  precision={precisionOf(props.config, tx.asset)}
+                  direction={tx.direction}
+                />
+              </td>
+              <td class="num">
+                <Show when={!isZero(tx.fee)} fallback={<span class="muted">—</span>}>
+                  <span class="num">
+                    {formatAmount(tx.fee, precisionOf(props.config, tx.asset))} <span class="symbol muted">{tx.asset}</span>
+                  </span>
+                </Show>
+              </td>
+              <td>
+                <StatusBadge status={tx.status} />
+              </td>
+              <td>
                 <Show
-                  when={cursor()}
-                  fallback={<p class="muted small">That is every transaction{active() ? " matching the filters" : ""}.</p>}
+                  when={tx.counterparty}
+                  fallback={
+                    <Show when={tx.reference} fallback={<span class="muted">—</span>}>
+                      {(ref) => (
+                        <code class="truncate" title={ref()}>
+                          {ref()}
+                        </code>
+                      )}
+                    </Show>
+                  }
                 >
-                  <button
-                    type="button"
-                    class="button"
-                    onClick={() => load(true)}
-                    disabled={loading() !== undefined}
-                    aria-busy={loading() === "more"}
-                  >
-                    {loading() === "more" ? "Loading…" : "Load more"}
-                  </button>
+                  {(who) => <span class="break">{who()}</span>}
                 </Show>
-                <Show when={moreError()}>
-                  {(m) => (
-                    <p class="field-error" role="alert">
-                      {m()}
-                    </p>
-                  )}
-                </Show>
-              </div>
-            </Show>
-          </Show>
-        </Show>
+              </td>
+              <td class="small wrap">{tx.note ?? ""}</td>
+            </tr>
+          )}
+        />
       </section>
     </>
   );

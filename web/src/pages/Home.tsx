@@ -1,5 +1,6 @@
 import { createAsync, Navigate, query, revalidate } from "@solidjs/router";
 import { type Accessor, createSignal, ErrorBoundary, For, type JSX, Show, Suspense } from "solid-js";
+import { ScrollTable } from "../components/DataTable";
 import ErrorNotice from "../components/ErrorNotice";
 import Loading from "../components/Loading";
 import { ApiError, api, type ErrorEnvelope } from "../lib/api";
@@ -184,38 +185,29 @@ function SupportedAssets() {
           </Show>
         </p>
         <Show when={(config()?.assets.length ?? 0) > 0} fallback={<p class="muted">No assets are configured.</p>}>
-          <section class="table-wrap" aria-label="Supported assets table (scrollable)" tabindex="0">
-            <table class="table" aria-labelledby="assets-title">
-              <thead>
-                <tr>
-                  <th scope="col">Symbol</th>
-                  <th scope="col">Name</th>
-                  <th scope="col" class="num">
-                    Precision
-                  </th>
-                  <th scope="col" class="num">
-                    Withdrawal fee
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={config()?.assets}>
-                  {(asset) => (
-                    <tr>
-                      <th scope="row">
-                        <span class="symbol">{asset.symbol}</span>
-                      </th>
-                      <td>{asset.name}</td>
-                      <td class="num">{asset.precision} decimals</td>
-                      <td class="num">
-                        {asset.withdrawalFee} <span class="muted">{asset.symbol}</span>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </section>
+          <ScrollTable
+            label="Supported assets table (scrollable)"
+            labelledBy="assets-title"
+            columns={[
+              { label: "Symbol" },
+              { label: "Name" },
+              { label: "Precision", num: true },
+              { label: "Withdrawal fee", num: true },
+            ]}
+            items={config()?.assets ?? []}
+            row={(asset) => (
+              <tr>
+                <th scope="row">
+                  <span class="symbol">{asset.symbol}</span>
+                </th>
+                <td>{asset.name}</td>
+                <td class="num">{asset.precision} decimals</td>
+                <td class="num">
+                  {asset.withdrawalFee} <span class="muted">{asset.symbol}</span>
+                </td>
+              </tr>
+            )}
+          />
         </Show>
       </AsyncBlock>
     </section>

@@ -1,8 +1,9 @@
 import { A } from "@solidjs/router";
-import { type Accessor, createResource, createSignal, For, Match, onCleanup, Show, Switch } from "solid-js";
+import { type Accessor, createResource, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
 import Amount from "../components/Amount";
+import { AmountField, AssetOptions } from "../components/AssetFields";
 import { Field, SelectField } from "../components/Field";
 import Limits from "../components/Limits";
 import RequireUser from "../components/RequireUser";
@@ -11,9 +12,9 @@ import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { type FieldErrors, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
-import { amountPattern, amountProblem, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { amountProblem, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { moneyProblem } from "../lib/money-errors";
-import { settled } from "../lib/resource";
+import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
@@ -162,25 +163,10 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                   setErrors({ ...errors(), amount: "" });
                 }}
               >
-                <For each={props.config.assets}>
-                  {(item) => (
-                    <option value={item.symbol} selected={item.symbol === draft().asset}>
-                      {item.symbol} · {item.name}
-                    </option>
-                  )}
-                </For>
+                <AssetOptions assets={props.config.assets} selected={draft().asset} />
               </SelectField>
-              <Field
-                label="Amount"
-                name="amount"
-                type="text"
-                inputmode="decimal"
-                autocomplete="off"
-                spellcheck={false}
-                required
-                pattern={amountPattern(precision())}
-                placeholder="0.00"
-                class="num-input"
+              <AmountField
+                precision={precision()}
                 value={draft().amount}
                 onInput={(event) => update("amount", event.currentTarget.value)}
                 hint={
@@ -325,12 +311,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
         <h2 id="send-limit-title" class="panel-title">
           Daily transfer limit
         </h2>
-        <Limits
-          items={settled(limits)}
-          kinds={["p2p"]}
-          error={limits.state === "errored" ? limits.error : undefined}
-          onRetry={() => void limitsActions.refetch()}
-        />
+        <Limits items={settled(limits)} kinds={["p2p"]} error={loadError(limits)} onRetry={() => void limitsActions.refetch()} />
       </section>
     </div>
   );

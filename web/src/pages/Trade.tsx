@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import Alert from "../components/Alert";
+import { ScrollTable } from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
 import PortfolioPanel from "../components/PortfolioPanel";
 import RequireUser from "../components/RequireUser";
@@ -234,46 +235,39 @@ function TradeForm(props: { config: PublicConfig }) {
           Open orders
         </h2>
         <Show when={openOrders().length > 0} fallback={<p>No open orders.</p>}>
-          <section class="table-wrap" aria-label="Open orders table (scrollable)" tabindex="0">
-            <table class="table" aria-labelledby="open-orders-title">
-              <thead>
-                <tr>
-                  <th scope="col">Order</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Price (USD)</th>
-                  <th scope="col">Placed</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={openOrders()}>
-                  {(o) => (
-                    <tr>
-                      <td>
-                        {o.type} {o.side}
-                      </td>
-                      <td class="num">
-                        {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
-                      </td>
-                      <td class="num">{formatUsd(o.limitPrice ?? o.stopPrice ?? "0")}</td>
-                      <td>{formatDateTime(o.createdAt)}</td>
-                      <td>
-                        <StatusBadge status={o.status} />
-                      </td>
-                      <td>
-                        <button type="button" class="button button-ghost button-small" onClick={() => void cancel(o)}>
-                          Cancel
-                        </button>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </section>
+          <ScrollTable
+            label="Open orders table (scrollable)"
+            labelledBy="open-orders-title"
+            columns={[
+              { label: "Order" },
+              { label: "Amount" },
+              { label: "Price (USD)" },
+              { label: "Placed" },
+              { label: "Status" },
+              { label: "Actions", srOnly: true },
+            ]}
+            items={openOrders()}
+            row={(o) => (
+              <tr>
+                <td>
+                  {o.type} {o.side}
+                </td>
+                <td class="num">
+                  {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
+                </td>
+                <td class="num">{formatUsd(o.limitPrice ?? o.stopPrice ?? "0")}</td>
+                <td>{formatDateTime(o.createdAt)}</td>
+                <td>
+                  <StatusBadge status={o.status} />
+                </td>
+                <td>
+                  <button type="button" class="button button-ghost button-small" onClick={() => void cancel(o)}>
+                    Cancel
+                  </button>
+                </td>
+              </tr>
+            )}
+          />
         </Show>
       </section>
     </div>

@@ -4,7 +4,7 @@ import Limits from "../components/Limits";
 import RequireUser from "../components/RequireUser";
 import { useConfig } from "../lib/config";
 import { formatUsd } from "../lib/money";
-import { settled } from "../lib/resource";
+import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { type DepositOrder, fetchAddresses, fetchBalances, fetchDeposits, fetchLimits, fetchWithdrawals } from "../lib/wallet";
@@ -60,7 +60,7 @@ function WalletPage(props: { user: Accessor<User> }) {
             config={cfg()}
             data={settled(balances)}
             loading={balances.loading}
-            error={balances.state === "errored" ? balances.error : undefined}
+            error={loadError(balances)}
             onRefresh={() => void balancesActions.refetch()}
           />
           <div class="panel-grid">
@@ -89,17 +89,13 @@ function WalletPage(props: { user: Accessor<User> }) {
                 <p class="muted small">Counted in USD per UTC day, across all assets.</p>
               </div>
             </div>
-            <Limits
-              items={settled(limits)}
-              error={limits.state === "errored" ? limits.error : undefined}
-              onRetry={() => void limitsActions.refetch()}
-            />
+            <Limits items={settled(limits)} error={loadError(limits)} onRetry={() => void limitsActions.refetch()} />
           </section>
           <WithdrawalsPanel
             config={cfg()}
             items={settled(withdrawals)}
             loading={withdrawals.loading}
-            error={withdrawals.state === "errored" ? withdrawals.error : undefined}
+            error={loadError(withdrawals)}
             onRefresh={() => void withdrawalsActions.refetch()}
             onCancelled={refreshMoney}
           />
@@ -107,7 +103,7 @@ function WalletPage(props: { user: Accessor<User> }) {
             config={cfg()}
             items={settled(deposits)}
             loading={deposits.loading}
-            error={deposits.state === "errored" ? deposits.error : undefined}
+            error={loadError(deposits)}
             onRefresh={() => void depositsActions.refetch()}
             onShow={(picked) => {
               setOrder(picked);
@@ -119,7 +115,7 @@ function WalletPage(props: { user: Accessor<User> }) {
             config={cfg()}
             addresses={settled(addresses)}
             loading={addresses.loading}
-            error={addresses.state === "errored" ? addresses.error : undefined}
+            error={loadError(addresses)}
             onRetry={() => void addressesActions.refetch()}
             onChanged={() => void addressesActions.refetch()}
           />

@@ -1,4 +1,5 @@
 import { createResource, For, Show } from "solid-js";
+import { ScrollTable } from "../../components/DataTable";
 import ErrorNotice from "../../components/ErrorNotice";
 import Loading from "../../components/Loading";
 import { api } from "../../lib/api";
@@ -62,38 +63,27 @@ export default function ReconcilePanel(props: { config: PublicConfig }) {
                 </ul>
               </Show>
               <Show when={r().assets.length > 0} fallback={<p class="muted">No ledger accounts yet.</p>}>
-                <section class="table-wrap" aria-label="Ledger by asset (scrollable)" tabindex="0">
-                  <table class="table" aria-labelledby="reconcile-title">
-                    <thead>
-                      <tr>
-                        <th scope="col">Asset</th>
-                        <th scope="col" class="num">
-                          Sum of balances
-                        </th>
-                        <th scope="col" class="num">
-                          Accounts
-                        </th>
-                        <th scope="col" class="num">
-                          Transfers
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={r().assets}>
-                        {(a) => (
-                          <tr>
-                            <th scope="row">
-                              <span class="symbol">{a.asset}</span>
-                            </th>
-                            <td class="num">{formatAmount(a.sumOfBalances, precisionOf(props.config, a.asset))}</td>
-                            <td class="num">{a.accounts}</td>
-                            <td class="num">{a.transfers}</td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </section>
+                <ScrollTable
+                  label="Ledger by asset (scrollable)"
+                  labelledBy="reconcile-title"
+                  columns={[
+                    { label: "Asset" },
+                    { label: "Sum of balances", num: true },
+                    { label: "Accounts", num: true },
+                    { label: "Transfers", num: true },
+                  ]}
+                  items={r().assets}
+                  row={(a) => (
+                    <tr>
+                      <th scope="row">
+                        <span class="symbol">{a.asset}</span>
+                      </th>
+                      <td class="num">{formatAmount(a.sumOfBalances, precisionOf(props.config, a.asset))}</td>
+                      <td class="num">{a.accounts}</td>
+                      <td class="num">{a.transfers}</td>
+                    </tr>
+                  )}
+                />
               </Show>
             </div>
           )}

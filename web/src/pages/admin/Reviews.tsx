@@ -1,14 +1,13 @@
-import { createResource, createSignal, For, type JSX, Show } from "solid-js";
+import { createResource, createSignal, type JSX, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
-import ErrorNotice from "../../components/ErrorNotice";
-import Loading from "../../components/Loading";
+import DataTable from "../../components/DataTable";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
 import { formatAmount, precisionOf } from "../../lib/money";
-import { settled } from "../../lib/resource";
+import { loadError, settled } from "../../lib/resource";
 import type { Transfer, Withdrawal } from "../../lib/wallet";
 import DecisionButtons from "./Confirm";
 
@@ -64,48 +63,30 @@ function ReviewQueue<T extends Item>(props: {
           </div>
         )}
       </Show>
-      <Show
-        when={items.state !== "errored"}
-        fallback={
-          <ErrorNotice title={`Could not load ${props.title.toLowerCase()}`} error={items.error} onRetry={() => void refetch()} />
-        }
-      >
-        <Show when={settled(items)} fallback={<Loading />}>
-          {(list) => (
-            <Show when={list().length > 0} fallback={<p class="muted">Nothing waits for review.</p>}>
-              <section class="table-wrap" aria-label={`${props.title} table (scrollable)`} tabindex="0">
-                <table class="table" aria-labelledby={props.id} aria-busy={items.loading}>
-                  <thead>
-                    <tr>
-                      <For each={props.headers}>{(header) => <th scope="col">{header}</th>}</For>
-                      <th scope="col">
-                        <span class="sr-only">Decision</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={list()}>
-                      {(item) => (
-                        <tr>
-                          {props.cells(item)}
-                          <td class="num">
-                            <DecisionButtons
-                              what={`the ${props.noun} of ${item.amount} ${item.asset} from ${formatDateTime(item.createdAt)}`}
-                              busy={busy()?.id === item.id ? busy()?.decision : undefined}
-                              disabled={busy() !== undefined}
-                              onDecide={(approve) => decide(item, approve)}
-                            />
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </section>
-            </Show>
-          )}
-        </Show>
-      </Show>
+      <DataTable
+        errorTitle={`Could not load ${props.title.toLowerCase()}`}
+        error={loadError(items)}
+        onRetry={() => void refetch()}
+        items={settled(items)}
+        empty="Nothing waits for review."
+        label={`${props.title} table (scrollable)`}
+        labelledBy={props.id}
+        busy={items.loading}
+        columns={[...props.headers.map((label) => ({ label })), { label: "Decision", srOnly: true }]}
+        row={(item) => (
+          <tr>
+            {props.cells(item)}
+            <td class="num">
+              <DecisionButtons
+                what={`the ${props.noun} of ${item.amount} ${item.asset} from ${formatDateTime(item.createdAt)}`}
+                busy={busy()?.id === item.id ? busy()?.decision : undefined}
+                disabled={busy() !== undefined}
+                onDecide={(approve) => decide(item, approve)}
+              />
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

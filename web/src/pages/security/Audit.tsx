@@ -1,6 +1,6 @@
-import { createEffect, createSignal, For, on, Show } from "solid-js";
-import ErrorNotice from "../../components/ErrorNotice";
-import Loading from "../../components/Loading";
+import { createEffect, createSignal, on } from "solid-js";
+import DataTable from "../../components/DataTable";
+import LoadMore from "../../components/LoadMore";
 import { api } from "../../lib/api";
 import { describeUserAgent, formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
@@ -94,6 +94,9 @@ export default function AuditSection() {
     }
   };
 
+  /** The events to list; undefined (a spinner) while the first page loads into an empty list. */
+  const shown = () => (loading() === "first" && items().length === 0 ? undefined : items());
+
   // First page now, and again after every security change on this page.
   createEffect(on(securityVersion, () => void load(false)));
 
@@ -114,73 +117,45 @@ export default function AuditSection() {
           {loading() === "first" && items().length > 0 ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      <Show
-        when={!error()}
-        fallback={<ErrorNotice title="Could not load the audit log" error={error()} onRetry={() => void load(false)} />}
-      >
-        <Show when={!(loading() === "first" && items().length === 0)} fallback={<Loading label="Loading events…" />}>
-          <Show when={items().length > 0} fallback={<p class="muted">No events yet.</p>}>
-            <section class="table-wrap" aria-label="Audit log table (scrollable)" tabindex="0">
-              <table class="table" aria-labelledby="audit-title">
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Event</th>
-                    <th scope="col">IP address</th>
-                    <th scope="col">Device</th>
-                    <th scope="col">Details</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={items()}>
-                    {(event) => (
-                      <tr>
-                        <td>
-                          <time datetime={event.createdAt}>{formatDateTime(event.createdAt)}</time>
-                        </td>
-                        <th scope="row">
-                          <span classList={{ "bad-text": isFailure(event.action) }} title={event.action}>
-                            {actionLabel(event.action)}
-                          </span>
-                        </th>
-                        <td>
-                          <code>{event.ip ?? "—"}</code>
-                        </td>
-                        <td>
-                          <span title={event.userAgent ?? undefined}>
-                            {event.userAgent ? describeUserAgent(event.userAgent) : "—"}
-                          </span>
-                        </td>
-                        <td class="small muted wrap">{describeMetadata(event.metadata) || "—"}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-            </section>
-            <div class="list-footer">
-              <Show when={cursor()} fallback={<p class="muted small">That is every event.</p>}>
-                <button
-                  type="button"
-                  class="button"
-                  onClick={() => load(true)}
-                  disabled={loading() !== undefined}
-                  aria-busy={loading() === "more"}
-                >
-                  {loading() === "more" ? "Loading…" : "Load more"}
-                </button>
-              </Show>
-              <Show when={moreError()}>
-                {(m) => (
-                  <p class="field-error" role="alert">
-                    {m()}
-                  </p>
-                )}
-              </Show>
-            </div>
-          </Show>
-        </Show>
-      </Show>
+      <DataTable
+        errorTitle="Could not load the audit log"
+        error={error()}
+        onRetry={() => void load(false)}
+        loadingLabel="Loading events…"
+        items={shown()}
+        empty="No events yet."
+        label="Audit log table (scrollable)"
+        labelledBy="audit-title"
+        columns={[{ label: "Time" }, { label: "Event" }, { label: "IP address" }, { label: "Device" }, { label: "Details" }]}
+        after={
+          <LoadMore
+            hasMore={cursor() !== null}
+            loading={loading()}
+            onMore={() => void load(true)}
+            error={moreError()}
+            end="That is every event."
+          />
+        }
+        row={(event) => (
+          <tr>
+            <td>
+              <time datetime={event.createdAt}>{formatDateTime(event.createdAt)}</time>
+            </td>
+            <th scope="row">
+              <span classList={{ "bad-text": isFailure(event.action) }} title={event.action}>
+                {actionLabel(event.action)}
+              </span>
+            </th>
+            <td>
+              <code>{event.ip ?? "—"}</code>
+            </td>
+            <td>
+              <span title={event.userAgent ?? undefined}>{event.userAgent ? describeUserAgent(event.userAgent) : "—"}</span>
+            </td>
+            <td class="small muted wrap">{describeMetadata(event.metadata) || "—"}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -1,10 +1,10 @@
-import { createResource, createSignal, For, Show } from "solid-js";
+import { createResource, createSignal, Show } from "solid-js";
 import Alert from "../../components/Alert";
-import ErrorNotice from "../../components/ErrorNotice";
-import Loading from "../../components/Loading";
+import DataTable from "../../components/DataTable";
 import { api } from "../../lib/api";
 import { describeUserAgent, formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
+import { loadError, settled } from "../../lib/resource";
 import { securityChanged, securityVersion } from "./events";
 
 export type SessionInfo = {
@@ -27,8 +27,7 @@ export default function SessionsSection() {
   const [revoking, setRevoking] = createSignal<string>();
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
 
-  /** The list once loaded (kept while it reloads), without ever suspending the page. */
-  const list = () => (sessions.state === "ready" || sessions.state === "refreshing" ? sessions.latest : undefined);
+  const list = () => settled(sessions);
   const others = () => (list() ?? []).filter((s) => !s.current);
 
   const revoke = async (session: SessionInfo) => {
@@ -79,72 +78,61 @@ export default function SessionsSection() {
         </button>
       </div>
       <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
-      <Show
-        when={sessions.state !== "errored"}
-        fallback={<ErrorNotice title="Could not load your sessions" error={sessions.error} onRetry={() => void refetch()} />}
-      >
-        <Show when={list()} fallback={<Loading label="Loading sessions…" />}>
-          {(items) => (
-            <Show when={items().length > 0} fallback={<p class="muted">No active sessions.</p>}>
-              <section class="table-wrap section-gap" aria-label="Sessions table (scrollable)" tabindex="0">
-                <table class="table" aria-labelledby="sessions-title" aria-busy={sessions.loading}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Device</th>
-                      <th scope="col">IP address</th>
-                      <th scope="col">Signed in</th>
-                      <th scope="col">Last active</th>
-                      <th scope="col">
-                        <span class="sr-only">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={items()}>
-                      {(session) => (
-                        <tr>
-                          <th scope="row">
-                            <span title={session.userAgent ?? undefined}>{describeUserAgent(session.userAgent)}</span>
-                            <Show when={session.current}>
-                              {" "}
-                              <span class="badge badge-ok">This device</span>
-                            </Show>
-                          </th>
-                          <td>
-                            <code>{session.ip ?? "unknown"}</code>
-                          </td>
-                          <td>
-                            <time datetime={session.createdAt}>{formatDateTime(session.createdAt)}</time>
-                          </td>
-                          <td>
-                            <Show when={session.lastSeenAt} fallback="—">
-                              {(seen) => <time datetime={seen()}>{formatDateTime(seen())}</time>}
-                            </Show>
-                          </td>
-                          <td class="num">
-                            <Show when={!session.current}>
-                              <button
-                                type="button"
-                                class="button button-small"
-                                onClick={() => revoke(session)}
-                                disabled={revoking() !== undefined}
-                                aria-busy={revoking() === session.id}
-                                aria-label={`Revoke session: ${describeUserAgent(session.userAgent)}, signed in ${formatDateTime(session.createdAt)}`}
-                              >
-                                {revoking() === session.id ? "Revoking…" : "Revoke"}
-                              </button>
-                            </Show>
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </section>
-            </Show>
-          )}
-        </Show>
-      </Show>
+      <DataTable
+        errorTitle="Could not load your sessions"
+        error={loadError(sessions)}
+        onRetry={() => void refetch()}
+        loadingLabel="Loading sessions…"
+        items={list()}
+        empty="No active sessions."
+        label="Sessions table (scrollable)"
+        labelledBy="sessions-title"
+        busy={sessions.loading}
+        class="section-gap"
+        columns={[
+          { label: "Device" },
+          { label: "IP address" },
+          { label: "Signed in" },
+          { label: "Last active" },
+          { label: "Actions", srOnly: true },
+        ]}
+        row={(session) => (
+          <tr>
+            <th scope="row">
+              <span title={session.userAgent ?? undefined}>{describeUserAgent(session.userAgent)}</span>
+              <Show when={session.current}>
+                {" "}
+                <span class="badge badge-ok">This device</span>
+              </Show>
+            </th>
+            <td>
+              <code>{session.ip ?? "unknown"}</code>
+            </td>
+            <td>
+              <time datetime={session.createdAt}>{formatDateTime(session.createdAt)}</time>
+            </td>
+            <td>
+              <Show when={session.lastSeenAt} fallback="—">
+                {(seen) => <time datetime={seen()}>{formatDateTime(seen())}</time>}
+              </Show>
+            </td>
+            <td class="num">
+              <Show when={!session.current}>
+                <button
+                  type="button"
+                  class="button button-small"
+                  onClick={() => revoke(session)}
+                  disabled={revoking() !== undefined}
+                  aria-busy={revoking() === session.id}
+                  aria-label={`Revoke session: ${describeUserAgent(session.userAgent)}, signed in ${formatDateTime(session.createdAt)}`}
+                >
+                  {revoking() === session.id ? "Revoking…" : "Revoke"}
+                </button>
+              </Show>
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

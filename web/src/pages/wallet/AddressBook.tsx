@@ -1,8 +1,7 @@
 import { createSignal, For, Show } from "solid-js";
 import Alert from "../../components/Alert";
-import ErrorNotice from "../../components/ErrorNotice";
+import DataTable from "../../components/DataTable";
 import { Field, SelectField } from "../../components/Field";
-import Loading from "../../components/Loading";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
@@ -158,100 +157,88 @@ export default function AddressBookPanel(props: {
         )}
       </Show>
       <div class="section-gap">
-        <Show
-          when={!props.error}
-          fallback={<ErrorNotice title="Could not load your address book" error={props.error} onRetry={props.onRetry} />}
-        >
-          <Show when={props.addresses} fallback={<Loading label="Loading addresses…" />}>
-            {(items) => (
-              <Show when={items().length > 0} fallback={<p class="muted">No saved addresses yet.</p>}>
-                <section class="table-wrap" aria-label="Address book table (scrollable)" tabindex="0">
-                  <table class="table" aria-labelledby="address-book-title" aria-busy={props.loading}>
-                    <thead>
-                      <tr>
-                        <th scope="col">Label</th>
-                        <th scope="col">Asset</th>
-                        <th scope="col">Address</th>
-                        <th scope="col">Usable</th>
-                        <th scope="col">
-                          <span class="sr-only">Actions</span>
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={items()}>
-                        {(entry) => (
-                          <tr>
-                            <th scope="row">{entry.label}</th>
-                            <td>
-                              <span class="symbol">{entry.asset}</span>
-                            </td>
-                            <td>
-                              <code>{entry.address}</code>
-                            </td>
-                            <td>
-                              <Show
-                                when={!isActive(entry)}
-                                fallback={
-                                  <span class="badge badge-ok">
-                                    <span class="dot" aria-hidden="true" />
-                                    Active
-                                  </span>
-                                }
-                              >
-                                <span class="badge badge-warn">
-                                  <span class="dot" aria-hidden="true" />
-                                  Usable from <time datetime={entry.activeAt}>{formatDateTime(entry.activeAt)}</time>
-                                </span>
-                              </Show>
-                            </td>
-                            <td class="num">
-                              <Show
-                                when={confirming() === entry.id}
-                                fallback={
-                                  <button
-                                    type="button"
-                                    class="button button-small"
-                                    onClick={() => setConfirming(entry.id)}
-                                    disabled={deleting() !== undefined}
-                                    aria-label={`Remove ${entry.label} (${entry.asset} ${entry.address})`}
-                                  >
-                                    Remove
-                                  </button>
-                                }
-                              >
-                                <span class="button-row row-actions">
-                                  <button
-                                    type="button"
-                                    class="button button-small button-danger"
-                                    onClick={() => remove(entry)}
-                                    disabled={deleting() !== undefined}
-                                    aria-busy={deleting() === entry.id}
-                                    aria-label={`Confirm removing ${entry.label}`}
-                                  >
-                                    {deleting() === entry.id ? "Removing…" : "Confirm remove"}
-                                  </button>
-                                  <button
-                                    type="button"
-                                    class="button button-small"
-                                    onClick={() => setConfirming(undefined)}
-                                    disabled={deleting() !== undefined}
-                                  >
-                                    Keep
-                                  </button>
-                                </span>
-                              </Show>
-                            </td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </section>
-              </Show>
-            )}
-          </Show>
-        </Show>
+        <DataTable
+          errorTitle="Could not load your address book"
+          error={props.error}
+          onRetry={props.onRetry}
+          loadingLabel="Loading addresses…"
+          items={props.addresses}
+          empty="No saved addresses yet."
+          label="Address book table (scrollable)"
+          labelledBy="address-book-title"
+          busy={props.loading}
+          columns={[
+            { label: "Label" },
+            { label: "Asset" },
+            { label: "Address" },
+            { label: "Usable" },
+            { label: "Actions", srOnly: true },
+          ]}
+          row={(entry) => (
+            <tr>
+              <th scope="row">{entry.label}</th>
+              <td>
+                <span class="symbol">{entry.asset}</span>
+              </td>
+              <td>
+                <code>{entry.address}</code>
+              </td>
+              <td>
+                <Show
+                  when={!isActive(entry)}
+                  fallback={
+                    <span class="badge badge-ok">
+                      <span class="dot" aria-hidden="true" />
+                      Active
+                    </span>
+                  }
+                >
+                  <span class="badge badge-warn">
+                    <span class="dot" aria-hidden="true" />
+                    Usable from <time datetime={entry.activeAt}>{formatDateTime(entry.activeAt)}</time>
+                  </span>
+                </Show>
+              </td>
+              <td class="num">
+                <Show
+                  when={confirming() === entry.id}
+                  fallback={
+                    <button
+                      type="button"
+                      class="button button-small"
+                      onClick={() => setConfirming(entry.id)}
+                      disabled={deleting() !== undefined}
+                      aria-label={`Remove ${entry.label} (${entry.asset} ${entry.address})`}
+                    >
+                      Remove
+                    </button>
+                  }
+                >
+                  <span class="button-row row-actions">
+                    <button
+                      type="button"
+                      class="button button-small button-danger"
+                      onClick={() => remove(entry)}
+                      disabled={deleting() !== undefined}
+                      aria-busy={deleting() === entry.id}
+                      aria-label={`Confirm removing ${entry.label}`}
+                    >
+                      {deleting() === entry.id ? "Removing…" : "Confirm remove"}
+                    </button>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      onClick={() => setConfirming(undefined)}
+                      disabled={deleting() !== undefined}
+                    >
+                      Keep
+                    </button>
+                  </span>
+                </Show>
+              </td>
+            </tr>
+          )}
+        />
       </div>
     </section>
   );

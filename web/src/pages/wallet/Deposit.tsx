@@ -1,7 +1,8 @@
-import { createEffect, createMemo, createSignal, For, Match, on, onCleanup, Show, Switch } from "solid-js";
+import { createEffect, createMemo, createSignal, Match, on, onCleanup, Show, Switch } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
-import { Field, SelectField } from "../../components/Field";
+import { AmountField, AssetOptions } from "../../components/AssetFields";
+import { SelectField } from "../../components/Field";
 import QrCode from "../../components/QrCode";
 import StatusBadge from "../../components/StatusBadge";
 import { ApiError, api } from "../../lib/api";
@@ -9,7 +10,7 @@ import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage, type FieldErrors, focusFirstInvalid } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
-import { amountPattern, amountProblem, precisionOf } from "../../lib/money";
+import { amountProblem, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
 import type { DepositOrder } from "../../lib/wallet";
 import { copyText } from "./copy";
@@ -252,25 +253,10 @@ export default function DepositPanel(props: {
                 setErrors({});
               }}
             >
-              <For each={props.config.assets}>
-                {(item) => (
-                  <option value={item.symbol} selected={item.symbol === asset()}>
-                    {item.symbol} · {item.name}
-                  </option>
-                )}
-              </For>
+              <AssetOptions assets={props.config.assets} selected={asset()} />
             </SelectField>
-            <Field
-              label="Amount"
-              name="amount"
-              type="text"
-              inputmode="decimal"
-              autocomplete="off"
-              spellcheck={false}
-              required
-              pattern={amountPattern(precision())}
-              placeholder="0.00"
-              class="num-input"
+            <AmountField
+              precision={precision()}
               value={amount()}
               onInput={(event) => setAmount(event.currentTarget.value)}
               hint={`In ${asset()}, up to ${precision() ?? 0} decimal places.`}

@@ -1,6 +1,7 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
+import { AmountField, AssetOptions } from "../../components/AssetFields";
 import { Field, SelectField } from "../../components/Field";
 import ResendVerification from "../../components/ResendVerification";
 import { api } from "../../lib/api";
@@ -8,7 +9,7 @@ import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { type FieldErrors, focusFirstInvalid } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
-import { addAmounts, amountPattern, amountProblem, assetInfo, lessThan } from "../../lib/money";
+import { addAmounts, amountProblem, assetInfo, lessThan } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
 import type { User } from "../../lib/session";
 import { type Balance, type BookAddress, isActive, type Withdrawal } from "../../lib/wallet";
@@ -125,25 +126,10 @@ export default function WithdrawPanel(props: {
             setErrors({});
           }}
         >
-          <For each={props.config.assets}>
-            {(item) => (
-              <option value={item.symbol} selected={item.symbol === asset()}>
-                {item.symbol} · {item.name}
-              </option>
-            )}
-          </For>
+          <AssetOptions assets={props.config.assets} selected={asset()} />
         </SelectField>
-        <Field
-          label="Amount"
-          name="amount"
-          type="text"
-          inputmode="decimal"
-          autocomplete="off"
-          spellcheck={false}
-          required
-          pattern={amountPattern(precision())}
-          placeholder="0.00"
-          class="num-input"
+        <AmountField
+          precision={precision()}
           value={amount()}
           onInput={(event) => setAmount(event.currentTarget.value)}
           hint={

@@ -1,8 +1,7 @@
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
-import ErrorNotice from "../../components/ErrorNotice";
-import Loading from "../../components/Loading";
+import DataTable from "../../components/DataTable";
 import StatusBadge from "../../components/StatusBadge";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
@@ -56,84 +55,68 @@ export default function WithdrawalsPanel(props: {
           </div>
         )}
       </Show>
-      <Show
-        when={!props.error}
-        fallback={<ErrorNotice title="Could not load your withdrawals" error={props.error} onRetry={props.onRefresh} />}
-      >
-        <Show when={props.items} fallback={<Loading label="Loading withdrawals…" />}>
-          {(items) => (
-            <Show when={items().length > 0} fallback={<p class="muted">No withdrawals yet.</p>}>
-              <section class="table-wrap" aria-label="Withdrawals table (scrollable)" tabindex="0">
-                <table class="table" aria-labelledby="withdrawals-title" aria-busy={props.loading}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Requested</th>
-                      <th scope="col" class="num">
-                        Amount
-                      </th>
-                      <th scope="col" class="num">
-                        Fee
-                      </th>
-                      <th scope="col">To</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Transaction</th>
-                      <th scope="col">
-                        <span class="sr-only">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={items()}>
-                      {(w) => (
-                        <tr>
-                          <td>
-                            <time datetime={w.createdAt}>{formatDateTime(w.createdAt)}</time>
-                          </td>
-                          <td class="num">
-                            <Amount value={w.amount} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
-                          </td>
-                          <td class="num">
-                            <Amount value={w.fee} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
-                          </td>
-                          <td>
-                            <code>{w.address}</code>
-                          </td>
-                          <td>
-                            <StatusBadge status={w.status} />
-                          </td>
-                          <td>
-                            <Show when={w.txHash} fallback={<span class="muted">—</span>}>
-                              {(hash) => (
-                                <code class="truncate" title={hash()}>
-                                  {hash()}
-                                </code>
-                              )}
-                            </Show>
-                          </td>
-                          <td class="num">
-                            <Show when={w.status === "pending_review"}>
-                              <button
-                                type="button"
-                                class="button button-small button-danger"
-                                onClick={() => cancel(w)}
-                                disabled={cancelling() !== undefined}
-                                aria-busy={cancelling() === w.id}
-                                aria-label={`Cancel the withdrawal of ${w.amount} ${w.asset} requested ${formatDateTime(w.createdAt)}`}
-                              >
-                                {cancelling() === w.id ? "Cancelling…" : "Cancel"}
-                              </button>
-                            </Show>
-                          </td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                </table>
-              </section>
-            </Show>
-          )}
-        </Show>
-      </Show>
+      <DataTable
+        errorTitle="Could not load your withdrawals"
+        error={props.error}
+        onRetry={props.onRefresh}
+        loadingLabel="Loading withdrawals…"
+        items={props.items}
+        empty="No withdrawals yet."
+        label="Withdrawals table (scrollable)"
+        labelledBy="withdrawals-title"
+        busy={props.loading}
+        columns={[
+          { label: "Requested" },
+          { label: "Amount", num: true },
+          { label: "Fee", num: true },
+          { label: "To" },
+          { label: "Status" },
+          { label: "Transaction" },
+          { label: "Actions", srOnly: true },
+        ]}
+        row={(w) => (
+          <tr>
+            <td>
+              <time datetime={w.createdAt}>{formatDateTime(w.createdAt)}</time>
+            </td>
+            <td class="num">
+              <Amount value={w.amount} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
+            </td>
+            <td class="num">
+              <Amount value={w.fee} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
+            </td>
+            <td>
+              <code>{w.address}</code>
+            </td>
+            <td>
+              <StatusBadge status={w.status} />
+            </td>
+            <td>
+              <Show when={w.txHash} fallback={<span class="muted">—</span>}>
+                {(hash) => (
+                  <code class="truncate" title={hash()}>
+                    {hash()}
+                  </code>
+                )}
+              </Show>
+            </td>
+            <td class="num">
+              <Show when={w.status === "pending_review"}>
+                <button
+                  type="button"
+                  class="button button-small button-danger"
+                  onClick={() => cancel(w)}
+                  disabled={cancelling() !== undefined}
+                  aria-busy={cancelling() === w.id}
+                  aria-label={`Cancel the withdrawal of ${w.amount} ${w.asset} requested ${formatDateTime(w.createdAt)}`}
+                >
+                  {cancelling() === w.id ? "Cancelling…" : "Cancel"}
+                </button>
+              </Show>
+            </td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

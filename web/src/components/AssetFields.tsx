@@ -1,10 +1,10 @@
 import { For, splitProps } from "solid-js";
 import type { AssetInfo } from "../lib/config";
 import { amountPattern } from "../lib/money";
-import { Field, type FieldProps } from "./Field";
+import { Field, type FieldProps, SelectField } from "./Field";
 
 /** The options of an asset select ("BTC · Bitcoin"), the chosen one selected. */
-export function AssetOptions(props: { assets: AssetInfo[]; selected: string }) {
+function AssetOptions(props: { assets: AssetInfo[]; selected: string }) {
   return (
     <For each={props.assets}>
       {(item) => (
@@ -13,6 +13,20 @@ export function AssetOptions(props: { assets: AssetInfo[]; selected: string }) {
         </option>
       )}
     </For>
+  );
+}
+
+/** The "Asset" select of the money forms; `onSelect` gets the chosen symbol. */
+export function AssetSelectField(props: {
+  assets: AssetInfo[];
+  selected: string;
+  error?: string;
+  onSelect: (symbol: string) => void;
+}) {
+  return (
+    <SelectField label="Asset" name="asset" error={props.error} onChange={(event) => props.onSelect(event.currentTarget.value)}>
+      <AssetOptions assets={props.assets} selected={props.selected} />
+    </SelectField>
   );
 }
 

@@ -1,7 +1,10 @@
-import { A } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
+import { EmailField } from "../components/AccountFields";
 import Alert from "../components/Alert";
-import { Field } from "../components/Field";
+import { AuthCard, AuthOutcome } from "../components/AuthCard";
+import FormError from "../components/FormError";
+import { SignInButton, SignInPrompt } from "../components/SignInLinks";
+import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import { actionMessage, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
 import { usePageTitle } from "../lib/title";
@@ -37,58 +40,39 @@ export default function ForgotPassword() {
   };
 
   return (
-    <section class="auth-page" aria-labelledby="forgot-title">
-      <div class="panel auth-card">
-        <Show
-          when={sentTo()}
-          fallback={
-            <>
-              <h1 id="forgot-title">Reset your password</h1>
-              <form class="form" onSubmit={submit}>
-                <p class="muted">Enter the email of your account and we will send you a link to choose a new password.</p>
-                <Field
-                  label="Email"
-                  name="email"
-                  type="email"
-                  autocomplete="email"
-                  inputmode="email"
-                  spellcheck={false}
-                  autocapitalize="off"
-                  required
-                  error={errors().email}
-                />
-                <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
-                <button type="submit" class="button button-primary button-block" disabled={submitting()} aria-busy={submitting()}>
-                  {submitting() ? "Sending…" : "Send reset link"}
-                </button>
-                <p class="muted small center">
-                  Remembered it? <A href="/login">Sign in</A>
-                </p>
-              </form>
-            </>
-          }
-        >
-          {(email) => (
-            <div class="stack">
-              <h1 id="forgot-title" tabindex="-1" ref={(el) => queueMicrotask(() => el.focus())}>
-                Check your email
-              </h1>
-              <Alert tone="success">
-                If an account exists for <strong>{email()}</strong>, we sent a link to reset its password. The link works for one
-                hour.
-              </Alert>
-              <div class="button-row">
-                <A href="/login" class="button button-primary">
-                  Back to sign in
-                </A>
-                <button type="button" class="button" onClick={() => setSentTo(undefined)}>
-                  Use another email
-                </button>
-              </div>
+    <AuthCard titleId="forgot-title">
+      <Show
+        when={sentTo()}
+        fallback={
+          <>
+            <h1 id="forgot-title">Reset your password</h1>
+            <form class="form" onSubmit={submit}>
+              <p class="muted">Enter the email of your account and we will send you a link to choose a new password.</p>
+              <EmailField error={errors().email} />
+              <FormError message={formError()} />
+              <SubmitButton block busy={submitting()} busyLabel="Sending…">
+                Send reset link
+              </SubmitButton>
+              <SignInPrompt>Remembered it?</SignInPrompt>
+            </form>
+          </>
+        }
+      >
+        {(email) => (
+          <AuthOutcome titleId="forgot-title" title="Check your email">
+            <Alert tone="success">
+              If an account exists for <strong>{email()}</strong>, we sent a link to reset its password. The link works for one
+              hour.
+            </Alert>
+            <div class="button-row">
+              <SignInButton>Back to sign in</SignInButton>
+              <button type="button" class="button" onClick={() => setSentTo(undefined)}>
+                Use another email
+              </button>
             </div>
-          )}
-        </Show>
-      </div>
-    </section>
+          </AuthOutcome>
+        )}
+      </Show>
+    </AuthCard>
   );
 }

@@ -1,7 +1,11 @@
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal, Match, Show, Switch } from "solid-js";
+import { EmailField } from "../components/AccountFields";
 import Alert from "../components/Alert";
+import { AuthCard } from "../components/AuthCard";
 import { Field, PasswordField } from "../components/Field";
+import FormError from "../components/FormError";
+import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import {
   actionMessage,
@@ -112,119 +116,106 @@ export default function Login() {
   };
 
   return (
-    <section class="auth-page" aria-labelledby="login-title">
-      <div class="panel auth-card">
-        <h1 id="login-title">Sign in</h1>
-        <Show
-          when={!signedIn() && user()}
-          fallback={
-            <form ref={form} class="form" onSubmit={submit}>
-              <Switch>
-                <Match when={step() === "password"}>
-                  <p class="muted">Sign in to your CryptoVault account.</p>
-                  <Field
-                    label="Email"
-                    name="email"
-                    type="email"
-                    autocomplete="email"
-                    inputmode="email"
-                    spellcheck={false}
-                    autocapitalize="off"
-                    required
-                    value={credentials().email}
-                    error={errors().email}
-                  />
-                  <PasswordField
-                    label="Password"
-                    name="password"
-                    autocomplete="current-password"
-                    required
-                    value={credentials().password}
-                    error={errors().password}
-                  />
-                </Match>
-                <Match when={step() === "code"}>
-                  <p class="muted">
-                    Two-factor authentication is on for <strong>{credentials().email}</strong>.{" "}
-                    {recovery()
-                      ? "Enter one of your recovery codes. Each works once."
-                      : "Enter the 6-digit code from your authenticator app."}
-                  </p>
-                  <Field
-                    label={recovery() ? "Recovery code" : "Authentication code"}
-                    name="code"
-                    type="text"
-                    autocomplete="one-time-code"
-                    inputmode={recovery() ? "text" : "numeric"}
-                    spellcheck={false}
-                    autocapitalize="off"
-                    required
-                    maxLength={recovery() ? 32 : 6}
-                    error={errors().code}
-                  />
-                  <div class="link-row">
-                    <button
-                      type="button"
-                      class="link-button"
-                      onClick={() => {
-                        setRecovery(!recovery());
-                        setErrors({});
-                        focusControl("code");
-                      }}
-                    >
-                      {recovery() ? "Use a code from your authenticator app" : "Use a recovery code instead"}
-                    </button>
-                    <button type="button" class="link-button" onClick={backToPassword}>
-                      Use a different account
-                    </button>
-                  </div>
-                </Match>
-              </Switch>
-              <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
-              <button type="submit" class="button button-primary button-block" disabled={submitting()} aria-busy={submitting()}>
-                {submitting() ? "Signing in…" : step() === "code" ? "Verify and sign in" : "Sign in"}
-              </button>
-              <Show when={step() === "password"}>
+    <AuthCard titleId="login-title">
+      <h1 id="login-title">Sign in</h1>
+      <Show
+        when={!signedIn() && user()}
+        fallback={
+          <form ref={form} class="form" onSubmit={submit}>
+            <Switch>
+              <Match when={step() === "password"}>
+                <p class="muted">Sign in to your CryptoVault account.</p>
+                <EmailField value={credentials().email} error={errors().email} />
+                <PasswordField
+                  label="Password"
+                  name="password"
+                  autocomplete="current-password"
+                  required
+                  value={credentials().password}
+                  error={errors().password}
+                />
+              </Match>
+              <Match when={step() === "code"}>
+                <p class="muted">
+                  Two-factor authentication is on for <strong>{credentials().email}</strong>.{" "}
+                  {recovery()
+                    ? "Enter one of your recovery codes. Each works once."
+                    : "Enter the 6-digit code from your authenticator app."}
+                </p>
+                <Field
+                  label={recovery() ? "Recovery code" : "Authentication code"}
+                  name="code"
+                  type="text"
+                  autocomplete="one-time-code"
+                  inputmode={recovery() ? "text" : "numeric"}
+                  spellcheck={false}
+                  autocapitalize="off"
+                  required
+                  maxLength={recovery() ? 32 : 6}
+                  error={errors().code}
+                />
                 <div class="link-row">
-                  <A href="/forgot-password">Forgot your password?</A>
-                  <A href="/register">Create an account</A>
+                  <button
+                    type="button"
+                    class="link-button"
+                    onClick={() => {
+                      setRecovery(!recovery());
+                      setErrors({});
+                      focusControl("code");
+                    }}
+                  >
+                    {recovery() ? "Use a code from your authenticator app" : "Use a recovery code instead"}
+                  </button>
+                  <button type="button" class="link-button" onClick={backToPassword}>
+                    Use a different account
+                  </button>
                 </div>
-              </Show>
-            </form>
-          }
-        >
-          {(current) => (
-            <div class="stack">
-              <Alert tone="info">
-                You are signed in as <strong>{current().email}</strong>.
-              </Alert>
-              <div class="button-row">
-                <A href={next()} class="button button-primary">
-                  Continue
-                </A>
-                <button
-                  type="button"
-                  class="button"
-                  disabled={signingOut()}
-                  onClick={async () => {
-                    setSigningOut(true);
-                    try {
-                      await signOut();
-                    } catch (error) {
-                      setFormError(actionMessage(error));
-                    } finally {
-                      setSigningOut(false);
-                    }
-                  }}
-                >
-                  {signingOut() ? "Signing out…" : "Sign in as someone else"}
-                </button>
+              </Match>
+            </Switch>
+            <FormError message={formError()} />
+            <SubmitButton block busy={submitting()} busyLabel="Signing in…">
+              {step() === "code" ? "Verify and sign in" : "Sign in"}
+            </SubmitButton>
+            <Show when={step() === "password"}>
+              <div class="link-row">
+                <A href="/forgot-password">Forgot your password?</A>
+                <A href="/register">Create an account</A>
               </div>
-              <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+            </Show>
+          </form>
+        }
+      >
+        {(current) => (
+          <div class="stack">
+            <Alert tone="info">
+              You are signed in as <strong>{current().email}</strong>.
+            </Alert>
+            <div class="button-row">
+              <A href={next()} class="button button-primary">
+                Continue
+              </A>
+              <button
+                type="button"
+                class="button"
+                disabled={signingOut()}
+                onClick={async () => {
+                  setSigningOut(true);
+                  try {
+                    await signOut();
+                  } catch (error) {
+                    setFormError(actionMessage(error));
+                  } finally {
+                    setSigningOut(false);
+                  }
+                }}
+              >
+                {signingOut() ? "Signing out…" : "Sign in as someone else"}
+              </button>
             </div>
-          )}
-        </Show>
-      </div>
-    </section>
+            <FormError message={formError()} />
+          </div>
+        )}
+      </Show>
+    </AuthCard>
   );
 }

@@ -1,7 +1,10 @@
-import { A } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
+import { EmailField, NameField, NewPasswordField } from "../components/AccountFields";
 import Alert from "../components/Alert";
-import { Field, PasswordField } from "../components/Field";
+import { AuthCard, AuthOutcome } from "../components/AuthCard";
+import FormError from "../components/FormError";
+import { SignInButton, SignInPrompt } from "../components/SignInLinks";
+import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
 import type { User } from "../lib/session";
@@ -55,77 +58,38 @@ export default function Register() {
   };
 
   return (
-    <section class="auth-page" aria-labelledby="register-title">
-      <div class="panel auth-card">
-        <Show
-          when={registered()}
-          fallback={
-            <>
-              <h1 id="register-title">Create an account</h1>
-              <form ref={form} class="form" onSubmit={submit}>
-                <Field
-                  label="Name"
-                  name="name"
-                  type="text"
-                  autocomplete="name"
-                  required
-                  maxLength={100}
-                  value={values().name}
-                  error={errors().name}
-                />
-                <Field
-                  label="Email"
-                  name="email"
-                  type="email"
-                  autocomplete="email"
-                  inputmode="email"
-                  spellcheck={false}
-                  autocapitalize="off"
-                  required
-                  value={values().email}
-                  error={errors().email}
-                  hint="We send a link to confirm it."
-                />
-                <PasswordField
-                  label="Password"
-                  name="password"
-                  autocomplete="new-password"
-                  required
-                  minLength={8}
-                  maxLength={128}
-                  error={errors().password}
-                  hint="8 to 128 characters. Common passwords are refused."
-                />
-                <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
-                <button type="submit" class="button button-primary button-block" disabled={submitting()} aria-busy={submitting()}>
-                  {submitting() ? "Creating your account…" : "Create account"}
-                </button>
-                <p class="muted small center">
-                  Already have an account? <A href="/login">Sign in</A>
-                </p>
-              </form>
-            </>
-          }
-        >
-          {(email) => (
-            <div class="stack">
-              <h1 id="register-title" tabindex="-1" ref={(el) => queueMicrotask(() => el.focus())}>
-                Check your email
-              </h1>
-              <Alert tone="success">
-                We sent a verification link to <strong>{email()}</strong>. Open it to confirm your address.
-              </Alert>
-              <p class="muted">
-                You can sign in now and look around; moving money needs a verified email. The link works for 24 hours. No mail?
-                Check your spam folder, or sign in and send a new link from the Security page.
-              </p>
-              <A href="/login" class="button button-primary">
-                Sign in
-              </A>
-            </div>
-          )}
-        </Show>
-      </div>
-    </section>
+    <AuthCard titleId="register-title">
+      <Show
+        when={registered()}
+        fallback={
+          <>
+            <h1 id="register-title">Create an account</h1>
+            <form ref={form} class="form" onSubmit={submit}>
+              <NameField value={values().name} error={errors().name} />
+              <EmailField value={values().email} error={errors().email} hint="We send a link to confirm it." />
+              <NewPasswordField label="Password" name="password" error={errors().password} />
+              <FormError message={formError()} />
+              <SubmitButton block busy={submitting()} busyLabel="Creating your account…">
+                Create account
+              </SubmitButton>
+              <SignInPrompt>Already have an account?</SignInPrompt>
+            </form>
+          </>
+        }
+      >
+        {(email) => (
+          <AuthOutcome titleId="register-title" title="Check your email">
+            <Alert tone="success">
+              We sent a verification link to <strong>{email()}</strong>. Open it to confirm your address.
+            </Alert>
+            <p class="muted">
+              You can sign in now and look around; moving money needs a verified email. The link works for 24 hours. No mail?
+              Check your spam folder, or sign in and send a new link from the Security page.
+            </p>
+            <SignInButton>Sign in</SignInButton>
+          </AuthOutcome>
+        )}
+      </Show>
+    </AuthCard>
   );
 }

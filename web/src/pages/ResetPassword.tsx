@@ -1,7 +1,11 @@
 import { A, useSearchParams } from "@solidjs/router";
-import { createSignal, Match, Show, Switch } from "solid-js";
+import { createSignal, Match, Switch } from "solid-js";
+import { NewPasswordField } from "../components/AccountFields";
 import Alert from "../components/Alert";
-import { PasswordField } from "../components/Field";
+import { AuthCard, AuthOutcome } from "../components/AuthCard";
+import FormError from "../components/FormError";
+import { SignInButton } from "../components/SignInLinks";
+import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import { actionMessage, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
 import { setSessionUser } from "../lib/session";
@@ -51,60 +55,44 @@ export default function ResetPassword() {
   };
 
   return (
-    <section class="auth-page" aria-labelledby="reset-title">
-      <div class="panel auth-card">
-        <Switch>
-          <Match when={done()}>
-            <div class="stack">
-              <h1 id="reset-title" tabindex="-1" ref={(el) => queueMicrotask(() => el.focus())}>
-                Password changed
-              </h1>
-              <Alert tone="success">
-                Your password was changed and every session was signed out. Sign in again with the new password.
-              </Alert>
-              <p class="muted small">For your safety, withdrawals are locked for 24 hours after a password reset.</p>
-              <A href="/login" class="button button-primary">
-                Sign in
-              </A>
-            </div>
-          </Match>
-          <Match when={!token() || badToken()}>
-            <div class="stack">
-              <h1 id="reset-title">Choose a new password</h1>
-              <Alert tone="error" title={token() ? "This link is invalid or has expired" : "This link is incomplete"}>
-                <p>
-                  {token()
-                    ? "Reset links work once and for one hour. Ask for a new one."
-                    : "The reset link has no token. Open the link from the email again, or ask for a new one."}
-                </p>
-              </Alert>
-              <A href="/forgot-password" class="button button-primary">
-                Send a new reset link
-              </A>
-            </div>
-          </Match>
-          <Match when={true}>
+    <AuthCard titleId="reset-title">
+      <Switch>
+        <Match when={done()}>
+          <AuthOutcome titleId="reset-title" title="Password changed">
+            <Alert tone="success">
+              Your password was changed and every session was signed out. Sign in again with the new password.
+            </Alert>
+            <p class="muted small">For your safety, withdrawals are locked for 24 hours after a password reset.</p>
+            <SignInButton>Sign in</SignInButton>
+          </AuthOutcome>
+        </Match>
+        <Match when={!token() || badToken()}>
+          <div class="stack">
             <h1 id="reset-title">Choose a new password</h1>
-            <form ref={form} class="form" onSubmit={submit}>
-              <p class="muted">Every session of your account will be signed out, and withdrawals locked for 24 hours.</p>
-              <PasswordField
-                label="New password"
-                name="password"
-                autocomplete="new-password"
-                required
-                minLength={8}
-                maxLength={128}
-                error={errors().password}
-                hint="8 to 128 characters. Common passwords are refused."
-              />
-              <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
-              <button type="submit" class="button button-primary button-block" disabled={submitting()} aria-busy={submitting()}>
-                {submitting() ? "Saving…" : "Change password"}
-              </button>
-            </form>
-          </Match>
-        </Switch>
-      </div>
-    </section>
+            <Alert tone="error" title={token() ? "This link is invalid or has expired" : "This link is incomplete"}>
+              <p>
+                {token()
+                  ? "Reset links work once and for one hour. Ask for a new one."
+                  : "The reset link has no token. Open the link from the email again, or ask for a new one."}
+              </p>
+            </Alert>
+            <A href="/forgot-password" class="button button-primary">
+              Send a new reset link
+            </A>
+          </div>
+        </Match>
+        <Match when={true}>
+          <h1 id="reset-title">Choose a new password</h1>
+          <form ref={form} class="form" onSubmit={submit}>
+            <p class="muted">Every session of your account will be signed out, and withdrawals locked for 24 hours.</p>
+            <NewPasswordField label="New password" name="password" error={errors().password} />
+            <FormError message={formError()} />
+            <SubmitButton block busy={submitting()} busyLabel="Saving…">
+              Change password
+            </SubmitButton>
+          </form>
+        </Match>
+      </Switch>
+    </AuthCard>
   );
 }

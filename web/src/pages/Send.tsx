@@ -3,11 +3,11 @@ import { type Accessor, createResource, createSignal, Match, onCleanup, Show, Sw
 import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
 import Amount from "../components/Amount";
-import { AmountField, AssetOptions } from "../components/AssetFields";
-import { Field, SelectField } from "../components/Field";
+import { AmountField, AssetSelectField } from "../components/AssetFields";
+import { Field } from "../components/Field";
 import Limits from "../components/Limits";
+import MoneyProblemAlert from "../components/MoneyProblemAlert";
 import RequireUser from "../components/RequireUser";
-import ResendVerification from "../components/ResendVerification";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { type FieldErrors, focusFirstInvalid } from "../lib/forms";
@@ -154,17 +154,15 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 hint="They need a CryptoVault account with this email."
                 error={errors().recipientEmail}
               />
-              <SelectField
-                label="Asset"
-                name="asset"
+              <AssetSelectField
+                assets={props.config.assets}
+                selected={draft().asset}
                 error={errors().asset}
-                onChange={(event) => {
-                  update("asset", event.currentTarget.value);
+                onSelect={(symbol) => {
+                  update("asset", symbol);
                   setErrors({ ...errors(), amount: "" });
                 }}
-              >
-                <AssetOptions assets={props.config.assets} selected={draft().asset} />
-              </SelectField>
+              />
               <AmountField
                 precision={precision()}
                 value={draft().amount}
@@ -232,16 +230,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 Transfers above {formatUsd(props.config.limits.amlReviewUsd)} USD in value are checked by our team before they
                 complete; until then the amount is held from your balance. A transfer cannot be taken back once completed.
               </p>
-              <Show when={formError()}>
-                {(problem) => (
-                  <Alert tone="error">
-                    <p>{problem().text}</p>
-                    <Show when={problem().code === "EMAIL_NOT_VERIFIED"}>
-                      <ResendVerification email={props.user.email} />
-                    </Show>
-                  </Alert>
-                )}
-              </Show>
+              <MoneyProblemAlert problem={formError()} email={props.user.email} />
               <div class="button-row">
                 <button type="button" class="button button-primary" onClick={send} disabled={busy()} aria-busy={busy()}>
                   {busy() ? "Sending…" : formError() ? "Try again" : "Confirm and send"}

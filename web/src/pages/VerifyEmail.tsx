@@ -1,8 +1,10 @@
 import { A, useSearchParams } from "@solidjs/router";
 import { createResource, Match, Show, Suspense, Switch } from "solid-js";
 import Alert from "../components/Alert";
+import { AuthCard } from "../components/AuthCard";
 import Loading from "../components/Loading";
 import ResendVerification from "../components/ResendVerification";
+import { SignInButton } from "../components/SignInLinks";
 import { ApiError, api } from "../lib/api";
 import { actionMessage } from "../lib/forms";
 import { reloadSessionUser, type User, useOptionalSessionUser } from "../lib/session";
@@ -43,73 +45,64 @@ export default function VerifyEmail() {
   };
 
   return (
-    <section class="auth-page" aria-labelledby="verify-title">
-      <div class="panel auth-card stack">
-        <h1 id="verify-title">Verify your email</h1>
-        <Show
-          when={token()}
-          fallback={
-            <Alert tone="error" title="This link is incomplete">
-              <p>The verification link has no token. Open the link from the email again, or copy the whole address.</p>
-            </Alert>
-          }
-        >
-          <Suspense fallback={<Loading label="Verifying your email…" />}>
-            <Switch>
-              <Match when={outcome()?.ok}>
-                <Alert tone="success" title="Your email is verified">
-                  <p>Thank you. Your account can now deposit, send and withdraw.</p>
-                </Alert>
-                <Show
-                  when={user()}
-                  fallback={
-                    <A href="/login" class="button button-primary">
-                      Sign in
-                    </A>
-                  }
-                >
-                  <A href="/security" class="button button-primary">
-                    Go to your security settings
-                  </A>
-                </Show>
-              </Match>
-              <Match when={invalidToken() && user()?.emailVerified}>
-                <Alert tone="info" title="Your email is already verified">
-                  <p>This link was already used or has expired, but there is nothing left to do.</p>
-                </Alert>
+    <AuthCard titleId="verify-title" stack>
+      <h1 id="verify-title">Verify your email</h1>
+      <Show
+        when={token()}
+        fallback={
+          <Alert tone="error" title="This link is incomplete">
+            <p>The verification link has no token. Open the link from the email again, or copy the whole address.</p>
+          </Alert>
+        }
+      >
+        <Suspense fallback={<Loading label="Verifying your email…" />}>
+          <Switch>
+            <Match when={outcome()?.ok}>
+              <Alert tone="success" title="Your email is verified">
+                <p>Thank you. Your account can now deposit, send and withdraw.</p>
+              </Alert>
+              <Show when={user()} fallback={<SignInButton>Sign in</SignInButton>}>
                 <A href="/security" class="button button-primary">
                   Go to your security settings
                 </A>
-              </Match>
-              <Match when={invalidToken()}>
-                <Alert tone="error" title="This link is invalid or has expired">
-                  <p>Verification links work once and for 24 hours.</p>
-                </Alert>
-                <Show
-                  when={user()}
-                  fallback={
-                    <p>
-                      <A href="/login?next=/security">Sign in</A> to send yourself a new link.
-                    </p>
-                  }
-                >
-                  {(current) => <ResendVerification email={current().email} />}
-                </Show>
-              </Match>
-              <Match when={outcome() && !outcome()?.ok}>
-                <Alert tone="error" title="We could not verify your email">
-                  <p>{actionMessage((outcome() as { error: unknown }).error)}</p>
-                </Alert>
-                <div>
-                  <button type="button" class="button" onClick={() => window.location.reload()}>
-                    Try again
-                  </button>
-                </div>
-              </Match>
-            </Switch>
-          </Suspense>
-        </Show>
-      </div>
-    </section>
+              </Show>
+            </Match>
+            <Match when={invalidToken() && user()?.emailVerified}>
+              <Alert tone="info" title="Your email is already verified">
+                <p>This link was already used or has expired, but there is nothing left to do.</p>
+              </Alert>
+              <A href="/security" class="button button-primary">
+                Go to your security settings
+              </A>
+            </Match>
+            <Match when={invalidToken()}>
+              <Alert tone="error" title="This link is invalid or has expired">
+                <p>Verification links work once and for 24 hours.</p>
+              </Alert>
+              <Show
+                when={user()}
+                fallback={
+                  <p>
+                    <A href="/login?next=/security">Sign in</A> to send yourself a new link.
+                  </p>
+                }
+              >
+                {(current) => <ResendVerification email={current().email} />}
+              </Show>
+            </Match>
+            <Match when={outcome() && !outcome()?.ok}>
+              <Alert tone="error" title="We could not verify your email">
+                <p>{actionMessage((outcome() as { error: unknown }).error)}</p>
+              </Alert>
+              <div>
+                <button type="button" class="button" onClick={() => window.location.reload()}>
+                  Try again
+                </button>
+              </div>
+            </Match>
+          </Switch>
+        </Suspense>
+      </Show>
+    </AuthCard>
   );
 }

@@ -1,7 +1,8 @@
-import { createResource, createSignal, type JSX, Show } from "solid-js";
-import Alert from "../../components/Alert";
+import { createResource, createSignal, type JSX } from "solid-js";
+import ActionResult from "../../components/ActionResult";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
+import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
@@ -56,13 +57,7 @@ function ReviewQueue<T extends Item>(props: {
           {items.loading && settled(items) ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      <Show when={message()}>
-        {(m) => (
-          <div class="section-gap">
-            <Alert tone={m().tone}>{m().text}</Alert>
-          </div>
-        )}
-      </Show>
+      <ActionResult result={message()} />
       <DataTable
         errorTitle={`Could not load ${props.title.toLowerCase()}`}
         error={loadError(items)}
@@ -106,18 +101,7 @@ export function WithdrawalReview(props: { config: PublicConfig }) {
       headers={["Requested", "Amount", "Fee", "To address", "ID"]}
       cells={(w) => (
         <>
-          <td>
-            <time datetime={w.createdAt}>{formatDateTime(w.createdAt)}</time>
-          </td>
-          <td class="num">
-            <Amount value={w.amount} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
-          </td>
-          <td class="num">
-            <Amount value={w.fee} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
-          </td>
-          <td>
-            <code>{w.address}</code>
-          </td>
+          <WithdrawalCells withdrawal={w} config={props.config} />
           <td>
             <code class="truncate truncate-id" title={w.id}>
               {w.id}

@@ -1,6 +1,8 @@
 import { createSignal, Show } from "solid-js";
+import { NewPasswordField } from "../../components/AccountFields";
 import Alert from "../../components/Alert";
 import { PasswordField } from "../../components/Field";
+import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
 import { securityChanged } from "./events";
@@ -74,21 +76,12 @@ export default function PasswordSection() {
           required
           error={errors().currentPassword}
         />
-        <PasswordField
-          label="New password"
-          name="newPassword"
-          autocomplete="new-password"
-          required
-          minLength={8}
-          maxLength={128}
-          hint="8 to 128 characters. Common passwords are refused."
-          error={errors().newPassword}
-        />
+        <NewPasswordField label="New password" name="newPassword" error={errors().newPassword} />
         <Show when={result()}>{(r) => <Alert tone={r().tone}>{r().text}</Alert>}</Show>
         <div>
-          <button type="submit" class="button button-primary" disabled={saving()} aria-busy={saving()}>
-            {saving() ? "Changing…" : "Change password"}
-          </button>
+          <SubmitButton busy={saving()} busyLabel="Changing…">
+            Change password
+          </SubmitButton>
         </div>
       </form>
     </section>

@@ -1,7 +1,9 @@
 import { createSignal, Show } from "solid-js";
+import { NameField } from "../../components/AccountFields";
 import Alert from "../../components/Alert";
 import { Field } from "../../components/Field";
 import ResendVerification from "../../components/ResendVerification";
+import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid } from "../../lib/forms";
 import { setSessionUser, type User } from "../../lib/session";
@@ -98,17 +100,7 @@ export default function ProfileSection(props: { user: User }) {
         </div>
       </Show>
       <form ref={form} class="form form-narrow section-gap" onSubmit={submit}>
-        <Field
-          label="Name"
-          name="name"
-          type="text"
-          autocomplete="name"
-          required
-          maxLength={100}
-          value={name()}
-          onInput={(e) => setName(e.currentTarget.value)}
-          error={errors().name}
-        />
+        <NameField value={name()} onInput={(e) => setName(e.currentTarget.value)} error={errors().name} />
         <Field
           label="Anti-phishing code"
           name="antiPhishingCode"
@@ -126,9 +118,9 @@ export default function ProfileSection(props: { user: User }) {
         />
         <Show when={result()}>{(r) => <Alert tone={r().tone}>{r().text}</Alert>}</Show>
         <div>
-          <button type="submit" class="button button-primary" disabled={saving()} aria-busy={saving()}>
-            {saving() ? "Saving…" : "Save profile"}
-          </button>
+          <SubmitButton busy={saving()} busyLabel="Saving…">
+            Save profile
+          </SubmitButton>
         </div>
       </form>
     </section>

@@ -1,7 +1,9 @@
 import { createAsync } from "@solidjs/router";
 import { createSignal, For, Match, Show, Switch } from "solid-js";
+import ActionResult from "../../components/ActionResult";
 import Alert from "../../components/Alert";
 import { Field } from "../../components/Field";
+import FormError from "../../components/FormError";
 import { ApiError, api } from "../../lib/api";
 import { getConfig } from "../../lib/config";
 import { actionMessage, formValue } from "../../lib/forms";
@@ -144,7 +146,7 @@ function CodeForm(props: {
         hint={props.hint}
         error={fieldError()}
       />
-      <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+      <FormError message={formError()} />
       <div class="button-row">
         <button
           type="submit"
@@ -355,13 +357,7 @@ export default function TwoFactorSection(props: { user: User }) {
           </div>
         </Match>
       </Switch>
-      <Show when={message()}>
-        {(m) => (
-          <div class="section-gap">
-            <Alert tone={m().tone}>{m().text}</Alert>
-          </div>
-        )}
-      </Show>
+      <ActionResult result={message()} />
     </section>
   );
 }

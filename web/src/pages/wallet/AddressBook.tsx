@@ -1,7 +1,8 @@
 import { createSignal, For, Show } from "solid-js";
-import Alert from "../../components/Alert";
+import ActionResult from "../../components/ActionResult";
 import DataTable from "../../components/DataTable";
 import { Field, SelectField } from "../../components/Field";
+import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
@@ -144,18 +145,12 @@ export default function AddressBookPanel(props: {
           error={errors().label}
         />
         <div class="address-form-action">
-          <button type="submit" class="button button-primary" disabled={busy()} aria-busy={busy()}>
-            {busy() ? "Saving…" : "Save address"}
-          </button>
+          <SubmitButton busy={busy()} busyLabel="Saving…">
+            Save address
+          </SubmitButton>
         </div>
       </form>
-      <Show when={message()}>
-        {(m) => (
-          <div class="section-gap">
-            <Alert tone={m().tone}>{m().text}</Alert>
-          </div>
-        )}
-      </Show>
+      <ActionResult result={message()} />
       <div class="section-gap">
         <DataTable
           errorTitle="Could not load your address book"

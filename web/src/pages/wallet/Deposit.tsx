@@ -1,10 +1,11 @@
 import { createEffect, createMemo, createSignal, Match, on, onCleanup, Show, Switch } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
-import { AmountField, AssetOptions } from "../../components/AssetFields";
-import { SelectField } from "../../components/Field";
+import { AmountField, AssetSelectField } from "../../components/AssetFields";
+import FormError from "../../components/FormError";
 import QrCode from "../../components/QrCode";
 import StatusBadge from "../../components/StatusBadge";
+import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
@@ -244,17 +245,15 @@ export default function DepositPanel(props: {
         when={props.order}
         fallback={
           <form ref={form} class="form" onSubmit={submit} novalidate>
-            <SelectField
-              label="Asset"
-              name="asset"
+            <AssetSelectField
+              assets={props.config.assets}
+              selected={asset()}
               error={errors().asset}
-              onChange={(event) => {
-                setAsset(event.currentTarget.value);
+              onSelect={(symbol) => {
+                setAsset(symbol);
                 setErrors({});
               }}
-            >
-              <AssetOptions assets={props.config.assets} selected={asset()} />
-            </SelectField>
+            />
             <AmountField
               precision={precision()}
               value={amount()}
@@ -262,11 +261,11 @@ export default function DepositPanel(props: {
               hint={`In ${asset()}, up to ${precision() ?? 0} decimal places.`}
               error={errors().amount}
             />
-            <Show when={formError()}>{(message) => <Alert tone="error">{message()}</Alert>}</Show>
+            <FormError message={formError()} />
             <div>
-              <button type="submit" class="button button-primary" disabled={busy()} aria-busy={busy()}>
-                {busy() ? "Creating…" : "Create deposit"}
-              </button>
+              <SubmitButton busy={busy()} busyLabel="Creating…">
+                Create deposit
+              </SubmitButton>
             </div>
           </form>
         }

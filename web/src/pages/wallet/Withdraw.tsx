@@ -1,9 +1,10 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
-import { AmountField, AssetOptions } from "../../components/AssetFields";
+import { AmountField, AssetSelectField } from "../../components/AssetFields";
 import { Field, SelectField } from "../../components/Field";
-import ResendVerification from "../../components/ResendVerification";
+import MoneyProblemAlert from "../../components/MoneyProblemAlert";
+import SubmitButton from "../../components/SubmitButton";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
@@ -117,17 +118,15 @@ export default function WithdrawPanel(props: {
         </div>
       </div>
       <form ref={form} class="form" onSubmit={submit} novalidate>
-        <SelectField
-          label="Asset"
-          name="asset"
+        <AssetSelectField
+          assets={props.config.assets}
+          selected={asset()}
           error={errors().asset}
-          onChange={(event) => {
-            setAsset(event.currentTarget.value);
+          onSelect={(symbol) => {
+            setAsset(symbol);
             setErrors({});
           }}
-        >
-          <AssetOptions assets={props.config.assets} selected={asset()} />
-        </SelectField>
+        />
         <AmountField
           precision={precision()}
           value={amount()}
@@ -213,16 +212,7 @@ export default function WithdrawPanel(props: {
             <p class="warn-text small">This is more than your available balance.</p>
           </Show>
         </div>
-        <Show when={formError()}>
-          {(problem) => (
-            <Alert tone="error">
-              <p>{problem().text}</p>
-              <Show when={problem().code === "EMAIL_NOT_VERIFIED"}>
-                <ResendVerification email={props.user.email} />
-              </Show>
-            </Alert>
-          )}
-        </Show>
+        <MoneyProblemAlert problem={formError()} email={props.user.email} />
         <Show when={done()}>
           {(w) => (
             <Alert
@@ -240,9 +230,9 @@ export default function WithdrawPanel(props: {
           )}
         </Show>
         <div>
-          <button type="submit" class="button button-primary" disabled={busy()} aria-busy={busy()}>
-            {busy() ? "Requesting…" : "Request withdrawal"}
-          </button>
+          <SubmitButton busy={busy()} busyLabel="Requesting…">
+            Request withdrawal
+          </SubmitButton>
         </div>
       </form>
     </section>

@@ -1,13 +1,12 @@
 import { createSignal, Show } from "solid-js";
-import Alert from "../../components/Alert";
-import Amount from "../../components/Amount";
+import ActionResult from "../../components/ActionResult";
 import DataTable from "../../components/DataTable";
 import StatusBadge from "../../components/StatusBadge";
+import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
-import { precisionOf } from "../../lib/money";
 import type { Withdrawal } from "../../lib/wallet";
 
 /** GET /api/wallet/withdrawals, with Cancel while a withdrawal waits for review. */
@@ -48,13 +47,7 @@ export default function WithdrawalsPanel(props: {
           {props.loading && props.items ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      <Show when={message()}>
-        {(m) => (
-          <div class="section-gap">
-            <Alert tone={m().tone}>{m().text}</Alert>
-          </div>
-        )}
-      </Show>
+      <ActionResult result={message()} />
       <DataTable
         errorTitle="Could not load your withdrawals"
         error={props.error}
@@ -76,18 +69,7 @@ export default function WithdrawalsPanel(props: {
         ]}
         row={(w) => (
           <tr>
-            <td>
-              <time datetime={w.createdAt}>{formatDateTime(w.createdAt)}</time>
-            </td>
-            <td class="num">
-              <Amount value={w.amount} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
-            </td>
-            <td class="num">
-              <Amount value={w.fee} asset={w.asset} precision={precisionOf(props.config, w.asset)} />
-            </td>
-            <td>
-              <code>{w.address}</code>
-            </td>
+            <WithdrawalCells withdrawal={w} config={props.config} />
             <td>
               <StatusBadge status={w.status} />
             </td>

@@ -2,8 +2,8 @@
  * P2P transfers: recipient by email, no fee, daily USD limit, AML screening. Small transfers complete at
  * once; flagged ones wait with the sender's funds held until an admin approves or rejects them.
  */
-import { and, desc, eq, gte, ne, sql } from "drizzle-orm";
-import { type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
+import { and, desc, eq, sql } from "drizzle-orm";
+import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import {
@@ -44,19 +44,9 @@ function toTransfer(ctx: MoneyContext, row: TransferRow, recipientEmail: string)
   };
 }
 
-/** USD cents the user has sent today (UTC), rejected transfers excluded. */
-async function p2pUsedToday(tx: Tx | MoneyContext["db"], userId: string): Promise<bigint> {
-  const [row] = await tx
-    .select({ used: sql<string>`coalesce(sum(${p2pTransfers.amountUsdCents}), 0)::text` })
-    .from(p2pTransfers)
-    .where(
-      and(eq(p2pTransfers.senderId, userId), gte(p2pTransfers.createdAt, utcDayStart()), ne(p2pTransfers.status, "rejected")),
-    );
-  return BigInt(row.used);
-}
-
 export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit> {
-  return limitView("p2p", ctx.config.p2pDailyLimitUsd, await p2pUsedToday(ctx.db, userId));
+  const { usedToday } = await readSenderHistory(ctx.db, userId, historySpan(utcDayStart(), []));
+  return limitView("p2p", ctx.config.p2pDailyLimitUsd, BigInt(usedToday));
 }
 
 export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string };
@@ -73,18 +63,19 @@ type SenderFacts = {
 /** The sender's P2P transfers: today's non-rejected USD cents (the limit), and how many each AML window holds. */
 type SenderHistory = { usedToday: string; earlier: number[] };
 
-/** The span a transfer is judged on from `now`: the day of the limit and the AML windows, and where both begin. */
-function factWindows(ctx: MoneyContext, now: Date) {
-  const dayStart = utcDayStart(now);
-  const aml = amlWindows({ now, reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd });
-  const start = new Date(Math.min(dayStart.getTime(), ...aml.map(({ window }) => window.since.getTime())));
-  return { dayStart, aml: aml.map(({ window }) => window), rules: aml.map(({ rule }) => rule), start };
-}
+/** What of the sender's transfers to read: today (UTC) for the limit, each AML window, and where both begin. */
+type HistorySpan = { dayStart: Date; windows: AmlWindow[]; start: Date };
+
+const historySpan = (dayStart: Date, windows: AmlWindow[]): HistorySpan => ({
+  dayStart,
+  windows,
+  start: new Date(Math.min(dayStart.getTime(), ...windows.map((w) => w.since.getTime()))),
+});
 
 /** SenderHistory as one SQL expression: a single pass over the sender's index range, whatever the windows. */
-function senderHistorySql(senderId: string, span: { dayStart: Date; aml: AmlWindow[]; start: Date }) {
+function senderHistorySql(senderId: string, span: HistorySpan) {
   const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-  const counts = span.aml.map(
+  const counts = span.windows.map(
     (w) =>
       sql`count(*) filter (where t.created_at >= ${at(w.since)}${w.minUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents >= ${w.minUsdCents.toString()}::numeric`}${w.maxUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents <= ${w.maxUsdCents.toString()}::numeric`})`,
   );
@@ -94,24 +85,18 @@ function senderHistorySql(senderId: string, span: { dayStart: Date; aml: AmlWind
     from p2p_transfers t where t.sender_id = ${senderId} and t.created_at >= ${at(span.start)})`;
 }
 
+async function readSenderHistory(db: DbOrTx, senderId: string, span: HistorySpan): Promise<SenderHistory> {
+  const [row] = await queryRows<{ history: SenderHistory }>(db, sql`select ${senderHistorySql(senderId, span)} as history`);
+  return row.history;
+}
+
 /** How many earlier P2P transfers of the sender each AML window holds, counted as the transfer path counts them. */
 export async function countEarlierTransfers(db: DbOrTx, senderId: string, windows: AmlWindow[]): Promise<number[]> {
-  const start = new Date(Math.min(...windows.map((w) => w.since.getTime())));
-  const [row] = await queryRows<{ history: SenderHistory }>(
-    db,
-    sql`select ${senderHistorySql(senderId, { dayStart: start, aml: windows, start })} as history`,
-  );
-  return row.history.earlier;
+  return (await readSenderHistory(db, senderId, historySpan(utcDayStart(), windows))).earlier;
 }
 
 /** Everything a transfer is judged on, in one statement. */
-async function readFacts(
-  db: DbOrTx,
-  senderId: string,
-  email: string,
-  key: string,
-  span: ReturnType<typeof factWindows>,
-): Promise<SenderFacts> {
+async function readFacts(db: DbOrTx, senderId: string, email: string, key: string, span: HistorySpan): Promise<SenderFacts> {
   const [row] = await queryRows<{ facts: SenderFacts }>(
     db,
     sql`select json_build_object(
@@ -165,8 +150,12 @@ async function attemptP2p(
 ): Promise<Response | typeof STALE> {
   const { body } = req;
   const now = new Date();
-  const windows = factWindows(ctx, now);
-  const facts = await readFacts(db, req.userId, normalizeEmail(body.recipientEmail), req.key, windows);
+  const aml = amlWindows({ now, reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd });
+  const span = historySpan(
+    utcDayStart(now),
+    aml.map(({ window }) => window),
+  );
+  const facts = await readFacts(db, req.userId, normalizeEmail(body.recipientEmail), req.key, span);
   if (facts.previous) return replayStored(facts.previous, hash);
 
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
@@ -186,7 +175,7 @@ async function attemptP2p(
     amountUsdCents,
     now,
     reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
-    earlier: Object.fromEntries(windows.rules.map((rule, i) => [rule, facts.history.earlier[i]])),
+    earlier: Object.fromEntries(aml.map(({ rule }, i) => [rule, facts.history.earlier[i]])),
   });
   const review = screening.decision === "review";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AmountError, formatAmount, parseAmount, usdCents } from "../src/platform/money";
+import { AmountError, formatAmount, MAX_WHOLE_DIGITS, parseAmount, usdCents } from "../src/platform/money";
 
 describe("parseAmount", () => {
   test.each([
@@ -26,6 +26,14 @@ describe("parseAmount", () => {
     expect(() => parseAmount("0.000000001", 8)).toThrow(AmountError);
   });
 
+  test(`at most ${MAX_WHOLE_DIGITS} digits before the point (leading zeros aside), so no amount overflows a column`, () => {
+    const largest = "9".repeat(MAX_WHOLE_DIGITS);
+    expect(parseAmount(`${largest}.999999999999999999`, 18)).toBe(10n ** BigInt(MAX_WHOLE_DIGITS + 18) - 1n);
+    expect(parseAmount(`000${largest}`, 2)).toBe(BigInt(`${largest}00`));
+    expect(() => parseAmount(`1${"0".repeat(MAX_WHOLE_DIGITS)}`, 2)).toThrow("too large");
+    expect(() => parseAmount("9".repeat(77), 2)).toThrow(AmountError);
+  });
+
   test("zero only where allowed", () => {
     expect(parseAmount("0", 2, { allowZero: true })).toBe(0n);
     expect(parseAmount("0.00", 2, { allowZero: true })).toBe(0n);
@@ -48,7 +56,7 @@ describe("formatAmount", () => {
 
   test("round-trips every amount it formats", () => {
     for (const precision of [0, 2, 6, 8, 9, 18]) {
-      for (let i = 1n; i < 10n ** 24n; i = i * 7n + 3n) {
+      for (let i = 1n; i < 10n ** BigInt(MAX_WHOLE_DIGITS + precision); i = i * 7n + 3n) {
         expect(parseAmount(formatAmount(i, precision), precision)).toBe(i);
       }
     }

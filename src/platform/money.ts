@@ -9,6 +9,13 @@ const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 export class AmountError extends Error {}
 
 /**
+ * At most this many digits before the decimal point (10^20 whole units of any asset is far beyond what
+ * exists). Every amount, its minor units and any USD value derived from it then fit the numeric(78,0)
+ * columns with room to add them up, so an absurd amount is a 422, never an overflow deep in a write.
+ */
+export const MAX_WHOLE_DIGITS = 20;
+
+/**
  * Parses a decimal string into minor units with `precision` decimals.
  * Refuses anything that is not a plain decimal, or has more decimals than the precision allows.
  * `allowZero` is for configuration values such as a zero fee; user amounts must be positive.
@@ -18,6 +25,8 @@ export function parseAmount(text: string, precision: number, { allowZero = false
   if (!match) throw new AmountError("must be a plain decimal number such as 12.5");
   const [, whole, fraction = ""] = match;
   if (fraction.length > precision) throw new AmountError(`has more than ${precision} decimal places`);
+  if (whole.replace(/^0+/, "").length > MAX_WHOLE_DIGITS)
+    throw new AmountError(`is too large: at most ${MAX_WHOLE_DIGITS} digits before the decimal point`);
   const units = BigInt(whole + fraction.padEnd(precision, "0"));
   if (units === 0n && !allowZero) throw new AmountError("must be greater than zero");
   return units;

@@ -10,8 +10,17 @@ import { isUuid } from "./ids";
 
 export type Cursor = { at: Date; id: string };
 
+/**
+ * `?limit=`: 1–100 as plain digits. Checked as text and then decoded: Elysia's number coercion reports an
+ * out-of-range number without its field, and API.md wants `details.fields` to name it.
+ */
+const PageLimit = t
+  .Transform(t.String({ pattern: "^(100|[1-9][0-9]?)$", description: "1–100 (default 20)" }))
+  .Decode(Number)
+  .Encode(String);
+
 export const PageQuery = {
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  limit: t.Optional(PageLimit),
   cursor: t.Optional(t.String({ maxLength: 200 })),
 };
 

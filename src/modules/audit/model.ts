@@ -1,13 +1,10 @@
 import { t } from "elysia";
+import { PageQuery } from "../../platform/pagination";
 
-export const AuditQuery = t.Object({
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: t.Optional(t.String({ maxLength: 64 })),
-});
+export const AuditQuery = t.Object(PageQuery);
 
 export const AdminAuditQuery = t.Object({
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: t.Optional(t.String({ maxLength: 64 })),
+  ...PageQuery,
   userId: t.Optional(t.String({ format: "uuid" })),
   action: t.Optional(t.String({ maxLength: 100 })),
 });

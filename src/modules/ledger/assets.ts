@@ -1,6 +1,6 @@
 import type { Asset, Config } from "../../config";
 import { AppError } from "../../platform/http/errors";
-import { AmountError, parseAmount } from "../../platform/money";
+import { AmountError, formatAmount, parseAmount } from "../../platform/money";
 
 const invalid = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
 
@@ -29,6 +29,19 @@ export function parseAssetAmount(
     return { asset, units: parseAmount(text, asset.precision) };
   } catch (error) {
     if (error instanceof AmountError) throw invalid(field, `Amount ${error.message}`);
+    throw error;
+  }
+}
+
+/** A user's USD price (limit, stop, alert) may carry up to this many decimals. */
+const PRICE_PLACES = 18;
+
+/** A user's USD price: a plain positive decimal, returned in canonical form ("65000.50" → "65000.5"). */
+export function parsePrice(text: string, field: string): string {
+  try {
+    return formatAmount(parseAmount(text, PRICE_PLACES), PRICE_PLACES);
+  } catch (error) {
+    if (error instanceof AmountError) throw invalid(field, `${field} ${error.message}`);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../platform/http/schema";
+import { PageQuery } from "../../platform/pagination";
 
 const Side = oneOf(["buy", "sell"]);
 const Decimal = t.String({ minLength: 1, maxLength: 100 });
@@ -56,8 +57,7 @@ export const OrderAnswer = t.Object({ order: Order });
 export const OrderParams = t.Object({ id: t.String({ maxLength: 64 }) });
 export const OrderListQuery = t.Object({
   status: t.Optional(oneOf(["open", "filled", "cancelled", "rejected"])),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  cursor: t.Optional(t.String({ maxLength: 200 })),
+  ...PageQuery,
 });
 export const OrderPage = t.Object({ items: t.Array(Order), nextCursor: t.Union([t.String(), t.Null()]) });
 

@@ -3,15 +3,12 @@
  * the user receives rounds down, so the platform never creates value.
  */
 import { AppError } from "../../platform/http/errors";
-import { AmountError, formatAmount, parseAmount, usdCents } from "../../platform/money";
+import { formatAmount, usdCents } from "../../platform/money";
 
 export type Side = "buy" | "sell";
 const BPS = 10_000n;
 /** The smaller of two amounts (Math.min takes no bigint). */
 export const minUnits = (a: bigint, b: bigint): bigint => (a < b ? a : b);
-
-/** Limit and stop prices may carry up to this many decimals. */
-const PRICE_PLACES = 18;
 
 /**
  * The price a side trades at: the live price plus the spread for a buy, minus it for a sell. Exact: a
@@ -42,17 +39,5 @@ export function assertWorthTrading(side: Side, terms: Terms): void {
     throw new AppError(422, "VALIDATION_FAILED", "Amount is too small to sell: it is worth less than the fee", {
       fields: ["amount"],
     });
-  }
-}
-
-/** A limit or stop price: a plain positive decimal, returned in canonical form ("65000.50" → "65000.5"). */
-export function parsePrice(text: string, field: string): string {
-  try {
-    return formatAmount(parseAmount(text, PRICE_PLACES), PRICE_PLACES);
-  } catch (error) {
-    if (error instanceof AmountError) {
-      throw new AppError(422, "VALIDATION_FAILED", `${field} ${error.message}`, { fields: [field] });
-    }
-    throw error;
   }
 }

@@ -9,12 +9,12 @@ import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
-import { assetOf, parseAssetAmount } from "../ledger/assets";
+import { assetOf, parseAssetAmount, parsePrice } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { type PriceCache, QUOTE_ASSET } from "../market/price-cache";
 import type { Order, OrderBody, Quote, QuoteBody } from "./model";
-import { assertWorthTrading, parsePrice, type Side, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
+import { assertWorthTrading, type Side, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
 import { tradeOrders, tradeQuotes } from "./schema";
 import { executeFill, type OrderRow, orderEvents, toOrder, tradeAccounts } from "./settle";
 

@@ -68,13 +68,35 @@ describe("error envelope", () => {
     );
   });
 
-  test("a NUL character (which Postgres cannot store) anywhere in a body or URL is 400 MALFORMED_REQUEST", async () => {
-    for (const body of [{ note: "a\u0000b" }, { nested: [{ deep: "\u0000" }] }, { "k\u0000": 1 }]) {
-      await expectEnvelope(await fixture.request("/api/test/echo", json(JSON.stringify(body))), 400, "MALFORMED_REQUEST");
+  test("a NUL character (which Postgres cannot store) in a body or query is 422 naming the field; in a path, 404", async () => {
+    const cases: [unknown, string[]][] = [
+      [{ note: "a\u0000b" }, ["note"]],
+      [{ nested: [{ deep: "\u0000" }] }, ["nested.0.deep"]],
+      [{ "k\u0000": 1 }, ["k\u0000"]],
+      ["\u0000", ["body"]],
+    ];
+    for (const [body, fields] of cases) {
+      const error = await expectEnvelope(
+        await fixture.request("/api/test/echo", json(JSON.stringify(body))),
+        422,
+        "VALIDATION_FAILED",
+      );
+      expect(error.details?.fields).toEqual(fields);
     }
     // An escaped backslash before "u0000" is ordinary text.
     expect((await fixture.request("/api/test/echo", json(JSON.stringify({ note: "\\u0000" })))).status).toBe(200);
-    await expectEnvelope(await fixture.request("/api/test/echo?q=%00"), 400, "MALFORMED_REQUEST");
+    const inQuery = await expectEnvelope(await fixture.request("/api/test/echo?q=%00&ok=1"), 422, "VALIDATION_FAILED");
+    expect(inQuery.details?.fields).toEqual(["q"]);
+    await expectEnvelope(await fixture.request("/api/transactions/%00"), 404, "NOT_FOUND");
+    // Authentication still answers first (API.md's order): a NUL does not tell a stranger what the route checks.
+    await expectEnvelope(await fixture.request("/api/auth/me?q=%00"), 401, "UNAUTHENTICATED");
+  });
+
+  test("a malformed percent escape in a cookie or a path is a 4xx, never a 500", async () => {
+    for (const cookie of ["access_token=%E0%A4%A", "access_token=%"]) {
+      await expectEnvelope(await fixture.request("/api/auth/me", { headers: { cookie } }), 401, "UNAUTHENTICATED");
+    }
+    await expectEnvelope(await fixture.request("/%E0%A4%A"), 404, "NOT_FOUND");
   });
 
   test("a schema failure is 422 naming the fields", async () => {

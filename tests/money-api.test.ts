@@ -105,6 +105,28 @@ describe("deposits", () => {
     expect((await usd(client)).available).toBe("4");
     const order2 = await client.json<{ order: { status: string } }>("GET", `/api/wallet/deposit/${order.orderId}`);
     expect(order2.body.order.status).toBe("partially_paid");
+    // amountReceived is the order's running total: the same total again under a new event id credits nothing,
+    // a larger one credits only what it adds.
+    const send = async (eventId: string, amountReceived: string) => {
+      const body = JSON.stringify({ eventId, orderId: order.orderId, status: "confirmed", amountReceived });
+      const signed = signWebhook(webhookSecret(fixture.services.money), body);
+      return fixture.request("/api/wallet/deposit/webhook", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-signature": signed },
+        body,
+      });
+    };
+    expect((await send(`again-${order.orderId}`, "4")).status).toBe(200);
+    expect((await usd(client)).available).toBe("4");
+    expect((await send(`more-${order.orderId}`, "10.5")).status).toBe(200);
+    expect((await usd(client)).available).toBe("10.5");
+    expect((await send(`stale-${order.orderId}`, "6")).status).toBe(200);
+    expect((await usd(client)).available).toBe("10.5");
+    const order3 = await client.json<{ order: { status: string; amountReceived: string } }>(
+      "GET",
+      `/api/wallet/deposit/${order.orderId}`,
+    );
+    expect(order3.body.order).toMatchObject({ status: "confirmed", amountReceived: "10.5" });
   });
 
   test("a payment after expiry is still credited: confirmed_late", async () => {
@@ -200,10 +222,23 @@ describe("P2P transfers", () => {
     expect(second.status).toBe(first.status);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(first.headers.get("idempotent-replayed")).toBeNull();
-    expect(await second.text()).toBe(await first.text());
+    const firstText = await first.text();
+    expect(await second.text()).toBe(firstText);
+    // The same request with its keys in another order is still the same request.
+    const reordered = await withKey(
+      alice.client,
+      "/api/transfers/p2p",
+      { amount: "5", asset: "USD", recipientEmail: bob.email },
+      key,
+    );
+    expect(reordered.headers.get("idempotent-replayed")).toBe("true");
+    expect(await reordered.text()).toBe(firstText);
     const reused = await withKey(alice.client, "/api/transfers/p2p", { ...body, amount: "6" }, key);
     expect(reused.status).toBe(422);
     expect(((await reused.json()) as ErrorBody).error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    // A bad value is a validation failure, which API.md puts before the key's replay or reuse.
+    const invalid = await withKey(alice.client, "/api/transfers/p2p", { ...body, amount: "1e3" }, key);
+    expect(((await invalid.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
     expect((await usd(alice.client)).available).toBe("45");
   });
 
@@ -285,6 +320,21 @@ describe("P2P transfers", () => {
       amount: "1",
     });
     expect(((await unverified.json()) as ErrorBody).error.code).toBe("EMAIL_NOT_VERIFIED");
+    // A bad money value is a validation failure too, and answers before the 403 (API.md's order).
+    const badValues: [string, Record<string, unknown>, string][] = [
+      ["/api/transfers/p2p", { recipientEmail: uniqueEmail("r"), asset: "USD", amount: "-1" }, "amount"],
+      ["/api/transfers/p2p", { recipientEmail: uniqueEmail("r"), asset: "USD", amount: "0.001" }, "amount"],
+      ["/api/wallet/deposit/create", { asset: "DOGE", amount: "1" }, "asset"],
+      ["/api/wallet/deposit/create", { asset: "USD", amount: "9".repeat(77) }, "amount"],
+      ["/api/wallet/withdraw", { asset: "BTC", amount: "1e3", address: "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq" }, "amount"],
+      ["/api/trading/orders", { type: "market", side: "buy", asset: "BTC", amount: "0" }, "amount"],
+      ["/api/trading/orders", { type: "limit", side: "buy", asset: "BTC", amount: "1", limitPrice: "-5" }, "limitPrice"],
+    ];
+    for (const [path, body, field] of badValues) {
+      const answer = await withKey(client, path, body);
+      const { error } = (await answer.json()) as ErrorBody;
+      expect([path, answer.status, error.code, error.details?.fields]).toEqual([path, 422, "VALIDATION_FAILED", [field]]);
+    }
     const frozen = await fundedUser(fixture, "frozen", "10");
     const admin = await signedInUser(fixture, "freezer");
     const { promoteToAdmin } = await import("../src/modules/identity/service");
@@ -297,6 +347,12 @@ describe("P2P transfers", () => {
     });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as ErrorBody).error.code).toBe("FORBIDDEN");
+    const frozenBadAmount = await withKey(frozen.client, "/api/transfers/p2p", {
+      recipientEmail: admin.email,
+      asset: "USD",
+      amount: "1,5",
+    });
+    expect(((await frozenBadAmount.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
     expect((await frozen.client.json("GET", "/api/wallet/balance")).status).toBe(200);
   });
 });
@@ -453,6 +509,8 @@ describe("withdrawals", () => {
     });
     expect(locked.status).toBe(403);
     expect(((await locked.json()) as ErrorBody).error.code).toBe("WITHDRAWALS_LOCKED");
+    const lockedBadAmount = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "-1", address: IBAN });
+    expect(((await lockedBadAmount.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
   });
 });
 

@@ -3,7 +3,7 @@
  * chained per user: hash = SHA-256(previous hash + this row's content).
  */
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
-import { sha256Hex } from "../../platform/crypto";
+import { canonicalJson, sha256Hex } from "../../platform/crypto";
 import type { DbOrTx, Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import type { AdminAuditEvent, AuditEvent } from "./model";
@@ -43,29 +43,17 @@ type HashedFields = {
   prevHash: string;
 };
 
-/** JSON with object keys sorted at every depth, so Postgres' jsonb key order cannot change a hash. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * What a row's hash covers after its chain position: canonical JSON of [userId, action, ip, userAgent,
  * metadata, createdAt] without the opening bracket. The writer knows it before it holds the chain's head.
  */
 function auditTail(row: Omit<HashedFields, "chain" | "seq" | "prevHash">): string {
-  return canonical([row.userId, row.action, row.ip, row.userAgent, row.metadata, row.createdAt.toISOString()]).slice(1);
+  return canonicalJson([row.userId, row.action, row.ip, row.userAgent, row.metadata, row.createdAt.toISOString()]).slice(1);
 }
 
 /** SHA-256 of canonical [prevHash, chain, seq, ...tail]: the same text audit_append (SQL) hashes when it writes. */
 export function auditHash(row: HashedFields): string {
-  return sha256Hex(`[${canonical(row.prevHash)},${canonical(row.chain)},${row.seq},${auditTail(row)}`);
+  return sha256Hex(`[${canonicalJson(row.prevHash)},${canonicalJson(row.chain)},${row.seq},${auditTail(row)}`);
 }
 
 /**

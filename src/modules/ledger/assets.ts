@@ -46,5 +46,18 @@ export function parsePrice(text: string, field: string): string {
   }
 }
 
+/**
+ * The money fields of a request body (asset and amount; limit and stop prices when present), checked where
+ * API.md puts validation: before the 403 guards, a security lock or an idempotent replay answer.
+ * The services parse them again for their own use; this only makes a bad value fail first.
+ */
+export function assertMoneyFields(config: Config, body: unknown): void {
+  if (!body || typeof body !== "object") return;
+  const { asset, amount, limitPrice, stopPrice } = body as Record<string, unknown>;
+  if (typeof asset === "string" && typeof amount === "string") parseAssetAmount(config, asset, amount);
+  if (typeof limitPrice === "string") parsePrice(limitPrice, "limitPrice");
+  if (typeof stopPrice === "string") parsePrice(stopPrice, "stopPrice");
+}
+
 /** Latest USD price of one whole unit as a decimal string; undefined when unknown. USD is always "1". */
 export type PriceLookup = (symbol: string) => string | undefined;

@@ -122,8 +122,10 @@ const statusAfterPayment = (order: OrderRow, received: bigint, late: boolean): O
   late ? "confirmed_late" : received >= order.amount ? "confirmed" : "partially_paid";
 
 /**
- * Applies one provider event. A duplicate event id changes nothing. A payment is credited as received
- * (partial, over, or after expiry); `failed` and `expired` only close a pending order.
+ * Applies one provider event. A duplicate event id changes nothing. `amountReceived` is the order's running
+ * total, as payment providers report it: what it adds to what the order already received is credited
+ * (partial, over, or after expiry), so a confirmation sent again under a new event id, or by both the
+ * provider and the sandbox, credits nothing twice. `failed` and `expired` only close a pending order.
  */
 export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent): Promise<void> {
   if (!isUuid(event.orderId)) throw notFound("Deposit order");
@@ -158,29 +160,30 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
       }
       return;
     }
+    if (received <= locked.amountReceived) return; // nothing arrived that is not credited already
+    const credit = received - locked.amountReceived;
     const late = locked.status === "expired" || locked.status === "failed" || locked.expiresAt.getTime() < Date.now();
-    const total = locked.amountReceived + received;
-    const status = statusAfterPayment(locked, total, late);
+    const status = statusAfterPayment(locked, received, late);
     const { balances } = await ctx.ledger.post(tx, {
       kind: "deposit",
       legs: [
         {
           from: systemAccount(order.asset, "external"),
           to: userAccount(order.userId, order.asset, "available"),
-          amount: received,
+          amount: credit,
         },
       ],
     });
     await tx
       .update(depositOrders)
-      .set({ status, amountReceived: total, txHash: event.txHash ?? locked.txHash, updatedAt: sql`now()` })
+      .set({ status, amountReceived: received, txHash: event.txHash ?? locked.txHash, updatedAt: sql`now()` })
       .where(eq(depositOrders.id, order.id));
     const history = await recordTransactions(tx, [
       {
         userId: order.userId,
         type: "deposit",
         asset: order.asset,
-        amount: received,
+        amount: credit,
         fee: 0n,
         status: "completed",
         direction: "in",
@@ -193,7 +196,13 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
       {
         userId: order.userId,
         action: "wallet.deposit_credited",
-        metadata: { orderId: order.id, amount: formatAmount(received, precision), status, eventId: event.eventId },
+        metadata: {
+          orderId: order.id,
+          amount: formatAmount(credit, precision),
+          received: formatAmount(received, precision),
+          status,
+          eventId: event.eventId,
+        },
       },
     ]);
     await enqueueEvents(tx, [

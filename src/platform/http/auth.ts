@@ -9,6 +9,7 @@ import type { Config } from "../../config";
 import { safeEqual } from "../crypto";
 import { AppError } from "./errors";
 import { requestContext } from "./request-context";
+import { decodeUriComponent } from "./uri";
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
@@ -53,7 +54,8 @@ export function accessTokenOf(request: Request): { token: string; via: Principal
   const bearer = bearerToken(request);
   if (bearer) return { token: bearer, via: "bearer" };
   const match = /(?:^|;\s*)access_token=([^;]+)/.exec(request.headers.get("cookie") ?? "");
-  return match ? { token: decodeURIComponent(match[1]), via: "cookie" } : undefined;
+  // A token with a malformed escape is kept as sent: it then fails verification like any bad token (401).
+  return match ? { token: decodeUriComponent(match[1]) ?? match[1], via: "cookie" } : undefined;
 }
 
 type VerifyAccess = (token: string) => Promise<Record<string, unknown> | false>;

@@ -47,16 +47,32 @@ export async function parseJsonBody(request: Request, contentType: string, limit
     throw new AppError(400, "MALFORMED_REQUEST", "Request body is not valid JSON");
   }
   // JSON can only carry U+0000 escaped; Postgres stores no text with it, so no field of ours accepts it.
-  if (text.includes("\\u0000") && holdsNul(body)) throw nulRefused("Request body");
+  // The fields are refused at validation time (fieldsWithNul), in API.md's order after 401, CSRF and 428.
+  if (text.includes("\\u0000")) {
+    const context = requestContext(request);
+    context.nulFields = [...(context.nulFields ?? []), ...fieldsWithNul(body)];
+  }
   return body;
 }
 
-export const nulRefused = (where: string) =>
-  new AppError(400, "MALFORMED_REQUEST", `${where} contains a NUL character (U+0000), which no field accepts`);
-
-function holdsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\0");
-  if (Array.isArray(value)) return value.some(holdsNul);
-  if (value && typeof value === "object") return Object.entries(value).some(([key, v]) => key.includes("\0") || holdsNul(v));
-  return false;
+/** The paths ("note", "items.0.label") of every string or key in `value` that holds U+0000. */
+export function fieldsWithNul(value: unknown, path = ""): string[] {
+  if (typeof value === "string") return value.includes("\0") ? [path || "body"] : [];
+  if (!value || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, v]) => {
+    const at = path ? `${path}.${key}` : key;
+    return key.includes("\0") ? [at] : fieldsWithNul(v, at);
+  });
 }
+
+/** The query parameters whose name or value holds U+0000. */
+export function queryFieldsWithNul(url: string): string[] {
+  const query = url.indexOf("?");
+  if (query < 0 || !url.includes("%00", query)) return [];
+  const fields = [...new URLSearchParams(url.slice(query + 1))].filter(([k, v]) => `${k}${v}`.includes("\0")).map(([k]) => k);
+  return [...new Set(fields)];
+}
+
+/** 422 naming the fields that hold U+0000. */
+export const nulRefused = (fields: string[]) =>
+  new AppError(422, "VALIDATION_FAILED", "A NUL character (U+0000) is not accepted in any field", { fields });

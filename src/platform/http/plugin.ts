@@ -7,9 +7,9 @@ import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
-import { checkDeclaredLength, nulRefused, parseJsonBody } from "./body";
+import { checkDeclaredLength, nulRefused, parseJsonBody, queryFieldsWithNul } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
-import { AppError, errorBody } from "./errors";
+import { AppError, errorBody, notFound } from "./errors";
 import { beginRequest, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
 
@@ -25,68 +25,79 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
   const headers = securityHeaders({ production: config.production, sentryDsn: config.sentryDsn });
   const origins = new Set([new URL(config.publicUrl).origin, ...config.corsOrigins]);
 
-  return new Elysia({ name: "http-platform" })
-    .onRequest(({ request, set, server }) => {
-      const context = beginRequest(request, server?.requestIP(request)?.address ?? null, config.trustProxy);
-      const origin = request.headers.get("origin");
-      Object.assign(set.headers, headers, corsHeaders(origin, origins), { "x-request-id": context.id });
-      if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
-        Object.assign(set.headers, preflightHeaders(origin, origins));
-        set.status = 204;
-        return new Response(null, { status: 204, headers: set.headers as Record<string, string> });
-      }
-      checkDeclaredLength(request, config.maxBodyBytes);
-      if (/%00/.test(request.url)) throw nulRefused("Request URL");
-    })
-    .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
-    .onError({ as: "global" }, ({ code, error, request, set, path }) => {
-      const requestId = requestContext(request).id;
-      set.headers["x-request-id"] = requestId;
-      // Elysia wraps whatever the body parser throws in a ParseError; ours says exactly what was wrong.
-      const appError =
-        error instanceof AppError ? error : code === "PARSE" && error.cause instanceof AppError ? error.cause : undefined;
-      if (appError) {
-        set.status = appError.status;
-        if (appError.headers) Object.assign(set.headers, appError.headers);
-        // A dependency failing (503) is ours to fix, not the client's: every 5xx reaches Sentry.
-        if (appError.status >= 500) reportError(appError, { requestId, path, method: request.method });
-        return errorBody(appError.code, appError.message, requestId, appError.details);
-      }
-      switch (code) {
-        case "NOT_FOUND":
-          set.status = 404;
-          return errorBody("NOT_FOUND", "Route not found", requestId);
-        case "PARSE":
-          set.status = 400;
-          return errorBody("MALFORMED_REQUEST", "Request body could not be parsed", requestId);
-        case "VALIDATION": {
-          set.status = 422;
-          const fields = failedFields(error);
-          return errorBody("VALIDATION_FAILED", `Invalid ${fields.join(", ") || "request"}`, requestId, { fields });
+  return (
+    new Elysia({ name: "http-platform" })
+      .onRequest(({ request, set, server }) => {
+        const context = beginRequest(request, server?.requestIP(request)?.address ?? null, config.trustProxy);
+        const origin = request.headers.get("origin");
+        Object.assign(set.headers, headers, corsHeaders(origin, origins), { "x-request-id": context.id });
+        if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
+          Object.assign(set.headers, preflightHeaders(origin, origins));
+          set.status = 204;
+          return new Response(null, { status: 204, headers: set.headers as Record<string, string> });
         }
-        case "INVALID_COOKIE_SIGNATURE":
-          set.status = 401;
-          return errorBody("UNAUTHENTICATED", "Cookie signature is invalid", requestId);
-      }
-      set.status = 500;
-      logger.error("unhandled error", { requestId, path, error });
-      reportError(error, { requestId, path, method: request.method });
-      return errorBody("INTERNAL", "Something went wrong on our side; it has been reported", requestId);
-    })
-    .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
-      const context = requestContext(request);
-      const status = typeof set.status === "number" ? set.status : 200;
-      const seconds = (performance.now() - context.startedAt) / 1000;
-      const matched = route || "unmatched";
-      metrics.httpRequests.inc({ method: request.method, route: matched, status });
-      metrics.httpDuration.observe({ method: request.method, route: matched }, seconds);
-      logger.info("request", {
-        method: request.method,
-        path: new URL(request.url).pathname,
-        status,
-        ms: Math.round(seconds * 10000) / 10,
-        requestId: context.id,
-        userId: context.userId ?? null,
-      });
-    });
+        checkDeclaredLength(request, config.maxBodyBytes);
+        // No resource is named with U+0000 (Postgres stores no text with it); a query value is a field like any other.
+        const query = request.url.indexOf("?");
+        if (request.url.slice(0, query < 0 ? undefined : query).includes("%00")) throw notFound("Route");
+        const inQuery = queryFieldsWithNul(request.url);
+        if (inQuery.length > 0) context.nulFields = inQuery;
+      })
+      .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
+      // Runs after authentication, CSRF, 428 and the schema, before any route's own checks: API.md's order.
+      .onBeforeHandle({ as: "global" }, ({ request }) => {
+        const { nulFields } = requestContext(request);
+        if (nulFields?.length) throw nulRefused(nulFields);
+      })
+      .onError({ as: "global" }, ({ code, error, request, set, path }) => {
+        const requestId = requestContext(request).id;
+        set.headers["x-request-id"] = requestId;
+        // Elysia wraps whatever the body parser throws in a ParseError; ours says exactly what was wrong.
+        const appError =
+          error instanceof AppError ? error : code === "PARSE" && error.cause instanceof AppError ? error.cause : undefined;
+        if (appError) {
+          set.status = appError.status;
+          if (appError.headers) Object.assign(set.headers, appError.headers);
+          // A dependency failing (503) is ours to fix, not the client's: every 5xx reaches Sentry.
+          if (appError.status >= 500) reportError(appError, { requestId, path, method: request.method });
+          return errorBody(appError.code, appError.message, requestId, appError.details);
+        }
+        switch (code) {
+          case "NOT_FOUND":
+            set.status = 404;
+            return errorBody("NOT_FOUND", "Route not found", requestId);
+          case "PARSE":
+            set.status = 400;
+            return errorBody("MALFORMED_REQUEST", "Request body could not be parsed", requestId);
+          case "VALIDATION": {
+            set.status = 422;
+            const fields = failedFields(error);
+            return errorBody("VALIDATION_FAILED", `Invalid ${fields.join(", ") || "request"}`, requestId, { fields });
+          }
+          case "INVALID_COOKIE_SIGNATURE":
+            set.status = 401;
+            return errorBody("UNAUTHENTICATED", "Cookie signature is invalid", requestId);
+        }
+        set.status = 500;
+        logger.error("unhandled error", { requestId, path, error });
+        reportError(error, { requestId, path, method: request.method });
+        return errorBody("INTERNAL", "Something went wrong on our side; it has been reported", requestId);
+      })
+      .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
+        const context = requestContext(request);
+        const status = typeof set.status === "number" ? set.status : 200;
+        const seconds = (performance.now() - context.startedAt) / 1000;
+        const matched = route || "unmatched";
+        metrics.httpRequests.inc({ method: request.method, route: matched, status });
+        metrics.httpDuration.observe({ method: request.method, route: matched }, seconds);
+        logger.info("request", {
+          method: request.method,
+          path: new URL(request.url).pathname,
+          status,
+          ms: Math.round(seconds * 10000) / 10,
+          requestId: context.id,
+          userId: context.userId ?? null,
+        });
+      })
+  );
 }

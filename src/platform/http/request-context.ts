@@ -16,6 +16,8 @@ export type RequestContext = {
   /** The access token's verified claims (false: invalid), so the rate limiter and auth check its signature once. */
   accessClaims?: { token: string; claims: Record<string, unknown> | false };
   rawBody?: string;
+  /** Body fields and query parameters holding U+0000, refused with 422 once the request is authenticated. */
+  nulFields?: string[];
 };
 
 const contexts = new WeakMap<Request, RequestContext>();

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join, normalize, resolve } from "node:path";
 import { Elysia } from "elysia";
 import { notFound } from "./errors";
+import { decodeUriComponent } from "./uri";
 
 /** Paths the SPA never answers: the API, the socket and the platform endpoints stay JSON. */
 const SERVER_PATHS = /^\/(api|ws)(\/|$)/;
@@ -44,7 +45,9 @@ export function spa(distDir: string) {
     async ({ path, set, request }) => {
       if (SERVER_PATHS.test(path) || !existsSync(index)) throw notFound("Route");
       const acceptEncoding = request.headers.get("accept-encoding") ?? "";
-      const candidate = normalize(join(root, decodeURIComponent(path)));
+      const decoded = decodeUriComponent(path);
+      if (decoded === undefined) throw notFound("Route");
+      const candidate = normalize(join(root, decoded));
       const inside = candidate.startsWith(`${root}/`) && !ENCODINGS.some((e) => candidate.endsWith(e.suffix));
       if (inside && (await Bun.file(candidate).exists())) {
         set.headers["cache-control"] = path.startsWith("/assets/")

@@ -4,11 +4,10 @@
  */
 import { lt, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
-import { sha256Hex } from "../crypto";
+import { canonicalJson, sha256Hex } from "../crypto";
 import type { Db, DbOrTx, Tx } from "../db/client";
 import { queryRows } from "../db/client";
 import { AppError } from "../http/errors";
-import { requestContext } from "../http/request-context";
 import { idempotencyKeys } from "./schema";
 
 /** Keys are kept at least this long (API.md: 24 hours), then removed by the cleanup worker. */
@@ -33,11 +32,13 @@ export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
 export type IdempotentRequest = { userId: string; key: string; request: Request; body: unknown };
 export type Answer = { status: number; body: unknown };
 
-/** The request's fingerprint: same key with a different method, path or body is a different request. */
+/**
+ * The request's fingerprint: same key with a different method, path or body is a different request. The
+ * body is hashed as canonical JSON, so a retry that orders its keys or spaces its JSON differently is the
+ * same request.
+ */
 export function requestFingerprint(request: Request, body: unknown): string {
-  return sha256Hex(
-    `${request.method} ${new URL(request.url).pathname}\n${requestContext(request).rawBody ?? JSON.stringify(body ?? null)}`,
-  );
+  return sha256Hex(`${request.method} ${new URL(request.url).pathname}\n${canonicalJson(body ?? null)}`);
 }
 
 /** The answer as first given (`replayed` adds Idempotent-Replayed: true). */

@@ -112,6 +112,11 @@ describe("error envelope", () => {
       "VALIDATION_FAILED",
     );
     expect(extra.details?.fields).toEqual(["role"]);
+    // A body that is missing or not an object is named as the body.
+    for (const init of [{ method: "POST" }, json("[1]"), json('"text"')]) {
+      const whole = await expectEnvelope(await fixture.request("/api/test/schema", init), 422, "VALIDATION_FAILED");
+      expect(whole.details?.fields).toEqual(["body"]);
+    }
     const ok = await fixture.request("/api/test/schema", json(JSON.stringify({ email: "a@b.co", amount: "1" })));
     expect(ok.status).toBe(200);
   });

@@ -15,10 +15,14 @@ import { securityHeaders } from "./security-headers";
 
 type PlatformDeps = { config: Config; logger: Logger; metrics: Metrics };
 
-/** Field names of a schema failure: "/amount" → "amount", "/items/0/id" → "items.0.id". */
+/**
+ * Field names of a schema failure: "/amount" → "amount", "/items/0/id" → "items.0.id". A failure of the
+ * whole body or query (missing, or not an object) is named by what failed: "body", "query".
+ */
 function failedFields(error: Readonly<ValidationError>): string[] {
   const fields = error.all.map((issue) => ("path" in issue ? String(issue.path) : "").replace(/^\//, "").replaceAll("/", "."));
-  return [...new Set(fields.filter(Boolean))];
+  const named = [...new Set(fields.filter(Boolean))];
+  return named.length > 0 || !["body", "query", "params", "headers"].includes(error.type) ? named : [error.type];
 }
 
 export function httpPlatform({ config, logger, metrics }: PlatformDeps) {

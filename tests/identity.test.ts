@@ -321,6 +321,21 @@ describe("sessions", () => {
     expect(replay.status).toBe(401);
   });
 
+  test("logout: 401 UNAUTHENTICATED when nothing names a session, 403 CSRF_FAILED for a session without the header", async () => {
+    for (const cookies of [{}, { csrf_token: "c" }, { access_token: "not.a.jwt", csrf_token: "c" }]) {
+      const client = new TestClient(fixture);
+      for (const [name, value] of Object.entries(cookies)) client.cookies.set(name, { value, path: "/", attributes: "" });
+      const { status, body } = await client.json<ErrorBody>("POST", "/api/auth/logout");
+      expect(status).toBe(401);
+      expect(body.error.code).toBe("UNAUTHENTICATED");
+    }
+    const { client } = await signedInUser(fixture, "logoutcsrf");
+    const forged = await client.request("POST", "/api/auth/logout", { csrf: false });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as ErrorBody).error.code).toBe("CSRF_FAILED");
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
   test("a new device or IP gets a sign-in mail; the same one does not", async () => {
     const { client, email } = await signedInUser(fixture, "newdevice");
     const before = await lastMailTo(fixture, email);

@@ -80,6 +80,33 @@ describe("POST /api/auth/verify-email and /resend-verification", () => {
     }
   });
 
+  test("an empty or overlong token is unknown: 400 INVALID_TOKEN on verify-email and password/reset alike", async () => {
+    for (const token of ["", " ", "x".repeat(257), "x".repeat(1000)]) {
+      for (const [path, body] of [
+        ["/api/auth/verify-email", { token }],
+        ["/api/auth/password/reset", { token, password: "a brand new passphrase" }],
+      ] as const) {
+        const answer = await new TestClient(fixture).json<ErrorBody>("POST", path, body);
+        expect(answer.status).toBe(400);
+        expect(answer.body.error.code).toBe("INVALID_TOKEN");
+      }
+    }
+  });
+
+  test("a missing or non-string token is 422 VALIDATION_FAILED naming it", async () => {
+    for (const body of [{}, { token: 5 }, { token: null }, { token: "x".repeat(1001) }]) {
+      for (const [path, extra] of [
+        ["/api/auth/verify-email", {}],
+        ["/api/auth/password/reset", { password: "a brand new passphrase" }],
+      ] as const) {
+        const answer = await new TestClient(fixture).json<ErrorBody>("POST", path, { ...body, ...extra });
+        expect(answer.status).toBe(422);
+        expect(answer.body.error.code).toBe("VALIDATION_FAILED");
+        expect(answer.body.error.details?.fields).toEqual(["token"]);
+      }
+    }
+  });
+
   test("an expired token is refused", async () => {
     const client = new TestClient(fixture);
     const email = uniqueEmail("expired");

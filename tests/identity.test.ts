@@ -42,6 +42,9 @@ describe("POST /api/auth/register", () => {
     [{ email: "long@example.com", password: "x".repeat(129), name: "x" }, ["password"]],
     [{ email: "common@example.com", password: "password123", name: "x" }, ["password"]],
     [{ email: "noname@example.com", password: PASSWORD }, ["name"]],
+    [{ email: "emptyname@example.com", password: PASSWORD, name: "" }, ["name"]],
+    [{ email: "blankname@example.com", password: PASSWORD, name: "   " }, ["name"]],
+    [{ email: "tabname@example.com", password: PASSWORD, name: "\t\n\u00a0" }, ["name"]],
     [{ email: "role@example.com", password: PASSWORD, name: "x", role: "admin" }, ["role"]],
   ])("422 VALIDATION_FAILED for %p", async (body, fields) => {
     const { status, body: answer } = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/register", body);
@@ -226,6 +229,20 @@ describe("GET /me and PATCH /profile", () => {
     const me = await client.json<UserBody>("GET", "/api/auth/me");
     expect(me.body.user.role).toBe("user");
     expect(me.body.user.name).toBe("New Name");
+  });
+
+  test("a name that is blank once trimmed is 422 naming it, and the old name stays", async () => {
+    const { client } = await signedInUser(fixture, "blank");
+    for (const name of ["", "   ", "\t\u00a0"]) {
+      const refused = await client.json<ErrorBody>("PATCH", "/api/auth/profile", { name });
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.code).toBe("VALIDATION_FAILED");
+      expect(refused.body.error.details?.fields).toEqual(["name"]);
+    }
+    expect((await client.json<UserBody>("GET", "/api/auth/me")).body.user.name).toBe("blank");
+    const trimmed = await client.json<UserBody>("PATCH", "/api/auth/profile", { name: "  Ada  " });
+    expect(trimmed.body.user.name).toBe("Ada");
+    expect((await client.json<UserBody>("GET", "/api/auth/me")).body.user.name).toBe("Ada");
   });
 
   test("every mail carries the anti-phishing code once it is set", async () => {

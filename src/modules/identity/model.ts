@@ -23,7 +23,10 @@ const AnyPassword = t.String({ minLength: 1, maxLength: 1024 });
 /** A six-digit TOTP code or a recovery code. */
 const Code = t.String({ minLength: 6, maxLength: 32 });
 
-export const RegisterBody = t.Object({ email: Email, password: NewPassword, name: t.String({ minLength: 1, maxLength: 100 }) });
+/** A name is stored trimmed, so it needs one non-blank character (\S matches exactly what trim keeps). */
+const Name = t.String({ maxLength: 100, pattern: "\\S" });
+
+export const RegisterBody = t.Object({ email: Email, password: NewPassword, name: Name });
 export const LoginBody = t.Object({
   email: t.String({ minLength: 1, maxLength: 254 }),
   password: AnyPassword,
@@ -39,7 +42,7 @@ export const ForgotBody = t.Object({ email: t.String({ minLength: 1, maxLength: 
 export const ResetBody = t.Object({ token: EmailToken, password: NewPassword });
 export const ChangePasswordBody = t.Object({ currentPassword: AnyPassword, newPassword: NewPassword });
 export const ProfileBody = t.Object({
-  name: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  name: t.Optional(Name),
   antiPhishingCode: t.Optional(t.Union([t.String({ minLength: 4, maxLength: 32, pattern: "^[A-Za-z0-9 _-]+$" }), t.Null()])),
 });
 export const CodeBody = t.Object({ code: Code });

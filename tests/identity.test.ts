@@ -345,6 +345,16 @@ describe("sessions", () => {
     expect(after.body.items).toHaveLength(1);
   });
 
+  test("an id that names no session of this user is 404 NOT_FOUND, however it looks", async () => {
+    const { client } = await signedInUser(fixture, "garbageid");
+    for (const id of ["x", "a".repeat(100), "b".repeat(1000), crypto.randomUUID(), "%E2%9C%93%20"]) {
+      const { status, body } = await client.json<ErrorBody>("DELETE", `/api/auth/sessions/${id}`);
+      expect(status).toBe(404);
+      expect(body.error.code).toBe("NOT_FOUND");
+    }
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
   test("another user's session id is 404 and stays alive", async () => {
     const alice = await signedInUser(fixture, "alice");
     const bob = await signedInUser(fixture, "bob");

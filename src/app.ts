@@ -111,7 +111,32 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
       .use(
         openapi({
           path: "/api/docs",
-          documentation: { info: { title: "CryptoVault API", version: VERSION } },
+          documentation: {
+            info: { title: "CryptoVault API", version: VERSION },
+            // Elysia lists a ws route under a "ws" key, which is no OpenAPI operation; the realtime controller
+            // hides it and /ws is described here as what a client actually sends: a GET asking for an upgrade.
+            paths: {
+              "/ws": {
+                get: {
+                  tags: ["realtime"],
+                  operationId: "getWs",
+                  summary: "WebSocket: live prices and the user's private events",
+                  description:
+                    "Upgrade to a WebSocket. Authenticated by the access_token cookie (from PUBLIC_URL or CORS_ORIGINS only) " +
+                    "or a Bearer token; without one the socket gets public topics only. Frames are JSON, as API.md describes.",
+                  parameters: [
+                    { name: "Upgrade", in: "header", required: true, schema: { type: "string", enum: ["websocket"] } },
+                    { name: "Connection", in: "header", required: true, schema: { type: "string", enum: ["Upgrade"] } },
+                  ],
+                  responses: {
+                    "101": { description: "Switching Protocols: the socket is open" },
+                    "401": { description: "The access token presented is invalid or its session has ended" },
+                    "403": { description: "A cookie-authenticated upgrade from an origin that is not allowed" },
+                  },
+                },
+              },
+            },
+          },
           exclude: { paths: ["/*"] },
         }),
       )

@@ -254,6 +254,20 @@ describe("platform endpoints", () => {
     expect(ui.status).toBe(200);
     expect(ui.headers.get("content-type")).toContain("text/html");
   });
+
+  test("OpenAPI paths are exactly the served ones: no trailing slash, /ws a GET upgrade", async () => {
+    type Operation = { responses?: Record<string, unknown> };
+    const doc = (await (await fixture.request("/api/docs/json")).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const paths = Object.keys(doc.paths);
+    expect(paths.filter((path) => path.length > 1 && path.endsWith("/"))).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining(["/api/audit", "/api/transactions"]));
+    // Both answer at the documented path (401 without a session, not a 404).
+    for (const path of ["/api/audit", "/api/transactions"]) expect((await fixture.request(path)).status).toBe(401);
+    expect(Object.keys(doc.paths["/ws"])).toEqual(["get"]);
+    expect(Object.keys(doc.paths["/ws"].get.responses ?? {})).toContain("101");
+  });
 });
 
 describe("web app", () => {

@@ -42,6 +42,9 @@ describe("POST /api/auth/register", () => {
     [{ email: "long@example.com", password: "x".repeat(129), name: "x" }, ["password"]],
     [{ email: "common@example.com", password: "password123", name: "x" }, ["password"]],
     [{ email: "noname@example.com", password: PASSWORD }, ["name"]],
+    [{ email: "emptyname@example.com", password: PASSWORD, name: "" }, ["name"]],
+    [{ email: "blankname@example.com", password: PASSWORD, name: "   " }, ["name"]],
+    [{ email: "tabname@example.com", password: PASSWORD, name: "\t\n\u00a0" }, ["name"]],
     [{ email: "role@example.com", password: PASSWORD, name: "x", role: "admin" }, ["role"]],
   ])("422 VALIDATION_FAILED for %p", async (body, fields) => {
     const { status, body: answer } = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/register", body);
@@ -77,6 +80,33 @@ describe("POST /api/auth/verify-email and /resend-verification", () => {
       const again = await client.json<ErrorBody>("POST", "/api/auth/verify-email", { token: bad });
       expect(again.status).toBe(400);
       expect(again.body.error.code).toBe("INVALID_TOKEN");
+    }
+  });
+
+  test("an empty or overlong token is unknown: 400 INVALID_TOKEN on verify-email and password/reset alike", async () => {
+    for (const token of ["", " ", "x".repeat(257), "x".repeat(1000)]) {
+      for (const [path, body] of [
+        ["/api/auth/verify-email", { token }],
+        ["/api/auth/password/reset", { token, password: "a brand new passphrase" }],
+      ] as const) {
+        const answer = await new TestClient(fixture).json<ErrorBody>("POST", path, body);
+        expect(answer.status).toBe(400);
+        expect(answer.body.error.code).toBe("INVALID_TOKEN");
+      }
+    }
+  });
+
+  test("a missing or non-string token is 422 VALIDATION_FAILED naming it", async () => {
+    for (const body of [{}, { token: 5 }, { token: null }, { token: "x".repeat(1001) }]) {
+      for (const [path, extra] of [
+        ["/api/auth/verify-email", {}],
+        ["/api/auth/password/reset", { password: "a brand new passphrase" }],
+      ] as const) {
+        const answer = await new TestClient(fixture).json<ErrorBody>("POST", path, { ...body, ...extra });
+        expect(answer.status).toBe(422);
+        expect(answer.body.error.code).toBe("VALIDATION_FAILED");
+        expect(answer.body.error.details?.fields).toEqual(["token"]);
+      }
     }
   });
 
@@ -201,6 +231,20 @@ describe("GET /me and PATCH /profile", () => {
     expect(me.body.user.name).toBe("New Name");
   });
 
+  test("a name that is blank once trimmed is 422 naming it, and the old name stays", async () => {
+    const { client } = await signedInUser(fixture, "blank");
+    for (const name of ["", "   ", "\t\u00a0"]) {
+      const refused = await client.json<ErrorBody>("PATCH", "/api/auth/profile", { name });
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.code).toBe("VALIDATION_FAILED");
+      expect(refused.body.error.details?.fields).toEqual(["name"]);
+    }
+    expect((await client.json<UserBody>("GET", "/api/auth/me")).body.user.name).toBe("blank");
+    const trimmed = await client.json<UserBody>("PATCH", "/api/auth/profile", { name: "  Ada  " });
+    expect(trimmed.body.user.name).toBe("Ada");
+    expect((await client.json<UserBody>("GET", "/api/auth/me")).body.user.name).toBe("Ada");
+  });
+
   test("every mail carries the anti-phishing code once it is set", async () => {
     const { client, email } = await signedInUser(fixture, "phish");
     await client.json("PATCH", "/api/auth/profile", { antiPhishingCode: "purple-otter" });
@@ -301,6 +345,16 @@ describe("sessions", () => {
     expect(after.body.items).toHaveLength(1);
   });
 
+  test("an id that names no session of this user is 404 NOT_FOUND, however it looks", async () => {
+    const { client } = await signedInUser(fixture, "garbageid");
+    for (const id of ["x", "a".repeat(100), "b".repeat(1000), crypto.randomUUID(), "%E2%9C%93%20"]) {
+      const { status, body } = await client.json<ErrorBody>("DELETE", `/api/auth/sessions/${id}`);
+      expect(status).toBe(404);
+      expect(body.error.code).toBe("NOT_FOUND");
+    }
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
   test("another user's session id is 404 and stays alive", async () => {
     const alice = await signedInUser(fixture, "alice");
     const bob = await signedInUser(fixture, "bob");
@@ -319,6 +373,21 @@ describe("sessions", () => {
       headers: { authorization: `Bearer ${stolen}` },
     });
     expect(replay.status).toBe(401);
+  });
+
+  test("logout: 401 UNAUTHENTICATED when nothing names a session, 403 CSRF_FAILED for a session without the header", async () => {
+    for (const cookies of [{}, { csrf_token: "c" }, { access_token: "not.a.jwt", csrf_token: "c" }]) {
+      const client = new TestClient(fixture);
+      for (const [name, value] of Object.entries(cookies)) client.cookies.set(name, { value, path: "/", attributes: "" });
+      const { status, body } = await client.json<ErrorBody>("POST", "/api/auth/logout");
+      expect(status).toBe(401);
+      expect(body.error.code).toBe("UNAUTHENTICATED");
+    }
+    const { client } = await signedInUser(fixture, "logoutcsrf");
+    const forged = await client.request("POST", "/api/auth/logout", { csrf: false });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as ErrorBody).error.code).toBe("CSRF_FAILED");
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
   });
 
   test("a new device or IP gets a sign-in mail; the same one does not", async () => {

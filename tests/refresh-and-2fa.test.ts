@@ -32,6 +32,23 @@ describe("POST /api/auth/refresh", () => {
     expect(response.status).toBe(403);
     expect(((await response.json()) as ErrorBody).error.code).toBe("CSRF_FAILED");
     expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+    const wrong = await client.request("POST", "/api/auth/refresh", { csrf: false, headers: { "x-csrf-token": "forged" } });
+    expect(wrong.status).toBe(403);
+    expect(((await wrong.json()) as ErrorBody).error.code).toBe("CSRF_FAILED");
+  });
+
+  test("without a refresh token: 401 UNAUTHENTICATED, which comes before the CSRF check", async () => {
+    const bare = await new TestClient(fixture).request("POST", "/api/auth/refresh", { csrf: false });
+    // Only a CSRF pair, nothing that names a session.
+    const csrfOnly = new TestClient(fixture);
+    csrfOnly.cookies.set("csrf_token", { value: "c", path: "/", attributes: "" });
+    const withCsrf = await csrfOnly.request("POST", "/api/auth/refresh");
+    for (const response of [bare, withCsrf]) {
+      expect(response.status).toBe(401);
+      const { error } = (await response.json()) as ErrorBody & { error: { requestId: string } };
+      expect(error.code).toBe("UNAUTHENTICATED");
+      expect(error.requestId).toBe(response.headers.get("x-request-id") as string);
+    }
   });
 
   test("presenting a rotated token again: 401 REFRESH_REUSED, the whole session revoked, audited", async () => {

@@ -8,7 +8,7 @@ import { listUserAudit } from "./service";
 export function auditController(db: Db, auth: ReturnType<typeof authPlugin>) {
   return new Elysia({ prefix: "/api/audit", name: "audit", detail: { tags: ["audit"] } })
     .use(auth)
-    .get("/", ({ principal, query }) => listUserAudit(db, principal.userId, query.limit, query.cursor), {
+    .get("", ({ principal, query }) => listUserAudit(db, principal.userId, query.limit, query.cursor), {
       auth: true,
       query: AuditQuery,
       response: AuditPage,

@@ -75,9 +75,10 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     .post(
       "/refresh",
       async ({ request, cookie, accessJwt, sessionCookies }) => {
-        assertCsrf(request, cookie);
+        // 401 before 403 (API.md): without a refresh token there is no session to protect from a forged request.
         const presented = cookieValue(cookie, COOKIE.refresh);
         if (!presented) throw unauthenticated("No refresh token");
+        assertCsrf(request, cookie);
         const outcome = await ctx.db.transaction(async (tx) => {
           const result = await rotateRefreshToken(tx, presented);
           if (result.kind === "reused") {

@@ -23,22 +23,31 @@ const AnyPassword = t.String({ minLength: 1, maxLength: 1024 });
 /** A six-digit TOTP code or a recovery code. */
 const Code = t.String({ minLength: 6, maxLength: 32 });
 
-export const RegisterBody = t.Object({ email: Email, password: NewPassword, name: t.String({ minLength: 1, maxLength: 100 }) });
+/** A name is stored trimmed, so it needs one non-blank character (\S matches exactly what trim keeps). */
+const Name = t.String({ maxLength: 100, pattern: "\\S" });
+
+export const RegisterBody = t.Object({ email: Email, password: NewPassword, name: Name });
 export const LoginBody = t.Object({
   email: t.String({ minLength: 1, maxLength: 254 }),
   password: AnyPassword,
   code: t.Optional(Code),
 });
-export const TokenBody = t.Object({ token: t.String({ minLength: 1, maxLength: 256 }) });
+/**
+ * A token from a mail link. Any string that is not a live token, empty or odd-sized included, is simply unknown:
+ * the service answers 400 INVALID_TOKEN (API.md). The bound only keeps absurd input out.
+ */
+const EmailToken = t.String({ maxLength: 1000 });
+export const TokenBody = t.Object({ token: EmailToken });
 export const ForgotBody = t.Object({ email: t.String({ minLength: 1, maxLength: 254 }) });
-export const ResetBody = t.Object({ token: t.String({ minLength: 1, maxLength: 256 }), password: NewPassword });
+export const ResetBody = t.Object({ token: EmailToken, password: NewPassword });
 export const ChangePasswordBody = t.Object({ currentPassword: AnyPassword, newPassword: NewPassword });
 export const ProfileBody = t.Object({
-  name: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  name: t.Optional(Name),
   antiPhishingCode: t.Optional(t.Union([t.String({ minLength: 4, maxLength: 32, pattern: "^[A-Za-z0-9 _-]+$" }), t.Null()])),
 });
 export const CodeBody = t.Object({ code: Code });
-export const SessionParams = t.Object({ id: t.String({ maxLength: 64 }) });
+/** Any id that names none of the user's sessions is a 404 (API.md); the bound only keeps absurd input out. */
+export const SessionParams = t.Object({ id: t.String({ maxLength: 1000 }) });
 export const UserParams = t.Object({ id: t.String({ maxLength: 64 }) });
 
 export const Session = t.Object({

@@ -25,6 +25,8 @@ export function realtimeController(
   resolveSession: Parameters<typeof authenticateUpgrade>[3],
 ) {
   return new Elysia({ name: "realtime", detail: { tags: ["realtime"] } }).use(auth).ws("/ws", {
+    // OpenAPI has no "ws" operation; app.ts documents /ws as the GET upgrade it is.
+    detail: { hide: true },
     async beforeHandle({ request, accessJwt }) {
       const owner = await authenticateUpgrade(request, config, (token) => accessJwt.verify(token), resolveSession);
       if (!owner) return;

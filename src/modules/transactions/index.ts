@@ -10,7 +10,7 @@ import { getTransaction, historyRows, listTransactions } from "./service";
 export function transactionsController(db: Db, config: Config, auth: ReturnType<typeof authPlugin>) {
   return new Elysia({ prefix: "/api/transactions", name: "transactions", detail: { tags: ["transactions"] } })
     .use(auth)
-    .get("/", ({ principal, query }) => listTransactions(db, config, principal.userId, query), {
+    .get("", ({ principal, query }) => listTransactions(db, config, principal.userId, query), {
       auth: true,
       query: TxListQuery,
       response: TxPage,

@@ -338,6 +338,28 @@ describe("withdrawals", () => {
     await slow.dispose();
   });
 
+  test("address book list: cursor-paginated, newest first; bad limit or cursor is 422 naming it", async () => {
+    const { client } = await signedInUser(fixture, "book-pages");
+    for (const label of ["one", "two", "three"]) {
+      expect((await client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label })).status).toBe(201);
+    }
+    type Page = { items: { label: string }[]; nextCursor: string | null };
+    const first = await client.json<Page>("GET", "/api/wallet/addresses?limit=2");
+    expect(first.body.items.map((a) => a.label)).toEqual(["three", "two"]);
+    expect(first.body.nextCursor).toBeString();
+    const second = await client.json<Page>("GET", `/api/wallet/addresses?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((a) => a.label)).toEqual(["one"]);
+    expect(second.body.nextCursor).toBeNull();
+    for (const query of ["limit=0", "limit=101", "cursor=garbage"]) {
+      const bad = await client.json<ErrorBody>("GET", `/api/wallet/addresses?${query}`);
+      expect({ query, status: bad.status, details: bad.body.error.details }).toEqual({
+        query,
+        status: 422,
+        details: { fields: [query.split("=")[0]] },
+      });
+    }
+  });
+
   test("a sanctioned address is refused with ADDRESS_NOT_ALLOWED, whatever its spelling", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");

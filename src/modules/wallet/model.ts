@@ -58,7 +58,7 @@ export const Address = t.Object({
   createdAt: t.String(),
 });
 export const AddressAnswer = t.Object({ address: Address });
-export const AddressList = t.Object({ items: t.Array(Address) });
+export const AddressList = t.Object({ items: t.Array(Address), nextCursor: t.Union([t.String(), t.Null()]) });
 
 export const WithdrawBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),

@@ -448,6 +448,11 @@ describe("withdrawals", () => {
     expect(await usd(client)).toMatchObject({ available: "1298.5", held: "701.5" });
     const queue = await admin.client.json<{ items: { id: string }[] }>("GET", "/api/admin/withdrawals?status=processing");
     expect(queue.body.items.map((w) => w.id)).toContain(first.id);
+    const bogus = await admin.client.json<ErrorBody>("GET", "/api/admin/withdrawals?status=bogus");
+    expect({ status: bogus.status, error: bogus.body.error }).toMatchObject({
+      status: 422,
+      error: { code: "VALIDATION_FAILED", details: { fields: ["status"] } },
+    });
   });
 
   test("2FA code required when 2FA is on; locked after a password change", async () => {
@@ -532,6 +537,54 @@ describe("history and export", () => {
         keys: ["items", "nextCursor"],
       });
     }
+    // The admin queue honours ?limit= and ?cursor= (the suite has made several withdrawals by now).
+    type Page = { items: { id: string }[]; nextCursor: string | null };
+    const one = await admin.client.json<Page>("GET", "/api/admin/withdrawals?limit=1");
+    expect(one.body.items).toHaveLength(1);
+    expect(one.body.nextCursor).toBeString();
+    const next = await admin.client.json<Page>("GET", `/api/admin/withdrawals?limit=1&cursor=${one.body.nextCursor}`);
+    expect(next.body.items).toHaveLength(1);
+    expect(next.body.items[0].id).not.toBe(one.body.items[0].id);
+  });
+
+  test("an unknown status or asset filter is 422 naming it, in the list and the export alike", async () => {
+    const { client } = await fundedUser(fixture, "filters", "10");
+    const fieldsOf = async (response: Response) => ({
+      status: response.status,
+      error: ((await response.json()) as ErrorBody).error,
+    });
+    for (const [query, field] of [
+      ["status=bogus", "status"],
+      ["asset=DOGE", "asset"],
+      ["type=bogus", "type"],
+    ]) {
+      expect({ query, ...(await fieldsOf(await client.request("GET", `/api/transactions?${query}`))) }).toMatchObject({
+        query,
+        status: 422,
+        error: { code: "VALIDATION_FAILED", details: { fields: [field] } },
+      });
+    }
+    for (const [filter, field] of [
+      [{ status: "bogus" }, "status"],
+      [{ asset: "DOGE" }, "asset"],
+    ] as const) {
+      const response = await client.request("POST", "/api/transactions/export", { body: { format: "csv", ...filter } });
+      expect({ filter, ...(await fieldsOf(response)) }).toMatchObject({
+        filter,
+        status: 422,
+        error: { code: "VALIDATION_FAILED", details: { fields: [field] } },
+      });
+    }
+    // The real values still filter: the funding deposit is a completed USD row, nothing is pending.
+    type Page = { items: { type: string }[] };
+    expect(
+      (await client.json<Page>("GET", "/api/transactions?status=completed&asset=USD")).body.items.map((t) => t.type),
+    ).toEqual(["deposit"]);
+    expect((await client.json<Page>("GET", "/api/transactions?status=pending_review")).body.items).toEqual([]);
+    const exported = await client.request("POST", "/api/transactions/export", {
+      body: { format: "json", status: "completed", asset: "USD" },
+    });
+    expect(((await exported.json()) as { type: string }[]).map((t) => t.type)).toEqual(["deposit"]);
   });
 
   test("CSV export: attachment, column order, formula guard", async () => {

@@ -209,6 +209,37 @@ describe("audit log", () => {
     expect((await alice.client.json("GET", "/api/audit?limit=500")).status).toBe(422);
   });
 
+  test("a cursor the list did not issue is 422 naming it, never a 5xx or the first page; the admin search too", async () => {
+    const user = await signedInUser(fixture, "audit-cursor");
+    const admin = await signedInUser(fixture, "audit-cursor-admin");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    for (const [client, path] of [
+      [user.client, "/api/audit"],
+      [admin.client, "/api/admin/audit"],
+    ] as const) {
+      for (const cursor of ["99999999999999999999", "9007199254740993", "garbage", "0", "-1", "1.5", "1e3", "007", ""]) {
+        const answer = await client.json<{ error: { code: string; details?: unknown } }>(
+          "GET",
+          `${path}?cursor=${encodeURIComponent(cursor)}`,
+        );
+        expect({
+          path,
+          cursor,
+          status: answer.status,
+          code: answer.body.error?.code,
+          details: answer.body.error?.details,
+        }).toEqual({
+          path,
+          cursor,
+          status: 422,
+          code: "VALIDATION_FAILED",
+          details: { fields: ["cursor"] },
+        });
+      }
+    }
+  });
+
   test("rows cannot be updated or deleted", async () => {
     await signedInUser(fixture, "immutable");
     const db = fixture.deps.database.db;

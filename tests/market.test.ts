@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { fireAlerts } from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
 import { compareDecimal, normalizeChange, normalizePrice, roundDecimal } from "../src/modules/market/prices";
-import { candles1m } from "../src/modules/market/schema";
+import { candles1m, priceAlerts } from "../src/modules/market/schema";
 import { outboxEvents } from "../src/platform/events/schema";
 import { lastMailTo, signedInUser, TestClient } from "./support/client";
 import { createTestApp } from "./support/harness";
@@ -181,6 +181,53 @@ describe("alerts", () => {
     const deleted = await client.request("DELETE", `/api/alerts/${created.body.alert.id}`);
     expect(deleted.status).toBe(204);
     expect((await client.json<{ items: unknown[] }>("GET", "/api/alerts")).body.items).toEqual([]);
+  });
+
+  test("an alert's price is answered in canonical form, stored rows with trailing zeros too", async () => {
+    const { client, userId } = await signedInUser(fixture, "alert-price");
+    const created = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "below", price: "1000.50" });
+    expect(created.status).toBe(201);
+    expect(created.body.alert.price).toBe("1000.5");
+    // A row written before prices were canonicalized still carries its trailing zeros in the database.
+    await fixture.deps.database.db.insert(priceAlerts).values({ userId, symbol: "ETH", direction: "below", price: "10.000" });
+    const list = await client.json<{ items: { symbol: string; price: string }[] }>("GET", "/api/alerts");
+    expect(list.body.items.map((alert) => [alert.symbol, alert.price])).toEqual([
+      ["ETH", "10"],
+      ["BTC", "1000.5"],
+    ]);
+    for (const price of ["0", "0.000"]) {
+      const zero = await client.json<ErrorBody>("POST", "/api/alerts", { symbol: "BTC", direction: "above", price });
+      expect({ price, status: zero.status, body: zero.body.error }).toMatchObject({
+        price,
+        status: 422,
+        body: { code: "VALIDATION_FAILED", details: { fields: ["price"] } },
+      });
+    }
+  });
+
+  test("the list is cursor-paginated, newest first; limit out of range names its field", async () => {
+    const { client } = await signedInUser(fixture, "alert-pages");
+    const ids: string[] = [];
+    // Far below any simulated price: neither the live ticks nor the firing test below trigger them.
+    for (const price of ["0.01", "0.02", "0.03"]) {
+      const created = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "below", price });
+      ids.push(created.body.alert.id);
+    }
+    type Page = { items: { id: string }[]; nextCursor: string | null };
+    const first = await client.json<Page>("GET", "/api/alerts?limit=2");
+    expect(first.body.items.map((alert) => alert.id)).toEqual([ids[2], ids[1]]);
+    expect(first.body.nextCursor).toBeString();
+    const second = await client.json<Page>("GET", `/api/alerts?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+    expect((await client.json<Page>("GET", "/api/alerts")).body.items).toHaveLength(3);
+    for (const query of ["limit=0", "limit=101", "cursor=garbage"]) {
+      const bad = await client.json<ErrorBody>("GET", `/api/alerts?${query}`);
+      expect({ query, status: bad.status, fields: bad.body.error.details?.fields }).toEqual({
+        query,
+        status: 422,
+        fields: [query.split("=")[0]],
+      });
+    }
   });
 
   test("alerts need sign-in, and the CSRF header with cookies", async () => {

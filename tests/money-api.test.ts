@@ -394,6 +394,28 @@ describe("withdrawals", () => {
     await slow.dispose();
   });
 
+  test("address book list: cursor-paginated, newest first; bad limit or cursor is 422 naming it", async () => {
+    const { client } = await signedInUser(fixture, "book-pages");
+    for (const label of ["one", "two", "three"]) {
+      expect((await client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label })).status).toBe(201);
+    }
+    type Page = { items: { label: string }[]; nextCursor: string | null };
+    const first = await client.json<Page>("GET", "/api/wallet/addresses?limit=2");
+    expect(first.body.items.map((a) => a.label)).toEqual(["three", "two"]);
+    expect(first.body.nextCursor).toBeString();
+    const second = await client.json<Page>("GET", `/api/wallet/addresses?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((a) => a.label)).toEqual(["one"]);
+    expect(second.body.nextCursor).toBeNull();
+    for (const query of ["limit=0", "limit=101", "cursor=garbage"]) {
+      const bad = await client.json<ErrorBody>("GET", `/api/wallet/addresses?${query}`);
+      expect({ query, status: bad.status, details: bad.body.error.details }).toEqual({
+        query,
+        status: 422,
+        details: { fields: [query.split("=")[0]] },
+      });
+    }
+  });
+
   test("a sanctioned address is refused with ADDRESS_NOT_ALLOWED, whatever its spelling", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
@@ -482,6 +504,11 @@ describe("withdrawals", () => {
     expect(await usd(client)).toMatchObject({ available: "1298.5", held: "701.5" });
     const queue = await admin.client.json<{ items: { id: string }[] }>("GET", "/api/admin/withdrawals?status=processing");
     expect(queue.body.items.map((w) => w.id)).toContain(first.id);
+    const bogus = await admin.client.json<ErrorBody>("GET", "/api/admin/withdrawals?status=bogus");
+    expect({ status: bogus.status, error: bogus.body.error }).toMatchObject({
+      status: 422,
+      error: { code: "VALIDATION_FAILED", details: { fields: ["status"] } },
+    });
   });
 
   test("2FA code required when 2FA is on; locked after a password change", async () => {
@@ -568,6 +595,54 @@ describe("history and export", () => {
         keys: ["items", "nextCursor"],
       });
     }
+    // The admin queue honours ?limit= and ?cursor= (the suite has made several withdrawals by now).
+    type Page = { items: { id: string }[]; nextCursor: string | null };
+    const one = await admin.client.json<Page>("GET", "/api/admin/withdrawals?limit=1");
+    expect(one.body.items).toHaveLength(1);
+    expect(one.body.nextCursor).toBeString();
+    const next = await admin.client.json<Page>("GET", `/api/admin/withdrawals?limit=1&cursor=${one.body.nextCursor}`);
+    expect(next.body.items).toHaveLength(1);
+    expect(next.body.items[0].id).not.toBe(one.body.items[0].id);
+  });
+
+  test("an unknown status or asset filter is 422 naming it, in the list and the export alike", async () => {
+    const { client } = await fundedUser(fixture, "filters", "10");
+    const fieldsOf = async (response: Response) => ({
+      status: response.status,
+      error: ((await response.json()) as ErrorBody).error,
+    });
+    for (const [query, field] of [
+      ["status=bogus", "status"],
+      ["asset=DOGE", "asset"],
+      ["type=bogus", "type"],
+    ]) {
+      expect({ query, ...(await fieldsOf(await client.request("GET", `/api/transactions?${query}`))) }).toMatchObject({
+        query,
+        status: 422,
+        error: { code: "VALIDATION_FAILED", details: { fields: [field] } },
+      });
+    }
+    for (const [filter, field] of [
+      [{ status: "bogus" }, "status"],
+      [{ asset: "DOGE" }, "asset"],
+    ] as const) {
+      const response = await client.request("POST", "/api/transactions/export", { body: { format: "csv", ...filter } });
+      expect({ filter, ...(await fieldsOf(response)) }).toMatchObject({
+        filter,
+        status: 422,
+        error: { code: "VALIDATION_FAILED", details: { fields: [field] } },
+      });
+    }
+    // The real values still filter: the funding deposit is a completed USD row, nothing is pending.
+    type Page = { items: { type: string }[] };
+    expect(
+      (await client.json<Page>("GET", "/api/transactions?status=completed&asset=USD")).body.items.map((t) => t.type),
+    ).toEqual(["deposit"]);
+    expect((await client.json<Page>("GET", "/api/transactions?status=pending_review")).body.items).toEqual([]);
+    const exported = await client.request("POST", "/api/transactions/export", {
+      body: { format: "json", status: "completed", asset: "USD" },
+    });
+    expect(((await exported.json()) as { type: string }[]).map((t) => t.type)).toEqual(["deposit"]);
   });
 
   test("CSV export: attachment, column order, formula guard", async () => {

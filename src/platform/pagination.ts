@@ -27,13 +27,14 @@ export const PageQuery = {
 export const encodeCursor = (row: { createdAt: Date; id: string }) =>
   Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
 
+/** A cursor this server did not issue: the same 422 from every list. */
+export const invalidCursor = () => new AppError(422, "VALIDATION_FAILED", "Invalid cursor", { fields: ["cursor"] });
+
 export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   if (cursor === undefined) return undefined;
   const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(at);
-  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) {
-    throw new AppError(422, "VALIDATION_FAILED", "Invalid cursor", { fields: ["cursor"] });
-  }
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) throw invalidCursor();
   return { at: date, id };
 }
 

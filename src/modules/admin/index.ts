@@ -36,7 +36,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       { ...admin, params: UserParams, response: UserAnswer },
     )
     .get("/audit", ({ query }) => searchAudit(db, query), { ...admin, query: AdminAuditQuery, response: AdminAuditPage })
-    .get("/withdrawals", ({ query }) => listWithdrawals(money, { status: query.status }), {
+    .get("/withdrawals", ({ query }) => listWithdrawals(money, query), {
       ...admin,
       query: StatusQuery,
       response: WithdrawalList,

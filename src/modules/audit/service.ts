@@ -6,6 +6,7 @@ import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import { canonicalJson, sha256Hex } from "../../platform/crypto";
 import type { DbOrTx, Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
+import { invalidCursor } from "../../platform/pagination";
 import type { AdminAuditEvent, AuditEvent } from "./model";
 import { auditLog } from "./schema";
 
@@ -103,6 +104,18 @@ const toEvent = (row: typeof auditLog.$inferSelect): AuditEvent => ({
   createdAt: row.createdAt.toISOString(),
 });
 
+/**
+ * The audit list's cursor is the last id of the previous page, written as String(id) issues it: a positive
+ * safe integer without leading zeros. Anything else is refused before it reaches SQL, where a number past
+ * bigint would be an error and text would quietly mean "from the start".
+ */
+function decodeAuditCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const id = /^[1-9][0-9]*$/.test(cursor) ? Number(cursor) : Number.NaN;
+  if (!Number.isSafeInteger(id)) throw invalidCursor();
+  return id;
+}
+
 /** Cursor pagination over ids, newest first: the cursor is the last id of the previous page. */
 async function page<T>(
   db: DbOrTx,
@@ -111,7 +124,7 @@ async function page<T>(
   cursor: string | undefined,
   map: (row: typeof auditLog.$inferSelect) => T,
 ) {
-  const before = cursor && /^\d+$/.test(cursor) ? Number(cursor) : undefined;
+  const before = decodeAuditCursor(cursor);
   const rows = await db
     .select()
     .from(auditLog)

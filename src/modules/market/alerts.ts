@@ -3,7 +3,9 @@ import type { Db, DbOrTx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
+import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { findUser, mailUser } from "../identity/service";
+import { parsePrice } from "../ledger/assets";
 import type { Alert, AlertBody, PriceTick } from "./model";
 import { priceAlerts } from "./schema";
 
@@ -16,16 +18,23 @@ export const toAlert = (row: AlertRow): Alert => ({
   id: row.id,
   symbol: row.symbol,
   direction: row.direction,
-  price: row.price,
+  // Rows written before prices were canonicalized keep their trailing zeros ("1000.50"): trimmed here.
+  price: parsePrice(row.price, "price"),
   active: row.active,
   createdAt: row.createdAt.toISOString(),
   triggeredAt: row.triggeredAt?.toISOString() ?? null,
   triggeredPrice: row.triggeredPrice,
 });
 
-export async function listAlerts(db: DbOrTx, userId: string): Promise<Alert[]> {
-  const rows = await db.select().from(priceAlerts).where(eq(priceAlerts.userId, userId)).orderBy(desc(priceAlerts.createdAt));
-  return rows.map(toAlert);
+export async function listAlerts(db: DbOrTx, userId: string, page: { limit?: number; cursor?: string }) {
+  const limit = page.limit ?? 20;
+  const rows = await db
+    .select()
+    .from(priceAlerts)
+    .where(and(eq(priceAlerts.userId, userId), after(priceAlerts.createdAt, priceAlerts.id, decodeCursor(page.cursor))))
+    .orderBy(desc(priceAlerts.createdAt), desc(priceAlerts.id))
+    .limit(limit + 1);
+  return pageOf(rows, limit, toAlert);
 }
 
 export async function createAlert(db: DbOrTx, userId: string, input: AlertBody): Promise<AlertRow> {

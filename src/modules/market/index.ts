@@ -4,7 +4,17 @@ import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { deleteAlert, listAlerts } from "./alerts";
 import { queryCandles } from "./candles";
-import { AlertAnswer, AlertBody, AlertList, AlertParams, CandleList, CandleQuery, PriceList, SymbolParams } from "./model";
+import {
+  AlertAnswer,
+  AlertBody,
+  AlertList,
+  AlertListQuery,
+  AlertParams,
+  CandleList,
+  CandleQuery,
+  PriceList,
+  SymbolParams,
+} from "./model";
 import type { PriceCache } from "./price-cache";
 import { addAlert, assertKnownSymbol } from "./service";
 
@@ -21,8 +31,9 @@ export function marketController(db: Db, config: Config, cache: PriceCache, auth
       },
       { params: SymbolParams, query: CandleQuery, response: CandleList },
     )
-    .get("/api/alerts", async ({ principal }) => ({ items: await listAlerts(db, principal.userId) }), {
+    .get("/api/alerts", ({ principal, query }) => listAlerts(db, principal.userId, query), {
       auth: true,
+      query: AlertListQuery,
       response: AlertList,
     })
     .post(

@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { PageQuery } from "../../platform/pagination";
 
 export const PriceSource = t.Union([t.Literal("simulated"), t.Literal("coincap")]);
 export type PriceSource = typeof PriceSource.static;
@@ -33,7 +34,10 @@ export const CandleList = t.Object({ items: t.Array(Candle) });
 export const SymbolParams = t.Object({ symbol: t.String({ maxLength: 16 }) });
 
 export const AlertDirection = t.Union([t.Literal("above"), t.Literal("below")]);
-/** A plain positive decimal, at most 18 decimals; the same rule as amounts (API.md, Money and prices). */
+/**
+ * A plain decimal, at most 18 decimals; the same rule as amounts (API.md, Money and prices). The service's
+ * parsePrice also refuses zero and stores the canonical form.
+ */
 const PriceText = t.String({ pattern: "^(0|[1-9][0-9]{0,17})(\\.[0-9]{1,18})?$", maxLength: 40 });
 export const AlertBody = t.Object({
   symbol: t.String({ minLength: 1, maxLength: 16 }),
@@ -53,5 +57,6 @@ export const Alert = t.Object({
 });
 export type Alert = typeof Alert.static;
 export const AlertAnswer = t.Object({ alert: Alert });
-export const AlertList = t.Object({ items: t.Array(Alert) });
+export const AlertListQuery = t.Object(PageQuery);
+export const AlertList = t.Object({ items: t.Array(Alert), nextCursor: t.Union([t.String(), t.Null()]) });
 export const AlertParams = t.Object({ id: t.String({ maxLength: 64 }) });

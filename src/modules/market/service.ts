@@ -8,6 +8,7 @@ import type { Db } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { holdLeadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
+import { parsePrice } from "../ledger/assets";
 import { countAlerts, createAlert, fireAlerts, MAX_ALERTS_PER_USER, toAlert } from "./alerts";
 import { CandleRecorder } from "./candles";
 import { CoinCapProvider } from "./coincap";
@@ -103,13 +104,11 @@ export async function addAlert(db: Db, config: Config, userId: string, input: Al
   if (!pricedSymbols(config).includes(input.symbol)) {
     throw new AppError(422, "VALIDATION_FAILED", `No price is followed for ${input.symbol}`, { fields: ["symbol"] });
   }
-  if (!/[1-9]/.test(input.price)) {
-    throw new AppError(422, "VALIDATION_FAILED", "Price must be greater than zero", { fields: ["price"] });
-  }
+  const price = parsePrice(input.price, "price");
   if ((await countAlerts(db, userId)) >= MAX_ALERTS_PER_USER) {
     throw new AppError(422, "LIMIT_EXCEEDED", `At most ${MAX_ALERTS_PER_USER} alerts; delete some first`, {
       limit: MAX_ALERTS_PER_USER,
     });
   }
-  return toAlert(await createAlert(db, userId, input));
+  return toAlert(await createAlert(db, userId, { ...input, price }));
 }

@@ -4,7 +4,7 @@ import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { exportContentType, exportFileName, exportStream } from "./export";
 import { ExportBody, TxAnswer, TxListQuery, TxPage, TxParams } from "./model";
-import { getTransaction, historyRows, listTransactions } from "./service";
+import { assertFilters, getTransaction, historyRows, listTransactions } from "./service";
 
 /** /api/transactions: the user's history, filtered and paginated, and its export as a streamed file. */
 export function transactionsController(db: Db, config: Config, auth: ReturnType<typeof authPlugin>) {
@@ -24,6 +24,8 @@ export function transactionsController(db: Db, config: Config, auth: ReturnType<
       "/export",
       ({ principal, body }) => {
         const { format, ...filters } = body;
+        // Checked before streaming: once the file starts, its 200 has been sent.
+        assertFilters(config, filters);
         return new Response(exportStream(format, historyRows(db, config, principal.userId, filters)), {
           headers: {
             "content-type": exportContentType(format),

@@ -19,14 +19,28 @@ export const Tx = t.Object({
 });
 export type Tx = typeof Tx.static;
 
+/**
+ * Every status a history row carries: deposits and trades are written completed; withdrawals and P2P
+ * transfers copy their own status (wallet and transfers schema.ts) as it changes.
+ */
+const TX_STATUSES = ["completed", "pending_review", "processing", "rejected", "failed", "cancelled"] as const;
+
+/** Unknown values are a 422 naming the field, not a filter that quietly matches nothing. */
 const Filters = {
   type: t.Optional(oneOf(TX_TYPES)),
+  /** A configured asset (GET /api/config); checked in the service, where the configuration is. */
   asset: t.Optional(t.String({ maxLength: 10 })),
-  status: t.Optional(t.String({ maxLength: 32 })),
+  status: t.Optional(oneOf(TX_STATUSES)),
   from: t.Optional(t.String({ format: "date-time" })),
   to: t.Optional(t.String({ format: "date-time" })),
 };
-export type TxFilters = { type?: Tx["type"]; asset?: string; status?: string; from?: string; to?: string };
+export type TxFilters = {
+  type?: Tx["type"];
+  asset?: string;
+  status?: (typeof TX_STATUSES)[number];
+  from?: string;
+  to?: string;
+};
 
 export const TxListQuery = t.Object({ ...Filters, ...PageQuery });
 export const TxPage = t.Object({ items: t.Array(Tx), nextCursor: t.Union([t.String(), t.Null()]) });

@@ -7,7 +7,7 @@ import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, type Cursor, decodeCursor, pageOf } from "../../platform/pagination";
-import { precisionOf } from "../ledger/assets";
+import { assetOf, precisionOf } from "../ledger/assets";
 import type { Tx, TxFilters } from "./model";
 import { transactions } from "./schema";
 
@@ -33,6 +33,11 @@ export function toTx(config: Config, row: TxRow): Tx {
     note: row.note,
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** An asset filter names a configured asset (else 422 naming `asset`), so a typo never reads as "no history". */
+export function assertFilters(config: Config, filters: TxFilters): void {
+  if (filters.asset !== undefined) assetOf(config, filters.asset);
 }
 
 function filterClauses(userId: string, filters: TxFilters): (SQL | undefined)[] {
@@ -61,6 +66,7 @@ export async function listTransactions(
   userId: string,
   query: TxFilters & { limit?: number; cursor?: string },
 ) {
+  assertFilters(config, query);
   const limit = query.limit ?? 20;
   const rows = await rowsAfter(db, userId, query, limit, decodeCursor(query.cursor));
   return pageOf(rows, limit, (row) => toTx(config, row));

@@ -8,6 +8,7 @@ import type { Config } from "../../config";
 import type { DbOrTx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
+import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
@@ -73,13 +74,20 @@ export async function addAddress(
   });
 }
 
-export async function listAddresses(db: DbOrTx, userId: string) {
+export async function listAddresses(db: DbOrTx, userId: string, page: { limit?: number; cursor?: string }) {
+  const limit = page.limit ?? 20;
   const rows = await db
     .select()
     .from(withdrawalAddresses)
-    .where(eq(withdrawalAddresses.userId, userId))
-    .orderBy(desc(withdrawalAddresses.createdAt));
-  return { items: rows.map(toAddress) };
+    .where(
+      and(
+        eq(withdrawalAddresses.userId, userId),
+        after(withdrawalAddresses.createdAt, withdrawalAddresses.id, decodeCursor(page.cursor)),
+      ),
+    )
+    .orderBy(desc(withdrawalAddresses.createdAt), desc(withdrawalAddresses.id))
+    .limit(limit + 1);
+  return pageOf(rows, limit, toAddress);
 }
 
 export async function deleteAddress(ctx: MoneyContext, userId: string, id: string, actor: Actor): Promise<void> {

@@ -82,7 +82,11 @@ export function walletController(ctx: MoneyContext, auth: ReturnType<typeof auth
         detail: { description: "Provider events, signed with X-Signature: sha256=<hex HMAC-SHA256 of the raw body>" },
       },
     )
-    .get("/addresses", ({ principal }) => listAddresses(ctx.db, principal.userId), { auth: true, response: AddressList })
+    .get("/addresses", ({ principal, query }) => listAddresses(ctx.db, principal.userId, query), {
+      auth: true,
+      query: ListQuery,
+      response: AddressList,
+    })
     .post(
       "/addresses",
       async ({ principal, body, request, set }) => {

@@ -1,6 +1,7 @@
 import { t } from "elysia";
 import { oneOf } from "../../platform/http/schema";
 import { PageQuery } from "../../platform/pagination";
+import { withdrawals } from "./schema";
 
 export const DepositBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
@@ -58,7 +59,7 @@ export const Address = t.Object({
   createdAt: t.String(),
 });
 export const AddressAnswer = t.Object({ address: Address });
-export const AddressList = t.Object({ items: t.Array(Address) });
+export const AddressList = t.Object({ items: t.Array(Address), nextCursor: t.Union([t.String(), t.Null()]) });
 
 export const WithdrawBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
@@ -81,5 +82,6 @@ export type Withdrawal = typeof Withdrawal.static;
 export const WithdrawalAnswer = t.Object({ withdrawal: Withdrawal });
 export const WithdrawalList = t.Object({ items: t.Array(Withdrawal), nextCursor: t.Union([t.String(), t.Null()]) });
 export const IdParams = t.Object({ id: t.String({ maxLength: 64 }) });
-export const StatusQuery = t.Object({ status: t.Optional(t.String({ maxLength: 32 })), ...PageQuery });
+/** An unknown status is a 422 naming it, not a filter that quietly matches nothing. */
+export const StatusQuery = t.Object({ status: t.Optional(oneOf(withdrawals.status.enumValues)), ...PageQuery });
 export const ListQuery = t.Object(PageQuery);

@@ -9,8 +9,9 @@ type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; pr
 
 /** The user's price alerts: create, list, delete. A fired alert turns inactive live (its WS frame). */
 export default function AlertsPanel(props: { symbols: string[]; symbol?: string }) {
+  // A user keeps at most 100 alerts (the server's MAX_ALERTS_PER_USER), so one page of 100 is all of them.
   const [alerts, { refetch, mutate }] = createResource(() =>
-    api.get<{ items: PriceAlert[] }>("/api/alerts").then((a) => a.items),
+    api.get<{ items: PriceAlert[]; nextCursor: string | null }>("/api/alerts?limit=100").then((a) => a.items),
   );
   const [errors, setErrors] = createSignal<Record<string, string>>({});
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();

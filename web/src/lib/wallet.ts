@@ -71,7 +71,22 @@ export type Tx = {
 };
 
 export const fetchBalances = () => api.get<BalanceAnswer>("/api/wallet/balance");
-export const fetchAddresses = async () => (await api.get<{ items: BookAddress[] }>("/api/wallet/addresses")).items;
+type AddressPage = { items: BookAddress[]; nextCursor: string | null };
+/**
+ * Every saved address, page by page: the book has no size cap, and the withdraw form must offer every
+ * address (not only a first page), so this follows nextCursor instead of showing "Load more".
+ */
+export async function fetchAddresses(): Promise<BookAddress[]> {
+  const all: BookAddress[] = [];
+  let cursor: string | null = null;
+  do {
+    const next = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const page: AddressPage = await api.get<AddressPage>(`/api/wallet/addresses?limit=100${next}`);
+    all.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
 export const fetchDeposits = async () => (await api.get<{ items: DepositOrder[] }>("/api/wallet/deposits?limit=100")).items;
 export const fetchWithdrawals = async () => (await api.get<{ items: Withdrawal[] }>("/api/wallet/withdrawals?limit=100")).items;
 export const fetchLimits = async () => (await api.get<{ items: Limit[] }>("/api/transfers/limits")).items;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AmountError, formatAmount, MAX_WHOLE_DIGITS, parseAmount, usdCents } from "../src/platform/money";
+import { AmountError, formatAmount, MAX_WHOLE_DIGITS, parseAmount, trimDecimal, usdCents } from "../src/platform/money";
 
 describe("parseAmount", () => {
   test.each([
@@ -79,4 +79,17 @@ describe("usdCents", () => {
 test("usdCents rounds down when asked (a holding's worth)", () => {
   expect(usdCents(1n, 8, "65000", "down")).toBe(0n);
   expect(usdCents(2_500_000n, 6, "0.9998", "down")).toBe(249n);
+});
+
+test("trimDecimal gives a stored numeric API.md's form", () => {
+  for (const [stored, shown] of [
+    ["1000.50", "1000.5"],
+    ["200.00", "200"],
+    ["0.000100", "0.0001"],
+    ["65000", "65000"],
+    ["100", "100"],
+    ["0", "0"],
+  ]) {
+    expect(trimDecimal(stored)).toBe(shown);
+  }
 });

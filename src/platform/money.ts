@@ -41,6 +41,9 @@ export function formatAmount(units: bigint, precision: number): string {
   return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
 }
 
+/** A decimal string from the database (numeric's text) in API.md's form: trailing fractional zeros trimmed. */
+export const trimDecimal = (text: string): string => (text.includes(".") ? text.replace(/\.?0+$/, "") : text);
+
 /**
  * USD cents for `units` of an asset with `precision` decimals at `priceUsd` (a decimal string per
  * whole unit). Rounded up by default, so limits and thresholds never undercount what a user moves;

@@ -2,16 +2,17 @@ import { Elysia, t } from "elysia";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
+import { IdParams } from "../../platform/http/schema";
 import { formatAmount } from "../../platform/money";
 import { PageQuery } from "../../platform/pagination";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
-import { UserAnswer, UserParams } from "../identity/model";
+import { UserAnswer } from "../identity/model";
 import { setFrozen } from "../identity/service";
 import { precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
-import { AmlFlagView, IdParams, ReviewQuery, TransferAnswer } from "../transfers/model";
+import { AmlFlagView, ReviewQuery, TransferAnswer } from "../transfers/model";
 import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfers/service";
 import { StatusQuery, WithdrawalAnswer, WithdrawalList } from "../wallet/model";
 import { listWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
@@ -26,14 +27,14 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       async ({ principal, params, request }) => ({
         user: await setFrozen(db, principal.userId, params.id, true, actorOf(request)),
       }),
-      { ...admin, params: UserParams, response: UserAnswer },
+      { ...admin, params: IdParams, response: UserAnswer },
     )
     .post(
       "/users/:id/unfreeze",
       async ({ principal, params, request }) => ({
         user: await setFrozen(db, principal.userId, params.id, false, actorOf(request)),
       }),
-      { ...admin, params: UserParams, response: UserAnswer },
+      { ...admin, params: IdParams, response: UserAnswer },
     )
     .get("/audit", ({ query }) => searchAudit(db, query), { ...admin, query: AdminAuditQuery, response: AdminAuditPage })
     .get("/withdrawals", ({ query }) => listWithdrawals(money, query), {

@@ -3,6 +3,7 @@ import { randomToken } from "../../platform/crypto";
 import { accessTokenOf, assertCsrf, type authPlugin, COOKIE, cookieValue, unauthenticated } from "../../platform/http/auth";
 import { AppError } from "../../platform/http/errors";
 import { actorOf, requestContext } from "../../platform/http/request-context";
+import { IdParams } from "../../platform/http/schema";
 import { recordAudit } from "../audit/service";
 import {
   ChangePasswordBody,
@@ -15,7 +16,6 @@ import {
   RegisterBody,
   ResetBody,
   SessionList,
-  SessionParams,
   TokenBody,
   TwoFactorSetup,
   UserAnswer,
@@ -193,7 +193,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         });
         set.status = 204;
       },
-      { auth: true, params: SessionParams },
+      { auth: true, params: IdParams },
     )
     .post(
       "/sessions/revoke-others",

@@ -47,8 +47,6 @@ export const ProfileBody = t.Object({
 });
 export const CodeBody = t.Object({ code: Code });
 /** Any id that names none of the user's sessions is a 404 (API.md); the bound only keeps absurd input out. */
-export const SessionParams = t.Object({ id: t.String({ maxLength: 1000 }) });
-export const UserParams = t.Object({ id: t.String({ maxLength: 64 }) });
 
 export const Session = t.Object({
   id: t.String(),

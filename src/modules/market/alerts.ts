@@ -3,9 +3,9 @@ import type { Db, DbOrTx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
+import { trimDecimal } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { findUser, mailUser } from "../identity/service";
-import { parsePrice } from "../ledger/assets";
 import type { Alert, AlertBody, PriceTick } from "./model";
 import { priceAlerts } from "./schema";
 
@@ -18,12 +18,13 @@ export const toAlert = (row: AlertRow): Alert => ({
   id: row.id,
   symbol: row.symbol,
   direction: row.direction,
-  // Rows written before prices were canonicalized keep their trailing zeros ("1000.50"): trimmed here.
-  price: parsePrice(row.price, "price"),
+  // Rows written before prices were canonicalized, and the price ticks that fired them, may carry
+  // trailing zeros ("1000.50"): trimmed here.
+  price: trimDecimal(row.price),
   active: row.active,
   createdAt: row.createdAt.toISOString(),
   triggeredAt: row.triggeredAt?.toISOString() ?? null,
-  triggeredPrice: row.triggeredPrice,
+  triggeredPrice: row.triggeredPrice === null ? null : trimDecimal(row.triggeredPrice),
 });
 
 export async function listAlerts(db: DbOrTx, userId: string, page: { limit?: number; cursor?: string }) {

@@ -2,19 +2,10 @@ import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
+import { IdParams } from "../../platform/http/schema";
 import { deleteAlert, listAlerts } from "./alerts";
 import { queryCandles } from "./candles";
-import {
-  AlertAnswer,
-  AlertBody,
-  AlertList,
-  AlertListQuery,
-  AlertParams,
-  CandleList,
-  CandleQuery,
-  PriceList,
-  SymbolParams,
-} from "./model";
+import { AlertAnswer, AlertBody, AlertList, AlertListQuery, CandleList, CandleQuery, PriceList, SymbolParams } from "./model";
 import type { PriceCache } from "./price-cache";
 import { addAlert, assertKnownSymbol } from "./service";
 
@@ -50,6 +41,6 @@ export function marketController(db: Db, config: Config, cache: PriceCache, auth
         await deleteAlert(db, principal.userId, params.id);
         set.status = 204;
       },
-      { auth: true, params: AlertParams },
+      { auth: true, params: IdParams },
     );
 }

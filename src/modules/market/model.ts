@@ -59,4 +59,3 @@ export type Alert = typeof Alert.static;
 export const AlertAnswer = t.Object({ alert: Alert });
 export const AlertListQuery = t.Object(PageQuery);
 export const AlertList = t.Object({ items: t.Array(Alert), nextCursor: t.Union([t.String(), t.Null()]) });
-export const AlertParams = t.Object({ id: t.String({ maxLength: 64 }) });

@@ -1,9 +1,10 @@
 import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
+import { IdParams } from "../../platform/http/schema";
 import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { moneyGuard } from "../identity/guards";
-import { OrderAnswer, OrderBody, OrderListQuery, OrderPage, OrderParams, Portfolio, Quote, QuoteBody } from "./model";
+import { OrderAnswer, OrderBody, OrderListQuery, OrderPage, Portfolio, Quote, QuoteBody } from "./model";
 import { portfolio } from "./portfolio";
 import { cancelOrder, createQuote, getOrder, listOrders, placeOrder, prepareOrder, type TradingContext } from "./service";
 
@@ -44,7 +45,7 @@ export function tradingController(
     })
     .get("/orders/:id", async ({ principal, params }) => ({ order: await getOrder(ctx, principal.userId, params.id) }), {
       auth: true,
-      params: OrderParams,
+      params: IdParams,
       response: OrderAnswer,
     })
     .delete(
@@ -52,7 +53,7 @@ export function tradingController(
       async ({ principal, params, request }) => ({
         order: await cancelOrder(ctx, principal.userId, params.id, actorOf(request)),
       }),
-      { auth: true, params: OrderParams, response: OrderAnswer },
+      { auth: true, params: IdParams, response: OrderAnswer },
     );
   return new Elysia({ name: "portfolio", detail: { tags: ["trading"] } })
     .use(auth)

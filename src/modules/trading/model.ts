@@ -54,7 +54,6 @@ export const Order = t.Object({
 });
 export type Order = typeof Order.static;
 export const OrderAnswer = t.Object({ order: Order });
-export const OrderParams = t.Object({ id: t.String({ maxLength: 64 }) });
 export const OrderListQuery = t.Object({
   status: t.Optional(oneOf(["open", "filled", "cancelled", "rejected"])),
   ...PageQuery,

@@ -2,8 +2,9 @@ import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
+import { IdParams } from "../../platform/http/schema";
 import { exportContentType, exportFileName, exportStream } from "./export";
-import { ExportBody, TxAnswer, TxListQuery, TxPage, TxParams } from "./model";
+import { ExportBody, TxAnswer, TxListQuery, TxPage } from "./model";
 import { assertFilters, getTransaction, historyRows, listTransactions } from "./service";
 
 /** /api/transactions: the user's history, filtered and paginated, and its export as a streamed file. */
@@ -17,7 +18,7 @@ export function transactionsController(db: Db, config: Config, auth: ReturnType<
     })
     .get("/:id", async ({ principal, params }) => ({ tx: await getTransaction(db, config, principal.userId, params.id) }), {
       auth: true,
-      params: TxParams,
+      params: IdParams,
       response: TxAnswer,
     })
     .post(

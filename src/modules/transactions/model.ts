@@ -45,5 +45,4 @@ export type TxFilters = {
 export const TxListQuery = t.Object({ ...Filters, ...PageQuery });
 export const TxPage = t.Object({ items: t.Array(Tx), nextCursor: t.Union([t.String(), t.Null()]) });
 export const TxAnswer = t.Object({ tx: Tx });
-export const TxParams = t.Object({ id: t.String({ maxLength: 64 }) });
 export const ExportBody = t.Object({ format: oneOf(["csv", "json"]), ...Filters });

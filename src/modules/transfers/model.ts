@@ -40,4 +40,3 @@ export const AmlFlagView = t.Object({
   createdAt: t.String(),
 });
 export const ReviewQuery = t.Object({ status: t.Optional(oneOf(["completed", "pending_review", "rejected"])), ...PageQuery });
-export const IdParams = t.Object({ id: t.String({ maxLength: 64 }) });

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
+import { IdParams } from "../../platform/http/schema";
 import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { moneyGuard } from "../identity/guards";
 import type { MoneyContext } from "../ledger/money-context";
@@ -13,7 +14,6 @@ import {
   BalanceAnswer,
   DepositBody,
   DepositEvent,
-  IdParams,
   ListQuery,
   OrderAnswer,
   OrderList,

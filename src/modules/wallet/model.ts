@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { oneOf } from "../../platform/http/schema";
+import { oneOf, PathId } from "../../platform/http/schema";
 import { PageQuery } from "../../platform/pagination";
 import { withdrawals } from "./schema";
 
@@ -20,7 +20,7 @@ export const DepositOrder = t.Object({
 export type DepositOrder = typeof DepositOrder.static;
 export const OrderAnswer = t.Object({ order: DepositOrder });
 export const OrderList = t.Object({ items: t.Array(DepositOrder), nextCursor: t.Union([t.String(), t.Null()]) });
-export const OrderParams = t.Object({ orderId: t.String({ maxLength: 64 }) });
+export const OrderParams = t.Object({ orderId: PathId });
 
 /** What the payment provider posts to the webhook (API.md). */
 export const DepositEvent = t.Object(
@@ -81,7 +81,6 @@ export const Withdrawal = t.Object({
 export type Withdrawal = typeof Withdrawal.static;
 export const WithdrawalAnswer = t.Object({ withdrawal: Withdrawal });
 export const WithdrawalList = t.Object({ items: t.Array(Withdrawal), nextCursor: t.Union([t.String(), t.Null()]) });
-export const IdParams = t.Object({ id: t.String({ maxLength: 64 }) });
 /** An unknown status is a 422 naming it, not a filter that quietly matches nothing. */
 export const StatusQuery = t.Object({ status: t.Optional(oneOf(withdrawals.status.enumValues)), ...PageQuery });
 export const ListQuery = t.Object(PageQuery);

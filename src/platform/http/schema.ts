@@ -10,3 +10,13 @@ type Literals<V extends readonly string[]> = { -readonly [K in keyof V]: TLitera
 export function oneOf<const V extends readonly string[]>(values: V): TUnion<Literals<V>> {
   return t.Union(values.map((value) => t.Literal(value))) as unknown as TUnion<Literals<V>>;
 }
+
+/**
+ * A resource id in a path. Any text: an id that names nothing (or someone else's thing) is 404 NOT_FOUND
+ * (API.md), which the services answer without a query for anything that is not an id; the bound only
+ * keeps logs sane.
+ */
+export const PathId = t.String({ maxLength: 1000 });
+
+/** `/:id` routes. */
+export const IdParams = t.Object({ id: PathId });

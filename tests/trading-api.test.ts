@@ -14,7 +14,7 @@ import { quietProvider, setPrices } from "./support/prices";
 setDefaultTimeout(60_000);
 
 type Fixture = Awaited<ReturnType<typeof createTestApp>>;
-type Order = { id: string; status: string; price: string | null; fee: string; filledAmount: string };
+type Order = { id: string; status: string; price: string | null; fee: string; filledAmount: string; createdAt: string };
 type Balance = { asset: string; available: string; held: string };
 const PRICES = { BTC: "65000.00", ETH: "3200.00", SOL: "150.00", USDT: "1.0000" };
 const OVERRIDES = { RATE_LIMIT_PER_MINUTE: "100000", TRADING_SPREAD_BPS: "50", TRADING_FEE_BPS: "10" };
@@ -258,6 +258,48 @@ describe("limit and stop orders", () => {
         body,
         status: 422,
         code: "VALIDATION_FAILED",
+      });
+    }
+  });
+
+  test("the order list filters by ?status=, pages newest first, and refuses a cursor it did not issue", async () => {
+    const user = await fundedUser(fixture, "order-list", "100");
+    const placed: Order[] = [];
+    for (const limitPrice of ["1000", "2000", "3000"]) {
+      const answer = await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice });
+      placed.push(((await answer.json()) as { order: Order }).order);
+    }
+    await user.client.json("DELETE", `/api/trading/orders/${placed[1].id}`);
+    type Page = { items: Order[]; nextCursor: string | null };
+    const walk = async (query: string) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const suffix: string = cursor ? `&cursor=${cursor}` : "";
+        const page = await user.client.json<Page>("GET", `/api/trading/orders?limit=1&${query}${suffix}`);
+        expect(page.status).toBe(200);
+        ids.push(...page.body.items.map((o) => o.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return ids;
+    };
+    // Newest first; two orders in the same millisecond are ordered by id, descending.
+    const newestFirst = (orders: Order[]) =>
+      orders.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).map((o) => o.id);
+    expect(await walk("")).toEqual(newestFirst(placed));
+    expect(await walk("status=open")).toEqual(newestFirst([placed[0], placed[2]]));
+    expect(await walk("status=cancelled")).toEqual([placed[1].id]);
+    expect(await walk("status=filled")).toEqual([]);
+    for (const cursor of ["garbage", "", "0", Buffer.from("yesterday|nope").toString("base64url")]) {
+      const answer = await user.client.json<{ error: { code: string; details?: unknown } }>(
+        "GET",
+        `/api/trading/orders?cursor=${encodeURIComponent(cursor)}`,
+      );
+      expect({ cursor, status: answer.status, code: answer.body.error?.code, details: answer.body.error?.details }).toEqual({
+        cursor,
+        status: 422,
+        code: "VALIDATION_FAILED",
+        details: { fields: ["cursor"] },
       });
     }
   });

@@ -2,12 +2,13 @@
  * Trading: quotes, market orders against the house account, and limit and stop orders that wait with
  * their funds held until the trigger worker (triggers.ts) fills them. Fills settle in settle.ts.
  */
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { DbOrTx, Tx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
+import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assetOf, parseAssetAmount, parsePrice } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
@@ -232,22 +233,13 @@ export async function getOrder(ctx: TradingContext, userId: string, orderId: str
   return toOrder(ctx, row);
 }
 
-/** The cursor is the last row's (createdAt, id), opaque to clients. */
-const encodeCursor = (row: OrderRow) => Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
-function decodeCursor(cursor: string) {
-  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const date = new Date(at);
-  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) throw invalid("cursor", "Invalid cursor");
-  return { at: date, id };
-}
-
+/** GET /orders: the user's orders, newest first, cursor-paginated like every list (platform/pagination). */
 export async function listOrders(
   ctx: TradingContext,
   userId: string,
   query: { status?: OrderRow["status"]; limit?: number; cursor?: string },
 ) {
   const limit = query.limit ?? 20;
-  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
   const rows = await ctx.db
     .select()
     .from(tradeOrders)
@@ -255,18 +247,12 @@ export async function listOrders(
       and(
         eq(tradeOrders.userId, userId),
         query.status ? eq(tradeOrders.status, query.status) : undefined,
-        cursor
-          ? or(lt(tradeOrders.createdAt, cursor.at), and(eq(tradeOrders.createdAt, cursor.at), lt(tradeOrders.id, cursor.id)))
-          : undefined,
+        after(tradeOrders.createdAt, tradeOrders.id, decodeCursor(query.cursor)),
       ),
     )
     .orderBy(desc(tradeOrders.createdAt), desc(tradeOrders.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  return {
-    items: page.map((row) => toOrder(ctx, row)),
-    nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]) : null,
-  };
+  return pageOf(rows, limit, (row) => toOrder(ctx, row));
 }
 
 /** A quote is worthless once expired; it is kept a day (for support questions), then removed. */

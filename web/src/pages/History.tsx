@@ -12,10 +12,16 @@ import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
 import { formatAmount, isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
-import { TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
+import { statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
 
 const PAGE_SIZE = 25;
+
+/**
+ * Every status a history row carries, as the server's TX_STATUSES (src/modules/transactions/model.ts):
+ * it answers 422 for any other, so the filter offers only these.
+ */
+const TX_STATUSES = ["completed", "pending_review", "processing", "rejected", "failed", "cancelled"] as const;
 
 /** The filters as they stand in the page's URL (dates as YYYY-MM-DD, the user's local days). */
 type Filters = { type?: string; asset?: string; status?: string; from?: string; to?: string };
@@ -197,18 +203,18 @@ function HistoryView(props: { config: PublicConfig }) {
               )}
             </For>
           </SelectField>
-          <Field
-            label="Status"
-            name="status"
-            type="text"
-            autocomplete="off"
-            spellcheck={false}
-            autocapitalize="off"
-            maxLength={32}
-            placeholder="e.g. completed"
-            value={filters().status ?? ""}
-            error={filterError().status}
-          />
+          <SelectField label="Status" name="status" error={filterError().status}>
+            <option value="" selected={!filters().status}>
+              All statuses
+            </option>
+            <For each={TX_STATUSES}>
+              {(status) => (
+                <option value={status} selected={filters().status === status}>
+                  {statusLabel(status)}
+                </option>
+              )}
+            </For>
+          </SelectField>
           <Field label="From" name="from" type="date" value={filters().from ?? ""} error={filterError().from} />
           <Field label="To" name="to" type="date" value={filters().to ?? ""} error={filterError().to} />
           <div class="button-row filters-actions">

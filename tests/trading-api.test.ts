@@ -345,9 +345,13 @@ describe("limit and stop orders", () => {
     const list = await user.client.json<{ items: Order[]; nextCursor: string | null }>("GET", "/api/trading/orders?limit=2");
     expect(list.body.items).toHaveLength(2);
     const next = await user.client.json<{ items: Order[] }>("GET", `/api/trading/orders?limit=10&cursor=${list.body.nextCursor}`);
-    // Newest first, across pages: the four orders above, then the market buy.
+    // Newest first, across pages: the four orders above, then the market buy. Two placed in the same
+    // millisecond are ordered by id, as the list orders them.
     const ids = [...list.body.items, ...next.body.items].map((o) => o.id);
-    expect(ids.slice(0, 4)).toEqual([expiring, limitSell, stopSell, limitBuy].map((o) => o.id));
+    const newestFirst = [expiring, limitSell, stopSell, limitBuy].sort(
+      (a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id),
+    );
+    expect(ids.slice(0, 4)).toEqual(newestFirst.map((o) => o.id));
     expect(ids).toHaveLength(5);
   });
 

@@ -61,6 +61,34 @@ describe("CSRF", () => {
     const invalid = await client.json<ErrorBody>("PATCH", "/api/auth/profile", { role: "admin" });
     expect(invalid.status).toBe(422);
   });
+
+  test("a body that is not JSON answers 400 only after 401, CSRF and 428, with a body schema or without", async () => {
+    const junk = (headers: Record<string, string> = {}) => ({
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: "{bad",
+    });
+    const code = async (path: string, init: RequestInit) => {
+      const answer = await fixture.request(path, init);
+      return [answer.status, ((await answer.json()) as ErrorBody).error.code];
+    };
+    expect(await code("/api/transfers/p2p", junk())).toEqual([401, "UNAUTHENTICATED"]);
+    const { client } = await signedInUser(fixture, "junk");
+    const cookie = `access_token=${client.cookie("access_token")}; csrf_token=${client.cookie("csrf_token")}`;
+    expect(await code("/api/transfers/p2p", junk({ cookie }))).toEqual([403, "CSRF_FAILED"]);
+    const bearer = { authorization: `Bearer ${client.cookie("access_token")}` };
+    expect(await code("/api/transfers/p2p", junk(bearer))).toEqual([428, "IDEMPOTENCY_KEY_REQUIRED"]);
+    const keyed = { ...bearer, "idempotency-key": crypto.randomUUID() };
+    expect(await code("/api/transfers/p2p", junk(keyed))).toEqual([400, "MALFORMED_REQUEST"]);
+    expect(await code("/api/transfers/p2p", { ...junk(keyed), headers: { ...keyed, "content-type": "text/plain" } })).toEqual([
+      400,
+      "MALFORMED_REQUEST",
+    ]);
+    // A route without a body schema refuses junk too rather than ignoring it; a public route answers 400 at once.
+    expect(await code("/api/auth/resend-verification", junk(bearer))).toEqual([400, "MALFORMED_REQUEST"]);
+    expect(await code("/api/auth/login", junk())).toEqual([400, "MALFORMED_REQUEST"]);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
 });
 
 describe("admin", () => {

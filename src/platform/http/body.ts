@@ -32,19 +32,20 @@ async function readText(request: Request, limit: number): Promise<string> {
 /**
  * The only body parser: JSON. An empty body is `undefined` (routes without a body schema accept it),
  * anything else must be valid JSON sent as application/json. The raw text is kept for signature checks.
+ * A body that is not JSON parses as null and is answered 400 MALFORMED_REQUEST later (see `malformed`).
  */
 export async function parseJsonBody(request: Request, contentType: string, limit: number): Promise<unknown> {
   const text = await readText(request, limit);
   if (text.length === 0) return undefined;
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new AppError(400, "MALFORMED_REQUEST", "Request body must be JSON sent with Content-Type: application/json");
+    return malformed(request, "Request body must be JSON sent with Content-Type: application/json");
   }
   requestContext(request).rawBody = text;
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new AppError(400, "MALFORMED_REQUEST", "Request body is not valid JSON");
+    return malformed(request, "Request body is not valid JSON");
   }
   // JSON can only carry U+0000 escaped; Postgres stores no text with it, so no field of ours accepts it.
   // The fields are refused at validation time (fieldsWithNul), in API.md's order after 401, CSRF and 428.
@@ -53,6 +54,16 @@ export async function parseJsonBody(request: Request, contentType: string, limit
     context.nulFields = [...(context.nulFields ?? []), ...fieldsWithNul(body)];
   }
   return body;
+}
+
+/**
+ * Keeps the 400 for when the request has been authenticated: API.md answers 401, CSRF_FAILED and 428 before
+ * anything about the body, so a stranger learns nothing from a route by sending it junk. The platform's
+ * hooks answer it in place of the schema failure (or, on a route without a body schema, before the handler).
+ */
+function malformed(request: Request, message: string): null {
+  requestContext(request).malformedBody = new AppError(400, "MALFORMED_REQUEST", message);
+  return null;
 }
 
 /** The paths ("note", "items.0.label") of every string or key in `value` that holds U+0000. */

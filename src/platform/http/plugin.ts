@@ -50,15 +50,24 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
       // Runs after authentication, CSRF, 428 and the schema, before any route's own checks: API.md's order.
       .onBeforeHandle({ as: "global" }, ({ request }) => {
-        const { nulFields } = requestContext(request);
+        const { malformedBody, nulFields } = requestContext(request);
+        if (malformedBody) throw malformedBody;
         if (nulFields?.length) throw nulRefused(nulFields);
       })
       .onError({ as: "global" }, ({ code, error, request, set, path }) => {
         const requestId = requestContext(request).id;
         set.headers["x-request-id"] = requestId;
-        // Elysia wraps whatever the body parser throws in a ParseError; ours says exactly what was wrong.
+        // Elysia wraps whatever the body parser throws in a ParseError; ours says exactly what was wrong. A body
+        // that was not JSON fails the schema as null: the real reason answers instead.
+        const { malformedBody } = requestContext(request);
         const appError =
-          error instanceof AppError ? error : code === "PARSE" && error.cause instanceof AppError ? error.cause : undefined;
+          error instanceof AppError
+            ? error
+            : code === "PARSE" && error.cause instanceof AppError
+              ? error.cause
+              : code === "VALIDATION" && malformedBody
+                ? malformedBody
+                : undefined;
         if (appError) {
           set.status = appError.status;
           if (appError.headers) Object.assign(set.headers, appError.headers);

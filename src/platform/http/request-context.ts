@@ -1,4 +1,5 @@
 import type { Principal } from "./auth";
+import type { AppError } from "./errors";
 
 /**
  * Per-request facts every hook needs (id, start time, user), kept beside the Request object itself so
@@ -16,6 +17,8 @@ export type RequestContext = {
   /** The access token's verified claims (false: invalid), so the rate limiter and auth check its signature once. */
   accessClaims?: { token: string; claims: Record<string, unknown> | false };
   rawBody?: string;
+  /** A body that is not JSON: 400 MALFORMED_REQUEST, answered once the request is authenticated. */
+  malformedBody?: AppError;
   /** Body fields and query parameters holding U+0000, refused with 422 once the request is authenticated. */
   nulFields?: string[];
 };

@@ -562,6 +562,12 @@ describe("history and export", () => {
     expect(page2.body.nextCursor).toBeNull();
     expect((await alice.client.json("GET", "/api/transactions?cursor=garbage")).status).toBe(422);
     expect((await alice.client.json("GET", "/api/transactions?limit=0")).status).toBe(422);
+    // API.md's own template, with every filter left empty, is the unfiltered first page.
+    const template = await alice.client.json<{ items: unknown[] }>(
+      "GET",
+      "/api/transactions?type=&asset=&status=&from=&to=&limit=&cursor=",
+    );
+    expect([template.status, template.body.items.length]).toEqual([200, 4]);
     expect((await bob.client.json("GET", `/api/transactions/${page1.body.items[0].id}`)).status).toBe(404);
     expect((await alice.client.json("GET", `/api/transactions/${page1.body.items[0].id}`)).status).toBe(200);
   });

@@ -290,7 +290,7 @@ describe("limit and stop orders", () => {
     expect(await walk("status=open")).toEqual(newestFirst([placed[0], placed[2]]));
     expect(await walk("status=cancelled")).toEqual([placed[1].id]);
     expect(await walk("status=filled")).toEqual([]);
-    for (const cursor of ["garbage", "", "0", Buffer.from("yesterday|nope").toString("base64url")]) {
+    for (const cursor of ["garbage", "0", Buffer.from("yesterday|nope").toString("base64url")]) {
       const answer = await user.client.json<{ error: { code: string; details?: unknown } }>(
         "GET",
         `/api/trading/orders?cursor=${encodeURIComponent(cursor)}`,

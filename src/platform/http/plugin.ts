@@ -47,6 +47,11 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         const inQuery = queryFieldsWithNul(request.url);
         if (inQuery.length > 0) context.nulFields = inQuery;
       })
+      // An empty query value is no value: API.md writes its filters as `?userId=&action=`, and a client that
+      // sends them so asks for no filter, not for a user with an empty id.
+      .onTransform({ as: "global" }, ({ query }) => {
+        for (const [name, value] of Object.entries(query)) if (value === "") delete query[name];
+      })
       .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
       // Runs after authentication, CSRF, 428 and the schema, before any route's own checks: API.md's order.
       .onBeforeHandle({ as: "global" }, ({ request }) => {

@@ -46,7 +46,6 @@ export const ProfileBody = t.Object({
   antiPhishingCode: t.Optional(t.Union([t.String({ minLength: 4, maxLength: 32, pattern: "^[A-Za-z0-9 _-]+$" }), t.Null()])),
 });
 export const CodeBody = t.Object({ code: Code });
-/** Any id that names none of the user's sessions is a 404 (API.md); the bound only keeps absurd input out. */
 
 export const Session = t.Object({
   id: t.String(),

@@ -34,13 +34,8 @@ const Filters = {
   from: t.Optional(t.String({ format: "date-time" })),
   to: t.Optional(t.String({ format: "date-time" })),
 };
-export type TxFilters = {
-  type?: Tx["type"];
-  asset?: string;
-  status?: (typeof TX_STATUSES)[number];
-  from?: string;
-  to?: string;
-};
+const TxFilterSchema = t.Object(Filters);
+export type TxFilters = typeof TxFilterSchema.static;
 
 export const TxListQuery = t.Object({ ...Filters, ...PageQuery });
 export const TxPage = t.Object({ items: t.Array(Tx), nextCursor: t.Union([t.String(), t.Null()]) });

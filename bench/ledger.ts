@@ -1,11 +1,15 @@
 /**
  * bun run bench:ledger — P2P transfers through the HTTP API (concurrency 32, 20 s) against real
- * Postgres, then the same transfers straight through ledger.post, in one run; prints transfers/s and
+ * Postgres, and the same transfers straight through ledger.post, in one run; prints transfers/s and
  * p50/p95/p99 for both and their ratio. Everything runs on 127.0.0.1; every loop is bounded by time.
  *
+ * The two paths take turns in slices (4 of 5 s each by default) rather than 20 s one after the other: a
+ * shared machine's speed drifts by ±15 % within minutes, and taking turns exposes both paths to the same
+ * drift, so their ratio measures the code. Each round's ratio is printed too.
+ *
  * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
- * fresh database; BENCH_SECONDS (default 20), BENCH_CONCURRENCY (default 32) and BENCH_POOL_SIZE (the
- * server's DATABASE_POOL_SIZE, default 4) tune the run.
+ * fresh database; BENCH_SECONDS (per path, default 20), BENCH_ROUNDS (default 4), BENCH_CONCURRENCY
+ * (default 32) and BENCH_POOL_SIZE (the server's DATABASE_POOL_SIZE, default 4) tune the run.
  */
 import { readFileSync } from "node:fs";
 import { spawn } from "bun";
@@ -17,6 +21,7 @@ import { migrate } from "../src/platform/db/migrate";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const USERS = 64;
 const SECRET = "bench-webhook-secret";
@@ -34,31 +39,27 @@ function machineCpuMs(): number {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-/** Runs `op` from `CONCURRENCY` loops until the time is up; every call's latency is kept. */
-async function drive(name: string, op: (worker: number, i: number) => Promise<boolean>): Promise<Result> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const cpuBefore = machineCpuMs();
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
+const emptyResult = (name: string): Result => ({ name, count: 0, errors: 0, seconds: 0, latencies: [], cpuMs: 0 });
+
+/** Runs `op` from `CONCURRENCY` loops for `seconds`, adding every call's latency and outcome to `into`. */
+async function drive(into: Result, seconds: number, op: (worker: number, i: number) => Promise<boolean>): Promise<number> {
+  const before = { count: into.count, cpuMs: machineCpuMs(), started: performance.now() };
+  const deadline = before.started + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
       for (let i = 0; performance.now() < deadline; i++) {
         const t0 = performance.now();
         const ok = await op(worker, i).catch(() => false);
-        latencies.push(performance.now() - t0);
-        if (!ok) errors++;
+        into.latencies.push(performance.now() - t0);
+        if (ok) into.count++;
+        else into.errors++;
       }
     }),
   );
-  return {
-    name,
-    count: latencies.length - errors,
-    errors,
-    seconds: (performance.now() - started) / 1000,
-    latencies: latencies.sort((a, b) => a - b),
-    cpuMs: machineCpuMs() - cpuBefore,
-  };
+  const elapsed = (performance.now() - before.started) / 1000;
+  into.seconds += elapsed;
+  into.cpuMs += machineCpuMs() - before.cpuMs;
+  return (into.count - before.count) / elapsed;
 }
 
 const database = `cv_bench_${process.pid}`;
@@ -144,7 +145,7 @@ try {
   // Each worker sends from its own user to a rotating other one (never itself).
   const pair = (worker: number, i: number) => [users[worker % USERS], users[(worker + 1 + (i % (USERS - 1))) % USERS]] as const;
 
-  const api = await drive("HTTP API (POST /api/transfers/p2p)", async (worker, i) => {
+  const sendThroughApi = async (worker: number, i: number) => {
     const [from, to] = pair(worker, i);
     const answer = await fetch(`${base}/api/transfers/p2p`, {
       method: "POST",
@@ -153,29 +154,36 @@ try {
     });
     await answer.arrayBuffer();
     return answer.status === 201;
-  });
+  };
 
-  const direct = await (async () => {
-    const db = await openDatabase({ url: url.toString(), poolSize: Number(env.DATABASE_POOL_SIZE) });
-    await migrate(db);
-    const ledger = createLedger();
-    await ledger.openAccounts(
-      db.db,
-      users.map((u) => userAccount(u.id, "USD", "available")),
+  const db = await openDatabase({ url: url.toString(), poolSize: Number(env.DATABASE_POOL_SIZE) });
+  await migrate(db);
+  const ledger = createLedger();
+  await ledger.openAccounts(
+    db.db,
+    users.map((u) => userAccount(u.id, "USD", "available")),
+  );
+  const postDirectly = async (worker: number, i: number) => {
+    const [from, to] = pair(worker, i);
+    await db.db.transaction((tx) =>
+      ledger.post(tx, {
+        kind: "p2p",
+        legs: [{ from: userAccount(from.id, "USD", "available"), to: userAccount(to.id, "USD", "available"), amount: 1n }],
+      }),
     );
-    const result = await drive("ledger.post (no HTTP)", async (worker, i) => {
-      const [from, to] = pair(worker, i);
-      await db.db.transaction((tx) =>
-        ledger.post(tx, {
-          kind: "p2p",
-          legs: [{ from: userAccount(from.id, "USD", "available"), to: userAccount(to.id, "USD", "available"), amount: 1n }],
-        }),
-      );
-      return true;
-    });
-    await db.close();
-    return result;
-  })();
+    return true;
+  };
+
+  const api = emptyResult("HTTP API (POST /api/transfers/p2p)");
+  const direct = emptyResult("ledger.post (no HTTP)");
+  const roundRatios: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const apiRate = await drive(api, SECONDS / ROUNDS, sendThroughApi);
+    const directRate = await drive(direct, SECONDS / ROUNDS, postDirectly);
+    roundRatios.push((apiRate / directRate).toFixed(3));
+  }
+  await db.close();
+  for (const r of [api, direct]) r.latencies.sort((a, b) => a - b);
 
   const rows = [api, direct].map((r) => ({
     path: r.name,
@@ -187,10 +195,11 @@ try {
     "machine CPU ms/transfer": (r.cpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
   }));
   console.log(
-    `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each, ${USERS} users, server pool ${env.DATABASE_POOL_SIZE}, Postgres ${(await admin`show server_version`)[0].server_version}`,
+    `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each in ${ROUNDS} turns, ${USERS} users, server pool ${env.DATABASE_POOL_SIZE}, Postgres ${(await admin`show server_version`)[0].server_version}`,
   );
   console.table(rows);
   console.log(`API / direct throughput: ${(api.count / api.seconds / (direct.count / direct.seconds)).toFixed(3)}`);
+  console.log(`  per turn: ${roundRatios.join(", ")}`);
 } finally {
   server.kill("SIGTERM");
   await server.exited;

@@ -67,7 +67,7 @@ function malformed(request: Request, message: string): null {
 }
 
 /** The paths ("note", "items.0.label") of every string or key in `value` that holds U+0000. */
-export function fieldsWithNul(value: unknown, path = ""): string[] {
+function fieldsWithNul(value: unknown, path = ""): string[] {
   if (typeof value === "string") return value.includes("\0") ? [path || "body"] : [];
   if (!value || typeof value !== "object") return [];
   return Object.entries(value).flatMap(([key, v]) => {

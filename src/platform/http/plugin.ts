@@ -25,6 +25,18 @@ function failedFields(error: Readonly<ValidationError>): string[] {
   return named.length > 0 || !["body", "query", "params", "headers"].includes(error.type) ? named : [error.type];
 }
 
+/**
+ * The AppError that answers a failure, if any: ours; the one our body parser threw (Elysia wraps it in a
+ * ParseError); or, when a body that was not JSON then failed the schema as null, the real reason.
+ */
+function answeringAppError(code: unknown, error: unknown, malformedBody: AppError | undefined): AppError | undefined {
+  if (error instanceof AppError) return error;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  if (code === "PARSE" && cause instanceof AppError) return cause;
+  if (code === "VALIDATION") return malformedBody;
+  return undefined;
+}
+
 export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
   const headers = securityHeaders({ production: config.production, sentryDsn: config.sentryDsn });
   const origins = new Set([new URL(config.publicUrl).origin, ...config.corsOrigins]);
@@ -60,19 +72,10 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         if (nulFields?.length) throw nulRefused(nulFields);
       })
       .onError({ as: "global" }, ({ code, error, request, set, path }) => {
-        const requestId = requestContext(request).id;
+        const context = requestContext(request);
+        const requestId = context.id;
         set.headers["x-request-id"] = requestId;
-        // Elysia wraps whatever the body parser throws in a ParseError; ours says exactly what was wrong. A body
-        // that was not JSON fails the schema as null: the real reason answers instead.
-        const { malformedBody } = requestContext(request);
-        const appError =
-          error instanceof AppError
-            ? error
-            : code === "PARSE" && error.cause instanceof AppError
-              ? error.cause
-              : code === "VALIDATION" && malformedBody
-                ? malformedBody
-                : undefined;
+        const appError = answeringAppError(code, error, context.malformedBody);
         if (appError) {
           set.status = appError.status;
           if (appError.headers) Object.assign(set.headers, appError.headers);

@@ -284,8 +284,11 @@ describe("P2P transfers", () => {
     expect(first.status).toBe("pending_review");
     expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "1000.01" });
     expect((await usd(bob.client)).available).toBe("0");
-    const queue = await admin.client.json<{ items: { id: string }[] }>("GET", "/api/admin/transfers?status=pending_review");
-    expect(queue.body.items.map((t) => t.id)).toContain(first.id);
+    const queue = await admin.client.json<{ items: { id: string; recipientEmail: string }[] }>(
+      "GET",
+      "/api/admin/transfers?status=pending_review",
+    );
+    expect(queue.body.items.find((t) => t.id === first.id)?.recipientEmail).toBe(bob.email);
     expect((await alice.client.json("POST", `/api/admin/transfers/${first.id}/approve`)).status).toBe(403);
     const approved = await admin.client.json<{ transfer: { status: string } }>(
       "POST",

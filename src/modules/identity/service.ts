@@ -2,7 +2,7 @@
  * Identity rules: accounts, sign-in, password changes, profile and the admin's freeze. Every action
  * writes its audit row and its mail in the same transaction as the change itself.
  */
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
@@ -62,6 +62,14 @@ export async function findUser(db: DbOrTx, id: string): Promise<UserRow | undefi
   if (!isUuid(id)) return undefined;
   const [row] = await db.select().from(users).where(eq(users.id, id));
   return row;
+}
+
+/** The emails of several users in one query, by id (ids that name nobody are absent). */
+export async function emailsOf(db: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return new Map();
+  const rows = await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, wanted));
+  return new Map(rows.map((row) => [row.id, row.email]));
 }
 
 export async function findUserByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {

@@ -18,7 +18,7 @@ import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
-import { findUser, normalizeEmail } from "../identity/service";
+import { emailsOf, findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
@@ -291,10 +291,10 @@ export async function listTransfersForReview(
     )
     .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
     .limit(limit + 1);
-  const emails = new Map<string, string>();
-  for (const row of rows) {
-    if (!emails.has(row.recipientId)) emails.set(row.recipientId, (await findUser(ctx.db, row.recipientId))?.email ?? "");
-  }
+  const emails = await emailsOf(
+    ctx.db,
+    rows.map((row) => row.recipientId),
+  );
   return pageOf(rows, limit, (row) => toTransfer(ctx, row, emails.get(row.recipientId) ?? ""));
 }
 

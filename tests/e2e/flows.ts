@@ -399,6 +399,16 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
       },
       visit("register", "/register", "Create an account"),
       visit("login", "/login", "Sign in"),
+      {
+        name: "signed out, /security and /trade send to sign in and back",
+        run: async () => {
+          for (const path of ["/security", "/trade"]) {
+            await page.goto(path);
+            await page.waitForURL((u) => u.pathname === "/login" && u.searchParams.get("next") === path);
+            await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor();
+          }
+        },
+      },
       { name: "sign in", run: () => signIn(page, dave.email, "/dashboard") },
       visit("dashboard", "/dashboard", "Dashboard"),
       visit("markets", "/markets", "Markets"),

@@ -1,7 +1,4 @@
-import { useLocation, useNavigate } from "@solidjs/router";
-import { createEffect, Show } from "solid-js";
-import Loading from "../components/Loading";
-import { useSessionUser } from "../lib/session";
+import RequireUser from "../components/RequireUser";
 import { usePageTitle } from "../lib/title";
 import AuditSection from "./security/Audit";
 import PasswordSection from "./security/Password";
@@ -9,21 +6,12 @@ import ProfileSection from "./security/Profile";
 import SessionsSection from "./security/Sessions";
 import TwoFactorSection from "./security/TwoFactor";
 
-/** Signed-in only: without a session (GET /api/auth/me → 401) it sends the user to sign in and back. */
+/** Signed-in only (RequireUser): profile, 2FA, sessions, password and the audit log. */
 export default function Security() {
   usePageTitle(() => "Security");
-  const user = useSessionUser();
-  const navigate = useNavigate();
-  const location = useLocation();
-
-  createEffect(() => {
-    if (user() === null) {
-      navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
-    }
-  });
 
   return (
-    <Show when={user()} fallback={<Loading label="Redirecting to sign in…" />}>
+    <RequireUser>
       {(current) => (
         <>
           <section class="hero" aria-labelledby="security-title">
@@ -40,6 +28,6 @@ export default function Security() {
           <AuditSection />
         </>
       )}
-    </Show>
+    </RequireUser>
   );
 }

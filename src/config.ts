@@ -149,7 +149,8 @@ export function parseConfig(env: Env) {
     redisKeyPrefix: r.raw("REDIS_KEY_PREFIX") ?? "cryptovault:",
     jwtSecret: secret("JWT_SECRET"),
     cookieSecret: secret("COOKIE_SECRET"),
-    cookieSecure: r.bool("COOKIE_SECURE", production),
+    // API.md: Secure in production whatever COOKIE_SECURE says; COOKIE_SECURE=true adds it elsewhere (HTTPS staging).
+    cookieSecure: production || r.bool("COOKIE_SECURE", false),
     maxBodyBytes: r.int("MAX_BODY_BYTES", 65536, 1024, 64 * 1024 * 1024),
     smtpUrl: r.url("SMTP_URL", ["smtp:", "smtps:"]),
     mailFrom: r.raw("MAIL_FROM") ?? "CryptoVault <no-reply@localhost>",

@@ -61,8 +61,17 @@ const metrics = createMetrics();
 const deps = { config, database, bus, logger, metrics };
 const services = createServices(deps);
 const app = createApp(deps, {}, services);
-// Bun's own limit is far above ours so that an oversized body meets our 413 envelope, not an empty answer.
-app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 * 1024 * 1024 });
+try {
+  // Bun's own limit is far above ours so that an oversized body meets our 413 envelope, not an empty answer.
+  // Elysia asks for SO_REUSEPORT by default: a second instance on a taken port would then share it silently
+  // and answer half of its requests. A port in use must stop the start instead.
+  app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 * 1024 * 1024, reusePort: false });
+} catch (error) {
+  if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+  logger.error("port in use: another process listens there", { host: config.host, port: config.port });
+  await Promise.allSettled([bus.close(), database.close()]);
+  process.exit(1);
+}
 
 const mail = createMailTransport(config.smtpUrl, config.mailFrom, logger);
 const workers = [

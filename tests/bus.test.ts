@@ -15,6 +15,40 @@ function nextMessage(bus: Bus, channel: string, ms = 3000) {
   });
 }
 
+/**
+ * A TCP proxy to Redis on `port`, started when the test wants Redis to "come back": until then the port
+ * refuses connections, as a Redis that is down does.
+ */
+function redisProxy(port: number, target: URL) {
+  type Side = { upstream?: Bun.Socket<undefined>; pending: Uint8Array[] };
+  return Bun.listen<Side>({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      open(client) {
+        client.data = { pending: [] };
+        void Bun.connect({
+          hostname: target.hostname,
+          port: Number(target.port || 6379),
+          socket: {
+            open(upstream) {
+              client.data.upstream = upstream;
+              for (const chunk of client.data.pending) upstream.write(chunk);
+            },
+            data: (_upstream, chunk) => void client.write(chunk),
+            close: () => void client.end(),
+          },
+        });
+      },
+      data(client, chunk) {
+        if (client.data.upstream) client.data.upstream.write(chunk);
+        else client.data.pending.push(new Uint8Array(chunk));
+      },
+      close: (client) => void client.data.upstream?.end(),
+    },
+  });
+}
+
 /** Both implementations keep the same promises. */
 function busContract(make: () => Bus) {
   test("delivers to every subscriber of a channel and to no other channel", async () => {
@@ -86,6 +120,29 @@ describe.if(Boolean(TEST_REDIS_URL))("RedisBus", () => {
     expect(leaked).toEqual([]);
     raw.disconnect();
     await Promise.all([ours.close(), theirs.close()]);
+  });
+
+  test("a channel subscribed while Redis is down delivers once Redis is back", async () => {
+    const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = free.port;
+    free.stop(true);
+    const errors: string[] = [];
+    const bus = new RedisBus(`redis://127.0.0.1:${port}`, prefix, (_error, context) => errors.push(context));
+    const seen: unknown[] = [];
+    // Resolves (the outage is reported), rather than rejecting or waiting for Redis.
+    await bus.subscribe("late", (message) => seen.push(message));
+    expect(errors).toContain("subscribe late");
+    const proxy = redisProxy(port, new URL(url));
+    const admin = new Redis(url);
+    const deadline = Date.now() + 8000;
+    while (seen.length === 0 && Date.now() < deadline) {
+      await admin.publish(`${prefix}late`, JSON.stringify("back"));
+      await Bun.sleep(200);
+    }
+    expect(seen[0]).toBe("back");
+    admin.disconnect();
+    await bus.close();
+    proxy.stop(true);
   });
 
   test("reconnects and resubscribes after its connections are killed", async () => {

@@ -74,6 +74,8 @@ describe("config", () => {
     const config = parseConfig({ ...TEST_ENV, ...full });
     expect(config.production).toBe(true);
     expect(config.cookieSecure).toBe(true);
+    // API.md: Secure "when NODE_ENV=production or COOKIE_SECURE=true": production cannot opt out.
+    expect(parseConfig({ ...TEST_ENV, ...full, COOKIE_SECURE: "false" }).cookieSecure).toBe(true);
   });
 
   test("CORS origins are normalised and COINCAP_API_KEY selects CoinCap", () => {

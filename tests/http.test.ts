@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
 import { t } from "elysia";
-import { createTestApp } from "./support/harness";
+import { createApp, createServices } from "../src/app";
+import { RedisBus } from "../src/platform/bus";
+import { createLogger } from "../src/platform/observability/logger";
+import { createMetrics } from "../src/platform/observability/metrics";
+import { createTestApp, createTestDatabase, testConfig } from "./support/harness";
 
 const webDist = mkdtempSync(join(tmpdir(), "cv-dist-"));
 mkdirSync(join(webDist, "assets"));
@@ -310,10 +314,17 @@ describe("web app", () => {
   });
 });
 
-describe("readiness when the database is gone", () => {
-  test("/ready is 503 naming the database", async () => {
+describe("a dependency out of reach: 503 UNAVAILABLE, never a 500", () => {
+  test("the database gone: /ready is 503 naming it; a route that needs it is 503 with Retry-After", async () => {
     const own = await createTestApp();
     await own.deps.database.close();
+    const login = await own.request("/api/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "someone@example.com", password: "a password of some length" }),
+    });
+    await expectEnvelope(login, 503, "UNAVAILABLE");
+    expect(login.headers.get("retry-after")).toBe("5");
     const response = await own.request("/ready");
     expect(response.status).toBe(503);
     const body = (await response.json()) as { status: string; checks: Record<string, string>; error: { code: string } };
@@ -323,5 +334,28 @@ describe("readiness when the database is gone", () => {
     expect(body.error.code).toBe("UNAVAILABLE");
     await own.deps.bus.close();
     await (own.deps.database as { dispose(): Promise<void> }).dispose().catch(() => {});
+  });
+
+  test("Redis unreachable: limited routes answer 503 at once rather than after the reconnect attempts", async () => {
+    const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const url = `redis://127.0.0.1:${free.port}`;
+    free.stop(true);
+    const config = testConfig({ REDIS_URL: url });
+    const database = await createTestDatabase();
+    const bus = new RedisBus(url, config.redisKeyPrefix);
+    const deps = { config, database, bus, logger: createLogger("silent"), metrics: createMetrics() };
+    const app = createApp(deps, { webDist: "/nonexistent-web-dist" }, createServices(deps));
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const response = await app.handle(new Request("http://localhost/api/config"));
+      await expectEnvelope(response, 503, "UNAVAILABLE");
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    const ready = await app.handle(new Request("http://localhost/ready"));
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks.bus).toStartWith("down");
+    await app.decorator.runtime.stop();
+    await bus.close();
+    await database.dispose();
   });
 });

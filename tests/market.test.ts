@@ -18,13 +18,15 @@ afterAll(() => fixture.dispose());
 
 type ErrorBody = { error: { code: string; details?: { fields?: string[] } } };
 type Prices = { items: PriceTick[]; stale: boolean };
-const DECIMAL = /^\d+(\.\d+)?$/;
+/** API.md's form of a decimal: no trailing fractional zero. */
+const DECIMAL = /^\d+(\.\d*[1-9])?$/;
 
 describe("price helpers", () => {
   test("provider prices become fixed-decimal strings without floats; garbage is refused", () => {
     expect(normalizePrice("65012.3456789")).toBe("65012.35");
-    expect(normalizePrice("99.995")).toBe("99.9950");
-    expect(normalizePrice("199.995")).toBe("200.00");
+    expect(normalizePrice("99.995")).toBe("99.995");
+    expect(normalizePrice("199.995")).toBe("200");
+    expect(normalizePrice("64912.80")).toBe("64912.8");
     expect(normalizePrice("1.000349")).toBe("1.0003");
     expect(normalizePrice("0.000012345")).toBe("0.00001235");
     for (const bad of ["", "-1", "1e3", "abc", "0", "0.000000001", " 1"]) expect(normalizePrice(bad)).toBeUndefined();
@@ -90,7 +92,7 @@ describe("candles", () => {
       { t: "2024-01-01T10:01:00Z", o: "105", h: "120", l: "101", c: "119" },
       { t: "2024-01-01T10:04:00Z", o: "119", h: "119.5", l: "90.25", c: "92" },
       { t: "2024-01-01T10:05:00Z", o: "92", h: "93", l: "91", c: "93" },
-      { t: "2024-01-01T11:30:00Z", o: "93", h: "200", l: "93", c: "150.5" },
+      { t: "2024-01-01T11:30:00Z", o: "93", h: "200.00", l: "93", c: "150.50" },
     ];
     await fixture.deps.database.db.insert(candles1m).values(rows.map((row) => ({ symbol: "ETH", ...row, t: minute(row.t) })));
   });

@@ -255,6 +255,9 @@ describe("P2P transfers", () => {
     const error = ((await over.json()) as ErrorBody).error;
     expect(error.code).toBe("LIMIT_EXCEEDED");
     expect(error.details).toMatchObject({ limit: "3000", used: "2700", remaining: "300" });
+    // Over both the balance (2300 left) and the limit: API.md's order puts INSUFFICIENT_FUNDS first.
+    const broke = await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount: "2400" });
+    expect(((await broke.json()) as ErrorBody).error.code).toBe("INSUFFICIENT_FUNDS");
     const limits = await alice.client.json<{
       items: { kind: string; limitUsd: string; usedUsd: string; remainingUsd: string; resetsAt: string }[];
     }>("GET", "/api/transfers/limits");
@@ -436,6 +439,19 @@ describe("withdrawals", () => {
     expect(((await refused.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
     expect((await usd(user.client)).available).toBe("100");
     await strict.dispose();
+  });
+
+  test("over the balance and the daily limit: INSUFFICIENT_FUNDS first; over the limit only: LIMIT_EXCEEDED", async () => {
+    const poor = await withBook("wd-poor", "100");
+    const broke = await withKey(poor.client, "/api/wallet/withdraw", { asset: "USD", amount: "2500", address: IBAN });
+    expect(((await broke.json()) as ErrorBody).error.code).toBe("INSUFFICIENT_FUNDS");
+    // The fee counts: 100 available cannot cover 99 + 1.50.
+    const withFee = await withKey(poor.client, "/api/wallet/withdraw", { asset: "USD", amount: "99", address: IBAN });
+    expect(((await withFee.json()) as ErrorBody).error.code).toBe("INSUFFICIENT_FUNDS");
+    const rich = await withBook("wd-rich", "3000");
+    const over = await withKey(rich.client, "/api/wallet/withdraw", { asset: "USD", amount: "2500", address: IBAN });
+    expect(((await over.json()) as ErrorBody).error.code).toBe("LIMIT_EXCEEDED");
+    expect((await usd(rich.client)).available).toBe("3000");
   });
 
   test("small withdrawal: held at once (amount + fee), paid out by the worker, history carries the tx hash", async () => {

@@ -52,6 +52,27 @@ describe("the server as a process", () => {
     expect(requestLine).toMatchObject({ method: "GET", status: 200, requestId: ready.headers.get("x-request-id") });
     expect(typeof requestLine.ms).toBe("number");
 
+    // A second instance on the taken port stops with a clear line instead of sharing the port.
+    const second = Bun.spawn(["bun", "--no-env-file", "src/main.ts"], {
+      cwd: join(import.meta.dir, ".."),
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "info",
+        ...env,
+        DATA_DIR: mkdtempSync(join(tmpdir(), "cv-process-second-")),
+        PORT: String(listening.port),
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const timeout = setTimeout(() => second.kill("SIGKILL"), 30_000);
+    expect(await second.exited).toBe(1);
+    clearTimeout(timeout);
+    expect(await new Response(second.stdout).text()).toContain('"msg":"port in use: another process listens there"');
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.lines.some((line) => line.msg === "stopped" && line.signal === "SIGTERM")).toBe(true);
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();

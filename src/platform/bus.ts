@@ -36,6 +36,10 @@ class Subscriptions {
     return !this.handlers.has(channel);
   }
 
+  channels(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   deliver(channel: string, payload: string, onError: (error: unknown) => void): void {
     const set = this.handlers.get(channel);
     if (!set) return;
@@ -96,10 +100,11 @@ export class RedisBus implements Bus {
     private readonly onError: ErrorReporter = () => {},
   ) {
     const options = {
-      // Retry for ever with a capped backoff; ioredis resubscribes every channel after a reconnect.
+      // Retry for ever with a capped backoff. Resubscribing is ours (below): ioredis would only renew the
+      // channels whose SUBSCRIBE once succeeded, and one asked for while Redis was down would stay silent.
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
       maxRetriesPerRequest: 2,
-      autoResubscribe: true,
+      autoResubscribe: false,
       lazyConnect: false,
     };
     // Named so an operator (or a test) can tell them apart in CLIENT LIST.
@@ -109,16 +114,29 @@ export class RedisBus implements Bus {
     this.subscriber.on("message", (channel: string, payload: string) => {
       this.subscriptions.deliver(channel.slice(this.prefix.length), payload, (e) => this.onError(e, channel));
     });
+    // On every (re)connect, every channel with a handler is subscribed again (SUBSCRIBE is idempotent).
+    this.subscriber.on("ready", () => {
+      const channels = this.subscriptions.channels().map((channel) => this.prefix + channel);
+      if (channels.length > 0) this.subscriber.subscribe(...channels).catch((e) => this.onError(e, "resubscribe"));
+    });
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
     await this.redis.publish(this.prefix + channel, JSON.stringify(message));
   }
 
+  /**
+   * Resolves once Redis has confirmed the subscription or, while Redis is out of reach, once that is
+   * reported: the handler stays registered and the next connect subscribes it, so nothing waits for ever.
+   */
   async subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe> {
-    if (this.subscriptions.add(channel, handler)) await this.subscriber.subscribe(this.prefix + channel);
+    if (this.subscriptions.add(channel, handler)) {
+      await this.subscriber.subscribe(this.prefix + channel).catch((e) => this.onError(e, `subscribe ${channel}`));
+    }
     return async () => {
-      if (this.subscriptions.remove(channel, handler)) await this.subscriber.unsubscribe(this.prefix + channel);
+      if (this.subscriptions.remove(channel, handler) && this.subscriber.status === "ready") {
+        await this.subscriber.unsubscribe(this.prefix + channel);
+      }
     };
   }
 
@@ -128,7 +146,10 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.redis.quit(), this.subscriber.quit()]);
+    // QUIT needs a connection: one that is down (reconnecting) is dropped at once rather than waited for.
+    await Promise.allSettled(
+      [this.redis, this.subscriber].map((client) => (client.status === "ready" ? client.quit() : client.disconnect())),
+    );
   }
 }
 

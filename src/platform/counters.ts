@@ -3,6 +3,7 @@
  * counts together; in process otherwise. Keys are namespaced with REDIS_KEY_PREFIX by the Redis store.
  */
 import type Redis from "ioredis";
+import { dependencyUnavailable } from "./http/errors";
 
 export type WindowCount = { count: number; resetMs: number };
 
@@ -29,24 +30,39 @@ local reset = 0
 if oldest[2] then reset = tonumber(oldest[2]) + ARGV[2] - ARGV[1] end
 return {n, reset}`;
 
+/** ioredis's states once a connection has failed or been closed (it is "connecting" or "ready" otherwise). */
+const UNREACHABLE = new Set(["reconnecting", "close", "end"]);
+
 export class RedisCounterStore implements CounterStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
+  /**
+   * While Redis is unreachable a command would wait for ioredis's reconnect attempts (seconds, growing
+   * with the backoff) before failing: refuse at once instead, as the 503 it would end in. A first
+   * connection still being made (at boot) is waited for: its commands queue until it is ready.
+   */
+  private assertConnected(): void {
+    if (UNREACHABLE.has(this.redis.status)) throw dependencyUnavailable();
+  }
+
   async hit(key: string, windowMs: number): Promise<WindowCount> {
+    this.assertConnected();
     const [count, ttl] = (await this.redis.eval(HIT, 1, `${this.prefix}rl:${key}`, windowMs)) as [number, number];
     return { count, resetMs: Math.max(ttl, 0) };
   }
 
   async record(key: string, windowMs: number): Promise<void> {
+    this.assertConnected();
     const now = Date.now();
     const full = `${this.prefix}log:${key}`;
     await this.redis.multi().zadd(full, now, `${now}:${crypto.randomUUID()}`).pexpire(full, windowMs).exec();
   }
 
   async recent(key: string, windowMs: number): Promise<WindowCount> {
+    this.assertConnected();
     const [count, resetMs] = (await this.redis.eval(RECENT, 1, `${this.prefix}log:${key}`, Date.now(), windowMs)) as [
       number,
       number,
@@ -55,6 +71,7 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async clear(key: string): Promise<void> {
+    this.assertConnected();
     await this.redis.del(`${this.prefix}log:${key}`, `${this.prefix}rl:${key}`);
   }
 }

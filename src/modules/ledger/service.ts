@@ -149,6 +149,28 @@ export type Ledger = ReturnType<typeof createLedger>;
 
 export type Balance = { ownerId?: string; asset: string; available: bigint; held: bigint };
 
+/**
+ * A user's available balance of one asset as one SQL expression (text, "0" without an account), for a
+ * caller that reads it in the same statement as its other facts.
+ */
+export const availableBalanceSql = (ownerId: string, asset: string) =>
+  sql`coalesce((select balance from ${ledgerAccounts} where owner_id = ${ownerId} and asset = ${asset} and kind = 'available'), 0)::text`;
+
+/**
+ * 422 INSUFFICIENT_FUNDS when `available` (read before the write) cannot cover `units`: the first business
+ * rule of API.md's order, so a request that also passes a limit is told what it lacks first. The ledger's
+ * CHECK stays the guard against a balance that changes after the read.
+ */
+export function assertAvailable(asset: string, available: bigint, units: bigint): void {
+  if (units > available) throw insufficientFunds(asset);
+}
+
+/** A user's available balance of one asset (0 without an account). */
+export async function availableBalance(db: DbOrTx, ownerId: string, asset: string): Promise<bigint> {
+  const [row] = await queryRows<{ available: string }>(db, sql`select ${availableBalanceSql(ownerId, asset)} as available`);
+  return BigInt(row.available);
+}
+
 /** Every configured asset, zeros included. */
 export async function userBalances(db: DbOrTx, userId: string, assets: string[]): Promise<Balance[]> {
   const rows = await db

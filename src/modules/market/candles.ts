@@ -91,7 +91,8 @@ function parseInstant(value: string | undefined, field: string): number | undefi
 
 /**
  * Candles of one symbol, oldest first. 5m, 1h and 1d are aggregated from the minute rows: open of the
- * first minute, close of the last, extreme high and low. Buckets are aligned to UTC.
+ * first minute, close of the last, extreme high and low. Buckets are aligned to UTC. Prices come out in
+ * API.md's form, trailing fractional zeros trimmed, however they were stored.
  */
 export async function queryCandles(
   db: DbOrTx,
@@ -107,8 +108,8 @@ export async function queryCandles(
   return queryRows<Candle>(
     db,
     sql`select to_char(${bucket} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as t,
-          ((array_agg(o order by t))[1])::text as o, max(h)::text as h, min(l)::text as l,
-          ((array_agg(c order by t desc))[1])::text as c
+          trim_scale((array_agg(o order by t))[1])::text as o, trim_scale(max(h))::text as h,
+          trim_scale(min(l))::text as l, trim_scale((array_agg(c order by t desc))[1])::text as c
         from ${candles1m}
         where symbol = ${symbol} and t >= ${new Date(from).toISOString()}::timestamptz and t < ${new Date(to).toISOString()}::timestamptz
         group by 1 order by 1`,

@@ -1,7 +1,9 @@
 /**
  * Prices are decimal strings end to end. These helpers round and compare them exactly (bigint), so a
- * provider's "65012.3456789" becomes "65012.35" without a float ever touching it.
+ * provider's "65012.3456789" becomes "65012.35" without a float ever touching it. A price goes out in
+ * API.md's form for every decimal: trailing fractional zeros trimmed ("64912.80" → "64912.8").
  */
+import { trimDecimal } from "../../platform/money";
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 
@@ -28,7 +30,7 @@ export function normalizePrice(text: string): string | undefined {
   const match = DECIMAL.exec(text);
   if (!match) return undefined;
   const rounded = roundDecimal(text, placesFor(BigInt(match[1])));
-  return rounded && /[1-9]/.test(rounded) ? rounded : undefined;
+  return rounded && /[1-9]/.test(rounded) ? trimDecimal(rounded) : undefined;
 }
 
 /** A signed percentage ("-1.2345", "0.5") rounded to two places; "0.00" when it is missing or malformed. */
@@ -41,7 +43,7 @@ export function normalizeChange(text: string | null | undefined): string {
 
 /** Formats a float produced by the random walk with the places its size calls for. */
 export function formatPrice(value: number): string {
-  return value.toFixed(placesFor(BigInt(Math.floor(value))));
+  return trimDecimal(value.toFixed(placesFor(BigInt(Math.floor(value)))));
 }
 
 /** Compares two plain decimal strings exactly: -1, 0 or 1. */

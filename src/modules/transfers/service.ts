@@ -21,7 +21,7 @@ import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
 import { emailsOf, findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
-import { userAccount } from "../ledger/service";
+import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
 import { type AmlWindow, amlWindows, screenTransfer } from "./aml";
@@ -55,6 +55,8 @@ type SenderFacts = {
   recipient: { id: string; email: string } | null;
   senderEmail: string | null;
   previous: StoredAnswer | null;
+  /** The sender's available balance of the asset sent, minor units as text. */
+  available: string;
   /** The sender's p2p_senders version the facts were read at (0 before the first transfer). */
   version: number;
   history: SenderHistory;
@@ -96,7 +98,13 @@ export async function countEarlierTransfers(db: DbOrTx, senderId: string, window
 }
 
 /** Everything a transfer is judged on, in one statement. */
-async function readFacts(db: DbOrTx, senderId: string, email: string, key: string, span: HistorySpan): Promise<SenderFacts> {
+async function readFacts(
+  db: DbOrTx,
+  senderId: string,
+  request: { email: string; key: string; asset: string },
+  span: HistorySpan,
+): Promise<SenderFacts> {
+  const { email, key, asset } = request;
   const [row] = await queryRows<{ facts: SenderFacts }>(
     db,
     sql`select json_build_object(
@@ -104,6 +112,7 @@ async function readFacts(db: DbOrTx, senderId: string, email: string, key: strin
       'senderEmail', (select email from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
+      'available', ${availableBalanceSql(senderId, asset)},
       'version', coalesce((select version from p2p_senders where sender_id = ${senderId}), 0),
       'history', ${senderHistorySql(senderId, span)}
     ) as facts`,
@@ -155,14 +164,16 @@ async function attemptP2p(
     utcDayStart(now),
     aml.map(({ window }) => window),
   );
-  const facts = await readFacts(db, req.userId, normalizeEmail(body.recipientEmail), req.key, span);
+  const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
+  const email = normalizeEmail(body.recipientEmail);
+  const facts = await readFacts(db, req.userId, { email, key: req.key, asset: asset.symbol }, span);
   if (facts.previous) return replayStored(facts.previous, hash);
 
-  const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
   const { recipient, senderEmail } = facts;
   if (!senderEmail) throw notFound("User");
   if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");
   if (recipient.id === req.userId) throw new AppError(422, "SELF_TRANSFER", "You cannot send to yourself");
+  assertAvailable(asset.symbol, BigInt(facts.available), units);
   await ctx.ledger.openAccounts(ctx.db, [
     userAccount(req.userId, asset.symbol, "available"),
     userAccount(req.userId, asset.symbol, "held"),

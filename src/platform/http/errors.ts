@@ -20,6 +20,44 @@ export class AppError extends Error {
 
 export const notFound = (what = "Resource") => new AppError(404, "NOT_FOUND", `${what} not found`);
 
+/** 503 UNAVAILABLE: a dependency (database, Redis) is out of reach; the same request succeeds later. */
+export const dependencyUnavailable = () =>
+  new AppError(503, "UNAVAILABLE", "A service CryptoVault depends on is unavailable; try again shortly", undefined, {
+    "retry-after": "5",
+  });
+
+/** Network failures of a connection to Postgres or Redis (Node's codes, and postgres.js's own). */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "ETIMEDOUT",
+  "EPIPE",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+]);
+/** SQLSTATEs of a server that cannot serve now: connection exceptions (08…), shutting down or starting, out of slots. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300)$/;
+/** What the clients say when they no longer have a connection: PGlite closed, ioredis gave up on a command. */
+const UNAVAILABLE_MESSAGES = new Set(["PGlite is closed", "Connection is closed."]);
+
+/**
+ * True when `error` (or what it wraps: Drizzle wraps the driver's error as `cause`) says the database or
+ * Redis is out of reach rather than that the request was wrong: API.md's 503 UNAVAILABLE, never a 500.
+ */
+export function isDependencyDown(error: unknown): boolean {
+  let current = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; current && depth < 8; depth++, current = current.cause as typeof current) {
+    if (current.name === "MaxRetriesPerRequestError") return true;
+    const code = typeof current.code === "string" ? current.code : "";
+    if (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)) return true;
+    if (typeof current.message === "string" && UNAVAILABLE_MESSAGES.has(current.message)) return true;
+  }
+  return false;
+}
+
 export function errorBody(code: string, message: string, requestId: string, details?: Record<string, unknown>): ErrorBody {
   return { error: details ? { code, message, details, requestId } : { code, message, requestId } };
 }

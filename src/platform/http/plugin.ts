@@ -9,7 +9,7 @@ import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
 import { checkDeclaredLength, nulRefused, parseJsonBody, queryFieldsWithNul } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
-import { AppError, errorBody, notFound } from "./errors";
+import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
 
@@ -75,12 +75,16 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         const context = requestContext(request);
         const requestId = context.id;
         set.headers["x-request-id"] = requestId;
-        const appError = answeringAppError(code, error, context.malformedBody);
+        let appError = answeringAppError(code, error, context.malformedBody);
+        if (!appError && isDependencyDown(error)) {
+          logger.error("dependency unavailable", { requestId, path, error });
+          appError = dependencyUnavailable();
+        }
         if (appError) {
           set.status = appError.status;
           if (appError.headers) Object.assign(set.headers, appError.headers);
-          // A dependency failing (503) is ours to fix, not the client's: every 5xx reaches Sentry.
-          if (appError.status >= 500) reportError(appError, { requestId, path, method: request.method });
+          // A dependency failing (503) is ours to fix, not the client's: every 5xx reaches Sentry, as what was thrown.
+          if (appError.status >= 500) reportError(error, { requestId, path, method: request.method });
           return errorBody(appError.code, appError.message, requestId, appError.details);
         }
         switch (code) {

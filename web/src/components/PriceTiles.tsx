@@ -1,6 +1,7 @@
 import { A } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { useConfig } from "../lib/config";
+import { formatPrice } from "../lib/money";
 import { priceMeta, prices, recentPrices, useLivePrices } from "../lib/prices";
 import ConnectionIndicator from "./ConnectionIndicator";
 import Sparkline from "./Sparkline";
@@ -32,7 +33,7 @@ export default function PriceTiles() {
             <A href={`/markets/${symbol}`} class="card price-tile">
               <span class="symbol">{symbol}</span>
               <span class="num price" data-testid={`price-${symbol}`}>
-                {prices[symbol] ? `$${prices[symbol].priceUsd}` : "…"}
+                {prices[symbol] ? `$${formatPrice(prices[symbol].priceUsd)}` : "…"}
               </span>
               <span
                 class="small num"

@@ -42,6 +42,14 @@ export function formatUsd(value: string): string {
   return formatAmount(value, 2);
 }
 
+/**
+ * A live USD price as shown: at least two decimals ("64912.8" → "64912.80"), more when the feed has them
+ * ("1.0003"), no grouping, so the digits in a price element read as the number the API sent.
+ */
+export function formatPrice(value: string): string {
+  return formatAmount(value, 2, { grouping: false });
+}
+
 /** True when the decimal string is zero ("0", "0.000"). */
 export function isZero(value: string): boolean {
   return /^-?0*(?:\.0*)?$/.test(value.trim()) && /\d/.test(value);

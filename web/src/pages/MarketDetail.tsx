@@ -4,6 +4,7 @@ import AlertsPanel from "../components/AlertsPanel";
 import CandleChart from "../components/CandleChart";
 import ConnectionIndicator from "../components/ConnectionIndicator";
 import { useConfig } from "../lib/config";
+import { formatPrice } from "../lib/money";
 import { prices, useLivePrices } from "../lib/prices";
 import { useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -27,7 +28,7 @@ export default function MarketDetail() {
       <h1>
         {symbol()}{" "}
         <span class="num" data-testid={`price-${symbol()}`}>
-          {prices[symbol()] ? `$${prices[symbol()].priceUsd}` : "…"}
+          {prices[symbol()] ? `$${formatPrice(prices[symbol()].priceUsd)}` : "…"}
         </span>
       </h1>
       <div class="price-source">

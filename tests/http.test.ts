@@ -271,6 +271,14 @@ describe("platform endpoints", () => {
     for (const path of ["/api/audit", "/api/transactions"]) expect((await fixture.request(path)).status).toBe(401);
     expect(Object.keys(doc.paths["/ws"])).toEqual(["get"]);
     expect(Object.keys(doc.paths["/ws"].get.responses ?? {})).toContain("101");
+    // Every operation says what it answers: a response schema, or the statuses of a 204, a file or text.
+    const served = Object.entries(doc.paths).filter(([path]) => !path.startsWith("/api/test/")); // this file's own probes
+    const undocumented = served.flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => Object.keys(operation.responses ?? {}).length === 0)
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(undocumented).toEqual([]);
   });
 });
 

@@ -4,11 +4,15 @@
  */
 import { and, eq, lt, or, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { t } from "elysia";
+import { type TSchema, t } from "elysia";
 import { AppError } from "./http/errors";
 import { isUuid } from "./ids";
 
 export type Cursor = { at: Date; id: string };
+
+/** A list's answer: `{ items, nextCursor }`, nextCursor null on the last page. */
+export const Page = <Item extends TSchema>(item: Item) =>
+  t.Object({ items: t.Array(item), nextCursor: t.Union([t.String(), t.Null()]) });
 
 /**
  * `?limit=`: 1–100 as plain digits. Checked as text and then decoded: Elysia's number coercion reports an

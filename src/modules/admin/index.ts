@@ -4,7 +4,7 @@ import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
 import { IdParams } from "../../platform/http/schema";
 import { formatAmount } from "../../platform/money";
-import { PageQuery } from "../../platform/pagination";
+import { Page, PageQuery } from "../../platform/pagination";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer } from "../identity/model";
@@ -12,7 +12,7 @@ import { setFrozen } from "../identity/service";
 import { precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
-import { AmlFlagView, ReviewQuery, TransferAnswer } from "../transfers/model";
+import { AmlFlagView, ReviewQuery, Transfer, TransferAnswer } from "../transfers/model";
 import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfers/service";
 import { StatusQuery, WithdrawalAnswer, WithdrawalList } from "../wallet/model";
 import { listWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
@@ -56,7 +56,11 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       }),
       { ...admin, params: IdParams, response: WithdrawalAnswer },
     )
-    .get("/transfers", ({ query }) => listTransfersForReview(money, query), { ...admin, query: ReviewQuery })
+    .get("/transfers", ({ query }) => listTransfersForReview(money, query), {
+      ...admin,
+      query: ReviewQuery,
+      response: Page(Transfer),
+    })
     .post(
       "/transfers/:id/approve",
       async ({ principal, params, request }) => ({
@@ -74,7 +78,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     .get("/aml/flags", ({ query }) => listAmlFlags(money, query), {
       ...admin,
       query: t.Object(PageQuery),
-      response: t.Object({ items: t.Array(AmlFlagView), nextCursor: t.Union([t.String(), t.Null()]) }),
+      response: Page(AmlFlagView),
     })
     .get(
       "/ledger/reconcile",

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { PageQuery } from "../../platform/pagination";
+import { Page, PageQuery } from "../../platform/pagination";
 
 export const AuditQuery = t.Object(PageQuery);
 
@@ -31,5 +31,5 @@ export const AdminAuditEvent = t.Composite([
 ]);
 export type AdminAuditEvent = typeof AdminAuditEvent.static;
 
-export const AuditPage = t.Object({ items: t.Array(AuditEvent), nextCursor: t.Union([t.String(), t.Null()]) });
-export const AdminAuditPage = t.Object({ items: t.Array(AdminAuditEvent), nextCursor: t.Union([t.String(), t.Null()]) });
+export const AuditPage = Page(AuditEvent);
+export const AdminAuditPage = Page(AdminAuditEvent);

@@ -3,7 +3,7 @@ import { randomToken } from "../../platform/crypto";
 import { accessTokenOf, assertCsrf, type authPlugin, COOKIE, cookieValue, unauthenticated } from "../../platform/http/auth";
 import { AppError } from "../../platform/http/errors";
 import { actorOf, requestContext } from "../../platform/http/request-context";
-import { IdParams } from "../../platform/http/schema";
+import { documented, IdParams } from "../../platform/http/schema";
 import { recordAudit } from "../audit/service";
 import {
   ChangePasswordBody,
@@ -59,7 +59,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         set.status = 202;
         return { accepted: true };
       },
-      { auth: true },
+      { auth: true, ...documented({ 202: "A new verification mail is on its way" }) },
     )
     .post(
       "/login",
@@ -112,29 +112,33 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
       },
       { response: UserAnswer },
     )
-    .post("/logout", async ({ request, cookie, accessJwt, sessionCookies, set }) => {
-      // Works with a live access token or, when that has expired, with the refresh cookie alone.
-      const presented = accessTokenOf(request);
-      const claims = presented ? await accessJwt.verify(presented.token) : false;
-      let session =
-        claims && typeof claims.sub === "string" && typeof claims.sid === "string"
-          ? { userId: claims.sub, sessionId: claims.sid }
-          : null;
-      const refreshToken = cookieValue(cookie, COOKIE.refresh);
-      if (!session && refreshToken) session = await sessionOfRefreshToken(ctx.db, refreshToken);
-      if (!session) throw unauthenticated();
-      if (presented?.via !== "bearer") assertCsrf(request, cookie);
-      const ended = session;
-      await ctx.db.transaction(async (tx) => {
-        if (await revokeSession(tx, ended.userId, ended.sessionId, "logout")) {
-          await recordAudit(tx, [
-            { userId: ended.userId, action: "auth.logout", metadata: { sessionId: ended.sessionId }, ...actorOf(request) },
-          ]);
-        }
-      });
-      sessionCookies.clear(cookie);
-      set.status = 204;
-    })
+    .post(
+      "/logout",
+      async ({ request, cookie, accessJwt, sessionCookies, set }) => {
+        // Works with a live access token or, when that has expired, with the refresh cookie alone.
+        const presented = accessTokenOf(request);
+        const claims = presented ? await accessJwt.verify(presented.token) : false;
+        let session =
+          claims && typeof claims.sub === "string" && typeof claims.sid === "string"
+            ? { userId: claims.sub, sessionId: claims.sid }
+            : null;
+        const refreshToken = cookieValue(cookie, COOKIE.refresh);
+        if (!session && refreshToken) session = await sessionOfRefreshToken(ctx.db, refreshToken);
+        if (!session) throw unauthenticated();
+        if (presented?.via !== "bearer") assertCsrf(request, cookie);
+        const ended = session;
+        await ctx.db.transaction(async (tx) => {
+          if (await revokeSession(tx, ended.userId, ended.sessionId, "logout")) {
+            await recordAudit(tx, [
+              { userId: ended.userId, action: "auth.logout", metadata: { sessionId: ended.sessionId }, ...actorOf(request) },
+            ]);
+          }
+        });
+        sessionCookies.clear(cookie);
+        set.status = 204;
+      },
+      documented({ 204: "Signed out: the session is revoked and the cookies cleared" }),
+    )
     .get("/me", async ({ principal }) => ({ user: toUser(await getUser(ctx.db, principal.userId)) }), {
       auth: true,
       response: UserAnswer,
@@ -155,7 +159,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         set.status = 202;
         return { accepted: true };
       },
-      { body: ForgotBody },
+      { body: ForgotBody, ...documented({ 202: "Accepted, whether or not the email has an account" }) },
     )
     .post(
       "/password/reset",
@@ -193,7 +197,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         });
         set.status = 204;
       },
-      { auth: true, params: IdParams },
+      { auth: true, params: IdParams, ...documented({ 204: "The session is revoked; its tokens die at once" }) },
     )
     .post(
       "/sessions/revoke-others",
@@ -206,7 +210,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         });
         set.status = 204;
       },
-      { auth: true },
+      { auth: true, ...documented({ 204: "Every other session is revoked" }) },
     )
     .post("/2fa/setup", ({ principal }) => setupTwoFactor(ctx, principal.userId), { auth: true, response: TwoFactorSetup })
     .post(

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
-import { IdParams } from "../../platform/http/schema";
+import { documented, IdParams } from "../../platform/http/schema";
 import { deleteAlert, listAlerts } from "./alerts";
 import { queryCandles } from "./candles";
 import { AlertAnswer, AlertBody, AlertList, AlertListQuery, CandleList, CandleQuery, PriceList, SymbolParams } from "./model";
@@ -41,6 +41,6 @@ export function marketController(db: Db, config: Config, cache: PriceCache, auth
         await deleteAlert(db, principal.userId, params.id);
         set.status = 204;
       },
-      { auth: true, params: IdParams },
+      { auth: true, params: IdParams, ...documented({ 204: "The alert is deleted" }) },
     );
 }

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { PageQuery } from "../../platform/pagination";
+import { Page, PageQuery } from "../../platform/pagination";
 
 export const PriceSource = t.Union([t.Literal("simulated"), t.Literal("coincap")]);
 export type PriceSource = typeof PriceSource.static;
@@ -58,4 +58,4 @@ export const Alert = t.Object({
 export type Alert = typeof Alert.static;
 export const AlertAnswer = t.Object({ alert: Alert });
 export const AlertListQuery = t.Object(PageQuery);
-export const AlertList = t.Object({ items: t.Array(Alert), nextCursor: t.Union([t.String(), t.Null()]) });
+export const AlertList = Page(Alert);

@@ -25,7 +25,15 @@ export function systemController({ config, database, bus, metrics }: AppDeps) {
           ...errorBody("UNAVAILABLE", `Not ready: ${failing.join(", ")} unavailable`, requestContext(request).id, { failing }),
         };
       },
-      { detail: { tags: ["platform"], description: "200 when the database and bus answer, else 503 naming the failing check" } },
+      {
+        detail: {
+          tags: ["platform"],
+          responses: {
+            200: { description: "The database and the bus answer" },
+            503: { description: "Not ready: the report names the failing check, with the error envelope" },
+          },
+        },
+      },
     )
     .get(
       "/metrics",
@@ -33,7 +41,7 @@ export function systemController({ config, database, bus, metrics }: AppDeps) {
         set.headers["content-type"] = metrics.registry.contentType;
         return metrics.registry.metrics();
       },
-      { detail: { tags: ["platform"] } },
+      { detail: { tags: ["platform"], responses: { 200: { description: "Prometheus text exposition format" } } } },
     )
     .get("/api/config", () => configAnswer, { response: PublicConfig, detail: { tags: ["platform"] } });
 }

@@ -1,6 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../platform/http/schema";
-import { PageQuery } from "../../platform/pagination";
+import { Page, PageQuery } from "../../platform/pagination";
 
 const Side = oneOf(["buy", "sell"]);
 const Decimal = t.String({ minLength: 1, maxLength: 100 });
@@ -58,7 +58,7 @@ export const OrderListQuery = t.Object({
   status: t.Optional(oneOf(["open", "filled", "cancelled", "rejected"])),
   ...PageQuery,
 });
-export const OrderPage = t.Object({ items: t.Array(Order), nextCursor: t.Union([t.String(), t.Null()]) });
+export const OrderPage = Page(Order);
 
 export const Holding = t.Object({
   asset: t.String(),

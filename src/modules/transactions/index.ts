@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
-import { IdParams } from "../../platform/http/schema";
+import { documented, IdParams } from "../../platform/http/schema";
 import { exportContentType, exportFileName, exportStream } from "./export";
 import { ExportBody, TxAnswer, TxListQuery, TxPage } from "./model";
 import { assertFilters, getTransaction, historyRows, listTransactions } from "./service";
@@ -34,6 +34,10 @@ export function transactionsController(db: Db, config: Config, auth: ReturnType<
           },
         });
       },
-      { auth: true, body: ExportBody },
+      {
+        auth: true,
+        body: ExportBody,
+        ...documented({ 200: "The history as a CSV or JSON file (Content-Disposition: attachment), streamed" }),
+      },
     );
 }

@@ -1,6 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../platform/http/schema";
-import { PageQuery } from "../../platform/pagination";
+import { Page, PageQuery } from "../../platform/pagination";
 
 export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;
 
@@ -38,6 +38,6 @@ const TxFilterSchema = t.Object(Filters);
 export type TxFilters = typeof TxFilterSchema.static;
 
 export const TxListQuery = t.Object({ ...Filters, ...PageQuery });
-export const TxPage = t.Object({ items: t.Array(Tx), nextCursor: t.Union([t.String(), t.Null()]) });
+export const TxPage = Page(Tx);
 export const TxAnswer = t.Object({ tx: Tx });
 export const ExportBody = t.Object({ format: oneOf(["csv", "json"]), ...Filters });

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
-import { IdParams } from "../../platform/http/schema";
+import { documented, IdParams } from "../../platform/http/schema";
 import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { moneyGuard } from "../identity/guards";
 import type { MoneyContext } from "../ledger/money-context";
@@ -79,7 +79,13 @@ export function walletController(ctx: MoneyContext, auth: ReturnType<typeof auth
         transform: ({ request }) =>
           assertSignature(ctx, requestContext(request).rawBody ?? "", request.headers.get("x-signature")),
         body: DepositEvent,
-        detail: { description: "Provider events, signed with X-Signature: sha256=<hex HMAC-SHA256 of the raw body>" },
+        detail: {
+          description: "Provider events, signed with X-Signature: sha256=<hex HMAC-SHA256 of the raw body>",
+          responses: {
+            200: { description: "{received: true}; an event id seen before changes nothing" },
+            401: { description: "The signature is missing or wrong" },
+          },
+        },
       },
     )
     .get("/addresses", ({ principal, query }) => listAddresses(ctx.db, principal.userId, query), {
@@ -101,7 +107,7 @@ export function walletController(ctx: MoneyContext, auth: ReturnType<typeof auth
         await deleteAddress(ctx, principal.userId, params.id, actorOf(request));
         set.status = 204;
       },
-      { auth: true, params: IdParams },
+      { auth: true, params: IdParams, ...documented({ 204: "The address is removed from the book" }) },
     )
     .post(
       "/withdraw",

@@ -1,6 +1,6 @@
 import { t } from "elysia";
 import { oneOf, PathId } from "../../platform/http/schema";
-import { PageQuery } from "../../platform/pagination";
+import { Page, PageQuery } from "../../platform/pagination";
 import { withdrawals } from "./schema";
 
 export const DepositBody = t.Object({
@@ -19,7 +19,7 @@ export const DepositOrder = t.Object({
 });
 export type DepositOrder = typeof DepositOrder.static;
 export const OrderAnswer = t.Object({ order: DepositOrder });
-export const OrderList = t.Object({ items: t.Array(DepositOrder), nextCursor: t.Union([t.String(), t.Null()]) });
+export const OrderList = Page(DepositOrder);
 export const OrderParams = t.Object({ orderId: PathId });
 
 /** What the payment provider posts to the webhook (API.md). */
@@ -59,7 +59,7 @@ export const Address = t.Object({
   createdAt: t.String(),
 });
 export const AddressAnswer = t.Object({ address: Address });
-export const AddressList = t.Object({ items: t.Array(Address), nextCursor: t.Union([t.String(), t.Null()]) });
+export const AddressList = Page(Address);
 
 export const WithdrawBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
@@ -80,7 +80,7 @@ export const Withdrawal = t.Object({
 });
 export type Withdrawal = typeof Withdrawal.static;
 export const WithdrawalAnswer = t.Object({ withdrawal: Withdrawal });
-export const WithdrawalList = t.Object({ items: t.Array(Withdrawal), nextCursor: t.Union([t.String(), t.Null()]) });
+export const WithdrawalList = Page(Withdrawal);
 /** An unknown status is a 422 naming it, not a filter that quietly matches nothing. */
 export const StatusQuery = t.Object({ status: t.Optional(oneOf(withdrawals.status.enumValues)), ...PageQuery });
 export const ListQuery = t.Object(PageQuery);

@@ -20,3 +20,13 @@ export const PathId = t.String({ maxLength: 1000 });
 
 /** `/:id` routes. */
 export const IdParams = t.Object({ id: PathId });
+
+/**
+ * The OpenAPI `responses` of a route whose success has no JSON schema (204, text, a file): each status
+ * and what it means, for `/api/docs`. Routes with a `response` schema are documented by it instead.
+ */
+export const documented = (responses: Record<number, string>) => ({
+  detail: {
+    responses: Object.fromEntries(Object.entries(responses).map(([status, description]) => [status, { description }])),
+  },
+});

@@ -400,6 +400,32 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
       visit("register", "/register", "Create an account"),
       visit("login", "/login", "Sign in"),
       {
+        name: "signed out, public pages print nothing to the console; an unknown market is a missing page",
+        run: async () => {
+          const problems: string[] = [];
+          const onConsole = (message: { type(): string; text(): string }) => {
+            if (message.type() === "error") problems.push(message.text());
+          };
+          const onError = (error: Error) => problems.push(error.message);
+          page.on("console", onConsole);
+          page.on("pageerror", onError);
+          for (const [path, heading] of [
+            ["/", "Digital asset custody and trading"],
+            ["/login", "Sign in"],
+            ["/markets", "Markets"],
+            ["/markets/BTC", "BTC"],
+            ["/markets/NOPE", "Page not found"],
+          ]) {
+            await page.goto(path);
+            await page.getByRole("heading", { name: heading, level: 1 }).first().waitFor();
+            await settle(page);
+          }
+          page.off("console", onConsole);
+          page.off("pageerror", onError);
+          assert(problems.length === 0, `console errors while signed out: ${problems.join("; ")}`);
+        },
+      },
+      {
         name: "signed out, /security and /trade send to sign in and back",
         run: async () => {
           for (const path of ["/security", "/trade"]) {
@@ -409,7 +435,16 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
           }
         },
       },
-      { name: "sign in", run: () => signIn(page, dave.email, "/dashboard") },
+      {
+        name: "sign in from a plain /login lands on the dashboard",
+        run: async () => {
+          await page.goto("/login");
+          await fillLabelled(page, "Email", "email", dave.email);
+          await fillLabelled(page, "Password", "password", PASSWORD);
+          await page.getByRole("button", { name: "Sign in", exact: true }).click();
+          await page.waitForURL((u) => u.pathname === "/dashboard", { timeout: 15_000 });
+        },
+      },
       visit("dashboard", "/dashboard", "Dashboard"),
       visit("markets", "/markets", "Markets"),
       visit("trade", "/trade", "Trade"),

@@ -68,7 +68,7 @@ export function formValue(form: HTMLFormElement, name: string, trim = true): str
  * The `?next=` path to go to after signing in: only a path of this site (no "//host", no "/\host",
  * no scheme), and never back to a page of the sign-in flow.
  */
-export function safeNext(next: string | string[] | undefined, fallback = "/security"): string {
+export function safeNext(next: string | string[] | undefined, fallback = "/dashboard"): string {
   const value = Array.isArray(next) ? next[0] : next;
   if (!value?.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
   // No control characters or whitespace either (browsers strip tabs and newlines out of URLs).

@@ -1,5 +1,5 @@
 import { createAsync, query, revalidate } from "@solidjs/router";
-import { ApiError, api, onSessionExpired } from "./api";
+import { ApiError, api, onSessionExpired, readCookie } from "./api";
 import { reconnectForSession } from "./ws";
 
 /** `user` of API.md "Identity". */
@@ -22,6 +22,9 @@ export type User = {
  * Any other failure (server down) is thrown, so pages can show it with a retry.
  */
 export const getSessionUser = query(async (): Promise<User | null> => {
+  // Sign-in sets the script-readable csrf_token with the session cookies and sign-out clears it: without it
+  // nobody is signed in here, and asking would only print a 401 in every signed-out visitor's console.
+  if (!readCookie("csrf_token")) return null;
   try {
     return (await api.get<{ user: User }>("/api/auth/me")).user;
   } catch (error) {

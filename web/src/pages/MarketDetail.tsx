@@ -3,11 +3,13 @@ import { createSignal, For, Show } from "solid-js";
 import AlertsPanel from "../components/AlertsPanel";
 import CandleChart from "../components/CandleChart";
 import ConnectionIndicator from "../components/ConnectionIndicator";
+import Loading from "../components/Loading";
 import { useConfig } from "../lib/config";
 import { formatPrice } from "../lib/money";
 import { prices, useLivePrices } from "../lib/prices";
 import { useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
+import NotFound from "./NotFound";
 
 const INTERVALS = ["1m", "5m", "1h", "1d"] as const;
 
@@ -20,8 +22,10 @@ export default function MarketDetail() {
   const user = useOptionalSessionUser();
   const [interval, setInterval] = createSignal<(typeof INTERVALS)[number]>("1m");
   const symbols = () => (config()?.assets ?? []).map((a) => a.symbol).filter((s) => s !== "USD");
+  // A symbol the platform does not price (a typo, an old link) is a missing page, not an empty chart.
+  const known = () => symbols().includes(symbol());
   return (
-    <>
+    <Show when={config() && known()} fallback={config() ? <NotFound /> : <Loading />}>
       <p>
         <A href="/markets">← Markets</A>
       </p>
@@ -58,6 +62,6 @@ export default function MarketDetail() {
       <Show when={user()}>
         <AlertsPanel symbols={symbols()} symbol={symbol()} />
       </Show>
-    </>
+    </Show>
   );
 }

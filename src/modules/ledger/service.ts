@@ -165,12 +165,6 @@ export function assertAvailable(asset: string, available: bigint, units: bigint)
   if (units > available) throw insufficientFunds(asset);
 }
 
-/** A user's available balance of one asset (0 without an account). */
-export async function availableBalance(db: DbOrTx, ownerId: string, asset: string): Promise<bigint> {
-  const [row] = await queryRows<{ available: string }>(db, sql`select ${availableBalanceSql(ownerId, asset)} as available`);
-  return BigInt(row.available);
-}
-
 /** Every configured asset, zeros included. */
 export async function userBalances(db: DbOrTx, userId: string, assets: string[]): Promise<Balance[]> {
   const rows = await db

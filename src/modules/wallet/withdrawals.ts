@@ -16,7 +16,7 @@ import { assertWithdrawalsUnlocked, getUser, mailUser } from "../identity/servic
 import { checkSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
-import { assertAvailable, availableBalance, type Balance, systemAccount, userAccount } from "../ledger/service";
+import { assertAvailable, type Balance, systemAccount, userAccount, userBalances } from "../ledger/service";
 import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
 import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
@@ -99,7 +99,8 @@ export async function requestWithdrawal(
 ): Promise<Withdrawal> {
   const { asset, units, user, amountUsdCents } = prepared;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.id}`}, 0))`);
-  assertAvailable(asset.symbol, await availableBalance(tx, user.id, asset.symbol), units + asset.withdrawalFee);
+  const [balance] = await userBalances(tx, user.id, [asset.symbol]);
+  assertAvailable(asset.symbol, balance.available, units + asset.withdrawalFee);
   assertWithinLimit("withdrawal", ctx.config.withdrawalDailyLimitUsd, await withdrawnToday(tx, user.id), amountUsdCents);
   const review = amountUsdCents > ctx.config.withdrawalReviewThresholdUsd;
   const { balances } = await ctx.ledger.post(tx, {

@@ -39,7 +39,7 @@ async function screen(amountUsdCents: bigint, recent: Earlier[] = [], reviewThre
     await database.db.execute(sql`insert into p2p_transfers (sender_id, recipient_id, asset, amount, amount_usd_cents, status, created_at)
       values (${sender}, ${crypto.randomUUID()}, 'USD', 1, ${t.amountUsdCents.toString()}::bigint, 'completed', ${t.createdAt.toISOString()}::timestamptz)`);
   }
-  const windows = amlWindows({ now: NOW, reviewThresholdUsdCents });
+  const windows = amlWindows({ amountUsdCents, now: NOW, reviewThresholdUsdCents });
   const counts = await countEarlierTransfers(
     database.db,
     sender,
@@ -87,8 +87,20 @@ describe("velocity", () => {
   test("the 11th within the hour is flagged but still completes", async () => {
     expect(await screen(100n, smallTransfers(10, HOUR))).toEqual({
       decision: "complete",
-      flags: [{ rule: "velocity", detail: "11 transfers within an hour, more than 10" }],
+      flags: [{ rule: "velocity", detail: "more than 10 transfers within an hour" }],
     });
+  });
+
+  test("counting stops at 10: a sender with 30 transfers in the hour is counted no further", async () => {
+    const sender = crypto.randomUUID();
+    for (const t of smallTransfers(30, HOUR)) {
+      await database.db.execute(sql`insert into p2p_transfers (sender_id, recipient_id, asset, amount, amount_usd_cents, status, created_at)
+        values (${sender}, ${crypto.randomUUID()}, 'USD', 1, ${t.amountUsdCents.toString()}::bigint, 'completed', ${t.createdAt.toISOString()}::timestamptz)`);
+    }
+    const [velocity] = amlWindows({ amountUsdCents: 100n, now: NOW, reviewThresholdUsdCents: THRESHOLD });
+    expect(velocity.rule).toBe("velocity");
+    expect(await countEarlierTransfers(database.db, sender, [velocity.window])).toEqual([10]);
+    expect(await countEarlierTransfers(database.db, sender, [{ since: velocity.window.since }])).toEqual([30]);
   });
 
   test("a transfer exactly one hour old still counts", async () => {
@@ -139,6 +151,14 @@ describe("structuring", () => {
 
   test("earlier transfers over the threshold are not part of the pattern", async () => {
     expect(ruleNames(await screen(NEAR, [earlier(THRESHOLD + 1n, HOUR), earlier(NEAR, 2 * HOUR)]))).toEqual([]);
+  });
+
+  test("only a near-threshold transfer has its band counted", () => {
+    const rules = (amountUsdCents: bigint) =>
+      amlWindows({ amountUsdCents, now: NOW, reviewThresholdUsdCents: THRESHOLD }).map((w) => w.rule);
+    expect(rules(NEAR)).toEqual(["velocity", "structuring"]);
+    expect(rules(899_999n)).toEqual(["velocity"]);
+    expect(rules(THRESHOLD + 1n)).toEqual(["velocity"]);
   });
 
   test("is judged on a near-threshold transfer: a small one after the pattern is not flagged again", async () => {

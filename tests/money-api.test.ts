@@ -271,6 +271,21 @@ describe("P2P transfers", () => {
     expect(flags.map((f) => f.rule)).toContain("structuring");
   });
 
+  test("the daily limit counts the UTC day: yesterday's total is not today's", async () => {
+    const alice = await fundedUser(fixture, "day", "6000");
+    const bob = await signedInUser(fixture, "day-b");
+    const send = (amount: string) => withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount });
+    expect((await send("2500")).status).toBe(201);
+    expect((await send("600")).status).toBe(422);
+    // The running total as it stands at midnight: everything so far was sent yesterday.
+    await fixture.deps.database.db.execute(sql`update p2p_senders set day = day - 1 where sender_id = ${alice.userId}`);
+    const limits = await alice.client.json<{ items: { kind: string; usedUsd: string }[] }>("GET", "/api/transfers/limits");
+    expect(limits.body.items[0]).toMatchObject({ kind: "p2p", usedUsd: "0" });
+    expect((await send("600")).status).toBe(201);
+    expect((await send("2400.01")).status).toBe(422);
+    expect((await send("2400")).status).toBe(201);
+  });
+
   test("above the AML threshold: held for review; the admin approves one and rejects another", async () => {
     const alice = await fundedUser(fixture, "aml", "3000");
     const bob = await signedInUser(fixture, "aml-b");
@@ -303,11 +318,18 @@ describe("P2P transfers", () => {
       "INVALID_STATE",
     );
     const second = await send("1500");
+    const usedToday = async () =>
+      (
+        await alice.client.json<{ items: { kind: string; usedUsd: string }[] }>("GET", "/api/transfers/limits")
+      ).body.items.find((l) => l.kind === "p2p")?.usedUsd;
+    // A held transfer counts against the daily limit until it is rejected.
+    expect(await usedToday()).toBe("2500.01");
     const rejected = await admin.client.json<{ transfer: { status: string } }>(
       "POST",
       `/api/admin/transfers/${second.id}/reject`,
     );
     expect(rejected.body.transfer.status).toBe("rejected");
+    expect(await usedToday()).toBe("1000.01");
     expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "0" });
     const flags = await admin.client.json<{ items: { rule: string; transferId: string }[] }>("GET", "/api/admin/aml/flags");
     expect(flags.body.items.filter((f) => f.transferId === first.id).map((f) => f.rule)).toContain("over_threshold");

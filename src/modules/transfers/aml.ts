@@ -5,8 +5,11 @@
  */
 import { formatAmount } from "../../platform/money";
 
-/** A window of the sender's earlier P2P transfers: since a time (later stamps count too), optionally within a USD band. */
-export type AmlWindow = { since: Date; minUsdCents?: bigint; maxUsdCents?: bigint };
+/**
+ * A window of the sender's earlier P2P transfers: since a time (later stamps count too), optionally within a
+ * USD band. Counting stops at `upTo` when the rule needs no more, so a busy sender's count costs no more.
+ */
+export type AmlWindow = { since: Date; minUsdCents?: bigint; maxUsdCents?: bigint; upTo?: number };
 
 export type AmlInput = {
   amountUsdCents: bigint;
@@ -24,15 +27,18 @@ export type AmlResult = { decision: "complete" | "review"; flags: AmlFlag[] };
 /**
  * One named rule. `check` returns why the transfer is flagged, or null. `holdsForReview` says whether a
  * flag holds the transfer for an admin; otherwise it completes and the flag is kept for investigation.
- * A rule that counts earlier transfers names its `window`; the caller counts them in the database (so a
- * sender's long history is never loaded) and hands the count in as `earlier[name]`.
+ * A rule that counts earlier transfers names its `window` (null when this transfer is not judged on it);
+ * the caller counts them in the database (so a sender's long history is never loaded) and hands the count
+ * in as `earlier[name]`.
  */
 export type AmlRule = {
   name: string;
   holdsForReview: boolean;
-  window?: (input: Pick<AmlInput, "now" | "reviewThresholdUsdCents">) => AmlWindow;
+  window?: (input: WindowInput) => AmlWindow | null;
   check: (input: AmlInput) => string | null;
 };
+
+type WindowInput = Pick<AmlInput, "amountUsdCents" | "now" | "reviewThresholdUsdCents">;
 
 const HOUR_MS = 60 * 60 * 1000;
 const MAX_TRANSFERS_PER_VELOCITY_WINDOW = 10;
@@ -47,6 +53,11 @@ function nearThresholdFloor(thresholdUsdCents: bigint): bigint {
 }
 
 const usd = (cents: bigint) => `${formatAmount(cents, 2)} USD`;
+
+/** Whether an amount is "just under the threshold": from 90 % of it up to the threshold, both included. */
+function isNearThreshold(amountUsdCents: bigint, thresholdUsdCents: bigint): boolean {
+  return amountUsdCents >= nearThresholdFloor(thresholdUsdCents) && amountUsdCents <= thresholdUsdCents;
+}
 
 /** The count handed in for a counting rule; its absence is a caller's bug, never "none". */
 function earlierCount(input: AmlInput, rule: string): number {
@@ -68,44 +79,45 @@ export const AML_RULES: readonly AmlRule[] = [
   },
   {
     // Many transfers in a short time: flagged for investigation; API.md has smaller transfers complete at once.
-    // A transfer exactly an hour old still counts (the stricter reading).
+    // A transfer exactly an hour old still counts (the stricter reading). Counting stops once the rule is
+    // decided: a sender with thousands of transfers in the hour costs what one with eleven does.
     name: "velocity",
     holdsForReview: false,
-    window: ({ now }) => ({ since: new Date(now.getTime() - HOUR_MS) }),
-    check: (input) => {
-      const count = earlierCount(input, "velocity") + 1;
-      return count > MAX_TRANSFERS_PER_VELOCITY_WINDOW
-        ? `${count} transfers within an hour, more than ${MAX_TRANSFERS_PER_VELOCITY_WINDOW}`
-        : null;
-    },
+    window: ({ now }) => ({ since: new Date(now.getTime() - HOUR_MS), upTo: MAX_TRANSFERS_PER_VELOCITY_WINDOW }),
+    check: (input) =>
+      earlierCount(input, "velocity") + 1 > MAX_TRANSFERS_PER_VELOCITY_WINDOW
+        ? `more than ${MAX_TRANSFERS_PER_VELOCITY_WINDOW} transfers within an hour`
+        : null,
   },
   {
     // Splitting a large sum into amounts just under the threshold to avoid review. Judged when such a
     // transfer is made; it completes, as API.md has every transfer up to the threshold complete at once.
     name: "structuring",
     holdsForReview: false,
-    window: ({ now, reviewThresholdUsdCents }) => ({
-      since: new Date(now.getTime() - 24 * HOUR_MS),
-      minUsdCents: nearThresholdFloor(reviewThresholdUsdCents),
-      maxUsdCents: reviewThresholdUsdCents,
-    }),
+    window: ({ amountUsdCents, now, reviewThresholdUsdCents }) =>
+      isNearThreshold(amountUsdCents, reviewThresholdUsdCents)
+        ? {
+            since: new Date(now.getTime() - 24 * HOUR_MS),
+            minUsdCents: nearThresholdFloor(reviewThresholdUsdCents),
+            maxUsdCents: reviewThresholdUsdCents,
+          }
+        : null,
     check: (input) => {
-      const floor = nearThresholdFloor(input.reviewThresholdUsdCents);
-      if (input.amountUsdCents < floor || input.amountUsdCents > input.reviewThresholdUsdCents) return null;
+      if (!isNearThreshold(input.amountUsdCents, input.reviewThresholdUsdCents)) return null;
       const count = earlierCount(input, "structuring") + 1;
       return count >= STRUCTURING_MIN_TRANSFERS
-        ? `${count} transfers between ${usd(floor)} and ${usd(input.reviewThresholdUsdCents)} within 24 hours`
+        ? `${count} transfers between ${usd(nearThresholdFloor(input.reviewThresholdUsdCents))} and ${usd(input.reviewThresholdUsdCents)} within 24 hours`
         : null;
     },
   },
 ];
 
-/** The windows the counting rules look at, by rule name, for the caller to count. */
-export function amlWindows(
-  input: Pick<AmlInput, "now" | "reviewThresholdUsdCents">,
-  rules: readonly AmlRule[] = AML_RULES,
-): { rule: string; window: AmlWindow }[] {
-  return rules.flatMap((rule) => (rule.window ? [{ rule: rule.name, window: rule.window(input) }] : []));
+/** The windows the counting rules look at for this transfer, by rule name, for the caller to count. */
+export function amlWindows(input: WindowInput, rules: readonly AmlRule[] = AML_RULES): { rule: string; window: AmlWindow }[] {
+  return rules.flatMap((rule) => {
+    const window = rule.window?.(input);
+    return window ? [{ rule: rule.name, window }] : [];
+  });
 }
 
 /** Runs every rule; the transfer is held for review when any flag from a holding rule is raised. */

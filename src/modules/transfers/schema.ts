@@ -1,4 +1,5 @@
-import { bigint, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, date, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { money } from "../../platform/db/money";
 
 /** A P2P transfer between two users. Above the AML threshold it waits, funds held, for an admin. */
@@ -29,10 +30,18 @@ export const p2pTransfers = pgTable(
  * One row per sender of P2P transfers. Every transfer sent and every decision on one moves `version` on:
  * p2p_send locks the row and compares the version with the one the transfer's facts (limit, AML counts)
  * were read at, so one sender's transfers are judged one at a time and never on stale facts.
+ * It also keeps the sender's running total for the daily limit, so the limit costs the same however many
+ * transfers the sender made today.
  */
 export const p2pSenders = pgTable("p2p_senders", {
   senderId: uuid("sender_id").primaryKey(),
   version: bigint("version", { mode: "number" }).notNull().default(0),
+  /** The UTC day `dayTotalUsdCents` counts; an earlier day means nothing was sent today. */
+  day: date("day", { mode: "string" }),
+  /** USD cents of the sender's transfers on `day` that were not rejected, as the daily limit counts them. */
+  dayTotalUsdCents: bigint("day_total_usd_cents", { mode: "bigint" })
+    .notNull()
+    .default(sql`0`),
 });
 
 /** What the AML rules noticed, kept for investigators whatever the transfer's outcome. */

@@ -45,8 +45,8 @@ function toTransfer(ctx: MoneyContext, row: TransferRow, recipientEmail: string)
 }
 
 export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit> {
-  const { usedToday } = await readSenderHistory(ctx.db, userId, historySpan(utcDayStart(), []));
-  return limitView("p2p", ctx.config.p2pDailyLimitUsd, BigInt(usedToday));
+  const [row] = await queryRows<{ used: string }>(ctx.db, sql`select ${usedTodaySql(userId, utcDayStart())} as used`);
+  return limitView("p2p", ctx.config.p2pDailyLimitUsd, BigInt(row.used));
 }
 
 export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string };
@@ -59,50 +59,38 @@ type SenderFacts = {
   available: string;
   /** The sender's p2p_senders version the facts were read at (0 before the first transfer). */
   version: number;
-  history: SenderHistory;
+  /** USD cents of the sender's transfers today (UTC) that count against the daily limit, as text. */
+  usedToday: string;
+  /** How many earlier transfers of the sender each AML window holds, in the windows' order. */
+  earlier: number[];
 };
 
-/** The sender's P2P transfers: today's non-rejected USD cents (the limit), and how many each AML window holds. */
-type SenderHistory = { usedToday: string; earlier: number[] };
+/** The sender's running total for the daily limit (kept by p2p_send), as text: "0" when it is of an earlier day. */
+const usedTodaySql = (senderId: string, dayStart: Date) =>
+  sql`coalesce((select day_total_usd_cents from p2p_senders
+    where sender_id = ${senderId} and day = ${dayStart.toISOString().slice(0, 10)}::date), 0)::text`;
 
-/** What of the sender's transfers to read: today (UTC) for the limit, each AML window, and where both begin. */
-type HistorySpan = { dayStart: Date; windows: AmlWindow[]; start: Date };
-
-const historySpan = (dayStart: Date, windows: AmlWindow[]): HistorySpan => ({
-  dayStart,
-  windows,
-  start: new Date(Math.min(dayStart.getTime(), ...windows.map((w) => w.since.getTime()))),
-});
-
-/** SenderHistory as one SQL expression: a single pass over the sender's index range, whatever the windows. */
-function senderHistorySql(senderId: string, span: HistorySpan) {
-  const at = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-  const counts = span.windows.map(
+/** How many earlier transfers of the sender each window holds, as one SQL JSON array; each count stops at its `upTo`. */
+function earlierCountsSql(senderId: string, windows: AmlWindow[]) {
+  const counts = windows.map(
     (w) =>
-      sql`count(*) filter (where t.created_at >= ${at(w.since)}${w.minUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents >= ${w.minUsdCents.toString()}::numeric`}${w.maxUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents <= ${w.maxUsdCents.toString()}::numeric`})`,
+      sql`(select count(*) from (select from p2p_transfers t where t.sender_id = ${senderId}
+        and t.created_at >= ${w.since.toISOString()}::timestamptz${w.minUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents >= ${w.minUsdCents.toString()}::numeric`}${w.maxUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents <= ${w.maxUsdCents.toString()}::numeric`}${w.upTo === undefined ? sql`` : sql` limit ${w.upTo}`}) w)`,
   );
-  return sql`(select json_build_object(
-      'usedToday', coalesce(sum(t.amount_usd_cents) filter (where t.created_at >= ${at(span.dayStart)} and t.status <> 'rejected'), 0)::text,
-      'earlier', json_build_array(${sql.join(counts, sql`, `)}))
-    from p2p_transfers t where t.sender_id = ${senderId} and t.created_at >= ${at(span.start)})`;
-}
-
-async function readSenderHistory(db: DbOrTx, senderId: string, span: HistorySpan): Promise<SenderHistory> {
-  const [row] = await queryRows<{ history: SenderHistory }>(db, sql`select ${senderHistorySql(senderId, span)} as history`);
-  return row.history;
+  return sql`json_build_array(${sql.join(counts, sql`, `)})`;
 }
 
 /** How many earlier P2P transfers of the sender each AML window holds, counted as the transfer path counts them. */
 export async function countEarlierTransfers(db: DbOrTx, senderId: string, windows: AmlWindow[]): Promise<number[]> {
-  return (await readSenderHistory(db, senderId, historySpan(utcDayStart(), windows))).earlier;
+  const [row] = await queryRows<{ earlier: number[] }>(db, sql`select ${earlierCountsSql(senderId, windows)} as earlier`);
+  return row.earlier;
 }
 
 /** Everything a transfer is judged on, in one statement. */
 async function readFacts(
   db: DbOrTx,
   senderId: string,
-  request: { email: string; key: string; asset: string },
-  span: HistorySpan,
+  request: { email: string; key: string; asset: string; dayStart: Date; windows: AmlWindow[] },
 ): Promise<SenderFacts> {
   const { email, key, asset } = request;
   const [row] = await queryRows<{ facts: SenderFacts }>(
@@ -114,7 +102,8 @@ async function readFacts(
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
       'available', ${availableBalanceSql(senderId, asset)},
       'version', coalesce((select version from p2p_senders where sender_id = ${senderId}), 0),
-      'history', ${senderHistorySql(senderId, span)}
+      'usedToday', ${usedTodaySql(senderId, request.dayStart)},
+      'earlier', ${earlierCountsSql(senderId, request.windows)}
     ) as facts`,
   );
   return row.facts;
@@ -159,14 +148,18 @@ async function attemptP2p(
 ): Promise<Response | typeof STALE> {
   const { body } = req;
   const now = new Date();
-  const aml = amlWindows({ now, reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd });
-  const span = historySpan(
-    utcDayStart(now),
-    aml.map(({ window }) => window),
-  );
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
+  const amountUsdCents = valueInUsdCents(ctx, asset.symbol, units);
+  const reviewThresholdUsdCents = ctx.config.amlReviewThresholdUsd;
+  const aml = amlWindows({ amountUsdCents, now, reviewThresholdUsdCents });
   const email = normalizeEmail(body.recipientEmail);
-  const facts = await readFacts(db, req.userId, { email, key: req.key, asset: asset.symbol }, span);
+  const facts = await readFacts(db, req.userId, {
+    email,
+    key: req.key,
+    asset: asset.symbol,
+    dayStart: utcDayStart(now),
+    windows: aml.map(({ window }) => window),
+  });
   if (facts.previous) return replayStored(facts.previous, hash);
 
   const { recipient, senderEmail } = facts;
@@ -179,14 +172,12 @@ async function attemptP2p(
     userAccount(req.userId, asset.symbol, "held"),
     userAccount(recipient.id, asset.symbol, "available"),
   ]);
-  const amountUsdCents = valueInUsdCents(ctx, asset.symbol, units);
-  const usedToday = BigInt(facts.history.usedToday);
-  assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, usedToday, amountUsdCents);
+  assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, BigInt(facts.usedToday), amountUsdCents);
   const screening = screenTransfer({
     amountUsdCents,
     now,
-    reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
-    earlier: Object.fromEntries(aml.map(({ rule }, i) => [rule, facts.history.earlier[i]])),
+    reviewThresholdUsdCents,
+    earlier: Object.fromEntries(aml.map(({ rule }, i) => [rule, facts.earlier[i]])),
   });
   const review = screening.decision === "review";
 
@@ -325,9 +316,13 @@ export async function decideTransfer(
     const [row] = await tx.select().from(p2pTransfers).where(eq(p2pTransfers.id, transferId)).for("update");
     if (!row) throw notFound("Transfer");
     if (row.status !== "pending_review") throw new AppError(409, "INVALID_STATE", `This transfer is already ${row.status}`);
-    // The sender's limit counts this transfer until it is rejected: transfers judged before now are stale.
+    // The sender's limit counts this transfer until it is rejected: a rejection takes it off its day's total
+    // (if that day is still the one counted), and transfers judged before now are stale.
+    const returned = approve ? "0" : row.amountUsdCents.toString();
     await tx.execute(sql`insert into p2p_senders (sender_id, version) values (${row.senderId}, 1)
-      on conflict (sender_id) do update set version = p2p_senders.version + 1`);
+      on conflict (sender_id) do update set version = p2p_senders.version + 1,
+        day_total_usd_cents = p2p_senders.day_total_usd_cents - case
+          when p2p_senders.day = (${row.createdAt.toISOString()}::timestamptz at time zone 'UTC')::date then ${returned}::bigint else 0 end`);
     const [sender, recipient] = [await findUser(tx, row.senderId), await findUser(tx, row.recipientId)];
     if (!sender || !recipient) throw notFound("User");
     const { balances } = await ctx.ledger.post(tx, {

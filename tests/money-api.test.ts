@@ -274,7 +274,8 @@ describe("P2P transfers", () => {
   test("the daily limit counts the UTC day: yesterday's total is not today's", async () => {
     const alice = await fundedUser(fixture, "day", "6000");
     const bob = await signedInUser(fixture, "day-b");
-    const send = (amount: string) => withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount });
+    const send = (amount: string) =>
+      withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount });
     expect((await send("2500")).status).toBe(201);
     expect((await send("600")).status).toBe(422);
     // The running total as it stands at midnight: everything so far was sent yesterday.
@@ -319,9 +320,9 @@ describe("P2P transfers", () => {
     );
     const second = await send("1500");
     const usedToday = async () =>
-      (
-        await alice.client.json<{ items: { kind: string; usedUsd: string }[] }>("GET", "/api/transfers/limits")
-      ).body.items.find((l) => l.kind === "p2p")?.usedUsd;
+      (await alice.client.json<{ items: { kind: string; usedUsd: string }[] }>("GET", "/api/transfers/limits")).body.items.find(
+        (l) => l.kind === "p2p",
+      )?.usedUsd;
     // A held transfer counts against the daily limit until it is rejected.
     expect(await usedToday()).toBe("2500.01");
     const rejected = await admin.client.json<{ transfer: { status: string } }>(

@@ -39,9 +39,7 @@ export const p2pSenders = pgTable("p2p_senders", {
   /** The UTC day `dayTotalUsdCents` counts; an earlier day means nothing was sent today. */
   day: date("day", { mode: "string" }),
   /** USD cents of the sender's transfers on `day` that were not rejected, as the daily limit counts them. */
-  dayTotalUsdCents: bigint("day_total_usd_cents", { mode: "bigint" })
-    .notNull()
-    .default(sql`0`),
+  dayTotalUsdCents: bigint("day_total_usd_cents", { mode: "bigint" }).notNull().default(sql`0`),
 });
 
 /** What the AML rules noticed, kept for investigators whatever the transfer's outcome. */

@@ -12,7 +12,7 @@ import { runPayouts } from "./modules/wallet/withdrawals";
 import { createBus } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
-import { relayOutboxEvents } from "./platform/events/relay";
+import { createOutboxRelay, OUTBOX_BATCH } from "./platform/events/relay";
 import { deleteExpiredKeys } from "./platform/idempotency";
 import { drainMailOutbox } from "./platform/mail/outbox";
 import { createMailTransport } from "./platform/mail/transports";
@@ -77,7 +77,7 @@ const mail = createMailTransport(config.smtpUrl, config.mailFrom, logger);
 const workers = [
   startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20),
   // Private events reach sockets within a fraction of a second of their commit.
-  startWorker("events", 100, () => relayOutboxEvents(database.db, bus), logger, 100),
+  startWorker("events", 100, createOutboxRelay(database.db, bus), logger, OUTBOX_BATCH),
   startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, 20),
   startWorker("payouts", 1000, () => runPayouts(services.money, sandboxPayoutProvider, logger), logger, 10),
   // Limit and stop orders react within half a second of the tick that crosses their price.

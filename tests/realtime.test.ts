@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime
 import { once } from "node:events";
 import { createConnection } from "node:net";
 import type { ServerWebSocket } from "bun";
+import { sql } from "drizzle-orm";
 import Redis from "ioredis";
 import { type Market, startMarket } from "../src/modules/market/service";
 import { CLOSE, MAX_BUFFER_BYTES, SLOW_BUFFER_BYTES, SocketHub } from "../src/modules/realtime/hub";
-import { RedisBus } from "../src/platform/bus";
+import { MemoryBus, RedisBus } from "../src/platform/bus";
 import { enqueueEvents } from "../src/platform/events/outbox";
-import { relayOutboxEvents } from "../src/platform/events/relay";
+import { createOutboxRelay, relayOutboxEvents, userChannel } from "../src/platform/events/relay";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
 import { signedInUser, TestClient } from "./support/client";
@@ -32,6 +33,38 @@ async function emit(target: Fixture, userId: string, data: Record<string, unknow
   await enqueueEvents(target.deps.database.db, [{ userId, type: "balance", data }]);
   await relayOutboxEvents(relayVia.deps.database.db, relayVia.deps.bus);
 }
+
+describe("outbox relay", () => {
+  test("a tick looks a little below the last id it relayed; a sweep picks up a row that committed later still", async () => {
+    const database = await createTestDatabase();
+    const bus = new MemoryBus();
+    const userId = crypto.randomUUID();
+    const seen: number[] = [];
+    await bus.subscribe(userChannel(userId), (message) => seen.push((message as { id: number }).id));
+    let clock = 0;
+    const tick = createOutboxRelay(database.db, bus, { lateIds: 2, sweepEveryMs: 1000, now: () => clock });
+    const balance = { asset: "USD", available: "1", held: "0", total: "1" };
+    await enqueueEvents(
+      database.db,
+      Array.from({ length: 5 }, () => ({ userId, type: "balance" as const, data: balance })),
+    );
+    expect(await tick()).toBe(5); // the first tick is a sweep
+    const last = Math.max(...seen);
+    // Ids are taken at insert and seen at commit: rows that committed after later ids were relayed.
+    const insertWithId = (id: number) =>
+      database.db.execute(sql`insert into outbox_events (id, user_id, type, data) values (${id}, ${userId}, 'balance', '{}')`);
+    await insertWithId(last - 1); // within lateIds: the next tick finds it
+    await insertWithId(last - 4); // further behind: left to the sweep
+    clock = 500;
+    expect(await tick()).toBe(1);
+    expect(seen.at(-1)).toBe(last - 1);
+    expect(await tick()).toBe(0);
+    clock = 1000;
+    expect(await tick()).toBe(1);
+    expect(seen.at(-1)).toBe(last - 4);
+    await database.dispose();
+  });
+});
 
 describe("/ws upgrade", () => {
   test("anonymous sockets get prices after subscribing, and nothing before", async () => {

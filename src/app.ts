@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { openapi } from "@elysiajs/openapi";
+import "./platform/http/formats";
 import { Elysia } from "elysia";
 import type { Config } from "./config";
 import { adminController } from "./modules/admin";

@@ -3,9 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
+import { FormatRegistry } from "@sinclair/typebox";
 import { t } from "elysia";
 import { createApp, createServices } from "../src/app";
 import { RedisBus } from "../src/platform/bus";
+import { isEmail } from "../src/platform/http/formats";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
 import { createTestApp, createTestDatabase, testConfig } from "./support/harness";
@@ -150,6 +152,30 @@ describe("error envelope", () => {
     await expectEnvelope(response, 500, "INTERNAL");
     expect(text).not.toContain("secret_table");
     expect(text).not.toContain(".ts:");
+  });
+});
+
+describe("string formats", () => {
+  test("email is checked by the pattern compiled once (registered after the OpenAPI plugin's), as zod checked it", () => {
+    expect(FormatRegistry.Get("email")).toBe(isEmail);
+    const accepted = ["a@b.co", "A.B@C.DE", "a+tag@sub.example.com", "a'b@c.de", "a_b-c@d-e.example"];
+    const refused = [
+      ".a@b.co",
+      "a.@b.de",
+      "a..b@c.de",
+      "a@b.c",
+      "a@-b.com",
+      "a@b_c.com",
+      "a@b..de",
+      "a@b.de.",
+      "a@b.d1",
+      "ä@b.de",
+      '"a"@b.de',
+      "a@[1.2.3.4]",
+      "a b@c.de",
+    ];
+    expect(accepted.filter((email) => !isEmail(email))).toEqual([]);
+    expect(refused.filter((email) => isEmail(email))).toEqual([]);
   });
 });
 

@@ -5,21 +5,23 @@ import { signWebhook, webhookSecret } from "../src/modules/wallet/deposits";
 import { queryRows } from "../src/platform/db/client";
 import { deposit, fundedUser, lastMailTo, PASSWORD, signedInUser, TestClient, totpNow, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
+import { quietProvider } from "./support/prices";
 
 setDefaultTimeout(30_000);
 
+const OVERRIDES = {
+  TRUST_PROXY: "true",
+  RATE_LIMIT_PER_MINUTE: "10000",
+  ADDRESS_COOLDOWN_HOURS: "0",
+  AML_REVIEW_THRESHOLD_USD: "1000",
+  WITHDRAWAL_REVIEW_THRESHOLD_USD: "500",
+  P2P_DAILY_LIMIT_USD: "3000",
+  WITHDRAWAL_DAILY_LIMIT_USD: "2000",
+  WITHDRAWAL_FEES: "USD:1.50",
+};
 let fixture: Awaited<ReturnType<typeof createTestApp>>;
 beforeAll(async () => {
-  fixture = await createTestApp({
-    TRUST_PROXY: "true",
-    RATE_LIMIT_PER_MINUTE: "10000",
-    ADDRESS_COOLDOWN_HOURS: "0",
-    AML_REVIEW_THRESHOLD_USD: "1000",
-    WITHDRAWAL_REVIEW_THRESHOLD_USD: "500",
-    P2P_DAILY_LIMIT_USD: "3000",
-    WITHDRAWAL_DAILY_LIMIT_USD: "2000",
-    WITHDRAWAL_FEES: "USD:1.50",
-  });
+  fixture = await createTestApp(OVERRIDES);
 });
 afterAll(async () => {
   expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
@@ -269,6 +271,32 @@ describe("P2P transfers", () => {
       sql`select rule from aml_flags where user_id = ${alice.userId}`,
     );
     expect(flags.map((f) => f.rule)).toContain("structuring");
+  });
+
+  test("an instance with no price yet still replays a stored transfer, and names an unknown recipient before its 503", async () => {
+    const alice = await signedInUser(fixture, "unpriced");
+    await deposit(alice.client, "BTC", "1");
+    const bob = await signedInUser(fixture, "unpriced-b");
+    const body = { recipientEmail: bob.email, asset: "BTC", amount: "0.01" };
+    const key = crypto.randomUUID();
+    const sent = await withKey(alice.client, "/api/transfers/p2p", body, key);
+    expect(sent.status).toBe(201);
+    // A second instance of the deployment, just started: its price cache is still empty.
+    const fresh = await createTestApp(OVERRIDES, { database: fixture.deps.database, market: { provider: quietProvider() } });
+    try {
+      const there = new TestClient(fresh);
+      for (const [name, cookie] of alice.client.cookies) there.cookies.set(name, cookie);
+      const replay = await withKey(there, "/api/transfers/p2p", body, key);
+      expect(replay.status).toBe(201);
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+      const unknown = await withKey(there, "/api/transfers/p2p", { ...body, recipientEmail: uniqueEmail("nobody") });
+      expect(((await unknown.json()) as ErrorBody).error.code).toBe("RECIPIENT_NOT_FOUND");
+      const unpriced = await withKey(there, "/api/transfers/p2p", body);
+      expect(unpriced.status).toBe(503);
+      expect(((await unpriced.json()) as ErrorBody).error.code).toBe("UNAVAILABLE");
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   test("the daily limit counts the UTC day: yesterday's total is not today's", async () => {

@@ -18,12 +18,21 @@ export type MoneyContext = {
   sanctioned: Set<string>;
 };
 
+/** USD cents of an amount at the current price, or null when there is no price to value it with. */
+export function valueInUsdCentsIfPriced(ctx: MoneyContext, asset: string, units: bigint): bigint | null {
+  const price = asset === "USD" ? "1" : ctx.prices(asset);
+  return price ? usdCents(units, precisionOf(ctx.config, asset), price) : null;
+}
+
+/** 503 UNAVAILABLE: an amount that must be valued in USD while there is no current price. */
+export const noCurrentPrice = (asset: string) =>
+  new AppError(503, "UNAVAILABLE", `No current price for ${asset}; try again shortly`);
+
 /** USD cents of an amount at the current price; 503 when there is no price to value it with. */
 export function valueInUsdCents(ctx: MoneyContext, asset: string, units: bigint): bigint {
-  const precision = precisionOf(ctx.config, asset);
-  const price = asset === "USD" ? "1" : ctx.prices(asset);
-  if (!price) throw new AppError(503, "UNAVAILABLE", `No current price for ${asset}; try again shortly`);
-  return usdCents(units, precision, price);
+  const value = valueInUsdCentsIfPriced(ctx, asset, units);
+  if (value === null) throw noCurrentPrice(asset);
+  return value;
 }
 
 /** The `balance` frames of API.md for the balances a posting returned, one per user and asset. */

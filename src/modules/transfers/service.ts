@@ -20,7 +20,7 @@ import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
 import { emailsOf, findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
-import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
+import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
@@ -149,9 +149,11 @@ async function attemptP2p(
   const { body } = req;
   const now = new Date();
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
-  const amountUsdCents = valueInUsdCents(ctx, asset.symbol, units);
+  // Valued before the facts are read, since only a near-threshold amount has its AML band counted. Without
+  // a price nothing is counted: the transfer answers 503 after the replay and recipient checks, as ever.
+  const amountUsdCents = valueInUsdCentsIfPriced(ctx, asset.symbol, units);
   const reviewThresholdUsdCents = ctx.config.amlReviewThresholdUsd;
-  const aml = amlWindows({ amountUsdCents, now, reviewThresholdUsdCents });
+  const aml = amountUsdCents === null ? [] : amlWindows({ amountUsdCents, now, reviewThresholdUsdCents });
   const email = normalizeEmail(body.recipientEmail);
   const facts = await readFacts(db, req.userId, {
     email,
@@ -172,6 +174,7 @@ async function attemptP2p(
     userAccount(req.userId, asset.symbol, "held"),
     userAccount(recipient.id, asset.symbol, "available"),
   ]);
+  if (amountUsdCents === null) throw noCurrentPrice(asset.symbol);
   assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, BigInt(facts.usedToday), amountUsdCents);
   const screening = screenTransfer({
     amountUsdCents,

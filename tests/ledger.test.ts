@@ -117,4 +117,24 @@ describe("format_units (SQL)", () => {
     );
     expect(rows.map((row) => row.text)).toEqual(cases.map(([units, precision]) => formatAmount(units, precision)));
   });
+
+  test("is inlined where it is called, not parsed and planned again on every call", async () => {
+    const plan = await queryRows<{ "QUERY PLAN": string }>(
+      database.db,
+      sql`explain (verbose, costs off) select format_units(g::numeric, 2) from generate_series(1, 2) g`,
+    );
+    const text = plan.map((row) => row["QUERY PLAN"]).join("\n");
+    expect(text).toContain("trim_scale");
+    expect(text).not.toContain("format_units");
+  });
+});
+
+describe("the money functions' plans", () => {
+  test("ledger_post plans each statement once: its lock by an array of ids would otherwise be planned per call", async () => {
+    const [row] = await queryRows<{ config: string[] | null }>(
+      database.db,
+      sql`select proconfig as config from pg_proc where proname = 'ledger_post'`,
+    );
+    expect(row.config).toContain("plan_cache_mode=force_generic_plan");
+  });
 });

@@ -8,7 +8,9 @@
  * drift, so their ratio measures the code. Each round's ratio is printed too.
  *
  * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
- * fresh database; BENCH_SECONDS (per path, default 20), BENCH_ROUNDS (default 4), BENCH_CONCURRENCY
+ * fresh database; BENCH_SECONDS (per path, default 20), BENCH_WARMUP_SECONDS (per path, unmeasured, default 3:
+ * a fresh server spends its first seconds compiling the hot path, which a running one has long done),
+ * BENCH_ROUNDS (default 4), BENCH_CONCURRENCY
  * (default 32), BENCH_POOL_SIZE (the server's DATABASE_POOL_SIZE, default 3) and BENCH_DIRECT_POOL_SIZE (the
  * direct path's pool, default 6) tune the run. Each path gets the pool it does best with on this machine's 2
  * cores, so neither is handicapped in the ratio.
@@ -24,6 +26,7 @@ import { migrate } from "../src/platform/db/migrate";
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const USERS = 64;
 const SECRET = "bench-webhook-secret";
@@ -176,6 +179,10 @@ try {
     return true;
   };
 
+  if (WARMUP_SECONDS > 0) {
+    await drive(emptyResult("warm-up"), WARMUP_SECONDS, sendThroughApi);
+    await drive(emptyResult("warm-up"), WARMUP_SECONDS, postDirectly);
+  }
   const api = emptyResult("HTTP API (POST /api/transfers/p2p)");
   const direct = emptyResult("ledger.post (no HTTP)");
   const roundRatios: string[] = [];
@@ -197,7 +204,7 @@ try {
     "machine CPU ms/transfer": (r.cpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
   }));
   console.log(
-    `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each in ${ROUNDS} turns, ${USERS} users, pools ${env.DATABASE_POOL_SIZE} (server) and ${directPoolSize} (direct), Postgres ${(await admin`show server_version`)[0].server_version}`,
+    `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each in ${ROUNDS} turns after ${WARMUP_SECONDS} s of warm-up each, ${USERS} users, pools ${env.DATABASE_POOL_SIZE} (server) and ${directPoolSize} (direct), Postgres ${(await admin`show server_version`)[0].server_version}`,
   );
   console.table(rows);
   console.log(`API / direct throughput: ${(api.count / api.seconds / (direct.count / direct.seconds)).toFixed(3)}`);

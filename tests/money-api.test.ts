@@ -155,6 +155,28 @@ describe("deposits", () => {
     ).toBe("confirmed_late");
   });
 
+  test("a failed order paid before it expires is confirmed, not confirmed_late", async () => {
+    const { client } = await signedInUser(fixture, "failed-then-paid");
+    const created = await withKey(client, "/api/wallet/deposit/create", { asset: "USD", amount: "20" });
+    const { order } = (await created.json()) as { order: { orderId: string } };
+    for (const [eventId, status, amountReceived] of [
+      ["f", "failed", undefined],
+      ["p", "confirmed", "20"],
+    ]) {
+      const event = JSON.stringify({ eventId: `${eventId}-${order.orderId}`, orderId: order.orderId, status, amountReceived });
+      const answer = await fixture.request("/api/wallet/deposit/webhook", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-signature": signWebhook(webhookSecret(fixture.services.money), event) },
+        body: event,
+      });
+      expect(answer.status).toBe(200);
+    }
+    expect((await usd(client)).available).toBe("20");
+    expect(
+      (await client.json<{ order: { status: string } }>("GET", `/api/wallet/deposit/${order.orderId}`)).body.order.status,
+    ).toBe("confirmed");
+  });
+
   test("another user's order is 404; bad amounts are 422", async () => {
     const alice = await signedInUser(fixture, "owner");
     const bob = await signedInUser(fixture, "snoop");

@@ -162,7 +162,8 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
     }
     if (received <= locked.amountReceived) return; // nothing arrived that is not credited already
     const credit = received - locked.amountReceived;
-    const late = locked.status === "expired" || locked.status === "failed" || locked.expiresAt.getTime() < Date.now();
+    // API.md: confirmed_late is a payment after expiry. A failed order paid before it expires is simply paid.
+    const late = locked.status === "expired" || locked.expiresAt.getTime() < Date.now();
     const status = statusAfterPayment(locked, received, late);
     const { balances } = await ctx.ledger.post(tx, {
       kind: "deposit",

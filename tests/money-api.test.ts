@@ -349,10 +349,27 @@ describe("P2P transfers", () => {
           await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount })
         ).json()) as { transfer: { id: string; status: string } }
       ).transfer;
+    // Both users see a transfer's status in their history, and get it live: the recipient a held one too.
+    const seenBy = async (user: { client: TestClient; userId: string }, transferId: string) => {
+      const rows = await user.client.json<{ items: { reference: string; type: string; status: string }[] }>(
+        "GET",
+        "/api/transactions?limit=100",
+      );
+      const frames = await queryRows<{ data: { reference: string; status: string } }>(
+        fixture.deps.database.db,
+        sql`select data from outbox_events where user_id = ${user.userId} and type = 'transaction' order by id`,
+      );
+      return {
+        history: rows.body.items.filter((r) => r.reference === transferId).map((r) => `${r.type}:${r.status}`),
+        frames: frames.filter((f) => f.data.reference === transferId).map((f) => f.data.status),
+      };
+    };
     const first = await send("1000.01");
     expect(first.status).toBe("pending_review");
     expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "1000.01" });
     expect((await usd(bob.client)).available).toBe("0");
+    expect(await seenBy(bob, first.id)).toEqual({ history: ["transfer_in:pending_review"], frames: ["pending_review"] });
+    expect(await seenBy(alice, first.id)).toEqual({ history: ["transfer_out:pending_review"], frames: ["pending_review"] });
     const queue = await admin.client.json<{ items: { id: string; recipientEmail: string }[] }>(
       "GET",
       "/api/admin/transfers?status=pending_review",
@@ -365,6 +382,10 @@ describe("P2P transfers", () => {
     );
     expect(approved.body.transfer.status).toBe("completed");
     expect((await usd(bob.client)).available).toBe("1000.01");
+    expect(await seenBy(bob, first.id)).toEqual({
+      history: ["transfer_in:completed"],
+      frames: ["pending_review", "completed"],
+    });
     expect((await admin.client.json<ErrorBody>("POST", `/api/admin/transfers/${first.id}/reject`)).body.error.code).toBe(
       "INVALID_STATE",
     );
@@ -381,9 +402,19 @@ describe("P2P transfers", () => {
     );
     expect(rejected.body.transfer.status).toBe("rejected");
     expect(await usedToday()).toBe("1000.01");
+    expect(await seenBy(bob, second.id)).toEqual({ history: ["transfer_in:rejected"], frames: ["pending_review", "rejected"] });
+    expect(await seenBy(alice, second.id)).toEqual({
+      history: ["transfer_out:rejected"],
+      frames: ["pending_review", "rejected"],
+    });
     expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "0" });
     const flags = await admin.client.json<{ items: { rule: string; transferId: string }[] }>("GET", "/api/admin/aml/flags");
     expect(flags.body.items.filter((f) => f.transferId === first.id).map((f) => f.rule)).toContain("over_threshold");
+    // A transfer held before recipients saw held transfers has no row of theirs: approval makes it.
+    const third = await send("1000.02");
+    await fixture.deps.database.db.execute(sql`delete from transactions where reference = ${third.id} and type = 'transfer_in'`);
+    await admin.client.json("POST", `/api/admin/transfers/${third.id}/approve`);
+    expect((await seenBy(bob, third.id)).history).toEqual(["transfer_in:completed"]);
   });
 
   test("unverified and frozen users cannot move money, in API.md's order", async () => {

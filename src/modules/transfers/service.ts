@@ -2,7 +2,7 @@
  * P2P transfers: recipient by email, no fee, daily USD limit, AML screening. Small transfers complete at
  * once; flagged ones wait with the sender's funds held until an admin approves or rejects them.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
@@ -197,9 +197,10 @@ async function attemptP2p(
     reviewedAt: null,
     createdAt: now,
   };
+  // API.md: both users see the transfer live, a held one too: the recipient's row waits with its status.
   const history = [
     historyRow({ ...sentRow(row, recipient.email), id: crypto.randomUUID(), createdAt: now }),
-    ...(review ? [] : [historyRow({ ...receivedRow(row, senderEmail), id: crypto.randomUUID(), createdAt: now })]),
+    historyRow({ ...receivedRow(row, senderEmail), id: crypto.randomUUID(), createdAt: now }),
   ];
   const events = history.map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) }));
   const meta = { transferId: row.id, asset: asset.symbol, amount: formatAmount(units, asset.precision), status: row.status };
@@ -273,7 +274,7 @@ const receivedRow = (row: TransferRow, senderEmail: string) => ({
   asset: row.asset,
   amount: row.amount,
   fee: 0n,
-  status: "completed",
+  status: row.status,
   direction: "in" as const,
   counterparty: senderEmail,
   reference: row.id,
@@ -344,12 +345,20 @@ export async function decideTransfer(
       .set({ status, reviewedBy: adminId, reviewedAt: sql`now()` })
       .where(eq(p2pTransfers.id, row.id))
       .returning();
-    const [senderTx] = await tx
+    // The sender's row and the recipient's (transfers held before recipients saw them have none: made on approval).
+    const decided = await tx
       .update(transactions)
       .set({ status })
-      .where(and(eq(transactions.userId, row.senderId), eq(transactions.reference, row.id)))
+      .where(
+        and(
+          eq(transactions.reference, row.id),
+          inArray(transactions.type, ["transfer_out", "transfer_in"]),
+          inArray(transactions.userId, [row.senderId, row.recipientId]),
+        ),
+      )
       .returning();
-    const received = approve ? await recordTransactions(tx, [receivedRow(updated, sender.email)]) : [];
+    const recipientSawIt = decided.some((h) => h.type === "transfer_in");
+    const received = approve && !recipientSawIt ? await recordTransactions(tx, [receivedRow(updated, sender.email)]) : [];
     const action = approve ? "admin.transfer_approved" : "admin.transfer_rejected";
     await recordAudit(tx, [
       { userId: adminId, action, metadata: { transferId: row.id }, ...actor },
@@ -367,9 +376,7 @@ export async function decideTransfer(
     ]);
     await enqueueEvents(tx, [
       ...balanceEvents(ctx, balances),
-      ...[senderTx, ...received]
-        .filter(Boolean)
-        .map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) })),
+      ...[...decided, ...received].map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) })),
     ]);
     return toTransfer(ctx, updated, recipient.email);
   });

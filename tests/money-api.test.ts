@@ -266,6 +266,43 @@ describe("P2P transfers", () => {
     expect((await usd(alice.client)).available).toBe("45");
   });
 
+  test("idempotency: a refusal by the rules is the first answer too, replayed byte for byte; a new key runs again", async () => {
+    const alice = await signedInUser(fixture, "idem-refused");
+    const bob = await signedInUser(fixture, "idem-refused-b");
+    const body = { recipientEmail: bob.email, asset: "USD", amount: "5" };
+    const key = crypto.randomUUID();
+    const refused = await withKey(alice.client, "/api/transfers/p2p", body, key);
+    expect(refused.status).toBe(422);
+    const refusedText = await refused.text();
+    expect(JSON.parse(refusedText).error.code).toBe("INSUFFICIENT_FUNDS");
+    await deposit(alice.client, "USD", "50");
+    const again = await withKey(alice.client, "/api/transfers/p2p", body, key);
+    expect(again.status).toBe(422);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await again.text()).toBe(refusedText);
+    expect((await usd(alice.client)).available).toBe("50");
+    expect((await withKey(alice.client, "/api/transfers/p2p", body)).status).toBe(201);
+    // A validation failure never reached the rules: not kept, the key stays free.
+    const unchecked = crypto.randomUUID();
+    expect((await withKey(alice.client, "/api/transfers/p2p", { ...body, amount: "1e3" }, unchecked)).status).toBe(422);
+    expect((await withKey(alice.client, "/api/transfers/p2p", body, unchecked)).status).toBe(201);
+    // The same for the routes run by runIdempotent: a withdrawal over the balance.
+    const book = await alice.client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label: "bank" });
+    expect(book.status).toBe(201);
+    const withdrawKey = crypto.randomUUID();
+    const withdraw = { asset: "USD", amount: "500", address: IBAN };
+    const tooMuch = await withKey(alice.client, "/api/wallet/withdraw", withdraw, withdrawKey);
+    const tooMuchText = await tooMuch.text();
+    expect(JSON.parse(tooMuchText).error.code).toBe("INSUFFICIENT_FUNDS");
+    await deposit(alice.client, "USD", "1000");
+    const replayed = await withKey(alice.client, "/api/wallet/withdraw", withdraw, withdrawKey);
+    expect([replayed.status, replayed.headers.get("idempotent-replayed"), await replayed.text()]).toEqual([
+      422,
+      "true",
+      tooMuchText,
+    ]);
+  });
+
   test("the daily limit: 422 LIMIT_EXCEEDED with limit, used and remaining; /limits shows it", async () => {
     const alice = await fundedUser(fixture, "limit", "5000");
     const bob = await signedInUser(fixture, "limit-b");

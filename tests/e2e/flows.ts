@@ -134,6 +134,38 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
+        name: "a refused transfer sent again with the same values is asked anew (a new Idempotency-Key), not replayed",
+        run: async () => {
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
+          await page.getByRole("heading", { name: "Send", level: 1 }).waitFor();
+          const nobody = `nobody-${Date.now()}@example.com`;
+          const attempt = async () => {
+            await page.getByRole("button", { name: "Review transfer" }).click();
+            const answered = page.waitForResponse(
+              (r) => r.url().endsWith("/api/transfers/p2p") && r.request().method() === "POST",
+            );
+            await page.getByRole("button", { name: "Confirm and send" }).click();
+            const response = await answered;
+            return {
+              status: response.status(),
+              replayed: (await response.allHeaders())["idempotent-replayed"] ?? null,
+              key: (await response.request().allHeaders())["idempotency-key"],
+            };
+          };
+          await fillLabelled(page, "Recipient's email", "recipientEmail", nobody);
+          await page.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(page, "Amount", "amount", "1");
+          const first = await attempt();
+          assertEqual(first.status, 422, "the first answer (RECIPIENT_NOT_FOUND)");
+          await page.getByText("No CryptoVault account has this email").first().waitFor();
+          const second = await attempt();
+          assertEqual(second.status, 422, "the second answer (refused again)");
+          assertEqual(second.replayed, null, "the second answer's Idempotent-Replayed header");
+          assert(second.key && second.key !== first.key, "the second attempt carries a new Idempotency-Key");
+          await page.goto("/send");
+        },
+      },
+      {
         name: "send 40 USD on /send, review and confirm",
         run: async () => {
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();

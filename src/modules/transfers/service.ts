@@ -9,6 +9,7 @@ import { AppError, notFound } from "../../platform/http/errors";
 import {
   type IdempotentRequest,
   idempotencyInProgress,
+  keepRefusal,
   replayStored,
   requestFingerprint,
   type StoredAnswer,
@@ -118,18 +119,24 @@ const STALE = Symbol("stale");
  * POST /api/transfers/p2p, idempotent, in two round trips — the platform's hottest write path. The facts
  * are read, limits and AML judged here, and p2p_send (drizzle/0015) writes everything under the key's and
  * the sender's locks. If another transfer of the sender landed in between, p2p_send declines ('stale') and
- * the transfer is judged again in a transaction that takes the sender's lock before reading.
+ * the transfer is judged again in a transaction that takes the sender's lock before reading. A rule's
+ * refusal (INSUFFICIENT_FUNDS, a limit, …) is kept as the key's answer, as a success is.
  */
 export async function sendP2p(ctx: MoneyContext, req: IdempotentRequest & { body: P2pRequest }, actor: Actor): Promise<Response> {
   const hash = requestFingerprint(req.request, req.body);
-  const first = await attemptP2p(ctx, ctx.db, req, hash, actor);
-  if (first !== STALE) return first;
-  return ctx.db.transaction(async (tx) => {
-    await tx.execute(senderLock(req.userId));
-    const locked = await attemptP2p(ctx, tx, req, hash, actor);
-    if (locked === STALE) throw new Error("p2p_send: the sender's transfers changed under the sender's lock");
-    return locked;
-  });
+  try {
+    const first = await attemptP2p(ctx, ctx.db, req, hash, actor);
+    if (first !== STALE) return first;
+    return await ctx.db.transaction(async (tx) => {
+      await tx.execute(senderLock(req.userId));
+      const locked = await attemptP2p(ctx, tx, req, hash, actor);
+      if (locked === STALE) throw new Error("p2p_send: the sender's transfers changed under the sender's lock");
+      return locked;
+    });
+  } catch (error) {
+    await keepRefusal(ctx.db, req, hash, error);
+    throw error;
+  }
 }
 
 type P2pOutcome = {

@@ -7,7 +7,8 @@ import { Elysia } from "elysia";
 import { canonicalJson, sha256Hex } from "../crypto";
 import type { Db, DbOrTx, Tx } from "../db/client";
 import { queryRows } from "../db/client";
-import { AppError } from "../http/errors";
+import { AppError, errorBody } from "../http/errors";
+import { requestContext } from "../http/request-context";
 import { idempotencyKeys } from "./schema";
 
 /** Keys are kept at least this long (API.md: 24 hours), then removed by the cleanup worker. */
@@ -69,6 +70,34 @@ async function previousAnswer(db: DbOrTx, req: IdempotentRequest, hash: string):
 }
 
 /**
+ * A business rule's refusal (422, the last stage of API.md's order of checks: INSUFFICIENT_FUNDS, limits, …)
+ * answers the request as a success does, so it is kept under the key and a retry replays it instead of
+ * running again (API.md: "the first response is replayed byte for byte"). A validation failure or a reused
+ * key never reached the rules, and a 409, 503 or 5xx is no answer to the request: those are not kept.
+ */
+const isRuleRefusal = (error: unknown): error is AppError =>
+  error instanceof AppError &&
+  error.status === 422 &&
+  error.code !== "VALIDATION_FAILED" &&
+  error.code !== "IDEMPOTENCY_KEY_REUSED";
+
+/** Keeps a rule's refusal of the request as the key's answer (the first answer kept wins); other errors pass. */
+export async function keepRefusal(db: DbOrTx, req: IdempotentRequest, hash: string, error: unknown): Promise<void> {
+  if (!isRuleRefusal(error)) return;
+  const body = errorBody(error.code, error.message, requestContext(req.request).id, error.details);
+  await db
+    .insert(idempotencyKeys)
+    .values({
+      userId: req.userId,
+      key: req.key,
+      requestHash: hash,
+      responseStatus: error.status,
+      responseBody: JSON.stringify(body),
+    })
+    .onConflictDoNothing();
+}
+
+/**
  * Runs `work` at most once per (user, key). A finished key is replayed (or refused as reused) before
  * anything else; `prepare` then does the checks and set-up that need no transaction; the key is taken
  * with a transaction-scoped advisory lock and its row written in the same transaction as the work, so
@@ -83,6 +112,21 @@ export async function runIdempotent<P>(
   const hash = requestFingerprint(req.request, req.body);
   const finished = await previousAnswer(db, req, hash);
   if (finished) return finished;
+  try {
+    return await runOnce(db, req, hash, prepare, work);
+  } catch (error) {
+    await keepRefusal(db, req, hash, error);
+    throw error;
+  }
+}
+
+async function runOnce<P>(
+  db: Db,
+  req: IdempotentRequest,
+  hash: string,
+  prepare: () => Promise<P>,
+  work: (tx: Tx, prepared: P, ledgerKey: string) => Promise<Answer>,
+): Promise<Response> {
   const prepared = await prepare();
   const ledgerKey = `${req.userId}:${req.key}`;
   return db.transaction(async (tx) => {

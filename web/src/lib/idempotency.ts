@@ -9,11 +9,19 @@
  * changed, the server sees another body under the same key: if the first try did go through it answers
  * 422 IDEMPOTENCY_KEY_REUSED, which tells the user the money already moved, instead of moving it twice.
  */
+import { ApiError } from "./api";
+
 export type IdempotentSubmission = {
   /** The key for a submission of `identity`: the pending one when it is the same request, else a new one. */
   keyFor(identity: unknown): string;
   /** The submission got a final answer (success): the next one, even with the same values, is new. */
   settle(): void;
+  /**
+   * The submission failed. A refusal (422: INSUFFICIENT_FUNDS, a limit, a bad value) is final too, and the
+   * server keeps it under the key: a retry after topping up must be a new submission, not its replay. Any
+   * other failure (network, 5xx, 409) keeps the key, so the retry is the same submission.
+   */
+  failed(error: unknown): void;
 };
 
 export function newIdempotencyKey(): string {
@@ -33,6 +41,9 @@ export function createIdempotentSubmission(): IdempotentSubmission {
     },
     settle() {
       pending = undefined;
+    },
+    failed(error) {
+      if (error instanceof ApiError && error.status === 422) pending = undefined;
     },
   };
 }

@@ -109,6 +109,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
       void balancesActions.refetch();
       void limitsActions.refetch();
     } catch (error) {
+      submission.failed(error);
       const problem = moneyProblem(error, { kind: "transfer", hints: HINTS });
       if (Object.keys(problem.fields).length > 0) {
         // Something the user typed: back to the form, the message next to that field.

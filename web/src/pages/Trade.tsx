@@ -115,6 +115,7 @@ function TradeForm(props: { config: PublicConfig }) {
       });
       void refetch();
     } catch (error) {
+      submission.failed(error);
       fail(error);
     } finally {
       setBusy(false);

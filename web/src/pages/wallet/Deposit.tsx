@@ -222,6 +222,7 @@ export default function DepositPanel(props: {
       props.setOrder(order);
       props.onCreated();
     } catch (error) {
+      submission.failed(error);
       const found = moneyProblem(error, { kind: "deposit", hints: HINTS });
       setErrors(found.fields);
       setFormError(found.form);

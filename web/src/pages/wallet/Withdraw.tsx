@@ -100,6 +100,7 @@ export default function WithdrawPanel(props: {
       if (codeInput instanceof HTMLInputElement) codeInput.value = "";
       props.onRequested();
     } catch (error) {
+      submission.failed(error);
       const result = moneyProblem(error, { kind: "withdrawal", hints: HINTS });
       setErrors(result.fields);
       if (result.form) setFormError({ text: result.form, code: result.code });

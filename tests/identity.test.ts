@@ -269,6 +269,33 @@ describe("password forgot, reset and change", () => {
     expect(await lastMailTo(fixture, nobody)).toBeUndefined();
   });
 
+  test("a password once reset or changed, every older reset link is dead", async () => {
+    const { email } = await signedInUser(fixture, "reset-links");
+    const resetLink = async () => {
+      await new TestClient(fixture).post("/api/auth/password/forgot", { email });
+      return tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    };
+    const reset = (token: string, password: string) =>
+      new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/password/reset", { token, password });
+    const older = await resetLink();
+    const newer = await resetLink();
+    expect(newer).not.toBe(older);
+    expect((await reset(newer, "a brand new passphrase")).status).toBe(200);
+    const stale = await reset(older, "the attacker's passphrase");
+    expect([stale.status, stale.body.error.code]).toEqual([400, "INVALID_TOKEN"]);
+    // The same after a change of password by the signed-in owner.
+    const signedIn = new TestClient(fixture);
+    expect((await signedIn.json("POST", "/api/auth/login", { email, password: "a brand new passphrase" })).status).toBe(200);
+    const beforeChange = await resetLink();
+    const changed = await signedIn.json("POST", "/api/auth/password/change", {
+      currentPassword: "a brand new passphrase",
+      newPassword: "the owner's next passphrase",
+    });
+    expect(changed.status).toBe(200);
+    const afterChange = await reset(beforeChange, "the attacker's passphrase");
+    expect([afterChange.status, afterChange.body.error.code]).toEqual([400, "INVALID_TOKEN"]);
+  });
+
   test("reset: single use, revokes every session at once, locks withdrawals, old password dead", async () => {
     const { client, email, userId } = await signedInUser(fixture, "reset");
     await new TestClient(fixture).post("/api/auth/password/forgot", { email });

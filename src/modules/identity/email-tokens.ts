@@ -34,3 +34,11 @@ export async function consumeEmailToken(tx: Tx, token: string, purpose: EmailTok
     .returning({ userId: emailTokens.userId });
   return row?.userId ?? null;
 }
+
+/** Ends every unused token of a purpose for the user: a password once changed, an older reset link must not work. */
+export async function discardEmailTokens(tx: Tx, userId: string, purpose: EmailTokenPurpose): Promise<void> {
+  await tx
+    .update(emailTokens)
+    .set({ usedAt: sql`now()` })
+    .where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt)));
+}

@@ -13,7 +13,7 @@ import { isUuid } from "../../platform/ids";
 import { enqueueMail } from "../../platform/mail/outbox";
 import { type MailKind, renderMail } from "../../platform/mail/templates";
 import { type Actor, recordAudit } from "../audit/service";
-import { consumeEmailToken, issueEmailToken } from "./email-tokens";
+import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
 import { createLoginThrottle, type LoginThrottle } from "./login-throttle";
 import type { User } from "./model";
 import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
@@ -242,6 +242,7 @@ export async function resetPassword(ctx: IdentityContext, token: string, passwor
     const userId = await consumeEmailToken(tx, token, "password_reset");
     if (!userId) throw invalidToken();
     const [user] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+    await discardEmailTokens(tx, userId, "password_reset");
     await applySecurityLock(ctx, tx, userId, null, "password_reset");
     await mailUser(tx, user, { kind: "password_changed", at: new Date() });
     await recordAudit(tx, [{ userId, action: "auth.password_reset", ...actor }]);
@@ -262,6 +263,7 @@ export async function changePassword(
   const passwordHash = await ctx.hasher.hash(input.newPassword);
   await ctx.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id));
+    await discardEmailTokens(tx, user.id, "password_reset");
     await applySecurityLock(ctx, tx, user.id, session.sessionId, "password_changed");
     await mailUser(tx, user, { kind: "password_changed", at: new Date() });
     await recordAudit(tx, [{ userId: user.id, action: "auth.password_changed", ...actor }]);

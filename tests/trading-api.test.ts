@@ -7,7 +7,7 @@ import { tradeQuotes } from "../src/modules/trading/schema";
 import { deleteOldQuotes } from "../src/modules/trading/service";
 import { runOrderTriggers } from "../src/modules/trading/triggers";
 import { outboxEvents } from "../src/platform/events/schema";
-import { fundedUser, signedInUser, type TestClient } from "./support/client";
+import { fundedUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_DATABASE_URL } from "./support/harness";
 import { quietProvider, setPrices } from "./support/prices";
 
@@ -64,6 +64,35 @@ describe("quotes", () => {
     });
     // 65000 × 0.995 = 64675; 0.00012345 × 64675 = 7.98413… → 7.98 received; fee 0.00798 → 0.01.
     expect(sell.body).toMatchObject({ price: "64675", fee: "0.01", totalUsd: "7.97" });
+  });
+
+  test("a quote only reads: an unverified user gets one, and may not place the order", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("quote-unverified");
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "Unverified" });
+    expect((await client.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const quote = await client.json<{ quoteId: string }>("POST", "/api/trading/quote", {
+      side: "buy",
+      asset: "BTC",
+      amount: "0.001",
+    });
+    expect(quote.status).toBe(200);
+    const placed = await order(client, {
+      type: "market",
+      side: "buy",
+      asset: "BTC",
+      amount: "0.001",
+      quoteId: quote.body.quoteId,
+    });
+    expect(placed.status).toBe(403);
+    expect(((await placed.json()) as { error: { code: string } }).error.code).toBe("EMAIL_NOT_VERIFIED");
+    // Its values are still judged like an order's.
+    const bad = await client.json<{ error: { code: string } }>("POST", "/api/trading/quote", {
+      side: "buy",
+      asset: "BTC",
+      amount: "0.000000001",
+    });
+    expect([bad.status, bad.body.error.code]).toEqual([422, "VALIDATION_FAILED"]);
   });
 
   test("bad input is 422 VALIDATION_FAILED naming the field", async () => {

@@ -20,7 +20,7 @@ export function tradingController(
     .use(guard)
     .post("/quote", ({ principal, body }) => createQuote(ctx, principal.userId, body), {
       auth: true,
-      movesMoney: true,
+      moneyValues: true,
       body: QuoteBody,
       response: Quote,
     })

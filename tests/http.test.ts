@@ -8,6 +8,7 @@ import { t } from "elysia";
 import { createApp, createServices } from "../src/app";
 import { RedisBus } from "../src/platform/bus";
 import { isEmail } from "../src/platform/http/formats";
+import { APP_PATHS } from "../src/platform/http/spa";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
 import { createTestApp, createTestDatabase, testConfig } from "./support/harness";
@@ -313,11 +314,31 @@ describe("web app", () => {
     const root = await fixture.request("/");
     expect(root.status).toBe(200);
     expect(await root.text()).toContain("<title>CryptoVault</title>");
-    const route = await fixture.request("/wallet/deposit");
-    expect(await route.text()).toContain("<title>CryptoVault</title>");
+    for (const page of ["/wallet", "/markets/BTC", "/reset-password?token=abc", "/history/"]) {
+      const route = await fixture.request(page);
+      expect([page, route.status, await route.text()]).toEqual([
+        page,
+        200,
+        expect.stringContaining("<title>CryptoVault</title>"),
+      ]);
+    }
     const asset = await fixture.request("/assets/app-abc123.js");
     expect(await asset.text()).toBe("console.log(1)");
     expect(asset.headers.get("cache-control")).toContain("immutable");
+  });
+
+  test("anything that is neither a file nor a page of the app is API.md's 404; a browser gets the app's own page", async () => {
+    for (const path of ["/nope", "/wallet/deposit", "/assets/missing.js", "/favicon.ico", "/apix", "/wsx", "/markets/BTC/x"]) {
+      await expectEnvelope(await fixture.request(path), 404, "NOT_FOUND");
+      const page = await fixture.request(path, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+      expect([path, page.status, await page.text()]).toEqual([path, 404, expect.stringContaining("<title>CryptoVault</title>")]);
+    }
+  });
+
+  test("the server's list of app pages is the web app's (web/src/routes.ts)", async () => {
+    const routes = await Bun.file(new URL("../web/src/routes.ts", import.meta.url)).text();
+    const paths = [...routes.matchAll(/path: "([^"]+)"/g)].map((match) => match[1]).filter((path) => path !== "*404");
+    expect([...paths].sort()).toEqual([...APP_PATHS].sort());
   });
 
   test("text files go out precompressed in an encoding the client accepts, with their own type", async () => {
@@ -334,8 +355,8 @@ describe("web app", () => {
     const plain = await get();
     expect(plain.headers.get("content-encoding")).toBeNull();
     expect(await plain.text()).toBe(chunk);
-    // The copies are not files of the app: asking for one directly gets the app's page.
-    expect(await (await fixture.request("/assets/chunk-def456.js.br")).text()).toContain("<title>CryptoVault</title>");
+    // The copies are not files of the app: asking for one directly is a 404.
+    await expectEnvelope(await fixture.request("/assets/chunk-def456.js.br"), 404, "NOT_FOUND");
   });
 
   test("never serves files outside web/dist", async () => {

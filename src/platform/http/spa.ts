@@ -7,6 +7,29 @@ import { decodeUriComponent } from "./uri";
 /** Paths the SPA never answers: the API, the socket and the platform endpoints stay JSON. */
 const SERVER_PATHS = /^\/(api|ws)(\/|$)/;
 
+/** The web app's pages (API.md "Web app routes", as web/src/routes.ts has them): index.html answers them. */
+export const APP_PATHS = [
+  "/",
+  "/register",
+  "/login",
+  "/verify-email",
+  "/forgot-password",
+  "/reset-password",
+  "/dashboard",
+  "/markets",
+  "/markets/:symbol",
+  "/trade",
+  "/wallet",
+  "/send",
+  "/history",
+  "/security",
+  "/admin",
+];
+const APP_PATH = new RegExp(`^(${APP_PATHS.map((path) => path.replace(":symbol", "[^/]+")).join("|")})/?$`);
+
+/** A browser asking for a page (not a script, an image or an API client): it gets the app's own "not found". */
+const wantsPage = (request: Request) => (request.headers.get("accept") ?? "").includes("text/html");
+
 /** The build's precompressed copies (web/precompress.ts), best first. */
 const ENCODINGS = [
   { name: "br", suffix: ".br" },
@@ -34,8 +57,9 @@ async function withEncoding(path: string, acceptEncoding: string, headers: Recor
 
 /**
  * Serves the built web app. A path that is a file in `distDir` gets that file (hashed assets cached
- * for a year); every other non-API GET gets index.html, so client-side routes survive a reload. Text
- * files go out precompressed when the client accepts Brotli or gzip.
+ * for a year); a page of the app gets index.html, so client-side routes survive a reload. Anything else is
+ * API.md's 404: the envelope, or for a browser asking for a page, index.html with status 404, where the app
+ * shows its "Page not found". Text files go out precompressed when the client accepts Brotli or gzip.
  */
 export function spa(distDir: string) {
   const root = resolve(distDir);
@@ -54,6 +78,10 @@ export function spa(distDir: string) {
           ? "public, max-age=31536000, immutable"
           : "public, max-age=300";
         return withEncoding(candidate, acceptEncoding, set.headers);
+      }
+      if (!APP_PATH.test(path)) {
+        if (!wantsPage(request)) throw notFound("Route");
+        set.status = 404;
       }
       set.headers["cache-control"] = "no-cache";
       return withEncoding(index, acceptEncoding, set.headers);

@@ -73,6 +73,8 @@ export async function startApp(): Promise<App> {
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     DEPOSIT_SANDBOX_CONFIRM_SECONDS: "2",
     ADDRESS_COOLDOWN_HOURS: "0",
+    // Low enough for the money flow to send a transfer that is held for review.
+    AML_REVIEW_THRESHOLD_USD: "100",
     LOG_LEVEL: "info",
   });
   let stopped = false;

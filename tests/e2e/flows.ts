@@ -260,6 +260,27 @@ export async function moneyFlow(browser: Browser, app: App) {
           await page.getByTestId("portfolio-total").waitFor();
         },
       },
+      {
+        name: "a transfer held for review: the recipient's dashboard shows it live, marked as pending, not as money in",
+        ms: 20_000,
+        run: async () => {
+          const bobDashboard = await bobWallet.context().newPage();
+          await bobDashboard.goto("/dashboard");
+          await bobDashboard.getByRole("heading", { name: "Recent activity" }).waitFor();
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
+          await page.getByRole("heading", { name: "Send", level: 1 }).waitFor();
+          await fillLabelled(page, "Recipient's email", "recipientEmail", bob.email);
+          await page.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(page, "Amount", "amount", "150");
+          await page.getByRole("button", { name: "Review transfer" }).click();
+          await page.getByRole("button", { name: "Confirm and send" }).click();
+          await page.getByRole("heading", { name: "Transfer waiting for review" }).waitFor();
+          const held = bobDashboard.locator(".activity li").filter({ hasText: "150.00" });
+          await held.waitFor({ timeout: 10_000 });
+          const text = (await held.textContent()) ?? "";
+          assert(text.includes("Pending review"), `the held transfer is marked as pending: ${text}`);
+        },
+      },
     ]);
   } finally {
     await aliceContext?.close().catch(() => undefined);

@@ -18,7 +18,10 @@ export default function AccountNotices(props: { user: User }) {
       </Show>
       <Show when={props.user.frozen}>
         <Alert tone="error" title="Your account is frozen">
-          <p>Money cannot move in or out of a frozen account. Contact support to find out why.</p>
+          <p>
+            While it is frozen you cannot deposit, withdraw, send or trade; money others send you still arrives and stays here.
+            Contact support to find out why.
+          </p>
         </Alert>
       </Show>
     </>

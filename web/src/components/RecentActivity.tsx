@@ -9,8 +9,9 @@ import { onFrame } from "../lib/ws";
 import Amount from "./Amount";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
+import StatusBadge from "./StatusBadge";
 
-/** The five newest transactions, refreshed live when one happens. */
+/** The five newest transactions, refreshed live when one happens or changes. */
 export default function RecentActivity() {
   const config = useConfig();
   const [recent, { refetch }] = createResource(() => api.get<{ items: Tx[] }>("/api/transactions?limit=5"));
@@ -31,7 +32,13 @@ export default function RecentActivity() {
                 <For each={page().items}>
                   {(tx) => (
                     <li>
-                      <span>{TX_LABELS[tx.type] ?? tx.type}</span>
+                      <span>
+                        {TX_LABELS[tx.type] ?? tx.type}{" "}
+                        {/* A held or rejected transfer is not money in or out yet: its status says so. */}
+                        <Show when={tx.status !== "completed"}>
+                          <StatusBadge status={tx.status} />
+                        </Show>
+                      </span>
                       <Amount
                         value={tx.amount}
                         asset={tx.asset}

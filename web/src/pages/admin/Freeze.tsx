@@ -42,7 +42,7 @@ export default function FreezePanel() {
       );
       setResult({
         tone: "success",
-        text: `${user.email} (${user.name}) is ${(user.frozen ?? freeze) ? "frozen: money cannot move in or out" : "no longer frozen"}.`,
+        text: `${user.email} (${user.name}) is ${(user.frozen ?? freeze) ? "frozen: they cannot deposit, withdraw, send or trade (money sent to them still arrives)" : "no longer frozen"}.`,
       });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) setFieldError("No user has this ID.");

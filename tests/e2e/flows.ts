@@ -281,6 +281,26 @@ export async function moneyFlow(browser: Browser, app: App) {
           assert(text.includes("Pending review"), `the held transfer is marked as pending: ${text}`);
         },
       },
+      {
+        name: "a deposit whose card was hidden is confirmed in the deposits list live, without a refresh",
+        ms: 30_000,
+        run: async () => {
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
+          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          const deposit = page.getByRole("region", { name: "Deposit", exact: true });
+          await deposit.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(deposit, "Amount", "amount", "12.34");
+          await deposit.getByRole("button", { name: "Create deposit" }).click();
+          await deposit.getByRole("button", { name: "Hide" }).click();
+          const row = page
+            .getByRole("region", { name: "Deposits", exact: true })
+            .locator("tbody tr")
+            .filter({ hasText: "12.34" });
+          await row.filter({ hasText: "Pending" }).waitFor({ timeout: 10_000 });
+          // The sandbox confirms after 2 s; the list follows the credit's transaction frame.
+          await row.filter({ hasText: "Confirmed" }).waitFor({ timeout: 15_000 });
+        },
+      },
     ]);
   } finally {
     await aliceContext?.close().catch(() => undefined);

@@ -34,9 +34,11 @@ function WalletPage(props: { user: Accessor<User> }) {
   // Live (WebSocket): a balance moved (a transfer arrived, a deposit was credited) or a transaction happened.
   onCleanup(onFrame("balance", () => void balancesActions.refetch()));
   onCleanup(
-    onFrame("transaction", () => {
+    onFrame("transaction", (frame) => {
       void withdrawalsActions.refetch();
       void limitsActions.refetch();
+      // A deposit was credited: its order's status and amount received changed, whether its card is open or not.
+      if ((frame.data as { type?: string } | undefined)?.type === "deposit") void depositsActions.refetch();
     }),
   );
 

@@ -301,6 +301,21 @@ export async function moneyFlow(browser: Browser, app: App) {
           await row.filter({ hasText: "Confirmed" }).waitFor({ timeout: 15_000 });
         },
       },
+      {
+        name: "a limit sell below the market fills a moment after it is placed, and the trade page says so",
+        ms: 20_000,
+        run: async () => {
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trade" }).click();
+          await page.getByRole("heading", { name: "Trade", level: 1 }).waitFor();
+          await page.getByLabel("Order type", { exact: true }).selectOption("limit");
+          await page.getByLabel("Side", { exact: true }).selectOption("sell");
+          await page.getByLabel("Asset", { exact: true }).selectOption("BTC");
+          await fillLabelled(page, "Amount (BTC)", "amount", "0.00005");
+          await fillLabelled(page, "Limit price (USD)", "limitPrice", "10000");
+          await page.getByRole("button", { name: "Place order" }).click();
+          await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor({ timeout: 10_000 });
+        },
+      },
     ]);
   } finally {
     await aliceContext?.close().catch(() => undefined);

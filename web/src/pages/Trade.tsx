@@ -52,8 +52,24 @@ function TradeForm(props: { config: PublicConfig }) {
   const [quote, setQuote] = createSignal<Quote>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch }] = createResource(fetchOrders);
-  // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device.
-  onCleanup(onFrame("order", () => void refetch()));
+  /** The limit or stop order placed last, while its answer said it waits. */
+  const [waiting, setWaiting] = createSignal<string>();
+  const filled = (order: Order) => ({
+    tone: "success" as const,
+    text: `Filled at ${formatUsd(order.price ?? "0")} USD per ${order.asset}.`,
+  });
+  // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device. The order just
+  // placed may fill a moment after its answer (a limit the price has already passed fills on the next check).
+  onCleanup(
+    onFrame("order", (frame) => {
+      void refetch();
+      const order = frame.data as Order | undefined;
+      if (order && order.id === waiting() && order.status === "filled") {
+        setWaiting(undefined);
+        setMessage(filled(order));
+      }
+    }),
+  );
   const submission = createIdempotentSubmission();
   const secondsLeft = useCountdown(() => quote()?.expiresAt);
   const update = (field: keyof Draft, value: string) => {
@@ -106,13 +122,12 @@ function TradeForm(props: { config: PublicConfig }) {
       });
       submission.settle();
       setQuote(undefined);
-      setMessage({
-        tone: "success",
-        text:
-          order.status === "filled"
-            ? `Filled at ${formatUsd(order.price ?? "0")} USD per ${order.asset}.`
-            : "Order placed; it fills when the price reaches it.",
-      });
+      setWaiting(order.status === "filled" ? undefined : order.id);
+      setMessage(
+        order.status === "filled"
+          ? filled(order)
+          : { tone: "success", text: "Order placed; it fills when the price reaches it." },
+      );
       void refetch();
     } catch (error) {
       submission.failed(error);

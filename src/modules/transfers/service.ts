@@ -356,13 +356,7 @@ export async function decideTransfer(
     const decided = await tx
       .update(transactions)
       .set({ status })
-      .where(
-        and(
-          eq(transactions.reference, row.id),
-          inArray(transactions.type, ["transfer_out", "transfer_in"]),
-          inArray(transactions.userId, [row.senderId, row.recipientId]),
-        ),
-      )
+      .where(and(eq(transactions.reference, row.id), inArray(transactions.type, ["transfer_out", "transfer_in"])))
       .returning();
     const recipientSawIt = decided.some((h) => h.type === "transfer_in");
     const received = approve && !recipientSawIt ? await recordTransactions(tx, [receivedRow(updated, sender.email)]) : [];

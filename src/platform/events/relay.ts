@@ -59,8 +59,9 @@ export function createOutboxRelay(db: Db, bus: Bus, options: OutboxRelayOptions 
   let floor = 0;
   let lastSweep = Number.NEGATIVE_INFINITY;
   return async (): Promise<number> => {
-    const sweep = now() - lastSweep >= sweepEveryMs;
-    if (sweep) lastSweep = now();
+    const at = now();
+    const sweep = at - lastSweep >= sweepEveryMs;
+    if (sweep) lastSweep = at;
     const { relayed, lastId } = await relayOutboxEvents(db, bus, { after: sweep ? 0 : floor, batch });
     if (lastId !== null) floor = Math.max(floor, lastId - lateIds);
     return relayed;

@@ -113,37 +113,27 @@ export async function runIdempotent<P>(
   const finished = await previousAnswer(db, req, hash);
   if (finished) return finished;
   try {
-    return await runOnce(db, req, hash, prepare, work);
+    const prepared = await prepare();
+    const ledgerKey = `${req.userId}:${req.key}`;
+    return await db.transaction(async (tx) => {
+      const [lock] = await queryRows<{ locked: boolean }>(
+        tx,
+        sql`select pg_try_advisory_xact_lock(hashtextextended(${`idem:${ledgerKey}`}, 0)) as locked`,
+      );
+      if (!lock.locked) throw idempotencyInProgress();
+      const raced = await previousAnswer(tx, req, hash);
+      if (raced) return raced;
+      const answer = await work(tx, prepared, ledgerKey);
+      const text = JSON.stringify(answer.body);
+      await tx
+        .insert(idempotencyKeys)
+        .values({ userId: req.userId, key: req.key, requestHash: hash, responseStatus: answer.status, responseBody: text });
+      return storedResponse(answer.status, text, false);
+    });
   } catch (error) {
     await keepRefusal(db, req, hash, error);
     throw error;
   }
-}
-
-async function runOnce<P>(
-  db: Db,
-  req: IdempotentRequest,
-  hash: string,
-  prepare: () => Promise<P>,
-  work: (tx: Tx, prepared: P, ledgerKey: string) => Promise<Answer>,
-): Promise<Response> {
-  const prepared = await prepare();
-  const ledgerKey = `${req.userId}:${req.key}`;
-  return db.transaction(async (tx) => {
-    const [lock] = await queryRows<{ locked: boolean }>(
-      tx,
-      sql`select pg_try_advisory_xact_lock(hashtextextended(${`idem:${ledgerKey}`}, 0)) as locked`,
-    );
-    if (!lock.locked) throw idempotencyInProgress();
-    const raced = await previousAnswer(tx, req, hash);
-    if (raced) return raced;
-    const answer = await work(tx, prepared, ledgerKey);
-    const text = JSON.stringify(answer.body);
-    await tx
-      .insert(idempotencyKeys)
-      .values({ userId: req.userId, key: req.key, requestHash: hash, responseStatus: answer.status, responseBody: text });
-    return storedResponse(answer.status, text, false);
-  });
 }
 
 export async function deleteExpiredKeys(db: DbOrTx): Promise<number> {

@@ -5,7 +5,7 @@ import { signWebhook, webhookSecret } from "../src/modules/wallet/deposits";
 import { queryRows } from "../src/platform/db/client";
 import { deposit, fundedUser, lastMailTo, PASSWORD, signedInUser, TestClient, totpNow, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
-import { quietProvider } from "./support/prices";
+import { quietProvider, setPrices } from "./support/prices";
 
 setDefaultTimeout(30_000);
 
@@ -333,6 +333,8 @@ describe("P2P transfers", () => {
   });
 
   test("an instance with no price yet still replays a stored transfer, and names an unknown recipient before its 503", async () => {
+    // This instance has a BTC price from the start (its own feed's first tick may still be on the bus).
+    setPrices([fixture], { BTC: "65000" });
     const alice = await signedInUser(fixture, "unpriced");
     await deposit(alice.client, "BTC", "1");
     const bob = await signedInUser(fixture, "unpriced-b");

@@ -83,6 +83,28 @@ describe("/ws upgrade", () => {
     socket.ws.close();
   });
 
+  test("each tick yields one price frame per symbol /api/prices lists, USD included, all stamped alike", async () => {
+    const listed = await new TestClient(fixture).json<{ items: { symbol: string }[] }>("GET", "/api/prices");
+    const symbols = listed.body.items.map((item) => item.symbol).sort();
+    const socket = await openSocket(url);
+    socket.send({ op: "subscribe", topics: ["prices"] });
+    const ticks = new Map<string, string[]>();
+    const deadline = Date.now() + 5_000;
+    // The frames of a tick share its updatedAt; wait until a tick is complete past the first (the catch-up).
+    while (Date.now() < deadline && [...ticks.values()].filter((names) => names.length >= symbols.length).length < 2) {
+      await Bun.sleep(50);
+      ticks.clear();
+      for (const frame of socket.frames.filter(isPrice)) {
+        const data = frame.data as { symbol: string; updatedAt: string };
+        ticks.set(data.updatedAt, [...(ticks.get(data.updatedAt) ?? []), data.symbol]);
+      }
+    }
+    const complete = [...ticks.values()].filter((names) => names.length >= symbols.length);
+    expect(complete.length).toBeGreaterThanOrEqual(2);
+    for (const names of complete) expect(names.sort()).toEqual(symbols);
+    socket.ws.close();
+  });
+
   test("a cookie upgrade from a foreign origin is 403; a bad or revoked token is 401; our origin is accepted", async () => {
     const { client } = await signedInUser(fixture, "origin");
     const upgrade = (headers: Record<string, string>) =>

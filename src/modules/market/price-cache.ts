@@ -29,20 +29,26 @@ export class PriceCache {
       this.prices.set(tick.symbol, tick);
       return true;
     });
-    if (accepted.length) for (const listener of this.listeners) listener(accepted);
+    if (!accepted.length) return;
+    // USD is listed with the prices, so it ticks with them (at 1): every listed symbol gets a frame per tick.
+    const newest = accepted.reduce((latest, tick) => (tick.updatedAt > latest ? tick.updatedAt : latest), "");
+    const batch = [this.quoteTick(newest), ...accepted];
+    for (const listener of this.listeners) listener(batch);
   }
 
-  /** Called with every batch of accepted ticks; returns the unsubscribe. */
+  /** Called with every batch of accepted ticks, the quote asset's first; returns the unsubscribe. */
   onUpdate(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   latest(symbol: string): PriceTick | undefined {
-    if (symbol === QUOTE_ASSET) {
-      return { symbol, priceUsd: "1", change24h: "0.00", updatedAt: new Date().toISOString(), source: this.source };
-    }
+    if (symbol === QUOTE_ASSET) return this.quoteTick(new Date().toISOString());
     return this.prices.get(symbol);
+  }
+
+  private quoteTick(updatedAt: string): PriceTick {
+    return { symbol: QUOTE_ASSET, priceUsd: "1", change24h: "0.00", updatedAt, source: this.source };
   }
 
   /** USD first, then every asset with a price, in configuration order. */

@@ -31,7 +31,7 @@ export class PriceCache {
     });
     if (!accepted.length) return;
     // USD is listed with the prices, so it ticks with them (at 1): every listed symbol gets a frame per tick.
-    const newest = accepted.reduce((latest, tick) => (tick.updatedAt > latest ? tick.updatedAt : latest), "");
+    const newest = accepted.map((tick) => tick.updatedAt).sort()[accepted.length - 1];
     const batch = [this.quoteTick(newest), ...accepted];
     for (const listener of this.listeners) listener(batch);
   }

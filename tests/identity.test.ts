@@ -53,6 +53,17 @@ describe("POST /api/auth/register", () => {
     expect(answer.error.details?.fields).toEqual(fields);
   });
 
+  test("a password's 8–128 are characters, whatever the script: 128 emoji register, 129 are 422 saying so", async () => {
+    const register = (password: string) =>
+      new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/register", { email: uniqueEmail("emoji"), password, name: "E" });
+    expect((await register("\u{1F98A}".repeat(128))).status).toBe(201);
+    const over = await register("\u{1F98A}".repeat(129));
+    expect(over.status).toBe(422);
+    expect(over.body.error).toMatchObject({ message: "Password must be at most 128 characters", details: { fields: ["password"] } });
+    const under = await register("\u{1F98A}".repeat(7));
+    expect(under.body.error).toMatchObject({ message: "Password must be at least 8 characters", details: { fields: ["password"] } });
+  });
+
   test("409 EMAIL_TAKEN, whatever the case of the email", async () => {
     const email = uniqueEmail("taken");
     const client = new TestClient(fixture);

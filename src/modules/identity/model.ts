@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { PASSWORD_MAX, PASSWORD_MIN } from "./passwords";
+import { PASSWORD_MIN } from "./passwords";
 
 export const User = t.Object({
   id: t.String(),
@@ -16,10 +16,13 @@ export type User = typeof User.static;
 export const UserAnswer = t.Object({ user: User });
 
 const Email = t.String({ format: "email", maxLength: 254 });
-/** Length is checked here; the common-password list in the service. */
-const NewPassword = t.String({ minLength: PASSWORD_MIN, maxLength: PASSWORD_MAX });
 /** Any password a user might type, bounded so nobody makes us hash megabytes. */
 const AnyPassword = t.String({ minLength: 1, maxLength: 1024 });
+/**
+ * Only a first bound: the service counts characters (TypeBox counts UTF-16 units, two for an emoji) against
+ * PASSWORD_MIN and PASSWORD_MAX, and checks the common-password list, each with its own message.
+ */
+const NewPassword = t.String({ minLength: PASSWORD_MIN, maxLength: 1024 });
 /** A six-digit TOTP code or a recovery code. */
 const Code = t.String({ minLength: 6, maxLength: 32 });
 

@@ -373,14 +373,21 @@ describe("sessions", () => {
     expect(list.body.items.filter((s) => s.current)).toHaveLength(1);
     const phoneSession = list.body.items.find((s) => s.userAgent === "Phone/2.0");
     expect(phoneSession?.ip).toBe("198.51.100.7");
-    expect((await client.request("DELETE", `/api/auth/sessions/${phoneSession?.id}`)).status).toBe(204);
+    const endPhone = await client.request("DELETE", `/api/auth/sessions/${phoneSession?.id}`);
+    expect(endPhone.status).toBe(204);
+    expect(endPhone.headers.getSetCookie()).toEqual([]); // another device's session: this one stays signed in
     expect((await phone.json("GET", "/api/auth/me")).status).toBe(401);
     expect((await client.request("DELETE", `/api/auth/sessions/${phoneSession?.id}`)).status).toBe(404);
     expect((await client.request("DELETE", "/api/auth/sessions/not-a-uuid")).status).toBe(404);
     expect((await client.post("/api/auth/sessions/revoke-others")).status).toBe(204);
     expect((await laptop.json("GET", "/api/auth/me")).status).toBe(401);
-    const after = await client.json<{ items: unknown[] }>("GET", "/api/auth/sessions");
+    const after = await client.json<{ items: { id: string }[] }>("GET", "/api/auth/sessions");
     expect(after.body.items).toHaveLength(1);
+    // Ending the session this client is signed in with signs it out, cookies cleared as by logout.
+    const endOwn = await client.request("DELETE", `/api/auth/sessions/${after.body.items[0].id}`);
+    expect(endOwn.status).toBe(204);
+    expect(endOwn.headers.getSetCookie().filter((c) => /Max-Age=0/.test(c))).toHaveLength(3);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
   });
 
   test("an id that names no session of this user is 404 NOT_FOUND, however it looks", async () => {

@@ -187,7 +187,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     )
     .delete(
       "/sessions/:id",
-      async ({ principal, params, request, set }) => {
+      async ({ principal, params, request, cookie, sessionCookies, set }) => {
         await ctx.db.transaction(async (tx) => {
           if (!(await revokeSession(tx, principal.userId, params.id, "revoked_by_user")))
             throw new AppError(404, "NOT_FOUND", "Session not found");
@@ -195,6 +195,8 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
             { userId: principal.userId, action: "session.revoked", metadata: { sessionId: params.id }, ...actorOf(request) },
           ]);
         });
+        // Ending the session this browser is signed in with signs it out, as logout does.
+        if (params.id === principal.sessionId) sessionCookies.clear(cookie);
         set.status = 204;
       },
       { auth: true, params: IdParams, ...documented({ 204: "The session is revoked; its tokens die at once" }) },

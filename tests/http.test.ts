@@ -99,6 +99,29 @@ describe("error envelope", () => {
     await expectEnvelope(await fixture.request("/api/auth/me?q=%00"), 401, "UNAUTHENTICATED");
   });
 
+  test("an unpaired surrogate is no text: 422 naming the field, on a real route too; a pair is a character", async () => {
+    for (const [raw, fields] of [
+      ['{"note":"n\\ud800"}', ["note"]],
+      ['{"list":["ok","\\udc00x"]}', ["list.1"]],
+      ['{"k\\ud83d":1}', ["k\ud83d"]],
+    ] as const) {
+      const error = await expectEnvelope(await fixture.request("/api/test/echo", json(raw)), 422, "VALIDATION_FAILED");
+      expect(error.details?.fields).toEqual([...fields]);
+    }
+    expect((await fixture.request("/api/test/echo", json('{"note":"\\ud83e\\udd8a"}'))).status).toBe(200);
+    // Before, the failed login's audit row could not be written: a 500.
+    const login = await fixture.request("/api/auth/login", json('{"email":"\\ud800@b.co","password":"whatever1"}'));
+    expect((await expectEnvelope(login, 422, "VALIDATION_FAILED")).details?.fields).toEqual(["email"]);
+  });
+
+  test("a body nested deeper than any of ours is 400 MALFORMED_REQUEST however deep", async () => {
+    for (const depth of [33, 5_000, 32_000]) {
+      const raw = `{"email":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+      await expectEnvelope(await fixture.request("/api/auth/login", json(raw)), 400, "MALFORMED_REQUEST");
+    }
+    expect((await fixture.request("/api/test/echo", json(`{"a":${"[".repeat(31)}${"]".repeat(31)}}`))).status).toBe(200);
+  });
+
   test("a malformed percent escape in a cookie or a path is a 4xx, never a 500", async () => {
     for (const cookie of ["access_token=%E0%A4%A", "access_token=%"]) {
       await expectEnvelope(await fixture.request("/api/auth/me", { headers: { cookie } }), 401, "UNAUTHENTICATED");

@@ -47,11 +47,14 @@ export async function parseJsonBody(request: Request, contentType: string, limit
   } catch {
     return malformed(request, "Request body is not valid JSON");
   }
-  // JSON can only carry U+0000 escaped; Postgres stores no text with it, so no field of ours accepts it.
-  // The fields are refused at validation time (fieldsWithNul), in API.md's order after 401, CSRF and 428.
-  if (text.includes("\\u0000")) {
+  const found: BodyProblems = { tooDeep: false, unusableText: [] };
+  inspectBody(body, "", 0, found);
+  // No body of ours nests deeply, and judging one that does would cost the schema's error walk dearly.
+  if (found.tooDeep) return malformed(request, `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  // Refused at validation time (unusableTextRefused), in API.md's order after 401, CSRF and 428.
+  if (found.unusableText.length > 0) {
     const context = requestContext(request);
-    context.nulFields = [...(context.nulFields ?? []), ...fieldsWithNul(body)];
+    context.unusableTextFields = [...(context.unusableTextFields ?? []), ...found.unusableText];
   }
   return body;
 }
@@ -66,14 +69,34 @@ function malformed(request: Request, message: string): null {
   return null;
 }
 
-/** The paths ("note", "items.0.label") of every string or key in `value` that holds U+0000. */
-function fieldsWithNul(value: unknown, path = ""): string[] {
-  if (typeof value === "string") return value.includes("\0") ? [path || "body"] : [];
-  if (!value || typeof value !== "object") return [];
-  return Object.entries(value).flatMap(([key, v]) => {
+/** Deeper than any body of ours. */
+const MAX_JSON_DEPTH = 32;
+
+/**
+ * Text no field accepts: U+0000, which JSON carries escaped and Postgres stores in no text; and an unpaired
+ * surrogate (an escape like "\ud800"), which is no character at all and no UTF-8 can hold.
+ */
+const isUsableText = (text: string) => !text.includes("\0") && text.isWellFormed();
+
+type BodyProblems = { tooDeep: boolean; unusableText: string[] };
+
+/** Walks a parsed body down to MAX_JSON_DEPTH, noting the paths ("note", "items.0.label") of unusable text. */
+function inspectBody(value: unknown, path: string, depth: number, found: BodyProblems): void {
+  if (typeof value === "string") {
+    if (!isUsableText(value)) found.unusableText.push(path || "body");
+    return;
+  }
+  if (!value || typeof value !== "object") return;
+  if (depth === MAX_JSON_DEPTH) {
+    found.tooDeep = true;
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
     const at = path ? `${path}.${key}` : key;
-    return key.includes("\0") ? [at] : fieldsWithNul(v, at);
-  });
+    if (!isUsableText(key)) found.unusableText.push(at);
+    else inspectBody(v, at, depth + 1, found);
+    if (found.tooDeep) return;
+  }
 }
 
 /** The query parameters whose name or value holds U+0000. */
@@ -84,6 +107,11 @@ export function queryFieldsWithNul(url: string): string[] {
   return [...new Set(fields)];
 }
 
-/** 422 naming the fields that hold U+0000. */
-export const nulRefused = (fields: string[]) =>
-  new AppError(422, "VALIDATION_FAILED", "A NUL character (U+0000) is not accepted in any field", { fields });
+/** 422 naming the fields that hold unusable text. */
+export const unusableTextRefused = (fields: string[]) =>
+  new AppError(
+    422,
+    "VALIDATION_FAILED",
+    "Text may not hold a NUL character (U+0000) or an unpaired surrogate (an escape like \\ud800 alone)",
+    { fields },
+  );

@@ -7,7 +7,7 @@ import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
-import { checkDeclaredLength, nulRefused, parseJsonBody, queryFieldsWithNul } from "./body";
+import { checkDeclaredLength, unusableTextRefused, parseJsonBody, queryFieldsWithNul } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, requestContext } from "./request-context";
@@ -57,7 +57,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         const query = request.url.indexOf("?");
         if (request.url.slice(0, query < 0 ? undefined : query).includes("%00")) throw notFound("Route");
         const inQuery = queryFieldsWithNul(request.url);
-        if (inQuery.length > 0) context.nulFields = inQuery;
+        if (inQuery.length > 0) context.unusableTextFields = inQuery;
       })
       // An empty query value is no value: API.md writes its filters as `?userId=&action=`, and a client that
       // sends them so asks for no filter, not for a user with an empty id.
@@ -67,9 +67,9 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
       // Runs after authentication, CSRF, 428 and the schema, before any route's own checks: API.md's order.
       .onBeforeHandle({ as: "global" }, ({ request }) => {
-        const { malformedBody, nulFields } = requestContext(request);
+        const { malformedBody, unusableTextFields } = requestContext(request);
         if (malformedBody) throw malformedBody;
-        if (nulFields?.length) throw nulRefused(nulFields);
+        if (unusableTextFields?.length) throw unusableTextRefused(unusableTextFields);
       })
       .onError({ as: "global" }, ({ code, error, request, set, path }) => {
         const context = requestContext(request);

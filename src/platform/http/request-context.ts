@@ -19,8 +19,8 @@ export type RequestContext = {
   rawBody?: string;
   /** A body that is not JSON: 400 MALFORMED_REQUEST, answered once the request is authenticated. */
   malformedBody?: AppError;
-  /** Body fields and query parameters holding U+0000, refused with 422 once the request is authenticated. */
-  nulFields?: string[];
+  /** Body fields and query parameters holding U+0000 or an unpaired surrogate: 422 once authenticated. */
+  unusableTextFields?: string[];
 };
 
 const contexts = new WeakMap<Request, RequestContext>();

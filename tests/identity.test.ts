@@ -59,9 +59,15 @@ describe("POST /api/auth/register", () => {
     expect((await register("\u{1F98A}".repeat(128))).status).toBe(201);
     const over = await register("\u{1F98A}".repeat(129));
     expect(over.status).toBe(422);
-    expect(over.body.error).toMatchObject({ message: "Password must be at most 128 characters", details: { fields: ["password"] } });
+    expect(over.body.error).toMatchObject({
+      message: "Password must be at most 128 characters",
+      details: { fields: ["password"] },
+    });
     const under = await register("\u{1F98A}".repeat(7));
-    expect(under.body.error).toMatchObject({ message: "Password must be at least 8 characters", details: { fields: ["password"] } });
+    expect(under.body.error).toMatchObject({
+      message: "Password must be at least 8 characters",
+      details: { fields: ["password"] },
+    });
   });
 
   test("409 EMAIL_TAKEN, whatever the case of the email", async () => {

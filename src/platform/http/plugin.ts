@@ -7,7 +7,7 @@ import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
-import { checkDeclaredLength, unusableTextRefused, parseJsonBody, queryFieldsWithNul } from "./body";
+import { checkDeclaredLength, parseJsonBody, queryFieldsWithNul, unusableTextRefused } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, requestContext } from "./request-context";

@@ -3,7 +3,6 @@
  * so what the tests exercise is exactly what production serves.
  */
 import { fileURLToPath } from "node:url";
-import { openapi } from "@elysiajs/openapi";
 import "./platform/http/formats";
 import { Elysia } from "elysia";
 import type { Config } from "./config";
@@ -30,10 +29,10 @@ import { loadSanctionedAddresses } from "./modules/wallet/addresses";
 import { type Bus, RedisBus } from "./platform/bus";
 import { type CounterStore, MemoryCounterStore, RedisCounterStore } from "./platform/counters";
 import type { Database } from "./platform/db/client";
+import { apiDocs } from "./platform/http/api-docs";
 import { authPlugin } from "./platform/http/auth";
 import { httpPlatform } from "./platform/http/plugin";
 import { rateLimitPlugin } from "./platform/http/rate-limit";
-import { DOCS_CSP } from "./platform/http/security-headers";
 import { spa } from "./platform/http/spa";
 import type { Logger } from "./platform/observability/logger";
 import type { Metrics } from "./platform/observability/metrics";
@@ -110,9 +109,8 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
       .use(httpPlatform(deps))
       .use(rateLimitPlugin(config, counters))
       .use(
-        openapi({
-          path: "/api/docs",
-          documentation: {
+        apiDocs(
+          {
             info: { title: "CryptoVault API", version: VERSION },
             // Elysia lists a ws route under a "ws" key, which is no OpenAPI operation; the realtime controller
             // hides it and /ws is described here as what a client actually sends: a GET asking for an upgrade.
@@ -138,12 +136,9 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
               },
             },
           },
-          exclude: { paths: ["/*"] },
-        }),
+          { paths: ["/*"] },
+        ),
       )
-      .onAfterHandle(({ path, set }) => {
-        if (path.startsWith("/api/docs")) set.headers["content-security-policy"] = DOCS_CSP;
-      })
       .use(systemController(deps))
       .use(identityController(identity, auth))
       .use(auditController(db, auth))

@@ -307,6 +307,33 @@ describe("platform endpoints", () => {
     const ui = await fixture.request("/api/docs");
     expect(ui.status).toBe(200);
     expect(ui.headers.get("content-type")).toContain("text/html");
+    // The UI is served from here, not a CDN (the page works offline, under the app's CSP of 'self').
+    const html = await ui.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((url) => url !== "data:,");
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      expect(asset).toStartWith("/api/docs/");
+      const served = await fixture.request(asset);
+      expect([asset, served.status]).toEqual([asset, 200]);
+      expect(served.headers.get("content-type")).toMatch(/^text\/(css|javascript)/);
+      expect((await served.text()).length).toBeGreaterThan(0);
+    }
+    expect(ui.headers.get("content-security-policy")).toContain("script-src 'self';");
+    expect((await fixture.request("/api/docs/package.json")).status).toBe(404);
+  });
+
+  test("OpenAPI: every request body is described as JSON with its schema", async () => {
+    type Operation = { requestBody?: { content: Record<string, { schema?: { properties?: Record<string, unknown> } }> } };
+    const doc = (await (await fixture.request("/api/docs/json")).json()) as { paths: Record<string, Record<string, Operation>> };
+    const withBody = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.requestBody)
+        .map(([method, operation]) => [`${method.toUpperCase()} ${path}`, Object.keys(operation.requestBody?.content ?? {})]),
+    );
+    expect(withBody.length).toBeGreaterThanOrEqual(19);
+    expect(withBody.filter(([, types]) => types.length !== 1 || types[0] !== "application/json")).toEqual([]);
+    const p2p = doc.paths["/api/transfers/p2p"].post.requestBody?.content["application/json"].schema;
+    expect(Object.keys(p2p?.properties ?? {}).sort()).toEqual(["amount", "asset", "note", "recipientEmail"]);
   });
 
   test("OpenAPI paths are exactly the served ones: no trailing slash, /ws a GET upgrade", async () => {

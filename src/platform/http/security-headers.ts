@@ -28,7 +28,3 @@ export function securityHeaders(options: { production: boolean; sentryDsn?: stri
   if (options.production) headers["strict-transport-security"] = "max-age=63072000; includeSubDomains";
   return headers;
 }
-
-/** The OpenAPI UI (Scalar) loads its script and fonts from a CDN; only /api/docs gets this wider policy. */
-export const DOCS_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' data: https://fonts.gstatic.com https://cdn.jsdelivr.net; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'";

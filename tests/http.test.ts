@@ -153,7 +153,13 @@ describe("error envelope", () => {
 
   test("a body over 64 KiB is 413 with the envelope, declared or streamed", async () => {
     const big = JSON.stringify({ pad: "x".repeat(70_000) });
-    await expectEnvelope(await fixture.request("/api/test/echo", json(big)), 413, "PAYLOAD_TOO_LARGE");
+    const declared = await fixture.request("/api/test/echo", json(big, { "content-length": String(big.length) }));
+    await expectEnvelope(declared, 413, "PAYLOAD_TOO_LARGE");
+    // Counted by the rate limit like any request, so nobody sends them without bound.
+    const remaining = Number(declared.headers.get("ratelimit-remaining"));
+    expect(declared.headers.get("ratelimit-limit")).not.toBeNull();
+    const again = await fixture.request("/api/test/echo", json(big, { "content-length": String(big.length) }));
+    expect(Number(again.headers.get("ratelimit-remaining"))).toBe(remaining - 1);
     const chunks = new ReadableStream({
       start(controller) {
         for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode("x".repeat(5000)));

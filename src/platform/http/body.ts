@@ -5,7 +5,7 @@ export const payloadTooLarge = (limit: number) =>
   new AppError(413, "PAYLOAD_TOO_LARGE", `Request body is larger than ${limit} bytes`, { limitBytes: limit });
 
 /** Refuses early when the declared length is over the limit, before a byte of the body is read. */
-export function checkDeclaredLength(request: Request, limit: number): void {
+function checkDeclaredLength(request: Request, limit: number): void {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > limit) throw payloadTooLarge(limit);
 }
@@ -35,6 +35,8 @@ async function readText(request: Request, limit: number): Promise<string> {
  * A body that is not JSON parses as null and is answered 400 MALFORMED_REQUEST later (see `malformed`).
  */
 export async function parseJsonBody(request: Request, contentType: string, limit: number): Promise<unknown> {
+  // Here rather than at the request's start: the rate limit has counted it, and it carries the RateLimit headers.
+  checkDeclaredLength(request, limit);
   const text = await readText(request, limit);
   if (text.length === 0) return undefined;
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {

@@ -7,7 +7,7 @@ import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
-import { checkDeclaredLength, parseJsonBody, queryFieldsWithNul, unusableTextRefused } from "./body";
+import { parseJsonBody, queryFieldsWithNul, unusableTextRefused } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, requestContext } from "./request-context";
@@ -52,7 +52,6 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
           set.status = 204;
           return new Response(null, { status: 204, headers: set.headers as Record<string, string> });
         }
-        checkDeclaredLength(request, config.maxBodyBytes);
         // No resource is named with U+0000 (Postgres stores no text with it); a query value is a field like any other.
         const query = request.url.indexOf("?");
         if (request.url.slice(0, query < 0 ? undefined : query).includes("%00")) throw notFound("Route");

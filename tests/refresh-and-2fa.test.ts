@@ -70,13 +70,21 @@ describe("POST /api/auth/refresh", () => {
     expect(rows.length).toBeGreaterThanOrEqual(1);
   });
 
-  test("an unknown refresh token is 401 UNAUTHENTICATED", async () => {
-    const client = new TestClient(fixture);
-    client.cookies.set("refresh_token", { value: "nonsense", path: "/api/auth", attributes: "" });
-    client.cookies.set("csrf_token", { value: "c", path: "/", attributes: "" });
-    const { status, body } = await client.json<ErrorBody>("POST", "/api/auth/refresh");
-    expect(status).toBe(401);
-    expect(body.error.code).toBe("UNAUTHENTICATED");
+  test("an unknown refresh token is 401 UNAUTHENTICATED, with or without the CSRF header (401 comes first)", async () => {
+    for (const csrf of [true, false]) {
+      const client = new TestClient(fixture);
+      client.cookies.set("refresh_token", { value: "nonsense", path: "/api/auth", attributes: "" });
+      client.cookies.set("csrf_token", { value: "c", path: "/", attributes: "" });
+      const response = await client.request("POST", "/api/auth/refresh", { csrf });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as ErrorBody).error.code).toBe("UNAUTHENTICATED");
+    }
+    // A live session's token without the header is the CSRF check's, and is not rotated.
+    const { client } = await signedInUser(fixture, "refresh-csrf");
+    const forged = await client.request("POST", "/api/auth/refresh", { csrf: false });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as ErrorBody).error.code).toBe("CSRF_FAILED");
+    expect((await client.post("/api/auth/refresh")).status).toBe(200);
   });
 });
 

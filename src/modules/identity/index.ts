@@ -75,9 +75,14 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     .post(
       "/refresh",
       async ({ request, cookie, accessJwt, sessionCookies }) => {
-        // 401 before 403 (API.md): without a refresh token there is no session to protect from a forged request.
+        // 401 before 403 (API.md): without a refresh token of a live session there is nothing to protect from a
+        // forged request. A known token (even a rotated one) is checked for CSRF before anything is done with it.
         const presented = cookieValue(cookie, COOKIE.refresh);
         if (!presented) throw unauthenticated("No refresh token");
+        if (!(await sessionOfRefreshToken(ctx.db, presented))) {
+          sessionCookies.clear(cookie);
+          throw unauthenticated("Session has ended; sign in again");
+        }
         assertCsrf(request, cookie);
         const outcome = await ctx.db.transaction(async (tx) => {
           const result = await rotateRefreshToken(tx, presented);

@@ -45,6 +45,8 @@ describe("POST /api/auth/register", () => {
     [{ email: "emptyname@example.com", password: PASSWORD, name: "" }, ["name"]],
     [{ email: "blankname@example.com", password: PASSWORD, name: "   " }, ["name"]],
     [{ email: "tabname@example.com", password: PASSWORD, name: "\t\n\u00a0" }, ["name"]],
+    [{ email: "linename@example.com", password: PASSWORD, name: "Eve\nVisit https://evil.example" }, ["name"]],
+    [{ email: "bellname@example.com", password: PASSWORD, name: "Eve\u0007" }, ["name"]],
     [{ email: "role@example.com", password: PASSWORD, name: "x", role: "admin" }, ["role"]],
   ])("422 VALIDATION_FAILED for %p", async (body, fields) => {
     const { status, body: answer } = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/register", body);
@@ -68,6 +70,19 @@ describe("POST /api/auth/register", () => {
       message: "Password must be at least 8 characters",
       details: { fields: ["password"] },
     });
+  });
+
+  test("mails greet by name only once the address is verified: an unverified name is someone's words, not the owner's", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("greet");
+    const name = "Visit https://evil.example now";
+    expect((await client.json("POST", "/api/auth/register", { email, password: PASSWORD, name })).status).toBe(201);
+    const verify = await lastMailTo(fixture, email);
+    expect(verify.textBody).not.toContain(name);
+    expect(verify.textBody).toContain("Hello,");
+    expect((await client.json("POST", "/api/auth/verify-email", { token: tokenFromMail(verify.textBody) })).status).toBe(200);
+    expect((await client.json("POST", "/api/auth/password/forgot", { email })).status).toBe(202);
+    expect((await lastMailTo(fixture, email)).textBody).toContain(`Hello ${name},`);
   });
 
   test("409 EMAIL_TAKEN, whatever the case of the email", async () => {

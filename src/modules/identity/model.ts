@@ -26,8 +26,11 @@ const NewPassword = t.String({ minLength: PASSWORD_MIN, maxLength: 1024 });
 /** A six-digit TOTP code or a recovery code. */
 const Code = t.String({ minLength: 6, maxLength: 32 });
 
-/** A name is stored trimmed, so it needs one non-blank character (\S matches exactly what trim keeps). */
-const Name = t.String({ maxLength: 100, pattern: "\\S" });
+/**
+ * A name is stored trimmed, so it needs one non-blank character (\S matches exactly what trim keeps), and
+ * holds no control characters: a line break in it could pass for a line of a mail's own text.
+ */
+const Name = t.String({ maxLength: 100, pattern: "^(?=[^]*\\S)[^\\x00-\\x1f\\x7f]*$" });
 
 export const RegisterBody = t.Object({ email: Email, password: NewPassword, name: Name });
 export const LoginBody = t.Object({

@@ -86,9 +86,14 @@ export async function getUser(db: DbOrTx, id: string): Promise<UserRow> {
   return row;
 }
 
-/** Queues one of the platform's mails to this user, inside the caller's transaction. */
+/**
+ * Queues one of the platform's mails to this user, inside the caller's transaction. The greeting names the
+ * user only once the address is verified: until then the name is whatever someone who typed this address
+ * chose, and it must not put their words (a link, say) into our mail to the address's owner.
+ */
 export function mailUser(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<void> {
-  return enqueueMail(tx, renderMail(user, mail));
+  const recipient = { email: user.email, name: user.emailVerifiedAt ? user.name : null, antiPhishingCode: user.antiPhishingCode };
+  return enqueueMail(tx, renderMail(recipient, mail));
 }
 
 const link = (config: Config, path: string, token: string) => `${config.publicUrl}${path}?token=${encodeURIComponent(token)}`;

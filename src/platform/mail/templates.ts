@@ -13,7 +13,8 @@ export type MailKind =
   | { kind: "withdrawal_requested"; amount: string; asset: string; address: string; at: Date }
   | { kind: "price_alert"; symbol: string; direction: "above" | "below"; price: string; triggeredPrice: string; at: Date };
 
-export type Recipient = { email: string; name: string; antiPhishingCode: string | null };
+/** `name` is null where the greeting should not name anyone (see mailUser). */
+export type Recipient = { email: string; name: string | null; antiPhishingCode: string | null };
 
 const SUBJECTS: Record<MailKind["kind"], string> = {
   verify_email: "Verify your email",
@@ -86,7 +87,7 @@ const escapeHtml = (text: string) =>
 export function renderMail(to: Recipient, mail: MailKind): OutgoingMail {
   const { lines, link } = body(mail);
   const code = to.antiPhishingCode ? `Your anti-phishing code: ${to.antiPhishingCode}` : undefined;
-  const greeting = `Hello ${to.name},`;
+  const greeting = to.name ? `Hello ${to.name},` : "Hello,";
   const text = [code, greeting, ...lines, link, "— CryptoVault"].filter(Boolean).join("\n\n");
   const html = [
     code ? `<p style="padding:8px;border:1px solid #999"><strong>${escapeHtml(code)}</strong></p>` : "",

@@ -31,6 +31,7 @@ import { type CounterStore, MemoryCounterStore, RedisCounterStore } from "./plat
 import type { Database } from "./platform/db/client";
 import { apiDocs } from "./platform/http/api-docs";
 import { authPlugin } from "./platform/http/auth";
+import { declaredLengthLimit } from "./platform/http/body";
 import { httpPlatform } from "./platform/http/plugin";
 import { rateLimitPlugin } from "./platform/http/rate-limit";
 import { spa } from "./platform/http/spa";
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
       })
       .use(httpPlatform(deps))
       .use(rateLimitPlugin(config, counters))
+      .use(declaredLengthLimit(config.maxBodyBytes))
       .use(
         apiDocs(
           {

@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => fixture.dispose());
 
 /** Routes whose parameter is not a user's resource: public data or the admin back office. */
-const NOT_OWNED = [/^\/api\/admin\//, /^\/api\/prices\/:symbol\//];
+const NOT_OWNED = [/^\/api\/admin\//, /^\/api\/prices\/:symbol\//, /^\/api\/docs\//];
 
 describe("ownership", () => {
   test("another user's id is 404 on every route that takes one", async () => {

@@ -179,6 +179,22 @@ describe("two-factor authentication", () => {
     expect(plain.body.user.twoFactorEnabled).toBe(false);
   });
 
+  test("wrong codes of a signed-in user spend the account's failure budget: then 429 with Retry-After, the right code too", async () => {
+    const { client } = await signedInUser(fixture, "code-guess");
+    const { secret } = await enable(client);
+    const disable = (code: string) => client.json<ErrorBody>("POST", "/api/auth/2fa/disable", { code });
+    for (let i = 0; i < 10; i++) expect((await disable(String(100000 + i))).body.error.code).toBe("INVALID_TOTP");
+    const blocked = await client.request("POST", "/api/auth/2fa/disable", { body: { code: await totpNow(secret, 1) } });
+    expect(blocked.status).toBe(429);
+    expect(((await blocked.json()) as ErrorBody).error.code).toBe("RATE_LIMITED");
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await client.json<ErrorBody>("POST", "/api/auth/2fa/recovery-codes", { code: "123456" })).status).toBe(429);
+    // Only this user's codes: another signed-in user is not held back.
+    const other = await signedInUser(fixture, "code-other");
+    await enable(other.client);
+    expect((await other.client.json<ErrorBody>("POST", "/api/auth/2fa/disable", { code: "999999" })).status).toBe(401);
+  });
+
   test("setup while enabled is 409 INVALID_STATE", async () => {
     const { client } = await signedInUser(fixture, "twice");
     await enable(client);

@@ -2,6 +2,8 @@
  * Failed sign-ins are counted per account and per IP in a sliding 15-minute window. Past either budget
  * the login answers 429 until old failures leave the window: it decays by itself, so nobody can lock an
  * account for good, and the per-IP budget (ten times larger) stops one address trying many accounts.
+ * Wrong second-factor codes of a signed-in user (2FA disable, new recovery codes, withdrawals) get the
+ * account's budget too, so a stolen session cannot try a million codes at the request rate limit's pace.
  */
 import type { CounterStore } from "../../platform/counters";
 import { rateLimited } from "../../platform/http/rate-limit";
@@ -29,6 +31,14 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
     async recordFailure(email: string, ip: string | null): Promise<void> {
       const k = keys(email, ip);
       await Promise.all([counters.record(k.account, LOGIN_WINDOW_MS), counters.record(k.ip, LOGIN_WINDOW_MS)]);
+    },
+    async assertCodesAllowed(userId: string): Promise<void> {
+      const codes = await counters.recent(`code-fail:user:${userId}`, LOGIN_WINDOW_MS);
+      if (codes.count >= perAccount) throw rateLimited("Too many wrong codes; try again later", codes.resetMs);
+    },
+    async recordCodeResult(userId: string, accepted: boolean): Promise<void> {
+      const key = `code-fail:user:${userId}`;
+      await (accepted ? counters.clear(key) : counters.record(key, LOGIN_WINDOW_MS));
     },
     /** A successful sign-in clears the account's failures (not the IP's). */
     async recordSuccess(email: string): Promise<void> {

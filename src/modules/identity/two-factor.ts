@@ -35,8 +35,18 @@ async function acceptTotp(tx: Tx, userId: string, sealedSecret: string, lastStep
   return true;
 }
 
-/** A TOTP code from the active secret, or an unused recovery code (which is then spent). */
+/**
+ * A TOTP code from the active secret, or an unused recovery code (which is then spent). Past the account's
+ * budget of wrong codes (login-throttle.ts), 429 before the code is even looked at.
+ */
 export async function checkSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
+  await ctx.throttle.assertCodesAllowed(user.id);
+  const accepted = await acceptSecondFactor(ctx, tx, user, code);
+  await ctx.throttle.recordCodeResult(user.id, accepted);
+  return accepted;
+}
+
+async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
   const locked = await lockUser(tx, user.id);
   if (!locked.totpSecret) return false;
   if (isTotpFormat(code)) return acceptTotp(tx, user.id, locked.totpSecret, locked.totpLastStep, code, ctx.totpKey);

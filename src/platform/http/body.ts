@@ -1,14 +1,19 @@
+import { Elysia } from "elysia";
 import { AppError } from "./errors";
 import { requestContext } from "./request-context";
 
 export const payloadTooLarge = (limit: number) =>
   new AppError(413, "PAYLOAD_TOO_LARGE", `Request body is larger than ${limit} bytes`, { limitBytes: limit });
 
-/** Refuses early when the declared length is over the limit, before a byte of the body is read. */
-function checkDeclaredLength(request: Request, limit: number): void {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > limit) throw payloadTooLarge(limit);
-}
+/**
+ * Refuses a declared length over the limit before a byte of the body is read, on any path. Used after the
+ * rate limit, so such a request is counted too and its 413 carries the RateLimit headers.
+ */
+export const declaredLengthLimit = (limit: number) =>
+  new Elysia({ name: "declared-length-limit" }).onRequest(({ request }) => {
+    const declared = Number(request.headers.get("content-length") ?? 0);
+    if (declared > limit) throw payloadTooLarge(limit);
+  });
 
 /** Reads at most `limit` bytes, so a chunked body without Content-Length cannot exhaust memory either. */
 async function readText(request: Request, limit: number): Promise<string> {
@@ -35,8 +40,6 @@ async function readText(request: Request, limit: number): Promise<string> {
  * A body that is not JSON parses as null and is answered 400 MALFORMED_REQUEST later (see `malformed`).
  */
 export async function parseJsonBody(request: Request, contentType: string, limit: number): Promise<unknown> {
-  // Here rather than at the request's start: the rate limit has counted it, and it carries the RateLimit headers.
-  checkDeclaredLength(request, limit);
   const text = await readText(request, limit);
   if (text.length === 0) return undefined;
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {

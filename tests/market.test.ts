@@ -127,6 +127,15 @@ describe("candles", () => {
     expect((await get(`interval=1m&from=${from}&to=${from + 60_000}`)).body.items).toHaveLength(1);
   });
 
+  test("a range reaching into the future is cut at now, so asking for today shows today's candles", async () => {
+    const halfHourAgo = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000);
+    await fixture.deps.database.db.insert(candles1m).values({ symbol: "ETH", t: halfHourAgo, o: "1", h: "2", l: "1", c: "2" });
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const { body } = await get(`interval=1m&from=${from}&to=${tomorrow}`);
+    expect(body.items.map((candle) => candle.t)).toContain(halfHourAgo.toISOString());
+  });
+
   test("unknown symbol is 404, bad interval or time is 422", async () => {
     const unknown = await fixture.request("/api/prices/DOGE/candles");
     expect(unknown.status).toBe(404);

@@ -101,7 +101,8 @@ export async function queryCandles(
   range: { from?: string; to?: string },
 ): Promise<Candle[]> {
   const step = INTERVAL_MS[interval];
-  const to = parseInstant(range.to, "to") ?? Date.now();
+  // Nothing lies after now, so a range reaching into the future is cut there before it is capped.
+  const to = Math.min(parseInstant(range.to, "to") ?? Date.now(), Date.now());
   const from = Math.max(parseInstant(range.from, "from") ?? to - DEFAULT_CANDLES * step, to - MAX_CANDLES * step);
   // The step comes from INTERVAL_MS, never from the client; inlined so GROUP BY matches the select.
   const bucket = sql.raw(`date_bin('${step / 1000} seconds'::interval, t, timestamptz '2000-01-01T00:00:00Z')`);

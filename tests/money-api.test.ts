@@ -677,8 +677,10 @@ describe("withdrawals", () => {
     const user = await withBook("wd-2fa", "100");
     const setup = await user.client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
     await user.client.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) });
-    const noCode = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
-    expect(((await noCode.json()) as ErrorBody).error.code).toBe("TOTP_REQUIRED");
+    for (const code of [undefined, "", null]) {
+      const noCode = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN, code });
+      expect(((await noCode.json()) as ErrorBody).error.code).toBe("TOTP_REQUIRED");
+    }
     const ok = await withKey(user.client, "/api/wallet/withdraw", {
       asset: "USD",
       amount: "1",

@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { OptionalCode } from "../../platform/http/schema";
 import { PASSWORD_MIN } from "./passwords";
 
 export const User = t.Object({
@@ -23,8 +24,8 @@ const AnyPassword = t.String({ minLength: 1, maxLength: 1024 });
  * PASSWORD_MIN and PASSWORD_MAX, and checks the common-password list, each with its own message.
  */
 const NewPassword = t.String({ minLength: PASSWORD_MIN, maxLength: 1024 });
-/** A six-digit TOTP code or a recovery code. */
-const Code = t.String({ minLength: 6, maxLength: 32 });
+/** A six-digit TOTP code or a recovery code; one of another length is simply wrong (INVALID_TOTP). */
+const Code = t.String({ minLength: 1, maxLength: 32 });
 
 /**
  * A name is stored trimmed, so it needs one non-blank character (\S matches exactly what trim keeps), and
@@ -36,7 +37,7 @@ export const RegisterBody = t.Object({ email: Email, password: NewPassword, name
 export const LoginBody = t.Object({
   email: t.String({ minLength: 1, maxLength: 254 }),
   password: AnyPassword,
-  code: t.Optional(Code),
+  code: OptionalCode,
 });
 /**
  * A token from a mail link. Any string that is not a live token, empty or odd-sized included, is simply unknown:

@@ -176,7 +176,7 @@ export type LoginResult = { user: User; sessionId: string; refreshToken: string 
  */
 export async function login(
   ctx: IdentityContext,
-  input: { email: string; password: string; code?: string },
+  input: { email: string; password: string; code?: string | null },
   actor: Actor,
 ): Promise<LoginResult> {
   const email = normalizeEmail(input.email);

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { oneOf, PathId } from "../../platform/http/schema";
+import { OptionalCode, oneOf, PathId } from "../../platform/http/schema";
 import { Page, PageQuery } from "../../platform/pagination";
 import { withdrawals } from "./schema";
 
@@ -65,7 +65,7 @@ export const WithdrawBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
   amount: t.String({ minLength: 1, maxLength: 100 }),
   address: t.String({ minLength: 1, maxLength: 128 }),
-  code: t.Optional(t.String({ minLength: 6, maxLength: 32 })),
+  code: OptionalCode,
 });
 export const Withdrawal = t.Object({
   id: t.String(),

@@ -66,7 +66,7 @@ export async function assertCanWithdraw(ctx: MoneyContext, userId: string): Prom
   assertWithdrawalsUnlocked(await getUser(ctx.db, userId));
 }
 
-export type WithdrawRequest = { asset: string; amount: string; address: string; code?: string };
+export type WithdrawRequest = { asset: string; amount: string; address: string; code?: string | null };
 
 /** Checks that need no money transaction: amount, address, second factor, accounts. */
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {

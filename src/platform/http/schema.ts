@@ -18,6 +18,12 @@ export function oneOf<const V extends readonly string[]>(values: V): TUnion<Lite
  */
 export const PathId = t.String({ maxLength: 1000 });
 
+/**
+ * A second-factor code where one may be asked for (login, withdraw): empty or null is no code at all, as a
+ * form with a blank field sends it, answered TOTP_REQUIRED when the user has 2FA on.
+ */
+export const OptionalCode = t.Optional(t.Union([t.String({ maxLength: 32 }), t.Null()]));
+
 /** `/:id` routes. */
 export const IdParams = t.Object({ id: PathId });
 

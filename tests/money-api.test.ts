@@ -484,6 +484,23 @@ describe("P2P transfers", () => {
       const { error } = (await answer.json()) as ErrorBody;
       expect([path, answer.status, error.code, error.details?.fields]).toEqual([path, 422, "VALIDATION_FAILED", [field]]);
     }
+    // Several bad fields in one body are all named in one answer, the amounts' form with the rest.
+    const manyBad: [string, Record<string, unknown>, string[]][] = [
+      ["/api/transfers/p2p", { recipientEmail: "not-an-email", asset: "USD", amount: "-1" }, ["amount", "recipientEmail"]],
+      [
+        "/api/trading/orders",
+        { type: "limit", side: "x", asset: "BTC", amount: "1e3", limitPrice: "-1", stopPrice: "0" },
+        ["amount", "limitPrice", "side", "stopPrice"],
+      ],
+    ];
+    for (const [path, body, fields] of manyBad) {
+      const { error } = (await (await withKey(client, path, body)).json()) as ErrorBody;
+      expect([path, error.code, [...((error.details?.fields as string[]) ?? [])].sort()]).toEqual([
+        path,
+        "VALIDATION_FAILED",
+        fields,
+      ]);
+    }
     const frozen = await fundedUser(fixture, "frozen", "10");
     const admin = await signedInUser(fixture, "freezer");
     const { promoteToAdmin } = await import("../src/modules/identity/service");

@@ -1,11 +1,10 @@
 import { t } from "elysia";
-import { oneOf } from "../../platform/http/schema";
+import { oneOf, PlainDecimal } from "../../platform/http/schema";
 import { Page, PageQuery } from "../../platform/pagination";
 
 const Side = oneOf(["buy", "sell"]);
-const Decimal = t.String({ minLength: 1, maxLength: 100 });
 
-export const QuoteBody = t.Object({ side: Side, asset: t.String({ minLength: 1, maxLength: 10 }), amount: Decimal });
+export const QuoteBody = t.Object({ side: Side, asset: t.String({ minLength: 1, maxLength: 10 }), amount: PlainDecimal });
 export type QuoteBody = typeof QuoteBody.static;
 
 export const Quote = t.Object({
@@ -27,9 +26,9 @@ export const OrderBody = t.Object({
   type: oneOf(["market", "limit", "stop"]),
   side: Side,
   asset: t.String({ minLength: 1, maxLength: 10 }),
-  amount: Decimal,
-  limitPrice: t.Optional(Decimal),
-  stopPrice: t.Optional(Decimal),
+  amount: PlainDecimal,
+  limitPrice: t.Optional(PlainDecimal),
+  stopPrice: t.Optional(PlainDecimal),
   quoteId: t.Optional(t.String({ maxLength: 64 })),
   /** Limit and stop orders are good till cancelled, or until this instant (ISO 8601). */
   expiresAt: t.Optional(t.String({ format: "date-time" })),

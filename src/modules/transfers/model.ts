@@ -1,11 +1,11 @@
 import { t } from "elysia";
-import { oneOf } from "../../platform/http/schema";
+import { oneOf, PlainDecimal } from "../../platform/http/schema";
 import { PageQuery } from "../../platform/pagination";
 
 export const P2pBody = t.Object({
   recipientEmail: t.String({ format: "email", maxLength: 254 }),
   asset: t.String({ minLength: 1, maxLength: 10 }),
-  amount: t.String({ minLength: 1, maxLength: 100 }),
+  amount: PlainDecimal,
   note: t.Optional(t.String({ maxLength: 280 })),
 });
 

@@ -1,11 +1,11 @@
 import { t } from "elysia";
-import { OptionalCode, oneOf, PathId } from "../../platform/http/schema";
+import { OptionalCode, oneOf, PathId, PlainDecimal } from "../../platform/http/schema";
 import { Page, PageQuery } from "../../platform/pagination";
 import { withdrawals } from "./schema";
 
 export const DepositBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
-  amount: t.String({ minLength: 1, maxLength: 100 }),
+  amount: PlainDecimal,
 });
 export const DepositOrder = t.Object({
   orderId: t.String(),
@@ -63,7 +63,7 @@ export const AddressList = Page(Address);
 
 export const WithdrawBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
-  amount: t.String({ minLength: 1, maxLength: 100 }),
+  amount: PlainDecimal,
   address: t.String({ minLength: 1, maxLength: 128 }),
   code: OptionalCode,
 });

@@ -24,6 +24,12 @@ export const PathId = t.String({ maxLength: 1000 });
  */
 export const OptionalCode = t.Optional(t.Union([t.String({ maxLength: 32 }), t.Null()]));
 
+/**
+ * An amount or price as API.md writes it: a plain positive decimal string ("0.015", "1250.50"). Checked with
+ * the rest of the body, so one answer names every bad field; the asset's precision is the service's to check.
+ */
+export const PlainDecimal = t.String({ minLength: 1, maxLength: 100, pattern: "^(?=[0-9.]*[1-9])[0-9]+(\\.[0-9]+)?$" });
+
 /** `/:id` routes. */
 export const IdParams = t.Object({ id: PathId });
 

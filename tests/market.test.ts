@@ -146,6 +146,10 @@ describe("candles", () => {
     const badTime = await get("from=yesterday");
     expect(badTime.status).toBe(422);
     expect(badTime.body.error.details?.fields).toEqual(["from"]);
+    // Every bad parameter in one answer.
+    const allBad = await get("interval=7m&from=x&to=y");
+    expect([...(allBad.body.error.details?.fields ?? [])].sort()).toEqual(["from", "interval", "to"]);
+    expect((await get("from=2024-13-45")).body.error.details?.fields).toEqual(["from"]);
   });
 
   test("the leader writes one-minute candles from its ticks", async () => {

@@ -22,11 +22,15 @@ export const PriceList = t.Object({ items: t.Array(PriceTick), stale: t.Boolean(
 export const CandleInterval = t.Union([t.Literal("1m"), t.Literal("5m"), t.Literal("1h"), t.Literal("1d")]);
 export type CandleInterval = typeof CandleInterval.static;
 
-/** `from`/`to` are ISO 8601 instants or epoch milliseconds; parsed in the service. */
+/**
+ * `from`/`to` are ISO 8601 instants or epoch milliseconds. Their form is checked here, with `interval`, so
+ * one answer names every bad parameter; the service parses them (and refuses a date that is no date).
+ */
+const Instant = t.String({ maxLength: 40, pattern: "^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}.*)$" });
 export const CandleQuery = t.Object({
   interval: t.Optional(CandleInterval),
-  from: t.Optional(t.String({ maxLength: 40 })),
-  to: t.Optional(t.String({ maxLength: 40 })),
+  from: t.Optional(Instant),
+  to: t.Optional(Instant),
 });
 export const Candle = t.Object({ t: t.String(), o: t.String(), h: t.String(), l: t.String(), c: t.String() });
 export type Candle = typeof Candle.static;

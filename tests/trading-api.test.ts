@@ -7,7 +7,7 @@ import { tradeQuotes } from "../src/modules/trading/schema";
 import { deleteOldQuotes } from "../src/modules/trading/service";
 import { runOrderTriggers } from "../src/modules/trading/triggers";
 import { outboxEvents } from "../src/platform/events/schema";
-import { fundedUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
+import { deposit, fundedUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_DATABASE_URL } from "./support/harness";
 import { quietProvider, setPrices } from "./support/prices";
 
@@ -443,6 +443,35 @@ describe("portfolio", () => {
     setPrices([fixture], PRICES);
     const empty = await signedInUser(fixture, "empty");
     expect((await empty.client.json("GET", "/api/portfolio")).body).toEqual({ holdings: [], realizedPnlUsd: "0", totalUsd: "0" });
+  });
+});
+
+describe("portfolio of units with no known cost", () => {
+  test("deposited units count in neither basis nor P&L, and selling them realizes nothing; traded units do", async () => {
+    const user = await fundedUser(fixture, "deposited", "10000");
+    setPrices([fixture], { BTC: "60000.00" });
+    await deposit(user.client, "BTC", "1");
+    type Holding = { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string };
+    const btc = async () => {
+      const { body } = await user.client.json<{ holdings: Holding[]; realizedPnlUsd: string }>("GET", "/api/portfolio");
+      return { holding: body.holdings.find((h) => h.asset === "BTC"), realized: body.realizedPnlUsd };
+    };
+    expect(await btc()).toEqual({
+      holding: { asset: "BTC", amount: "1", valueUsd: "60000", costBasisUsd: "0", unrealizedPnlUsd: "0" },
+      realized: "0",
+    });
+    await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.1" }); // 6030 + 6.03
+    setPrices([fixture], { BTC: "70000.00" });
+    // Only the 0.1 bought has a basis: worth 7000, cost 6036.03.
+    expect((await btc()).holding).toMatchObject({ amount: "1.1", costBasisUsd: "6036.03", unrealizedPnlUsd: "963.97" });
+    // Selling 0.5 sells the 0.1 with a basis first: proceeds 0.5 × 69650 = 34825 − fee 34.83; a fifth is the 0.1's.
+    await order(user.client, { type: "market", side: "sell", asset: "BTC", amount: "0.5" });
+    // 34790.17 / 5 = 6958.03 (rounded down) − 6036.03 = 922.
+    expect(await btc()).toEqual({
+      holding: { asset: "BTC", amount: "0.6", valueUsd: "42000", costBasisUsd: "0", unrealizedPnlUsd: "0" },
+      realized: "922",
+    });
+    setPrices([fixture], PRICES);
   });
 });
 

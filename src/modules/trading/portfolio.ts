@@ -3,8 +3,10 @@
  *
  * The basis comes from trades only. A buy adds its cost and fee; a sell removes the average cost of what
  * it sold and realizes proceeds minus fee minus that cost. Units that arrived another way (a deposit, a
- * transfer in) carry zero basis: the platform does not know what was paid for them elsewhere. Units that
- * left another way (a withdrawal, a transfer out) take their share of the basis with them.
+ * transfer in) have no known basis: the platform does not know what was paid for them elsewhere, so they
+ * count in neither basis nor P&L (a deposit is no profit), and selling them realizes nothing. A sale takes
+ * units with a basis first. Units that left another way (a withdrawal, a transfer out) take their share of
+ * the basis with them.
  */
 
 import { and, asc, eq } from "drizzle-orm";
@@ -32,7 +34,9 @@ export function averageCost(fills: Fill[]): { positions: Map<string, Position>; 
     } else {
       const sold = minUnits(fill.amount, position.units);
       const removed = position.units > 0n ? (position.costCents * sold) / position.units : 0n;
-      realizedCents += fill.notional - fill.fee - removed;
+      // Only the part of the proceeds for units with a basis is a gain or loss.
+      const proceeds = fill.amount > 0n ? ((fill.notional - fill.fee) * sold) / fill.amount : 0n;
+      realizedCents += proceeds - removed;
       position.units -= sold;
       position.costCents -= removed;
     }
@@ -66,7 +70,8 @@ export async function portfolio(ctx: TradingContext, userId: string): Promise<Po
       const valueCents = price ? usdCents(amount, precision, price, "down") : 0n;
       totalCents += valueCents;
       const position = positions.get(asset);
-      const basedUnits = minUnits(amount, position?.units ?? 0n);
+      const basedUnits = asset === QUOTE_ASSET ? amount : minUnits(amount, position?.units ?? 0n);
+      const basedValueCents = price ? usdCents(basedUnits, precision, price, "down") : 0n;
       const basisCents =
         asset === QUOTE_ASSET ? valueCents : position?.units ? (position.costCents * basedUnits) / position.units : 0n;
       return {
@@ -74,7 +79,7 @@ export async function portfolio(ctx: TradingContext, userId: string): Promise<Po
         amount: formatAmount(amount, precision),
         valueUsd: formatAmount(valueCents, 2),
         costBasisUsd: formatAmount(basisCents, 2),
-        unrealizedPnlUsd: formatAmount(valueCents - basisCents, 2),
+        unrealizedPnlUsd: formatAmount(basedValueCents - basisCents, 2),
       };
     });
   return { holdings, realizedPnlUsd: formatAmount(realizedCents, 2), totalUsd: formatAmount(totalCents, 2) };

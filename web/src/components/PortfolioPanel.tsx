@@ -55,7 +55,7 @@ export default function PortfolioPanel() {
                   )}
                 />
               </Show>
-              <p class="field-hint">Cost basis counts trades only: coins deposited or received carry none.</p>
+              <p class="field-hint">Cost basis and P&amp;L count traded coins only: coins deposited or received have no known cost, so they add neither.</p>
             </>
           )}
         </Show>

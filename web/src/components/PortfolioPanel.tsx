@@ -55,7 +55,10 @@ export default function PortfolioPanel() {
                   )}
                 />
               </Show>
-              <p class="field-hint">Cost basis and P&amp;L count traded coins only: coins deposited or received have no known cost, so they add neither.</p>
+              <p class="field-hint">
+                Cost basis and P&amp;L count traded coins only: coins deposited or received have no known cost, so they add
+                neither.
+              </p>
             </>
           )}
         </Show>

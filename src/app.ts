@@ -100,7 +100,9 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
         sendPings: true,
         backpressureLimit: MAX_BUFFER_BYTES,
         closeOnBackpressureLimit: true,
-        maxPayloadLength: 16 * 1024,
+        // A client frame is tiny; one up to the body limit's default still gets an error frame (API.md), a
+        // bigger one closes the socket (1009) before it is buffered.
+        maxPayloadLength: 64 * 1024,
       },
     })
       .decorate("runtime", runtime)

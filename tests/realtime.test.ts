@@ -133,7 +133,8 @@ describe("/ws upgrade", () => {
 
   test("bad frames get an error frame and the socket stays open; ping gets pong; a flood is limited then closed", async () => {
     const socket = await openSocket(url);
-    for (const bad of ["not json", "42", '{"op":"subscribe","topics":["secrets"]}', '{"op":"dance"}', "[]"]) socket.send(bad);
+    const bads = ["not json", "42", '{"op":"subscribe","topics":["secrets"]}', '{"op":"dance"}', "[]", "x".repeat(40_000)];
+    for (const bad of bads) socket.send(bad);
     socket.send({ op: "ping" });
     await socket.next((frame) => frame.type === "pong");
     const errors = socket.frames.filter((frame) => frame.type === "error");
@@ -143,6 +144,7 @@ describe("/ws upgrade", () => {
       "VALIDATION_FAILED",
       "VALIDATION_FAILED",
       "VALIDATION_FAILED",
+      "MALFORMED_REQUEST",
     ]);
     expect(socket.ws.readyState).toBe(WebSocket.OPEN);
 

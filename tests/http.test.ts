@@ -440,7 +440,7 @@ describe("a dependency out of reach: 503 UNAVAILABLE, never a 500", () => {
     expect(response.status).toBe(503);
     const body = (await response.json()) as { status: string; checks: Record<string, string>; error: { code: string } };
     expect(body.status).toBe("unavailable");
-    expect(body.checks.database).toStartWith("down");
+    expect(body.checks.database).toBe("down"); // no driver message: /ready is public
     expect(body.checks.bus).toBe("ok");
     expect(body.error.code).toBe("UNAVAILABLE");
     await own.deps.bus.close();
@@ -464,7 +464,7 @@ describe("a dependency out of reach: 503 UNAVAILABLE, never a 500", () => {
     }
     const ready = await app.handle(new Request("http://localhost/ready"));
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { checks: Record<string, string> }).checks.bus).toStartWith("down");
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks.bus).toBe("down");
     await app.decorator.runtime.stop();
     await bus.close();
     await database.dispose();

@@ -6,14 +6,16 @@ import { Health, PublicConfig } from "./model";
 import { checkReadiness, publicConfig } from "./service";
 
 /** Liveness, readiness, metrics and the public configuration. None of these is rate limited. */
-export function systemController({ config, database, bus, metrics }: AppDeps) {
+export function systemController({ config, database, bus, metrics, logger }: AppDeps) {
   const configAnswer = publicConfig(config);
   return new Elysia({ name: "system" })
     .get("/health", () => ({ status: "ok" as const }), { response: Health, detail: { tags: ["platform"] } })
     .get(
       "/ready",
       async ({ set, request }) => {
-        const readiness = await checkReadiness(database.db, bus);
+        const readiness = await checkReadiness(database.db, bus, (check, error) =>
+          logger.warn("readiness check failed", { check, error: error.message }),
+        );
         if (readiness.status === "ready") return readiness;
         set.status = 503;
         const failing = Object.entries(readiness.checks)

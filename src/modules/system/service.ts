@@ -7,14 +7,24 @@ import type { PublicConfig, Readiness } from "./model";
 
 export const VERSION = pkg.version;
 
-/** Each dependency is checked on its own, so the answer names exactly what is failing. */
-export async function checkReadiness(db: Db, bus: Bus): Promise<Readiness> {
-  const check = (probe: Promise<void>) =>
+/**
+ * Each dependency is checked on its own, so the answer names exactly what is failing. Only "ok" or "down"
+ * is answered: /ready is public, and a driver's message names hosts and ports; `onDown` gets the error.
+ */
+export async function checkReadiness(
+  db: Db,
+  bus: Bus,
+  onDown: (check: string, error: Error) => void = () => {},
+): Promise<Readiness> {
+  const check = (name: string, probe: Promise<void>) =>
     probe.then(
       () => "ok",
-      (error: Error) => `down: ${error.message}`,
+      (error: Error) => {
+        onDown(name, error);
+        return "down";
+      },
     );
-  const [database, busCheck] = await Promise.all([check(pingDatabase(db)), check(bus.ping())]);
+  const [database, busCheck] = await Promise.all([check("database", pingDatabase(db)), check("bus", bus.ping())]);
   const ready = database === "ok" && busCheck === "ok";
   return { status: ready ? "ready" : "unavailable", checks: { database, bus: busCheck } };
 }

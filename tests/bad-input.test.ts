@@ -44,6 +44,7 @@ const HOSTILE: unknown[] = [
   "../../etc/passwd",
   "%00",
   "nul\u0000inside",
+  "lone \ud800 surrogate",
   0,
   -1,
   1.5,
@@ -54,6 +55,7 @@ const HOSTILE: unknown[] = [
   [],
   {},
   { nested: { deep: ["x"] } },
+  JSON.parse(`${"[".repeat(2000)}${"]".repeat(2000)}`),
 ];
 const AMOUNTS = ["0.01", "1", "100", "0.00000001", "99999999999999999999999999", "1.123456789123456789123", "12.5"];
 

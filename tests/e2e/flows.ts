@@ -224,8 +224,8 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "trade on /trade: a quote with its countdown, confirm a market buy, the BTC arrives",
-        ms: 30_000,
+        name: "trade on /trade: a quote with its countdown, expired then renewed, confirm a market buy, the BTC arrives",
+        ms: 45_000,
         run: async () => {
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trade" }).click();
           await page.getByRole("heading", { name: "Trade", level: 1 }).waitFor();
@@ -240,6 +240,17 @@ export async function moneyFlow(browser: Browser, app: App) {
           assert(/holds for \d+ s/.test(first), `the quote shows its countdown: ${first}`);
           await eventually(async () => ((await countdown.textContent()) ?? "") !== first, 5_000, "the countdown ticks");
           await screenshots(page, "trade-quote");
+          // An expired quote is never confirmed: its button asks for a new quote, and no order is sent.
+          await page.getByText("This quote expired.").waitFor({ timeout: 15_000 });
+          const posted: string[] = [];
+          const record = (request: { method(): string; url(): string }) => {
+            if (request.method() === "POST") posted.push(new URL(request.url()).pathname);
+          };
+          page.on("request", record);
+          await page.getByRole("button", { name: "Get quote" }).click();
+          await page.getByRole("button", { name: "Confirm buy" }).waitFor();
+          page.off("request", record);
+          assert(posted.join() === "/api/trading/quote", `only a new quote was asked for: ${posted.join()}`);
           await page.getByRole("button", { name: "Confirm buy" }).click();
           await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor();
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();

@@ -26,14 +26,21 @@ function bodyOf(draft: Draft, quoteId?: string) {
   return quoteId ? { type, side, asset, amount, quoteId } : { type, side, asset, amount };
 }
 
-/** Seconds left until `expiresAt`, ticking every 250 ms. */
-function useCountdown(expiresAt: () => string | undefined) {
+/** How long a quote holds (API.md: valid 10 s). */
+const QUOTE_VALID_MS = 10_000;
+
+/**
+ * Seconds left until `deadline` (ms on this browser's clock), ticking every 250 ms. The deadline is counted
+ * from when the quote arrived, not from its `expiresAt`: a browser clock that runs ahead or behind the
+ * server's must neither hide a live quote nor keep an expired one on offer.
+ */
+function useCountdown(deadline: () => number | undefined) {
   const [now, setNow] = createSignal(Date.now());
   const timer = setInterval(() => setNow(Date.now()), 250);
   onCleanup(() => clearInterval(timer));
   return () => {
-    const at = expiresAt();
-    return at ? Math.max(0, Math.ceil((Date.parse(at) - now()) / 1000)) : 0;
+    const at = deadline();
+    return at ? Math.max(0, Math.ceil((at - now()) / 1000)) : 0;
   };
 }
 
@@ -49,7 +56,7 @@ function TradeForm(props: { config: PublicConfig }) {
   });
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [message, setMessage] = createSignal<{ tone: "error" | "success"; text: string }>();
-  const [quote, setQuote] = createSignal<Quote>();
+  const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch }] = createResource(fetchOrders);
   /** The limit or stop order placed last, while its answer said it waits. */
@@ -71,7 +78,9 @@ function TradeForm(props: { config: PublicConfig }) {
     }),
   );
   const submission = createIdempotentSubmission();
-  const secondsLeft = useCountdown(() => quote()?.expiresAt);
+  const secondsLeft = useCountdown(() => quote()?.deadline);
+  /** The quote the user may still confirm; an expired one is never sent, its button asks for a new one. */
+  const liveQuote = () => (secondsLeft() > 0 ? quote() : undefined);
   const update = (field: keyof Draft, value: string) => {
     setDraft({ ...draft(), [field]: value } as Draft);
     setQuote(undefined);
@@ -104,7 +113,8 @@ function TradeForm(props: { config: PublicConfig }) {
     setBusy(true);
     setMessage(undefined);
     try {
-      setQuote(await api.post<Quote>("/api/trading/quote", { side, asset, amount }));
+      const answer = await api.post<Quote>("/api/trading/quote", { side, asset, amount });
+      setQuote({ ...answer, deadline: Date.now() + QUOTE_VALID_MS });
     } catch (error) {
       fail(error);
     } finally {
@@ -113,7 +123,7 @@ function TradeForm(props: { config: PublicConfig }) {
   };
 
   const place = async () => {
-    const body = bodyOf(draft(), quote()?.quoteId);
+    const body = bodyOf(draft(), liveQuote()?.quoteId);
     setBusy(true);
     setMessage(undefined);
     try {
@@ -140,7 +150,7 @@ function TradeForm(props: { config: PublicConfig }) {
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (busy() || !check()) return;
-    if (draft().type === "market" && !quote()) void getQuote();
+    if (draft().type === "market" && !liveQuote()) void getQuote();
     else void place();
   };
 
@@ -228,7 +238,7 @@ function TradeForm(props: { config: PublicConfig }) {
           </Show>
           <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
           <Show
-            when={draft().type === "market" && quote() && secondsLeft() > 0}
+            when={draft().type === "market" && liveQuote()}
             fallback={
               <button type="submit" class="button button-primary" disabled={busy()}>
                 {draft().type === "market" ? "Get quote" : "Place order"}

@@ -220,6 +220,12 @@ describe("P2P transfers", () => {
     expect(bobHistory.body.items).toEqual([
       expect.objectContaining({ type: "transfer_in", counterparty: alice.email, amount: "30.25" }),
     ]);
+    // Each user's audit log names the other by the email they know, not an internal id.
+    type Audit = { items: { action: string; metadata: Record<string, string> }[] };
+    const sentAudit = (await alice.client.json<Audit>("GET", "/api/audit")).body.items.find((a) => a.action === "transfer.sent");
+    expect(sentAudit?.metadata).toMatchObject({ transferId: transfer.id, to: bob.email });
+    const gotAudit = (await bob.client.json<Audit>("GET", "/api/audit")).body.items.find((a) => a.action === "transfer.received");
+    expect(gotAudit?.metadata).toMatchObject({ transferId: transfer.id, from: alice.email });
   });
 
   test("recipient unknown, self transfer, insufficient funds", async () => {

@@ -213,10 +213,10 @@ async function attemptP2p(
   const meta = { transferId: row.id, asset: asset.symbol, amount: formatAmount(units, asset.precision), status: row.status };
   const audit = auditAppendArgument(
     [
-      { userId: row.senderId, action: "transfer.sent", metadata: { ...meta, to: recipient.id }, ...actor },
+      { userId: row.senderId, action: "transfer.sent", metadata: { ...meta, to: recipient.email }, ...actor },
       ...(review
         ? []
-        : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: row.senderId }, ...actor }]),
+        : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: senderEmail }, ...actor }]),
     ],
     now,
   );
@@ -369,7 +369,7 @@ export async function decideTransfer(
             {
               userId: row.recipientId,
               action: "transfer.received",
-              metadata: { transferId: row.id, from: row.senderId },
+              metadata: { transferId: row.id, from: sender.email },
               ...actor,
             },
           ]

@@ -550,6 +550,13 @@ describe("withdrawals", () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details).toEqual({ fields: ["address"] });
+    // The message says what the address should be: an IBAN for USD.
+    const iban = await client.json<ErrorBody & { error: { message: string } }>("POST", "/api/wallet/addresses", {
+      asset: "USD",
+      address: "GB00 WEST 1234 5698 7654 32",
+      label: "x",
+    });
+    expect(iban.body.error.message).toBe("Not a valid IBAN");
     const slow = await createTestApp(
       { TRUST_PROXY: "true", ADDRESS_COOLDOWN_HOURS: "24" },
       { database: fixture.deps.database as never },

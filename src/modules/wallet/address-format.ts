@@ -141,16 +141,19 @@ function ibanRemainder(rearranged: string): number {
   return remainder;
 }
 
-const CHECKER_BY_ASSET: ReadonlyMap<string, (address: string) => boolean> = new Map([
-  ["BTC", isBitcoinAddress],
-  ["ETH", isEthereumAddress],
-  ["USDT", isEthereumAddress],
-  ["SOL", isSolanaAddress],
-  ["USD", isIban],
+/** Each asset's address check, and what its address is called in a message. */
+const FORMAT_BY_ASSET: ReadonlyMap<string, { check: (address: string) => boolean; name: string }> = new Map([
+  ["BTC", { check: isBitcoinAddress, name: "Bitcoin address (bech32 or base58check)" }],
+  ["ETH", { check: isEthereumAddress, name: "Ethereum address (0x and 40 hex digits)" }],
+  ["USDT", { check: isEthereumAddress, name: "USDT address (an Ethereum address: 0x and 40 hex digits)" }],
+  ["SOL", { check: isSolanaAddress, name: "Solana address (base58 of 32 bytes)" }],
+  ["USD", { check: isIban, name: "IBAN" }],
 ]);
 
 /** Whether `address` is well-formed for `asset`. An asset without a known format has no valid address. */
 export function isValidAddress(asset: string, address: string): boolean {
-  const check = CHECKER_BY_ASSET.get(asset);
-  return check?.(address) ?? false;
+  return FORMAT_BY_ASSET.get(asset)?.check(address) ?? false;
 }
+
+/** What an address of `asset` is, for "Not a valid …". */
+export const addressFormatName = (asset: string) => FORMAT_BY_ASSET.get(asset)?.name ?? `${asset} address`;

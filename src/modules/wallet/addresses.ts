@@ -12,7 +12,7 @@ import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
-import { isValidAddress } from "./address-format";
+import { addressFormatName, isValidAddress } from "./address-format";
 import { withdrawalAddresses } from "./schema";
 
 type AddressRow = typeof withdrawalAddresses.$inferSelect;
@@ -54,7 +54,7 @@ export async function addAddress(
   const asset = assetOf(ctx.config, body.asset);
   const address = body.address.trim();
   if (!isValidAddress(asset.symbol, address)) {
-    throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${asset.symbol} address`, { fields: ["address"] });
+    throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${addressFormatName(asset.symbol)}`, { fields: ["address"] });
   }
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx

@@ -415,11 +415,15 @@ describe("P2P transfers", () => {
     expect((await usd(bob.client)).available).toBe("0");
     expect(await seenBy(bob, first.id)).toEqual({ history: ["transfer_in:pending_review"], frames: ["pending_review"] });
     expect(await seenBy(alice, first.id)).toEqual({ history: ["transfer_out:pending_review"], frames: ["pending_review"] });
-    const queue = await admin.client.json<{ items: { id: string; recipientEmail: string }[] }>(
+    const queue = await admin.client.json<{ items: { id: string; recipientEmail: string; senderEmail: string }[] }>(
       "GET",
       "/api/admin/transfers?status=pending_review",
     );
-    expect(queue.body.items.find((t) => t.id === first.id)?.recipientEmail).toBe(bob.email);
+    // The admin sees both parties by email.
+    expect(queue.body.items.find((t) => t.id === first.id)).toMatchObject({
+      recipientEmail: bob.email,
+      senderEmail: alice.email,
+    });
     expect((await alice.client.json("POST", `/api/admin/transfers/${first.id}/approve`)).status).toBe(403);
     const approved = await admin.client.json<{ transfer: { status: string } }>(
       "POST",
@@ -453,8 +457,13 @@ describe("P2P transfers", () => {
       frames: ["pending_review", "rejected"],
     });
     expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "0" });
-    const flags = await admin.client.json<{ items: { rule: string; transferId: string }[] }>("GET", "/api/admin/aml/flags");
-    expect(flags.body.items.filter((f) => f.transferId === first.id).map((f) => f.rule)).toContain("over_threshold");
+    const flags = await admin.client.json<{ items: { rule: string; transferId: string; userEmail: string }[] }>(
+      "GET",
+      "/api/admin/aml/flags",
+    );
+    const flagged = flags.body.items.filter((f) => f.transferId === first.id);
+    expect(flagged.map((f) => f.rule)).toContain("over_threshold");
+    expect(flagged.map((f) => f.userEmail)).toEqual(flagged.map(() => alice.email));
     // A transfer held before recipients saw held transfers has no row of theirs: approval makes it.
     const third = await send("1000.02");
     await fixture.deps.database.db.execute(sql`delete from transactions where reference = ${third.id} and type = 'transfer_in'`);
@@ -670,7 +679,7 @@ describe("withdrawals", () => {
   });
 
   test("admin approves and rejects; another user's withdrawal is 404", async () => {
-    const { client } = await withBook("wd-admin", "2000");
+    const { client, email, userId } = await withBook("wd-admin", "2000");
     const admin = await signedInUser(fixture, "wd-approver");
     const { promoteToAdmin } = await import("../src/modules/identity/service");
     await promoteToAdmin(fixture.deps.database.db, admin.email);
@@ -694,8 +703,12 @@ describe("withdrawals", () => {
     );
     expect(rejected.body.withdrawal.status).toBe("rejected");
     expect(await usd(client)).toMatchObject({ available: "1298.5", held: "701.5" });
-    const queue = await admin.client.json<{ items: { id: string }[] }>("GET", "/api/admin/withdrawals?status=processing");
-    expect(queue.body.items.map((w) => w.id)).toContain(first.id);
+    const queue = await admin.client.json<{ items: { id: string; userId: string; userEmail: string }[] }>(
+      "GET",
+      "/api/admin/withdrawals?status=processing",
+    );
+    // The admin sees who asked.
+    expect(queue.body.items.find((w) => w.id === first.id)).toMatchObject({ userId, userEmail: email });
     const bogus = await admin.client.json<ErrorBody>("GET", "/api/admin/withdrawals?status=bogus");
     expect({ status: bogus.status, error: bogus.body.error }).toMatchObject({
       status: 422,

@@ -12,10 +12,10 @@ import { setFrozen } from "../identity/service";
 import { precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
-import { AmlFlagView, ReviewQuery, Transfer, TransferAnswer } from "../transfers/model";
+import { AdminTransfer, AmlFlagView, ReviewQuery, TransferAnswer } from "../transfers/model";
 import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfers/service";
-import { StatusQuery, WithdrawalAnswer, WithdrawalList } from "../wallet/model";
-import { listWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
+import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
+import { listWithdrawalsForReview, reviewWithdrawal } from "../wallet/withdrawals";
 
 /** /api/admin: back-office routes, role admin only (anyone else 403). */
 export function adminController(db: Db, money: MoneyContext, auth: ReturnType<typeof authPlugin>) {
@@ -37,10 +37,10 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       { ...admin, params: IdParams, response: UserAnswer },
     )
     .get("/audit", ({ query }) => searchAudit(db, query), { ...admin, query: AdminAuditQuery, response: AdminAuditPage })
-    .get("/withdrawals", ({ query }) => listWithdrawals(money, query), {
+    .get("/withdrawals", ({ query }) => listWithdrawalsForReview(money, query), {
       ...admin,
       query: StatusQuery,
-      response: WithdrawalList,
+      response: AdminWithdrawalList,
     })
     .post(
       "/withdrawals/:id/approve",
@@ -59,7 +59,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     .get("/transfers", ({ query }) => listTransfersForReview(money, query), {
       ...admin,
       query: ReviewQuery,
-      response: Page(Transfer),
+      response: Page(AdminTransfer),
     })
     .post(
       "/transfers/:id/approve",

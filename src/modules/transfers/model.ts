@@ -31,10 +31,14 @@ export const Limit = t.Object({
 export type Limit = typeof Limit.static;
 export const Limits = t.Object({ items: t.Array(Limit) });
 
+/** The admin's view of a transfer: who sent it, too. */
+export const AdminTransfer = t.Composite([Transfer, t.Object({ senderEmail: t.String() })]);
+
 export const AmlFlagView = t.Object({
   id: t.String(),
   transferId: t.String(),
   userId: t.String(),
+  userEmail: t.String(),
   rule: t.String(),
   detail: t.String(),
   createdAt: t.String(),

@@ -306,9 +306,12 @@ export async function listTransfersForReview(
     .limit(limit + 1);
   const emails = await emailsOf(
     ctx.db,
-    rows.map((row) => row.recipientId),
+    rows.flatMap((row) => [row.recipientId, row.senderId]),
   );
-  return pageOf(rows, limit, (row) => toTransfer(ctx, row, emails.get(row.recipientId) ?? ""));
+  return pageOf(rows, limit, (row) => ({
+    ...toTransfer(ctx, row, emails.get(row.recipientId) ?? ""),
+    senderEmail: emails.get(row.senderId) ?? "",
+  }));
 }
 
 /**
@@ -391,5 +394,13 @@ export async function listAmlFlags(ctx: MoneyContext, page: { limit?: number; cu
     .where(after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor)))
     .orderBy(desc(amlFlags.createdAt), desc(amlFlags.id))
     .limit(limit + 1);
-  return pageOf(rows, limit, (row) => ({ ...row, createdAt: row.createdAt.toISOString() }));
+  const emails = await emailsOf(
+    ctx.db,
+    rows.map((row) => row.userId),
+  );
+  return pageOf(rows, limit, (row) => ({
+    ...row,
+    userEmail: emails.get(row.userId) ?? "",
+    createdAt: row.createdAt.toISOString(),
+  }));
 }

@@ -12,7 +12,7 @@ import { formatAmount } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
-import { assertWithdrawalsUnlocked, getUser, mailUser } from "../identity/service";
+import { assertWithdrawalsUnlocked, emailsOf, getUser, mailUser } from "../identity/service";
 import { checkSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
@@ -168,12 +168,31 @@ export async function getWithdrawal(ctx: MoneyContext, userId: string, id: strin
   return toWithdrawal(ctx, row);
 }
 
-export async function listWithdrawals(
-  ctx: MoneyContext,
-  filter: { userId?: string; status?: string; limit?: number; cursor?: string },
-) {
+type WithdrawalFilter = { userId?: string; status?: string; limit?: number; cursor?: string };
+
+export async function listWithdrawals(ctx: MoneyContext, filter: WithdrawalFilter) {
   const limit = filter.limit ?? 20;
-  const rows = await ctx.db
+  return pageOf(await withdrawalRows(ctx, filter, limit), limit, (row) => toWithdrawal(ctx, row));
+}
+
+/** The admin's list: every user's withdrawals, each with who asked for it. */
+export async function listWithdrawalsForReview(ctx: MoneyContext, filter: WithdrawalFilter) {
+  const limit = filter.limit ?? 20;
+  const rows = await withdrawalRows(ctx, filter, limit);
+  const emails = await emailsOf(
+    ctx.db,
+    rows.map((row) => row.userId),
+  );
+  return pageOf(rows, limit, (row) => ({
+    ...toWithdrawal(ctx, row),
+    userId: row.userId,
+    userEmail: emails.get(row.userId) ?? "",
+  }));
+}
+
+/** One page (and one more row, to tell whether another page follows), newest first. */
+function withdrawalRows(ctx: MoneyContext, filter: WithdrawalFilter, limit: number) {
+  return ctx.db
     .select()
     .from(withdrawals)
     .where(
@@ -185,7 +204,6 @@ export async function listWithdrawals(
     )
     .orderBy(desc(withdrawals.createdAt), desc(withdrawals.id))
     .limit(limit + 1);
-  return pageOf(rows, limit, (row) => toWithdrawal(ctx, row));
 }
 
 type Outcome = { status: WithdrawalRow["status"]; txHash?: string; by?: string; action: string };

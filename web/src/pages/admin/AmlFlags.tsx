@@ -5,7 +5,15 @@ import { formatDateTime } from "../../lib/format";
 import { loadError, settled } from "../../lib/resource";
 import { pickUserToFreeze } from "./state";
 
-type AmlFlag = { id: string; transferId: string; userId: string; rule: string; detail: string; createdAt: string };
+type AmlFlag = {
+  id: string;
+  transferId: string;
+  userId: string;
+  userEmail: string;
+  rule: string;
+  detail: string;
+  createdAt: string;
+};
 
 const RULES: Record<string, string> = {
   over_threshold: "Over review threshold",
@@ -76,14 +84,14 @@ export default function AmlFlagsPanel() {
             </td>
             <td>
               <span class="button-row row-actions">
-                <code class="truncate truncate-id" title={flag.userId}>
-                  {flag.userId}
-                </code>
+                <span class="break" title={flag.userId}>
+                  {flag.userEmail}
+                </span>
                 <button
                   type="button"
                   class="button button-small"
                   onClick={() => pickUserToFreeze(flag.userId)}
-                  aria-label={`Use user ${flag.userId} in the freeze form`}
+                  aria-label={`Freeze… ${flag.userEmail}`}
                 >
                   Freeze…
                 </button>

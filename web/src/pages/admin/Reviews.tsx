@@ -13,6 +13,9 @@ import type { Transfer, Withdrawal } from "../../lib/wallet";
 import DecisionButtons from "./Confirm";
 
 type Item = { id: string; asset: string; amount: string; createdAt: string };
+/** The admin's lists also say who asked (API additions to `withdrawal` and `transfer`). */
+type AdminWithdrawal = Withdrawal & { userEmail: string };
+type AdminTransfer = Transfer & { senderEmail: string };
 
 /** One review queue: a list of held items with Approve / Reject each. */
 function ReviewQueue<T extends Item>(props: {
@@ -88,20 +91,27 @@ function ReviewQueue<T extends Item>(props: {
 
 export function WithdrawalReview(props: { config: PublicConfig }) {
   return (
-    <ReviewQueue<Withdrawal>
+    <ReviewQueue<AdminWithdrawal>
       id="admin-withdrawals-title"
       title="Withdrawals waiting for review"
       description="Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
       noun="withdrawal"
       config={props.config}
-      load={async () => (await api.get<{ items: Withdrawal[] }>("/api/admin/withdrawals?status=pending_review&limit=100")).items}
+      load={async () =>
+        (
+          await api.get<{ items: (Withdrawal & { userEmail: string })[] }>(
+            "/api/admin/withdrawals?status=pending_review&limit=100",
+          )
+        ).items
+      }
       decide={async (w, approve) => {
         await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
       }}
-      headers={["Requested", "Amount", "Fee", "To address", "ID"]}
+      headers={["Requested", "Amount", "Fee", "To address", "User", "ID"]}
       cells={(w) => (
         <>
           <WithdrawalCells withdrawal={w} config={props.config} />
+          <td class="break">{w.userEmail}</td>
           <td>
             <code class="truncate truncate-id" title={w.id}>
               {w.id}
@@ -115,17 +125,17 @@ export function WithdrawalReview(props: { config: PublicConfig }) {
 
 export function TransferReview(props: { config: PublicConfig }) {
   return (
-    <ReviewQueue<Transfer>
+    <ReviewQueue<AdminTransfer>
       id="admin-transfers-title"
       title="Transfers waiting for review"
       description="Held by AML screening. Approve delivers them to the recipient; reject returns the funds to the sender."
       noun="transfer"
       config={props.config}
-      load={async () => (await api.get<{ items: Transfer[] }>("/api/admin/transfers?status=pending_review&limit=100")).items}
+      load={async () => (await api.get<{ items: AdminTransfer[] }>("/api/admin/transfers?status=pending_review&limit=100")).items}
       decide={async (t, approve) => {
         await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
       }}
-      headers={["Created", "Amount", "Recipient", "Note", "ID"]}
+      headers={["Created", "Amount", "Sender", "Recipient", "Note", "ID"]}
       cells={(t) => (
         <>
           <td>
@@ -134,6 +144,7 @@ export function TransferReview(props: { config: PublicConfig }) {
           <td class="num">
             <Amount value={t.amount} asset={t.asset} precision={precisionOf(props.config, t.asset)} />
           </td>
+          <td class="break">{t.senderEmail}</td>
           <td class="break">{t.recipientEmail}</td>
           <td class="small wrap">{t.note ?? ""}</td>
           <td>

@@ -1,6 +1,9 @@
 import { createSignal, Show } from "solid-js";
 
-/** Approve / Reject for one row, each asked twice (a money decision cannot be undone). */
+/**
+ * Approve / Reject for one row, each asked twice (a money decision cannot be undone). Keyboard focus follows
+ * the buttons as they swap: onto Confirm when asked, back onto the first choice after Back.
+ */
 export default function DecisionButtons(props: {
   what: string;
   busy: "approve" | "reject" | undefined;
@@ -8,6 +11,11 @@ export default function DecisionButtons(props: {
   onDecide: (approve: boolean) => void;
 }) {
   const [asking, setAsking] = createSignal<"approve" | "reject">();
+  /** The choice Back returns from, whose button takes focus again. */
+  let backFrom: "approve" | "reject" | undefined;
+  const focusWhen = (wanted: boolean) => (element: HTMLButtonElement) => {
+    if (wanted) requestAnimationFrame(() => element.focus());
+  };
   return (
     <span class="button-row row-actions">
       <Show
@@ -19,6 +27,7 @@ export default function DecisionButtons(props: {
               class="button button-small"
               disabled={props.disabled}
               onClick={() => setAsking("approve")}
+              ref={focusWhen(backFrom === "approve")}
               aria-label={`Approve ${props.what}`}
             >
               Approve
@@ -28,6 +37,7 @@ export default function DecisionButtons(props: {
               class="button button-small button-danger"
               disabled={props.disabled}
               onClick={() => setAsking("reject")}
+              ref={focusWhen(backFrom === "reject")}
               aria-label={`Reject ${props.what}`}
             >
               Reject
@@ -43,11 +53,20 @@ export default function DecisionButtons(props: {
               disabled={props.disabled}
               aria-busy={props.busy === decision()}
               onClick={() => props.onDecide(decision() === "approve")}
-              aria-label={`Confirm: ${decision()} ${props.what}`}
+              ref={focusWhen(true)}
+              aria-label={`Confirm ${decision()}: ${props.what}`}
             >
               {props.busy === decision() ? "Saving…" : decision() === "approve" ? "Confirm approve" : "Confirm reject"}
             </button>
-            <button type="button" class="button button-small" disabled={props.disabled} onClick={() => setAsking(undefined)}>
+            <button
+              type="button"
+              class="button button-small"
+              disabled={props.disabled}
+              onClick={() => {
+                backFrom = decision();
+                setAsking(undefined);
+              }}
+            >
               Back
             </button>
           </>

@@ -1,11 +1,18 @@
 import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { api } from "../lib/api";
-import { actionMessage, fieldErrors, formValue } from "../lib/forms";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
+import { amountProblem, formatPrice } from "../lib/money";
 import { onFrame } from "../lib/ws";
 import Alert from "./Alert";
 import { Field, SelectField } from "./Field";
 
 type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; price: string; active: boolean };
+
+/** Prices take the amounts' rule (API.md, Money and prices) with at most 18 decimals. */
+const PRICE_DECIMALS = 18;
+
+/** For what the server still refuses in a price that looks plain (e.g. a leading zero). */
+const HINTS = { price: "Enter the price in USD as a plain number, such as 64000 or 0.25." };
 
 /** The user's price alerts: create, list, delete. A fired alert turns inactive live (its WS frame). */
 export default function AlertsPanel(props: { symbols: string[]; symbol?: string }) {
@@ -13,12 +20,15 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
   const [alerts, { refetch, mutate }] = createResource(() =>
     api.get<{ items: PriceAlert[]; nextCursor: string | null }>("/api/alerts?limit=100").then((a) => a.items),
   );
-  const [errors, setErrors] = createSignal<Record<string, string>>({});
+  const [errors, setErrors] = createSignal<FieldErrors>({});
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
   onCleanup(
     onFrame("alert", (frame) => {
       const fired = frame.data as PriceAlert;
-      setMessage({ tone: "success", text: `${fired.symbol} is ${fired.direction} ${fired.price} USD.` });
+      setMessage({
+        tone: "success",
+        text: `${fired.symbol} is ${fired.direction} ${formatPrice(fired.price, fired.symbol)} USD.`,
+      });
       void refetch();
     }),
   );
@@ -28,18 +38,28 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
     const form = event.currentTarget as HTMLFormElement;
     setErrors({});
     setMessage(undefined);
+    const body = {
+      symbol: formValue(form, "symbol"),
+      direction: formValue(form, "direction"),
+      price: formValue(form, "price"),
+    };
+    // The same plain words as the amount fields, rather than the server's bare "Invalid price".
+    const problem = amountProblem(body.price, PRICE_DECIMALS, "A price");
+    if (problem) {
+      setErrors({ price: problem });
+      focusFirstInvalid(form);
+      return;
+    }
     try {
-      const body = {
-        symbol: formValue(form, "symbol"),
-        direction: formValue(form, "direction"),
-        price: formValue(form, "price"),
-      };
       const { alert } = await api.post<{ alert: PriceAlert }>("/api/alerts", body);
       mutate((items) => [alert, ...(items ?? [])]);
       form.reset();
     } catch (error) {
-      setErrors(fieldErrors(error));
-      setMessage({ tone: "error", text: actionMessage(error) });
+      const fields = fieldErrors(error, HINTS);
+      setErrors(fields);
+      // Said once: under its field when it is about one, else over the panel.
+      if (Object.keys(fields).length > 0) focusFirstInvalid(form);
+      else setMessage({ tone: "error", text: actionMessage(error) });
     }
   };
   const remove = async (alert: PriceAlert) => {
@@ -58,11 +78,11 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
         <p class="muted small">Each alert fires once, by email and here, then turns inactive.</p>
       </div>
       <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
-      <form class="form form-inline" onSubmit={create} novalidate>
-        <SelectField label="Asset" name="symbol" value={props.symbol ?? props.symbols[0]}>
+      <form class="form form-inline" onSubmit={create} onInput={clearMessagesOnEdit(setErrors, setMessage)} novalidate>
+        <SelectField label="Asset" name="symbol" value={props.symbol ?? props.symbols[0]} error={errors().symbol}>
           <For each={props.symbols}>{(symbol) => <option value={symbol}>{symbol}</option>}</For>
         </SelectField>
-        <SelectField label="When the price is" name="direction">
+        <SelectField label="When the price is" name="direction" error={errors().direction}>
           <option value="above">above</option>
           <option value="below">below</option>
         </SelectField>
@@ -92,7 +112,7 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
                       {alert.symbol}
                     </th>
                     <td class="num">
-                      {alert.direction} ${alert.price}
+                      {alert.direction} ${formatPrice(alert.price, alert.symbol)}
                     </td>
                     <td>{alert.active ? "Active" : "Fired"}</td>
                     <td>

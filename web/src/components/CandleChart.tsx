@@ -1,32 +1,140 @@
-import { createEffect, createResource, onCleanup, onMount } from "solid-js";
+import type { CandlestickData, IChartApi, ISeriesApi, Time, UTCTimestamp } from "lightweight-charts";
+import { createEffect, createResource, getOwner, onCleanup, onMount, runWithOwner } from "solid-js";
 import { api } from "../lib/api";
+import { formatPrice, priceDecimals } from "../lib/money";
+import { settled } from "../lib/resource";
 
+export type CandleInterval = "1m" | "5m" | "1h" | "1d";
 type Candle = { t: string; o: string; h: string; l: string; c: string };
+type Bar = CandlestickData<UTCTimestamp>;
+/** One answer of the candles API with what it was asked for, so a chart never labels it as another interval. */
+type CandleSet = { symbol: string; interval: CandleInterval; items: Candle[] };
+
+/**
+ * Seconds the chart draws a candle at. The chart has no time zones: it reads every time as UTC. So an intraday
+ * candle is moved by the browser's UTC offset at its instant, and the axis reads the user's clock, like every
+ * other time in the app. A day candle is a UTC day (buckets are aligned to UTC) and stays as it is.
+ */
+function chartTime(iso: string, interval: CandleInterval): UTCTimestamp {
+  const date = new Date(iso);
+  const offsetSeconds = interval === "1d" ? 0 : date.getTimezoneOffset() * 60;
+  return (date.getTime() / 1000 - offsetSeconds) as UTCTimestamp;
+}
+
+/**
+ * The candles as the chart takes them, oldest first. When the clocks go back an hour of local times repeats,
+ * and the chart needs strictly rising times: a candle that does not come after the one before joins it.
+ */
+function toBars(candles: Candle[], interval: CandleInterval): Bar[] {
+  const bars: Bar[] = [];
+  for (const candle of candles) {
+    const time = chartTime(candle.t, interval);
+    const [open, high, low, close] = [candle.o, candle.h, candle.l, candle.c].map(Number);
+    const last = bars.at(-1);
+    if (last && time <= last.time) {
+      last.high = Math.max(last.high, high);
+      last.low = Math.min(last.low, low);
+      last.close = close;
+    } else {
+      bars.push({ time, open, high, low, close });
+    }
+  }
+  return bars;
+}
+
+/** Chart times already read the user's clock in UTC (chartTime), so they are formatted in UTC. */
+const dayAndMonth = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
+
+/** "26 Nov" for the mark where a day starts: an hourly chart spans days, and a bare "26" on the axis says little. */
+function dayMark(time: Time): string | null {
+  return typeof time === "number" ? dayAndMonth.format(time * 1000) : null;
+}
+
+/** A value of the app's theme (styles.css :root): the chart draws on a canvas, which cannot use CSS variables. */
+function themeValue(element: Element, name: string): string {
+  return getComputedStyle(element).getPropertyValue(name).trim();
+}
+
+/** Chart colours from the theme, so grid and scales sit quietly on the dark panel. */
+function themedOptions(host: HTMLElement) {
+  const border = themeValue(host, "--border");
+  const scaleBorder = { borderColor: themeValue(host, "--border-strong") };
+  return {
+    height: 360,
+    layout: {
+      background: { color: "transparent" },
+      textColor: themeValue(host, "--text-muted"),
+      fontFamily: themeValue(host, "--font-sans"),
+    },
+    grid: { vertLines: { color: border }, horzLines: { color: border } },
+    rightPriceScale: scaleBorder,
+    timeScale: { ...scaleBorder, secondsVisible: false },
+  };
+}
+
+/** Rising and falling candles in the app's own up and down colours. */
+function themedCandles(host: HTMLElement) {
+  const up = themeValue(host, "--ok");
+  const down = themeValue(host, "--bad");
+  return { upColor: up, downColor: down, wickUpColor: up, wickDownColor: down, borderVisible: false };
+}
+
+/**
+ * The price scale and labels in the app's price rule (money.ts formatPrice), at the decimals the latest price
+ * calls for: a stablecoin's scale steps in its fourth decimal instead of reading "1.00" on every line.
+ */
+function priceFormatOf(latest: string, symbol: string) {
+  const decimals = priceDecimals(latest, symbol);
+  return {
+    type: "custom" as const,
+    minMove: 10 ** -decimals,
+    formatter: (price: number) => formatPrice(price.toFixed(decimals), symbol),
+  };
+}
 
 /** Candles of one symbol; lightweight-charts is loaded only when a chart is shown. */
-export default function CandleChart(props: { symbol: string; interval: "1m" | "5m" | "1h" | "1d" }) {
+export default function CandleChart(props: { symbol: string; interval: CandleInterval }) {
   let host!: HTMLDivElement;
   const [candles] = createResource(
     () => [props.symbol, props.interval] as const,
-    ([symbol, interval]) =>
-      api.get<{ items: Candle[] }>(`/api/prices/${encodeURIComponent(symbol)}/candles?interval=${interval}`).then((a) => a.items),
+    async ([symbol, interval]): Promise<CandleSet> => {
+      const path = `/api/prices/${encodeURIComponent(symbol)}/candles?interval=${interval}`;
+      return { symbol, interval, items: (await api.get<{ items: Candle[] }>(path)).items };
+    },
   );
-  onMount(async () => {
-    const { createChart, CandlestickSeries } = await import("lightweight-charts");
-    const chart = createChart(host, { height: 360, layout: { background: { color: "transparent" }, textColor: "#9aa4b2" } });
-    const series = chart.addSeries(CandlestickSeries);
-    onCleanup(() => chart.remove());
+
+  const draw = (chart: IChartApi, series: ISeriesApi<"Candlestick">) => {
     createEffect(() => {
-      series.setData(
-        (candles() ?? []).map((candle) => ({
-          time: (Date.parse(candle.t) / 1000) as never,
-          open: Number(candle.o),
-          high: Number(candle.h),
-          low: Number(candle.l),
-          close: Number(candle.c),
-        })),
-      );
+      // The candles shown stay until the next interval's have arrived.
+      const shown = settled(candles);
+      if (!shown) return;
+      // Intraday candles are labelled with hours and minutes, day candles with dates.
+      chart.applyOptions({ timeScale: { timeVisible: shown.interval !== "1d" } });
+      const latest = shown.items.at(-1);
+      if (latest) series.applyOptions({ priceFormat: priceFormatOf(latest.c, shown.symbol) });
+      series.setData(toBars(shown.items, shown.interval));
       chart.timeScale().fitContent();
+    });
+  };
+
+  // The library arrives after an await, where Solid no longer knows this component: the chart is built in its
+  // owner, so the effect and the cleanup belong to it, and not at all when the component is already gone.
+  const owner = getOwner();
+  let gone = false;
+  onCleanup(() => {
+    gone = true;
+  });
+  onMount(async () => {
+    const { createChart, CandlestickSeries, TickMarkType } = await import("lightweight-charts");
+    if (gone) return;
+    runWithOwner(owner, () => {
+      const chart = createChart(host, themedOptions(host));
+      // Other marks keep the library's labels: "14:05" for times, "Nov" and "2026" where months and years start.
+      chart.applyOptions({
+        timeScale: { tickMarkFormatter: (time: Time, type: number) => (type === TickMarkType.DayOfMonth ? dayMark(time) : null) },
+      });
+      onCleanup(() => chart.remove());
+      draw(chart, chart.addSeries(CandlestickSeries, themedCandles(host)));
     });
   });
   return <div ref={host} class="chart" role="img" aria-label={`${props.symbol} price candles, ${props.interval}`} />;

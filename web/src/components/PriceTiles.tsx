@@ -33,7 +33,7 @@ export default function PriceTiles() {
             <A href={`/markets/${symbol}`} class="card price-tile">
               <span class="symbol">{symbol}</span>
               <span class="num price" data-testid={`price-${symbol}`}>
-                {prices[symbol] ? `$${formatPrice(prices[symbol].priceUsd)}` : "…"}
+                {prices[symbol] ? `$${formatPrice(prices[symbol].priceUsd, symbol)}` : "…"}
               </span>
               <span
                 class="small num"

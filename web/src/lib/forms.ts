@@ -1,3 +1,4 @@
+import type { Setter } from "solid-js";
 import { ApiError, errorMessage } from "./api";
 
 /** Field name → message. */
@@ -76,6 +77,39 @@ export function safeNext(next: string | string[] | undefined, fallback = "/dashb
   const path = value.split(/[?#]/)[0] ?? "";
   if (["/login", "/register", "/forgot-password", "/reset-password", "/verify-email"].includes(path)) return fallback;
   return value;
+}
+
+/** The errors without the one of field `name` (the same object when it has none, so nothing re-renders). */
+function withoutField(errors: FieldErrors, name: string): FieldErrors {
+  if (!(name in errors)) return errors;
+  return Object.fromEntries(Object.entries(errors).filter(([field]) => field !== name));
+}
+
+/** A result message of tone "success" (forms keep their last result, failed or not, in one signal). */
+function isSuccess(message: unknown): boolean {
+  return typeof message === "object" && message !== null && "tone" in message && message.tone === "success";
+}
+
+/**
+ * A form's `onInput`: what the last submit said about a value stops being true once the user edits it, so the
+ * edited control's message goes, and so does the form's own failure message (it was about the values as sent).
+ * A success ("Profile saved.") stays: it is still true. Input events bubble from every control, selects included,
+ * and fire even when the browser's own validation later blocks the submit, which would keep an old message up.
+ */
+export function clearMessagesOnEdit<T extends string | object>(
+  setErrors: Setter<FieldErrors>,
+  setMessage?: Setter<T | undefined>,
+) {
+  return (event: InputEvent) => {
+    const name = (event.target as { name?: unknown } | null)?.name;
+    if (typeof name === "string" && name) setErrors((errors) => withoutField(errors, name));
+    setMessage?.((message) => (isSuccess(message) ? message : undefined));
+  };
+}
+
+/** Moves focus to the form's control named `name` (e.g. back to the field the user came to change). */
+export function focusControl(form: HTMLFormElement | undefined, name: string) {
+  queueMicrotask(() => form?.querySelector<HTMLElement>(`[name="${name}"]`)?.focus());
 }
 
 /** Moves focus to the first control of the form that is marked invalid. */

@@ -1,7 +1,8 @@
 /**
  * Money in the web app stays a decimal string, as the API sends it (API.md "Money and prices"). It is
- * never turned into a JS number: display pads and groups the digits as text, and the one sum the client
- * shows (amount + withdrawal fee) is done in BigInt minor units. The server is the judge of every amount.
+ * never turned into a JS number: display pads, rounds (prices) and groups the digits as text, and the one
+ * sum the client shows (amount + withdrawal fee) is done in BigInt minor units. The server is the judge of
+ * every amount.
  */
 import type { AssetInfo, PublicConfig } from "./config";
 
@@ -21,20 +22,24 @@ function group(whole: string): string {
   return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+/** Decimals an amount is padded to at most: an 18-decimal asset pads like an 8-decimal one. */
+const PADDED_DECIMALS = 8;
+
 /**
- * "1.5" with precision 8 → "1.50000000"; "12345.5" with 2 → "12,345.50". Always exactly `precision`
- * decimals, so a column of amounts lines up and a changing value never changes width for that reason.
+ * "1.5" with precision 8 → "1.50000000"; "12345.5" with 2 → "12,345.50". Padded to the asset's precision,
+ * but to no more than 8 decimals, so a column of amounts lines up and a changing value never changes width
+ * for that reason. Past the padding only digits that are not trailing zeros show: ETH's 18 decimals give
+ * "0.00000000" for zero, and still "0.000000000000000001" for 1 wei.
  * Text that is not a plain decimal (or an unknown precision) is shown as it came.
  */
-export function formatAmount(value: string, precision: number | undefined, options: { grouping?: boolean } = {}): string {
+export function formatAmount(value: string, precision: number | undefined): string {
   const match = DECIMAL.exec(value.trim());
   if (!match || precision === undefined) return value;
   const [, sign = "", whole = "0", fraction = ""] = match;
   const wholeDigits = whole.replace(/^0+(?=\d)/, "");
   // More decimals than the precision (should not happen from the API) are shown, never cut.
-  const shown = fraction.length >= precision ? fraction : fraction.padEnd(precision, "0");
-  const head = options.grouping === false ? wholeDigits : group(wholeDigits);
-  return `${sign}${head}${shown ? `.${shown}` : ""}`;
+  const shown = fraction.replace(/0+$/, "").padEnd(Math.min(precision, PADDED_DECIMALS), "0");
+  return `${sign}${group(wholeDigits)}${shown ? `.${shown}` : ""}`;
 }
 
 /** A USD value ("valueUsd", "totalUsd", limits) with two decimals and grouping. */
@@ -42,12 +47,27 @@ export function formatUsd(value: string): string {
   return formatAmount(value, 2);
 }
 
+/** Assets pegged to the US dollar: their price sits near 1 and moves in the fourth decimal. */
+const DOLLAR_STABLECOINS = new Set(["USDT"]);
+
 /**
- * A live USD price as shown: at least two decimals ("64912.8" → "64912.80"), more when the feed has them
- * ("1.0003"), no grouping, so the digits in a price element read as the number the API sent.
+ * How many decimals a USD price of `symbol` is rounded to: cents from 1 USD up; 6 below 1 USD, so a cheap
+ * coin keeps its digits; 4 for a stablecoin on either side of 1, so its small moves show and it does not
+ * jump between "1.00" and "0.99971288" as it crosses 1 (the feed sends 4 decimals above 1 and 8 below).
  */
-export function formatPrice(value: string): string {
-  return formatAmount(value, 2, { grouping: false });
+export function priceDecimals(value: string, symbol: string): number {
+  if (DOLLAR_STABLECOINS.has(symbol)) return 4;
+  return /^0*(\.|$)/.test(value.trim()) ? 6 : 2;
+}
+
+/**
+ * A USD price as every page shows it (price tiles, markets, trade): grouped, rounded half-up to
+ * `priceDecimals`, trailing zeros trimmed but at least cents ("66,604.49", "1.0004", "1.00", "0.123457").
+ * Display only: what the user types and what the API receives are never rounded.
+ */
+export function formatPrice(value: string, symbol: string): string {
+  const rounded = roundHalfUp(value, priceDecimals(value, symbol));
+  return rounded === undefined ? value : formatAmount(rounded, 2);
 }
 
 /** True when the decimal string is zero ("0", "0.000"). */
@@ -99,6 +119,15 @@ export function fromUnits(units: bigint, precision: number): string {
   const whole = digits.slice(0, digits.length - precision);
   const fraction = digits.slice(digits.length - precision).replace(/0+$/, "");
   return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+}
+
+/** A plain non-negative decimal rounded half-up to `places` decimals, trimmed as the API writes it ("1.5"). */
+function roundHalfUp(value: string, places: number): string | undefined {
+  const match = DECIMAL.exec(value.trim());
+  if (!match || match[1]) return undefined;
+  const [, , whole = "0", fraction = ""] = match;
+  const kept = BigInt(whole + fraction.slice(0, places).padEnd(places, "0"));
+  return fromUnits((fraction[places] ?? "0") >= "5" ? kept + 1n : kept, places);
 }
 
 /** a + b of two decimal strings in the same asset; undefined when either is not a valid amount. */

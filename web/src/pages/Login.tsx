@@ -9,8 +9,10 @@ import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import {
   actionMessage,
+  clearMessagesOnEdit,
   type FieldErrors,
   fieldErrors,
+  focusControl,
   focusFirstInvalid,
   formValue,
   rateLimitMessage,
@@ -27,6 +29,65 @@ const HINTS = {
 
 type Credentials = { email: string; password: string };
 
+/**
+ * What /login and /register show to someone already signed in: go on as that user, or sign out first
+ * (`switchLabel` says what for). Signing out shows the page's own form again.
+ */
+export function SignedInChoice(props: { user: User; next: string; switchLabel: string }) {
+  const [signingOut, setSigningOut] = createSignal(false);
+  const [failure, setFailure] = createSignal<string>();
+
+  const switchAccount = async () => {
+    setSigningOut(true);
+    setFailure(undefined);
+    try {
+      await signOut();
+    } catch (error) {
+      setFailure(actionMessage(error));
+    } finally {
+      setSigningOut(false);
+    }
+  };
+
+  return (
+    <div class="stack">
+      <Alert tone="info">
+        You are signed in as <strong>{props.user.email}</strong>.
+      </Alert>
+      <div class="button-row">
+        <A href={props.next} class="button button-primary">
+          Continue
+        </A>
+        <button type="button" class="button" disabled={signingOut()} onClick={switchAccount}>
+          {signingOut() ? "Signing out…" : props.switchLabel}
+        </button>
+      </div>
+      <FormError message={failure()} />
+    </div>
+  );
+}
+
+/**
+ * Signing in replaces this page, and the focused button with it, which would drop focus to the top of the
+ * document. Once the next page's main heading is shown, it takes focus (made focusable by script only), unless
+ * the user has put focus somewhere meanwhile. `leaving` is this page's own heading, still shown until then.
+ */
+function focusNextHeading(leaving: HTMLElement | undefined) {
+  const main = document.getElementById("main");
+  if (!main) return;
+  const observer = new MutationObserver(() => {
+    const heading = main.querySelector<HTMLElement>("h1");
+    if (!heading || heading === leaving) return;
+    observer.disconnect();
+    if (document.activeElement && document.activeElement !== document.body) return;
+    if (!heading.hasAttribute("tabindex")) heading.tabIndex = -1;
+    heading.focus();
+  });
+  observer.observe(main, { childList: true, subtree: true });
+  // A page that never shows a heading must not keep the observer (or take focus much later).
+  setTimeout(() => observer.disconnect(), 10_000);
+}
+
 export default function Login() {
   usePageTitle(() => "Sign in");
   const [params] = useSearchParams<{ next?: string }>();
@@ -41,16 +102,14 @@ export default function Login() {
   const [signedIn, setSignedIn] = createSignal(false);
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<string>();
-  const [signingOut, setSigningOut] = createSignal(false);
   let form: HTMLFormElement | undefined;
-
-  const focusControl = (name: string) => queueMicrotask(() => form?.querySelector<HTMLElement>(`[name="${name}"]`)?.focus());
+  let title: HTMLHeadingElement | undefined;
 
   const backToPassword = () => {
     setStep("password");
     setErrors({});
     setFormError(undefined);
-    focusControl("password");
+    focusControl(form, "password");
   };
 
   const submit = async (event: SubmitEvent) => {
@@ -71,6 +130,7 @@ export default function Login() {
       const { user: signedInUser } = await api.post<{ user: User }>("/api/auth/login", body);
       setSignedIn(true);
       await setSessionUser(signedInUser);
+      focusNextHeading(title);
       navigate(next(), { replace: true });
     } catch (error) {
       if (!(error instanceof ApiError)) {
@@ -81,7 +141,7 @@ export default function Login() {
         case "TOTP_REQUIRED":
           if (step() === "code") setErrors({ code: "Enter the code from your authenticator app or a recovery code." });
           setStep("code");
-          focusControl("code");
+          focusControl(form, "code");
           break;
         case "INVALID_TOTP":
           setErrors({
@@ -89,12 +149,12 @@ export default function Login() {
               ? "That recovery code is not valid or was already used."
               : "That code is not valid. Codes change every 30 seconds and each works once.",
           });
-          focusControl("code");
+          focusControl(form, "code");
           break;
         case "INVALID_CREDENTIALS":
           setStep("password");
           setFormError("Email or password is incorrect.");
-          focusControl("password");
+          focusControl(form, "password");
           break;
         case "RATE_LIMITED":
           setFormError(rateLimitMessage(error, "Too many sign-in attempts."));
@@ -117,11 +177,13 @@ export default function Login() {
 
   return (
     <AuthCard titleId="login-title">
-      <h1 id="login-title">Sign in</h1>
+      <h1 id="login-title" ref={title}>
+        Sign in
+      </h1>
       <Show
         when={!signedIn() && user()}
         fallback={
-          <form ref={form} class="form" onSubmit={submit}>
+          <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)}>
             <Switch>
               <Match when={step() === "password"}>
                 <p class="muted">Sign in to your CryptoVault account.</p>
@@ -161,7 +223,7 @@ export default function Login() {
                     onClick={() => {
                       setRecovery(!recovery());
                       setErrors({});
-                      focusControl("code");
+                      focusControl(form, "code");
                     }}
                   >
                     {recovery() ? "Use a code from your authenticator app" : "Use a recovery code instead"}
@@ -185,36 +247,7 @@ export default function Login() {
           </form>
         }
       >
-        {(current) => (
-          <div class="stack">
-            <Alert tone="info">
-              You are signed in as <strong>{current().email}</strong>.
-            </Alert>
-            <div class="button-row">
-              <A href={next()} class="button button-primary">
-                Continue
-              </A>
-              <button
-                type="button"
-                class="button"
-                disabled={signingOut()}
-                onClick={async () => {
-                  setSigningOut(true);
-                  try {
-                    await signOut();
-                  } catch (error) {
-                    setFormError(actionMessage(error));
-                  } finally {
-                    setSigningOut(false);
-                  }
-                }}
-              >
-                {signingOut() ? "Signing out…" : "Sign in as someone else"}
-              </button>
-            </div>
-            <FormError message={formError()} />
-          </div>
-        )}
+        {(current) => <SignedInChoice user={current()} next={next()} switchLabel="Sign in as someone else" />}
       </Show>
     </AuthCard>
   );

@@ -6,9 +6,10 @@ import FormError from "../components/FormError";
 import { SignInButton, SignInPrompt } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
-import type { User } from "../lib/session";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
+import { type User, useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
+import { SignedInChoice } from "./Login";
 
 const HINTS = {
   email: "Enter a valid email address.",
@@ -18,6 +19,7 @@ const HINTS = {
 
 export default function Register() {
   usePageTitle(() => "Create an account");
+  const user = useOptionalSessionUser();
   const [submitting, setSubmitting] = createSignal(false);
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<string>();
@@ -64,16 +66,23 @@ export default function Register() {
         fallback={
           <>
             <h1 id="register-title">Create an account</h1>
-            <form ref={form} class="form" onSubmit={submit}>
-              <NameField value={values().name} error={errors().name} />
-              <EmailField value={values().email} error={errors().email} hint="We send a link to confirm it." />
-              <NewPasswordField label="Password" name="password" error={errors().password} />
-              <FormError message={formError()} />
-              <SubmitButton block busy={submitting()} busyLabel="Creating your account…">
-                Create account
-              </SubmitButton>
-              <SignInPrompt>Already have an account?</SignInPrompt>
-            </form>
+            <Show
+              when={user()}
+              fallback={
+                <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)}>
+                  <NameField value={values().name} error={errors().name} />
+                  <EmailField value={values().email} error={errors().email} hint="We send a link to confirm it." />
+                  <NewPasswordField label="Password" name="password" error={errors().password} />
+                  <FormError message={formError()} />
+                  <SubmitButton block busy={submitting()} busyLabel="Creating your account…">
+                    Create account
+                  </SubmitButton>
+                  <SignInPrompt>Already have an account?</SignInPrompt>
+                </form>
+              }
+            >
+              {(current) => <SignedInChoice user={current()} next="/dashboard" switchLabel="Sign out to create an account" />}
+            </Show>
           </>
         }
       >

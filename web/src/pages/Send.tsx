@@ -10,7 +10,7 @@ import MoneyProblemAlert from "../components/MoneyProblemAlert";
 import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
-import { type FieldErrors, focusFirstInvalid } from "../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountProblem, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { moneyProblem } from "../lib/money-errors";
@@ -30,6 +30,8 @@ const HINTS = {
 };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const OVER_BALANCE = "This is more than your available balance.";
 
 /** The request body: the note only when there is one. */
 function bodyOf(draft: Draft) {
@@ -81,6 +83,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
     }
     const problem = amountProblem(d.amount, precision(), d.asset);
     if (problem) found.amount = problem;
+    // The server would refuse it; the balance shown is kept live, so it is known here already.
+    else if (overBalance()) found.amount = OVER_BALANCE;
     if (d.note.length > 280) found.note = HINTS.note;
     setErrors(found);
     setFormError(undefined);
@@ -139,7 +143,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
             <h2 id="send-form-title" class="panel-title">
               Transfer details
             </h2>
-            <form ref={form} class="form" onSubmit={review} novalidate>
+            <form ref={form} class="form" onSubmit={review} onInput={clearMessagesOnEdit(setErrors)} novalidate>
               <Field
                 label="Recipient's email"
                 name="recipientEmail"
@@ -179,8 +183,9 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 }
                 error={errors().amount || undefined}
               />
-              <Show when={overBalance()}>
-                <p class="warn-text small">This is more than your available balance.</p>
+              {/* Once the amount has its own message (e.g. the server's), this warning would only repeat it. */}
+              <Show when={overBalance() && !errors().amount}>
+                <p class="warn-text small">{OVER_BALANCE}</p>
               </Show>
               <Field
                 label="Note (optional)"
@@ -243,6 +248,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                   onClick={() => {
                     setFormError(undefined);
                     setStep("edit");
+                    focusControl(form, "amount");
                   }}
                 >
                   Edit

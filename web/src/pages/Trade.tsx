@@ -1,4 +1,5 @@
-import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
+import { type Accessor, createEffect, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
+import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
 import { ScrollTable } from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
@@ -10,9 +11,12 @@ import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { type FieldErrors, fieldErrors } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
-import { amountPattern, amountProblem, formatAmount, formatUsd, precisionOf } from "../lib/money";
+import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { settled } from "../lib/resource";
+import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchOrders, type Order, type OrderType, type Quote, type Side } from "../lib/trading";
+import { type Balance, fetchBalances } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
@@ -38,11 +42,33 @@ function useCountdown(deadline: () => number | undefined) {
   const [now, setNow] = createSignal(Date.now());
   const timer = setInterval(() => setNow(Date.now()), 250);
   onCleanup(() => clearInterval(timer));
+  // A new deadline is counted from the clock as it is now, not as last read (a fresh quote never shows 11 s).
+  createEffect(on(deadline, () => setNow(Date.now()), { defer: true }));
   return () => {
     const at = deadline();
     return at ? Math.max(0, Math.ceil((at - now()) / 1000)) : 0;
   };
 }
+
+/** What a quote takes from the available balance: its total in USD for a buy, the asset itself for a sell. */
+function quoteCost(quote: Quote): { asset: string; amount: string } {
+  return quote.side === "buy" ? { asset: "USD", amount: quote.totalUsd } : { asset: quote.asset, amount: quote.amount };
+}
+
+/**
+ * The balance a quote would overdraw, with what is available of it; undefined when the quote is covered, or
+ * while the balances are not known (the server still judges the order).
+ */
+function shortfallOf(quote: Quote, balances: Balance[] | undefined, config: PublicConfig) {
+  const cost = quoteCost(quote);
+  const available = balances?.find((balance) => balance.asset === cost.asset)?.available;
+  const precision = precisionOf(config, cost.asset);
+  if (available === undefined || precision === undefined) return undefined;
+  return lessThan(available, cost.amount, precision) ? { ...cost, available, precision } : undefined;
+}
+
+/** The price an open order waits for: its limit or its stop. */
+const orderPrice = (order: Order) => formatPrice(order.limitPrice ?? order.stopPrice ?? "0", order.asset);
 
 function TradeForm(props: { config: PublicConfig }) {
   const assets = () => props.config.assets.map((a) => a.symbol).filter((s) => s !== "USD");
@@ -59,11 +85,14 @@ function TradeForm(props: { config: PublicConfig }) {
   const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch }] = createResource(fetchOrders);
+  const [balances, balancesActions] = createResource(fetchBalances);
+  // Live (WebSocket): a balance moved (a trade settled, a deposit arrived); a quote's warning follows it.
+  onCleanup(onFrame("balance", () => void balancesActions.refetch()));
   /** The limit or stop order placed last, while its answer said it waits. */
   const [waiting, setWaiting] = createSignal<string>();
   const filled = (order: Order) => ({
     tone: "success" as const,
-    text: `Filled at ${formatUsd(order.price ?? "0")} USD per ${order.asset}.`,
+    text: `Filled at ${formatPrice(order.price ?? "0", order.asset)} USD per ${order.asset}.`,
   });
   // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device. The order just
   // placed may fill a moment after its answer (a limit the price has already passed fills on the next check).
@@ -86,6 +115,10 @@ function TradeForm(props: { config: PublicConfig }) {
     setQuote(undefined);
   };
   const precision = () => precisionOf(props.config, draft().asset);
+  const shortfall = () => {
+    const shown = quote();
+    return shown && shortfallOf(shown, settled(balances)?.balances, props.config);
+  };
 
   const check = (): boolean => {
     const d = draft();
@@ -227,9 +260,20 @@ function TradeForm(props: { config: PublicConfig }) {
               <div class="quote" aria-live="polite" data-testid="quote">
                 <p>
                   {q().side === "buy" ? "Buy" : "Sell"} {formatAmount(q().amount, precision())} {q().asset} at{" "}
-                  {formatUsd(q().price)} USD, fee {formatUsd(q().fee)} USD: you {q().side === "buy" ? "pay" : "receive"}{" "}
-                  <strong>{formatUsd(q().totalUsd)} USD</strong>.
+                  {formatPrice(q().price, q().asset)} USD, fee {formatUsd(q().fee)} USD: you{" "}
+                  {q().side === "buy" ? "pay" : "receive"} <strong>{formatUsd(q().totalUsd)} USD</strong>.
                 </p>
+                <Show when={shortfall()}>
+                  {(short) => (
+                    <Alert tone="warn" title={`Not enough ${short().asset}`}>
+                      <p>
+                        This {q().side} needs {formatAmount(short().amount, short().precision)} {short().asset}, but only{" "}
+                        {formatAmount(short().available, short().precision)} {short().asset} is available, so it would be refused.
+                        Lower the amount{q().side === "buy" ? " or deposit USD first" : ""}.
+                      </p>
+                    </Alert>
+                  )}
+                </Show>
                 <p data-testid="quote-countdown">
                   {secondsLeft() > 0 ? `This quote holds for ${secondsLeft()} s.` : "This quote expired."}
                 </p>
@@ -281,13 +325,18 @@ function TradeForm(props: { config: PublicConfig }) {
                 <td class="num">
                   {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
                 </td>
-                <td class="num">{formatUsd(o.limitPrice ?? o.stopPrice ?? "0")}</td>
+                <td class="num">{orderPrice(o)}</td>
                 <td>{formatDateTime(o.createdAt)}</td>
                 <td>
                   <StatusBadge status={o.status} />
                 </td>
                 <td>
-                  <button type="button" class="button button-ghost button-small" onClick={() => void cancel(o)}>
+                  <button
+                    type="button"
+                    class="button button-ghost button-small"
+                    aria-label={`Cancel ${o.type} ${o.side} ${o.amount} ${o.asset} at ${orderPrice(o)} USD`}
+                    onClick={() => void cancel(o)}
+                  >
                     Cancel
                   </button>
                 </td>
@@ -300,24 +349,29 @@ function TradeForm(props: { config: PublicConfig }) {
   );
 }
 
-export default function Trade() {
-  usePageTitle(() => "Trade");
+function TradePage(props: { user: Accessor<User> }) {
   const config = useConfig();
   return (
     <>
-      <h1>Trade</h1>
-      <RequireUser>
-        {() => (
-          <Show when={config()}>
-            {(c) => (
-              <>
-                <TradeForm config={c()} />
-                <PortfolioPanel />
-              </>
-            )}
-          </Show>
+      <AccountNotices user={props.user()} />
+      <Show when={config()}>
+        {(c) => (
+          <>
+            <TradeForm config={c()} />
+            <PortfolioPanel />
+          </>
         )}
-      </RequireUser>
+      </Show>
+    </>
+  );
+}
+
+export default function Trade() {
+  usePageTitle(() => "Trade");
+  return (
+    <>
+      <h1>Trade</h1>
+      <RequireUser>{(user) => <TradePage user={user} />}</RequireUser>
     </>
   );
 }

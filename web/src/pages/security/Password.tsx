@@ -4,7 +4,7 @@ import Alert from "../../components/Alert";
 import { PasswordField } from "../../components/Field";
 import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
 import { securityChanged } from "./events";
 
 const HINTS = {
@@ -68,7 +68,7 @@ export default function PasswordSection() {
           </p>
         </div>
       </div>
-      <form ref={form} class="form form-narrow" onSubmit={submit}>
+      <form ref={form} class="form form-narrow" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setResult)}>
         <PasswordField
           label="Current password"
           name="currentPassword"

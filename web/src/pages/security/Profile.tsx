@@ -5,7 +5,7 @@ import { Field } from "../../components/Field";
 import ResendVerification from "../../components/ResendVerification";
 import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid } from "../../lib/forms";
 import { setSessionUser, type User } from "../../lib/session";
 
 const HINTS = {
@@ -99,7 +99,7 @@ export default function ProfileSection(props: { user: User }) {
           <ResendVerification email={props.user.email} />
         </div>
       </Show>
-      <form ref={form} class="form form-narrow section-gap" onSubmit={submit}>
+      <form ref={form} class="form form-narrow section-gap" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setResult)}>
         <NameField value={name()} onInput={(e) => setName(e.currentTarget.value)} error={errors().name} />
         <Field
           label="Anti-phishing code"

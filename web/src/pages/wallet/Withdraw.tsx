@@ -8,7 +8,7 @@ import SubmitButton from "../../components/SubmitButton";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { type FieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { addAmounts, amountProblem, assetInfo, lessThan } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
@@ -118,7 +118,7 @@ export default function WithdrawPanel(props: {
           <p class="muted small">Send funds out to an address of your address book. Large withdrawals are reviewed first.</p>
         </div>
       </div>
-      <form ref={form} class="form" onSubmit={submit} novalidate>
+      <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)} novalidate>
         <AssetSelectField
           assets={props.config.assets}
           selected={asset()}
@@ -209,7 +209,8 @@ export default function WithdrawPanel(props: {
               )}
             </Show>
           </p>
-          <Show when={overBalance()}>
+          {/* Once the amount has its own message (e.g. the server's), this warning would only repeat it. */}
+          <Show when={overBalance() && !errors().amount}>
             <p class="warn-text small">This is more than your available balance.</p>
           </Show>
         </div>

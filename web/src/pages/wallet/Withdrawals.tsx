@@ -1,4 +1,4 @@
-import { createSignal, Show } from "solid-js";
+import { createEffect, createSignal, on, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import DataTable from "../../components/DataTable";
 import StatusBadge from "../../components/StatusBadge";
@@ -20,6 +20,18 @@ export default function WithdrawalsPanel(props: {
 }) {
   const [cancelling, setCancelling] = createSignal<string>();
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
+
+  // The message is about the last cancel: once a newer withdrawal heads the list, it would read as news about
+  // that one. (A cancel's own refresh changes a status, not which withdrawal is newest.)
+  createEffect(
+    on(
+      () => props.items?.[0]?.id,
+      (newest, previous) => {
+        if (newest !== undefined && previous !== undefined && newest !== previous) setMessage(undefined);
+      },
+      { defer: true },
+    ),
+  );
 
   const cancel = async (withdrawal: Withdrawal) => {
     setCancelling(withdrawal.id);

@@ -27,7 +27,18 @@ describe("POST /api/auth/register", () => {
     expect(status).toBe(201);
     expect(body.user).toMatchObject({ email, name: "Reg", role: "user", emailVerified: false, antiPhishingCode: null });
     expect(Object.keys(body.user).sort()).toEqual(
-      ["antiPhishingCode", "createdAt", "email", "emailVerified", "frozen", "id", "name", "role", "twoFactorEnabled"].sort(),
+      [
+        "antiPhishingCode",
+        "createdAt",
+        "email",
+        "emailVerified",
+        "frozen",
+        "id",
+        "name",
+        "role",
+        "twoFactorEnabled",
+        "withdrawalsLockedUntil",
+      ].sort(),
     );
     expect(response.headers.getSetCookie()).toEqual([]);
     expect((await client.json("GET", "/api/auth/me")).status).toBe(401);

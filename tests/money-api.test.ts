@@ -731,10 +731,15 @@ describe("withdrawals", () => {
       code: await totpNow(setup.body.secret, 1),
     });
     expect(ok.status).toBe(202);
+    const before = await user.client.json<{ user: { withdrawalsLockedUntil: string | null } }>("GET", "/api/auth/me");
+    expect(before.body.user.withdrawalsLockedUntil).toBeNull();
     await user.client.json("POST", "/api/auth/password/change", {
       currentPassword: PASSWORD,
       newPassword: "another fine passphrase",
     });
+    // The user can see the pause (and until when) before trying to withdraw.
+    const after = await user.client.json<{ user: { withdrawalsLockedUntil: string | null } }>("GET", "/api/auth/me");
+    expect(Date.parse(after.body.user.withdrawalsLockedUntil ?? "") - Date.now()).toBeGreaterThan(23 * 3_600_000);
     const locked = await withKey(user.client, "/api/wallet/withdraw", {
       asset: "USD",
       amount: "1",

@@ -37,6 +37,23 @@ async function available(page: Page, asset: string): Promise<string> {
   return ((await balanceRow(page, asset).locator("td").first().textContent()) ?? "").trim();
 }
 
+/** What /login says, above its form, to a user whose session ended elsewhere. */
+const SESSION_ENDED = "Your session ended. Sign in again to continue.";
+
+/** Signs `email` in through the API, as another device would, and answers that device's access token. */
+async function signInElsewhere(app: App, email: string): Promise<string> {
+  const response = await fetch(`${app.url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  assert(response.status === 200, `sign in ${email} elsewhere: ${response.status} ${await response.text()}`);
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith("access_token="));
+  const token = cookie?.split(";")[0]?.slice("access_token=".length);
+  assert(token, "the sign-in set no access_token cookie");
+  return token;
+}
+
 /** Marks the document; if the page reloads, the mark is gone. */
 async function markDocument(page: Page) {
   await page.evaluate("window.__e2eMark = 'still the same document'");
@@ -327,6 +344,45 @@ export async function moneyFlow(browser: Browser, app: App) {
           await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor({ timeout: 10_000 });
         },
       },
+      {
+        name: "a withdrawal under review: Cancel asks once more (focus follows), Keep it keeps it, Yes, cancel cancels it",
+        ms: 45_000,
+        run: async () => {
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
+          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          // Over the review threshold (default 10,000 USD), so it waits for review.
+          const deposit = page.getByRole("region", { name: "Deposit", exact: true });
+          await deposit.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(deposit, "Amount", "amount", "10100");
+          await deposit.getByRole("button", { name: "Create deposit" }).click();
+          await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
+          const book = page.getByRole("region", { name: "Address book", exact: true });
+          await book.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(book, "Address", "address", "DE89370400440532013000");
+          await fillLabelled(book, "Label", "label", "e2e bank");
+          await book.getByRole("button", { name: "Save address" }).click();
+          await book.getByText(/^Saved “e2e bank”/).waitFor();
+          const withdraw = page.getByRole("region", { name: "Withdraw", exact: true });
+          await withdraw.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(withdraw, "Amount", "amount", "10001");
+          await withdraw.getByRole("button", { name: "Request withdrawal" }).click();
+          await withdraw.getByText("Withdrawal waiting for review").waitFor();
+
+          const withdrawals = page.getByRole("region", { name: "Withdrawals", exact: true });
+          const row = withdrawals.locator("tbody tr").filter({ hasText: "10,001.00" });
+          const focusedText = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+          await row.getByRole("button", { name: /^Cancel the withdrawal of 10001 USD/ }).click();
+          await row.getByText("Cancel withdrawal?").waitFor();
+          await eventually(async () => (await focusedText()) === "Yes, cancel", 2_000, "focus on Yes, cancel");
+          await row.getByRole("button", { name: /^Keep it: the withdrawal of 10001 USD/ }).click();
+          await eventually(async () => (await focusedText()) === "Cancel", 2_000, "focus back on Cancel");
+          await row.getByText("Pending review").waitFor();
+          await row.getByRole("button", { name: /^Cancel the withdrawal/ }).click();
+          await row.getByRole("button", { name: /^Yes, cancel the withdrawal of 10001 USD/ }).click();
+          await withdrawals.getByText(/^Withdrawal cancelled\./).waitFor();
+          await row.getByText("Cancelled", { exact: true }).waitFor();
+        },
+      },
     ]);
   } finally {
     await aliceContext?.close().catch(() => undefined);
@@ -346,6 +402,8 @@ export async function twoFactorFlow(browser: Browser, app: App) {
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.waitForURL((u) => u.pathname === "/login");
     await page.getByRole("link", { name: "Sign in" }).first().waitFor(); // the header's signed-out actions
+    // Signing out on purpose needs no explanation.
+    assertEqual(await page.getByText(SESSION_ENDED).count(), 0, "session-ended notices after signing out");
   };
   const passwordStep = async () => {
     await fillLabelled(page, "Email", "email", carol.email);
@@ -413,6 +471,23 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await page.getByRole("button", { name: "Verify and sign in" }).click();
           await page.waitForURL((u) => u.pathname !== "/login", { timeout: 15_000 });
           await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
+        },
+      },
+      {
+        name: "a password change pauses withdrawals, and /wallet says so without a reload",
+        run: async () => {
+          await page.goto("/security");
+          await page.getByRole("heading", { name: "Password" }).waitFor();
+          await fillLabelled(page, "Current password", "currentPassword", PASSWORD);
+          await fillLabelled(page, "New password", "newPassword", `${PASSWORD} and more`);
+          await page.getByRole("button", { name: "Change password" }).click();
+          await page
+            .getByText(/password (was )?changed/i)
+            .first()
+            .waitFor();
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
+          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          await page.getByText("Withdrawals are paused", { exact: true }).waitFor({ timeout: 10_000 });
         },
       },
     ]);
@@ -546,6 +621,20 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
       },
       visit("dashboard", "/dashboard", "Dashboard"),
       visit("markets", "/markets", "Markets"),
+      {
+        name: "a market page's alerts start on its asset, and keep it after an alert is created (/markets/ETH)",
+        run: async () => {
+          await page.goto("/markets/ETH");
+          const alerts = page.getByRole("region", { name: "Price alerts" });
+          const asset = alerts.getByLabel("Asset", { exact: true });
+          await eventually(async () => (await asset.inputValue()) === "ETH", 10_000, "the Asset select on ETH");
+          await alerts.getByLabel("When the price is", { exact: true }).selectOption("below");
+          await fillLabelled(alerts, "Price (USD)", "price", "1");
+          await alerts.getByRole("button", { name: "Create alert" }).click();
+          await alerts.getByRole("cell", { name: "below $1.00" }).waitFor();
+          assertEqual(await asset.inputValue(), "ETH", "the Asset select after creating an alert");
+        },
+      },
       visit("trade", "/trade", "Trade"),
       visit("wallet", "/wallet", "Wallet"),
       visit("send", "/send", "Send"),
@@ -566,6 +655,29 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
             await screenshots(page, "admin-not-allowed");
             note("the admin back office was not screenshotted: promoting a user needs the CLI on a shared Postgres");
           }
+        },
+      },
+      {
+        name: "a session ended from another device: the page goes to /login, which says why, once",
+        run: async () => {
+          await page.goto("/dashboard");
+          await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
+          const elsewhere = await signInElsewhere(app, dave.email);
+          const revoked = await fetch(`${app.url}/api/auth/sessions/revoke-others`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${elsewhere}` },
+          });
+          assertEqual(revoked.status, 204, "revoking the browser's session from the other device");
+          // The next private page the browser opens learns it from the API (its refresh refused) and goes to /login.
+          await page.goto("/wallet");
+          await page.waitForURL((u) => u.pathname === "/login" && u.searchParams.get("next") === "/wallet");
+          await page.getByRole("status").filter({ hasText: SESSION_ENDED }).waitFor();
+          // Said once: a later visit (within the same page load) is a plain one.
+          await page.getByRole("link", { name: "CryptoVault home" }).click();
+          await page.getByRole("heading", { name: "Digital asset custody and trading", level: 1 }).waitFor();
+          await page.getByRole("banner").getByRole("link", { name: "Sign in" }).click();
+          await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor();
+          assertEqual(await page.getByText(SESSION_ENDED).count(), 0, "session-ended notices on a later visit to /login");
         },
       },
     ]);

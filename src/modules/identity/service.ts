@@ -54,6 +54,10 @@ export function toUser(row: UserRow): User {
     twoFactorEnabled: row.totpSecret !== null,
     antiPhishingCode: row.antiPhishingCode,
     frozen: row.frozenAt !== null,
+    withdrawalsLockedUntil:
+      row.withdrawalsLockedUntil && row.withdrawalsLockedUntil.getTime() > Date.now()
+        ? row.withdrawalsLockedUntil.toISOString()
+        : null,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -1,12 +1,26 @@
 import { Show } from "solid-js";
+import { formatDateTime } from "../lib/format";
 import type { User } from "../lib/session";
 import Alert from "./Alert";
 import ResendVerification from "./ResendVerification";
 
-/** Why money cannot move for this user (unverified email, frozen account), shown before the money forms. */
-export default function AccountNotices(props: { user: User }) {
+/**
+ * Why money cannot move for this user (unverified email, frozen account), shown before the money forms; with
+ * `withdrawals`, also a withdrawal pause after a security change.
+ */
+export default function AccountNotices(props: { user: User; withdrawals?: boolean }) {
   return (
     <>
+      <Show when={props.withdrawals && props.user.withdrawalsLockedUntil}>
+        {(until) => (
+          <Alert tone="warn" title="Withdrawals are paused">
+            <p>
+              After a change to your password or two-factor authentication, withdrawals stay paused until{" "}
+              <strong>{formatDateTime(until())}</strong>, in case someone else made it. Everything else works as usual.
+            </p>
+          </Alert>
+        )}
+      </Show>
       <Show when={!props.user.emailVerified}>
         <Alert tone="warn" title="Verify your email to move money">
           <p>

@@ -14,7 +14,10 @@ const PRICE_DECIMALS = 18;
 /** For what the server still refuses in a price that looks plain (e.g. a leading zero). */
 const HINTS = { price: "Enter the price in USD as a plain number, such as 64000 or 0.25." };
 
-/** The user's price alerts: create, list, delete. A fired alert turns inactive live (its WS frame). */
+/**
+ * The user's price alerts: create, list, delete. A fired alert turns inactive live (its WS frame).
+ * `symbol` is the asset chosen to begin with (a market page's own); else the first of `symbols`.
+ */
 export default function AlertsPanel(props: { symbols: string[]; symbol?: string }) {
   // A user keeps at most 100 alerts (the server's MAX_ALERTS_PER_USER), so one page of 100 is all of them.
   const [alerts, { refetch, mutate }] = createResource(() =>
@@ -53,7 +56,9 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
     try {
       const { alert } = await api.post<{ alert: PriceAlert }>("/api/alerts", body);
       mutate((items) => [alert, ...(items ?? [])]);
-      form.reset();
+      // Not form.reset(): that would put the asset back to the first one, even on another asset's market page.
+      const price = form.elements.namedItem("price");
+      if (price instanceof HTMLInputElement) price.value = "";
     } catch (error) {
       const fields = fieldErrors(error, HINTS);
       setErrors(fields);
@@ -79,8 +84,15 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
       </div>
       <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
       <form class="form form-inline" onSubmit={create} onInput={clearMessagesOnEdit(setErrors, setMessage)} novalidate>
-        <SelectField label="Asset" name="symbol" value={props.symbol ?? props.symbols[0]} error={errors().symbol}>
-          <For each={props.symbols}>{(symbol) => <option value={symbol}>{symbol}</option>}</For>
+        <SelectField label="Asset" name="symbol" error={errors().symbol}>
+          {/* Chosen on the option, not as the select's value: that is set before the options exist, and lost. */}
+          <For each={props.symbols}>
+            {(symbol) => (
+              <option value={symbol} selected={symbol === props.symbol}>
+                {symbol}
+              </option>
+            )}
+          </For>
         </SelectField>
         <SelectField label="When the price is" name="direction" error={errors().direction}>
           <option value="above">above</option>

@@ -106,8 +106,16 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
-/** Paths whose 401 is an answer about the credentials sent, never a reason to refresh the session. */
-const NO_REFRESH_PATHS: ReadonlySet<string> = new Set(["/api/auth/login", "/api/auth/register", "/api/auth/refresh"]);
+/**
+ * Paths whose 401 is an answer about the credentials sent, never a reason to refresh the session. Logout takes
+ * the refresh cookie itself: its 401 says that session is already over, which is what signing out asked for.
+ */
+const NO_REFRESH_PATHS: ReadonlySet<string> = new Set([
+  "/api/auth/login",
+  "/api/auth/register",
+  "/api/auth/refresh",
+  "/api/auth/logout",
+]);
 
 /** 401 codes that judge something the user typed (password, 2FA code) rather than the session. */
 const NO_REFRESH_CODES: ReadonlySet<string> = new Set(["INVALID_CREDENTIALS", "TOTP_REQUIRED", "INVALID_TOTP"]);
@@ -116,11 +124,29 @@ const NO_REFRESH_CODES: ReadonlySet<string> = new Set(["INVALID_CREDENTIALS", "T
 let sessionEpoch = 0;
 let refreshing: Promise<boolean> | undefined;
 const expiredListeners = new Set<() => void>();
+/**
+ * Set when a session this browser held ended without it signing out: revoked from another device, or its refresh
+ * refused. /login takes it to say why the user is there.
+ */
+let sessionEnded = false;
 
 /** Called when a request ends in 401 because the session is gone and could not be refreshed. */
 export function onSessionExpired(listener: () => void): () => void {
   expiredListeners.add(listener);
   return () => expiredListeners.delete(listener);
+}
+
+/** Whether a session ended (see `sessionEnded`) since the last call: said once, so a later visit is a plain one. */
+export function takeSessionEnded(): boolean {
+  const ended = sessionEnded;
+  sessionEnded = false;
+  return ended;
+}
+
+/** Nobody is signed in any more; `ended` when a live session was lost, not merely absent (never signed in, signed out). */
+function sessionLost(ended: boolean) {
+  if (ended) sessionEnded = true;
+  for (const listener of expiredListeners) listener();
 }
 
 async function postRefresh(): Promise<boolean> {
@@ -197,16 +223,18 @@ async function respond(method: Method, path: string, body?: unknown, options: Re
     const error = await toError(response);
     if (NO_REFRESH_CODES.has(error.code)) throw error;
     // A refresh that finished after this request left makes the retry worth it on its own; otherwise
-    // refresh, unless there is no csrf_token cookie at all (never signed in here: refresh could only fail).
-    const renewed = epoch !== sessionEpoch || (readCookie("csrf_token") !== undefined && (await refreshSession()));
+    // refresh, unless there is no csrf_token cookie at all (never signed in here, or signed out since: sign-out
+    // clears it): refresh could only fail.
+    const signedIn = readCookie("csrf_token") !== undefined;
+    const renewed = epoch !== sessionEpoch || (signedIn && (await refreshSession()));
     if (!renewed) {
-      for (const listener of expiredListeners) listener();
+      sessionLost(signedIn);
       throw error;
     }
     response = await attempt(method, path, body, options);
     if (response.status === 401) {
       const retryError = await toError(response);
-      if (!NO_REFRESH_CODES.has(retryError.code)) for (const listener of expiredListeners) listener();
+      if (!NO_REFRESH_CODES.has(retryError.code)) sessionLost(true);
       throw retryError;
     }
   }

@@ -112,6 +112,14 @@ export function focusControl(form: HTMLFormElement | undefined, name: string) {
   queueMicrotask(() => form?.querySelector<HTMLElement>(`[name="${name}"]`)?.focus());
 }
 
+/**
+ * A `ref` that focuses its element once it is shown, when `wanted` (buttons that swap in place, such as a
+ * confirmation replacing the button that asked for it, keep keyboard focus where the user is).
+ */
+export const focusWhen = (wanted: boolean) => (element: HTMLElement) => {
+  if (wanted) requestAnimationFrame(() => element.focus());
+};
+
 /** Moves focus to the first control of the form that is marked invalid. */
 export function focusFirstInvalid(form: HTMLFormElement | undefined) {
   queueMicrotask(() => {

@@ -1,6 +1,6 @@
 import { createAsync, query, revalidate } from "@solidjs/router";
 import { ApiError, api, onSessionExpired, readCookie } from "./api";
-import { reconnectForSession } from "./ws";
+import { onFrame, reconnectForSession } from "./ws";
 
 /** `user` of API.md "Identity". */
 export type User = {
@@ -13,6 +13,8 @@ export type User = {
   antiPhishingCode: string | null;
   /** Sent by the server (not in API.md's `user`): a frozen account can sign in and read, not move money. */
   frozen?: boolean;
+  /** Sent by the server (not in API.md's `user`): withdrawals are paused until then after a security change. */
+  withdrawalsLockedUntil?: string | null;
   createdAt: string;
 };
 
@@ -64,6 +66,11 @@ export function setSessionUser(user: User | null) {
 export function reloadSessionUser() {
   return revalidate(getSessionUser.key);
 }
+
+/** A security change (password, 2FA, sessions) can change the user record (a withdrawal pause): ask again. */
+onFrame("security", () => {
+  if (cachedUser()) void reloadSessionUser();
+});
 
 /** A request ended in 401 and the session could not be refreshed: nobody is signed in any more. */
 onSessionExpired(() => {

@@ -6,7 +6,7 @@ import { AuthCard } from "../components/AuthCard";
 import { Field, PasswordField } from "../components/Field";
 import FormError from "../components/FormError";
 import SubmitButton from "../components/SubmitButton";
-import { ApiError, api } from "../lib/api";
+import { ApiError, api, takeSessionEnded } from "../lib/api";
 import {
   actionMessage,
   clearMessagesOnEdit,
@@ -94,6 +94,8 @@ export default function Login() {
   const navigate = useNavigate();
   const user = useOptionalSessionUser();
   const next = () => safeNext(params.next);
+  // Sent here because the session ended elsewhere, not by a visit or sign-out of their own: say why.
+  const sessionEnded = takeSessionEnded();
 
   const [step, setStep] = createSignal<"password" | "code">("password");
   const [credentials, setCredentials] = createSignal<Credentials>({ email: "", password: "" });
@@ -184,6 +186,9 @@ export default function Login() {
         when={!signedIn() && user()}
         fallback={
           <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)}>
+            <Show when={sessionEnded}>
+              <Alert tone="info">Your session ended. Sign in again to continue.</Alert>
+            </Show>
             <Switch>
               <Match when={step() === "password"}>
                 <p class="muted">Sign in to your CryptoVault account.</p>

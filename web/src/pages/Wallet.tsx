@@ -57,7 +57,7 @@ function WalletPage(props: { user: Accessor<User> }) {
               </strong>
             </p>
           </section>
-          <AccountNotices user={props.user()} />
+          <AccountNotices user={props.user()} withdrawals />
           <BalancesPanel
             config={cfg()}
             data={settled(balances)}

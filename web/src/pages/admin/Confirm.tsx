@@ -1,4 +1,5 @@
 import { createSignal, Show } from "solid-js";
+import { focusWhen } from "../../lib/forms";
 
 /**
  * Approve / Reject for one row, each asked twice (a money decision cannot be undone). Keyboard focus follows
@@ -13,9 +14,6 @@ export default function DecisionButtons(props: {
   const [asking, setAsking] = createSignal<"approve" | "reject">();
   /** The choice Back returns from, whose button takes focus again. */
   let backFrom: "approve" | "reject" | undefined;
-  const focusWhen = (wanted: boolean) => (element: HTMLButtonElement) => {
-    if (wanted) requestAnimationFrame(() => element.focus());
-  };
   return (
     <span class="button-row row-actions">
       <Show

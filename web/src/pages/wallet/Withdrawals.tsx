@@ -6,8 +6,73 @@ import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage } from "../../lib/forms";
+import { actionMessage, focusWhen } from "../../lib/forms";
 import type { Withdrawal } from "../../lib/wallet";
+
+/**
+ * Cancel for one withdrawal under review, asked once more inline (as the admin's decisions are): one slip should
+ * not take a withdrawal out of review. Whether it is being asked is the panel's (`asking`), so a list refresh
+ * that redraws the row keeps the question. Keyboard focus follows the buttons as they swap: onto "Yes, cancel"
+ * when asked, back onto Cancel when kept.
+ */
+function CancelButtons(props: {
+  what: string;
+  asking: boolean;
+  busy: boolean;
+  disabled: boolean;
+  onAsk: () => void;
+  onKeep: () => void;
+  onConfirm: () => void;
+}) {
+  /** The confirming button's visible text, which its accessible name begins with, busy or not. */
+  const confirmText = () => (props.busy ? "Cancelling…" : "Yes, cancel");
+  /** Set once the user kept it, so the Cancel button shown again takes focus back. */
+  let kept = false;
+  return (
+    <Show
+      when={props.asking}
+      fallback={
+        <button
+          type="button"
+          class="button button-small button-danger"
+          onClick={() => props.onAsk()}
+          disabled={props.disabled}
+          ref={focusWhen(kept)}
+          aria-label={`Cancel ${props.what}`}
+        >
+          Cancel
+        </button>
+      }
+    >
+      <span class="button-row row-actions">
+        <span class="small">Cancel withdrawal?</span>
+        <button
+          type="button"
+          class="button button-small button-danger"
+          onClick={() => props.onConfirm()}
+          disabled={props.disabled}
+          aria-busy={props.busy}
+          ref={focusWhen(true)}
+          aria-label={`${confirmText()} ${props.what}`}
+        >
+          {confirmText()}
+        </button>
+        <button
+          type="button"
+          class="button button-small"
+          onClick={() => {
+            kept = true;
+            props.onKeep();
+          }}
+          disabled={props.disabled}
+          aria-label={`Keep it: ${props.what}`}
+        >
+          Keep it
+        </button>
+      </span>
+    </Show>
+  );
+}
 
 /** GET /api/wallet/withdrawals, with Cancel while a withdrawal waits for review. */
 export default function WithdrawalsPanel(props: {
@@ -19,6 +84,8 @@ export default function WithdrawalsPanel(props: {
   onCancelled: () => void;
 }) {
   const [cancelling, setCancelling] = createSignal<string>();
+  /** The withdrawal whose Cancel is being asked about. */
+  const [asking, setAsking] = createSignal<string>();
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
 
   // The message is about the last cancel: once a newer withdrawal heads the list, it would read as news about
@@ -45,6 +112,7 @@ export default function WithdrawalsPanel(props: {
       props.onRefresh();
     } finally {
       setCancelling(undefined);
+      setAsking(undefined);
     }
   };
 
@@ -96,16 +164,15 @@ export default function WithdrawalsPanel(props: {
             </td>
             <td class="num">
               <Show when={w.status === "pending_review"}>
-                <button
-                  type="button"
-                  class="button button-small button-danger"
-                  onClick={() => cancel(w)}
+                <CancelButtons
+                  what={`the withdrawal of ${w.amount} ${w.asset} requested ${formatDateTime(w.createdAt)}`}
+                  asking={asking() === w.id}
+                  busy={cancelling() === w.id}
                   disabled={cancelling() !== undefined}
-                  aria-busy={cancelling() === w.id}
-                  aria-label={`Cancel the withdrawal of ${w.amount} ${w.asset} requested ${formatDateTime(w.createdAt)}`}
-                >
-                  {cancelling() === w.id ? "Cancelling…" : "Cancel"}
-                </button>
+                  onAsk={() => setAsking(w.id)}
+                  onKeep={() => setAsking(undefined)}
+                  onConfirm={() => cancel(w)}
+                />
               </Show>
             </td>
           </tr>

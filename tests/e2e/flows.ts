@@ -37,6 +37,17 @@ async function available(page: Page, asset: string): Promise<string> {
   return ((await balanceRow(page, asset).locator("td").first().textContent()) ?? "").trim();
 }
 
+/** Opens /wallet from the main navigation and asks for a USD deposit of `amount`; answers the Deposit panel. */
+async function createUsdDeposit(page: Page, amount: string): Promise<Locator> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
+  await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+  const deposit = page.getByRole("region", { name: "Deposit", exact: true });
+  await deposit.getByLabel("Asset", { exact: true }).selectOption("USD");
+  await fillLabelled(deposit, "Amount", "amount", amount);
+  await deposit.getByRole("button", { name: "Create deposit" }).click();
+  return deposit;
+}
+
 /** What /login says, above its form, to a user whose session ended elsewhere. */
 const SESSION_ENDED = "Your session ended. Sign in again to continue.";
 
@@ -313,12 +324,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         name: "a deposit whose card was hidden is confirmed in the deposits list live, without a refresh",
         ms: 30_000,
         run: async () => {
-          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
-          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
-          const deposit = page.getByRole("region", { name: "Deposit", exact: true });
-          await deposit.getByLabel("Asset", { exact: true }).selectOption("USD");
-          await fillLabelled(deposit, "Amount", "amount", "12.34");
-          await deposit.getByRole("button", { name: "Create deposit" }).click();
+          const deposit = await createUsdDeposit(page, "12.34");
           await deposit.getByRole("button", { name: "Hide" }).click();
           const row = page
             .getByRole("region", { name: "Deposits", exact: true })
@@ -348,13 +354,8 @@ export async function moneyFlow(browser: Browser, app: App) {
         name: "a withdrawal under review: Cancel asks once more (focus follows), Keep it keeps it, Yes, cancel cancels it",
         ms: 45_000,
         run: async () => {
-          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
-          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
-          // Over the review threshold (default 10,000 USD), so it waits for review.
-          const deposit = page.getByRole("region", { name: "Deposit", exact: true });
-          await deposit.getByLabel("Asset", { exact: true }).selectOption("USD");
-          await fillLabelled(deposit, "Amount", "amount", "10100");
-          await deposit.getByRole("button", { name: "Create deposit" }).click();
+          // Enough to withdraw over the review threshold (default 10,000 USD), so it waits for review.
+          const deposit = await createUsdDeposit(page, "10100");
           await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
           const book = page.getByRole("region", { name: "Address book", exact: true });
           await book.getByLabel("Asset", { exact: true }).selectOption("USD");

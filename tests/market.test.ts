@@ -228,6 +228,8 @@ describe("alerts", () => {
     for (const price of ["0.01", "0.02", "0.03"]) {
       const created = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "below", price });
       ids.push(created.body.alert.id);
+      // Times are kept to the millisecond: two alerts made within one are equally new (their order is by id).
+      await Bun.sleep(3);
     }
     type Page = { items: { id: string }[]; nextCursor: string | null };
     const first = await client.json<Page>("GET", "/api/alerts?limit=2");

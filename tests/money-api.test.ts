@@ -586,6 +586,8 @@ describe("withdrawals", () => {
     const { client } = await signedInUser(fixture, "book-pages");
     for (const label of ["one", "two", "three"]) {
       expect((await client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label })).status).toBe(201);
+      // Times are kept to the millisecond: two entries made within one are equally new (their order is by id).
+      await Bun.sleep(3);
     }
     type Page = { items: { label: string }[]; nextCursor: string | null };
     const first = await client.json<Page>("GET", "/api/wallet/addresses?limit=2");

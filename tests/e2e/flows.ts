@@ -48,6 +48,16 @@ async function createUsdDeposit(page: Page, amount: string): Promise<Locator> {
   return deposit;
 }
 
+/** Opens /trade from the main navigation and fills an order's type, side and BTC amount. */
+async function fillBtcOrder(page: Page, type: "market" | "limit", side: "buy" | "sell", amount: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trade" }).click();
+  await page.getByRole("heading", { name: "Trade", level: 1 }).waitFor();
+  await page.getByLabel("Order type", { exact: true }).selectOption(type);
+  await page.getByLabel("Side", { exact: true }).selectOption(side);
+  await page.getByLabel("Asset", { exact: true }).selectOption("BTC");
+  await fillLabelled(page, "Amount (BTC)", "amount", amount);
+}
+
 /** What /login says, above its form, to a user whose session ended elsewhere. */
 const SESSION_ENDED = "Your session ended. Sign in again to continue.";
 
@@ -255,12 +265,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         name: "trade on /trade: a quote with its countdown, expired then renewed, confirm a market buy, the BTC arrives",
         ms: 45_000,
         run: async () => {
-          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trade" }).click();
-          await page.getByRole("heading", { name: "Trade", level: 1 }).waitFor();
-          await page.getByLabel("Order type", { exact: true }).selectOption("market");
-          await page.getByLabel("Side", { exact: true }).selectOption("buy");
-          await page.getByLabel("Asset", { exact: true }).selectOption("BTC");
-          await fillLabelled(page, "Amount (BTC)", "amount", "0.0001");
+          await fillBtcOrder(page, "market", "buy", "0.0001");
           await page.getByRole("button", { name: "Get quote" }).click();
           await page.getByTestId("quote").waitFor();
           const countdown = page.getByTestId("quote-countdown");
@@ -339,12 +344,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         name: "a limit sell below the market fills a moment after it is placed, and the trade page says so",
         ms: 20_000,
         run: async () => {
-          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trade" }).click();
-          await page.getByRole("heading", { name: "Trade", level: 1 }).waitFor();
-          await page.getByLabel("Order type", { exact: true }).selectOption("limit");
-          await page.getByLabel("Side", { exact: true }).selectOption("sell");
-          await page.getByLabel("Asset", { exact: true }).selectOption("BTC");
-          await fillLabelled(page, "Amount (BTC)", "amount", "0.00005");
+          await fillBtcOrder(page, "limit", "sell", "0.00005");
           await fillLabelled(page, "Limit price (USD)", "limitPrice", "10000");
           await page.getByRole("button", { name: "Place order" }).click();
           await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor({ timeout: 10_000 });

@@ -32,13 +32,15 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
       const k = keys(email, ip);
       await Promise.all([counters.record(k.account, LOGIN_WINDOW_MS), counters.record(k.ip, LOGIN_WINDOW_MS)]);
     },
-    async assertCodesAllowed(userId: string): Promise<void> {
-      const codes = await counters.recent(`code-fail:user:${userId}`, LOGIN_WINDOW_MS);
-      if (codes.count >= perAccount) throw rateLimited("Too many wrong codes; try again later", codes.resetMs);
-    },
-    async recordCodeResult(userId: string, accepted: boolean): Promise<void> {
+    /** Runs a signed-in user's code `check` within the budget: 429 past it, a wrong code counted, a right one clearing. */
+    async judgeCode(userId: string, check: () => Promise<boolean>): Promise<boolean> {
       const key = `code-fail:user:${userId}`;
-      await (accepted ? counters.clear(key) : counters.record(key, LOGIN_WINDOW_MS));
+      const failures = await counters.recent(key, LOGIN_WINDOW_MS);
+      if (failures.count >= perAccount) throw rateLimited("Too many wrong codes; try again later", failures.resetMs);
+      const accepted = await check();
+      if (!accepted) await counters.record(key, LOGIN_WINDOW_MS);
+      else if (failures.count > 0) await counters.clear(key);
+      return accepted;
     },
     /** A successful sign-in clears the account's failures (not the IP's). */
     async recordSuccess(email: string): Promise<void> {

@@ -39,11 +39,8 @@ async function acceptTotp(tx: Tx, userId: string, sealedSecret: string, lastStep
  * A TOTP code from the active secret, or an unused recovery code (which is then spent). Past the account's
  * budget of wrong codes (login-throttle.ts), 429 before the code is even looked at.
  */
-export async function checkSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
-  await ctx.throttle.assertCodesAllowed(user.id);
-  const accepted = await acceptSecondFactor(ctx, tx, user, code);
-  await ctx.throttle.recordCodeResult(user.id, accepted);
-  return accepted;
+export function checkSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
+  return ctx.throttle.judgeCode(user.id, () => acceptSecondFactor(ctx, tx, user, code));
 }
 
 async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {

@@ -471,6 +471,35 @@ describe("P2P transfers", () => {
     expect((await seenBy(bob, third.id)).history).toEqual(["transfer_in:completed"]);
   });
 
+  test("the admin's flag list, page by page, skips no flag: two flags of one transfer share a time", async () => {
+    const sender = await fundedUser(fixture, "flag-pages", "1100");
+    const recipient = await signedInUser(fixture, "flag-pages-b");
+    const admin = await signedInUser(fixture, "flag-pages-admin");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const send = async (amount: string) =>
+      (
+        (await (
+          await withKey(sender.client, "/api/transfers/p2p", { recipientEmail: recipient.email, asset: "USD", amount })
+        ).json()) as { transfer: { id: string } }
+      ).transfer;
+    for (let i = 0; i < 10; i++) await send("1");
+    const flaggedTwice = await send("1000.01"); // over the threshold, and the 11th within the hour
+    type FlagPage = { items: { id: string; rule: string; transferId: string }[]; nextCursor: string | null };
+    const walked: FlagPage["items"] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 4; page++) {
+      const query: string = cursor ? `limit=1&cursor=${cursor}` : "limit=1";
+      const answer = await admin.client.json<FlagPage>("GET", `/api/admin/aml/flags?${query}`);
+      walked.push(...answer.body.items);
+      cursor = answer.body.nextCursor;
+      if (!cursor) break;
+    }
+    const rules = walked.filter((f) => f.transferId === flaggedTwice.id).map((f) => f.rule);
+    expect(rules.sort()).toEqual(["over_threshold", "velocity"]);
+    expect(new Set(walked.map((f) => f.id)).size).toBe(walked.length);
+  });
+
   test("unverified and frozen users cannot move money, in API.md's order", async () => {
     const client = new TestClient(fixture);
     const email = uniqueEmail("unverified");
@@ -622,6 +651,20 @@ describe("withdrawals", () => {
     expect(refused.status).toBe(422);
     expect(((await refused.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
     expect((await usd(user.client)).available).toBe("100");
+    // A pasted address with whitespace around it, or in other letter case, is the same sanctioned address.
+    const listed = "0x52908400098527886E0F7030069857D2E4169EE7";
+    await deposit(user.client, "ETH", "1");
+    const added = await user.client.json("POST", "/api/wallet/addresses", { asset: "ETH", address: ` ${listed}\t`, label: "x" });
+    expect(added.status).toBe(201);
+    for (const spelling of [` ${listed}`, `${listed} `, `\t${listed}`, listed.toLowerCase(), `0X${listed.slice(2)}`]) {
+      const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "ETH", amount: "0.1", address: spelling });
+      const body = (await answer.json()) as ErrorBody;
+      expect({ spelling, status: answer.status, code: body.error?.code }).toEqual({
+        spelling,
+        status: 422,
+        code: "ADDRESS_NOT_ALLOWED",
+      });
+    }
     await strict.dispose();
   });
 

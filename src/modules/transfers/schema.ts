@@ -53,7 +53,8 @@ export const amlFlags = pgTable(
     userId: uuid("user_id").notNull(),
     rule: text("rule").notNull(),
     detail: text("detail").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    // Milliseconds, as the list's cursor carries them: finer times fell between two pages and were skipped.
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (table) => [index("aml_flags_created_idx").on(table.createdAt)],
 );

@@ -17,9 +17,14 @@ import { withdrawalAddresses } from "./schema";
 
 type AddressRow = typeof withdrawalAddresses.$inferSelect;
 
-/** Addresses compare case-insensitively for hex formats, so one list entry covers every spelling. */
-const normalize = (address: string) =>
-  address.startsWith("0x") ? address.toLowerCase() : address.replace(/\s+/g, "").toUpperCase();
+/**
+ * The form a sanctioned address is compared in: without whitespace (a pasted address often has a space at
+ * either end, which the address book trims away) and in one case, so one list entry covers every spelling.
+ */
+const normalize = (address: string) => {
+  const compact = address.replace(/\s+/g, "");
+  return /^0x/i.test(compact) ? compact.toLowerCase() : compact.toUpperCase();
+};
 
 export function loadSanctionedAddresses(config: Config): Set<string> {
   if (!config.sanctionedAddressesFile) return new Set();

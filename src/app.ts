@@ -133,6 +133,7 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
                   ],
                   responses: {
                     "101": { description: "Switching Protocols: the socket is open" },
+                    "400": { description: "A plain GET, without the upgrade (MALFORMED_REQUEST)" },
                     "401": { description: "The access token presented is invalid or its session has ended" },
                     "403": { description: "A cookie-authenticated upgrade from an origin that is not allowed" },
                   },

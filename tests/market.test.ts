@@ -127,6 +127,24 @@ describe("candles", () => {
     expect((await get(`interval=1m&from=${from}&to=${from + 60_000}`)).body.items).toHaveLength(1);
   });
 
+  test("a range starting or ending inside a bucket gets that bucket whole, as its label says", async () => {
+    // 10:04 lies in the 10:00–10:05 bucket: its candle opens at 10:00's open, not at 10:04's.
+    expect((await get("interval=5m&from=2024-01-01T10:04:00Z&to=2024-01-01T10:06:00Z")).body.items).toEqual([
+      { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "92" },
+      { t: "2024-01-01T10:05:00.000Z", o: "92", h: "93", l: "91", c: "93" },
+    ]);
+    expect((await get("interval=1h&from=2024-01-01T10:30:00Z&to=2024-01-01T11:30:00Z")).body.items).toEqual([
+      { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "93" },
+      { t: "2024-01-01T11:00:00.000Z", o: "93", h: "200", l: "93", c: "150.5" },
+    ]);
+    // The cap keeps whole buckets too: the most recent 1000 hours end with the 11:00 candle, complete.
+    const capped = await get("interval=1h&from=2023-01-01T00:00:00Z&to=2024-01-01T11:00:00.001Z");
+    expect(capped.body.items).toEqual([
+      { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "93" },
+      { t: "2024-01-01T11:00:00.000Z", o: "93", h: "200", l: "93", c: "150.5" },
+    ]);
+  });
+
   test("a range reaching into the future is cut at now, so asking for today shows today's candles", async () => {
     const halfHourAgo = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000);
     await fixture.deps.database.db.insert(candles1m).values({ symbol: "ETH", t: halfHourAgo, o: "1", h: "2", l: "1", c: "2" });

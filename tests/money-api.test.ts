@@ -707,6 +707,30 @@ describe("withdrawals", () => {
     expect(history.body.items[0]).toMatchObject({ status: "completed", reference: done.body.withdrawal.txHash, fee: "1.5" });
   });
 
+  test("a frozen user's withdrawal is not paid out while the freeze lasts", async () => {
+    const user = await withBook("wd-frozen", "100");
+    const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };
+    expect(withdrawal.status).toBe("processing");
+    const admin = await signedInUser(fixture, "wd-freezer");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    await admin.client.json("POST", `/api/admin/users/${user.userId}/freeze`);
+    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
+    const { createLogger } = await import("../src/platform/observability/logger");
+    const payOut = () => runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
+    const status = async () =>
+      (await user.client.json<{ withdrawal: { status: string } }>("GET", `/api/wallet/withdrawals/${withdrawal.id}`)).body
+        .withdrawal.status;
+    await payOut();
+    expect(await status()).toBe("processing");
+    expect(await usd(user.client)).toMatchObject({ available: "58.5", held: "41.5" });
+    await admin.client.json("POST", `/api/admin/users/${user.userId}/unfreeze`);
+    await payOut();
+    expect(await status()).toBe("completed");
+  });
+
   test("large withdrawal waits for review; cancel returns the funds; cancel twice is 409", async () => {
     const { client } = await withBook("wd-review", "1000");
     const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN });

@@ -131,6 +131,13 @@ describe("/ws upgrade", () => {
     expect((await upgrade({ cookie: cookieHeader(client), origin: ORIGIN })).status).toBe(401);
   });
 
+  test("a plain GET /ws, without the upgrade, is 400 MALFORMED_REQUEST saying what to send", async () => {
+    const plain = await fixture.request("/ws");
+    expect(plain.status).toBe(400);
+    expect(plain.headers.get("upgrade")).toBe("websocket");
+    expect(((await plain.json()) as { error: { code: string } }).error.code).toBe("MALFORMED_REQUEST");
+  });
+
   test("bad frames get an error frame and the socket stays open; ping gets pong; a flood is limited then closed", async () => {
     const socket = await openSocket(url);
     const bads = ["not json", "42", '{"op":"subscribe","topics":["secrets"]}', '{"op":"dance"}', "[]", "x".repeat(40_000)];

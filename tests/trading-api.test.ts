@@ -189,8 +189,10 @@ describe("quotes", () => {
       const quote = await user.client.json("POST", "/api/trading/quote", { side: "buy", asset: "BTC", amount: "0.001" });
       expect(quote.status).toBe(503);
       expect(quote.body).toMatchObject({ error: { code: "UNAVAILABLE" } });
+      expect(quote.response.headers.get("retry-after")).toBe("5");
       const placed = await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.001" });
       expect(placed.status).toBe(503);
+      expect(placed.headers.get("retry-after")).toBe("5");
       expect(await balance(user.client, "USD")).toEqual({ available: "100", held: "0" });
     } finally {
       await stale.dispose();
@@ -410,6 +412,28 @@ describe("limit and stop orders", () => {
     }
     setPrices([fixture], PRICES);
     expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  });
+
+  test("a frozen owner's resting order does not fill; once unfrozen it does", async () => {
+    const user = await fundedUser(fixture, "frozen-orders", "100");
+    const admin = await signedInUser(fixture, "frozen-orders-admin");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    setPrices([fixture], { SOL: "150.00" });
+    const placed = await order(user.client, { type: "limit", side: "buy", asset: "SOL", amount: "0.5", limitPrice: "140" });
+    const { order: open } = (await placed.json()) as { order: Order };
+    expect((await admin.client.json("POST", `/api/admin/users/${user.userId}/freeze`)).status).toBe(200);
+    setPrices([fixture], { SOL: "130.00" });
+    await runOrderTriggers(fixture.services.trading);
+    const status = async () =>
+      (await user.client.json<{ order: Order }>("GET", `/api/trading/orders/${open.id}`)).body.order.status;
+    expect(await status()).toBe("open");
+    expect((await balance(user.client, "SOL")).available).toBe("0");
+    await admin.client.json("POST", `/api/admin/users/${user.userId}/unfreeze`);
+    await runOrderTriggers(fixture.services.trading);
+    expect(await status()).toBe("filled");
+    expect((await balance(user.client, "SOL")).available).toBe("0.5");
+    setPrices([fixture], PRICES);
   });
 });
 

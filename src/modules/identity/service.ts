@@ -2,7 +2,7 @@
  * Identity rules: accounts, sign-in, password changes, profile and the admin's freeze. Every action
  * writes its audit row and its mail in the same transaction as the change itself.
  */
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray, type SQLWrapper, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
@@ -303,6 +303,13 @@ export function assertWithdrawalsUnlocked(user: UserRow): void {
     );
   }
 }
+
+/**
+ * SQL, true while the owner `userId` (a column) is not frozen. Background work that moves a user's money on
+ * their behalf — resting orders filling, payouts leaving — waits while they are frozen, as their requests do.
+ */
+export const ownerNotFrozen = (userId: SQLWrapper) =>
+  sql`not exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.frozenAt} is not null)`;
 
 /** Freezing stops money movement; the user can still sign in and read. */
 export async function setFrozen(db: Db, adminId: string, userId: string, frozen: boolean, actor: Actor): Promise<User> {

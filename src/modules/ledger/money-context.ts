@@ -1,6 +1,6 @@
 import type { Config } from "../../config";
 import type { Db, DbOrTx } from "../../platform/db/client";
-import { AppError } from "../../platform/http/errors";
+import { unavailable } from "../../platform/http/errors";
 import { formatAmount, usdCents } from "../../platform/money";
 import type { IdentityContext } from "../identity/service";
 import type { PriceLookup } from "./assets";
@@ -25,8 +25,7 @@ export function valueInUsdCentsIfPriced(ctx: MoneyContext, asset: string, units:
 }
 
 /** 503 UNAVAILABLE: an amount that must be valued in USD while there is no current price. */
-export const noCurrentPrice = (asset: string) =>
-  new AppError(503, "UNAVAILABLE", `No current price for ${asset}; try again shortly`);
+export const noCurrentPrice = (asset: string) => unavailable(`No current price for ${asset}; try again shortly`);
 
 /** USD cents of an amount at the current price; 503 when there is no price to value it with. */
 export function valueInUsdCents(ctx: MoneyContext, asset: string, units: bigint): bigint {

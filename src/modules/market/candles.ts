@@ -15,7 +15,7 @@ export const INTERVAL_MS: Record<CandleInterval, number> = {
 };
 /** At most this many candles per answer: a range longer than that is cut to its most recent part. */
 export const MAX_CANDLES = 1000;
-/** Without `from`, this many candles back from `to`. */
+/** Without `from`, this many candles up to `to`'s. */
 const DEFAULT_CANDLES = 300;
 
 type OpenCandle = { symbol: string; t: Date; o: string; h: string; l: string; c: string };
@@ -103,7 +103,14 @@ export async function queryCandles(
   const step = INTERVAL_MS[interval];
   // Nothing lies after now, so a range reaching into the future is cut there before it is capped.
   const to = Math.min(parseInstant(range.to, "to") ?? Date.now(), Date.now());
-  const from = Math.max(parseInstant(range.from, "from") ?? to - DEFAULT_CANDLES * step, to - MAX_CANDLES * step);
+  const from = parseInstant(range.from, "from");
+  // Whole buckets only: every candle the range [from, to) touches, each built from all of its minutes, so a
+  // candle labelled t always covers [t, t + interval) — the most recent MAX_CANDLES of them at most.
+  const lastStart = Math.floor((to - 1) / step) * step;
+  const firstStart = Math.max(
+    from === undefined ? lastStart - (DEFAULT_CANDLES - 1) * step : Math.floor(from / step) * step,
+    lastStart - (MAX_CANDLES - 1) * step,
+  );
   // The step comes from INTERVAL_MS, never from the client; inlined so GROUP BY matches the select.
   const bucket = sql.raw(`date_bin('${step / 1000} seconds'::interval, t, timestamptz '2000-01-01T00:00:00Z')`);
   return queryRows<Candle>(
@@ -112,7 +119,8 @@ export async function queryCandles(
           trim_scale((array_agg(o order by t))[1])::text as o, trim_scale(max(h))::text as h,
           trim_scale(min(l))::text as l, trim_scale((array_agg(c order by t desc))[1])::text as c
         from ${candles1m}
-        where symbol = ${symbol} and t >= ${new Date(from).toISOString()}::timestamptz and t < ${new Date(to).toISOString()}::timestamptz
+        where symbol = ${symbol} and t >= ${new Date(firstStart).toISOString()}::timestamptz
+          and t < ${new Date(lastStart + step).toISOString()}::timestamptz
         group by 1 order by 1`,
   );
 }

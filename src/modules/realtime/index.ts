@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { TypeCompiler } from "elysia/type-system";
 import type { Config } from "../../config";
 import type { authPlugin } from "../../platform/http/auth";
+import { AppError } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
 import type { SocketHub } from "./hub";
 import { ClientFrame } from "./model";
@@ -24,26 +25,40 @@ export function realtimeController(
   auth: ReturnType<typeof authPlugin>,
   resolveSession: Parameters<typeof authenticateUpgrade>[3],
 ) {
-  return new Elysia({ name: "realtime", detail: { tags: ["realtime"] } }).use(auth).ws("/ws", {
-    // OpenAPI has no "ws" operation; app.ts documents /ws as the GET upgrade it is.
-    detail: { hide: true },
-    async beforeHandle({ request, accessJwt }) {
-      const owner = await authenticateUpgrade(request, config, (token) => accessJwt.verify(token), resolveSession);
-      if (!owner) return;
-      owners.set(request, owner);
-      requestContext(request).userId = owner.userId;
-    },
-    open(ws) {
-      hub.open(bunSocket(ws), owners.get(ws.data.request));
-    },
-    message(ws, message) {
-      hub.message(bunSocket(ws), message, isClientFrame);
-    },
-    drain(ws) {
-      hub.drain(bunSocket(ws));
-    },
-    close(ws) {
-      hub.close(bunSocket(ws));
-    },
-  });
+  return (
+    new Elysia({ name: "realtime", detail: { tags: ["realtime"] } })
+      .use(auth)
+      // Only an upgrade reaches the socket route; a plain GET is told what to send rather than "not found".
+      .get(
+        "/ws",
+        () => {
+          throw new AppError(400, "MALFORMED_REQUEST", "GET /ws opens a WebSocket: send it as an upgrade request", undefined, {
+            upgrade: "websocket",
+          });
+        },
+        { detail: { hide: true } },
+      )
+      .ws("/ws", {
+        // OpenAPI has no "ws" operation; app.ts documents /ws as the GET upgrade it is.
+        detail: { hide: true },
+        async beforeHandle({ request, accessJwt }) {
+          const owner = await authenticateUpgrade(request, config, (token) => accessJwt.verify(token), resolveSession);
+          if (!owner) return;
+          owners.set(request, owner);
+          requestContext(request).userId = owner.userId;
+        },
+        open(ws) {
+          hub.open(bunSocket(ws), owners.get(ws.data.request));
+        },
+        message(ws, message) {
+          hub.message(bunSocket(ws), message, isClientFrame);
+        },
+        drain(ws) {
+          hub.drain(bunSocket(ws));
+        },
+        close(ws) {
+          hub.close(bunSocket(ws));
+        },
+      })
+  );
 }

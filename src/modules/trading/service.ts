@@ -5,7 +5,7 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { DbOrTx, Tx } from "../../platform/db/client";
-import { AppError, notFound } from "../../platform/http/errors";
+import { AppError, notFound, unavailable } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
@@ -40,7 +40,7 @@ function tradable(config: Config, symbol: string) {
 export function livePrice(ctx: TradingContext, asset: string): string {
   const tick = ctx.cache.latest(asset);
   if (!tick || ctx.cache.isStale(asset)) {
-    throw new AppError(503, "UNAVAILABLE", `Prices for ${asset} are stale; trading resumes when they refresh`);
+    throw unavailable(`Prices for ${asset} are stale; trading resumes when they refresh`);
   }
   return tick.priceUsd;
 }

@@ -6,6 +6,7 @@
 
 import { and, asc, eq, gte, lte, or, sql } from "drizzle-orm";
 import type { Tx } from "../../platform/db/client";
+import { ownerNotFrozen } from "../identity/service";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { pricedSymbols } from "../market/service";
@@ -94,7 +95,9 @@ export async function runOrderTriggers(ctx: TradingContext, batch = 100): Promis
     const candidates = await ctx.db
       .select({ id: tradeOrders.id })
       .from(tradeOrders)
-      .where(and(eq(tradeOrders.status, "open"), eq(tradeOrders.asset, asset), triggered(prices)))
+      .where(
+        and(eq(tradeOrders.status, "open"), eq(tradeOrders.asset, asset), triggered(prices), ownerNotFrozen(tradeOrders.userId)),
+      )
       .orderBy(asc(tradeOrders.createdAt))
       .limit(batch);
     for (const { id } of candidates) if (await fillTriggered(ctx, id, prices)) done++;

@@ -12,7 +12,7 @@ import { formatAmount } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
-import { assertWithdrawalsUnlocked, emailsOf, getUser, mailUser } from "../identity/service";
+import { assertWithdrawalsUnlocked, emailsOf, getUser, mailUser, ownerNotFrozen } from "../identity/service";
 import { checkSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
@@ -302,7 +302,7 @@ export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, lo
     const due = await tx
       .select()
       .from(withdrawals)
-      .where(eq(withdrawals.status, "processing"))
+      .where(and(eq(withdrawals.status, "processing"), ownerNotFrozen(withdrawals.userId)))
       .orderBy(asc(withdrawals.createdAt))
       .limit(batch)
       .for("update", { skipLocked: true });

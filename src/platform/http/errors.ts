@@ -20,11 +20,11 @@ export class AppError extends Error {
 
 export const notFound = (what = "Resource") => new AppError(404, "NOT_FOUND", `${what} not found`);
 
-/** 503 UNAVAILABLE: a dependency (database, Redis) is out of reach; the same request succeeds later. */
-export const dependencyUnavailable = () =>
-  new AppError(503, "UNAVAILABLE", "A service CryptoVault depends on is unavailable; try again shortly", undefined, {
-    "retry-after": "5",
-  });
+/** 503 UNAVAILABLE: the same request succeeds later; `Retry-After` tells a client when to try again. */
+export const unavailable = (message: string) => new AppError(503, "UNAVAILABLE", message, undefined, { "retry-after": "5" });
+
+/** A dependency (database, Redis) is out of reach. */
+export const dependencyUnavailable = () => unavailable("A service CryptoVault depends on is unavailable; try again shortly");
 
 /** Network failures of a connection to Postgres or Redis (Node's codes, and postgres.js's own). */
 const CONNECTION_CODES = new Set([

@@ -217,6 +217,11 @@ describe("headers", () => {
       expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
       expect(response.headers.get("strict-transport-security")).toBeNull();
     }
+    // API answers are kept by no cache; the app's own files may be.
+    for (const path of ["/api/auth/me", "/api/nope", "/health"]) {
+      expect((await fixture.request(path)).headers.get("cache-control")).toBe("no-store");
+    }
+    expect((await fixture.request("/")).headers.get("cache-control")).toBe("no-cache");
   });
 
   test("HSTS only in production", async () => {

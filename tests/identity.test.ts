@@ -176,6 +176,10 @@ describe("POST /api/auth/verify-email and /resend-verification", () => {
     const after = await lastMailTo(fixture, email);
     expect(after.id).not.toBe(before.id);
     expect(after.subject).toBe("Verify your email");
+    // Capped like reset mails: a few more, then 429.
+    const { MAILS_PER_HOUR } = await import("../src/modules/identity/mail-budget");
+    for (let i = 1; i < MAILS_PER_HOUR; i++) expect((await client.post("/api/auth/resend-verification")).status).toBe(202);
+    expect((await client.post("/api/auth/resend-verification")).status).toBe(429);
   });
 });
 
@@ -312,6 +316,28 @@ describe("password forgot, reset and change", () => {
     expect(await lastMailTo(fixture, nobody)).toBeUndefined();
   });
 
+  test("reset mails to one address are capped per hour, for members and strangers alike (429 past it)", async () => {
+    const { email } = await signedInUser(fixture, "reset-flood");
+    const nobody = uniqueEmail("reset-flood-ghost");
+    const { MAILS_PER_HOUR } = await import("../src/modules/identity/mail-budget");
+    const forgot = (address: string) =>
+      new TestClient(fixture).request("POST", "/api/auth/password/forgot", { body: { email: address } });
+    for (let i = 0; i < MAILS_PER_HOUR; i++) {
+      expect((await forgot(email)).status).toBe(202);
+      expect((await forgot(nobody)).status).toBe(202);
+    }
+    const [member, stranger] = [await forgot(email.toUpperCase()), await forgot(nobody)];
+    expect([member.status, stranger.status]).toEqual([429, 429]);
+    expect(Number(member.headers.get("retry-after"))).toBeGreaterThan(0);
+    const { sql } = await import("drizzle-orm");
+    const { queryRows } = await import("../src/platform/db/client");
+    const [sent] = await queryRows<{ n: number }>(
+      fixture.deps.database.db,
+      sql`select count(*)::int as n from mail_outbox where to_address = ${email} and subject = 'Reset your password'`,
+    );
+    expect(sent.n).toBe(MAILS_PER_HOUR);
+  });
+
   test("a password once reset or changed, every older reset link is dead", async () => {
     const { email } = await signedInUser(fixture, "reset-links");
     const resetLink = async () => {
@@ -386,6 +412,19 @@ describe("password forgot, reset and change", () => {
     expect(ok.status).toBe(200);
     expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
     expect((await other.json("GET", "/api/auth/me")).status).toBe(401);
+  });
+
+  test("change: wrong current passwords are audited and spend the signed-in budget, then 429 even for the right one", async () => {
+    const { client } = await signedInUser(fixture, "change-guess");
+    const attempt = (currentPassword: string) =>
+      client.request("POST", "/api/auth/password/change", { body: { currentPassword, newPassword: "changed passphrase 2" } });
+    for (let i = 0; i < 10; i++) expect((await attempt(`guess number ${i}`)).status).toBe(401);
+    const blocked = await attempt(PASSWORD);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    const audit = await client.json<{ items: { action: string }[] }>("GET", "/api/audit?limit=100");
+    expect(audit.body.items.filter((row) => row.action === "auth.password_change_failed")).toHaveLength(10);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
   });
 });
 

@@ -2,8 +2,9 @@
  * Failed sign-ins are counted per account and per IP in a sliding 15-minute window. Past either budget
  * the login answers 429 until old failures leave the window: it decays by itself, so nobody can lock an
  * account for good, and the per-IP budget (ten times larger) stops one address trying many accounts.
- * Wrong second-factor codes of a signed-in user (2FA disable, new recovery codes, withdrawals) get the
- * account's budget too, so a stolen session cannot try a million codes at the request rate limit's pace.
+ * A signed-in user's wrong secrets — second-factor codes (2FA disable, new recovery codes, withdrawals) and
+ * the current password on a password change — get a budget of the same size, so a stolen session cannot
+ * guess either at the request rate limit's pace.
  */
 import type { CounterStore } from "../../platform/counters";
 import { rateLimited } from "../../platform/http/rate-limit";
@@ -32,11 +33,11 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
       const k = keys(email, ip);
       await Promise.all([counters.record(k.account, LOGIN_WINDOW_MS), counters.record(k.ip, LOGIN_WINDOW_MS)]);
     },
-    /** Runs a signed-in user's code `check` within the budget: 429 past it, a wrong code counted, a right one clearing. */
-    async judgeCode(userId: string, check: () => Promise<boolean>): Promise<boolean> {
-      const key = `code-fail:user:${userId}`;
+    /** Runs a signed-in user's secret `check` within the budget: 429 past it, a wrong one counted, a right one clearing. */
+    async judgeSecret(userId: string, check: () => Promise<boolean>): Promise<boolean> {
+      const key = `secret-fail:user:${userId}`;
       const failures = await counters.recent(key, LOGIN_WINDOW_MS);
-      if (failures.count >= perAccount) throw rateLimited("Too many wrong codes; try again later", failures.resetMs);
+      if (failures.count >= perAccount) throw rateLimited("Too many failed attempts; try again later", failures.resetMs);
       const accepted = await check();
       if (!accepted) await counters.record(key, LOGIN_WINDOW_MS);
       else if (failures.count > 0) await counters.clear(key);

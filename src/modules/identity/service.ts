@@ -15,6 +15,7 @@ import { type MailKind, renderMail } from "../../platform/mail/templates";
 import { type Actor, recordAudit } from "../audit/service";
 import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
 import { createLoginThrottle, type LoginThrottle } from "./login-throttle";
+import { createMailBudget, type MailBudget } from "./mail-budget";
 import type { User } from "./model";
 import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
 import { users } from "./schema";
@@ -28,6 +29,7 @@ export type IdentityContext = {
   config: Config;
   hasher: PasswordHasher;
   throttle: LoginThrottle;
+  mailBudget: MailBudget;
   /** Seals TOTP secrets at rest; derived from COOKIE_SECRET for this one purpose. */
   totpKey: Buffer;
 };
@@ -38,6 +40,7 @@ export function createIdentityContext(db: Db, config: Config, counters: CounterS
     config,
     hasher: createPasswordHasher(config.argon2MemoryKib),
     throttle: createLoginThrottle(counters, config.loginFailuresPer15Min),
+    mailBudget: createMailBudget(counters),
     totpKey: deriveKey(config.cookieSecret, "totp-secret"),
   };
 }
@@ -143,6 +146,7 @@ export async function resendVerification(ctx: IdentityContext, userId: string): 
   await ctx.db.transaction(async (tx) => {
     const user = await getUser(tx, userId);
     if (user.emailVerifiedAt) return;
+    await ctx.mailBudget.spend("verify_email", user.email);
     const token = await issueEmailToken(tx, user.id, "verify_email");
     await mailUser(tx, user, { kind: "verify_email", link: link(ctx.config, "/verify-email", token) });
   });
@@ -236,6 +240,7 @@ export async function applySecurityLock(
 }
 
 export async function forgotPassword(ctx: IdentityContext, email: string): Promise<void> {
+  await ctx.mailBudget.spend("password_reset", normalizeEmail(email));
   await ctx.db.transaction(async (tx) => {
     const user = await findUserByEmail(tx, email);
     if (!user) return;
@@ -265,7 +270,8 @@ export async function changePassword(
   actor: Actor,
 ): Promise<void> {
   const user = await getUser(ctx.db, session.userId);
-  if (!(await ctx.hasher.verify(input.currentPassword, user.passwordHash))) {
+  if (!(await ctx.throttle.judgeSecret(user.id, () => ctx.hasher.verify(input.currentPassword, user.passwordHash)))) {
+    await ctx.db.transaction((tx) => recordAudit(tx, [{ userId: user.id, action: "auth.password_change_failed", ...actor }]));
     throw new AppError(401, "INVALID_CREDENTIALS", "Current password is incorrect", { fields: ["currentPassword"] });
   }
   assertAcceptablePassword(input.newPassword, "newPassword");

@@ -40,7 +40,7 @@ async function acceptTotp(tx: Tx, userId: string, sealedSecret: string, lastStep
  * budget of wrong codes (login-throttle.ts), 429 before the code is even looked at.
  */
 export function checkSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
-  return ctx.throttle.judgeCode(user.id, () => acceptSecondFactor(ctx, tx, user, code));
+  return ctx.throttle.judgeSecret(user.id, () => acceptSecondFactor(ctx, tx, user, code));
 }
 
 async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {

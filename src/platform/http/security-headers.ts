@@ -1,6 +1,8 @@
 /**
  * Headers every response carries. The CSP is the one the SPA runs under: its own scripts only, inline
  * styles (Solid sets style attributes), images from itself and data: URLs, API and WebSocket on its origin.
+ * Answers are private and kept by no cache (a TOTP secret, recovery codes, balances); the app's files and
+ * the API docs' assets say otherwise where they are served.
  */
 export function securityHeaders(options: { production: boolean; sentryDsn?: string }): Record<string, string> {
   const connect = ["'self'", "ws:", "wss:"];
@@ -24,6 +26,7 @@ export function securityHeaders(options: { production: boolean; sentryDsn?: stri
     "referrer-policy": "strict-origin-when-cross-origin",
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "cache-control": "no-store",
   };
   if (options.production) headers["strict-transport-security"] = "max-age=63072000; includeSubDomains";
   return headers;

@@ -26,6 +26,7 @@ const ACTIONS: Record<string, string> = {
   "auth.logout": "Signed out",
   "auth.refresh_reused": "Stolen session token detected, session revoked",
   "auth.password_changed": "Password changed",
+  "auth.password_change_failed": "Password change refused: wrong current password",
   "auth.password_reset": "Password reset",
   "auth.2fa_enabled": "Two-factor authentication turned on",
   "auth.2fa_disabled": "Two-factor authentication turned off",

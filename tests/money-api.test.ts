@@ -221,11 +221,14 @@ describe("P2P transfers", () => {
       expect.objectContaining({ type: "transfer_in", counterparty: alice.email, amount: "30.25" }),
     ]);
     // Each user's audit log names the other by the email they know, not an internal id.
-    type Audit = { items: { action: string; metadata: Record<string, string> }[] };
+    type Audit = { items: { action: string; metadata: Record<string, string>; userAgent: string | null; ip: string | null }[] };
     const sentAudit = (await alice.client.json<Audit>("GET", "/api/audit")).body.items.find((a) => a.action === "transfer.sent");
     expect(sentAudit?.metadata).toMatchObject({ transferId: transfer.id, to: bob.email });
+    expect(sentAudit?.userAgent).toBe(alice.client.userAgent);
     const gotAudit = (await bob.client.json<Audit>("GET", "/api/audit")).body.items.find((a) => a.action === "transfer.received");
     expect(gotAudit?.metadata).toMatchObject({ transferId: transfer.id, from: alice.email });
+    // Bob's log shows what he did from where; Alice's IP and device are hers.
+    expect({ ip: gotAudit?.ip, userAgent: gotAudit?.userAgent }).toEqual({ ip: null, userAgent: null });
   });
 
   test("recipient unknown, self transfer, insufficient funds", async () => {

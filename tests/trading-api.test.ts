@@ -293,6 +293,39 @@ describe("limit and stop orders", () => {
     }
   });
 
+  test("a stop the price has already reached is refused (it would trigger at once); one ahead of it waits", async () => {
+    const user = await fundedUser(fixture, "stop-side", "1000");
+    await deposit(user.client, "BTC", "0.01");
+    setPrices([fixture], { BTC: "65000.00" }); // buy at 65325, sell at 64675 with the 50 bps spread
+    const refused = async (body: Record<string, unknown>) => {
+      const answer = await order(user.client, { type: "stop", asset: "BTC", amount: "0.001", ...body });
+      const { error } = (await answer.json()) as { error: { code: string; message: string; details: { fields: string[] } } };
+      return { status: answer.status, code: error.code, fields: error.details.fields, message: error.message };
+    };
+    expect(await refused({ side: "sell", stopPrice: "1000000" })).toMatchObject({
+      status: 422,
+      code: "VALIDATION_FAILED",
+      fields: ["stopPrice"],
+      message: expect.stringContaining("below the sell price now (64675 USD)"),
+    });
+    expect(await refused({ side: "sell", stopPrice: "64675" })).toMatchObject({ status: 422, fields: ["stopPrice"] });
+    expect(await refused({ side: "buy", stopPrice: "65325" })).toMatchObject({
+      status: 422,
+      message: expect.stringContaining("above the buy price now (65325 USD)"),
+    });
+    expect(await balance(user.client, "BTC")).toEqual({ available: "0.01", held: "0" });
+    expect(await balance(user.client, "USD")).toEqual({ available: "1000", held: "0" });
+    const waiting = await order(user.client, {
+      type: "stop",
+      side: "sell",
+      asset: "BTC",
+      amount: "0.001",
+      stopPrice: "64674.99",
+    });
+    expect(waiting.status).toBe(201);
+    setPrices([fixture], PRICES);
+  });
+
   test("the order list filters by ?status=, pages newest first, and refuses a cursor it did not issue", async () => {
     const user = await fundedUser(fixture, "order-list", "100");
     const placed: Order[] = [];

@@ -143,6 +143,15 @@ class MarketCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `market(${this.user}, ${this.side}, ${JSON.stringify(this.amount)}${this.quoted ? ", quoted" : ""})`;
 }
 
+/** Whether the price (± spread) has reached an order's: a limit trades at it or better, a stop triggers. */
+function crosses(priceCents: bigint, o: Pick<Open, "type" | "side" | "triggerCents">): boolean {
+  const buyAt = priceCents * (10_000n + SPREAD);
+  const sellAt = priceCents * (10_000n - SPREAD);
+  const at = o.triggerCents * 10_000n;
+  if (o.type === "limit") return o.side === "buy" ? buyAt <= at : sellAt >= at;
+  return o.side === "buy" ? buyAt >= at : sellAt <= at;
+}
+
 class PlaceCommand implements fc.AsyncCommand<Model, Real> {
   constructor(
     readonly user: number,
@@ -163,6 +172,8 @@ class PlaceCommand implements fc.AsyncCommand<Model, Real> {
     });
     const units = unitsOf(this.amount, 8);
     if (units === null) return expect(answer.status).toBe(422);
+    // A stop the price has already reached would trigger at once: refused at placement.
+    if (this.type === "stop" && crosses(model.priceCents, this)) return expect(await code(answer)).toBe("VALIDATION_FAILED");
     // Reserved at the order's own price, no spread: the price it is willing to trade at.
     const exact = { num: units * this.triggerCents, den: BTC_UNIT };
     const notional = this.side === "buy" ? ceil(exact) : floor(exact);
@@ -217,18 +228,11 @@ class TriggerCommand implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model) {
     await runOrderTriggers(fixture.services.trading);
-    const buyAt = model.priceCents * (10_000n + SPREAD);
-    const sellAt = model.priceCents * (10_000n - SPREAD);
-    const crosses = (o: Open) => {
-      const at = o.triggerCents * 10_000n;
-      if (o.type === "limit") return o.side === "buy" ? buyAt <= at : sellAt >= at;
-      return o.side === "buy" ? buyAt >= at : sellAt <= at;
-    };
     const due = model.open.flatMap((orders, user) => orders.map((order) => ({ order, user })));
     // The worker takes orders oldest first. Each user's list is in creation order, and users' balances are
     // independent, so filling user by user gives the same balances.
     for (const { order, user } of due) {
-      if (!crosses(order)) continue;
+      if (!crosses(model.priceCents, order)) continue;
       const wallet = model.wallets[user];
       model.open[user] = model.open[user].filter((o) => o !== order);
       const { notional, fee } = terms(order.units, model.priceCents, order.side);

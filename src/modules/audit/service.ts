@@ -28,7 +28,11 @@ const SECURITY_ACTIONS = new Set([
 ]);
 export const SYSTEM_CHAIN = "system";
 
-/** Who did it, from where. */
+/**
+ * Who did it, from where. Only the row of the user who made the request carries it: a row written into
+ * another user's log (a transfer received, an admin's decision) has none, since the IP and device are the
+ * other party's.
+ */
 export type Actor = { ip?: string | null; userAgent?: string | null };
 export type AuditEntry = { userId: string | null; action: string; metadata?: Record<string, unknown> } & Actor;
 

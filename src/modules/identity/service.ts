@@ -330,7 +330,7 @@ export async function setFrozen(db: Db, adminId: string, userId: string, frozen:
     const action = frozen ? "admin.user_frozen" : "admin.user_unfrozen";
     await recordAudit(tx, [
       { userId: adminId, action, metadata: { targetUserId: userId }, ...actor },
-      { userId, action, metadata: { adminId }, ...actor },
+      { userId, action, metadata: { adminId } },
     ]);
     return toUser(row);
   });

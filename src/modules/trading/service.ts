@@ -14,6 +14,7 @@ import { assetOf, parseAssetAmount, parsePrice } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { type PriceCache, QUOTE_ASSET } from "../market/price-cache";
+import { compareDecimal } from "../market/prices";
 import type { Order, OrderBody, Quote, QuoteBody } from "./model";
 import { assertWorthTrading, type Side, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
 import { tradeOrders, tradeQuotes } from "./schema";
@@ -82,6 +83,24 @@ export async function createQuote(ctx: TradingContext, userId: string, body: Quo
   };
 }
 
+/**
+ * A stop waits for the market to move to its price. One the market has already reached would trigger at
+ * once: a market order in disguise, most often a mistyped price, so it is refused, as exchanges do.
+ */
+function assertStopAhead(ctx: TradingContext, side: Side, asset: string, stopPrice: string) {
+  const current = sidePrice(livePrice(ctx, asset), side, ctx.config.tradingSpreadBps);
+  const order = compareDecimal(stopPrice, current);
+  if (side === "buy" && order <= 0) {
+    throw invalid("stopPrice", `A stop buy triggers when the price rises to it: set it above the buy price now (${current} USD)`);
+  }
+  if (side === "sell" && order >= 0) {
+    throw invalid(
+      "stopPrice",
+      `A stop sell triggers when the price falls to it: set it below the sell price now (${current} USD)`,
+    );
+  }
+}
+
 /** Checks that need no transaction: the shape of the order, amounts and prices, and the accounts. */
 export async function prepareOrder(ctx: TradingContext, userId: string, body: OrderBody) {
   const asset = tradable(ctx.config, body.asset);
@@ -98,6 +117,7 @@ export async function prepareOrder(ctx: TradingContext, userId: string, body: Or
   const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
   if (expiresAt && !(expiresAt.getTime() > Date.now())) throw invalid("expiresAt", "expiresAt must be in the future");
   const triggerPrice = needed ? parsePrice(body[needed] as string, needed) : null;
+  if (body.type === "stop") assertStopAhead(ctx, body.side, asset.symbol, triggerPrice as string);
   // A market order without a quote is priced now, so stale prices are refused before any money moves.
   const live = body.type === "market" && !body.quoteId ? liveTerms(ctx, body.side, asset.symbol, units, asset.precision) : null;
   await ctx.ledger.openAccounts(ctx.db, tradeAccounts(userId, asset.symbol));

@@ -214,9 +214,7 @@ async function attemptP2p(
   const audit = auditAppendArgument(
     [
       { userId: row.senderId, action: "transfer.sent", metadata: { ...meta, to: recipient.email }, ...actor },
-      ...(review
-        ? []
-        : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: senderEmail }, ...actor }]),
+      ...(review ? [] : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: senderEmail } }]),
     ],
     now,
   );
@@ -366,16 +364,9 @@ export async function decideTransfer(
     const action = approve ? "admin.transfer_approved" : "admin.transfer_rejected";
     await recordAudit(tx, [
       { userId: adminId, action, metadata: { transferId: row.id }, ...actor },
-      { userId: row.senderId, action, metadata: { transferId: row.id }, ...actor },
+      { userId: row.senderId, action, metadata: { transferId: row.id } },
       ...(approve
-        ? [
-            {
-              userId: row.recipientId,
-              action: "transfer.received",
-              metadata: { transferId: row.id, from: sender.email },
-              ...actor,
-            },
-          ]
+        ? [{ userId: row.recipientId, action: "transfer.received", metadata: { transferId: row.id, from: sender.email } }]
         : []),
     ]);
     await enqueueEvents(tx, [

@@ -251,7 +251,7 @@ async function settle(ctx: MoneyContext, tx: Tx, row: WithdrawalRow, outcome: Ou
       userId: row.userId,
       action: outcome.action,
       metadata: { withdrawalId: row.id, status: outcome.status, txHash: updated.txHash },
-      ...actor,
+      ...(outcome.by ? {} : actor),
     },
   ]);
   await enqueueEvents(tx, [

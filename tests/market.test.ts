@@ -127,13 +127,16 @@ describe("candles", () => {
     expect((await get(`interval=1m&from=${from}&to=${from + 60_000}`)).body.items).toHaveLength(1);
   });
 
-  test("a range starting or ending inside a bucket gets that bucket whole, as its label says", async () => {
-    // 10:04 lies in the 10:00–10:05 bucket: its candle opens at 10:00's open, not at 10:04's.
-    expect((await get("interval=5m&from=2024-01-01T10:04:00Z&to=2024-01-01T10:06:00Z")).body.items).toEqual([
-      { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "92" },
+  test("candles start at or after from and before to, each whole, as its label says", async () => {
+    // 10:01 lies inside the 10:00–10:05 bucket, which is left out rather than opened at 10:01's price; the
+    // 10:05 bucket is whole although `to` ends inside it.
+    expect((await get("interval=5m&from=2024-01-01T10:01:00Z&to=2024-01-01T10:06:00Z")).body.items).toEqual([
       { t: "2024-01-01T10:05:00.000Z", o: "92", h: "93", l: "91", c: "93" },
     ]);
-    expect((await get("interval=1h&from=2024-01-01T10:30:00Z&to=2024-01-01T11:30:00Z")).body.items).toEqual([
+    expect((await get("interval=1h&from=2024-01-01T09:30:00Z&to=2024-01-01T11:00:00Z")).body.items).toEqual([
+      { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "93" },
+    ]);
+    expect((await get("interval=1h&from=2024-01-01T10:00:00Z&to=2024-01-01T11:30:00Z")).body.items).toEqual([
       { t: "2024-01-01T10:00:00.000Z", o: "100", h: "120", l: "90.25", c: "93" },
       { t: "2024-01-01T11:00:00.000Z", o: "93", h: "200", l: "93", c: "150.5" },
     ]);

@@ -104,11 +104,11 @@ export async function queryCandles(
   // Nothing lies after now, so a range reaching into the future is cut there before it is capped.
   const to = Math.min(parseInstant(range.to, "to") ?? Date.now(), Date.now());
   const from = parseInstant(range.from, "from");
-  // Whole buckets only: every candle the range [from, to) touches, each built from all of its minutes, so a
-  // candle labelled t always covers [t, t + interval) — the most recent MAX_CANDLES of them at most.
+  // Whole buckets only, as exchanges answer: the candles that start in [from, to), each built from all of its
+  // minutes, so a candle labelled t always covers [t, t + interval). The most recent MAX_CANDLES at most.
   const lastStart = Math.floor((to - 1) / step) * step;
   const firstStart = Math.max(
-    from === undefined ? lastStart - (DEFAULT_CANDLES - 1) * step : Math.floor(from / step) * step,
+    from === undefined ? lastStart - (DEFAULT_CANDLES - 1) * step : Math.ceil(from / step) * step,
     lastStart - (MAX_CANDLES - 1) * step,
   );
   // The step comes from INTERVAL_MS, never from the client; inlined so GROUP BY matches the select.

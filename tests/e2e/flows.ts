@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate } from "otplib";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import {
   type App,
   fillLabelled,
@@ -37,15 +38,33 @@ async function available(page: Page, asset: string): Promise<string> {
   return ((await balanceRow(page, asset).locator("td").first().textContent()) ?? "").trim();
 }
 
-/** Opens /wallet from the main navigation and asks for a USD deposit of `amount`; answers the Deposit panel. */
-async function createUsdDeposit(page: Page, amount: string): Promise<Locator> {
+/** Opens /wallet from the main navigation and asks for a deposit; answers the Deposit panel and the order's id. */
+async function createDeposit(page: Page, asset: string, amount: string): Promise<{ panel: Locator; orderId: string }> {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
   await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
-  const deposit = page.getByRole("region", { name: "Deposit", exact: true });
-  await deposit.getByLabel("Asset", { exact: true }).selectOption("USD");
-  await fillLabelled(deposit, "Amount", "amount", amount);
-  await deposit.getByRole("button", { name: "Create deposit" }).click();
-  return deposit;
+  const panel = page.getByRole("region", { name: "Deposit", exact: true });
+  await panel.getByLabel("Asset", { exact: true }).selectOption(asset);
+  await fillLabelled(panel, "Amount", "amount", amount);
+  const created = page.waitForResponse((r) => r.url().endsWith("/api/wallet/deposit/create") && r.status() === 201);
+  await panel.getByRole("button", { name: "Create deposit" }).click();
+  const { order } = (await (await created).json()) as { order: { orderId: string } };
+  return { panel, orderId: order.orderId };
+}
+
+/**
+ * Posts an event of the payment provider to the deposit webhook, signed with the secret the server uses when none
+ * is configured (derived from the COOKIE_SECRET it generated into its data directory).
+ */
+async function providerEvent(app: App, event: { orderId: string; status: "confirmed" | "expired"; amountReceived?: string }) {
+  const { COOKIE_SECRET } = JSON.parse(readFileSync(join(app.dataDir, "dev-secrets.json"), "utf8")) as Record<string, string>;
+  const secret = webhookSecret({ config: { cookieSecret: COOKIE_SECRET } } as Parameters<typeof webhookSecret>[0]);
+  const body = JSON.stringify({ eventId: crypto.randomUUID(), txHash: "e2e", ...event });
+  const response = await fetch(`${app.url}/api/wallet/deposit/webhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-signature": signWebhook(secret, body) },
+    body,
+  });
+  assertEqual(response.status, 200, `the webhook's answer to ${event.status} (${await response.text()})`);
 }
 
 /** Opens /trade from the main navigation and fills an order's type, side and BTC amount. */
@@ -329,7 +348,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         name: "a deposit whose card was hidden is confirmed in the deposits list live, without a refresh",
         ms: 30_000,
         run: async () => {
-          const deposit = await createUsdDeposit(page, "12.34");
+          const { panel: deposit } = await createDeposit(page, "USD", "12.34");
           await deposit.getByRole("button", { name: "Hide" }).click();
           const row = page
             .getByRole("region", { name: "Deposits", exact: true })
@@ -338,6 +357,20 @@ export async function moneyFlow(browser: Browser, app: App) {
           await row.filter({ hasText: "Pending" }).waitFor({ timeout: 10_000 });
           // The sandbox confirms after 2 s; the list follows the credit's transaction frame.
           await row.filter({ hasText: "Confirmed" }).waitFor({ timeout: 15_000 });
+        },
+      },
+      {
+        name: "a payment after the order expired reaches the open deposit card: credited late",
+        ms: 30_000,
+        run: async () => {
+          // Expired before the sandbox confirms it (2 s), then paid: the open card must follow it past "expired".
+          const { panel, orderId } = await createDeposit(page, "SOL", "3");
+          await providerEvent(app, { orderId, status: "expired" });
+          await panel.getByText("Order expired", { exact: true }).waitFor({ timeout: 10_000 });
+          await providerEvent(app, { orderId, status: "confirmed", amountReceived: "3" });
+          await panel.getByText("The payment came after the order expired, and was still credited.").waitFor({ timeout: 10_000 });
+          await panel.getByText("Confirmed late").waitFor();
+          await panel.getByRole("button", { name: "Done" }).click();
         },
       },
       {
@@ -355,7 +388,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         ms: 45_000,
         run: async () => {
           // Enough to withdraw over the review threshold (default 10,000 USD), so it waits for review.
-          const deposit = await createUsdDeposit(page, "10100");
+          const { panel: deposit } = await createDeposit(page, "USD", "10100");
           await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
           const book = page.getByRole("region", { name: "Address book", exact: true });
           await book.getByLabel("Asset", { exact: true }).selectOption("USD");

@@ -13,7 +13,8 @@ import { actionMessage, type FieldErrors, focusFirstInvalid } from "../../lib/fo
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { amountProblem, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
-import type { DepositOrder } from "../../lib/wallet";
+import type { DepositOrder, Tx } from "../../lib/wallet";
+import { connectionState, onFrame } from "../../lib/ws";
 import { copyText } from "./copy";
 
 /** How often a pending order is asked for (API.md: the sandbox confirms after about 10 s). */
@@ -163,6 +164,19 @@ export default function DepositPanel(props: {
   const precision = () => precisionOf(props.config, asset());
   const orderPrecision = () => (props.order ? precisionOf(props.config, props.order.asset) : undefined);
 
+  /**
+   * Asks for the shown order again and shows the answer, unless another order is shown by then. Leaving "pending"
+   * changed balances and the deposits list (an expiry or a failure has no live event of its own).
+   */
+  const reload = async (orderId: string): Promise<DepositOrder | undefined> => {
+    const { order } = await api.get<{ order: DepositOrder }>(`/api/wallet/deposit/${encodeURIComponent(orderId)}`);
+    const before = props.order;
+    if (before?.orderId !== orderId) return undefined;
+    props.setOrder(order);
+    if (before.status === "pending" && order.status !== "pending") props.onSettled();
+    return order;
+  };
+
   /** The id of the shown order while it is pending: polling follows this, and stops when it changes. */
   const pendingId = createMemo(() => (props.order?.status === "pending" ? props.order.orderId : undefined));
 
@@ -174,14 +188,10 @@ export default function DepositPanel(props: {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const tick = async () => {
         try {
-          const { order } = await api.get<{ order: DepositOrder }>(`/api/wallet/deposit/${encodeURIComponent(orderId)}`);
+          const order = await reload(orderId);
           if (stopped) return;
           setPollError(undefined);
-          props.setOrder(order);
-          if (order.status !== "pending") {
-            props.onSettled();
-            return;
-          }
+          if (order?.status !== "pending") return;
         } catch (error) {
           if (stopped) return;
           if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
@@ -197,6 +207,26 @@ export default function DepositPanel(props: {
         stopped = true;
         clearTimeout(timer);
       });
+    }),
+  );
+
+  // Past "pending" an order still changes whenever a payment arrives (after expiry it is credited as
+  // confirmed_late, a partial payment can be completed), and each credit is a `transaction` frame naming the
+  // order: the shown order follows those frames instead of being polled forever. Frames missed while the socket
+  // was down are made up for when it is open again.
+  const reloadShown = () => {
+    const shown = props.order;
+    if (shown) reload(shown.orderId).catch(() => undefined);
+  };
+  onCleanup(
+    onFrame("transaction", (frame) => {
+      const tx = frame.data as Partial<Tx> | undefined;
+      if (tx?.type === "deposit" && tx.reference === props.order?.orderId) reloadShown();
+    }),
+  );
+  createEffect(
+    on(connectionState, (state, before) => {
+      if (state === "open" && before !== undefined && before !== "open") reloadShown();
     }),
   );
 

@@ -508,6 +508,18 @@ export async function twoFactorFlow(browser: Browser, app: App) {
         },
       },
       {
+        name: "a recovery code pasted into the authentication code field signs in too",
+        run: async () => {
+          await signOut();
+          await passwordStep();
+          await fillLabelled(page, "Authentication code", "code", recoveryCodes[1]);
+          assertEqual(await page.getByLabel("Authentication code").inputValue(), recoveryCodes[1], "the code field's value");
+          await page.getByRole("button", { name: "Verify and sign in" }).click();
+          await page.waitForURL((u) => u.pathname !== "/login", { timeout: 15_000 });
+          await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
+        },
+      },
+      {
         name: "a password change pauses withdrawals, and /wallet says so without a reload",
         run: async () => {
           await page.goto("/security");

@@ -29,6 +29,11 @@ const HINTS = {
 
 type Credentials = { email: string; password: string };
 
+/** The longest second-factor code the API takes (a recovery code such as "mencg-ykzne", with room to spare). */
+const CODE_MAX_LENGTH = 32;
+/** What an authenticator app shows; anything else typed or pasted into the code field is a recovery code. */
+const TOTP_FORMAT = /^\d{6}$/;
+
 /**
  * What /login and /register show to someone already signed in: go on as that user, or sign out first
  * (`switchLabel` says what for). Signing out shows the page's own form again.
@@ -147,9 +152,10 @@ export default function Login() {
           break;
         case "INVALID_TOTP":
           setErrors({
-            code: recovery()
-              ? "That recovery code is not valid or was already used."
-              : "That code is not valid. Codes change every 30 seconds and each works once.",
+            code:
+              recovery() || !TOTP_FORMAT.test(body.code ?? "")
+                ? "That recovery code is not valid or was already used."
+                : "That code is not valid. Codes change every 30 seconds and each works once.",
           });
           focusControl(form, "code");
           break;
@@ -207,8 +213,9 @@ export default function Login() {
                   Two-factor authentication is on for <strong>{credentials().email}</strong>.{" "}
                   {recovery()
                     ? "Enter one of your recovery codes. Each works once."
-                    : "Enter the 6-digit code from your authenticator app."}
+                    : "Enter the 6-digit code from your authenticator app, or one of your recovery codes."}
                 </p>
+                {/* Digits bring up the number pad, but the field is never cut to 6: a recovery code pasted here works too. */}
                 <Field
                   label={recovery() ? "Recovery code" : "Authentication code"}
                   name="code"
@@ -218,7 +225,7 @@ export default function Login() {
                   spellcheck={false}
                   autocapitalize="off"
                   required
-                  maxLength={recovery() ? 32 : 6}
+                  maxLength={CODE_MAX_LENGTH}
                   error={errors().code}
                 />
                 <div class="link-row">

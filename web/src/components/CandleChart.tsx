@@ -1,12 +1,16 @@
 import type { CandlestickData, IChartApi, ISeriesApi, Time, UTCTimestamp } from "lightweight-charts";
-import { createEffect, createResource, getOwner, onCleanup, onMount, runWithOwner } from "solid-js";
+import { createEffect, createResource, getOwner, on, onCleanup, onMount, runWithOwner } from "solid-js";
 import { api } from "../lib/api";
 import { formatPrice, priceDecimals } from "../lib/money";
+import { type PriceTick, prices, useLivePrices } from "../lib/prices";
 import { settled } from "../lib/resource";
+import { connectionState } from "../lib/ws";
 
 export type CandleInterval = "1m" | "5m" | "1h" | "1d";
 type Candle = { t: string; o: string; h: string; l: string; c: string };
 type Bar = CandlestickData<UTCTimestamp>;
+/** The length of a candle; buckets are aligned to UTC, as the server aligns them. */
+const INTERVAL_MS: Record<CandleInterval, number> = { "1m": 60_000, "5m": 300_000, "1h": 3_600_000, "1d": 86_400_000 };
 /** One answer of the candles API with what it was asked for, so a chart never labels it as another interval. */
 type CandleSet = { symbol: string; interval: CandleInterval; items: Candle[] };
 
@@ -42,6 +46,22 @@ function toBars(candles: Candle[], interval: CandleInterval): Bar[] {
   return bars;
 }
 
+/**
+ * The last candle once `tick` is in it, the way the server builds candles from the same ticks: a tick of the
+ * last candle's time moves its close (and high or low), a later one opens the next candle at its price.
+ * Undefined for a tick older than the last candle drawn.
+ */
+function withTick(last: Bar | undefined, tick: PriceTick, interval: CandleInterval): Bar | undefined {
+  const at = Date.parse(tick.updatedAt);
+  const price = Number(tick.priceUsd);
+  if (Number.isNaN(at) || !Number.isFinite(price)) return undefined;
+  const step = INTERVAL_MS[interval];
+  const time = chartTime(new Date(Math.floor(at / step) * step).toISOString(), interval);
+  if (!last || time > last.time) return { time, open: price, high: price, low: price, close: price };
+  if (time < last.time) return undefined;
+  return { ...last, high: Math.max(last.high, price), low: Math.min(last.low, price), close: price };
+}
+
 /** Chart times already read the user's clock in UTC (chartTime), so they are formatted in UTC. */
 const dayAndMonth = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
 
@@ -60,7 +80,8 @@ function themedOptions(host: HTMLElement) {
   const border = themeValue(host, "--border");
   const scaleBorder = { borderColor: themeValue(host, "--border-strong") };
   return {
-    height: 360,
+    // Follows the host's width (a phone turned sideways, a resized window); its height is the host's (360 px, styles.css).
+    autoSize: true,
     layout: {
       background: { color: "transparent" },
       textColor: themeValue(host, "--text-muted"),
@@ -92,10 +113,13 @@ function priceFormatOf(latest: string, symbol: string) {
   };
 }
 
-/** Candles of one symbol; lightweight-charts is loaded only when a chart is shown. */
+/**
+ * Candles of one symbol, kept live by the price frames; lightweight-charts is loaded only when a chart is shown.
+ */
 export default function CandleChart(props: { symbol: string; interval: CandleInterval }) {
   let host!: HTMLDivElement;
-  const [candles] = createResource(
+  useLivePrices();
+  const [candles, { refetch }] = createResource(
     () => [props.symbol, props.interval] as const,
     async ([symbol, interval]): Promise<CandleSet> => {
       const path = `/api/prices/${encodeURIComponent(symbol)}/candles?interval=${interval}`;
@@ -103,7 +127,19 @@ export default function CandleChart(props: { symbol: string; interval: CandleInt
     },
   );
 
+  // Ticks missed while the socket was down are in the server's candles: asked for again once it is back.
+  let wasOpen = false;
+  createEffect(
+    on(connectionState, (state) => {
+      if (state !== "open") return;
+      if (wasOpen) void refetch();
+      wasOpen = true;
+    }),
+  );
+
   const draw = (chart: IChartApi, series: ISeriesApi<"Candlestick">) => {
+    /** The newest candle drawn, which the next tick moves or follows. */
+    let last: Bar | undefined;
     createEffect(() => {
       // The candles shown stay until the next interval's have arrived.
       const shown = settled(candles);
@@ -112,8 +148,20 @@ export default function CandleChart(props: { symbol: string; interval: CandleInt
       chart.applyOptions({ timeScale: { timeVisible: shown.interval !== "1d" } });
       const latest = shown.items.at(-1);
       if (latest) series.applyOptions({ priceFormat: priceFormatOf(latest.c, shown.symbol) });
-      series.setData(toBars(shown.items, shown.interval));
+      const bars = toBars(shown.items, shown.interval);
+      series.setData(bars);
+      last = bars.at(-1);
       chart.timeScale().fitContent();
+    });
+    // Live: every price frame of the symbol moves the last candle, or opens the next one when its time comes.
+    createEffect(() => {
+      const shown = settled(candles);
+      const tick = prices[props.symbol];
+      if (!shown || !tick || tick.symbol !== shown.symbol) return;
+      const bar = withTick(last, tick, shown.interval);
+      if (!bar) return;
+      series.update(bar);
+      last = bar;
     });
   };
 

@@ -10,7 +10,7 @@ import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
-import { addAmounts, amountProblem, assetInfo, lessThan } from "../../lib/money";
+import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
 import type { User } from "../../lib/session";
 import { type Balance, type BookAddress, isActive, type Withdrawal } from "../../lib/wallet";
@@ -67,6 +67,16 @@ export default function WithdrawPanel(props: {
     }),
   );
 
+  const clearMessages = clearMessagesOnEdit(setErrors, setFormError);
+  /**
+   * Any edit starts the next withdrawal, so the last one's confirmation goes too: shown over the new values, it
+   * would read as their result (the withdrawals list below keeps it).
+   */
+  const onEdit = (event: InputEvent) => {
+    clearMessages(event);
+    setDone(undefined);
+  };
+
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (busy()) return;
@@ -118,7 +128,7 @@ export default function WithdrawPanel(props: {
           <p class="muted small">Send funds out to an address of your address book. Large withdrawals are reviewed first.</p>
         </div>
       </div>
-      <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)} novalidate>
+      <form ref={form} class="form" onSubmit={submit} onInput={onEdit} novalidate>
         <AssetSelectField
           assets={props.config.assets}
           selected={asset()}
@@ -222,8 +232,9 @@ export default function WithdrawPanel(props: {
               title={w().status === "pending_review" ? "Withdrawal waiting for review" : "Withdrawal requested"}
             >
               <p>
-                <Amount value={w().amount} asset={w().asset} precision={precision()} /> plus a fee of{" "}
-                <Amount value={w().fee} asset={w().asset} precision={precision()} /> are held from your balance.{" "}
+                <Amount value={w().amount} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> plus a fee of{" "}
+                <Amount value={w().fee} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> are held from your
+                balance.{" "}
                 {w().status === "pending_review"
                   ? "Large withdrawals are checked by our team before they are sent; you can cancel it until then."
                   : "It is being sent now; follow it in the list below."}

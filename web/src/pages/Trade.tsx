@@ -9,9 +9,10 @@ import StatusBadge from "../components/StatusBadge";
 import { ApiError, api, errorMessage } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
-import { type FieldErrors, fieldErrors } from "../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { prices, useLivePrices } from "../lib/prices";
 import { settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -20,7 +21,32 @@ import { type Balance, fetchBalances } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
+type Message = { tone: "error" | "success"; text: string };
 const PRICE = /^\d+(\.\d+)?$/;
+
+const HINTS = {
+  amount: "Enter a plain positive amount within the asset's decimals.",
+  limitPrice: "Enter the limit price in USD, like 60000.",
+  stopPrice: "Enter the stop price in USD, like 60000.",
+};
+
+/** The controls of the form for an order type: the API fields whose errors can be shown next to them. */
+function fieldsOf(type: OrderType): string[] {
+  const price = { market: [], limit: ["limitPrice"], stop: ["stopPrice"] }[type];
+  return ["type", "side", "asset", "amount", ...price];
+}
+
+/**
+ * Which side of the market a stop price belongs on, with the live price: the server refuses a stop that would
+ * trigger at once (a stop sell at or above the sell price, a stop buy at or below the buy price).
+ */
+function stopHint(side: Side, asset: string): string {
+  const tick = prices[asset];
+  const now = tick ? ` ${asset} is at ${formatPrice(tick.priceUsd, asset)} USD now.` : "";
+  return side === "sell"
+    ? `A stop sell triggers once the price falls to it: set it below the current sell price.${now}`
+    : `A stop buy triggers once the price rises to it: set it above the current buy price.${now}`;
+}
 
 /** The order body: only the price field its type takes, and the quote when the user confirmed one. */
 function bodyOf(draft: Draft, quoteId?: string) {
@@ -70,6 +96,10 @@ function shortfallOf(quote: Quote, balances: Balance[] | undefined, config: Publ
 /** The price an open order waits for: its limit or its stop. */
 const orderPrice = (order: Order) => formatPrice(order.limitPrice ?? order.stopPrice ?? "0", order.asset);
 
+/** "limit sell of 0.00005000 BTC at 10,000.00 USD". */
+const describeOrder = (order: Order, config: PublicConfig) =>
+  `${order.type} ${order.side} of ${formatAmount(order.amount, precisionOf(config, order.asset))} ${order.asset} at ${orderPrice(order)} USD`;
+
 function TradeForm(props: { config: PublicConfig }) {
   const assets = () => props.config.assets.map((a) => a.symbol).filter((s) => s !== "USD");
   const [draft, setDraft] = createSignal<Draft>({
@@ -81,7 +111,11 @@ function TradeForm(props: { config: PublicConfig }) {
     stopPrice: "",
   });
   const [errors, setErrors] = createSignal<FieldErrors>({});
-  const [message, setMessage] = createSignal<{ tone: "error" | "success"; text: string }>();
+  const [message, setMessage] = createSignal<Message>();
+  /** What the last cancel in the open orders came to. */
+  const [cancelNote, setCancelNote] = createSignal<Message>();
+  let form: HTMLFormElement | undefined;
+  useLivePrices();
   const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch }] = createResource(fetchOrders);
@@ -94,16 +128,19 @@ function TradeForm(props: { config: PublicConfig }) {
     tone: "success" as const,
     text: `Filled at ${formatPrice(order.price ?? "0", order.asset)} USD per ${order.asset}.`,
   });
+  /** The order placed last stopped waiting: "Order placed; it fills…" no longer holds, and a fill is said. */
+  const stoppedWaiting = (order: Order) => {
+    if (order.id !== waiting() || order.status === "open") return;
+    setWaiting(undefined);
+    setMessage(order.status === "filled" ? filled(order) : undefined);
+  };
   // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device. The order just
   // placed may fill a moment after its answer (a limit the price has already passed fills on the next check).
   onCleanup(
     onFrame("order", (frame) => {
       void refetch();
       const order = frame.data as Order | undefined;
-      if (order && order.id === waiting() && order.status === "filled") {
-        setWaiting(undefined);
-        setMessage(filled(order));
-      }
+      if (order) stoppedWaiting(order);
     }),
   );
   const submission = createIdempotentSubmission();
@@ -125,20 +162,25 @@ function TradeForm(props: { config: PublicConfig }) {
     const found: FieldErrors = {};
     const problem = amountProblem(d.amount, precision(), d.asset);
     if (problem) found.amount = problem;
-    if (d.type === "limit" && !PRICE.test(d.limitPrice)) found.limitPrice = "Enter the limit price in USD, like 60000.";
-    if (d.type === "stop" && !PRICE.test(d.stopPrice)) found.stopPrice = "Enter the stop price in USD, like 60000.";
+    if (d.type === "limit" && !PRICE.test(d.limitPrice)) found.limitPrice = HINTS.limitPrice;
+    if (d.type === "stop" && !PRICE.test(d.stopPrice)) found.stopPrice = HINTS.stopPrice;
     setErrors(found);
+    focusFirstInvalid(form);
     return Object.keys(found).length === 0;
   };
 
   const fail = (error: unknown) => {
-    const fields = fieldErrors(error);
+    const fields = fieldErrors(error, HINTS);
     setErrors(fields);
-    if (Object.keys(fields).length === 0) {
-      const stale = error instanceof ApiError && error.code === "QUOTE_EXPIRED";
-      setMessage({ tone: "error", text: stale ? "The quote expired. Get a new one." : errorMessage(error) });
-      if (stale) setQuote(undefined);
+    const named = Object.keys(fields);
+    // Said next to its control; a field the form does not show (e.g. quoteId) is said over the form instead.
+    if (named.length > 0 && named.every((name) => fieldsOf(draft().type).includes(name))) {
+      focusFirstInvalid(form);
+      return;
     }
+    const stale = error instanceof ApiError && error.code === "QUOTE_EXPIRED";
+    setMessage({ tone: "error", text: stale ? "The quote expired. Get a new one." : errorMessage(error) });
+    if (stale) setQuote(undefined);
   };
 
   const getQuote = async () => {
@@ -159,6 +201,7 @@ function TradeForm(props: { config: PublicConfig }) {
     const body = bodyOf(draft(), liveQuote()?.quoteId);
     setBusy(true);
     setMessage(undefined);
+    setCancelNote(undefined);
     try {
       const { order } = await api.post<{ order: Order }>("/api/trading/orders", body, {
         idempotencyKey: submission.keyFor(body),
@@ -188,11 +231,20 @@ function TradeForm(props: { config: PublicConfig }) {
   };
 
   const cancel = async (order: Order) => {
+    setCancelNote(undefined);
     try {
-      await api.delete(`/api/trading/orders/${order.id}`);
-      void refetch();
+      const { order: cancelled } = await api.delete<{ order: Order }>(`/api/trading/orders/${order.id}`);
+      stoppedWaiting(cancelled);
+      setCancelNote({
+        tone: "success",
+        text: `Cancelled the ${describeOrder(cancelled, props.config)}. What it held is back in your available balance.`,
+      });
     } catch (error) {
-      setMessage({ tone: "error", text: errorMessage(error) });
+      setCancelNote({
+        tone: "error",
+        text: `Could not cancel the ${describeOrder(order, props.config)}: ${errorMessage(error)}`,
+      });
+    } finally {
       void refetch();
     }
   };
@@ -205,7 +257,7 @@ function TradeForm(props: { config: PublicConfig }) {
         <h2 id="trade-form-title" class="panel-title">
           New order
         </h2>
-        <form class="form" onSubmit={submit} novalidate>
+        <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setMessage)} novalidate>
           <SelectField
             label="Order type"
             name="type"
@@ -251,7 +303,7 @@ function TradeForm(props: { config: PublicConfig }) {
               inputmode="decimal"
               value={draft().stopPrice}
               onInput={(e) => update("stopPrice", e.currentTarget.value.trim())}
-              hint="A buy triggers once the price rises to this, a sell once it falls to it."
+              hint={stopHint(draft().side, draft().asset)}
               error={errors().stopPrice}
             />
           </Show>
@@ -304,6 +356,7 @@ function TradeForm(props: { config: PublicConfig }) {
         <h2 id="open-orders-title" class="panel-title">
           Open orders
         </h2>
+        <Show when={cancelNote()}>{(note) => <Alert tone={note().tone}>{note().text}</Alert>}</Show>
         <Show when={openOrders().length > 0} fallback={<p>No open orders.</p>}>
           <ScrollTable
             label="Open orders table (scrollable)"

@@ -103,11 +103,38 @@ function NavLink(props: { item: NavItem }) {
   );
 }
 
+/**
+ * The main links. On phones (styles.css) they fold behind a Menu button, a disclosure: it says whether the
+ * links are shown (aria-expanded), Escape folds them and puts focus back on the button, and choosing a link
+ * folds them too. Wider screens always show the links and never the button.
+ */
 function MainNav() {
   const user = useOptionalSessionUser();
+  const [open, setOpen] = createSignal(false);
+  let toggle!: HTMLButtonElement;
+  const closeOnEscape = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || !open()) return;
+    setOpen(false);
+    toggle.focus();
+  };
+  /** A link chosen (by mouse, touch or Enter: each is a click) folds the links, even one to the page shown. */
+  const closeOnLink = (event: MouseEvent) => {
+    if ((event.target as Element).closest("a")) setOpen(false);
+  };
   return (
-    <nav aria-label="Main">
-      <ul class="nav-list">
+    <nav aria-label="Main" onKeyDown={closeOnEscape} onClick={closeOnLink}>
+      <button
+        ref={toggle}
+        type="button"
+        class="button button-small menu-button"
+        aria-expanded={open()}
+        aria-controls="main-links"
+        onClick={() => setOpen(!open())}
+      >
+        <span class="menu-icon" aria-hidden="true" />
+        Menu
+      </button>
+      <ul id="main-links" class="nav-list" classList={{ "nav-open": open() }}>
         <For each={NAV.filter((item) => !item.signedIn)}>{(item) => <NavLink item={item} />}</For>
         <Suspense>
           <Show when={user()}>

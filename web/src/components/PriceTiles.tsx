@@ -27,7 +27,7 @@ export default function PriceTiles() {
           <ConnectionIndicator />
         </div>
       </div>
-      <div class="status-grid">
+      <div class="tile-grid">
         <For each={symbols()}>
           {(symbol) => (
             <A href={`/markets/${symbol}`} class="card price-tile">

@@ -21,10 +21,34 @@ export type TableProps<T> = {
   foot?: JSX.Element;
 };
 
-/** A horizontally scrollable table with one header row. */
+/**
+ * Names each cell of a row by its column (`data-label`), which the card layout of narrow tables shows beside
+ * the value. The row is real DOM here (Solid), so the cells are labelled once, as the row is made.
+ */
+function labelCells(row: JSX.Element, columns: Column[]): JSX.Element {
+  if (row instanceof HTMLTableRowElement) {
+    let index = 0;
+    for (const cell of Array.from(row.cells)) {
+      const column = columns[index];
+      if (column && !column.srOnly) cell.dataset.label = column.label;
+      index += cell.colSpan;
+    }
+  }
+  return row;
+}
+
+/**
+ * A table with one header row. Where it is narrower than its columns need (phones, a half-width panel) its rows
+ * become cards, one "label value" line per cell (styles.css, `.table-cards`); in between it scrolls sideways,
+ * with a shadow at the edge that hides columns.
+ */
 export function ScrollTable<T>(props: TableProps<T>) {
   return (
-    <section class={props.class ? `table-wrap ${props.class}` : "table-wrap"} aria-label={props.label} tabindex="0">
+    <section
+      class={props.class ? `table-wrap table-cards ${props.class}` : "table-wrap table-cards"}
+      aria-label={props.label}
+      tabindex="0"
+    >
       <table class="table" aria-labelledby={props.labelledBy} aria-busy={props.busy}>
         <thead>
           <tr>
@@ -38,7 +62,7 @@ export function ScrollTable<T>(props: TableProps<T>) {
           </tr>
         </thead>
         <tbody>
-          <For each={props.items}>{(item) => props.row(item)}</For>
+          <For each={props.items}>{(item) => labelCells(props.row(item), props.columns)}</For>
         </tbody>
         {props.foot}
       </table>

@@ -10,7 +10,7 @@ import { api, saveFile } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
-import { formatAmount, isZero, precisionOf } from "../lib/money";
+import { isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
 import { statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
@@ -278,10 +278,8 @@ function HistoryView(props: { config: PublicConfig }) {
             { label: "Date" },
             { label: "Type" },
             { label: "Amount", num: true },
-            { label: "Fee", num: true },
             { label: "Status" },
             { label: "Counterparty / reference" },
-            { label: "Note" },
           ]}
           after={
             <LoadMore
@@ -298,6 +296,7 @@ function HistoryView(props: { config: PublicConfig }) {
                 <time datetime={tx.createdAt}>{formatDateTime(tx.createdAt)}</time>
               </td>
               <th scope="row">{TX_LABELS[tx.type] ?? tx.type}</th>
+              {/* A fee under its amount, as in the withdrawals tables: a column of its own mostly says "—". */}
               <td class="num">
                 <Amount
                   value={tx.amount}
@@ -305,18 +304,16 @@ function HistoryView(props: { config: PublicConfig }) {
                   precision={precisionOf(props.config, tx.asset)}
                   direction={tx.direction}
                 />
-              </td>
-              <td class="num">
-                <Show when={!isZero(tx.fee)} fallback={<span class="muted">—</span>}>
-                  <span class="num">
-                    {formatAmount(tx.fee, precisionOf(props.config, tx.asset))} <span class="symbol muted">{tx.asset}</span>
+                <Show when={!isZero(tx.fee)}>
+                  <span class="cell-line small muted">
+                    fee <Amount value={tx.fee} asset={tx.asset} precision={precisionOf(props.config, tx.asset)} />
                   </span>
                 </Show>
               </td>
               <td>
                 <StatusBadge status={tx.status} />
               </td>
-              <td>
+              <td class="wrap">
                 <Show
                   when={tx.counterparty}
                   fallback={
@@ -331,8 +328,15 @@ function HistoryView(props: { config: PublicConfig }) {
                 >
                   {(who) => <span class="break">{who()}</span>}
                 </Show>
+                {/* The note under it: a column of its own would push the table past a desktop's width. */}
+                <Show when={tx.note}>
+                  {(note) => (
+                    <span class="cell-line small">
+                      <span class="muted">Note:</span> {note()}
+                    </span>
+                  )}
+                </Show>
               </td>
-              <td class="small wrap">{tx.note ?? ""}</td>
             </tr>
           )}
         />

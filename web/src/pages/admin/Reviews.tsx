@@ -1,4 +1,4 @@
-import { createResource, createSignal, type JSX } from "solid-js";
+import { createResource, createSignal, type JSX, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
@@ -107,16 +107,11 @@ export function WithdrawalReview(props: { config: PublicConfig }) {
       decide={async (w, approve) => {
         await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
       }}
-      headers={["Requested", "Amount", "Fee", "To address", "User", "ID"]}
+      headers={["Requested / ID", "Amount", "To address", "User"]}
       cells={(w) => (
         <>
-          <WithdrawalCells withdrawal={w} config={props.config} />
+          <WithdrawalCells withdrawal={w} config={props.config} showId />
           <td class="break">{w.userEmail}</td>
-          <td>
-            <code class="truncate truncate-id" title={w.id}>
-              {w.id}
-            </code>
-          </td>
         </>
       )}
     />
@@ -135,22 +130,30 @@ export function TransferReview(props: { config: PublicConfig }) {
       decide={async (t, approve) => {
         await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
       }}
-      headers={["Created", "Amount", "Sender", "Recipient", "Note", "ID"]}
+      headers={["Created / ID", "Amount", "Sender", "Recipient / note"]}
       cells={(t) => (
         <>
+          {/* The id under the time, as for withdrawals: a column of its own would push Approve and Reject aside. */}
           <td>
             <time datetime={t.createdAt}>{formatDateTime(t.createdAt)}</time>
+            <code class="cell-line truncate truncate-id" title={t.id}>
+              {t.id}
+            </code>
           </td>
           <td class="num">
             <Amount value={t.amount} asset={t.asset} precision={precisionOf(props.config, t.asset)} />
           </td>
           <td class="break">{t.senderEmail}</td>
-          <td class="break">{t.recipientEmail}</td>
-          <td class="small wrap">{t.note ?? ""}</td>
-          <td>
-            <code class="truncate truncate-id" title={t.id}>
-              {t.id}
-            </code>
+          {/* The note under the recipient, as in the history: a column of its own would push the buttons aside. */}
+          <td class="wrap">
+            <span class="break">{t.recipientEmail}</span>
+            <Show when={t.note}>
+              {(text) => (
+                <span class="cell-line small">
+                  <span class="muted">Note:</span> {text()}
+                </span>
+              )}
+            </Show>
           </td>
         </>
       )}

@@ -44,31 +44,33 @@ function CancelButtons(props: {
         </button>
       }
     >
-      <span class="button-row row-actions">
+      <span class="row-question">
         <span class="small">Cancel withdrawal?</span>
-        <button
-          type="button"
-          class="button button-small button-danger"
-          onClick={() => props.onConfirm()}
-          disabled={props.disabled}
-          aria-busy={props.busy}
-          ref={focusWhen(true)}
-          aria-label={`${confirmText()} ${props.what}`}
-        >
-          {confirmText()}
-        </button>
-        <button
-          type="button"
-          class="button button-small"
-          onClick={() => {
-            kept = true;
-            props.onKeep();
-          }}
-          disabled={props.disabled}
-          aria-label={`Keep it: ${props.what}`}
-        >
-          Keep it
-        </button>
+        <span class="button-row row-actions">
+          <button
+            type="button"
+            class="button button-small button-danger"
+            onClick={() => props.onConfirm()}
+            disabled={props.disabled}
+            aria-busy={props.busy}
+            ref={focusWhen(true)}
+            aria-label={`${confirmText()} ${props.what}`}
+          >
+            {confirmText()}
+          </button>
+          <button
+            type="button"
+            class="button button-small"
+            onClick={() => {
+              kept = true;
+              props.onKeep();
+            }}
+            disabled={props.disabled}
+            aria-label={`Keep it: ${props.what}`}
+          >
+            Keep it
+          </button>
+        </span>
       </span>
     </Show>
   );
@@ -141,22 +143,19 @@ export default function WithdrawalsPanel(props: {
         columns={[
           { label: "Requested" },
           { label: "Amount", num: true },
-          { label: "Fee", num: true },
           { label: "To" },
-          { label: "Status" },
-          { label: "Transaction" },
+          { label: "Status / transaction" },
           { label: "Actions", srOnly: true },
         ]}
         row={(w) => (
           <tr>
             <WithdrawalCells withdrawal={w} config={props.config} />
+            {/* The payout's transaction under the status: a column of its own would push Cancel aside. */}
             <td>
               <StatusBadge status={w.status} />
-            </td>
-            <td>
-              <Show when={w.txHash} fallback={<span class="muted">—</span>}>
+              <Show when={w.txHash}>
                 {(hash) => (
-                  <code class="truncate" title={hash()}>
+                  <code class="cell-line truncate" title={hash()}>
                     {hash()}
                   </code>
                 )}

@@ -10,6 +10,7 @@ import type { Browser } from "playwright-core";
 import { type App, ensureBuilt, initialJs, launchBrowser, RESULTS_DIR, ROOT, startApp } from "./app";
 import { moneyFlow, pricesFlow, screensFlow, twoFactorFlow } from "./flows";
 import { assert, flow, summary } from "./harness";
+import { layoutFlow } from "./layout";
 
 /** Budget for the JavaScript of a first visit, gzipped (issue 7). */
 const INITIAL_JS_BUDGET = 100 * 1024;
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
     await twoFactorFlow(browser, app);
     await pricesFlow(browser, app);
     await screensFlow(browser, app, promoteToAdmin);
+    await layoutFlow(browser, app, promoteToAdmin);
   }
   await cleanUp();
   console.log(`\nscreenshots and the exported CSV: ${RESULTS_DIR} (${Math.round((performance.now() - started) / 1000)} s)`);

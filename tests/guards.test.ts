@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { sql } from "drizzle-orm";
 import { verifyAuditChains } from "../src/modules/audit/service";
 import { queryRows } from "../src/platform/db/client";
-import { PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
+import { adminUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -246,9 +246,7 @@ describe("audit log", () => {
 
   test("a cursor the list did not issue is 422 naming it, never a 5xx or the first page; the admin search too", async () => {
     const user = await signedInUser(fixture, "audit-cursor");
-    const admin = await signedInUser(fixture, "audit-cursor-admin");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "audit-cursor-admin");
     // API.md's template with its filters left empty is the unfiltered list.
     expect((await admin.client.json("GET", "/api/admin/audit?userId=&action=")).status).toBe(200);
     for (const [client, path] of [

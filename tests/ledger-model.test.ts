@@ -9,7 +9,7 @@ import { sandboxPayoutProvider } from "../src/modules/wallet/providers";
 import { runPayouts } from "../src/modules/wallet/withdrawals";
 import { formatAmount, parseAmount } from "../src/platform/money";
 import { createLogger } from "../src/platform/observability/logger";
-import { deposit, signedInUser, type TestClient } from "./support/client";
+import { adminUser, deposit, signedInUser, type TestClient } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(240_000);
@@ -42,9 +42,7 @@ beforeAll(async () => {
     await user.client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label: "bank" });
     users.push(user);
   }
-  const admin = await signedInUser(fixture, "model-admin");
-  const { promoteToAdmin } = await import("../src/modules/identity/service");
-  await promoteToAdmin(fixture.deps.database.db, admin.email);
+  const admin = await adminUser(fixture, "model-admin");
   real = { users, admin: admin.client };
 });
 afterAll(() => fixture.dispose());

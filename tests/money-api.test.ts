@@ -3,7 +3,17 @@ import { sql } from "drizzle-orm";
 import { verifyLedger } from "../src/modules/ledger/verify";
 import { signWebhook, webhookSecret } from "../src/modules/wallet/deposits";
 import { queryRows } from "../src/platform/db/client";
-import { deposit, fundedUser, lastMailTo, PASSWORD, signedInUser, TestClient, totpNow, uniqueEmail } from "./support/client";
+import {
+  adminUser,
+  deposit,
+  fundedUser,
+  lastMailTo,
+  PASSWORD,
+  signedInUser,
+  TestClient,
+  totpNow,
+  uniqueEmail,
+} from "./support/client";
 import { createTestApp } from "./support/harness";
 import { quietProvider, setPrices } from "./support/prices";
 
@@ -388,9 +398,7 @@ describe("P2P transfers", () => {
   test("above the AML threshold: held for review; the admin approves one and rejects another", async () => {
     const alice = await fundedUser(fixture, "aml", "3000");
     const bob = await signedInUser(fixture, "aml-b");
-    const admin = await signedInUser(fixture, "aml-admin");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "aml-admin");
     const send = async (amount: string) =>
       (
         (await (
@@ -477,9 +485,7 @@ describe("P2P transfers", () => {
   test("the admin's flag list, page by page, skips no flag: two flags of one transfer share a time", async () => {
     const sender = await fundedUser(fixture, "flag-pages", "1100");
     const recipient = await signedInUser(fixture, "flag-pages-b");
-    const admin = await signedInUser(fixture, "flag-pages-admin");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "flag-pages-admin");
     const send = async (amount: string) =>
       (
         (await (
@@ -549,9 +555,7 @@ describe("P2P transfers", () => {
       ]);
     }
     const frozen = await fundedUser(fixture, "frozen", "10");
-    const admin = await signedInUser(fixture, "freezer");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "freezer");
     await admin.client.json("POST", `/api/admin/users/${frozen.userId}/freeze`);
     const refused = await withKey(frozen.client, "/api/transfers/p2p", {
       recipientEmail: admin.email,
@@ -715,9 +719,7 @@ describe("withdrawals", () => {
     const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
     const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };
     expect(withdrawal.status).toBe("processing");
-    const admin = await signedInUser(fixture, "wd-freezer");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "wd-freezer");
     await admin.client.json("POST", `/api/admin/users/${user.userId}/freeze`);
     const { runPayouts } = await import("../src/modules/wallet/withdrawals");
     const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
@@ -752,9 +754,7 @@ describe("withdrawals", () => {
 
   test("admin approves and rejects; another user's withdrawal is 404", async () => {
     const { client, email, userId } = await withBook("wd-admin", "2000");
-    const admin = await signedInUser(fixture, "wd-approver");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "wd-approver");
     const request = async () =>
       (
         (await (await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "700", address: IBAN })).json()) as {
@@ -874,9 +874,7 @@ describe("history and export", () => {
     expect((await client.json("GET", "/api/wallet/withdrawals?limit=101")).status).toBe(422);
     const none = await client.json<{ items: unknown[]; nextCursor: string | null }>("GET", "/api/wallet/withdrawals");
     expect(none.body).toEqual({ items: [], nextCursor: null });
-    const admin = await signedInUser(fixture, "pages-admin");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "pages-admin");
     for (const path of ["/api/admin/withdrawals?limit=1", "/api/admin/transfers?limit=1", "/api/admin/aml/flags?limit=1"]) {
       const page = await admin.client.json<{ items: unknown[]; nextCursor: string | null }>("GET", path);
       expect({ path, status: page.status, keys: Object.keys(page.body).sort() }).toEqual({

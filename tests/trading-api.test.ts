@@ -7,7 +7,7 @@ import { tradeQuotes } from "../src/modules/trading/schema";
 import { deleteOldQuotes } from "../src/modules/trading/service";
 import { runOrderTriggers } from "../src/modules/trading/triggers";
 import { outboxEvents } from "../src/platform/events/schema";
-import { deposit, fundedUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
+import { adminUser, deposit, fundedUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_DATABASE_URL } from "./support/harness";
 import { quietProvider, setPrices } from "./support/prices";
 
@@ -449,9 +449,7 @@ describe("limit and stop orders", () => {
 
   test("a frozen owner's resting order does not fill; once unfrozen it does", async () => {
     const user = await fundedUser(fixture, "frozen-orders", "100");
-    const admin = await signedInUser(fixture, "frozen-orders-admin");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
-    await promoteToAdmin(fixture.deps.database.db, admin.email);
+    const admin = await adminUser(fixture, "frozen-orders-admin");
     setPrices([fixture], { SOL: "150.00" });
     const placed = await order(user.client, { type: "limit", side: "buy", asset: "SOL", amount: "0.5", limitPrice: "140" });
     const { order: open } = (await placed.json()) as { order: Order };

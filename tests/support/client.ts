@@ -4,6 +4,7 @@
  */
 import { desc, eq } from "drizzle-orm";
 import { generate } from "otplib";
+import { promoteToAdmin } from "../../src/modules/identity/service";
 import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import { mailOutbox } from "../../src/platform/mail/schema";
 import type { createTestApp } from "./harness";
@@ -136,5 +137,12 @@ export async function deposit(client: TestClient, asset: string, amount: string)
 export async function fundedUser(fixture: Fixture, label: string, usd: string) {
   const user = await signedInUser(fixture, label);
   await deposit(user.client, "USD", usd);
+  return user;
+}
+
+/** A verified, signed-in user with the admin role (as `bun run cli user:promote` gives it). */
+export async function adminUser(fixture: Fixture, label: string) {
+  const user = await signedInUser(fixture, label);
+  await promoteToAdmin(fixture.deps.database.db, user.email);
   return user;
 }

@@ -34,7 +34,8 @@ export default function AccountNotices(props: { user: User; withdrawals?: boolea
         <Alert tone="error" title="Your account is frozen">
           <p>
             While it is frozen you cannot deposit, withdraw, send or trade; money others send you still arrives and stays here.
-            Contact support to find out why.
+            Your open orders do not fill and requested withdrawals are not paid out until it is unfrozen. Contact support to find
+            out why.
           </p>
         </Alert>
       </Show>

@@ -7,7 +7,10 @@ import { formatDateTime } from "../../lib/format";
 import { precisionOf } from "../../lib/money";
 import type { DepositOrder } from "../../lib/wallet";
 
-/** GET /api/wallet/deposits; a pending order can be opened again (address, QR code, live status). */
+/** Orders still open to payment: pending, or partly paid with the rest to come to the same address. */
+const OPEN_TO_PAYMENT = new Set(["pending", "partially_paid"]);
+
+/** GET /api/wallet/deposits; an order open to payment can be opened again (address, QR code, live status). */
 export default function DepositsPanel(props: {
   config: PublicConfig;
   items: DepositOrder[] | undefined;
@@ -65,12 +68,12 @@ export default function DepositsPanel(props: {
               </code>
             </td>
             <td class="num">
-              <Show when={order.status === "pending"}>
+              <Show when={OPEN_TO_PAYMENT.has(order.status)}>
                 <button
                   type="button"
                   class="button button-small"
                   onClick={() => props.onShow(order)}
-                  aria-label={`Show the pending deposit of ${order.amount} ${order.asset}`}
+                  aria-label={`Show the ${order.status === "pending" ? "pending" : "partly paid"} deposit of ${order.amount} ${order.asset}`}
                 >
                   Show
                 </button>

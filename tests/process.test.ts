@@ -104,7 +104,9 @@ describe("the server as a process", () => {
       body: stream,
       duplex: "half",
     } as RequestInit);
-    await Bun.sleep(300);
+    // Time for the request to reach the server and wait for the rest of its body: generous, since on a
+    // busy machine a new connection can take a few hundred ms to be accepted.
+    await Bun.sleep(1000);
     server.proc.kill("SIGTERM");
     await server.waitForLog((line) => line.msg === "shutting down");
     await Bun.sleep(200);

@@ -3,17 +3,20 @@ import { join } from "node:path";
 import { ConfigError, loadConfig } from "./config";
 import { verifyAuditChains } from "./modules/audit/service";
 import { promoteToAdmin } from "./modules/identity/service";
+import { assetAmountText } from "./modules/ledger/assets";
 import { verifyLedger } from "./modules/ledger/verify";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 
 type Command = { usage: string; run(args: string[]): Promise<number> };
 
-async function withDatabase<T>(fn: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  fn: (database: Awaited<ReturnType<typeof openDatabase>>, config: ReturnType<typeof loadConfig>) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
   try {
-    return await fn(database);
+    return await fn(database, config);
   } finally {
     await database.close();
   }
@@ -49,11 +52,12 @@ const commands: Record<string, Command> = {
   "ledger:verify": {
     usage: "ledger:verify           check the five ledger invariants; names every violation",
     run: () =>
-      withDatabase(async (database) => {
-        const report = await verifyLedger(database.db);
+      withDatabase(async (database, config) => {
+        const amountText = assetAmountText(config);
+        const report = await verifyLedger(database.db, amountText);
         for (const asset of report.assets) {
           console.log(
-            `${asset.asset}: ${asset.accounts} accounts, ${asset.transfers} transfers, sum of balances ${asset.sumOfBalances}`,
+            `${asset.asset}: ${asset.accounts} accounts, ${asset.transfers} transfers, sum of balances ${amountText(asset.sumOfBalances, asset.asset)}`,
           );
         }
         for (const problem of report.problems) console.log(`VIOLATION invariant ${problem.invariant}: ${problem.message}`);

@@ -126,6 +126,24 @@ describe("admin", () => {
     const byAdmin = await admin.client.json<{ items: Row[] }>("GET", "/api/audit");
     expect(byAdmin.body.items.find((row) => row.action === "admin.user_frozen")?.userAgent).toBe(admin.client.userAgent);
   });
+
+  test("a frozen admin keeps no admin powers, and no admin freezes or unfreezes themselves", async () => {
+    const first = await adminUser(fixture, "admin-one");
+    const second = await adminUser(fixture, "admin-two");
+    const self = await first.client.json<ErrorBody>("POST", `/api/admin/users/${first.userId}/freeze`);
+    expect([self.status, self.body.error.code]).toEqual([403, "FORBIDDEN"]);
+    expect((await first.client.json("POST", `/api/admin/users/${second.userId}/freeze`)).status).toBe(200);
+    for (const [method, path] of [
+      ["GET", "/api/admin/withdrawals"],
+      ["POST", `/api/admin/users/${second.userId}/unfreeze`],
+      ["POST", `/api/admin/users/${first.userId}/freeze`],
+    ]) {
+      const answer = await second.client.json<ErrorBody>(method, path);
+      expect({ path, status: answer.status, code: answer.body.error.code }).toEqual({ path, status: 403, code: "FORBIDDEN" });
+    }
+    expect((await first.client.json("POST", `/api/admin/users/${second.userId}/unfreeze`)).status).toBe(200);
+    expect((await second.client.json("GET", "/api/admin/withdrawals")).status).toBe(200);
+  });
 });
 
 describe("login throttle", () => {

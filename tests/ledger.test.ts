@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
+import { assetAmountText } from "../src/modules/ledger/assets";
 import { createLedger, systemAccount, userAccount, userBalances } from "../src/modules/ledger/service";
 import { verifyLedger } from "../src/modules/ledger/verify";
 import { queryRows } from "../src/platform/db/client";
 import { formatAmount } from "../src/platform/money";
-import { createTestDatabase, type TestDatabase } from "./support/harness";
+import { createTestDatabase, type TestDatabase, testConfig } from "./support/harness";
 
 setDefaultTimeout(30_000);
 
@@ -93,9 +94,15 @@ describe("ledger.post", () => {
     await database.db.execute(
       sql`update ledger_accounts set balance = balance + 1 where owner_id = ${bob} and asset = 'USD' and kind = 'available'`,
     );
-    const report = await verifyLedger(database.db);
+    const report = await verifyLedger(database.db, assetAmountText(testConfig()));
     expect(report.ok).toBe(false);
     expect(report.problems.map((p) => p.invariant).sort()).toEqual([1, 3]);
+    // Amounts as an operator reads them: 1 cent is 0.01 USD, not "1".
+    const [sum, chain] = [...report.problems].sort((a, b) => a.invariant - b.invariant);
+    expect(sum.message).toBe("USD: balances sum to 0.01 USD, not 0");
+    expect(chain.message).toMatch(
+      /^account \d+: balance [\d.]+ USD does not match its last entry \([\d.]+ USD\) or version \d+$/,
+    );
     await database.db.execute(
       sql`update ledger_accounts set balance = balance - 1 where owner_id = ${bob} and asset = 'USD' and kind = 'available'`,
     );

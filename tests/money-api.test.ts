@@ -482,6 +482,37 @@ describe("P2P transfers", () => {
     expect((await seenBy(bob, third.id)).history).toEqual(["transfer_in:completed"]);
   });
 
+  test("four eyes: no admin decides a held transfer of their own; a frozen sender's can be rejected, not approved", async () => {
+    const [first, second] = [await adminUser(fixture, "eyes-one"), await adminUser(fixture, "eyes-two")];
+    const carol = await fundedUser(fixture, "eyes-carol", "3000");
+    await deposit(first.client, "USD", "2000");
+    const hold = async (from: TestClient, to: string) =>
+      (
+        (await (await withKey(from, "/api/transfers/p2p", { recipientEmail: to, asset: "USD", amount: "1000.01" })).json()) as {
+          transfer: { id: string; status: string };
+        }
+      ).transfer;
+    const decide = (admin: TestClient, id: string, verdict: "approve" | "reject") =>
+      admin.json<ErrorBody & { transfer: { status: string } }>("POST", `/api/admin/transfers/${id}/${verdict}`);
+    // As sender, and as recipient: another admin decides.
+    const own = await hold(first.client, carol.email);
+    expect(own.status).toBe("pending_review");
+    const bySender = await decide(first.client, own.id, "approve");
+    expect([bySender.status, bySender.body.error.code]).toEqual([403, "FORBIDDEN"]);
+    expect((await decide(second.client, own.id, "approve")).body.transfer.status).toBe("completed");
+    const toSecond = await hold(carol.client, second.email);
+    expect((await decide(second.client, toSecond.id, "approve")).status).toBe(403);
+    expect((await decide(first.client, toSecond.id, "approve")).body.transfer.status).toBe("completed");
+    // A frozen sender's held money does not leave; a rejection gives it back to them.
+    const frozenOut = await hold(carol.client, first.email);
+    await second.client.json("POST", `/api/admin/users/${carol.userId}/freeze`);
+    const approved = await decide(second.client, frozenOut.id, "approve");
+    expect([approved.status, approved.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(await usd(carol.client)).toMatchObject({ held: "1000.01" });
+    expect((await decide(second.client, frozenOut.id, "reject")).body.transfer.status).toBe("rejected");
+    expect(await usd(carol.client)).toMatchObject({ available: "3000", held: "0" }); // 3000 + 1000.01 in - 1000.01 out
+  });
+
   test("the admin's flag list, page by page, skips no flag: two flags of one transfer share a time", async () => {
     const sender = await fundedUser(fixture, "flag-pages", "1100");
     const recipient = await signedInUser(fixture, "flag-pages-b");
@@ -734,6 +765,23 @@ describe("withdrawals", () => {
     await admin.client.json("POST", `/api/admin/users/${user.userId}/unfreeze`);
     await payOut();
     expect(await status()).toBe("completed");
+  });
+
+  test("an admin's own withdrawal under review is decided by another admin", async () => {
+    const own = await withBook("wd-own-admin", "1000");
+    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    await promoteToAdmin(fixture.deps.database.db, own.email);
+    const answer = await withKey(own.client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };
+    expect(withdrawal.status).toBe("pending_review");
+    const self = await own.client.json<ErrorBody>("POST", `/api/admin/withdrawals/${withdrawal.id}/approve`);
+    expect([self.status, self.body.error.code]).toEqual([403, "FORBIDDEN"]);
+    const other = await adminUser(fixture, "wd-other-admin");
+    const approved = await other.client.json<{ withdrawal: { status: string } }>(
+      "POST",
+      `/api/admin/withdrawals/${withdrawal.id}/approve`,
+    );
+    expect(approved.body.withdrawal.status).toBe("processing");
   });
 
   test("large withdrawal waits for review; cancel returns the funds; cancel twice is 409", async () => {

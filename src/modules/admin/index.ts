@@ -9,7 +9,7 @@ import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer } from "../identity/model";
 import { setFrozen } from "../identity/service";
-import { precisionOf } from "../ledger/assets";
+import { assetAmountText, precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
 import { AdminTransfer, AmlFlagView, ReviewQuery, TransferAnswer } from "../transfers/model";
@@ -83,7 +83,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     .get(
       "/ledger/reconcile",
       async () => {
-        const report = await verifyLedger(db);
+        const report = await verifyLedger(db, assetAmountText(money.config));
         const precision = (asset: string) => precisionOf(money.config, asset);
         return {
           ok: report.ok,

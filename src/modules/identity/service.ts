@@ -296,6 +296,12 @@ export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVe
   if (user.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
 }
 
+/** Four eyes: an admin never decides the review of a movement of their own money, nor freezes themselves. */
+export function assertNotOwnCase(adminId: string, parties: string[]): void {
+  if (parties.includes(adminId))
+    throw new AppError(403, "FORBIDDEN", "This concerns your own account: another admin must decide it");
+}
+
 /** During the lock after a security change (password, 2FA) withdrawals are refused. */
 export function assertWithdrawalsUnlocked(user: UserRow): void {
   if (user.withdrawalsLockedUntil && user.withdrawalsLockedUntil.getTime() > Date.now()) {
@@ -321,6 +327,7 @@ export const ownerNotFrozen = (userId: SQLWrapper) =>
 export async function setFrozen(db: Db, adminId: string, userId: string, frozen: boolean, actor: Actor): Promise<User> {
   return db.transaction(async (tx) => {
     if (!isUuid(userId)) throw notFound("User");
+    assertNotOwnCase(adminId, [userId]);
     const [row] = await tx
       .update(users)
       .set({ frozenAt: frozen ? sql`coalesce(${users.frozenAt}, now())` : null, updatedAt: sql`now()` })

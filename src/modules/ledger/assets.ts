@@ -11,6 +11,10 @@ export function precisionOf(config: Config, symbol: string): number {
   return found.precision;
 }
 
+/** "0.01 USD" from 1n and "USD": how operators read an amount of minor units (CLI, reconcile). */
+export const assetAmountText = (config: Config) => (units: bigint, asset: string) =>
+  `${formatAmount(units, precisionOf(config, asset))} ${asset}`;
+
 export function assetOf(config: Config, symbol: string, field = "asset"): Asset {
   const asset = config.assets.find((a) => a.symbol === symbol);
   if (!asset) throw invalid(field, `Unknown asset ${symbol}; see /api/config`);

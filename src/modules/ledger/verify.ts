@@ -11,7 +11,11 @@ export type LedgerReport = { ok: boolean; assets: AssetSummary[]; problems: Ledg
 
 const APPEND_ONLY_TRIGGERS = ["ledger_transfers_append_only", "ledger_entries_append_only"];
 
-export async function verifyLedger(db: DbOrTx): Promise<LedgerReport> {
+/** How a problem names an amount; without the configuration's precisions, minor units as stored. */
+type AmountText = (units: bigint, asset: string) => string;
+const minorUnits: AmountText = (units, asset) => `${units} (minor units of ${asset})`;
+
+export async function verifyLedger(db: DbOrTx, amountText: AmountText = minorUnits): Promise<LedgerReport> {
   const problems: LedgerProblem[] = [];
 
   // 1. Per asset, the sum of all balances is zero.
@@ -23,7 +27,11 @@ export async function verifyLedger(db: DbOrTx): Promise<LedgerReport> {
   );
   for (const row of assets) {
     if (BigInt(row.sum) !== 0n)
-      problems.push({ invariant: 1, asset: row.asset, message: `${row.asset}: balances sum to ${row.sum}, not 0` });
+      problems.push({
+        invariant: 1,
+        asset: row.asset,
+        message: `${row.asset}: balances sum to ${amountText(BigInt(row.sum), row.asset)}, not 0`,
+      });
   }
 
   // 2. No user account is negative.
@@ -36,27 +44,45 @@ export async function verifyLedger(db: DbOrTx): Promise<LedgerReport> {
       invariant: 2,
       accountId: row.id,
       asset: row.asset,
-      message: `account ${row.id} (${row.asset}) is negative: ${row.balance}`,
+      message: `account ${row.id} (${row.asset}) is negative: ${amountText(BigInt(row.balance), row.asset)}`,
     });
   }
 
   // 3. Every account's entries form a gapless chain 1..n, previous + amount = next, ending at its balance.
-  const chains = await queryRows<{ id: number; problem: string }>(
+  const breaks = await queryRows<{ id: number; version: number }>(
     db,
     sql`with e as (
           select account_id, version, amount, balance_after,
                  row_number() over w as expected_version,
                  coalesce(lag(balance_after) over w, 0) + amount as expected_balance
           from ledger_entries window w as (partition by account_id order by version))
-        select account_id::int as id, 'entry version ' || version || ' breaks the chain' as problem from e
-          where version <> expected_version or balance_after <> expected_balance
-        union all
-        select a.id::int, 'balance ' || a.balance || ' does not match its last entry (' || coalesce(last.balance_after, 0) || ') or version ' || a.version
-          from ledger_accounts a
-          left join lateral (select balance_after, version from ledger_entries where account_id = a.id order by version desc limit 1) last on true
-          where a.balance <> coalesce(last.balance_after, 0) or a.version <> coalesce(last.version, 0)`,
+        select account_id::int as id, version::int as version from e
+          where version <> expected_version or balance_after <> expected_balance`,
   );
-  for (const row of chains) problems.push({ invariant: 3, accountId: row.id, message: `account ${row.id}: ${row.problem}` });
+  for (const row of breaks) {
+    problems.push({
+      invariant: 3,
+      accountId: row.id,
+      message: `account ${row.id}: entry version ${row.version} breaks the chain`,
+    });
+  }
+  const mismatched = await queryRows<{ id: number; asset: string; balance: string; last: string; version: number }>(
+    db,
+    sql`select a.id::int as id, a.asset, a.balance::text as balance, coalesce(last.balance_after, 0)::text as last,
+          a.version::int as version
+        from ledger_accounts a
+        left join lateral (select balance_after, version from ledger_entries where account_id = a.id order by version desc limit 1) last on true
+        where a.balance <> coalesce(last.balance_after, 0) or a.version <> coalesce(last.version, 0)`,
+  );
+  for (const row of mismatched) {
+    const [balance, last] = [amountText(BigInt(row.balance), row.asset), amountText(BigInt(row.last), row.asset)];
+    problems.push({
+      invariant: 3,
+      accountId: row.id,
+      asset: row.asset,
+      message: `account ${row.id}: balance ${balance} does not match its last entry (${last}) or version ${row.version}`,
+    });
+  }
 
   // 4. Transfers and entries are append-only: the refusing triggers exist and are enabled.
   const triggers = await queryRows<{ name: string }>(

@@ -23,5 +23,9 @@ export const transactions = pgTable(
     note: text("note"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (table) => [index("transactions_user_created_idx").on(table.userId, table.createdAt, table.id)],
+  (table) => [
+    index("transactions_user_created_idx").on(table.userId, table.createdAt, table.id),
+    // A review's decision finds both parties' rows of a transfer by its id; without this, a scan of everyone's history.
+    index("transactions_reference_idx").on(table.reference),
+  ],
 );

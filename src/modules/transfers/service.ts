@@ -19,7 +19,7 @@ import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
-import { emailsOf, findUser, normalizeEmail } from "../identity/service";
+import { assertNotOwnCase, emailsOf, findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
@@ -327,6 +327,7 @@ export async function decideTransfer(
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx.select().from(p2pTransfers).where(eq(p2pTransfers.id, transferId)).for("update");
     if (!row) throw notFound("Transfer");
+    assertNotOwnCase(adminId, [row.senderId, row.recipientId]);
     if (row.status !== "pending_review") throw new AppError(409, "INVALID_STATE", `This transfer is already ${row.status}`);
     // The sender's limit counts this transfer until it is rejected: a rejection takes it off its day's total
     // (if that day is still the one counted), and transfers judged before now are stale.
@@ -337,6 +338,10 @@ export async function decideTransfer(
           when p2p_senders.day = (${row.createdAt.toISOString()}::timestamptz at time zone 'UTC')::date then ${returned}::bigint else 0 end`);
     const [sender, recipient] = [await findUser(tx, row.senderId), await findUser(tx, row.recipientId)];
     if (!sender || !recipient) throw notFound("User");
+    // A freeze stops the sender's money leaving, held transfers too; rejecting gives it back to them.
+    if (approve && sender.frozenAt) {
+      throw new AppError(409, "INVALID_STATE", "The sender's account is frozen: unfreeze it to approve, or reject the transfer");
+    }
     const { balances } = await ctx.ledger.post(tx, {
       kind: approve ? "p2p_release" : "p2p_return",
       legs: [

@@ -12,7 +12,7 @@ import { formatAmount } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
-import { assertWithdrawalsUnlocked, emailsOf, getUser, mailUser, ownerNotFrozen } from "../identity/service";
+import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, getUser, mailUser, ownerNotFrozen } from "../identity/service";
 import { checkSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
@@ -286,6 +286,7 @@ export async function cancelWithdrawal(ctx: MoneyContext, userId: string, id: st
 export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: string, approve: boolean, actor: Actor) {
   return ctx.db.transaction(async (tx) => {
     const row = await lockWithdrawal(tx, id);
+    assertNotOwnCase(adminId, [row.userId]);
     if (row.status !== "pending_review") throw invalidState(row, approve ? "approve" : "reject");
     return approve
       ? settle(ctx, tx, row, { status: "processing", by: adminId, action: "admin.withdrawal_approved" }, actor)

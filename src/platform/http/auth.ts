@@ -121,6 +121,8 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
           if (!session) throw unauthenticated("Session has ended; sign in again");
           if (presented.via === "cookie" && UNSAFE.has(request.method)) assertCsrf(request, cookie);
           if (requirement === "admin" && session.role !== "admin") throw new AppError(403, "FORBIDDEN", "Administrators only");
+          // A frozen admin keeps no back-office powers: freezing is how a compromised admin account is stopped.
+          if (requirement === "admin" && session.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen");
           const context = requestContext(request);
           context.userId = claims.sub;
           context.principal = { ...session, userId: claims.sub, sessionId: claims.sid, via: presented.via };

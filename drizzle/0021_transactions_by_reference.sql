@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_reference_idx" ON "transactions" USING btree ("reference");

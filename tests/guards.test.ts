@@ -119,10 +119,11 @@ describe("admin", () => {
     expect(search.body.items).toHaveLength(1);
     expect(search.body.items[0].hash).toMatch(/^[0-9a-f]{64}$/);
     // The user's own log names the admin but not the admin's IP or device; the admin's log keeps them.
-    type Row = { action: string; ip: string | null; userAgent: string | null };
+    type Row = { action: string; ip: string | null; userAgent: string | null; metadata: Record<string, unknown> | null };
     const own = await user.client.json<{ items: Row[] }>("GET", "/api/audit");
     const seen = own.body.items.find((row) => row.action === "admin.user_frozen");
     expect({ ip: seen?.ip, userAgent: seen?.userAgent }).toEqual({ ip: null, userAgent: null });
+    expect(JSON.stringify(seen?.metadata ?? {})).not.toContain(admin.userId);
     const byAdmin = await admin.client.json<{ items: Row[] }>("GET", "/api/audit");
     expect(byAdmin.body.items.find((row) => row.action === "admin.user_frozen")?.userAgent).toBe(admin.client.userAgent);
   });

@@ -221,7 +221,10 @@ describe("headers", () => {
     for (const path of ["/api/auth/me", "/api/nope", "/health"]) {
       expect((await fixture.request(path)).headers.get("cache-control")).toBe("no-store");
     }
-    expect((await fixture.request("/")).headers.get("cache-control")).toBe("no-cache");
+    // The page, by any of its names, is revalidated: a cached copy would name assets a deploy removed.
+    for (const path of ["/", "/index.html", "/wallet"]) {
+      expect((await fixture.request(path)).headers.get("cache-control")).toBe("no-cache");
+    }
   });
 
   test("HSTS only in production", async () => {
@@ -443,6 +446,7 @@ describe("a dependency out of reach: 503 UNAVAILABLE, never a 500", () => {
     expect(login.headers.get("retry-after")).toBe("5");
     const response = await own.request("/ready");
     expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
     const body = (await response.json()) as { status: string; checks: Record<string, string>; error: { code: string } };
     expect(body.status).toBe("unavailable");
     expect(body.checks.database).toBe("down"); // no driver message: /ready is public

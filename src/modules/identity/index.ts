@@ -159,8 +159,8 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     )
     .post(
       "/password/forgot",
-      async ({ body, set }) => {
-        await forgotPassword(ctx, body.email);
+      async ({ body, set, request }) => {
+        await forgotPassword(ctx, body.email, actorOf(request));
         set.status = 202;
         return { accepted: true };
       },

@@ -146,7 +146,7 @@ export async function resendVerification(ctx: IdentityContext, userId: string): 
   await ctx.db.transaction(async (tx) => {
     const user = await getUser(tx, userId);
     if (user.emailVerifiedAt) return;
-    await ctx.mailBudget.spend("verify_email", user.email);
+    await ctx.mailBudget.verification(user.email);
     const token = await issueEmailToken(tx, user.id, "verify_email");
     await mailUser(tx, user, { kind: "verify_email", link: link(ctx.config, "/verify-email", token) });
   });
@@ -239,8 +239,8 @@ export async function applySecurityLock(
   await revokeOtherSessions(tx, userId, keepSessionId, reason);
 }
 
-export async function forgotPassword(ctx: IdentityContext, email: string): Promise<void> {
-  await ctx.mailBudget.spend("password_reset", normalizeEmail(email));
+export async function forgotPassword(ctx: IdentityContext, email: string, actor: Actor): Promise<void> {
+  await ctx.mailBudget.passwordReset(normalizeEmail(email), actor.ip ?? null);
   await ctx.db.transaction(async (tx) => {
     const user = await findUserByEmail(tx, email);
     if (!user) return;
@@ -337,7 +337,8 @@ export async function setFrozen(db: Db, adminId: string, userId: string, frozen:
     const action = frozen ? "admin.user_frozen" : "admin.user_unfrozen";
     await recordAudit(tx, [
       { userId: adminId, action, metadata: { targetUserId: userId }, ...actor },
-      { userId, action, metadata: { adminId } },
+      // The user's own row says an admin did it; which admin is on the admin's row, not in the user's log.
+      { userId, action },
     ]);
     return toUser(row);
   });

@@ -18,6 +18,7 @@ export function systemController({ config, database, bus, metrics, logger }: App
         );
         if (readiness.status === "ready") return readiness;
         set.status = 503;
+        set.headers["retry-after"] = "5";
         const failing = Object.entries(readiness.checks)
           .filter(([, state]) => state !== "ok")
           .map(([name]) => name);

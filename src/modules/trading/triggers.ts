@@ -20,12 +20,15 @@ const SYSTEM_ACTOR = { ip: null, userAgent: null };
 
 type SidePrices = { buy: string; sell: string };
 
-/** The open order `id`, locked, or undefined when another instance has it or it is no longer open. */
-async function claim(tx: Tx, id: string): Promise<OrderRow | undefined> {
+/**
+ * The open order `id`, locked, or undefined when another instance has it or it is no longer open. `fillable`
+ * also asks that its owner is not frozen, checked again under the lock: a freeze since the order was picked holds it.
+ */
+async function claim(tx: Tx, id: string, fillable = false): Promise<OrderRow | undefined> {
   const [row] = await tx
     .select()
     .from(tradeOrders)
-    .where(and(eq(tradeOrders.id, id), eq(tradeOrders.status, "open")))
+    .where(and(eq(tradeOrders.id, id), eq(tradeOrders.status, "open"), fillable ? ownerNotFrozen(tradeOrders.userId) : undefined))
     .for("update", { skipLocked: true });
   return row;
 }
@@ -45,7 +48,7 @@ const triggered = (prices: SidePrices) =>
 
 async function fillTriggered(ctx: TradingContext, id: string, prices: SidePrices): Promise<boolean> {
   return ctx.db.transaction(async (tx) => {
-    const order = await claim(tx, id);
+    const order = await claim(tx, id, true);
     if (!order) return false;
     const precision = precisionOf(ctx.config, order.asset);
     const terms = termsAt(prices[order.side], order.side, order.amount, precision, ctx.config.tradingFeeBps);

@@ -74,9 +74,12 @@ export function spa(distDir: string) {
       const candidate = normalize(join(root, decoded));
       const inside = candidate.startsWith(`${root}/`) && !ENCODINGS.some((e) => candidate.endsWith(e.suffix));
       if (inside && (await Bun.file(candidate).exists())) {
+        // index.html by its own name is the app's page like any route: a cached copy would name deleted assets.
         set.headers["cache-control"] = path.startsWith("/assets/")
           ? "public, max-age=31536000, immutable"
-          : "public, max-age=300";
+          : candidate === index
+            ? "no-cache"
+            : "public, max-age=300";
         return withEncoding(candidate, acceptEncoding, set.headers);
       }
       if (!APP_PATH.test(path)) {

@@ -61,6 +61,8 @@ export async function addAddress(
   if (!isValidAddress(asset.symbol, address)) {
     throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${addressFormatName(asset.symbol)}`, { fields: ["address"] });
   }
+  // Refused here too, so the book never shows an address as active that no withdrawal may go to.
+  if (ctx.sanctioned.has(normalize(address))) throw addressNotAllowed("Withdrawals to this address are not allowed");
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(withdrawalAddresses)

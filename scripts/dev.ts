@@ -14,10 +14,16 @@ import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const bun = process.execPath;
+// The browser is on Vite's origin: the API must take it as its public URL, or it refuses the cookie-authenticated
+// WebSocket (its Origin is not PUBLIC_URL) and mails link to the API's own port.
+const apiEnv = { ...process.env, PUBLIC_URL: process.env.PUBLIC_URL ?? "http://localhost:5173" };
 
 const children = [
   // The API keeps stdin closed so only Vite reads the keyboard (its `r`, `o`, `q` shortcuts).
-  { name: "api", proc: Bun.spawn([bun, "--watch", "src/main.ts"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] }) },
+  {
+    name: "api",
+    proc: Bun.spawn([bun, "--watch", "src/main.ts"], { cwd: root, env: apiEnv, stdio: ["ignore", "inherit", "inherit"] }),
+  },
   // `bun x --bun vite` is `bunx --bun vite`, spelled with the running Bun so PATH does not matter.
   {
     name: "web",

@@ -73,7 +73,12 @@ try {
   process.exit(1);
 }
 
-const mail = createMailTransport(config.smtpUrl, config.mailFrom, logger);
+const mail = createMailTransport(config, logger);
+if (config.production && config.depositProvider === "sandbox") {
+  logger.warn("DEPOSIT_PROVIDER is sandbox: deposits confirm by themselves and payouts are simulated; hold no real money", {
+    selfConfirmSeconds: config.depositSandboxConfirmSeconds,
+  });
+}
 const workers = [
   startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20),
   // Private events reach sockets within a fraction of a second of their commit.

@@ -11,6 +11,7 @@ import { isEmail } from "../src/platform/http/formats";
 import { APP_PATHS } from "../src/platform/http/spa";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
+import { signedInUser } from "./support/client";
 import { createTestApp, createTestDatabase, testConfig } from "./support/harness";
 
 const webDist = mkdtempSync(join(tmpdir(), "cv-dist-"));
@@ -312,6 +313,16 @@ describe("platform endpoints", () => {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+    // An answer made as a Response (the idempotent money routes) is counted with its own status, not 200.
+    const { client } = await signedInUser(fixture, "metrics-status");
+    const created = await client.request("POST", "/api/wallet/deposit/create", {
+      body: { asset: "USD", amount: "5" },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    expect(created.status).toBe(201);
+    await Bun.sleep(10);
+    const after = await (await fixture.request("/metrics")).text();
+    expect(after).toMatch(/http_requests_total\{method="POST",route="\/api\/wallet\/deposit\/create",status="201"\} \d+/);
   });
 
   test("OpenAPI document and UI", async () => {
@@ -477,5 +488,23 @@ describe("a dependency out of reach: 503 UNAVAILABLE, never a 500", () => {
     await app.decorator.runtime.stop();
     await bus.close();
     await database.dispose();
+  });
+});
+
+describe("logs", () => {
+  test("a failed query is logged with its SQL and cause, never its parameters (user data)", async () => {
+    const { DrizzleQueryError } = await import("drizzle-orm/errors");
+    const lines: string[] = [];
+    const logger = createLogger("info", (line) => lines.push(line));
+    const failed = new DrizzleQueryError(
+      'select "password_hash" from "users" where "email" = $1',
+      ["someone@example.com"],
+      new Error("connect ECONNREFUSED"),
+    );
+    logger.error("dependency unavailable", { error: failed });
+    const { error } = JSON.parse(lines[0]) as { error: { message: string; stack: string; cause: string } };
+    expect(error.message).toBe('Failed query: select "password_hash" from "users" where "email" = $1');
+    expect(error.cause).toBe("connect ECONNREFUSED");
+    expect(lines[0]).not.toContain("someone@example.com");
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { drainMailOutbox, enqueueMail, MAX_ATTEMPTS, retryDelayMs } from "../src/platform/mail/outbox";
 import { mailOutbox } from "../src/platform/mail/schema";
-import { logTransport, smtpTransport } from "../src/platform/mail/transports";
+import { createMailTransport, logTransport, smtpTransport } from "../src/platform/mail/transports";
 import { createLogger } from "../src/platform/observability/logger";
 import { createTestDatabase, type TestDatabase } from "./support/harness";
 
@@ -30,7 +30,7 @@ describe("mail outbox", () => {
     const lines: string[] = [];
     const logger = createLogger("info", (line) => lines.push(line));
     for (let i = 0; i < 30; i++) await enqueueMail(database.db, mail(`user${i}@example.com`));
-    const transport = logTransport(logger);
+    const transport = logTransport(logger, false);
     let drained = 0;
     for (let round = 0; round < 10; round++) {
       const [a, b] = await Promise.all([
@@ -50,6 +50,16 @@ describe("mail outbox", () => {
     expect(rows.every((row) => row.sentAt !== null && row.attempts === 1)).toBe(true);
   });
 
+  test("in production the log transport logs who and what, never the text with its links; a warning says so", async () => {
+    const lines: string[] = [];
+    const logger = createLogger("info", (line) => lines.push(line));
+    const transport = createMailTransport({ smtpUrl: undefined, mailFrom: "x@example.com", production: true }, logger);
+    await transport.send({ ...mail("prod@example.com"), text: "Reset: https://vault.example/reset-password?token=secret" });
+    const [warning, sent] = lines.map((line) => JSON.parse(line));
+    expect(warning).toMatchObject({ level: "warn", msg: expect.stringContaining("SMTP_URL is not set") });
+    expect(sent).toEqual(expect.objectContaining({ msg: "mail", to: "prod@example.com", subject: "Verify your email" }));
+    expect(lines.join("")).not.toContain("token=secret");
+  });
   test("an unreachable SMTP server leaves the mail pending with a backoff, then failed after the last try", async () => {
     const logger = createLogger("silent");
     await enqueueMail(database.db, mail("smtp-down@example.com"));

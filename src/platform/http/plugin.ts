@@ -107,9 +107,11 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         reportError(error, { requestId, path, method: request.method });
         return errorBody("INTERNAL", "Something went wrong on our side; it has been reported", requestId);
       })
-      .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
+      .onAfterResponse({ as: "global" }, ({ request, set, route, responseValue }) => {
         const context = requestContext(request);
-        const status = typeof set.status === "number" ? set.status : 200;
+        // A handler that answers with a Response (idempotent replays, p2p, exports) sets its status there, not in `set`.
+        const status =
+          responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
         const seconds = (performance.now() - context.startedAt) / 1000;
         const matched = route || "unmatched";
         metrics.httpRequests.inc({ method: request.method, route: matched, status });

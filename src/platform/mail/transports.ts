@@ -1,4 +1,5 @@
 import nodemailer from "nodemailer";
+import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
 
 export type OutgoingMail = { to: string; subject: string; text: string; html: string };
@@ -21,17 +22,23 @@ export function smtpTransport(url: string, from: string): MailTransport {
   };
 }
 
-/** Without SMTP the mail is written to the log (and stays in the outbox), so a developer can follow links. */
-export function logTransport(logger: Logger): MailTransport {
+/**
+ * Without SMTP the mail is written to the log (and stays in the outbox), so a developer can follow links. In
+ * production only who and what is logged: a mail's text carries live reset and verification links, which
+ * anyone who reads the logs could use.
+ */
+export function logTransport(logger: Logger, production: boolean): MailTransport {
   return {
     kind: "log",
     async send(mail) {
-      logger.info("mail", { to: mail.to, subject: mail.subject, text: mail.text });
+      logger.info("mail", { to: mail.to, subject: mail.subject, ...(production ? {} : { text: mail.text }) });
     },
     close: () => {},
   };
 }
 
-export function createMailTransport(smtpUrl: string | undefined, from: string, logger: Logger): MailTransport {
-  return smtpUrl ? smtpTransport(smtpUrl, from) : logTransport(logger);
+export function createMailTransport(config: Pick<Config, "smtpUrl" | "mailFrom" | "production">, logger: Logger): MailTransport {
+  if (config.smtpUrl) return smtpTransport(config.smtpUrl, config.mailFrom);
+  if (config.production) logger.warn("SMTP_URL is not set: no mail is delivered, and the log shows mails without their text");
+  return logTransport(logger, config.production);
 }

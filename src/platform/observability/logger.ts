@@ -25,6 +25,21 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 /** Errors lose their fields in JSON.stringify and bigints throw; keep both readable. */
 function jsonSafe(_key: string, value: unknown) {
   if (typeof value === "bigint") return value.toString();
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error) {
+    const error = withoutQueryParams(value);
+    return { name: error.name, message: error.message, stack: error.stack, cause: (error.cause as Error | undefined)?.message };
+  }
   return value;
+}
+
+/**
+ * A failed query's error (Drizzle's) names its parameters in its message and stack: user data such as emails,
+ * password hashes or mail bodies with reset links. Logs and error reports keep its SQL and cause, not them.
+ */
+export function withoutQueryParams<E>(error: E): E | Error {
+  if (!(error instanceof Error) || !("query" in error) || !("params" in error)) return error;
+  const safe = new Error(`Failed query: ${String(error.query)}`, { cause: error.cause });
+  safe.name = error.name;
+  safe.stack = error.stack?.replace(error.message, safe.message);
+  return safe;
 }

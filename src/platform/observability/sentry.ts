@@ -1,4 +1,5 @@
 import * as Sentry from "@sentry/bun";
+import { withoutQueryParams } from "./logger";
 
 let enabled = false;
 
@@ -10,7 +11,7 @@ export function initSentry(dsn: string | undefined, environment: string, release
 }
 
 export function reportError(error: unknown, context: Record<string, unknown> = {}): void {
-  if (enabled) Sentry.captureException(error, { extra: context });
+  if (enabled) Sentry.captureException(withoutQueryParams(error), { extra: context });
 }
 
 export async function flushSentry(): Promise<void> {

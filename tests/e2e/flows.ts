@@ -591,6 +591,51 @@ export async function pricesFlow(browser: Browser, app: App) {
 }
 
 /** Every screen at phone and desktop widths, with its form controls named and labelled. */
+/**
+ * /admin's transfer queue when the server holds more than a page (answered here, so no hundred transfers are
+ * needed): "Load more" follows nextCursor to the end, "all" is said only then, and a refused decision says why by
+ * its row.
+ */
+async function reviewQueuePaging(page: Page) {
+  const held = (id: string, minute: number) => ({
+    id: `00000000-0000-4000-8000-00000000000${id}`,
+    asset: "USD",
+    amount: "20000",
+    recipientEmail: "recipient@example.test",
+    senderEmail: "sender@example.test",
+    note: null,
+    status: "pending_review",
+    createdAt: `2026-01-01T00:${minute}:00.000Z`,
+  });
+  await page.route("**/api/admin/transfers?*", (route) =>
+    route.fulfill({
+      json: new URL(route.request().url()).searchParams.get("cursor")
+        ? { items: [held("1", 10)], nextCursor: null }
+        : { items: [held("2", 20)], nextCursor: "page-2" },
+    }),
+  );
+  const refusal = "The sender's account is frozen: unfreeze it before approving this transfer.";
+  await page.route("**/api/admin/transfers/*/approve", (route) =>
+    route.fulfill({ status: 409, json: { error: { code: "INVALID_STATE", message: refusal } } }),
+  );
+  try {
+    await page.reload();
+    const queue = page.getByRole("region", { name: "Transfers waiting for review", exact: true });
+    await queue.getByText("Newest first, 1 shown.", { exact: false }).waitFor();
+    await queue.getByRole("button", { name: "Load more" }).click();
+    await queue.getByText("That is every transfer waiting for review.").waitFor();
+    await queue.getByText("All 2, newest first", { exact: false }).waitFor();
+    const oldest = queue.locator("tbody tr").nth(1);
+    await oldest.getByRole("button", { name: /^Approve/ }).click();
+    await oldest.getByRole("button", { name: /^Confirm approve/ }).click();
+    await oldest.getByRole("alert").filter({ hasText: refusal }).waitFor();
+    assertEqual(await queue.locator("tbody tr").count(), 2, "rows after a refused decision");
+  } finally {
+    await page.unroute("**/api/admin/transfers?*");
+    await page.unroute("**/api/admin/transfers/*/approve");
+  }
+}
+
 export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {
   const dave = { name: "Dave Example", email: newEmail("dave") };
   let context: BrowserContext | undefined;
@@ -694,6 +739,7 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
             await page.getByRole("heading", { name: "Back office", level: 1 }).waitFor();
             await settle(page);
             await screenshots(page, "admin");
+            await reviewQueuePaging(page);
           } else {
             // Not an admin: the page must say so rather than show anything.
             await page.goto("/admin");

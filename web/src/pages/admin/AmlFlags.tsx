@@ -1,8 +1,8 @@
-import { createResource, createSignal, Show } from "solid-js";
+import { Show } from "solid-js";
 import DataTable from "../../components/DataTable";
-import { api } from "../../lib/api";
+import LoadMore from "../../components/LoadMore";
 import { formatDateTime } from "../../lib/format";
-import { loadError, settled } from "../../lib/resource";
+import { createPagedList } from "../../lib/paged-list";
 import { pickUserToFreeze } from "./state";
 
 type AmlFlag = {
@@ -21,19 +21,16 @@ const RULES: Record<string, string> = {
   structuring: "Possible structuring",
 };
 
-/** GET /api/admin/aml/flags: what AML screening noticed, newest first. */
-/** Flags shown before "Show all": the list keeps up to 200. */
-const FIRST = 20;
+/** Flags per page: a screenful or two; the list can hold thousands, reached with "Load more". */
+const PAGE_SIZE = 50;
 
+/** GET /api/admin/aml/flags: what AML screening noticed, newest first, paged. */
 export default function AmlFlagsPanel() {
-  const [all, setAll] = createSignal(false);
-  const [flags, { refetch }] = createResource(
-    async () => (await api.get<{ items: AmlFlag[] }>("/api/admin/aml/flags?limit=100")).items,
-  );
-  /** The flags listed: the first FIRST until "Show all". */
-  const shown = () => {
-    const list = settled(flags);
-    return list && !all() ? list.slice(0, FIRST) : list;
+  const flags = createPagedList<AmlFlag>("/api/admin/aml/flags", {}, PAGE_SIZE);
+  /** How much is listed: the API gives no total, so "all" only once the last page is in. */
+  const extent = () => {
+    const count = flags.items().length;
+    return flags.hasMore() ? `Newest first, ${count} shown; Load more for older ones.` : `All ${count}, newest first.`;
   };
   return (
     <section class="panel" aria-labelledby="aml-title">
@@ -43,30 +40,39 @@ export default function AmlFlagsPanel() {
           <p class="muted small">
             Raised by transfer screening. Some hold the transfer for review; the others are kept for investigation.
           </p>
+          <Show when={flags.shown()?.length}>
+            <p class="muted small">{extent()}</p>
+          </Show>
         </div>
-        <button type="button" class="button" onClick={() => void refetch()} disabled={flags.loading} aria-busy={flags.loading}>
-          {flags.loading && settled(flags) ? "Refreshing…" : "Refresh"}
+        <button
+          type="button"
+          class="button"
+          onClick={() => void flags.load(false)}
+          disabled={flags.loading() !== undefined}
+          aria-busy={flags.loading() === "first"}
+        >
+          {flags.loading() === "first" && flags.items().length > 0 ? "Refreshing…" : "Refresh"}
         </button>
       </div>
       <DataTable
         errorTitle="Could not load AML flags"
-        error={loadError(flags)}
-        onRetry={() => void refetch()}
+        error={flags.error()}
+        onRetry={() => void flags.load(false)}
         loadingLabel="Loading flags…"
-        items={shown()}
+        items={flags.shown()}
         empty="No flags raised."
         label="AML flags table (scrollable)"
         labelledBy="aml-title"
-        busy={flags.loading}
+        busy={flags.loading() !== undefined}
         columns={[{ label: "Raised" }, { label: "Rule" }, { label: "Detail" }, { label: "Transfer" }, { label: "User" }]}
         after={
-          <Show when={!all() && (settled(flags)?.length ?? 0) > FIRST}>
-            <div class="list-footer">
-              <button type="button" class="button" onClick={() => setAll(true)}>
-                Show all {settled(flags)?.length} flags
-              </button>
-            </div>
-          </Show>
+          <LoadMore
+            hasMore={flags.hasMore()}
+            loading={flags.loading()}
+            onMore={() => void flags.load(true)}
+            error={flags.moreError()}
+            end="That is every flag."
+          />
         }
         row={(flag) => (
           <tr>

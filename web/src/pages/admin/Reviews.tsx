@@ -1,14 +1,15 @@
-import { createResource, createSignal, type JSX, Show } from "solid-js";
+import { createSignal, type JSX, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
+import LoadMore from "../../components/LoadMore";
 import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
 import { formatAmount, precisionOf } from "../../lib/money";
-import { loadError, settled } from "../../lib/resource";
+import { createPagedList } from "../../lib/paged-list";
 import type { Transfer, Withdrawal } from "../../lib/wallet";
 import DecisionButtons from "./Confirm";
 
@@ -17,36 +18,51 @@ type Item = { id: string; asset: string; amount: string; createdAt: string };
 type AdminWithdrawal = Withdrawal & { userEmail: string };
 type AdminTransfer = Transfer & { senderEmail: string };
 
-/** One review queue: a list of held items with Approve / Reject each. */
+/** Held items per page: the API's most, so the oldest (most urgent) are as few "Load more"s away as can be. */
+const PAGE_SIZE = 100;
+
+/** One review queue: the held items, newest first and paged, with Approve / Reject each. */
 function ReviewQueue<T extends Item>(props: {
   id: string;
   title: string;
   description: string;
   noun: string;
   config: PublicConfig;
-  load: () => Promise<T[]>;
+  /** The list's API path; it is asked for `status=pending_review`. */
+  path: string;
   decide: (item: T, approve: boolean) => Promise<void>;
   headers: string[];
   cells: (item: T) => JSX.Element;
 }) {
-  const [items, { refetch, mutate }] = createResource(props.load);
+  const queue = createPagedList<T>(props.path, { status: "pending_review" }, PAGE_SIZE);
   const [busy, setBusy] = createSignal<{ id: string; decision: "approve" | "reject" }>();
-  const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
+  const [decided, setDecided] = createSignal<{ tone: "success"; text: string }>();
+  /** Why a decision on a row was refused, by item id: shown by that row, which stays (it is still held). */
+  const [refused, setRefused] = createSignal<Record<string, string | undefined>>({});
 
   const decide = async (item: T, approve: boolean) => {
     setBusy({ id: item.id, decision: approve ? "approve" : "reject" });
-    setMessage(undefined);
+    setDecided(undefined);
+    setRefused({ ...refused(), [item.id]: undefined });
     const what = `${props.noun} of ${formatAmount(item.amount, precisionOf(props.config, item.asset))} ${item.asset}`;
     try {
       await props.decide(item, approve);
-      mutate((list) => list?.filter((i) => i.id !== item.id));
-      setMessage({ tone: "success", text: `${approve ? "Approved" : "Rejected"} the ${what}.` });
+      // Only that row goes: the rest, however deep the list was loaded, stays in view.
+      queue.remove(item.id);
+      setDecided({ tone: "success", text: `${approve ? "Approved" : "Rejected"} the ${what}.` });
     } catch (error) {
-      setMessage({ tone: "error", text: `Could not ${approve ? "approve" : "reject"} the ${what}: ${actionMessage(error)}` });
-      void refetch();
+      setRefused({ ...refused(), [item.id]: `Could not ${approve ? "approve" : "reject"} it: ${actionMessage(error)}` });
     } finally {
       setBusy(undefined);
     }
+  };
+
+  /** How much of the queue is listed: the API gives no total, so past the loaded pages it says only that more wait. */
+  const extent = () => {
+    const count = queue.items().length;
+    if (queue.hasMore())
+      return `Newest first, ${count} shown. More have waited longer: Load more, at the end of the list, brings them.`;
+    return `All ${count}, newest first: the last has waited longest.`;
   };
 
   return (
@@ -55,22 +71,40 @@ function ReviewQueue<T extends Item>(props: {
         <div>
           <h2 id={props.id}>{props.title}</h2>
           <p class="muted small">{props.description}</p>
+          <Show when={queue.shown()?.length}>
+            <p class="muted small">{extent()}</p>
+          </Show>
         </div>
-        <button type="button" class="button" onClick={() => void refetch()} disabled={items.loading} aria-busy={items.loading}>
-          {items.loading && settled(items) ? "Refreshing…" : "Refresh"}
+        <button
+          type="button"
+          class="button"
+          onClick={() => void queue.load(false)}
+          disabled={queue.loading() !== undefined}
+          aria-busy={queue.loading() === "first"}
+        >
+          {queue.loading() === "first" && queue.items().length > 0 ? "Refreshing…" : "Refresh"}
         </button>
       </div>
-      <ActionResult result={message()} />
+      <ActionResult result={decided()} />
       <DataTable
         errorTitle={`Could not load ${props.title.toLowerCase()}`}
-        error={loadError(items)}
-        onRetry={() => void refetch()}
-        items={settled(items)}
+        error={queue.error()}
+        onRetry={() => void queue.load(false)}
+        items={queue.shown()}
         empty="Nothing waits for review."
         label={`${props.title} table (scrollable)`}
         labelledBy={props.id}
-        busy={items.loading}
+        busy={queue.loading() !== undefined}
         columns={[...props.headers.map((label) => ({ label })), { label: "Decision", srOnly: true }]}
+        after={
+          <LoadMore
+            hasMore={queue.hasMore()}
+            loading={queue.loading()}
+            onMore={() => void queue.load(true)}
+            error={queue.moreError()}
+            end={`That is every ${props.noun} waiting for review.`}
+          />
+        }
         row={(item) => (
           <tr>
             {props.cells(item)}
@@ -81,6 +115,15 @@ function ReviewQueue<T extends Item>(props: {
                 disabled={busy() !== undefined}
                 onDecide={(approve) => decide(item, approve)}
               />
+              {/* Narrow, under the buttons: a long refusal wraps there rather than widen the column and squeeze the
+                  others (it is one row's note; styles.css has no rule for it). */}
+              <Show when={refused()[item.id]}>
+                {(text) => (
+                  <p class="field-error break" role="alert" style={{ "max-width": "16rem", "margin-inline-start": "auto" }}>
+                    {text()}
+                  </p>
+                )}
+              </Show>
             </td>
           </tr>
         )}
@@ -97,13 +140,7 @@ export function WithdrawalReview(props: { config: PublicConfig }) {
       description="Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
       noun="withdrawal"
       config={props.config}
-      load={async () =>
-        (
-          await api.get<{ items: (Withdrawal & { userEmail: string })[] }>(
-            "/api/admin/withdrawals?status=pending_review&limit=100",
-          )
-        ).items
-      }
+      path="/api/admin/withdrawals"
       decide={async (w, approve) => {
         await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
       }}
@@ -126,7 +163,7 @@ export function TransferReview(props: { config: PublicConfig }) {
       description="Held by AML screening. Approve delivers them to the recipient; reject returns the funds to the sender."
       noun="transfer"
       config={props.config}
-      load={async () => (await api.get<{ items: AdminTransfer[] }>("/api/admin/transfers?status=pending_review&limit=100")).items}
+      path="/api/admin/transfers"
       decide={async (t, approve) => {
         await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
       }}

@@ -12,7 +12,6 @@ import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
-import { prices, useLivePrices } from "../lib/prices";
 import { settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -37,15 +36,15 @@ function fieldsOf(type: OrderType): string[] {
 }
 
 /**
- * Which side of the market a stop price belongs on, with the live price: the server refuses a stop that would
- * trigger at once (a stop sell at or above the sell price, a stop buy at or below the buy price).
+ * Which side of the market a stop price belongs on: the server refuses a stop that would trigger at once, one at
+ * or above the sell price for a sell, at or below the buy price for a buy. Those are the market price less or
+ * plus the trading spread, which /api/config does not give, so the hint says the rule and no number: the
+ * market price is not the one compared (a refusal names the exact price).
  */
-function stopHint(side: Side, asset: string): string {
-  const tick = prices[asset];
-  const now = tick ? ` ${asset} is at ${formatPrice(tick.priceUsd, asset)} USD now.` : "";
+function stopHint(side: Side): string {
   return side === "sell"
-    ? `A stop sell triggers once the price falls to it: set it below the current sell price.${now}`
-    : `A stop buy triggers once the price rises to it: set it above the current buy price.${now}`;
+    ? "A stop sell triggers once the sell price falls to it: set it below the sell price now, which is the market price less the trading spread."
+    : "A stop buy triggers once the buy price rises to it: set it above the buy price now, which is the market price plus the trading spread.";
 }
 
 /** The order body: only the price field its type takes, and the quote when the user confirmed one. */
@@ -115,7 +114,6 @@ function TradeForm(props: { config: PublicConfig }) {
   /** What the last cancel in the open orders came to. */
   const [cancelNote, setCancelNote] = createSignal<Message>();
   let form: HTMLFormElement | undefined;
-  useLivePrices();
   const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch }] = createResource(fetchOrders);
@@ -150,6 +148,9 @@ function TradeForm(props: { config: PublicConfig }) {
   const update = (field: keyof Draft, value: string) => {
     setDraft({ ...draft(), [field]: value } as Draft);
     setQuote(undefined);
+    // Another type, side or asset is another order: what was said of the last one's fields (a stop sell's price
+    // against the sell price, an amount's decimals) may not hold for it, and is checked again on submit.
+    if (field === "type" || field === "side" || field === "asset") setErrors({});
   };
   const precision = () => precisionOf(props.config, draft().asset);
   const shortfall = () => {
@@ -303,7 +304,7 @@ function TradeForm(props: { config: PublicConfig }) {
               inputmode="decimal"
               value={draft().stopPrice}
               onInput={(e) => update("stopPrice", e.currentTarget.value.trim())}
-              hint={stopHint(draft().side, draft().asset)}
+              hint={stopHint(draft().side)}
               error={errors().stopPrice}
             />
           </Show>

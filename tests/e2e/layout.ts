@@ -76,6 +76,16 @@ async function navProblems(page: Page, destinations: string[]): Promise<string[]
   return problems;
 }
 
+/** On the phone, a link chosen in the Menu by keyboard folds the links: focus goes to the new page's heading. */
+async function assertMenuKeepsFocus(page: Page) {
+  await page.getByRole("banner").getByRole("button", { name: "Menu" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send", exact: true }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Send", level: 1 }).waitFor();
+  const focused = () => page.evaluate<string>("document.activeElement?.tagName + ' ' + document.activeElement?.textContent");
+  await eventually(async () => (await focused()) === "H1 Send", 5000, "focus on the Send page's heading after the Menu");
+}
+
 /** The Cancel of the open order (/trade) and of the withdrawal under review (/wallet). */
 async function rowProblems(page: Page): Promise<string[]> {
   await page.goto("/trade");
@@ -153,12 +163,14 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         },
       },
       {
-        name: "390×844: every main link through the Menu (Escape closes it); the same Cancels",
+        name: "390×844: every main link through the Menu (Escape closes it, Enter on a link focuses its page); the same Cancels",
         run: async () => {
           await page.setViewportSize(PHONE_390);
           await page.goto("/dashboard");
           await page.getByRole("heading", { name: "Dashboard", level: 1 }).waitFor();
-          assertNone([...(await navProblems(page, destinations)), ...(await rowProblems(page))]);
+          const problems = await navProblems(page, destinations);
+          await assertMenuKeepsFocus(page);
+          assertNone([...problems, ...(await rowProblems(page))]);
         },
       },
     ]);

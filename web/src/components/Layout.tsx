@@ -2,6 +2,7 @@ import { A, createAsync, type RouteSectionProps, useLocation, useNavigate } from
 import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
 import { errorMessage } from "../lib/api";
 import { getConfig } from "../lib/config";
+import { focusNextHeading } from "../lib/forms";
 import { signOut, useOptionalSessionUser } from "../lib/session";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
@@ -117,9 +118,16 @@ function MainNav() {
     setOpen(false);
     toggle.focus();
   };
-  /** A link chosen (by mouse, touch or Enter: each is a click) folds the links, even one to the page shown. */
+  /**
+   * A link chosen (by mouse, touch or Enter: each is a click) folds the links, even one to the page shown. The
+   * focused link folds away with them: focus waits on the Menu button, then goes to the chosen page's main heading
+   * once it is shown, as after signing in. Wider screens never fold the links, and focus stays on the link.
+   */
   const closeOnLink = (event: MouseEvent) => {
-    if ((event.target as Element).closest("a")) setOpen(false);
+    if (!open() || !(event.target as Element).closest("a")) return;
+    setOpen(false);
+    toggle.focus();
+    focusNextHeading(document.querySelector<HTMLElement>("#main h1"), toggle);
   };
   return (
     <nav aria-label="Main" onKeyDown={closeOnEscape} onClick={closeOnLink}>

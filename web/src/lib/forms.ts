@@ -127,3 +127,26 @@ export function focusFirstInvalid(form: HTMLFormElement | undefined) {
     control?.focus();
   });
 }
+
+/**
+ * For a control that goes away as the user leaves the page with it (a Sign in button, a link in the phone's
+ * folding menu), which would drop focus to the top of the document: once the next page's main heading is shown,
+ * it takes focus (made focusable by script only), unless the user has put focus somewhere meanwhile. `leaving`
+ * is the heading of the page being left, still shown until then; `holder` is where focus was put to wait.
+ */
+export function focusNextHeading(leaving: HTMLElement | null | undefined, holder?: HTMLElement) {
+  const main = document.getElementById("main");
+  if (!main) return;
+  const observer = new MutationObserver(() => {
+    const heading = main.querySelector<HTMLElement>("h1");
+    if (!heading || heading === leaving) return;
+    observer.disconnect();
+    const focused = document.activeElement;
+    if (focused && focused !== document.body && focused !== holder) return;
+    if (!heading.hasAttribute("tabindex")) heading.tabIndex = -1;
+    heading.focus();
+  });
+  observer.observe(main, { childList: true, subtree: true });
+  // A page that never shows a heading must not keep the observer (or take focus much later).
+  setTimeout(() => observer.disconnect(), 10_000);
+}

@@ -1,7 +1,7 @@
 /**
- * The layout at a desktop's and a phone's width: every section of the main navigation, and the Cancel buttons
- * of an open order and of a withdrawal under review, can be reached without scrolling sideways (opening the
- * phone's menu counts). Run by tests/e2e/run.ts.
+ * The layout at a desktop's and a phone's width: every section of the main navigation, the Cancel buttons
+ * of an open order and of a withdrawal under review, and the Delete of a price alert can be reached without
+ * scrolling sideways (opening the phone's menu counts). Run by tests/e2e/run.ts.
  */
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { type App, DESKTOP, newEmail, newUserContext, PASSWORD, registerViaApi, signIn } from "./app";
@@ -86,14 +86,19 @@ async function assertMenuKeepsFocus(page: Page) {
   await eventually(async () => (await focused()) === "H1 Send", 5000, "focus on the Send page's heading after the Menu");
 }
 
-/** The Cancel of the open order (/trade) and of the withdrawal under review (/wallet). */
+/** The Cancel of the open order (/trade) and of the withdrawal under review (/wallet), the alert's Delete (/dashboard). */
 async function rowProblems(page: Page): Promise<string[]> {
+  await page.goto("/dashboard");
+  const alert = await reachProblem(
+    page.getByRole("button", { name: /^Delete the alert BTC above 1,000,000/ }),
+    "the alert's Delete",
+  );
   await page.goto("/trade");
   const order = await reachProblem(page.getByRole("button", { name: /^Cancel limit sell 0\.5 ETH/ }), "the order's Cancel");
   await page.goto("/wallet");
   const withdrawals = page.getByRole("region", { name: "Withdrawals", exact: true });
   const cancel = withdrawals.getByRole("button", { name: /^Cancel the withdrawal of 8 ETH/ });
-  return [...order, ...(await reachProblem(cancel, "the withdrawal's Cancel"))];
+  return [...alert, ...order, ...(await reachProblem(cancel, "the withdrawal's Cancel"))];
 }
 
 function assertNone(problems: string[]) {
@@ -108,7 +113,7 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
   try {
     await flow("layout at 1280×800 and 390×844: nothing a user needs sits past the right edge", [
       {
-        name: "a user (admin when possible) with an open limit order and a withdrawal under review, signed in",
+        name: "a user (admin when possible) with an open limit order, a withdrawal under review and a price alert, signed in",
         ms: 45_000,
         run: async () => {
           await registerViaApi(app, erin.name, erin.email, true);
@@ -143,13 +148,14 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           // Far above the market, so it stays open.
           const limit = { type: "limit", side: "sell", asset: "ETH", amount: "0.5", limitPrice: "1000000" };
           await apiCall(app, token, "POST", "/api/trading/orders", limit);
+          await apiCall(app, token, "POST", "/api/alerts", { symbol: "BTC", direction: "above", price: "1000000" });
           context = await newUserContext(browser, app);
           page = await context.newPage();
           await signIn(page, erin.email);
         },
       },
       {
-        name: "1280×800: every main link; the Cancels of the open order and the withdrawal; even price tiles",
+        name: "1280×800: every main link; the Cancels of the open order and the withdrawal, the alert's Delete; even price tiles",
         run: async () => {
           await page.setViewportSize(DESKTOP);
           await page.getByTestId("price-BTC").waitFor();
@@ -163,7 +169,7 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         },
       },
       {
-        name: "390×844: every main link through the Menu (Escape closes it, Enter on a link focuses its page); the same Cancels",
+        name: "390×844: every main link through the Menu (Escape closes it, Enter on a link focuses its page); the same buttons",
         run: async () => {
           await page.setViewportSize(PHONE_390);
           await page.goto("/dashboard");

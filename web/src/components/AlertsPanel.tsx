@@ -4,6 +4,7 @@ import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focu
 import { amountProblem, formatPrice } from "../lib/money";
 import { onFrame } from "../lib/ws";
 import Alert from "./Alert";
+import { ScrollTable } from "./DataTable";
 import { Field, SelectField } from "./Field";
 
 type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; price: string; active: boolean };
@@ -13,6 +14,9 @@ const PRICE_DECIMALS = 18;
 
 /** For what the server still refuses in a price that looks plain (e.g. a leading zero). */
 const HINTS = { price: "Enter the price in USD as a plain number, such as 64000 or 0.25." };
+
+/** "BTC above 70,000.00 USD": which alert a row's button acts on. */
+const describeAlert = (alert: PriceAlert) => `${alert.symbol} ${alert.direction} ${formatPrice(alert.price, alert.symbol)} USD`;
 
 /**
  * The user's price alerts: create, list, delete. A fired alert turns inactive live (its WS frame).
@@ -104,40 +108,39 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
         </button>
       </form>
       <Show when={(alerts.latest ?? []).length > 0} fallback={<p class="muted section-gap">No alerts yet.</p>}>
-        <div class="table-wrap section-gap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Asset</th>
-                <th scope="col">Condition</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={alerts.latest}>
-                {(alert) => (
-                  <tr>
-                    <th scope="row" class="symbol">
-                      {alert.symbol}
-                    </th>
-                    <td class="num">
-                      {alert.direction} ${formatPrice(alert.price, alert.symbol)}
-                    </td>
-                    <td>{alert.active ? "Active" : "Fired"}</td>
-                    <td>
-                      <button type="button" class="button button-small" onClick={() => remove(alert)}>
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable
+          label="Price alerts table (scrollable)"
+          labelledBy="alerts-title"
+          class="section-gap"
+          columns={[
+            { label: "Asset" },
+            { label: "Condition", num: true },
+            { label: "Status" },
+            { label: "Actions", srOnly: true },
+          ]}
+          items={alerts.latest ?? []}
+          row={(alert) => (
+            <tr>
+              <th scope="row" class="symbol">
+                {alert.symbol}
+              </th>
+              <td class="num">
+                {alert.direction} ${formatPrice(alert.price, alert.symbol)}
+              </td>
+              <td>{alert.active ? "Active" : "Fired"}</td>
+              <td>
+                <button
+                  type="button"
+                  class="button button-small"
+                  aria-label={`Delete the alert ${describeAlert(alert)}`}
+                  onClick={() => remove(alert)}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          )}
+        />
       </Show>
     </section>
   );

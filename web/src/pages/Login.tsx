@@ -14,6 +14,7 @@ import {
   fieldErrors,
   focusControl,
   focusFirstInvalid,
+  focusNextHeading,
   formValue,
   rateLimitMessage,
   safeNext,
@@ -70,27 +71,6 @@ export function SignedInChoice(props: { user: User; next: string; switchLabel: s
       <FormError message={failure()} />
     </div>
   );
-}
-
-/**
- * Signing in replaces this page, and the focused button with it, which would drop focus to the top of the
- * document. Once the next page's main heading is shown, it takes focus (made focusable by script only), unless
- * the user has put focus somewhere meanwhile. `leaving` is this page's own heading, still shown until then.
- */
-function focusNextHeading(leaving: HTMLElement | undefined) {
-  const main = document.getElementById("main");
-  if (!main) return;
-  const observer = new MutationObserver(() => {
-    const heading = main.querySelector<HTMLElement>("h1");
-    if (!heading || heading === leaving) return;
-    observer.disconnect();
-    if (document.activeElement && document.activeElement !== document.body) return;
-    if (!heading.hasAttribute("tabindex")) heading.tabIndex = -1;
-    heading.focus();
-  });
-  observer.observe(main, { childList: true, subtree: true });
-  // A page that never shows a heading must not keep the observer (or take focus much later).
-  setTimeout(() => observer.disconnect(), 10_000);
 }
 
 export default function Login() {

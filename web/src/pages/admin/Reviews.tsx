@@ -115,11 +115,10 @@ function ReviewQueue<T extends Item>(props: {
                 disabled={busy() !== undefined}
                 onDecide={(approve) => decide(item, approve)}
               />
-              {/* Narrow, under the buttons: a long refusal wraps there rather than widen the column and squeeze the
-                  others (it is one row's note; styles.css has no rule for it). */}
+              {/* Under the buttons, narrow: a long refusal wraps there rather than widen the column and squeeze the others. */}
               <Show when={refused()[item.id]}>
                 {(text) => (
-                  <p class="field-error break" role="alert" style={{ "max-width": "16rem", "margin-inline-start": "auto" }}>
+                  <p class="field-error break row-note" role="alert">
                     {text()}
                   </p>
                 )}

@@ -3,7 +3,8 @@
  * A bad value throws ConfigError naming the variable, so a misconfigured instance never starts.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { AmountError, parseAmount } from "./platform/money";
 
@@ -40,7 +41,8 @@ function reader(env: Env) {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
-  const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => {
+  /** Every setting names its maximum: an absurd value (a timer of years, a date past 275760) stops the start. */
+  const int = (name: string, fallback: number, min: number, max: number) => {
     const value = raw(name);
     if (value === undefined) return fallback;
     if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be a whole number, got "${value}"`);
@@ -72,6 +74,31 @@ function reader(env: Env) {
     if (!protocols.includes(parsed.protocol)) throw new ConfigError(name, `must use ${protocols.join(" or ")}`);
     return value;
   };
+  /** A hostname's form (RFC 1123); a last label of digits only is a mistyped IPv4 address such as 999.1.1.1. */
+  const host = (name: string, fallback: string) => {
+    const value = raw(name) ?? fallback;
+    const labels = value.split(".");
+    const hostname =
+      value.length <= 253 &&
+      labels.every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(label)) &&
+      !/^\d+$/.test(labels.at(-1) ?? "");
+    if (!isIP(value) && !hostname) throw new ConfigError(name, `must be an IP address or a hostname, got "${value}"`);
+    return value;
+  };
+  /** Checked here so that a wrong path stops the start with its name, not later with a stack trace. */
+  const readableFile = (name: string) => {
+    const path = raw(name);
+    if (path === undefined) return undefined;
+    let problem: string | undefined;
+    try {
+      if (!statSync(path).isFile()) problem = "is not a file";
+      else accessSync(path, constants.R_OK);
+    } catch (error) {
+      problem = (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read";
+    }
+    if (problem) throw new ConfigError(name, `must be a readable file, but "${path}" ${problem}`);
+    return path;
+  };
   /** Whole US dollars, for limits and thresholds: kept in cents like every USD amount. */
   const usd = (name: string, fallback: string) => {
     try {
@@ -80,7 +107,7 @@ function reader(env: Env) {
       throw new ConfigError(name, `must be a plain decimal amount of USD (${(error as Error).message})`);
     }
   };
-  return { raw, int, bool, oneOf, url, usd };
+  return { raw, int, bool, oneOf, url, host, readableFile, usd };
 }
 
 function parseWithdrawalFees(value: string): Map<string, bigint> {
@@ -99,6 +126,35 @@ function parseWithdrawalFees(value: string): Map<string, bigint> {
   return fees;
 }
 
+/** Sentry's DSN form, https://<public key>@<host>/<project id>: Sentry itself ignores any other value silently. */
+function parseSentryDsn(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const dsn = new URL(value);
+  if (!/^\w+$/.test(dsn.username) || !/^\d+$/.test(dsn.pathname.split("/").at(-1) ?? ""))
+    throw new ConfigError("SENTRY_DSN", "must be a Sentry DSN, https://<public key>@<host>/<project id>");
+  return value;
+}
+
+const MAKE_SECRET = "make one with `openssl rand -hex 32`";
+/** Long enough to be rare by chance: 64 random hex characters repeat a run this long about once in 700 million. */
+const REPEATED_RUN = 10;
+
+/**
+ * Why a secret looks typed by a person rather than generated ("changeme-changeme-…", "aaaa…"), if it does.
+ * A generated secret fails with odds below 1 in 20 million, even 32 hex characters (`openssl rand -hex 16`):
+ * requiring more different characters would refuse some of those (12 would refuse 1 in 60).
+ */
+function typedSecretProblem(value: string): string | undefined {
+  if (new Set(value).size < 8) return "uses fewer than 8 different characters";
+  const runs = new Set<string>();
+  for (let i = 0; i + REPEATED_RUN <= value.length; i++) {
+    const run = value.slice(i, i + REPEATED_RUN);
+    if (runs.has(run)) return `repeats a run of ${REPEATED_RUN} characters`;
+    runs.add(run);
+  }
+  return undefined;
+}
+
 function parseOrigins(value: string | undefined): string[] {
   if (!value) return [];
   return value.split(",").map((origin) => {
@@ -111,7 +167,10 @@ function parseOrigins(value: string | undefined): string[] {
   });
 }
 
-/** Pure: the same environment always yields the same Config. Secrets must already be present. */
+/**
+ * The same environment always yields the same Config; the only thing read besides it is whether
+ * SANCTIONED_ADDRESSES_FILE can be read. Secrets must already be present.
+ */
 export function parseConfig(env: Env) {
   const r = reader(env);
   const nodeEnv = r.oneOf("NODE_ENV", ["development", "production", "test"] as const, "development");
@@ -124,9 +183,23 @@ export function parseConfig(env: Env) {
   const secret = (name: string) => {
     const value = r.raw(name);
     if (value === undefined) throw new ConfigError(name, "is required");
-    if (value.length < 32) throw new ConfigError(name, "must be at least 32 characters (32+ random bytes)");
+    if (value.length < 32) throw new ConfigError(name, `must be at least 32 characters; ${MAKE_SECRET}`);
+    // In production (elsewhere secrets are generated): a guessable COOKIE_SECRET would let anyone sign deposit
+    // webhooks, whose key is derived from it when DEPOSIT_WEBHOOK_SECRET is unset.
+    const typed = production ? typedSecretProblem(value) : undefined;
+    if (typed) throw new ConfigError(name, `looks typed, not random: it ${typed}; ${MAKE_SECRET}`);
     return value;
   };
+  const jwtSecret = secret("JWT_SECRET");
+  const cookieSecret = secret("COOKIE_SECRET");
+  // Whoever knows the webhook secret can credit deposits: in production, when set, it meets the same bar.
+  const webhookSecret = r.raw("DEPOSIT_WEBHOOK_SECRET");
+  const depositWebhookSecret = production && webhookSecret ? secret("DEPOSIT_WEBHOOK_SECRET") : webhookSecret;
+  // One leaked value must not also unlock what another secret guards.
+  if (production && cookieSecret === jwtSecret)
+    throw new ConfigError("COOKIE_SECRET", `must differ from JWT_SECRET; ${MAKE_SECRET}`);
+  if (production && (depositWebhookSecret === jwtSecret || depositWebhookSecret === cookieSecret))
+    throw new ConfigError("DEPOSIT_WEBHOOK_SECRET", `must differ from JWT_SECRET and COOKIE_SECRET; ${MAKE_SECRET}`);
 
   const fees = parseWithdrawalFees(r.raw("WITHDRAWAL_FEES") ?? "BTC:0.0001,ETH:0.001,SOL:0.001,USDT:1,USD:0");
   const assets: Asset[] = ASSETS.map((a) => ({ ...a, withdrawalFee: fees.get(a.symbol) ?? 0n }));
@@ -136,39 +209,44 @@ export function parseConfig(env: Env) {
     nodeEnv,
     production,
     port,
-    host: r.raw("HOST") ?? "0.0.0.0",
+    host: r.host("HOST", "0.0.0.0"),
     publicUrl: (r.url("PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`).replace(/\/$/, ""),
     corsOrigins: parseOrigins(r.raw("CORS_ORIGINS")),
     /** Behind a reverse proxy (Render, a load balancer) the client's IP is the last X-Forwarded-For hop. */
     trustProxy: r.bool("TRUST_PROXY", false),
     databaseUrl: r.url("DATABASE_URL", ["postgres:", "postgresql:"]),
-    /** Connections to DATABASE_URL per instance. Under load, about twice the database server's cores does best. */
+    /** Connections to DATABASE_URL per instance. Under load, about 1.5 times the database server's cores does best. */
     databasePoolSize: r.int("DATABASE_POOL_SIZE", 10, 1, 1000),
     dataDir: resolve(r.raw("DATA_DIR") ?? "./data"),
     redisUrl: r.url("REDIS_URL", ["redis:", "rediss:"]),
     redisKeyPrefix: r.raw("REDIS_KEY_PREFIX") ?? "cryptovault:",
-    jwtSecret: secret("JWT_SECRET"),
-    cookieSecret: secret("COOKIE_SECRET"),
+    jwtSecret,
+    cookieSecret,
     // API.md: Secure in production whatever COOKIE_SECURE says; COOKIE_SECURE=true adds it elsewhere (HTTPS staging).
     cookieSecure: production || r.bool("COOKIE_SECURE", false),
     maxBodyBytes: r.int("MAX_BODY_BYTES", 65536, 1024, 64 * 1024 * 1024),
     smtpUrl: r.url("SMTP_URL", ["smtp:", "smtps:"]),
     mailFrom: r.raw("MAIL_FROM") ?? "CryptoVault <no-reply@localhost>",
-    sentryDsn: r.url("SENTRY_DSN", ["http:", "https:"]),
+    sentryDsn: parseSentryDsn(r.url("SENTRY_DSN", ["http:", "https:"])),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),
-    rateLimitPerMinute: r.int("RATE_LIMIT_PER_MINUTE", 100, 1),
-    loginFailuresPer15Min: r.int("LOGIN_FAILURES_PER_15_MIN", 10, 1),
-    argon2MemoryKib: r.int("ARGON2_MEMORY_KIB", 65536, 1024),
+    // A billion is as good as no limit (benchmarks); nothing larger means more.
+    rateLimitPerMinute: r.int("RATE_LIMIT_PER_MINUTE", 100, 1, 1_000_000_000),
+    loginFailuresPer15Min: r.int("LOGIN_FAILURES_PER_15_MIN", 10, 1, 1_000_000_000),
+    // Every password check holds this much memory while it runs; 1 GiB already takes seconds.
+    argon2MemoryKib: r.int("ARGON2_MEMORY_KIB", 65536, 1024, 1024 * 1024),
     priceSource: r.oneOf("PRICE_SOURCE", ["simulated", "coincap"] as const, coincapKey ? "coincap" : "simulated"),
     coincapApiKey: coincapKey,
     coincapRestUrl: r.url("COINCAP_REST_URL", ["http:", "https:"]) ?? "https://rest.coincap.io/v3",
     coincapWsUrl: r.url("COINCAP_WS_URL", ["ws:", "wss:"]) ?? "wss://wss.coincap.io",
-    priceTickMs: r.int("PRICE_TICK_MS", 1000, 50),
+    // Past 2^31-1 ms Bun's timer fires every millisecond instead; an hour already means a price that never moves.
+    priceTickMs: r.int("PRICE_TICK_MS", 1000, 50, 3_600_000),
     depositProvider: r.oneOf("DEPOSIT_PROVIDER", ["sandbox"] as const, "sandbox"),
-    depositWebhookSecret: r.raw("DEPOSIT_WEBHOOK_SECRET"),
-    depositSandboxConfirmSeconds: r.int("DEPOSIT_SANDBOX_CONFIRM_SECONDS", 10),
-    addressCooldownHours: r.int("ADDRESS_COOLDOWN_HOURS", 24),
-    withdrawalLockHours: r.int("WITHDRAWAL_LOCK_HOURS", 24),
+    depositWebhookSecret,
+    // An unpaid order expires after an hour (DEPOSIT_ORDER_TTL_MS): a longer wait could never confirm one.
+    depositSandboxConfirmSeconds: r.int("DEPOSIT_SANDBOX_CONFIRM_SECONDS", 10, 0, 3600),
+    // A year at most: far larger values overflow the dates they compute.
+    addressCooldownHours: r.int("ADDRESS_COOLDOWN_HOURS", 24, 0, 8760),
+    withdrawalLockHours: r.int("WITHDRAWAL_LOCK_HOURS", 24, 0, 8760),
     withdrawalReviewThresholdUsd: r.usd("WITHDRAWAL_REVIEW_THRESHOLD_USD", "10000"),
     amlReviewThresholdUsd: r.usd("AML_REVIEW_THRESHOLD_USD", "10000"),
     p2pDailyLimitUsd: r.usd("P2P_DAILY_LIMIT_USD", "25000"),
@@ -176,7 +254,7 @@ export function parseConfig(env: Env) {
     requireEmailVerification: r.bool("REQUIRE_EMAIL_VERIFICATION", true),
     tradingSpreadBps: r.int("TRADING_SPREAD_BPS", 50, 0, 10000),
     tradingFeeBps: r.int("TRADING_FEE_BPS", 10, 0, 10000),
-    sanctionedAddressesFile: r.raw("SANCTIONED_ADDRESSES_FILE"),
+    sanctionedAddressesFile: r.readableFile("SANCTIONED_ADDRESSES_FILE"),
     assets,
   };
 }

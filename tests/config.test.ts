@@ -1,15 +1,23 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ConfigError, parseConfig } from "../src/config";
 import { TEST_ENV } from "./support/harness";
 
-const expectConfigError = (env: Record<string, string>, variable: string) => {
+const PRODUCTION = { ...TEST_ENV, NODE_ENV: "production", DATABASE_URL: "postgres://localhost/x" };
+const dir = mkdtempSync(join(tmpdir(), "cv-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const expectConfigError = (env: Record<string, string>, variable: string, base: Record<string, string> = TEST_ENV) => {
   try {
-    parseConfig({ ...TEST_ENV, ...env });
+    parseConfig({ ...base, ...env });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
     expect((error as ConfigError).message).toStartWith(variable);
-    return;
+    return (error as ConfigError).message;
   }
   throw new Error(`expected ${variable} to be refused`);
 };
@@ -54,7 +62,109 @@ describe("config", () => {
     [{ JWT_SECRET: "short" }, "JWT_SECRET"],
     [{ MAX_BODY_BYTES: "1.5" }, "MAX_BODY_BYTES"],
     [{ DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE"],
-  ])("refuses %p naming %s", (env, variable) => expectConfigError(env, variable));
+    // Past Bun's largest timer the prices would tick every millisecond.
+    [{ PRICE_TICK_MS: "3000000000" }, "PRICE_TICK_MS"],
+    [{ PRICE_TICK_MS: "3600001" }, "PRICE_TICK_MS"],
+    // Dates this far out are Invalid Date: adding an address or changing the password would answer 500.
+    [{ ADDRESS_COOLDOWN_HOURS: "9999999999" }, "ADDRESS_COOLDOWN_HOURS"],
+    [{ ADDRESS_COOLDOWN_HOURS: "8761" }, "ADDRESS_COOLDOWN_HOURS"],
+    [{ WITHDRAWAL_LOCK_HOURS: "9999999999" }, "WITHDRAWAL_LOCK_HOURS"],
+    [{ WITHDRAWAL_LOCK_HOURS: "8761" }, "WITHDRAWAL_LOCK_HOURS"],
+    [{ DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3601" }, "DEPOSIT_SANDBOX_CONFIRM_SECONDS"],
+    [{ RATE_LIMIT_PER_MINUTE: "1000000001" }, "RATE_LIMIT_PER_MINUTE"],
+    [{ LOGIN_FAILURES_PER_15_MIN: "1000000001" }, "LOGIN_FAILURES_PER_15_MIN"],
+    [{ ARGON2_MEMORY_KIB: "1048577" }, "ARGON2_MEMORY_KIB"],
+    [{ HOST: "999.1.1.1" }, "HOST"],
+    [{ HOST: "1.2.3" }, "HOST"],
+    [{ HOST: "my_host" }, "HOST"],
+    [{ HOST: "http://localhost" }, "HOST"],
+    [{ SENTRY_DSN: "https://sentry.example.com" }, "SENTRY_DSN"],
+    [{ SENTRY_DSN: "https://sentry.example.com/42" }, "SENTRY_DSN"],
+    [{ SENTRY_DSN: "https://key@sentry.example.com/" }, "SENTRY_DSN"],
+    [{ SENTRY_DSN: "https://key@sentry.example.com/project" }, "SENTRY_DSN"],
+    [{ SENTRY_DSN: "ftp://key@sentry.example.com/42" }, "SENTRY_DSN"],
+  ])("refuses %p naming %s", (env, variable) => {
+    expectConfigError(env, variable);
+  });
+
+  test("every integer setting accepts its largest allowed value", () => {
+    const config = parseConfig({
+      ...TEST_ENV,
+      PRICE_TICK_MS: "3600000",
+      ADDRESS_COOLDOWN_HOURS: "8760",
+      WITHDRAWAL_LOCK_HOURS: "8760",
+      DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3600",
+      RATE_LIMIT_PER_MINUTE: "1000000000",
+      LOGIN_FAILURES_PER_15_MIN: "1000000000",
+      ARGON2_MEMORY_KIB: "1048576",
+    });
+    expect(config.priceTickMs).toBe(3_600_000);
+    expect(config.addressCooldownHours).toBe(8760);
+    expect(config.withdrawalLockHours).toBe(8760);
+    expect(config.depositSandboxConfirmSeconds).toBe(3600);
+    expect(config.rateLimitPerMinute).toBe(1_000_000_000);
+    expect(config.loginFailuresPer15Min).toBe(1_000_000_000);
+    expect(config.argon2MemoryKib).toBe(1_048_576);
+    // The longest lock still yields a date the database can store.
+    expect(Number.isNaN(new Date(Date.now() + config.withdrawalLockHours * 3600 * 1000).getTime())).toBe(false);
+  });
+
+  test("HOST takes IP addresses and hostnames", () => {
+    for (const host of ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost", "vault-1.internal.example"])
+      expect(parseConfig({ ...TEST_ENV, HOST: host }).host).toBe(host);
+  });
+
+  test("SENTRY_DSN takes a Sentry DSN", () => {
+    for (const dsn of ["https://abc123@o42.ingest.sentry.io/4507", "http://publickey@127.0.0.1:9000/42"])
+      expect(parseConfig({ ...TEST_ENV, SENTRY_DSN: dsn }).sentryDsn).toBe(dsn);
+  });
+
+  test("SANCTIONED_ADDRESSES_FILE must be a file that exists, named in the refusal", () => {
+    const message = expectConfigError({ SANCTIONED_ADDRESSES_FILE: join(dir, "missing.txt") }, "SANCTIONED_ADDRESSES_FILE");
+    expect(message).toContain("missing.txt");
+    expect(message).toContain("does not exist");
+    expect(expectConfigError({ SANCTIONED_ADDRESSES_FILE: dir }, "SANCTIONED_ADDRESSES_FILE")).toContain("is not a file");
+    const list = join(dir, "sanctioned.txt");
+    writeFileSync(list, "bc1qexample\n");
+    expect(parseConfig({ ...TEST_ENV, SANCTIONED_ADDRESSES_FILE: list }).sanctionedAddressesFile).toBe(list);
+  });
+
+  test.each([
+    [{ JWT_SECRET: "changeme-changeme-changeme-changeme" }, "JWT_SECRET"],
+    [{ JWT_SECRET: "a".repeat(36) }, "JWT_SECRET"],
+    [{ COOKIE_SECRET: "0123456701234567012345670123456701234567" }, "COOKIE_SECRET"],
+    [{ COOKIE_SECRET: "my-cookie-secret-is-my-cookie-secret" }, "COOKIE_SECRET"],
+    [{ JWT_SECRET: PRODUCTION.COOKIE_SECRET }, "COOKIE_SECRET"],
+    [{ DEPOSIT_WEBHOOK_SECRET: PRODUCTION.COOKIE_SECRET }, "DEPOSIT_WEBHOOK_SECRET"],
+    [{ DEPOSIT_WEBHOOK_SECRET: PRODUCTION.JWT_SECRET }, "DEPOSIT_WEBHOOK_SECRET"],
+    [{ DEPOSIT_WEBHOOK_SECRET: "changeme" }, "DEPOSIT_WEBHOOK_SECRET"],
+    [{ DEPOSIT_WEBHOOK_SECRET: "b".repeat(40) }, "DEPOSIT_WEBHOOK_SECRET"],
+  ])("production refuses the guessable secret %p naming %s and how to make one", (env, variable) => {
+    expect(expectConfigError(env, variable, PRODUCTION)).toContain("openssl rand -hex 32");
+  });
+
+  test("production takes generated secrets, whatever their encoding", () => {
+    const makers = [
+      () => randomBytes(32).toString("hex"),
+      () => randomBytes(16).toString("hex"),
+      () => randomBytes(32).toString("base64"),
+      () => randomBytes(32).toString("base64url"),
+      () => crypto.randomUUID(),
+    ];
+    for (const make of makers) {
+      for (let i = 0; i < 500; i++) {
+        const env = { ...PRODUCTION, JWT_SECRET: make(), COOKIE_SECRET: make(), DEPOSIT_WEBHOOK_SECRET: make() };
+        expect(parseConfig(env).cookieSecret).toBe(env.COOKIE_SECRET);
+      }
+    }
+  });
+
+  test("outside production a secret only needs its length (development secrets are generated)", () => {
+    const weak = "changeme-changeme-changeme-changeme";
+    const config = parseConfig({ ...TEST_ENV, JWT_SECRET: weak, COOKIE_SECRET: weak, DEPOSIT_WEBHOOK_SECRET: "short" });
+    expect(config.cookieSecret).toBe(weak);
+    expect(config.depositWebhookSecret).toBe("short");
+  });
 
   test("production refuses to start without each required secret, naming it", () => {
     const full = { NODE_ENV: "production", DATABASE_URL: "postgres://localhost/x" };

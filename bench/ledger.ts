@@ -15,6 +15,7 @@
  * direct path's pool, default 6) tune the run. Each path gets the pool it does best with on this machine's 2
  * cores, so neither is handicapped in the ratio.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { spawn } from "bun";
 import postgres from "postgres";
@@ -29,7 +30,9 @@ const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const USERS = 64;
-const SECRET = "bench-webhook-secret";
+// The server runs in production mode, which refuses typed secrets: each run makes its own.
+const secret = () => randomBytes(32).toString("hex");
+const WEBHOOK_SECRET = secret();
 const ROOT = new URL("..", import.meta.url).pathname;
 
 type Result = { name: string; count: number; errors: number; seconds: number; latencies: number[]; cpuMs: number };
@@ -78,8 +81,8 @@ const env = {
   NODE_ENV: "production",
   DATABASE_URL: url.toString(),
   DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? "3",
-  JWT_SECRET: "bench-jwt-secret-bench-jwt-secret-0123",
-  COOKIE_SECRET: "bench-cookie-secret-bench-cookie-secret",
+  JWT_SECRET: secret(),
+  COOKIE_SECRET: secret(),
   HOST: "127.0.0.1",
   PORT: "3990",
   LOG_LEVEL: "warn",
@@ -88,7 +91,7 @@ const env = {
   P2P_DAILY_LIMIT_USD: "100000000000",
   AML_REVIEW_THRESHOLD_USD: "100000000000",
   REQUIRE_EMAIL_VERIFICATION: "false",
-  DEPOSIT_WEBHOOK_SECRET: SECRET,
+  DEPOSIT_WEBHOOK_SECRET: WEBHOOK_SECRET,
   DEPOSIT_SANDBOX_CONFIRM_SECONDS: "0",
 };
 const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
@@ -141,7 +144,7 @@ try {
     });
     await fetch(`${base}/api/wallet/deposit/webhook`, {
       method: "POST",
-      headers: { ...json, "x-signature": signWebhook(SECRET, event) },
+      headers: { ...json, "x-signature": signWebhook(WEBHOOK_SECRET, event) },
       body: event,
     });
     users.push({ email, id: user.id, headers });

@@ -6,6 +6,7 @@ import { promoteToAdmin } from "./modules/identity/service";
 import { assetAmountText } from "./modules/ledger/assets";
 import { verifyLedger } from "./modules/ledger/verify";
 import { openDatabase } from "./platform/db/client";
+import { DatabaseInUseError } from "./platform/db/data-dir-lock";
 import { migrate } from "./platform/db/migrate";
 
 type Command = { usage: string; run(args: string[]): Promise<number> };
@@ -94,6 +95,7 @@ if (!command) {
 try {
   process.exit(await command.run(args));
 } catch (error) {
-  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else console.error(error instanceof DatabaseInUseError ? error.message : error);
   process.exit(1);
 }

@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { lockDataDir } from "./data-dir-lock";
 
 export type Db = PgDatabase<PgQueryResultHKT>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -80,16 +81,27 @@ function preparingStatements(client: postgres.Sql): postgres.Sql {
   });
 }
 
+/** On disk, the directory is locked first: a second process would lose everything it writes (see data-dir-lock). */
 async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir ? lockDataDir(dataDir) : () => {};
   const client = new PGlite(dataDir);
-  await client.waitReady;
+  await client.waitReady.catch((error) => {
+    unlock();
+    throw error;
+  });
   return {
     db: drizzlePglite(client) as unknown as Db,
     kind: "pglite",
     // PGlite is one connection owned by this process: nothing else can run concurrently.
     withAdvisoryLock: (_key, fn) => fn(),
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { sandboxPayoutProvider } from "./modules/wallet/providers";
 import { runPayouts } from "./modules/wallet/withdrawals";
 import { createBus } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
+import { DatabaseInUseError } from "./platform/db/data-dir-lock";
 import { migrate } from "./platform/db/migrate";
 import { createOutboxRelay, OUTBOX_BATCH } from "./platform/events/relay";
 import { deleteExpiredKeys } from "./platform/idempotency";
@@ -52,6 +53,11 @@ const database = await openDatabase({
   url: config.databaseUrl,
   dataDir: join(config.dataDir, "pg"),
   poolSize: config.databasePoolSize,
+}).catch((error) => {
+  // Another process has the embedded database: as plain as a configuration error, it says which and what to do.
+  if (!(error instanceof DatabaseInUseError)) throw error;
+  console.error(error.message);
+  process.exit(1);
 });
 await migrate(database);
 const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =>

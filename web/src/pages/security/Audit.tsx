@@ -1,9 +1,8 @@
-import { createEffect, createSignal, on } from "solid-js";
+import { createEffect, on } from "solid-js";
 import DataTable from "../../components/DataTable";
 import LoadMore from "../../components/LoadMore";
-import { api } from "../../lib/api";
 import { describeUserAgent, formatDateTime } from "../../lib/format";
-import { actionMessage } from "../../lib/forms";
+import { createPagedList } from "../../lib/paged-list";
 import { securityVersion } from "./events";
 
 export type AuditEvent = {
@@ -14,8 +13,6 @@ export type AuditEvent = {
   metadata: Record<string, unknown> | null;
   createdAt: string;
 };
-
-type Page = { items: AuditEvent[]; nextCursor: string | null };
 
 const PAGE_SIZE = 20;
 
@@ -66,40 +63,11 @@ function isFailure(action: string): boolean {
 }
 
 export default function AuditSection() {
-  const [items, setItems] = createSignal<AuditEvent[]>([]);
-  const [cursor, setCursor] = createSignal<string | null>(null);
-  const [loading, setLoading] = createSignal<"first" | "more" | undefined>("first");
-  const [error, setError] = createSignal<unknown>();
-  const [moreError, setMoreError] = createSignal<string>();
-  let generation = 0;
+  const list = createPagedList<AuditEvent>("/api/audit", {}, PAGE_SIZE);
+  const { items, loading, load } = list;
 
-  const load = async (more: boolean) => {
-    const mine = more ? generation : ++generation;
-    setLoading(more ? "more" : "first");
-    if (more) setMoreError(undefined);
-    else setError(undefined);
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    const after = cursor();
-    if (more && after) params.set("cursor", after);
-    try {
-      const page = await api.get<Page>(`/api/audit?${params}`);
-      if (mine !== generation) return; // a newer first-page load replaced this one
-      setItems(more ? [...items(), ...page.items] : page.items);
-      setCursor(page.nextCursor ?? null);
-    } catch (cause) {
-      if (mine !== generation) return;
-      if (more) setMoreError(actionMessage(cause));
-      else setError(() => cause);
-    } finally {
-      if (mine === generation) setLoading(undefined);
-    }
-  };
-
-  /** The events to list; undefined (a spinner) while the first page loads into an empty list. */
-  const shown = () => (loading() === "first" && items().length === 0 ? undefined : items());
-
-  // First page now, and again after every security change on this page.
-  createEffect(on(securityVersion, () => void load(false)));
+  // The first page loads at once; again after every security change on this page.
+  createEffect(on(securityVersion, () => void load(false), { defer: true }));
 
   return (
     <section class="panel" aria-labelledby="audit-title">
@@ -120,20 +88,20 @@ export default function AuditSection() {
       </div>
       <DataTable
         errorTitle="Could not load the audit log"
-        error={error()}
+        error={list.error()}
         onRetry={() => void load(false)}
         loadingLabel="Loading events…"
-        items={shown()}
+        items={list.shown()}
         empty="No events yet."
         label="Audit log table (scrollable)"
         labelledBy="audit-title"
         columns={[{ label: "Time" }, { label: "Event" }, { label: "IP address" }, { label: "Device" }, { label: "Details" }]}
         after={
           <LoadMore
-            hasMore={cursor() !== null}
+            hasMore={list.hasMore()}
             loading={loading()}
             onMore={() => void load(true)}
-            error={moreError()}
+            error={list.moreError()}
             end="That is every event."
           />
         }

@@ -1,6 +1,6 @@
 /** Operator commands: `bun run cli <command>`. */
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "./config";
+import { type Config, ConfigError, loadConfig } from "./config";
 import { verifyAuditChains } from "./modules/audit/service";
 import { promoteToAdmin } from "./modules/identity/service";
 import { assetAmountText } from "./modules/ledger/assets";
@@ -12,7 +12,7 @@ import { migrate } from "./platform/db/migrate";
 type Command = { usage: string; run(args: string[]): Promise<number> };
 
 async function withDatabase<T>(
-  fn: (database: Awaited<ReturnType<typeof openDatabase>>, config: ReturnType<typeof loadConfig>) => Promise<T>,
+  fn: (database: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });

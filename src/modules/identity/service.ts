@@ -143,10 +143,11 @@ export async function verifyEmail(ctx: IdentityContext, token: string, actor: Ac
 }
 
 export async function resendVerification(ctx: IdentityContext, userId: string): Promise<void> {
+  const user = await getUser(ctx.db, userId);
+  if (user.emailVerifiedAt) return;
+  // Counted before the transaction: no database connection waits on the counter store.
+  await ctx.mailBudget.verification(user.email);
   await ctx.db.transaction(async (tx) => {
-    const user = await getUser(tx, userId);
-    if (user.emailVerifiedAt) return;
-    await ctx.mailBudget.verification(user.email);
     const token = await issueEmailToken(tx, user.id, "verify_email");
     await mailUser(tx, user, { kind: "verify_email", link: link(ctx.config, "/verify-email", token) });
   });

@@ -39,6 +39,11 @@ export function loadSanctionedAddresses(config: Config): Set<string> {
 
 export const addressNotAllowed = (message: string) => new AppError(422, "ADDRESS_NOT_ALLOWED", message);
 
+/** 422 ADDRESS_NOT_ALLOWED for an address on the sanctions list, in whatever spelling. */
+function assertNotSanctioned(sanctioned: Set<string>, address: string): void {
+  if (sanctioned.has(normalize(address))) throw addressNotAllowed("Withdrawals to this address are not allowed");
+}
+
 export function toAddress(row: AddressRow) {
   return {
     id: row.id,
@@ -62,7 +67,7 @@ export async function addAddress(
     throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${addressFormatName(asset.symbol)}`, { fields: ["address"] });
   }
   // Refused here too, so the book never shows an address as active that no withdrawal may go to.
-  if (ctx.sanctioned.has(normalize(address))) throw addressNotAllowed("Withdrawals to this address are not allowed");
+  assertNotSanctioned(ctx.sanctioned, address);
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .insert(withdrawalAddresses)
@@ -117,7 +122,7 @@ export async function assertWithdrawableAddress(
   asset: string,
   address: string,
 ) {
-  if (sanctioned.has(normalize(address))) throw addressNotAllowed("Withdrawals to this address are not allowed");
+  assertNotSanctioned(sanctioned, address);
   const rows = await db
     .select()
     .from(withdrawalAddresses)

@@ -1,6 +1,7 @@
 import { Show } from "solid-js";
 import DataTable from "../../components/DataTable";
 import LoadMore from "../../components/LoadMore";
+import RefreshList from "../../components/RefreshList";
 import { formatDateTime } from "../../lib/format";
 import { createPagedList } from "../../lib/paged-list";
 import { pickUserToFreeze } from "./state";
@@ -44,15 +45,7 @@ export default function AmlFlagsPanel() {
             <p class="muted small">{extent()}</p>
           </Show>
         </div>
-        <button
-          type="button"
-          class="button"
-          onClick={() => void flags.load(false)}
-          disabled={flags.loading() !== undefined}
-          aria-busy={flags.loading() === "first"}
-        >
-          {flags.loading() === "first" && flags.items().length > 0 ? "Refreshing…" : "Refresh"}
-        </button>
+        <RefreshList loading={flags.loading()} hasItems={flags.items().length > 0} onRefresh={() => void flags.load(false)} />
       </div>
       <DataTable
         errorTitle="Could not load AML flags"

@@ -3,6 +3,7 @@ import ActionResult from "../../components/ActionResult";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
 import LoadMore from "../../components/LoadMore";
+import RefreshList from "../../components/RefreshList";
 import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
@@ -75,15 +76,7 @@ function ReviewQueue<T extends Item>(props: {
             <p class="muted small">{extent()}</p>
           </Show>
         </div>
-        <button
-          type="button"
-          class="button"
-          onClick={() => void queue.load(false)}
-          disabled={queue.loading() !== undefined}
-          aria-busy={queue.loading() === "first"}
-        >
-          {queue.loading() === "first" && queue.items().length > 0 ? "Refreshing…" : "Refresh"}
-        </button>
+        <RefreshList loading={queue.loading()} hasItems={queue.items().length > 0} onRefresh={() => void queue.load(false)} />
       </div>
       <ActionResult result={decided()} />
       <DataTable

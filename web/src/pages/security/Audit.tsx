@@ -1,6 +1,7 @@
 import { createEffect, on } from "solid-js";
 import DataTable from "../../components/DataTable";
 import LoadMore from "../../components/LoadMore";
+import RefreshList from "../../components/RefreshList";
 import { describeUserAgent, formatDateTime } from "../../lib/format";
 import { createPagedList } from "../../lib/paged-list";
 import { securityVersion } from "./events";
@@ -76,15 +77,7 @@ export default function AuditSection() {
           <h2 id="audit-title">Audit log</h2>
           <p class="muted small">Security and money events on your account, newest first.</p>
         </div>
-        <button
-          type="button"
-          class="button"
-          onClick={() => load(false)}
-          disabled={loading() !== undefined}
-          aria-busy={loading() === "first"}
-        >
-          {loading() === "first" && items().length > 0 ? "Refreshing…" : "Refresh"}
-        </button>
+        <RefreshList loading={loading()} hasItems={items().length > 0} onRefresh={() => void load(false)} />
       </div>
       <DataTable
         errorTitle="Could not load the audit log"

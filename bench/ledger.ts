@@ -1,11 +1,15 @@
 /**
  * bun run bench:ledger — P2P transfers through the HTTP API (concurrency 32, 20 s) against real
  * Postgres, and the same transfers straight through ledger.post, in one run; prints transfers/s and
- * p50/p95/p99 for both and their ratio. Everything runs on 127.0.0.1; every loop is bounded by time.
+ * p50/p95/p99 for each and their ratios. Everything runs on 127.0.0.1; every loop is bounded by time.
  *
- * The two paths take turns in slices (4 of 5 s each by default) rather than 20 s one after the other: a
- * shared machine's speed drifts by ±15 % within minutes, and taking turns exposes both paths to the same
- * drift, so their ratio measures the code. Each round's ratio is printed too.
+ * A third path calls the transfer service (sendP2p: the same rules, idempotency, history, audit and events
+ * as the API) in this process without HTTP, so the gap between the API and ledger.post splits into what
+ * HTTP and sign-in cost and what the transfer's own bookkeeping costs.
+ *
+ * The paths take turns in slices (4 of 5 s each by default) rather than 20 s one after the other: a
+ * shared machine's speed drifts by ±15 % within minutes, and taking turns exposes every path to the same
+ * drift, so their ratios measure the code. Each round's ratios are printed too.
  *
  * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
  * fresh database; BENCH_SECONDS (per path, default 20), BENCH_WARMUP_SECONDS (per path, unmeasured, default 3:
@@ -19,8 +23,13 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { spawn } from "bun";
 import postgres from "postgres";
+import { loadConfig } from "../src/config";
+import { createIdentityContext } from "../src/modules/identity/service";
+import type { MoneyContext } from "../src/modules/ledger/money-context";
 import { createLedger, userAccount } from "../src/modules/ledger/service";
+import { sendP2p } from "../src/modules/transfers/service";
 import { signWebhook } from "../src/modules/wallet/deposits";
+import { MemoryCounterStore } from "../src/platform/counters";
 import { openDatabase } from "../src/platform/db/client";
 import { migrate } from "../src/platform/db/migrate";
 
@@ -182,22 +191,43 @@ try {
     return true;
   };
 
-  if (WARMUP_SECONDS > 0) {
-    await drive(emptyResult("warm-up"), WARMUP_SECONDS, sendThroughApi);
-    await drive(emptyResult("warm-up"), WARMUP_SECONDS, postDirectly);
-  }
-  const api = emptyResult("HTTP API (POST /api/transfers/p2p)");
-  const direct = emptyResult("ledger.post (no HTTP)");
+  // The service path runs with the server's configuration and its own pool of the server's size.
+  const config = loadConfig(env);
+  const serviceDb = await openDatabase({ url: url.toString(), poolSize: config.databasePoolSize });
+  const money: MoneyContext = {
+    db: serviceDb.db,
+    config,
+    ledger: createLedger(),
+    prices: () => undefined, // only USD is sent, which needs no price
+    identity: createIdentityContext(serviceDb.db, config, new MemoryCounterStore()),
+    sanctioned: new Set(),
+  };
+  const p2pRequest = new Request(`${base}/api/transfers/p2p`, { method: "POST" });
+  const sendThroughService = async (worker: number, i: number) => {
+    const [from, to] = pair(worker, i);
+    const body = { recipientEmail: to.email, asset: "USD", amount: "0.01" };
+    const answer = await sendP2p(money, { userId: from.id, key: crypto.randomUUID(), request: p2pRequest, body }, {});
+    return answer.status === 201;
+  };
+
+  const paths = [
+    { result: emptyResult("HTTP API (POST /api/transfers/p2p)"), op: sendThroughApi },
+    { result: emptyResult("sendP2p service (no HTTP)"), op: sendThroughService },
+    { result: emptyResult("ledger.post (no HTTP)"), op: postDirectly },
+  ];
+  const [api, service, direct] = paths.map((p) => p.result);
+  if (WARMUP_SECONDS > 0) for (const { op } of paths) await drive(emptyResult("warm-up"), WARMUP_SECONDS, op);
   const roundRatios: string[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const apiRate = await drive(api, SECONDS / ROUNDS, sendThroughApi);
-    const directRate = await drive(direct, SECONDS / ROUNDS, postDirectly);
-    roundRatios.push((apiRate / directRate).toFixed(3));
+    const rates: number[] = [];
+    for (const { result, op } of paths) rates.push(await drive(result, SECONDS / ROUNDS, op));
+    roundRatios.push(`${(rates[0] / rates[2]).toFixed(3)} (service ${(rates[1] / rates[2]).toFixed(3)})`);
   }
   await db.close();
-  for (const r of [api, direct]) r.latencies.sort((a, b) => a - b);
+  await serviceDb.close();
+  for (const r of [api, service, direct]) r.latencies.sort((a, b) => a - b);
 
-  const rows = [api, direct].map((r) => ({
+  const rows = [api, service, direct].map((r) => ({
     path: r.name,
     "transfers/s": Math.round(r.count / r.seconds),
     p50_ms: percentile(r.latencies, 50).toFixed(1),
@@ -210,8 +240,12 @@ try {
     `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each in ${ROUNDS} turns after ${WARMUP_SECONDS} s of warm-up each, ${USERS} users, pools ${env.DATABASE_POOL_SIZE} (server) and ${directPoolSize} (direct), Postgres ${(await admin`show server_version`)[0].server_version}`,
   );
   console.table(rows);
-  console.log(`API / direct throughput: ${(api.count / api.seconds / (direct.count / direct.seconds)).toFixed(3)}`);
-  console.log(`  per turn: ${roundRatios.join(", ")}`);
+  const rate = (r: Result) => r.count / r.seconds;
+  console.log(`API / direct throughput: ${(rate(api) / rate(direct)).toFixed(3)}`);
+  console.log(
+    `  service / direct: ${(rate(service) / rate(direct)).toFixed(3)}; API / service: ${(rate(api) / rate(service)).toFixed(3)}`,
+  );
+  console.log(`  per turn, API / direct (service / direct): ${roundRatios.join(", ")}`);
 } finally {
   server.kill("SIGTERM");
   await server.exited;

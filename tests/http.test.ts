@@ -6,6 +6,7 @@ import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "
 import { FormatRegistry } from "@sinclair/typebox";
 import { t } from "elysia";
 import { createApp, createServices } from "../src/app";
+import { publicConfig } from "../src/modules/system/service";
 import { RedisBus } from "../src/platform/bus";
 import { isEmail } from "../src/platform/http/formats";
 import { APP_PATHS } from "../src/platform/http/spa";
@@ -296,6 +297,11 @@ describe("platform endpoints", () => {
       rateLimitPerMinute: 100,
     });
     expect(body.sentry).toEqual({ dsn: null, environment: "test" });
+    expect(body.features).toEqual({ twoFactor: true, trading: true, p2p: true, emailVerification: true });
+  });
+
+  test("/api/config tells clients whether money needs a verified email", () => {
+    expect(publicConfig(testConfig({ REQUIRE_EMAIL_VERIFICATION: "false" })).features.emailVerification).toBe(false);
   });
 
   test("/metrics is Prometheus text with the required series", async () => {

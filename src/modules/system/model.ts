@@ -15,7 +15,13 @@ export const PublicConfig = t.Object({
   assets: t.Array(t.Object({ symbol: t.String(), name: t.String(), precision: t.Integer(), withdrawalFee: t.String() })),
   priceSource: t.Union([t.Literal("coincap"), t.Literal("simulated")]),
   wsPath: t.String(),
-  features: t.Object({ twoFactor: t.Boolean(), trading: t.Boolean(), p2p: t.Boolean() }),
+  features: t.Object({
+    twoFactor: t.Boolean(),
+    trading: t.Boolean(),
+    p2p: t.Boolean(),
+    /** REQUIRE_EMAIL_VERIFICATION: money moves only for a verified email. */
+    emailVerification: t.Boolean(),
+  }),
   limits: t.Object({
     p2pDailyUsd: t.String(),
     withdrawalDailyUsd: t.String(),

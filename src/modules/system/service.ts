@@ -45,7 +45,7 @@ export function publicConfig(config: Config): PublicConfig {
     })),
     priceSource: config.priceSource,
     wsPath: "/ws",
-    features: { twoFactor: true, trading: true, p2p: true },
+    features: { twoFactor: true, trading: true, p2p: true, emailVerification: config.requireEmailVerification },
     limits: {
       p2pDailyUsd: usd(config.p2pDailyLimitUsd),
       withdrawalDailyUsd: usd(config.withdrawalDailyLimitUsd),

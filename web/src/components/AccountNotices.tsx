@@ -1,4 +1,5 @@
 import { Show } from "solid-js";
+import { useEmailVerificationRequired } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import type { User } from "../lib/session";
 import Alert from "./Alert";
@@ -9,6 +10,7 @@ import ResendVerification from "./ResendVerification";
  * `withdrawals`, also a withdrawal pause after a security change.
  */
 export default function AccountNotices(props: { user: User; withdrawals?: boolean }) {
+  const verificationRequired = useEmailVerificationRequired();
   return (
     <>
       <Show when={props.withdrawals && props.user.withdrawalsLockedUntil}>
@@ -21,7 +23,7 @@ export default function AccountNotices(props: { user: User; withdrawals?: boolea
           </Alert>
         )}
       </Show>
-      <Show when={!props.user.emailVerified}>
+      <Show when={verificationRequired() && !props.user.emailVerified}>
         <Alert tone="warn" title="Verify your email to move money">
           <p>
             You can look around, but deposits, withdrawals and transfers need a verified email. We sent a link to{" "}

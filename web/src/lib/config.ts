@@ -11,7 +11,7 @@ export type PublicConfig = {
   assets: AssetInfo[];
   priceSource: "coincap" | "simulated";
   wsPath: string;
-  features: { twoFactor: boolean; trading: boolean; p2p: boolean };
+  features: { twoFactor: boolean; trading: boolean; p2p: boolean; emailVerification: boolean };
   limits: {
     p2pDailyUsd: string;
     withdrawalDailyUsd: string;
@@ -35,6 +35,15 @@ export const getConfig = query(() => {
   });
   return loaded;
 }, "config");
+
+/**
+ * Whether money moves only for a verified email (REQUIRE_EMAIL_VERIFICATION). Until the configuration
+ * arrives, or if it cannot, the default holds: it does.
+ */
+export function useEmailVerificationRequired() {
+  const config = createAsync(() => getConfig().catch(() => undefined));
+  return () => config()?.features.emailVerification !== false;
+}
 
 export function useConfig() {
   return createAsync(() => getConfig());

@@ -5,6 +5,7 @@ import { Field } from "../../components/Field";
 import ResendVerification from "../../components/ResendVerification";
 import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
+import { useEmailVerificationRequired } from "../../lib/config";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid } from "../../lib/forms";
 import { setSessionUser, type User } from "../../lib/session";
 
@@ -14,6 +15,7 @@ const HINTS = {
 };
 
 export default function ProfileSection(props: { user: User }) {
+  const verificationRequired = useEmailVerificationRequired();
   const [name, setName] = createSignal(props.user.name);
   const [code, setCode] = createSignal(props.user.antiPhishingCode ?? "");
   const [saving, setSaving] = createSignal(false);
@@ -94,7 +96,8 @@ export default function ProfileSection(props: { user: User }) {
       <Show when={!props.user.emailVerified}>
         <div class="stack section-gap">
           <p class="muted small">
-            Open the link we emailed you to verify your address. Until then you can sign in and look around, but not move money.
+            Open the link we emailed you to verify your address.
+            <Show when={verificationRequired()}> Until then you can sign in and look around, but not move money.</Show>
           </p>
           <ResendVerification email={props.user.email} />
         </div>

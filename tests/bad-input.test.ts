@@ -57,6 +57,10 @@ const HOSTILE: unknown[] = [
   { nested: { deep: ["x"] } },
   JSON.parse(`${"[".repeat(2000)}${"]".repeat(2000)}`),
 ];
+/** Valid JavaScript dates that Postgres cannot hold. */
+const UNSTORABLE_DATES = ["0000-01-01T00:00:00Z", "+275760-09-13T00:00:00.000Z", "-001000-01-01T00:00:00.000Z"];
+/** A cursor as the lists encode them (createdAt|id), at a given time. */
+const cursorAt = (at: string) => Buffer.from(`${at}|${crypto.randomUUID()}`).toString("base64url");
 const AMOUNTS = ["0.01", "1", "100", "0.00000001", "99999999999999999999999999", "1.123456789123456789123", "12.5"];
 
 /** Values a field of this name and schema accepts, so that some requests get past validation to the rules. */
@@ -68,7 +72,9 @@ function plausible(name: string, schema: Schema | undefined, known: { email: str
   }
   if (schema?.format === "email" || /email/i.test(name)) values.push(known.email, "nobody@example.com");
   if (schema?.format === "uuid" || /Id$/.test(name)) values.push(known.id, crypto.randomUUID());
-  if (schema?.format === "date-time") values.push(new Date().toISOString(), "2099-01-01T00:00:00Z", "1970-01-01T00:00:00Z");
+  if (schema?.format === "date-time")
+    values.push(new Date().toISOString(), "2099-01-01T00:00:00Z", "1970-01-01T00:00:00Z", ...UNSTORABLE_DATES);
+  if (name === "cursor") values.push(...UNSTORABLE_DATES.map((at) => cursorAt(at)));
   if (/amount|price/i.test(name)) values.push(...AMOUNTS);
   if (/asset|symbol/i.test(name)) values.push("BTC", "USD", "ETH", "DOGE");
   if (/address/i.test(name))
@@ -142,4 +148,51 @@ test("no route answers 5xx to hostile or edge-case bodies, queries and ids", asy
     }
   }
   expect(failures).toEqual([]);
+});
+
+test("dates Postgres cannot hold are a 422 naming the field, in filters, cursors, exports and order expiry", async () => {
+  const admin = await fundedUser(fixture, "dates-admin", "1000");
+  await promoteToAdmin(fixture.deps.database.db, admin.email);
+  const lists = [
+    "/api/transactions",
+    "/api/wallet/deposits",
+    "/api/wallet/withdrawals",
+    "/api/wallet/addresses",
+    "/api/trading/orders",
+    "/api/alerts",
+    "/api/admin/withdrawals",
+  ];
+  const answers: string[] = [];
+  const expect422 = async (label: string, response: Response, field: string) => {
+    const body = (await response.json()) as { error?: { code: string; details?: { fields?: string[] } } };
+    if (response.status !== 422 || body.error?.code !== "VALIDATION_FAILED" || !body.error.details?.fields?.includes(field))
+      answers.push(`${label} → ${response.status} ${JSON.stringify(body)}`);
+  };
+  for (const at of UNSTORABLE_DATES) {
+    for (const list of lists)
+      await expect422(`${list} cursor ${at}`, await admin.client.request("GET", `${list}?cursor=${cursorAt(at)}`), "cursor");
+    for (const field of ["from", "to"]) {
+      await expect422(
+        `filter ${field} ${at}`,
+        await admin.client.request("GET", `/api/transactions?${field}=${encodeURIComponent(at)}`),
+        field,
+      );
+      for (const format of ["csv", "json"])
+        await expect422(
+          `export ${format} ${field} ${at}`,
+          await admin.client.request("POST", "/api/transactions/export", { body: { format, [field]: at } }),
+          field,
+        );
+    }
+    const order = { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "1", expiresAt: at };
+    await expect422(
+      `order expiresAt ${at}`,
+      await admin.client.request("POST", "/api/trading/orders", {
+        body: order,
+        headers: { "idempotency-key": crypto.randomUUID() },
+      }),
+      "expiresAt",
+    );
+  }
+  expect(answers).toEqual([]);
 });

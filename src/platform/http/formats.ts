@@ -13,3 +13,16 @@ const EMAIL_PATTERN = /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-.]*)[A-Za-z0-9_+-]@([A-Z
 export const isEmail = (value: string) => EMAIL_PATTERN.test(value);
 
 FormatRegistry.Set("email", isEmail);
+
+/**
+ * A date the database can hold: years 1 to 9999, the range where JavaScript's ISO form is one Postgres
+ * reads. Year 0 or 275760 is a valid JavaScript date but a Postgres error, which answered 500.
+ */
+export const isStorableDate = (date: Date) => {
+  const year = date.getUTCFullYear(); // NaN for an invalid date, which fails both comparisons
+  return year >= 1 && year <= 9999;
+};
+
+/** `date-time` (query filters, expiresAt): Elysia's RFC 3339 check, then the storable range. */
+const isRfc3339DateTime = FormatRegistry.Get("date-time");
+FormatRegistry.Set("date-time", (value) => (isRfc3339DateTime?.(value) ?? false) && isStorableDate(new Date(value)));

@@ -110,7 +110,7 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
         if (server) hub.attach(server as unknown as Parameters<SocketHub["attach"]>[0]);
       })
       .use(httpPlatform(deps))
-      .use(rateLimitPlugin(config, counters))
+      .use(rateLimitPlugin(config, counters, sessionResolver))
       .use(declaredLengthLimit(config.maxBodyBytes))
       .use(
         apiDocs(

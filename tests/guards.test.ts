@@ -213,6 +213,28 @@ describe("rate limit", () => {
     expect((await client.request("GET", "/api/auth/me")).status).toBe(429);
     await limited.dispose();
   });
+
+  test("a revoked token spends its address's budget, never its user's", async () => {
+    const limited = await createTestApp(
+      { TRUST_PROXY: "true", RATE_LIMIT_PER_MINUTE: "5" },
+      { database: fixture.deps.database as never },
+    );
+    const { client, email } = await signedInUser(limited, "leaked");
+    // A second session whose token leaks; the user then signs it out.
+    const device = new TestClient(limited);
+    expect((await device.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const leaked = device.cookie("access_token") as string;
+    expect((await device.post("/api/auth/logout")).status).toBe(204);
+    const thief = new TestClient(limited);
+    const bearer = { authorization: `Bearer ${leaked}` };
+    for (let i = 0; i < 5; i++) expect((await thief.request("GET", "/api/auth/me", { headers: bearer })).status).toBe(401);
+    expect((await thief.request("GET", "/api/auth/me", { headers: bearer })).status).toBe(429);
+    // The owner's budget holds only their own requests: the sign-out, and this one.
+    const mine = await client.request("GET", "/api/auth/me");
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get("ratelimit-remaining")).toBe("3");
+    await limited.dispose();
+  });
 });
 
 describe("two instances of one deployment", () => {

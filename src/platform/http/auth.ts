@@ -67,6 +67,14 @@ export async function verifiedAccessClaims(request: Request, token: string, veri
   return context.accessClaims.claims;
 }
 
+/** The claims' session standing (null when it is revoked or expired), asked once per request however many ask. */
+export async function liveSession(request: Request, claims: AccessClaims, resolveSession: SessionResolver) {
+  const context = requestContext(request);
+  const of = `${claims.sub}:${claims.sid}`;
+  if (context.session?.of !== of) context.session = { of, standing: await resolveSession(claims) };
+  return context.session.standing;
+}
+
 /** Signs and verifies access tokens (HS256, 15 minutes) as `accessJwt` in the context. */
 export const accessJwtPlugin = (config: Config) =>
   jwt({ name: "accessJwt", secret: config.jwtSecret, alg: "HS256", exp: `${ACCESS_TOKEN_SECONDS}s` });
@@ -117,7 +125,7 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
           const claims = await verifiedAccessClaims(request, presented.token, accessJwt.verify);
           if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string")
             throw unauthenticated("Access token is invalid or expired");
-          const session = await resolveSession({ sub: claims.sub, sid: claims.sid });
+          const session = await liveSession(request, { sub: claims.sub, sid: claims.sid }, resolveSession);
           if (!session) throw unauthenticated("Session has ended; sign in again");
           if (presented.via === "cookie" && UNSAFE.has(request.method)) assertCsrf(request, cookie);
           if (requirement === "admin" && session.role !== "admin") throw new AppError(403, "FORBIDDEN", "Administrators only");

@@ -1,4 +1,4 @@
-import type { Principal } from "./auth";
+import type { Principal, Standing } from "./auth";
 import type { AppError } from "./errors";
 
 /**
@@ -16,6 +16,8 @@ export type RequestContext = {
   principal?: Principal;
   /** The access token's verified claims (false: invalid), so the rate limiter and auth check its signature once. */
   accessClaims?: { token: string; claims: Record<string, unknown> | false };
+  /** The access token's session as identity answered for it (null: revoked or expired), asked once per request. */
+  session?: { of: string; standing: Standing | null };
   rawBody?: string;
   /** A body that is not JSON: 400 MALFORMED_REQUEST, answered once the request is authenticated. */
   malformedBody?: AppError;

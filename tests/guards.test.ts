@@ -87,6 +87,20 @@ describe("CSRF", () => {
     // A route without a body schema refuses junk too rather than ignoring it; a public route answers 400 at once.
     expect(await code("/api/auth/resend-verification", junk(bearer))).toEqual([400, "MALFORMED_REQUEST"]);
     expect(await code("/api/auth/login", junk())).toEqual([400, "MALFORMED_REQUEST"]);
+    // No body at all, on a route that takes one, is no JSON either: 400, in the same place.
+    expect(await code("/api/transfers/p2p", { ...junk(keyed), body: "" })).toEqual([400, "MALFORMED_REQUEST"]);
+    expect(await code("/api/auth/login", { method: "POST", headers: { "content-type": "application/json" } })).toEqual([
+      400,
+      "MALFORMED_REQUEST",
+    ]);
+    expect(await code("/api/auth/login", { method: "POST" })).toEqual([400, "MALFORMED_REQUEST"]);
+    expect(await code("/api/transfers/p2p", { method: "POST", headers: { "content-type": "application/json" } })).toEqual([
+      401,
+      "UNAUTHENTICATED",
+    ]);
+    // A route without a body takes none, with or without a JSON content type.
+    const resent = await fixture.request("/api/auth/resend-verification", { ...junk(bearer), body: "" });
+    expect([resent.status, await resent.text()]).toEqual([202, JSON.stringify({ accepted: true })]);
     expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
   });
 });

@@ -144,8 +144,10 @@ describe("error envelope", () => {
       "VALIDATION_FAILED",
     );
     expect(extra.details?.fields).toEqual(["role"]);
-    // A body that is missing or not an object is named as the body.
-    for (const init of [{ method: "POST" }, json("[1]"), json('"text"')]) {
+    // A body that is not an object is named as the body; one that is missing is no JSON at all (400).
+    await expectEnvelope(await fixture.request("/api/test/schema", { method: "POST" }), 400, "MALFORMED_REQUEST");
+    await expectEnvelope(await fixture.request("/api/test/schema", json("")), 400, "MALFORMED_REQUEST");
+    for (const init of [json("[1]"), json('"text"'), json("null")]) {
       const whole = await expectEnvelope(await fixture.request("/api/test/schema", init), 422, "VALIDATION_FAILED");
       expect(whole.details?.fields).toEqual(["body"]);
     }

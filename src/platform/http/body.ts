@@ -35,13 +35,18 @@ async function readText(request: Request, limit: number): Promise<string> {
 }
 
 /**
- * The only body parser: JSON. An empty body is `undefined` (routes without a body schema accept it),
- * anything else must be valid JSON sent as application/json. The raw text is kept for signature checks.
- * A body that is not JSON parses as null and is answered 400 MALFORMED_REQUEST later (see `malformed`).
+ * The only body parser: JSON. An empty body is null, noted as empty: routes without a body schema accept
+ * it, the others answer 400 MALFORMED_REQUEST (plugin.ts). Anything else must be valid JSON sent as
+ * application/json. The raw text is kept for signature checks. A body that is not JSON parses as null and
+ * is answered 400 MALFORMED_REQUEST later (see `malformed`).
  */
 export async function parseJsonBody(request: Request, contentType: string, limit: number): Promise<unknown> {
   const text = await readText(request, limit);
-  if (text.length === 0) return undefined;
+  // Not undefined, which would hand the body to Elysia's own parser, and that fails on an empty one.
+  if (text.length === 0) {
+    requestContext(request).emptyBody = true;
+    return null;
+  }
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
     return malformed(request, "Request body must be JSON sent with Content-Type: application/json");
   }

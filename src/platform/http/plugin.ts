@@ -10,7 +10,7 @@ import { reportError } from "../observability/sentry";
 import { parseJsonBody, queryFieldsWithNul, unusableTextRefused } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
-import { beginRequest, requestContext } from "./request-context";
+import { beginRequest, type RequestContext, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
 
 type PlatformDeps = { config: Config; logger: Logger; metrics: Metrics };
@@ -25,16 +25,22 @@ function failedFields(error: Readonly<ValidationError>): string[] {
   return named.length > 0 || !["body", "query", "params", "headers"].includes(error.type) ? named : [error.type];
 }
 
+/** A route that takes a JSON body got none: that is no JSON at all (API.md: 400), not a field's mistake. */
+const missingBody = () =>
+  new AppError(400, "MALFORMED_REQUEST", "Request body is missing: send a JSON object with Content-Type: application/json");
+
 /**
  * The AppError that answers a failure, if any: ours; the one our body parser threw (Elysia wraps it in a
- * ParseError); or, when a body that was not JSON then failed the schema as null, the real reason.
+ * ParseError); or, when a body that was not JSON, or none at all, then failed the schema, the real reason.
  */
-function answeringAppError(code: unknown, error: unknown, malformedBody: AppError | undefined): AppError | undefined {
+function answeringAppError(code: unknown, error: unknown, context: RequestContext): AppError | undefined {
   if (error instanceof AppError) return error;
   const cause = (error as { cause?: unknown } | null)?.cause;
   if (code === "PARSE" && cause instanceof AppError) return cause;
-  if (code === "VALIDATION") return malformedBody;
-  return undefined;
+  if (code !== "VALIDATION") return undefined;
+  const { type, value } = error as ValidationError;
+  const noBody = type === "body" && (value === undefined || context.emptyBody);
+  return context.malformedBody ?? (noBody ? missingBody() : undefined);
 }
 
 export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
@@ -74,7 +80,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         const context = requestContext(request);
         const requestId = context.id;
         set.headers["x-request-id"] = requestId;
-        let appError = answeringAppError(code, error, context.malformedBody);
+        let appError = answeringAppError(code, error, context);
         if (!appError && isDependencyDown(error)) {
           logger.error("dependency unavailable", { requestId, path, error });
           appError = dependencyUnavailable();

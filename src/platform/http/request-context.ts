@@ -21,6 +21,8 @@ export type RequestContext = {
   rawBody?: string;
   /** A body that is not JSON: 400 MALFORMED_REQUEST, answered once the request is authenticated. */
   malformedBody?: AppError;
+  /** The request came with a body stream of no bytes (no stream at all leaves the body undefined). */
+  emptyBody?: boolean;
   /** Body fields and query parameters holding U+0000 or an unpaired surrogate: 422 once authenticated. */
   unusableTextFields?: string[];
 };

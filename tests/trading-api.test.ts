@@ -293,6 +293,66 @@ describe("limit and stop orders", () => {
     }
   });
 
+  test("a malformed order is 422 before an unverified or frozen user's 403 and before a used key (API.md's order)", async () => {
+    const unverified = new TestClient(fixture);
+    const email = uniqueEmail("shape-unverified");
+    await unverified.post("/api/auth/register", { email, password: PASSWORD, name: "Unverified" });
+    expect((await unverified.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const frozen = await fundedUser(fixture, "shape-frozen", "100");
+    const admin = await adminUser(fixture, "shape-freezer");
+    expect((await admin.client.json("POST", `/api/admin/users/${frozen.userId}/freeze`)).status).toBe(200);
+    const sol = { side: "buy", asset: "SOL", amount: "0.1" };
+    const malformed: [Record<string, unknown>, string][] = [
+      [{ type: "limit", ...sol }, "limitPrice"],
+      [{ type: "stop", ...sol }, "stopPrice"],
+      [{ type: "market", ...sol, limitPrice: "100" }, "limitPrice"],
+      [{ type: "market", ...sol, asset: "USD" }, "asset"],
+      [{ type: "limit", ...sol, limitPrice: "100", expiresAt: "2001-01-01T00:00:00Z" }, "expiresAt"],
+      [{ type: "market", ...sol, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }, "expiresAt"],
+      [{ type: "market", ...sol, quoteId: "nope" }, "quoteId"],
+      [{ type: "limit", ...sol, limitPrice: "100", quoteId: crypto.randomUUID() }, "quoteId"],
+      // Worth less than the fee at its own limit price: known from the order alone, whatever the market does.
+      [{ type: "limit", side: "sell", asset: "SOL", amount: "0.000000001", limitPrice: "1" }, "amount"],
+    ];
+    const answerOf = async (client: TestClient, body: Record<string, unknown>, key?: string) => {
+      const answer = await order(client, body, key);
+      const { error } = (await answer.json()) as { error: { code: string; details?: { fields?: string[] } } };
+      return { status: answer.status, code: error.code, fields: error.details?.fields };
+    };
+    for (const [body, field] of malformed) {
+      for (const [who, client] of [
+        ["unverified", unverified],
+        ["frozen", frozen.client],
+      ] as const) {
+        expect({ who, body, ...(await answerOf(client, body)) }).toEqual({
+          who,
+          body,
+          status: 422,
+          code: "VALIDATION_FAILED",
+          fields: [field],
+        });
+      }
+    }
+    // A well-formed order still meets the guards.
+    const valid = { type: "limit", ...sol, limitPrice: "100" };
+    expect(await answerOf(unverified, valid)).toMatchObject({ status: 403, code: "EMAIL_NOT_VERIFIED" });
+    expect(await answerOf(frozen.client, valid)).toMatchObject({ status: 403, code: "FORBIDDEN" });
+
+    // A key already spent on a filled order: a malformed body is judged before the key is looked up.
+    const user = await fundedUser(fixture, "shape-used-key", "100");
+    const key = crypto.randomUUID();
+    const filled = await order(user.client, { type: "market", ...sol }, key);
+    expect(filled.status).toBe(201);
+    expect(await answerOf(user.client, { type: "limit", ...sol }, key)).toEqual({
+      status: 422,
+      code: "VALIDATION_FAILED",
+      fields: ["limitPrice"],
+    });
+    const replay = await order(user.client, { type: "market", ...sol }, key);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.text()).toBe(await filled.text());
+  });
+
   test("a stop the price has already reached is refused (it would trigger at once); one ahead of it waits", async () => {
     const user = await fundedUser(fixture, "stop-side", "1000");
     await deposit(user.client, "BTC", "0.01");

@@ -7,6 +7,7 @@ import type { moneyGuard } from "../identity/guards";
 import { OrderAnswer, OrderBody, OrderListQuery, OrderPage, Portfolio, Quote, QuoteBody } from "./model";
 import { portfolio } from "./portfolio";
 import { cancelOrder, createQuote, getOrder, listOrders, placeOrder, prepareOrder, type TradingContext } from "./service";
+import { validateOrder } from "./validate";
 
 /** /api/trading: quotes and orders; /api/portfolio: holdings and P&L. */
 export function tradingController(
@@ -18,6 +19,17 @@ export function tradingController(
     .use(auth)
     .use(idempotencyPlugin)
     .use(guard)
+    .macro({
+      /**
+       * The order's own checks (validate.ts) as its validation step. A resolve runs after the schema and
+       * before the route's beforeHandles (Elysia puts them first), so a malformed order is 422 before
+       * movesMoney's 403s and before its idempotency key is looked up: API.md's order of checks.
+       */
+      validOrder: {
+        // The schema has passed: the body is an OrderBody.
+        resolve: ({ body }) => ({ validOrder: validateOrder(ctx.config, body as OrderBody) }),
+      },
+    })
     .post("/quote", ({ principal, body }) => createQuote(ctx, principal.userId, body), {
       auth: true,
       moneyValues: true,
@@ -26,17 +38,24 @@ export function tradingController(
     })
     .post(
       "/orders",
-      ({ principal, body, request, headers }) =>
+      ({ principal, body, validOrder, request, headers }) =>
         runIdempotent(
           ctx.db,
           { userId: principal.userId, key: headers["idempotency-key"] as string, request, body },
-          () => prepareOrder(ctx, principal.userId, body),
+          () => prepareOrder(ctx, principal.userId, body, validOrder),
           async (tx, prepared, ledgerKey) => ({
             status: 201,
             body: { order: await placeOrder(ctx, tx, principal.userId, body, prepared, actorOf(request), ledgerKey) },
           }),
         ),
-      { auth: true, idempotent: true, movesMoney: true, body: OrderBody, response: { 201: OrderAnswer } },
+      {
+        auth: true,
+        idempotent: true,
+        movesMoney: true,
+        validOrder: true,
+        body: OrderBody,
+        response: { 201: OrderAnswer },
+      },
     )
     .get("/orders", ({ principal, query }) => listOrders(ctx, principal.userId, query), {
       auth: true,

@@ -3,14 +3,13 @@
  * their funds held until the trigger worker (triggers.ts) fills them. Fills settle in settle.ts.
  */
 import { and, desc, eq, lt } from "drizzle-orm";
-import type { Config } from "../../config";
 import type { DbOrTx, Tx } from "../../platform/db/client";
 import { AppError, notFound, unavailable } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
-import { assetOf, parseAssetAmount, parsePrice } from "../ledger/assets";
+import { parseAssetAmount } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { type PriceCache, QUOTE_ASSET } from "../market/price-cache";
@@ -19,20 +18,12 @@ import type { Order, OrderBody, Quote, QuoteBody } from "./model";
 import { assertWorthTrading, type Side, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
 import { tradeOrders, tradeQuotes } from "./schema";
 import { executeFill, type OrderRow, orderEvents, toOrder, tradeAccounts } from "./settle";
+import { invalid, type Reserve, tradable, type ValidOrder } from "./validate";
 
 /** How long a quote holds (API.md: 10 s). */
 export const QUOTE_TTL_MS = 10_000;
 
 export type TradingContext = MoneyContext & { cache: PriceCache };
-
-const invalid = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
-
-/** A non-USD asset with a followed price; USD is what everything trades against. */
-function tradable(config: Config, symbol: string) {
-  const asset = assetOf(config, symbol);
-  if (asset.symbol === QUOTE_ASSET) throw invalid("asset", "USD is what assets are bought with; pick another asset");
-  return asset;
-}
 
 /**
  * The live price of `asset`. A stale one (no tick for 30 s: the provider is down) is refused with 503
@@ -101,27 +92,17 @@ function assertStopAhead(ctx: TradingContext, side: Side, asset: string, stopPri
   }
 }
 
-/** Checks that need no transaction: the shape of the order, amounts and prices, and the accounts. */
-export async function prepareOrder(ctx: TradingContext, userId: string, body: OrderBody) {
-  const asset = tradable(ctx.config, body.asset);
-  const { units } = parseAssetAmount(ctx.config, asset.symbol, body.amount);
-  const needs = { market: null, limit: "limitPrice", stop: "stopPrice" } as const;
-  for (const field of ["limitPrice", "stopPrice"] as const) {
-    if (body[field] !== undefined && needs[body.type] !== field) throw invalid(field, `A ${body.type} order has no ${field}`);
-  }
-  const needed = needs[body.type];
-  if (needed && body[needed] === undefined) throw invalid(needed, `A ${body.type} order needs ${needed}`);
-  if (body.type !== "market" && body.quoteId !== undefined) throw invalid("quoteId", "Only a market order executes at a quote");
-  if (body.type === "market" && body.expiresAt !== undefined) throw invalid("expiresAt", "A market order executes at once");
-  if (body.quoteId !== undefined && !isUuid(body.quoteId)) throw invalid("quoteId", "Unknown quote");
-  const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
-  if (expiresAt && !(expiresAt.getTime() > Date.now())) throw invalid("expiresAt", "expiresAt must be in the future");
-  const triggerPrice = needed ? parsePrice(body[needed] as string, needed) : null;
+/**
+ * Checks of an order validateOrder passed that need the market but no transaction, and the accounts it
+ * trades between.
+ */
+export async function prepareOrder(ctx: TradingContext, userId: string, body: OrderBody, valid: ValidOrder) {
+  const { asset, units, triggerPrice } = valid;
   if (body.type === "stop") assertStopAhead(ctx, body.side, asset.symbol, triggerPrice as string);
   // A market order without a quote is priced now, so stale prices are refused before any money moves.
   const live = body.type === "market" && !body.quoteId ? liveTerms(ctx, body.side, asset.symbol, units, asset.precision) : null;
   await ctx.ledger.openAccounts(ctx.db, tradeAccounts(userId, asset.symbol));
-  return { asset, units, triggerPrice, expiresAt, live };
+  return { ...valid, live };
 }
 type Prepared = Awaited<ReturnType<typeof prepareOrder>>;
 
@@ -143,17 +124,6 @@ async function redeemQuote(tx: Tx, userId: string, body: OrderBody, units: bigin
   return { price: quote.price, notional: quote.notional, fee: quote.fee };
 }
 
-/**
- * What a limit or stop order holds while open: the asset for a sell; for a buy, the cost and fee at its
- * own price (a fill at a better price returns the difference).
- */
-function reserve(ctx: TradingContext, body: OrderBody, prepared: Prepared): { held: bigint; fee: bigint } {
-  const { units, asset, triggerPrice } = prepared;
-  const terms = termsAt(triggerPrice as string, body.side, units, asset.precision, ctx.config.tradingFeeBps);
-  assertWorthTrading(body.side, terms);
-  return body.side === "buy" ? { held: terms.notional + terms.fee, fee: terms.fee } : { held: units, fee: terms.fee };
-}
-
 export async function placeOrder(
   ctx: TradingContext,
   tx: Tx,
@@ -173,7 +143,7 @@ export async function placeOrder(
       .returning();
     return toOrder(ctx, await executeFill(ctx, tx, row, terms, actor, idempotencyKey));
   }
-  const { held, fee } = reserve(ctx, body, prepared);
+  const { held, fee } = prepared.reserved as Reserve;
   const heldAsset = body.side === "buy" ? QUOTE_ASSET : asset.symbol;
   await ctx.ledger.post(tx, {
     kind: "trade_hold",

@@ -292,6 +292,23 @@ describe("GET /me and PATCH /profile", () => {
     expect((await client.json<UserBody>("GET", "/api/auth/me")).body.user.name).toBe("Ada");
   });
 
+  test("an anti-phishing code is 4 to 32 characters of its own: spaces around it do not count, and are refused", async () => {
+    const { client } = await signedInUser(fixture, "short-code");
+    for (const antiPhishingCode of ["  ab  ", "a   ", "    ", " abcd", "abcd ", "abc"]) {
+      const refused = await client.json<ErrorBody>("PATCH", "/api/auth/profile", { antiPhishingCode });
+      expect([antiPhishingCode, refused.status, refused.body.error.details?.fields]).toEqual([
+        antiPhishingCode,
+        422,
+        ["antiPhishingCode"],
+      ]);
+    }
+    expect((await client.json<UserBody>("GET", "/api/auth/me")).body.user.antiPhishingCode).toBeNull();
+    const spaced = await client.json<UserBody>("PATCH", "/api/auth/profile", { antiPhishingCode: "red fox" });
+    expect(spaced.body.user.antiPhishingCode).toBe("red fox");
+    const cleared = await client.json<UserBody>("PATCH", "/api/auth/profile", { antiPhishingCode: null });
+    expect(cleared.body.user.antiPhishingCode).toBeNull();
+  });
+
   test("every mail carries the anti-phishing code once it is set", async () => {
     const { client, email } = await signedInUser(fixture, "phish");
     await client.json("PATCH", "/api/auth/profile", { antiPhishingCode: "purple-otter" });

@@ -633,6 +633,15 @@ describe("withdrawals", () => {
       label: "x",
     });
     expect(iban.body.error.message).toBe("Not a valid IBAN");
+    // A label of spaces only would be stored empty.
+    for (const label of ["", "   ", "\t", "bad\nlabel"]) {
+      const unlabelled = await client.json<ErrorBody>("POST", "/api/wallet/addresses", {
+        asset: "BTC",
+        address: "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        label,
+      });
+      expect([unlabelled.status, unlabelled.body.error.details]).toEqual([422, { fields: ["label"] }]);
+    }
     const slow = await createTestApp(
       { TRUST_PROXY: "true", ADDRESS_COOLDOWN_HOURS: "24" },
       { database: fixture.deps.database as never },

@@ -52,7 +52,10 @@ export const ResetBody = t.Object({ token: EmailToken, password: NewPassword });
 export const ChangePasswordBody = t.Object({ currentPassword: AnyPassword, newPassword: NewPassword });
 export const ProfileBody = t.Object({
   name: t.Optional(Name),
-  antiPhishingCode: t.Optional(t.Union([t.String({ minLength: 4, maxLength: 32, pattern: "^[A-Za-z0-9 _-]+$" }), t.Null()])),
+  // No space at either end: the length is the code's own, so "  ab  " is not a 4-character code (null clears it).
+  antiPhishingCode: t.Optional(
+    t.Union([t.String({ minLength: 4, maxLength: 32, pattern: "^[A-Za-z0-9_-]([A-Za-z0-9 _-]*[A-Za-z0-9_-])?$" }), t.Null()]),
+  ),
 });
 export const CodeBody = t.Object({ code: Code });
 

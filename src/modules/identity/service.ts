@@ -164,7 +164,7 @@ export async function updateProfile(
       .update(users)
       .set({
         ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
-        ...(patch.antiPhishingCode === undefined ? {} : { antiPhishingCode: patch.antiPhishingCode?.trim() || null }),
+        ...(patch.antiPhishingCode === undefined ? {} : { antiPhishingCode: patch.antiPhishingCode }),
         updatedAt: sql`now()`,
       })
       .where(eq(users.id, userId))

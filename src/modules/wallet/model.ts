@@ -48,7 +48,8 @@ export const BalanceAnswer = t.Object({ balances: t.Array(Balance), totalUsd: t.
 export const AddressBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
   address: t.String({ minLength: 1, maxLength: 128 }),
-  label: t.String({ minLength: 1, maxLength: 64 }),
+  // Something besides spaces (it is stored trimmed), and no control characters.
+  label: t.String({ maxLength: 64, pattern: "^(?=[^]*\\S)[^\\x00-\\x1f\\x7f]*$" }),
 });
 export const Address = t.Object({
   id: t.String(),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { sql } from "drizzle-orm";
 import { verifyAuditChains } from "../src/modules/audit/service";
 import { queryRows } from "../src/platform/db/client";
-import { adminUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
+import { adminUser, PASSWORD, signedInUser, TestClient, tally, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -192,6 +192,40 @@ describe("login throttle", () => {
       if (status === 429) limited++;
     }
     expect(limited).toBe(5); // 5 per account × 10 = 50 failures per IP
+  });
+
+  test("wrong passwords arriving together: exactly the budget of them is checked, the rest are 429", async () => {
+    const { email } = await signedInUser(fixture, "burst");
+    const attacker = new TestClient(fixture);
+    attacker.ip = "198.51.100.70";
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => attacker.post("/api/auth/login", { email, password: `guess number ${i}` })),
+    );
+    expect(tally(answers.map((answer) => answer.status))).toEqual({ 401: 5, 429: 15 });
+  });
+
+  test("the right password sent after a parallel burst of wrong ones is 429, though none had been answered yet", async () => {
+    const { email } = await signedInUser(fixture, "burst-right");
+    const attacker = new TestClient(fixture);
+    attacker.ip = "198.51.100.71";
+    const wrong = Array.from({ length: 15 }, (_, i) =>
+      attacker.post("/api/auth/login", { email, password: `guess number ${i}` }),
+    );
+    const right = await attacker.post("/api/auth/login", { email, password: PASSWORD });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(tally((await Promise.all(wrong)).map((answer) => answer.status))).toEqual({ 401: 5, 429: 10 });
+  });
+
+  test("successful sign-ins spend no budget: more of them from one IP than its budget all succeed", async () => {
+    const { email } = await signedInUser(fixture, "regular");
+    const client = new TestClient(fixture);
+    client.ip = "198.51.100.72";
+    const ipBudget = 5 * 10;
+    const statuses: number[] = [];
+    for (let i = 0; i <= ipBudget; i++)
+      statuses.push((await client.post("/api/auth/login", { email, password: PASSWORD })).status);
+    expect(tally(statuses)).toEqual({ 200: ipBudget + 1 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { lastMailTo, PASSWORD, signedInUser, TestClient, tokenFromMail, uniqueEmail } from "./support/client";
+import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -445,6 +445,18 @@ describe("password forgot, reset and change", () => {
     const audit = await client.json<{ items: { action: string }[] }>("GET", "/api/audit?limit=100");
     expect(audit.body.items.filter((row) => row.action === "auth.password_change_failed")).toHaveLength(10);
     expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+  });
+
+  test("change: wrong current passwords arriving together: exactly the budget of them is checked, the rest are 429", async () => {
+    const { client } = await signedInUser(fixture, "change-burst");
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        client.request("POST", "/api/auth/password/change", {
+          body: { currentPassword: `guess number ${i}`, newPassword: "changed passphrase 3" },
+        }),
+      ),
+    );
+    expect(tally(answers.map((answer) => answer.status))).toEqual({ 401: 10, 429: 5 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { lastMailTo, PASSWORD, signedInUser, TestClient, totpNow } from "./support/client";
+import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, totpNow } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -205,6 +205,28 @@ describe("two-factor authentication", () => {
     const other = await signedInUser(fixture, "code-other");
     await enable(other.client);
     expect((await other.client.json<ErrorBody>("POST", "/api/auth/2fa/disable", { code: "999999" })).status).toBe(401);
+  });
+
+  test("wrong codes arriving together: exactly the budget of them is checked, the rest are 429", async () => {
+    const { client } = await signedInUser(fixture, "code-burst");
+    await enable(client);
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, (_, i) =>
+        client.json<ErrorBody>("POST", "/api/auth/2fa/recovery-codes", { code: String(200000 + i) }),
+      ),
+    );
+    expect(tally(answers.map((answer) => answer.body.error.code))).toEqual({ INVALID_TOTP: 10, RATE_LIMITED: 5 });
+  });
+
+  test("sign-ins that stop at TOTP_REQUIRED spend no budget: more of them than the budget all ask for the code", async () => {
+    const { client, email } = await signedInUser(fixture, "code-asked");
+    await enable(client);
+    const visitor = new TestClient(fixture);
+    const codes: string[] = [];
+    for (let i = 0; i <= 10; i++) {
+      codes.push((await visitor.json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD })).body.error.code);
+    }
+    expect(tally(codes)).toEqual({ TOTP_REQUIRED: 11 });
   });
 
   test("setup while enabled is 409 INVALID_STATE", async () => {

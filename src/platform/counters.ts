@@ -7,13 +7,23 @@ import { dependencyUnavailable } from "./http/errors";
 
 export type WindowCount = { count: number; resetMs: number };
 
+/** A sliding-window budget: at most `limit` events under `key` in the window. */
+export type Budget = { key: string; limit: number };
+/** One event claimed in the logs of several budgets at once, so that it can be given back. */
+export type Slot = { id: string; keys: string[] };
+export type Claim = { granted: true; slot: Slot } | { granted: false; retryMs: number };
+
 export interface CounterStore {
   /** Counts one hit in the fixed window that contains now; returns the window's count and time left. */
   hit(key: string, windowMs: number): Promise<WindowCount>;
-  /** Adds an event to a sliding window log. */
-  record(key: string, windowMs: number): Promise<void>;
-  /** Events in the sliding window, and ms until the oldest one leaves it. */
-  recent(key: string, windowMs: number): Promise<WindowCount>;
+  /**
+   * Adds one event to the sliding-window log of every budget when each holds fewer than its limit, else adds
+   * none and says in how many ms every full one has room again: check-and-add in one step, so claims arriving
+   * together cannot all find the same free room.
+   */
+  claim(budgets: Budget[], windowMs: number): Promise<Claim>;
+  /** Takes a claimed event back out of its logs. */
+  release(slot: Slot): Promise<void>;
   clear(key: string): Promise<void>;
 }
 
@@ -22,13 +32,27 @@ const HIT = `local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
 
-/** Drop events older than the window, then count and report when the oldest expires. */
-const RECENT = `redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1] - ARGV[2])
-local n = redis.call('ZCARD', KEYS[1])
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local reset = 0
-if oldest[2] then reset = tonumber(oldest[2]) + ARGV[2] - ARGV[1] end
-return {n, reset}`;
+/**
+ * KEYS: the budgets' logs; ARGV: now, the window, the event's id, then each log's limit. Drops events older than
+ * the window; when a log holds its limit, answers the ms until enough of them leave (the longest wait over the
+ * logs), else adds the event to every log and answers 0.
+ */
+const CLAIM = `local now, window, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local wait = 0
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, 0, now - window)
+  local over = redis.call('ZCARD', key) - tonumber(ARGV[3 + i])
+  if over >= 0 then
+    local freeing = redis.call('ZRANGE', key, over, over, 'WITHSCORES')
+    wait = math.max(wait, tonumber(freeing[2]) + window - now)
+  end
+end
+if wait > 0 then return wait end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, id)
+  redis.call('PEXPIRE', key, window)
+end
+return 0`;
 
 /** ioredis's states once a connection has failed or been closed (it is "connecting" or "ready" otherwise). */
 const UNREACHABLE = new Set(["reconnecting", "close", "end"]);
@@ -54,20 +78,21 @@ export class RedisCounterStore implements CounterStore {
     return { count, resetMs: Math.max(ttl, 0) };
   }
 
-  async record(key: string, windowMs: number): Promise<void> {
+  async claim(budgets: Budget[], windowMs: number): Promise<Claim> {
     this.assertConnected();
     const now = Date.now();
-    const full = `${this.prefix}log:${key}`;
-    await this.redis.multi().zadd(full, now, `${now}:${crypto.randomUUID()}`).pexpire(full, windowMs).exec();
+    const id = `${now}:${crypto.randomUUID()}`;
+    const logs = budgets.map(({ key }) => `${this.prefix}log:${key}`);
+    const limits = budgets.map(({ limit }) => limit);
+    const retryMs = (await this.redis.eval(CLAIM, logs.length, ...logs, now, windowMs, id, ...limits)) as number;
+    return retryMs > 0 ? { granted: false, retryMs } : { granted: true, slot: { id, keys: budgets.map(({ key }) => key) } };
   }
 
-  async recent(key: string, windowMs: number): Promise<WindowCount> {
+  async release(slot: Slot): Promise<void> {
     this.assertConnected();
-    const [count, resetMs] = (await this.redis.eval(RECENT, 1, `${this.prefix}log:${key}`, Date.now(), windowMs)) as [
-      number,
-      number,
-    ];
-    return { count, resetMs: Math.max(resetMs, 0) };
+    const transaction = this.redis.multi();
+    for (const key of slot.keys) transaction.zrem(`${this.prefix}log:${key}`, slot.id);
+    await transaction.exec();
   }
 
   async clear(key: string): Promise<void> {
@@ -79,7 +104,7 @@ export class RedisCounterStore implements CounterStore {
 /** The same behaviour for one process. Old entries are swept as the maps grow, so memory stays bounded. */
 export class MemoryCounterStore implements CounterStore {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  private readonly logs = new Map<string, number[]>();
+  private readonly logs = new Map<string, { at: number; id: string }[]>();
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
@@ -93,20 +118,29 @@ export class MemoryCounterStore implements CounterStore {
     return { count: window.count, resetMs: window.resetAt - now };
   }
 
-  async record(key: string, windowMs: number): Promise<void> {
+  /** Synchronous from the first read to the last write, so no other claim can run in between. */
+  async claim(budgets: Budget[], windowMs: number): Promise<Claim> {
     const now = Date.now();
     if (this.logs.size > 10_000) this.sweepLogs(now - windowMs);
-    const log = (this.logs.get(key) ?? []).filter((at) => at > now - windowMs);
-    log.push(now);
-    this.logs.set(key, log);
+    const logs = budgets.map((budget) => ({
+      ...budget,
+      events: (this.logs.get(budget.key) ?? []).filter((event) => event.at > now - windowMs),
+    }));
+    const retryMs = Math.max(
+      ...logs.map(({ limit, events }) => (events.length >= limit ? events[events.length - limit].at + windowMs - now : 0)),
+    );
+    if (retryMs > 0) return { granted: false, retryMs };
+    const slot = { id: crypto.randomUUID(), keys: budgets.map(({ key }) => key) };
+    for (const { key, events } of logs) this.logs.set(key, [...events, { at: now, id: slot.id }]);
+    return { granted: true, slot };
   }
 
-  async recent(key: string, windowMs: number): Promise<WindowCount> {
-    const now = Date.now();
-    const log = (this.logs.get(key) ?? []).filter((at) => at > now - windowMs);
-    if (log.length === 0) this.logs.delete(key);
-    else this.logs.set(key, log);
-    return { count: log.length, resetMs: log.length ? log[0] + windowMs - now : 0 };
+  async release(slot: Slot): Promise<void> {
+    for (const key of slot.keys) {
+      const log = (this.logs.get(key) ?? []).filter((event) => event.id !== slot.id);
+      if (log.length) this.logs.set(key, log);
+      else this.logs.delete(key);
+    }
   }
 
   async clear(key: string): Promise<void> {
@@ -120,6 +154,6 @@ export class MemoryCounterStore implements CounterStore {
 
   /** Logs whose newest event is older than the window can no longer count; a stranger's keys do not pile up. */
   private sweepLogs(oldest: number) {
-    for (const [key, log] of this.logs) if ((log.at(-1) ?? 0) <= oldest) this.logs.delete(key);
+    for (const [key, log] of this.logs) if ((log.at(-1)?.at ?? 0) <= oldest) this.logs.delete(key);
   }
 }

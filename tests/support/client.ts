@@ -146,3 +146,10 @@ export async function adminUser(fixture: Fixture, label: string) {
   await promoteToAdmin(fixture.deps.database.db, user.email);
   return user;
 }
+
+/** How often each answer came back: what a parallel burst is judged by, whatever order its answers arrived in. */
+export function tally(answers: (number | string)[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const answer of answers) counts[answer] = (counts[answer] ?? 0) + 1;
+  return counts;
+}

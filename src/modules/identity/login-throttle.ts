@@ -6,46 +6,55 @@
  * the current password on a password change — get a budget of the same size, so a stolen session cannot
  * guess either at the request rate limit's pace.
  */
-import type { CounterStore } from "../../platform/counters";
+import type { Budget, CounterStore } from "../../platform/counters";
 import { rateLimited } from "../../platform/http/rate-limit";
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
+/** What checking a secret found; a check may say more (whom it proved, why it refused). */
+type Checked = { accepted: boolean };
+
 export function createLoginThrottle(counters: CounterStore, perAccount: number) {
-  const keys = (email: string, ip: string | null) => ({
-    account: `login-fail:acct:${email}`,
-    ip: `login-fail:ip:${ip ?? "unknown"}`,
-  });
+  /**
+   * The rule of every budget here. An attempt claims a slot in each of its budgets before its secret is checked
+   * (check-and-add in one step, so attempts arriving together cannot all find room), and is refused with 429
+   * when any is full. A wrong secret keeps its slot: that slot is the failure's record. A right one gives it
+   * back, and so does an attempt that ends neither way (`check` throws: no code was sent, a dependency failed).
+   */
+  async function spendAttempt<T extends Checked>(budgets: Budget[], refusal: string, check: () => Promise<T>): Promise<T> {
+    const claim = await counters.claim(budgets, LOGIN_WINDOW_MS);
+    if (!claim.granted) throw rateLimited(refusal, claim.retryMs);
+    let failed = false;
+    try {
+      const checked = await check();
+      failed = !checked.accepted;
+      return checked;
+    } finally {
+      if (!failed) await counters.release(claim.slot);
+    }
+  }
+
   return {
-    async assertAllowed(email: string, ip: string | null): Promise<void> {
-      const k = keys(email, ip);
-      const [account, address] = await Promise.all([
-        counters.recent(k.account, LOGIN_WINDOW_MS),
-        counters.recent(k.ip, LOGIN_WINDOW_MS),
-      ]);
-      const blocked = [
-        account.count >= perAccount ? account.resetMs : 0,
-        address.count >= perAccount * 10 ? address.resetMs : 0,
-      ].filter((ms) => ms > 0);
-      if (blocked.length) throw rateLimited("Too many failed sign-ins; try again later", Math.max(...blocked));
+    /** Runs a sign-in's `check` within the account's and the IP's budgets; one accepted clears the account's failures (not the IP's). */
+    async judgeSignIn<T extends Checked>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
+      const account = `login-fail:acct:${email}`;
+      const budgets = [
+        { key: account, limit: perAccount },
+        { key: `login-fail:ip:${ip ?? "unknown"}`, limit: perAccount * 10 },
+      ];
+      const checked = await spendAttempt(budgets, "Too many failed sign-ins; try again later", check);
+      if (checked.accepted) await counters.clear(account);
+      return checked;
     },
-    async recordFailure(email: string, ip: string | null): Promise<void> {
-      const k = keys(email, ip);
-      await Promise.all([counters.record(k.account, LOGIN_WINDOW_MS), counters.record(k.ip, LOGIN_WINDOW_MS)]);
-    },
-    /** Runs a signed-in user's secret `check` within the budget: 429 past it, a wrong one counted, a right one clearing. */
+    /** Runs a signed-in user's secret `check` within the user's budget; a right one clears the user's failures. */
     async judgeSecret(userId: string, check: () => Promise<boolean>): Promise<boolean> {
       const key = `secret-fail:user:${userId}`;
-      const failures = await counters.recent(key, LOGIN_WINDOW_MS);
-      if (failures.count >= perAccount) throw rateLimited("Too many failed attempts; try again later", failures.resetMs);
-      const accepted = await check();
-      if (!accepted) await counters.record(key, LOGIN_WINDOW_MS);
-      else if (failures.count > 0) await counters.clear(key);
+      const budgets = [{ key, limit: perAccount }];
+      const { accepted } = await spendAttempt(budgets, "Too many failed attempts; try again later", async () => ({
+        accepted: await check(),
+      }));
+      if (accepted) await counters.clear(key);
       return accepted;
-    },
-    /** A successful sign-in clears the account's failures (not the IP's). */
-    async recordSuccess(email: string): Promise<void> {
-      await counters.clear(keys(email, null).account);
     },
   };
 }

@@ -179,6 +179,11 @@ export async function updateProfile(
 
 export type LoginResult = { user: User; sessionId: string; refreshToken: string };
 
+/** What a sign-in's secrets proved: the account, or the 401 that refuses them and the audit row of the refusal. */
+type SignInCheck =
+  | { accepted: true; row: UserRow }
+  | { accepted: false; refusal: AppError; failure: { userId: string | null; metadata: Record<string, unknown> } };
+
 /**
  * Sign-in. Unknown emails spend the same argon2 work and get the same answer as a wrong password.
  * Past the failure budget every attempt is 429, the right password included, until the window decays.
@@ -189,39 +194,46 @@ export async function login(
   actor: Actor,
 ): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
-  await ctx.throttle.assertAllowed(email, actor.ip ?? null);
-  const row = await findUserByEmail(ctx.db, email);
-  const passwordOk = row
-    ? await ctx.hasher.verify(input.password, row.passwordHash)
-    : await ctx.hasher.verifyNothing(input.password);
-  if (!row || !passwordOk) {
-    await ctx.throttle.recordFailure(email, actor.ip ?? null);
-    await ctx.db.transaction((tx) =>
-      recordAudit(tx, [{ userId: row?.id ?? null, action: "auth.login_failed", metadata: row ? {} : { email }, ...actor }]),
-    );
-    throw new AppError(401, "INVALID_CREDENTIALS", "Email or password is incorrect");
+  const checked = await ctx.throttle.judgeSignIn(email, actor.ip ?? null, () => checkSignIn(ctx, email, input));
+  if (!checked.accepted) {
+    await ctx.db.transaction((tx) => recordAudit(tx, [{ ...checked.failure, action: "auth.login_failed", ...actor }]));
+    throw checked.refusal;
   }
-  if (row.totpSecret) {
-    if (!input.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app or a recovery code");
-    const code = input.code;
-    // Its own transaction: an accepted code is spent even if what follows fails.
-    if (!(await ctx.db.transaction((tx) => checkSecondFactor(ctx, tx, row, code)))) {
-      await ctx.throttle.recordFailure(email, actor.ip ?? null);
-      await ctx.db.transaction((tx) =>
-        recordAudit(tx, [{ userId: row.id, action: "auth.login_failed", metadata: { reason: "totp" }, ...actor }]),
-      );
-      throw new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
-    }
-  }
+  const row = checked.row;
   return ctx.db.transaction(async (tx) => {
     const known = await isKnownDevice(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
     const session = await createSession(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
     if (!known)
       await mailUser(tx, row, { kind: "new_sign_in", ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, at: new Date() });
     await recordAudit(tx, [{ userId: row.id, action: "auth.login", metadata: { sessionId: session.sessionId }, ...actor }]);
-    await ctx.throttle.recordSuccess(email);
     return { user: toUser(row), ...session };
   });
+}
+
+/**
+ * The password, then the second factor when it is on. A wrong one is answered, not thrown, so the throttle
+ * counts it as a failure; no code at all throws TOTP_REQUIRED, which is no failure (login-throttle.ts).
+ */
+async function checkSignIn(
+  ctx: IdentityContext,
+  email: string,
+  input: { password: string; code?: string | null },
+): Promise<SignInCheck> {
+  const row = await findUserByEmail(ctx.db, email);
+  const passwordOk = row
+    ? await ctx.hasher.verify(input.password, row.passwordHash)
+    : await ctx.hasher.verifyNothing(input.password);
+  if (!row || !passwordOk) {
+    const refusal = new AppError(401, "INVALID_CREDENTIALS", "Email or password is incorrect");
+    return { accepted: false, refusal, failure: { userId: row?.id ?? null, metadata: row ? {} : { email } } };
+  }
+  if (!row.totpSecret) return { accepted: true, row };
+  if (!input.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app or a recovery code");
+  const code = input.code;
+  // Its own transaction: an accepted code is spent even if what follows fails.
+  if (await ctx.db.transaction((tx) => checkSecondFactor(ctx, tx, row, code))) return { accepted: true, row };
+  const refusal = new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+  return { accepted: false, refusal, failure: { userId: row.id, metadata: { reason: "totp" } } };
 }
 
 /**

@@ -432,7 +432,11 @@ describe("security events", () => {
     await client.json("POST", "/api/auth/sessions/revoke-others");
     const { outboxEvents } = await import("../src/platform/events/schema");
     const { eq } = await import("drizzle-orm");
-    const events = await fixture.deps.database.db.select().from(outboxEvents).where(eq(outboxEvents.userId, userId));
+    const events = await fixture.deps.database.db
+      .select()
+      .from(outboxEvents)
+      .where(eq(outboxEvents.userId, userId))
+      .orderBy(outboxEvents.id);
     expect(events.map((e) => [e.type, e.data.action])).toEqual([
       ["security", "auth.login"],
       ["security", "session.revoked"],

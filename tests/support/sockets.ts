@@ -2,7 +2,7 @@
 import type { createTestApp } from "./harness";
 
 type Fixture = Awaited<ReturnType<typeof createTestApp>>;
-export type Frame = { type: string; id?: number; data?: Record<string, unknown> };
+export type Frame = { type: string; id?: string; data?: Record<string, unknown> };
 
 /** Makes the app listen on a free loopback port (once) and returns its ws:// URL. */
 export function listen(fixture: Fixture): string {

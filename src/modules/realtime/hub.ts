@@ -4,6 +4,7 @@
  * latest price per symbol when it drains, so a slow client costs at most one frame per symbol. Private
  * events arrive from the bus on `user:<id>` and go to that user's sockets only.
  */
+import { createHmac, randomBytes } from "node:crypto";
 import type { Server, ServerWebSocket } from "bun";
 import type { Bus, Unsubscribe } from "../../platform/bus";
 import { type PublishedEvent, userChannel } from "../../platform/events/relay";
@@ -41,7 +42,7 @@ type SocketState = {
   expiry: ReturnType<typeof setTimeout> | undefined;
 };
 
-const frame = (type: string, data?: unknown, id?: number) =>
+const frame = (type: string, data?: unknown, id?: string) =>
   JSON.stringify(id === undefined ? { type, data } : { type, id, data });
 const errorFrame = (code: string, message: string) => frame("error", { code, message });
 
@@ -193,8 +194,19 @@ export class SocketHub {
     for (const ws of [...this.sockets.keys()]) ws.close(code, reason);
   }
 
+  /** Keys the events' ids as clients see them; a socket lives on one instance, so one key per process serves. */
+  private readonly eventIdKey = randomBytes(32);
+
+  /**
+   * The id a client dedupes a private event by: opaque, since the outbox's own ids count every user's events
+   * and would tell any user how busy the platform is. The same event (relayed twice) keeps its id.
+   */
+  private clientEventId(id: number): string {
+    return createHmac("sha256", this.eventIdKey).update(String(id)).digest("base64url").slice(0, 22);
+  }
+
   private deliverPrivate(channel: string, userId: string, event: PublishedEvent): void {
-    this.server?.publish(channel, frame(event.type, event.data, event.id));
+    this.server?.publish(channel, frame(event.type, event.data, this.clientEventId(event.id)));
     // A security change may have ended a session: sockets of a dead session close at once.
     if (event.type === "security") void this.recheckSessions(userId);
   }

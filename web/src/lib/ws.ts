@@ -7,7 +7,7 @@ import { createSignal } from "solid-js";
 import { api, readCookie } from "./api";
 
 export type ConnectionState = "connecting" | "open" | "closed";
-export type ServerFrame = { type: string; id?: number; data?: unknown };
+export type ServerFrame = { type: string; id?: string; data?: unknown };
 type Listener = (frame: ServerFrame) => void;
 
 const [state, setState] = createSignal<ConnectionState>("closed");
@@ -15,7 +15,7 @@ export const connectionState = state;
 
 const listeners = new Map<string, Set<Listener>>();
 const topics = new Map<string, number>();
-const seenIds = new Set<number>();
+const seenIds = new Set<string>();
 let socket: WebSocket | undefined;
 let attempts = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -28,10 +28,10 @@ function send(frame: unknown) {
 }
 
 function dispatch(frame: ServerFrame) {
-  if (typeof frame.id === "number") {
+  if (typeof frame.id === "string") {
     if (seenIds.has(frame.id)) return;
     seenIds.add(frame.id);
-    if (seenIds.size > 1000) seenIds.delete(seenIds.values().next().value as number);
+    if (seenIds.size > 1000) seenIds.delete(seenIds.values().next().value as string);
   }
   for (const listener of listeners.get(frame.type) ?? []) listener(frame);
 }

@@ -119,6 +119,9 @@ describe("admin", () => {
     const frozen = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/freeze`);
     expect(frozen.status).toBe(200);
     expect(frozen.body.user.frozen).toBe(true);
+    // Freezing again changes nothing and records nothing.
+    const again = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/freeze`);
+    expect([again.status, again.body.user.frozen]).toEqual([200, true]);
     // A frozen user still signs in and reads.
     expect((await user.client.json("GET", "/api/auth/me")).status).toBe(200);
     const unfrozen = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/unfreeze`);
@@ -132,6 +135,14 @@ describe("admin", () => {
     );
     expect(search.body.items).toHaveLength(1);
     expect(search.body.items[0].hash).toMatch(/^[0-9a-f]{64}$/);
+    // A family, as API.md writes `admin.*`: the freeze and the unfreeze (and only admin actions).
+    const family = await admin.client.json<{ items: { action: string }[] }>(
+      "GET",
+      `/api/admin/audit?userId=${user.userId}&action=admin.*`,
+    );
+    expect(family.body.items.map((row) => row.action)).toEqual(["admin.user_unfrozen", "admin.user_frozen"]);
+    const literal = await admin.client.json<{ items: unknown[] }>("GET", `/api/admin/audit?userId=${user.userId}&action=admin_*`);
+    expect(literal.body.items).toEqual([]);
     // The user's own log names the admin but not the admin's IP or device; the admin's log keeps them.
     type Row = { action: string; ip: string | null; userAgent: string | null; metadata: Record<string, unknown> | null };
     const own = await user.client.json<{ items: Row[] }>("GET", "/api/audit");

@@ -6,6 +6,7 @@ export const AuditQuery = t.Object(PageQuery);
 export const AdminAuditQuery = t.Object({
   ...PageQuery,
   userId: t.Optional(t.String({ format: "uuid" })),
+  /** An action (`auth.login`) or a family (`admin.*`). */
   action: t.Optional(t.String({ maxLength: 100 })),
 });
 

@@ -2,7 +2,7 @@
  * The tamper-evident audit log. Rows are written inside the transaction of the action they record, and
  * chained per user: hash = SHA-256(previous hash + this row's content).
  */
-import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, like, lt, sql } from "drizzle-orm";
 import { canonicalJson, sha256Hex } from "../../platform/crypto";
 import type { DbOrTx, Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
@@ -143,10 +143,17 @@ export function listUserAudit(db: DbOrTx, userId: string, limit = 20, cursor?: s
   return page(db, [eq(auditLog.userId, userId)], limit, cursor, toEvent);
 }
 
+/** One action, or a family written as API.md writes it (`admin.*`: every action starting `admin.`). */
+function actionIs(action: string) {
+  if (!action.endsWith(".*")) return eq(auditLog.action, action);
+  const prefix = action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+  return like(auditLog.action, `${prefix}%`);
+}
+
 export function searchAudit(db: DbOrTx, query: { userId?: string; action?: string; limit?: number; cursor?: string }) {
   const filters = [
     query.userId ? eq(auditLog.userId, query.userId) : undefined,
-    query.action ? eq(auditLog.action, query.action) : undefined,
+    query.action ? actionIs(query.action) : undefined,
   ];
   return page(
     db,

@@ -2,7 +2,7 @@
  * Identity rules: accounts, sign-in, password changes, profile and the admin's freeze. Every action
  * writes its audit row and its mail in the same transaction as the change itself.
  */
-import { eq, inArray, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, type SQLWrapper, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
@@ -336,17 +336,24 @@ export function assertWithdrawalsUnlocked(user: UserRow): void {
 export const ownerNotFrozen = (userId: SQLWrapper) =>
   sql`not exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.frozenAt} is not null)`;
 
-/** Freezing stops money movement; the user can still sign in and read. */
+/**
+ * Freezing stops money movement; the user can still sign in and read. Freezing a frozen user (or unfreezing
+ * an unfrozen one) changes nothing and records nothing: the log keeps when the freeze began.
+ */
 export async function setFrozen(db: Db, adminId: string, userId: string, frozen: boolean, actor: Actor): Promise<User> {
   return db.transaction(async (tx) => {
     if (!isUuid(userId)) throw notFound("User");
     assertNotOwnCase(adminId, [userId]);
     const [row] = await tx
       .update(users)
-      .set({ frozenAt: frozen ? sql`coalesce(${users.frozenAt}, now())` : null, updatedAt: sql`now()` })
-      .where(eq(users.id, userId))
+      .set({ frozenAt: frozen ? sql`now()` : null, updatedAt: sql`now()` })
+      .where(and(eq(users.id, userId), frozen ? isNull(users.frozenAt) : isNotNull(users.frozenAt)))
       .returning();
-    if (!row) throw notFound("User");
+    if (!row) {
+      const [unchanged] = await tx.select().from(users).where(eq(users.id, userId));
+      if (!unchanged) throw notFound("User");
+      return toUser(unchanged);
+    }
     const action = frozen ? "admin.user_frozen" : "admin.user_unfrozen";
     await recordAudit(tx, [
       { userId: adminId, action, metadata: { targetUserId: userId }, ...actor },

@@ -6,7 +6,8 @@ export const P2pBody = t.Object({
   recipientEmail: t.String({ format: "email", maxLength: 254 }),
   asset: t.String({ minLength: 1, maxLength: 10 }),
   amount: PlainDecimal,
-  note: t.Optional(t.String({ maxLength: 280 })),
+  // null is no note, as a transfer shows it.
+  note: t.Optional(t.Union([t.String({ maxLength: 280 }), t.Null()])),
 });
 
 export const Transfer = t.Object({

@@ -50,7 +50,7 @@ export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit
   return limitView("p2p", ctx.config.p2pDailyLimitUsd, BigInt(row.used));
 }
 
-export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string };
+export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string | null };
 
 type SenderFacts = {
   recipient: { id: string; email: string } | null;

@@ -111,9 +111,9 @@ export async function listDeposits(ctx: MoneyContext, userId: string, page: { li
   return pageOf(rows, limit, (row) => toOrder(ctx, row));
 }
 
-/** Checks `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` in constant time. */
+/** Checks `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>` in constant time; hex in either case. */
 export function assertSignature(ctx: MoneyContext, rawBody: string, signature: string | null): void {
-  if (!signature || !safeEqual(signature, signWebhook(webhookSecret(ctx), rawBody))) {
+  if (!signature || !safeEqual(signature.toLowerCase(), signWebhook(webhookSecret(ctx), rawBody))) {
     throw new AppError(401, "UNAUTHENTICATED", "Bad webhook signature");
   }
 }

@@ -4,9 +4,12 @@ import { fireAlerts } from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
 import { compareDecimal, normalizeChange, normalizePrice, roundDecimal } from "../src/modules/market/prices";
 import { candles1m, priceAlerts } from "../src/modules/market/schema";
+import { startMarket } from "../src/modules/market/service";
+import { MemoryBus, RedisBus } from "../src/platform/bus";
 import { outboxEvents } from "../src/platform/events/schema";
+import { createLogger } from "../src/platform/observability/logger";
 import { lastMailTo, signedInUser, TestClient } from "./support/client";
-import { createTestApp } from "./support/harness";
+import { createTestApp, createTestDatabase, TEST_REDIS_URL, testConfig } from "./support/harness";
 
 setDefaultTimeout(30_000);
 
@@ -182,6 +185,30 @@ describe("candles", () => {
       expect(compareDecimal(row.h, row.c)).toBeGreaterThanOrEqual(0);
       expect(compareDecimal(row.c, row.l)).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe("price feed start", () => {
+  test("a first start resumes from the last recorded close, and the leader's first tick is in its own cache", async () => {
+    const prefix = `cvtest-resume-${process.pid}-${Date.now()}:`;
+    // One tick a minute: a first tick the leader's own cache missed would leave it empty for the whole test.
+    const config = testConfig({ REDIS_KEY_PREFIX: prefix, PRICE_TICK_MS: "60000" });
+    const database = await createTestDatabase();
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const candle = (t: number, c: string) => ({ symbol: "BTC", t: new Date(t), o: c, h: c, l: c, c });
+    await database.db.insert(candles1m).values([candle(minute - 120_000, "70000"), candle(minute - 86_700_000, "56000")]);
+    const bus = TEST_REDIS_URL ? new RedisBus(TEST_REDIS_URL, prefix) : new MemoryBus();
+    const market = startMarket({ config, db: database.db, bus, logger: createLogger("silent") });
+    const deadline = Date.now() + 5000;
+    while (!market.cache.latest("BTC") && Date.now() < deadline) await Bun.sleep(25);
+    const btc = market.cache.latest("BTC");
+    expect(btc).toBeDefined();
+    // One step of the walk from 70000, and 25 % up on the close a day before.
+    expect(Math.abs(Number(btc?.priceUsd) / 70_000 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(Number(btc?.change24h) - 25)).toBeLessThan(1);
+    await market.stop();
+    await bus.close();
+    await database.dispose();
   });
 });
 

@@ -3,7 +3,7 @@ import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import type { Logger } from "../../platform/observability/logger";
 import type { Candle, CandleInterval, PriceTick } from "./model";
-import { compareDecimal } from "./prices";
+import { compareDecimal, normalizeChange } from "./prices";
 import { candles1m } from "./schema";
 
 const MINUTE_MS = 60_000;
@@ -123,4 +123,29 @@ export async function queryCandles(
           and t < ${new Date(lastStart + step).toISOString()}::timestamptz
         group by 1 order by 1`,
   );
+}
+
+/**
+ * Each symbol's last recorded close, as a tick at that candle's minute, with its change from the last close
+ * a day or more before it ("0" when there is none): where a simulated price walk resumes after a restart.
+ */
+export async function lastCloses(db: DbOrTx, symbols: string[], source: PriceTick["source"]): Promise<PriceTick[]> {
+  const rows = await queryRows<{ symbol: string; t: Date | string; c: string; change: string | null }>(
+    db,
+    sql`select s.symbol, last.t, last.c::text as c,
+          round((last.c / nullif(before.c, 0) - 1) * 100, 6)::text as change
+        from unnest(${`{${symbols.join(",")}}`}::text[]) as s(symbol)
+        cross join lateral (
+          select t, c from candles_1m where symbol = s.symbol order by t desc limit 1) last
+        left join lateral (
+          select c from candles_1m where symbol = s.symbol and t <= last.t - interval '1 day' order by t desc limit 1) before
+          on true`,
+  );
+  return rows.map((row) => ({
+    symbol: row.symbol,
+    priceUsd: row.c,
+    change24h: normalizeChange(row.change ?? "0"),
+    updatedAt: new Date(row.t).toISOString(),
+    source,
+  }));
 }

@@ -2,15 +2,16 @@
  * The market's moving parts on one instance: the price lease, the provider it runs, the bus that carries
  * ticks to every instance, the price cache, candles and alert checks. Routes call the functions below it.
  */
+import { randomInt } from "node:crypto";
 import type { Config } from "../../config";
 import type { Bus } from "../../platform/bus";
 import type { Db } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
-import { holdLeadership, type LeaseOptions } from "../../platform/lease";
+import { holdLeadership, type Leadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
 import { parsePrice } from "../ledger/assets";
 import { countAlerts, createAlert, fireAlerts, MAX_ALERTS_PER_USER, toAlert } from "./alerts";
-import { CandleRecorder } from "./candles";
+import { CandleRecorder, lastCloses } from "./candles";
 import { CoinCapProvider } from "./coincap";
 import type { Alert, AlertBody, PriceTick } from "./model";
 import { PriceCache, QUOTE_ASSET } from "./price-cache";
@@ -41,7 +42,21 @@ export function createProvider(config: Config, logger: Logger): PriceProvider {
       logger,
     });
   }
-  return new SimulatedProvider(symbols, config.priceTickMs);
+  // A fresh seed each run: a fixed one would replay the same, publicly known path after every restart.
+  return new SimulatedProvider(symbols, config.priceTickMs, randomInt(2 ** 32));
+}
+
+/**
+ * Where a price walk resumes when no instance has a price yet (the first start): each symbol's last recorded
+ * close, with its change from the close a day earlier. Empty when nothing was recorded or it cannot be read.
+ */
+async function lastRecordedTicks({ config, db, logger }: MarketDeps): Promise<PriceTick[]> {
+  try {
+    return await lastCloses(db, pricedSymbols(config), config.priceSource);
+  } catch (error) {
+    logger.warn("last recorded prices unavailable; prices start afresh", { error: (error as Error).message });
+    return [];
+  }
 }
 
 /** Starts following prices at once; `stop` gives up the lease and writes the last candles. */
@@ -65,28 +80,36 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
   };
 
   const subscription = bus.subscribe(PRICES_CHANNEL, (message) => cache.update(message as PriceTick[]));
-  const leadership = holdLeadership(
-    bus,
-    `${config.redisKeyPrefix}lease:prices`,
-    options.lease ?? DEFAULT_LEASE,
-    {
-      onAcquire() {
-        provider.start(onTicks, cache.all());
-        flushTimer = setInterval(() => void candles.flush(), options.candleFlushMs ?? CANDLE_FLUSH_MS);
+  // The lease is sought only once this instance listens: a leader's first tick reaches its own cache too,
+  // instead of prices missing for a whole tick interval after a start.
+  let leadership: Leadership | undefined;
+  const leading = Promise.all([subscription, lastRecordedTicks({ config, db, bus, logger })]).then(([, recorded]) => {
+    leadership = holdLeadership(
+      bus,
+      `${config.redisKeyPrefix}lease:prices`,
+      options.lease ?? DEFAULT_LEASE,
+      {
+        onAcquire() {
+          // The live prices (a takeover), and for a symbol without one its last recorded close (a first start).
+          provider.start(onTicks, [...cache.all(), ...recorded]);
+          flushTimer = setInterval(() => void candles.flush(), options.candleFlushMs ?? CANDLE_FLUSH_MS);
+        },
+        onRelease() {
+          clearInterval(flushTimer);
+          void provider.stop();
+        },
       },
-      onRelease() {
-        clearInterval(flushTimer);
-        void provider.stop();
-      },
-    },
-    logger,
-  );
+      logger,
+    );
+  });
 
   return {
     cache,
-    isLeader: () => leadership.isLeader(),
+    isLeader: () => leadership?.isLeader() ?? false,
     async stop() {
-      await leadership.stop();
+      // A bus that failed to subscribe never led: there is no lease to give up.
+      await leading.catch(() => {});
+      await leadership?.stop();
       await provider.stop();
       await checking;
       await candles.flush();

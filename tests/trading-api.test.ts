@@ -265,7 +265,8 @@ describe("limit and stop orders", () => {
     expect(await balance(user.client, "USD")).toEqual({ available: "399.4", held: "600.6" });
     const cancelled = await user.client.json<{ order: Order }>("DELETE", `/api/trading/orders/${open.id}`);
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body.order.status).toBe("cancelled");
+    // Nothing was charged: a cancelled order shows no fee.
+    expect(cancelled.body.order).toMatchObject({ status: "cancelled", fee: "0", filledAmount: "0" });
     expect(await balance(user.client, "USD")).toEqual({ available: "1000", held: "0" });
     const again = await user.client.json("DELETE", `/api/trading/orders/${open.id}`);
     expect(again.status).toBe(409);

@@ -188,7 +188,7 @@ export async function closeOrder(
   });
   const [closed] = await tx
     .update(tradeOrders)
-    .set({ status, held: 0n, updatedAt: new Date() })
+    .set({ status, held: 0n, fee: 0n, updatedAt: new Date() })
     .where(eq(tradeOrders.id, order.id))
     .returning();
   await recordAudit(tx, [

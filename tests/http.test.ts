@@ -77,6 +77,19 @@ describe("error envelope", () => {
     );
   });
 
+  test("a query parameter given twice is 422 naming it, after authentication; a page's query is its own", async () => {
+    const twice = await expectEnvelope(await fixture.request("/api/test/echo?type=a&ok=1&type=b"), 422, "VALIDATION_FAILED");
+    expect(twice.details?.fields).toEqual(["type"]);
+    await expectEnvelope(await fixture.request("/api/transactions?type=deposit&type=withdrawal"), 401, "UNAUTHENTICATED");
+    const { client } = await signedInUser(fixture, "twice");
+    const listed = await client.json<{ error: { details: { fields: string[] } } }>(
+      "GET",
+      "/api/transactions?type=deposit&type=withdrawal",
+    );
+    expect([listed.status, listed.body.error.details.fields]).toEqual([422, ["type"]]);
+    expect((await client.json("GET", "/api/transactions?type=deposit")).status).toBe(200);
+  });
+
   test("a NUL character (which Postgres cannot store) in a body or query is 422 naming the field; in a path, 404", async () => {
     const cases: [unknown, string[]][] = [
       [{ note: "a\u0000b" }, ["note"]],

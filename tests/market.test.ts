@@ -174,6 +174,15 @@ describe("candles", () => {
     const allBad = await get("interval=7m&from=x&to=y");
     expect([...(allBad.body.error.details?.fields ?? [])].sort()).toEqual(["from", "interval", "to"]);
     expect((await get("from=2024-13-45")).body.error.details?.fields).toEqual(["from"]);
+    // Instants the database cannot hold, and a range that ends before it starts.
+    for (const [query, field] of [
+      ["from=0000-01-01T00:00:00Z", "from"],
+      ["to=999999999999999", "to"],
+      ["from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z", "from"],
+    ]) {
+      const refused = await get(query);
+      expect([query, refused.status, refused.body.error?.details?.fields]).toEqual([query, 422, [field]]);
+    }
   });
 
   test("the leader writes one-minute candles from its ticks", async () => {

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
+import { isStorableDate } from "../../platform/http/formats";
 import type { Logger } from "../../platform/observability/logger";
 import type { Candle, CandleInterval, PriceTick } from "./model";
 import { compareDecimal, normalizeChange } from "./prices";
@@ -79,13 +80,13 @@ export class CandleRecorder {
   }
 }
 
-/** An ISO 8601 instant or epoch milliseconds; anything else is the client's mistake. */
+const invalidRange = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
+
+/** An ISO 8601 instant or epoch milliseconds the database can hold; anything else is the client's mistake. */
 function parseInstant(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d{1,15}$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    throw new AppError(422, "VALIDATION_FAILED", `Invalid ${field}: use ISO 8601 or epoch milliseconds`, { fields: [field] });
-  }
+  if (!isStorableDate(new Date(ms))) throw invalidRange(field, `Invalid ${field}: use ISO 8601 or epoch milliseconds`);
   return ms;
 }
 
@@ -101,9 +102,12 @@ export async function queryCandles(
   range: { from?: string; to?: string },
 ): Promise<Candle[]> {
   const step = INTERVAL_MS[interval];
+  const asked = { from: parseInstant(range.from, "from"), to: parseInstant(range.to, "to") };
+  if (asked.from !== undefined && asked.to !== undefined && asked.from > asked.to)
+    throw invalidRange("from", "from must not be after to");
   // Nothing lies after now, so a range reaching into the future is cut there before it is capped.
-  const to = Math.min(parseInstant(range.to, "to") ?? Date.now(), Date.now());
-  const from = parseInstant(range.from, "from");
+  const to = Math.min(asked.to ?? Date.now(), Date.now());
+  const from = asked.from;
   // Whole buckets only, as exchanges answer: the candles that start in [from, to), each built from all of its
   // minutes, so a candle labelled t always covers [t, t + interval). The most recent MAX_CANDLES at most.
   const lastStart = Math.floor((to - 1) / step) * step;

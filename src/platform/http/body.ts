@@ -117,6 +117,18 @@ export function queryFieldsWithNul(url: string): string[] {
   return [...new Set(fields)];
 }
 
+/** Query parameters given more than once (`?type=deposit&type=withdrawal`): only one would be used. */
+export function repeatedQueryFields(url: string): string[] {
+  const query = url.indexOf("?");
+  if (query < 0) return [];
+  const names = [...new URLSearchParams(url.slice(query + 1)).keys()];
+  return [...new Set(names.filter((name, i) => names.indexOf(name) !== i))];
+}
+
+/** 422 naming the query parameters given more than once, rather than quietly using one of their values. */
+export const repeatedFieldsRefused = (fields: string[]) =>
+  new AppError(422, "VALIDATION_FAILED", `Give each of ${fields.join(", ")} at most once`, { fields });
+
 /** 422 naming the fields that hold unusable text. */
 export const unusableTextRefused = (fields: string[]) =>
   new AppError(

@@ -7,7 +7,7 @@ import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
-import { parseJsonBody, queryFieldsWithNul, unusableTextRefused } from "./body";
+import { parseJsonBody, queryFieldsWithNul, repeatedFieldsRefused, repeatedQueryFields, unusableTextRefused } from "./body";
 import { corsHeaders, preflightHeaders } from "./cors";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, type RequestContext, requestContext } from "./request-context";
@@ -63,6 +63,9 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         if (request.url.slice(0, query < 0 ? undefined : query).includes("%00")) throw notFound("Route");
         const inQuery = queryFieldsWithNul(request.url);
         if (inQuery.length > 0) context.unusableTextFields = inQuery;
+        // The API's, that is: a page of the web app ignores its query, so a repeated parameter there is harmless.
+        const repeated = request.url.includes("/api/") ? repeatedQueryFields(request.url) : [];
+        if (repeated.length > 0) context.repeatedQueryFields = repeated;
       })
       // An empty query value is no value: API.md writes its filters as `?userId=&action=`, and a client that
       // sends them so asks for no filter, not for a user with an empty id.
@@ -72,9 +75,10 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
       // Runs after authentication, CSRF, 428 and the schema, before any route's own checks: API.md's order.
       .onBeforeHandle({ as: "global" }, ({ request }) => {
-        const { malformedBody, unusableTextFields } = requestContext(request);
+        const { malformedBody, unusableTextFields, repeatedQueryFields } = requestContext(request);
         if (malformedBody) throw malformedBody;
         if (unusableTextFields?.length) throw unusableTextRefused(unusableTextFields);
+        if (repeatedQueryFields?.length) throw repeatedFieldsRefused(repeatedQueryFields);
       })
       .onError({ as: "global" }, ({ code, error, request, set, path }) => {
         const context = requestContext(request);

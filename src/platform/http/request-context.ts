@@ -25,6 +25,8 @@ export type RequestContext = {
   emptyBody?: boolean;
   /** Body fields and query parameters holding U+0000 or an unpaired surrogate: 422 once authenticated. */
   unusableTextFields?: string[];
+  /** Query parameters given more than once: 422 once authenticated. */
+  repeatedQueryFields?: string[];
 };
 
 const contexts = new WeakMap<Request, RequestContext>();

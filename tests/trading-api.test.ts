@@ -6,7 +6,11 @@ import { verifyLedger } from "../src/modules/ledger/verify";
 import { tradeQuotes } from "../src/modules/trading/schema";
 import { deleteOldQuotes } from "../src/modules/trading/service";
 import { runOrderTriggers } from "../src/modules/trading/triggers";
+import { sandboxPayoutProvider } from "../src/modules/wallet/providers";
+import { withdrawalAddresses } from "../src/modules/wallet/schema";
+import { runPayouts } from "../src/modules/wallet/withdrawals";
 import { outboxEvents } from "../src/platform/events/schema";
+import { createLogger } from "../src/platform/observability/logger";
 import { adminUser, deposit, fundedUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_DATABASE_URL } from "./support/harness";
 import { quietProvider, setPrices } from "./support/prices";
@@ -587,6 +591,98 @@ describe("portfolio of units with no known cost", () => {
       holding: { asset: "BTC", amount: "0.6", valueUsd: "42000", costBasisUsd: "0", unrealizedPnlUsd: "0" },
       realized: "922",
     });
+    setPrices([fixture], PRICES);
+  });
+});
+
+describe("portfolio of units that left another way", () => {
+  type Holding = { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string };
+  const holdingOf = async (client: TestClient, asset: string) => {
+    const { body } = await client.json<{ holdings: Holding[]; realizedPnlUsd: string }>("GET", "/api/portfolio");
+    return { holding: body.holdings.find((h) => h.asset === asset), realized: body.realizedPnlUsd };
+  };
+  const send = async (client: TestClient, recipientEmail: string, amount: string) => {
+    const answer = await client.request("POST", "/api/transfers/p2p", {
+      body: { recipientEmail, asset: "BTC", amount },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    expect(answer.status).toBe(201);
+    return ((await answer.json()) as { transfer: { id: string; status: string } }).transfer;
+  };
+
+  test("units sent away take their share of the basis; units deposited after them have none", async () => {
+    const dave = await fundedUser(fixture, "dave", "20000");
+    const alice = await signedInUser(fixture, "alice");
+    setPrices([fixture], { BTC: "60000.00" });
+    await order(dave.client, { type: "market", side: "buy", asset: "BTC", amount: "0.1" }); // 6030 + 6.03
+    // Sold 0.04 at 59700: 2388 − 2.39 received for 2414.41 of the basis.
+    await order(dave.client, { type: "market", side: "sell", asset: "BTC", amount: "0.04" });
+    expect(await holdingOf(dave.client, "BTC")).toEqual({
+      holding: { asset: "BTC", amount: "0.06", valueUsd: "3600", costBasisUsd: "3621.62", unrealizedPnlUsd: "-21.62" },
+      realized: "-28.8",
+    });
+    // Half of the units, so half of the basis, leaves.
+    await send(dave.client, alice.email, "0.03");
+    expect((await holdingOf(dave.client, "BTC")).holding).toMatchObject({ amount: "0.03", costBasisUsd: "1810.81" });
+    await send(dave.client, alice.email, "0.03");
+    expect((await holdingOf(dave.client, "BTC")).holding).toBeUndefined();
+    // The coins deposited now are not the ones that left: no known basis, no P&L, and the realized P&L stands.
+    await deposit(dave.client, "BTC", "0.06");
+    expect(await holdingOf(dave.client, "BTC")).toEqual({
+      holding: { asset: "BTC", amount: "0.06", valueUsd: "3600", costBasisUsd: "0", unrealizedPnlUsd: "0" },
+      realized: "-28.8",
+    });
+    // What alice received has no basis for her either.
+    expect((await holdingOf(alice.client, "BTC")).holding).toMatchObject({ amount: "0.06", costBasisUsd: "0" });
+    setPrices([fixture], PRICES);
+  });
+
+  test("a withdrawal keeps its units' basis while it is paid out; then they leave with their share, fee included", async () => {
+    const user = await fundedUser(fixture, "withdrawing", "10000");
+    setPrices([fixture], { BTC: "60000.00" });
+    await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.1" }); // 6030 + 6.03
+    const address = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
+    await user.client.json("POST", "/api/wallet/addresses", { asset: "BTC", address, label: "cold" });
+    // Past the address book's cooldown.
+    await fixture.deps.database.db
+      .update(withdrawalAddresses)
+      .set({ activeAt: new Date(Date.now() - 1000) })
+      .where(eq(withdrawalAddresses.userId, user.userId));
+    const answer = await user.client.request("POST", "/api/wallet/withdraw", {
+      body: { asset: "BTC", amount: "0.0499", address },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    expect(((await answer.json()) as { withdrawal: { status: string } }).withdrawal.status).toBe("processing");
+    expect((await holdingOf(user.client, "BTC")).holding).toMatchObject({ amount: "0.1", costBasisUsd: "6036.03" });
+    await runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
+    // 0.0499 and the 0.0001 fee: half the units, half the basis.
+    expect((await holdingOf(user.client, "BTC")).holding).toMatchObject({ amount: "0.05", costBasisUsd: "3018.02" });
+    await deposit(user.client, "BTC", "0.05");
+    expect((await holdingOf(user.client, "BTC")).holding).toMatchObject({ amount: "0.1", costBasisUsd: "3018.02" });
+    setPrices([fixture], PRICES);
+  });
+
+  test("a transfer held for review keeps its units' basis until it completes; a rejected one returns with it", async () => {
+    const sender = await fundedUser(fixture, "held-sender", "20000");
+    const recipient = await signedInUser(fixture, "held-recipient");
+    const admin = await adminUser(fixture, "held-admin");
+    setPrices([fixture], { BTC: "60000.00" });
+    await order(sender.client, { type: "market", side: "buy", asset: "BTC", amount: "0.2" }); // 12060 + 12.06
+    const whole = { asset: "BTC", amount: "0.2", valueUsd: "12000", costBasisUsd: "12072.06", unrealizedPnlUsd: "-72.06" };
+    // 12000 USD is over the AML review threshold: held, still the sender's.
+    const rejected = await send(sender.client, recipient.email, "0.2");
+    expect(rejected.status).toBe("pending_review");
+    expect((await holdingOf(sender.client, "BTC")).holding).toEqual(whole);
+    expect((await holdingOf(recipient.client, "BTC")).holding).toBeUndefined();
+    await admin.client.json("POST", `/api/admin/transfers/${rejected.id}/reject`);
+    expect((await holdingOf(sender.client, "BTC")).holding).toEqual(whole);
+    const approved = await send(sender.client, recipient.email, "0.2");
+    expect(approved.status).toBe("pending_review");
+    await admin.client.json("POST", `/api/admin/transfers/${approved.id}/approve`);
+    expect((await holdingOf(sender.client, "BTC")).holding).toBeUndefined();
+    expect((await holdingOf(recipient.client, "BTC")).holding).toMatchObject({ amount: "0.2", costBasisUsd: "0" });
+    await deposit(sender.client, "BTC", "0.1");
+    expect((await holdingOf(sender.client, "BTC")).holding).toMatchObject({ amount: "0.1", costBasisUsd: "0" });
     setPrices([fixture], PRICES);
   });
 });

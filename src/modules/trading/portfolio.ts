@@ -1,64 +1,109 @@
 /**
- * GET /api/portfolio: holdings at live prices with average-cost basis and P&L from fills.
+ * GET /api/portfolio: holdings at live prices with average-cost basis and P&L, replayed from the user's
+ * history of each asset in time order.
  *
  * The basis comes from trades only. A buy adds its cost and fee; a sell removes the average cost of what
  * it sold and realizes proceeds minus fee minus that cost. Units that arrived another way (a deposit, a
  * transfer in) have no known basis: the platform does not know what was paid for them elsewhere, so they
  * count in neither basis nor P&L (a deposit is no profit), and selling them realizes nothing. A sale takes
- * units with a basis first. Units that left another way (a withdrawal, a transfer out) take their share of
- * the basis with them.
+ * units with a basis first. Units that left another way (a withdrawal with its fee, a transfer out) take
+ * their proportional share of the based units and their cost with them.
+ *
+ * A withdrawal or transfer counts once it is completed, at the time it was asked for (when its units were
+ * held): until then the held units are still the user's, with their basis, and units on their way in are
+ * not the recipient's yet; a rejected, cancelled or failed one returned its units, so it never counts.
  */
 
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import { formatAmount, usdCents } from "../../platform/money";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { QUOTE_ASSET } from "../market/price-cache";
+import { transactions } from "../transactions/schema";
 import type { Portfolio } from "./model";
 import { minUnits } from "./pricing";
 import { tradeOrders } from "./schema";
 import type { TradingContext } from "./service";
 
-type Position = { units: bigint; costCents: bigint };
-type Fill = { side: "buy" | "sell"; asset: string; amount: bigint; notional: bigint; fee: bigint };
+type Position = { units: bigint; basedUnits: bigint; costCents: bigint };
+/** Units of an asset in or out of the user's holding, with the status of its history row; a fill carries its order's USD cents. */
+export type Movement = {
+  asset: string;
+  direction: "in" | "out";
+  units: bigint;
+  status: string;
+  fill: { notional: bigint; fee: bigint } | null;
+};
 
-/** Replays fills in order: the traded position of each asset and the realized P&L, in cents. */
-export function averageCost(fills: Fill[]): { positions: Map<string, Position>; realizedCents: bigint } {
+/** Replays movements in order: the position of each asset (all units, those with a basis, their cost) and the realized P&L, in cents. */
+export function averageCost(movements: Movement[]): { positions: Map<string, Position>; realizedCents: bigint } {
   const positions = new Map<string, Position>();
   let realizedCents = 0n;
-  for (const fill of fills) {
-    const position = positions.get(fill.asset) ?? { units: 0n, costCents: 0n };
-    if (fill.side === "buy") {
-      position.units += fill.amount;
-      position.costCents += fill.notional + fill.fee;
+  for (const { asset, direction, units, status, fill } of movements) {
+    // Pending: the held units are still the user's, incoming ones not yet; rejected, cancelled, failed: returned.
+    if (status !== "completed") continue;
+    const position = positions.get(asset) ?? { units: 0n, basedUnits: 0n, costCents: 0n };
+    if (direction === "in") {
+      position.units += units;
+      if (fill) {
+        position.basedUnits += units;
+        position.costCents += fill.notional + fill.fee;
+      }
     } else {
-      const sold = minUnits(fill.amount, position.units);
-      const removed = position.units > 0n ? (position.costCents * sold) / position.units : 0n;
-      // Only the part of the proceeds for units with a basis is a gain or loss.
-      const proceeds = fill.amount > 0n ? ((fill.notional - fill.fee) * sold) / fill.amount : 0n;
-      realizedCents += proceeds - removed;
-      position.units -= sold;
+      // Timestamps need not follow commit order (a row may be stamped just before the one it spends): never below zero.
+      const leaving = minUnits(units, position.units);
+      // A sale takes units with a basis first; any other outflow takes its proportional share of them.
+      const based = fill
+        ? minUnits(leaving, position.basedUnits)
+        : leaving > 0n
+          ? (position.basedUnits * leaving) / position.units
+          : 0n;
+      const removed = position.basedUnits > 0n ? (position.costCents * based) / position.basedUnits : 0n;
+      if (fill) {
+        // Only the part of the proceeds for units with a basis is a gain or loss.
+        realizedCents += ((fill.notional - fill.fee) * based) / units - removed;
+      }
+      position.units -= leaving;
+      position.basedUnits -= based;
       position.costCents -= removed;
     }
-    positions.set(fill.asset, position);
+    positions.set(asset, position);
   }
   return { positions, realizedCents };
 }
 
+/** The user's movements of every asset but USD (its own basis), oldest first; a fill with its order's terms. */
+async function movementsOf(ctx: TradingContext, userId: string): Promise<Movement[]> {
+  const isFill = inArray(transactions.type, ["trade_buy", "trade_sell"]);
+  const rows = await ctx.db
+    .select({
+      asset: transactions.asset,
+      direction: transactions.direction,
+      status: transactions.status,
+      amount: transactions.amount,
+      fee: transactions.fee,
+      fill: { notional: tradeOrders.notional, fee: tradeOrders.fee },
+    })
+    .from(transactions)
+    .leftJoin(
+      tradeOrders,
+      and(isFill, eq(tradeOrders.userId, transactions.userId), sql`${tradeOrders.id}::text = ${transactions.reference}`),
+    )
+    .where(
+      and(
+        eq(transactions.userId, userId),
+        ne(transactions.asset, QUOTE_ASSET),
+        inArray(transactions.type, ["trade_buy", "trade_sell", "deposit", "transfer_in", "withdrawal", "transfer_out"]),
+      ),
+    )
+    .orderBy(asc(transactions.createdAt), asc(transactions.id));
+  // A withdrawal's fee is in the asset and leaves with it; every other row's fee is 0.
+  return rows.map(({ amount, fee, ...row }) => ({ ...row, units: amount + fee }));
+}
+
 export async function portfolio(ctx: TradingContext, userId: string): Promise<Portfolio> {
   const symbols = ctx.config.assets.map((a) => a.symbol);
-  const fills = await ctx.db
-    .select({
-      side: tradeOrders.side,
-      asset: tradeOrders.asset,
-      amount: tradeOrders.amount,
-      notional: tradeOrders.notional,
-      fee: tradeOrders.fee,
-    })
-    .from(tradeOrders)
-    .where(and(eq(tradeOrders.userId, userId), eq(tradeOrders.status, "filled")))
-    .orderBy(asc(tradeOrders.filledAt), asc(tradeOrders.id));
-  const { positions, realizedCents } = averageCost(fills);
+  const { positions, realizedCents } = averageCost(await movementsOf(ctx, userId));
   let totalCents = 0n;
   const holdings = (await userBalances(ctx.db, userId, symbols))
     .map((balance) => ({ ...balance, amount: balance.available + balance.held }))
@@ -70,10 +115,11 @@ export async function portfolio(ctx: TradingContext, userId: string): Promise<Po
       const valueCents = price ? usdCents(amount, precision, price, "down") : 0n;
       totalCents += valueCents;
       const position = positions.get(asset);
-      const basedUnits = asset === QUOTE_ASSET ? amount : minUnits(amount, position?.units ?? 0n);
+      // The basis never covers more than the ledger says the user holds.
+      const basedUnits = asset === QUOTE_ASSET ? amount : minUnits(amount, position?.basedUnits ?? 0n);
       const basedValueCents = price ? usdCents(basedUnits, precision, price, "down") : 0n;
       const basisCents =
-        asset === QUOTE_ASSET ? valueCents : position?.units ? (position.costCents * basedUnits) / position.units : 0n;
+        asset === QUOTE_ASSET ? valueCents : position?.basedUnits ? (position.costCents * basedUnits) / position.basedUnits : 0n;
       return {
         asset,
         amount: formatAmount(amount, precision),

@@ -8,6 +8,7 @@ import {
   isIban,
   isSolanaAddress,
   isValidAddress,
+  sameAddress,
 } from "../src/modules/wallet/address-format";
 
 /** Replaces the character at `index`, keeping the length: the typo a checksum exists to catch. */
@@ -237,5 +238,19 @@ describe("isValidAddress", () => {
     ["another asset's address", "USD", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"],
   ])("refuses %s (%s)", (_, asset, address) => {
     expect(isValidAddress(asset, address)).toBe(false);
+  });
+});
+
+describe("sameAddress", () => {
+  test.each([
+    ["USD", "GB82 WEST 1234 5698 7654 32", "gb82west12345698765432", true],
+    ["ETH", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", true],
+    ["USDT", " 0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", true],
+    ["BTC", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", true],
+    ["BTC", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "1bvbmseystwetqtfn5au4m4gfg7xjanvn2", false],
+    ["SOL", "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T", "4nd1mbqtrmjvyvfkf2pjy9nzuzdtasp7d4xwls4gdb4t", false],
+    ["ETH", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAee", false],
+  ])("%s: %s and %s are the same destination: %p", (asset, a, b, same) => {
+    expect(sameAddress(asset, a, b)).toBe(same);
   });
 });

@@ -769,6 +769,26 @@ describe("withdrawals", () => {
     expect(history.body.items[0]).toMatchObject({ status: "completed", reference: done.body.withdrawal.txHash, fee: "1.5" });
   });
 
+  test("a withdrawal matches the book in any spelling of the same address: IBAN spacing and case, hex case", async () => {
+    const { client } = await withBook("spelling", "100");
+    const iban = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: "gb82west12345698765432" });
+    expect(iban.status).toBe(202);
+    await deposit(client, "ETH", "1");
+    const checksummed = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+    expect(
+      (await client.json("POST", "/api/wallet/addresses", { asset: "ETH", address: checksummed, label: "cold" })).status,
+    ).toBe(201);
+    const hex = await withKey(client, "/api/wallet/withdraw", {
+      asset: "ETH",
+      amount: "0.1",
+      address: checksummed.toLowerCase(),
+    });
+    expect(hex.status).toBe(202);
+    // Another IBAN is still another address.
+    const other = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: "DE89370400440532013000" });
+    expect(((await other.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
+  });
+
   test("a frozen user's withdrawal is not paid out while the freeze lasts", async () => {
     const user = await withBook("wd-frozen", "100");
     const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });

@@ -141,14 +141,33 @@ function ibanRemainder(rearranged: string): number {
   return remainder;
 }
 
-/** Each asset's address check, and what its address is called in a message. */
-const FORMAT_BY_ASSET: ReadonlyMap<string, { check: (address: string) => boolean; name: string }> = new Map([
-  ["BTC", { check: isBitcoinAddress, name: "Bitcoin address (bech32 or base58check)" }],
-  ["ETH", { check: isEthereumAddress, name: "Ethereum address (0x and 40 hex digits)" }],
-  ["USDT", { check: isEthereumAddress, name: "USDT address (an Ethereum address: 0x and 40 hex digits)" }],
-  ["SOL", { check: isSolanaAddress, name: "Solana address (base58 of 32 bytes)" }],
-  ["USD", { check: isIban, name: "IBAN" }],
+/**
+ * One spelling per destination, so two spellings of the same address match: an IBAN without spaces in
+ * upper case, hex and bech32 in lower case (their case carries no meaning, or only EIP-55's checksum).
+ * Base58 is case-sensitive: two spellings that differ in case are two addresses.
+ */
+const upperIban = (address: string) => address.replaceAll(" ", "").toUpperCase();
+const lowerHex = (address: string) => address.toLowerCase();
+const bitcoinCanonical = (address: string) =>
+  address.toLowerCase().startsWith(`${BTC_SEGWIT_PREFIX}1`) ? address.toLowerCase() : address;
+const asTyped = (address: string) => address;
+
+type AddressFormat = { check: (address: string) => boolean; name: string; canonical: (address: string) => string };
+
+/** Each asset's address check, what its address is called in a message, and its one spelling. */
+const FORMAT_BY_ASSET: ReadonlyMap<string, AddressFormat> = new Map([
+  ["BTC", { check: isBitcoinAddress, name: "Bitcoin address (bech32 or base58check)", canonical: bitcoinCanonical }],
+  ["ETH", { check: isEthereumAddress, name: "Ethereum address (0x and 40 hex digits)", canonical: lowerHex }],
+  ["USDT", { check: isEthereumAddress, name: "USDT address (an Ethereum address: 0x and 40 hex digits)", canonical: lowerHex }],
+  ["SOL", { check: isSolanaAddress, name: "Solana address (base58 of 32 bytes)", canonical: asTyped }],
+  ["USD", { check: isIban, name: "IBAN", canonical: upperIban }],
 ]);
+
+/** Whether two spellings of `asset` addresses name the same destination (surrounding whitespace aside). */
+export function sameAddress(asset: string, a: string, b: string): boolean {
+  const canonical = FORMAT_BY_ASSET.get(asset)?.canonical ?? asTyped;
+  return canonical(a.trim()) === canonical(b.trim());
+}
 
 /** Whether `address` is well-formed for `asset`. An asset without a known format has no valid address. */
 export function isValidAddress(asset: string, address: string): boolean {

@@ -12,7 +12,7 @@ import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
-import { addressFormatName, isValidAddress } from "./address-format";
+import { addressFormatName, isValidAddress, sameAddress } from "./address-format";
 import { withdrawalAddresses } from "./schema";
 
 type AddressRow = typeof withdrawalAddresses.$inferSelect;
@@ -114,7 +114,10 @@ export async function deleteAddress(ctx: MoneyContext, userId: string, id: strin
   });
 }
 
-/** A withdrawal's destination: in the user's book for this asset, past its cooldown, not sanctioned. */
+/**
+ * A withdrawal's destination: in the user's book for this asset in any spelling of the same address (an
+ * IBAN with or without spaces, hex in either case), past its cooldown, not sanctioned.
+ */
 export async function assertWithdrawableAddress(
   db: DbOrTx,
   sanctioned: Set<string>,
@@ -123,16 +126,12 @@ export async function assertWithdrawableAddress(
   address: string,
 ) {
   assertNotSanctioned(sanctioned, address);
-  const rows = await db
+  // A user's book holds a handful of addresses per asset: compared here, where the formats are known.
+  const book = await db
     .select()
     .from(withdrawalAddresses)
-    .where(
-      and(
-        eq(withdrawalAddresses.userId, userId),
-        eq(withdrawalAddresses.asset, asset),
-        eq(withdrawalAddresses.address, address.trim()),
-      ),
-    );
+    .where(and(eq(withdrawalAddresses.userId, userId), eq(withdrawalAddresses.asset, asset)));
+  const rows = book.filter((row) => sameAddress(asset, row.address, address));
   if (rows.length === 0) throw addressNotAllowed("Add this address to your address book first");
   if (!rows.some((row) => row.activeAt.getTime() <= Date.now())) {
     const soonest = Math.min(...rows.map((row) => row.activeAt.getTime()));

@@ -358,6 +358,23 @@ describe("limit and stop orders", () => {
     expect(await replay.text()).toBe(await filled.text());
   });
 
+  test("a limit order the market already meets trades at once, at the live price, not at its limit", async () => {
+    const user = await fundedUser(fixture, "marketable", "1000");
+    await deposit(user.client, "BTC", "0.01");
+    // BTC 65000: buy at 65325, sell at 64675 with the 50 bps spread.
+    const buy = await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "70000" });
+    expect(buy.status).toBe(201);
+    // 0.001 × 65325 = 65.325 → 65.33 paid, fee 0.07; the hold at 70000 (70.07) comes back but for that.
+    expect(((await buy.json()) as { order: Order }).order).toMatchObject({ status: "filled", price: "65325", fee: "0.07" });
+    expect(await balance(user.client, "USD")).toEqual({ available: "934.6", held: "0" });
+    const sell = await order(user.client, { type: "limit", side: "sell", asset: "BTC", amount: "0.002", limitPrice: "60000" });
+    expect(((await sell.json()) as { order: Order }).order).toMatchObject({ status: "filled", price: "64675" });
+    expect(await balance(user.client, "BTC")).toEqual({ available: "0.009", held: "0" });
+    // One the market does not meet rests, holding its funds.
+    const resting = await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "65324" });
+    expect(((await resting.json()) as { order: Order }).order.status).toBe("open");
+  });
+
   test("a stop the price has already reached is refused (it would trigger at once); one ahead of it waits", async () => {
     const user = await fundedUser(fixture, "stop-side", "1000");
     await deposit(user.client, "BTC", "0.01");

@@ -183,7 +183,7 @@ class PlaceCommand implements fc.AsyncCommand<Model, Real> {
     const wallet = model.wallets[this.user];
     if ((this.side === "buy" ? wallet.usd : wallet.btc) < held) return expect(await code(answer)).toBe("INSUFFICIENT_FUNDS");
     expect(answer.status).toBe(201);
-    const { order } = (await answer.json()) as { order: { id: string } };
+    const { order } = (await answer.json()) as { order: { id: string; status: string } };
     if (this.side === "buy") {
       wallet.usd -= held;
       wallet.usdHeld += held;
@@ -191,7 +191,14 @@ class PlaceCommand implements fc.AsyncCommand<Model, Real> {
       wallet.btc -= held;
       wallet.btcHeld += held;
     }
-    model.open[this.user].push({ id: order.id, type: this.type, side: this.side, units, triggerCents: this.triggerCents, held });
+    const open: Open = { id: order.id, type: this.type, side: this.side, units, triggerCents: this.triggerCents, held };
+    // A limit the market already meets trades at once, at the live price, from what it just held.
+    if (this.type === "limit" && crosses(model.priceCents, this)) {
+      expect(order.status).toBe("filled");
+      return fillHeld(model, wallet, open);
+    }
+    expect(order.status).toBe("open");
+    model.open[this.user].push(open);
   }
   toString = () =>
     `${this.type}(${this.user}, ${this.side}, ${JSON.stringify(this.amount)} @ ${formatAmount(this.triggerCents, 2)})`;
@@ -233,26 +240,27 @@ class TriggerCommand implements fc.AsyncCommand<Model, Real> {
     // independent, so filling user by user gives the same balances.
     for (const { order, user } of due) {
       if (!crosses(model.priceCents, order)) continue;
-      const wallet = model.wallets[user];
       model.open[user] = model.open[user].filter((o) => o !== order);
-      const { notional, fee } = terms(order.units, model.priceCents, order.side);
-      if (order.side === "buy") {
-        if (notional + fee > order.held && wallet.usd < notional + fee - order.held) {
-          release(wallet, order);
-          continue;
-        }
-        wallet.usdHeld -= order.held;
-        wallet.usd += order.held - notional - fee;
-        wallet.btc += order.units;
-      } else if (notional - fee <= 0n) {
-        release(wallet, order);
-      } else {
-        wallet.btcHeld -= order.units;
-        wallet.usd += notional - fee;
-      }
+      fillHeld(model, model.wallets[user], order);
     }
   }
   toString = () => "triggers()";
+}
+
+/** An open order the price has reached trades at the live price from what it holds (or is rejected, released). */
+function fillHeld(model: Model, wallet: Wallet, order: Open) {
+  const { notional, fee } = terms(order.units, model.priceCents, order.side);
+  if (order.side === "buy") {
+    if (notional + fee > order.held && wallet.usd < notional + fee - order.held) return release(wallet, order);
+    wallet.usdHeld -= order.held;
+    wallet.usd += order.held - notional - fee;
+    wallet.btc += order.units;
+  } else if (notional - fee <= 0n) {
+    release(wallet, order);
+  } else {
+    wallet.btcHeld -= order.units;
+    wallet.usd += notional - fee;
+  }
 }
 
 async function assertMatches(model: Model, r: Real) {

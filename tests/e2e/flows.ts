@@ -374,7 +374,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "a limit sell below the market fills a moment after it is placed, and the trade page says so",
+        name: "a limit sell below the market fills as it is placed, and the trade page says so",
         ms: 20_000,
         run: async () => {
           await fillBtcOrder(page, "limit", "sell", "0.00005");

@@ -124,6 +124,19 @@ async function redeemQuote(tx: Tx, userId: string, body: OrderBody, units: bigin
   return { price: quote.price, notional: quote.notional, fee: quote.fee };
 }
 
+/**
+ * The terms a limit order trades at now when the market already meets its price: the live buy or sell price,
+ * its limit or better. Null when it does not, or when the price is stale (it then waits, like any order).
+ */
+function marketableTerms(ctx: TradingContext, order: OrderRow, precision: number): Terms | null {
+  const tick = ctx.cache.latest(order.asset);
+  if (order.type !== "limit" || !order.limitPrice || !tick || ctx.cache.isStale(order.asset)) return null;
+  const price = sidePrice(tick.priceUsd, order.side, ctx.config.tradingSpreadBps);
+  const meets =
+    order.side === "buy" ? compareDecimal(order.limitPrice, price) >= 0 : compareDecimal(order.limitPrice, price) <= 0;
+  return meets ? termsAt(price, order.side, order.amount, precision, ctx.config.tradingFeeBps) : null;
+}
+
 export async function placeOrder(
   ctx: TradingContext,
   tx: Tx,
@@ -162,6 +175,10 @@ export async function placeOrder(
       stopPrice: body.type === "stop" ? triggerPrice : null,
     })
     .returning();
+  // As on any exchange, a limit order the market already meets trades at once (at its limit or better),
+  // rather than resting until the trigger worker's next pass.
+  const now = marketableTerms(ctx, row, asset.precision);
+  if (now) return toOrder(ctx, await executeFill(ctx, tx, row, now, actor));
   await orderEvents(ctx, tx, row);
   return toOrder(ctx, row);
 }

@@ -133,7 +133,7 @@ function TradeForm(props: { config: PublicConfig }) {
     setMessage(order.status === "filled" ? filled(order) : undefined);
   };
   // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device. The order just
-  // placed may fill a moment after its answer (a limit the price has already passed fills on the next check).
+  // placed may fill any moment after its answer (one the market already met was filled in the answer itself).
   onCleanup(
     onFrame("order", (frame) => {
       void refetch();

@@ -312,7 +312,6 @@ describe("limit and stop orders", () => {
       [{ type: "stop", ...sol }, "stopPrice"],
       [{ type: "market", ...sol, limitPrice: "100" }, "limitPrice"],
       [{ type: "market", ...sol, asset: "USD" }, "asset"],
-      [{ type: "limit", ...sol, limitPrice: "100", expiresAt: "2001-01-01T00:00:00Z" }, "expiresAt"],
       [{ type: "market", ...sol, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }, "expiresAt"],
       [{ type: "market", ...sol, quoteId: "nope" }, "quoteId"],
       [{ type: "limit", ...sol, limitPrice: "100", quoteId: crypto.randomUUID() }, "quoteId"],
@@ -356,6 +355,17 @@ describe("limit and stop orders", () => {
     const replay = await order(user.client, { type: "market", ...sol }, key);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(await replay.text()).toBe(await filled.text());
+
+    // Whether expiresAt is still ahead is the clock's: a retry after it passed gets the order's first answer.
+    const expiring = { type: "limit", ...sol, limitPrice: "100", expiresAt: new Date(Date.now() + 300).toISOString() };
+    const placedKey = crypto.randomUUID();
+    const placed = await order(user.client, expiring, placedKey);
+    expect(placed.status).toBe(201);
+    await Bun.sleep(400);
+    const retried = await order(user.client, expiring, placedKey);
+    expect([retried.status, retried.headers.get("idempotent-replayed")]).toEqual([201, "true"]);
+    expect(await retried.text()).toBe(await placed.text());
+    expect(await answerOf(user.client, { ...expiring, limitPrice: "101" })).toMatchObject({ status: 422, fields: ["expiresAt"] });
   });
 
   test("a limit order the market already meets trades at once, at the live price, not at its limit", async () => {

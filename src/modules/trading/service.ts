@@ -97,7 +97,9 @@ function assertStopAhead(ctx: TradingContext, side: Side, asset: string, stopPri
  * trades between.
  */
 export async function prepareOrder(ctx: TradingContext, userId: string, body: OrderBody, valid: ValidOrder) {
-  const { asset, units, triggerPrice } = valid;
+  const { asset, units, triggerPrice, expiresAt } = valid;
+  // After the key's replay: a retry of an order placed before its expiry passed gets its first answer.
+  if (expiresAt && !(expiresAt.getTime() > Date.now())) throw invalid("expiresAt", "expiresAt must be in the future");
   if (body.type === "stop") assertStopAhead(ctx, body.side, asset.symbol, triggerPrice as string);
   // A market order without a quote is priced now, so stale prices are refused before any money moves.
   const live = body.type === "market" && !body.quoteId ? liveTerms(ctx, body.side, asset.symbol, units, asset.precision) : null;

@@ -35,7 +35,7 @@ function reserve(config: Config, side: Side, units: bigint, precision: number, p
 }
 
 /**
- * An order's fields and their combination, its asset, amount and prices, expiresAt and the quote id's form;
+ * An order's fields and their combination, its asset, amount and prices, expiresAt's form and the quote id's form;
  * 422 VALIDATION_FAILED naming the field. Returns them parsed, with a limit or stop order's hold.
  */
 export function validateOrder(config: Config, body: OrderBody) {
@@ -50,8 +50,8 @@ export function validateOrder(config: Config, body: OrderBody) {
   if (body.type !== "market" && body.quoteId !== undefined) throw invalid("quoteId", "Only a market order executes at a quote");
   if (body.type === "market" && body.expiresAt !== undefined) throw invalid("expiresAt", "A market order executes at once");
   if (body.quoteId !== undefined && !isUuid(body.quoteId)) throw invalid("quoteId", "Unknown quote");
+  // Whether it is still in the future is the clock's, not the request's: checked after a replay (prepareOrder).
   const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
-  if (expiresAt && !(expiresAt.getTime() > Date.now())) throw invalid("expiresAt", "expiresAt must be in the future");
   const triggerPrice = needed ? parsePrice(body[needed] as string, needed) : null;
   const reserved = triggerPrice === null ? null : reserve(config, body.side, units, asset.precision, triggerPrice);
   return { asset, units, triggerPrice, expiresAt, reserved };

@@ -773,6 +773,9 @@ describe("withdrawals", () => {
     const { client } = await withBook("spelling", "100");
     const iban = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: "gb82west12345698765432" });
     expect(iban.status).toBe(202);
+    // Paid out to the book's spelling, which was checked when it was added, not to the request's.
+    type Withdrawn = { withdrawal: { address: string } };
+    expect(((await iban.json()) as Withdrawn).withdrawal.address).toBe(IBAN);
     await deposit(client, "ETH", "1");
     const checksummed = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
     expect(
@@ -784,6 +787,19 @@ describe("withdrawals", () => {
       address: checksummed.toLowerCase(),
     });
     expect(hex.status).toBe(202);
+    expect(((await hex.json()) as Withdrawn).withdrawal.address).toBe(checksummed);
+    // A bech32 address in mixed case is no valid address (BIP-173): it still finds the booked one, which is paid.
+    await deposit(client, "BTC", "0.01");
+    const bech32 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+    expect((await client.json("POST", "/api/wallet/addresses", { asset: "BTC", address: bech32, label: "btc" })).status).toBe(
+      201,
+    );
+    const mixed = await withKey(client, "/api/wallet/withdraw", {
+      asset: "BTC",
+      amount: "0.001",
+      address: "bc1Qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+    });
+    expect(((await mixed.json()) as Withdrawn).withdrawal.address).toBe(bech32);
     // Another IBAN is still another address.
     const other = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: "DE89370400440532013000" });
     expect(((await other.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");

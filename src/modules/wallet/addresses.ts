@@ -115,16 +115,12 @@ export async function deleteAddress(ctx: MoneyContext, userId: string, id: strin
 }
 
 /**
- * A withdrawal's destination: in the user's book for this asset in any spelling of the same address (an
- * IBAN with or without spaces, hex in either case), past its cooldown, not sanctioned.
+ * A withdrawal's destination as the book spells it: the address must be in the user's book for this asset,
+ * in any spelling of the same address (an IBAN with or without spaces, hex in either case), past its
+ * cooldown, and not sanctioned; else 422 ADDRESS_NOT_ALLOWED. The payout goes to the book's spelling, which
+ * was checked when it was added, never to the request's (a mixed-case bech32, say, that no wallet accepts).
  */
-export async function assertWithdrawableAddress(
-  db: DbOrTx,
-  sanctioned: Set<string>,
-  userId: string,
-  asset: string,
-  address: string,
-) {
+export async function bookedDestination(db: DbOrTx, sanctioned: Set<string>, userId: string, asset: string, address: string) {
   assertNotSanctioned(sanctioned, address);
   // A user's book holds a handful of addresses per asset: compared here, where the formats are known.
   const book = await db
@@ -133,8 +129,10 @@ export async function assertWithdrawableAddress(
     .where(and(eq(withdrawalAddresses.userId, userId), eq(withdrawalAddresses.asset, asset)));
   const rows = book.filter((row) => sameAddress(asset, row.address, address));
   if (rows.length === 0) throw addressNotAllowed("Add this address to your address book first");
-  if (!rows.some((row) => row.activeAt.getTime() <= Date.now())) {
+  const active = rows.find((row) => row.activeAt.getTime() <= Date.now());
+  if (!active) {
     const soonest = Math.min(...rows.map((row) => row.activeAt.getTime()));
     throw addressNotAllowed(`This address becomes usable at ${new Date(soonest).toISOString()}`);
   }
+  return active.address;
 }

@@ -119,7 +119,7 @@ export function walletController(ctx: MoneyContext, auth: ReturnType<typeof auth
           () => prepareWithdrawal(ctx, principal.userId, body),
           async (tx, prepared, ledgerKey) => ({
             status: 202,
-            body: { withdrawal: await requestWithdrawal(ctx, tx, prepared, body.address, actorOf(request), ledgerKey) },
+            body: { withdrawal: await requestWithdrawal(ctx, tx, prepared, actorOf(request), ledgerKey) },
           }),
         );
       },

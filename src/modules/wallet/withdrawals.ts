@@ -21,7 +21,7 @@ import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
 import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
 import type { Limit } from "../transfers/model";
-import { assertWithdrawableAddress } from "./addresses";
+import { bookedDestination } from "./addresses";
 import type { Withdrawal } from "./model";
 import type { PayoutProvider } from "./providers";
 import { withdrawals } from "./schema";
@@ -71,7 +71,7 @@ export type WithdrawRequest = { asset: string; amount: string; address: string; 
 /** Checks that need no money transaction: amount, address, second factor, accounts. */
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
-  await assertWithdrawableAddress(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
+  const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   const user = await getUser(ctx.db, userId);
   if (user.totpSecret) {
     if (!body.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app to withdraw");
@@ -86,18 +86,17 @@ export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body:
     systemAccount(asset.symbol, "external"),
     systemAccount(asset.symbol, "fees"),
   ]);
-  return { asset, units, user, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
+  return { asset, units, address, user, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
 }
 
 export async function requestWithdrawal(
   ctx: MoneyContext,
   tx: Tx,
   prepared: Awaited<ReturnType<typeof prepareWithdrawal>>,
-  address: string,
   actor: Actor,
   idempotencyKey: string,
 ): Promise<Withdrawal> {
-  const { asset, units, user, amountUsdCents } = prepared;
+  const { asset, units, address, user, amountUsdCents } = prepared;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.id}`}, 0))`);
   const [balance] = await userBalances(tx, user.id, [asset.symbol]);
   assertAvailable(asset.symbol, balance.available, units + asset.withdrawalFee);
@@ -122,7 +121,7 @@ export async function requestWithdrawal(
       amount: units,
       fee: asset.withdrawalFee,
       amountUsdCents,
-      address: address.trim(),
+      address,
       status: review ? "pending_review" : "processing",
     })
     .returning();

@@ -644,7 +644,7 @@ describe("withdrawals", () => {
     });
     expect(iban.body.error.message).toBe("Not a valid IBAN");
     // A label of spaces only would be stored empty.
-    for (const label of ["", "   ", "\t", "bad\nlabel"]) {
+    for (const label of ["", "   ", "\t", "bad\nlabel", "\u200b", "next\u0085line"]) {
       const unlabelled = await client.json<ErrorBody>("POST", "/api/wallet/addresses", {
         asset: "BTC",
         address: "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { OptionalCode } from "../../platform/http/schema";
+import { DisplayText, OptionalCode } from "../../platform/http/schema";
 import { PASSWORD_MIN } from "./passwords";
 
 export const User = t.Object({
@@ -33,7 +33,7 @@ const Code = t.String({ minLength: 1, maxLength: 32 });
  * A name is stored trimmed, so it needs one non-blank character (\S matches exactly what trim keeps), and
  * holds no control characters: a line break in it could pass for a line of a mail's own text.
  */
-const Name = t.String({ maxLength: 100, pattern: "^(?=[^]*\\S)[^\\x00-\\x1f\\x7f]*$" });
+const Name = DisplayText(100);
 
 export const RegisterBody = t.Object({ email: Email, password: NewPassword, name: Name });
 export const LoginBody = t.Object({

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { OptionalCode, oneOf, PathId, PlainDecimal } from "../../platform/http/schema";
+import { DisplayText, OptionalCode, oneOf, PathId, PlainDecimal } from "../../platform/http/schema";
 import { Page, PageQuery } from "../../platform/pagination";
 import { withdrawals } from "./schema";
 
@@ -48,8 +48,7 @@ export const BalanceAnswer = t.Object({ balances: t.Array(Balance), totalUsd: t.
 export const AddressBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
   address: t.String({ minLength: 1, maxLength: 128 }),
-  // Something besides spaces (it is stored trimmed), and no control characters.
-  label: t.String({ maxLength: 64, pattern: "^(?=[^]*\\S)[^\\x00-\\x1f\\x7f]*$" }),
+  label: DisplayText(64),
 });
 export const Address = t.Object({
   id: t.String(),

@@ -30,6 +30,13 @@ export const OptionalCode = t.Optional(t.Union([t.String({ maxLength: 32 }), t.N
  */
 export const PlainDecimal = t.String({ minLength: 1, maxLength: 100, pattern: "^(?=[0-9.]*[1-9])[0-9]+(\\.[0-9]+)?$" });
 
+/**
+ * A short text a person reads (a name, a label), stored trimmed: something visible besides spaces and
+ * zero-width characters, and no control characters (C0, DEL or C1), which would break lines or displays.
+ */
+export const DisplayText = (maxLength: number) =>
+  t.String({ maxLength, pattern: "^(?=[^]*[^\\s\\u200b-\\u200d\\u2060\\ufeff])[^\\x00-\\x1f\\x7f-\\x9f]*$" });
+
 /** `/:id` routes. */
 export const IdParams = t.Object({ id: PathId });
 

@@ -183,6 +183,10 @@ describe("candles", () => {
       const refused = await get(query);
       expect([query, refused.status, refused.body.error?.details?.fields]).toEqual([query, 422, [field]]);
     }
+    // The earliest storable instants are valid, if empty, ranges (the default range reaches back before them).
+    for (const query of ["interval=1m&to=0001-01-01T00:00:00Z", "interval=1d&to=0001-06-01T00:00:00Z"]) {
+      expect([query, (await get(query)).status]).toEqual([query, 200]);
+    }
   });
 
   test("the leader writes one-minute candles from its ticks", async () => {

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
-import { isStorableDate } from "../../platform/http/formats";
+import { EARLIEST_STORABLE_MS, isStorableDate } from "../../platform/http/formats";
 import type { Logger } from "../../platform/observability/logger";
 import type { Candle, CandleInterval, PriceTick } from "./model";
 import { compareDecimal, normalizeChange } from "./prices";
@@ -110,10 +110,13 @@ export async function queryCandles(
   const from = asked.from;
   // Whole buckets only, as exchanges answer: the candles that start in [from, to), each built from all of its
   // minutes, so a candle labelled t always covers [t, t + interval). The most recent MAX_CANDLES at most.
+  // Nothing was recorded before year 1, and the database holds no earlier instant to compare with.
+  if (to <= EARLIEST_STORABLE_MS) return [];
   const lastStart = Math.floor((to - 1) / step) * step;
   const firstStart = Math.max(
     from === undefined ? lastStart - (DEFAULT_CANDLES - 1) * step : Math.ceil(from / step) * step,
     lastStart - (MAX_CANDLES - 1) * step,
+    EARLIEST_STORABLE_MS,
   );
   // The step comes from INTERVAL_MS, never from the client; inlined so GROUP BY matches the select.
   const bucket = sql.raw(`date_bin('${step / 1000} seconds'::interval, t, timestamptz '2000-01-01T00:00:00Z')`);

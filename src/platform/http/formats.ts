@@ -18,6 +18,9 @@ FormatRegistry.Set("email", isEmail);
  * A date the database can hold: years 1 to 9999, the range where JavaScript's ISO form is one Postgres
  * reads. Year 0 or 275760 is a valid JavaScript date but a Postgres error, which answered 500.
  */
+/** The first instant of year 1: the earliest a storable date can be. */
+export const EARLIEST_STORABLE_MS = Date.parse("0001-01-01T00:00:00Z");
+
 export const isStorableDate = (date: Date) => {
   const year = date.getUTCFullYear(); // NaN for an invalid date, which fails both comparisons
   return year >= 1 && year <= 9999;

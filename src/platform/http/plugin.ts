@@ -63,8 +63,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         if (request.url.slice(0, query < 0 ? undefined : query).includes("%00")) throw notFound("Route");
         const inQuery = queryFieldsWithNul(request.url);
         if (inQuery.length > 0) context.unusableTextFields = inQuery;
-        // The API's, that is: a page of the web app ignores its query, so a repeated parameter there is harmless.
-        const repeated = request.url.includes("/api/") ? repeatedQueryFields(request.url) : [];
+        const repeated = repeatedQueryFields(request.url);
         if (repeated.length > 0) context.repeatedQueryFields = repeated;
       })
       // An empty query value is no value: API.md writes its filters as `?userId=&action=`, and a client that
@@ -74,11 +73,14 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       })
       .onParse({ as: "global" }, ({ request, contentType }) => parseJsonBody(request, contentType, config.maxBodyBytes))
       // Runs after authentication, CSRF, 428 and the schema, before any route's own checks: API.md's order.
-      .onBeforeHandle({ as: "global" }, ({ request }) => {
+      .onBeforeHandle({ as: "global" }, ({ request, route }) => {
         const { malformedBody, unusableTextFields, repeatedQueryFields } = requestContext(request);
         if (malformedBody) throw malformedBody;
         if (unusableTextFields?.length) throw unusableTextRefused(unusableTextFields);
-        if (repeatedQueryFields?.length) throw repeatedFieldsRefused(repeatedQueryFields);
+        // The API's routes read their query; the web app's pages and files (and the docs) do not, and a path
+        // no route serves answers 404 whatever its query.
+        if (repeatedQueryFields?.length && route.startsWith("/api/") && !route.startsWith("/api/docs"))
+          throw repeatedFieldsRefused(repeatedQueryFields);
       })
       .onError({ as: "global" }, ({ code, error, request, set, path }) => {
         const context = requestContext(request);

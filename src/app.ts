@@ -28,6 +28,7 @@ import { walletController } from "./modules/wallet";
 import { loadSanctionedAddresses } from "./modules/wallet/addresses";
 import { type Bus, RedisBus } from "./platform/bus";
 import { type CounterStore, MemoryCounterStore, RedisCounterStore } from "./platform/counters";
+import { deriveKey } from "./platform/crypto";
 import type { Database } from "./platform/db/client";
 import { apiDocs } from "./platform/http/api-docs";
 import { authPlugin } from "./platform/http/auth";
@@ -62,7 +63,7 @@ export function createServices(deps: AppDeps, marketOptions?: MarketOptions) {
   const identity = createIdentityContext(db, config, counters);
   const sessionResolver = (claims: { sub: string; sid: string }) => resolveSession(db, claims.sub, claims.sid);
   const market = startMarket({ config, db, bus, logger }, marketOptions);
-  const hub = new SocketHub(bus, sessionResolver, metrics, logger);
+  const hub = new SocketHub(bus, sessionResolver, metrics, logger, deriveKey(config.cookieSecret, "ws-event-id"));
   market.cache.onUpdate((ticks) => hub.broadcastPrices(ticks));
   const money: MoneyContext = {
     db,

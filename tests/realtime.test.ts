@@ -5,8 +5,9 @@ import type { ServerWebSocket } from "bun";
 import { sql } from "drizzle-orm";
 import Redis from "ioredis";
 import { type Market, startMarket } from "../src/modules/market/service";
-import { CLOSE, MAX_BUFFER_BYTES, SLOW_BUFFER_BYTES, SocketHub } from "../src/modules/realtime/hub";
+import { CLOSE, clientEventId, MAX_BUFFER_BYTES, SLOW_BUFFER_BYTES, SocketHub } from "../src/modules/realtime/hub";
 import { MemoryBus, RedisBus } from "../src/platform/bus";
+import { deriveKey } from "../src/platform/crypto";
 import { enqueueEvents } from "../src/platform/events/outbox";
 import { createOutboxRelay, relayOutboxEvents, userChannel } from "../src/platform/events/relay";
 import { createLogger } from "../src/platform/observability/logger";
@@ -184,6 +185,14 @@ describe("private events", () => {
     for (const socket of [aliceSocket, aliceSecond, bobSocket, anonymous]) socket.ws.close();
   });
 
+  test("an event's id is the same from every instance of one deployment, and says nothing of the outbox's count", () => {
+    const key = deriveKey(testConfig().cookieSecret, "ws-event-id");
+    const again = deriveKey(testConfig().cookieSecret, "ws-event-id");
+    expect(clientEventId(key, 41)).toBe(clientEventId(again, 41));
+    expect(clientEventId(key, 41)).not.toBe(clientEventId(key, 42));
+    expect(clientEventId(key, 41)).not.toBe(clientEventId(Buffer.alloc(32), 41));
+  });
+
   test("a socket closes (4001) when a security event says its session was revoked", async () => {
     const first = await signedInUser(fixture, "revoked");
     const second = new TestClient(fixture);
@@ -284,6 +293,7 @@ describe("slow consumers", () => {
       async () => ({ role: "user", emailVerified: true, frozen: false }),
       createMetrics(),
       createLogger("silent"),
+      Buffer.alloc(32),
     );
     hub.attach({ publish: (_topic: string, text: string) => published.push(text) } as never);
     const fake = fakeSocket();

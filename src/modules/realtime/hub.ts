@@ -4,7 +4,7 @@
  * latest price per symbol when it drains, so a slow client costs at most one frame per symbol. Private
  * events arrive from the bus on `user:<id>` and go to that user's sockets only.
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { Server, ServerWebSocket } from "bun";
 import type { Bus, Unsubscribe } from "../../platform/bus";
 import { type PublishedEvent, userChannel } from "../../platform/events/relay";
@@ -46,6 +46,13 @@ const frame = (type: string, data?: unknown, id?: string) =>
   JSON.stringify(id === undefined ? { type, data } : { type, id, data });
 const errorFrame = (code: string, message: string) => frame("error", { code, message });
 
+/**
+ * The id a client dedupes a private event by: opaque, since the outbox's own ids count every user's events
+ * and would tell any user how busy the platform is. The same event under the same key keeps its id.
+ */
+export const clientEventId = (key: Buffer, outboxId: number) =>
+  createHmac("sha256", key).update(String(outboxId)).digest("base64url").slice(0, 22);
+
 export class SocketHub {
   private server: Server<unknown> | undefined;
   private readonly sockets = new Map<Socket, SocketState>();
@@ -54,11 +61,17 @@ export class SocketHub {
   private readonly latestFrames = new Map<string, string>();
   private readonly watcher: ReturnType<typeof setInterval>;
 
+  /**
+   * `eventIdKey` keys the events' ids as clients see them. Every instance derives the same one from the
+   * configuration, so an event keeps its id whichever instance delivers it (a client that reconnected
+   * elsewhere, or an event relayed again after a restart, is still recognised).
+   */
   constructor(
     private readonly bus: Bus,
     private readonly resolveSession: SessionResolver,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    private readonly eventIdKey: Buffer,
   ) {
     this.watcher = setInterval(() => this.watchBackpressure(), WATCH_MS);
   }
@@ -194,19 +207,8 @@ export class SocketHub {
     for (const ws of [...this.sockets.keys()]) ws.close(code, reason);
   }
 
-  /** Keys the events' ids as clients see them; a socket lives on one instance, so one key per process serves. */
-  private readonly eventIdKey = randomBytes(32);
-
-  /**
-   * The id a client dedupes a private event by: opaque, since the outbox's own ids count every user's events
-   * and would tell any user how busy the platform is. The same event (relayed twice) keeps its id.
-   */
-  private clientEventId(id: number): string {
-    return createHmac("sha256", this.eventIdKey).update(String(id)).digest("base64url").slice(0, 22);
-  }
-
   private deliverPrivate(channel: string, userId: string, event: PublishedEvent): void {
-    this.server?.publish(channel, frame(event.type, event.data, this.clientEventId(event.id)));
+    this.server?.publish(channel, frame(event.type, event.data, clientEventId(this.eventIdKey, event.id)));
     // A security change may have ended a session: sockets of a dead session close at once.
     if (event.type === "security") void this.recheckSessions(userId);
   }

@@ -409,4 +409,27 @@ describe.if(Boolean(TEST_REDIS_URL))("across instances (Redis)", () => {
     await buses[follower].close();
     await database.dispose();
   });
+
+  test("an instance that starts while another leads has prices at once, not after the leader's next tick", async () => {
+    const prefix = `cvtest-wanted-${process.pid}-${Date.now()}:`;
+    // One tick a minute: only an answer to the newcomer's request can give it prices within the test.
+    const config = testConfig({ REDIS_KEY_PREFIX: prefix, PRICE_TICK_MS: "60000" });
+    const database = await createTestDatabase();
+    const logger = createLogger("silent");
+    const buses = [new RedisBus(TEST_REDIS_URL as string, prefix), new RedisBus(TEST_REDIS_URL as string, prefix)];
+    const leader = startMarket({ config, db: database.db, bus: buses[0], logger });
+    const waitUntil = async (condition: () => boolean, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!condition() && Date.now() < deadline) await Bun.sleep(25);
+      return condition();
+    };
+    expect(await waitUntil(() => leader.cache.latest("BTC") !== undefined, 5000)).toBe(true);
+    const newcomer = startMarket({ config, db: database.db, bus: buses[1], logger });
+    expect(await waitUntil(() => newcomer.cache.latest("BTC") !== undefined, 3000)).toBe(true);
+    expect(newcomer.isLeader()).toBe(false);
+    expect(newcomer.cache.latest("BTC")).toEqual(leader.cache.latest("BTC"));
+    await Promise.all([leader.stop(), newcomer.stop()]);
+    for (const bus of buses) await bus.close();
+    await database.dispose();
+  });
 });

@@ -24,8 +24,9 @@ export class PriceCache {
   update(ticks: PriceTick[]): void {
     const accepted = ticks.filter((tick) => {
       const known = this.prices.get(tick.symbol);
-      // A late message from a previous leader never overwrites a newer price.
-      if (!this.symbols.includes(tick.symbol) || (known && known.updatedAt > tick.updatedAt)) return false;
+      // A late message from a previous leader never overwrites a newer price, and a price sent again (the
+      // leader answering a starting instance) is no new tick.
+      if (!this.symbols.includes(tick.symbol) || (known && known.updatedAt >= tick.updatedAt)) return false;
       this.prices.set(tick.symbol, tick);
       return true;
     });

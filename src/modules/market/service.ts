@@ -20,6 +20,8 @@ import { SimulatedProvider } from "./simulated";
 
 /** The bus channel every instance's price cache listens on. */
 export const PRICES_CHANNEL = "prices";
+/** A starting instance asks here for the latest prices; the leader answers on PRICES_CHANNEL. */
+const PRICES_WANTED_CHANNEL = "prices:wanted";
 /** A dead leader's lease runs out after ttl; the others try every renewMs: takeover within 8 s. */
 export const DEFAULT_LEASE: LeaseOptions = { ttlMs: 6000, renewMs: 2000 };
 const CANDLE_FLUSH_MS = 5000;
@@ -67,9 +69,12 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
   let flushTimer: ReturnType<typeof setInterval> | undefined;
   let checking: Promise<unknown> | undefined;
 
+  const publish = (ticks: PriceTick[]) =>
+    bus.publish(PRICES_CHANNEL, ticks).catch((error) => logger.warn("price publish failed", { error: error.message }));
+
   /** Runs on the leader only: publish, record, check alerts (one check at a time; the next tick catches up). */
   const onTicks = (ticks: PriceTick[]) => {
-    bus.publish(PRICES_CHANNEL, ticks).catch((error) => logger.warn("price publish failed", { error: error.message }));
+    void publish(ticks);
     candles.record(ticks);
     if (checking) return;
     checking = fireAlerts(db, ticks)
@@ -80,28 +85,36 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
   };
 
   const subscription = bus.subscribe(PRICES_CHANNEL, (message) => cache.update(message as PriceTick[]));
-  // The lease is sought only once this instance listens: a leader's first tick reaches its own cache too,
-  // instead of prices missing for a whole tick interval after a start.
   let leadership: Leadership | undefined;
-  const leading = Promise.all([subscription, lastRecordedTicks({ config, db, bus, logger })]).then(([, recorded]) => {
-    leadership = holdLeadership(
-      bus,
-      `${config.redisKeyPrefix}lease:prices`,
-      options.lease ?? DEFAULT_LEASE,
-      {
-        onAcquire() {
-          // The live prices (a takeover), and for a symbol without one its last recorded close (a first start).
-          provider.start(onTicks, [...cache.all(), ...recorded]);
-          flushTimer = setInterval(() => void candles.flush(), options.candleFlushMs ?? CANDLE_FLUSH_MS);
-        },
-        onRelease() {
-          clearInterval(flushTimer);
-          void provider.stop();
-        },
-      },
-      logger,
-    );
+  const answering = bus.subscribe(PRICES_WANTED_CHANNEL, () => {
+    const latest = cache.all().filter((tick) => tick.symbol !== QUOTE_ASSET);
+    if (leadership?.isLeader() && latest.length > 0) void publish(latest);
   });
+  // The lease is sought only once this instance listens: a leader's first tick reaches its own cache too,
+  // instead of prices missing for a whole tick interval after a start. A follower asks the leader for the
+  // latest prices rather than waiting for its next tick.
+  const leading = Promise.all([subscription, answering, lastRecordedTicks({ config, db, bus, logger })]).then(
+    ([, , recorded]) => {
+      leadership = holdLeadership(
+        bus,
+        `${config.redisKeyPrefix}lease:prices`,
+        options.lease ?? DEFAULT_LEASE,
+        {
+          onAcquire() {
+            // The live prices (a takeover), and for a symbol without one its last recorded close (a first start).
+            provider.start(onTicks, [...cache.all(), ...recorded]);
+            flushTimer = setInterval(() => void candles.flush(), options.candleFlushMs ?? CANDLE_FLUSH_MS);
+          },
+          onRelease() {
+            clearInterval(flushTimer);
+            void provider.stop();
+          },
+        },
+        logger,
+      );
+      void bus.publish(PRICES_WANTED_CHANNEL, {}).catch(() => {}); // without an answer, the next tick brings them
+    },
+  );
 
   return {
     cache,
@@ -114,7 +127,7 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
       await checking;
       await candles.flush();
       // The bus may already be closed (a dead connection, or shutdown order); there is nothing left to undo then.
-      await subscription.then((unsubscribe) => unsubscribe()).catch(() => {});
+      for (const listening of [subscription, answering]) await listening.then((unsubscribe) => unsubscribe()).catch(() => {});
     },
   };
 }

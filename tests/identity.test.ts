@@ -458,6 +458,17 @@ describe("password forgot, reset and change", () => {
     );
     expect(tally(answers.map((answer) => answer.status))).toEqual({ 401: 10, 429: 5 });
   });
+
+  test("change: right current passwords arriving together, more of them than the budget: none is 429", async () => {
+    const { client } = await signedInUser(fixture, "change-right-burst");
+    const answers = await Promise.all(
+      // The same password again, so each stays right whichever of them commits first.
+      Array.from({ length: 20 }, () =>
+        client.request("POST", "/api/auth/password/change", { body: { currentPassword: PASSWORD, newPassword: PASSWORD } }),
+      ),
+    );
+    expect(tally(answers.map((answer) => answer.status))).toEqual({ 200: 20 });
+  });
 });
 
 describe("sessions", () => {

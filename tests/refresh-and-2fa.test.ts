@@ -229,6 +229,16 @@ describe("two-factor authentication", () => {
     expect(tally(codes)).toEqual({ TOTP_REQUIRED: 11 });
   });
 
+  test("right passwords without a code arriving together, more of them than the budget: all ask for the code", async () => {
+    const { client, email } = await signedInUser(fixture, "code-asked-burst");
+    await enable(client);
+    const visitor = new TestClient(fixture);
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, () => visitor.json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD })),
+    );
+    expect(tally(answers.map((answer) => answer.body.error.code))).toEqual({ TOTP_REQUIRED: 15 });
+  });
+
   test("setup while enabled is 409 INVALID_STATE", async () => {
     const { client } = await signedInUser(fixture, "twice");
     await enable(client);

@@ -9,21 +9,29 @@ export type WindowCount = { count: number; resetMs: number };
 
 /** A sliding-window budget: at most `limit` events under `key` in the window. */
 export type Budget = { key: string; limit: number };
-/** One event claimed in the logs of several budgets at once, so that it can be given back. */
-export type Slot = { id: string; keys: string[] };
-export type Claim = { granted: true; slot: Slot } | { granted: false; retryMs: number };
+/** One event claimed in the logs of several budgets at once, pending until it is committed or released. */
+export type Slot = { id: string; keys: string[]; at: number };
+export type Claim =
+  | { outcome: "granted"; slot: Slot }
+  /** A budget holds its limit in committed events alone: room again in `retryMs`. */
+  | { outcome: "full"; retryMs: number }
+  /** The budgets have room in committed events, but pending claims fill it until they settle. */
+  | { outcome: "pending" };
 
 export interface CounterStore {
   /** Counts one hit in the fixed window that contains now; returns the window's count and time left. */
   hit(key: string, windowMs: number): Promise<WindowCount>;
   /**
-   * Adds one event to the sliding-window log of every budget when each holds fewer than its limit, else adds
-   * none and says in how many ms every full one has room again: check-and-add in one step, so claims arriving
-   * together cannot all find the same free room.
+   * Adds one pending event to the sliding-window log of every budget when each holds fewer than its limit,
+   * committed and pending events together; else adds none and says why: check-and-add in one step, so claims
+   * arriving together cannot all find the same free room.
    */
   claim(budgets: Budget[], windowMs: number): Promise<Claim>;
+  /** Turns a claimed event into a committed one, at the time it was claimed. */
+  commit(slot: Slot, windowMs: number): Promise<void>;
   /** Takes a claimed event back out of its logs. */
   release(slot: Slot): Promise<void>;
+  /** Forgets the committed events under `key` (and its fixed window); pending claims still settle. */
   clear(key: string): Promise<void>;
 }
 
@@ -33,24 +41,30 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
 
 /**
- * KEYS: the budgets' logs; ARGV: now, the window, the event's id, then each log's limit. Drops events older than
- * the window; when a log holds its limit, answers the ms until enough of them leave (the longest wait over the
- * logs), else adds the event to every log and answers 0.
+ * KEYS: each budget's log of committed events, then its log of pending ones; ARGV: now, the window, the event's
+ * id, then each budget's limit. Drops events older than the window. When a budget's committed events alone hold
+ * its limit, answers the ms until enough of them leave (the longest wait over the budgets); else when pending
+ * ones fill the rest, answers -1; else adds the event to every pending log and answers 0.
  */
 const CLAIM = `local now, window, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local wait = 0
-for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key, 0, now - window)
-  local over = redis.call('ZCARD', key) - tonumber(ARGV[3 + i])
+local wait, crowded = 0, false
+for b = 1, #KEYS / 2 do
+  local committed, pending = KEYS[2 * b - 1], KEYS[2 * b]
+  redis.call('ZREMRANGEBYSCORE', committed, 0, now - window)
+  redis.call('ZREMRANGEBYSCORE', pending, 0, now - window)
+  local over = redis.call('ZCARD', committed) - tonumber(ARGV[3 + b])
   if over >= 0 then
-    local freeing = redis.call('ZRANGE', key, over, over, 'WITHSCORES')
+    local freeing = redis.call('ZRANGE', committed, over, over, 'WITHSCORES')
     wait = math.max(wait, tonumber(freeing[2]) + window - now)
+  elseif over + redis.call('ZCARD', pending) >= 0 then
+    crowded = true
   end
 end
 if wait > 0 then return wait end
-for _, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, id)
-  redis.call('PEXPIRE', key, window)
+if crowded then return -1 end
+for b = 1, #KEYS / 2 do
+  redis.call('ZADD', KEYS[2 * b], now, id)
+  redis.call('PEXPIRE', KEYS[2 * b], window)
 end
 return 0`;
 
@@ -80,31 +94,60 @@ export class RedisCounterStore implements CounterStore {
 
   async claim(budgets: Budget[], windowMs: number): Promise<Claim> {
     this.assertConnected();
-    const now = Date.now();
-    const id = `${now}:${crypto.randomUUID()}`;
-    const logs = budgets.map(({ key }) => `${this.prefix}log:${key}`);
+    const at = Date.now();
+    const id = `${at}:${crypto.randomUUID()}`;
+    const logs = budgets.flatMap(({ key }) => [this.committedLog(key), this.pendingLog(key)]);
     const limits = budgets.map(({ limit }) => limit);
-    const retryMs = (await this.redis.eval(CLAIM, logs.length, ...logs, now, windowMs, id, ...limits)) as number;
-    return retryMs > 0 ? { granted: false, retryMs } : { granted: true, slot: { id, keys: budgets.map(({ key }) => key) } };
+    const retryMs = (await this.redis.eval(CLAIM, logs.length, ...logs, at, windowMs, id, ...limits)) as number;
+    if (retryMs > 0) return { outcome: "full", retryMs };
+    if (retryMs < 0) return { outcome: "pending" };
+    return { outcome: "granted", slot: { id, keys: budgets.map(({ key }) => key), at } };
+  }
+
+  /** One MULTI, so no claim sees the event in neither log nor in both. */
+  async commit(slot: Slot, windowMs: number): Promise<void> {
+    this.assertConnected();
+    const transaction = this.redis.multi();
+    for (const key of slot.keys)
+      transaction
+        .zrem(this.pendingLog(key), slot.id)
+        .zadd(this.committedLog(key), slot.at, slot.id)
+        .pexpire(this.committedLog(key), windowMs);
+    await transaction.exec();
   }
 
   async release(slot: Slot): Promise<void> {
     this.assertConnected();
     const transaction = this.redis.multi();
-    for (const key of slot.keys) transaction.zrem(`${this.prefix}log:${key}`, slot.id);
+    for (const key of slot.keys) transaction.zrem(this.pendingLog(key), slot.id);
     await transaction.exec();
   }
 
   async clear(key: string): Promise<void> {
     this.assertConnected();
-    await this.redis.del(`${this.prefix}log:${key}`, `${this.prefix}rl:${key}`);
+    await this.redis.del(this.committedLog(key), `${this.prefix}rl:${key}`);
+  }
+
+  private committedLog(key: string): string {
+    return `${this.prefix}log:${key}`;
+  }
+
+  private pendingLog(key: string): string {
+    return `${this.prefix}log-pending:${key}`;
   }
 }
+
+type LoggedEvent = { at: number; id: string };
+
+/** The events of a log still inside the window, oldest first as the log keeps them. */
+const liveEvents = (log: LoggedEvent[] | undefined, since: number) => (log ?? []).filter((event) => event.at > since);
 
 /** The same behaviour for one process. Old entries are swept as the maps grow, so memory stays bounded. */
 export class MemoryCounterStore implements CounterStore {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
-  private readonly logs = new Map<string, { at: number; id: string }[]>();
+  private readonly logs = new Map<string, LoggedEvent[]>();
+  /** Claims not yet settled; every one leaves when its attempt commits or releases it. */
+  private readonly pending = new Map<string, LoggedEvent[]>();
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
@@ -121,31 +164,48 @@ export class MemoryCounterStore implements CounterStore {
   /** Synchronous from the first read to the last write, so no other claim can run in between. */
   async claim(budgets: Budget[], windowMs: number): Promise<Claim> {
     const now = Date.now();
-    if (this.logs.size > 10_000) this.sweepLogs(now - windowMs);
+    const since = now - windowMs;
+    if (this.logs.size > 10_000) this.sweepLogs(since);
     const logs = budgets.map((budget) => ({
       ...budget,
-      events: (this.logs.get(budget.key) ?? []).filter((event) => event.at > now - windowMs),
+      committed: liveEvents(this.logs.get(budget.key), since),
+      pending: liveEvents(this.pending.get(budget.key), since),
     }));
     const retryMs = Math.max(
-      ...logs.map(({ limit, events }) => (events.length >= limit ? events[events.length - limit].at + windowMs - now : 0)),
+      ...logs.map(({ limit, committed }) =>
+        committed.length >= limit ? committed[committed.length - limit].at + windowMs - now : 0,
+      ),
     );
-    if (retryMs > 0) return { granted: false, retryMs };
-    const slot = { id: crypto.randomUUID(), keys: budgets.map(({ key }) => key) };
-    for (const { key, events } of logs) this.logs.set(key, [...events, { at: now, id: slot.id }]);
-    return { granted: true, slot };
+    if (retryMs > 0) return { outcome: "full", retryMs };
+    if (logs.some(({ limit, committed, pending }) => committed.length + pending.length >= limit)) return { outcome: "pending" };
+    const slot = { id: crypto.randomUUID(), keys: budgets.map(({ key }) => key), at: now };
+    for (const { key, pending } of logs) this.pending.set(key, [...pending, { at: now, id: slot.id }]);
+    return { outcome: "granted", slot };
+  }
+
+  async commit(slot: Slot, windowMs: number): Promise<void> {
+    const since = Date.now() - windowMs;
+    for (const key of slot.keys) {
+      this.dropPending(key, slot.id);
+      // Claims settle in any order; the log stays oldest first, as claim reads it.
+      const log = [...liveEvents(this.logs.get(key), since), { at: slot.at, id: slot.id }].sort((a, b) => a.at - b.at);
+      this.logs.set(key, log);
+    }
   }
 
   async release(slot: Slot): Promise<void> {
-    for (const key of slot.keys) {
-      const log = (this.logs.get(key) ?? []).filter((event) => event.id !== slot.id);
-      if (log.length) this.logs.set(key, log);
-      else this.logs.delete(key);
-    }
+    for (const key of slot.keys) this.dropPending(key, slot.id);
   }
 
   async clear(key: string): Promise<void> {
     this.windows.delete(key);
     this.logs.delete(key);
+  }
+
+  private dropPending(key: string, id: string) {
+    const pending = (this.pending.get(key) ?? []).filter((event) => event.id !== id);
+    if (pending.length) this.pending.set(key, pending);
+    else this.pending.delete(key);
   }
 
   private sweep(now: number) {

@@ -6,7 +6,7 @@
  * the current password on a password change — get a budget of the same size, so a stolen session cannot
  * guess either at the request rate limit's pace.
  */
-import type { Budget, CounterStore } from "../../platform/counters";
+import type { Budget, CounterStore, Slot } from "../../platform/counters";
 import { rateLimited } from "../../platform/http/rate-limit";
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
@@ -14,23 +14,45 @@ export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 /** What checking a secret found; a check may say more (whom it proved, why it refused). */
 type Checked = { accepted: boolean };
 
+/**
+ * How long an attempt waits for the attempts being checked to settle when only they fill its budget, and how often
+ * it looks again: a check takes milliseconds, and most give their slot back (only a wrong secret keeps it).
+ */
+const SETTLING_WAIT_MS = 3_000;
+const SETTLING_POLL_MS = 25;
+
 export function createLoginThrottle(counters: CounterStore, perAccount: number) {
   /**
+   * A slot in every one of `budgets`, pending while its secret is checked; 429 at once when failures alone fill a
+   * budget (Retry-After: until enough of them leave the window). When attempts still being checked fill what
+   * failures leave, waits for them to settle, up to SETTLING_WAIT_MS, then 429 with Retry-After: 1.
+   */
+  async function claimSlot(budgets: Budget[], refusal: string): Promise<Slot> {
+    const giveUpAt = Date.now() + SETTLING_WAIT_MS;
+    for (;;) {
+      const claim = await counters.claim(budgets, LOGIN_WINDOW_MS);
+      if (claim.outcome === "granted") return claim.slot;
+      if (claim.outcome === "full") throw rateLimited(refusal, claim.retryMs);
+      if (Date.now() >= giveUpAt) throw rateLimited(refusal, 1000);
+      await Bun.sleep(SETTLING_POLL_MS);
+    }
+  }
+
+  /**
    * The rule of every budget here. An attempt claims a slot in each of its budgets before its secret is checked
-   * (check-and-add in one step, so attempts arriving together cannot all find room), and is refused with 429
-   * when any is full. A wrong secret keeps its slot: that slot is the failure's record. A right one gives it
-   * back, and so does an attempt that ends neither way (`check` throws: no code was sent, a dependency failed).
+   * (check-and-add in one step, so attempts arriving together cannot all find room). A wrong secret commits its
+   * slot: that slot is the failure's record. A right one gives it back, and so does an attempt that ends neither
+   * way (`check` throws: no code was sent, a dependency failed).
    */
   async function spendAttempt<T extends Checked>(budgets: Budget[], refusal: string, check: () => Promise<T>): Promise<T> {
-    const claim = await counters.claim(budgets, LOGIN_WINDOW_MS);
-    if (!claim.granted) throw rateLimited(refusal, claim.retryMs);
+    const slot = await claimSlot(budgets, refusal);
     let failed = false;
     try {
       const checked = await check();
       failed = !checked.accepted;
       return checked;
     } finally {
-      if (!failed) await counters.release(claim.slot);
+      await (failed ? counters.commit(slot, LOGIN_WINDOW_MS) : counters.release(slot));
     }
   }
 

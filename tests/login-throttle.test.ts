@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import Redis from "ioredis";
+import { createLoginThrottle } from "../src/modules/identity/login-throttle";
+import { type CounterStore, MemoryCounterStore, RedisCounterStore } from "../src/platform/counters";
+import type { AppError } from "../src/platform/http/errors";
+import { TEST_REDIS_URL } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+const redis = TEST_REDIS_URL ? new Redis(TEST_REDIS_URL) : null;
+afterAll(() => redis?.quit());
+
+/** On Redis when configured, under a prefix of this run's own; in process otherwise. */
+const counters: CounterStore = redis
+  ? new RedisCounterStore(redis, `cvtest_throttle_${crypto.randomUUID()}:`)
+  : new MemoryCounterStore();
+/** A budget of one failure, so one attempt being checked fills it. */
+const throttle = createLoginThrottle(counters, 1);
+
+/** A check that answers only when the test settles it, and tells whether it was called. */
+function heldCheck() {
+  const held = {
+    called: false,
+    settle: (_accepted: boolean) => {},
+    check: () => {
+      held.called = true;
+      return new Promise<boolean>((resolve) => {
+        held.settle = resolve;
+      });
+    },
+  };
+  return held;
+}
+
+const refusalOf = (attempt: Promise<unknown>) =>
+  attempt.then(
+    () => null,
+    (error: AppError) => ({ code: error.code, retryAfter: Number(error.headers?.["retry-after"]) }),
+  );
+
+describe("an attempt whose budget only attempts being checked fill", () => {
+  test("waits for them: once they give their slots back, its own secret is checked", async () => {
+    const user = crypto.randomUUID();
+    const first = heldCheck();
+    const firstAttempt = throttle.judgeSecret(user, first.check);
+    const second = heldCheck();
+    const secondAttempt = throttle.judgeSecret(user, second.check);
+    await Bun.sleep(200);
+    expect([first.called, second.called]).toEqual([true, false]);
+    first.settle(true);
+    expect(await firstAttempt).toBe(true);
+    await Bun.sleep(200);
+    expect(second.called).toBe(true);
+    second.settle(true);
+    expect(await secondAttempt).toBe(true);
+  });
+
+  test("is 429 with the failures' Retry-After once they turn out wrong", async () => {
+    const email = `${crypto.randomUUID()}@example.com`;
+    const first = heldCheck();
+    const firstAttempt = throttle.judgeSignIn(email, "192.0.2.1", () => first.check().then((accepted) => ({ accepted })));
+    const secondAttempt = refusalOf(throttle.judgeSignIn(email, "192.0.2.1", async () => ({ accepted: true })));
+    await Bun.sleep(200);
+    first.settle(false);
+    expect((await firstAttempt).accepted).toBe(false);
+    const refusal = await secondAttempt;
+    expect(refusal?.code).toBe("RATE_LIMITED");
+    expect(refusal?.retryAfter).toBeGreaterThan(15 * 60 - 5);
+  });
+
+  test("gives up after about 3 s of waiting: 429 with Retry-After 1", async () => {
+    const user = crypto.randomUUID();
+    const stuck = heldCheck();
+    const stuckAttempt = throttle.judgeSecret(user, stuck.check);
+    const started = Date.now();
+    const refusal = await refusalOf(throttle.judgeSecret(user, async () => true));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(refusal).toEqual({ code: "RATE_LIMITED", retryAfter: 1 });
+    stuck.settle(true);
+    expect(await stuckAttempt).toBe(true);
+  });
+});

@@ -32,7 +32,8 @@ const NOT_YOU = "If this was not you, reset your password at once and contact su
 function body(mail: MailKind): { lines: string[]; link?: string } {
   switch (mail.kind) {
     case "verify_email":
-      return { lines: ["Confirm your email address to start moving money. The link is valid for 24 hours."], link: mail.link };
+      // True however REQUIRE_EMAIL_VERIFICATION is set: whether money waits for it is the app's to say.
+      return { lines: ["Confirm that this email address is yours. The link is valid for 24 hours."], link: mail.link };
     case "password_reset":
       return {
         lines: [

@@ -1,6 +1,7 @@
 /**
  * Payment providers behind one interface each. The sandbox is the default for both: it needs no outside
- * account, hands out addresses in each asset's real format, and pays out with a made-up tx hash.
+ * account, hands out addresses in each asset's real format, and pays out with a made-up transaction id in
+ * the form its network uses.
  */
 import { randomBytes } from "node:crypto";
 import { base58, bech32 } from "@scure/base";
@@ -35,9 +36,24 @@ export const sandboxDepositProvider: DepositProvider = {
   },
 };
 
+/** A made-up id of a payout as its network writes one: Ethereum's 0x-hex, Bitcoin's bare hex, a Solana signature, a bank reference. */
+function sandboxTxHash(asset: string, withdrawalId: string): string {
+  switch (asset) {
+    case "ETH":
+    case "USDT":
+      return `0x${randomBytes(32).toString("hex")}`;
+    case "BTC":
+      return randomBytes(32).toString("hex");
+    case "SOL":
+      return base58.encode(randomBytes(64));
+    default:
+      return `SANDBOX-PAYOUT-${withdrawalId.slice(0, 8).toUpperCase()}`;
+  }
+}
+
 export const sandboxPayoutProvider: PayoutProvider = {
   name: "sandbox",
-  async send() {
-    return { txHash: `0x${randomBytes(32).toString("hex")}` };
+  async send({ asset, withdrawalId }) {
+    return { txHash: sandboxTxHash(asset, withdrawalId) };
   },
 };

@@ -178,6 +178,7 @@ describe("candles", () => {
     for (const [query, field] of [
       ["from=0000-01-01T00:00:00Z", "from"],
       ["to=999999999999999", "to"],
+      ["from=2024-02-30T00:00:00Z", "from"],
       ["from=2024-01-02T00:00:00Z&to=2024-01-01T00:00:00Z", "from"],
     ]) {
       const refused = await get(query);

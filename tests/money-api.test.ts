@@ -240,15 +240,17 @@ describe("P2P transfers", () => {
     expect(gotAudit?.metadata).toMatchObject({ transferId: transfer.id, from: alice.email });
     // Bob's log shows what he did from where; Alice's IP and device are hers.
     expect({ ip: gotAudit?.ip, userAgent: gotAudit?.userAgent }).toEqual({ ip: null, userAgent: null });
-    // A note of null is no note, as the transfer shows it.
-    const plain = await withKey(alice.client, "/api/transfers/p2p", {
-      recipientEmail: bob.email,
-      asset: "USD",
-      amount: "1",
-      note: null,
-    });
-    expect(plain.status).toBe(201);
-    expect(((await plain.json()) as { transfer: { note: string | null } }).transfer.note).toBeNull();
+    // A note of null, or of nothing but spaces, is no note, as the transfer shows it.
+    for (const note of [null, "", "   "]) {
+      const plain = await withKey(alice.client, "/api/transfers/p2p", {
+        recipientEmail: bob.email,
+        asset: "USD",
+        amount: "1",
+        note,
+      });
+      expect(plain.status).toBe(201);
+      expect(((await plain.json()) as { transfer: { note: string | null } }).transfer.note).toBeNull();
+    }
   });
 
   test("recipient unknown, self transfer, insufficient funds", async () => {

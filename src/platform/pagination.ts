@@ -6,7 +6,7 @@ import { and, eq, lt, or, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { type TSchema, t } from "elysia";
 import { AppError } from "./http/errors";
-import { isStorableDate } from "./http/formats";
+import { isCalendarDay, isStorableDate } from "./http/formats";
 import { isUuid } from "./ids";
 
 export type Cursor = { at: Date; id: string };
@@ -39,7 +39,7 @@ export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   if (cursor === undefined) return undefined;
   const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(at);
-  if (!id || !isUuid(id) || !isStorableDate(date)) throw invalidCursor();
+  if (!id || !isUuid(id) || !isCalendarDay(at) || !isStorableDate(date)) throw invalidCursor();
   return { at: date, id };
 }
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
-import { EARLIEST_STORABLE_MS, isStorableDate } from "../../platform/http/formats";
+import { EARLIEST_STORABLE_MS, isCalendarDay, isStorableDate } from "../../platform/http/formats";
 import type { Logger } from "../../platform/observability/logger";
 import type { Candle, CandleInterval, PriceTick } from "./model";
 import { compareDecimal, normalizeChange } from "./prices";
@@ -85,7 +85,7 @@ const invalidRange = (field: string, message: string) => new AppError(422, "VALI
 /** An ISO 8601 instant or epoch milliseconds the database can hold; anything else is the client's mistake. */
 function parseInstant(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  const ms = /^\d{1,15}$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  const ms = /^\d{1,15}$/.test(value) ? Number(value) : isCalendarDay(value) ? Date.parse(value) : Number.NaN;
   if (!isStorableDate(new Date(ms))) throw invalidRange(field, `Invalid ${field}: use ISO 8601 or epoch milliseconds`);
   return ms;
 }

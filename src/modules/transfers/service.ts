@@ -198,7 +198,8 @@ async function attemptP2p(
     asset: asset.symbol,
     amount: units,
     amountUsdCents,
-    note: body.note ?? null,
+    // A blank note is no note, as null is.
+    note: body.note?.trim() || null,
     status: review ? "pending_review" : "completed",
     reviewedBy: null,
     reviewedAt: null,

@@ -14,18 +14,31 @@ export const isEmail = (value: string) => EMAIL_PATTERN.test(value);
 
 FormatRegistry.Set("email", isEmail);
 
+/** The first instant of year 1: the earliest a storable date can be. */
+export const EARLIEST_STORABLE_MS = Date.parse("0001-01-01T00:00:00Z");
+
 /**
  * A date the database can hold: years 1 to 9999, the range where JavaScript's ISO form is one Postgres
  * reads. Year 0 or 275760 is a valid JavaScript date but a Postgres error, which answered 500.
  */
-/** The first instant of year 1: the earliest a storable date can be. */
-export const EARLIEST_STORABLE_MS = Date.parse("0001-01-01T00:00:00Z");
-
 export const isStorableDate = (date: Date) => {
   const year = date.getUTCFullYear(); // NaN for an invalid date, which fails both comparisons
   return year >= 1 && year <= 9999;
 };
 
-/** `date-time` (query filters, expiresAt): Elysia's RFC 3339 check, then the storable range. */
+/** A YYYY-MM-DD that names a day of the calendar: JavaScript reads 2024-02-30 as 1 March without a word. */
+export function isCalendarDay(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!match) return false;
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(2000, month - 1, day));
+  date.setUTCFullYear(year);
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** `date-time` (query filters, expiresAt): Elysia's RFC 3339 check, a real calendar day, the storable range. */
 const isRfc3339DateTime = FormatRegistry.Get("date-time");
-FormatRegistry.Set("date-time", (value) => (isRfc3339DateTime?.(value) ?? false) && isStorableDate(new Date(value)));
+FormatRegistry.Set(
+  "date-time",
+  (value) => (isRfc3339DateTime?.(value) ?? false) && isCalendarDay(value) && isStorableDate(new Date(value)),
+);

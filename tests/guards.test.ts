@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
+import { Elysia } from "elysia";
 import { verifyAuditChains } from "../src/modules/audit/service";
+import { MemoryCounterStore } from "../src/platform/counters";
 import { queryRows } from "../src/platform/db/client";
+import { rateLimitPlugin } from "../src/platform/http/rate-limit";
 import { adminUser, PASSWORD, signedInUser, TestClient, tally, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
 
@@ -296,6 +299,24 @@ describe("rate limit", () => {
     await limited.dispose();
   });
 
+  test("past its budget a flood is answered 429 without asking the database for the session each time", async () => {
+    const { client } = await signedInUser(fixture, "flood");
+    let asked = 0;
+    const counting = async () => {
+      asked++;
+      return { role: "user" as const, emailVerified: true, frozen: false };
+    };
+    const limited = new Elysia()
+      .use(rateLimitPlugin({ ...fixture.deps.config, rateLimitPerMinute: 3 }, new MemoryCounterStore(), counting))
+      .get("/api/probe", () => "ok");
+    const headers = { authorization: `Bearer ${client.cookie("access_token")}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++)
+      statuses.push((await limited.handle(new Request("http://localhost/api/probe", { headers }))).status);
+    expect(tally(statuses)).toEqual({ 200: 3, 429: 27 });
+    expect(asked).toBeLessThanOrEqual(2); // once, or twice if the loop crossed the answer's second
+  });
+
   test("a revoked token spends its address's budget, never its user's", async () => {
     const limited = await createTestApp(
       { TRUST_PROXY: "true", RATE_LIMIT_PER_MINUTE: "5" },
@@ -307,6 +328,7 @@ describe("rate limit", () => {
     expect((await device.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
     const leaked = device.cookie("access_token") as string;
     expect((await device.post("/api/auth/logout")).status).toBe(204);
+    await Bun.sleep(1100); // what the limiter knew of the session (live, a second ago) has aged out
     const thief = new TestClient(limited);
     const bearer = { authorization: `Bearer ${leaked}` };
     for (let i = 0; i < 5; i++) expect((await thief.request("GET", "/api/auth/me", { headers: bearer })).status).toBe(401);

@@ -169,6 +169,34 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         },
       },
       {
+        name: 'Tab then Enter on "Skip to content" moves keyboard focus to the main content, the URL unchanged',
+        run: async () => {
+          await page.goto("/wallet");
+          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          await page.keyboard.press("Tab");
+          const focused = () =>
+            page.evaluate<string>("document.activeElement?.id || document.activeElement?.textContent?.trim()");
+          assertEqual(await focused(), "Skip to content", "the first Tab stop");
+          await page.keyboard.press("Enter");
+          await eventually(async () => (await focused()) === "main", 5000, "focus on <main> after Enter on the skip link");
+          assertEqual(new URL(page.url()).pathname + new URL(page.url()).hash, "/wallet", "the URL after the skip link");
+        },
+      },
+      {
+        name: "/admin: her own withdrawal under review offers no Approve / Reject, only a note that another admin decides it",
+        run: async () => {
+          if (!destinations.includes("Admin")) {
+            note("not checked: promoting a user needs the CLI on a shared Postgres");
+            return;
+          }
+          await page.goto("/admin");
+          const queue = page.getByRole("region", { name: "Withdrawals waiting for review", exact: true });
+          const own = queue.locator("tbody tr").filter({ hasText: erin.email });
+          await own.getByText("Your own — another admin decides this.").waitFor();
+          assertEqual(await own.getByRole("button", { name: /^(Approve|Reject)/ }).count(), 0, "decision buttons on her own row");
+        },
+      },
+      {
         name: "390×844: every main link through the Menu (Escape closes it, Enter on a link focuses its page); the same buttons",
         run: async () => {
           await page.setViewportSize(PHONE_390);

@@ -2,6 +2,7 @@ import { Show } from "solid-js";
 import { useEmailVerificationRequired } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import type { User } from "../lib/session";
+import { createWithdrawalPause } from "../lib/withdrawal-pause";
 import Alert from "./Alert";
 import ResendVerification from "./ResendVerification";
 
@@ -11,9 +12,10 @@ import ResendVerification from "./ResendVerification";
  */
 export default function AccountNotices(props: { user: User; withdrawals?: boolean }) {
   const verificationRequired = useEmailVerificationRequired();
+  const pausedUntil = createWithdrawalPause(() => props.user);
   return (
     <>
-      <Show when={props.withdrawals && props.user.withdrawalsLockedUntil}>
+      <Show when={props.withdrawals && pausedUntil()}>
         {(until) => (
           <Alert tone="warn" title="Withdrawals are paused">
             <p>

@@ -183,7 +183,18 @@ function Version() {
 export default function Layout(props: RouteSectionProps) {
   return (
     <div class="shell">
-      <a class="skip-link" href="#main">
+      {/*
+       * The router takes the click on "#main" as a navigation, which scrolls but leaves focus on this link: focus
+       * <main> itself (tabindex -1), and keep the URL as it is.
+       */}
+      <a
+        class="skip-link"
+        href="#main"
+        on:click={(event) => {
+          event.preventDefault();
+          document.getElementById("main")?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="site-header">

@@ -4,7 +4,7 @@ import { api } from "../lib/api";
 import { useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { precisionOf } from "../lib/money";
-import { TX_LABELS, type Tx } from "../lib/wallet";
+import { moneyReturned, TX_LABELS, type Tx } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
 import Amount from "./Amount";
 import ErrorNotice from "./ErrorNotice";
@@ -44,6 +44,7 @@ export default function RecentActivity() {
                         asset={tx.asset}
                         precision={precisionOf(config(), tx.asset)}
                         direction={tx.direction}
+                        returned={moneyReturned(tx.status)}
                       />
                       <span class="muted small">{formatDateTime(tx.createdAt)}</span>
                     </li>

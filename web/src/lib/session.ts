@@ -18,12 +18,8 @@ export type User = {
   createdAt: string;
 };
 
-/**
- * The signed-in user, or null when nobody is signed in. Fetched once (GET /api/auth/me) and shared by the
- * header and every page; login, logout and profile changes replace it with setSessionUser.
- * Any other failure (server down) is thrown, so pages can show it with a retry.
- */
-export const getSessionUser = query(async (): Promise<User | null> => {
+/** GET /api/auth/me: the user, or null when nobody is signed in; any other failure is thrown. */
+async function readSessionUser(): Promise<User | null> {
   // Sign-in sets the script-readable csrf_token with the session cookies and sign-out clears it: without it
   // nobody is signed in here, and asking would only print a 401 in every signed-out visitor's console.
   if (!readCookie("csrf_token")) return null;
@@ -33,7 +29,14 @@ export const getSessionUser = query(async (): Promise<User | null> => {
     if (error instanceof ApiError && error.status === 401) return null;
     throw error;
   }
-}, "session-user");
+}
+
+/**
+ * The signed-in user, or null when nobody is signed in. Fetched once (GET /api/auth/me) and shared by the
+ * header and every page; login, logout and profile changes replace it with setSessionUser.
+ * Any other failure (server down) is thrown, so pages can show it with a retry.
+ */
+export const getSessionUser = query(readSessionUser, "session-user");
 
 /** The user, null when signed out; a failure to ask (server down) is thrown to the nearest ErrorBoundary. */
 export function useSessionUser() {
@@ -65,6 +68,16 @@ export function setSessionUser(user: User | null) {
 /** Asks the server again (e.g. after verifying the email in another tab). */
 export function reloadSessionUser() {
   return revalidate(getSessionUser.key);
+}
+
+/**
+ * Reads the user from the server now, shares it and answers it: for a page that must say what a change just did
+ * to the user record (the end of a withdrawal pause), which a revalidation would only update some time later.
+ */
+export async function rereadSessionUser(): Promise<User | null> {
+  const user = await readSessionUser();
+  await setSessionUser(user);
+  return user;
 }
 
 /** A security change (password, 2FA, sessions) can change the user record (a withdrawal pause): ask again. */

@@ -105,6 +105,14 @@ export function statusTone(status: string): "ok" | "bad" | "warn" | "neutral" {
   return "neutral";
 }
 
+/**
+ * Whether a transaction's money never moved or came back: API.md returns the held funds of a rejected, failed or
+ * cancelled withdrawal or transfer, and a rejected transfer never reaches its recipient.
+ */
+export function moneyReturned(status: string): boolean {
+  return ["rejected", "failed", "cancelled"].includes(status);
+}
+
 /** An address is usable for withdrawals from `activeAt` on (the address book's cooldown). */
 export function isActive(address: BookAddress, now = Date.now()): boolean {
   const at = Date.parse(address.activeAt);

@@ -35,9 +35,9 @@ function AdminPage(props: { user: Accessor<User> }) {
         {(cfg) => (
           <>
             <ReconcilePanel config={cfg()} />
-            <WithdrawalReview config={cfg()} />
-            <TransferReview config={cfg()} />
-            <AmlFlagsPanel />
+            <WithdrawalReview config={cfg()} me={props.user()} />
+            <TransferReview config={cfg()} me={props.user()} />
+            <AmlFlagsPanel me={props.user()} />
             <FreezePanel />
           </>
         )}

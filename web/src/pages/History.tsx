@@ -12,7 +12,7 @@ import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
 import { isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
-import { statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
+import { moneyReturned, statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
 
 const PAGE_SIZE = 25;
@@ -303,6 +303,7 @@ function HistoryView(props: { config: PublicConfig }) {
                   asset={tx.asset}
                   precision={precisionOf(props.config, tx.asset)}
                   direction={tx.direction}
+                  returned={moneyReturned(tx.status)}
                 />
                 <Show when={!isZero(tx.fee)}>
                   <span class="cell-line small muted">

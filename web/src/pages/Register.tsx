@@ -6,6 +6,7 @@ import FormError from "../components/FormError";
 import { SignInButton, SignInPrompt } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
+import { useEmailVerificationRequired } from "../lib/config";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
 import { type User, useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -20,6 +21,7 @@ const HINTS = {
 export default function Register() {
   usePageTitle(() => "Create an account");
   const user = useOptionalSessionUser();
+  const verificationRequired = useEmailVerificationRequired();
   const [submitting, setSubmitting] = createSignal(false);
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<string>();
@@ -92,8 +94,10 @@ export default function Register() {
               We sent a verification link to <strong>{email()}</strong>. Open it to confirm your address.
             </Alert>
             <p class="muted">
-              You can sign in now and look around; moving money needs a verified email. The link works for 24 hours. No mail?
-              Check your spam folder, or sign in and send a new link from the Security page.
+              {verificationRequired()
+                ? "You can sign in now and look around; moving money needs a verified email."
+                : "You can sign in now."}{" "}
+              The link works for 24 hours. No mail? Check your spam folder, or sign in and send a new link from the Security page.
             </p>
             <SignInButton>Sign in</SignInButton>
           </AuthOutcome>

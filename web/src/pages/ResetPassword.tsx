@@ -10,6 +10,7 @@ import { ApiError, api } from "../lib/api";
 import { actionMessage, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
+import { pauseAfterChange } from "../lib/withdrawal-pause";
 
 export default function ResetPassword() {
   usePageTitle(() => "Choose a new password");
@@ -62,7 +63,8 @@ export default function ResetPassword() {
             <Alert tone="success">
               Your password was changed and every session was signed out. Sign in again with the new password.
             </Alert>
-            <p class="muted small">For your safety, withdrawals are locked for 24 hours after a password reset.</p>
+            {/* Signed out by the reset, the user cannot be read for the pause's end. */}
+            <p class="muted small">{pauseAfterChange(null)}</p>
             <SignInButton>Sign in</SignInButton>
           </AuthOutcome>
         </Match>
@@ -84,7 +86,7 @@ export default function ResetPassword() {
         <Match when={true}>
           <h1 id="reset-title">Choose a new password</h1>
           <form ref={form} class="form" onSubmit={submit}>
-            <p class="muted">Every session of your account will be signed out, and withdrawals locked for 24 hours.</p>
+            <p class="muted">Every session of your account will be signed out, and withdrawals paused for a while.</p>
             <NewPasswordField label="New password" name="password" error={errors().password} />
             <FormError message={formError()} />
             <SubmitButton block busy={submitting()} busyLabel="Saving…">

@@ -1,9 +1,12 @@
 import { Show } from "solid-js";
 import DataTable from "../../components/DataTable";
+import Email from "../../components/Email";
 import LoadMore from "../../components/LoadMore";
 import RefreshList from "../../components/RefreshList";
 import { formatDateTime } from "../../lib/format";
 import { createPagedList } from "../../lib/paged-list";
+import type { User } from "../../lib/session";
+import OwnCaseNote from "./OwnCase";
 import { pickUserToFreeze } from "./state";
 
 type AmlFlag = {
@@ -26,7 +29,7 @@ const RULES: Record<string, string> = {
 const PAGE_SIZE = 50;
 
 /** GET /api/admin/aml/flags: what AML screening noticed, newest first, paged. */
-export default function AmlFlagsPanel() {
+export default function AmlFlagsPanel(props: { me: User }) {
   const flags = createPagedList<AmlFlag>("/api/admin/aml/flags", {}, PAGE_SIZE);
   /** How much is listed: the API gives no total, so "all" only once the last page is in. */
   const extent = () => {
@@ -81,11 +84,10 @@ export default function AmlFlagsPanel() {
                 {flag.transferId}
               </code>
             </td>
-            <td>
-              <span class="button-row row-actions">
-                <span class="break" title={flag.userId}>
-                  {flag.userEmail}
-                </span>
+            {/* The button under the email, not beside it: beside, it squeezed the email into pieces. */}
+            <td class="user-cell">
+              <Email address={flag.userEmail} title={flag.userId} />
+              <Show when={flag.userId !== props.me.id} fallback={<OwnCaseNote />}>
                 <button
                   type="button"
                   class="button button-small"
@@ -94,7 +96,7 @@ export default function AmlFlagsPanel() {
                 >
                   Freeze…
                 </button>
-              </span>
+              </Show>
             </td>
           </tr>
         )}

@@ -11,12 +11,14 @@ import { formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
 import { formatAmount, precisionOf } from "../../lib/money";
 import { createPagedList } from "../../lib/paged-list";
+import type { User } from "../../lib/session";
 import type { Transfer, Withdrawal } from "../../lib/wallet";
 import DecisionButtons from "./Confirm";
+import OwnCaseNote from "./OwnCase";
 
 type Item = { id: string; asset: string; amount: string; createdAt: string };
 /** The admin's lists also say who asked (API additions to `withdrawal` and `transfer`). */
-type AdminWithdrawal = Withdrawal & { userEmail: string };
+type AdminWithdrawal = Withdrawal & { userId: string; userEmail: string };
 type AdminTransfer = Transfer & { senderEmail: string };
 
 /** Held items per page: the API's most, so the oldest (most urgent) are as few "Load more"s away as can be. */
@@ -32,6 +34,8 @@ function ReviewQueue<T extends Item>(props: {
   /** The list's API path; it is asked for `status=pending_review`. */
   path: string;
   decide: (item: T, approve: boolean) => Promise<void>;
+  /** Whether the item concerns the signed-in admin's own money, which another admin must decide. */
+  ownCase: (item: T) => boolean;
   headers: string[];
   cells: (item: T) => JSX.Element;
 }) {
@@ -102,12 +106,14 @@ function ReviewQueue<T extends Item>(props: {
           <tr>
             {props.cells(item)}
             <td class="num">
-              <DecisionButtons
-                what={`the ${props.noun} of ${item.amount} ${item.asset} from ${formatDateTime(item.createdAt)}`}
-                busy={busy()?.id === item.id ? busy()?.decision : undefined}
-                disabled={busy() !== undefined}
-                onDecide={(approve) => decide(item, approve)}
-              />
+              <Show when={!props.ownCase(item)} fallback={<OwnCaseNote />}>
+                <DecisionButtons
+                  what={`the ${props.noun} of ${item.amount} ${item.asset} from ${formatDateTime(item.createdAt)}`}
+                  busy={busy()?.id === item.id ? busy()?.decision : undefined}
+                  disabled={busy() !== undefined}
+                  onDecide={(approve) => decide(item, approve)}
+                />
+              </Show>
               {/* Under the buttons, narrow: a long refusal wraps there rather than widen the column and squeeze the others. */}
               <Show when={refused()[item.id]}>
                 {(text) => (
@@ -124,7 +130,7 @@ function ReviewQueue<T extends Item>(props: {
   );
 }
 
-export function WithdrawalReview(props: { config: PublicConfig }) {
+export function WithdrawalReview(props: { config: PublicConfig; me: User }) {
   return (
     <ReviewQueue<AdminWithdrawal>
       id="admin-withdrawals-title"
@@ -136,6 +142,7 @@ export function WithdrawalReview(props: { config: PublicConfig }) {
       decide={async (w, approve) => {
         await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
       }}
+      ownCase={(w) => w.userId === props.me.id}
       headers={["Requested / ID", "Amount", "To address", "User"]}
       cells={(w) => (
         <>
@@ -147,7 +154,7 @@ export function WithdrawalReview(props: { config: PublicConfig }) {
   );
 }
 
-export function TransferReview(props: { config: PublicConfig }) {
+export function TransferReview(props: { config: PublicConfig; me: User }) {
   return (
     <ReviewQueue<AdminTransfer>
       id="admin-transfers-title"
@@ -159,6 +166,8 @@ export function TransferReview(props: { config: PublicConfig }) {
       decide={async (t, approve) => {
         await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
       }}
+      // A transfer carries no user ids, only emails; an email is one account's (unique, stored normalized).
+      ownCase={(t) => t.senderEmail === props.me.email || t.recipientEmail === props.me.email}
       headers={["Created / ID", "Amount", "Sender", "Recipient / note"]}
       cells={(t) => (
         <>

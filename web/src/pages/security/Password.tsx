@@ -5,6 +5,8 @@ import { PasswordField } from "../../components/Field";
 import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
+import { rereadSessionUser } from "../../lib/session";
+import { pauseAfterChange } from "../../lib/withdrawal-pause";
 import { securityChanged } from "./events";
 
 const HINTS = {
@@ -37,9 +39,11 @@ export default function PasswordSection() {
     try {
       await api.post("/api/auth/password/change", body);
       target.reset();
+      // The change paused withdrawals for WITHDRAWAL_LOCK_HOURS: the user record says until when.
+      const user = await rereadSessionUser().catch(() => undefined);
       setResult({
         tone: "success",
-        text: "Password changed. Every other session was signed out, and withdrawals are locked for 24 hours.",
+        text: `Password changed. Every other session was signed out. ${pauseAfterChange(user)}`.trim(),
       });
       securityChanged();
     } catch (error) {
@@ -64,7 +68,7 @@ export default function PasswordSection() {
         <div>
           <h2 id="password-title">Password</h2>
           <p class="muted small">
-            Changing it signs out every other session, and locks withdrawals for 24 hours in case someone else did it.
+            Changing it signs out every other session, and pauses withdrawals for a while in case someone else did it.
           </p>
         </div>
       </div>

@@ -7,7 +7,8 @@ import FormError from "../../components/FormError";
 import { ApiError, api } from "../../lib/api";
 import { getConfig } from "../../lib/config";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, formValue } from "../../lib/forms";
-import { setSessionUser, type User } from "../../lib/session";
+import { rereadSessionUser, setSessionUser, type User } from "../../lib/session";
+import { pauseAfterChange } from "../../lib/withdrawal-pause";
 import { securityChanged } from "./events";
 
 type Setup = { secret: string; otpauthUrl: string; qrSvg: string };
@@ -215,11 +216,11 @@ export default function TwoFactorSection(props: { user: User }) {
   const disable = async (code: string) => {
     await api.post("/api/auth/2fa/disable", { code });
     setMode({ kind: "idle" });
-    await setSessionUser({ ...props.user, twoFactorEnabled: false });
-    setMessage({
-      tone: "success",
-      text: "Two-factor authentication is off. For your safety, withdrawals are locked for 24 hours.",
-    });
+    // Read again rather than patched: turning it off also paused withdrawals, until a time only the server knows.
+    // Should the read fail, the switch at least shows what this page knows: off.
+    const user = await rereadSessionUser().catch(() => undefined);
+    if (user === undefined) await setSessionUser({ ...props.user, twoFactorEnabled: false });
+    setMessage({ tone: "success", text: `Two-factor authentication is off. ${pauseAfterChange(user)}`.trim() });
     securityChanged();
   };
 
@@ -326,9 +327,7 @@ export default function TwoFactorSection(props: { user: User }) {
         </Match>
 
         <Match when={props.user.twoFactorEnabled && mode().kind === "disable"}>
-          <p>
-            Turning off two-factor authentication makes your account easier to take over. Withdrawals will be locked for 24 hours.
-          </p>
+          <p>Turning off two-factor authentication makes your account easier to take over, and pauses withdrawals for a while.</p>
           <CodeForm
             label="Authentication code"
             hint="6 digits from your authenticator app, or a recovery code."

@@ -14,6 +14,7 @@ import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../
 import { moneyProblem } from "../../lib/money-errors";
 import type { User } from "../../lib/session";
 import { type Balance, type BookAddress, isActive, type Withdrawal } from "../../lib/wallet";
+import { createWithdrawalPause } from "../../lib/withdrawal-pause";
 
 const HINTS = {
   asset: "Choose an asset.",
@@ -38,6 +39,8 @@ export default function WithdrawPanel(props: {
   const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
   const [done, setDone] = createSignal<Withdrawal>();
   const submission = createIdempotentSubmission();
+  /** While withdrawals are paused the server refuses any (403): not worth typing an amount and spending a code. */
+  const pausedUntil = createWithdrawalPause(() => props.user);
   let form: HTMLFormElement | undefined;
 
   const info = () => assetInfo(props.config, asset());
@@ -79,7 +82,7 @@ export default function WithdrawPanel(props: {
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
-    if (busy()) return;
+    if (busy() || pausedUntil()) return;
     setFormError(undefined);
     setDone(undefined);
     const target = event.currentTarget as HTMLFormElement;
@@ -242,10 +245,22 @@ export default function WithdrawPanel(props: {
             </Alert>
           )}
         </Show>
-        <div>
-          <SubmitButton busy={busy()} busyLabel="Requesting…">
+        <div class="button-row">
+          <SubmitButton
+            busy={busy()}
+            busyLabel="Requesting…"
+            disabled={pausedUntil() !== undefined}
+            describedBy={pausedUntil() ? "withdraw-paused" : undefined}
+          >
             Request withdrawal
           </SubmitButton>
+          <Show when={pausedUntil()}>
+            {(until) => (
+              <p id="withdraw-paused" class="small muted">
+                Paused after a security change until <strong>{formatDateTime(until())}</strong>.
+              </p>
+            )}
+          </Show>
         </div>
       </form>
     </section>

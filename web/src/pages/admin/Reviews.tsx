@@ -2,6 +2,7 @@ import { createSignal, type JSX, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
+import Email from "../../components/Email";
 import LoadMore from "../../components/LoadMore";
 import RefreshList from "../../components/RefreshList";
 import WithdrawalCells from "../../components/WithdrawalCells";
@@ -147,7 +148,9 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User }) {
       cells={(w) => (
         <>
           <WithdrawalCells withdrawal={w} config={props.config} showId />
-          <td class="break">{w.userEmail}</td>
+          <td>
+            <Email address={w.userEmail} />
+          </td>
         </>
       )}
     />
@@ -181,10 +184,12 @@ export function TransferReview(props: { config: PublicConfig; me: User }) {
           <td class="num">
             <Amount value={t.amount} asset={t.asset} precision={precisionOf(props.config, t.asset)} />
           </td>
-          <td class="break">{t.senderEmail}</td>
+          <td>
+            <Email address={t.senderEmail} />
+          </td>
           {/* The note under the recipient, as in the history: a column of its own would push the buttons aside. */}
           <td class="wrap">
-            <span class="break">{t.recipientEmail}</span>
+            <Email address={t.recipientEmail} />
             <Show when={t.note}>
               {(text) => (
                 <span class="cell-line small">

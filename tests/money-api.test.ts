@@ -1067,6 +1067,10 @@ describe("history and export", () => {
     const [header, first] = text.split("\r\n");
     expect(header).toBe("id,createdAt,type,direction,asset,amount,fee,status,counterparty,reference,note");
     expect(first).toContain("'=HYPERLINK");
+    // A note is kept as written, so one that starts with a tab is guarded in the file, not silently trimmed.
+    await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount: "1", note: "\t=1+2" });
+    const again = await (await alice.client.request("POST", "/api/transactions/export", { body: { format: "csv" } })).text();
+    expect(again.split("\r\n")[1]).toEndWith(",'\t=1+2");
     const json = await alice.client.request("POST", "/api/transactions/export", { body: { format: "json", type: "deposit" } });
     const rows = (await json.json()) as { type: string }[];
     expect(rows.map((r) => r.type)).toEqual(["deposit"]);

@@ -198,8 +198,8 @@ async function attemptP2p(
     asset: asset.symbol,
     amount: units,
     amountUsdCents,
-    // A blank note is no note, as null is.
-    note: body.note?.trim() || null,
+    // A blank note is no note, as null is; any other is kept as written (the export guards what it starts with).
+    note: body.note?.trim() ? body.note : null,
     status: review ? "pending_review" : "completed",
     reviewedBy: null,
     reviewedAt: null,

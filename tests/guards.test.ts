@@ -196,6 +196,18 @@ describe("login throttle", () => {
     expect((await elsewhere.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(429);
   });
 
+  test("failures count for the whole window: the owner's sign-in in between does not wipe them", async () => {
+    const { email } = await signedInUser(fixture, "interleaved");
+    const client = new TestClient(fixture);
+    client.ip = "198.51.100.68";
+    const attempt = async (password: string) => (await client.post("/api/auth/login", { email, password })).status;
+    const statuses: number[] = [];
+    for (const password of ["guess 1", "guess 2", PASSWORD, "guess 3", "guess 4", "guess 5", PASSWORD])
+      statuses.push(await attempt(password));
+    // Budget 5: the fifth failure fills it, so the right password after it is 429 too.
+    expect(statuses).toEqual([401, 401, 200, 401, 401, 401, 429]);
+  });
+
   test("the per-IP budget stops one address trying many accounts", async () => {
     const sprayer = new TestClient(fixture);
     sprayer.ip = "198.51.100.99";

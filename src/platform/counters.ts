@@ -31,8 +31,6 @@ export interface CounterStore {
   commit(slot: Slot, windowMs: number): Promise<void>;
   /** Takes a claimed event back out of its logs. */
   release(slot: Slot): Promise<void>;
-  /** Forgets the committed events under `key` (and its fixed window); pending claims still settle. */
-  clear(key: string): Promise<void>;
 }
 
 /** INCR and set the expiry on the first hit, atomically. */
@@ -123,11 +121,6 @@ export class RedisCounterStore implements CounterStore {
     await transaction.exec();
   }
 
-  async clear(key: string): Promise<void> {
-    this.assertConnected();
-    await this.redis.del(this.committedLog(key), `${this.prefix}rl:${key}`);
-  }
-
   private committedLog(key: string): string {
     return `${this.prefix}log:${key}`;
   }
@@ -195,11 +188,6 @@ export class MemoryCounterStore implements CounterStore {
 
   async release(slot: Slot): Promise<void> {
     for (const key of slot.keys) this.dropPending(key, slot.id);
-  }
-
-  async clear(key: string): Promise<void> {
-    this.windows.delete(key);
-    this.logs.delete(key);
   }
 
   private dropPending(key: string, id: string) {

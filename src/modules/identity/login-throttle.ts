@@ -1,7 +1,9 @@
 /**
  * Failed sign-ins are counted per account and per IP in a sliding 15-minute window. Past either budget
  * the login answers 429 until old failures leave the window: it decays by itself, so nobody can lock an
- * account for good, and the per-IP budget (ten times larger) stops one address trying many accounts.
+ * account for good, and the per-IP budget (ten times larger) stops one address trying many accounts. A
+ * success does not wipe the failures before it (API.md: they count until the window decays): otherwise each
+ * sign-in of the owner would hand someone guessing the password a fresh budget.
  * A signed-in user's wrong secrets — second-factor codes (2FA disable, new recovery codes, withdrawals) and
  * the current password on a password change — get a budget of the same size, so a stolen session cannot
  * guess either at the request rate limit's pace.
@@ -57,25 +59,20 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
   }
 
   return {
-    /** Runs a sign-in's `check` within the account's and the IP's budgets; one accepted clears the account's failures (not the IP's). */
-    async judgeSignIn<T extends Checked>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
-      const account = `login-fail:acct:${email}`;
+    /** Runs a sign-in's `check` within the account's and the IP's budgets. */
+    judgeSignIn<T extends Checked>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
       const budgets = [
-        { key: account, limit: perAccount },
+        { key: `login-fail:acct:${email}`, limit: perAccount },
         { key: `login-fail:ip:${ip ?? "unknown"}`, limit: perAccount * 10 },
       ];
-      const checked = await spendAttempt(budgets, "Too many failed sign-ins; try again later", check);
-      if (checked.accepted) await counters.clear(account);
-      return checked;
+      return spendAttempt(budgets, "Too many failed sign-ins; try again later", check);
     },
-    /** Runs a signed-in user's secret `check` within the user's budget; a right one clears the user's failures. */
+    /** Runs a signed-in user's secret `check` within the user's budget. */
     async judgeSecret(userId: string, check: () => Promise<boolean>): Promise<boolean> {
-      const key = `secret-fail:user:${userId}`;
-      const budgets = [{ key, limit: perAccount }];
+      const budgets = [{ key: `secret-fail:user:${userId}`, limit: perAccount }];
       const { accepted } = await spendAttempt(budgets, "Too many failed attempts; try again later", async () => ({
         accepted: await check(),
       }));
-      if (accepted) await counters.clear(key);
       return accepted;
     },
   };

@@ -208,6 +208,20 @@ describe("login throttle", () => {
     expect(statuses).toEqual([401, 401, 200, 401, 401, 401, 429]);
   });
 
+  test("a wrong current password spends the account's sign-in budget too: a stolen session adds no guesses", async () => {
+    const { client, email } = await signedInUser(fixture, "one-password");
+    const stranger = new TestClient(fixture);
+    stranger.ip = "198.51.100.69";
+    for (let i = 0; i < 3; i++)
+      expect((await stranger.post("/api/auth/login", { email, password: `guess ${i}` })).status).toBe(401);
+    const change = (currentPassword: string) =>
+      client.request("POST", "/api/auth/password/change", { body: { currentPassword, newPassword: "a brand new passphrase 9" } });
+    for (let i = 0; i < 2; i++) expect((await change(`session guess ${i}`)).status).toBe(401);
+    // Budget 5, all five spent on one password: both ways in are closed now.
+    expect((await change("session guess 2")).status).toBe(429);
+    expect((await stranger.post("/api/auth/login", { email, password: "guess 3" })).status).toBe(429);
+  });
+
   test("the per-IP budget stops one address trying many accounts", async () => {
     const sprayer = new TestClient(fixture);
     sprayer.ip = "198.51.100.99";

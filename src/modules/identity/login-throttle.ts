@@ -6,7 +6,8 @@
  * sign-in of the owner would hand someone guessing the password a fresh budget.
  * A signed-in user's wrong secrets — second-factor codes (2FA disable, new recovery codes, withdrawals) and
  * the current password on a password change — get a budget of the same size, so a stolen session cannot
- * guess either at the request rate limit's pace.
+ * guess either at the request rate limit's pace. A wrong current password spends the account's sign-in
+ * budget too: it is the same password, and two budgets would double the guesses.
  */
 import type { Budget, CounterStore, Slot } from "../../platform/counters";
 import { rateLimited } from "../../platform/http/rate-limit";
@@ -58,23 +59,27 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
     }
   }
 
+  const accountBudget = (email: string) => ({ key: `login-fail:acct:${email}`, limit: perAccount });
+  const secretBudget = (userId: string) => ({ key: `secret-fail:user:${userId}`, limit: perAccount });
+  const judged = async (budgets: Budget[], check: () => Promise<boolean>) => {
+    const refusal = "Too many failed attempts; try again later";
+    return (await spendAttempt(budgets, refusal, async () => ({ accepted: await check() }))).accepted;
+  };
+
   return {
     /** Runs a sign-in's `check` within the account's and the IP's budgets. */
     judgeSignIn<T extends Checked>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
-      const budgets = [
-        { key: `login-fail:acct:${email}`, limit: perAccount },
-        { key: `login-fail:ip:${ip ?? "unknown"}`, limit: perAccount * 10 },
-      ];
+      const budgets = [accountBudget(email), { key: `login-fail:ip:${ip ?? "unknown"}`, limit: perAccount * 10 }];
       return spendAttempt(budgets, "Too many failed sign-ins; try again later", check);
     },
-    /** Runs a signed-in user's secret `check` within the user's budget. */
-    async judgeSecret(userId: string, check: () => Promise<boolean>): Promise<boolean> {
-      const budgets = [{ key: `secret-fail:user:${userId}`, limit: perAccount }];
-      const { accepted } = await spendAttempt(budgets, "Too many failed attempts; try again later", async () => ({
-        accepted: await check(),
-      }));
-      return accepted;
-    },
+    /** Runs a signed-in user's second-factor `check` within the user's budget. */
+    judgeSecret: (userId: string, check: () => Promise<boolean>) => judged([secretBudget(userId)], check),
+    /**
+     * Runs a signed-in user's current-password `check` within the user's budget and the account's sign-in
+     * budget: it is the same password sign-in guards, so a stolen session adds no guesses to the sign-in's.
+     */
+    judgeCurrentPassword: (user: { id: string; email: string }, check: () => Promise<boolean>) =>
+      judged([secretBudget(user.id), accountBudget(user.email)], check),
   };
 }
 

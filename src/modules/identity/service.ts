@@ -283,7 +283,7 @@ export async function changePassword(
   actor: Actor,
 ): Promise<void> {
   const user = await getUser(ctx.db, session.userId);
-  if (!(await ctx.throttle.judgeSecret(user.id, () => ctx.hasher.verify(input.currentPassword, user.passwordHash)))) {
+  if (!(await ctx.throttle.judgeCurrentPassword(user, () => ctx.hasher.verify(input.currentPassword, user.passwordHash)))) {
     await ctx.db.transaction((tx) => recordAudit(tx, [{ userId: user.id, action: "auth.password_change_failed", ...actor }]));
     throw new AppError(401, "INVALID_CREDENTIALS", "Current password is incorrect", { fields: ["currentPassword"] });
   }

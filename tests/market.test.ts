@@ -10,6 +10,7 @@ import { outboxEvents } from "../src/platform/events/schema";
 import { createLogger } from "../src/platform/observability/logger";
 import { lastMailTo, signedInUser, TestClient } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_REDIS_URL, testConfig } from "./support/harness";
+import { quietProvider } from "./support/prices";
 
 setDefaultTimeout(30_000);
 
@@ -223,6 +224,24 @@ describe("price feed start", () => {
     await market.stop();
     await bus.close();
     await database.dispose();
+  });
+});
+
+describe("price feed on a failing bus", () => {
+  test("a bus that refuses the subscription leaves the instance without prices, logged, and stops cleanly", async () => {
+    const lines: string[] = [];
+    const logger = createLogger("error", (line) => lines.push(line));
+    const bus = new MemoryBus();
+    bus.subscribe = () => Promise.reject(new Error("subscription refused"));
+    const market = startMarket(
+      { config: testConfig(), db: fixture.deps.database.db, bus, logger },
+      { provider: quietProvider() },
+    );
+    await Bun.sleep(50);
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(["price feed not started: the bus refused the subscription"]);
+    expect(market.isLeader()).toBe(false);
+    await market.stop();
+    await bus.close();
   });
 });
 

@@ -115,6 +115,8 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
       void bus.publish(PRICES_WANTED_CHANNEL, {}).catch(() => {}); // without an answer, the next tick brings them
     },
   );
+  // Never an unhandled rejection: a bus that cannot subscribe leaves this instance without prices, and says so.
+  leading.catch((error) => logger.error("price feed not started: the bus refused the subscription", { error }));
 
   return {
     cache,

@@ -230,8 +230,7 @@ async function checkSignIn(
   if (!row.totpSecret) return { accepted: true, row };
   if (!input.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app or a recovery code");
   const code = input.code;
-  // Its own transaction: an accepted code is spent even if what follows fails.
-  if (await ctx.db.transaction((tx) => checkSecondFactor(ctx, tx, row, code))) return { accepted: true, row };
+  if (await checkSecondFactor(ctx, row, code)) return { accepted: true, row };
   const refusal = new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
   return { accepted: false, refusal, failure: { userId: row.id, metadata: { reason: "totp" } } };
 }

@@ -36,11 +36,25 @@ async function acceptTotp(tx: Tx, userId: string, sealedSecret: string, lastStep
 }
 
 /**
- * A TOTP code from the active secret, or an unused recovery code (which is then spent). Past the account's
- * budget of wrong codes (login-throttle.ts), 429 before the code is even looked at.
+ * Whether `code` is the user's second factor: a TOTP from the active secret, or an unused recovery code (then
+ * spent). Checked in a transaction of its own, which `then` shares when the code is right, so what the code
+ * allows commits with the code spent; an accepted code is spent even if what follows fails. Past the user's
+ * budget of wrong codes (login-throttle.ts), 429 before the code is looked at. The budget is claimed before
+ * the transaction opens: an attempt waiting for it holds no database connection.
  */
-export function checkSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
-  return ctx.throttle.judgeSecret(user.id, () => acceptSecondFactor(ctx, tx, user, code));
+export function checkSecondFactor(
+  ctx: IdentityContext,
+  user: UserRow,
+  code: string,
+  then: (tx: Tx) => Promise<void> = async () => {},
+): Promise<boolean> {
+  return ctx.throttle.judgeSecret(user.id, () =>
+    ctx.db.transaction(async (tx) => {
+      if (!(await acceptSecondFactor(ctx, tx, user, code))) return false;
+      await then(tx);
+      return true;
+    }),
+  );
 }
 
 async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
@@ -104,10 +118,9 @@ export async function disableTwoFactor(
   code: string,
   actor: Actor,
 ) {
-  await ctx.db.transaction(async (tx) => {
-    const row = await getUser(tx, session.userId);
-    if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
-    if (!(await checkSecondFactor(ctx, tx, row, code))) throw invalidTotp();
+  const row = await getUser(ctx.db, session.userId);
+  if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
+  const disabled = await checkSecondFactor(ctx, row, code, async (tx) => {
     await tx
       .update(users)
       .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: sql`now()` })
@@ -117,6 +130,7 @@ export async function disableTwoFactor(
     await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, at: new Date() });
     await recordAudit(tx, [{ userId: row.id, action: "auth.2fa_disabled", ...actor }]);
   });
+  if (!disabled) throw invalidTotp();
 }
 
 export async function regenerateRecoveryCodes(
@@ -125,12 +139,13 @@ export async function regenerateRecoveryCodes(
   code: string,
   actor: Actor,
 ): Promise<string[]> {
-  return ctx.db.transaction(async (tx) => {
-    const row = await getUser(tx, userId);
-    if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
-    if (!(await checkSecondFactor(ctx, tx, row, code))) throw invalidTotp();
-    const codes = await replaceRecoveryCodes(tx, userId);
+  const row = await getUser(ctx.db, userId);
+  if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
+  let codes: string[] = [];
+  const replaced = await checkSecondFactor(ctx, row, code, async (tx) => {
+    codes = await replaceRecoveryCodes(tx, userId);
     await recordAudit(tx, [{ userId, action: "auth.2fa_recovery_codes_regenerated", ...actor }]);
-    return codes;
   });
+  if (!replaced) throw invalidTotp();
+  return codes;
 }

@@ -76,7 +76,7 @@ export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body:
   if (user.totpSecret) {
     if (!body.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app to withdraw");
     const code = body.code;
-    if (!(await ctx.db.transaction((tx) => checkSecondFactor(ctx.identity, tx, user, code)))) {
+    if (!(await checkSecondFactor(ctx.identity, user, code))) {
       throw new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
     }
   }

@@ -4,6 +4,7 @@ import Amount from "../components/Amount";
 import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
 import LoadMore from "../components/LoadMore";
+import NoteLine from "../components/NoteLine";
 import RequireUser from "../components/RequireUser";
 import StatusBadge from "../components/StatusBadge";
 import { api, saveFile } from "../lib/api";
@@ -329,14 +330,7 @@ function HistoryView(props: { config: PublicConfig }) {
                 >
                   {(who) => <span class="break">{who()}</span>}
                 </Show>
-                {/* The note under it: a column of its own would push the table past a desktop's width. */}
-                <Show when={tx.note}>
-                  {(note) => (
-                    <span class="cell-line small">
-                      <span class="muted">Note:</span> {note()}
-                    </span>
-                  )}
-                </Show>
+                <NoteLine note={tx.note} />
               </td>
             </tr>
           )}

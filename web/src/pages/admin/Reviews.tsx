@@ -4,6 +4,7 @@ import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
 import LoadMore from "../../components/LoadMore";
+import NoteLine from "../../components/NoteLine";
 import RefreshList from "../../components/RefreshList";
 import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
@@ -187,16 +188,9 @@ export function TransferReview(props: { config: PublicConfig; me: User }) {
           <td>
             <Email address={t.senderEmail} />
           </td>
-          {/* The note under the recipient, as in the history: a column of its own would push the buttons aside. */}
           <td class="wrap">
             <Email address={t.recipientEmail} />
-            <Show when={t.note}>
-              {(text) => (
-                <span class="cell-line small">
-                  <span class="muted">Note:</span> {text()}
-                </span>
-              )}
-            </Show>
+            <NoteLine note={t.note} />
           </td>
         </>
       )}

@@ -11,6 +11,9 @@
  * shared machine's speed drifts by ±15 % within minutes, and taking turns exposes every path to the same
  * drift, so their ratios measure the code. Each round's ratios are printed too.
  *
+ * Besides time, each path's write-ahead log bytes per transfer are printed: how much the database writes for
+ * one transfer (rows, index entries), a measure of its work that no machine's speed changes.
+ *
  * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
  * fresh database; BENCH_SECONDS (per path, default 20), BENCH_WARMUP_SECONDS (per path, unmeasured, default 3:
  * a fresh server spends its first seconds compiling the hot path, which a running one has long done),
@@ -44,7 +47,15 @@ const secret = () => randomBytes(32).toString("hex");
 const WEBHOOK_SECRET = secret();
 const ROOT = new URL("..", import.meta.url).pathname;
 
-type Result = { name: string; count: number; errors: number; seconds: number; latencies: number[]; cpuMs: number };
+type Result = {
+  name: string;
+  count: number;
+  errors: number;
+  seconds: number;
+  latencies: number[];
+  cpuMs: number;
+  walBytes: bigint;
+};
 
 /** CPU time the whole machine spent (every process, kernel included), in ms, from /proc/stat (Linux). */
 function machineCpuMs(): number {
@@ -56,11 +67,17 @@ function machineCpuMs(): number {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-const emptyResult = (name: string): Result => ({ name, count: 0, errors: 0, seconds: 0, latencies: [], cpuMs: 0 });
+const emptyResult = (name: string): Result => ({ name, count: 0, errors: 0, seconds: 0, latencies: [], cpuMs: 0, walBytes: 0n });
+
+/**
+ * Postgres's write-ahead log position, in bytes. What a path writes to it per transfer (rows, index entries)
+ * is the database work its transfers cost, whatever the CPU's speed.
+ */
+const walPosition = async () => BigInt((await admin`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as at`)[0].at);
 
 /** Runs `op` from `CONCURRENCY` loops for `seconds`, adding every call's latency and outcome to `into`. */
 async function drive(into: Result, seconds: number, op: (worker: number, i: number) => Promise<boolean>): Promise<number> {
-  const before = { count: into.count, cpuMs: machineCpuMs(), started: performance.now() };
+  const before = { count: into.count, cpuMs: machineCpuMs(), wal: await walPosition(), started: performance.now() };
   const deadline = before.started + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
@@ -76,6 +93,7 @@ async function drive(into: Result, seconds: number, op: (worker: number, i: numb
   const elapsed = (performance.now() - before.started) / 1000;
   into.seconds += elapsed;
   into.cpuMs += machineCpuMs() - before.cpuMs;
+  into.walBytes += (await walPosition()) - before.wal;
   return (into.count - before.count) / elapsed;
 }
 
@@ -235,6 +253,7 @@ try {
     p99_ms: percentile(r.latencies, 99).toFixed(1),
     errors: r.errors,
     "machine CPU ms/transfer": (r.cpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
+    "WAL bytes/transfer": Math.round(Number(r.walBytes) / Math.max(1, r.count + r.errors)),
   }));
   console.log(
     `\nP2P transfers, concurrency ${CONCURRENCY}, ${SECONDS} s each in ${ROUNDS} turns after ${WARMUP_SECONDS} s of warm-up each, ${USERS} users, pools ${env.DATABASE_POOL_SIZE} (server) and ${directPoolSize} (direct), Postgres ${(await admin`show server_version`)[0].server_version}`,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
 
@@ -502,6 +502,26 @@ describe("sessions", () => {
     expect(endOwn.status).toBe(204);
     expect(endOwn.headers.getSetCookie().filter((c) => /Max-Age=0/.test(c))).toHaveLength(3);
     expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
+  });
+
+  test("an access token that has worked is refused from the moment it expires, its session still live", async () => {
+    const { client } = await signedInUser(fixture, "tokenexpiry");
+    const bearer = { headers: { authorization: `Bearer ${client.cookie("access_token")}` } };
+    const asBearer = async () => {
+      const response = await new TestClient(fixture).request("GET", "/api/auth/me", bearer);
+      return { status: response.status, body: (await response.json()) as ErrorBody };
+    };
+    expect((await asBearer()).status).toBe(200);
+    expect((await asBearer()).status).toBe(200);
+    try {
+      setSystemTime(new Date(Date.now() + 15 * 60 * 1000 + 1000));
+      const expired = await asBearer();
+      expect(expired.status).toBe(401);
+      expect(expired.body.error.code).toBe("UNAUTHENTICATED");
+    } finally {
+      setSystemTime();
+    }
+    expect((await asBearer()).status).toBe(200);
   });
 
   test("an id that names no session of this user is 404 NOT_FOUND, however it looks", async () => {

@@ -10,6 +10,7 @@ import { safeEqual } from "../crypto";
 import { AppError } from "./errors";
 import { requestContext } from "./request-context";
 import { decodeUriComponent } from "./uri";
+import { type VerifyToken, verifyOnce } from "./verified-tokens";
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60;
 export const REFRESH_TOKEN_SECONDS = 30 * 24 * 3600;
@@ -58,12 +59,13 @@ export function accessTokenOf(request: Request): { token: string; via: Principal
   return match ? { token: decodeUriComponent(match[1]) ?? match[1], via: "cookie" } : undefined;
 }
 
-type VerifyAccess = (token: string) => Promise<Record<string, unknown> | false>;
-
-/** The token's claims (false when its signature or expiry fails), verified once per request however many ask. */
-export async function verifiedAccessClaims(request: Request, token: string, verify: VerifyAccess) {
+/**
+ * The token's claims (false when its signature or expiry fails), asked once per request however many ask;
+ * a signature that passed is not checked again while the token lives (verified-tokens.ts).
+ */
+export async function verifiedAccessClaims(request: Request, token: string, verify: VerifyToken) {
   const context = requestContext(request);
-  if (context.accessClaims?.token !== token) context.accessClaims = { token, claims: await verify(token) };
+  if (context.accessClaims?.token !== token) context.accessClaims = { token, claims: await verifyOnce(verify, token) };
   return context.accessClaims.claims;
 }
 

@@ -1,0 +1,50 @@
+/**
+ * Access tokens whose signature has passed, remembered until they expire. Checking an HS256 signature
+ * (jose over WebCrypto) was a tenth of the server's CPU per API request, and a client sends the same token
+ * for its 15 minutes; the same bytes verify the same way under the same key, so each token is verified
+ * once per verifier and afterwards only its expiry is checked. Whether its session still lives is asked on
+ * every request all the same (auth.ts): this remembers signatures, never sessions.
+ */
+export type TokenClaims = Record<string, unknown>;
+/** A signature and expiry check (the jwt plugin's `verify`): the claims, or false for any failure. */
+export type VerifyToken = (token: string) => Promise<TokenClaims | false>;
+
+type Passed = Map<string, { claims: Readonly<TokenClaims>; validUntilMs: number }>;
+
+/** Enough for every user active within a token's lifetime on one instance; beyond it, expired ones go first. */
+export const MAX_REMEMBERED_TOKENS = 10_000;
+
+/** Per verifier (so per signing key): a token passed by one is never taken as passed by another. */
+const passedBy = new WeakMap<VerifyToken, Passed>();
+
+/**
+ * The token's claims if `verify` passed it and it has not expired since, else `verify`'s answer now.
+ * A token without a numeric `exp` is verified every time (ours always carry one).
+ */
+export async function verifyOnce(verify: VerifyToken, token: string, nowMs = Date.now()): Promise<TokenClaims | false> {
+  const passed = passedFor(verify);
+  const known = passed.get(token);
+  // jose refuses a token once the current whole second reaches `exp`: valid while now < exp × 1000.
+  if (known && nowMs < known.validUntilMs) return known.claims;
+  passed.delete(token);
+  const claims = await verify(token);
+  if (claims && typeof claims.exp === "number") {
+    if (passed.size >= MAX_REMEMBERED_TOKENS) forgetExpired(passed, nowMs);
+    if (passed.size >= MAX_REMEMBERED_TOKENS) passed.clear();
+    passed.set(token, { claims: Object.freeze({ ...claims }), validUntilMs: claims.exp * 1000 });
+  }
+  return claims;
+}
+
+function passedFor(verify: VerifyToken): Passed {
+  let passed = passedBy.get(verify);
+  if (!passed) {
+    passed = new Map();
+    passedBy.set(verify, passed);
+  }
+  return passed;
+}
+
+function forgetExpired(passed: Passed, nowMs: number): void {
+  for (const [token, { validUntilMs }] of passed) if (validUntilMs <= nowMs) passed.delete(token);
+}

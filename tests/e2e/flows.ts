@@ -324,6 +324,34 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
+        name: "a 429 on a page's data costs a short wait, not the page: /wallet's balances count down and load by themselves",
+        run: async () => {
+          let answered = 0;
+          await page.route("**/api/wallet/balance", (route) => {
+            answered++;
+            if (answered > 1) return route.continue();
+            return route.fulfill({
+              status: 429,
+              headers: { "retry-after": "2" },
+              json: { error: { code: "RATE_LIMITED", message: "More than 100 requests a minute; slow down" } },
+            });
+          });
+          try {
+            await page.goto("/wallet");
+            const balances = page.getByRole("region", { name: "Balances", exact: true });
+            await balances.getByText(/Trying again by itself in/).waitFor();
+            await eventually(
+              async () => (await available(page, "BTC")) === "0.00010000",
+              10_000,
+              "the balances load by themselves",
+            );
+            assert(answered >= 2, `the balances were asked for again: ${answered} requests`);
+          } finally {
+            await page.unroute("**/api/wallet/balance");
+          }
+        },
+      },
+      {
         name: "a transfer held for review: the recipient's dashboard shows it live, marked as pending, not as money in",
         ms: 20_000,
         run: async () => {

@@ -524,6 +524,24 @@ describe("sessions", () => {
     expect((await asBearer()).status).toBe(200);
   });
 
+  test("a token is taken only as issued: other spellings that a lenient decoder would read the same are 401", async () => {
+    const { client } = await signedInUser(fixture, "tokenspelling");
+    const genuine = client.cookie("access_token") as string;
+    const at = genuine.length - 20;
+    const bearer = (token: string) =>
+      new TestClient(fixture).request("GET", "/api/auth/me", { headers: { authorization: `Bearer ${token}` } });
+    expect((await bearer(genuine)).status).toBe(200);
+    for (const spelling of [
+      `${genuine.slice(0, at)} ${genuine.slice(at)}`,
+      `${genuine.slice(0, at)}\t${genuine.slice(at)}`,
+      `${genuine}=`,
+    ]) {
+      const answer = await bearer(spelling);
+      expect(answer.status).toBe(401);
+      expect(((await answer.json()) as ErrorBody).error.code).toBe("UNAUTHENTICATED");
+    }
+  });
+
   test("an id that names no session of this user is 404 NOT_FOUND, however it looks", async () => {
     const { client } = await signedInUser(fixture, "garbageid");
     for (const id of ["x", "a".repeat(100), "b".repeat(1000), crypto.randomUUID(), "%E2%9C%93%20"]) {

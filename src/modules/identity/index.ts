@@ -4,6 +4,7 @@ import { accessTokenOf, assertCsrf, type authPlugin, COOKIE, cookieValue, unauth
 import { AppError } from "../../platform/http/errors";
 import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/schema";
+import { verifyOnce } from "../../platform/http/verified-tokens";
 import { recordAudit } from "../audit/service";
 import {
   ChangePasswordBody,
@@ -122,7 +123,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
       async ({ request, cookie, accessJwt, sessionCookies, set }) => {
         // Works with a live access token or, when that has expired, with the refresh cookie alone.
         const presented = accessTokenOf(request);
-        const claims = presented ? await accessJwt.verify(presented.token) : false;
+        const claims = presented ? await verifyOnce(accessJwt.verify, presented.token) : false;
         let session =
           claims && typeof claims.sub === "string" && typeof claims.sid === "string"
             ? { userId: claims.sub, sessionId: claims.sid }

@@ -5,6 +5,7 @@ import type { Config } from "../../config";
 import type { authPlugin } from "../../platform/http/auth";
 import { AppError } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
+import { verifyOnce } from "../../platform/http/verified-tokens";
 import type { SocketHub } from "./hub";
 import { ClientFrame } from "./model";
 import { authenticateUpgrade, type SocketOwner } from "./service";
@@ -42,7 +43,12 @@ export function realtimeController(
         // OpenAPI has no "ws" operation; app.ts documents /ws as the GET upgrade it is.
         detail: { hide: true },
         async beforeHandle({ request, accessJwt }) {
-          const owner = await authenticateUpgrade(request, config, (token) => accessJwt.verify(token), resolveSession);
+          const owner = await authenticateUpgrade(
+            request,
+            config,
+            (token) => verifyOnce(accessJwt.verify, token),
+            resolveSession,
+          );
           if (!owner) return;
           owners.set(request, owner);
           requestContext(request).userId = owner.userId;

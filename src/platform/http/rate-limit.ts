@@ -41,31 +41,51 @@ export const rateLimited = (message: string, retryAfterMs: number, headers: Reco
   );
 
 /**
- * How long the limiter trusts what it last learnt of a session. Past its budget a request is answered 429
- * without asking the database again, so a flood costs no query per request; a token revoked within this
- * time may still spend its user's budget for that long.
+ * How long a session seen live may spend its user's budget on that word alone, once the user is past it: a
+ * flood from a live session is then answered 429 without a query per request.
  */
 const SESSION_ANSWER_MS = 1000;
+const MAX_REMEMBERED = 10_000;
 
-/** Recent answers to "is this token's session live?", per session, bounded in size. */
-function sessionAnswers(resolveSession: SessionResolver) {
-  const answers = new Map<string, { live: boolean; until: number }>();
-  return async (request: Request, claims: AccessClaims): Promise<boolean> => {
-    const key = `${claims.sub}:${claims.sid}`;
-    const now = Date.now();
-    const known = answers.get(key);
-    if (known && known.until > now) return known.live;
-    const live = (await liveSession(request, claims, resolveSession)) !== null;
-    if (answers.size >= 10_000) for (const [k, answer] of answers) if (answer.until <= now) answers.delete(k);
-    if (answers.size >= 10_000) answers.clear();
-    answers.set(key, { live, until: now + SESSION_ANSWER_MS });
-    return live;
+/** `until` times by key, bounded in size: expired entries go first, then all. */
+function expiring() {
+  const untils = new Map<string, number>();
+  return {
+    has: (key: string, now: number) => (untils.get(key) ?? 0) > now,
+    set(key: string, until: number, now: number) {
+      if (untils.size >= MAX_REMEMBERED) for (const [k, u] of untils) if (u <= now) untils.delete(k);
+      if (untils.size >= MAX_REMEMBERED) untils.clear();
+      untils.set(key, until);
+    },
+  };
+}
+
+/**
+ * Whose budget a request spends. Below the user's budget, whether the token's session lives is asked on
+ * every request (the auth check then reuses the answer), so a token revoked a moment ago never spends its
+ * user's budget. Past it, a session seen live within the last second is taken at its word: the answer is 429
+ * either way, and the flood costs no query.
+ */
+function budgetOwner(resolveSession: SessionResolver) {
+  const seenLive = expiring();
+  const overBudget = expiring();
+  return {
+    async isLive(request: Request, claims: AccessClaims): Promise<boolean> {
+      const session = `${claims.sub}:${claims.sid}`;
+      const now = Date.now();
+      if (overBudget.has(claims.sub, now) && seenLive.has(session, now)) return true;
+      const live = (await liveSession(request, claims, resolveSession)) !== null;
+      if (live) seenLive.set(session, now + SESSION_ANSWER_MS, now);
+      return live;
+    },
+    /** The user spent past the budget; their window resets in `resetMs`. */
+    exhausted: (userId: string, resetMs: number) => overBudget.set(userId, Date.now() + resetMs, Date.now()),
   };
 }
 
 export function rateLimitPlugin(config: Config, counters: CounterStore, resolveSession: SessionResolver) {
   const limit = config.rateLimitPerMinute;
-  const isLive = sessionAnswers(resolveSession);
+  const owner = budgetOwner(resolveSession);
   return new Elysia({ name: "rate-limit" }).use(accessJwtPlugin(config)).onRequest(async ({ request, set, accessJwt }) => {
     const path = new URL(request.url).pathname;
     if (!LIMITED.test(path) || request.method === "OPTIONS") return;
@@ -73,15 +93,18 @@ export function rateLimitPlugin(config: Config, counters: CounterStore, resolveS
     // revoked (leaked, then signed out) token could spend the user's budget and lock them out of the API.
     const presented = accessTokenOf(request);
     const claims = presented ? await verifiedAccessClaims(request, presented.token, accessJwt.verify) : false;
-    const live =
+    const userId =
       claims &&
       typeof claims.sub === "string" &&
       typeof claims.sid === "string" &&
-      (await isLive(request, { sub: claims.sub, sid: claims.sid }));
-    const key = live ? `user:${claims.sub}` : `ip:${requestContext(request).ip ?? "unknown"}`;
+      (await owner.isLive(request, { sub: claims.sub, sid: claims.sid }))
+        ? claims.sub
+        : undefined;
+    const key = userId ? `user:${userId}` : `ip:${requestContext(request).ip ?? "unknown"}`;
     const { count, resetMs } = await counters.hit(key, WINDOW_MS);
     const headers = rateLimitHeaders(limit, limit - count, resetMs);
     Object.assign(set.headers, headers);
+    if (count > limit && userId) owner.exhausted(userId, resetMs);
     if (count > limit) throw rateLimited(`More than ${limit} requests a minute; slow down`, resetMs, headers);
   });
 }

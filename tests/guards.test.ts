@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import { verifyAuditChains } from "../src/modules/audit/service";
 import { MemoryCounterStore } from "../src/platform/counters";
 import { queryRows } from "../src/platform/db/client";
+import { authPlugin } from "../src/platform/http/auth";
 import { rateLimitPlugin } from "../src/platform/http/rate-limit";
 import { adminUser, PASSWORD, signedInUser, TestClient, tally, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
@@ -343,6 +344,24 @@ describe("rate limit", () => {
     // Asked for the three allowed and the first refused; then once more only if the loop crossed the answer's second.
     expect(asked).toBeGreaterThanOrEqual(4);
     expect(asked).toBeLessThanOrEqual(5);
+  });
+
+  test("an authenticated request asks for its session once: the limiter's answer is the auth check's", async () => {
+    const { client } = await signedInUser(fixture, "oneask");
+    let asked = 0;
+    const counting = async () => {
+      asked++;
+      return { role: "user" as const, emailVerified: true, frozen: false };
+    };
+    const config = fixture.deps.config;
+    const app = new Elysia()
+      .use(rateLimitPlugin(config, new MemoryCounterStore(), counting))
+      .use(authPlugin(config, counting))
+      .get("/api/mine", ({ principal }) => principal.userId, { auth: true });
+    const headers = { authorization: `Bearer ${client.cookie("access_token")}` };
+    for (let i = 0; i < 5; i++)
+      expect((await app.handle(new Request("http://localhost/api/mine", { headers }))).status).toBe(200);
+    expect(asked).toBe(5);
   });
 
   test("a revoked token spends its address's budget, never its user's, even the moment after it was used", async () => {

@@ -26,7 +26,7 @@ const COMPACT_HS256 = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 const MAX_TOKEN_LENGTH = 1024;
 
 /** Whether `token` is written as an HS256 JWT must be, character for character. */
-export const isCompactHs256 = (token: string) => token.length <= MAX_TOKEN_LENGTH && COMPACT_HS256.test(token);
+const isCompactHs256 = (token: string) => token.length <= MAX_TOKEN_LENGTH && COMPACT_HS256.test(token);
 
 /** Per verifier (so per signing key): a token passed by one is never taken as passed by another. */
 const passedBy = new WeakMap<VerifyToken, Passed>();

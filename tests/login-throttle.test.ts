@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Redis from "ioredis";
 import { createLoginThrottle } from "../src/modules/identity/login-throttle";
-import { type CounterStore, MemoryCounterStore, RedisCounterStore } from "../src/platform/counters";
+import { type CounterStore, MAX_MEMORY_WINDOWS, MemoryCounterStore, RedisCounterStore } from "../src/platform/counters";
 import type { AppError } from "../src/platform/http/errors";
 import { TEST_REDIS_URL } from "./support/harness";
 
@@ -78,5 +78,26 @@ describe("an attempt whose budget only attempts being checked fill", () => {
     expect(refusal).toEqual({ code: "RATE_LIMITED", retryAfter: 1 });
     stuck.settle(true);
     expect(await stuckAttempt).toBe(true);
+  });
+});
+
+describe("the in-process counter store", () => {
+  test("keeps at most MAX_MEMORY_WINDOWS counters: past it, the one made longest ago is dropped", async () => {
+    const store = new MemoryCounterStore();
+    const windowMs = 60_000;
+    const key = (i: number) => `mail:password_reset:made-up-${i}@example.test`;
+    for (let i = 0; i <= MAX_MEMORY_WINDOWS; i++) await store.hit(key(i), windowMs);
+    // The newest counters count on; the oldest made room and starts again.
+    expect((await store.hit(key(MAX_MEMORY_WINDOWS), windowMs)).count).toBe(2);
+    expect((await store.hit(key(MAX_MEMORY_WINDOWS - 1), windowMs)).count).toBe(2);
+    expect((await store.hit(key(0), windowMs)).count).toBe(1);
+  });
+
+  test("a window that ends is counted afresh", async () => {
+    const store = new MemoryCounterStore();
+    expect((await store.hit("ip:192.0.2.1", 1)).count).toBe(1);
+    await Bun.sleep(5);
+    expect((await store.hit("ip:192.0.2.1", 60_000)).count).toBe(1);
+    expect((await store.hit("ip:192.0.2.1", 60_000)).count).toBe(2);
   });
 });

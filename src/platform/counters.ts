@@ -135,18 +135,36 @@ type LoggedEvent = { at: number; id: string };
 /** The events of a log still inside the window, oldest first as the log keeps them. */
 const liveEvents = (log: LoggedEvent[] | undefined, since: number) => (log ?? []).filter((event) => event.at > since);
 
-/** The same behaviour for one process. Old entries are swept as the maps grow, so memory stays bounded. */
+/** A map of counters is swept of expired entries once it passes this size, and again each time it doubles. */
+const SWEEP_FROM = 10_000;
+/**
+ * The most fixed-window counters one process keeps (about 75 MB). Anonymous requests can make new keys (a
+ * password-reset budget per email asked about), so past this the counter made longest ago is dropped. Only
+ * the one-process default keeps counters in memory; a deployment with Redis keeps them there, with TTLs.
+ */
+export const MAX_MEMORY_WINDOWS = 100_000;
+
+/**
+ * The same behaviour for one process. Expired entries are swept as the maps grow, at sizes that double, so a
+ * sweep costs each call O(1) on average however many keys there are; the windows are capped in number.
+ */
 export class MemoryCounterStore implements CounterStore {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly logs = new Map<string, LoggedEvent[]>();
   /** Claims not yet settled; every one leaves when its attempt commits or releases it. */
   private readonly pending = new Map<string, LoggedEvent[]>();
+  private sweepWindowsAbove = SWEEP_FROM;
+  private sweepLogsAbove = SWEEP_FROM;
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
-    if (this.windows.size > 10_000) this.sweep(now);
+    if (this.windows.size > this.sweepWindowsAbove) {
+      this.sweep(now);
+      this.sweepWindowsAbove = Math.max(SWEEP_FROM, 2 * this.windows.size);
+    }
     let window = this.windows.get(key);
     if (!window || window.resetAt <= now) {
+      if (!window && this.windows.size >= MAX_MEMORY_WINDOWS) this.windows.delete(this.windows.keys().next().value as string);
       window = { count: 0, resetAt: now + windowMs };
       this.windows.set(key, window);
     }
@@ -158,7 +176,10 @@ export class MemoryCounterStore implements CounterStore {
   async claim(budgets: Budget[], windowMs: number): Promise<Claim> {
     const now = Date.now();
     const since = now - windowMs;
-    if (this.logs.size > 10_000) this.sweepLogs(since);
+    if (this.logs.size > this.sweepLogsAbove) {
+      this.sweepLogs(since);
+      this.sweepLogsAbove = Math.max(SWEEP_FROM, 2 * this.logs.size);
+    }
     const logs = budgets.map((budget) => ({
       ...budget,
       committed: liveEvents(this.logs.get(budget.key), since),

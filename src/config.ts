@@ -231,6 +231,7 @@ export function parseConfig(env: Env) {
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),
     // A billion is as good as no limit (benchmarks); nothing larger means more.
     rateLimitPerMinute: r.int("RATE_LIMIT_PER_MINUTE", 100, 1, 1_000_000_000),
+    wsAnonymousSocketsPerAddress: r.int("WS_ANONYMOUS_SOCKETS_PER_ADDRESS", 50, 1, 1_000_000_000),
     loginFailuresPer15Min: r.int("LOGIN_FAILURES_PER_15_MIN", 10, 1, 1_000_000_000),
     // Every password check holds this much memory while it runs; 1 GiB already takes seconds.
     argon2MemoryKib: r.int("ARGON2_MEMORY_KIB", 65536, 1024, 1024 * 1024),

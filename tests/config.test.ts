@@ -73,6 +73,8 @@ describe("config", () => {
     [{ DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3601" }, "DEPOSIT_SANDBOX_CONFIRM_SECONDS"],
     [{ RATE_LIMIT_PER_MINUTE: "1000000001" }, "RATE_LIMIT_PER_MINUTE"],
     [{ LOGIN_FAILURES_PER_15_MIN: "1000000001" }, "LOGIN_FAILURES_PER_15_MIN"],
+    [{ WS_ANONYMOUS_SOCKETS_PER_ADDRESS: "0" }, "WS_ANONYMOUS_SOCKETS_PER_ADDRESS"],
+    [{ WS_ANONYMOUS_SOCKETS_PER_ADDRESS: "1000000001" }, "WS_ANONYMOUS_SOCKETS_PER_ADDRESS"],
     [{ ARGON2_MEMORY_KIB: "1048577" }, "ARGON2_MEMORY_KIB"],
     [{ HOST: "999.1.1.1" }, "HOST"],
     [{ HOST: "1.2.3" }, "HOST"],
@@ -96,8 +98,10 @@ describe("config", () => {
       DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3600",
       RATE_LIMIT_PER_MINUTE: "1000000000",
       LOGIN_FAILURES_PER_15_MIN: "1000000000",
+      WS_ANONYMOUS_SOCKETS_PER_ADDRESS: "1000000000",
       ARGON2_MEMORY_KIB: "1048576",
     });
+    expect(config.wsAnonymousSocketsPerAddress).toBe(1_000_000_000);
     expect(config.priceTickMs).toBe(3_600_000);
     expect(config.addressCooldownHours).toBe(8760);
     expect(config.withdrawalLockHours).toBe(8760);

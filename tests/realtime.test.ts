@@ -132,6 +132,34 @@ describe("/ws upgrade", () => {
     expect((await upgrade({ cookie: cookieHeader(client), origin: ORIGIN })).status).toBe(401);
   });
 
+  test("one address holds at most WS_ANONYMOUS_SOCKETS_PER_ADDRESS anonymous sockets: the next upgrade is 429", async () => {
+    const cap = fixture.deps.config.wsAnonymousSocketsPerAddress;
+    expect(cap).toBe(50); // the default
+    const sockets = await Promise.all(Array.from({ length: cap }, () => openSocket(url)));
+    const upgrade = () =>
+      fetch(url.replace("ws://", "http://"), {
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+      });
+    const refused = await upgrade();
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    // A signed-in socket is not counted against the address: it ends with its token.
+    const { client } = await signedInUser(fixture, "capped");
+    const signedIn = await openSocket(url, { cookie: cookieHeader(client), origin: ORIGIN });
+    // Closing one makes room for one.
+    sockets[0].ws.close();
+    await sockets[0].closed;
+    await Bun.sleep(50);
+    const again = await openSocket(url);
+    for (const socket of [...sockets.slice(1), again, signedIn]) socket.ws.close();
+    await Promise.all([...sockets.slice(1), again, signedIn].map((socket) => socket.closed));
+  });
+
   test("a plain GET /ws, without the upgrade, is 400 MALFORMED_REQUEST saying what to send", async () => {
     const plain = await fixture.request("/ws");
     expect(plain.status).toBe(400);
@@ -298,7 +326,7 @@ describe("slow consumers", () => {
     hub.attach({ publish: (_topic: string, text: string) => published.push(text) } as never);
     const fake = fakeSocket();
     const ws = fake as unknown as ServerWebSocket<unknown>;
-    hub.open(ws, undefined);
+    hub.open(ws, undefined, "192.0.2.1");
     hub.message(ws, { op: "subscribe", topics: ["prices"] }, (m): m is never => true);
     expect(fake.topics.has("prices")).toBe(true);
 

@@ -19,6 +19,8 @@ const config = parseConfig({
   PRICE_TICK_MS: "100",
   REDIS_KEY_PREFIX: prefix,
   RATE_LIMIT_PER_MINUTE: "1000000",
+  // Every client of the benchmark is anonymous and comes from 127.0.0.1.
+  WS_ANONYMOUS_SOCKETS_PER_ADDRESS: "1000000",
 });
 const database = await openDatabase({});
 await migrate(database);

@@ -33,6 +33,8 @@ type Socket = ServerWebSocket<unknown>;
 type SocketState = {
   ws: Socket;
   owner: SocketOwner | undefined;
+  /** The client's address: anonymous sockets are counted per address (WS_ANONYMOUS_SOCKETS_PER_ADDRESS). */
+  address: string;
   prices: "off" | "live" | "conflated";
   /** Conflated mode: the latest frame per symbol not yet sent. */
   pending: Map<string, string>;
@@ -57,6 +59,7 @@ export class SocketHub {
   private server: Server<unknown> | undefined;
   private readonly sockets = new Map<Socket, SocketState>();
   private readonly byUser = new Map<string, Set<SocketState>>();
+  private readonly anonymousByAddress = new Map<string, number>();
   private readonly userSubscriptions = new Map<string, Promise<Unsubscribe>>();
   private readonly latestFrames = new Map<string, string>();
   private readonly watcher: ReturnType<typeof setInterval>;
@@ -85,10 +88,16 @@ export class SocketHub {
     this.server = server;
   }
 
-  open(ws: Socket, owner: SocketOwner | undefined): void {
+  /** How many anonymous sockets this address holds open. */
+  anonymousFrom(address: string): number {
+    return this.anonymousByAddress.get(address) ?? 0;
+  }
+
+  open(ws: Socket, owner: SocketOwner | undefined, address: string): void {
     const state: SocketState = {
       ws,
       owner,
+      address,
       prices: "off",
       pending: new Map(),
       slowSince: 0,
@@ -99,6 +108,7 @@ export class SocketHub {
     this.sockets.set(ws, state);
     this.metrics.wsConnections.inc();
     if (!owner) {
+      this.anonymousByAddress.set(address, (this.anonymousByAddress.get(address) ?? 0) + 1);
       ws.send(frame("ready", { authenticated: false }));
       return;
     }
@@ -130,7 +140,12 @@ export class SocketHub {
     this.metrics.wsConnections.dec();
     clearTimeout(state.expiry);
     const owner = state.owner;
-    if (!owner) return;
+    if (!owner) {
+      const left = (this.anonymousByAddress.get(state.address) ?? 1) - 1;
+      if (left > 0) this.anonymousByAddress.set(state.address, left);
+      else this.anonymousByAddress.delete(state.address);
+      return;
+    }
     const own = this.byUser.get(owner.userId);
     own?.delete(state);
     if (own?.size) return;

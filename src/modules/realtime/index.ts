@@ -18,6 +18,8 @@ const bunSocket = (ws: { raw: unknown }) => ws.raw as ServerWebSocket<unknown>;
 
 /** Owners decided at the upgrade, handed to `open` beside the request they came with. */
 const owners = new WeakMap<Request, SocketOwner>();
+/** The client's address as the rate limiter and the audit log see it (X-Forwarded-For only behind TRUST_PROXY). */
+const addressOf = (request: Request) => requestContext(request).ip ?? "unknown";
 
 /** GET /ws (API.md, WebSocket): one socket for public prices and the user's private events. */
 export function realtimeController(
@@ -49,12 +51,18 @@ export function realtimeController(
             (token) => verifyOnce(accessJwt.verify, token),
             resolveSession,
           );
-          if (!owner) return;
+          if (!owner) {
+            // A signed-in socket ends with its access token; an anonymous one lives as long as its client keeps
+            // it, so without a cap one address could hold thousands (about 10 KB each).
+            if (hub.anonymousFrom(addressOf(request)) >= config.wsAnonymousSocketsPerAddress)
+              throw new AppError(429, "RATE_LIMITED", "Too many open WebSockets from this address; close some first");
+            return;
+          }
           owners.set(request, owner);
           requestContext(request).userId = owner.userId;
         },
         open(ws) {
-          hub.open(bunSocket(ws), owners.get(ws.data.request));
+          hub.open(bunSocket(ws), owners.get(ws.data.request), addressOf(ws.data.request));
         },
         message(ws, message) {
           hub.message(bunSocket(ws), message, isClientFrame);

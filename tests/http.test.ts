@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,9 @@ import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
 import { signedInUser } from "./support/client";
 import { createTestApp, createTestDatabase, testConfig } from "./support/harness";
+
+// Tests that start their own embedded database take 3–5 s on a loaded machine; what they check is timed inside them.
+setDefaultTimeout(30_000);
 
 const webDist = mkdtempSync(join(tmpdir(), "cv-dist-"));
 mkdirSync(join(webDist, "assets"));

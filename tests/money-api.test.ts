@@ -835,6 +835,92 @@ describe("withdrawals", () => {
     expect(await status()).toBe("completed");
   });
 
+  /** The sandbox, except for one withdrawal, whose sends go to `send` (counted). */
+  async function providerFor(withdrawalId: string, send: (attempt: number) => Promise<{ txHash: string }>) {
+    const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
+    const sent: string[] = [];
+    const provider = {
+      name: "test",
+      send: (payout: Parameters<typeof sandboxPayoutProvider.send>[0]) => {
+        if (payout.withdrawalId !== withdrawalId) return sandboxPayoutProvider.send(payout);
+        sent.push(payout.withdrawalId);
+        return send(sent.length);
+      },
+    };
+    return { provider, sent };
+  }
+  const payOutWith = async (provider: import("../src/modules/wallet/providers").PayoutProvider) => {
+    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { createLogger } = await import("../src/platform/observability/logger");
+    return runPayouts(fixture.services.money, provider, createLogger("silent"));
+  };
+  const withdrawalOf = async (client: TestClient, id: string) =>
+    (await client.json<{ withdrawal: { status: string; txHash: string | null } }>("GET", `/api/wallet/withdrawals/${id}`)).body
+      .withdrawal;
+
+  test("a payout the provider refuses fails, and the amount and fee return to available", async () => {
+    const { PayoutRefused } = await import("../src/modules/wallet/providers");
+    const { client } = await withBook("wd-refused", "100");
+    const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
+    const { provider, sent } = await providerFor(withdrawal.id, async () => {
+      throw new PayoutRefused("account closed");
+    });
+    await payOutWith(provider);
+    expect(sent).toHaveLength(1);
+    expect(await withdrawalOf(client, withdrawal.id)).toMatchObject({ status: "failed", txHash: null });
+    expect(await usd(client)).toMatchObject({ available: "100", held: "0" });
+    const history = await client.json<{ items: { reference: string; status: string }[] }>(
+      "GET",
+      "/api/transactions?type=withdrawal",
+    );
+    expect(history.body.items[0]).toMatchObject({ status: "failed" });
+    const audit = await client.json<{ items: { action: string }[] }>("GET", "/api/audit");
+    expect(audit.body.items[0].action).toBe("wallet.withdrawal_failed");
+    // A failed withdrawal is not sent again.
+    await payOutWith(provider);
+    expect(sent).toHaveLength(1);
+  });
+
+  test("a payout whose outcome is unknown stays held, is sent again later under the same id, and is paid once", async () => {
+    const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
+    const { client } = await withBook("wd-unknown", "100");
+    const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
+    const payout = { withdrawalId: withdrawal.id, asset: "USD", amount: "40", address: IBAN };
+    // The first send goes out, but its answer is lost; the second is answered.
+    const { provider, sent } = await providerFor(withdrawal.id, async (attempt) => {
+      const paid = await sandboxPayoutProvider.send(payout);
+      if (attempt === 1) throw new Error("provider timed out");
+      return paid;
+    });
+    await payOutWith(provider);
+    expect(sent).toHaveLength(1);
+    expect(await withdrawalOf(client, withdrawal.id)).toMatchObject({ status: "processing", txHash: null });
+    expect(await usd(client)).toMatchObject({ available: "58.5", held: "41.5" });
+    // Not sent again at once: the next ticks leave it for a minute.
+    await payOutWith(provider);
+    expect(sent).toHaveLength(1);
+    await fixture.deps.database.db.execute(
+      sql`update withdrawals set payout_attempted_at = payout_attempted_at - interval '61 seconds' where id = ${withdrawal.id}`,
+    );
+    await payOutWith(provider);
+    expect(sent).toEqual([withdrawal.id, withdrawal.id]);
+    const done = await withdrawalOf(client, withdrawal.id);
+    expect(done).toMatchObject({ status: "completed", txHash: (await sandboxPayoutProvider.send(payout)).txHash });
+    expect(await usd(client)).toMatchObject({ available: "58.5", held: "0" });
+  });
+
+  test("the sandbox pays each withdrawal id once: asked again, it answers the same transaction id", async () => {
+    const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
+    const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];
+    for (const asset of ["USD", "BTC", "ETH", "SOL", "USDT"]) {
+      const send = (withdrawalId: string) => sandboxPayoutProvider.send({ withdrawalId, asset, amount: "1", address: "x" });
+      expect((await send(first)).txHash).toBe((await send(first)).txHash);
+      expect((await send(first)).txHash).not.toBe((await send(second)).txHash);
+    }
+  });
+
   test("an admin's own withdrawal under review is decided by another admin", async () => {
     const own = await withBook("wd-own-admin", "1000");
     const { promoteToAdmin } = await import("../src/modules/identity/service");

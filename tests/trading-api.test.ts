@@ -539,6 +539,39 @@ describe("limit and stop orders", () => {
     expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
   });
 
+  test("one balance spent by every path at once (sell, limit sell, P2P, withdrawal): exactly one wins", async () => {
+    const recipient = await signedInUser(fixture, "all-paths-b");
+    const address = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
+    for (let round = 0; round < 4; round++) {
+      const user = await signedInUser(fixture, `all-paths-${round}`);
+      await deposit(user.client, "BTC", "0.01");
+      await user.client.json("POST", "/api/wallet/addresses", { asset: "BTC", address, label: "cold" });
+      await fixture.deps.database.db
+        .update(withdrawalAddresses)
+        .set({ activeAt: new Date(Date.now() - 1000) })
+        .where(eq(withdrawalAddresses.userId, user.userId));
+      const post = (path: string, body: Record<string, unknown>) =>
+        user.client.request("POST", path, { body, headers: { "idempotency-key": crypto.randomUUID() } });
+      // Each spends the whole 0.01 BTC (the withdrawal with its 0.0001 fee); three of each, all at once.
+      const spends = [
+        () => order(user.client, { type: "market", side: "sell", asset: "BTC", amount: "0.01" }),
+        () => order(user.client, { type: "limit", side: "sell", asset: "BTC", amount: "0.01", limitPrice: "90000" }),
+        () => post("/api/transfers/p2p", { recipientEmail: recipient.email, asset: "BTC", amount: "0.01" }),
+        () => post("/api/wallet/withdraw", { asset: "BTC", amount: "0.0099", address }),
+      ];
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => spends[(i + round) % spends.length]()));
+      const outcomes = await Promise.all(answers.map(async (a) => (a.ok ? a.status : await errorCode(a))));
+      expect(outcomes.filter((o) => typeof o === "number")).toHaveLength(1);
+      expect(outcomes.filter((o) => o === "INSUFFICIENT_FUNDS")).toHaveLength(11);
+      // Sold or sent: nothing left; resting or being paid out: all of it held.
+      const btc = await balance(user.client, "BTC");
+      expect(btc.available).toBe("0");
+      expect(["0", "0.01"]).toContain(btc.held);
+    }
+    await runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
+    expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  });
+
   test("a frozen owner's resting order does not fill; once unfrozen it does", async () => {
     const user = await fundedUser(fixture, "frozen-orders", "100");
     const admin = await adminUser(fixture, "frozen-orders-admin");

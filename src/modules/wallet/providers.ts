@@ -3,7 +3,7 @@
  * account, hands out addresses in each asset's real format, and pays out with a made-up transaction id in
  * the form its network uses.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { base58, bech32 } from "@scure/base";
 
 export interface DepositProvider {
@@ -12,9 +12,19 @@ export interface DepositProvider {
   payAddress(asset: string, orderId: string): string;
 }
 
+/**
+ * A payout the provider declined for good: nothing was sent, so the withdrawal fails and its funds return.
+ * Any other error from `send` leaves the outcome unknown (a timeout may follow a payout that went out).
+ */
+export class PayoutRefused extends Error {}
+
 export interface PayoutProvider {
   readonly name: string;
-  /** Sends the funds; returns the transaction hash. Throws when the payout failed. */
+  /**
+   * Sends the funds; returns the transaction id. Idempotent per `withdrawalId`: asked again for a withdrawal
+   * it has paid (after a timeout or a crash lost the answer), it pays nothing more and returns the same id.
+   * Throws PayoutRefused when nothing was sent and nothing will be.
+   */
   send(payout: { withdrawalId: string; asset: string; amount: string; address: string }): Promise<{ txHash: string }>;
 }
 
@@ -36,16 +46,21 @@ export const sandboxDepositProvider: DepositProvider = {
   },
 };
 
-/** A made-up id of a payout as its network writes one: Ethereum's 0x-hex, Bitcoin's bare hex, a Solana signature, a bank reference. */
+/**
+ * A made-up id of a payout as its network writes one: Ethereum's 0x-hex, Bitcoin's bare hex, a Solana
+ * signature, a bank reference. Derived from the withdrawal id, so asking twice gives the same id, as a real
+ * provider's idempotent payout does.
+ */
 function sandboxTxHash(asset: string, withdrawalId: string): string {
+  const digest = (algorithm: "sha256" | "sha512") => createHash(algorithm).update(`sandbox-payout:${withdrawalId}`).digest();
   switch (asset) {
     case "ETH":
     case "USDT":
-      return `0x${randomBytes(32).toString("hex")}`;
+      return `0x${digest("sha256").toString("hex")}`;
     case "BTC":
-      return randomBytes(32).toString("hex");
+      return digest("sha256").toString("hex");
     case "SOL":
-      return base58.encode(randomBytes(64));
+      return base58.encode(digest("sha512"));
     default:
       return `SANDBOX-PAYOUT-${withdrawalId.slice(0, 8).toUpperCase()}`;
   }

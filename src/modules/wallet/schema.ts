@@ -61,6 +61,11 @@ export const withdrawals = pgTable(
     status: text("status", { enum: ["pending_review", "processing", "completed", "rejected", "failed", "cancelled"] }).notNull(),
     txHash: text("tx_hash"),
     reviewedBy: uuid("reviewed_by"),
+    /**
+     * When the payout worker last sent it to the provider without learning the outcome (a timeout, a crash):
+     * it is sent again, under the same withdrawal id, a minute later at the earliest.
+     */
+    payoutAttemptedAt: timestamp("payout_attempted_at", { withTimezone: true, precision: 3 }),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },

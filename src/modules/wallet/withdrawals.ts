@@ -23,7 +23,7 @@ import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
 import type { Limit } from "../transfers/model";
 import { bookedDestination } from "./addresses";
 import type { Withdrawal } from "./model";
-import type { PayoutProvider } from "./providers";
+import { type PayoutProvider, PayoutRefused } from "./providers";
 import { withdrawals } from "./schema";
 
 type WithdrawalRow = typeof withdrawals.$inferSelect;
@@ -293,34 +293,69 @@ export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: s
   });
 }
 
+/** How long a payout whose outcome was never learned waits before it is sent again (same withdrawal id). */
+const PAYOUT_RETRY_AFTER = sql`interval '1 minute'`;
+
+/** Processing withdrawals the worker may send now: the owner is not frozen and no unanswered attempt is recent. */
+const payoutDue = and(
+  eq(withdrawals.status, "processing"),
+  ownerNotFrozen(withdrawals.userId),
+  sql`(${withdrawals.payoutAttemptedAt} is null or ${withdrawals.payoutAttemptedAt} <= now() - ${PAYOUT_RETRY_AFTER})`,
+);
+
 /**
- * The payout worker: takes processing withdrawals with FOR UPDATE SKIP LOCKED (so instances never pay
- * one twice), pays each through the provider and settles it as completed, or failed with funds returned.
+ * The payout worker: pays up to `batch` due withdrawals, oldest first, each in its own transaction, so one
+ * payout's settlement never waits on (or is undone with) another's. Returns how many it took up.
  */
 export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, logger: Logger, batch = 10): Promise<number> {
-  return ctx.db.transaction(async (tx) => {
-    const due = await tx
+  const due = await ctx.db
+    .select({ id: withdrawals.id })
+    .from(withdrawals)
+    .where(payoutDue)
+    .orderBy(asc(withdrawals.createdAt))
+    .limit(batch);
+  for (const { id } of due) {
+    try {
+      await payOut(ctx, provider, logger, id);
+    } catch (error) {
+      // Rolled back, so still processing: sent again next time, which the provider's idempotency makes safe.
+      logger.error("payout settlement failed", { withdrawalId: id, error });
+    }
+  }
+  return due.length;
+}
+
+/**
+ * Pays one withdrawal under its row lock (SKIP LOCKED, so instances never send one together): completed with
+ * the provider's id, or failed with its funds returned when the provider refused. When the outcome is unknown
+ * the funds stay held and the attempt is stamped; it is sent again later, never returned on a guess.
+ */
+async function payOut(ctx: MoneyContext, provider: PayoutProvider, logger: Logger, id: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
       .select()
       .from(withdrawals)
-      .where(and(eq(withdrawals.status, "processing"), ownerNotFrozen(withdrawals.userId)))
-      .orderBy(asc(withdrawals.createdAt))
-      .limit(batch)
+      .where(and(eq(withdrawals.id, id), payoutDue))
       .for("update", { skipLocked: true });
-    for (const row of due) {
-      const precision = precisionOf(ctx.config, row.asset);
-      try {
-        const { txHash } = await provider.send({
-          withdrawalId: row.id,
-          asset: row.asset,
-          amount: formatAmount(row.amount, precision),
-          address: row.address,
-        });
-        await settle(ctx, tx, row, { status: "completed", txHash, action: "wallet.withdrawal_completed" });
-      } catch (error) {
-        logger.warn("payout failed", { withdrawalId: row.id, error: (error as Error).message });
+    if (!row) return;
+    let txHash: string;
+    try {
+      ({ txHash } = await provider.send({
+        withdrawalId: row.id,
+        asset: row.asset,
+        amount: formatAmount(row.amount, precisionOf(ctx.config, row.asset)),
+        address: row.address,
+      }));
+    } catch (error) {
+      if (error instanceof PayoutRefused) {
+        logger.warn("payout refused", { withdrawalId: row.id, error: error.message });
         await settle(ctx, tx, row, { status: "failed", action: "wallet.withdrawal_failed" });
+        return;
       }
+      logger.warn("payout outcome unknown; it will be sent again", { withdrawalId: row.id, error: (error as Error).message });
+      await tx.update(withdrawals).set({ payoutAttemptedAt: sql`now()` }).where(eq(withdrawals.id, row.id));
+      return;
     }
-    return due.length;
+    await settle(ctx, tx, row, { status: "completed", txHash, action: "wallet.withdrawal_completed" });
   });
 }

@@ -911,6 +911,29 @@ describe("withdrawals", () => {
     expect(await usd(client)).toMatchObject({ available: "58.5", held: "0" });
   });
 
+  test("two payout workers at once send each withdrawal once", async () => {
+    const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
+    const { client } = await withBook("wd-two-workers", "100");
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "10", address: IBAN });
+      ids.push(((await answer.json()) as { withdrawal: { id: string } }).withdrawal.id);
+    }
+    const sent: string[] = [];
+    const slowProvider = {
+      name: "slow",
+      async send(payout: Parameters<typeof sandboxPayoutProvider.send>[0]) {
+        sent.push(payout.withdrawalId);
+        await Bun.sleep(20); // long enough for the other worker to reach the same row
+        return sandboxPayoutProvider.send(payout);
+      },
+    };
+    await Promise.all([payOutWith(slowProvider), payOutWith(slowProvider)]);
+    expect(sent.filter((id) => ids.includes(id)).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect((await withdrawalOf(client, id)).status).toBe("completed");
+    expect(await usd(client)).toMatchObject({ available: "31", held: "0" });
+  });
+
   test("the sandbox pays each withdrawal id once: asked again, it answers the same transaction id", async () => {
     const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
     const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];

@@ -934,6 +934,21 @@ describe("withdrawals", () => {
     expect(await usd(client)).toMatchObject({ available: "31", held: "0" });
   });
 
+  test("a payout that cannot be settled is rolled back (still held) without stopping the others, and the tick fails", async () => {
+    const { client } = await withBook("wd-unsettled", "100");
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "10", address: IBAN });
+      ids.push(((await answer.json()) as { withdrawal: { id: string } }).withdrawal.id);
+    }
+    // A transaction id Postgres cannot store (a NUL byte) makes the first payout's settlement fail.
+    const { provider } = await providerFor(ids[0], async () => ({ txHash: "bad\u0000hash" }));
+    await expect(payOutWith(provider)).rejects.toThrow("1 of");
+    expect(await withdrawalOf(client, ids[0])).toMatchObject({ status: "processing", txHash: null });
+    expect(await withdrawalOf(client, ids[1])).toMatchObject({ status: "completed" });
+    expect(await usd(client)).toMatchObject({ available: "77", held: "11.5" }); // each 10 + 1.50 fee
+  });
+
   test("the sandbox pays each withdrawal id once: asked again, it answers the same transaction id", async () => {
     const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
     const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];

@@ -1,9 +1,11 @@
 import type { Logger } from "./observability/logger";
+import { reportError } from "./observability/sentry";
 
 export type Worker = { name: string; stop(): Promise<void> };
 
 /**
- * Runs `tick` every `intervalMs`, never two at once; a failing tick is logged and retried next time.
+ * Runs `tick` every `intervalMs`, never two at once; a failing tick is logged and retried next time. The first
+ * failure after a success also goes to Sentry (once per outage, not once a second while a dependency is down).
  * When a tick did a full batch it runs again at once, so a backlog drains without waiting.
  * `stop` waits for the running tick, so shutdown never cuts a claimed row in half.
  */
@@ -17,14 +19,18 @@ export function startWorker(
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
+  let failing = false;
 
   const run = async () => {
     let again = false;
     try {
       const done = await tick();
       again = typeof done === "number" && done >= fullBatch;
+      failing = false;
     } catch (error) {
       logger.error("worker tick failed", { worker: name, error });
+      if (!failing) reportError(error, { worker: name });
+      failing = true;
     }
     if (!stopped) timer = setTimeout(schedule, again ? 0 : intervalMs);
   };

@@ -305,7 +305,8 @@ const payoutDue = and(
 
 /**
  * The payout worker: pays up to `batch` due withdrawals, oldest first, each in its own transaction, so one
- * payout's settlement never waits on (or is undone with) another's. Returns how many it took up.
+ * payout's settlement never waits on (or is undone with) another's. Returns how many it took up; throws
+ * (after the others) when one could not be settled.
  */
 export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, logger: Logger, batch = 10): Promise<number> {
   const due = await ctx.db
@@ -314,14 +315,13 @@ export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, lo
     .where(payoutDue)
     .orderBy(asc(withdrawals.createdAt))
     .limit(batch);
+  const failures: unknown[] = [];
   for (const { id } of due) {
-    try {
-      await payOut(ctx, provider, logger, id);
-    } catch (error) {
-      // Rolled back, so still processing: sent again next time, which the provider's idempotency makes safe.
-      logger.error("payout settlement failed", { withdrawalId: id, error });
-    }
+    // A failure rolls that payout back (still processing: sent again next time, which the provider's
+    // idempotency makes safe) and stops none of the others; the tick then fails for the worker to report.
+    await payOut(ctx, provider, logger, id).catch((error) => failures.push(error));
   }
+  if (failures.length) throw new AggregateError(failures, `${failures.length} of ${due.length} payouts failed to settle`, { cause: failures[0] });
   return due.length;
 }
 

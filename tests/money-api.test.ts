@@ -1063,6 +1063,45 @@ describe("withdrawals", () => {
     const lockedBadAmount = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "-1", address: IBAN });
     expect(((await lockedBadAmount.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
   });
+
+  test("during the pause after a security change P2P sends are refused too (before a replay); receiving goes on", async () => {
+    const user = await fundedUser(fixture, "p2p-paused", "100");
+    const friend = await fundedUser(fixture, "p2p-paused-friend", "100");
+    const send = (key = crypto.randomUUID()) =>
+      withKey(user.client, "/api/transfers/p2p", { recipientEmail: friend.email, asset: "USD", amount: "1" }, key);
+    const usedKey = crypto.randomUUID();
+    expect((await send(usedKey)).status).toBe(201);
+    await user.client.json("POST", "/api/auth/password/change", {
+      currentPassword: PASSWORD,
+      newPassword: "another fine passphrase",
+    });
+    for (const key of [crypto.randomUUID(), usedKey]) {
+      const locked = await send(key);
+      expect(locked.status).toBe(403);
+      const body = (await locked.json()) as ErrorBody & { error: { details: { until: string } } };
+      expect(body.error.code).toBe("WITHDRAWALS_LOCKED");
+      expect(Date.parse(body.error.details.until) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    }
+    // A malformed request still hears of its mistake first (API.md's order of checks).
+    const malformed = await withKey(user.client, "/api/transfers/p2p", {
+      recipientEmail: friend.email,
+      asset: "USD",
+      amount: "1.001",
+    });
+    expect(((await malformed.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
+    const received = await withKey(friend.client, "/api/transfers/p2p", {
+      recipientEmail: user.email,
+      asset: "USD",
+      amount: "5",
+    });
+    expect(received.status).toBe(201);
+    expect(await usd(user.client)).toMatchObject({ available: "104" });
+    // Once the pause is over, sending works again.
+    await fixture.deps.database.db.execute(
+      sql`update users set withdrawals_locked_until = now() - interval '1 second' where id = ${user.userId}`,
+    );
+    expect((await send()).status).toBe(201);
+  });
 });
 
 describe("history and export", () => {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type ServerProcess, startServer } from "../support/server-process";
+import { watchContext } from "./diagnostics";
 import { assert } from "./harness";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
@@ -121,6 +122,7 @@ export async function newUserContext(browser: Browser, app: App): Promise<Browse
   const context = await browser.newContext({ baseURL: app.url, viewport: DESKTOP, acceptDownloads: true, locale: "en-US" });
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);
+  watchContext(context);
   return context;
 }
 

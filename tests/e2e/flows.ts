@@ -548,7 +548,7 @@ export async function twoFactorFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "a password change pauses withdrawals, and /wallet says so without a reload",
+        name: "a password change pauses withdrawals and transfers: /wallet and /send say so without a reload",
         run: async () => {
           await page.goto("/security");
           await page.getByRole("heading", { name: "Password" }).waitFor();
@@ -561,7 +561,12 @@ export async function twoFactorFlow(browser: Browser, app: App) {
             .waitFor();
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
           await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
-          await page.getByText("Withdrawals are paused", { exact: true }).waitFor({ timeout: 10_000 });
+          await page.getByText("Withdrawals and transfers are paused", { exact: true }).waitFor({ timeout: 10_000 });
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
+          await page.getByRole("heading", { name: "Send", level: 1 }).waitFor();
+          await page.getByText("Withdrawals and transfers are paused", { exact: true }).waitFor({ timeout: 10_000 });
+          const review = page.getByRole("button", { name: "Review transfer" });
+          assertEqual(await review.isDisabled(), true, "Review transfer disabled while sending is paused");
         },
       },
     ]);

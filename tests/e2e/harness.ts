@@ -48,6 +48,12 @@ export async function eventually<T>(probe: () => Promise<T>, ms: number, what: s
 
 export type Step = { name: string; ms?: number; run: () => Promise<void> };
 
+/** Asked, when a step fails, for what the browser shows then (see diagnostics.ts); given as the step's label. */
+let describeFailure: ((label: string) => Promise<string>) | undefined;
+export function onStepFailure(describe: (label: string) => Promise<string>) {
+  describeFailure = describe;
+}
+
 const DEFAULT_STEP_MS = 30_000;
 
 /** Runs the steps of one flow in order; stops at the first failure and reports the rest as not run. */
@@ -72,6 +78,11 @@ export async function flow(name: string, steps: Step[]) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       results.push({ flow: name, step: step.name, ok: false, ms, error: message });
       console.log(`  ✗ ${step.name} (${ms} ms)\n${indent(message)}`);
+      const label = step.name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40);
+      const seen = await within(describeFailure?.(label) ?? Promise.resolve(""), 10_000, "the failure's description").catch(
+        (problem: Error) => `(no description: ${problem.message})`,
+      );
+      if (seen) console.log(indent(`what the browser showed:\n${seen}`, 40));
     }
   }
 }
@@ -82,10 +93,10 @@ export function note(text: string) {
   console.log(`  · ${text}`);
 }
 
-function indent(text: string) {
+function indent(text: string, lines = 12) {
   return text
     .split("\n")
-    .slice(0, 12)
+    .slice(0, lines)
     .map((line) => `      ${line}`)
     .join("\n");
 }

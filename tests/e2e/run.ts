@@ -8,8 +8,9 @@
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { type App, ensureBuilt, initialJs, launchBrowser, RESULTS_DIR, ROOT, startApp } from "./app";
+import { describeOpenPages } from "./diagnostics";
 import { moneyFlow, pricesFlow, screensFlow, twoFactorFlow } from "./flows";
-import { assert, flow, summary } from "./harness";
+import { assert, flow, onStepFailure, summary } from "./harness";
 import { layoutFlow } from "./layout";
 
 /** Budget for the JavaScript of a first visit, gzipped (issue 7). */
@@ -66,6 +67,7 @@ async function promoteToAdmin(email: string): Promise<boolean> {
 async function main(): Promise<number> {
   const started = performance.now();
   mkdirSync(RESULTS_DIR, { recursive: true });
+  onStepFailure((label) => describeOpenPages(RESULTS_DIR, label));
   let ready = false;
   await flow("setup", [
     {

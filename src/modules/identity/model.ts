@@ -11,7 +11,7 @@ export const User = t.Object({
   twoFactorEnabled: t.Boolean(),
   antiPhishingCode: t.Union([t.String(), t.Null()]),
   frozen: t.Boolean(),
-  /** Until when withdrawals are paused after a security change (password, 2FA off); null when they are not. */
+  /** Until when withdrawals and P2P sends are paused after a security change (password, 2FA off); null when they are not. */
   withdrawalsLockedUntil: t.Union([t.String(), t.Null()]),
   createdAt: t.String(),
 });

@@ -24,7 +24,7 @@ export const users = pgTable(
     totpPendingSecret: text("totp_pending_secret"),
     /** The last accepted TOTP time step: a code from it or an earlier step is refused (no replay). */
     totpLastStep: bigint("totp_last_step", { mode: "number" }),
-    /** Set by security changes; withdrawals are refused until then. */
+    /** Set by security changes; withdrawals and P2P sends are refused until then. */
     withdrawalsLockedUntil: timestamp("withdrawals_locked_until", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -314,13 +314,16 @@ export function assertNotOwnCase(adminId: string, parties: string[]): void {
     throw new AppError(403, "FORBIDDEN", "This concerns your own account: another admin must decide it");
 }
 
-/** During the lock after a security change (password, 2FA) withdrawals are refused. */
-export function assertWithdrawalsUnlocked(user: UserRow): void {
+/**
+ * During the lock after a security change (password, 2FA) money may not leave the account: withdrawals and
+ * P2P sends are refused (receiving, trading and deposits go on).
+ */
+export function assertWithdrawalsUnlocked(user: Pick<UserRow, "withdrawalsLockedUntil">): void {
   if (user.withdrawalsLockedUntil && user.withdrawalsLockedUntil.getTime() > Date.now()) {
     throw new AppError(
       403,
       "WITHDRAWALS_LOCKED",
-      `Withdrawals are paused after a security change until ${user.withdrawalsLockedUntil.toISOString()}`,
+      `Withdrawals and transfers to other users are paused after a security change until ${user.withdrawalsLockedUntil.toISOString()}`,
       {
         until: user.withdrawalsLockedUntil.toISOString(),
       },

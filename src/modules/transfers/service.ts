@@ -19,7 +19,7 @@ import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
-import { assertNotOwnCase, emailsOf, findUser, normalizeEmail } from "../identity/service";
+import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, findUser, normalizeEmail } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
@@ -54,7 +54,8 @@ export type P2pRequest = { recipientEmail: string; asset: string; amount: string
 
 type SenderFacts = {
   recipient: { id: string; email: string } | null;
-  senderEmail: string | null;
+  /** `lockedUntil`: the end of the pause after a security change (JSON time), or null. */
+  sender: { email: string; lockedUntil: string | null } | null;
   previous: StoredAnswer | null;
   /** The sender's available balance of the asset sent, minor units as text. */
   available: string;
@@ -98,7 +99,7 @@ async function readFacts(
     db,
     sql`select json_build_object(
       'recipient', (select json_build_object('id', id, 'email', email) from users where email = ${email}),
-      'senderEmail', (select email from users where id = ${senderId}),
+      'sender', (select json_build_object('email', email, 'lockedUntil', withdrawals_locked_until) from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
       'available', ${availableBalanceSql(senderId, asset)},
@@ -169,10 +170,14 @@ async function attemptP2p(
     dayStart: utcDayStart(now),
     windows: aml.map(({ window }) => window),
   });
+  const { recipient, sender } = facts;
+  if (!sender) throw notFound("User");
+  // Money sent to another user leaves the account as a withdrawal does: paused after a security change
+  // (someone who took the account over could otherwise empty it at once), and refused before a replay.
+  assertWithdrawalsUnlocked({ withdrawalsLockedUntil: sender.lockedUntil ? new Date(sender.lockedUntil) : null });
   if (facts.previous) return replayStored(facts.previous, hash);
 
-  const { recipient, senderEmail } = facts;
-  if (!senderEmail) throw notFound("User");
+  const senderEmail = sender.email;
   if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");
   if (recipient.id === req.userId) throw new AppError(422, "SELF_TRANSFER", "You cannot send to yourself");
   assertAvailable(asset.symbol, BigInt(facts.available), units);

@@ -53,7 +53,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
     case "password_changed":
       return {
         lines: [
-          `Your password was changed at ${mail.at.toISOString()}. Your other sessions were signed out and withdrawals are paused for a while.`,
+          `Your password was changed at ${mail.at.toISOString()}. Your other sessions were signed out, and withdrawals and transfers to other users are paused for a while.`,
           NOT_YOU,
         ],
       };
@@ -61,7 +61,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
       return {
         lines: [
           `Two-factor authentication was ${mail.enabled ? "turned on" : "turned off"} at ${mail.at.toISOString()}.`,
-          mail.enabled ? "Keep your recovery codes somewhere safe." : "Withdrawals are paused for a while.",
+          mail.enabled ? "Keep your recovery codes somewhere safe." : "Withdrawals and transfers to other users are paused for a while.",
           NOT_YOU,
         ],
       };

@@ -8,19 +8,19 @@ import ResendVerification from "./ResendVerification";
 
 /**
  * Why money cannot move for this user (unverified email, frozen account), shown before the money forms; with
- * `withdrawals`, also a withdrawal pause after a security change.
+ * `sending` (pages that send money out: withdrawals, transfers), also the pause after a security change.
  */
-export default function AccountNotices(props: { user: User; withdrawals?: boolean }) {
+export default function AccountNotices(props: { user: User; sending?: boolean }) {
   const verificationRequired = useEmailVerificationRequired();
   const pausedUntil = createWithdrawalPause(() => props.user);
   return (
     <>
-      <Show when={props.withdrawals && pausedUntil()}>
+      <Show when={props.sending && pausedUntil()}>
         {(until) => (
-          <Alert tone="warn" title="Withdrawals are paused">
+          <Alert tone="warn" title="Withdrawals and transfers are paused">
             <p>
-              After a change to your password or two-factor authentication, withdrawals stay paused until{" "}
-              <strong>{formatDateTime(until())}</strong>, in case someone else made it. Everything else works as usual.
+              After a change to your password or two-factor authentication, withdrawals and transfers to other users stay paused
+              until <strong>{formatDateTime(until())}</strong>, in case someone else made it. Everything else works as usual.
             </p>
           </Alert>
         )}

@@ -70,7 +70,7 @@ export function moneyProblem(
       const until = str(error.details?.until);
       return form(
         until
-          ? `Withdrawals are paused after a recent security change (password or two-factor), until ${formatDateTime(until)}. This protects you if someone else made that change.`
+          ? `Withdrawals and transfers to other users are paused after a recent security change (password or two-factor), until ${formatDateTime(until)}. This protects you if someone else made that change.`
           : error.message,
       );
     }

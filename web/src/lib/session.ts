@@ -13,7 +13,7 @@ export type User = {
   antiPhishingCode: string | null;
   /** Sent by the server (not in API.md's `user`): a frozen account can sign in and read, not move money. */
   frozen?: boolean;
-  /** Sent by the server (not in API.md's `user`): withdrawals are paused until then after a security change. */
+  /** Sent by the server (not in API.md's `user`): withdrawals and transfers are paused until then after a security change. */
   withdrawalsLockedUntil?: string | null;
   createdAt: string;
 };

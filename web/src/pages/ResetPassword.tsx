@@ -86,7 +86,9 @@ export default function ResetPassword() {
         <Match when={true}>
           <h1 id="reset-title">Choose a new password</h1>
           <form ref={form} class="form" onSubmit={submit}>
-            <p class="muted">Every session of your account will be signed out, and withdrawals paused for a while.</p>
+            <p class="muted">
+              Every session of your account will be signed out, and withdrawals and transfers paused for a while.
+            </p>
             <NewPasswordField label="New password" name="password" error={errors().password} />
             <FormError message={formError()} />
             <SubmitButton block busy={submitting()} busyLabel="Saving…">

@@ -10,6 +10,7 @@ import MoneyProblemAlert from "../components/MoneyProblemAlert";
 import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
+import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountProblem, formatUsd, lessThan, precisionOf } from "../lib/money";
@@ -18,6 +19,7 @@ import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
+import { createWithdrawalPause } from "../lib/withdrawal-pause";
 import { onFrame } from "../lib/ws";
 
 type Draft = { recipientEmail: string; asset: string; amount: string; note: string };
@@ -58,6 +60,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   const [busy, setBusy] = createSignal(false);
   const [result, setResult] = createSignal<Transfer>();
   const submission = createIdempotentSubmission();
+  /** While sending is paused after a security change the server refuses any transfer (403): not worth reviewing one. */
+  const pausedUntil = createWithdrawalPause(() => props.user);
   let form: HTMLFormElement | undefined;
 
   // Live (WebSocket): the available balance shown under the amount follows incoming and outgoing money.
@@ -75,6 +79,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
 
   const review = (event: SubmitEvent) => {
     event.preventDefault();
+    if (pausedUntil()) return;
     const d = draft();
     const found: FieldErrors = {};
     if (!EMAIL.test(d.recipientEmail.trim())) found.recipientEmail = "Enter the recipient's email address, like bob@example.com.";
@@ -198,10 +203,22 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 hint="The recipient sees it. Up to 280 characters."
                 error={errors().note}
               />
-              <div>
-                <button type="submit" class="button button-primary">
+              <div class="button-row">
+                <button
+                  type="submit"
+                  class="button button-primary"
+                  disabled={pausedUntil() !== undefined}
+                  aria-describedby={pausedUntil() ? "send-paused" : undefined}
+                >
                   Review transfer
                 </button>
+                <Show when={pausedUntil()}>
+                  {(until) => (
+                    <p id="send-paused" class="small muted">
+                      Paused after a security change until <strong>{formatDateTime(until())}</strong>.
+                    </p>
+                  )}
+                </Show>
               </div>
             </form>
           </Match>
@@ -321,7 +338,7 @@ function SendPage(props: { user: Accessor<User> }) {
         <h1 id="send-title">Send</h1>
         <p class="muted">Send funds to another CryptoVault user by email. Free and instant for most transfers.</p>
       </section>
-      <AccountNotices user={props.user()} />
+      <AccountNotices user={props.user()} sending />
       <Show when={config()}>{(cfg) => <SendForm config={cfg()} user={props.user()} />}</Show>
     </>
   );

@@ -57,7 +57,7 @@ function WalletPage(props: { user: Accessor<User> }) {
               </strong>
             </p>
           </section>
-          <AccountNotices user={props.user()} withdrawals />
+          <AccountNotices user={props.user()} sending />
           <BalancesPanel
             config={cfg()}
             data={settled(balances)}

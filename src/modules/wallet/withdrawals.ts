@@ -321,7 +321,8 @@ export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, lo
     // idempotency makes safe) and stops none of the others; the tick then fails for the worker to report.
     await payOut(ctx, provider, logger, id).catch((error) => failures.push(error));
   }
-  if (failures.length) throw new AggregateError(failures, `${failures.length} of ${due.length} payouts failed to settle`, { cause: failures[0] });
+  if (failures.length)
+    throw new AggregateError(failures, `${failures.length} of ${due.length} payouts failed to settle`, { cause: failures[0] });
   return due.length;
 }
 

@@ -61,7 +61,9 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
       return {
         lines: [
           `Two-factor authentication was ${mail.enabled ? "turned on" : "turned off"} at ${mail.at.toISOString()}.`,
-          mail.enabled ? "Keep your recovery codes somewhere safe." : "Withdrawals and transfers to other users are paused for a while.",
+          mail.enabled
+            ? "Keep your recovery codes somewhere safe."
+            : "Withdrawals and transfers to other users are paused for a while.",
           NOT_YOU,
         ],
       };

@@ -7,10 +7,10 @@ import { AmountField, AssetSelectField } from "../components/AssetFields";
 import { Field } from "../components/Field";
 import Limits from "../components/Limits";
 import MoneyProblemAlert from "../components/MoneyProblemAlert";
+import PausedNote from "../components/PausedNote";
 import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
-import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountProblem, formatUsd, lessThan, precisionOf } from "../lib/money";
@@ -212,13 +212,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 >
                   Review transfer
                 </button>
-                <Show when={pausedUntil()}>
-                  {(until) => (
-                    <p id="send-paused" class="small muted">
-                      Paused after a security change until <strong>{formatDateTime(until())}</strong>.
-                    </p>
-                  )}
-                </Show>
+                <PausedNote id="send-paused" until={pausedUntil()} />
               </div>
             </form>
           </Match>

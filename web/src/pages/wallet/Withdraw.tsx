@@ -4,6 +4,7 @@ import Amount from "../../components/Amount";
 import { AmountField, AssetSelectField } from "../../components/AssetFields";
 import { Field, SelectField } from "../../components/Field";
 import MoneyProblemAlert from "../../components/MoneyProblemAlert";
+import PausedNote from "../../components/PausedNote";
 import SubmitButton from "../../components/SubmitButton";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
@@ -254,13 +255,7 @@ export default function WithdrawPanel(props: {
           >
             Request withdrawal
           </SubmitButton>
-          <Show when={pausedUntil()}>
-            {(until) => (
-              <p id="withdraw-paused" class="small muted">
-                Paused after a security change until <strong>{formatDateTime(until())}</strong>.
-              </p>
-            )}
-          </Show>
+          <PausedNote id="withdraw-paused" until={pausedUntil()} />
         </div>
       </form>
     </section>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
+import { createHmac } from "node:crypto";
 import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, uniqueEmail } from "./support/client";
-import { createTestApp } from "./support/harness";
+import { createTestApp, TEST_ENV } from "./support/harness";
 
 setDefaultTimeout(30_000);
 
@@ -522,6 +523,19 @@ describe("sessions", () => {
       setSystemTime();
     }
     expect((await asBearer()).status).toBe(200);
+  });
+
+  test("a token signed with the server's key but without exp (it would never expire) is 401", async () => {
+    const { client } = await signedInUser(fixture, "tokennoexp");
+    const [header, payload] = (client.cookie("access_token") as string).split(".");
+    const { exp: _, ...claims } = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+    const unsigned = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+    const signature = createHmac("sha256", TEST_ENV.JWT_SECRET).update(unsigned).digest("base64url");
+    const forever = await new TestClient(fixture).request("GET", "/api/auth/me", {
+      headers: { authorization: `Bearer ${unsigned}.${signature}` },
+    });
+    expect(forever.status).toBe(401);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(200); // the genuine token, same session
   });
 
   test("a token is taken only as issued: other spellings that a lenient decoder would read the same are 401", async () => {

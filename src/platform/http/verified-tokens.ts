@@ -33,8 +33,8 @@ const passedBy = new WeakMap<VerifyToken, Passed>();
 
 /**
  * The token's claims if `verify` passed it and it has not expired since, else `verify`'s answer now; false
- * without asking for a token not in the compact HS256 form. A token without a numeric `exp` is verified every
- * time (ours always carry one).
+ * without asking for a token not in the compact HS256 form, and false for one without a numeric `exp`: ours
+ * always carry one, and a token without it would never expire, however it came to be signed.
  */
 export async function verifyOnce(verify: VerifyToken, token: string, nowMs = Date.now()): Promise<TokenClaims | false> {
   if (!isCompactHs256(token)) return false;
@@ -44,12 +44,11 @@ export async function verifyOnce(verify: VerifyToken, token: string, nowMs = Dat
   if (known && nowMs < known.validUntilMs) return known.claims;
   passed.delete(token);
   const claims = await verify(token);
-  if (claims && typeof claims.exp === "number") {
-    if (passed.size >= MAX_REMEMBERED_TOKENS) forgetExpired(passed, nowMs);
-    // Still full of live tokens: the one remembered longest ago goes (a Map iterates in insertion order).
-    if (passed.size >= MAX_REMEMBERED_TOKENS) passed.delete(passed.keys().next().value as string);
-    passed.set(token, { claims: Object.freeze({ ...claims }), validUntilMs: claims.exp * 1000 });
-  }
+  if (!claims || typeof claims.exp !== "number") return false;
+  if (passed.size >= MAX_REMEMBERED_TOKENS) forgetExpired(passed, nowMs);
+  // Still full of live tokens: the one remembered longest ago goes (a Map iterates in insertion order).
+  if (passed.size >= MAX_REMEMBERED_TOKENS) passed.delete(passed.keys().next().value as string);
+  passed.set(token, { claims: Object.freeze({ ...claims }), validUntilMs: claims.exp * 1000 });
   return claims;
 }
 

@@ -132,6 +132,17 @@ describe("admin", () => {
     expect(unfrozen.body.user.frozen).toBe(false);
     expect((await admin.client.json("POST", `/api/admin/users/${crypto.randomUUID()}/freeze`)).status).toBe(404);
     expect((await admin.client.json("POST", "/api/admin/users/not-a-uuid/freeze")).status).toBe(404);
+    // An account is found by its email, in any case, as support hears it (the id is what freeze takes).
+    const found = await admin.client.json<{ user: { id: string; email: string; frozen: boolean } }>(
+      "GET",
+      `/api/admin/users?email=${encodeURIComponent(user.email.toUpperCase())}`,
+    );
+    expect([found.status, found.body.user.id, found.body.user.frozen]).toEqual([200, user.userId, false]);
+    const unknown = await admin.client.json<ErrorBody>("GET", "/api/admin/users?email=nobody%40example.com");
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, "NOT_FOUND"]);
+    const missing = await admin.client.json<ErrorBody>("GET", "/api/admin/users");
+    expect([missing.status, missing.body.error.code]).toEqual([422, "VALIDATION_FAILED"]);
+    expect((await user.client.json("GET", `/api/admin/users?email=${encodeURIComponent(admin.email)}`)).status).toBe(403);
 
     const search = await admin.client.json<{ items: { action: string; hash: string; userId: string }[] }>(
       "GET",

@@ -669,6 +669,21 @@ async function reviewQueuePaging(page: Page) {
   }
 }
 
+/** /admin's freeze panel finds the account by the email support hears, freezes it and unfreezes it. */
+async function freezeByEmail(page: Page, app: App) {
+  const erin = { name: "Erin Example", email: newEmail("erin") };
+  await registerViaApi(app, erin.name, erin.email, true);
+  const panel = page.getByRole("region", { name: "Freeze an account", exact: true });
+  await fillLabelled(panel, "User email or ID", "userId", erin.email.toUpperCase());
+  await panel.getByRole("button", { name: "Freeze", exact: true }).click();
+  await panel.getByText(`${erin.email} (${erin.name}) is frozen`, { exact: false }).waitFor();
+  await panel.getByRole("button", { name: "Unfreeze", exact: true }).click();
+  await panel.getByText(`${erin.email} (${erin.name}) is no longer frozen`, { exact: false }).waitFor();
+  await fillLabelled(panel, "User email or ID", "userId", "nobody@e2e.example.com");
+  await panel.getByRole("button", { name: "Freeze", exact: true }).click();
+  await panel.getByText("No user has this email.").waitFor();
+}
+
 export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {
   const dave = { name: "Dave Example", email: newEmail("dave") };
   let context: BrowserContext | undefined;
@@ -773,6 +788,7 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
             await settle(page);
             await screenshots(page, "admin");
             await reviewQueuePaging(page);
+            await freezeByEmail(page, app);
           } else {
             // Not an admin: the page must say so rather than show anything.
             await page.goto("/admin");

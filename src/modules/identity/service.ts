@@ -366,6 +366,13 @@ export async function setFrozen(db: Db, adminId: string, userId: string, frozen:
   });
 }
 
+/** An admin's lookup of an account by email (any spelling of it): 404 when no account has it. */
+export async function userWithEmail(db: Db, email: string): Promise<User> {
+  const row = await findUserByEmail(db, email);
+  if (!row) throw notFound("User");
+  return toUser(row);
+}
+
 /** `bun run cli user:promote <email>`. */
 export async function promoteToAdmin(db: Db, email: string): Promise<User | null> {
   return db.transaction(async (tx) => {

@@ -8,7 +8,10 @@ import { freezeTarget } from "./state";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** POST /api/admin/users/:id/freeze|unfreeze: a frozen user can sign in and read, but not move money. */
+/**
+ * POST /api/admin/users/:id/freeze|unfreeze: a frozen user can sign in and read, but not move money. The account
+ * is named by its id, or by its email (looked up first with GET /api/admin/users?email=).
+ */
 export default function FreezePanel() {
   const [userId, setUserId] = createSignal("");
   const [busy, setBusy] = createSignal<"freeze" | "unfreeze">();
@@ -27,16 +30,18 @@ export default function FreezePanel() {
   );
 
   const run = async (freeze: boolean) => {
-    const id = userId().trim();
+    const given = userId().trim();
+    const byEmail = given.includes("@");
     setResult(undefined);
-    if (!UUID.test(id)) {
-      setFieldError("Enter a user ID (a UUID such as 3f2b…-…), e.g. from an AML flag.");
+    if (!byEmail && !UUID.test(given)) {
+      setFieldError("Enter the user's email, or their ID (a UUID such as 3f2b…-…, e.g. from an AML flag).");
       input?.focus();
       return;
     }
     setFieldError(undefined);
     setBusy(freeze ? "freeze" : "unfreeze");
     try {
+      const id = byEmail ? (await api.get<{ user: User }>(`/api/admin/users?email=${encodeURIComponent(given)}`)).user.id : given;
       const { user } = await api.post<{ user: User }>(
         `/api/admin/users/${encodeURIComponent(id)}/${freeze ? "freeze" : "unfreeze"}`,
       );
@@ -45,7 +50,7 @@ export default function FreezePanel() {
         text: `${user.email} (${user.name}) is ${(user.frozen ?? freeze) ? "frozen: they cannot deposit, withdraw, send or trade (money sent to them still arrives)" : "no longer frozen"}.`,
       });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) setFieldError("No user has this ID.");
+      if (error instanceof ApiError && error.status === 404) setFieldError(`No user has this ${byEmail ? "email" : "ID"}.`);
       else setResult({ tone: "error", text: actionMessage(error) });
     } finally {
       setBusy(undefined);
@@ -72,13 +77,13 @@ export default function FreezePanel() {
           ref={(el: HTMLInputElement) => {
             input = el;
           }}
-          label="User ID"
+          label="User email or ID"
           name="userId"
           type="text"
           autocomplete="off"
           spellcheck={false}
           autocapitalize="off"
-          maxLength={64}
+          maxLength={254}
           class="mono"
           value={userId()}
           onInput={(event) => setUserId(event.currentTarget.value)}

@@ -567,6 +567,7 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await page.getByText("Withdrawals and transfers are paused", { exact: true }).waitFor({ timeout: 10_000 });
           const review = page.getByRole("button", { name: "Review transfer" });
           assertEqual(await review.isDisabled(), true, "Review transfer disabled while sending is paused");
+          await screenshots(page, "send-paused");
         },
       },
     ]);

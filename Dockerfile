@@ -7,6 +7,8 @@
 FROM oven/bun:1.4.5 AS build
 WORKDIR /app
 COPY package.json bun.lock ./
+# patches/ fixes postgres.js (a transaction's BEGIN could run unreserved under load): applied by bun install.
+COPY patches ./patches
 RUN bun install --frozen-lockfile
 COPY . .
 RUN bun run build
@@ -16,6 +18,7 @@ FROM oven/bun:1.4.5-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production PORT=3000 DATA_DIR=/app/data
 COPY package.json bun.lock ./
+COPY patches ./patches
 RUN bun install --frozen-lockfile --production && rm -rf /root/.bun/install/cache
 COPY src ./src
 COPY drizzle ./drizzle

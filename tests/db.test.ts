@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { pgTable, serial } from "drizzle-orm/pg-core";
+import postgres from "postgres";
 import { openDatabase, queryRows } from "../src/platform/db/client";
 import { migrate } from "../src/platform/db/migrate";
 import { money } from "../src/platform/db/money";
@@ -74,6 +75,41 @@ describe("migrations", () => {
       } finally {
         await Promise.all(instances.map((instance) => instance.close()));
         await real.drop();
+      }
+    },
+  );
+});
+
+describe("the Postgres driver (postgres.js, patched: patches/)", () => {
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a transaction's BEGIN that fills a busy connection's pipeline still reserves that connection",
+    async () => {
+      // Upstream 3.4.9 skipped the reservation then: sql.begin failed with UNSAFE_TRANSACTION while the server's
+      // transaction stayed open, and queries of other requests ran inside it (seen as a rare 500 under load).
+      const name = `cv_pipeline_${process.pid}`;
+      const client = postgres(TEST_DATABASE_URL as string, {
+        max: 3,
+        max_pipeline: 2,
+        onnotice: () => {},
+        connection: { application_name: name },
+      });
+      try {
+        const failures: string[] = [];
+        for (let round = 0; round < 10; round++) {
+          // Each connection busy with one query and one more in its pipeline: the next query fills a pipeline.
+          const sleeps = [1, 2, 3].map(() => client`select pg_sleep(0.1)`.execute());
+          await Bun.sleep(20);
+          const queued = [1, 2, 3].map((n) => client`select ${n}::int as n`.execute());
+          const transactions = [1, 2, 3, 4, 5].map((n) => client.begin((tx) => tx`select ${n}::int as n`));
+          const outcomes = await Promise.allSettled([...sleeps, ...queued, ...transactions]);
+          for (const outcome of outcomes) if (outcome.status === "rejected") failures.push(String(outcome.reason));
+        }
+        expect(failures).toEqual([]);
+        const [left] = await client`select count(*)::int as n from pg_stat_activity
+          where application_name = ${name} and state like 'idle in transaction%'`;
+        expect(left.n).toBe(0);
+      } finally {
+        await client.end({ timeout: 5 });
       }
     },
   );

@@ -22,7 +22,8 @@ export const TEST_ENV = {
   NODE_ENV: "test",
   JWT_SECRET: "test-jwt-secret-of-at-least-thirty-two-chars",
   COOKIE_SECRET: "test-cookie-secret-of-at-least-32-chars!",
-  LOG_LEVEL: "silent",
+  // Errors only: an unexpected 5xx in any test names its cause in the output (a handful of lines a run otherwise).
+  LOG_LEVEL: "error",
   ARGON2_MEMORY_KIB: "1024",
 } as const;
 

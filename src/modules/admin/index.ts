@@ -17,104 +17,104 @@ import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfe
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
 import { listWithdrawalsForReview, reviewWithdrawal } from "../wallet/withdrawals";
 
-/** /api/admin: back-office routes, role admin only (anyone else 403). */
+/**
+ * /api/admin: back-office routes, role admin only (anyone else 403). `GET /users?email=` is not in API.md: without
+ * it an admin could find the id to freeze only in a flag, a review or the audit log.
+ */
 export function adminController(db: Db, money: MoneyContext, auth: ReturnType<typeof authPlugin>) {
   const admin = { auth: "admin" as const };
-  return (
-    new Elysia({ prefix: "/api/admin", name: "admin", detail: { tags: ["admin"] } })
-      .use(auth)
-      // Not in API.md: without it an admin could find the id to freeze only in a flag, a review or the audit log.
-      .get("/users", async ({ query }) => ({ user: await userWithEmail(db, query.email) }), {
+  return new Elysia({ prefix: "/api/admin", name: "admin", detail: { tags: ["admin"] } })
+    .use(auth)
+    .get("/users", async ({ query }) => ({ user: await userWithEmail(db, query.email) }), {
+      ...admin,
+      query: UserLookupQuery,
+      response: UserAnswer,
+    })
+    .post(
+      "/users/:id/freeze",
+      async ({ principal, params, request }) => ({
+        user: await setFrozen(db, principal.userId, params.id, true, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: UserAnswer },
+    )
+    .post(
+      "/users/:id/unfreeze",
+      async ({ principal, params, request }) => ({
+        user: await setFrozen(db, principal.userId, params.id, false, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: UserAnswer },
+    )
+    .get("/audit", ({ query }) => searchAudit(db, query), { ...admin, query: AdminAuditQuery, response: AdminAuditPage })
+    .get("/withdrawals", ({ query }) => listWithdrawalsForReview(money, query), {
+      ...admin,
+      query: StatusQuery,
+      response: AdminWithdrawalList,
+    })
+    .post(
+      "/withdrawals/:id/approve",
+      async ({ principal, params, request }) => ({
+        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, true, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: WithdrawalAnswer },
+    )
+    .post(
+      "/withdrawals/:id/reject",
+      async ({ principal, params, request }) => ({
+        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, false, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: WithdrawalAnswer },
+    )
+    .get("/transfers", ({ query }) => listTransfersForReview(money, query), {
+      ...admin,
+      query: ReviewQuery,
+      response: Page(AdminTransfer),
+    })
+    .post(
+      "/transfers/:id/approve",
+      async ({ principal, params, request }) => ({
+        transfer: await decideTransfer(money, principal.userId, params.id, true, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: TransferAnswer },
+    )
+    .post(
+      "/transfers/:id/reject",
+      async ({ principal, params, request }) => ({
+        transfer: await decideTransfer(money, principal.userId, params.id, false, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, response: TransferAnswer },
+    )
+    .get("/aml/flags", ({ query }) => listAmlFlags(money, query), {
+      ...admin,
+      query: t.Object(PageQuery),
+      response: Page(AmlFlagView),
+    })
+    .get(
+      "/ledger/reconcile",
+      async () => {
+        const report = await verifyLedger(db, assetAmountText(money.config));
+        const precision = (asset: string) => precisionOf(money.config, asset);
+        return {
+          ok: report.ok,
+          assets: report.assets.map((a) => ({ ...a, sumOfBalances: formatAmount(a.sumOfBalances, precision(a.asset)) })),
+          problems: report.problems,
+        };
+      },
+      {
         ...admin,
-        query: UserLookupQuery,
-        response: UserAnswer,
-      })
-      .post(
-        "/users/:id/freeze",
-        async ({ principal, params, request }) => ({
-          user: await setFrozen(db, principal.userId, params.id, true, actorOf(request)),
+        response: t.Object({
+          ok: t.Boolean(),
+          assets: t.Array(
+            t.Object({ asset: t.String(), sumOfBalances: t.String(), accounts: t.Integer(), transfers: t.Integer() }),
+          ),
+          problems: t.Array(
+            t.Object({
+              invariant: t.Integer(),
+              message: t.String(),
+              accountId: t.Optional(t.Integer()),
+              asset: t.Optional(t.String()),
+            }),
+          ),
         }),
-        { ...admin, params: IdParams, response: UserAnswer },
-      )
-      .post(
-        "/users/:id/unfreeze",
-        async ({ principal, params, request }) => ({
-          user: await setFrozen(db, principal.userId, params.id, false, actorOf(request)),
-        }),
-        { ...admin, params: IdParams, response: UserAnswer },
-      )
-      .get("/audit", ({ query }) => searchAudit(db, query), { ...admin, query: AdminAuditQuery, response: AdminAuditPage })
-      .get("/withdrawals", ({ query }) => listWithdrawalsForReview(money, query), {
-        ...admin,
-        query: StatusQuery,
-        response: AdminWithdrawalList,
-      })
-      .post(
-        "/withdrawals/:id/approve",
-        async ({ principal, params, request }) => ({
-          withdrawal: await reviewWithdrawal(money, principal.userId, params.id, true, actorOf(request)),
-        }),
-        { ...admin, params: IdParams, response: WithdrawalAnswer },
-      )
-      .post(
-        "/withdrawals/:id/reject",
-        async ({ principal, params, request }) => ({
-          withdrawal: await reviewWithdrawal(money, principal.userId, params.id, false, actorOf(request)),
-        }),
-        { ...admin, params: IdParams, response: WithdrawalAnswer },
-      )
-      .get("/transfers", ({ query }) => listTransfersForReview(money, query), {
-        ...admin,
-        query: ReviewQuery,
-        response: Page(AdminTransfer),
-      })
-      .post(
-        "/transfers/:id/approve",
-        async ({ principal, params, request }) => ({
-          transfer: await decideTransfer(money, principal.userId, params.id, true, actorOf(request)),
-        }),
-        { ...admin, params: IdParams, response: TransferAnswer },
-      )
-      .post(
-        "/transfers/:id/reject",
-        async ({ principal, params, request }) => ({
-          transfer: await decideTransfer(money, principal.userId, params.id, false, actorOf(request)),
-        }),
-        { ...admin, params: IdParams, response: TransferAnswer },
-      )
-      .get("/aml/flags", ({ query }) => listAmlFlags(money, query), {
-        ...admin,
-        query: t.Object(PageQuery),
-        response: Page(AmlFlagView),
-      })
-      .get(
-        "/ledger/reconcile",
-        async () => {
-          const report = await verifyLedger(db, assetAmountText(money.config));
-          const precision = (asset: string) => precisionOf(money.config, asset);
-          return {
-            ok: report.ok,
-            assets: report.assets.map((a) => ({ ...a, sumOfBalances: formatAmount(a.sumOfBalances, precision(a.asset)) })),
-            problems: report.problems,
-          };
-        },
-        {
-          ...admin,
-          response: t.Object({
-            ok: t.Boolean(),
-            assets: t.Array(
-              t.Object({ asset: t.String(), sumOfBalances: t.String(), accounts: t.Integer(), transfers: t.Integer() }),
-            ),
-            problems: t.Array(
-              t.Object({
-                invariant: t.Integer(),
-                message: t.String(),
-                accountId: t.Optional(t.Integer()),
-                asset: t.Optional(t.String()),
-              }),
-            ),
-          }),
-        },
-      )
-  );
+      },
+    );
 }

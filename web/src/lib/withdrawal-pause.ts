@@ -9,11 +9,11 @@ import type { User } from "./session";
 const LONGEST_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
- * What to say after a security change (password changed or reset, 2FA turned off) about withdrawals and
- * transfers to other users, which the server pauses. Its length
- * is WITHDRAWAL_LOCK_HOURS on the server, which the web app is not told: the time comes from the user read again
- * after the change. Without it (the change signed the user out) the sentence names no length, true for any.
- * Empty when the user says there is no pause (WITHDRAWAL_LOCK_HOURS=0).
+ * What to say after a security change (password changed or reset, 2FA turned off) about withdrawals and transfers
+ * to other users, which the server pauses. Its length is WITHDRAWAL_LOCK_HOURS on the server, which the web app is
+ * not told: the time comes from the user read again after the change. Without it (the change signed the user
+ * out) the sentence names no length, true for any. Empty when the user says there is no pause
+ * (WITHDRAWAL_LOCK_HOURS=0).
  */
 export function pauseAfterChange(user: User | null | undefined): string {
   if (!user) return "Withdrawals and transfers are paused for a while after this change, in case someone else made it.";
@@ -24,8 +24,8 @@ export function pauseAfterChange(user: User | null | undefined): string {
 }
 
 /**
- * When the user's pause on withdrawals and transfers ends (the server's ISO time) while it lasts, else undefined: it becomes
- * undefined by itself at that moment, without waiting for the user record to be read again.
+ * When the user's pause on withdrawals and transfers ends (the server's ISO time) while it lasts, else undefined:
+ * it becomes undefined by itself at that moment, without waiting for the user record to be read again.
  */
 export function createWithdrawalPause(user: () => User): () => string | undefined {
   /** Bumped when a pause may have ended: whoever reads the pause then looks at the clock again. */

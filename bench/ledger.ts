@@ -23,7 +23,7 @@
  * cores, so neither is handicapped in the ratio.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { spawn } from "bun";
 import postgres from "postgres";
 import { loadConfig } from "../src/config";
@@ -54,6 +54,7 @@ type Result = {
   seconds: number;
   latencies: number[];
   cpuMs: number;
+  databaseCpuMs: number;
   walBytes: bigint;
 };
 
@@ -64,10 +65,41 @@ function machineCpuMs(): number {
   return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
+/**
+ * CPU time the local Postgres server's processes (backends and its own workers) spent, in ms, from /proc (Linux).
+ * The rest of the machine's CPU time is Bun's: the server, this process and its clients.
+ */
+function databaseCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // the process ended while we looked
+    }
+    const nameEnd = stat.lastIndexOf(")");
+    if (stat.slice(stat.indexOf("(") + 1, nameEnd) !== "postgres") continue;
+    const fields = stat.slice(nameEnd + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]); // utime and stime, fields 14 and 15 of proc(5)
+  }
+  return (ticks * 1000) / 100;
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-const emptyResult = (name: string): Result => ({ name, count: 0, errors: 0, seconds: 0, latencies: [], cpuMs: 0, walBytes: 0n });
+const emptyResult = (name: string): Result => ({
+  name,
+  count: 0,
+  errors: 0,
+  seconds: 0,
+  latencies: [],
+  cpuMs: 0,
+  databaseCpuMs: 0,
+  walBytes: 0n,
+});
 
 /**
  * Postgres's write-ahead log position, in bytes. What a path writes to it per transfer (rows, index entries)
@@ -77,7 +109,13 @@ const walPosition = async () => BigInt((await admin`select pg_wal_lsn_diff(pg_cu
 
 /** Runs `op` from `CONCURRENCY` loops for `seconds`, adding every call's latency and outcome to `into`. */
 async function drive(into: Result, seconds: number, op: (worker: number, i: number) => Promise<boolean>): Promise<number> {
-  const before = { count: into.count, cpuMs: machineCpuMs(), wal: await walPosition(), started: performance.now() };
+  const before = {
+    count: into.count,
+    cpuMs: machineCpuMs(),
+    databaseCpuMs: databaseCpuMs(),
+    wal: await walPosition(),
+    started: performance.now(),
+  };
   const deadline = before.started + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
@@ -93,6 +131,7 @@ async function drive(into: Result, seconds: number, op: (worker: number, i: numb
   const elapsed = (performance.now() - before.started) / 1000;
   into.seconds += elapsed;
   into.cpuMs += machineCpuMs() - before.cpuMs;
+  into.databaseCpuMs += databaseCpuMs() - before.databaseCpuMs;
   into.walBytes += (await walPosition()) - before.wal;
   return (into.count - before.count) / elapsed;
 }
@@ -253,6 +292,7 @@ try {
     p99_ms: percentile(r.latencies, 99).toFixed(1),
     errors: r.errors,
     "machine CPU ms/transfer": (r.cpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
+    "of it Postgres": (r.databaseCpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
     "WAL bytes/transfer": Math.round(Number(r.walBytes) / Math.max(1, r.count + r.errors)),
   }));
   console.log(

@@ -110,4 +110,93 @@ describe("the Postgres driver (postgres.js, patched: patches/)", () => {
       }
     },
   );
+
+  /**
+   * A pool of 2 on this file's database, a connection that terminates the pool's sessions from outside, and
+   * a count of the sessions the pool has seen close.
+   */
+  function poolAndKiller(name: string) {
+    const url = database.url as string;
+    const seen = { closed: 0 };
+    const client = postgres(url, {
+      max: 2,
+      onnotice: () => {},
+      onclose: () => seen.closed++,
+      connection: { application_name: name },
+    });
+    const killer = postgres(url, { max: 1, onnotice: () => {} });
+    const sessions = async () =>
+      (await killer`select count(*)::int as n from pg_stat_activity where application_name = ${name}`)[0].n as number;
+    return { client, killer, sessions, seen };
+  }
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a transaction whose session is terminated fails, and what it sends afterwards runs nowhere",
+    async () => {
+      // Upstream 3.4.9 ran the later statements on the session the pool opened next, outside any transaction
+      // (porsager/postgres#1216), or threw a TypeError from a timer that ended the process (#1066, #1208).
+      const name = `cv_terminated_${process.pid}`;
+      const { client, killer, sessions } = poolAndKiller(name);
+      try {
+        await killer`create table terminated_probe (step int not null)`;
+        let resume = () => {};
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve;
+        });
+        const transaction = client.begin(async (tx) => {
+          await tx`insert into terminated_probe values (1)`;
+          const [{ pid }] = await tx`select pg_backend_pid() as pid`;
+          await killer`select pg_terminate_backend(${pid})`;
+          await paused;
+          await tx`insert into terminated_probe values (2)`;
+        });
+        const outcome = transaction.then(
+          () => "committed",
+          (error) => error.code,
+        );
+        // Other queries make the pool open a new session on the terminated connection at once.
+        const others = [1, 2, 3, 4].map(() => client`select pg_sleep(0.05)`.execute());
+        for (let i = 0; i < 100 && (await sessions()) < 2; i++) await Bun.sleep(10);
+        resume();
+        expect(await outcome).toBe("CONNECTION_CLOSED");
+        await Promise.all(others);
+        expect((await killer`select step from terminated_probe`).length).toBe(0);
+        expect((await client`select 1 as one`)[0].one).toBe(1);
+      } finally {
+        await killer`drop table if exists terminated_probe`;
+        await client.end({ timeout: 5 });
+        await killer.end({ timeout: 5 });
+      }
+    },
+  );
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a reserved connection whose session is terminated fails its queries, and the pool goes on",
+    async () => {
+      // Upstream 3.4.9 rejected the first query and threw a TypeError from the second, which ended the process (#1208).
+      const name = `cv_reserved_${process.pid}`;
+      const { client, killer, seen } = poolAndKiller(name);
+      try {
+        const reserved = await client.reserve();
+        const [{ pid }] = await reserved`select pg_backend_pid() as pid`;
+        await killer`select pg_terminate_backend(${pid})`;
+        for (let i = 0; i < 100 && seen.closed === 0; i++) await Bun.sleep(10);
+        const codes: string[] = [];
+        for (let i = 0; i < 3; i++)
+          codes.push(
+            await reserved`select 1`.then(
+              () => "ran",
+              (error) => error.code,
+            ),
+          );
+        reserved.release();
+        expect(codes).toEqual(["CONNECTION_CLOSED", "CONNECTION_CLOSED", "CONNECTION_CLOSED"]);
+        const answers = await Promise.all([1, 2, 3, 4].map((n) => client`select ${n}::int as n`));
+        expect(answers.map(([row]) => row.n)).toEqual([1, 2, 3, 4]);
+      } finally {
+        await client.end({ timeout: 5 });
+        await killer.end({ timeout: 5 });
+      }
+    },
+  );
 });

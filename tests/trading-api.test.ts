@@ -1,17 +1,19 @@
 /** Trading through the API: quotes, market orders, limit and stop orders, cancels, races and the portfolio. */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
+import postgres from "postgres";
 import { auditLog } from "../src/modules/audit/schema";
 import { verifyLedger } from "../src/modules/ledger/verify";
-import { tradeQuotes } from "../src/modules/trading/schema";
+import { tradeOrders, tradeQuotes } from "../src/modules/trading/schema";
 import { deleteOldQuotes } from "../src/modules/trading/service";
 import { runOrderTriggers } from "../src/modules/trading/triggers";
 import { sandboxPayoutProvider } from "../src/modules/wallet/providers";
 import { withdrawalAddresses } from "../src/modules/wallet/schema";
 import { runPayouts } from "../src/modules/wallet/withdrawals";
 import { outboxEvents } from "../src/platform/events/schema";
+import { formatAmount } from "../src/platform/money";
 import { createLogger } from "../src/platform/observability/logger";
-import { adminUser, deposit, fundedUser, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
+import { adminUser, deposit, fundedUser, PASSWORD, signedInUser, TestClient, tally, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_DATABASE_URL } from "./support/harness";
 import { quietProvider, setPrices } from "./support/prices";
 
@@ -571,6 +573,72 @@ describe("limit and stop orders", () => {
     await runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
     expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
   });
+
+  test("one user's marketable limit orders and market orders at once: each fills, none deadlocks into a 500", async () => {
+    // A marketable limit order posts twice (hold, fill). It used to lock the second posting's accounts (the
+    // house's) while holding the first's (the user's), the reverse of a market order's id order: a deadlock.
+    const user = await fundedUser(fixture, "no-deadlock", "100000");
+    await deposit(user.client, "BTC", "1");
+    const price = Number(PRICES.BTC);
+    const orders = [
+      { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: (price * 1.1).toFixed(2) },
+      { type: "market", side: "sell", asset: "BTC", amount: "0.001" },
+      { type: "limit", side: "sell", asset: "BTC", amount: "0.001", limitPrice: (price * 0.9).toFixed(2) },
+      { type: "market", side: "buy", asset: "BTC", amount: "0.001" },
+    ];
+    const statuses: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      const answers = await Promise.all(orders.map((body) => order(user.client, body)));
+      statuses.push(...answers.map((answer) => answer.status));
+    }
+    expect(tally(statuses)).toEqual({ 201: 40 });
+    const filled = await user.client.json<{ items: Order[] }>("GET", "/api/trading/orders?status=filled&limit=100");
+    expect(filled.body.items).toHaveLength(40);
+    expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+  });
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "Postgres ending the server's sessions mid-order: 201 or 503 with Retry-After, a retry settles it, nothing half-done",
+    async () => {
+      // With the stock driver a transaction's next statement after its session ended threw a TypeError out of a
+      // timer and the process died (porsager/postgres#1208), or ran outside the transaction (#1216).
+      const user = await fundedUser(fixture, "terminated", "100000");
+      const body = { type: "limit", side: "buy", asset: "BTC", amount: "0.0001", limitPrice: "100" };
+      const killer = postgres(fixture.deps.database.url as string, { max: 1, onnotice: () => {} });
+      const answers: { key: string; response: Response }[] = [];
+      try {
+        const placing = Array.from({ length: 4 }, async () => {
+          for (const until = Date.now() + 2_000; Date.now() < until; ) {
+            const key = crypto.randomUUID();
+            answers.push({ key, response: await order(user.client, body, key) });
+          }
+        });
+        for (let i = 0; i < 3; i++) {
+          await Bun.sleep(500);
+          await killer`select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and application_name = 'cryptovault'`;
+        }
+        await Promise.all(placing);
+      } finally {
+        await killer.end();
+      }
+      const unavailable = answers.filter(({ response }) => response.status !== 201);
+      for (const { response } of unavailable) {
+        expect(response.status).toBe(503);
+        expect(response.headers.get("retry-after")).toBe("5");
+      }
+      // A 503 may have come after the COMMIT went through (its answer was lost): the retry with its key says which.
+      for (const { key } of unavailable) expect((await order(user.client, body, key)).status).toBe(201);
+      const placed = await fixture.deps.database.db.select().from(tradeOrders).where(eq(tradeOrders.userId, user.userId));
+      expect(placed).toHaveLength(answers.length);
+      const held = placed.reduce((sum, row) => sum + row.held, 0n);
+      expect(await balance(user.client, "USD")).toEqual({
+        available: formatAmount(10_000_000n - held, 2),
+        held: formatAmount(held, 2),
+      });
+      expect((await verifyLedger(fixture.deps.database.db)).problems).toEqual([]);
+    },
+  );
 
   test("a frozen owner's resting order does not fill; once unfrozen it does", async () => {
     const user = await fundedUser(fixture, "frozen-orders", "100");

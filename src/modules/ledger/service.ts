@@ -117,6 +117,17 @@ export function createLedger(metrics?: Metrics) {
     },
 
     /**
+     * Locks open accounts now, in id order as ledger_post does. A transaction that posts more than once locks
+     * every account of all its postings first: otherwise it would hold the first posting's accounts while it
+     * waits for the second's, which a concurrent posting may hold while it waits for the first's (a deadlock).
+     */
+    async lockAccounts(tx: DbOrTx, keys: AccountKey[]): Promise<void> {
+      const resolved = await accountIds(tx, keys);
+      const accountIdList = `{${keys.map((k) => resolved.get(keyOf(k))).join(",")}}`;
+      await tx.execute(sql`select 1 from ledger_accounts where id = any(${accountIdList}::bigint[]) order by id for update`);
+    },
+
+    /**
      * Posts every leg atomically (all or none). Throws 422 INSUFFICIENT_FUNDS when a user account would
      * go below zero; the caller's transaction is then rolled back with everything else it did.
      */

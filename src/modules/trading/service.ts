@@ -130,7 +130,11 @@ async function redeemQuote(tx: Tx, userId: string, body: OrderBody, units: bigin
  * The terms a limit order trades at now when the market already meets its price: the live buy or sell price,
  * its limit or better. Null when it does not, or when the price is stale (it then waits, like any order).
  */
-function marketableTerms(ctx: TradingContext, order: OrderRow, precision: number): Terms | null {
+function marketableTerms(
+  ctx: TradingContext,
+  order: Pick<OrderRow, "type" | "side" | "asset" | "amount" | "limitPrice">,
+  precision: number,
+): Terms | null {
   const tick = ctx.cache.latest(order.asset);
   if (order.type !== "limit" || !order.limitPrice || !tick || ctx.cache.isStale(order.asset)) return null;
   const price = sidePrice(tick.priceUsd, order.side, ctx.config.tradingSpreadBps);
@@ -160,6 +164,12 @@ export async function placeOrder(
   }
   const { held, fee } = prepared.reserved as Reserve;
   const heldAsset = body.side === "buy" ? QUOTE_ASSET : asset.symbol;
+  const limitPrice = body.type === "limit" ? triggerPrice : null;
+  // As on any exchange, a limit order the market already meets trades at once (at its limit or better),
+  // rather than resting until the trigger worker's next pass. It then posts twice (hold, fill) and so locks
+  // the accounts of both first.
+  const now = marketableTerms(ctx, { ...base, limitPrice }, asset.precision);
+  if (now) await ctx.ledger.lockAccounts(tx, tradeAccounts(userId, asset.symbol));
   await ctx.ledger.post(tx, {
     kind: "trade_hold",
     idempotencyKey,
@@ -173,13 +183,10 @@ export async function placeOrder(
       held,
       fee,
       expiresAt,
-      limitPrice: body.type === "limit" ? triggerPrice : null,
+      limitPrice,
       stopPrice: body.type === "stop" ? triggerPrice : null,
     })
     .returning();
-  // As on any exchange, a limit order the market already meets trades at once (at its limit or better),
-  // rather than resting until the trigger worker's next pass.
-  const now = marketableTerms(ctx, row, asset.precision);
   if (now) return toOrder(ctx, await executeFill(ctx, tx, row, now, actor));
   await orderEvents(ctx, tx, row);
   return toOrder(ctx, row);

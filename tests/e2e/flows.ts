@@ -233,7 +233,7 @@ export async function moneyFlow(browser: Browser, app: App) {
           await fillLabelled(page, "Note (optional)", "note", "e2e: lunch");
           await page.getByText("250.00").first().waitFor(); // the available balance under the amount
           await page.getByRole("button", { name: "Review transfer" }).click();
-          await page.getByRole("heading", { name: `Send 40 USD to ${bob.email}?` }).waitFor();
+          await page.getByRole("heading", { name: `Send 40.00 USD to ${bob.email}?` }).waitFor();
           await page.getByRole("button", { name: "Confirm and send" }).click();
           await page.getByRole("heading", { name: "Transfer sent" }).waitFor();
         },
@@ -402,13 +402,29 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "a limit sell below the market fills as it is placed, and the trade page says so",
+        name: "a limit sell below the market fills as it is placed and the amount clears; a sell quote for more than is held cannot be confirmed",
         ms: 20_000,
         run: async () => {
           await fillBtcOrder(page, "limit", "sell", "0.00005");
           await fillLabelled(page, "Limit price (USD)", "limitPrice", "10000");
           await page.getByRole("button", { name: "Place order" }).click();
           await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor({ timeout: 10_000 });
+          // A second press must not place the same order again: the amount is gone, the price kept, focus on the amount.
+          const amount = page.getByLabel("Amount (BTC)", { exact: true });
+          await eventually(async () => (await amount.inputValue()) === "", 2_000, "the amount cleared after the order");
+          assertEqual(await page.getByLabel("Limit price (USD)", { exact: true }).inputValue(), "10000", "the limit price kept");
+          await eventually(
+            async () => (await page.evaluate<string>("document.activeElement?.getAttribute('name') ?? ''")) === "amount",
+            2_000,
+            "focus on the amount",
+          );
+          // Alice holds 0.00005 BTC now: a quote to sell 1 BTC would be refused, so it is not offered.
+          await page.getByLabel("Order type", { exact: true }).selectOption("market");
+          await fillLabelled(page, "Amount (BTC)", "amount", "1");
+          await page.getByRole("button", { name: "Get quote" }).click();
+          await page.getByTestId("quote").getByText("Not enough BTC").waitFor();
+          assertEqual(await page.getByRole("button", { name: "Confirm sell" }).isDisabled(), true, "Confirm sell disabled");
+          await page.getByRole("button", { name: "Cancel", exact: true }).click();
         },
       },
       {
@@ -649,9 +665,11 @@ async function reviewQueuePaging(page: Page) {
     }),
   );
   const refusal = "The sender's account is frozen: unfreeze it before approving this transfer.";
-  await page.route("**/api/admin/transfers/*/approve", (route) =>
-    route.fulfill({ status: 409, json: { error: { code: "INVALID_STATE", message: refusal } } }),
-  );
+  let approvals = 0;
+  await page.route("**/api/admin/transfers/*/approve", (route) => {
+    approvals++;
+    return route.fulfill({ status: 409, json: { error: { code: "INVALID_STATE", message: refusal } } });
+  });
   try {
     await page.reload();
     const queue = page.getByRole("region", { name: "Transfers waiting for review", exact: true });
@@ -661,6 +679,9 @@ async function reviewQueuePaging(page: Page) {
     await queue.getByText("All 2, newest first", { exact: false }).waitFor();
     const oldest = queue.locator("tbody tr").nth(1);
     await oldest.getByRole("button", { name: /^Approve/ }).click();
+    // Approving releases money for good: the first click only asks, as Reject does.
+    await oldest.getByRole("button", { name: "Back", exact: true }).waitFor();
+    assertEqual(approvals, 0, "approve requests after Approve alone");
     await oldest.getByRole("button", { name: /^Confirm approve/ }).click();
     await oldest.getByRole("alert").filter({ hasText: refusal }).waitFor();
     assertEqual(await queue.locator("tbody tr").count(), 2, "rows after a refused decision");

@@ -1,6 +1,7 @@
 import { createResource, onCleanup, Show } from "solid-js";
 import { useConfig } from "../lib/config";
 import { formatAmount, formatUsd, precisionOf } from "../lib/money";
+import { settled } from "../lib/resource";
 import { fetchPortfolio } from "../lib/trading";
 import { onFrame } from "../lib/ws";
 import { ScrollTable } from "./DataTable";
@@ -25,7 +26,8 @@ export default function PortfolioPanel() {
         </button>
       </div>
       <Show when={!portfolio.error} fallback={<ErrorNotice error={portfolio.error} onRetry={() => void refetch()} />}>
-        <Show when={portfolio()} fallback={<Loading label="Loading portfolio…" />}>
+        {/* settled: reading portfolio() would suspend the whole page on every refetch (each balance frame). */}
+        <Show when={settled(portfolio)} fallback={<Loading label="Loading portfolio…" />}>
           {(p) => (
             <>
               <p>

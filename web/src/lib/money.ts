@@ -42,7 +42,7 @@ export function formatAmount(value: string, precision: number | undefined): stri
   return `${sign}${group(wholeDigits)}${shown ? `.${shown}` : ""}`;
 }
 
-/** A USD value ("valueUsd", "totalUsd", limits) with two decimals and grouping. */
+/** A USD value ("valueUsd", "totalUsd", limits) with grouping and at least two decimals; more show, never rounded. */
 export function formatUsd(value: string): string {
   return formatAmount(value, 2);
 }

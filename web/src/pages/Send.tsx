@@ -13,7 +13,7 @@ import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
-import { amountProblem, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { moneyProblem } from "../lib/money-errors";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
@@ -218,7 +218,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
           </Match>
           <Match when={step() === "confirm"}>
             <h2 id="send-confirm-title" class="panel-title" tabindex="-1">
-              Send {draft().amount} {draft().asset} to <span class="break">{draft().recipientEmail}</span>?
+              Send {formatAmount(draft().amount, precision())} {draft().asset} to{" "}
+              <span class="break">{draft().recipientEmail}</span>?
             </h2>
             <div class="stack">
               <dl class="facts">

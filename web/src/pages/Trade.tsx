@@ -1,7 +1,7 @@
 import { type Accessor, createEffect, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
-import { ScrollTable } from "../components/DataTable";
+import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
 import PortfolioPanel from "../components/PortfolioPanel";
 import RequireUser from "../components/RequireUser";
@@ -9,10 +9,10 @@ import StatusBadge from "../components/StatusBadge";
 import { ApiError, api, errorMessage } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
-import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid } from "../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
-import { settled } from "../lib/resource";
+import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchOrders, type Order, type OrderType, type Quote, type Side } from "../lib/trading";
@@ -23,10 +23,11 @@ type Draft = { type: OrderType; side: Side; asset: string; amount: string; limit
 type Message = { tone: "error" | "success"; text: string };
 const PRICE = /^\d+(\.\d+)?$/;
 
+// A limit or stop price is not held to cents: the API keeps it as sent (API.md fixes no decimals for prices).
 const HINTS = {
   amount: "Enter a plain positive amount within the asset's decimals.",
-  limitPrice: "Enter the limit price in USD, like 60000.",
-  stopPrice: "Enter the stop price in USD, like 60000.",
+  limitPrice: "Enter the limit price in USD, like 60000 or 60000.25.",
+  stopPrice: "Enter the stop price in USD, like 60000 or 60000.25.",
 };
 
 /** The controls of the form for an order type: the API fields whose errors can be shown next to them. */
@@ -92,8 +93,11 @@ function shortfallOf(quote: Quote, balances: Balance[] | undefined, config: Publ
   return lessThan(available, cost.amount, precision) ? { ...cost, available, precision } : undefined;
 }
 
-/** The price an open order waits for: its limit or its stop. */
-const orderPrice = (order: Order) => formatPrice(order.limitPrice ?? order.stopPrice ?? "0", order.asset);
+/**
+ * The price an open order waits for, its limit or its stop, exactly as the order has it ("1,000.555", not
+ * formatPrice's rounded "1,000.56"): it bounds the fill, so a rounded figure would promise a price it is not.
+ */
+const orderPrice = (order: Order) => formatUsd(order.limitPrice ?? order.stopPrice ?? "0");
 
 /** "limit sell of 0.00005000 BTC at 10,000.00 USD". */
 const describeOrder = (order: Order, config: PublicConfig) =>
@@ -209,6 +213,12 @@ function TradeForm(props: { config: PublicConfig }) {
       });
       submission.settle();
       setQuote(undefined);
+      // A limit or stop order left filled in would be placed again by the next press: its amount goes (type,
+      // side, asset and price stay, for a similar order on purpose) and focus waits there for a new one.
+      if (body.type !== "market") {
+        setDraft({ ...draft(), amount: "" });
+        focusControl(form, "amount");
+      }
       setWaiting(order.status === "filled" ? undefined : order.id);
       setMessage(
         order.status === "filled"
@@ -250,7 +260,11 @@ function TradeForm(props: { config: PublicConfig }) {
     }
   };
 
-  const openOrders = () => (orders() ?? []).filter((o) => o.status === "open");
+  /**
+   * The open orders, kept while the list reloads: reading `orders()` would suspend the whole page on every
+   * refetch (each order placed, cancelled or filled), taking keyboard focus out of the form with it.
+   */
+  const openOrders = () => settled(orders)?.filter((o) => o.status === "open");
 
   return (
     <div class="panel-grid">
@@ -319,7 +333,7 @@ function TradeForm(props: { config: PublicConfig }) {
                 <Show when={shortfall()}>
                   {(short) => (
                     <Alert tone="warn" title={`Not enough ${short().asset}`}>
-                      <p>
+                      <p id="trade-shortfall">
                         This {q().side} needs {formatAmount(short().amount, short().precision)} {short().asset}, but only{" "}
                         {formatAmount(short().available, short().precision)} {short().asset} is available, so it would be refused.
                         Lower the amount{q().side === "buy" ? " or deposit USD first" : ""}.
@@ -343,7 +357,13 @@ function TradeForm(props: { config: PublicConfig }) {
             }
           >
             <div class="actions">
-              <button type="submit" class="button button-primary" disabled={busy()}>
+              {/* A quote the server would refuse for want of funds is not offered: its warning says why. */}
+              <button
+                type="submit"
+                class="button button-primary"
+                disabled={busy() || shortfall() !== undefined}
+                aria-describedby={shortfall() ? "trade-shortfall" : undefined}
+              >
                 Confirm {draft().side}
               </button>
               <button type="button" class="button button-ghost" onClick={() => setQuote(undefined)}>
@@ -358,46 +378,50 @@ function TradeForm(props: { config: PublicConfig }) {
           Open orders
         </h2>
         <Show when={cancelNote()}>{(note) => <Alert tone={note().tone}>{note().text}</Alert>}</Show>
-        <Show when={openOrders().length > 0} fallback={<p>No open orders.</p>}>
-          <ScrollTable
-            label="Open orders table (scrollable)"
-            labelledBy="open-orders-title"
-            columns={[
-              { label: "Order" },
-              { label: "Amount" },
-              { label: "Price (USD)" },
-              { label: "Placed" },
-              { label: "Status" },
-              { label: "Actions", srOnly: true },
-            ]}
-            items={openOrders()}
-            row={(o) => (
-              <tr>
-                <td>
-                  {o.type} {o.side}
-                </td>
-                <td class="num">
-                  {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
-                </td>
-                <td class="num">{orderPrice(o)}</td>
-                <td>{formatDateTime(o.createdAt)}</td>
-                <td>
-                  <StatusBadge status={o.status} />
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    class="button button-ghost button-small"
-                    aria-label={`Cancel ${o.type} ${o.side} ${o.amount} ${o.asset} at ${orderPrice(o)} USD`}
-                    onClick={() => void cancel(o)}
-                  >
-                    Cancel
-                  </button>
-                </td>
-              </tr>
-            )}
-          />
-        </Show>
+        <DataTable
+          errorTitle="Could not load your orders"
+          error={loadError(orders)}
+          onRetry={() => void refetch()}
+          loadingLabel="Loading orders…"
+          items={openOrders()}
+          empty="No open orders."
+          label="Open orders table (scrollable)"
+          labelledBy="open-orders-title"
+          busy={orders.loading}
+          columns={[
+            { label: "Order" },
+            { label: "Amount" },
+            { label: "Price (USD)" },
+            { label: "Placed" },
+            { label: "Status" },
+            { label: "Actions", srOnly: true },
+          ]}
+          row={(o) => (
+            <tr>
+              <td>
+                {o.type} {o.side}
+              </td>
+              <td class="num">
+                {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
+              </td>
+              <td class="num">{orderPrice(o)}</td>
+              <td>{formatDateTime(o.createdAt)}</td>
+              <td>
+                <StatusBadge status={o.status} />
+              </td>
+              <td>
+                <button
+                  type="button"
+                  class="button button-ghost button-small"
+                  aria-label={`Cancel ${o.type} ${o.side} ${o.amount} ${o.asset} at ${orderPrice(o)} USD`}
+                  onClick={() => void cancel(o)}
+                >
+                  Cancel
+                </button>
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </div>
   );

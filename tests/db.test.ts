@@ -78,6 +78,20 @@ describe("migrations", () => {
       }
     },
   );
+
+  test.if(Boolean(TEST_DATABASE_URL))("a pool of one connection (DATABASE_POOL_SIZE=1) migrates too", async () => {
+    // The advisory lock used to take the pool's only connection, leaving none to migrate on: boot hung.
+    const real = await createRealDatabase();
+    if (!real) throw new Error("needs TEST_DATABASE_URL");
+    const instance = await openDatabase({ url: real.url, poolSize: 1 });
+    try {
+      const outcome = await Promise.race([migrate(instance).then(() => "migrated"), Bun.sleep(10_000).then(() => "hung")]);
+      expect(outcome).toBe("migrated");
+    } finally {
+      await instance.close();
+      await real.drop();
+    }
+  });
 });
 
 describe("the Postgres driver (postgres.js, patched: patches/)", () => {

@@ -32,10 +32,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return openPglite(options.dataDir);
 }
 
+const RECONNECT_DELAY_SECONDS = 0.05;
+/** A host that drops packets leaves a connection attempt unanswered: it fails after this long (driver default 30 s). */
+const CONNECT_TIMEOUT_SECONDS = 5;
+
 function openPostgres(url: string, max: number): Database {
   const client = postgres(url, {
     max,
     onnotice: () => {},
+    // While Postgres is out of reach, every waiting query gets its own prompt connection attempt, so a request
+    // answers 503 in about the time one attempt takes. The driver's default backoff grows to 20 s between
+    // attempts, and the requests queued behind them waited that long (or until Postgres returned).
+    backoff: () => RECONNECT_DELAY_SECONDS,
+    connect_timeout: CONNECT_TIMEOUT_SECONDS,
     // numeric(78,0) money columns arrive as strings and become bigint in the column type.
     connection: { application_name: "cryptovault" },
   });
@@ -43,16 +52,18 @@ function openPostgres(url: string, max: number): Database {
     db: drizzlePostgres(preparingStatements(client)) as unknown as Db,
     kind: "postgres",
     async withAdvisoryLock(key, fn) {
-      const reserved = await client.reserve();
+      // The lock lives on a connection of its own, outside the pool that `fn` queries through: reserving one
+      // of the pool's instead left a pool of one (DATABASE_POOL_SIZE=1) nothing to run `fn` on, and boot hung.
+      const holder = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: "cryptovault" } });
       try {
-        await reserved`select pg_advisory_lock(${key.toString()}::bigint)`;
+        await holder`select pg_advisory_lock(${key.toString()}::bigint)`;
         try {
           return await fn();
         } finally {
-          await reserved`select pg_advisory_unlock(${key.toString()}::bigint)`;
+          await holder`select pg_advisory_unlock(${key.toString()}::bigint)`;
         }
       } finally {
-        reserved.release();
+        await holder.end({ timeout: 5 });
       }
     },
     close: () => client.end({ timeout: 5 }),

@@ -1,23 +1,23 @@
 /** Operator commands: `bun run cli <command>`. */
 import { join } from "node:path";
-import { type Config, ConfigError, loadConfig } from "./config";
+import { type Config, loadConfig } from "./config";
 import { verifyAuditChains } from "./modules/audit/service";
 import { promoteToAdmin } from "./modules/identity/service";
 import { assetAmountText } from "./modules/ledger/assets";
 import { verifyLedger } from "./modules/ledger/verify";
 import { openDatabase } from "./platform/db/client";
-import { DatabaseInUseError } from "./platform/db/data-dir-lock";
 import { migrate } from "./platform/db/migrate";
+import { startupProblem } from "./startup-problem";
 
-type Command = { usage: string; run(args: string[]): Promise<number> };
+type Command = { usage: string; run(config: Config, args: string[]): Promise<number> };
 
 async function withDatabase<T>(
-  fn: (database: Awaited<ReturnType<typeof openDatabase>>, config: Config) => Promise<T>,
+  config: Config,
+  fn: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
 ): Promise<T> {
-  const config = loadConfig();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
   try {
-    return await fn(database, config);
+    return await fn(database);
   } finally {
     await database.close();
   }
@@ -26,8 +26,8 @@ async function withDatabase<T>(
 const commands: Record<string, Command> = {
   migrate: {
     usage: "migrate                 apply pending database migrations",
-    run: () =>
-      withDatabase(async (database) => {
+    run: (config) =>
+      withDatabase(config, async (database) => {
         await migrate(database);
         console.log(`migrations applied (${database.kind})`);
         return 0;
@@ -35,8 +35,8 @@ const commands: Record<string, Command> = {
   },
   "user:promote": {
     usage: "user:promote <email>    give a user the admin role",
-    run: ([email]) =>
-      withDatabase(async (database) => {
+    run: (config, [email]) =>
+      withDatabase(config, async (database) => {
         if (!email) {
           console.error("usage: bun run cli user:promote <email>");
           return 2;
@@ -52,8 +52,8 @@ const commands: Record<string, Command> = {
   },
   "ledger:verify": {
     usage: "ledger:verify           check the five ledger invariants; names every violation",
-    run: () =>
-      withDatabase(async (database, config) => {
+    run: (config) =>
+      withDatabase(config, async (database) => {
         const amountText = assetAmountText(config);
         const report = await verifyLedger(database.db, amountText);
         for (const asset of report.assets) {
@@ -67,14 +67,15 @@ const commands: Record<string, Command> = {
       }),
   },
   "audit:verify": {
-    usage: "audit:verify            check every audit hash chain; names the first broken row of each",
-    run: () =>
-      withDatabase(async (database) => {
+    usage: "audit:verify            check every audit hash chain and its recorded head; names the first break of each",
+    run: (config) =>
+      withDatabase(config, async (database) => {
         const report = await verifyAuditChains(database.db);
-        for (const problem of report.problems) {
-          console.log(`BROKEN chain=${problem.chain} row id=${problem.id} seq=${problem.seq}: ${problem.problem}`);
+        for (const { chain, id, seq, problem } of report.problems) {
+          console.log(`BROKEN chain=${chain}${id === null ? "" : ` row id=${id}`} seq=${seq}: ${problem}`);
         }
-        console.log(`${report.rows} rows in ${report.chains} chains checked, ${report.problems.length} broken`);
+        const broken = new Set(report.problems.map((problem) => problem.chain)).size;
+        console.log(`${report.rows} rows in ${report.chains} chains checked, ${broken} broken`);
         return report.problems.length === 0 ? 0 : 1;
       }),
   },
@@ -92,10 +93,12 @@ if (!command) {
   console.error(name ? `unknown command: ${name}\n\n${usage()}` : usage());
   process.exit(2);
 }
+let config: Config | undefined;
 try {
-  process.exit(await command.run(args));
+  config = loadConfig();
+  process.exit(await command.run(config, args));
 } catch (error) {
-  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-  else console.error(error instanceof DatabaseInUseError ? error.message : error);
+  // What an operator can fix is one plain line; anything else is a bug and keeps its stack.
+  console.error(startupProblem(error, config) ?? error);
   process.exit(1);
 }

@@ -8,14 +8,20 @@ import { isIP } from "node:net";
 import { join, resolve } from "node:path";
 import { AmountError, parseAmount } from "./platform/money";
 
+/** A setting that stops the start: `variable` names it (an environment variable, or a file the start reads). */
 export class ConfigError extends Error {
   constructor(
     readonly variable: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`${variable} ${problem}`);
     this.name = "ConfigError";
   }
+}
+
+/** DATA_DIR refused, with the file-system error met creating or writing in it (a path under /proc, a read-only volume). */
+export function dataDirError(dir: string, error: NodeJS.ErrnoException): ConfigError {
+  return new ConfigError("DATA_DIR", `must be a directory this user can create and write ("${dir}"): ${error.message}`);
 }
 
 export type Asset = { symbol: string; name: string; precision: number; withdrawalFee: bigint };
@@ -110,6 +116,9 @@ function reader(env: Env) {
   return { raw, int, bool, oneOf, url, host, readableFile, usd };
 }
 
+/** README's defaults; WITHDRAWAL_FEES replaces the fees of the assets it lists, the others keep these. */
+const DEFAULT_WITHDRAWAL_FEES = "BTC:0.0001,ETH:0.001,SOL:0.001,USDT:1,USD:0";
+
 function parseWithdrawalFees(value: string): Map<string, bigint> {
   const fees = new Map<string, bigint>();
   for (const pair of value.split(",")) {
@@ -167,6 +176,17 @@ function parseOrigins(value: string | undefined): string[] {
   });
 }
 
+/** PUBLIC_URL's default: this machine at the port listened on. */
+const localUrl = (port: number) => `http://localhost:${port}`;
+
+/**
+ * PORT=0 listens on any free port, known only once listening: the default PUBLIC_URL (mail links, the app's own
+ * origin) then follows the port bound. A PUBLIC_URL on port 0 that was set by hand could not be reached either.
+ */
+export function followBoundPort(config: Config, boundPort: number): void {
+  if (config.port === 0 && config.publicUrl === localUrl(0)) config.publicUrl = localUrl(boundPort);
+}
+
 /**
  * The same environment always yields the same Config; the only thing read besides it is whether
  * SANCTIONED_ADDRESSES_FILE can be read. Secrets must already be present.
@@ -201,7 +221,9 @@ export function parseConfig(env: Env) {
   if (production && (depositWebhookSecret === jwtSecret || depositWebhookSecret === cookieSecret))
     throw new ConfigError("DEPOSIT_WEBHOOK_SECRET", `must differ from JWT_SECRET and COOKIE_SECRET; ${MAKE_SECRET}`);
 
-  const fees = parseWithdrawalFees(r.raw("WITHDRAWAL_FEES") ?? "BTC:0.0001,ETH:0.001,SOL:0.001,USDT:1,USD:0");
+  const fees = parseWithdrawalFees(DEFAULT_WITHDRAWAL_FEES);
+  const listedFees = r.raw("WITHDRAWAL_FEES");
+  if (listedFees) for (const [symbol, fee] of parseWithdrawalFees(listedFees)) fees.set(symbol, fee);
   const assets: Asset[] = ASSETS.map((a) => ({ ...a, withdrawalFee: fees.get(a.symbol) ?? 0n }));
   const coincapKey = r.raw("COINCAP_API_KEY");
 
@@ -210,7 +232,7 @@ export function parseConfig(env: Env) {
     production,
     port,
     host: r.host("HOST", "0.0.0.0"),
-    publicUrl: (r.url("PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`).replace(/\/$/, ""),
+    publicUrl: (r.url("PUBLIC_URL", ["http:", "https:"]) ?? localUrl(port)).replace(/\/$/, ""),
     corsOrigins: parseOrigins(r.raw("CORS_ORIGINS")),
     /** Behind a reverse proxy (Render, a load balancer) the client's IP is the last X-Forwarded-For hop. */
     trustProxy: r.bool("TRUST_PROXY", false),
@@ -260,25 +282,62 @@ export function parseConfig(env: Env) {
   };
 }
 
+const DEVELOPMENT_SECRETS = ["JWT_SECRET", "COOKIE_SECRET"] as const;
+
 /**
  * Outside production a developer configures nothing: missing secrets are generated once and kept in
  * DATA_DIR, so sessions survive a restart. In production parseConfig refuses to start without them.
+ * Returns the file and the secrets it supplies, or nothing when the environment has every secret.
  */
-function withDevelopmentSecrets(env: Env): Env {
-  if (env.NODE_ENV === "production" || (env.JWT_SECRET && env.COOKIE_SECRET)) return env;
+function developmentSecrets(env: Env): { file: string; secrets: Env } | undefined {
+  const missing = DEVELOPMENT_SECRETS.filter((name) => !env[name]);
+  if (env.NODE_ENV === "production" || missing.length === 0) return undefined;
   const dir = resolve(env.DATA_DIR?.trim() || "./data");
   const file = join(dir, "dev-secrets.json");
-  let stored: Record<string, string> = {};
-  if (existsSync(file)) {
-    stored = JSON.parse(readFileSync(file, "utf8"));
-  } else {
-    stored = { JWT_SECRET: randomBytes(32).toString("hex"), COOKIE_SECRET: randomBytes(32).toString("hex") };
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
-  }
-  return { ...env, JWT_SECRET: env.JWT_SECRET || stored.JWT_SECRET, COOKIE_SECRET: env.COOKIE_SECRET || stored.COOKIE_SECRET };
+  const stored = existsSync(file) ? readSecretsFile(file) : createSecretsFile(dir, file);
+  return { file, secrets: Object.fromEntries(missing.map((name) => [name, stored[name]])) };
 }
 
+/** Only text counts as a secret: anything else in the file is as good as missing, and parseConfig says which. */
+function readSecretsFile(file: string): Env {
+  let stored: unknown;
+  try {
+    stored = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(file, `cannot be read as JSON (${(error as Error).message}); correct it, or delete it ${NEW_SECRETS}`);
+  }
+  const values = typeof stored === "object" && stored !== null ? (stored as Record<string, unknown>) : {};
+  return Object.fromEntries(
+    DEVELOPMENT_SECRETS.map((name) => [name, typeof values[name] === "string" ? values[name] : undefined]),
+  );
+}
+
+function createSecretsFile(dir: string, file: string): Env {
+  const secrets = { JWT_SECRET: randomBytes(32).toString("hex"), COOKIE_SECRET: randomBytes(32).toString("hex") };
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  } catch (error) {
+    throw dataDirError(dir, error as NodeJS.ErrnoException);
+  }
+  return secrets;
+}
+
+/** Deleting the file is always a way out: outside production a new pair of secrets only signs everybody out. */
+const NEW_SECRETS = "to have new development secrets generated";
+
 export function loadConfig(env: Env = process.env): Config {
-  return parseConfig(withDevelopmentSecrets(env));
+  const development = developmentSecrets(env);
+  if (!development) return parseConfig(env);
+  try {
+    return parseConfig({ ...env, ...development.secrets });
+  } catch (error) {
+    // A secret the developer never typed is refused: name the file it came from.
+    if (!(error instanceof ConfigError) || !(error.variable in development.secrets)) throw error;
+    const { variable, problem } = error;
+    throw new ConfigError(
+      variable,
+      `${problem}; it is read from ${development.file}: set ${variable}, or delete the file ${NEW_SECRETS}`,
+    );
+  }
 }

@@ -1,17 +1,17 @@
 /** Boot: config → db → bus → createApp → listen. SIGTERM/SIGINT drain and close everything, then exit 0. */
 import { existsSync } from "node:fs";
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
-import { ConfigError, loadConfig } from "./config";
+import { type Config, followBoundPort, loadConfig } from "./config";
 import { VERSION } from "./modules/system/service";
 import { deleteOldQuotes } from "./modules/trading/service";
 import { runOrderTriggers } from "./modules/trading/triggers";
-import { runSandboxDeposits } from "./modules/wallet/deposits";
+import { runSandboxDeposits, sandboxProductionWarning } from "./modules/wallet/deposits";
 import { sandboxPayoutProvider } from "./modules/wallet/providers";
 import { runPayouts } from "./modules/wallet/withdrawals";
 import { createBus } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
-import { DatabaseInUseError } from "./platform/db/data-dir-lock";
 import { migrate } from "./platform/db/migrate";
 import { createOutboxRelay, OUTBOX_BATCH } from "./platform/events/relay";
 import { deleteExpiredKeys } from "./platform/idempotency";
@@ -21,19 +21,34 @@ import { createLogger } from "./platform/observability/logger";
 import { createMetrics } from "./platform/observability/metrics";
 import { flushSentry, initSentry, reportError } from "./platform/observability/sentry";
 import { startWorker } from "./platform/worker";
+import { startupProblem } from "./startup-problem";
 
 /** In-flight requests get this long to finish after a stop signal. */
 const DRAIN_MS = 10_000;
+/** Then workers and connections get this long to close. */
+const CLOSE_MS = 5_000;
+
+/**
+ * A start that fails on what an operator can fix (a setting, the database, DATA_DIR) ends with one log line
+ * naming it, shown whatever LOG_LEVEL says; anything else is a bug and keeps its stack.
+ */
+function exitOnStartupProblem(error: unknown, config?: Config): never {
+  const problem = startupProblem(error, config);
+  if (problem === undefined) throw error;
+  createLogger("error").error(problem);
+  process.exit(1);
+}
 
 function loadConfigOrExit() {
   try {
     return loadConfig();
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Configuration error: ${error.message}`);
-    process.exit(1);
+    return exitOnStartupProblem(error);
   }
 }
+
+/** The address in a URL: an IPv6 one in brackets (`http://[::]:3000`). */
+const urlHost = (host: string) => (isIP(host) === 6 ? `[${host}]` : host);
 
 /** A fresh clone has no built web app; build it once so `bun run start` is all a developer types. */
 function ensureWebBuilt(logger: ReturnType<typeof createLogger>) {
@@ -53,13 +68,9 @@ const database = await openDatabase({
   url: config.databaseUrl,
   dataDir: join(config.dataDir, "pg"),
   poolSize: config.databasePoolSize,
-}).catch((error) => {
-  // Another process has the embedded database: as plain as a configuration error, it says which and what to do.
-  if (!(error instanceof DatabaseInUseError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-});
-await migrate(database);
+}).catch((error) => exitOnStartupProblem(error, config));
+// The first statement on DATABASE_URL: where a wrong host, database or password shows.
+await migrate(database).catch((error) => exitOnStartupProblem(error, config));
 const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =>
   logger.warn("bus error", { context, error: (error as Error).message }),
 );
@@ -79,9 +90,11 @@ try {
   process.exit(1);
 }
 
+// Before any request is served: nothing was awaited since listening.
+followBoundPort(config, app.server?.port ?? config.port);
 const mail = createMailTransport(config, logger);
 if (config.production && config.depositProvider === "sandbox") {
-  logger.warn("DEPOSIT_PROVIDER is sandbox: deposits confirm by themselves and payouts are simulated; hold no real money", {
+  logger.warn(sandboxProductionWarning(config.depositSandboxConfirmSeconds), {
     selfConfirmSeconds: config.depositSandboxConfirmSeconds,
   });
 }
@@ -99,7 +112,7 @@ const workers = [
 const { runtime } = services;
 
 logger.info("listening", {
-  url: `http://${config.host}:${app.server?.port}`,
+  url: `http://${urlHost(config.host)}:${app.server?.port}`,
   port: app.server?.port,
   database: database.kind,
   bus: bus.kind,
@@ -120,10 +133,18 @@ async function shutdown(signal: string) {
   const timer = setTimeout(() => server?.stop(true), DRAIN_MS);
   await drained;
   clearTimeout(timer);
-  await Promise.all(workers.map((worker) => worker.stop()));
-  await runtime.stop();
-  mail.close();
-  await Promise.allSettled([bus.close(), database.close()]);
+  const closeTheRest = async () => {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await runtime.stop();
+    mail.close();
+    await Promise.allSettled([bus.close(), database.close()]);
+    return true;
+  };
+  // Bounded too: a worker's tick or a closing connection may wait on a database that does not answer, and
+  // the process must be gone well within `docker stop -t 20`.
+  if (!(await Promise.race([closeTheRest(), Bun.sleep(CLOSE_MS).then(() => false)]))) {
+    logger.warn("shutdown: workers or connections did not finish in time; exiting anyway", { ms: CLOSE_MS });
+  }
   await flushSentry();
   logger.info("stopped", { signal });
   process.exit(0);

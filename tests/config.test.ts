@@ -3,7 +3,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, parseConfig } from "../src/config";
+import { ConfigError, loadConfig, parseConfig } from "../src/config";
+import { sandboxProductionWarning } from "../src/modules/wallet/deposits";
+import { startupProblem } from "../src/startup-problem";
 import { TEST_ENV } from "./support/harness";
 
 const PRODUCTION = { ...TEST_ENV, NODE_ENV: "production", DATABASE_URL: "postgres://localhost/x" };
@@ -192,9 +194,73 @@ describe("config", () => {
     expect(parseConfig({ ...TEST_ENV, ...full, COOKIE_SECURE: "false" }).cookieSecure).toBe(true);
   });
 
+  test("WITHDRAWAL_FEES replaces the fees it lists; the other assets keep their default", () => {
+    const fees = (env: Record<string, string>) =>
+      Object.fromEntries(parseConfig({ ...TEST_ENV, ...env }).assets.map((a) => [a.symbol, a.withdrawalFee]));
+    const defaults = { USD: 0n, BTC: 10_000n, ETH: 10n ** 15n, SOL: 1_000_000n, USDT: 1_000_000n };
+    expect(fees({})).toEqual(defaults);
+    expect(fees({ WITHDRAWAL_FEES: "BTC:0.0002" })).toEqual({ ...defaults, BTC: 20_000n });
+    expect(fees({ WITHDRAWAL_FEES: "USD:1.50,SOL:0" })).toEqual({ ...defaults, USD: 150n, SOL: 0n });
+  });
+
+  test("the production warning about the sandbox says what DEPOSIT_SANDBOX_CONFIRM_SECONDS makes it do", () => {
+    expect(sandboxProductionWarning(10)).toContain("deposits confirm by themselves after 10 s");
+    const never = sandboxProductionWarning(0);
+    expect(never).not.toContain("by themselves");
+    expect(never).toContain("deposits are credited only by signed webhooks");
+    for (const warning of [sandboxProductionWarning(10), never]) expect(warning).toContain("payouts are simulated");
+  });
+
   test("CORS origins are normalised and COINCAP_API_KEY selects CoinCap", () => {
     const config = parseConfig({ ...TEST_ENV, CORS_ORIGINS: "https://a.example/, http://localhost:5173", COINCAP_API_KEY: "k" });
     expect(config.corsOrigins).toEqual(["https://a.example", "http://localhost:5173"]);
     expect(config.priceSource).toBe("coincap");
+  });
+});
+
+describe("development secrets in DATA_DIR", () => {
+  const unset = { NODE_ENV: "development", LOG_LEVEL: "error" };
+  const refusal = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return error as ConfigError;
+    }
+    throw new Error("expected the configuration to be refused");
+  };
+
+  test("a file that is not JSON, or lacks a secret, is named in the refusal", () => {
+    const dataDir = mkdtempSync(join(dir, "secrets-"));
+    const file = join(dataDir, "dev-secrets.json");
+    writeFileSync(file, "{ not json");
+    expect(refusal({ ...unset, DATA_DIR: dataDir }).message).toStartWith(`${file} cannot be read as JSON`);
+    writeFileSync(file, "{}");
+    const missing = refusal({ ...unset, DATA_DIR: dataDir });
+    expect(missing.variable).toBe("JWT_SECRET");
+    expect(missing.message).toStartWith(`JWT_SECRET is required; it is read from ${file}`);
+    writeFileSync(file, JSON.stringify({ JWT_SECRET: 42, COOKIE_SECRET: "short" }));
+    expect(refusal({ ...unset, DATA_DIR: dataDir }).message).toContain(file);
+    // A secret set in the environment is the environment's: the file is not blamed for it.
+    expect(refusal({ ...unset, DATA_DIR: dataDir, JWT_SECRET: "short" }).message).not.toContain(file);
+  });
+
+  test("a DATA_DIR that cannot be created is named", () => {
+    const refused = refusal({ ...unset, DATA_DIR: "/proc/nope" });
+    expect(refused.variable).toBe("DATA_DIR");
+    expect(refused.message).toContain("/proc/nope");
+  });
+});
+
+describe("startupProblem", () => {
+  test("an error that is no configuration or connection problem is left to surface with its stack", () => {
+    const config = parseConfig({ ...TEST_ENV, DATABASE_URL: "postgres://root:pw@127.0.0.1:1/x" });
+    expect(startupProblem(new TypeError("x is not a function"), config)).toBeUndefined();
+    expect(startupProblem(Object.assign(new Error("deadlock detected"), { code: "40P01" }), config)).toBeUndefined();
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    // Drizzle wraps the driver's error in one naming the query.
+    expect(startupProblem(new Error("Failed query: select 1", { cause: refused }), config)).toStartWith(
+      "DATABASE_URL names 127.0.0.1:1",
+    );
   });
 });

@@ -102,11 +102,14 @@ describe("processes sharing a data directory", () => {
       const timeout = setTimeout(() => server.kill("SIGKILL"), 30_000);
       expect(await server.exited).toBe(1);
       clearTimeout(timeout);
-      expect(await new Response(server.stdout).text()).not.toContain('"msg":"listening"');
-      // The message, as plain as a configuration error: no stack (a fresh checkout prints its web build first).
-      const stderr = await new Response(server.stderr).text();
-      expect(stderr).toContain(message);
-      expect(stderr).not.toContain("    at ");
+      const stdout = await new Response(server.stdout).text();
+      expect(stdout).not.toContain('"msg":"listening"');
+      // The message, as plain as a configuration error: its log line, no stack (a fresh checkout prints its web build first).
+      expect(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}")).toMatchObject({
+        level: "error",
+        msg: expect.stringContaining(message),
+      });
+      expect(stdout + (await new Response(server.stderr).text())).not.toContain("    at ");
     } finally {
       await held.close();
     }

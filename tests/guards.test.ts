@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { Elysia } from "elysia";
-import { verifyAuditChains } from "../src/modules/audit/service";
+import { auditLog } from "../src/modules/audit/schema";
+import { auditHash, verifyAuditChains } from "../src/modules/audit/service";
 import { MemoryCounterStore } from "../src/platform/counters";
 import { queryRows } from "../src/platform/db/client";
 import { authPlugin } from "../src/platform/http/auth";
@@ -542,6 +543,81 @@ describe("audit log", () => {
     const report = await verifyAuditChains(db);
     expect(report.problems).toEqual([
       { chain: victim.userId, id: Number(rows[2].id), seq: rows[2].seq, problem: expect.stringContaining("missing") },
+    ]);
+  });
+});
+
+describe("audit heads", () => {
+  const db = () => fixture.deps.database.db;
+  const chainRows = (chain: string) =>
+    queryRows<{ id: string; seq: number; hash: string }>(
+      db(),
+      sql`select id::text as id, seq, hash from audit_log where chain = ${chain} order by seq`,
+    );
+  /** What a superuser can do: the append-only trigger disabled for one statement. */
+  const asSuperuser = (statement: ReturnType<typeof sql>) =>
+    db().transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(statement);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+  /** A row chained correctly onto `prevHash` but written around audit_append, so audit_heads never hears of it. */
+  const forgedRow = async (chain: string, seq: number, prevHash: string) => {
+    const row = {
+      chain,
+      seq,
+      userId: chain,
+      action: "auth.logout",
+      ip: null,
+      userAgent: null,
+      metadata: {},
+      createdAt: new Date(),
+    };
+    const [inserted] = await db()
+      .insert(auditLog)
+      .values({ ...row, prevHash, hash: auditHash({ ...row, prevHash }) })
+      .returning({ id: auditLog.id });
+    return inserted.id;
+  };
+  const problemsOf = async (chain: string) => (await verifyAuditChains(db())).problems.filter((p) => p.chain === chain);
+
+  test("a deleted newest row leaves no gap to walk into: audit_heads names the seq and hash that are missing", async () => {
+    const { userId } = await signedInUser(fixture, "head-cut");
+    const newest = (await chainRows(userId)).at(-1) as { id: string; seq: number; hash: string };
+    await asSuperuser(sql`delete from audit_log where id = ${Number(newest.id)}`);
+    const [problem] = await problemsOf(userId);
+    expect(problem).toEqual({
+      chain: userId,
+      id: null,
+      seq: newest.seq,
+      problem: expect.stringContaining(`row ${newest.seq} is missing`),
+    });
+    expect(problem.problem).toContain(`audit_heads records seq ${newest.seq} (hash ${newest.hash})`);
+  });
+
+  test("a head whose chain has no rows left names every missing row", async () => {
+    const { userId } = await signedInUser(fixture, "head-emptied");
+    const rows = await chainRows(userId);
+    await asSuperuser(sql`delete from audit_log where chain = ${userId}`);
+    expect(await problemsOf(userId)).toEqual([
+      { chain: userId, id: null, seq: 1, problem: expect.stringContaining(`no rows: rows 1 to ${rows.length} are missing`) },
+    ]);
+  });
+
+  test("rows beyond the head, and a newest row replaced, are found though each links to the row before", async () => {
+    const beyond = await signedInUser(fixture, "head-beyond");
+    const last = (await chainRows(beyond.userId)).at(-1) as { seq: number; hash: string };
+    const extra = await forgedRow(beyond.userId, last.seq + 1, last.hash);
+    expect(await problemsOf(beyond.userId)).toEqual([
+      { chain: beyond.userId, id: extra, seq: last.seq + 1, problem: expect.stringContaining("rows beyond the head") },
+    ]);
+
+    const replaced = await signedInUser(fixture, "head-replaced");
+    const [, previous, newest] = await chainRows(replaced.userId);
+    await asSuperuser(sql`delete from audit_log where id = ${Number(newest.id)}`);
+    const forged = await forgedRow(replaced.userId, newest.seq, previous.hash);
+    expect(await problemsOf(replaced.userId)).toEqual([
+      { chain: replaced.userId, id: forged, seq: newest.seq, problem: expect.stringContaining("the row was replaced") },
     ]);
   });
 });

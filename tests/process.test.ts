@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -18,6 +18,31 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   await real?.drop();
 });
+
+const ROOT = join(import.meta.dir, "..");
+/** A DATABASE_URL to a port nothing listens on, with a password that must never be printed. */
+const CLOSED_DATABASE_URL = "postgres://root:hunter2-secret@127.0.0.1:1/cryptovault";
+
+/** Starts the server expecting it to stop before listening: its exit code, output and last stdout line. */
+async function failedStart(startEnv: Record<string, string>) {
+  const proc = Bun.spawn(["bun", "--no-env-file", "src/main.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", PORT: "0", ...startEnv },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timeout = setTimeout(() => proc.kill("SIGKILL"), 45_000);
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  clearTimeout(timeout);
+  // The failure's own line is the last; anything else there (not JSON) fails the test's expectations readably.
+  const lastLine = stdout.trim().split("\n").at(-1) ?? "";
+  const last: Record<string, unknown> = lastLine.startsWith("{") ? JSON.parse(lastLine) : { notJson: lastLine };
+  return { code, stdout, stderr, last };
+}
 
 const env: Record<string, string> = {
   JWT_SECRET: TEST_ENV.JWT_SECRET,
@@ -128,23 +153,81 @@ describe("the server as a process", () => {
     expect(await server.stop("SIGINT")).toBe(0);
   });
 
-  test("a bad configuration stops the start naming the variable", async () => {
-    const proc = Bun.spawn(["bun", "--no-env-file", "src/main.ts"], {
-      cwd: new URL("..", import.meta.url).pathname,
-      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", DATA_DIR: dataDir },
-      stdout: "pipe",
-      stderr: "pipe",
+  test("a bad configuration stops the start naming the variable, in a log line", async () => {
+    const start = await failedStart({ NODE_ENV: "production", DATA_DIR: dataDir });
+    expect(start.code).toBe(1);
+    expect(start.last).toMatchObject({
+      level: "error",
+      msg: "Configuration error: DATABASE_URL is required when NODE_ENV=production",
     });
-    expect(await proc.exited).toBe(1);
-    expect(await new Response(proc.stderr).text()).toContain("DATABASE_URL is required when NODE_ENV=production");
+  });
+
+  test("PORT=0 without PUBLIC_URL: links and the app's own origin follow the port bound; HOST=:: is bracketed", async () => {
+    const server = await startServer({ ...env, HOST: "::", PORT: "0" });
+    const listening = await server.waitForLog((line) => line.msg === "listening");
+    const own = `http://localhost:${listening.port}`;
+    expect(listening.url).toBe(`http://[::]:${listening.port}`);
+    const health = await fetch(`${server.url}/health`, { headers: { origin: own } });
+    expect(health.headers.get("access-control-allow-origin")).toBe(own);
+    const email = `port0.${Date.now()}@example.com`;
+    await fetch(`${server.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "a long and uncommon passphrase", name: "Port Zero" }),
+    });
+    const mail = await server.waitForLog((line) => line.msg === "mail" && line.to === email);
+    expect(mail.text).toContain(`${own}/verify-email?token=`);
+    expect(await server.stop()).toBe(0);
+  });
+});
+
+describe("a start that cannot go on says why in one line, without a stack", () => {
+  const expectOneLine = (start: Awaited<ReturnType<typeof failedStart>>, ...parts: string[]) => {
+    expect(start.code).toBe(1);
+    expect(start.last.level).toBe("error");
+    for (const part of parts) expect(start.last.msg).toContain(part);
+    expect(start.stdout + start.stderr).not.toContain("    at ");
+    expect(start.stdout + start.stderr).not.toContain("hunter2-secret");
+  };
+
+  test("DATABASE_URL to a closed port", async () => {
+    expectOneLine(await failedStart({ ...env, DATABASE_URL: CLOSED_DATABASE_URL }), "DATABASE_URL", "127.0.0.1:1", "check");
+  });
+
+  test.skipIf(!real)("DATABASE_URL to a database that does not exist", async () => {
+    const url = new URL(real?.url ?? "");
+    url.pathname = "/cv_no_such_database";
+    url.password = "hunter2-secret";
+    expectOneLine(
+      await failedStart({ ...env, DATABASE_URL: url.toString() }),
+      "DATABASE_URL",
+      '"cv_no_such_database"',
+      "does not exist",
+    );
+  });
+
+  test("a DATA_DIR that cannot be created, with and without generated secrets", async () => {
+    const { JWT_SECRET: _, COOKIE_SECRET: __, DATABASE_URL: ___, ...unset } = env;
+    expectOneLine(await failedStart({ ...unset, DATA_DIR: "/proc/nope" }), "DATA_DIR", "/proc/nope");
+    expectOneLine(await failedStart({ ...env, DATABASE_URL: "", DATA_DIR: "/proc/nope" }), "DATA_DIR", "/proc/nope");
+  });
+
+  test("a dev-secrets.json that is not JSON, and one without the secrets, are named", async () => {
+    const dir = mkdtempSync(join(dataDir, "secrets-"));
+    const file = join(dir, "dev-secrets.json");
+    const { JWT_SECRET: _, COOKIE_SECRET: __, ...unset } = env;
+    writeFileSync(file, "{ not json");
+    expectOneLine(await failedStart({ ...unset, DATA_DIR: dir }), file, "JSON");
+    writeFileSync(file, "{}");
+    expectOneLine(await failedStart({ ...unset, DATA_DIR: dir }), "JWT_SECRET is required", file);
   });
 });
 
 describe("cli", () => {
-  const cli = (args: string[]) =>
+  const cli = (args: string[], cliEnv = env) =>
     Bun.spawnSync(["bun", "--no-env-file", "src/cli.ts", ...args], {
-      cwd: new URL("..", import.meta.url).pathname,
-      env: { PATH: process.env.PATH ?? "", ...env },
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", ...cliEnv },
     });
 
   test("an unknown command prints usage and exits 2", () => {
@@ -187,6 +270,40 @@ describe("cli", () => {
     const broken = cli(["audit:verify"]);
     expect(broken.exitCode).toBe(1);
     expect(broken.stdout.toString()).toContain(`row id=${row.id}`);
+  });
+
+  test("audit:verify finds a chain's deleted newest row, which audit_heads still records", async () => {
+    const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
+    const [newest] = await queryRows<{ id: string; chain: string; seq: number }>(
+      database.db,
+      sql`select id::text as id, chain, seq from audit_log where action = 'admin.user_promoted' order by id desc limit 1`,
+    );
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(sql`delete from audit_log where id = ${Number(newest.id)}`);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+    await database.close();
+    const verified = cli(["audit:verify"]);
+    expect(verified.exitCode).toBe(1);
+    expect(verified.stdout.toString()).toContain(
+      `BROKEN chain=${newest.chain} seq=${newest.seq}: audit_heads records seq ${newest.seq}`,
+    );
+    expect(verified.stdout.toString()).toContain(`row ${newest.seq} is missing`);
+  });
+
+  test("a DATABASE_URL that cannot be reached is one plain line naming it, without the password", () => {
+    for (const args of [["ledger:verify"], ["user:promote", "someone@example.com"], ["migrate"]]) {
+      const result = cli(args, { ...env, DATABASE_URL: CLOSED_DATABASE_URL });
+      const stderr = result.stderr.toString();
+      expect({ args, exitCode: result.exitCode, lines: stderr.trim().split("\n").length }).toEqual({
+        args,
+        exitCode: 1,
+        lines: 1,
+      });
+      expect(stderr).toContain("DATABASE_URL names 127.0.0.1:1");
+      expect(stderr).not.toContain("hunter2-secret");
+    }
   });
 
   test("migrate applies migrations and is safe to repeat", () => {

@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, like, lt, sql } from "drizzle-orm";
 import { canonicalJson, sha256Hex } from "../../platform/crypto";
-import type { DbOrTx, Tx } from "../../platform/db/client";
+import { type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { invalidCursor } from "../../platform/pagination";
 import type { AdminAuditEvent, AuditEvent } from "./model";
@@ -171,11 +171,16 @@ export function searchAudit(db: DbOrTx, query: { userId?: string; action?: strin
   );
 }
 
-export type ChainProblem = { chain: string; id: number; seq: number; problem: string };
+/**
+ * One break in a chain: the first wrong row (`id`, `seq`), or, where the chain's newest rows are gone, the
+ * first missing `seq` with no row (`id` null).
+ */
+export type ChainProblem = { chain: string; id: number | null; seq: number; problem: string };
 
 /**
  * Walks every chain in order and names the first broken row of each: a gap in the sequence, a link
- * that does not match the previous hash, or a hash that does not match the row's content.
+ * that does not match the previous hash, or a hash that does not match the row's content. Then holds
+ * each chain's newest row against its audit_heads entry, since a deleted newest row leaves no gap to walk into.
  */
 export async function verifyAuditChains(
   db: DbOrTx,
@@ -218,5 +223,59 @@ export async function verifyAuditChains(
     const last = chunk[chunk.length - 1];
     after = { chain: last.chain, seq: last.seq };
   }
+  problems.push(...(await headProblems(db)));
   return { rows, chains: chains.size, problems };
 }
+
+type HeadMismatch = {
+  chain: string;
+  head_seq: number | null;
+  head_hash: string | null;
+  id: string | null;
+  seq: number | null;
+  hash: string | null;
+};
+
+/**
+ * Chains whose newest row is not the one audit_heads records (audit_append moves both in one transaction),
+ * read in one statement so that a concurrent append is seen on both sides or on neither.
+ */
+async function headProblems(db: DbOrTx): Promise<ChainProblem[]> {
+  const mismatches = await queryRows<HeadMismatch>(
+    db,
+    sql`select coalesce(h.chain, l.chain) as chain, h.seq as head_seq, h.hash as head_hash,
+               l.id::text as id, l.seq, l.hash
+          from audit_heads h
+          full join (select distinct on (chain) chain, id, seq, hash from audit_log order by chain, seq desc) l
+            on l.chain = h.chain
+         where h.seq is distinct from l.seq or h.hash is distinct from l.hash
+         order by 1`,
+  );
+  return mismatches.map(headProblem);
+}
+
+/** What a mismatch means: newest rows deleted, rows written around audit_append, or the newest row replaced. */
+function headProblem(m: HeadMismatch): ChainProblem {
+  if (m.head_seq === null)
+    return {
+      chain: m.chain,
+      id: Number(m.id),
+      seq: Number(m.seq),
+      problem: `audit_heads has no entry for this chain, whose rows go on to seq ${m.seq}: rows beyond the head`,
+    };
+  const recorded = `audit_heads records seq ${m.head_seq} (hash ${m.head_hash})`;
+  if (m.id === null || m.seq === null)
+    return { chain: m.chain, id: null, seq: 1, problem: `${recorded}, but the chain has no rows: ${missingRows(1, m.head_seq)}` };
+  const newest = { chain: m.chain, id: Number(m.id), seq: m.seq };
+  if (m.seq < m.head_seq)
+    return {
+      chain: m.chain,
+      id: null,
+      seq: m.seq + 1,
+      problem: `${recorded}, but the newest row is seq ${m.seq}: ${missingRows(m.seq + 1, m.head_seq)}`,
+    };
+  if (m.seq > m.head_seq) return { ...newest, problem: `${recorded}, but rows go on to seq ${m.seq}: rows beyond the head` };
+  return { ...newest, problem: `${recorded}, but the newest row's hash is ${m.hash} (the row was replaced)` };
+}
+
+const missingRows = (from: number, to: number) => (from === to ? `row ${from} is missing` : `rows ${from} to ${to} are missing`);

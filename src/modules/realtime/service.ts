@@ -1,5 +1,6 @@
 import type { Config } from "../../config";
 import { type AccessClaims, accessTokenOf, type SessionResolver, unauthenticated } from "../../platform/http/auth";
+import { allowedOrigins } from "../../platform/http/cors";
 import { AppError } from "../../platform/http/errors";
 
 /** Who a socket belongs to; anonymous sockets have none and see public topics only. */
@@ -22,8 +23,7 @@ export async function authenticateUpgrade(
   if (!presented) return undefined;
   if (presented.via === "cookie") {
     const origin = request.headers.get("origin");
-    const allowed = new Set([new URL(config.publicUrl).origin, ...config.corsOrigins]);
-    if (!origin || !allowed.has(origin)) throw new AppError(403, "FORBIDDEN", "WebSocket origin not allowed");
+    if (!origin || !allowedOrigins(config).has(origin)) throw new AppError(403, "FORBIDDEN", "WebSocket origin not allowed");
   }
   const claims = await verify(presented.token);
   if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string" || typeof claims.exp !== "number") {

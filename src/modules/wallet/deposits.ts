@@ -225,6 +225,18 @@ export async function handleDepositWebhook(
 }
 
 /**
+ * What a production start with the sandbox warns of. Payouts are simulated whatever the setting; deposits
+ * confirm by themselves unless DEPOSIT_SANDBOX_CONFIRM_SECONDS is 0, which leaves only the signed webhook.
+ */
+export function sandboxProductionWarning(confirmSeconds: number): string {
+  const deposits =
+    confirmSeconds === 0
+      ? "deposits are credited only by signed webhooks (DEPOSIT_SANDBOX_CONFIRM_SECONDS=0)"
+      : `deposits confirm by themselves after ${confirmSeconds} s`;
+  return `DEPOSIT_PROVIDER is sandbox: ${deposits} and payouts are simulated; hold no real money`;
+}
+
+/**
  * The sandbox provider's side: pending orders older than DEPOSIT_SANDBOX_CONFIRM_SECONDS are paid in full,
  * delivered as signed events through the same webhook path. Also expires unpaid orders past their time.
  */

@@ -8,7 +8,7 @@ import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
 import { parseJsonBody, queryFieldsWithNul, repeatedFieldsRefused, repeatedQueryFields, unusableTextRefused } from "./body";
-import { corsHeaders, preflightHeaders } from "./cors";
+import { allowedOrigins, corsHeaders, preflightHeaders } from "./cors";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, type RequestContext, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
@@ -45,13 +45,13 @@ function answeringAppError(code: unknown, error: unknown, context: RequestContex
 
 export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
   const headers = securityHeaders({ production: config.production, sentryDsn: config.sentryDsn });
-  const origins = new Set([new URL(config.publicUrl).origin, ...config.corsOrigins]);
 
   return (
     new Elysia({ name: "http-platform" })
       .onRequest(({ request, set, server }) => {
         const context = beginRequest(request, server?.requestIP(request)?.address ?? null, config.trustProxy);
         const origin = request.headers.get("origin");
+        const origins = allowedOrigins(config);
         Object.assign(set.headers, headers, corsHeaders(origin, origins), { "x-request-id": context.id });
         if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
           Object.assign(set.headers, preflightHeaders(origin, origins));

@@ -433,6 +433,14 @@ describe("two instances of one deployment", () => {
 });
 
 describe("audit log", () => {
+  test("behind a proxy, an X-Forwarded-For hop that is no IP address is not recorded as the client's", async () => {
+    const user = await signedInUser(fixture, "audit-hop");
+    user.client.ip = "garbage, <script>";
+    await user.client.json("PATCH", "/api/auth/profile", { name: "Hop" });
+    const { body } = await user.client.json<{ items: { action: string; ip: string | null }[] }>("GET", "/api/audit?limit=1");
+    expect(body.items[0]).toEqual(expect.objectContaining({ action: "auth.profile_updated", ip: null }));
+  });
+
   test("users see only their own events, newest first, with cursor pagination", async () => {
     const alice = await signedInUser(fixture, "audit-a");
     await signedInUser(fixture, "audit-b");

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { Principal, Standing } from "./auth";
 import type { AppError } from "./errors";
 
@@ -34,15 +35,14 @@ const contexts = new WeakMap<Request, RequestContext>();
 /** A client's X-Request-Id is kept when it is sane: short and free of anything that could forge a log line. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-/** The rightmost X-Forwarded-For entry is the one our own proxy added; earlier ones are the client's word. */
+/**
+ * The rightmost X-Forwarded-For entry is the one our own proxy added; earlier ones are the client's word. One
+ * that is no IP address (a proxy chain that passes the header on untouched) is not taken for the client's.
+ */
 function clientIp(request: Request, socketIp: string | null, trustProxy: boolean): string | null {
   if (!trustProxy) return socketIp;
-  const hops = request.headers
-    .get("x-forwarded-for")
-    ?.split(",")
-    .map((hop) => hop.trim())
-    .filter(Boolean);
-  return hops?.at(-1) ?? socketIp;
+  const lastHop = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+  return lastHop && isIP(lastHop) ? lastHop : socketIp;
 }
 
 export function beginRequest(request: Request, socketIp: string | null = null, trustProxy = false): RequestContext {

@@ -15,11 +15,22 @@ setDefaultTimeout(60_000);
 
 type Pipe = { upstream?: Socket<Pipe>; pending: Uint8Array[] };
 
-/** A TCP proxy to the test server's Postgres that can refuse and drop every connection, then listen again. */
+/**
+ * A TCP proxy to the test server's Postgres that can refuse and drop every connection, then listen again, or
+ * go silent: accept connections and never answer, as a host that drops packets.
+ */
 function databaseProxy(target: URL) {
   const open = new Set<Socket<Pipe>>();
   let listener: TCPSocketListener<Pipe> | undefined;
   let port = 0;
+  let silent = false;
+  const dropAll = () => {
+    for (const client of open) {
+      client.data.upstream?.terminate();
+      client.terminate();
+    }
+    open.clear();
+  };
   const listen = () => {
     listener = Bun.listen<Pipe>({
       hostname: "127.0.0.1",
@@ -28,6 +39,7 @@ function databaseProxy(target: URL) {
         async open(client) {
           client.data = { pending: [] };
           open.add(client);
+          if (silent) return;
           client.data.upstream = await Bun.connect<Pipe>({
             hostname: target.hostname,
             port: Number(target.port || 5432),
@@ -47,6 +59,7 @@ function databaseProxy(target: URL) {
           for (const bytes of client.data.pending) client.data.upstream.write(bytes);
         },
         data(client, bytes) {
+          if (silent) return;
           if (client.data.upstream) client.data.upstream.write(bytes);
           else client.data.pending.push(new Uint8Array(bytes));
         },
@@ -70,13 +83,18 @@ function databaseProxy(target: URL) {
     cut() {
       listener?.stop(true);
       listener = undefined;
-      for (const client of open) {
-        client.data.upstream?.terminate();
-        client.terminate();
-      }
-      open.clear();
+      dropAll();
     },
     restore: listen,
+    /** Ends every open connection and answers none from now on, until `speak`. */
+    silence() {
+      silent = true;
+      dropAll();
+    },
+    speak() {
+      silent = false;
+      dropAll();
+    },
     stop() {
       listener?.stop(true);
     },
@@ -154,6 +172,31 @@ describe.if(Boolean(TEST_DATABASE_URL))("Postgres out of reach", () => {
     }
     expect(recovered).toBe(200);
     expect((await fixture.request("/ready")).status).toBe(200);
+  });
+
+  test("a database host that answers nothing: each request answers 503 within the connect timeout (5 s), however many wait", async () => {
+    const user = await signedInUser(fixture, "silent");
+    const balance = () => user.client.request("GET", "/api/wallet/balance");
+    expect((await balance()).status).toBe(200);
+    const database = proxy as NonNullable<typeof proxy>;
+    database.silence();
+    const answers: Promise<Awaited<ReturnType<typeof timed>>>[] = [];
+    try {
+      // About 13 requests a second for 8 s, far more than a pool of 4 can try connections for (one per 5 s each).
+      for (const until = Date.now() + 8_000; Date.now() < until; await Bun.sleep(300)) {
+        answers.push(timed(balance), timed(balance), timed(balance), timed(balance));
+      }
+      const settled = await Promise.all(answers);
+      for (const answer of settled) expect(answer).toMatchObject({ status: 503, retryAfter: "5" });
+      expect(Math.max(...settled.map((answer) => answer.ms))).toBeLessThan(7_000);
+    } finally {
+      database.speak();
+    }
+    let recovered = 0;
+    for (const until = Date.now() + 8_000; Date.now() < until && recovered !== 200; await Bun.sleep(100)) {
+      recovered = (await balance()).status;
+    }
+    expect(recovered).toBe(200);
   });
 
   test("SIGTERM while Postgres is out of reach: the process still exits 0 within 15 s (drain 10 s, closing 5 s)", async () => {

@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
       .use(systemController(deps))
       .use(identityController(identity, auth))
       .use(auditController(db, auth))
-      .use(walletController(money, auth, guard))
+      .use(walletController(money, auth, guard, deps.logger))
       .use(transfersController(money, auth, guard))
       .use(tradingController(trading, auth, guard))
       .use(transactionsController(db, config, auth))

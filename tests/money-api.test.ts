@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { verifyLedger } from "../src/modules/ledger/verify";
-import { signWebhook, webhookSecret } from "../src/modules/wallet/deposits";
+import { applyDepositEvent, signWebhook, webhookSecret } from "../src/modules/wallet/deposits";
 import { queryRows } from "../src/platform/db/client";
 import {
   adminUser,
@@ -118,6 +118,12 @@ describe("deposits", () => {
     expect((await usd(client)).available).toBe("4");
     const order2 = await client.json<{ order: { status: string } }>("GET", `/api/wallet/deposit/${order.orderId}`);
     expect(order2.body.order.status).toBe("partially_paid");
+    // The same id again: a repeat when its contents are the same, a conflict (the webhook warns) when not;
+    // either way the first event stands.
+    const first = JSON.parse(event);
+    expect(await applyDepositEvent(fixture.services.money, first)).toBe("repeat");
+    expect(await applyDepositEvent(fixture.services.money, { ...first, amountReceived: "9" })).toBe("conflict");
+    expect((await usd(client)).available).toBe("4");
     // amountReceived is the order's running total: the same total again under a new event id credits nothing,
     // a larger one credits only what it adds.
     const send = async (eventId: string, amountReceived: string) => {

@@ -121,13 +121,22 @@ export function assertSignature(ctx: MoneyContext, rawBody: string, signature: s
 const statusAfterPayment = (order: OrderRow, received: bigint, late: boolean): OrderRow["status"] =>
   late ? "confirmed_late" : received >= order.amount ? "confirmed" : "partially_paid";
 
+/** What became of a provider event: applied, or its id seen before with the same contents or with others. */
+export type DepositEventOutcome = "new" | "repeat" | "conflict";
+
+/** The fields of an event that make it what it is; a repeat that differs in one of them is not the same event. */
+const EVENT_FIELDS = ["orderId", "status", "amountReceived", "txHash"] as const;
+const sameEvent = (stored: Record<string, unknown>, event: DepositEvent) =>
+  EVENT_FIELDS.every((field) => (stored[field] ?? null) === (event[field] ?? null));
+
 /**
- * Applies one provider event. A duplicate event id changes nothing. `amountReceived` is the order's running
+ * Applies one provider event. A duplicate event id changes nothing (API.md); one that comes with other contents
+ * is told apart, so the webhook can warn of a provider that reuses ids. `amountReceived` is the order's running
  * total, as payment providers report it: what it adds to what the order already received is credited
  * (partial, over, or after expiry), so a confirmation sent again under a new event id, or by both the
  * provider and the sandbox, credits nothing twice. `failed` and `expired` only close a pending order.
  */
-export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent): Promise<void> {
+export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent): Promise<DepositEventOutcome> {
   if (!isUuid(event.orderId)) throw notFound("Deposit order");
   const [order] = await ctx.db.select().from(depositOrders).where(eq(depositOrders.id, event.orderId));
   if (!order) throw notFound("Deposit order");
@@ -146,21 +155,24 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
       systemAccount(order.asset, "external"),
     ]);
   }
-  await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx): Promise<DepositEventOutcome> => {
     const fresh = await tx
       .insert(depositEvents)
       .values({ eventId: event.eventId, orderId: order.id, payload: event })
       .onConflictDoNothing()
       .returning();
-    if (fresh.length === 0) return; // seen before
+    if (fresh.length === 0) {
+      const [seen] = await tx.select().from(depositEvents).where(eq(depositEvents.eventId, event.eventId));
+      return sameEvent(seen.payload, event) ? "repeat" : "conflict";
+    }
     const [locked] = await tx.select().from(depositOrders).where(eq(depositOrders.id, order.id)).for("update");
     if (event.status !== "confirmed") {
       if (locked.status === "pending") {
         await tx.update(depositOrders).set({ status: event.status, updatedAt: sql`now()` }).where(eq(depositOrders.id, order.id));
       }
-      return;
+      return "new";
     }
-    if (received <= locked.amountReceived) return; // nothing arrived that is not credited already
+    if (received <= locked.amountReceived) return "new"; // nothing arrived that is not credited already
     const credit = received - locked.amountReceived;
     // API.md: confirmed_late is a payment after expiry. A failed order paid before it expires is simply paid.
     const late = locked.status === "expired" || locked.expiresAt.getTime() < Date.now();
@@ -210,6 +222,7 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
       ...balanceEvents(ctx, balances),
       { userId: order.userId, type: "transaction", data: toTx(ctx.config, history[0]) },
     ]);
+    return "new";
   });
 }
 

@@ -3,6 +3,7 @@ import type { authPlugin } from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/schema";
 import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
+import type { Logger } from "../../platform/observability/logger";
 import type { moneyGuard } from "../identity/guards";
 import type { MoneyContext } from "../ledger/money-context";
 import { addAddress, deleteAddress, listAddresses } from "./addresses";
@@ -33,7 +34,12 @@ import {
 } from "./withdrawals";
 
 /** /api/wallet: balances, deposits (and the provider's webhook), the address book and withdrawals. */
-export function walletController(ctx: MoneyContext, auth: ReturnType<typeof authPlugin>, guard: ReturnType<typeof moneyGuard>) {
+export function walletController(
+  ctx: MoneyContext,
+  auth: ReturnType<typeof authPlugin>,
+  guard: ReturnType<typeof moneyGuard>,
+  logger: Logger,
+) {
   const key = (headers: Record<string, string | undefined>) => headers["idempotency-key"] as string;
   return new Elysia({ prefix: "/api/wallet", name: "wallet", detail: { tags: ["wallet"] } })
     .use(auth)
@@ -71,7 +77,13 @@ export function walletController(ctx: MoneyContext, auth: ReturnType<typeof auth
     .post(
       "/deposit/webhook",
       async ({ body }) => {
-        await applyDepositEvent(ctx, body);
+        // Still a 200 no-op (API.md), but a provider that reuses an id for another event is worth an operator's look.
+        if ((await applyDepositEvent(ctx, body)) === "conflict") {
+          logger.warn("deposit webhook: an event id came again with other contents; the first was kept", {
+            eventId: body.eventId,
+            orderId: body.orderId,
+          });
+        }
         return { received: true };
       },
       {

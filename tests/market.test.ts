@@ -8,7 +8,7 @@ import { startMarket } from "../src/modules/market/service";
 import { MemoryBus, RedisBus } from "../src/platform/bus";
 import { outboxEvents } from "../src/platform/events/schema";
 import { createLogger } from "../src/platform/observability/logger";
-import { lastMailTo, signedInUser, TestClient } from "./support/client";
+import { lastMailTo, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_REDIS_URL, testConfig } from "./support/harness";
 import { quietProvider } from "./support/prices";
 
@@ -367,5 +367,31 @@ describe("alerts", () => {
     const mail = await lastMailTo(fixture, email);
     expect(mail.subject).toBe("Price alert");
     expect(mail.textBody).toContain("SOL is above 200 USD");
+  });
+
+  test("an unverified address gets no alert mail (anyone could sign up with it); the socket event still goes", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("alert-unverified");
+    const registered = await client.json<{ user: { id: string } }>("POST", "/api/auth/register", {
+      email,
+      password: PASSWORD,
+      name: "Not the owner",
+    });
+    expect((await client.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    await client.json("POST", "/api/alerts", { symbol: "ETH", direction: "below", price: "1" });
+    const tick: PriceTick = {
+      symbol: "ETH",
+      priceUsd: "0.5",
+      change24h: "0.00",
+      updatedAt: new Date().toISOString(),
+      source: "simulated",
+    };
+    expect(await fireAlerts(fixture.deps.database.db, [tick])).toBeGreaterThanOrEqual(1);
+    expect((await lastMailTo(fixture, email)).subject).toBe("Verify your email");
+    const events = await fixture.deps.database.db
+      .select()
+      .from(outboxEvents)
+      .where(and(eq(outboxEvents.userId, registered.body.user.id), eq(outboxEvents.type, "alert")));
+    expect(events).toHaveLength(1);
   });
 });

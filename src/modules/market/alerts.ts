@@ -99,7 +99,9 @@ export async function fireAlerts(db: Db, ticks: PriceTick[]): Promise<number> {
     );
     for (const row of fired) {
       const owner = await findUser(tx, row.userId);
-      if (!owner) continue;
+      // Anyone can sign up with any address: to one nobody confirmed, an alert mail apiece would let a stranger
+      // flood its inbox through us. The alert still reaches the owner's app over the socket.
+      if (!owner?.emailVerifiedAt) continue;
       await mailUser(tx, owner, {
         kind: "price_alert",
         symbol: row.symbol,

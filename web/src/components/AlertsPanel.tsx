@@ -2,6 +2,7 @@ import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
 import { api } from "../lib/api";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
 import { amountProblem, formatPrice } from "../lib/money";
+import { useOptionalSessionUser } from "../lib/session";
 import { onFrame } from "../lib/ws";
 import Alert from "./Alert";
 import { ScrollTable } from "./DataTable";
@@ -23,6 +24,8 @@ const describeAlert = (alert: PriceAlert) => `${alert.symbol} ${alert.direction}
  * `symbol` is the asset chosen to begin with (a market page's own); else the first of `symbols`.
  */
 export default function AlertsPanel(props: { symbols: string[]; symbol?: string }) {
+  // The server mails an alert only to a verified address.
+  const user = useOptionalSessionUser();
   // A user keeps at most 100 alerts (the server's MAX_ALERTS_PER_USER), so one page of 100 is all of them.
   const [alerts, { refetch, mutate }] = createResource(() =>
     api.get<{ items: PriceAlert[]; nextCursor: string | null }>("/api/alerts?limit=100").then((a) => a.items),
@@ -84,7 +87,14 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
     <section class="panel" aria-labelledby="alerts-title">
       <div class="panel-head">
         <h2 id="alerts-title">Price alerts</h2>
-        <p class="muted small">Each alert fires once, by email and here, then turns inactive.</p>
+        <p class="muted small">
+          <Show
+            when={user()?.emailVerified !== false}
+            fallback="Each alert fires once, here, then turns inactive; it is emailed too once your email is verified."
+          >
+            Each alert fires once, by email and here, then turns inactive.
+          </Show>
+        </p>
       </div>
       <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
       <form class="form form-inline" onSubmit={create} onInput={clearMessagesOnEdit(setErrors, setMessage)} novalidate>

@@ -385,7 +385,7 @@ describe("platform endpoints", () => {
     expect(withBody.length).toBeGreaterThanOrEqual(19);
     expect(withBody.filter(([, types]) => types.length !== 1 || types[0] !== "application/json")).toEqual([]);
     const p2p = doc.paths["/api/transfers/p2p"].post.requestBody?.content["application/json"].schema;
-    expect(Object.keys(p2p?.properties ?? {}).sort()).toEqual(["amount", "asset", "note", "recipientEmail"]);
+    expect(Object.keys(p2p?.properties ?? {}).sort()).toEqual(["amount", "asset", "code", "note", "recipientEmail"]);
   });
 
   test("OpenAPI paths are exactly the served ones: no trailing slash, /ws a GET upgrade", async () => {

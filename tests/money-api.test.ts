@@ -1070,6 +1070,32 @@ describe("withdrawals", () => {
     expect(((await lockedBadAmount.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
   });
 
+  test("with 2FA on a P2P send takes a code too; a retry after a lost answer, with a fresh code, is the same send", async () => {
+    const user = await fundedUser(fixture, "p2p-2fa", "100");
+    const friend = await signedInUser(fixture, "p2p-2fa-friend");
+    const setup = await user.client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    await user.client.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) });
+    const send = (code: string | null | undefined, key: string) =>
+      withKey(user.client, "/api/transfers/p2p", { recipientEmail: friend.email, asset: "USD", amount: "5", code }, key);
+    const key = crypto.randomUUID();
+    for (const code of [undefined, "", null]) {
+      const noCode = await send(code, key);
+      expect([noCode.status, ((await noCode.json()) as ErrorBody).error.code]).toEqual([401, "TOTP_REQUIRED"]);
+    }
+    const wrong = await send("000000", key);
+    expect([wrong.status, ((await wrong.json()) as ErrorBody).error.code]).toEqual([401, "INVALID_TOTP"]);
+    const sent = await send(await totpNow(setup.body.secret, 1), key);
+    expect(sent.status).toBe(201);
+    // The answer was lost: the app retries with the same key and the code it shows now (the first is used up).
+    const retried = await send(await totpNow(setup.body.secret, 2), key);
+    expect([retried.status, retried.headers.get("idempotent-replayed")]).toEqual([201, "true"]);
+    expect(await retried.json()).toEqual(await sent.json());
+    expect((await usd(friend.client)).available).toBe("5");
+    // A code is good once.
+    const again = await send(await totpNow(setup.body.secret, 1), crypto.randomUUID());
+    expect(((await again.json()) as ErrorBody).error.code).toBe("INVALID_TOTP");
+  });
+
   test("during the pause after a security change P2P sends are refused too (before a replay); receiving goes on", async () => {
     const user = await fundedUser(fixture, "p2p-paused", "100");
     const friend = await fundedUser(fixture, "p2p-paused-friend", "100");

@@ -475,6 +475,19 @@ export async function twoFactorFlow(browser: Browser, app: App) {
   let page!: Page;
   let secret = "";
   let recoveryCodes: string[] = [];
+  let lastStep = 0;
+  let lastCode = "";
+  /**
+   * The TOTP of the next 30 s step (within the server's ±30 s tolerance). Each step works once, and only after the
+   * last one used: when that is the next step already, this waits for the clock to reach it.
+   */
+  const nextCode = async () => {
+    const next = () => Math.floor(Date.now() / 30_000) + 1;
+    while (next() <= lastStep) await Bun.sleep(250);
+    lastStep = next();
+    lastCode = await generate({ secret, epoch: lastStep * 30 });
+    return lastCode;
+  };
   const section = () => page.getByRole("region", { name: "Two-factor authentication" });
   const signOut = async () => {
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
@@ -530,8 +543,7 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await signOut();
           await passwordStep();
           // The enabling code is spent (each step works once): the next step's code, within the ±30 s tolerance.
-          const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
-          await fillLabelled(page, "Authentication code", "code", next);
+          await fillLabelled(page, "Authentication code", "code", await nextCode());
           await page.getByRole("button", { name: "Verify and sign in" }).click();
           await page.waitForURL((u) => u.pathname !== "/login", { timeout: 15_000 });
           await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
@@ -561,6 +573,38 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await page.getByRole("button", { name: "Verify and sign in" }).click();
           await page.waitForURL((u) => u.pathname !== "/login", { timeout: 15_000 });
           await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
+        },
+      },
+      {
+        name: "/send asks for the code: held back without one, a spent one refused on the field, a fresh one sends",
+        ms: 60_000, // the fresh code may wait for the next 30 s step
+        run: async () => {
+          const dave = newEmail("dave");
+          await registerViaApi(app, "Dave Example", dave, false);
+          const { panel } = await createDeposit(page, "USD", "5");
+          await panel.getByText("Deposit credited").waitFor({ timeout: 20_000 });
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
+          await fillLabelled(page, "Recipient's email", "recipientEmail", dave);
+          await page.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(page, "Amount", "amount", "5");
+          await page.getByRole("button", { name: "Review transfer" }).click();
+          const keys: string[] = [];
+          const record = (r: { url(): string; headers(): Record<string, string> }) => {
+            if (r.url().endsWith("/api/transfers/p2p")) keys.push(r.headers()["idempotency-key"] ?? "");
+          };
+          page.on("request", record);
+          const confirm = page.getByRole("button", { name: "Confirm and send" });
+          await confirm.click();
+          await page.getByText("Enter the 6-digit code from your authenticator app.").waitFor();
+          assertEqual(keys.length, 0, "transfers sent without a code");
+          await fillLabelled(page, "Authentication code", "code", lastCode); // the sign-in's, spent
+          await confirm.click();
+          await page.getByText(/^That code is not valid\./).waitFor();
+          await fillLabelled(page, "Authentication code", "code", await nextCode());
+          await confirm.click();
+          await page.getByRole("heading", { name: "Transfer sent" }).waitFor();
+          page.off("request", record);
+          assert(keys.length === 2 && keys[0] === keys[1], `the retry with a fresh code is the same transfer: ${keys}`);
         },
       },
       {

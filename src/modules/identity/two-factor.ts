@@ -57,6 +57,23 @@ export function checkSecondFactor(
   );
 }
 
+/**
+ * Money leaving the account (a withdrawal, a transfer to another user) takes a second factor when 2FA is on:
+ * 401 TOTP_REQUIRED without a code, INVALID_TOTP for a wrong or used one.
+ */
+export async function assertSecondFactor(
+  ctx: IdentityContext,
+  user: UserRow,
+  code: string | null | undefined,
+  action: "withdraw" | "send",
+): Promise<void> {
+  if (!user.totpSecret) return;
+  if (!code) throw new AppError(401, "TOTP_REQUIRED", `Enter the code from your authenticator app to ${action}`);
+  if (!(await checkSecondFactor(ctx, user, code))) {
+    throw new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+  }
+}
+
 async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
   const locked = await lockUser(tx, user.id);
   if (!locked.totpSecret) return false;

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { oneOf, PlainDecimal } from "../../platform/http/schema";
+import { OptionalCode, oneOf, PlainDecimal } from "../../platform/http/schema";
 import { PageQuery } from "../../platform/pagination";
 
 export const P2pBody = t.Object({
@@ -8,6 +8,8 @@ export const P2pBody = t.Object({
   amount: PlainDecimal,
   // null is no note, as a transfer shows it.
   note: t.Optional(t.Union([t.String({ maxLength: 280 }), t.Null()])),
+  // Required when the sender has 2FA on, as for a withdrawal: money sent to another user leaves the account too.
+  code: OptionalCode,
 });
 
 export const Transfer = t.Object({

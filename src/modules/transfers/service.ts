@@ -19,7 +19,8 @@ import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
-import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, findUser, normalizeEmail } from "../identity/service";
+import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, findUser, getUser, normalizeEmail } from "../identity/service";
+import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
@@ -50,12 +51,12 @@ export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit
   return limitView("p2p", ctx.config.p2pDailyLimitUsd, BigInt(row.used));
 }
 
-export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string | null };
+export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string | null; code?: string | null };
 
 type SenderFacts = {
   recipient: { id: string; email: string } | null;
   /** `lockedUntil`: the end of the pause after a security change (JSON time), or null. */
-  sender: { email: string; lockedUntil: string | null } | null;
+  sender: { email: string; lockedUntil: string | null; twoFactor: boolean } | null;
   previous: StoredAnswer | null;
   /** The sender's available balance of the asset sent, minor units as text. */
   available: string;
@@ -99,7 +100,8 @@ async function readFacts(
     db,
     sql`select json_build_object(
       'recipient', (select json_build_object('id', id, 'email', email) from users where email = ${email}),
-      'sender', (select json_build_object('email', email, 'lockedUntil', withdrawals_locked_until) from users where id = ${senderId}),
+      'sender', (select json_build_object('email', email, 'lockedUntil', withdrawals_locked_until, 'twoFactor', totp_secret is not null)
+                 from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
       'available', ${availableBalanceSql(senderId, asset)},
@@ -125,12 +127,13 @@ const STALE = Symbol("stale");
  */
 export async function sendP2p(ctx: MoneyContext, req: IdempotentRequest & { body: P2pRequest }, actor: Actor): Promise<Response> {
   const hash = requestFingerprint(req.request, req.body);
+  const secondFactor = { checked: false };
   try {
-    const first = await attemptP2p(ctx, ctx.db, req, hash, actor);
+    const first = await attemptP2p(ctx, ctx.db, req, hash, actor, secondFactor);
     if (first !== STALE) return first;
     return await ctx.db.transaction(async (tx) => {
       await tx.execute(senderLock(req.userId));
-      const locked = await attemptP2p(ctx, tx, req, hash, actor);
+      const locked = await attemptP2p(ctx, tx, req, hash, actor, secondFactor);
       if (locked === STALE) throw new Error("p2p_send: the sender's transfers changed under the sender's lock");
       return locked;
     });
@@ -153,6 +156,8 @@ async function attemptP2p(
   req: IdempotentRequest & { body: P2pRequest },
   hash: string,
   actor: Actor,
+  /** A code is good once: the judgement again under the sender's lock does not ask for it twice. */
+  secondFactor: { checked: boolean },
 ): Promise<Response | typeof STALE> {
   const { body } = req;
   const now = new Date();
@@ -176,6 +181,12 @@ async function attemptP2p(
   // (someone who took the account over could otherwise empty it at once), and refused before a replay.
   assertWithdrawalsUnlocked({ withdrawalsLockedUntil: sender.lockedUntil ? new Date(sender.lockedUntil) : null });
   if (facts.previous) return replayStored(facts.previous, hash);
+  // API.md asks a code only of withdrawals; with 2FA on, a transfer to another user takes one too, or a stolen
+  // session could send everything to an accomplice, who withdraws it. After the replay: a retry is answered as first.
+  if (sender.twoFactor && !secondFactor.checked) {
+    await assertSecondFactor(ctx.identity, await getUser(ctx.db, req.userId), body.code, "send");
+    secondFactor.checked = true;
+  }
 
   const senderEmail = sender.email;
   if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");

@@ -13,7 +13,7 @@ import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, getUser, mailUser, ownerNotFrozen } from "../identity/service";
-import { checkSecondFactor } from "../identity/two-factor";
+import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { assertAvailable, type Balance, systemAccount, userAccount, userBalances } from "../ledger/service";
@@ -73,13 +73,7 @@ export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body:
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
   const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   const user = await getUser(ctx.db, userId);
-  if (user.totpSecret) {
-    if (!body.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app to withdraw");
-    const code = body.code;
-    if (!(await checkSecondFactor(ctx.identity, user, code))) {
-      throw new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
-    }
-  }
+  await assertSecondFactor(ctx.identity, user, body.code, "withdraw");
   await ctx.ledger.openAccounts(ctx.db, [
     userAccount(userId, asset.symbol, "available"),
     userAccount(userId, asset.symbol, "held"),

@@ -36,10 +36,12 @@ export type Answer = { status: number; body: unknown };
 /**
  * The request's fingerprint: same key with a different method, path or body is a different request. The
  * body is hashed as canonical JSON, so a retry that orders its keys or spaces its JSON differently is the
- * same request.
+ * same request. A 2FA `code` is left out: it proves who asks, not what is asked, and a retry after a lost
+ * answer comes with a fresh code (the first is used up) yet asks for the same withdrawal or transfer.
  */
 export function requestFingerprint(request: Request, body: unknown): string {
-  return sha256Hex(`${request.method} ${new URL(request.url).pathname}\n${canonicalJson(body ?? null)}`);
+  const asked = body !== null && typeof body === "object" && "code" in body ? { ...body, code: undefined } : body;
+  return sha256Hex(`${request.method} ${new URL(request.url).pathname}\n${canonicalJson(asked ?? null)}`);
 }
 
 /** The answer as first given (`replayed` adds Idempotent-Replayed: true). */

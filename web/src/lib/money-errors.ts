@@ -7,6 +7,7 @@ import { ApiError } from "./api";
 import { formatDateTime } from "./format";
 import { actionMessage, type FieldErrors, fieldErrors } from "./forms";
 import { formatUsd } from "./money";
+import { CODE_MISSING } from "./second-factor";
 
 export type MoneyProblem = {
   fields: FieldErrors;
@@ -63,7 +64,7 @@ export function moneyProblem(
     case "SELF_TRANSFER":
       return at("recipientEmail", "This is your own email: you cannot send to yourself.");
     case "TOTP_REQUIRED":
-      return at("code", "Enter the 6-digit code from your authenticator app.");
+      return at("code", CODE_MISSING);
     case "INVALID_TOTP":
       return at("code", "That code is not valid. Codes change every 30 seconds and each works once.");
     case "WITHDRAWALS_LOCKED": {

@@ -4,6 +4,7 @@ import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
 import Amount from "../components/Amount";
 import { AmountField, AssetSelectField } from "../components/AssetFields";
+import AuthCodeField from "../components/AuthCodeField";
 import { Field } from "../components/Field";
 import Limits from "../components/Limits";
 import MoneyProblemAlert from "../components/MoneyProblemAlert";
@@ -16,6 +17,7 @@ import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { moneyProblem } from "../lib/money-errors";
 import { loadError, settled } from "../lib/resource";
+import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../lib/second-factor";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
@@ -29,6 +31,7 @@ const HINTS = {
   asset: "Choose an asset.",
   amount: "Enter a plain positive amount within the asset's decimals.",
   note: "Keep the note under 280 characters.",
+  code: CODE_MISSING,
 };
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -63,6 +66,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   /** While sending is paused after a security change the server refuses any transfer (403): not worth reviewing one. */
   const pausedUntil = createWithdrawalPause(() => props.user);
   let form: HTMLFormElement | undefined;
+  /** The confirmation step's form: the authentication code, when 2FA is on, is asked there. */
+  let confirmForm: HTMLFormElement | undefined;
 
   // Live (WebSocket): the available balance shown under the amount follows incoming and outgoing money.
   onCleanup(onFrame("balance", () => void balancesActions.refetch()));
@@ -102,16 +107,27 @@ function SendForm(props: { config: PublicConfig; user: User }) {
     focusById("send-confirm-title");
   };
 
-  const send = async () => {
+  const send = async (event: SubmitEvent) => {
+    event.preventDefault();
     if (busy()) return;
-    const body = bodyOf(draft());
+    const target = event.currentTarget as HTMLFormElement;
+    const { code, missing } = readSecondFactor(target, props.user);
+    if (missing) {
+      setErrors({ code: missing });
+      focusFirstInvalid(confirmForm);
+      return;
+    }
+    const request = bodyOf(draft());
     setBusy(true);
+    setErrors({});
     setFormError(undefined);
     try {
-      const { transfer } = await api.post<{ transfer: Transfer }>("/api/transfers/p2p", body, {
-        idempotencyKey: submission.keyFor(body),
+      // The key follows the request without the code: "Try again" with a fresh code is the same transfer.
+      const { transfer } = await api.post<{ transfer: Transfer }>("/api/transfers/p2p", withSecondFactor(request, code), {
+        idempotencyKey: submission.keyFor(request),
       });
       submission.settle();
+      clearSecondFactor(target);
       setResult(transfer);
       setStep("done");
       focusById("send-result-title");
@@ -120,7 +136,11 @@ function SendForm(props: { config: PublicConfig; user: User }) {
     } catch (error) {
       submission.failed(error);
       const problem = moneyProblem(error, { kind: "transfer", hints: HINTS });
-      if (Object.keys(problem.fields).length > 0) {
+      if (problem.fields.code) {
+        // The authentication code (TOTP_REQUIRED, INVALID_TOTP): asked on this step, so said next to it here.
+        setErrors(problem.fields);
+        focusFirstInvalid(confirmForm);
+      } else if (Object.keys(problem.fields).length > 0) {
         // Something the user typed: back to the form, the message next to that field.
         setErrors(problem.fields);
         setStep("edit");
@@ -221,7 +241,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
               Send {formatAmount(draft().amount, precision())} {draft().asset} to{" "}
               <span class="break">{draft().recipientEmail}</span>?
             </h2>
-            <div class="stack">
+            <form ref={confirmForm} class="stack" onSubmit={send} onInput={clearMessagesOnEdit(setErrors)} novalidate>
               <dl class="facts">
                 <div>
                   <dt>Recipient</dt>
@@ -248,9 +268,12 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 Transfers above {formatUsd(props.config.limits.amlReviewUsd)} USD in value are checked by our team before they
                 complete; until then the amount is held from your balance. A transfer cannot be taken back once completed.
               </p>
+              <Show when={props.user.twoFactorEnabled}>
+                <AuthCodeField error={errors().code} />
+              </Show>
               <MoneyProblemAlert problem={formError()} email={props.user.email} />
               <div class="button-row">
-                <button type="button" class="button button-primary" onClick={send} disabled={busy()} aria-busy={busy()}>
+                <button type="submit" class="button button-primary" disabled={busy()} aria-busy={busy()}>
                   {busy() ? "Sending…" : formError() ? "Try again" : "Confirm and send"}
                 </button>
                 <button
@@ -266,7 +289,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                   Edit
                 </button>
               </div>
-            </div>
+            </form>
           </Match>
           <Match when={step() === "done" && result()}>
             {(transfer) => (

@@ -237,7 +237,7 @@ export default function TwoFactorSection(props: { user: User }) {
           <h2 id="twofactor-title" ref={heading} tabindex="-1">
             Two-factor authentication
           </h2>
-          <p class="muted small">A code from an authenticator app, asked at sign-in and for withdrawals.</p>
+          <p class="muted small">A code from an authenticator app, asked at sign-in and for withdrawals and transfers.</p>
         </div>
         <Show
           when={props.user.twoFactorEnabled}
@@ -354,7 +354,7 @@ export default function TwoFactorSection(props: { user: User }) {
         </Match>
 
         <Match when={props.user.twoFactorEnabled}>
-          <p>Sign-in and withdrawals ask for a code from your authenticator app.</p>
+          <p>Sign-in, withdrawals and transfers ask for a code from your authenticator app.</p>
           <div class="button-row">
             <button type="button" class="button" onClick={() => show({ kind: "regenerate" })}>
               New recovery codes
@@ -366,7 +366,9 @@ export default function TwoFactorSection(props: { user: User }) {
         </Match>
 
         <Match when={true}>
-          <p>Protect your sign-in and withdrawals with a second step: a code from an authenticator app on your phone.</p>
+          <p>
+            Protect your sign-in, withdrawals and transfers with a second step: a code from an authenticator app on your phone.
+          </p>
           <div>
             <button type="button" class="button button-primary" onClick={startSetup} disabled={starting()} aria-busy={starting()}>
               {starting() ? "Preparing…" : "Set up"}

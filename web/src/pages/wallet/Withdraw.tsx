@@ -2,7 +2,8 @@ import { createEffect, createSignal, For, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
 import { AmountField, AssetSelectField } from "../../components/AssetFields";
-import { Field, SelectField } from "../../components/Field";
+import AuthCodeField from "../../components/AuthCodeField";
+import { SelectField } from "../../components/Field";
 import MoneyProblemAlert from "../../components/MoneyProblemAlert";
 import PausedNote from "../../components/PausedNote";
 import SubmitButton from "../../components/SubmitButton";
@@ -13,6 +14,7 @@ import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid } from "../../
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
+import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../../lib/second-factor";
 import type { User } from "../../lib/session";
 import { type Balance, type BookAddress, isActive, type Withdrawal } from "../../lib/wallet";
 import { createWithdrawalPause } from "../../lib/withdrawal-pause";
@@ -21,7 +23,7 @@ const HINTS = {
   asset: "Choose an asset.",
   amount: "Enter a plain positive amount within the asset's decimals.",
   address: "Choose an address from your address book.",
-  code: "Enter the 6-digit code from your authenticator app.",
+  code: CODE_MISSING,
 };
 
 /** Withdraw to an address of the address book; amount plus the asset's fee is held at once (202). */
@@ -87,19 +89,19 @@ export default function WithdrawPanel(props: {
     setFormError(undefined);
     setDone(undefined);
     const target = event.currentTarget as HTMLFormElement;
-    const code = ((new FormData(target).get("code") as string | null) ?? "").replace(/\s+/g, "");
+    const { code, missing } = readSecondFactor(target, props.user);
     const found: FieldErrors = {};
     const problem = amountProblem(amount(), precision(), asset());
     if (problem) found.amount = problem;
     if (!address()) found.address = "Choose an address. Add one to your address book first.";
-    if (props.user.twoFactorEnabled && !code) found.code = HINTS.code;
+    if (missing) found.code = missing;
     if (Object.keys(found).length > 0) {
       setErrors(found);
       focusFirstInvalid(form);
       return;
     }
     const request = { asset: asset(), amount: amount(), address: address() };
-    const body = props.user.twoFactorEnabled ? { ...request, code } : request;
+    const body = withSecondFactor(request, code);
     setBusy(true);
     setErrors({});
     try {
@@ -110,8 +112,7 @@ export default function WithdrawPanel(props: {
       submission.settle();
       setDone(withdrawal);
       setAmount("");
-      const codeInput = target.elements.namedItem("code");
-      if (codeInput instanceof HTMLInputElement) codeInput.value = "";
+      clearSecondFactor(target);
       props.onRequested();
     } catch (error) {
       submission.failed(error);
@@ -195,19 +196,7 @@ export default function WithdrawPanel(props: {
           </Show>
         </SelectField>
         <Show when={props.user.twoFactorEnabled}>
-          <Field
-            label="Authentication code"
-            name="code"
-            type="text"
-            autocomplete="one-time-code"
-            inputmode="numeric"
-            spellcheck={false}
-            autocapitalize="off"
-            maxLength={32}
-            required
-            hint="6 digits from your authenticator app (or a recovery code)."
-            error={errors().code}
-          />
+          <AuthCodeField error={errors().code} />
         </Show>
         <div class="fee-summary" aria-live="polite">
           <p>

@@ -1,0 +1,32 @@
+/**
+ * The second factor money leaving the account takes when the user has 2FA on (a withdrawal, a transfer to another
+ * user): the form's `code` field (components/AuthCodeField), a TOTP or a recovery code.
+ */
+import type { User } from "./session";
+
+/** Said on the code field when it is left empty, and for the server's 401 TOTP_REQUIRED. */
+export const CODE_MISSING = "Enter the 6-digit code from your authenticator app.";
+
+/**
+ * The code typed in `form` when `user` has 2FA on (spaces taken out: apps show "123 456"), or `missing` (the field's
+ * message) when it is needed and empty. Without 2FA there is no code.
+ */
+export function readSecondFactor(form: HTMLFormElement, user: User): { code?: string; missing?: string } {
+  if (!user.twoFactorEnabled) return {};
+  const code = String(new FormData(form).get("code") ?? "").replace(/\s+/g, "");
+  return code ? { code } : { missing: CODE_MISSING };
+}
+
+/**
+ * The request body with the code, when there is one. The Idempotency-Key follows `request` (without the code): a
+ * retry with a fresh code is the same request to the server, which leaves the code out of its fingerprint too.
+ */
+export function withSecondFactor<T extends object>(request: T, code: string | undefined): T & { code?: string } {
+  return code ? { ...request, code } : request;
+}
+
+/** Once the code has been used (it works once), the field is emptied for the next one. */
+export function clearSecondFactor(form: HTMLFormElement) {
+  const input = form.elements.namedItem("code");
+  if (input instanceof HTMLInputElement) input.value = "";
+}

@@ -1,4 +1,5 @@
 import { createResource, onCleanup, Show } from "solid-js";
+import { coalesce } from "../lib/coalesce";
 import { useConfig } from "../lib/config";
 import { formatAmount, formatUsd, precisionOf } from "../lib/money";
 import { settled } from "../lib/resource";
@@ -12,8 +13,11 @@ import Loading from "./Loading";
 export default function PortfolioPanel() {
   const config = useConfig();
   const [portfolio, { refetch }] = createResource(fetchPortfolio);
-  // Live (WebSocket): holdings change when a balance moves (a fill, a deposit, a transfer).
-  onCleanup(onFrame("balance", () => void refetch()));
+  // Live (WebSocket): holdings change when a balance moves (a fill, a deposit, a transfer). A burst of moves
+  // reloads at most every 2 s, one at a time: each reload replays the user's whole history on the server.
+  const live = coalesce(refetch, 2_000);
+  onCleanup(onFrame("balance", live.trigger));
+  onCleanup(live.cancel);
   const tone = (value: string) => (value.startsWith("-") ? "pnl-negative" : "pnl-positive");
   return (
     <section class="panel" aria-labelledby="portfolio-title">

@@ -151,7 +151,7 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
       .use(walletController(money, auth, guard, deps.logger))
       .use(transfersController(money, auth, guard))
       .use(tradingController(trading, auth, guard))
-      .use(transactionsController(db, config, auth))
+      .use(transactionsController(db, config, auth, counters))
       .use(adminController(db, money, auth))
       .use(marketController(db, config, market.cache, auth))
       .use(realtimeController(config, hub, auth, sessionResolver))

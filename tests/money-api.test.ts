@@ -1270,4 +1270,25 @@ describe("history and export", () => {
     const rows = (await json.json()) as { type: string }[];
     expect(rows.map((r) => r.type)).toEqual(["deposit"]);
   });
+
+  test("two exports of one user run at once, a third waits its turn (429 with Retry-After); ending one frees a slot", async () => {
+    const user = await fundedUser(fixture, "export-slots", "10");
+    const exportCsv = (client = user.client) => client.request("POST", "/api/transactions/export", { body: { format: "csv" } });
+    // Started and not yet read: both are still running.
+    const [first, second] = [await exportCsv(), await exportCsv()];
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const third = await exportCsv();
+    expect([third.status, third.headers.get("retry-after")]).toEqual([429, "10"]);
+    expect(((await third.json()) as ErrorBody).error.code).toBe("RATE_LIMITED");
+    // Another user is not held up by them.
+    expect((await exportCsv((await signedInUser(fixture, "export-other")).client)).status).toBe(200);
+    await first.text(); // read to the end
+    const fourth = await exportCsv();
+    expect(fourth.status).toBe(200);
+    await second.body?.cancel(); // the client went away
+    const fifth = await exportCsv();
+    expect(fifth.status).toBe(200);
+    await Promise.all([fourth.text(), fifth.text()]);
+    expect((await exportCsv()).status).toBe(200);
+  });
 });

@@ -80,9 +80,20 @@ const WRITERS: Record<ExportFormat, ExportWriter> = {
  * The export file as a byte stream. A high-water mark of 0 means nothing is read ahead: each pull by the
  * consumer takes exactly one row from `rows`. Cancelling the stream (the client went away) returns the
  * iterator, so the source's `finally` runs and a database cursor behind it is closed. An error from
- * `rows` errors the stream, so a failed export never ends like a complete one.
+ * `rows` errors the stream, so a failed export never ends like a complete one. `onEnd` is called once,
+ * however the stream ends: complete, failed or cancelled.
  */
-export function exportStream(format: ExportFormat, rows: AsyncIterable<TxRow>): ReadableStream<Uint8Array> {
+export function exportStream(
+  format: ExportFormat,
+  rows: AsyncIterable<TxRow>,
+  onEnd: () => void = () => {},
+): ReadableStream<Uint8Array> {
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
   const writer = WRITERS[format];
   const encoder = new TextEncoder();
   const iterator = rows[Symbol.asyncIterator]();
@@ -96,17 +107,25 @@ export function exportStream(format: ExportFormat, rows: AsyncIterable<TxRow>): 
           controller.enqueue(encoder.encode(writer.head));
           return;
         }
-        const next = await iterator.next();
+        let next: IteratorResult<TxRow>;
+        try {
+          next = await iterator.next();
+        } catch (error) {
+          end();
+          throw error;
+        }
         if (next.done) {
           const tail = writer.tail(rowCount);
           if (tail) controller.enqueue(encoder.encode(tail));
           controller.close();
+          end();
           return;
         }
         controller.enqueue(encoder.encode(writer.row(next.value, rowCount)));
         rowCount++;
       },
       async cancel() {
+        end();
         await iterator.return?.();
       },
     },

@@ -1,14 +1,15 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
+import type { CounterStore } from "../../platform/counters";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { documented, IdParams } from "../../platform/http/schema";
 import { exportContentType, exportFileName, exportStream } from "./export";
 import { ExportBody, TxAnswer, TxListQuery, TxPage } from "./model";
-import { assertFilters, getTransaction, historyRows, listTransactions } from "./service";
+import { assertFilters, claimExportSlot, getTransaction, historyRows, listTransactions } from "./service";
 
 /** /api/transactions: the user's history, filtered and paginated, and its export as a streamed file. */
-export function transactionsController(db: Db, config: Config, auth: ReturnType<typeof authPlugin>) {
+export function transactionsController(db: Db, config: Config, auth: ReturnType<typeof authPlugin>, counters: CounterStore) {
   return new Elysia({ prefix: "/api/transactions", name: "transactions", detail: { tags: ["transactions"] } })
     .use(auth)
     .get("", ({ principal, query }) => listTransactions(db, config, principal.userId, query), {
@@ -23,11 +24,12 @@ export function transactionsController(db: Db, config: Config, auth: ReturnType<
     })
     .post(
       "/export",
-      ({ principal, body }) => {
+      async ({ principal, body }) => {
         const { format, ...filters } = body;
         // Checked before streaming: once the file starts, its 200 has been sent.
         assertFilters(config, filters);
-        return new Response(exportStream(format, historyRows(db, config, principal.userId, filters)), {
+        const release = await claimExportSlot(counters, principal.userId);
+        return new Response(exportStream(format, historyRows(db, config, principal.userId, filters), release), {
           headers: {
             "content-type": exportContentType(format),
             "content-disposition": `attachment; filename="${exportFileName(format, new Date())}"`,

@@ -2,14 +2,41 @@
 
 import { and, desc, eq, gte, lte, type SQL } from "drizzle-orm";
 import type { Config } from "../../config";
+import type { CounterStore } from "../../platform/counters";
 import type { DbOrTx } from "../../platform/db/client";
-import { notFound } from "../../platform/http/errors";
+import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, type Cursor, decodeCursor, pageOf } from "../../platform/pagination";
 import { assetOf, precisionOf } from "../ledger/assets";
 import type { Tx, TxFilters } from "./model";
 import { transactions } from "./schema";
+
+/** Exports one user may run at once, across instances: each reads the whole history, streamed. */
+export const MAX_RUNNING_EXPORTS = 2;
+/** A slot an instance never gave back (it crashed mid-export) counts no more after this long. */
+const EXPORT_SLOT_MS = 10 * 60_000;
+
+/**
+ * Takes one of the user's export slots, or answers 429 RATE_LIMITED while MAX_RUNNING_EXPORTS are running (many
+ * at once slowed every other user's requests). The function returned gives the slot back: call it once, when the
+ * file has ended, however it ended.
+ */
+export async function claimExportSlot(counters: CounterStore, userId: string): Promise<() => void> {
+  const claim = await counters.claim([{ key: `export:${userId}`, limit: MAX_RUNNING_EXPORTS }], EXPORT_SLOT_MS);
+  if (claim.outcome !== "granted") {
+    throw new AppError(
+      429,
+      "RATE_LIMITED",
+      `${MAX_RUNNING_EXPORTS} exports of yours are still running; try again when one has finished`,
+      undefined,
+      { "retry-after": "10" },
+    );
+  }
+  const { slot } = claim;
+  // Should the release fail (Redis gone), the slot frees itself after EXPORT_SLOT_MS.
+  return () => void counters.release(slot).catch(() => {});
+}
 
 export type NewTx = typeof transactions.$inferInsert;
 type TxRow = typeof transactions.$inferSelect;

@@ -388,6 +388,42 @@ describe("platform endpoints", () => {
     expect(Object.keys(p2p?.properties ?? {}).sort()).toEqual(["amount", "asset", "code", "note", "recipientEmail"]);
   });
 
+  test("OpenAPI: how to authenticate, the Idempotency-Key where it is required, and the error envelope everywhere", async () => {
+    type Operation = {
+      security?: Record<string, string[]>[];
+      parameters?: { name: string; in: string }[];
+      responses: Record<string, unknown>;
+    };
+    const doc = (await (await fixture.request("/api/docs/json")).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { securitySchemes: Record<string, { type: string; in?: string; name?: string; scheme?: string }> };
+    };
+    expect(doc.components.securitySchemes.accessCookie).toMatchObject({ type: "apiKey", in: "cookie", name: "access_token" });
+    expect(doc.components.securitySchemes.bearerToken).toMatchObject({ type: "http", scheme: "bearer" });
+    const p2p = doc.paths["/api/transfers/p2p"].post;
+    expect(p2p.security).toEqual([{ accessCookie: [] }, { bearerToken: [] }]);
+    expect(p2p.parameters).toContainEqual(expect.objectContaining({ name: "Idempotency-Key", in: "header", required: true }));
+    expect(doc.paths["/api/auth/login"].post.security).toBeUndefined();
+    expect(doc.paths["/api/transactions"].get.parameters?.some((p) => p.name === "Idempotency-Key")).toBeFalsy();
+    const idempotent = Object.entries(doc.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.parameters?.some((p) => p.name === "Idempotency-Key"))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    // API.md's four.
+    expect(idempotent.sort()).toEqual([
+      "POST /api/trading/orders",
+      "POST /api/transfers/p2p",
+      "POST /api/wallet/deposit/create",
+      "POST /api/wallet/withdraw",
+    ]);
+    const withoutEnvelope = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/api/"))
+      .flatMap(([path, operations]) => Object.entries(operations).map(([method, operation]) => [`${method} ${path}`, operation]))
+      .filter(([, operation]) => !(operation as Operation).responses.default);
+    expect(withoutEnvelope).toEqual([]);
+  });
+
   test("OpenAPI paths are exactly the served ones: no trailing slash, /ws a GET upgrade", async () => {
     type Operation = { responses?: Record<string, unknown> };
     const doc = (await (await fixture.request("/api/docs/json")).json()) as {

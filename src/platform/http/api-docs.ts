@@ -10,7 +10,7 @@ import { Elysia } from "elysia";
 import { notFound } from "./errors";
 
 type Documentation = { info: { title: string; version: string }; paths?: Record<string, unknown> };
-type Operation = { requestBody?: { content?: Record<string, unknown> } };
+type Operation = { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, unknown> };
 type Document = { paths: Record<string, Record<string, Operation>> };
 type Route = Elysia["routes"][number];
 
@@ -55,6 +55,51 @@ function withJsonBodies(document: Document, routes: Route[]): Document {
   return document;
 }
 
+/** How a client presents its access token: routes with the auth option list both as their `security`. */
+const SECURITY_SCHEMES = {
+  accessCookie: {
+    type: "apiKey",
+    in: "cookie",
+    name: "access_token",
+    description: "Set by login and refresh. Unsafe methods with it also need X-CSRF-Token equal to the csrf_token cookie.",
+  },
+  bearerToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token as a Bearer token" },
+};
+
+/** API.md's error envelope: every error of the API, 4xx or 5xx, has this body. */
+const ERROR_ENVELOPE = {
+  description: "An error in API.md's envelope: its code, a message for people, optional details, the request id",
+  content: {
+    "application/json": {
+      schema: {
+        type: "object",
+        required: ["error"],
+        properties: {
+          error: {
+            type: "object",
+            required: ["code", "message", "requestId"],
+            properties: {
+              code: { type: "string", examples: ["VALIDATION_FAILED"] },
+              message: { type: "string" },
+              details: { type: "object" },
+              requestId: { type: "string" },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** Every operation of the API answers its errors in the envelope: said once per operation as its `default`. */
+function withErrorEnvelope(document: Document): Document {
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (!path.startsWith("/api/")) continue;
+    for (const operation of Object.values(operations)) operation.responses = { ...operation.responses, default: ERROR_ENVELOPE };
+  }
+  return document;
+}
+
 /** The version toOpenAPISchema writes its schemas for, and @elysiajs/openapi's default. */
 const OPENAPI_VERSION = "3.1.2";
 
@@ -72,9 +117,9 @@ export function apiDocs(documentation: Documentation, exclude: { paths: string[]
         openapi: OPENAPI_VERSION,
         info: documentation.info,
         paths: { ...generated.paths, ...documentation.paths },
-        components: generated.components,
+        components: { ...generated.components, securitySchemes: SECURITY_SCHEMES },
       };
-      cached = { routes: routes.length, document: withJsonBodies(full as unknown as Document, routes) };
+      cached = { routes: routes.length, document: withErrorEnvelope(withJsonBodies(full as unknown as Document, routes)) };
     }
     return cached.document;
   };

@@ -121,6 +121,8 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
     })
     .macro({
       auth: (requirement: true | "admin") => ({
+        // In the OpenAPI document: the access token, as the cookie or as a Bearer token (api-docs.ts names both).
+        detail: { security: [{ accessCookie: [] }, { bearerToken: [] }] },
         async transform({ request, cookie, accessJwt }) {
           const presented = accessTokenOf(request);
           if (!presented) throw unauthenticated();

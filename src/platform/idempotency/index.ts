@@ -17,6 +17,17 @@ export const KEEP_KEYS_MS = 25 * 3600 * 1000;
 /** The `idempotent` route option: refuses a request without a usable key before the body is validated. */
 export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
   idempotent: {
+    detail: {
+      parameters: [
+        {
+          name: "Idempotency-Key",
+          in: "header",
+          required: true,
+          description: "The same key with the same request replays the first answer (Idempotent-Replayed: true)",
+          schema: { type: "string", minLength: 1, maxLength: 255 },
+        },
+      ],
+    },
     transform({ request }) {
       const key = request.headers.get("idempotency-key");
       if (!key || key.length > 255) {

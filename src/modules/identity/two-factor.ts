@@ -44,7 +44,7 @@ async function acceptTotp(tx: Tx, userId: string, sealedSecret: string, lastStep
  */
 export function checkSecondFactor(
   ctx: IdentityContext,
-  user: UserRow,
+  user: Pick<UserRow, "id">,
   code: string,
   then: (tx: Tx) => Promise<void> = async () => {},
 ): Promise<boolean> {
@@ -63,18 +63,16 @@ export function checkSecondFactor(
  */
 export async function assertSecondFactor(
   ctx: IdentityContext,
-  user: UserRow,
+  user: { id: string; twoFactor: boolean },
   code: string | null | undefined,
   action: "withdraw" | "send",
 ): Promise<void> {
-  if (!user.totpSecret) return;
+  if (!user.twoFactor) return;
   if (!code) throw new AppError(401, "TOTP_REQUIRED", `Enter the code from your authenticator app to ${action}`);
-  if (!(await checkSecondFactor(ctx, user, code))) {
-    throw new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
-  }
+  if (!(await checkSecondFactor(ctx, user, code))) throw invalidTotp();
 }
 
-async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: UserRow, code: string): Promise<boolean> {
+async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: Pick<UserRow, "id">, code: string): Promise<boolean> {
   const locked = await lockUser(tx, user.id);
   if (!locked.totpSecret) return false;
   if (isTotpFormat(code)) return acceptTotp(tx, user.id, locked.totpSecret, locked.totpLastStep, code, ctx.totpKey);

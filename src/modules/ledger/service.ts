@@ -48,6 +48,9 @@ function whereKeys(keys: AccountKey[]) {
   );
 }
 
+/** A Postgres array literal of whole numbers (`{1,2,3}`), sent as one parameter and cast where it is used. */
+const pgArray = (values: (number | bigint)[]) => `{${values.join(",")}}`;
+
 export function createLedger(metrics?: Metrics) {
   /** Account ids never change once committed, so they are cached for the life of the process. */
   const ids = new Map<string, number>();
@@ -87,11 +90,10 @@ export function createLedger(metrics?: Metrics) {
       legs.flatMap((leg) => [leg.from, leg.to]),
     );
     const postingId = crypto.randomUUID();
-    const array = (values: (number | bigint)[]) => `{${values.join(",")}}`;
     try {
       const rows = await run(
-        sql`${postingId}::uuid, ${posting.kind}, ${array(legs.map((l) => resolved.get(keyOf(l.from)) as number))}::bigint[],
-          ${array(legs.map((l) => resolved.get(keyOf(l.to)) as number))}::bigint[], ${array(legs.map((l) => l.amount))}::numeric[],
+        sql`${postingId}::uuid, ${posting.kind}, ${pgArray(legs.map((l) => resolved.get(keyOf(l.from)) as number))}::bigint[],
+          ${pgArray(legs.map((l) => resolved.get(keyOf(l.to)) as number))}::bigint[], ${pgArray(legs.map((l) => l.amount))}::numeric[],
           ${posting.idempotencyKey ?? null}`,
       );
       if (posted(rows)) metrics?.ledgerTransfers.inc(legs.length);
@@ -123,8 +125,8 @@ export function createLedger(metrics?: Metrics) {
      */
     async lockAccounts(tx: DbOrTx, keys: AccountKey[]): Promise<void> {
       const resolved = await accountIds(tx, keys);
-      const accountIdList = `{${keys.map((k) => resolved.get(keyOf(k))).join(",")}}`;
-      await tx.execute(sql`select 1 from ledger_accounts where id = any(${accountIdList}::bigint[]) order by id for update`);
+      const accounts = pgArray(keys.map((k) => resolved.get(keyOf(k)) as number));
+      await tx.execute(sql`select 1 from ledger_accounts where id = any(${accounts}::bigint[]) order by id for update`);
     },
 
     /**

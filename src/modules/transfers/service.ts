@@ -19,7 +19,7 @@ import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
-import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, findUser, getUser, normalizeEmail } from "../identity/service";
+import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, findUser, normalizeEmail } from "../identity/service";
 import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
@@ -183,12 +183,11 @@ async function attemptP2p(
   if (facts.previous) return replayStored(facts.previous, hash);
   // API.md asks a code only of withdrawals; with 2FA on, a transfer to another user takes one too, or a stolen
   // session could send everything to an accomplice, who withdraws it. After the replay: a retry is answered as first.
-  if (sender.twoFactor && !secondFactor.checked) {
-    await assertSecondFactor(ctx.identity, await getUser(ctx.db, req.userId), body.code, "send");
+  if (!secondFactor.checked) {
+    await assertSecondFactor(ctx.identity, { id: req.userId, twoFactor: sender.twoFactor }, body.code, "send");
     secondFactor.checked = true;
   }
 
-  const senderEmail = sender.email;
   if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");
   if (recipient.id === req.userId) throw new AppError(422, "SELF_TRANSFER", "You cannot send to yourself");
   assertAvailable(asset.symbol, BigInt(facts.available), units);
@@ -224,14 +223,14 @@ async function attemptP2p(
   // API.md: both users see the transfer live, a held one too: the recipient's row waits with its status.
   const history = [
     historyRow({ ...sentRow(row, recipient.email), id: crypto.randomUUID(), createdAt: now }),
-    historyRow({ ...receivedRow(row, senderEmail), id: crypto.randomUUID(), createdAt: now }),
+    historyRow({ ...receivedRow(row, sender.email), id: crypto.randomUUID(), createdAt: now }),
   ];
   const events = history.map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) }));
   const meta = { transferId: row.id, asset: asset.symbol, amount: formatAmount(units, asset.precision), status: row.status };
   const audit = auditAppendArgument(
     [
       { userId: row.senderId, action: "transfer.sent", metadata: { ...meta, to: recipient.email }, ...actor },
-      ...(review ? [] : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: senderEmail } }]),
+      ...(review ? [] : [{ userId: recipient.id, action: "transfer.received", metadata: { ...meta, from: sender.email } }]),
     ],
     now,
   );

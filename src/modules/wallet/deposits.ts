@@ -162,7 +162,10 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
       .onConflictDoNothing()
       .returning();
     if (fresh.length === 0) {
-      const [seen] = await tx.select().from(depositEvents).where(eq(depositEvents.eventId, event.eventId));
+      const [seen] = await tx
+        .select({ payload: depositEvents.payload })
+        .from(depositEvents)
+        .where(eq(depositEvents.eventId, event.eventId));
       return sameEvent(seen.payload, event) ? "repeat" : "conflict";
     }
     const [locked] = await tx.select().from(depositOrders).where(eq(depositOrders.id, order.id)).for("update");

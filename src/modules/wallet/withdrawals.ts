@@ -73,7 +73,7 @@ export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body:
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
   const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   const user = await getUser(ctx.db, userId);
-  await assertSecondFactor(ctx.identity, user, body.code, "withdraw");
+  await assertSecondFactor(ctx.identity, { id: user.id, twoFactor: user.totpSecret !== null }, body.code, "withdraw");
   await ctx.ledger.openAccounts(ctx.db, [
     userAccount(userId, asset.symbol, "available"),
     userAccount(userId, asset.symbol, "held"),

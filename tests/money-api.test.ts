@@ -841,6 +841,24 @@ describe("withdrawals", () => {
     expect(await status()).toBe("completed");
   });
 
+  test("a frozen user's withdrawal under review can be rejected, not approved (as a held transfer)", async () => {
+    const user = await withBook("wd-frozen-review", "1000");
+    const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };
+    expect(withdrawal.status).toBe("pending_review");
+    const admin = await adminUser(fixture, "wd-frozen-reviewer");
+    await admin.client.json("POST", `/api/admin/users/${user.userId}/freeze`);
+    const approved = await admin.client.json<ErrorBody>("POST", `/api/admin/withdrawals/${withdrawal.id}/approve`);
+    expect([approved.status, approved.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(await usd(user.client)).toMatchObject({ available: "398.5", held: "601.5" });
+    const rejected = await admin.client.json<{ withdrawal: { status: string } }>(
+      "POST",
+      `/api/admin/withdrawals/${withdrawal.id}/reject`,
+    );
+    expect(rejected.body.withdrawal.status).toBe("rejected");
+    expect(await usd(user.client)).toMatchObject({ available: "1000", held: "0" });
+  });
+
   /** The sandbox, except for one withdrawal, whose sends go to `send` (counted). */
   async function providerFor(withdrawalId: string, send: (attempt: number) => Promise<{ txHash: string }>) {
     const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
@@ -1041,6 +1059,14 @@ describe("withdrawals", () => {
     for (const code of [undefined, "", null]) {
       const noCode = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN, code });
       expect(((await noCode.json()) as ErrorBody).error.code).toBe("TOTP_REQUIRED");
+    }
+    // The code comes before the withdrawal's own rules: an address not in the book, or too much, asks for it all the same.
+    for (const body of [
+      { asset: "USD", amount: "1", address: "DE89370400440532013000" },
+      { asset: "USD", amount: "1000", address: IBAN },
+    ]) {
+      const noCode = await withKey(user.client, "/api/wallet/withdraw", body);
+      expect([noCode.status, ((await noCode.json()) as ErrorBody).error.code]).toEqual([401, "TOTP_REQUIRED"]);
     }
     const ok = await withKey(user.client, "/api/wallet/withdraw", {
       asset: "USD",

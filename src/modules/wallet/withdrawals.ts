@@ -71,9 +71,10 @@ export type WithdrawRequest = { asset: string; amount: string; address: string; 
 /** Checks that need no money transaction: amount, address, second factor, accounts. */
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
-  const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   const user = await getUser(ctx.db, userId);
+  // The code before any rule of the withdrawal itself, as for a P2P send: without one, every refusal is TOTP_REQUIRED.
   await assertSecondFactor(ctx.identity, { id: user.id, twoFactor: user.totpSecret !== null }, body.code, "withdraw");
+  const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   await ctx.ledger.openAccounts(ctx.db, [
     userAccount(userId, asset.symbol, "available"),
     userAccount(userId, asset.symbol, "held"),
@@ -281,6 +282,10 @@ export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: s
     const row = await lockWithdrawal(tx, id);
     assertNotOwnCase(adminId, [row.userId]);
     if (row.status !== "pending_review") throw invalidState(row, approve ? "approve" : "reject");
+    // As for a held transfer: a frozen user's money does not leave, and an approval would only wait for the unfreeze.
+    if (approve && (await getUser(tx, row.userId)).frozenAt) {
+      throw new AppError(409, "INVALID_STATE", "The user's account is frozen: unfreeze it to approve, or reject the withdrawal");
+    }
     return approve
       ? settle(ctx, tx, row, { status: "processing", by: adminId, action: "admin.withdrawal_approved" }, actor)
       : settle(ctx, tx, row, { status: "rejected", by: adminId, action: "admin.withdrawal_rejected" }, actor);

@@ -1,12 +1,13 @@
 /**
- * Password rules (NIST 800-63B style): 8–128 characters, not one of the 10,000 most common passwords,
- * no composition rules. Hashing is argon2id through Bun.password.
+ * Password rules (NIST 800-63B style): 8–128 characters, not one of the 10,000 most common passwords, not
+ * one or two characters repeated, no composition rules. Hashing is argon2id through Bun.password.
  */
 import { readFileSync } from "node:fs";
 import { AppError } from "../../platform/http/errors";
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
+const MIN_DIFFERENT_CHARACTERS = 3;
 
 /** The 10,000 most common passwords (SecLists, ordered by frequency), loaded once. */
 const COMMON = new Set(
@@ -30,7 +31,10 @@ export function assertAcceptablePassword(password: string, field = "password"): 
         ? `must be at most ${PASSWORD_MAX} characters`
         : isCommonPassword(password)
           ? "is one of the most common passwords; choose another"
-          : undefined;
+          : // NIST 800-63B names repetitive passwords too: eight spaces or "abababab" are no secret.
+            new Set(password).size < MIN_DIFFERENT_CHARACTERS
+            ? `must use at least ${MIN_DIFFERENT_CHARACTERS} different characters`
+            : undefined;
   if (problem) throw new AppError(422, "VALIDATION_FAILED", `Password ${problem}`, { fields: [field] });
 }
 

@@ -146,7 +146,7 @@ export async function resendVerification(ctx: IdentityContext, userId: string): 
   const user = await getUser(ctx.db, userId);
   if (user.emailVerifiedAt) return;
   // Counted before the transaction: no database connection waits on the counter store.
-  await ctx.mailBudget.verification(user.email);
+  if (!(await ctx.mailBudget.verification(user.email))) return;
   await ctx.db.transaction(async (tx) => {
     const token = await issueEmailToken(tx, user.id, "verify_email");
     await mailUser(tx, user, { kind: "verify_email", link: link(ctx.config, "/verify-email", token) });
@@ -252,7 +252,7 @@ export async function applySecurityLock(
 }
 
 export async function forgotPassword(ctx: IdentityContext, email: string, actor: Actor): Promise<void> {
-  await ctx.mailBudget.passwordReset(normalizeEmail(email), actor.ip ?? null);
+  if (!(await ctx.mailBudget.passwordReset(normalizeEmail(email), actor.ip ?? null))) return;
   await ctx.db.transaction(async (tx) => {
     const user = await findUserByEmail(tx, email);
     if (!user) return;

@@ -86,6 +86,8 @@ try {
 } catch (error) {
   if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
   logger.error("port in use: another process listens there", { host: config.host, port: config.port });
+  // The price feed started with the services: stopped first, so closing under it logs no false outage.
+  await services.runtime.stop();
   await Promise.allSettled([bus.close(), database.close()]);
   process.exit(1);
 }

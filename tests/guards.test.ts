@@ -27,6 +27,7 @@ const CSRF_EXEMPT = new Set([
   "/api/auth/verify-email",
   "/api/auth/password/forgot",
   "/api/auth/password/reset",
+  "/api/auth/2fa/undo", // the mailed token is the proof, as for a reset; the owner may be signed out
   "/api/wallet/deposit/webhook",
 ]);
 

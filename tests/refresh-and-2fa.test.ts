@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, totpNow } from "./support/client";
+import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, totpNow } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -237,6 +237,53 @@ describe("two-factor authentication", () => {
       Array.from({ length: 15 }, () => visitor.json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD })),
     );
     expect(tally(answers.map((answer) => answer.body.error.code))).toEqual({ TOTP_REQUIRED: 15 });
+  });
+
+  test("a 2FA enable the owner did not make is undone by the link in its mail: 2FA off, every session ended, withdrawals paused", async () => {
+    const { client: owner, email } = await signedInUser(fixture, "undo-2fa");
+    // Someone holding a copy of the owner's session turns 2FA on with a secret of their own.
+    const thief = new TestClient(fixture);
+    for (const name of ["access_token", "csrf_token"]) {
+      const stolen = owner.cookies.get(name);
+      if (stolen) thief.cookies.set(name, stolen);
+    }
+    const { secret } = await enable(thief);
+    expect(
+      (await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD })).body.error.code,
+    ).toBe("TOTP_REQUIRED");
+    const mail = await lastMailTo(fixture, email);
+    expect(mail.subject).toBe("Two-factor authentication changed");
+    expect(mail.textBody).toContain("/undo-two-factor?token=");
+    const token = tokenFromMail(mail.textBody);
+
+    const undone = await new TestClient(fixture).json("POST", "/api/auth/2fa/undo", { token });
+    expect([undone.status, undone.body]).toEqual([200, { ok: true }]);
+    expect((await thief.json("GET", "/api/auth/me")).status).toBe(401);
+    expect((await owner.json("GET", "/api/auth/me")).status).toBe(401);
+    expect((await lastMailTo(fixture, email)).textBody).toContain("turned off");
+    const back = await new TestClient(fixture).json<{
+      user: { twoFactorEnabled: boolean; withdrawalsLockedUntil: string | null };
+    }>("POST", "/api/auth/login", { email, password: PASSWORD });
+    expect(back.status).toBe(200);
+    expect(back.body.user.twoFactorEnabled).toBe(false);
+    expect(back.body.user.withdrawalsLockedUntil).not.toBeNull();
+    const again = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/2fa/undo", { token });
+    expect([again.status, again.body.error.code]).toEqual([400, "INVALID_TOKEN"]);
+  });
+
+  test("an undo link dies with its enable: once 2FA is disabled and enabled again, only the newest link works", async () => {
+    const { client, email } = await signedInUser(fixture, "undo-old-link");
+    const first = await enable(client);
+    const oldToken = tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    expect((await client.json("POST", "/api/auth/2fa/disable", { code: await totpNow(first.secret, 1) })).status).toBe(200);
+    await enable(client);
+    const stale = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/2fa/undo", { token: oldToken });
+    expect([stale.status, stale.body.error.code]).toEqual([400, "INVALID_TOKEN"]);
+    expect((await client.json<{ user: { twoFactorEnabled: boolean } }>("GET", "/api/auth/me")).body.user.twoFactorEnabled).toBe(
+      true,
+    );
+    const wrongKind = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/2fa/undo", { token: "x".repeat(43) });
+    expect([wrongKind.status, wrongKind.body.error.code]).toEqual([400, "INVALID_TOKEN"]);
   });
 
   test("setup while enabled is 409 INVALID_STATE", async () => {

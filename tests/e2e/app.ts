@@ -132,14 +132,17 @@ export function newEmail(who: string) {
   return `${who}-${Date.now().toString(36)}-${unique}@e2e.example.com`;
 }
 
-/** The link of the last verification mail to `email`, read from the server's log (the mail transport of development). */
-export async function verificationLink(app: App, email: string): Promise<string> {
+/**
+ * The link to `path` (such as "/verify-email") in the first mail to `email` that has one, read from the server's
+ * log (the mail transport of development).
+ */
+export async function mailedLink(app: App, email: string, path: string): Promise<string> {
   const line = await app.server.waitForLog(
-    (l) => l.msg === "mail" && l.to === email && typeof l.text === "string" && l.text.includes("/verify-email?token="),
+    (l) => l.msg === "mail" && l.to === email && typeof l.text === "string" && l.text.includes(`${path}?token=`),
     15_000,
   );
-  const match = /(https?:\/\/\S+\/verify-email\?token=[^\s"<>]+)/.exec(String(line.text));
-  assert(match, `no verification link in the mail to ${email}: ${line.text}`);
+  const match = new RegExp(`(https?://\\S+${path}\\?token=[^\\s"<>]+)`).exec(String(line.text));
+  assert(match, `no ${path} link in the mail to ${email}: ${line.text}`);
   return match[1];
 }
 
@@ -152,7 +155,7 @@ export async function registerViaApi(app: App, name: string, email: string, veri
   });
   assert(response.status === 201, `register ${email}: ${response.status} ${await response.text()}`);
   if (!verify) return;
-  const token = new URL(await verificationLink(app, email)).searchParams.get("token");
+  const token = new URL(await mailedLink(app, email, "/verify-email")).searchParams.get("token");
   const verified = await fetch(`${app.url}/api/auth/verify-email`, {
     method: "POST",
     headers: { "content-type": "application/json" },

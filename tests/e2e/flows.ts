@@ -10,6 +10,7 @@ import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import {
   type App,
   fillLabelled,
+  mailedLink,
   newEmail,
   newUserContext,
   PASSWORD,
@@ -19,7 +20,6 @@ import {
   settle,
   signIn,
   unlabelledControls,
-  verificationLink,
 } from "./app";
 import { assert, assertEqual, eventually, flow, note } from "./harness";
 
@@ -135,7 +135,7 @@ export async function moneyFlow(browser: Browser, app: App) {
       {
         name: "open the verification link from the mail",
         run: async () => {
-          const link = await verificationLink(app, alice.email);
+          const link = await mailedLink(app, alice.email, "/verify-email");
           assert(link.startsWith(app.url), `the link ${link} is not on the app's PUBLIC_URL ${app.url}`);
           await page.goto(link);
           await page.getByText("Your email is verified").waitFor();
@@ -628,6 +628,29 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           const review = page.getByRole("button", { name: "Review transfer" });
           assertEqual(await review.isDisabled(), true, "Review transfer disabled while sending is paused");
           await screenshots(page, "send-paused");
+        },
+      },
+      {
+        name: "the mail of the enable links to undo it: one click turns 2FA off and signs every session out",
+        run: async () => {
+          const link = await mailedLink(app, carol.email, "/undo-two-factor");
+          const other = await context?.newPage();
+          assert(other, "a second tab");
+          await other.goto(link);
+          // Opening the link changes nothing (mail scanners open links): it takes the click.
+          const undo = other.getByRole("button", { name: "Turn it off and sign out everywhere" });
+          await undo.waitFor();
+          await screenshots(other, "undo-two-factor");
+          await undo.click();
+          await other.getByRole("heading", { name: "Two-factor authentication is off" }).waitFor();
+          await other.close();
+          await page.goto("/security");
+          await page.waitForURL((u) => u.pathname === "/login");
+          await fillLabelled(page, "Email", "email", carol.email);
+          await fillLabelled(page, "Password", "password", `${PASSWORD} and more`);
+          await page.getByRole("button", { name: "Sign in", exact: true }).click();
+          await page.waitForURL((u) => u.pathname === "/security", { timeout: 15_000 });
+          await section().getByText("Off", { exact: true }).waitFor();
         },
       },
     ]);

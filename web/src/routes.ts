@@ -27,6 +27,7 @@ export const routes: RouteDefinition[] = [
   { path: "/verify-email", component: lazy(() => import("./pages/VerifyEmail")), preload: preloadUser },
   { path: "/forgot-password", component: lazy(() => import("./pages/ForgotPassword")) },
   { path: "/reset-password", component: lazy(() => import("./pages/ResetPassword")) },
+  { path: "/undo-two-factor", component: lazy(() => import("./pages/UndoTwoFactor")) },
   {
     path: "/security",
     component: lazy(() => import("./pages/Security")),

@@ -4,10 +4,13 @@ import { randomToken, sha256Hex } from "../../platform/crypto";
 import type { Tx } from "../../platform/db/client";
 import { emailTokens } from "./schema";
 
-export type EmailTokenPurpose = "verify_email" | "password_reset";
+export type EmailTokenPurpose = "verify_email" | "password_reset" | "two_factor_undo";
 export const TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * 3600 * 1000,
   password_reset: 3600 * 1000,
+  // Long enough for an owner to read the mail, short enough that a mailbox taken over later cannot remove the
+  // second factor the owner really turned on.
+  two_factor_undo: 72 * 3600 * 1000,
 };
 
 export async function issueEmailToken(tx: Tx, userId: string, purpose: EmailTokenPurpose): Promise<string> {

@@ -35,9 +35,9 @@ import {
   verifyEmail,
 } from "./service";
 import { listLiveSessions, revokeOtherSessions, revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "./sessions";
-import { disableTwoFactor, enableTwoFactor, regenerateRecoveryCodes, setupTwoFactor } from "./two-factor";
+import { disableTwoFactor, enableTwoFactor, regenerateRecoveryCodes, setupTwoFactor, undoTwoFactor } from "./two-factor";
 
-/** /api/auth: accounts, sessions and 2FA, exactly as API.md lists them. */
+/** /api/auth: accounts, sessions and 2FA, as API.md lists them, and POST /2fa/undo (the link of the mail an enable sends). */
 export function identityController(ctx: IdentityContext, auth: ReturnType<typeof authPlugin>) {
   return new Elysia({ prefix: "/api/auth", name: "identity", detail: { tags: ["identity"] } })
     .use(auth)
@@ -235,6 +235,18 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         return { ok: true as const };
       },
       { auth: true, body: CodeBody, response: Ok },
+    )
+    .post(
+      "/2fa/undo",
+      async ({ body, request }) => {
+        await undoTwoFactor(ctx, body.token, actorOf(request));
+        return { ok: true as const };
+      },
+      {
+        body: TokenBody,
+        response: Ok,
+        detail: { summary: "Undo a 2FA enable with the link of its mail (72 h): 2FA off, every session ended" },
+      },
     )
     .post(
       "/2fa/recovery-codes",

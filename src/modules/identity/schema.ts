@@ -66,7 +66,7 @@ export const refreshTokens = pgTable(
   (table) => [index("refresh_tokens_session_idx").on(table.sessionId)],
 );
 
-/** Single-use tokens sent by mail: email verification (24 h) and password reset (1 h). */
+/** Single-use tokens sent by mail: email verification (24 h), password reset (1 h), undoing a 2FA enable (72 h). */
 export const emailTokens = pgTable(
   "email_tokens",
   {
@@ -74,7 +74,7 @@ export const emailTokens = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id),
-    purpose: text("purpose", { enum: ["verify_email", "password_reset"] }).notNull(),
+    purpose: text("purpose", { enum: ["verify_email", "password_reset", "two_factor_undo"] }).notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
     createdAt: createdAt(),

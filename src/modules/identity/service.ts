@@ -103,7 +103,8 @@ export function mailUser(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<voi
   return enqueueMail(tx, renderMail(recipient, mail));
 }
 
-const link = (config: Config, path: string, token: string) => `${config.publicUrl}${path}?token=${encodeURIComponent(token)}`;
+export const link = (config: Config, path: string, token: string) =>
+  `${config.publicUrl}${path}?token=${encodeURIComponent(token)}`;
 
 export async function register(
   ctx: IdentityContext,
@@ -126,7 +127,7 @@ export async function register(
   });
 }
 
-const invalidToken = () => new AppError(400, "INVALID_TOKEN", "This link is invalid, already used or expired");
+export const invalidToken = () => new AppError(400, "INVALID_TOKEN", "This link is invalid, already used or expired");
 
 export async function verifyEmail(ctx: IdentityContext, token: string, actor: Actor): Promise<User> {
   return ctx.db.transaction(async (tx) => {

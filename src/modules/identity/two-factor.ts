@@ -1,14 +1,17 @@
 /**
  * Two-factor authentication: set up (secret sealed at rest, not yet active), enable with a first code,
- * disable and regenerate recovery codes with a valid code. A code is accepted once.
+ * disable and regenerate recovery codes with a valid code. A code is accepted once. Enabling needs only the
+ * session (API.md), so someone holding a stolen session could lock the owner out with a second factor of their
+ * own: the mail that tells the owner carries a link that undoes it (undoTwoFactor).
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { decrypt, encrypt } from "../../platform/crypto";
 import type { Tx } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import { type Actor, recordAudit } from "../audit/service";
+import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
 import { recoveryCodes, users } from "./schema";
-import { applySecurityLock, getUser, type IdentityContext, mailUser, type UserRow } from "./service";
+import { applySecurityLock, getUser, type IdentityContext, invalidToken, link, mailUser, type UserRow } from "./service";
 import {
   hashRecoveryCode,
   isTotpFormat,
@@ -120,9 +123,42 @@ export async function enableTwoFactor(ctx: IdentityContext, userId: string, code
       .set({ totpSecret: row.totpPendingSecret, totpPendingSecret: null, totpLastStep: step, updatedAt: sql`now()` })
       .where(eq(users.id, userId));
     const codes = await replaceRecoveryCodes(tx, userId);
-    await mailUser(tx, row, { kind: "two_factor_changed", enabled: true, at: new Date() });
+    const undo = await issueEmailToken(tx, userId, "two_factor_undo");
+    await mailUser(tx, row, {
+      kind: "two_factor_changed",
+      enabled: true,
+      at: new Date(),
+      undoLink: link(ctx.config, "/undo-two-factor", undo),
+    });
     await recordAudit(tx, [{ userId, action: "auth.2fa_enabled", ...actor }]);
     return codes;
+  });
+}
+
+/** Turns 2FA off for the user: secret and recovery codes gone, and no older undo link left to use. */
+async function removeTwoFactor(tx: Tx, userId: string) {
+  await tx
+    .update(users)
+    .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: sql`now()` })
+    .where(eq(users.id, userId));
+  await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+  await discardEmailTokens(tx, userId, "two_factor_undo");
+}
+
+/**
+ * POST /api/auth/2fa/undo: the link in the mail that announced an enable, for an owner who did not turn it on.
+ * It turns 2FA off, ends every session (the one that turned it on too) and pauses withdrawals, as a password
+ * reset does. 400 INVALID_TOKEN when the link is unknown, used, older than 72 h, or of an enable since undone.
+ */
+export async function undoTwoFactor(ctx: IdentityContext, token: string, actor: Actor): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const userId = await consumeEmailToken(tx, token, "two_factor_undo");
+    if (!userId) throw invalidToken();
+    const row = await lockUser(tx, userId);
+    await removeTwoFactor(tx, userId);
+    await applySecurityLock(ctx, tx, userId, null, "2fa_undone");
+    await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, at: new Date() });
+    await recordAudit(tx, [{ userId, action: "auth.2fa_disabled", metadata: { via: "mail link" }, ...actor }]);
   });
 }
 
@@ -136,11 +172,7 @@ export async function disableTwoFactor(
   const row = await getUser(ctx.db, session.userId);
   if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
   const disabled = await checkSecondFactor(ctx, row, code, async (tx) => {
-    await tx
-      .update(users)
-      .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: sql`now()` })
-      .where(eq(users.id, row.id));
-    await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, row.id));
+    await removeTwoFactor(tx, row.id);
     await applySecurityLock(ctx, tx, row.id, session.sessionId, "2fa_disabled");
     await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, at: new Date() });
     await recordAudit(tx, [{ userId: row.id, action: "auth.2fa_disabled", ...actor }]);

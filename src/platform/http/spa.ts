@@ -7,7 +7,7 @@ import { decodeUriComponent } from "./uri";
 /** Paths the SPA never answers: the API, the socket and the platform endpoints stay JSON. */
 const SERVER_PATHS = /^\/(api|ws)(\/|$)/;
 
-/** The web app's pages (API.md "Web app routes", as web/src/routes.ts has them): index.html answers them. */
+/** The web app's pages (API.md "Web app routes" and the 2FA undo link's, as web/src/routes.ts has them): index.html answers them. */
 export const APP_PATHS = [
   "/",
   "/register",
@@ -15,6 +15,7 @@ export const APP_PATHS = [
   "/verify-email",
   "/forgot-password",
   "/reset-password",
+  "/undo-two-factor",
   "/dashboard",
   "/markets",
   "/markets/:symbol",

@@ -9,7 +9,7 @@ export type MailKind =
   | { kind: "password_reset"; link: string }
   | { kind: "new_sign_in"; ip: string | null; userAgent: string | null; at: Date }
   | { kind: "password_changed"; at: Date }
-  | { kind: "two_factor_changed"; enabled: boolean; at: Date }
+  | { kind: "two_factor_changed"; enabled: boolean; at: Date; undoLink?: string }
   | { kind: "withdrawal_requested"; amount: string; asset: string; address: string; at: Date }
   | { kind: "price_alert"; symbol: string; direction: "above" | "below"; price: string; triggeredPrice: string; at: Date };
 
@@ -58,6 +58,15 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
         ],
       };
     case "two_factor_changed":
+      if (mail.undoLink) {
+        return {
+          lines: [
+            `Two-factor authentication was turned on at ${mail.at.toISOString()}. Keep your recovery codes somewhere safe.`,
+            "If this was not you, someone else is signed in to your account. Open this link within 72 hours: it turns two-factor authentication off again and signs out every device. Then reset your password.",
+          ],
+          link: mail.undoLink,
+        };
+      }
       return {
         lines: [
           `Two-factor authentication was ${mail.enabled ? "turned on" : "turned off"} at ${mail.at.toISOString()}.`,

@@ -49,7 +49,10 @@ function AccountActions() {
   /** Come back here after signing in, unless "here" is part of the sign-in flow. */
   const loginHref = () => {
     const path = location.pathname;
-    if (path === "/" || ["/login", "/register", "/forgot-password", "/reset-password", "/verify-email"].includes(path)) {
+    if (
+      path === "/" ||
+      ["/login", "/register", "/forgot-password", "/reset-password", "/verify-email", "/undo-two-factor"].includes(path)
+    ) {
       return "/login";
     }
     return `/login?next=${encodeURIComponent(path + location.search)}`;

@@ -257,6 +257,11 @@ describe("POST /api/auth/login", () => {
     });
     expect(patched.status).toBe(200);
     expect((await bare.request("GET", "/api/auth/me", { headers: { authorization: "Bearer not.a.jwt" } })).status).toBe(401);
+    // The scheme's name is case-insensitive (RFC 9110).
+    for (const scheme of ["bearer", "BEARER"]) {
+      const answer = await bare.request("GET", "/api/auth/me", { headers: { authorization: `${scheme} ${token}` } });
+      expect(answer.status).toBe(200);
+    }
   });
 });
 

@@ -47,7 +47,8 @@ export function assertCsrf(request: Request, cookie: Cookies): void {
 
 export function bearerToken(request: Request): string | undefined {
   const header = request.headers.get("authorization");
-  return header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+  // The scheme's name is case-insensitive (RFC 9110): "bearer" and "BEARER" are Bearer too.
+  return header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
 }
 
 /** The access token from the Authorization header or, failing that, the cookie (read from the raw header). */

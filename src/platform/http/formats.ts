@@ -10,7 +10,21 @@ import { FormatRegistry } from "@sinclair/typebox";
 /** zod's email pattern (zod 4, as bundled in @elysiajs/openapi), so what is accepted does not change. */
 const EMAIL_PATTERN = /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
 
-export const isEmail = (value: string) => EMAIL_PATTERN.test(value);
+/**
+ * The pattern, and the lengths mail can be delivered at: a local part of at most 64 characters (RFC 5321) and
+ * domain labels of at most 63 (DNS). A longer address passes the pattern but can never be verified.
+ */
+export function isEmail(value: string): boolean {
+  if (!EMAIL_PATTERN.test(value)) return false;
+  const at = value.lastIndexOf("@");
+  return (
+    at <= 64 &&
+    value
+      .slice(at + 1)
+      .split(".")
+      .every((label) => label.length <= 63)
+  );
+}
 
 FormatRegistry.Set("email", isEmail);
 

@@ -247,7 +247,7 @@ describe("two-factor authentication", () => {
       const stolen = owner.cookies.get(name);
       if (stolen) thief.cookies.set(name, stolen);
     }
-    const { secret } = await enable(thief);
+    await enable(thief);
     expect(
       (await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD })).body.error.code,
     ).toBe("TOTP_REQUIRED");

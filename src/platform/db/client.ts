@@ -36,17 +36,18 @@ const RECONNECT_DELAY_SECONDS = 0.05;
 /** A host that drops packets leaves a connection attempt unanswered: it fails after this long (driver default 30 s). */
 const CONNECT_TIMEOUT_SECONDS = 5;
 
+/** What every connection of ours to Postgres has: no notices in the log, and our name in pg_stat_activity. */
+const CONNECTION_OPTIONS = { onnotice: () => {}, connection: { application_name: "cryptovault" } };
+
 function openPostgres(url: string, max: number): Database {
   const client = postgres(url, {
+    ...CONNECTION_OPTIONS,
     max,
-    onnotice: () => {},
     // While Postgres is out of reach, every waiting query gets its own prompt connection attempt, so a request
     // answers 503 in about the time one attempt takes. The driver's default backoff grows to 20 s between
     // attempts, and the requests queued behind them waited that long (or until Postgres returned).
     backoff: () => RECONNECT_DELAY_SECONDS,
     connect_timeout: CONNECT_TIMEOUT_SECONDS,
-    // numeric(78,0) money columns arrive as strings and become bigint in the column type.
-    connection: { application_name: "cryptovault" },
   });
   return {
     db: drizzlePostgres(preparingStatements(client)) as unknown as Db,
@@ -54,7 +55,7 @@ function openPostgres(url: string, max: number): Database {
     async withAdvisoryLock(key, fn) {
       // The lock lives on a connection of its own, outside the pool that `fn` queries through: reserving one
       // of the pool's instead left a pool of one (DATABASE_POOL_SIZE=1) nothing to run `fn` on, and boot hung.
-      const holder = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: "cryptovault" } });
+      const holder = postgres(url, { ...CONNECTION_OPTIONS, max: 1 });
       try {
         await holder`select pg_advisory_lock(${key.toString()}::bigint)`;
         try {

@@ -9,7 +9,9 @@ export type MailKind =
   | { kind: "password_reset"; link: string }
   | { kind: "new_sign_in"; ip: string | null; userAgent: string | null; at: Date }
   | { kind: "password_changed"; at: Date }
-  | { kind: "two_factor_changed"; enabled: boolean; at: Date; undoLink?: string }
+  // Turned on, the mail carries the link that undoes it (for an owner who did not turn it on).
+  | { kind: "two_factor_changed"; enabled: true; undoLink: string; at: Date }
+  | { kind: "two_factor_changed"; enabled: false; at: Date }
   | { kind: "withdrawal_requested"; amount: string; asset: string; address: string; at: Date }
   | { kind: "price_alert"; symbol: string; direction: "above" | "below"; price: string; triggeredPrice: string; at: Date };
 
@@ -58,7 +60,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
         ],
       };
     case "two_factor_changed":
-      if (mail.undoLink) {
+      if (mail.enabled) {
         return {
           lines: [
             `Two-factor authentication was turned on at ${mail.at.toISOString()}. Keep your recovery codes somewhere safe.`,
@@ -69,10 +71,8 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
       }
       return {
         lines: [
-          `Two-factor authentication was ${mail.enabled ? "turned on" : "turned off"} at ${mail.at.toISOString()}.`,
-          mail.enabled
-            ? "Keep your recovery codes somewhere safe."
-            : "Withdrawals and transfers to other users are paused for a while.",
+          `Two-factor authentication was turned off at ${mail.at.toISOString()}.`,
+          "Withdrawals and transfers to other users are paused for a while.",
           NOT_YOU,
         ],
       };

@@ -1,4 +1,4 @@
-import { A, useSearchParams } from "@solidjs/router";
+import { A } from "@solidjs/router";
 import { createSignal, Match, Switch } from "solid-js";
 import { NewPasswordField } from "../components/AccountFields";
 import Alert from "../components/Alert";
@@ -8,14 +8,14 @@ import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import { actionMessage, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
+import { useLinkToken } from "../lib/link-token";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { pauseAfterChange } from "../lib/withdrawal-pause";
 
 export default function ResetPassword() {
   usePageTitle(() => "Choose a new password");
-  const [params] = useSearchParams<{ token?: string }>();
-  const token = () => (typeof params.token === "string" && params.token.trim() !== "" ? params.token.trim() : undefined);
+  const token = useLinkToken();
   const [submitting, setSubmitting] = createSignal(false);
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<string>();

@@ -1,4 +1,4 @@
-import { A, useSearchParams } from "@solidjs/router";
+import { A } from "@solidjs/router";
 import { createSignal, Match, Switch } from "solid-js";
 import Alert from "../components/Alert";
 import { AuthCard, AuthOutcome } from "../components/AuthCard";
@@ -7,6 +7,7 @@ import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import { actionMessage } from "../lib/forms";
+import { useLinkToken } from "../lib/link-token";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { pauseAfterChange } from "../lib/withdrawal-pause";
@@ -17,8 +18,7 @@ import { pauseAfterChange } from "../lib/withdrawal-pause";
  */
 export default function UndoTwoFactor() {
   usePageTitle(() => "Turn two-factor authentication off");
-  const [params] = useSearchParams<{ token?: string }>();
-  const token = () => (typeof params.token === "string" && params.token.trim() !== "" ? params.token.trim() : undefined);
+  const token = useLinkToken();
   const [submitting, setSubmitting] = createSignal(false);
   const [formError, setFormError] = createSignal<string>();
   const [badToken, setBadToken] = createSignal(false);

@@ -1,4 +1,4 @@
-import { A, useSearchParams } from "@solidjs/router";
+import { A } from "@solidjs/router";
 import { createResource, Match, Show, Suspense, Switch } from "solid-js";
 import Alert from "../components/Alert";
 import { AuthCard } from "../components/AuthCard";
@@ -7,6 +7,7 @@ import ResendVerification from "../components/ResendVerification";
 import { SignInButton } from "../components/SignInLinks";
 import { ApiError, api } from "../lib/api";
 import { actionMessage } from "../lib/forms";
+import { useLinkToken } from "../lib/link-token";
 import { reloadSessionUser, type User, useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 
@@ -29,8 +30,7 @@ function verify(token: string): Promise<Outcome> {
 
 export default function VerifyEmail() {
   usePageTitle(() => "Verify your email");
-  const [params] = useSearchParams<{ token?: string }>();
-  const token = () => (typeof params.token === "string" && params.token.trim() !== "" ? params.token.trim() : undefined);
+  const token = useLinkToken();
   const user = useOptionalSessionUser();
   const [outcome] = createResource(token, async (value) => {
     const result = await verify(value);

@@ -454,6 +454,25 @@ describe("platform endpoints", () => {
     );
     expect(undocumented).toEqual([]);
   });
+
+  test("OpenAPI: a file, a text or a report that is not JSON says its content type and shape", async () => {
+    type Schema = { type?: string; properties?: Record<string, unknown>; items?: Schema };
+    type Content = Record<string, { schema: Schema }>;
+    type Operation = { responses: Record<string, { content?: Content }> };
+    const doc = (await (await fixture.request("/api/docs/json")).json()) as { paths: Record<string, Record<string, Operation>> };
+    const exported = doc.paths["/api/transactions/export"].post.responses["200"].content as Content;
+    expect(Object.keys(exported).sort()).toEqual(["application/json", "text/csv"]);
+    expect(Object.keys(exported["application/json"].schema.items?.properties ?? {})).toContain("counterparty");
+    expect(Object.keys(doc.paths["/metrics"].get.responses["200"].content ?? {})).toEqual(["text/plain; version=0.0.4"]);
+    const ready = doc.paths["/ready"].get.responses;
+    expect(Object.keys(ready["200"].content?.["application/json"].schema.properties ?? {})).toEqual(["status", "checks"]);
+    // The report with the error envelope.
+    expect(Object.keys(ready["503"].content?.["application/json"].schema.properties ?? {})).toEqual([
+      "status",
+      "checks",
+      "error",
+    ]);
+  });
 });
 
 describe("web app", () => {

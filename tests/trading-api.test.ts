@@ -20,8 +20,24 @@ import { quietProvider, setPrices } from "./support/prices";
 setDefaultTimeout(60_000);
 
 type Fixture = Awaited<ReturnType<typeof createTestApp>>;
-type Order = { id: string; status: string; price: string | null; fee: string; filledAmount: string; createdAt: string };
+type Order = {
+  id: string;
+  status: string;
+  reason: string | null;
+  price: string | null;
+  fee: string;
+  filledAmount: string;
+  createdAt: string;
+};
 type Balance = { asset: string; available: string; held: string };
+type Holding = {
+  asset: string;
+  amount: string;
+  valueUsd: string;
+  costBasisUsd: string;
+  unrealizedPnlUsd: string;
+  amountWithoutBasis: string;
+};
 const PRICES = { BTC: "65000.00", ETH: "3200.00", SOL: "150.00", USDT: "1.0000" };
 const OVERRIDES = { RATE_LIMIT_PER_MINUTE: "100000", TRADING_SPREAD_BPS: "50", TRADING_FEE_BPS: "10" };
 
@@ -70,6 +86,37 @@ describe("quotes", () => {
     });
     // 65000 × 0.995 = 64675; 0.00012345 × 64675 = 7.98413… → 7.98 received; fee 0.00798 → 0.01.
     expect(sell.body).toMatchObject({ price: "64675", fee: "0.01", totalUsd: "7.97" });
+  });
+
+  test("a buy not worth more than its fee is refused, as a sale is: no cent and fee for a fraction of a cent", async () => {
+    const user = await fundedUser(fixture, "quote-dust", "10");
+    const quote = (side: string, asset: string, amount: string) =>
+      user.client.json<{ error?: { code: string; details: { fields: string[] } } }>("POST", "/api/trading/quote", {
+        side,
+        asset,
+        amount,
+      });
+    // One wei of ETH is worth 3e-15 USD: its cost would round up to a cent, plus a cent of fee.
+    for (const [side, asset, amount] of [
+      ["buy", "ETH", "0.000000000000000001"],
+      ["sell", "ETH", "0.000000000000000001"],
+      // 0.0000003 × 65325 = 0.0195975: worth 0.01, the fee.
+      ["buy", "BTC", "0.0000003"],
+    ]) {
+      const answer = await quote(side, asset, amount);
+      expect({
+        side,
+        amount,
+        status: answer.status,
+        code: answer.body.error?.code,
+        fields: answer.body.error?.details.fields,
+      }).toEqual({ side, amount, status: 422, code: "VALIDATION_FAILED", fields: ["amount"] });
+    }
+    // 0.00000031 × 65325 = 0.02025: worth 0.02, more than its fee of 0.01.
+    expect((await quote("buy", "BTC", "0.00000031")).status).toBe(200);
+    const bought = await order(user.client, { type: "market", side: "buy", asset: "ETH", amount: "0.000000000000000001" });
+    expect(bought.status).toBe(422);
+    expect((await balance(user.client, "USD")).available).toBe("10");
   });
 
   test("a quote only reads: an unverified user gets one, and may not place the order", async () => {
@@ -319,6 +366,7 @@ describe("limit and stop orders", () => {
       [{ type: "limit", ...sol, limitPrice: "100", quoteId: crypto.randomUUID() }, "quoteId"],
       // Worth less than the fee at its own limit price: known from the order alone, whatever the market does.
       [{ type: "limit", side: "sell", asset: "SOL", amount: "0.000000001", limitPrice: "1" }, "amount"],
+      [{ type: "stop", side: "buy", asset: "SOL", amount: "0.000000001", stopPrice: "1000" }, "amount"],
     ];
     const answerOf = async (client: TestClient, body: Record<string, unknown>, key?: string) => {
       const answer = await order(client, body, key);
@@ -385,6 +433,32 @@ describe("limit and stop orders", () => {
     // One the market does not meet rests, holding its funds.
     const resting = await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "65324" });
     expect(((await resting.json()) as { order: Order }).order.status).toBe("open");
+  });
+
+  test("a stop buy triggered above its stop pays the rest from available, or is rejected saying why", async () => {
+    // 1 SOL stopped at 151: 151.00 and a fee of 0.16 held. Buy price now 150 × 1.005 = 150.75: it waits.
+    const exact = await fundedUser(fixture, "stop-exact", "151.16");
+    const spare = await fundedUser(fixture, "stop-spare", "160");
+    const stopBuy = { type: "stop", side: "buy", asset: "SOL", amount: "1", stopPrice: "151" };
+    const placed = await Promise.all(
+      [exact, spare].map(async (u) => ((await (await order(u.client, stopBuy)).json()) as { order: Order }).order),
+    );
+    expect(placed.map((o) => o.status)).toEqual(["open", "open"]);
+    expect(await balance(exact.client, "USD")).toEqual({ available: "0", held: "151.16" });
+    // The price jumps past the stop: 152 × 1.005 = 152.76, fee 0.16; 152.92 in all, 1.76 more than held.
+    setPrices([fixture], { SOL: "152.00" });
+    await Bun.sleep(250);
+    await runOrderTriggers(fixture.services.trading);
+    const [rejected, filled] = await Promise.all(
+      [exact, spare].map(
+        async (u, i) => (await u.client.json<{ order: Order }>("GET", `/api/trading/orders/${placed[i].id}`)).body.order,
+      ),
+    );
+    expect(rejected).toMatchObject({ status: "rejected", reason: "not enough USD at the trigger price", fee: "0" });
+    expect(await balance(exact.client, "USD")).toEqual({ available: "151.16", held: "0" });
+    expect(filled).toMatchObject({ status: "filled", price: "152.76", fee: "0.16", reason: null });
+    expect(await balance(spare.client, "USD")).toEqual({ available: "7.08", held: "0" });
+    setPrices([fixture], PRICES);
   });
 
   test("a stop the price has already reached is refused (it would trigger at once); one ahead of it waits", async () => {
@@ -487,15 +561,16 @@ describe("limit and stop orders", () => {
     setPrices([fixture], { ETH: "3050.00" });
     await Bun.sleep(250);
     await runOrderTriggers(fixture.services.trading);
-    expect(await status(limitBuy)).toMatchObject({ status: "filled", price: "3065.25", filledAmount: "0.1" });
+    expect(await status(limitBuy)).toMatchObject({ status: "filled", price: "3065.25", filledAmount: "0.1", reason: null });
     expect((await status(stopSell)).status).toBe("open");
-    expect((await status(expiring)).status).toBe("cancelled");
+    expect(await status(expiring)).toMatchObject({ status: "cancelled", reason: "expired" });
 
     setPrices([fixture], { ETH: "2990.00" });
     await runOrderTriggers(fixture.services.trading);
     expect(await status(stopSell)).toMatchObject({ status: "filled", price: "2975.05" });
     expect((await status(limitSell)).status).toBe("open");
-    await user.client.json("DELETE", `/api/trading/orders/${limitSell.id}`);
+    const cancelled = await user.client.json<{ order: Order }>("DELETE", `/api/trading/orders/${limitSell.id}`);
+    expect(cancelled.body.order).toMatchObject({ status: "cancelled", reason: "cancelled by the user" });
     // Nothing stays held once every order is closed, and the ledger balances with house and fees.
     expect((await balance(user.client, "USD")).held).toBe("0");
     expect((await balance(user.client, "ETH")).held).toBe("0");
@@ -671,7 +746,7 @@ describe("portfolio", () => {
     setPrices([fixture], { BTC: "80000.00" });
     await order(user.client, { type: "market", side: "sell", asset: "BTC", amount: "0.1" }); // 7960 − 7.96
     const { status, body } = await user.client.json<{
-      holdings: { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string }[];
+      holdings: Holding[];
       realizedPnlUsd: string;
       totalUsd: string;
     }>("GET", "/api/portfolio");
@@ -683,6 +758,7 @@ describe("portfolio", () => {
       valueUsd: "8000",
       costBasisUsd: "6539.04",
       unrealizedPnlUsd: "1460.96",
+      amountWithoutBasis: "0",
     });
     expect(body.realizedPnlUsd).toBe("1413.01");
     const usd = body.holdings.find((h) => h.asset === "USD");
@@ -699,24 +775,42 @@ describe("portfolio of units with no known cost", () => {
     const user = await fundedUser(fixture, "deposited", "10000");
     setPrices([fixture], { BTC: "60000.00" });
     await deposit(user.client, "BTC", "1");
-    type Holding = { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string };
     const btc = async () => {
       const { body } = await user.client.json<{ holdings: Holding[]; realizedPnlUsd: string }>("GET", "/api/portfolio");
       return { holding: body.holdings.find((h) => h.asset === "BTC"), realized: body.realizedPnlUsd };
     };
     expect(await btc()).toEqual({
-      holding: { asset: "BTC", amount: "1", valueUsd: "60000", costBasisUsd: "0", unrealizedPnlUsd: "0" },
+      holding: {
+        asset: "BTC",
+        amount: "1",
+        valueUsd: "60000",
+        costBasisUsd: "0",
+        unrealizedPnlUsd: "0",
+        amountWithoutBasis: "1",
+      },
       realized: "0",
     });
     await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.1" }); // 6030 + 6.03
     setPrices([fixture], { BTC: "70000.00" });
     // Only the 0.1 bought has a basis: worth 7000, cost 6036.03.
-    expect((await btc()).holding).toMatchObject({ amount: "1.1", costBasisUsd: "6036.03", unrealizedPnlUsd: "963.97" });
+    expect((await btc()).holding).toMatchObject({
+      amount: "1.1",
+      costBasisUsd: "6036.03",
+      unrealizedPnlUsd: "963.97",
+      amountWithoutBasis: "1",
+    });
     // Selling 0.5 sells the 0.1 with a basis first: proceeds 0.5 × 69650 = 34825 − fee 34.83; a fifth is the 0.1's.
     await order(user.client, { type: "market", side: "sell", asset: "BTC", amount: "0.5" });
     // 34790.17 / 5 = 6958.03 (rounded down) − 6036.03 = 922.
     expect(await btc()).toEqual({
-      holding: { asset: "BTC", amount: "0.6", valueUsd: "42000", costBasisUsd: "0", unrealizedPnlUsd: "0" },
+      holding: {
+        asset: "BTC",
+        amount: "0.6",
+        valueUsd: "42000",
+        costBasisUsd: "0",
+        unrealizedPnlUsd: "0",
+        amountWithoutBasis: "0.6",
+      },
       realized: "922",
     });
     setPrices([fixture], PRICES);
@@ -724,7 +818,6 @@ describe("portfolio of units with no known cost", () => {
 });
 
 describe("portfolio of units that left another way", () => {
-  type Holding = { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string };
   const holdingOf = async (client: TestClient, asset: string) => {
     const { body } = await client.json<{ holdings: Holding[]; realizedPnlUsd: string }>("GET", "/api/portfolio");
     return { holding: body.holdings.find((h) => h.asset === asset), realized: body.realizedPnlUsd };
@@ -746,7 +839,14 @@ describe("portfolio of units that left another way", () => {
     // Sold 0.04 at 59700: 2388 − 2.39 received for 2414.41 of the basis.
     await order(dave.client, { type: "market", side: "sell", asset: "BTC", amount: "0.04" });
     expect(await holdingOf(dave.client, "BTC")).toEqual({
-      holding: { asset: "BTC", amount: "0.06", valueUsd: "3600", costBasisUsd: "3621.62", unrealizedPnlUsd: "-21.62" },
+      holding: {
+        asset: "BTC",
+        amount: "0.06",
+        valueUsd: "3600",
+        costBasisUsd: "3621.62",
+        unrealizedPnlUsd: "-21.62",
+        amountWithoutBasis: "0",
+      },
       realized: "-28.8",
     });
     // Half of the units, so half of the basis, leaves.
@@ -757,11 +857,22 @@ describe("portfolio of units that left another way", () => {
     // The coins deposited now are not the ones that left: no known basis, no P&L, and the realized P&L stands.
     await deposit(dave.client, "BTC", "0.06");
     expect(await holdingOf(dave.client, "BTC")).toEqual({
-      holding: { asset: "BTC", amount: "0.06", valueUsd: "3600", costBasisUsd: "0", unrealizedPnlUsd: "0" },
+      holding: {
+        asset: "BTC",
+        amount: "0.06",
+        valueUsd: "3600",
+        costBasisUsd: "0",
+        unrealizedPnlUsd: "0",
+        amountWithoutBasis: "0.06",
+      },
       realized: "-28.8",
     });
     // What alice received has no basis for her either.
-    expect((await holdingOf(alice.client, "BTC")).holding).toMatchObject({ amount: "0.06", costBasisUsd: "0" });
+    expect((await holdingOf(alice.client, "BTC")).holding).toMatchObject({
+      amount: "0.06",
+      costBasisUsd: "0",
+      amountWithoutBasis: "0.06",
+    });
     setPrices([fixture], PRICES);
   });
 
@@ -786,7 +897,11 @@ describe("portfolio of units that left another way", () => {
     // 0.0499 and the 0.0001 fee: half the units, half the basis.
     expect((await holdingOf(user.client, "BTC")).holding).toMatchObject({ amount: "0.05", costBasisUsd: "3018.02" });
     await deposit(user.client, "BTC", "0.05");
-    expect((await holdingOf(user.client, "BTC")).holding).toMatchObject({ amount: "0.1", costBasisUsd: "3018.02" });
+    expect((await holdingOf(user.client, "BTC")).holding).toMatchObject({
+      amount: "0.1",
+      costBasisUsd: "3018.02",
+      amountWithoutBasis: "0.05",
+    });
     setPrices([fixture], PRICES);
   });
 
@@ -796,7 +911,14 @@ describe("portfolio of units that left another way", () => {
     const admin = await adminUser(fixture, "held-admin");
     setPrices([fixture], { BTC: "60000.00" });
     await order(sender.client, { type: "market", side: "buy", asset: "BTC", amount: "0.2" }); // 12060 + 12.06
-    const whole = { asset: "BTC", amount: "0.2", valueUsd: "12000", costBasisUsd: "12072.06", unrealizedPnlUsd: "-72.06" };
+    const whole = {
+      asset: "BTC",
+      amount: "0.2",
+      valueUsd: "12000",
+      costBasisUsd: "12072.06",
+      unrealizedPnlUsd: "-72.06",
+      amountWithoutBasis: "0",
+    };
     // 12000 USD is over the AML review threshold: held, still the sender's.
     const rejected = await send(sender.client, recipient.email, "0.2");
     expect(rejected.status).toBe("pending_review");
@@ -808,9 +930,17 @@ describe("portfolio of units that left another way", () => {
     expect(approved.status).toBe("pending_review");
     await admin.client.json("POST", `/api/admin/transfers/${approved.id}/approve`);
     expect((await holdingOf(sender.client, "BTC")).holding).toBeUndefined();
-    expect((await holdingOf(recipient.client, "BTC")).holding).toMatchObject({ amount: "0.2", costBasisUsd: "0" });
+    expect((await holdingOf(recipient.client, "BTC")).holding).toMatchObject({
+      amount: "0.2",
+      costBasisUsd: "0",
+      amountWithoutBasis: "0.2",
+    });
     await deposit(sender.client, "BTC", "0.1");
-    expect((await holdingOf(sender.client, "BTC")).holding).toMatchObject({ amount: "0.1", costBasisUsd: "0" });
+    expect((await holdingOf(sender.client, "BTC")).holding).toMatchObject({
+      amount: "0.1",
+      costBasisUsd: "0",
+      amountWithoutBasis: "0.1",
+    });
     setPrices([fixture], PRICES);
   });
 });

@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../../app";
 import { errorBody } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
-import { Health, PublicConfig } from "./model";
+import { jsonSchemaOf } from "../../platform/http/schema";
+import { Health, NotReady, PublicConfig, Readiness } from "./model";
 import { checkReadiness, publicConfig } from "./service";
 
 /** Liveness, readiness, metrics and the public configuration. None of these is rate limited. */
@@ -32,8 +33,14 @@ export function systemController({ config, database, bus, metrics, logger }: App
         detail: {
           tags: ["platform"],
           responses: {
-            200: { description: "The database and the bus answer" },
-            503: { description: "Not ready: the report names the failing check, with the error envelope" },
+            200: {
+              description: "The database and the bus answer",
+              content: { "application/json": { schema: jsonSchemaOf(Readiness) } },
+            },
+            503: {
+              description: "Not ready: the report names the failing check, with the error envelope",
+              content: { "application/json": { schema: jsonSchemaOf(NotReady) } },
+            },
           },
         },
       },
@@ -44,7 +51,17 @@ export function systemController({ config, database, bus, metrics, logger }: App
         set.headers["content-type"] = metrics.registry.contentType;
         return metrics.registry.metrics();
       },
-      { detail: { tags: ["platform"], responses: { 200: { description: "Prometheus text exposition format" } } } },
+      {
+        detail: {
+          tags: ["platform"],
+          responses: {
+            200: {
+              description: "Prometheus text exposition format",
+              content: { "text/plain; version=0.0.4": { schema: { type: "string" } } },
+            },
+          },
+        },
+      },
     )
     .get("/api/config", () => configAnswer, { response: PublicConfig, detail: { tags: ["platform"] } });
 }

@@ -7,6 +7,16 @@ export const Readiness = t.Object({
   checks: t.Object({ database: t.String(), bus: t.String() }),
 });
 export type Readiness = typeof Readiness.static;
+/** /ready's 503: the report with the error envelope, naming the failing checks. */
+export const NotReady = t.Object({
+  ...Readiness.properties,
+  error: t.Object({
+    code: t.Literal("UNAVAILABLE"),
+    message: t.String(),
+    details: t.Object({ failing: t.Array(t.String()) }),
+    requestId: t.String(),
+  }),
+});
 
 export const PublicConfig = t.Object({
   appName: t.String(),

@@ -48,6 +48,8 @@ export const Order = t.Object({
   /** USD: the fee paid once filled; the fee reserved while open. */
   fee: t.String(),
   status: oneOf(["open", "filled", "cancelled", "rejected"]),
+  /** Why a cancelled or rejected order was closed (e.g. "expired", "not enough USD at the trigger price"); else null. */
+  reason: t.Union([t.String(), t.Null()]),
   expiresAt: t.Union([t.String(), t.Null()]),
   createdAt: t.String(),
 });
@@ -65,6 +67,11 @@ export const Holding = t.Object({
   valueUsd: t.String(),
   costBasisUsd: t.String(),
   unrealizedPnlUsd: t.String(),
+  /**
+   * The part of `amount` with no known cost (deposited or received, not bought here): outside costBasisUsd and
+   * unrealizedPnlUsd, so the P&L is that of the units with a basis, as `valueUsd` is not.
+   */
+  amountWithoutBasis: t.String(),
 });
 export const Portfolio = t.Object({ holdings: t.Array(Holding), realizedPnlUsd: t.String(), totalUsd: t.String() });
 export type Portfolio = typeof Portfolio.static;

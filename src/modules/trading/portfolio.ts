@@ -5,9 +5,9 @@
  * The basis comes from trades only. A buy adds its cost and fee; a sell removes the average cost of what
  * it sold and realizes proceeds minus fee minus that cost. Units that arrived another way (a deposit, a
  * transfer in) have no known basis: the platform does not know what was paid for them elsewhere, so they
- * count in neither basis nor P&L (a deposit is no profit), and selling them realizes nothing. A sale takes
- * units with a basis first. Units that left another way (a withdrawal with its fee, a transfer out) take
- * their proportional share of the based units and their cost with them.
+ * count in neither basis nor P&L (a deposit is no profit), and selling them realizes nothing; each holding says
+ * how many it has (`amountWithoutBasis`). A sale takes units with a basis first. Units that left another way (a
+ * withdrawal with its fee, a transfer out) take their proportional share of the based units and their cost with them.
  *
  * A withdrawal or transfer counts once it is completed, at the time it was asked for (when its units were
  * held): until then the held units are still the user's, with their basis, and units on their way in are
@@ -139,6 +139,7 @@ export async function portfolio(ctx: TradingContext, userId: string): Promise<Po
         valueUsd: formatAmount(valueCents, 2),
         costBasisUsd: formatAmount(basisCents, 2),
         unrealizedPnlUsd: formatAmount(basedValueCents - basisCents, 2),
+        amountWithoutBasis: formatAmount(amount - basedUnits, precision),
       };
     });
   return { holdings, realizedPnlUsd: formatAmount(realizedCents, 2), totalUsd: formatAmount(totalCents, 2) };

@@ -33,10 +33,19 @@ export function termsAt(price: string, side: Side, units: bigint, precision: num
 export const totalCents = (side: Side, terms: Pick<Terms, "notional" | "fee">) =>
   side === "buy" ? terms.notional + terms.fee : terms.notional - terms.fee;
 
-/** A sale worth less than a cent after the fee gives the user nothing: refused rather than executed. */
-export function assertWorthTrading(side: Side, terms: Terms): void {
-  if (side === "sell" && totalCents(side, terms) <= 0n) {
-    throw new AppError(422, "VALIDATION_FAILED", "Amount is too small to sell: it is worth less than the fee", {
+/**
+ * Whether an order is worth more than its fee: a sale gives the user something after it, and a buy does not
+ * charge a cent and a fee for a fraction of a cent's worth (its cost rounds up). Worth: the exact value, rounded down.
+ */
+export function isWorthItsFee(side: Side, terms: Terms, units: bigint, precision: number): boolean {
+  const worth = side === "buy" ? usdCents(units, precision, terms.price, "down") : terms.notional;
+  return worth > terms.fee;
+}
+
+/** 422 for an order not worth more than its fee (isWorthItsFee): refused rather than executed. */
+export function assertWorthTrading(side: Side, terms: Terms, units: bigint, precision: number): void {
+  if (!isWorthItsFee(side, terms, units, precision)) {
+    throw new AppError(422, "VALIDATION_FAILED", `Amount is too small to ${side}: it is not worth more than the fee`, {
       fields: ["amount"],
     });
   }

@@ -47,6 +47,8 @@ export const tradeOrders = pgTable(
     fee: money("fee").notNull().default(sql`0`),
     held: money("held").notNull().default(sql`0`),
     status: text("status", { enum: ["open", "filled", "cancelled", "rejected"] }).notNull(),
+    /** Why a cancelled or rejected order was closed ("expired", "not enough USD at the trigger price", …): shown to its owner. */
+    closeReason: text("close_reason"),
     expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }),
     filledAt: timestamp("filled_at", { withTimezone: true, precision: 3 }),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),

@@ -41,7 +41,7 @@ export function livePrice(ctx: TradingContext, asset: string): string {
 function liveTerms(ctx: TradingContext, side: Side, asset: string, units: bigint, precision: number): Terms {
   const price = sidePrice(livePrice(ctx, asset), side, ctx.config.tradingSpreadBps);
   const terms = termsAt(price, side, units, precision, ctx.config.tradingFeeBps);
-  assertWorthTrading(side, terms);
+  assertWorthTrading(side, terms, units, precision);
   return terms;
 }
 
@@ -214,7 +214,7 @@ export async function closeOrder(
   });
   const [closed] = await tx
     .update(tradeOrders)
-    .set({ status, held: 0n, fee: 0n, updatedAt: new Date() })
+    .set({ status, closeReason: reason, held: 0n, fee: 0n, updatedAt: new Date() })
     .where(eq(tradeOrders.id, order.id))
     .returning();
   await recordAudit(tx, [

@@ -44,6 +44,7 @@ export function toOrder(ctx: MoneyContext, row: OrderRow): Order {
     stopPrice: row.stopPrice,
     fee: formatAmount(row.fee, 2),
     status: row.status,
+    reason: row.closeReason,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
   };

@@ -10,7 +10,7 @@ import { ownerNotFrozen } from "../identity/service";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { pricedSymbols } from "../market/service";
-import { sidePrice, termsAt, totalCents } from "./pricing";
+import { isWorthItsFee, sidePrice, termsAt } from "./pricing";
 import { tradeOrders } from "./schema";
 import { closeOrder, type TradingContext } from "./service";
 import { executeFill, type OrderRow } from "./settle";
@@ -52,8 +52,8 @@ async function fillTriggered(ctx: TradingContext, id: string, prices: SidePrices
     if (!order) return false;
     const precision = precisionOf(ctx.config, order.asset);
     const terms = termsAt(prices[order.side], order.side, order.amount, precision, ctx.config.tradingFeeBps);
-    if (order.side === "sell" && totalCents("sell", terms) <= 0n) {
-      await closeOrder(ctx, tx, order, "rejected", SYSTEM_ACTOR, "worth less than the fee at the trigger price");
+    if (!isWorthItsFee(order.side, terms, order.amount, precision)) {
+      await closeOrder(ctx, tx, order, "rejected", SYSTEM_ACTOR, "not worth more than the fee at the trigger price");
       return true;
     }
     if (order.side === "buy" && terms.notional + terms.fee > order.held) {

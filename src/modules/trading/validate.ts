@@ -26,11 +26,11 @@ export type Reserve = { held: bigint; fee: bigint };
 
 /**
  * The hold of a limit or stop order: the asset for a sell; for a buy, the cost and fee at its own price (a
- * fill at a better price returns the difference). A sale worth less than the fee at its own price is refused.
+ * fill at a better price returns the difference). An order not worth more than its fee at its own price is refused.
  */
 function reserve(config: Config, side: Side, units: bigint, precision: number, price: string): Reserve {
   const terms = termsAt(price, side, units, precision, config.tradingFeeBps);
-  assertWorthTrading(side, terms);
+  assertWorthTrading(side, terms, units, precision);
   return side === "buy" ? { held: terms.notional + terms.fee, fee: terms.fee } : { held: units, fee: terms.fee };
 }
 

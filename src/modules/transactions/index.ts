@@ -1,11 +1,11 @@
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
-import { documented, IdParams } from "../../platform/http/schema";
-import { exportContentType, exportFileName, exportStream } from "./export";
-import { ExportBody, TxAnswer, TxListQuery, TxPage } from "./model";
+import { IdParams, jsonSchemaOf } from "../../platform/http/schema";
+import { EXPORT_COLUMNS, exportContentType, exportFileName, exportStream } from "./export";
+import { ExportBody, Tx, TxAnswer, TxListQuery, TxPage } from "./model";
 import { assertFilters, claimExportSlot, getTransaction, historyRows, listTransactions } from "./service";
 
 /** /api/transactions: the user's history, filtered and paginated, and its export as a streamed file. */
@@ -39,7 +39,17 @@ export function transactionsController(db: Db, config: Config, auth: ReturnType<
       {
         auth: true,
         body: ExportBody,
-        ...documented({ 200: "The history as a CSV or JSON file (Content-Disposition: attachment), streamed" }),
+        detail: {
+          responses: {
+            200: {
+              description: "The history as a CSV or JSON file (Content-Disposition: attachment), streamed",
+              content: {
+                "text/csv": { schema: { type: "string", description: `Columns: ${EXPORT_COLUMNS.join(", ")}` } },
+                "application/json": { schema: jsonSchemaOf(t.Array(Tx)) },
+              },
+            },
+          },
+        },
       },
     );
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { toOpenAPISchema } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { notFound } from "./errors";
+import { jsonSchemaOf } from "./schema";
 
 type Documentation = { info: { title: string; version: string }; paths?: Record<string, unknown> };
 type Operation = { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, unknown> };
@@ -50,7 +51,7 @@ function withJsonBodies(document: Document, routes: Route[]): Document {
     const body = route.hooks?.body;
     if (!operation?.requestBody || !body || typeof body !== "object") continue;
     if (Object.keys(operation.requestBody.content ?? {}).length > 0) continue;
-    operation.requestBody.content = { "application/json": { schema: JSON.parse(JSON.stringify(body)) } };
+    operation.requestBody.content = { "application/json": { schema: jsonSchemaOf(body) } };
   }
   return document;
 }

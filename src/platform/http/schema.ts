@@ -1,4 +1,4 @@
-import type { TLiteral, TUnion } from "@sinclair/typebox";
+import type { TLiteral, TSchema, TUnion } from "@sinclair/typebox";
 import { t } from "elysia";
 
 type Literals<V extends readonly string[]> = { -readonly [K in keyof V]: TLiteral<V[K]> };
@@ -49,3 +49,6 @@ export const documented = (responses: Record<number, string>) => ({
     responses: Object.fromEntries(Object.entries(responses).map(([status, description]) => [status, { description }])),
   },
 });
+
+/** A TypeBox schema as plain JSON Schema, for an OpenAPI response's `content` (whose types do not take TypeBox's). */
+export const jsonSchemaOf = (schema: TSchema) => JSON.parse(JSON.stringify(schema));

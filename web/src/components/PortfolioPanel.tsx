@@ -55,7 +55,14 @@ export default function PortfolioPanel() {
                       <th scope="row">{h.asset}</th>
                       <td class="num">{formatAmount(h.amount, precisionOf(config(), h.asset))}</td>
                       <td class="num">{formatUsd(h.valueUsd)}</td>
-                      <td class="num">{formatUsd(h.costBasisUsd)}</td>
+                      <td class="num">
+                        {formatUsd(h.costBasisUsd)}
+                        <Show when={h.amountWithoutBasis !== "0"}>
+                          <span class="cell-line small muted">
+                            {formatAmount(h.amountWithoutBasis, precisionOf(config(), h.asset))} {h.asset} of unknown cost
+                          </span>
+                        </Show>
+                      </td>
                       <td class={`num ${tone(h.unrealizedPnlUsd)}`}>{formatUsd(h.unrealizedPnlUsd)}</td>
                     </tr>
                   )}

@@ -25,10 +25,20 @@ export type Order = {
   stopPrice: string | null;
   fee: string;
   status: "open" | "filled" | "cancelled" | "rejected";
+  /** Why a cancelled or rejected order was closed; null otherwise. */
+  reason: string | null;
   expiresAt: string | null;
   createdAt: string;
 };
-export type Holding = { asset: string; amount: string; valueUsd: string; costBasisUsd: string; unrealizedPnlUsd: string };
+export type Holding = {
+  asset: string;
+  amount: string;
+  valueUsd: string;
+  costBasisUsd: string;
+  unrealizedPnlUsd: string;
+  /** Of `amount`, the units deposited or received (no known cost): outside the basis and the P&L. */
+  amountWithoutBasis: string;
+};
 export type Portfolio = { holdings: Holding[]; realizedPnlUsd: string; totalUsd: string };
 
 export const fetchOrders = async () => (await api.get<{ items: Order[] }>("/api/trading/orders?limit=50")).items;

@@ -20,7 +20,7 @@ import { type Balance, fetchBalances } from "../lib/wallet";
 import { onFrame } from "../lib/ws";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
-type Message = { tone: "error" | "success"; text: string };
+type Message = { tone: "error" | "success" | "info"; text: string };
 const PRICE = /^\d+(\.\d+)?$/;
 
 // A limit or stop price is not held to cents: the API keeps it as sent (API.md fixes no decimals for prices).
@@ -130,11 +130,19 @@ function TradeForm(props: { config: PublicConfig }) {
     tone: "success" as const,
     text: `Filled at ${formatPrice(order.price ?? "0", order.asset)} USD per ${order.asset}.`,
   });
-  /** The order placed last stopped waiting: "Order placed; it fills…" no longer holds, and a fill is said. */
-  const stoppedWaiting = (order: Order) => {
+  /** Closed by the platform without a fill: expired, or rejected when it triggered (the order says why). */
+  const closed = (order: Order) => ({
+    tone: order.status === "rejected" ? ("error" as const) : ("info" as const),
+    text: `Your ${describeOrder(order, props.config)} was ${order.status}${order.reason ? `: ${order.reason}` : ""}.`,
+  });
+  /**
+   * The order placed last stopped waiting: "Order placed; it fills…" no longer holds, and how it ended is said
+   * (a cancel of the user's own is said by the orders list).
+   */
+  const stoppedWaiting = (order: Order, cancelledHere = false) => {
     if (order.id !== waiting() || order.status === "open") return;
     setWaiting(undefined);
-    setMessage(order.status === "filled" ? filled(order) : undefined);
+    setMessage(order.status === "filled" ? filled(order) : cancelledHere ? undefined : closed(order));
   };
   // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device. The order just
   // placed may fill any moment after its answer (one the market already met was filled in the answer itself).
@@ -245,7 +253,7 @@ function TradeForm(props: { config: PublicConfig }) {
     setCancelNote(undefined);
     try {
       const { order: cancelled } = await api.delete<{ order: Order }>(`/api/trading/orders/${order.id}`);
-      stoppedWaiting(cancelled);
+      stoppedWaiting(cancelled, true);
       setCancelNote({
         tone: "success",
         text: `Cancelled the ${describeOrder(cancelled, props.config)}. What it held is back in your available balance.`,

@@ -1,0 +1,1 @@
+ALTER TABLE "trade_orders" ADD COLUMN "close_reason" text;

@@ -247,6 +247,8 @@ export function parseConfig(env: Env) {
     // API.md: Secure in production whatever COOKIE_SECURE says; COOKIE_SECURE=true adds it elsewhere (HTTPS staging).
     cookieSecure: production || r.bool("COOKIE_SECURE", false),
     maxBodyBytes: r.int("MAX_BODY_BYTES", 65536, 1024, 64 * 1024 * 1024),
+    /** A request still unanswered after this long gets 503 UNAVAILABLE (platform/http/deadline.ts). */
+    requestTimeoutSeconds: r.int("REQUEST_TIMEOUT_SECONDS", 10, 1, 600),
     smtpUrl: r.url("SMTP_URL", ["smtp:", "smtps:"]),
     mailFrom: r.raw("MAIL_FROM") ?? "CryptoVault <no-reply@localhost>",
     sentryDsn: parseSentryDsn(r.url("SENTRY_DSN", ["http:", "https:"])),

@@ -7,7 +7,7 @@ import type { Socket, TCPSocketListener } from "bun";
 import postgres from "postgres";
 import { openDatabase } from "../src/platform/db/client";
 import { migrate } from "../src/platform/db/migrate";
-import { signedInUser } from "./support/client";
+import { fundedUser, signedInUser } from "./support/client";
 import { createRealDatabase, createTestApp, TEST_DATABASE_URL, TEST_ENV } from "./support/harness";
 import { runningServers, startServer } from "./support/server-process";
 
@@ -24,6 +24,9 @@ function databaseProxy(target: URL) {
   let listener: TCPSocketListener<Pipe> | undefined;
   let port = 0;
   let silent = false;
+  /** While stalled, bytes either way wait here, in order, as on a host that stopped: delivered on `resume`. */
+  let stalled: (() => void)[] | undefined;
+  const deliver = (write: () => void) => (stalled ? stalled.push(write) : write());
   const dropAll = () => {
     for (const client of open) {
       client.data.upstream?.terminate();
@@ -46,7 +49,8 @@ function databaseProxy(target: URL) {
             data: { pending: [] },
             socket: {
               data: (_, bytes) => {
-                client.write(bytes);
+                const copy = new Uint8Array(bytes);
+                deliver(() => client.write(copy));
               },
               close: () => {
                 client.end();
@@ -60,8 +64,10 @@ function databaseProxy(target: URL) {
         },
         data(client, bytes) {
           if (silent) return;
-          if (client.data.upstream) client.data.upstream.write(bytes);
-          else client.data.pending.push(new Uint8Array(bytes));
+          const copy = new Uint8Array(bytes);
+          const upstream = client.data.upstream;
+          if (upstream) deliver(() => upstream.write(copy));
+          else client.data.pending.push(copy);
         },
         close(client) {
           client.data.upstream?.end();
@@ -95,6 +101,16 @@ function databaseProxy(target: URL) {
       silent = false;
       dropAll();
     },
+    /** Keeps every connection open but carries nothing either way, as a database host that froze. */
+    stall() {
+      stalled = [];
+    },
+    /** Carries what waited, then everything again. */
+    resume() {
+      const waiting = stalled ?? [];
+      stalled = undefined;
+      for (const write of waiting) write();
+    },
     stop() {
       listener?.stop(true);
     },
@@ -104,6 +120,8 @@ function databaseProxy(target: URL) {
 const real = TEST_DATABASE_URL ? await createRealDatabase() : undefined;
 const proxy = real ? databaseProxy(new URL(real.url)) : undefined;
 let fixture: Awaited<ReturnType<typeof createTestApp>>;
+/** The fixture's request deadline (REQUEST_TIMEOUT_SECONDS). */
+const DEADLINE_SECONDS = 8;
 
 beforeAll(async () => {
   if (!real || !proxy) return;
@@ -111,7 +129,10 @@ beforeAll(async () => {
   await migrate(direct);
   await direct.close();
   const database = await openDatabase({ url: proxy.url(), poolSize: 4 });
-  fixture = await createTestApp({}, { database: { ...database, url: proxy.url(), dispose: () => database.close() } });
+  fixture = await createTestApp(
+    { REQUEST_TIMEOUT_SECONDS: String(DEADLINE_SECONDS) },
+    { database: { ...database, url: proxy.url(), dispose: () => database.close() } },
+  );
 });
 
 afterAll(async () => {
@@ -197,6 +218,39 @@ describe.if(Boolean(TEST_DATABASE_URL))("Postgres out of reach", () => {
       recovered = (await balance()).status;
     }
     expect(recovered).toBe(200);
+  });
+
+  test("a database that froze on open connections: 503 at the request deadline; the work lands when it answers again", async () => {
+    const sender = await fundedUser(fixture, "frozen-db", "100");
+    const recipient = await signedInUser(fixture, "frozen-db-recipient");
+    const key = crypto.randomUUID();
+    const send = () =>
+      sender.client.request("POST", "/api/transfers/p2p", {
+        body: { recipientEmail: recipient.email, asset: "USD", amount: "30" },
+        headers: { "idempotency-key": key },
+      });
+    const database = proxy as NonNullable<typeof proxy>;
+    database.stall();
+    let answers: Awaited<ReturnType<typeof timed>>[];
+    try {
+      answers = await Promise.all([timed(send), timed(() => sender.client.request("GET", "/api/wallet/balance"))]);
+    } finally {
+      database.resume();
+    }
+    // A request on a connection already open waited for as long as the database did (here: for ever) before the
+    // deadline; one that needed a new connection answers at the connect timeout (5 s), as before.
+    for (const answer of answers) expect(answer).toMatchObject({ status: 503, retryAfter: "5" });
+    const slowest = Math.max(...answers.map((answer) => answer.ms));
+    expect(slowest).toBeGreaterThanOrEqual(DEADLINE_SECONDS * 1000 - 50);
+    expect(slowest).toBeLessThan(DEADLINE_SECONDS * 1000 + 2_000);
+    // The transfer went on once the database answered: its retry is its first answer, and it moved money once.
+    let retried = await send();
+    for (const until = Date.now() + 5_000; retried.status === 409 && Date.now() < until; await Bun.sleep(100))
+      retried = await send();
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    const { body } = await sender.client.json<{ balances: { asset: string; available: string }[] }>("GET", "/api/wallet/balance");
+    expect(body.balances.find((b) => b.asset === "USD")?.available).toBe("70");
   });
 
   test("SIGTERM while Postgres is out of reach: the process still exits 0 within 15 s (drain 10 s, closing 5 s)", async () => {

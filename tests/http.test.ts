@@ -208,6 +208,35 @@ describe("error envelope", () => {
   });
 });
 
+describe("the request deadline (REQUEST_TIMEOUT_SECONDS)", () => {
+  test("a request still unanswered at the deadline gets 503 UNAVAILABLE in the envelope, with every answer's headers", async () => {
+    const late = await createTestApp({ REQUEST_TIMEOUT_SECONDS: "1", CORS_ORIGINS: "https://app.example" });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    late.app.get("/api/test/stuck", async () => {
+      await released;
+      return { done: true };
+    });
+    try {
+      const started = performance.now();
+      const answer = await late.request("/api/test/stuck", { headers: { origin: "https://app.example" } });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+      await expectEnvelope(answer, 503, "UNAVAILABLE");
+      expect(answer.headers.get("retry-after")).toBe("5");
+      expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(answer.headers.get("access-control-allow-origin")).toBe("https://app.example");
+      // Answers within it are untouched.
+      release();
+      expect(await (await late.request("/api/test/stuck")).json()).toEqual({ done: true });
+    } finally {
+      release();
+      await late.dispose();
+    }
+  });
+});
+
 describe("string formats", () => {
   test("email is checked by the pattern compiled once (registered after the OpenAPI plugin's), as zod checked it, and at lengths mail can reach", () => {
     expect(FormatRegistry.Get("email")).toBe(isEmail);

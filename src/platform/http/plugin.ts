@@ -1,6 +1,6 @@
 /**
  * The HTTP platform every route runs inside: request ids, body limits and parsing, CORS, security
- * headers, the error envelope, one log line and metrics per request.
+ * headers, the error envelope, an answer within the request deadline, one log line and metrics per request.
  */
 import { Elysia, type ValidationError } from "elysia";
 import type { Config } from "../../config";
@@ -9,6 +9,7 @@ import type { Metrics } from "../observability/metrics";
 import { reportError } from "../observability/sentry";
 import { parseJsonBody, queryFieldsWithNul, repeatedFieldsRefused, repeatedQueryFields, unusableTextRefused } from "./body";
 import { allowedOrigins, corsHeaders, preflightHeaders } from "./cors";
+import { requestDeadline } from "./deadline";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, type RequestContext, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
@@ -45,16 +46,20 @@ function answeringAppError(code: unknown, error: unknown, context: RequestContex
 
 export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
   const headers = securityHeaders({ production: config.production, sentryDsn: config.sentryDsn });
+  /** What every answer carries: the security headers, and CORS for the request's origin. */
+  const answerHeaders = (request: Request) => ({
+    ...headers,
+    ...corsHeaders(request.headers.get("origin"), allowedOrigins(config)),
+  });
 
   return (
     new Elysia({ name: "http-platform" })
+      .use(requestDeadline(config.requestTimeoutSeconds, logger, answerHeaders))
       .onRequest(({ request, set, server }) => {
         const context = beginRequest(request, server?.requestIP(request)?.address ?? null, config.trustProxy);
-        const origin = request.headers.get("origin");
-        const origins = allowedOrigins(config);
-        Object.assign(set.headers, headers, corsHeaders(origin, origins), { "x-request-id": context.id });
+        Object.assign(set.headers, answerHeaders(request), { "x-request-id": context.id });
         if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
-          Object.assign(set.headers, preflightHeaders(origin, origins));
+          Object.assign(set.headers, preflightHeaders(request.headers.get("origin"), allowedOrigins(config)));
           set.status = 204;
           return new Response(null, { status: 204, headers: set.headers as Record<string, string> });
         }

@@ -145,9 +145,14 @@ describe.if(Boolean(TEST_REDIS_URL))("RedisBus", () => {
     proxy.stop(true);
   });
 
-  test("reconnects and resubscribes after its connections are killed", async () => {
+  test("reconnects and resubscribes after its connections are killed, and says so", async () => {
     const bus = new RedisBus(url, prefix);
+    let resubscribed = 0;
+    bus.onResubscribed(() => resubscribed++);
     await bus.subscribe("resume", () => {});
+    await bus.ping();
+    // The first connect lost nothing.
+    expect(resubscribed).toBe(0);
     const admin = new Redis(url);
     const ours = String(await admin.client("LIST"))
       .split("\n")
@@ -166,6 +171,7 @@ describe.if(Boolean(TEST_REDIS_URL))("RedisBus", () => {
       delivered = await received;
     }
     expect(delivered).toBe(true);
+    expect(resubscribed).toBe(1);
     admin.disconnect();
     await bus.close();
   });

@@ -370,7 +370,7 @@ describe.if(Boolean(TEST_REDIS_URL))("across instances (Redis)", () => {
     await database.dispose();
   });
 
-  test("prices and private events resume after the Redis connections are killed", async () => {
+  test("prices and private events resume after the Redis connections are killed; signed-in sockets hear 'ready' again", async () => {
     const app = await createTestApp({ PRICE_TICK_MS: "100" });
     const { userId, client } = await signedInUser(app, "killed");
     const socket = await openSocket(listen(app), { cookie: cookieHeader(client), origin: ORIGIN });
@@ -387,6 +387,9 @@ describe.if(Boolean(TEST_REDIS_URL))("across instances (Redis)", () => {
     const killedAt = socket.frames.length;
 
     await socket.next((f, i = socket.frames.indexOf(f)) => isPrice(f) && i >= killedAt, 10_000);
+    // Private events published while the bus was away are lost: "ready" again tells the client to refetch.
+    const again = await socket.next((f, i = socket.frames.indexOf(f)) => f.type === "ready" && i >= killedAt, 10_000);
+    expect(again.data).toEqual({ authenticated: true });
     const deadline = Date.now() + 10_000;
     let delivered = false;
     for (let n = 0; !delivered && Date.now() < deadline; n++) {

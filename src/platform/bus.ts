@@ -13,6 +13,11 @@ export interface Bus {
   subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe>;
   /** Fails when the bus cannot carry a message right now (for /ready). */
   ping(): Promise<void>;
+  /**
+   * Calls `listener` each time the channels are subscribed again after the connection was lost: messages
+   * published in between were not delivered (pub-sub keeps nothing), so whoever relies on them can catch up.
+   */
+  onResubscribed(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +86,9 @@ export class MemoryBus implements Bus {
     if (this.closed) throw new Error("bus is closed");
   }
 
+  /** In one process nothing is ever lost in between: never called. */
+  onResubscribed(): void {}
+
   async close(): Promise<void> {
     this.closed = true;
   }
@@ -93,6 +101,7 @@ export class RedisBus implements Bus {
   /** A connection in subscriber mode can run nothing else, so it is a separate one. */
   private readonly subscriber: Redis;
   private readonly subscriptions = new Subscriptions();
+  private readonly resubscribed = new Set<() => void>();
 
   constructor(
     url: string,
@@ -114,15 +123,28 @@ export class RedisBus implements Bus {
     this.subscriber.on("message", (channel: string, payload: string) => {
       this.subscriptions.deliver(channel.slice(this.prefix.length), payload, (e) => this.onError(e, channel));
     });
-    // On every (re)connect, every channel with a handler is subscribed again (SUBSCRIBE is idempotent).
-    this.subscriber.on("ready", () => {
+    // On every (re)connect, every channel with a handler is subscribed again (SUBSCRIBE is idempotent); after a
+    // reconnect, the listeners learn that what was published meanwhile is lost.
+    let connects = 0;
+    this.subscriber.on("ready", async () => {
+      const reconnect = connects++ > 0;
       const channels = this.subscriptions.channels().map((channel) => this.prefix + channel);
-      if (channels.length > 0) this.subscriber.subscribe(...channels).catch((e) => this.onError(e, "resubscribe"));
+      try {
+        if (channels.length > 0) await this.subscriber.subscribe(...channels);
+      } catch (error) {
+        this.onError(error, "resubscribe");
+        return;
+      }
+      if (reconnect) for (const listener of this.resubscribed) listener();
     });
   }
 
   async publish(channel: string, message: unknown): Promise<void> {
     await this.redis.publish(this.prefix + channel, JSON.stringify(message));
+  }
+
+  onResubscribed(listener: () => void): void {
+    this.resubscribed.add(listener);
   }
 
   /**

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate } from "otplib";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from "playwright-core";
 import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import {
   type App,
@@ -459,6 +459,58 @@ export async function moneyFlow(browser: Browser, app: App) {
           await row.getByRole("button", { name: /^Yes, cancel the withdrawal of 10001 USD/ }).click();
           await withdrawals.getByText(/^Withdrawal cancelled\./).waitFor();
           await row.getByText("Cancelled", { exact: true }).waitFor();
+        },
+      },
+      {
+        name: "live updates missed while the socket was cut off are caught up when it reconnects, without a reload",
+        ms: 30_000,
+        run: async () => {
+          // Between the page and the server: frames from the server pass, or are lost as on a dropped connection.
+          let losing = false;
+          const sockets: WebSocketRoute[] = [];
+          const seen: string[] = [];
+          await page.context().routeWebSocket(
+            (url) => url.pathname === "/ws",
+            (socket) => {
+              sockets.push(socket);
+              const server = socket.connectToServer();
+              server.onMessage((message) => {
+                if (losing) return;
+                seen.push(String(message));
+                socket.send(message);
+              });
+            },
+          );
+          const wallet = await page.context().newPage();
+          await wallet.goto("/wallet");
+          await wallet.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          await eventually(async () => seen.some((frame) => frame.includes('"ready"')), 10_000, "the socket is ready");
+          await eventually(async () => (await available(wallet, "ETH")) === "0.00000000", 10_000, "no ETH yet");
+          await markDocument(wallet);
+
+          losing = true;
+          const token = await signInElsewhere(app, alice.email);
+          const created = await fetch(`${app.url}/api/wallet/deposit/create`, {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${token}`,
+              "content-type": "application/json",
+              "idempotency-key": crypto.randomUUID(),
+            },
+            body: JSON.stringify({ asset: "ETH", amount: "0.5" }),
+          });
+          assertEqual(created.status, 201, "the deposit order");
+          const { order } = (await created.json()) as { order: { orderId: string } };
+          await providerEvent(app, { orderId: order.orderId, status: "confirmed", amountReceived: "0.5" });
+          await Bun.sleep(1_500);
+          assertEqual(await available(wallet, "ETH"), "0.00000000", "the credit's frames were lost");
+
+          // The connection drops; the app reconnects, hears "ready" again and fetches what it shows.
+          losing = false;
+          await (sockets.at(-1) as WebSocketRoute).close();
+          await eventually(async () => (await available(wallet, "ETH")) === "0.50000000", 15_000, "the wallet caught up");
+          assert(await sameDocument(wallet), "the wallet page was reloaded");
+          await wallet.close();
         },
       },
     ]);

@@ -3,7 +3,7 @@ import { api } from "../lib/api";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
 import { amountProblem, formatPrice } from "../lib/money";
 import { useOptionalSessionUser } from "../lib/session";
-import { onFrame } from "../lib/ws";
+import { onFrame, onResync } from "../lib/ws";
 import Alert from "./Alert";
 import { ScrollTable } from "./DataTable";
 import { Field, SelectField } from "./Field";
@@ -42,6 +42,8 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
       void refetch();
     }),
   );
+
+  onCleanup(onResync(() => void refetch()));
 
   const create = async (event: SubmitEvent) => {
     event.preventDefault();

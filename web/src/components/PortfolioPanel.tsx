@@ -4,7 +4,7 @@ import { useConfig } from "../lib/config";
 import { formatAmount, formatUsd, precisionOf } from "../lib/money";
 import { settled } from "../lib/resource";
 import { fetchPortfolio } from "../lib/trading";
-import { onFrame } from "../lib/ws";
+import { onFrame, onResync } from "../lib/ws";
 import { ScrollTable } from "./DataTable";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
@@ -17,6 +17,7 @@ export default function PortfolioPanel() {
   // reloads at most every 2 s, one at a time: each reload replays the user's whole history on the server.
   const live = coalesce(refetch, 2_000);
   onCleanup(onFrame("balance", live.trigger));
+  onCleanup(onResync(live.trigger));
   onCleanup(live.cancel);
   const tone = (value: string) => (value.startsWith("-") ? "pnl-negative" : "pnl-positive");
   return (

@@ -5,7 +5,7 @@ import { useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { precisionOf } from "../lib/money";
 import { moneyReturned, TX_LABELS, type Tx } from "../lib/wallet";
-import { onFrame } from "../lib/ws";
+import { onFrame, onResync } from "../lib/ws";
 import Amount from "./Amount";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
@@ -16,6 +16,7 @@ export default function RecentActivity() {
   const config = useConfig();
   const [recent, { refetch }] = createResource(() => api.get<{ items: Tx[] }>("/api/transactions?limit=5"));
   onCleanup(onFrame("transaction", () => void refetch()));
+  onCleanup(onResync(() => void refetch()));
   return (
     <section class="panel" aria-labelledby="activity-title">
       <div class="panel-head">

@@ -1,6 +1,6 @@
 import { createAsync, query, revalidate } from "@solidjs/router";
 import { ApiError, api, onSessionExpired, readCookie } from "./api";
-import { onFrame, reconnectForSession } from "./ws";
+import { onFrame, onResync, reconnectForSession } from "./ws";
 
 /** `user` of API.md "Identity". */
 export type User = {
@@ -82,6 +82,9 @@ export async function rereadSessionUser(): Promise<User | null> {
 
 /** A security change (password, 2FA, sessions) can change the user record (a withdrawal pause): ask again. */
 onFrame("security", () => {
+  if (cachedUser()) void reloadSessionUser();
+});
+onResync(() => {
   if (cachedUser()) void reloadSessionUser();
 });
 

@@ -1,7 +1,8 @@
 /**
  * The one WebSocket of the web app (API.md, WebSocket): opened on first use, shared by every page,
  * reconnected with capped exponential backoff and jitter. Topics are re-subscribed after a reconnect.
- * Private events carry an id; one seen before (at-least-once delivery) is dropped here.
+ * Private events carry an id; one seen before (at-least-once delivery) is dropped here. Events missed while
+ * the socket (or the server's bus) was down are not sent again: pages refetch on `onResync`.
  */
 import { createSignal } from "solid-js";
 import { api, readCookie } from "./api";
@@ -16,6 +17,8 @@ export const connectionState = state;
 const listeners = new Map<string, Set<Listener>>();
 const topics = new Map<string, number>();
 const seenIds = new Set<string>();
+/** The server says "ready" once private events flow; every "ready" after the first follows a gap. */
+let readyBefore = false;
 let socket: WebSocket | undefined;
 let attempts = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -28,6 +31,10 @@ function send(frame: unknown) {
 }
 
 function dispatch(frame: ServerFrame) {
+  if (frame.type === "ready") {
+    if (readyBefore) dispatch({ type: "resync" });
+    readyBefore = true;
+  }
   if (typeof frame.id === "string") {
     if (seenIds.has(frame.id)) return;
     seenIds.add(frame.id);
@@ -91,6 +98,14 @@ export function onFrame(type: string, listener: Listener): () => void {
   set.add(listener);
   listeners.set(type, set);
   return () => set.delete(listener);
+}
+
+/**
+ * Calls `listener` when live events may have been missed (the socket reconnected, or the server's bus did):
+ * whatever a page keeps up to date from frames should be fetched again. Returns the unsubscribe.
+ */
+export function onResync(listener: () => void): () => void {
+  return onFrame("resync", listener);
 }
 
 /** Subscribes to a public topic while at least one caller needs it; returns the release. */

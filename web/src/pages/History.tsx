@@ -14,7 +14,7 @@ import { actionMessage, fieldErrors } from "../lib/forms";
 import { isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
 import { moneyReturned, statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
-import { onFrame } from "../lib/ws";
+import { onFrame, onResync } from "../lib/ws";
 
 const PAGE_SIZE = 25;
 
@@ -121,6 +121,9 @@ function HistoryView(props: { config: PublicConfig }) {
       else if (matches(tx)) setItems([tx, ...current]);
     }),
   );
+
+  // Transactions missed while live updates were down: the list is loaded again as filtered.
+  onCleanup(onResync(() => void load(false)));
 
   const apply = (event: SubmitEvent) => {
     event.preventDefault();

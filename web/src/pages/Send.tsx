@@ -22,7 +22,7 @@ import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
 import { createWithdrawalPause } from "../lib/withdrawal-pause";
-import { onFrame } from "../lib/ws";
+import { onFrame, onResync } from "../lib/ws";
 
 type Draft = { recipientEmail: string; asset: string; amount: string; note: string };
 
@@ -71,6 +71,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
 
   // Live (WebSocket): the available balance shown under the amount follows incoming and outgoing money.
   onCleanup(onFrame("balance", () => void balancesActions.refetch()));
+  onCleanup(onResync(() => void balancesActions.refetch()));
 
   const update = (field: keyof Draft, value: string) => setDraft({ ...draft(), [field]: value });
   const precision = () => precisionOf(props.config, draft().asset);

@@ -17,7 +17,7 @@ import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchOrders, type Order, type OrderType, type Quote, type Side } from "../lib/trading";
 import { type Balance, fetchBalances } from "../lib/wallet";
-import { onFrame } from "../lib/ws";
+import { onFrame, onResync } from "../lib/ws";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
 type Message = { tone: "error" | "success" | "info"; text: string };
@@ -124,6 +124,12 @@ function TradeForm(props: { config: PublicConfig }) {
   const [balances, balancesActions] = createResource(fetchBalances);
   // Live (WebSocket): a balance moved (a trade settled, a deposit arrived); a quote's warning follows it.
   onCleanup(onFrame("balance", () => void balancesActions.refetch()));
+  onCleanup(
+    onResync(() => {
+      void balancesActions.refetch();
+      void refetch();
+    }),
+  );
   /** The limit or stop order placed last, while its answer said it waits. */
   const [waiting, setWaiting] = createSignal<string>();
   const filled = (order: Order) => ({

@@ -8,7 +8,7 @@ import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { type DepositOrder, fetchAddresses, fetchBalances, fetchDeposits, fetchLimits, fetchWithdrawals } from "../lib/wallet";
-import { onFrame } from "../lib/ws";
+import { onFrame, onResync } from "../lib/ws";
 import AddressBookPanel from "./wallet/AddressBook";
 import BalancesPanel from "./wallet/Balances";
 import DepositPanel from "./wallet/Deposit";
@@ -33,6 +33,12 @@ function WalletPage(props: { user: Accessor<User> }) {
 
   // Live (WebSocket): a balance moved (a transfer arrived, a deposit was credited) or a transaction happened.
   onCleanup(onFrame("balance", () => void balancesActions.refetch()));
+  onCleanup(
+    onResync(() => {
+      refreshMoney();
+      void depositsActions.refetch();
+    }),
+  );
   onCleanup(
     onFrame("transaction", (frame) => {
       void withdrawalsActions.refetch();

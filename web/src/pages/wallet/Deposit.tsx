@@ -14,7 +14,7 @@ import { createIdempotentSubmission } from "../../lib/idempotency";
 import { amountProblem, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
 import type { DepositOrder, Tx } from "../../lib/wallet";
-import { connectionState, onFrame } from "../../lib/ws";
+import { onFrame, onResync } from "../../lib/ws";
 import { copyText } from "./copy";
 
 /** How often a pending order is asked for (API.md: the sandbox confirms after about 10 s). */
@@ -212,8 +212,8 @@ export default function DepositPanel(props: {
 
   // Past "pending" an order still changes whenever a payment arrives (after expiry it is credited as
   // confirmed_late, a partial payment can be completed), and each credit is a `transaction` frame naming the
-  // order: the shown order follows those frames instead of being polled forever. Frames missed while the socket
-  // was down are made up for when it is open again.
+  // order: the shown order follows those frames instead of being polled forever. Frames missed while live updates
+  // were down are made up for when they resume (onResync).
   const reloadShown = () => {
     const shown = props.order;
     if (shown) reload(shown.orderId).catch(() => undefined);
@@ -224,11 +224,7 @@ export default function DepositPanel(props: {
       if (tx?.type === "deposit" && tx.reference === props.order?.orderId) reloadShown();
     }),
   );
-  createEffect(
-    on(connectionState, (state, before) => {
-      if (state === "open" && before !== undefined && before !== "open") reloadShown();
-    }),
-  );
+  onCleanup(onResync(reloadShown));
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();

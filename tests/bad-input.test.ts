@@ -190,7 +190,7 @@ test("dates Postgres cannot hold are a 422 naming the field, in filters, cursors
           field,
         );
     }
-    const order = { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "1", expiresAt: at };
+    const order = { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "1000", expiresAt: at };
     await expect422(
       `order expiresAt ${at}`,
       await admin.client.request("POST", "/api/trading/orders", {

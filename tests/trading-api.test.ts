@@ -678,7 +678,7 @@ describe("limit and stop orders", () => {
       // With the stock driver a transaction's next statement after its session ended threw a TypeError out of a
       // timer and the process died (porsager/postgres#1208), or ran outside the transaction (#1216).
       const user = await fundedUser(fixture, "terminated", "100000");
-      const body = { type: "limit", side: "buy", asset: "BTC", amount: "0.0001", limitPrice: "100" };
+      const body = { type: "limit", side: "buy", asset: "BTC", amount: "0.0001", limitPrice: "1000" };
       const killer = postgres(fixture.deps.database.url as string, { max: 1, onnotice: () => {} });
       const answers: { key: string; response: Response }[] = [];
       try {

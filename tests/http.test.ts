@@ -230,6 +230,12 @@ describe("the request deadline (REQUEST_TIMEOUT_SECONDS)", () => {
       // Answers within it are untouched.
       release();
       expect(await (await late.request("/api/test/stuck")).json()).toEqual({ done: true });
+      // The metrics count what the clients got: one 503 (its work finished later), one 200.
+      await Bun.sleep(10); // a request is counted just after its answer is sent
+      const metrics = await (await late.request("/metrics")).text();
+      const counted = (status: number) =>
+        metrics.includes(`http_requests_total{method="GET",route="/api/test/stuck",status="${status}"} 1`);
+      expect([counted(503), counted(200)]).toEqual([true, true]);
     } finally {
       release();
       await late.dispose();

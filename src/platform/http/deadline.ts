@@ -9,6 +9,7 @@
  */
 import { Elysia } from "elysia";
 import type { Logger } from "../observability/logger";
+import { reportError } from "../observability/sentry";
 import { errorBody } from "./errors";
 import { requestContext } from "./request-context";
 
@@ -20,13 +21,16 @@ type Handle = (request: Request, ...rest: unknown[]) => Response | Promise<Respo
  */
 export function requestDeadline(seconds: number, logger: Logger, headers: (request: Request) => Record<string, string>) {
   const lateAnswer = (request: Request) => {
-    const { id, startedAt } = requestContext(request);
+    const context = requestContext(request);
+    const { id, startedAt } = context;
+    context.deadlinePassed = true;
+    const facts = { method: request.method, path: new URL(request.url).pathname, requestId: id };
     logger.warn("request deadline passed: answered 503, the work goes on", {
-      method: request.method,
-      path: new URL(request.url).pathname,
+      ...facts,
       ms: Math.round(performance.now() - startedAt),
-      requestId: id,
     });
+    // A 5xx, as every other one: reported (README, Operations).
+    reportError(new Error(`No answer within ${seconds} s`), facts);
     const body = errorBody("UNAVAILABLE", "The service did not answer in time; retry later", id);
     return Response.json(body, {
       status: 503,

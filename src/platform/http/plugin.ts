@@ -127,8 +127,10 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       .onAfterResponse({ as: "global" }, ({ request, set, route, responseValue }) => {
         const context = requestContext(request);
         // A handler that answers with a Response (idempotent replays, p2p, exports) sets its status there, not in `set`.
-        const status =
+        const finished =
           responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+        // Past the deadline the client got 503 (deadline.ts): that is what is counted; the log adds how the work ended.
+        const status = context.deadlinePassed ? 503 : finished;
         const seconds = (performance.now() - context.startedAt) / 1000;
         const matched = route || "unmatched";
         metrics.httpRequests.inc({ method: request.method, route: matched, status });
@@ -137,6 +139,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
           method: request.method,
           path: new URL(request.url).pathname,
           status,
+          ...(context.deadlinePassed ? { workFinishedAs: finished } : {}),
           ms: Math.round(seconds * 10000) / 10,
           requestId: context.id,
           userId: context.userId ?? null,

@@ -28,6 +28,8 @@ export type RequestContext = {
   unusableTextFields?: string[];
   /** Query parameters given more than once: 422 once authenticated. */
   repeatedQueryFields?: string[];
+  /** Answered 503 at the request deadline while its work went on (deadline.ts). */
+  deadlinePassed?: boolean;
 };
 
 const contexts = new WeakMap<Request, RequestContext>();

@@ -14,8 +14,8 @@ export interface Bus {
   /** Fails when the bus cannot carry a message right now (for /ready). */
   ping(): Promise<void>;
   /**
-   * Calls `listener` each time the channels are subscribed again after the connection was lost: messages
-   * published in between were not delivered (pub-sub keeps nothing), so whoever relies on them can catch up.
+   * Calls `listener` each time the channels are subscribed on a (re)connect: messages published while the bus
+   * was not connected were not delivered (pub-sub keeps nothing), so whoever relies on them can catch up.
    */
   onResubscribed(listener: () => void): void;
   close(): Promise<void>;
@@ -123,11 +123,9 @@ export class RedisBus implements Bus {
     this.subscriber.on("message", (channel: string, payload: string) => {
       this.subscriptions.deliver(channel.slice(this.prefix.length), payload, (e) => this.onError(e, channel));
     });
-    // On every (re)connect, every channel with a handler is subscribed again (SUBSCRIBE is idempotent); after a
-    // reconnect, the listeners learn that what was published meanwhile is lost.
-    let connects = 0;
+    // On every (re)connect, every channel with a handler is subscribed again (SUBSCRIBE is idempotent), and the
+    // listeners learn that what was published while it was not connected is lost (Redis down at boot, too).
     this.subscriber.on("ready", async () => {
-      const reconnect = connects++ > 0;
       const channels = this.subscriptions.channels().map((channel) => this.prefix + channel);
       try {
         if (channels.length > 0) await this.subscriber.subscribe(...channels);
@@ -135,7 +133,7 @@ export class RedisBus implements Bus {
         this.onError(error, "resubscribe");
         return;
       }
-      if (reconnect) for (const listener of this.resubscribed) listener();
+      for (const listener of this.resubscribed) listener();
     });
   }
 

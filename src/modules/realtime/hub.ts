@@ -77,8 +77,8 @@ export class SocketHub {
     private readonly eventIdKey: Buffer,
   ) {
     this.watcher = setInterval(() => this.watchBackpressure(), WATCH_MS);
-    // The bus lost its connection and is back: private events published meanwhile never came. "ready" again
-    // tells each signed-in socket to refetch what it shows, as after its own reconnect.
+    // The bus (re)connected: private events published while it was away never came. "ready" again tells each
+    // signed-in socket to refetch what it shows, as after its own reconnect.
     bus.onResubscribed(() => {
       for (const state of this.sockets.values()) {
         if (state.owner && state.ws.readyState === 1) state.ws.send(frame("ready", { authenticated: true }));

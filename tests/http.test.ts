@@ -209,16 +209,18 @@ describe("error envelope", () => {
 });
 
 describe("the request deadline (REQUEST_TIMEOUT_SECONDS)", () => {
-  test("a request still unanswered at the deadline gets 503 UNAVAILABLE in the envelope, with every answer's headers", async () => {
+  test("unanswered at the deadline: 503 UNAVAILABLE in the envelope with every answer's headers; a body still arriving: 408", async () => {
     const late = await createTestApp({ REQUEST_TIMEOUT_SECONDS: "1", CORS_ORIGINS: "https://app.example" });
     let release = () => {};
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    late.app.get("/api/test/stuck", async () => {
-      await released;
-      return { done: true };
-    });
+    late.app
+      .get("/api/test/stuck", async () => {
+        await released;
+        return { done: true };
+      })
+      .post("/api/test/echo", ({ body }) => body);
     try {
       const started = performance.now();
       const answer = await late.request("/api/test/stuck", { headers: { origin: "https://app.example" } });
@@ -236,6 +238,23 @@ describe("the request deadline (REQUEST_TIMEOUT_SECONDS)", () => {
       const counted = (status: number) =>
         metrics.includes(`http_requests_total{method="GET",route="/api/test/stuck",status="${status}"} 1`);
       expect([counted(503), counted(200)]).toEqual([true, true]);
+
+      // A body still arriving at the deadline is the client's slowness: 408, not a 5xx.
+      let stop = () => {};
+      const trickle = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"slow":'));
+          stop = () => controller.close();
+        },
+      });
+      const slow = await late.request("/api/test/echo", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: trickle,
+        duplex: "half",
+      } as RequestInit);
+      stop();
+      await expectEnvelope(slow, 408, "REQUEST_TIMEOUT");
     } finally {
       release();
       await late.dispose();

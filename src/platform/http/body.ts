@@ -41,7 +41,11 @@ async function readText(request: Request, limit: number): Promise<string> {
  * is answered 400 MALFORMED_REQUEST later (see `malformed`).
  */
 export async function parseJsonBody(request: Request, contentType: string, limit: number): Promise<unknown> {
-  const text = await readText(request, limit);
+  const context = requestContext(request);
+  context.readingBody = true;
+  const text = await readText(request, limit).finally(() => {
+    context.readingBody = false;
+  });
   // Not undefined, which would hand the body to Elysia's own parser, and that fails on an empty one.
   if (text.length === 0) {
     requestContext(request).emptyBody = true;

@@ -1,5 +1,6 @@
 /**
- * Every request answers within REQUEST_TIMEOUT_SECONDS: past it, 503 UNAVAILABLE with Retry-After, in the envelope.
+ * Every request answers within REQUEST_TIMEOUT_SECONDS: past it, 503 UNAVAILABLE with Retry-After, in the envelope
+ * (or 408 REQUEST_TIMEOUT when the client had not finished sending its body: its slowness, not ours).
  *
  * Why: a database that stops answering on connections already open (a stalled host, a network partition)
  * raises no error. The driver's connect timeout covers new connections only, so requests waited for as long
@@ -23,8 +24,13 @@ export function requestDeadline(seconds: number, logger: Logger, headers: (reque
   const lateAnswer = (request: Request) => {
     const context = requestContext(request);
     const { id, startedAt } = context;
-    context.deadlinePassed = true;
     const facts = { method: request.method, path: new URL(request.url).pathname, requestId: id };
+    if (context.readingBody) {
+      context.answeredAtDeadline = 408;
+      const body = errorBody("REQUEST_TIMEOUT", `The request body did not arrive within ${seconds} s`, id);
+      return Response.json(body, { status: 408, headers: { ...headers(request), connection: "close", "x-request-id": id } });
+    }
+    context.answeredAtDeadline = 503;
     logger.warn("request deadline passed: answered 503, the work goes on", {
       ...facts,
       ms: Math.round(performance.now() - startedAt),

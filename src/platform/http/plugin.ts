@@ -129,8 +129,8 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         // A handler that answers with a Response (idempotent replays, p2p, exports) sets its status there, not in `set`.
         const finished =
           responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
-        // Past the deadline the client got 503 (deadline.ts): that is what is counted; the log adds how the work ended.
-        const status = context.deadlinePassed ? 503 : finished;
+        // Past the deadline the client got 503 or 408 (deadline.ts): that is what is counted; the log adds how the work ended.
+        const status = context.answeredAtDeadline ?? finished;
         const seconds = (performance.now() - context.startedAt) / 1000;
         const matched = route || "unmatched";
         metrics.httpRequests.inc({ method: request.method, route: matched, status });
@@ -139,7 +139,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
           method: request.method,
           path: new URL(request.url).pathname,
           status,
-          ...(context.deadlinePassed ? { workFinishedAs: finished } : {}),
+          ...(context.answeredAtDeadline ? { workFinishedAs: finished } : {}),
           ms: Math.round(seconds * 10000) / 10,
           requestId: context.id,
           userId: context.userId ?? null,

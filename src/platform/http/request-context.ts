@@ -28,8 +28,10 @@ export type RequestContext = {
   unusableTextFields?: string[];
   /** Query parameters given more than once: 422 once authenticated. */
   repeatedQueryFields?: string[];
-  /** Answered 503 at the request deadline while its work went on (deadline.ts). */
-  deadlinePassed?: boolean;
+  /** The body is being read from the client (body.ts): a deadline then is the client's slowness, not ours. */
+  readingBody?: boolean;
+  /** The status answered at the request deadline while the work went on (deadline.ts): 503, or 408. */
+  answeredAtDeadline?: 503 | 408;
 };
 
 const contexts = new WeakMap<Request, RequestContext>();

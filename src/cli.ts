@@ -28,8 +28,8 @@ const commands: Record<string, Command> = {
     usage: "migrate                 apply pending database migrations",
     run: (config) =>
       withDatabase(config, async (database) => {
-        await migrate(database);
-        console.log(`migrations applied (${database.kind})`);
+        const { applied, total } = await migrate(database);
+        console.log(`migrations applied (${database.kind}): ${applied} now, ${total} in all`);
         return 0;
       }),
   },

@@ -70,7 +70,9 @@ const database = await openDatabase({
   poolSize: config.databasePoolSize,
 }).catch((error) => exitOnStartupProblem(error, config));
 // The first statement on DATABASE_URL: where a wrong host, database or password shows.
-await migrate(database).catch((error) => exitOnStartupProblem(error, config));
+const migrations = await migrate(database).catch((error) => exitOnStartupProblem(error, config));
+// An upgrade's schema change is on record in the log, with when it happened.
+if (migrations.applied > 0) logger.info("database migrated", migrations);
 const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =>
   logger.warn("bus error", { context, error: (error as Error).message }),
 );

@@ -1,5 +1,4 @@
 /** Boot: config → db → bus → createApp → listen. SIGTERM/SIGINT drain and close everything, then exit 0. */
-import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
@@ -22,6 +21,7 @@ import { createMetrics } from "./platform/observability/metrics";
 import { flushSentry, initSentry, reportError } from "./platform/observability/sentry";
 import { startWorker } from "./platform/worker";
 import { startupProblem } from "./startup-problem";
+import { ensureWebBuilt } from "./web-build";
 
 /** In-flight requests get this long to finish after a stop signal. */
 const DRAIN_MS = 10_000;
@@ -50,18 +50,10 @@ function loadConfigOrExit() {
 /** The address in a URL: an IPv6 one in brackets (`http://[::]:3000`). */
 const urlHost = (host: string) => (isIP(host) === 6 ? `[${host}]` : host);
 
-/** A fresh clone has no built web app; build it once so `bun run start` is all a developer types. */
-function ensureWebBuilt(logger: ReturnType<typeof createLogger>) {
-  if (existsSync(join(WEB_DIST, "index.html")) || !existsSync(join(WEB_DIST, "..", "index.html"))) return;
-  logger.info("building the web app (web/dist is missing)");
-  const build = Bun.spawnSync(["bun", "run", "build"], { stdout: "inherit", stderr: "inherit" });
-  if (!build.success) logger.warn("web build failed; the API is served without the web app");
-}
-
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 initSentry(config.sentryDsn, config.nodeEnv, VERSION);
-ensureWebBuilt(logger);
+ensureWebBuilt(WEB_DIST, logger);
 
 const startedAt = performance.now();
 const database = await openDatabase({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
@@ -12,6 +12,7 @@ import { isEmail } from "../src/platform/http/formats";
 import { APP_PATHS } from "../src/platform/http/spa";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
+import { ensureWebBuilt } from "../src/web-build";
 import { signedInUser } from "./support/client";
 import { createTestApp, createTestDatabase, testConfig } from "./support/harness";
 
@@ -633,6 +634,35 @@ describe("a dependency out of reach: 503 UNAVAILABLE, never a 500", () => {
     await app.decorator.runtime.stop();
     await bus.close();
     await database.dispose();
+  });
+});
+
+describe("the built web app at start", () => {
+  test("a web/dist older than the web app's sources is named in a warning; a current one is not", () => {
+    const web = mkdtempSync(join(tmpdir(), "cv-web-"));
+    mkdirSync(join(web, "src", "pages"), { recursive: true });
+    mkdirSync(join(web, "dist"));
+    writeFileSync(join(web, "index.html"), "<!doctype html>");
+    writeFileSync(join(web, "src", "pages", "Wallet.tsx"), "export {}");
+    writeFileSync(join(web, "dist", "index.html"), "<!doctype html>");
+    const warnings = (distChangedAt: Date) => {
+      const lines: string[] = [];
+      utimesSync(join(web, "dist", "index.html"), distChangedAt, distChangedAt);
+      ensureWebBuilt(
+        join(web, "dist"),
+        createLogger("info", (line) => lines.push(line)),
+      );
+      return lines.map((line) => JSON.parse(line).msg as string);
+    };
+    try {
+      // A page changed after the build (a git pull), deep in src/.
+      expect(warnings(new Date(Date.now() - 60_000))).toEqual([
+        "web/dist is older than the web app's sources: run `bun run build` to serve the current app",
+      ]);
+      expect(warnings(new Date(Date.now() + 60_000))).toEqual([]);
+    } finally {
+      rmSync(web, { recursive: true, force: true });
+    }
   });
 });
 

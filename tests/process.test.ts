@@ -107,7 +107,9 @@ describe("the server as a process", () => {
     const secondOutput = await new Response(second.stdout).text();
     expect(secondOutput).toContain('"msg":"port in use: another process listens there"');
     // What started with the services (the price feed) stops before the bus and database close: no false outage.
-    expect(secondOutput.split("\n").filter((line) => line.includes('"level":"warn"'))).toEqual([]);
+    // (A checkout whose web/dist is older than its sources is told so at every start: that is the checkout's.)
+    const warnings = secondOutput.split("\n").filter((line) => line.includes('"level":"warn"'));
+    expect(warnings.filter((line) => !line.includes("web/dist is older"))).toEqual([]);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
 
     expect(await server.stop("SIGTERM")).toBe(0);

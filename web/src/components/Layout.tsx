@@ -4,6 +4,7 @@ import { errorMessage } from "../lib/api";
 import { getConfig } from "../lib/config";
 import { focusNextHeading } from "../lib/forms";
 import { signOut, useOptionalSessionUser } from "../lib/session";
+import Announcer from "./Announcer";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 
@@ -225,6 +226,7 @@ export default function Layout(props: RouteSectionProps) {
           <Version />
         </div>
       </footer>
+      <Announcer />
     </div>
   );
 }

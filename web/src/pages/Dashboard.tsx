@@ -4,6 +4,7 @@ import PortfolioPanel from "../components/PortfolioPanel";
 import PriceTiles from "../components/PriceTiles";
 import RecentActivity from "../components/RecentActivity";
 import { useConfig } from "../lib/config";
+import { announceIncomingMoney } from "../lib/incoming-money";
 import { useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 
@@ -11,6 +12,7 @@ export default function Dashboard() {
   usePageTitle(() => "Dashboard");
   const user = useOptionalSessionUser();
   const config = useConfig();
+  announceIncomingMoney();
   const symbols = () => (config()?.assets ?? []).map((a) => a.symbol).filter((s) => s !== "USD");
   return (
     <>

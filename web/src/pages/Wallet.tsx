@@ -3,6 +3,7 @@ import AccountNotices from "../components/AccountNotices";
 import Limits from "../components/Limits";
 import RequireUser from "../components/RequireUser";
 import { useConfig } from "../lib/config";
+import { announceIncomingMoney } from "../lib/incoming-money";
 import { formatUsd } from "../lib/money";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
@@ -31,6 +32,7 @@ function WalletPage(props: { user: Accessor<User> }) {
     void limitsActions.refetch();
   };
 
+  announceIncomingMoney();
   // Live (WebSocket): a balance moved (a transfer arrived, a deposit was credited) or a transaction happened.
   onCleanup(onFrame("balance", () => void balancesActions.refetch()));
   onCleanup(

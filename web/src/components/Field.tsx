@@ -1,4 +1,5 @@
 import { createSignal, createUniqueId, type JSX, Show, splitProps } from "solid-js";
+import { fieldErrorId } from "../lib/forms";
 
 type InputProps = JSX.InputHTMLAttributes<HTMLInputElement>;
 
@@ -29,7 +30,7 @@ function FieldFrame(props: { id: string; label: string; error?: string; hint?: J
         </p>
       </Show>
       <Show when={props.error}>
-        <p id={`${props.id}-error`} class="field-error">
+        <p id={fieldErrorId(props.id)} class="field-error">
           {props.error}
         </p>
       </Show>
@@ -39,7 +40,7 @@ function FieldFrame(props: { id: string; label: string; error?: string; hint?: J
 
 /** The control's aria-describedby: its hint and error paragraphs, when shown. */
 function describedBy(id: string, own: { hint?: JSX.Element; error?: string }): string | undefined {
-  return [own.hint ? `${id}-hint` : "", own.error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
+  return [own.hint ? `${id}-hint` : "", own.error ? fieldErrorId(id) : ""].filter(Boolean).join(" ") || undefined;
 }
 
 /** A labelled input with its hint and error wired to aria-describedby. */

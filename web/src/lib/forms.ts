@@ -1,4 +1,5 @@
 import type { Setter } from "solid-js";
+import { announce } from "./announce";
 import { ApiError, errorMessage } from "./api";
 
 /** Field name → message. */
@@ -107,9 +108,25 @@ export function clearMessagesOnEdit<T extends string | object>(
   };
 }
 
+/** The id of the paragraph that says what is wrong with the control of id `controlId` (components/Field). */
+export const fieldErrorId = (controlId: string) => `${controlId}-error`;
+
+/**
+ * Moves focus to a control a submit just marked invalid (or back to one to change), which reads its label and
+ * its error (aria-describedby). A control that has focus already (Enter was pressed in it) is not focused again,
+ * and a screen reader would read nothing new: its error is announced instead.
+ */
+export function focusField(control: HTMLElement | null | undefined) {
+  if (control && control !== document.activeElement) control.focus();
+  else if (control) {
+    const error = document.getElementById(fieldErrorId(control.id))?.textContent;
+    if (error) announce(error, "assertive");
+  }
+}
+
 /** Moves focus to the form's control named `name` (e.g. back to the field the user came to change). */
 export function focusControl(form: HTMLFormElement | undefined, name: string) {
-  queueMicrotask(() => form?.querySelector<HTMLElement>(`[name="${name}"]`)?.focus());
+  queueMicrotask(() => focusField(form?.querySelector<HTMLElement>(`[name="${name}"]`)));
 }
 
 /**
@@ -122,31 +139,52 @@ export const focusWhen = (wanted: boolean) => (element: HTMLElement) => {
 
 /** Moves focus to the first control of the form that is marked invalid. */
 export function focusFirstInvalid(form: HTMLFormElement | undefined) {
-  queueMicrotask(() => {
-    const control = form?.querySelector<HTMLElement>("[aria-invalid='true']");
-    control?.focus();
-  });
+  queueMicrotask(() => focusField(form?.querySelector<HTMLElement>("[aria-invalid='true']")));
 }
+
+/** Focuses an element that is not a control (a heading, a message): focusable by script only, not by Tab. */
+function focusByScript(element: HTMLElement) {
+  if (!element.hasAttribute("tabindex") && element.tabIndex < 0) element.tabIndex = -1;
+  element.focus();
+}
+
+/** Whether keyboard focus is lost: on the page itself, as when the focused control was removed. */
+const focusLost = () => !document.activeElement || document.activeElement === document.body;
+
+/**
+ * A `ref` for what an action leaves where its control was (a result message where a row's Confirm button went
+ * with its row, the button that replaces an expired quote's): once shown, it takes focus if focus fell to the page
+ * with that control, or is still on `from` (the control that did it, about to go). Never from anywhere else the
+ * user has put it meanwhile. A disabled control cannot take it: of several such refs shown together, the first
+ * that can does (they run in document order).
+ */
+export const focusIfLost =
+  (from?: Element | null) =>
+  (element: HTMLElement): void => {
+    requestAnimationFrame(() => {
+      if (!element.isConnected || element.matches(":disabled")) return;
+      if (focusLost() || (from && document.activeElement === from)) focusByScript(element);
+    });
+  };
 
 /**
  * For a control that goes away as the user leaves the page with it (a Sign in button, a link in the phone's
  * folding menu), which would drop focus to the top of the document: once the next page's main heading is shown,
  * it takes focus (made focusable by script only), unless the user has put focus somewhere meanwhile. `leaving`
  * is the heading of the page being left, still shown until then; `holder` is where focus was put to wait.
+ * Answers a function that stops waiting (the move did not happen after all).
  */
-export function focusNextHeading(leaving: HTMLElement | null | undefined, holder?: HTMLElement) {
+export function focusNextHeading(leaving: HTMLElement | null | undefined, holder?: HTMLElement): () => void {
   const main = document.getElementById("main");
-  if (!main) return;
+  if (!main) return () => undefined;
   const observer = new MutationObserver(() => {
     const heading = main.querySelector<HTMLElement>("h1");
     if (!heading || heading === leaving) return;
     observer.disconnect();
-    const focused = document.activeElement;
-    if (focused && focused !== document.body && focused !== holder) return;
-    if (!heading.hasAttribute("tabindex")) heading.tabIndex = -1;
-    heading.focus();
+    if (focusLost() || document.activeElement === holder) focusByScript(heading);
   });
   observer.observe(main, { childList: true, subtree: true });
   // A page that never shows a heading must not keep the observer (or take focus much later).
   setTimeout(() => observer.disconnect(), 10_000);
+  return () => observer.disconnect();
 }

@@ -6,7 +6,7 @@ import FormError from "../components/FormError";
 import { SignInButton, SignInPrompt } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
+import { actionMessage, type FieldErrors, fieldErrors, focusControl, formValue } from "../lib/forms";
 import { usePageTitle } from "../lib/title";
 
 export default function ForgotPassword() {
@@ -31,9 +31,7 @@ export default function ForgotPassword() {
       const fields = fieldErrors(error, { email: "Enter a valid email address." });
       if (Object.keys(fields).length > 0) setErrors(fields);
       else setFormError(actionMessage(error));
-      if (error instanceof ApiError && error.code === "VALIDATION_FAILED") {
-        queueMicrotask(() => form.querySelector<HTMLElement>("[name=email]")?.focus());
-      }
+      if (error instanceof ApiError && error.code === "VALIDATION_FAILED") focusControl(form, "email");
     } finally {
       setSubmitting(false);
     }

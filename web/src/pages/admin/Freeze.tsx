@@ -2,7 +2,7 @@ import { createEffect, createSignal, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import { Field } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
-import { actionMessage } from "../../lib/forms";
+import { actionMessage, focusField } from "../../lib/forms";
 import type { User } from "../../lib/session";
 import { freezeTarget } from "./state";
 
@@ -35,7 +35,7 @@ export default function FreezePanel() {
     setResult(undefined);
     if (!byEmail && !UUID.test(given)) {
       setFieldError("Enter the user's email, or their ID (a UUID such as 3f2b…-…, e.g. from an AML flag).");
-      input?.focus();
+      focusField(input);
       return;
     }
     setFieldError(undefined);
@@ -50,8 +50,10 @@ export default function FreezePanel() {
         text: `${user.email} (${user.name}) is ${(user.frozen ?? freeze) ? "frozen: they cannot deposit, withdraw, send or trade (money sent to them still arrives)" : "no longer frozen"}.`,
       });
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) setFieldError(`No user has this ${byEmail ? "email" : "ID"}.`);
-      else setResult({ tone: "error", text: actionMessage(error) });
+      if (error instanceof ApiError && error.status === 404) {
+        setFieldError(`No user has this ${byEmail ? "email" : "ID"}.`);
+        focusField(input);
+      } else setResult({ tone: "error", text: actionMessage(error) });
     } finally {
       setBusy(undefined);
     }

@@ -6,7 +6,7 @@ import { Field } from "../../components/Field";
 import FormError from "../../components/FormError";
 import { ApiError, api } from "../../lib/api";
 import { getConfig } from "../../lib/config";
-import { actionMessage, clearMessagesOnEdit, type FieldErrors, formValue } from "../../lib/forms";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, focusField, formValue } from "../../lib/forms";
 import { rereadSessionUser, setSessionUser, type User } from "../../lib/session";
 import { pauseAfterChange } from "../../lib/withdrawal-pause";
 import { securityChanged } from "./events";
@@ -121,7 +121,7 @@ function CodeForm(props: {
       const message = codeError(error);
       if (message) {
         setErrors({ code: message });
-        input?.focus();
+        focusField(input);
         input?.select();
       } else setFormError(actionMessage(error));
     } finally {

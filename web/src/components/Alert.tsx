@@ -2,11 +2,16 @@ import type { JSX } from "solid-js";
 
 /**
  * A message about an action (a form's result): errors are announced at once (role="alert"),
- * success and information politely (role="status").
+ * success and information politely (role="status"). `ref` receives the element, e.g. to take focus once shown.
  */
-export default function Alert(props: { tone: "error" | "success" | "info" | "warn"; title?: string; children?: JSX.Element }) {
+export default function Alert(props: {
+  tone: "error" | "success" | "info" | "warn";
+  title?: string;
+  ref?: (element: HTMLDivElement) => void;
+  children?: JSX.Element;
+}) {
   return (
-    <div class={`notice notice-${props.tone}`} role={props.tone === "error" ? "alert" : "status"}>
+    <div class={`notice notice-${props.tone}`} role={props.tone === "error" ? "alert" : "status"} ref={(el) => props.ref?.(el)}>
       {props.title ? <p class="notice-title">{props.title}</p> : null}
       {props.children}
     </div>

@@ -34,13 +34,17 @@ function AccountActions() {
   const [busy, setBusy] = createSignal(false);
   const [failed, setFailed] = createSignal<string>();
 
-  const logout = async () => {
+  const logout = async (event: MouseEvent) => {
     setBusy(true);
     setFailed(undefined);
+    // Sign out goes with the signed-in header: focus goes to /login's heading (as signing in focuses the next
+    // page's), watched for from now on, as the page shown may already change while signing out.
+    const stopWaiting = focusNextHeading(document.querySelector<HTMLElement>("#main h1"), event.currentTarget as HTMLElement);
     try {
       await signOut();
       navigate("/login", { replace: true });
     } catch (error) {
+      stopWaiting();
       setFailed(`Could not sign out: ${errorMessage(error)}`);
     } finally {
       setBusy(false);

@@ -7,7 +7,7 @@ import FormError from "../components/FormError";
 import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
+import { actionMessage, type FieldErrors, fieldErrors, focusControl, focusIfLost, formValue } from "../lib/forms";
 import { useLinkToken } from "../lib/link-token";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -46,7 +46,7 @@ export default function ResetPassword() {
         setBadToken(true);
       } else if (Object.keys(fields).length > 0) {
         setErrors(fields);
-        queueMicrotask(() => form?.querySelector<HTMLElement>("[name=password]")?.focus());
+        focusControl(form, "password");
       } else {
         setFormError(actionMessage(error));
       }
@@ -71,7 +71,12 @@ export default function ResetPassword() {
         <Match when={!token() || badToken()}>
           <div class="stack">
             <h1 id="reset-title">Choose a new password</h1>
-            <Alert tone="error" title={token() ? "This link is invalid or has expired" : "This link is incomplete"}>
+            {/* Refused on submit, the form went away with its focused button: focus goes to why. */}
+            <Alert
+              tone="error"
+              title={token() ? "This link is invalid or has expired" : "This link is incomplete"}
+              ref={(el) => badToken() && focusIfLost()(el)}
+            >
               <p>
                 {token()
                   ? "Reset links work once and for one hour. Ask for a new one."

@@ -6,7 +6,7 @@ import FormError from "../components/FormError";
 import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage } from "../lib/forms";
+import { actionMessage, focusIfLost } from "../lib/forms";
 import { useLinkToken } from "../lib/link-token";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -65,7 +65,12 @@ export default function UndoTwoFactor() {
         <Match when={!token() || badToken()}>
           <div class="stack">
             <h1 id="undo-2fa-title">Turn two-factor authentication off</h1>
-            <Alert tone="error" title={token() ? "This link is invalid or has expired" : "This link is incomplete"}>
+            {/* Refused on submit, the form went away with its focused button: focus goes to why. */}
+            <Alert
+              tone="error"
+              title={token() ? "This link is invalid or has expired" : "This link is incomplete"}
+              ref={(el) => badToken() && focusIfLost()(el)}
+            >
               <p>
                 {token()
                   ? "This link works once, for 72 hours, and only while the two-factor authentication it announced is still on."

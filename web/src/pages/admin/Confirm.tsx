@@ -43,32 +43,36 @@ export default function DecisionButtons(props: {
           </>
         }
       >
-        {(decision) => (
-          <>
-            <button
-              type="button"
-              class={`button button-small ${decision() === "approve" ? "button-primary" : "button-danger"}`}
-              disabled={props.disabled}
-              aria-busy={props.busy === decision()}
-              onClick={() => props.onDecide(decision() === "approve")}
-              ref={focusWhen(true)}
-              aria-label={`Confirm ${decision()}: ${props.what}`}
-            >
-              {props.busy === decision() ? "Saving…" : decision() === "approve" ? "Confirm approve" : "Confirm reject"}
-            </button>
-            <button
-              type="button"
-              class="button button-small"
-              disabled={props.disabled}
-              onClick={() => {
-                backFrom = decision();
-                setAsking(undefined);
-              }}
-            >
-              Back
-            </button>
-          </>
-        )}
+        {(decision) => {
+          /** The confirming button's visible text, which its accessible name begins with, busy or not. */
+          const confirmText = () => (props.busy === decision() ? "Saving…" : `Confirm ${decision()}`);
+          return (
+            <>
+              <button
+                type="button"
+                class={`button button-small ${decision() === "approve" ? "button-primary" : "button-danger"}`}
+                disabled={props.disabled}
+                aria-busy={props.busy === decision()}
+                onClick={() => props.onDecide(decision() === "approve")}
+                ref={focusWhen(true)}
+                aria-label={`${confirmText()} ${props.what}`}
+              >
+                {confirmText()}
+              </button>
+              <button
+                type="button"
+                class="button button-small"
+                disabled={props.disabled}
+                onClick={() => {
+                  backFrom = decision();
+                  setAsking(undefined);
+                }}
+              >
+                Back
+              </button>
+            </>
+          );
+        }}
       </Show>
     </span>
   );

@@ -3,7 +3,7 @@ import Alert from "../../components/Alert";
 import DataTable from "../../components/DataTable";
 import { api } from "../../lib/api";
 import { describeUserAgent, formatDateTime } from "../../lib/format";
-import { actionMessage } from "../../lib/forms";
+import { actionMessage, focusIfLost } from "../../lib/forms";
 import { loadError, settled } from "../../lib/resource";
 import { securityChanged, securityVersion } from "./events";
 
@@ -27,6 +27,8 @@ export default function SessionsSection() {
   const [revoking, setRevoking] = createSignal<string>();
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
 
+  /** A Revoke button's visible text, which its accessible name begins with, busy or not. */
+  const revokeText = (session: SessionInfo) => (revoking() === session.id ? "Revoking…" : "Revoke");
   const list = () => settled(sessions);
   const others = () => (list() ?? []).filter((s) => !s.current);
 
@@ -77,7 +79,14 @@ export default function SessionsSection() {
           {revoking() === "others" ? "Signing out…" : "Sign out other sessions"}
         </button>
       </div>
-      <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
+      {/* A revoked session's row goes with its focused Revoke button: focus comes here rather than to the top. */}
+      <Show when={message()}>
+        {(m) => (
+          <Alert tone={m().tone} ref={focusIfLost()}>
+            {m().text}
+          </Alert>
+        )}
+      </Show>
       <DataTable
         errorTitle="Could not load your sessions"
         error={loadError(sessions)}
@@ -124,9 +133,9 @@ export default function SessionsSection() {
                   onClick={() => revoke(session)}
                   disabled={revoking() !== undefined}
                   aria-busy={revoking() === session.id}
-                  aria-label={`Revoke session: ${describeUserAgent(session.userAgent)}, signed in ${formatDateTime(session.createdAt)}`}
+                  aria-label={`${revokeText(session)} session: ${describeUserAgent(session.userAgent)}, signed in ${formatDateTime(session.createdAt)}`}
                 >
-                  {revoking() === session.id ? "Revoking…" : "Revoke"}
+                  {revokeText(session)}
                 </button>
               </Show>
             </td>

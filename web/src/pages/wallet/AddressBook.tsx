@@ -8,6 +8,7 @@ import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
 import { type BookAddress, isActive } from "../../lib/wallet";
+import RemoveButtons from "./RemoveButtons";
 
 const HINTS = {
   asset: "Choose an asset.",
@@ -195,41 +196,15 @@ export default function AddressBookPanel(props: {
                 </Show>
               </td>
               <td class="num">
-                <Show
-                  when={confirming() === entry.id}
-                  fallback={
-                    <button
-                      type="button"
-                      class="button button-small"
-                      onClick={() => setConfirming(entry.id)}
-                      disabled={deleting() !== undefined}
-                      aria-label={`Remove ${entry.label} (${entry.asset} ${entry.address})`}
-                    >
-                      Remove
-                    </button>
-                  }
-                >
-                  <span class="button-row row-actions">
-                    <button
-                      type="button"
-                      class="button button-small button-danger"
-                      onClick={() => remove(entry)}
-                      disabled={deleting() !== undefined}
-                      aria-busy={deleting() === entry.id}
-                      aria-label={`Confirm removing ${entry.label}`}
-                    >
-                      {deleting() === entry.id ? "Removing…" : "Confirm remove"}
-                    </button>
-                    <button
-                      type="button"
-                      class="button button-small"
-                      onClick={() => setConfirming(undefined)}
-                      disabled={deleting() !== undefined}
-                    >
-                      Keep
-                    </button>
-                  </span>
-                </Show>
+                <RemoveButtons
+                  entry={entry}
+                  asking={confirming() === entry.id}
+                  busy={deleting() === entry.id}
+                  disabled={deleting() !== undefined}
+                  onAsk={() => setConfirming(entry.id)}
+                  onKeep={() => setConfirming(undefined)}
+                  onConfirm={() => remove(entry)}
+                />
               </td>
             </tr>
           )}

@@ -9,7 +9,7 @@ import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage, type FieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { actionMessage, type FieldErrors, focusFirstInvalid, focusIfLost } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { amountProblem, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
@@ -68,7 +68,8 @@ function OrderCard(props: { order: DepositOrder; precision: number | undefined; 
     <article class="card order" aria-labelledby="order-title">
       <div class="panel-head">
         <div>
-          <h3 id="order-title" class="order-title">
+          {/* "Create deposit" goes with its form: focus comes here (the Deposits list's Show puts it on the panel's heading). */}
+          <h3 id="order-title" class="order-title" ref={focusIfLost()}>
             Deposit order
           </h3>
           <p class="small muted">
@@ -160,6 +161,7 @@ export default function DepositPanel(props: {
   const [pollError, setPollError] = createSignal<string>();
   const submission = createIdempotentSubmission();
   let form: HTMLFormElement | undefined;
+  let heading: HTMLHeadingElement | undefined;
 
   const precision = () => precisionOf(props.config, asset());
   const orderPrecision = () => (props.order ? precisionOf(props.config, props.order.asset) : undefined);
@@ -262,7 +264,7 @@ export default function DepositPanel(props: {
     <section class="panel" aria-labelledby="deposit-title">
       <div class="panel-head">
         <div>
-          <h2 id="deposit-title" tabindex="-1">
+          <h2 id="deposit-title" tabindex="-1" ref={heading}>
             Deposit
           </h2>
           <p class="muted small">Get a pay address (or, for USD, a payment reference) for the amount you will send.</p>
@@ -302,7 +304,11 @@ export default function DepositPanel(props: {
             order={order()}
             precision={orderPrecision()}
             pollError={pollError()}
-            onClose={() => props.setOrder(undefined)}
+            onClose={() => {
+              // Hide or Done goes with the card: focus waits at the top of the panel, over the form shown again.
+              props.setOrder(undefined);
+              heading?.focus();
+            }}
           />
         )}
       </Show>

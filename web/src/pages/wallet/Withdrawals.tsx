@@ -26,7 +26,7 @@ function CancelButtons(props: {
 }) {
   /** The confirming button's visible text, which its accessible name begins with, busy or not. */
   const confirmText = () => (props.busy ? "Cancelling…" : "Yes, cancel");
-  /** Set once the user kept it, so the Cancel button shown again takes focus back. */
+  /** Set while the user kept it, so the Cancel button shown again takes focus back (not after a cancel). */
   let kept = false;
   return (
     <Show
@@ -35,7 +35,10 @@ function CancelButtons(props: {
         <button
           type="button"
           class="button button-small button-danger"
-          onClick={() => props.onAsk()}
+          onClick={() => {
+            kept = false;
+            props.onAsk();
+          }}
           disabled={props.disabled}
           ref={focusWhen(kept)}
           aria-label={`Cancel ${props.what}`}

@@ -1,4 +1,4 @@
-import { type Accessor, createEffect, createResource, createSignal, For, on, onCleanup, Show } from "solid-js";
+import { type Accessor, createEffect, createResource, createSignal, For, on, onCleanup, Show, untrack } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
 import DataTable from "../components/DataTable";
@@ -6,10 +6,11 @@ import { Field, SelectField } from "../components/Field";
 import PortfolioPanel from "../components/PortfolioPanel";
 import RequireUser from "../components/RequireUser";
 import StatusBadge from "../components/StatusBadge";
+import { announce } from "../lib/announce";
 import { ApiError, api, errorMessage } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
-import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focusFirstInvalid, focusIfLost } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { loadError, settled } from "../lib/resource";
@@ -58,6 +59,8 @@ function bodyOf(draft: Draft, quoteId?: string) {
 
 /** How long a quote holds (API.md: valid 10 s). */
 const QUOTE_VALID_MS = 10_000;
+/** Seconds left when a screen reader is told, once, that the quote is about to expire. */
+const QUOTE_WARNING_SECONDS = 5;
 
 /**
  * Seconds left until `deadline` (ms on this browser's clock), ticking every 250 ms. The deadline is counted
@@ -117,7 +120,13 @@ function TradeForm(props: { config: PublicConfig }) {
   const [message, setMessage] = createSignal<Message>();
   /** What the last cancel in the open orders came to. */
   const [cancelNote, setCancelNote] = createSignal<Message>();
+  /** The Cancel button of the order cancelled last: its row goes once the list reloads. */
+  let cancelledFrom: HTMLElement | undefined;
   let form: HTMLFormElement | undefined;
+  /** The quote's terms as shown, which are read out once when a quote arrives. */
+  let quoteTerms: HTMLParagraphElement | undefined;
+  /** "Get quote", which the quote's Cancel gives focus back to. */
+  let getQuoteButton: HTMLButtonElement | undefined;
   const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch }] = createResource(fetchOrders);
@@ -163,6 +172,15 @@ function TradeForm(props: { config: PublicConfig }) {
   const secondsLeft = useCountdown(() => quote()?.deadline);
   /** The quote the user may still confirm; an expired one is never sent, its button asks for a new one. */
   const liveQuote = () => (secondsLeft() > 0 ? quote() : undefined);
+  // The countdown shown ticks every second, and is no live region (it would be read out every second): a screen
+  // reader is told once that the quote is about to expire, and once that it has.
+  createEffect(
+    on(secondsLeft, (left, before) => {
+      if (!untrack(quote) || before === undefined || left >= before) return;
+      if (left === 0) announce("The quote expired. Get a new one to trade.");
+      else if (left <= QUOTE_WARNING_SECONDS && before > QUOTE_WARNING_SECONDS) announce(`The quote expires in ${left} seconds.`);
+    }),
+  );
   const update = (field: keyof Draft, value: string) => {
     setDraft({ ...draft(), [field]: value } as Draft);
     setQuote(undefined);
@@ -209,6 +227,9 @@ function TradeForm(props: { config: PublicConfig }) {
     try {
       const answer = await api.post<Quote>("/api/trading/quote", { side, asset, amount });
       setQuote({ ...answer, deadline: Date.now() + QUOTE_VALID_MS });
+      // Read out once, as shown (with why it cannot be confirmed, if so); the countdown is not.
+      const shortfallText = document.getElementById("trade-shortfall")?.textContent;
+      announce([quoteTerms?.textContent, shortfallText ?? `It holds for ${QUOTE_VALID_MS / 1000} seconds.`].join(" "));
     } catch (error) {
       fail(error);
     } finally {
@@ -255,7 +276,9 @@ function TradeForm(props: { config: PublicConfig }) {
     else void place();
   };
 
-  const cancel = async (order: Order) => {
+  /** Cancels an open order; `button` is its Cancel, whose focus the note saying how it went takes over. */
+  const cancel = async (order: Order, button: HTMLElement) => {
+    cancelledFrom = button;
     setCancelNote(undefined);
     try {
       const { order: cancelled } = await api.delete<{ order: Order }>(`/api/trading/orders/${order.id}`);
@@ -338,8 +361,8 @@ function TradeForm(props: { config: PublicConfig }) {
           </Show>
           <Show when={quote()}>
             {(q) => (
-              <div class="quote" aria-live="polite" data-testid="quote">
-                <p>
+              <div class="quote" data-testid="quote">
+                <p ref={quoteTerms}>
                   {q().side === "buy" ? "Buy" : "Sell"} {formatAmount(q().amount, precision())} {q().asset} at{" "}
                   {formatPrice(q().price, q().asset)} USD, fee {formatUsd(q().fee)} USD: you{" "}
                   {q().side === "buy" ? "pay" : "receive"} <strong>{formatUsd(q().totalUsd)} USD</strong>.
@@ -361,15 +384,32 @@ function TradeForm(props: { config: PublicConfig }) {
               </div>
             )}
           </Show>
-          <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
+          {/* Confirm goes with the quote: the result takes focus. */}
+          <Show when={message()}>
+            {(m) => (
+              <Alert tone={m().tone} ref={focusIfLost()}>
+                {m().text}
+              </Alert>
+            )}
+          </Show>
           <Show
             when={draft().type === "market" && liveQuote()}
             fallback={
-              <button type="submit" class="button button-primary" disabled={busy()}>
-                {draft().type === "market" ? "Get quote" : "Place order"}
+              <button
+                type="submit"
+                class="button button-primary"
+                disabled={busy()}
+                ref={(el) => {
+                  getQuoteButton = el;
+                  // In place of an expired quote's Confirm and Cancel: focus inside them comes here.
+                  if (untrack(quote)) focusIfLost()(el);
+                }}
+              >
+                {draft().type === "market" ? (quote() ? "Get a new quote" : "Get quote") : "Place order"}
               </button>
             }
           >
+            {/* In place of "Get quote": focus, fallen with it, goes to Confirm, or to Cancel when Confirm is disabled. */}
             <div class="actions">
               {/* A quote the server would refuse for want of funds is not offered: its warning says why. */}
               <button
@@ -377,10 +417,19 @@ function TradeForm(props: { config: PublicConfig }) {
                 class="button button-primary"
                 disabled={busy() || shortfall() !== undefined}
                 aria-describedby={shortfall() ? "trade-shortfall" : undefined}
+                ref={focusIfLost()}
               >
                 Confirm {draft().side}
               </button>
-              <button type="button" class="button button-ghost" onClick={() => setQuote(undefined)}>
+              <button
+                type="button"
+                class="button button-ghost"
+                ref={focusIfLost()}
+                onClick={() => {
+                  setQuote(undefined);
+                  getQuoteButton?.focus();
+                }}
+              >
                 Cancel
               </button>
             </div>
@@ -391,7 +440,14 @@ function TradeForm(props: { config: PublicConfig }) {
         <h2 id="open-orders-title" class="panel-title">
           Open orders
         </h2>
-        <Show when={cancelNote()}>{(note) => <Alert tone={note().tone}>{note().text}</Alert>}</Show>
+        {/* The cancelled order's row goes with its Cancel: the note says how it went, and takes focus. */}
+        <Show when={cancelNote()}>
+          {(note) => (
+            <Alert tone={note().tone} ref={focusIfLost(cancelledFrom)}>
+              {note().text}
+            </Alert>
+          )}
+        </Show>
         <DataTable
           errorTitle="Could not load your orders"
           error={loadError(orders)}
@@ -428,7 +484,7 @@ function TradeForm(props: { config: PublicConfig }) {
                   type="button"
                   class="button button-ghost button-small"
                   aria-label={`Cancel ${o.type} ${o.side} ${o.amount} ${o.asset} at ${orderPrice(o)} USD`}
-                  onClick={() => void cancel(o)}
+                  onClick={(event) => void cancel(o, event.currentTarget)}
                 >
                   Cancel
                 </button>

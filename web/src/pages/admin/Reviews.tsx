@@ -36,6 +36,8 @@ function ReviewQueue<T extends Item>(props: {
   /** The list's API path; it is asked for `status=pending_review`. */
   path: string;
   decide: (item: T, approve: boolean) => Promise<void>;
+  /** Whose money goes where: "from a@example.com to b@example.com". */
+  parties: (item: T) => string;
   /** Whether the item concerns the signed-in admin's own money, which another admin must decide. */
   ownCase: (item: T) => boolean;
   headers: string[];
@@ -47,16 +49,19 @@ function ReviewQueue<T extends Item>(props: {
   /** Why a decision on a row was refused, by item id: shown by that row, which stays (it is still held). */
   const [refused, setRefused] = createSignal<Record<string, string | undefined>>({});
 
+  /** "the transfer of 15,000.00 USD from a@example.com to b@example.com": the amount as the table shows it. */
+  const describe = (item: T) =>
+    `the ${props.noun} of ${formatAmount(item.amount, precisionOf(props.config, item.asset))} ${item.asset} ${props.parties(item)}`;
+
   const decide = async (item: T, approve: boolean) => {
     setBusy({ id: item.id, decision: approve ? "approve" : "reject" });
     setDecided(undefined);
     setRefused({ ...refused(), [item.id]: undefined });
-    const what = `${props.noun} of ${formatAmount(item.amount, precisionOf(props.config, item.asset))} ${item.asset}`;
     try {
       await props.decide(item, approve);
       // Only that row goes: the rest, however deep the list was loaded, stays in view.
       queue.remove(item.id);
-      setDecided({ tone: "success", text: `${approve ? "Approved" : "Rejected"} the ${what}.` });
+      setDecided({ tone: "success", text: `${approve ? "Approved" : "Rejected"} ${describe(item)}.` });
     } catch (error) {
       setRefused({ ...refused(), [item.id]: `Could not ${approve ? "approve" : "reject"} it: ${actionMessage(error)}` });
     } finally {
@@ -110,7 +115,7 @@ function ReviewQueue<T extends Item>(props: {
             <td class="num">
               <Show when={!props.ownCase(item)} fallback={<OwnCaseNote />}>
                 <DecisionButtons
-                  what={`the ${props.noun} of ${item.amount} ${item.asset} from ${formatDateTime(item.createdAt)}`}
+                  what={`${describe(item)} (${formatDateTime(item.createdAt)})`}
                   busy={busy()?.id === item.id ? busy()?.decision : undefined}
                   disabled={busy() !== undefined}
                   onDecide={(approve) => decide(item, approve)}
@@ -144,6 +149,7 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User }) {
       decide={async (w, approve) => {
         await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
       }}
+      parties={(w) => `from ${w.userEmail} to ${w.address}`}
       ownCase={(w) => w.userId === props.me.id}
       headers={["Requested / ID", "Amount", "To address", "User"]}
       cells={(w) => (
@@ -170,6 +176,7 @@ export function TransferReview(props: { config: PublicConfig; me: User }) {
       decide={async (t, approve) => {
         await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
       }}
+      parties={(t) => `from ${t.senderEmail} to ${t.recipientEmail}`}
       // A transfer carries no user ids, only emails; an email is one account's (unique, stored normalized).
       ownCase={(t) => t.senderEmail === props.me.email || t.recipientEmail === props.me.email}
       headers={["Created / ID", "Amount", "Sender", "Recipient / note"]}

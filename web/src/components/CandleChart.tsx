@@ -83,6 +83,9 @@ function themedOptions(host: HTMLElement) {
     // Follows the host's width (a phone turned sideways, a resized window); its height is the host's (360 px, styles.css).
     autoSize: true,
     layout: {
+      // The library would put its attribution link inside the host, an image to assistive technology (a link
+      // nested in role="img" is unreachable): CandleChart shows that link next to the chart instead.
+      attributionLogo: false,
       background: { color: "transparent" },
       textColor: themeValue(host, "--text-muted"),
       fontFamily: themeValue(host, "--font-sans"),
@@ -185,5 +188,16 @@ export default function CandleChart(props: { symbol: string; interval: CandleInt
       draw(chart, chart.addSeries(CandlestickSeries, themedCandles(host)));
     });
   });
-  return <div ref={host} class="chart" role="img" aria-label={`${props.symbol} price candles, ${props.interval}`} />;
+  // "TradingView Lightweight Charts™, Copyright (c) TradingView, Inc. https://www.tradingview.com/": the licence
+  // asks for this attribution and for a link to tradingview.com on the page, here outside the image.
+  return (
+    <>
+      <div ref={host} class="chart" role="img" aria-label={`${props.symbol} price candles, ${props.interval}`} />
+      <p class="chart-attribution small muted">
+        <a href="https://www.tradingview.com/" target="_blank" rel="noopener">
+          Charts by TradingView
+        </a>
+      </p>
+    </>
+  );
 }

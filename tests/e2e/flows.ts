@@ -94,6 +94,22 @@ async function signInElsewhere(app: App, email: string): Promise<string> {
   return token;
 }
 
+/** The focused element's text (a button's label, a message), trimmed. */
+function focusedText(page: Page): Promise<string> {
+  return page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+}
+
+/** Waits until keyboard focus is on an element whose text `expected` matches (equals, for a string). */
+async function focusMovesTo(page: Page, expected: string | RegExp, what: string) {
+  const matches = (text: string) => (typeof expected === "string" ? text === expected : expected.test(text));
+  await eventually(async () => matches(await focusedText(page)), 2_000, `focus on ${what}`);
+}
+
+/** Waits until the app's live regions (components/Announcer) say `text` to screen readers. */
+async function announced(page: Page, text: string | RegExp) {
+  await page.getByTestId("announcer").getByText(text).first().waitFor({ state: "attached", timeout: 10_000 });
+}
+
 /** Marks the document; if the page reloads, the mark is gone. */
 async function markDocument(page: Page) {
   await page.evaluate("window.__e2eMark = 'still the same document'");
@@ -243,6 +259,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         ms: 20_000,
         run: async () => {
           await eventually(async () => (await available(bobWallet, "USD")) === "40.00", 10_000, "Bob's wallet shows 40.00 USD");
+          await announced(bobWallet, `Received 40 USD from ${alice.email}.`);
           const row = bobHistory.locator("tbody tr").filter({ hasText: "Transfer received" }).filter({ hasText: alice.email });
           await row.waitFor({ timeout: 10_000 });
           const text = (await row.textContent()) ?? "";
@@ -287,6 +304,9 @@ export async function moneyFlow(browser: Browser, app: App) {
           await fillBtcOrder(page, "market", "buy", "0.0001");
           await page.getByRole("button", { name: "Get quote" }).click();
           await page.getByTestId("quote").waitFor();
+          // "Get quote" made way for the quote: focus goes to its Confirm; the terms are read out once, not the countdown.
+          await focusMovesTo(page, "Confirm buy", "Confirm buy after Get quote");
+          await announced(page, /^Buy 0\.00010000 BTC at .+ It holds for 10 seconds\.$/);
           const countdown = page.getByTestId("quote-countdown");
           const first = (await countdown.textContent()) ?? "";
           assert(/holds for \d+ s/.test(first), `the quote shows its countdown: ${first}`);
@@ -294,17 +314,21 @@ export async function moneyFlow(browser: Browser, app: App) {
           await screenshots(page, "trade-quote");
           // An expired quote is never confirmed: its button asks for a new quote, and no order is sent.
           await page.getByText("This quote expired.").waitFor({ timeout: 15_000 });
+          await announced(page, "The quote expires in 5 seconds.");
+          await announced(page, "The quote expired. Get a new one to trade.");
+          await focusMovesTo(page, "Get a new quote", "Get a new quote, in place of the expired quote's Confirm");
           const posted: string[] = [];
           const record = (request: { method(): string; url(): string }) => {
             if (request.method() === "POST") posted.push(new URL(request.url()).pathname);
           };
           page.on("request", record);
-          await page.getByRole("button", { name: "Get quote" }).click();
+          await page.getByRole("button", { name: "Get a new quote" }).click();
           await page.getByRole("button", { name: "Confirm buy" }).waitFor();
           page.off("request", record);
           assert(posted.join() === "/api/trading/quote", `only a new quote was asked for: ${posted.join()}`);
           await page.getByRole("button", { name: "Confirm buy" }).click();
           await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor();
+          await focusMovesTo(page, /^Filled at .+ USD per BTC\.$/, "the result, in place of the quote");
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
           await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
           await eventually(async () => (await available(page, "BTC")) === "0.00010000", 10_000, "the wallet shows 0.0001 BTC");
@@ -377,7 +401,9 @@ export async function moneyFlow(browser: Browser, app: App) {
         ms: 30_000,
         run: async () => {
           const { panel: deposit } = await createDeposit(page, "USD", "12.34");
+          await focusMovesTo(page, "Deposit order", "the order's heading, in place of the form");
           await deposit.getByRole("button", { name: "Hide" }).click();
+          await focusMovesTo(page, "Deposit", "the Deposit heading, over the form shown again");
           const row = page
             .getByRole("region", { name: "Deposits", exact: true })
             .locator("tbody tr")
@@ -424,7 +450,9 @@ export async function moneyFlow(browser: Browser, app: App) {
           await page.getByRole("button", { name: "Get quote" }).click();
           await page.getByTestId("quote").getByText("Not enough BTC").waitFor();
           assertEqual(await page.getByRole("button", { name: "Confirm sell" }).isDisabled(), true, "Confirm sell disabled");
+          await focusMovesTo(page, "Cancel", "the quote's Cancel, Confirm being disabled");
           await page.getByRole("button", { name: "Cancel", exact: true }).click();
+          await focusMovesTo(page, "Get quote", "Get quote after the quote's Cancel");
         },
       },
       {
@@ -435,6 +463,11 @@ export async function moneyFlow(browser: Browser, app: App) {
           const { panel: deposit } = await createDeposit(page, "USD", "10100");
           await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
           const book = page.getByRole("region", { name: "Address book", exact: true });
+          // Enter in the empty field that has focus: focus cannot move there, so its error is announced.
+          await book.getByLabel("Address", { exact: true }).focus();
+          await page.keyboard.press("Enter");
+          await book.getByText("Enter the address.").waitFor();
+          await announced(page, "Enter the address.");
           await book.getByLabel("Asset", { exact: true }).selectOption("USD");
           await fillLabelled(book, "Address", "address", "DE89370400440532013000");
           await fillLabelled(book, "Label", "label", "e2e bank");
@@ -448,17 +481,28 @@ export async function moneyFlow(browser: Browser, app: App) {
 
           const withdrawals = page.getByRole("region", { name: "Withdrawals", exact: true });
           const row = withdrawals.locator("tbody tr").filter({ hasText: "10,001.00" });
-          const focusedText = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
           await row.getByRole("button", { name: /^Cancel the withdrawal of 10001 USD/ }).click();
           await row.getByText("Cancel withdrawal?").waitFor();
-          await eventually(async () => (await focusedText()) === "Yes, cancel", 2_000, "focus on Yes, cancel");
+          await focusMovesTo(page, "Yes, cancel", "Yes, cancel");
           await row.getByRole("button", { name: /^Keep it: the withdrawal of 10001 USD/ }).click();
-          await eventually(async () => (await focusedText()) === "Cancel", 2_000, "focus back on Cancel");
+          await focusMovesTo(page, "Cancel", "Cancel again");
           await row.getByText("Pending review").waitFor();
           await row.getByRole("button", { name: /^Cancel the withdrawal/ }).click();
           await row.getByRole("button", { name: /^Yes, cancel the withdrawal of 10001 USD/ }).click();
           await withdrawals.getByText(/^Withdrawal cancelled\./).waitFor();
+          await focusMovesTo(page, /^Withdrawal cancelled\./, "the result, in place of Yes, cancel");
           await row.getByText("Cancelled", { exact: true }).waitFor();
+
+          // The address goes the same way: asked once more, kept, then removed.
+          const saved = book.locator("tbody tr").filter({ hasText: "e2e bank" });
+          await saved.getByRole("button", { name: /^Remove e2e bank/ }).click();
+          await focusMovesTo(page, "Confirm remove", "Confirm remove");
+          await saved.getByRole("button", { name: "Keep e2e bank", exact: true }).click();
+          await focusMovesTo(page, "Remove", "Remove again");
+          await saved.getByRole("button", { name: /^Remove e2e bank/ }).click();
+          await saved.getByRole("button", { name: "Confirm remove e2e bank", exact: true }).click();
+          await focusMovesTo(page, "Removed “e2e bank”.", "the result, in place of Confirm remove");
+          await saved.waitFor({ state: "detached" });
         },
       },
       {
@@ -545,6 +589,8 @@ export async function twoFactorFlow(browser: Browser, app: App) {
     await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.waitForURL((u) => u.pathname === "/login");
     await page.getByRole("link", { name: "Sign in" }).first().waitFor(); // the header's signed-out actions
+    // Sign out went with the signed-in header: focus goes to the page's heading, not to the top of the document.
+    await focusMovesTo(page, "Sign in", "/login's heading after signing out");
     // Signing out on purpose needs no explanation.
     assertEqual(await page.getByText(SESSION_ENDED).count(), 0, "session-ended notices after signing out");
   };
@@ -789,6 +835,7 @@ async function reviewQueuePaging(page: Page) {
     approvals++;
     return route.fulfill({ status: 409, json: { error: { code: "INVALID_STATE", message: refusal } } });
   });
+  await page.route("**/api/admin/transfers/*/reject", (route) => route.fulfill({ json: {} }));
   try {
     await page.reload();
     const queue = page.getByRole("region", { name: "Transfers waiting for review", exact: true });
@@ -804,9 +851,24 @@ async function reviewQueuePaging(page: Page) {
     await oldest.getByRole("button", { name: /^Confirm approve/ }).click();
     await oldest.getByRole("alert").filter({ hasText: refusal }).waitFor();
     assertEqual(await queue.locator("tbody tr").count(), 2, "rows after a refused decision");
+    // Named by what moves where, the amount as the table shows it; the row goes, focus goes to the result.
+    const newest = queue.locator("tbody tr").first();
+    await newest
+      .getByRole("button", {
+        name: /^Reject the transfer of 20,000\.00 USD from sender@example\.test to recipient@example\.test \(/,
+      })
+      .click();
+    await newest.getByRole("button", { name: /^Confirm reject the transfer of 20,000\.00 USD/ }).click();
+    await focusMovesTo(
+      page,
+      /^Rejected the transfer of 20,000\.00 USD from sender@example\.test/,
+      "the result, in place of the row",
+    );
+    assertEqual(await queue.locator("tbody tr").count(), 1, "rows after a decision");
   } finally {
     await page.unroute("**/api/admin/transfers?*");
     await page.unroute("**/api/admin/transfers/*/approve");
+    await page.unroute("**/api/admin/transfers/*/reject");
   }
 }
 
@@ -877,6 +939,19 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
           page.off("console", onConsole);
           page.off("pageerror", onError);
           assert(problems.length === 0, `console errors while signed out: ${problems.join("; ")}`);
+        },
+      },
+      {
+        name: "a reset link that is no good: the refusal takes focus; the chart's attribution link sits outside its image",
+        run: async () => {
+          await page.goto(`/reset-password?token=${"x".repeat(43)}`);
+          await fillLabelled(page, "New password", "password", PASSWORD);
+          await page.getByRole("button", { name: "Change password" }).click();
+          await focusMovesTo(page, /^This link is invalid or has expired/, "the refusal, in place of the form");
+          await page.goto("/markets/BTC");
+          await page.locator(".chart canvas").first().waitFor();
+          await page.getByRole("link", { name: "Charts by TradingView", exact: true }).waitFor();
+          assertEqual(await page.locator("[role=img] a, a#tv-attr-logo").count(), 0, "links inside the chart's image");
         },
       },
       {

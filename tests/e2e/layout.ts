@@ -207,6 +207,15 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           assertNone([...problems, ...(await rowProblems(page))]);
         },
       },
+      {
+        name: "cancelling the open order: its row goes, focus goes to the note that says so",
+        run: async () => {
+          await page.goto("/trade");
+          await page.getByRole("button", { name: /^Cancel limit sell 0\.5 ETH/ }).click();
+          const focused = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+          await eventually(async () => /^Cancelled the limit sell/.test(await focused()), 5000, "focus on the cancel note");
+        },
+      },
     ]);
   } finally {
     await context?.close().catch(() => undefined);

@@ -216,6 +216,37 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           await eventually(async () => /^Cancelled the limit sell/.test(await focused()), 5000, "focus on the cancel note");
         },
       },
+      {
+        name: "a page whose configuration or session failed to load (503, then 500) loads again: by itself, or by Try again",
+        ms: 30_000,
+        run: async () => {
+          for (const [path, status] of [
+            ["/api/config", 503],
+            ["/api/auth/me", 500],
+          ] as const) {
+            let failing = true;
+            await page.route(`**${path}`, (route) =>
+              failing
+                ? route.fulfill({
+                    status,
+                    headers: { "content-type": "application/json", ...(status === 503 ? { "retry-after": "2" } : {}) },
+                    body: JSON.stringify({
+                      error: { code: status === 503 ? "UNAVAILABLE" : "INTERNAL", message: "Down", requestId: "e2e" },
+                    }),
+                  })
+                : route.continue(),
+            );
+            await page.goto("/wallet");
+            await page.getByText("Something went wrong").waitFor();
+            failing = false;
+            // A 503 with Retry-After is tried again by itself; a 500 waits for the button.
+            if (status === 500) await page.getByRole("button", { name: "Try again" }).click();
+            await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor({ timeout: 10_000 });
+            await page.getByRole("region", { name: "Balances", exact: true }).waitFor();
+            await page.unroute(`**${path}`);
+          }
+        },
+      },
     ]);
   } finally {
     await context?.close().catch(() => undefined);

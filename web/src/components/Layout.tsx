@@ -1,4 +1,4 @@
-import { A, createAsync, type RouteSectionProps, useLocation, useNavigate } from "@solidjs/router";
+import { A, createAsync, type RouteSectionProps, revalidate, useLocation, useNavigate } from "@solidjs/router";
 import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
 import { errorMessage } from "../lib/api";
 import { getConfig } from "../lib/config";
@@ -220,7 +220,19 @@ export default function Layout(props: RouteSectionProps) {
         </div>
       </header>
       <main id="main" class="container main" tabindex="-1">
-        <ErrorBoundary fallback={(error, reset) => <ErrorNotice error={error} onRetry={reset} />}>
+        {/* A page fails with what it loaded: the router keeps a failed load (config, session) as its answer, so a
+            retry asks the server again for everything before the page is drawn anew. */}
+        <ErrorBoundary
+          fallback={(error, reset) => (
+            <ErrorNotice
+              error={error}
+              onRetry={() => {
+                void revalidate();
+                reset();
+              }}
+            />
+          )}
+        >
           <Suspense fallback={<Loading />}>{props.children}</Suspense>
         </ErrorBoundary>
       </main>

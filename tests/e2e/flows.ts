@@ -557,6 +557,41 @@ export async function moneyFlow(browser: Browser, app: App) {
           await wallet.close();
         },
       },
+      {
+        name: "a market buy whose answer was lost: after its quote expired, Try again finds it filled, not bought twice",
+        ms: 40_000,
+        run: async () => {
+          const keys: string[] = [];
+          await page.route("**/api/trading/orders", async (route) => {
+            if (route.request().method() !== "POST") return route.continue();
+            keys.push(route.request().headers()["idempotency-key"] ?? "");
+            // The first is carried out by the server; its answer never reaches the page.
+            if (keys.length === 1) {
+              await route.fetch();
+              return route.abort("connectionreset");
+            }
+            return route.continue();
+          });
+          try {
+            await fillBtcOrder(page, "market", "buy", "0.0002");
+            await page.getByRole("button", { name: "Get quote" }).click();
+            await page.getByRole("button", { name: "Confirm buy" }).click();
+            await page.getByText(/Your order may have gone through: press Try again to find out/).waitFor();
+            await page.getByText("This quote expired.").waitFor({ timeout: 15_000 });
+            const [answer] = await Promise.all([
+              page.waitForResponse(
+                (response) => response.url().endsWith("/api/trading/orders") && response.request().method() === "POST",
+              ),
+              page.getByRole("button", { name: "Try again" }).click(),
+            ]);
+            assertEqual(answer.headers()["idempotent-replayed"], "true", "the retry is answered by the first order");
+            await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor();
+            assert(keys.length === 2 && keys[0] === keys[1], `one key for both tries: ${keys.join(", ")}`);
+          } finally {
+            await page.unroute("**/api/trading/orders");
+          }
+        },
+      },
     ]);
   } finally {
     await aliceContext?.close().catch(() => undefined);

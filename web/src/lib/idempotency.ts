@@ -24,6 +24,14 @@ export type IdempotentSubmission = {
   failed(error: unknown): void;
 };
 
+/**
+ * Whether a failed submission may have been carried out all the same: its answer was lost (network), the server
+ * failed or gave up waiting (5xx), or it is still running (409). Only sending it again, as it was, tells.
+ */
+export function outcomeUnknown(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 0 || error.status >= 500 || error.code === "IDEMPOTENCY_IN_PROGRESS");
+}
+
 export function newIdempotencyKey(): string {
   if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") return crypto.randomUUID();
   // Older browsers: 128 random bits as hex.

@@ -11,7 +11,7 @@ import { ApiError, api, errorMessage } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focusFirstInvalid, focusIfLost } from "../lib/forms";
-import { createIdempotentSubmission } from "../lib/idempotency";
+import { createIdempotentSubmission, outcomeUnknown } from "../lib/idempotency";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
@@ -184,6 +184,8 @@ function TradeForm(props: { config: PublicConfig }) {
   const update = (field: keyof Draft, value: string) => {
     setDraft({ ...draft(), [field]: value } as Draft);
     setQuote(undefined);
+    // Another order now: the one of unknown outcome is left to the history and the orders list to tell.
+    setUnsure(undefined);
     // Another type, side or asset is another order: what was said of the last one's fields (a stop sell's price
     // against the sell price, an amount's decimals) may not hold for it, and is checked again on submit.
     if (field === "type" || field === "side" || field === "asset") setErrors({});
@@ -237,8 +239,14 @@ function TradeForm(props: { config: PublicConfig }) {
     }
   };
 
-  const place = async () => {
-    const body = bodyOf(draft(), liveQuote()?.quoteId);
+  /**
+   * An order sent whose outcome is unknown (outcomeUnknown): the next press sends it again exactly as it was, its
+   * expired quote too, under the same key. So a market buy that did go through is answered as such (a replay),
+   * not bought twice at a new quote; one that did not gets QUOTE_EXPIRED, and a new quote is asked for.
+   */
+  const [unsure, setUnsure] = createSignal<ReturnType<typeof bodyOf>>();
+  const place = async (again?: ReturnType<typeof bodyOf>) => {
+    const body = again ?? bodyOf(draft(), liveQuote()?.quoteId);
     setBusy(true);
     setMessage(undefined);
     setCancelNote(undefined);
@@ -247,6 +255,7 @@ function TradeForm(props: { config: PublicConfig }) {
         idempotencyKey: submission.keyFor(body),
       });
       submission.settle();
+      setUnsure(undefined);
       setQuote(undefined);
       // A limit or stop order left filled in would be placed again by the next press: its amount goes (type,
       // side, asset and price stay, for a similar order on purpose) and focus waits there for a new one.
@@ -263,6 +272,15 @@ function TradeForm(props: { config: PublicConfig }) {
       void refetch();
     } catch (error) {
       submission.failed(error);
+      if (outcomeUnknown(error)) {
+        setUnsure(body);
+        setMessage({
+          tone: "error",
+          text: `${errorMessage(error)} Your order may have gone through: press Try again to find out. It is never placed twice.`,
+        });
+        return;
+      }
+      setUnsure(undefined);
       fail(error);
     } finally {
       setBusy(false);
@@ -271,8 +289,11 @@ function TradeForm(props: { config: PublicConfig }) {
 
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
-    if (busy() || !check()) return;
-    if (draft().type === "market" && !liveQuote()) void getQuote();
+    if (busy()) return;
+    const again = unsure();
+    if (again) void place(again);
+    else if (!check()) return;
+    else if (draft().type === "market" && !liveQuote()) void getQuote();
     else void place();
   };
 
@@ -405,7 +426,7 @@ function TradeForm(props: { config: PublicConfig }) {
                   if (untrack(quote)) focusIfLost()(el);
                 }}
               >
-                {draft().type === "market" ? (quote() ? "Get a new quote" : "Get quote") : "Place order"}
+                {unsure() ? "Try again" : draft().type === "market" ? (quote() ? "Get a new quote" : "Get quote") : "Place order"}
               </button>
             }
           >

@@ -497,7 +497,7 @@ export async function moneyFlow(browser: Browser, app: App) {
           const saved = book.locator("tbody tr").filter({ hasText: "e2e bank" });
           await saved.getByRole("button", { name: /^Remove e2e bank/ }).click();
           await focusMovesTo(page, "Confirm remove", "Confirm remove");
-          await saved.getByRole("button", { name: "Keep e2e bank", exact: true }).click();
+          await saved.getByRole("button", { name: "Keep: e2e bank", exact: true }).click();
           await focusMovesTo(page, "Remove", "Remove again");
           await saved.getByRole("button", { name: /^Remove e2e bank/ }).click();
           await saved.getByRole("button", { name: "Confirm remove e2e bank", exact: true }).click();

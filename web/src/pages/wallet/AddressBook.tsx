@@ -1,5 +1,6 @@
 import { createSignal, For, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
+import AskAgainButtons from "../../components/AskAgainButtons";
 import DataTable from "../../components/DataTable";
 import { Field, SelectField } from "../../components/Field";
 import SubmitButton from "../../components/SubmitButton";
@@ -8,7 +9,9 @@ import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
 import { type BookAddress, isActive } from "../../lib/wallet";
-import RemoveButtons from "./RemoveButtons";
+
+/** Remove for a saved address, asked once more. */
+const REMOVE_WORDS = { ask: "Remove", confirm: "Confirm remove", busy: "Removing…", keep: "Keep" };
 
 const HINTS = {
   asset: "Choose an asset.",
@@ -196,8 +199,10 @@ export default function AddressBookPanel(props: {
                 </Show>
               </td>
               <td class="num">
-                <RemoveButtons
-                  entry={entry}
+                <AskAgainButtons
+                  words={REMOVE_WORDS}
+                  askName={`${entry.label} (${entry.asset} ${entry.address})`}
+                  what={entry.label}
                   asking={confirming() === entry.id}
                   busy={deleting() === entry.id}
                   disabled={deleting() !== undefined}

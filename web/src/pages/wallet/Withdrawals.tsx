@@ -1,83 +1,24 @@
 import { createEffect, createSignal, on, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
+import AskAgainButtons from "../../components/AskAgainButtons";
 import DataTable from "../../components/DataTable";
 import StatusBadge from "../../components/StatusBadge";
 import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage, focusWhen } from "../../lib/forms";
+import { actionMessage } from "../../lib/forms";
 import type { Withdrawal } from "../../lib/wallet";
 
-/**
- * Cancel for one withdrawal under review, asked once more inline (as the admin's decisions are): one slip should
- * not take a withdrawal out of review. Whether it is being asked is the panel's (`asking`), so a list refresh
- * that redraws the row keeps the question. Keyboard focus follows the buttons as they swap: onto "Yes, cancel"
- * when asked, back onto Cancel when kept.
- */
-function CancelButtons(props: {
-  what: string;
-  asking: boolean;
-  busy: boolean;
-  disabled: boolean;
-  onAsk: () => void;
-  onKeep: () => void;
-  onConfirm: () => void;
-}) {
-  /** The confirming button's visible text, which its accessible name begins with, busy or not. */
-  const confirmText = () => (props.busy ? "Cancelling…" : "Yes, cancel");
-  /** Set while the user kept it, so the Cancel button shown again takes focus back (not after a cancel). */
-  let kept = false;
-  return (
-    <Show
-      when={props.asking}
-      fallback={
-        <button
-          type="button"
-          class="button button-small button-danger"
-          onClick={() => {
-            kept = false;
-            props.onAsk();
-          }}
-          disabled={props.disabled}
-          ref={focusWhen(kept)}
-          aria-label={`Cancel ${props.what}`}
-        >
-          Cancel
-        </button>
-      }
-    >
-      <span class="row-question">
-        <span class="small">Cancel withdrawal?</span>
-        <span class="button-row row-actions">
-          <button
-            type="button"
-            class="button button-small button-danger"
-            onClick={() => props.onConfirm()}
-            disabled={props.disabled}
-            aria-busy={props.busy}
-            ref={focusWhen(true)}
-            aria-label={`${confirmText()} ${props.what}`}
-          >
-            {confirmText()}
-          </button>
-          <button
-            type="button"
-            class="button button-small"
-            onClick={() => {
-              kept = true;
-              props.onKeep();
-            }}
-            disabled={props.disabled}
-            aria-label={`Keep it: ${props.what}`}
-          >
-            Keep it
-          </button>
-        </span>
-      </span>
-    </Show>
-  );
-}
+/** Cancel for a withdrawal under review, asked once more: one slip should not take it out of review. */
+const CANCEL_WORDS = {
+  ask: "Cancel",
+  question: "Cancel withdrawal?",
+  confirm: "Yes, cancel",
+  busy: "Cancelling…",
+  keep: "Keep it",
+  dangerous: true,
+};
 
 /** GET /api/wallet/withdrawals, with Cancel while a withdrawal waits for review. */
 export default function WithdrawalsPanel(props: {
@@ -166,7 +107,8 @@ export default function WithdrawalsPanel(props: {
             </td>
             <td class="num">
               <Show when={w.status === "pending_review"}>
-                <CancelButtons
+                <AskAgainButtons
+                  words={CANCEL_WORDS}
                   what={`the withdrawal of ${w.amount} ${w.asset} requested ${formatDateTime(w.createdAt)}`}
                   asking={asking() === w.id}
                   busy={cancelling() === w.id}

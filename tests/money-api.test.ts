@@ -541,9 +541,13 @@ describe("P2P transfers", () => {
           await withKey(sender.client, "/api/transfers/p2p", { recipientEmail: recipient.email, asset: "USD", amount })
         ).json()) as { transfer: { id: string } }
       ).transfer;
-    for (let i = 0; i < 10; i++) await send("1");
+    const earlier: string[] = [];
+    for (let i = 0; i < 10; i++) earlier.push((await send("1")).id);
     const flaggedTwice = await send("1000.01"); // over the threshold, and the 11th within the hour
-    type FlagPage = { items: { id: string; rule: string; transferId: string }[]; nextCursor: string | null };
+    type FlagPage = {
+      items: { id: string; rule: string; transferId: string; windowTransferIds: string[] }[];
+      nextCursor: string | null;
+    };
     const walked: FlagPage["items"] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 4; page++) {
@@ -556,6 +560,36 @@ describe("P2P transfers", () => {
     const rules = walked.filter((f) => f.transferId === flaggedTwice.id).map((f) => f.rule);
     expect(rules.sort()).toEqual(["over_threshold", "velocity"]);
     expect(new Set(walked.map((f) => f.id)).size).toBe(walked.length);
+    // Each flag names the transfers its rule judged, oldest first: the hour's eleven, or the one over the threshold.
+    const windowOf = (rule: string) => walked.find((f) => f.transferId === flaggedTwice.id && f.rule === rule)?.windowTransferIds;
+    expect(windowOf("velocity")).toEqual([...earlier, flaggedTwice.id]);
+    expect(windowOf("over_threshold")).toEqual([flaggedTwice.id]);
+  });
+
+  test("a structuring flag names the transfers just under the threshold in its 24 hours, not the others", async () => {
+    const sender = await fundedUser(fixture, "flag-window", "5000");
+    const recipient = await signedInUser(fixture, "flag-window-b");
+    const admin = await adminUser(fixture, "flag-window-admin");
+    const send = async (amount: string) =>
+      (
+        (await (
+          await withKey(sender.client, "/api/transfers/p2p", { recipientEmail: recipient.email, asset: "USD", amount })
+        ).json()) as { transfer: { id: string } }
+      ).transfer.id;
+    // The band is 900–1000 USD (90 % of the 1000 threshold up to it): 5 is outside. (All under the 3000 daily limit.)
+    const [, inBand1, , inBand2, third] = [
+      await send("5"),
+      await send("900"),
+      await send("5"),
+      await send("950"),
+      await send("1000"),
+    ];
+    const { body } = await admin.client.json<{ items: { userId: string; rule: string; windowTransferIds: string[] }[] }>(
+      "GET",
+      "/api/admin/aml/flags?limit=100",
+    );
+    const flag = body.items.find((f) => f.userId === sender.userId && f.rule === "structuring");
+    expect(flag?.windowTransferIds).toEqual([inBand1, inBand2, third]);
   });
 
   test("unverified and frozen users cannot move money, in API.md's order", async () => {

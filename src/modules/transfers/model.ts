@@ -44,6 +44,11 @@ export const AmlFlagView = t.Object({
   userEmail: t.String(),
   rule: t.String(),
   detail: t.String(),
+  /**
+   * The sender's transfers the rule judged, oldest first, the flagged one last: for a counting rule those of its
+   * window (at most 100), for over_threshold the transfer alone.
+   */
+  windowTransferIds: t.Array(t.String()),
   createdAt: t.String(),
 });
 export const ReviewQuery = t.Object({ status: t.Optional(oneOf(["completed", "pending_review", "rejected"])), ...PageQuery });

@@ -2,7 +2,7 @@
  * P2P transfers: recipient by email, no fee, daily USD limit, AML screening. Small transfers complete at
  * once; flagged ones wait with the sender's funds held until an admin approves or rejects them.
  */
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
@@ -26,7 +26,7 @@ import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPric
 import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
 import { transactions } from "../transactions/schema";
 import { recordTransactions, toTx } from "../transactions/service";
-import { type AmlWindow, amlWindows, screenTransfer } from "./aml";
+import { AML_RULES, type AmlWindow, amlWindows, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
 import type { Limit, Transfer } from "./model";
 import { amlFlags, p2pTransfers } from "./schema";
@@ -398,6 +398,46 @@ export async function decideTransfer(
   });
 }
 
+/** At most this many of a window's transfers are named on its flag: enough to investigate, never a flood. */
+const MAX_WINDOW_TRANSFERS_SHOWN = 100;
+
+/**
+ * The transfers a flag's rule judged: its window as the rule draws it for the flagged transfer (at the time and
+ * the USD value it was judged on, with today's threshold), up to and including that transfer.
+ */
+async function windowTransferIds(ctx: MoneyContext, flag: typeof amlFlags.$inferSelect): Promise<string[]> {
+  const rule = AML_RULES.find((r) => r.name === flag.rule);
+  const [flagged] = await ctx.db
+    .select({ createdAt: p2pTransfers.createdAt, amountUsdCents: p2pTransfers.amountUsdCents })
+    .from(p2pTransfers)
+    .where(eq(p2pTransfers.id, flag.transferId));
+  const window = flagged
+    ? rule?.window?.({
+        amountUsdCents: flagged.amountUsdCents,
+        now: flagged.createdAt,
+        reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
+      })
+    : null;
+  if (!flagged || !window) return [flag.transferId];
+  const rows = await ctx.db
+    .select({ id: p2pTransfers.id })
+    .from(p2pTransfers)
+    .where(
+      and(
+        eq(p2pTransfers.senderId, flag.userId),
+        gte(p2pTransfers.createdAt, window.since),
+        lte(p2pTransfers.createdAt, flagged.createdAt),
+        window.minUsdCents === undefined ? undefined : gte(p2pTransfers.amountUsdCents, window.minUsdCents),
+        window.maxUsdCents === undefined ? undefined : lte(p2pTransfers.amountUsdCents, window.maxUsdCents),
+      ),
+    )
+    .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
+    .limit(MAX_WINDOW_TRANSFERS_SHOWN);
+  const ids = rows.map((row) => row.id).reverse();
+  // Stamped in the same millisecond as a later one, the flagged transfer still ends the list.
+  return [...ids.filter((id) => id !== flag.transferId), flag.transferId];
+}
+
 export async function listAmlFlags(ctx: MoneyContext, page: { limit?: number; cursor?: string }) {
   const limit = page.limit ?? 20;
   const rows = await ctx.db
@@ -406,13 +446,17 @@ export async function listAmlFlags(ctx: MoneyContext, page: { limit?: number; cu
     .where(after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor)))
     .orderBy(desc(amlFlags.createdAt), desc(amlFlags.id))
     .limit(limit + 1);
-  const emails = await emailsOf(
-    ctx.db,
-    rows.map((row) => row.userId),
-  );
+  const [emails, windows] = await Promise.all([
+    emailsOf(
+      ctx.db,
+      rows.map((row) => row.userId),
+    ),
+    Promise.all(rows.slice(0, limit).map((row) => windowTransferIds(ctx, row))),
+  ]);
   return pageOf(rows, limit, (row) => ({
     ...row,
     userEmail: emails.get(row.userId) ?? "",
+    windowTransferIds: windows[rows.indexOf(row)],
     createdAt: row.createdAt.toISOString(),
   }));
 }

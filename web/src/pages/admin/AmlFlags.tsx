@@ -16,6 +16,8 @@ type AmlFlag = {
   userEmail: string;
   rule: string;
   detail: string;
+  /** The sender's transfers the rule judged, oldest first, this one last. */
+  windowTransferIds: string[];
   createdAt: string;
 };
 
@@ -83,6 +85,12 @@ export default function AmlFlagsPanel(props: { me: User }) {
               <code class="truncate truncate-id" title={flag.transferId}>
                 {flag.transferId}
               </code>
+              {/* The others of its window, for the investigation: their ids on hover, as the transfer's own. */}
+              <Show when={flag.windowTransferIds.length > 1}>
+                <span class="cell-line small muted" title={flag.windowTransferIds.join("\n")}>
+                  {flag.windowTransferIds.length} transfers judged
+                </span>
+              </Show>
             </td>
             {/* The button under the email, not beside it: beside, it squeezed the email into pieces. */}
             <td class="user-cell">

@@ -291,7 +291,8 @@ describe("GET /me and PATCH /profile", () => {
 
   test("a name that is blank once trimmed is 422 naming it, and the old name stays", async () => {
     const { client } = await signedInUser(fixture, "blank");
-    for (const name of ["", "   ", "\t\u00a0", "\u200b\u200b", "a\u0085b"]) {
+    // Blank, a control character, or a bidi override that would show what follows reversed ("\u202eevil" as "live").
+    for (const name of ["", "   ", "\t\u00a0", "\u200b\u200b", "a\u0085b", "\u202eevil", "a\u2066b"]) {
       const refused = await client.json<ErrorBody>("PATCH", "/api/auth/profile", { name });
       expect(refused.status).toBe(422);
       expect(refused.body.error.code).toBe("VALIDATION_FAILED");

@@ -257,6 +257,20 @@ describe("P2P transfers", () => {
       expect(plain.status).toBe(201);
       expect(((await plain.json()) as { transfer: { note: string | null } }).transfer.note).toBeNull();
     }
+    // A note may break lines, but not reorder what the recipient reads: "\u202eevil.exe txt" shows as "txt exe.live".
+    for (const [note, status] of [
+      ["two\nlines", 201],
+      ["\u202eevil.exe txt", 422],
+      ["isolated \u2067x\u2069", 422],
+    ] as const) {
+      const sent = await withKey(alice.client, "/api/transfers/p2p", {
+        recipientEmail: bob.email,
+        asset: "USD",
+        amount: "1",
+        note,
+      });
+      expect({ note, status: sent.status }).toEqual({ note, status });
+    }
   });
 
   test("recipient unknown, self transfer, insufficient funds", async () => {
@@ -686,7 +700,7 @@ describe("withdrawals", () => {
     });
     expect(iban.body.error.message).toBe("Not a valid IBAN");
     // A label of spaces only would be stored empty.
-    for (const label of ["", "   ", "\t", "bad\nlabel", "\u200b", "next\u0085line"]) {
+    for (const label of ["", "   ", "\t", "bad\nlabel", "\u200b", "next\u0085line", "\u202eevil"]) {
       const unlabelled = await client.json<ErrorBody>("POST", "/api/wallet/addresses", {
         asset: "BTC",
         address: "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { OptionalCode, oneOf, PlainDecimal } from "../../platform/http/schema";
+import { FreeText, OptionalCode, oneOf, PlainDecimal } from "../../platform/http/schema";
 import { PageQuery } from "../../platform/pagination";
 
 export const P2pBody = t.Object({
@@ -7,7 +7,7 @@ export const P2pBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
   amount: PlainDecimal,
   // null is no note, as a transfer shows it.
-  note: t.Optional(t.Union([t.String({ maxLength: 280 }), t.Null()])),
+  note: t.Optional(t.Union([FreeText(280), t.Null()])),
   // Required when the sender has 2FA on, as for a withdrawal: money sent to another user leaves the account too.
   code: OptionalCode,
 });

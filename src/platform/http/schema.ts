@@ -31,11 +31,24 @@ export const OptionalCode = t.Optional(t.Union([t.String({ maxLength: 32 }), t.N
 export const PlainDecimal = t.String({ minLength: 1, maxLength: 100, pattern: "^(?=[0-9.]*[1-9])[0-9]+(\\.[0-9]+)?$" });
 
 /**
+ * Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069). They reorder the text
+ * after them: a note "\u202eexe.txt" shows as "txt.exe", so text one user writes could pose as something else to
+ * another (or to an admin reviewing it). Right-to-left scripts need none of them.
+ */
+const BIDI_CONTROLS = "\\u202a-\\u202e\\u2066-\\u2069";
+
+/**
  * A short text a person reads (a name, a label), stored trimmed: something visible besides spaces and
- * zero-width characters, and no control characters (C0, DEL or C1), which would break lines or displays.
+ * zero-width characters, and no control characters (C0, DEL or C1, bidi), which would break lines or displays.
  */
 export const DisplayText = (maxLength: number) =>
-  t.String({ maxLength, pattern: "^(?=[^]*[^\\s\\u200b-\\u200d\\u2060\\ufeff])[^\\x00-\\x1f\\x7f-\\x9f]*$" });
+  t.String({
+    maxLength,
+    pattern: `^(?=[^]*[^\\s\\u200b-\\u200d\\u2060\\ufeff])[^\\x00-\\x1f\\x7f-\\x9f${BIDI_CONTROLS}]*$`,
+  });
+
+/** A free text another person reads (a transfer's note): line breaks allowed, bidi controls not. */
+export const FreeText = (maxLength: number) => t.String({ maxLength, pattern: `^[^${BIDI_CONTROLS}]*$` });
 
 /** `/:id` routes. */
 export const IdParams = t.Object({ id: PathId });

@@ -98,7 +98,11 @@ async function rowProblems(page: Page): Promise<string[]> {
   await page.goto("/wallet");
   const withdrawals = page.getByRole("region", { name: "Withdrawals", exact: true });
   const cancel = withdrawals.getByRole("button", { name: /^Cancel the withdrawal of 8 ETH/ });
-  return [...alert, ...order, ...(await reachProblem(cancel, "the withdrawal's Cancel"))];
+  const withdrawal = await reachProblem(cancel, "the withdrawal's Cancel");
+  // The session signed in with a long unbroken User-Agent: its Revoke still in view.
+  await page.goto("/security");
+  const revoke = await reachProblem(page.getByRole("button", { name: /^Revoke session: Z{8}/ }), "a session's Revoke");
+  return [...alert, ...order, ...withdrawal, ...revoke];
 }
 
 function assertNone(problems: string[]) {
@@ -119,9 +123,10 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           await registerViaApi(app, erin.name, erin.email, true);
           if (promoteToAdmin && (await promoteToAdmin(erin.email))) destinations.push("Admin");
           else note("the Admin link was not checked: promoting a user needs the CLI on a shared Postgres");
+          // A client of its own kind: a User-Agent no browser sends, long and unbroken (shown in the sessions list).
           const login = await fetch(`${app.url}/api/auth/login`, {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            headers: { "content-type": "application/json", "user-agent": "Z".repeat(500) },
             body: JSON.stringify({ email: erin.email, password: PASSWORD }),
           });
           const token = login.headers

@@ -112,7 +112,9 @@ export default function AuditSection() {
               <code>{event.ip ?? "—"}</code>
             </td>
             <td>
-              <span title={event.userAgent ?? undefined}>{event.userAgent ? describeUserAgent(event.userAgent) : "—"}</span>
+              <span class="truncate" title={event.userAgent ?? undefined}>
+                {event.userAgent ? describeUserAgent(event.userAgent) : "—"}
+              </span>
             </td>
             <td class="small muted wrap">{describeMetadata(event.metadata) || "—"}</td>
           </tr>

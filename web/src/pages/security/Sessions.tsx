@@ -108,7 +108,9 @@ export default function SessionsSection() {
         row={(session) => (
           <tr>
             <th scope="row">
-              <span title={session.userAgent ?? undefined}>{describeUserAgent(session.userAgent)}</span>
+              <span class="truncate" title={session.userAgent ?? undefined}>
+                {describeUserAgent(session.userAgent)}
+              </span>
               <Show when={session.current}>
                 {" "}
                 <span class="badge badge-ok">This device</span>

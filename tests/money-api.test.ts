@@ -49,6 +49,13 @@ const usd = async (client: TestClient) =>
   ) as Balances["balances"][0];
 const withKey = (client: TestClient, path: string, body: unknown, key: string = crypto.randomUUID()) =>
   client.request("POST", path, { body, headers: { "idempotency-key": key } });
+/** A USD transfer from `from` to `recipientEmail`, as its answer gives it. */
+const sendUsd = async (from: TestClient, recipientEmail: string, amount: string) =>
+  (
+    (await (await withKey(from, "/api/transfers/p2p", { recipientEmail, asset: "USD", amount })).json()) as {
+      transfer: { id: string; status: string };
+    }
+  ).transfer;
 const IBAN = "GB82 WEST 1234 5698 7654 32";
 
 describe("balance", () => {
@@ -431,12 +438,7 @@ describe("P2P transfers", () => {
     const alice = await fundedUser(fixture, "aml", "3000");
     const bob = await signedInUser(fixture, "aml-b");
     const admin = await adminUser(fixture, "aml-admin");
-    const send = async (amount: string) =>
-      (
-        (await (
-          await withKey(alice.client, "/api/transfers/p2p", { recipientEmail: bob.email, asset: "USD", amount })
-        ).json()) as { transfer: { id: string; status: string } }
-      ).transfer;
+    const send = (amount: string) => sendUsd(alice.client, bob.email, amount);
     // Both users see a transfer's status in their history, and get it live: the recipient a held one too.
     const seenBy = async (user: { client: TestClient; userId: string }, transferId: string) => {
       const rows = await user.client.json<{ items: { reference: string; type: string; status: string }[] }>(
@@ -549,12 +551,7 @@ describe("P2P transfers", () => {
     const sender = await fundedUser(fixture, "flag-pages", "1100");
     const recipient = await signedInUser(fixture, "flag-pages-b");
     const admin = await adminUser(fixture, "flag-pages-admin");
-    const send = async (amount: string) =>
-      (
-        (await (
-          await withKey(sender.client, "/api/transfers/p2p", { recipientEmail: recipient.email, asset: "USD", amount })
-        ).json()) as { transfer: { id: string } }
-      ).transfer;
+    const send = (amount: string) => sendUsd(sender.client, recipient.email, amount);
     const earlier: string[] = [];
     for (let i = 0; i < 10; i++) earlier.push((await send("1")).id);
     const flaggedTwice = await send("1000.01"); // over the threshold, and the 11th within the hour
@@ -584,12 +581,7 @@ describe("P2P transfers", () => {
     const sender = await fundedUser(fixture, "flag-window", "5000");
     const recipient = await signedInUser(fixture, "flag-window-b");
     const admin = await adminUser(fixture, "flag-window-admin");
-    const send = async (amount: string) =>
-      (
-        (await (
-          await withKey(sender.client, "/api/transfers/p2p", { recipientEmail: recipient.email, asset: "USD", amount })
-        ).json()) as { transfer: { id: string } }
-      ).transfer.id;
+    const send = async (amount: string) => (await sendUsd(sender.client, recipient.email, amount)).id;
     // The band is 900–1000 USD (90 % of the 1000 threshold up to it): 5 is outside. (All under the 3000 daily limit.)
     const [, inBand1, , inBand2, third] = [
       await send("5"),

@@ -401,24 +401,21 @@ export async function decideTransfer(
 /** At most this many of a window's transfers are named on its flag: enough to investigate, never a flood. */
 const MAX_WINDOW_TRANSFERS_SHOWN = 100;
 
+type FlagRow = typeof amlFlags.$inferSelect;
+/** What the flagged transfer was judged on: its time and its USD value. */
+type Judged = { judgedAt: Date; amountUsdCents: bigint };
+
 /**
  * The transfers a flag's rule judged: its window as the rule draws it for the flagged transfer (at the time and
  * the USD value it was judged on, with today's threshold), up to and including that transfer.
  */
-async function windowTransferIds(ctx: MoneyContext, flag: typeof amlFlags.$inferSelect): Promise<string[]> {
-  const rule = AML_RULES.find((r) => r.name === flag.rule);
-  const [flagged] = await ctx.db
-    .select({ createdAt: p2pTransfers.createdAt, amountUsdCents: p2pTransfers.amountUsdCents })
-    .from(p2pTransfers)
-    .where(eq(p2pTransfers.id, flag.transferId));
-  const window = flagged
-    ? rule?.window?.({
-        amountUsdCents: flagged.amountUsdCents,
-        now: flagged.createdAt,
-        reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
-      })
-    : null;
-  if (!flagged || !window) return [flag.transferId];
+async function windowTransferIds(ctx: MoneyContext, flag: FlagRow & Judged): Promise<string[]> {
+  const window = AML_RULES.find((r) => r.name === flag.rule)?.window?.({
+    amountUsdCents: flag.amountUsdCents,
+    now: flag.judgedAt,
+    reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
+  });
+  if (!window) return [flag.transferId];
   const rows = await ctx.db
     .select({ id: p2pTransfers.id })
     .from(p2pTransfers)
@@ -426,7 +423,7 @@ async function windowTransferIds(ctx: MoneyContext, flag: typeof amlFlags.$infer
       and(
         eq(p2pTransfers.senderId, flag.userId),
         gte(p2pTransfers.createdAt, window.since),
-        lte(p2pTransfers.createdAt, flagged.createdAt),
+        lte(p2pTransfers.createdAt, flag.judgedAt),
         window.minUsdCents === undefined ? undefined : gte(p2pTransfers.amountUsdCents, window.minUsdCents),
         window.maxUsdCents === undefined ? undefined : lte(p2pTransfers.amountUsdCents, window.maxUsdCents),
       ),
@@ -441,22 +438,26 @@ async function windowTransferIds(ctx: MoneyContext, flag: typeof amlFlags.$infer
 export async function listAmlFlags(ctx: MoneyContext, page: { limit?: number; cursor?: string }) {
   const limit = page.limit ?? 20;
   const rows = await ctx.db
-    .select()
+    .select({ flag: amlFlags, judgedAt: p2pTransfers.createdAt, amountUsdCents: p2pTransfers.amountUsdCents })
     .from(amlFlags)
+    .innerJoin(p2pTransfers, eq(p2pTransfers.id, amlFlags.transferId))
     .where(after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor)))
     .orderBy(desc(amlFlags.createdAt), desc(amlFlags.id))
     .limit(limit + 1);
+  const flags = rows.map(({ flag, ...judged }) => ({ ...flag, ...judged }));
+  const shown = flags.slice(0, limit);
   const [emails, windows] = await Promise.all([
     emailsOf(
       ctx.db,
-      rows.map((row) => row.userId),
+      shown.map((flag) => flag.userId),
     ),
-    Promise.all(rows.slice(0, limit).map((row) => windowTransferIds(ctx, row))),
+    Promise.all(shown.map(async (flag) => [flag.id, await windowTransferIds(ctx, flag)] as const)),
   ]);
-  return pageOf(rows, limit, (row) => ({
-    ...row,
-    userEmail: emails.get(row.userId) ?? "",
-    windowTransferIds: windows[rows.indexOf(row)],
-    createdAt: row.createdAt.toISOString(),
+  const windowOf = new Map(windows);
+  return pageOf(flags, limit, ({ judgedAt, amountUsdCents, ...flag }) => ({
+    ...flag,
+    userEmail: emails.get(flag.userId) ?? "",
+    windowTransferIds: windowOf.get(flag.id) ?? [flag.transferId],
+    createdAt: flag.createdAt.toISOString(),
   }));
 }

@@ -4,8 +4,10 @@ import type { JSX } from "solid-js";
  * A message about an action (a form's result): errors are announced at once (role="alert"),
  * success and information politely (role="status"). `ref` receives the element, e.g. to take focus once shown.
  */
+export type AlertTone = "error" | "success" | "info" | "warn";
+
 export default function Alert(props: {
-  tone: "error" | "success" | "info" | "warn";
+  tone: AlertTone;
   title?: string;
   ref?: (element: HTMLDivElement) => void;
   children?: JSX.Element;

@@ -3,11 +3,12 @@ import { createSignal, Match, Switch } from "solid-js";
 import { NewPasswordField } from "../components/AccountFields";
 import Alert from "../components/Alert";
 import { AuthCard, AuthOutcome } from "../components/AuthCard";
+import BadLinkAlert from "../components/BadLinkAlert";
 import FormError from "../components/FormError";
 import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, focusControl, focusIfLost, formValue } from "../lib/forms";
+import { actionMessage, type FieldErrors, fieldErrors, focusControl, formValue } from "../lib/forms";
 import { useLinkToken } from "../lib/link-token";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -71,18 +72,12 @@ export default function ResetPassword() {
         <Match when={!token() || badToken()}>
           <div class="stack">
             <h1 id="reset-title">Choose a new password</h1>
-            {/* Refused on submit, the form went away with its focused button: focus goes to why. */}
-            <Alert
-              tone="error"
-              title={token() ? "This link is invalid or has expired" : "This link is incomplete"}
-              ref={(el) => badToken() && focusIfLost()(el)}
-            >
-              <p>
-                {token()
-                  ? "Reset links work once and for one hour. Ask for a new one."
-                  : "The reset link has no token. Open the link from the email again, or ask for a new one."}
-              </p>
-            </Alert>
+            <BadLinkAlert
+              hasToken={token() !== undefined}
+              refused={badToken()}
+              expired="Reset links work once and for one hour. Ask for a new one."
+              missing="The reset link has no token. Open the link from the email again, or ask for a new one."
+            />
             <A href="/forgot-password" class="button button-primary">
               Send a new reset link
             </A>

@@ -1,5 +1,6 @@
 import { type Accessor, createEffect, createResource, createSignal, For, on, onCleanup, Show, untrack } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
+import ActionResult from "../components/ActionResult";
 import Alert from "../components/Alert";
 import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
@@ -406,13 +407,7 @@ function TradeForm(props: { config: PublicConfig }) {
             )}
           </Show>
           {/* Confirm goes with the quote: the result takes focus. */}
-          <Show when={message()}>
-            {(m) => (
-              <Alert tone={m().tone} ref={focusIfLost()}>
-                {m().text}
-              </Alert>
-            )}
-          </Show>
+          <ActionResult result={message()} />
           <Show
             when={draft().type === "market" && liveQuote()}
             fallback={

@@ -2,11 +2,12 @@ import { A } from "@solidjs/router";
 import { createSignal, Match, Switch } from "solid-js";
 import Alert from "../components/Alert";
 import { AuthCard, AuthOutcome } from "../components/AuthCard";
+import BadLinkAlert from "../components/BadLinkAlert";
 import FormError from "../components/FormError";
 import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage, focusIfLost } from "../lib/forms";
+import { actionMessage } from "../lib/forms";
 import { useLinkToken } from "../lib/link-token";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -65,18 +66,12 @@ export default function UndoTwoFactor() {
         <Match when={!token() || badToken()}>
           <div class="stack">
             <h1 id="undo-2fa-title">Turn two-factor authentication off</h1>
-            {/* Refused on submit, the form went away with its focused button: focus goes to why. */}
-            <Alert
-              tone="error"
-              title={token() ? "This link is invalid or has expired" : "This link is incomplete"}
-              ref={(el) => badToken() && focusIfLost()(el)}
-            >
-              <p>
-                {token()
-                  ? "This link works once, for 72 hours, and only while the two-factor authentication it announced is still on."
-                  : "The link has no token. Open the link from the email again, or copy the whole address."}
-              </p>
-            </Alert>
+            <BadLinkAlert
+              hasToken={token() !== undefined}
+              refused={badToken()}
+              expired="This link works once, for 72 hours, and only while the two-factor authentication it announced is still on."
+              missing="The link has no token. Open the link from the email again, or copy the whole address."
+            />
             <SignInButton>Sign in</SignInButton>
           </div>
         </Match>

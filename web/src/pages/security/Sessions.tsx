@@ -1,9 +1,9 @@
 import { createResource, createSignal, Show } from "solid-js";
-import Alert from "../../components/Alert";
+import ActionResult from "../../components/ActionResult";
 import DataTable from "../../components/DataTable";
 import { api } from "../../lib/api";
 import { describeUserAgent, formatDateTime } from "../../lib/format";
-import { actionMessage, focusIfLost } from "../../lib/forms";
+import { actionMessage } from "../../lib/forms";
 import { loadError, settled } from "../../lib/resource";
 import { securityChanged, securityVersion } from "./events";
 
@@ -80,13 +80,7 @@ export default function SessionsSection() {
         </button>
       </div>
       {/* A revoked session's row goes with its focused Revoke button: focus comes here rather than to the top. */}
-      <Show when={message()}>
-        {(m) => (
-          <Alert tone={m().tone} ref={focusIfLost()}>
-            {m().text}
-          </Alert>
-        )}
-      </Show>
+      <ActionResult result={message()} />
       <DataTable
         errorTitle="Could not load your sessions"
         error={loadError(sessions)}

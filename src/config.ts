@@ -105,15 +105,15 @@ function reader(env: Env) {
     if (problem) throw new ConfigError(name, `must be a readable file, but "${path}" ${problem}`);
     return path;
   };
-  /** Whole US dollars, for limits and thresholds: kept in cents like every USD amount. */
-  const usd = (name: string, fallback: string) => {
+  /** A USD amount (up to two decimals) for limits and thresholds, kept in cents like every USD amount. */
+  const usdCents = (name: string, fallback: string) => {
     try {
       return parseAmount(raw(name) ?? fallback, 2, { allowZero: true });
     } catch (error) {
       throw new ConfigError(name, `must be a plain decimal amount of USD (${(error as Error).message})`);
     }
   };
-  return { raw, int, bool, oneOf, url, host, readableFile, usd };
+  return { raw, int, bool, oneOf, url, host, readableFile, usdCents };
 }
 
 /** README's defaults; WITHDRAWAL_FEES replaces the fees of the assets it lists, the others keep these. */
@@ -272,10 +272,10 @@ export function parseConfig(env: Env) {
     // A year at most: far larger values overflow the dates they compute.
     addressCooldownHours: r.int("ADDRESS_COOLDOWN_HOURS", 24, 0, 8760),
     withdrawalLockHours: r.int("WITHDRAWAL_LOCK_HOURS", 24, 0, 8760),
-    withdrawalReviewThresholdUsd: r.usd("WITHDRAWAL_REVIEW_THRESHOLD_USD", "10000"),
-    amlReviewThresholdUsd: r.usd("AML_REVIEW_THRESHOLD_USD", "10000"),
-    p2pDailyLimitUsd: r.usd("P2P_DAILY_LIMIT_USD", "25000"),
-    withdrawalDailyLimitUsd: r.usd("WITHDRAWAL_DAILY_LIMIT_USD", "50000"),
+    withdrawalReviewThresholdUsdCents: r.usdCents("WITHDRAWAL_REVIEW_THRESHOLD_USD", "10000"),
+    amlReviewThresholdUsdCents: r.usdCents("AML_REVIEW_THRESHOLD_USD", "10000"),
+    p2pDailyLimitUsdCents: r.usdCents("P2P_DAILY_LIMIT_USD", "25000"),
+    withdrawalDailyLimitUsdCents: r.usdCents("WITHDRAWAL_DAILY_LIMIT_USD", "50000"),
     requireEmailVerification: r.bool("REQUIRE_EMAIL_VERIFICATION", true),
     tradingSpreadBps: r.int("TRADING_SPREAD_BPS", 50, 0, 10000),
     tradingFeeBps: r.int("TRADING_FEE_BPS", 10, 0, 10000),

@@ -35,7 +35,7 @@ describe("config", () => {
     expect(config.redisKeyPrefix).toBe("cryptovault:");
     expect(config.priceSource).toBe("simulated");
     expect(config.depositSandboxConfirmSeconds).toBe(10);
-    expect(config.p2pDailyLimitUsd).toBe(2_500_000n);
+    expect(config.p2pDailyLimitUsdCents).toBe(2_500_000n);
     expect(config.requireEmailVerification).toBe(true);
     expect(config.cookieSecure).toBe(false);
     expect(config.assets.map((a) => [a.symbol, a.precision])).toEqual([

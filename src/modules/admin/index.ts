@@ -15,7 +15,7 @@ import { verifyLedger } from "../ledger/verify";
 import { AdminTransfer, AmlFlagView, ReviewQuery, TransferAnswer } from "../transfers/model";
 import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfers/service";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
-import { listWithdrawalsForReview, reviewWithdrawal } from "../wallet/withdrawals";
+import { listEveryonesWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
 
 /**
  * /api/admin: back-office routes, role admin only (anyone else 403). `GET /users?email=` is not in API.md: without
@@ -45,7 +45,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       { ...admin, params: IdParams, response: UserAnswer },
     )
     .get("/audit", ({ query }) => searchAudit(db, query), { ...admin, query: AdminAuditQuery, response: AdminAuditPage })
-    .get("/withdrawals", ({ query }) => listWithdrawalsForReview(money, query), {
+    .get("/withdrawals", ({ query }) => listEveryonesWithdrawals(money, query), {
       ...admin,
       query: StatusQuery,
       response: AdminWithdrawalList,

@@ -2,7 +2,7 @@ import pkg from "../../../package.json";
 import type { Config } from "../../config";
 import type { Bus } from "../../platform/bus";
 import { type Db, pingDatabase } from "../../platform/db/client";
-import { formatAmount } from "../../platform/money";
+import { formatAmount, formatUsdCents } from "../../platform/money";
 import type { PublicConfig, Readiness } from "./model";
 
 export const VERSION = pkg.version;
@@ -29,8 +29,6 @@ export async function checkReadiness(
   return { status: ready ? "ready" : "unavailable", checks: { database, bus: busCheck } };
 }
 
-const usd = (cents: bigint) => formatAmount(cents, 2);
-
 /** What the web app and API clients need to know about this deployment. Nothing secret. */
 export function publicConfig(config: Config): PublicConfig {
   return {
@@ -47,10 +45,10 @@ export function publicConfig(config: Config): PublicConfig {
     wsPath: "/ws",
     features: { twoFactor: true, trading: true, p2p: true, emailVerification: config.requireEmailVerification },
     limits: {
-      p2pDailyUsd: usd(config.p2pDailyLimitUsd),
-      withdrawalDailyUsd: usd(config.withdrawalDailyLimitUsd),
-      amlReviewUsd: usd(config.amlReviewThresholdUsd),
-      withdrawalReviewUsd: usd(config.withdrawalReviewThresholdUsd),
+      p2pDailyUsd: formatUsdCents(config.p2pDailyLimitUsdCents),
+      withdrawalDailyUsd: formatUsdCents(config.withdrawalDailyLimitUsdCents),
+      amlReviewUsd: formatUsdCents(config.amlReviewThresholdUsdCents),
+      withdrawalReviewUsd: formatUsdCents(config.withdrawalReviewThresholdUsdCents),
       rateLimitPerMinute: config.rateLimitPerMinute,
     },
     sentry: { dsn: config.sentryDsn ?? null, environment: config.nodeEnv },

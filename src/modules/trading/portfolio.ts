@@ -15,7 +15,7 @@
  */
 
 import { and, asc, eq, inArray, ne } from "drizzle-orm";
-import { formatAmount, usdCents } from "../../platform/money";
+import { formatAmount, formatUsdCents, usdCents } from "../../platform/money";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { QUOTE_ASSET } from "../market/price-cache";
@@ -136,11 +136,11 @@ export async function portfolio(ctx: TradingContext, userId: string): Promise<Po
       return {
         asset,
         amount: formatAmount(amount, precision),
-        valueUsd: formatAmount(valueCents, 2),
-        costBasisUsd: formatAmount(basisCents, 2),
-        unrealizedPnlUsd: formatAmount(basedValueCents - basisCents, 2),
+        valueUsd: formatUsdCents(valueCents),
+        costBasisUsd: formatUsdCents(basisCents),
+        unrealizedPnlUsd: formatUsdCents(basedValueCents - basisCents),
         amountWithoutBasis: formatAmount(amount - basedUnits, precision),
       };
     });
-  return { holdings, realizedPnlUsd: formatAmount(realizedCents, 2), totalUsd: formatAmount(totalCents, 2) };
+  return { holdings, realizedPnlUsd: formatUsdCents(realizedCents), totalUsd: formatUsdCents(totalCents) };
 }

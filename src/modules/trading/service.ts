@@ -6,7 +6,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import type { DbOrTx, Tx } from "../../platform/db/client";
 import { AppError, notFound, unavailable } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
-import { formatAmount } from "../../platform/money";
+import { formatAmount, formatUsdCents } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { parseAssetAmount } from "../ledger/assets";
@@ -68,7 +68,7 @@ export async function createQuote(ctx: TradingContext, userId: string, body: Quo
     asset: row.asset,
     amount: formatAmount(units, asset.precision),
     price: row.price,
-    fee: formatAmount(row.fee, 2),
+    fee: formatUsdCents(row.fee),
     totalUsd: formatAmount(totalCents(row.side, row), 2),
     expiresAt: row.expiresAt.toISOString(),
   };

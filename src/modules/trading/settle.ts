@@ -6,7 +6,7 @@
 import { eq } from "drizzle-orm";
 import type { Tx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
-import { formatAmount } from "../../platform/money";
+import { formatAmount, formatUsdCents } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
 import { precisionOf } from "../ledger/assets";
 import { currentBalanceEvents, type MoneyContext } from "../ledger/money-context";
@@ -42,7 +42,7 @@ export function toOrder(ctx: MoneyContext, row: OrderRow): Order {
     price: row.price,
     limitPrice: row.limitPrice,
     stopPrice: row.stopPrice,
-    fee: formatAmount(row.fee, 2),
+    fee: formatUsdCents(row.fee),
     status: row.status,
     reason: row.closeReason,
     expiresAt: row.expiresAt?.toISOString() ?? null,
@@ -138,8 +138,8 @@ export async function executeFill(
         asset: order.asset,
         amount: formatAmount(order.amount, precision),
         price: terms.price,
-        notionalUsd: formatAmount(terms.notional, 2),
-        feeUsd: formatAmount(terms.fee, 2),
+        notionalUsd: formatUsdCents(terms.notional),
+        feeUsd: formatUsdCents(terms.fee),
       },
       ...actor,
     },

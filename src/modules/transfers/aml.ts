@@ -3,7 +3,7 @@
  * sender's earlier transfers in the rules' windows, and records the flags with the transfer.
  * Amounts are bigint USD cents; no float is involved.
  */
-import { formatAmount } from "../../platform/money";
+import { formatUsdCents } from "../../platform/money";
 
 /**
  * A window of the sender's earlier P2P transfers: since a time (later stamps count too), optionally within a
@@ -52,7 +52,7 @@ function nearThresholdFloor(thresholdUsdCents: bigint): bigint {
   return (thresholdUsdCents * 9n) / 10n;
 }
 
-const usd = (cents: bigint) => `${formatAmount(cents, 2)} USD`;
+const usd = (cents: bigint) => `${formatUsdCents(cents)} USD`;
 
 /** Whether an amount is "just under the threshold": from 90 % of it up to the threshold, both included. */
 function isNearThreshold(amountUsdCents: bigint, thresholdUsdCents: bigint): boolean {

@@ -1,6 +1,6 @@
 /** Daily USD limits (P2P and withdrawals): counted per UTC day, in cents, never with floats. */
 import { AppError } from "../../platform/http/errors";
-import { formatAmount } from "../../platform/money";
+import { formatUsdCents } from "../../platform/money";
 import type { Limit } from "./model";
 
 export function utcDayStart(now = new Date()): Date {
@@ -9,15 +9,13 @@ export function utcDayStart(now = new Date()): Date {
 
 export const nextUtcDay = (now = new Date()) => new Date(utcDayStart(now).getTime() + 24 * 3600 * 1000);
 
-const usd = (cents: bigint) => formatAmount(cents, 2);
-
 export function limitView(kind: Limit["kind"], limitCents: bigint, usedCents: bigint, now = new Date()): Limit {
   const remaining = limitCents > usedCents ? limitCents - usedCents : 0n;
   return {
     kind,
-    limitUsd: usd(limitCents),
-    usedUsd: usd(usedCents),
-    remainingUsd: usd(remaining),
+    limitUsd: formatUsdCents(limitCents),
+    usedUsd: formatUsdCents(usedCents),
+    remainingUsd: formatUsdCents(remaining),
     resetsAt: nextUtcDay(now).toISOString(),
   };
 }

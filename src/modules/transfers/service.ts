@@ -48,7 +48,7 @@ function toTransfer(ctx: MoneyContext, row: TransferRow, recipientEmail: string)
 
 export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit> {
   const [row] = await queryRows<{ used: string }>(ctx.db, sql`select ${usedTodaySql(userId, utcDayStart())} as used`);
-  return limitView("p2p", ctx.config.p2pDailyLimitUsd, BigInt(row.used));
+  return limitView("p2p", ctx.config.p2pDailyLimitUsdCents, BigInt(row.used));
 }
 
 export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string | null; code?: string | null };
@@ -165,7 +165,7 @@ async function attemptP2p(
   // Valued before the facts are read, since only a near-threshold amount has its AML band counted. Without
   // a price nothing is counted: the transfer answers 503 after the replay and recipient checks, as ever.
   const amountUsdCents = valueInUsdCentsIfPriced(ctx, asset.symbol, units);
-  const reviewThresholdUsdCents = ctx.config.amlReviewThresholdUsd;
+  const reviewThresholdUsdCents = ctx.config.amlReviewThresholdUsdCents;
   const aml = amountUsdCents === null ? [] : amlWindows({ amountUsdCents, now, reviewThresholdUsdCents });
   const email = normalizeEmail(body.recipientEmail);
   const facts = await readFacts(db, req.userId, {
@@ -197,7 +197,7 @@ async function attemptP2p(
     userAccount(recipient.id, asset.symbol, "available"),
   ]);
   if (amountUsdCents === null) throw noCurrentPrice(asset.symbol);
-  assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsd, BigInt(facts.usedToday), amountUsdCents);
+  assertWithinLimit("p2p", ctx.config.p2pDailyLimitUsdCents, BigInt(facts.usedToday), amountUsdCents);
   const screening = screenTransfer({
     amountUsdCents,
     now,
@@ -413,7 +413,7 @@ async function windowTransferIds(ctx: MoneyContext, flag: FlagRow & Judged): Pro
   const window = AML_RULES.find((r) => r.name === flag.rule)?.window?.({
     amountUsdCents: flag.amountUsdCents,
     now: flag.judgedAt,
-    reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsd,
+    reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsdCents,
   });
   if (!window) return [flag.transferId];
   const rows = await ctx.db

@@ -137,7 +137,7 @@ export function walletController(
       },
       { auth: true, idempotent: true, movesMoney: true, body: WithdrawBody, response: { 202: WithdrawalAnswer } },
     )
-    .get("/withdrawals", ({ principal, query }) => listWithdrawals(ctx, { ...query, userId: principal.userId }), {
+    .get("/withdrawals", ({ principal, query }) => listWithdrawals(ctx, principal.userId, query), {
       auth: true,
       query: ListQuery,
       response: WithdrawalList,

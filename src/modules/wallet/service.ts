@@ -1,4 +1,4 @@
-import { formatAmount, usdCents } from "../../platform/money";
+import { formatAmount, formatUsdCents, usdCents } from "../../platform/money";
 import { precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { userBalances } from "../ledger/service";
@@ -21,8 +21,8 @@ export async function walletBalances(ctx: MoneyContext, userId: string) {
       available: formatAmount(balance.available, precision),
       held: formatAmount(balance.held, precision),
       total: formatAmount(total, precision),
-      valueUsd: formatAmount(cents, 2),
+      valueUsd: formatUsdCents(cents),
     };
   });
-  return { balances, totalUsd: formatAmount(totalCents, 2) };
+  return { balances, totalUsd: formatUsdCents(totalCents) };
 }

@@ -58,7 +58,7 @@ async function withdrawnToday(db: MoneyContext["db"] | Tx, userId: string): Prom
 }
 
 export async function withdrawalLimit(ctx: MoneyContext, userId: string): Promise<Limit> {
-  return limitView("withdrawal", ctx.config.withdrawalDailyLimitUsd, await withdrawnToday(ctx.db, userId));
+  return limitView("withdrawal", ctx.config.withdrawalDailyLimitUsdCents, await withdrawnToday(ctx.db, userId));
 }
 
 /** 403 WITHDRAWALS_LOCKED during the lock after a security change; checked before idempotency replays. */
@@ -95,8 +95,8 @@ export async function requestWithdrawal(
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.id}`}, 0))`);
   const [balance] = await userBalances(tx, user.id, [asset.symbol]);
   assertAvailable(asset.symbol, balance.available, units + asset.withdrawalFee);
-  assertWithinLimit("withdrawal", ctx.config.withdrawalDailyLimitUsd, await withdrawnToday(tx, user.id), amountUsdCents);
-  const review = amountUsdCents > ctx.config.withdrawalReviewThresholdUsd;
+  assertWithinLimit("withdrawal", ctx.config.withdrawalDailyLimitUsdCents, await withdrawnToday(tx, user.id), amountUsdCents);
+  const review = amountUsdCents > ctx.config.withdrawalReviewThresholdUsdCents;
   const { balances } = await ctx.ledger.post(tx, {
     kind: "withdrawal_hold",
     idempotencyKey,
@@ -162,17 +162,18 @@ export async function getWithdrawal(ctx: MoneyContext, userId: string, id: strin
   return toWithdrawal(ctx, row);
 }
 
-type WithdrawalFilter = { userId?: string; status?: string; limit?: number; cursor?: string };
+type WithdrawalFilter = { status?: string; limit?: number; cursor?: string };
 
-export async function listWithdrawals(ctx: MoneyContext, filter: WithdrawalFilter) {
+/** One user's withdrawals. */
+export async function listWithdrawals(ctx: MoneyContext, userId: string, filter: WithdrawalFilter) {
   const limit = filter.limit ?? 20;
-  return pageOf(await withdrawalRows(ctx, filter, limit), limit, (row) => toWithdrawal(ctx, row));
+  return pageOf(await withdrawalRows(ctx, userId, filter, limit), limit, (row) => toWithdrawal(ctx, row));
 }
 
-/** The admin's list: every user's withdrawals, each with who asked for it. */
-export async function listWithdrawalsForReview(ctx: MoneyContext, filter: WithdrawalFilter) {
+/** The admin's list: every user's withdrawals (any status, or the one asked for), each with who asked for it. */
+export async function listEveryonesWithdrawals(ctx: MoneyContext, filter: WithdrawalFilter) {
   const limit = filter.limit ?? 20;
-  const rows = await withdrawalRows(ctx, filter, limit);
+  const rows = await withdrawalRows(ctx, null, filter, limit);
   const emails = await emailsOf(
     ctx.db,
     rows.map((row) => row.userId),
@@ -184,14 +185,18 @@ export async function listWithdrawalsForReview(ctx: MoneyContext, filter: Withdr
   }));
 }
 
-/** One page (and one more row, to tell whether another page follows), newest first. */
-function withdrawalRows(ctx: MoneyContext, filter: WithdrawalFilter, limit: number) {
+/**
+ * One page (and one more row, to tell whether another page follows), newest first: of one user's withdrawals,
+ * or of everyone's when `userId` is null (the admin's list only). The owner is a required argument so that no
+ * user-facing caller can get everyone's rows by leaving it out.
+ */
+function withdrawalRows(ctx: MoneyContext, userId: string | null, filter: WithdrawalFilter, limit: number) {
   return ctx.db
     .select()
     .from(withdrawals)
     .where(
       and(
-        filter.userId ? eq(withdrawals.userId, filter.userId) : undefined,
+        userId === null ? undefined : eq(withdrawals.userId, userId),
         filter.status ? eq(withdrawals.status, filter.status as WithdrawalRow["status"]) : undefined,
         after(withdrawals.createdAt, withdrawals.id, decodeCursor(filter.cursor)),
       ),

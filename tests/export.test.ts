@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { EXPORT_COLUMNS, exportContentType, exportFileName, exportStream, type TxRow } from "../src/modules/transactions/export";
+import { EXPORT_COLUMNS, exportContentType, exportFileName, exportStream } from "../src/modules/transactions/export";
+import type { Tx } from "../src/modules/transactions/model";
 
 const HEADER = "id,createdAt,type,direction,asset,amount,fee,status,counterparty,reference,note\r\n";
 
-function txRow(overrides: Partial<TxRow> = {}): TxRow {
+function txRow(overrides: Partial<Tx> = {}): Tx {
   return {
     id: "tx_1",
     createdAt: "2026-11-25T10:00:00.000Z",
@@ -24,12 +25,12 @@ async function* from<T>(items: T[]): AsyncGenerator<T> {
   yield* items;
 }
 
-function exportText(format: "csv" | "json", rows: TxRow[]): Promise<string> {
+function exportText(format: "csv" | "json", rows: Tx[]): Promise<string> {
   return new Response(exportStream(format, from(rows))).text();
 }
 
 /** The CSV data lines (header dropped) of an export of one row. */
-async function csvOf(row: TxRow): Promise<string> {
+async function csvOf(row: Tx): Promise<string> {
   const text = await exportText("csv", [row]);
   expect(text.startsWith(HEADER)).toBe(true);
   return text.slice(HEADER.length);
@@ -49,7 +50,7 @@ describe("CSV", () => {
   });
 
   test("cells follow the column order whatever the row's key order, and extra fields stay out", async () => {
-    const reversed = Object.fromEntries(Object.entries(txRow()).reverse()) as TxRow;
+    const reversed = Object.fromEntries(Object.entries(txRow()).reverse()) as Tx;
     const withExtra = { ...reversed, userId: "usr_secret" };
     expect(await csvOf(withExtra)).toBe(
       "tx_1,2026-11-25T10:00:00.000Z,transfer_out,out,BTC,0.015,0,completed,bob@example.com,ref_1,lunch\r\n",
@@ -129,7 +130,7 @@ describe("JSON", () => {
   });
 
   test("extra fields of a row stay out", async () => {
-    const [exported] = JSON.parse(await exportText("json", [{ ...txRow(), userId: "usr_secret" } as TxRow]));
+    const [exported] = JSON.parse(await exportText("json", [{ ...txRow(), userId: "usr_secret" } as Tx]));
     expect(Object.keys(exported)).toEqual([...EXPORT_COLUMNS]);
   });
 });
@@ -140,7 +141,7 @@ describe("streaming", () => {
   /** A long history that records how far it has been read and whether it was closed. */
   function history() {
     const state = { produced: 0, closed: false };
-    async function* rows(): AsyncGenerator<TxRow> {
+    async function* rows(): AsyncGenerator<Tx> {
       try {
         for (let i = 0; i < ROWS; i++) {
           state.produced++;
@@ -191,7 +192,7 @@ describe("streaming", () => {
   });
 
   test("an error in the source errors the stream instead of ending it like a complete file", async () => {
-    async function* failing(): AsyncGenerator<TxRow> {
+    async function* failing(): AsyncGenerator<Tx> {
       yield txRow();
       throw new Error("connection lost");
     }

@@ -14,12 +14,12 @@
  * not the recipient's yet; a rejected, cancelled or failed one returned its units, so it never counts.
  */
 
-import { and, asc, eq, inArray, ne } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { formatAmount, formatUsdCents, usdCents } from "../../platform/money";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { QUOTE_ASSET } from "../market/price-cache";
-import { transactions } from "../transactions/schema";
+import { holdingMoves } from "../transactions/service";
 import type { Portfolio } from "./model";
 import { minUnits } from "./pricing";
 import { tradeOrders } from "./schema";
@@ -80,25 +80,7 @@ export function averageCost(movements: Movement[]): { positions: Map<string, Pos
  */
 async function movementsOf(ctx: TradingContext, userId: string): Promise<Movement[]> {
   const [rows, fills] = await Promise.all([
-    ctx.db
-      .select({
-        type: transactions.type,
-        reference: transactions.reference,
-        asset: transactions.asset,
-        direction: transactions.direction,
-        status: transactions.status,
-        amount: transactions.amount,
-        fee: transactions.fee,
-      })
-      .from(transactions)
-      .where(
-        and(
-          eq(transactions.userId, userId),
-          ne(transactions.asset, QUOTE_ASSET),
-          inArray(transactions.type, ["trade_buy", "trade_sell", "deposit", "transfer_in", "withdrawal", "transfer_out"]),
-        ),
-      )
-      .orderBy(asc(transactions.createdAt), asc(transactions.id)),
+    holdingMoves(ctx.db, userId, QUOTE_ASSET),
     ctx.db
       .select({ id: tradeOrders.id, notional: tradeOrders.notional, fee: tradeOrders.fee })
       .from(tradeOrders)

@@ -11,7 +11,7 @@ import { type Actor, recordAudit } from "../audit/service";
 import { precisionOf } from "../ledger/assets";
 import { currentBalanceEvents, type MoneyContext } from "../ledger/money-context";
 import { type AccountKey, type Leg, systemAccount, userAccount } from "../ledger/service";
-import { type NewTx, recordTransactions, toTx } from "../transactions/service";
+import { type NewHistoryRow, recordTransactions, toTx } from "../transactions/service";
 import type { Order } from "./model";
 import { minUnits, type Terms } from "./pricing";
 import { tradeOrders } from "./schema";
@@ -78,10 +78,10 @@ export function fillLegs(order: Pick<OrderRow, "userId" | "side" | "asset" | "am
 }
 
 /** History rows of a fill: the asset side, the USD side and the fee (its own row, so no sum counts it twice). */
-function fillHistory(order: OrderRow, terms: Terms): NewTx[] {
+function fillHistory(order: OrderRow, terms: Terms): NewHistoryRow[] {
   const type = order.side === "buy" ? "trade_buy" : "trade_sell";
   const common = { userId: order.userId, status: "completed", counterparty: null, reference: order.id, note: null };
-  const rows: NewTx[] = [
+  const rows: NewHistoryRow[] = [
     { ...common, type, asset: order.asset, amount: order.amount, fee: 0n, direction: order.side === "buy" ? "in" : "out" },
     { ...common, type, asset: USD, amount: terms.notional, fee: 0n, direction: order.side === "buy" ? "out" : "in" },
   ];

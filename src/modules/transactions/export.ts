@@ -4,23 +4,9 @@
  * slow client slows the database reads instead of filling a buffer.
  */
 import { stringify } from "csv-stringify/sync";
+import type { Tx } from "./model";
 
 export type ExportFormat = "csv" | "json";
-
-/** One history row as the API shows it: amounts are decimal strings, `createdAt` an ISO 8601 string. */
-export type TxRow = {
-  id: string;
-  createdAt: string;
-  type: string;
-  direction: string;
-  asset: string;
-  amount: string;
-  fee: string;
-  status: string;
-  counterparty: string | null;
-  reference: string | null;
-  note: string | null;
-};
 
 /** API.md fixes these columns and their order, for CSV and JSON alike. */
 export const EXPORT_COLUMNS = [
@@ -35,7 +21,7 @@ export const EXPORT_COLUMNS = [
   "counterparty",
   "reference",
   "note",
-] as const satisfies readonly (keyof TxRow)[];
+] as const satisfies readonly (keyof Tx)[];
 
 const CSV_OPTIONS = {
   // RFC 4180 ends records with CRLF.
@@ -56,7 +42,7 @@ function csvRecord(cells: readonly (string | null)[]): string {
 /** The text before the rows, of each row and after the rows; `index` counts rows from 0. */
 type ExportWriter = {
   head: string;
-  row: (row: TxRow, index: number) => string;
+  row: (row: Tx, index: number) => string;
   tail: (rowCount: number) => string;
 };
 
@@ -85,7 +71,7 @@ const WRITERS: Record<ExportFormat, ExportWriter> = {
  */
 export function exportStream(
   format: ExportFormat,
-  rows: AsyncIterable<TxRow>,
+  rows: AsyncIterable<Tx>,
   onEnd: () => void = () => {},
 ): ReadableStream<Uint8Array> {
   let ended = false;
@@ -107,7 +93,7 @@ export function exportStream(
           controller.enqueue(encoder.encode(writer.head));
           return;
         }
-        let next: IteratorResult<TxRow>;
+        let next: IteratorResult<Tx>;
         try {
           next = await iterator.next();
         } catch (error) {

@@ -1,6 +1,6 @@
 /** The user's history: rows written beside each ledger posting, listed newest first, exported as a stream. */
 
-import { and, desc, eq, gte, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lte, ne, type SQL } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import type { DbOrTx } from "../../platform/db/client";
@@ -38,14 +38,59 @@ export async function claimExportSlot(counters: CounterStore, userId: string): P
   return () => void counters.release(slot).catch(() => {});
 }
 
-export type NewTx = typeof transactions.$inferInsert;
-type TxRow = typeof transactions.$inferSelect;
+/** A history row as stored (amounts bigint, times Date); `Tx` is how the API shows one. */
+export type HistoryRow = typeof transactions.$inferSelect;
+export type NewHistoryRow = typeof transactions.$inferInsert;
 
-export async function recordTransactions(tx: DbOrTx, rows: NewTx[]): Promise<TxRow[]> {
+export async function recordTransactions(tx: DbOrTx, rows: NewHistoryRow[]): Promise<HistoryRow[]> {
   return rows.length ? tx.insert(transactions).values(rows).returning() : [];
 }
 
-export function toTx(config: Config, row: TxRow): Tx {
+/** A withdrawal's history row (its id is the withdrawal's) follows the withdrawal's status and tx hash. */
+export async function followWithdrawal(
+  tx: DbOrTx,
+  withdrawal: { id: string; userId: string },
+  status: HistoryRow["status"],
+  txHash: string | null,
+): Promise<HistoryRow | undefined> {
+  const [row] = await tx
+    .update(transactions)
+    .set({ status, reference: txHash })
+    .where(and(eq(transactions.id, withdrawal.id), eq(transactions.userId, withdrawal.userId)))
+    .returning();
+  return row;
+}
+
+/** A P2P transfer's history rows follow its status: the sender's, and the recipient's where there is one yet. */
+export async function followTransfer(tx: DbOrTx, transferId: string, status: HistoryRow["status"]): Promise<HistoryRow[]> {
+  return tx
+    .update(transactions)
+    .set({ status })
+    .where(and(eq(transactions.reference, transferId), inArray(transactions.type, ["transfer_out", "transfer_in"])))
+    .returning();
+}
+
+/** Types of row that move a user's holding of a crypto asset in or out. */
+const HOLDING_MOVES = ["trade_buy", "trade_sell", "deposit", "transfer_in", "withdrawal", "transfer_out"] as const;
+
+/** The user's history rows that moved an asset other than `except` (the quote currency), oldest first. */
+export function holdingMoves(db: DbOrTx, userId: string, except: string) {
+  return db
+    .select({
+      type: transactions.type,
+      reference: transactions.reference,
+      asset: transactions.asset,
+      direction: transactions.direction,
+      status: transactions.status,
+      amount: transactions.amount,
+      fee: transactions.fee,
+    })
+    .from(transactions)
+    .where(and(eq(transactions.userId, userId), ne(transactions.asset, except), inArray(transactions.type, [...HOLDING_MOVES])))
+    .orderBy(asc(transactions.createdAt), asc(transactions.id));
+}
+
+export function toTx(config: Config, row: HistoryRow): Tx {
   const precision = precisionOf(config, row.asset);
   return {
     id: row.id,

@@ -2,7 +2,7 @@
  * P2P transfers: recipient by email, no fee, daily USD limit, AML screening. Small transfers complete at
  * once; flagged ones wait with the sender's funds held until an admin approves or rejects them.
  */
-import { and, desc, eq, gte, inArray, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
@@ -24,8 +24,7 @@ import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
-import { transactions } from "../transactions/schema";
-import { recordTransactions, toTx } from "../transactions/service";
+import { followTransfer, type HistoryRow, recordTransactions, toTx } from "../transactions/service";
 import { AML_RULES, type AmlWindow, amlWindows, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
 import type { Limit, Transfer } from "./model";
@@ -273,7 +272,6 @@ async function attemptP2p(
 /** JSON for the database: bigints as decimal strings. */
 const toJson = (value: unknown) => JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
 
-type HistoryRow = typeof transactions.$inferSelect;
 const historyRow = (row: Omit<HistoryRow, "createdAt" | "id"> & { id: string; createdAt: Date }): HistoryRow => row;
 
 const sentRow = (row: TransferRow, recipientEmail: string) => ({
@@ -375,11 +373,7 @@ export async function decideTransfer(
       .where(eq(p2pTransfers.id, row.id))
       .returning();
     // The sender's row and the recipient's (transfers held before recipients saw them have none: made on approval).
-    const decided = await tx
-      .update(transactions)
-      .set({ status })
-      .where(and(eq(transactions.reference, row.id), inArray(transactions.type, ["transfer_out", "transfer_in"])))
-      .returning();
+    const decided = await followTransfer(tx, row.id, status);
     const recipientSawIt = decided.some((h) => h.type === "transfer_in");
     const received = approve && !recipientSawIt ? await recordTransactions(tx, [receivedRow(updated, sender.email)]) : [];
     const action = approve ? "admin.transfer_approved" : "admin.transfer_rejected";

@@ -17,8 +17,7 @@ import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { assertAvailable, type Balance, systemAccount, userAccount, userBalances } from "../ledger/service";
-import { transactions } from "../transactions/schema";
-import { recordTransactions, toTx } from "../transactions/service";
+import { followWithdrawal, recordTransactions, toTx } from "../transactions/service";
 import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
 import type { Limit } from "../transfers/model";
 import { bookedDestination } from "./addresses";
@@ -239,11 +238,7 @@ async function settle(ctx: MoneyContext, tx: Tx, row: WithdrawalRow, outcome: Ou
     })
     .where(eq(withdrawals.id, row.id))
     .returning();
-  const [history] = await tx
-    .update(transactions)
-    .set({ status: outcome.status, reference: updated.txHash })
-    .where(and(eq(transactions.id, row.id), eq(transactions.userId, row.userId)))
-    .returning();
+  const history = await followWithdrawal(tx, row, outcome.status, updated.txHash);
   await recordAudit(tx, [
     ...(outcome.by ? [{ userId: outcome.by, action: outcome.action, metadata: { withdrawalId: row.id }, ...actor }] : []),
     {

@@ -1,11 +1,9 @@
 import { Elysia } from "elysia";
 import { randomToken } from "../../platform/crypto";
 import { accessTokenOf, assertCsrf, type authPlugin, COOKIE, cookieValue, unauthenticated } from "../../platform/http/auth";
-import { AppError } from "../../platform/http/errors";
 import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/schema";
 import { verifyOnce } from "../../platform/http/verified-tokens";
-import { recordAudit } from "../audit/service";
 import {
   ChangePasswordBody,
   CodeBody,
@@ -34,7 +32,15 @@ import {
   updateProfile,
   verifyEmail,
 } from "./service";
-import { listLiveSessions, revokeOtherSessions, revokeSession, rotateRefreshToken, sessionOfRefreshToken } from "./sessions";
+import {
+  listLiveSessions,
+  refreshRefusal,
+  refreshSession,
+  revokeOwnOtherSessions,
+  revokeOwnSession,
+  sessionOfRefreshToken,
+  signOut,
+} from "./sessions";
 import { disableTwoFactor, enableTwoFactor, regenerateRecoveryCodes, setupTwoFactor, undoTwoFactor } from "./two-factor";
 
 /** /api/auth: accounts, sessions and 2FA, as API.md lists them, and POST /2fa/undo (the link of the mail an enable sends). */
@@ -85,31 +91,10 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
           throw unauthenticated("Session has ended; sign in again");
         }
         assertCsrf(request, cookie);
-        const outcome = await ctx.db.transaction(async (tx) => {
-          const result = await rotateRefreshToken(tx, presented);
-          if (result.kind === "reused") {
-            await revokeSession(tx, result.userId, result.sessionId, "refresh_reused");
-            await recordAudit(tx, [
-              {
-                userId: result.userId,
-                action: "auth.refresh_reused",
-                metadata: { sessionId: result.sessionId },
-                ...actorOf(request),
-              },
-            ]);
-          }
-          return result;
-        });
+        const outcome = await refreshSession(ctx.db, presented, actorOf(request));
         if (outcome.kind !== "rotated") {
           sessionCookies.clear(cookie);
-          if (outcome.kind === "reused") {
-            throw new AppError(
-              401,
-              "REFRESH_REUSED",
-              "This refresh token was already used; the session has been ended for safety",
-            );
-          }
-          throw unauthenticated("Session has ended; sign in again");
+          throw refreshRefusal(outcome);
         }
         requestContext(request).userId = outcome.userId;
         const access = await accessJwt.sign({ sub: outcome.userId, sid: outcome.sessionId });
@@ -132,14 +117,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         if (!session && refreshToken) session = await sessionOfRefreshToken(ctx.db, refreshToken);
         if (!session) throw unauthenticated();
         if (presented?.via !== "bearer") assertCsrf(request, cookie);
-        const ended = session;
-        await ctx.db.transaction(async (tx) => {
-          if (await revokeSession(tx, ended.userId, ended.sessionId, "logout")) {
-            await recordAudit(tx, [
-              { userId: ended.userId, action: "auth.logout", metadata: { sessionId: ended.sessionId }, ...actorOf(request) },
-            ]);
-          }
-        });
+        await signOut(ctx.db, session, actorOf(request));
         sessionCookies.clear(cookie);
         set.status = 204;
       },
@@ -194,13 +172,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     .delete(
       "/sessions/:id",
       async ({ principal, params, request, cookie, sessionCookies, set }) => {
-        await ctx.db.transaction(async (tx) => {
-          if (!(await revokeSession(tx, principal.userId, params.id, "revoked_by_user")))
-            throw new AppError(404, "NOT_FOUND", "Session not found");
-          await recordAudit(tx, [
-            { userId: principal.userId, action: "session.revoked", metadata: { sessionId: params.id }, ...actorOf(request) },
-          ]);
-        });
+        await revokeOwnSession(ctx.db, principal.userId, params.id, actorOf(request));
         // Ending the session this browser is signed in with signs it out, as logout does.
         if (params.id === principal.sessionId) sessionCookies.clear(cookie);
         set.status = 204;
@@ -210,12 +182,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     .post(
       "/sessions/revoke-others",
       async ({ principal, request, set }) => {
-        await ctx.db.transaction(async (tx) => {
-          const count = await revokeOtherSessions(tx, principal.userId, principal.sessionId, "revoked_by_user");
-          await recordAudit(tx, [
-            { userId: principal.userId, action: "session.revoked", metadata: { others: count }, ...actorOf(request) },
-          ]);
-        });
+        await revokeOwnOtherSessions(ctx.db, principal.userId, principal.sessionId, actorOf(request));
         set.status = 204;
       },
       { auth: true, ...documented({ 204: "Every other session is revoked" }) },

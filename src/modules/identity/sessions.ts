@@ -6,8 +6,10 @@
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { type Db, type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
-import { REFRESH_TOKEN_SECONDS, type Role, type Standing } from "../../platform/http/auth";
+import { REFRESH_TOKEN_SECONDS, type Role, type Standing, unauthenticated } from "../../platform/http/auth";
+import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
+import { type Actor, recordAudit } from "../audit/service";
 import type { Session } from "./model";
 import { refreshTokens, sessions } from "./schema";
 
@@ -100,6 +102,57 @@ export async function rotateRefreshToken(tx: Tx, presented: string): Promise<Ref
 }
 
 /** The live session a refresh token belongs to (for logout with only the refresh cookie). */
+/**
+ * POST /refresh after its cookie and CSRF checks: rotates the token. A rotated token presented again means it was
+ * copied (API.md): its whole session ends, with an audit row, and the caller answers `refreshRefusal`.
+ */
+export async function refreshSession(db: Db, presented: string, actor: Actor): Promise<RefreshOutcome> {
+  return db.transaction(async (tx) => {
+    const outcome = await rotateRefreshToken(tx, presented);
+    if (outcome.kind === "reused") {
+      await revokeSession(tx, outcome.userId, outcome.sessionId, "refresh_reused");
+      await recordAudit(tx, [
+        { userId: outcome.userId, action: "auth.refresh_reused", metadata: { sessionId: outcome.sessionId }, ...actor },
+      ]);
+    }
+    return outcome;
+  });
+}
+
+/** The answer to a refresh that did not rotate: `REFRESH_REUSED` for a copied token, else sign in again. */
+export function refreshRefusal(outcome: Exclude<RefreshOutcome, { kind: "rotated" }>): AppError {
+  return outcome.kind === "reused"
+    ? new AppError(401, "REFRESH_REUSED", "This refresh token was already used; the session has been ended for safety")
+    : unauthenticated("Session has ended; sign in again");
+}
+
+/** Logout: ends the session, with an audit row unless it had already ended. */
+export async function signOut(db: Db, session: { userId: string; sessionId: string }, actor: Actor): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (await revokeSession(tx, session.userId, session.sessionId, "logout")) {
+      await recordAudit(tx, [
+        { userId: session.userId, action: "auth.logout", metadata: { sessionId: session.sessionId }, ...actor },
+      ]);
+    }
+  });
+}
+
+/** DELETE /sessions/:id: one of the user's own live sessions ends at once; anyone else's id is 404. */
+export async function revokeOwnSession(db: Db, userId: string, sessionId: string, actor: Actor): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (!(await revokeSession(tx, userId, sessionId, "revoked_by_user"))) throw notFound("Session");
+    await recordAudit(tx, [{ userId, action: "session.revoked", metadata: { sessionId }, ...actor }]);
+  });
+}
+
+/** POST /sessions/revoke-others: every live session of the user but the one asking ends. */
+export async function revokeOwnOtherSessions(db: Db, userId: string, keep: string, actor: Actor): Promise<void> {
+  await db.transaction(async (tx) => {
+    const count = await revokeOtherSessions(tx, userId, keep, "revoked_by_user");
+    await recordAudit(tx, [{ userId, action: "session.revoked", metadata: { others: count }, ...actor }]);
+  });
+}
+
 export async function sessionOfRefreshToken(
   db: DbOrTx,
   presented: string,

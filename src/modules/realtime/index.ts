@@ -2,13 +2,13 @@ import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
 import { TypeCompiler } from "elysia/type-system";
 import type { Config } from "../../config";
-import type { authPlugin } from "../../platform/http/auth";
+import { accessTokenOf, type authPlugin } from "../../platform/http/auth";
 import { AppError } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
 import { verifyOnce } from "../../platform/http/verified-tokens";
 import type { SocketHub } from "./hub";
 import { ClientFrame } from "./model";
-import { authenticateUpgrade, type SocketOwner } from "./service";
+import { assertRoomForAnonymousSocket, authenticateUpgrade, type SocketOwner } from "./service";
 
 const clientFrame = TypeCompiler.Compile(ClientFrame);
 const isClientFrame = (message: unknown): message is ClientFrame => clientFrame.Check(message);
@@ -46,16 +46,13 @@ export function realtimeController(
         detail: { hide: true },
         async beforeHandle({ request, accessJwt }) {
           const owner = await authenticateUpgrade(
-            request,
+            { presented: accessTokenOf(request), origin: request.headers.get("origin") },
             config,
             (token) => verifyOnce(accessJwt.verify, token),
             resolveSession,
           );
           if (!owner) {
-            // A signed-in socket ends with its access token; an anonymous one lives as long as its client keeps
-            // it, so without a cap one address could hold thousands (about 10 KB each).
-            if (hub.anonymousFrom(addressOf(request)) >= config.wsAnonymousSocketsPerAddress)
-              throw new AppError(429, "RATE_LIMITED", "Too many open WebSockets from this address; close some first");
+            assertRoomForAnonymousSocket(config, hub.anonymousFrom(addressOf(request)));
             return;
           }
           owners.set(request, owner);

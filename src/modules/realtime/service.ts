@@ -1,5 +1,5 @@
 import type { Config } from "../../config";
-import { type AccessClaims, accessTokenOf, type SessionResolver, unauthenticated } from "../../platform/http/auth";
+import { type AccessClaims, type PresentedToken, type SessionResolver, unauthenticated } from "../../platform/http/auth";
 import { allowedOrigins } from "../../platform/http/cors";
 import { AppError } from "../../platform/http/errors";
 
@@ -14,15 +14,14 @@ type Verify = (token: string) => Promise<false | Record<string, unknown>>;
  * cookie-authenticated upgrade must come from our own origin (cross-site WebSocket hijacking), else 403.
  */
 export async function authenticateUpgrade(
-  request: Request,
+  upgrade: { presented: PresentedToken | undefined; origin: string | null },
   config: Config,
   verify: Verify,
   resolveSession: SessionResolver,
 ): Promise<SocketOwner | undefined> {
-  const presented = accessTokenOf(request);
+  const { presented, origin } = upgrade;
   if (!presented) return undefined;
   if (presented.via === "cookie") {
-    const origin = request.headers.get("origin");
     if (!origin || !allowedOrigins(config).has(origin)) throw new AppError(403, "FORBIDDEN", "WebSocket origin not allowed");
   }
   const claims = await verify(presented.token);
@@ -32,4 +31,13 @@ export async function authenticateUpgrade(
   const identity: AccessClaims = { sub: claims.sub, sid: claims.sid };
   if (!(await resolveSession(identity))) throw unauthenticated("Session has ended; sign in again");
   return { userId: claims.sub, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
+}
+
+/**
+ * A signed-in socket ends with its access token; an anonymous one lives as long as its client keeps it, so
+ * without a cap one address could hold thousands (about 10 KB each): 429 past WS_ANONYMOUS_SOCKETS_PER_ADDRESS.
+ */
+export function assertRoomForAnonymousSocket(config: Config, openFromAddress: number): void {
+  if (openFromAddress >= config.wsAnonymousSocketsPerAddress)
+    throw new AppError(429, "RATE_LIMITED", "Too many open WebSockets from this address; close some first");
 }

@@ -52,7 +52,10 @@ export function bearerToken(request: Request): string | undefined {
 }
 
 /** The access token from the Authorization header or, failing that, the cookie (read from the raw header). */
-export function accessTokenOf(request: Request): { token: string; via: Principal["via"] } | undefined {
+/** An access token as a request presents it, and how. */
+export type PresentedToken = { token: string; via: Principal["via"] };
+
+export function accessTokenOf(request: Request): PresentedToken | undefined {
   const bearer = bearerToken(request);
   if (bearer) return { token: bearer, via: "bearer" };
   const match = /(?:^|;\s*)access_token=([^;]+)/.exec(request.headers.get("cookie") ?? "");

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
-import { IdParams } from "../../platform/http/schema";
+import { IdParams } from "../../platform/http/request-schemas";
 import { formatAmount } from "../../platform/money";
 import { Page, PageQuery } from "../../platform/pagination";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";

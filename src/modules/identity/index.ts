@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { randomToken } from "../../platform/crypto";
 import { accessTokenOf, assertCsrf, type authPlugin, COOKIE, cookieValue, unauthenticated } from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
-import { documented, IdParams } from "../../platform/http/schema";
+import { documented, IdParams } from "../../platform/http/request-schemas";
 import { verifyOnce } from "../../platform/http/verified-tokens";
 import {
   ChangePasswordBody,

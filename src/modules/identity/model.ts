@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { DisplayText, OptionalCode } from "../../platform/http/schema";
+import { DisplayText, OptionalCode } from "../../platform/http/request-schemas";
 import { PASSWORD_MIN } from "./passwords";
 
 export const User = t.Object({

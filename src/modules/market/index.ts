@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
-import { documented, IdParams } from "../../platform/http/schema";
+import { documented, IdParams } from "../../platform/http/request-schemas";
 import { deleteAlert, listAlerts } from "./alerts";
 import { queryCandles } from "./candles";
 import { AlertAnswer, AlertBody, AlertList, AlertListQuery, CandleList, CandleQuery, PriceList, SymbolParams } from "./model";

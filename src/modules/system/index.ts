@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../../app";
 import { errorBody } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
-import { jsonSchemaOf } from "../../platform/http/schema";
+import { jsonSchemaOf } from "../../platform/http/request-schemas";
 import { Health, NotReady, PublicConfig, Readiness } from "./model";
 import { checkReadiness, publicConfig } from "./service";
 

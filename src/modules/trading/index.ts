@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
-import { IdParams } from "../../platform/http/schema";
+import { IdParams } from "../../platform/http/request-schemas";
 import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { moneyGuard } from "../identity/guards";
 import { OrderAnswer, OrderBody, OrderListQuery, OrderPage, Portfolio, Quote, QuoteBody } from "./model";

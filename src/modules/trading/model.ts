@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { oneOf, PlainDecimal } from "../../platform/http/schema";
+import { oneOf, PlainDecimal } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
 
 const Side = oneOf(["buy", "sell"]);

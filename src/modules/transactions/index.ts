@@ -3,7 +3,7 @@ import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
-import { IdParams, jsonSchemaOf } from "../../platform/http/schema";
+import { IdParams, jsonSchemaOf } from "../../platform/http/request-schemas";
 import { EXPORT_COLUMNS, exportContentType, exportFileName, exportStream } from "./export";
 import { ExportBody, Tx, TxAnswer, TxListQuery, TxPage } from "./model";
 import { assertFilters, claimExportSlot, getTransaction, historyRows, listTransactions } from "./service";

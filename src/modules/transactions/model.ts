@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { oneOf } from "../../platform/http/schema";
+import { oneOf } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
 
 export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;

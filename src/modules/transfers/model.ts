@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { FreeText, OptionalCode, oneOf, PlainDecimal } from "../../platform/http/schema";
+import { FreeText, OptionalCode, oneOf, PlainDecimal } from "../../platform/http/request-schemas";
 import { PageQuery } from "../../platform/pagination";
 
 export const P2pBody = t.Object({

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
-import { documented, IdParams } from "../../platform/http/schema";
+import { documented, IdParams } from "../../platform/http/request-schemas";
 import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { Logger } from "../../platform/observability/logger";
 import type { moneyGuard } from "../identity/guards";

@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { DisplayText, OptionalCode, oneOf, PathId, PlainDecimal } from "../../platform/http/schema";
+import { DisplayText, OptionalCode, oneOf, PathId, PlainDecimal } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
 import { withdrawals } from "./schema";
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { toOpenAPISchema } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { notFound } from "./errors";
-import { jsonSchemaOf } from "./schema";
+import { jsonSchemaOf } from "./request-schemas";
 
 type Documentation = { info: { title: string; version: string }; paths?: Record<string, unknown> };
 type Operation = { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, unknown> };

@@ -1,3 +1,4 @@
+/** TypeBox building blocks the modules' model.ts files share: enums, ids, amounts, text and documented answers. */
 import type { TLiteral, TSchema, TUnion } from "@sinclair/typebox";
 import { t } from "elysia";
 

@@ -2,7 +2,7 @@ import { t } from "elysia";
 import { oneOf } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
 
-export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;
+import { TX_TYPES } from "./schema";
 
 export const Tx = t.Object({
   id: t.String(),

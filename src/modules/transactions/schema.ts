@@ -1,6 +1,9 @@
 import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { money } from "../../platform/db/money";
 
+/** What a history row records (API.md's `type`). */
+export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;
+
 /**
  * The user's history: one row per money event as the user sees it, written in the same transaction as
  * the ledger posting. `amount` is unsigned; `direction` gives the sign. Only `status` ever changes.
@@ -10,9 +13,7 @@ export const transactions = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     userId: uuid("user_id").notNull(),
-    type: text("type", {
-      enum: ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"],
-    }).notNull(),
+    type: text("type", { enum: TX_TYPES }).notNull(),
     asset: text("asset").notNull(),
     amount: money("amount").notNull(),
     fee: money("fee").notNull(),

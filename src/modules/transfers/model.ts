@@ -11,6 +11,7 @@ export const P2pBody = t.Object({
   // Required when the sender has 2FA on, as for a withdrawal: money sent to another user leaves the account too.
   code: OptionalCode,
 });
+export type P2pRequest = typeof P2pBody.static;
 
 export const Transfer = t.Object({
   id: t.String(),

@@ -27,7 +27,7 @@ import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/ser
 import { followTransfer, type HistoryRow, recordTransactions, toTx } from "../transactions/service";
 import { AML_RULES, type AmlWindow, amlWindows, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
-import type { Limit, Transfer } from "./model";
+import type { Limit, P2pRequest, Transfer } from "./model";
 import { amlFlags, p2pTransfers } from "./schema";
 
 type TransferRow = typeof p2pTransfers.$inferSelect;
@@ -49,8 +49,6 @@ export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit
   const [row] = await queryRows<{ used: string }>(ctx.db, sql`select ${usedTodaySql(userId, utcDayStart())} as used`);
   return limitView("p2p", ctx.config.p2pDailyLimitUsdCents, BigInt(row.used));
 }
-
-export type P2pRequest = { recipientEmail: string; asset: string; amount: string; note?: string | null; code?: string | null };
 
 type SenderFacts = {
   recipient: { id: string; email: string } | null;

@@ -67,6 +67,7 @@ export const WithdrawBody = t.Object({
   address: t.String({ minLength: 1, maxLength: 128 }),
   code: OptionalCode,
 });
+export type WithdrawRequest = typeof WithdrawBody.static;
 export const Withdrawal = t.Object({
   id: t.String(),
   asset: t.String(),

@@ -21,7 +21,7 @@ import { followWithdrawal, recordTransactions, toTx } from "../transactions/serv
 import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
 import type { Limit } from "../transfers/model";
 import { bookedDestination } from "./addresses";
-import type { Withdrawal } from "./model";
+import type { Withdrawal, WithdrawRequest } from "./model";
 import { type PayoutProvider, PayoutRefused } from "./providers";
 import { withdrawals } from "./schema";
 
@@ -64,8 +64,6 @@ export async function withdrawalLimit(ctx: MoneyContext, userId: string): Promis
 export async function assertCanWithdraw(ctx: MoneyContext, userId: string): Promise<void> {
   assertWithdrawalsUnlocked(await getUser(ctx.db, userId));
 }
-
-export type WithdrawRequest = { asset: string; amount: string; address: string; code?: string | null };
 
 /** Checks that need no money transaction: amount, address, second factor, accounts. */
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {

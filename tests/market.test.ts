@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { and, eq } from "drizzle-orm";
 import { fireAlerts } from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
-import { compareDecimal, normalizeChange, normalizePrice, roundDecimal } from "../src/modules/market/prices";
+import { normalizeChange, normalizePrice } from "../src/modules/market/prices";
 import { candles1m, priceAlerts } from "../src/modules/market/schema";
 import { startMarket } from "../src/modules/market/service";
 import { MemoryBus, RedisBus } from "../src/platform/bus";
 import { outboxEvents } from "../src/platform/events/schema";
+import { compareDecimal, roundDecimal } from "../src/platform/money";
 import { createLogger } from "../src/platform/observability/logger";
 import { lastMailTo, PASSWORD, signedInUser, TestClient, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_REDIS_URL, testConfig } from "./support/harness";

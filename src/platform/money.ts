@@ -1,10 +1,11 @@
 /**
  * Exact money: amounts are bigint counts of an asset's smallest unit. This is the one place that turns
- * decimal strings into minor units and back; floats never touch an amount.
+ * decimal strings into minor units and back, and that rounds and compares decimal strings (prices);
+ * floats never touch an amount.
  */
 
 /** A plain positive-or-zero decimal: digits, optionally a dot and more digits. No sign, exponent or spaces. */
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+export const PLAIN_DECIMAL = /^(\d+)(?:\.(\d+))?$/;
 
 export class AmountError extends Error {}
 
@@ -21,7 +22,7 @@ export const MAX_WHOLE_DIGITS = 20;
  * `allowZero` is for configuration values such as a zero fee; user amounts must be positive.
  */
 export function parseAmount(text: string, precision: number, { allowZero = false } = {}): bigint {
-  const match = DECIMAL.exec(text);
+  const match = PLAIN_DECIMAL.exec(text);
   if (!match) throw new AmountError("must be a plain decimal number such as 12.5");
   const [, whole, fraction = ""] = match;
   if (fraction.length > precision) throw new AmountError(`has more than ${precision} decimal places`);
@@ -53,11 +54,32 @@ export const trimDecimal = (text: string): string => (text.includes(".") ? text.
  * rounded down to show what a holding is worth.
  */
 export function usdCents(units: bigint, precision: number, priceUsd: string, rounding: "up" | "down" = "up"): bigint {
-  const match = DECIMAL.exec(priceUsd);
+  const match = PLAIN_DECIMAL.exec(priceUsd);
   if (!match) throw new AmountError(`price ${priceUsd} is not a plain decimal`);
   const [, whole, fraction = ""] = match;
   const priceScaled = BigInt(whole + fraction); // price × 10^fraction.length
   const numerator = units * priceScaled * 100n;
   const denominator = 10n ** BigInt(precision + fraction.length);
   return rounding === "up" ? (numerator + denominator - 1n) / denominator : numerator / denominator;
+}
+
+/** Rounds a plain non-negative decimal string half-up to `places`; undefined when it is not one. */
+export function roundDecimal(text: string, places: number): string | undefined {
+  const match = PLAIN_DECIMAL.exec(text);
+  if (!match) return undefined;
+  const [, whole, fraction = ""] = match;
+  const kept = BigInt(whole + fraction.slice(0, places).padEnd(places, "0"));
+  const roundUp = (fraction[places] ?? "0") >= "5";
+  const units = (kept + (roundUp ? 1n : 0n)).toString().padStart(places + 1, "0");
+  return places === 0 ? units : `${units.slice(0, -places)}.${units.slice(-places)}`;
+}
+
+/** Compares two plain decimal strings exactly: -1, 0 or 1. */
+export function compareDecimal(a: string, b: string): number {
+  const [aWhole, aFraction = ""] = a.split(".");
+  const [bWhole, bFraction = ""] = b.split(".");
+  const places = Math.max(aFraction.length, bFraction.length);
+  const x = BigInt(aWhole + aFraction.padEnd(places, "0"));
+  const y = BigInt(bWhole + bFraction.padEnd(places, "0"));
+  return x < y ? -1 : x > y ? 1 : 0;
 }

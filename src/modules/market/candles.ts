@@ -2,9 +2,10 @@ import { sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import { EARLIEST_STORABLE_MS, isCalendarDay, isStorableDate } from "../../platform/http/formats";
+import { compareDecimal } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
 import type { Candle, CandleInterval, PriceTick } from "./model";
-import { compareDecimal, normalizeChange } from "./prices";
+import { normalizeChange } from "./prices";
 import { candles1m } from "./schema";
 
 const MINUTE_MS = 60_000;

@@ -1,11 +1,9 @@
 /**
- * Prices are decimal strings end to end. These helpers round and compare them exactly (bigint), so a
- * provider's "65012.3456789" becomes "65012.35" without a float ever touching it. A price goes out in
+ * Prices are decimal strings end to end, rounded exactly with platform/money's helpers, so a provider's
+ * "65012.3456789" becomes "65012.35" without a float ever touching it. A price goes out in
  * API.md's form for every decimal: trailing fractional zeros trimmed ("64912.80" → "64912.8").
  */
-import { trimDecimal } from "../../platform/money";
-
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+import { PLAIN_DECIMAL, roundDecimal, trimDecimal } from "../../platform/money";
 
 /** Decimal places shown for a price: cents for most assets, more for cheap ones and stablecoins. */
 export function placesFor(whole: bigint): number {
@@ -14,20 +12,9 @@ export function placesFor(whole: bigint): number {
   return 8;
 }
 
-/** Rounds a plain non-negative decimal string half-up to `places`; undefined when it is not one. */
-export function roundDecimal(text: string, places: number): string | undefined {
-  const match = DECIMAL.exec(text);
-  if (!match) return undefined;
-  const [, whole, fraction = ""] = match;
-  const kept = BigInt(whole + fraction.slice(0, places).padEnd(places, "0"));
-  const roundUp = (fraction[places] ?? "0") >= "5";
-  const units = (kept + (roundUp ? 1n : 0n)).toString().padStart(places + 1, "0");
-  return places === 0 ? units : `${units.slice(0, -places)}.${units.slice(-places)}`;
-}
-
 /** A provider's price as CryptoVault shows it, or undefined for anything that is not a positive decimal. */
 export function normalizePrice(text: string): string | undefined {
-  const match = DECIMAL.exec(text);
+  const match = PLAIN_DECIMAL.exec(text);
   if (!match) return undefined;
   const rounded = roundDecimal(text, placesFor(BigInt(match[1])));
   return rounded && /[1-9]/.test(rounded) ? trimDecimal(rounded) : undefined;
@@ -44,14 +31,4 @@ export function normalizeChange(text: string | null | undefined): string {
 /** Formats a float produced by the random walk with the places its size calls for. */
 export function formatPrice(value: number): string {
   return trimDecimal(value.toFixed(placesFor(BigInt(Math.floor(value)))));
-}
-
-/** Compares two plain decimal strings exactly: -1, 0 or 1. */
-export function compareDecimal(a: string, b: string): number {
-  const [aWhole, aFraction = ""] = a.split(".");
-  const [bWhole, bFraction = ""] = b.split(".");
-  const places = Math.max(aFraction.length, bFraction.length);
-  const x = BigInt(aWhole + aFraction.padEnd(places, "0"));
-  const y = BigInt(bWhole + bFraction.padEnd(places, "0"));
-  return x < y ? -1 : x > y ? 1 : 0;
 }

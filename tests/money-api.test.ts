@@ -1202,6 +1202,65 @@ describe("withdrawals", () => {
   });
 });
 
+describe("idempotency keys after their day", () => {
+  test("a key whose stored answer was cleaned up moves no money again: P2P, withdrawal and order get 422 IDEMPOTENCY_KEY_REUSED", async () => {
+    const alice = await fundedUser(fixture, "spent", "200");
+    const bob = await signedInUser(fixture, "spent-b");
+    await alice.client.post("/api/wallet/addresses", { asset: "USD", address: IBAN, label: "bank" });
+    setPrices([fixture], { BTC: "65000" });
+    const requests = [
+      { path: "/api/transfers/p2p", body: { recipientEmail: bob.email, asset: "USD", amount: "5" } },
+      { path: "/api/wallet/withdraw", body: { asset: "USD", amount: "10", address: IBAN } },
+      { path: "/api/trading/orders", body: { type: "market", side: "buy", asset: "BTC", amount: "0.0001" } },
+    ].map((request) => ({ ...request, key: crypto.randomUUID() }));
+    for (const { path, body, key } of requests) expect((await withKey(alice.client, path, body, key)).status).toBeLessThan(300);
+    const balances = async () => (await alice.client.json<Balances>("GET", "/api/wallet/balance")).body.balances;
+    const before = await balances();
+
+    // A day and more later the cleanup worker removes the keys with their answers.
+    const db = fixture.deps.database.db;
+    await db.execute(sql`update idempotency_keys set created_at = now() - interval '26 hours' where user_id = ${alice.userId}`);
+    const { deleteExpiredKeys } = await import("../src/platform/idempotency");
+    expect(await deleteExpiredKeys(db)).toBeGreaterThanOrEqual(requests.length);
+
+    for (const { path, body, key } of requests) {
+      for (const sent of [body, { ...body, amount: "1" }]) {
+        const again = await withKey(alice.client, path, sent, key);
+        expect(again.status).toBe(422);
+        expect(((await again.json()) as ErrorBody).error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+      }
+    }
+    expect(await balances()).toEqual(before);
+    // Refused, the key keeps no answer: it stays refused, and a new key moves money as ever.
+    const [transfer] = requests;
+    expect((await withKey(alice.client, transfer.path, transfer.body, transfer.key)).status).toBe(422);
+    expect((await withKey(alice.client, transfer.path, transfer.body)).status).toBe(201);
+  });
+
+  test("the ledger itself refuses a second posting under a key, whoever calls it", async () => {
+    const alice = await fundedUser(fixture, "spent-ledger", "20");
+    const { ledger } = fixture.services.money;
+    const key = `${alice.userId}:${crypto.randomUUID()}`;
+    const posting = {
+      kind: "test",
+      idempotencyKey: key,
+      legs: [
+        {
+          from: { ownerId: alice.userId, asset: "USD", kind: "available" as const },
+          to: { ownerId: alice.userId, asset: "USD", kind: "held" as const },
+          amount: 100n,
+        },
+      ],
+    };
+    const db = fixture.deps.database.db;
+    await ledger.openAccounts(db, [posting.legs[0].to]);
+    await db.transaction((tx) => ledger.post(tx, posting));
+    const second = db.transaction((tx) => ledger.post(tx, posting));
+    await expect(second).rejects.toMatchObject({ status: 422, code: "IDEMPOTENCY_KEY_REUSED" });
+    expect(await usd(alice.client)).toMatchObject({ available: "19", held: "1" });
+  });
+});
+
 describe("history and export", () => {
   test("filters, cursor pagination, 404 for another user's row", async () => {
     const alice = await fundedUser(fixture, "hist", "100");

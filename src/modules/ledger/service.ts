@@ -7,7 +7,7 @@ import type { Db, DbOrTx } from "../../platform/db/client";
 import { queryRows } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import type { Metrics } from "../../platform/observability/metrics";
-import { ledgerAccounts } from "./schema";
+import { ledgerAccounts, ledgerTransfers } from "./schema";
 
 export type AccountKind = "available" | "held" | "external" | "fees" | "house";
 export type AccountKey = { ownerId: string | null; asset: string; kind: AccountKind };
@@ -23,17 +23,36 @@ const keyOf = (k: AccountKey) => `${k.ownerId ?? "system"}/${k.asset}/${k.kind}`
 export const insufficientFunds = (asset?: string) =>
   new AppError(422, "INSUFFICIENT_FUNDS", `Not enough available balance${asset ? ` of ${asset}` : ""}`);
 
-/** The CHECK constraint that keeps user balances non-negative, as each driver reports it. */
-function isNegativeBalance(error: unknown): boolean {
+/** The constraint an error broke (through Drizzle's `cause` chain), as each driver reports it. */
+function brokenConstraint(error: unknown): string | undefined {
   for (
     let e = error as { cause?: unknown; code?: string; constraint?: string; constraint_name?: string } | undefined;
     e;
     e = e.cause as typeof e
   ) {
-    if (e.code === "23514" && (e.constraint ?? e.constraint_name) === "ledger_accounts_non_negative") return true;
+    const constraint = e.constraint ?? e.constraint_name;
+    if ((e.code === "23514" || e.code === "23505") && constraint) return constraint;
   }
-  return false;
+  return undefined;
 }
+
+/**
+ * 422 IDEMPOTENCY_KEY_REUSED for a key that moved money before and whose stored answer is gone (kept 24 h):
+ * ARCHITECTURE.md's invariant 5, one key moves money at most once, ever. ledger_post refuses it too.
+ */
+export const keyMovedMoneyBefore = () =>
+  new AppError(
+    422,
+    "IDEMPOTENCY_KEY_REUSED",
+    "This Idempotency-Key already moved money, more than 24 hours ago (its answer is no longer kept); send a new key",
+  );
+
+/**
+ * Whether a posting was made under `ledgerKey`, as one SQL boolean, for a caller that reads it with its other
+ * facts; `refuseSpentKey` asks it alone.
+ */
+export const movedMoneyUnderSql = (ledgerKey: string) =>
+  sql`exists (select 1 from ${ledgerTransfers} where ${ledgerTransfers.idempotencyKey} = ${ledgerKey})`;
 
 function whereKeys(keys: AccountKey[]) {
   return sql.join(
@@ -99,13 +118,21 @@ export function createLedger(metrics?: Metrics) {
       if (posted(rows)) metrics?.ledgerTransfers.inc(legs.length);
       return { postingId, rows };
     } catch (error) {
-      if (isNegativeBalance(error)) throw insufficientFunds(legs[0].from.asset);
+      const constraint = brokenConstraint(error);
+      if (constraint === "ledger_accounts_non_negative") throw insufficientFunds(legs[0].from.asset);
+      if (constraint === "ledger_transfers_idempotency_key_once") throw keyMovedMoneyBefore();
       throw error;
     }
   }
 
   return {
     postWithin,
+
+    /** 422 IDEMPOTENCY_KEY_REUSED when a posting was ever made under `ledgerKey` (`<user id>:<Idempotency-Key>`). */
+    async refuseSpentKey(db: DbOrTx, ledgerKey: string): Promise<void> {
+      const [row] = await queryRows<{ moved: boolean }>(db, sql`select ${movedMoneyUnderSql(ledgerKey)} as moved`);
+      if (row.moved) throw keyMovedMoneyBefore();
+    },
 
     /**
      * Opens accounts (idempotent) in their own committed statement, before the caller's transaction:

@@ -47,6 +47,7 @@ export function tradingController(
             status: 201,
             body: { order: await placeOrder(ctx, tx, principal.userId, body, prepared, actorOf(request), ledgerKey) },
           }),
+          (ledgerKey) => ctx.ledger.refuseSpentKey(ctx.db, ledgerKey),
         ),
       {
         auth: true,

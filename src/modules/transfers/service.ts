@@ -10,6 +10,7 @@ import {
   type IdempotentRequest,
   idempotencyInProgress,
   keepRefusal,
+  ledgerKeyOf,
   replayStored,
   requestFingerprint,
   type StoredAnswer,
@@ -23,7 +24,7 @@ import { assertNotOwnCase, assertWithdrawalsUnlocked, emailsOf, findUser, normal
 import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
-import { assertAvailable, availableBalanceSql, userAccount } from "../ledger/service";
+import { assertAvailable, availableBalanceSql, keyMovedMoneyBefore, movedMoneyUnderSql, userAccount } from "../ledger/service";
 import { followTransfer, type HistoryRow, recordTransactions, toTx } from "../transactions/service";
 import { AML_RULES, type AmlWindow, amlWindows, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
@@ -55,6 +56,8 @@ type SenderFacts = {
   /** `lockedUntil`: the end of the pause after a security change (JSON time), or null. */
   sender: { email: string; lockedUntil: string | null; twoFactor: boolean } | null;
   previous: StoredAnswer | null;
+  /** Whether the key moved money before: its answer, kept a day, is gone, and it may not move money again. */
+  spent: boolean;
   /** The sender's available balance of the asset sent, minor units as text. */
   available: string;
   /** The sender's p2p_senders version the facts were read at (0 before the first transfer). */
@@ -101,6 +104,7 @@ async function readFacts(
                  from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
+      'spent', ${movedMoneyUnderSql(ledgerKeyOf({ userId: senderId, key }))},
       'available', ${availableBalanceSql(senderId, asset)},
       'version', coalesce((select version from p2p_senders where sender_id = ${senderId}), 0),
       'usedToday', ${usedTodaySql(senderId, request.dayStart)},
@@ -178,6 +182,7 @@ async function attemptP2p(
   // (someone who took the account over could otherwise empty it at once), and refused before a replay.
   assertWithdrawalsUnlocked({ withdrawalsLockedUntil: sender.lockedUntil ? new Date(sender.lockedUntil) : null });
   if (facts.previous) return replayStored(facts.previous, hash);
+  if (facts.spent) throw keyMovedMoneyBefore();
   // API.md asks a code only of withdrawals; with 2FA on, a transfer to another user takes one too, or a stolen
   // session could send everything to an accomplice, who withdraws it. After the replay: a retry is answered as first.
   if (!secondFactor.checked) {
@@ -234,7 +239,7 @@ async function attemptP2p(
   const answer = JSON.stringify({ transfer: toTransfer(ctx, row, recipient.email) });
   const posting = {
     kind: review ? "p2p_hold" : "p2p",
-    idempotencyKey: `${req.userId}:${req.key}`,
+    idempotencyKey: ledgerKeyOf(req),
     legs: [
       {
         from: userAccount(row.senderId, asset.symbol, "available"),

@@ -133,6 +133,7 @@ export function walletController(
             status: 202,
             body: { withdrawal: await requestWithdrawal(ctx, tx, prepared, actorOf(request), ledgerKey) },
           }),
+          (ledgerKey) => ctx.ledger.refuseSpentKey(ctx.db, ledgerKey),
         );
       },
       { auth: true, idempotent: true, movesMoney: true, body: WithdrawBody, response: { 202: WithdrawalAnswer } },

@@ -42,6 +42,9 @@ export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
 });
 
 export type IdempotentRequest = { userId: string; key: string; request: Request; body: unknown };
+
+/** The key as the ledger keeps it on the posting it made: one user's key is not another's. */
+export const ledgerKeyOf = (req: Pick<IdempotentRequest, "userId" | "key">) => `${req.userId}:${req.key}`;
 export type Answer = { status: number; body: unknown };
 
 /**
@@ -115,19 +118,23 @@ export async function keepRefusal(db: DbOrTx, req: IdempotentRequest, hash: stri
  * anything else; `prepare` then does the checks and set-up that need no transaction; the key is taken
  * with a transaction-scoped advisory lock and its row written in the same transaction as the work, so
  * the money and the key commit together. A concurrent duplicate does not wait: 409 IDEMPOTENCY_IN_PROGRESS.
+ * Keys are cleaned up after a day; `refuseSpentKey`, for work that moves money, refuses a key that already did
+ * (its answer gone) in the key's place in API.md's order of checks, before `prepare`'s rules.
  */
 export async function runIdempotent<P>(
   db: Db,
   req: IdempotentRequest,
   prepare: () => Promise<P>,
   work: (tx: Tx, prepared: P, ledgerKey: string) => Promise<Answer>,
+  refuseSpentKey?: (ledgerKey: string) => Promise<void>,
 ): Promise<Response> {
   const hash = requestFingerprint(req.request, req.body);
   const finished = await previousAnswer(db, req, hash);
   if (finished) return finished;
+  const ledgerKey = ledgerKeyOf(req);
+  await refuseSpentKey?.(ledgerKey);
   try {
     const prepared = await prepare();
-    const ledgerKey = `${req.userId}:${req.key}`;
     return await db.transaction(async (tx) => {
       const [lock] = await queryRows<{ locked: boolean }>(
         tx,

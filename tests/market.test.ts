@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { and, eq } from "drizzle-orm";
 import { fireAlerts } from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
+import { PriceCache } from "../src/modules/market/price-cache";
 import { normalizeChange, normalizePrice } from "../src/modules/market/prices";
 import { candles1m, priceAlerts } from "../src/modules/market/schema";
 import { startMarket } from "../src/modules/market/service";
@@ -85,6 +86,27 @@ describe("GET /api/prices", () => {
     expect(cache.isStale("BTC", Date.now() + 31_000)).toBe(true);
     expect(cache.isStale("USD", Date.now() + 31_000)).toBe(false);
     expect(cache.latest("USD")?.priceUsd).toBe("1");
+  });
+
+  test("a wall clock stepped back: the frozen price turns stale after 30 s here, then the next tick replaces it", () => {
+    let monotonic = 0;
+    const cache = new PriceCache(["BTC"], "simulated", () => monotonic);
+    const tick = (priceUsd: string, updatedAt: Date) =>
+      cache.update([{ symbol: "BTC", priceUsd, change24h: "0.00", updatedAt: updatedAt.toISOString(), source: "simulated" }]);
+    const now = Date.now();
+    tick("65000", new Date(now));
+    // The clock steps back three minutes: every new tick is dated before the one kept.
+    const stepped = now - 180_000;
+    monotonic += 1_000;
+    tick("64000", new Date(stepped));
+    expect(cache.latest("BTC")?.priceUsd).toBe("65000");
+    expect(cache.isStale("BTC", stepped)).toBe(false);
+    monotonic += 30_001;
+    // By the wall clock the kept price is from the future, yet it has not moved here for over 30 s.
+    expect(cache.isStale("BTC", stepped + 31_000)).toBe(true);
+    tick("64100", new Date(stepped + 31_000));
+    expect(cache.latest("BTC")?.priceUsd).toBe("64100");
+    expect(cache.isStale("BTC", stepped + 31_000)).toBe(false);
   });
 });
 

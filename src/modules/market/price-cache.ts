@@ -13,21 +13,28 @@ type Listener = (ticks: PriceTick[]) => void;
  */
 export class PriceCache {
   private readonly prices = new Map<string, PriceTick>();
+  /** When each symbol's price arrived here, on the monotonic clock: a step of the wall clock does not move it. */
+  private readonly arrived = new Map<string, number>();
   private readonly listeners = new Set<Listener>();
 
   constructor(
     /** Every configured asset except USD: what must have a fresh price for the cache to be fresh. */
     private readonly symbols: string[],
     private readonly source: PriceTick["source"],
+    private readonly monotonicNow: () => number = () => performance.now(),
   ) {}
 
   update(ticks: PriceTick[]): void {
     const accepted = ticks.filter((tick) => {
       const known = this.prices.get(tick.symbol);
       // A late message from a previous leader never overwrites a newer price, and a price sent again (the
-      // leader answering a starting instance) is no new tick.
-      if (!this.symbols.includes(tick.symbol) || (known && known.updatedAt >= tick.updatedAt)) return false;
+      // leader answering a starting instance) is no new tick. But a price that has not moved here for
+      // STALE_AFTER_MS gives way to any tick: after the wall clock steps back (NTP), new ticks carry times
+      // before the last one's, and would otherwise be refused until the clock caught up.
+      if (!this.symbols.includes(tick.symbol)) return false;
+      if (known && known.updatedAt >= tick.updatedAt && !this.arrivedLongAgo(tick.symbol)) return false;
       this.prices.set(tick.symbol, tick);
+      this.arrived.set(tick.symbol, this.monotonicNow());
       return true;
     });
     if (!accepted.length) return;
@@ -58,13 +65,22 @@ export class PriceCache {
     return [this.latest(QUOTE_ASSET) as PriceTick, ...ticks];
   }
 
-  /** One symbol, or any of them when none is named, has no price or an old one. */
+  /**
+   * One symbol, or any of them when none is named, has no price or an old one: made over STALE_AFTER_MS ago
+   * by the wall clock, or arrived here that long ago by the monotonic one (a wall clock stepped back would
+   * otherwise keep a frozen price fresh for as long as the step).
+   */
   isStale(symbol?: string, now = Date.now()): boolean {
     if (symbol === QUOTE_ASSET) return false;
     const names = symbol ? [symbol] : this.symbols;
     return names.some((name) => {
       const tick = this.prices.get(name);
-      return !tick || now - Date.parse(tick.updatedAt) > STALE_AFTER_MS;
+      return !tick || now - Date.parse(tick.updatedAt) > STALE_AFTER_MS || this.arrivedLongAgo(name);
     });
+  }
+
+  private arrivedLongAgo(symbol: string): boolean {
+    const arrived = this.arrived.get(symbol);
+    return arrived !== undefined && this.monotonicNow() - arrived > STALE_AFTER_MS;
   }
 }

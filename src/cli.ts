@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { type Config, loadConfig } from "./config";
 import { verifyAuditChains } from "./modules/audit/service";
-import { promoteToAdmin } from "./modules/identity/service";
+import { promoteToAdmin } from "./modules/identity/standing";
 import { assetAmountText } from "./modules/ledger/assets";
 import { verifyLedger } from "./modules/ledger/verify";
 import { openDatabase } from "./platform/db/client";

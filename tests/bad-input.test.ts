@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
-import { promoteToAdmin } from "../src/modules/identity/service";
+import { promoteToAdmin } from "../src/modules/identity/standing";
 import { fundedUser, signedInUser } from "./support/client";
 import { createTestApp } from "./support/harness";
 

@@ -120,7 +120,7 @@ describe("admin", () => {
     expect(forbidden.body.error.code).toBe("FORBIDDEN");
     expect((await user.client.json("GET", "/api/admin/audit")).status).toBe(403);
 
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    const { promoteToAdmin } = await import("../src/modules/identity/standing");
     await promoteToAdmin(fixture.deps.database.db, admin.email);
     const frozen = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/freeze`);
     expect(frozen.status).toBe(200);

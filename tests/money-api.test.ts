@@ -1025,7 +1025,7 @@ describe("withdrawals", () => {
 
   test("an admin's own withdrawal under review is decided by another admin", async () => {
     const own = await withBook("wd-own-admin", "1000");
-    const { promoteToAdmin } = await import("../src/modules/identity/service");
+    const { promoteToAdmin } = await import("../src/modules/identity/standing");
     await promoteToAdmin(fixture.deps.database.db, own.email);
     const answer = await withKey(own.client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN });
     const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };

@@ -4,7 +4,7 @@
  */
 import { desc, eq } from "drizzle-orm";
 import { generate } from "otplib";
-import { promoteToAdmin } from "../../src/modules/identity/service";
+import { promoteToAdmin } from "../../src/modules/identity/standing";
 import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import { mailOutbox } from "../../src/platform/mail/schema";
 import type { createTestApp } from "./harness";

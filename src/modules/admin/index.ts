@@ -8,7 +8,7 @@ import { Page, PageQuery } from "../../platform/pagination";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer, UserLookupQuery } from "../identity/model";
-import { setFrozen, userWithEmail } from "../identity/service";
+import { setFrozen, userWithEmail } from "../identity/standing";
 import { assetAmountText, precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";

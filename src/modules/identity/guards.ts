@@ -1,8 +1,13 @@
+/** Who may move money, and when: the rules and the `movesMoney` route option that applies them. */
+import { type SQLWrapper, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
-import type { Principal } from "../../platform/http/auth";
+import type { Config } from "../../config";
+import type { Principal, Standing } from "../../platform/http/auth";
+import { AppError } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
 import { assertMoneyFields } from "../ledger/assets";
-import { assertCanMoveMoney, type IdentityContext } from "./service";
+import { users } from "./schema";
+import type { IdentityContext, UserRow } from "./service";
 
 /**
  * The `movesMoney` route option: 403 EMAIL_NOT_VERIFIED or FORBIDDEN (frozen). A beforeHandle, so it
@@ -26,3 +31,44 @@ export function moneyGuard(ctx: IdentityContext) {
     },
   });
 }
+
+/**
+ * Money moves only for verified emails (when REQUIRE_EMAIL_VERIFICATION) and unfrozen users. The standing
+ * is read with the session on every request, so a freeze stops the very next request.
+ */
+export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVerified" | "frozen">): void {
+  if (config.requireEmailVerification && !user.emailVerified) {
+    throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email before moving money");
+  }
+  if (user.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
+}
+
+/** Four eyes: an admin never decides the review of a movement of their own money, nor freezes themselves. */
+export function assertNotOwnCase(adminId: string, parties: string[]): void {
+  if (parties.includes(adminId))
+    throw new AppError(403, "FORBIDDEN", "This concerns your own account: another admin must decide it");
+}
+
+/**
+ * During the lock after a security change (password, 2FA) money may not leave the account: withdrawals and
+ * P2P sends are refused (receiving, trading and deposits go on).
+ */
+export function assertWithdrawalsUnlocked(user: Pick<UserRow, "withdrawalsLockedUntil">): void {
+  if (user.withdrawalsLockedUntil && user.withdrawalsLockedUntil.getTime() > Date.now()) {
+    throw new AppError(
+      403,
+      "WITHDRAWALS_LOCKED",
+      `Withdrawals and transfers to other users are paused after a security change until ${user.withdrawalsLockedUntil.toISOString()}`,
+      {
+        until: user.withdrawalsLockedUntil.toISOString(),
+      },
+    );
+  }
+}
+
+/**
+ * SQL, true while the owner `userId` (a column) is not frozen. Background work that moves a user's money on
+ * their behalf — resting orders filling, payouts leaving — waits while they are frozen, as their requests do.
+ */
+export const ownerNotFrozen = (userId: SQLWrapper) =>
+  sql`not exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.frozenAt} is not null)`;

@@ -1,13 +1,13 @@
 /**
- * Identity rules: accounts, sign-in, password changes, profile and the admin's freeze. Every action
- * writes its audit row and its mail in the same transaction as the change itself.
+ * Identity rules: accounts, sign-in, password changes and profile (sessions.ts: sessions; two-factor.ts: 2FA;
+ * guards.ts: who may move money; standing.ts: freeze and promotion). Every action writes its audit row and its
+ * mail in the same transaction as the change itself.
  */
-import { and, eq, inArray, isNotNull, isNull, type SQLWrapper, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
 import type { Db, DbOrTx, Tx } from "../../platform/db/client";
-import type { Standing } from "../../platform/http/auth";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { enqueueMail } from "../../platform/mail/outbox";
@@ -295,95 +295,5 @@ export async function changePassword(
     await applySecurityLock(ctx, tx, user.id, session.sessionId, "password_changed");
     await mailUser(tx, user, { kind: "password_changed", at: new Date() });
     await recordAudit(tx, [{ userId: user.id, action: "auth.password_changed", ...actor }]);
-  });
-}
-
-/**
- * Money moves only for verified emails (when REQUIRE_EMAIL_VERIFICATION) and unfrozen users. The standing
- * is read with the session on every request, so a freeze stops the very next request.
- */
-export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVerified" | "frozen">): void {
-  if (config.requireEmailVerification && !user.emailVerified) {
-    throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email before moving money");
-  }
-  if (user.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
-}
-
-/** Four eyes: an admin never decides the review of a movement of their own money, nor freezes themselves. */
-export function assertNotOwnCase(adminId: string, parties: string[]): void {
-  if (parties.includes(adminId))
-    throw new AppError(403, "FORBIDDEN", "This concerns your own account: another admin must decide it");
-}
-
-/**
- * During the lock after a security change (password, 2FA) money may not leave the account: withdrawals and
- * P2P sends are refused (receiving, trading and deposits go on).
- */
-export function assertWithdrawalsUnlocked(user: Pick<UserRow, "withdrawalsLockedUntil">): void {
-  if (user.withdrawalsLockedUntil && user.withdrawalsLockedUntil.getTime() > Date.now()) {
-    throw new AppError(
-      403,
-      "WITHDRAWALS_LOCKED",
-      `Withdrawals and transfers to other users are paused after a security change until ${user.withdrawalsLockedUntil.toISOString()}`,
-      {
-        until: user.withdrawalsLockedUntil.toISOString(),
-      },
-    );
-  }
-}
-
-/**
- * SQL, true while the owner `userId` (a column) is not frozen. Background work that moves a user's money on
- * their behalf — resting orders filling, payouts leaving — waits while they are frozen, as their requests do.
- */
-export const ownerNotFrozen = (userId: SQLWrapper) =>
-  sql`not exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.frozenAt} is not null)`;
-
-/**
- * Freezing stops money movement; the user can still sign in and read. Freezing a frozen user (or unfreezing
- * an unfrozen one) changes nothing and records nothing: the log keeps when the freeze began.
- */
-export async function setFrozen(db: Db, adminId: string, userId: string, frozen: boolean, actor: Actor): Promise<User> {
-  return db.transaction(async (tx) => {
-    if (!isUuid(userId)) throw notFound("User");
-    assertNotOwnCase(adminId, [userId]);
-    const [row] = await tx
-      .update(users)
-      .set({ frozenAt: frozen ? sql`now()` : null, updatedAt: sql`now()` })
-      .where(and(eq(users.id, userId), frozen ? isNull(users.frozenAt) : isNotNull(users.frozenAt)))
-      .returning();
-    if (!row) {
-      const [unchanged] = await tx.select().from(users).where(eq(users.id, userId));
-      if (!unchanged) throw notFound("User");
-      return toUser(unchanged);
-    }
-    const action = frozen ? "admin.user_frozen" : "admin.user_unfrozen";
-    await recordAudit(tx, [
-      { userId: adminId, action, metadata: { targetUserId: userId }, ...actor },
-      // The user's own row says an admin did it; which admin is on the admin's row, not in the user's log.
-      { userId, action },
-    ]);
-    return toUser(row);
-  });
-}
-
-/** An admin's lookup of an account by email (any spelling of it): 404 when no account has it. */
-export async function userWithEmail(db: Db, email: string): Promise<User> {
-  const row = await findUserByEmail(db, email);
-  if (!row) throw notFound("User");
-  return toUser(row);
-}
-
-/** `bun run cli user:promote <email>`. */
-export async function promoteToAdmin(db: Db, email: string): Promise<User | null> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(users)
-      .set({ role: "admin", updatedAt: sql`now()` })
-      .where(eq(users.email, normalizeEmail(email)))
-      .returning();
-    if (!row) return null;
-    await recordAudit(tx, [{ userId: row.id, action: "admin.user_promoted", metadata: { by: "cli" } }]);
-    return toUser(row);
   });
 }

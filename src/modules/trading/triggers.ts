@@ -6,7 +6,7 @@
 
 import { and, asc, eq, gte, lte, or, sql } from "drizzle-orm";
 import type { Tx } from "../../platform/db/client";
-import { ownerNotFrozen } from "../identity/service";
+import { ownerNotFrozen } from "../identity/guards";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { pricedSymbols } from "../market/service";

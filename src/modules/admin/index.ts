@@ -12,8 +12,9 @@ import { setFrozen, userWithEmail } from "../identity/standing";
 import { assetAmountText, precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
+import { listAmlFlags } from "../transfers/flags";
 import { AdminTransfer, AmlFlagView, ReviewQuery, TransferAnswer } from "../transfers/model";
-import { decideTransfer, listAmlFlags, listTransfersForReview } from "../transfers/service";
+import { decideTransfer, listTransfersForReview } from "../transfers/review";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
 import { listEveryonesWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
 

@@ -1,10 +1,9 @@
 /**
  * P2P transfers: recipient by email, no fee, daily USD limit, AML screening. Small transfers complete at
- * once; flagged ones wait with the sender's funds held until an admin approves or rejects them.
+ * once; flagged ones wait with the sender's funds held until an admin approves or rejects them (review.ts).
  */
-import { and, desc, eq, gte, lte, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
-import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import {
   type IdempotentRequest,
@@ -16,25 +15,23 @@ import {
   type StoredAnswer,
   storedResponse,
 } from "../../platform/idempotency";
-import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
-import { type Actor, auditAppendArgument, recordAudit } from "../audit/service";
-import { assertNotOwnCase, assertWithdrawalsUnlocked } from "../identity/guards";
-import { emailsOf, findUser, normalizeEmail } from "../identity/service";
+import { type Actor, auditAppendArgument } from "../audit/service";
+import { assertWithdrawalsUnlocked } from "../identity/guards";
+import { normalizeEmail } from "../identity/service";
 import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
-import { balanceEvents, type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
+import { type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, keyMovedMoneyBefore, movedMoneyUnderSql, userAccount } from "../ledger/service";
-import { followTransfer, type HistoryRow, recordTransactions, toTx } from "../transactions/service";
-import { AML_RULES, type AmlWindow, amlWindows, screenTransfer } from "./aml";
+import { type HistoryRow, toTx } from "../transactions/service";
+import { type AmlWindow, amlWindows, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
 import type { Limit, P2pRequest, Transfer } from "./model";
-import { amlFlags, p2pTransfers } from "./schema";
+import type { p2pTransfers } from "./schema";
 
-type TransferRow = typeof p2pTransfers.$inferSelect;
+export type TransferRow = typeof p2pTransfers.$inferSelect;
 
-function toTransfer(ctx: MoneyContext, row: TransferRow, recipientEmail: string): Transfer {
+export function toTransfer(ctx: MoneyContext, row: TransferRow, recipientEmail: string): Transfer {
   const precision = precisionOf(ctx.config, row.asset);
   return {
     id: row.id,
@@ -291,7 +288,8 @@ const sentRow = (row: TransferRow, recipientEmail: string) => ({
   note: row.note,
 });
 
-const receivedRow = (row: TransferRow, senderEmail: string) => ({
+/** The recipient's history row of a transfer. */
+export const receivedRow = (row: TransferRow, senderEmail: string) => ({
   userId: row.recipientId,
   type: "transfer_in" as const,
   asset: row.asset,
@@ -303,159 +301,3 @@ const receivedRow = (row: TransferRow, senderEmail: string) => ({
   reference: row.id,
   note: row.note,
 });
-
-export async function listTransfersForReview(
-  ctx: MoneyContext,
-  query: { status?: TransferRow["status"]; limit?: number; cursor?: string },
-) {
-  const limit = query.limit ?? 20;
-  const rows = await ctx.db
-    .select()
-    .from(p2pTransfers)
-    .where(
-      and(
-        eq(p2pTransfers.status, query.status ?? "pending_review"),
-        after(p2pTransfers.createdAt, p2pTransfers.id, decodeCursor(query.cursor)),
-      ),
-    )
-    .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
-    .limit(limit + 1);
-  const emails = await emailsOf(
-    ctx.db,
-    rows.flatMap((row) => [row.recipientId, row.senderId]),
-  );
-  return pageOf(rows, limit, (row) => ({
-    ...toTransfer(ctx, row, emails.get(row.recipientId) ?? ""),
-    senderEmail: emails.get(row.senderId) ?? "",
-  }));
-}
-
-/**
- * An admin's decision on a held transfer: approve moves the held funds to the recipient, reject returns
- * them to the sender. Only a pending transfer can be decided (409 INVALID_STATE otherwise).
- */
-export async function decideTransfer(
-  ctx: MoneyContext,
-  adminId: string,
-  transferId: string,
-  approve: boolean,
-  actor: Actor,
-): Promise<Transfer> {
-  if (!isUuid(transferId)) throw notFound("Transfer");
-  return ctx.db.transaction(async (tx) => {
-    const [row] = await tx.select().from(p2pTransfers).where(eq(p2pTransfers.id, transferId)).for("update");
-    if (!row) throw notFound("Transfer");
-    assertNotOwnCase(adminId, [row.senderId, row.recipientId]);
-    if (row.status !== "pending_review") throw new AppError(409, "INVALID_STATE", `This transfer is already ${row.status}`);
-    // The sender's limit counts this transfer until it is rejected: a rejection takes it off its day's total
-    // (if that day is still the one counted), and transfers judged before now are stale.
-    const returned = approve ? "0" : row.amountUsdCents.toString();
-    await tx.execute(sql`insert into p2p_senders (sender_id, version) values (${row.senderId}, 1)
-      on conflict (sender_id) do update set version = p2p_senders.version + 1,
-        day_total_usd_cents = p2p_senders.day_total_usd_cents - case
-          when p2p_senders.day = (${row.createdAt.toISOString()}::timestamptz at time zone 'UTC')::date then ${returned}::bigint else 0 end`);
-    const [sender, recipient] = [await findUser(tx, row.senderId), await findUser(tx, row.recipientId)];
-    if (!sender || !recipient) throw notFound("User");
-    // A freeze stops the sender's money leaving, held transfers too; rejecting gives it back to them.
-    if (approve && sender.frozenAt) {
-      throw new AppError(409, "INVALID_STATE", "The sender's account is frozen: unfreeze it to approve, or reject the transfer");
-    }
-    const { balances } = await ctx.ledger.post(tx, {
-      kind: approve ? "p2p_release" : "p2p_return",
-      legs: [
-        {
-          from: userAccount(row.senderId, row.asset, "held"),
-          to: approve ? userAccount(row.recipientId, row.asset, "available") : userAccount(row.senderId, row.asset, "available"),
-          amount: row.amount,
-        },
-      ],
-    });
-    const status = approve ? "completed" : "rejected";
-    const [updated] = await tx
-      .update(p2pTransfers)
-      .set({ status, reviewedBy: adminId, reviewedAt: sql`now()` })
-      .where(eq(p2pTransfers.id, row.id))
-      .returning();
-    // The sender's row and the recipient's (transfers held before recipients saw them have none: made on approval).
-    const decided = await followTransfer(tx, row.id, status);
-    const recipientSawIt = decided.some((h) => h.type === "transfer_in");
-    const received = approve && !recipientSawIt ? await recordTransactions(tx, [receivedRow(updated, sender.email)]) : [];
-    const action = approve ? "admin.transfer_approved" : "admin.transfer_rejected";
-    await recordAudit(tx, [
-      { userId: adminId, action, metadata: { transferId: row.id }, ...actor },
-      { userId: row.senderId, action, metadata: { transferId: row.id } },
-      ...(approve
-        ? [{ userId: row.recipientId, action: "transfer.received", metadata: { transferId: row.id, from: sender.email } }]
-        : []),
-    ]);
-    await enqueueEvents(tx, [
-      ...balanceEvents(ctx, balances),
-      ...[...decided, ...received].map((h) => ({ userId: h.userId, type: "transaction" as const, data: toTx(ctx.config, h) })),
-    ]);
-    return toTransfer(ctx, updated, recipient.email);
-  });
-}
-
-/** At most this many of a window's transfers are named on its flag: enough to investigate, never a flood. */
-const MAX_WINDOW_TRANSFERS_SHOWN = 100;
-
-type FlagRow = typeof amlFlags.$inferSelect;
-/** What the flagged transfer was judged on: its time and its USD value. */
-type Judged = { judgedAt: Date; amountUsdCents: bigint };
-
-/**
- * The transfers a flag's rule judged: its window as the rule draws it for the flagged transfer (at the time and
- * the USD value it was judged on, with today's threshold), up to and including that transfer.
- */
-async function windowTransferIds(ctx: MoneyContext, flag: FlagRow & Judged): Promise<string[]> {
-  const window = AML_RULES.find((r) => r.name === flag.rule)?.window?.({
-    amountUsdCents: flag.amountUsdCents,
-    now: flag.judgedAt,
-    reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsdCents,
-  });
-  if (!window) return [flag.transferId];
-  const rows = await ctx.db
-    .select({ id: p2pTransfers.id })
-    .from(p2pTransfers)
-    .where(
-      and(
-        eq(p2pTransfers.senderId, flag.userId),
-        gte(p2pTransfers.createdAt, window.since),
-        lte(p2pTransfers.createdAt, flag.judgedAt),
-        window.minUsdCents === undefined ? undefined : gte(p2pTransfers.amountUsdCents, window.minUsdCents),
-        window.maxUsdCents === undefined ? undefined : lte(p2pTransfers.amountUsdCents, window.maxUsdCents),
-      ),
-    )
-    .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
-    .limit(MAX_WINDOW_TRANSFERS_SHOWN);
-  const ids = rows.map((row) => row.id).reverse();
-  // Stamped in the same millisecond as a later one, the flagged transfer still ends the list.
-  return [...ids.filter((id) => id !== flag.transferId), flag.transferId];
-}
-
-export async function listAmlFlags(ctx: MoneyContext, page: { limit?: number; cursor?: string }) {
-  const limit = page.limit ?? 20;
-  const rows = await ctx.db
-    .select({ flag: amlFlags, judgedAt: p2pTransfers.createdAt, amountUsdCents: p2pTransfers.amountUsdCents })
-    .from(amlFlags)
-    .innerJoin(p2pTransfers, eq(p2pTransfers.id, amlFlags.transferId))
-    .where(after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor)))
-    .orderBy(desc(amlFlags.createdAt), desc(amlFlags.id))
-    .limit(limit + 1);
-  const flags = rows.map(({ flag, ...judged }) => ({ ...flag, ...judged }));
-  const shown = flags.slice(0, limit);
-  const [emails, windows] = await Promise.all([
-    emailsOf(
-      ctx.db,
-      shown.map((flag) => flag.userId),
-    ),
-    Promise.all(shown.map(async (flag) => [flag.id, await windowTransferIds(ctx, flag)] as const)),
-  ]);
-  const windowOf = new Map(windows);
-  return pageOf(flags, limit, ({ judgedAt, amountUsdCents, ...flag }) => ({
-    ...flag,
-    userEmail: emails.get(flag.userId) ?? "",
-    windowTransferIds: windowOf.get(flag.id) ?? [flag.transferId],
-    createdAt: flag.createdAt.toISOString(),
-  }));
-}

@@ -88,7 +88,11 @@ function usage(): string {
 }
 
 const [name, ...args] = process.argv.slice(2);
-const command = name ? commands[name] : undefined;
+if (name === "--help" || name === "-h" || name === "help") {
+  console.log(usage());
+  process.exit(0);
+}
+const command = name && Object.hasOwn(commands, name) ? commands[name] : undefined;
 if (!command) {
   console.error(name ? `unknown command: ${name}\n\n${usage()}` : usage());
   process.exit(2);

@@ -251,6 +251,15 @@ describe("cli", () => {
     expect(result.stderr.toString()).toContain("migrate");
   });
 
+  test("--help prints usage and exits 0; a name every object has is no command", () => {
+    const help = cli(["--help"]);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout.toString()).toContain("ledger:verify");
+    const inherited = cli(["toString"]);
+    expect(inherited.exitCode).toBe(2);
+    expect(inherited.stderr.toString()).toContain("unknown command: toString");
+  });
+
   test("user:promote and audit:verify, which names a tampered row", async () => {
     const server = await startServer(env);
     const email = `cli.${Date.now()}@example.com`;

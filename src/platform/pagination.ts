@@ -29,7 +29,7 @@ export const PageQuery = {
   cursor: t.Optional(t.String({ maxLength: 200 })),
 };
 
-export const encodeCursor = (row: { createdAt: Date; id: string }) =>
+const encodeCursor = (row: { createdAt: Date; id: string }) =>
   Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
 
 /** A cursor this server did not issue: the same 422 from every list. */

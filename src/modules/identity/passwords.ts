@@ -17,7 +17,7 @@ const COMMON = new Set(
     .filter(Boolean),
 );
 
-export function isCommonPassword(password: string): boolean {
+function isCommonPassword(password: string): boolean {
   return COMMON.has(password.toLowerCase());
 }
 

@@ -6,7 +6,7 @@
 import { PLAIN_DECIMAL, roundDecimal, trimDecimal } from "../../platform/money";
 
 /** Decimal places shown for a price: cents for most assets, more for cheap ones and stablecoins. */
-export function placesFor(whole: bigint): number {
+function placesFor(whole: bigint): number {
   if (whole >= 100n) return 2;
   if (whole >= 1n) return 4;
   return 8;

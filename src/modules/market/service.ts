@@ -33,7 +33,7 @@ export type Market = { cache: PriceCache; isLeader(): boolean; stop(): Promise<v
 /** Every configured asset but the quote asset has a price to follow. */
 export const pricedSymbols = (config: Config) => config.assets.map((a) => a.symbol).filter((s) => s !== QUOTE_ASSET);
 
-export function createProvider(config: Config, logger: Logger): PriceProvider {
+function createProvider(config: Config, logger: Logger): PriceProvider {
   const symbols = pricedSymbols(config);
   if (config.priceSource === "coincap") {
     return new CoinCapProvider({

@@ -28,7 +28,7 @@ export type TradingContext = MoneyContext & { cache: PriceCache };
  * The live price of `asset`. A stale one (no tick for 30 s: the provider is down) is refused with 503
  * UNAVAILABLE: the condition is the platform's, temporary, and the same request succeeds later.
  */
-export function livePrice(ctx: TradingContext, asset: string): string {
+function livePrice(ctx: TradingContext, asset: string): string {
   const tick = ctx.cache.latest(asset);
   if (!tick || ctx.cache.isStale(asset)) {
     throw unavailable(`Prices for ${asset} are stale; trading resumes when they refresh`);

@@ -55,7 +55,7 @@ export function toOrder(ctx: MoneyContext, row: OrderRow): Order {
  * it pays first, the available balance pays any rest, and what is left of it returns to available.
  * Credits to the user come before the fee debit, because each leg must leave the balance non-negative.
  */
-export function fillLegs(order: Pick<OrderRow, "userId" | "side" | "asset" | "amount" | "held">, terms: Terms): Leg[] {
+function fillLegs(order: Pick<OrderRow, "userId" | "side" | "asset" | "amount" | "held">, terms: Terms): Leg[] {
   const { userId, asset, amount, held } = order;
   const user = (symbol: string, kind: "available" | "held") => userAccount(userId, symbol, kind);
   if (order.side === "buy") {

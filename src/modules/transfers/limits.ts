@@ -7,7 +7,7 @@ export function utcDayStart(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
-export const nextUtcDay = (now = new Date()) => new Date(utcDayStart(now).getTime() + 24 * 3600 * 1000);
+const nextUtcDay = (now = new Date()) => new Date(utcDayStart(now).getTime() + 24 * 3600 * 1000);
 
 export function limitView(kind: Limit["kind"], limitCents: bigint, usedCents: bigint, now = new Date()): Limit {
   const remaining = limitCents > usedCents ? limitCents - usedCents : 0n;

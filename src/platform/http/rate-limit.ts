@@ -20,7 +20,7 @@ import { requestContext } from "./request-context";
 const WINDOW_MS = 60_000;
 const LIMITED = /^\/(api|ws)(\/|$)/;
 
-export function rateLimitHeaders(limit: number, remaining: number, resetMs: number): Record<string, string> {
+function rateLimitHeaders(limit: number, remaining: number, resetMs: number): Record<string, string> {
   return {
     "ratelimit-limit": String(limit),
     "ratelimit-remaining": String(Math.max(remaining, 0)),

@@ -4,7 +4,7 @@
  */
 import { and, asc, desc, eq, like, lt, sql } from "drizzle-orm";
 import { canonicalJson, sha256Hex } from "../../platform/crypto";
-import { type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
+import { type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { invalidCursor } from "../../platform/pagination";
 import type { AdminAuditEvent, AuditEvent } from "./model";
@@ -85,7 +85,7 @@ export function auditAppendArgument(entries: AuditEntry[], createdAt = new Date(
  * Appends entries to their users' chains in one statement (audit_append takes each chain's head row,
  * locked until commit, and computes the hashes), and sends security actions to the user's sockets.
  */
-export async function recordAudit(tx: Tx, entries: AuditEntry[]): Promise<void> {
+export async function recordAudit(tx: DbTransaction, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const createdAt = new Date();
   await tx.execute(sql`select audit_append(${auditAppendArgument(entries, createdAt)}::jsonb)`);

@@ -1,7 +1,7 @@
 /** Single-use tokens sent by mail, stored as SHA-256. */
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
-import type { Tx } from "../../platform/db/client";
+import type { DbTransaction } from "../../platform/db/client";
 import { emailTokens } from "./schema";
 
 export type EmailTokenPurpose = "verify_email" | "password_reset" | "two_factor_undo";
@@ -13,7 +13,7 @@ export const TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
   two_factor_undo: 72 * 3600 * 1000,
 };
 
-export async function issueEmailToken(tx: Tx, userId: string, purpose: EmailTokenPurpose): Promise<string> {
+export async function issueEmailToken(tx: DbTransaction, userId: string, purpose: EmailTokenPurpose): Promise<string> {
   const token = randomToken(32);
   await tx
     .insert(emailTokens)
@@ -22,7 +22,7 @@ export async function issueEmailToken(tx: Tx, userId: string, purpose: EmailToke
 }
 
 /** Marks the token used and returns its user, or null when it is unknown, used, expired or of another purpose. */
-export async function consumeEmailToken(tx: Tx, token: string, purpose: EmailTokenPurpose): Promise<string | null> {
+export async function consumeEmailToken(tx: DbTransaction, token: string, purpose: EmailTokenPurpose): Promise<string | null> {
   const [row] = await tx
     .update(emailTokens)
     .set({ usedAt: sql`now()` })
@@ -39,7 +39,7 @@ export async function consumeEmailToken(tx: Tx, token: string, purpose: EmailTok
 }
 
 /** Ends every unused token of a purpose for the user: a password once changed, an older reset link must not work. */
-export async function discardEmailTokens(tx: Tx, userId: string, purpose: EmailTokenPurpose): Promise<void> {
+export async function discardEmailTokens(tx: DbTransaction, userId: string, purpose: EmailTokenPurpose): Promise<void> {
   await tx
     .update(emailTokens)
     .set({ usedAt: sql`now()` })

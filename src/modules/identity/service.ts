@@ -7,7 +7,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
-import type { Db, DbOrTx, Tx } from "../../platform/db/client";
+import type { Db, DbOrTx, DbTransaction } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { enqueueMail } from "../../platform/mail/outbox";
@@ -242,7 +242,7 @@ async function checkSignIn(
  */
 export async function applySecurityLock(
   ctx: IdentityContext,
-  tx: Tx,
+  tx: DbTransaction,
   userId: string,
   keepSessionId: string | null,
   reason: string,

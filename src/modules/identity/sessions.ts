@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
-import { type Db, type DbOrTx, queryRows, type Tx } from "../../platform/db/client";
+import { type Db, type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { REFRESH_TOKEN_SECONDS, type Role, type Standing, unauthenticated } from "../../platform/http/auth";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -23,7 +23,12 @@ const liveSession = () =>
 
 export type NewSession = { sessionId: string; refreshToken: string };
 
-export async function createSession(tx: Tx, userId: string, ip: string | null, userAgent: string | null): Promise<NewSession> {
+export async function createSession(
+  tx: DbTransaction,
+  userId: string,
+  ip: string | null,
+  userAgent: string | null,
+): Promise<NewSession> {
   const [session] = await tx
     .insert(sessions)
     .values({ userId, ip, userAgent, expiresAt: new Date(Date.now() + REFRESH_TOKEN_SECONDS * 1000) })
@@ -75,7 +80,7 @@ export type RefreshOutcome =
  * Rotates a refresh token. The old token is marked rotated with a conditional update, so of two
  * concurrent uses only one rotates; the other is treated as reuse, as a replayed token would be.
  */
-export async function rotateRefreshToken(tx: Tx, presented: string): Promise<RefreshOutcome> {
+export async function rotateRefreshToken(tx: DbTransaction, presented: string): Promise<RefreshOutcome> {
   const [row] = await tx
     .select({ sessionId: refreshTokens.sessionId, rotatedAt: refreshTokens.rotatedAt, userId: sessions.userId })
     .from(refreshTokens)

@@ -6,7 +6,7 @@
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { decrypt, encrypt } from "../../platform/crypto";
-import type { Tx } from "../../platform/db/client";
+import type { DbTransaction } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import { type Actor, recordAudit } from "../audit/service";
 import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
@@ -26,12 +26,19 @@ const invalidTotp = () => new AppError(401, "INVALID_TOTP", "The code is wrong, 
 const invalidState = (message: string) => new AppError(409, "INVALID_STATE", message);
 
 /** Locks the user row, so two requests with the same code cannot both pass. */
-async function lockUser(tx: Tx, userId: string): Promise<UserRow> {
+async function lockUser(tx: DbTransaction, userId: string): Promise<UserRow> {
   const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
   return row;
 }
 
-async function acceptTotp(tx: Tx, userId: string, sealedSecret: string, lastStep: number | null, code: string, key: Buffer) {
+async function acceptTotp(
+  tx: DbTransaction,
+  userId: string,
+  sealedSecret: string,
+  lastStep: number | null,
+  code: string,
+  key: Buffer,
+) {
   const step = await verifyTotp(decrypt(sealedSecret, key), code, lastStep);
   if (step === null) return false;
   await tx.update(users).set({ totpLastStep: step }).where(eq(users.id, userId));
@@ -49,7 +56,7 @@ export function checkSecondFactor(
   ctx: IdentityContext,
   user: Pick<UserRow, "id">,
   code: string,
-  then: (tx: Tx) => Promise<void> = async () => {},
+  then: (tx: DbTransaction) => Promise<void> = async () => {},
 ): Promise<boolean> {
   return ctx.throttle.judgeSecret(user.id, () =>
     ctx.db.transaction(async (tx) => {
@@ -75,7 +82,12 @@ export async function assertSecondFactor(
   if (!(await checkSecondFactor(ctx, user, code))) throw invalidTotp();
 }
 
-async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: Pick<UserRow, "id">, code: string): Promise<boolean> {
+async function acceptSecondFactor(
+  ctx: IdentityContext,
+  tx: DbTransaction,
+  user: Pick<UserRow, "id">,
+  code: string,
+): Promise<boolean> {
   const locked = await lockUser(tx, user.id);
   if (!locked.totpSecret) return false;
   if (isTotpFormat(code)) return acceptTotp(tx, user.id, locked.totpSecret, locked.totpLastStep, code, ctx.totpKey);
@@ -89,7 +101,7 @@ async function acceptSecondFactor(ctx: IdentityContext, tx: Tx, user: Pick<UserR
   return spent.length > 0;
 }
 
-async function replaceRecoveryCodes(tx: Tx, userId: string): Promise<string[]> {
+async function replaceRecoveryCodes(tx: DbTransaction, userId: string): Promise<string[]> {
   await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
   const codes = newRecoveryCodes();
   await tx.insert(recoveryCodes).values(codes.map((code) => ({ userId, codeHash: hashRecoveryCode(code) })));
@@ -136,7 +148,7 @@ export async function enableTwoFactor(ctx: IdentityContext, userId: string, code
 }
 
 /** Turns 2FA off for the user: secret and recovery codes gone, and no older undo link left to use. */
-async function removeTwoFactor(tx: Tx, userId: string) {
+async function removeTwoFactor(tx: DbTransaction, userId: string) {
   await tx
     .update(users)
     .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: sql`now()` })

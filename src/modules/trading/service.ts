@@ -3,7 +3,7 @@
  * their funds held until the trigger worker (triggers.ts) fills them. Fills settle in settle.ts.
  */
 import { and, desc, eq, lt } from "drizzle-orm";
-import type { DbOrTx, Tx } from "../../platform/db/client";
+import type { DbOrTx, DbTransaction } from "../../platform/db/client";
 import { AppError, notFound, unavailable } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { compareDecimal, formatAmount, formatUsdCents } from "../../platform/money";
@@ -108,7 +108,7 @@ export async function prepareOrder(ctx: TradingContext, userId: string, body: Or
 type Prepared = Awaited<ReturnType<typeof prepareOrder>>;
 
 /** The quote the order executes at, marked used; 422 QUOTE_EXPIRED when it is used up or too old. */
-async function redeemQuote(tx: Tx, userId: string, body: OrderBody, units: bigint): Promise<Terms> {
+async function redeemQuote(tx: DbTransaction, userId: string, body: OrderBody, units: bigint): Promise<Terms> {
   const [quote] = await tx
     .select()
     .from(tradeQuotes)
@@ -144,7 +144,7 @@ function marketableTerms(
 
 export async function placeOrder(
   ctx: TradingContext,
-  tx: Tx,
+  tx: DbTransaction,
   userId: string,
   body: OrderBody,
   prepared: Prepared,
@@ -194,7 +194,7 @@ export async function placeOrder(
 /** Ends an open order and returns what it held to available. The caller holds the row lock. */
 export async function closeOrder(
   ctx: TradingContext,
-  tx: Tx,
+  tx: DbTransaction,
   order: OrderRow,
   status: "cancelled" | "rejected",
   actor: Actor,

@@ -4,7 +4,7 @@
  */
 
 import { eq } from "drizzle-orm";
-import type { Tx } from "../../platform/db/client";
+import type { DbTransaction } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { formatAmount, formatUsdCents } from "../../platform/money";
 import { type Actor, recordAudit } from "../audit/service";
@@ -90,7 +90,7 @@ function fillHistory(order: OrderRow, terms: Terms): NewHistoryRow[] {
 }
 
 /** The `order` frame and the `balance` frames of both assets, queued in the transaction. */
-export async function orderEvents(ctx: MoneyContext, tx: Tx, row: OrderRow, extra: ReturnType<typeof toTx>[] = []) {
+export async function orderEvents(ctx: MoneyContext, tx: DbTransaction, row: OrderRow, extra: ReturnType<typeof toTx>[] = []) {
   await enqueueEvents(tx, [
     { userId: row.userId, type: "order", data: toOrder(ctx, row) },
     ...(await currentBalanceEvents(ctx, tx, row.userId, [USD, row.asset])),
@@ -104,7 +104,7 @@ export async function orderEvents(ctx: MoneyContext, tx: Tx, row: OrderRow, extr
  */
 export async function executeFill(
   ctx: MoneyContext,
-  tx: Tx,
+  tx: DbTransaction,
   order: OrderRow,
   terms: Terms,
   actor: Actor,

@@ -5,7 +5,7 @@
  */
 
 import { and, asc, eq, gte, lte, or, sql } from "drizzle-orm";
-import type { Tx } from "../../platform/db/client";
+import type { DbTransaction } from "../../platform/db/client";
 import { ownerNotFrozen } from "../identity/guards";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
@@ -24,7 +24,7 @@ type SidePrices = { buy: string; sell: string };
  * The open order `id`, locked, or undefined when another instance has it or it is no longer open. `fillable`
  * also asks that its owner is not frozen, checked again under the lock: a freeze since the order was picked holds it.
  */
-async function claim(tx: Tx, id: string, fillable = false): Promise<OrderRow | undefined> {
+async function claim(tx: DbTransaction, id: string, fillable = false): Promise<OrderRow | undefined> {
   const [row] = await tx
     .select()
     .from(tradeOrders)

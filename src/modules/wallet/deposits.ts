@@ -6,7 +6,7 @@
 import { createHmac } from "node:crypto";
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import { deriveKey, safeEqual } from "../../platform/crypto";
-import type { Tx } from "../../platform/db/client";
+import type { DbTransaction } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -59,7 +59,7 @@ export async function prepareDeposit(ctx: MoneyContext, userId: string, body: { 
 
 export async function createDeposit(
   ctx: MoneyContext,
-  tx: Tx,
+  tx: DbTransaction,
   userId: string,
   prepared: Awaited<ReturnType<typeof prepareDeposit>>,
   actor: Actor,

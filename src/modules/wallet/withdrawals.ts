@@ -4,7 +4,7 @@
  * fail and cancel return held to available.
  */
 import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
-import type { Tx } from "../../platform/db/client";
+import type { DbTransaction } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -43,7 +43,7 @@ function toWithdrawal(ctx: MoneyContext, row: WithdrawalRow): Withdrawal {
   };
 }
 
-async function withdrawnToday(db: MoneyContext["db"] | Tx, userId: string): Promise<bigint> {
+async function withdrawnToday(db: MoneyContext["db"] | DbTransaction, userId: string): Promise<bigint> {
   const [row] = await db
     .select({ used: sql<string>`coalesce(sum(${withdrawals.amountUsdCents}), 0)::text` })
     .from(withdrawals)
@@ -84,7 +84,7 @@ export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body:
 
 export async function requestWithdrawal(
   ctx: MoneyContext,
-  tx: Tx,
+  tx: DbTransaction,
   prepared: Awaited<ReturnType<typeof prepareWithdrawal>>,
   actor: Actor,
   idempotencyKey: string,
@@ -209,7 +209,13 @@ type Outcome = { status: WithdrawalRow["status"]; txHash?: string; by?: string; 
  * Moves a withdrawal to its next status under a row lock, with the matching ledger posting: completion
  * pays held out to external (fee to fees); rejection, failure and cancellation return held to available.
  */
-async function settle(ctx: MoneyContext, tx: Tx, row: WithdrawalRow, outcome: Outcome, actor: Actor = {}): Promise<Withdrawal> {
+async function settle(
+  ctx: MoneyContext,
+  tx: DbTransaction,
+  row: WithdrawalRow,
+  outcome: Outcome,
+  actor: Actor = {},
+): Promise<Withdrawal> {
   const held = userAccount(row.userId, row.asset, "held");
   // Approval only changes the status: the funds stay held until the payout.
   let balances: Balance[] = [];
@@ -254,7 +260,7 @@ async function settle(ctx: MoneyContext, tx: Tx, row: WithdrawalRow, outcome: Ou
   return toWithdrawal(ctx, updated);
 }
 
-async function lockWithdrawal(tx: Tx, id: string, userId?: string): Promise<WithdrawalRow> {
+async function lockWithdrawal(tx: DbTransaction, id: string, userId?: string): Promise<WithdrawalRow> {
   if (!isUuid(id)) throw notFound("Withdrawal");
   const [row] = await tx
     .select()

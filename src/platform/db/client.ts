@@ -12,9 +12,9 @@ import postgres from "postgres";
 import { lockDataDir } from "./data-dir-lock";
 
 export type Db = PgDatabase<PgQueryResultHKT>;
-export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+export type DbTransaction = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Either the pool or an open transaction: services take this so callers decide the transaction. */
-export type DbOrTx = Db | Tx;
+export type DbOrTx = Db | DbTransaction;
 
 export type Database = {
   db: Db;

@@ -5,7 +5,7 @@
 import { lt, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { canonicalJson, sha256Hex } from "../crypto";
-import type { Db, DbOrTx, Tx } from "../db/client";
+import type { Db, DbOrTx, DbTransaction } from "../db/client";
 import { queryRows } from "../db/client";
 import { AppError, errorBody } from "../http/errors";
 import { requestContext } from "../http/request-context";
@@ -125,7 +125,7 @@ export async function runIdempotent<P>(
   db: Db,
   req: IdempotentRequest,
   prepare: () => Promise<P>,
-  work: (tx: Tx, prepared: P, ledgerKey: string) => Promise<Answer>,
+  work: (tx: DbTransaction, prepared: P, ledgerKey: string) => Promise<Answer>,
   refuseSpentKey?: (ledgerKey: string) => Promise<void>,
 ): Promise<Response> {
   const hash = requestFingerprint(req.request, req.body);

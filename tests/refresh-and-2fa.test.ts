@@ -325,4 +325,23 @@ describe("session lifetime", () => {
     expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
     expect((await client.json("POST", "/api/auth/refresh")).status).toBe(401);
   });
+
+  test("a refresh's cookies live as long as the session, not 30 days from the refresh", async () => {
+    const { client, userId } = await signedInUser(fixture, "cookie-life");
+    const { sql } = await import("drizzle-orm");
+    await fixture.deps.database.db.execute(
+      sql`update sessions set expires_at = now() + interval '1 day' where user_id = ${userId}`,
+    );
+    const response = await client.post("/api/auth/refresh");
+    expect(response.status).toBe(200);
+    const maxAgeOf = (name: string) => {
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`)) ?? "";
+      return Number(/Max-Age=(\d+)/.exec(cookie)?.[1]);
+    };
+    for (const name of ["refresh_token", "csrf_token"]) {
+      expect(maxAgeOf(name)).toBeGreaterThan(86_400 - 30);
+      expect(maxAgeOf(name)).toBeLessThanOrEqual(86_400);
+    }
+    expect(maxAgeOf("access_token")).toBe(900);
+  });
 });

@@ -74,7 +74,12 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         const result = await login(ctx, body, actorOf(request));
         requestContext(request).userId = result.user.id;
         const access = await accessJwt.sign({ sub: result.user.id, sid: result.sessionId });
-        sessionCookies.issue(cookie, { access, refresh: result.refreshToken, csrf: randomToken(32) });
+        sessionCookies.issue(cookie, {
+          access,
+          refresh: result.refreshToken,
+          csrf: randomToken(32),
+          sessionEndsAt: result.sessionEndsAt,
+        });
         return { user: result.user };
       },
       { body: LoginBody, response: UserAnswer },
@@ -98,7 +103,12 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         }
         requestContext(request).userId = outcome.userId;
         const access = await accessJwt.sign({ sub: outcome.userId, sid: outcome.sessionId });
-        sessionCookies.issue(cookie, { access, refresh: outcome.refreshToken, csrf: randomToken(32) });
+        sessionCookies.issue(cookie, {
+          access,
+          refresh: outcome.refreshToken,
+          csrf: randomToken(32),
+          sessionEndsAt: outcome.sessionEndsAt,
+        });
         return { user: toUser(await getUser(ctx.db, outcome.userId)) };
       },
       { response: UserAnswer },

@@ -19,7 +19,7 @@ import { createMailBudget, type MailBudget } from "./mail-budget";
 import type { User } from "./model";
 import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
 import { users } from "./schema";
-import { createSession, isKnownDevice, revokeOtherSessions } from "./sessions";
+import { createSession, isKnownDevice, type NewSession, revokeOtherSessions } from "./sessions";
 import { checkSecondFactor } from "./two-factor";
 
 export type UserRow = typeof users.$inferSelect;
@@ -178,7 +178,7 @@ export async function updateProfile(
   });
 }
 
-export type LoginResult = { user: User; sessionId: string; refreshToken: string };
+export type LoginResult = { user: User } & NewSession;
 
 /** What a sign-in's secrets proved: the account, or the 401 that refuses them and the audit row of the refusal. */
 type SignInCheck =

@@ -21,7 +21,8 @@ const idleCutoff = () => new Date(Date.now() - IDLE_LIMIT_MS);
 const liveSession = () =>
   and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`), gt(sessions.lastSeenAt, idleCutoff()));
 
-export type NewSession = { sessionId: string; refreshToken: string };
+/** `sessionEndsAt`: the session's absolute end (REFRESH_TOKEN_SECONDS from sign-in), whatever refreshes it sees. */
+export type NewSession = { sessionId: string; refreshToken: string; sessionEndsAt: Date };
 
 export async function createSession(
   tx: DbTransaction,
@@ -32,10 +33,10 @@ export async function createSession(
   const [session] = await tx
     .insert(sessions)
     .values({ userId, ip, userAgent, expiresAt: new Date(Date.now() + REFRESH_TOKEN_SECONDS * 1000) })
-    .returning({ id: sessions.id });
+    .returning({ id: sessions.id, expiresAt: sessions.expiresAt });
   const refreshToken = randomToken(32);
   await tx.insert(refreshTokens).values({ tokenHash: sha256Hex(refreshToken), sessionId: session.id });
-  return { sessionId: session.id, refreshToken };
+  return { sessionId: session.id, refreshToken, sessionEndsAt: session.expiresAt };
 }
 
 /** Whether this user has signed in before from this IP and browser (for the new-sign-in mail). */
@@ -72,7 +73,7 @@ export async function resolveSession(db: Db, userId: string, sessionId: string):
 }
 
 export type RefreshOutcome =
-  | { kind: "rotated"; userId: string; sessionId: string; refreshToken: string }
+  | ({ kind: "rotated"; userId: string } & NewSession)
   | { kind: "reused"; userId: string; sessionId: string }
   | { kind: "invalid" };
 
@@ -89,7 +90,7 @@ export async function rotateRefreshToken(tx: DbTransaction, presented: string): 
     .limit(1);
   if (!row) return { kind: "invalid" };
   const [live] = await tx
-    .select({ id: sessions.id })
+    .select({ id: sessions.id, expiresAt: sessions.expiresAt })
     .from(sessions)
     .where(and(eq(sessions.id, row.sessionId), liveSession()));
   if (!live) return { kind: "invalid" };
@@ -103,7 +104,7 @@ export async function rotateRefreshToken(tx: DbTransaction, presented: string): 
   const refreshToken = randomToken(32);
   await tx.insert(refreshTokens).values({ tokenHash: sha256Hex(refreshToken), sessionId: row.sessionId });
   await tx.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, row.sessionId));
-  return { kind: "rotated", userId: row.userId, sessionId: row.sessionId, refreshToken };
+  return { kind: "rotated", userId: row.userId, sessionId: row.sessionId, refreshToken, sessionEndsAt: live.expiresAt };
 }
 
 /** The live session a refresh token belongs to (for logout with only the refresh cookie). */

@@ -90,8 +90,12 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
   return new Elysia({ name: "auth" })
     .use(accessJwtPlugin(config))
     .decorate("sessionCookies", {
-      /** Sets the three cookies of API.md after login or refresh. */
-      issue(cookie: Cookies, tokens: { access: string; refresh: string; csrf: string }) {
+      /**
+       * Sets the three cookies of API.md after login or refresh. The refresh and CSRF cookies live as long as
+       * the session (30 days from sign-in, `sessionEndsAt`), not 30 days from each refresh.
+       */
+      issue(cookie: Cookies, tokens: { access: string; refresh: string; csrf: string; sessionEndsAt: Date }) {
+        const sessionSeconds = Math.max(0, Math.round((tokens.sessionEndsAt.getTime() - Date.now()) / 1000));
         cookie[COOKIE.access].set({
           value: tokens.access,
           httpOnly: true,
@@ -105,7 +109,7 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
           httpOnly: true,
           sameSite: "strict",
           path: "/api/auth",
-          maxAge: REFRESH_TOKEN_SECONDS,
+          maxAge: sessionSeconds,
           secure,
         });
         cookie[COOKIE.csrf].set({
@@ -113,7 +117,7 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
           httpOnly: false,
           sameSite: "strict",
           path: "/",
-          maxAge: REFRESH_TOKEN_SECONDS,
+          maxAge: sessionSeconds,
           secure,
         });
       },

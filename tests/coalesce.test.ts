@@ -44,3 +44,22 @@ test("a lone trigger runs at once; cancel drops what is waiting", async () => {
   await Bun.sleep(150);
   expect(runs).toBe(1);
 });
+
+test("with a gathering time, the frames of one event arriving together make one run", async () => {
+  let runs = 0;
+  const live = coalesce(
+    () => {
+      runs++;
+    },
+    1_000,
+    50,
+  );
+  // A trade's frames: two balances, three transactions and the order, a few milliseconds apart.
+  for (let i = 0; i < 6; i++) {
+    live.trigger();
+    await Bun.sleep(2);
+  }
+  await Bun.sleep(120);
+  expect(runs).toBe(1);
+  live.cancel();
+});

@@ -348,6 +348,45 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
+        name: "a trade seen in two tabs: each page loads what it shows once per trade, not once per live frame",
+        ms: 40_000,
+        run: async () => {
+          const dashboard = await page.context().newPage();
+          await dashboard.goto("/dashboard");
+          await dashboard.getByRole("heading", { name: "Recent activity" }).waitFor();
+          await dashboard.getByTestId("portfolio-total").waitFor();
+          await fillBtcOrder(page, "market", "buy", "0.0001");
+          await page.getByTestId("portfolio-total").waitFor();
+          await Bun.sleep(1_500);
+          const reads: string[] = [];
+          const record = (request: { method(): string; url(): string }) => {
+            if (request.method() === "GET") reads.push(new URL(request.url()).pathname);
+          };
+          page.on("request", record);
+          dashboard.on("request", record);
+          const activity = dashboard.locator(".activity li");
+          const before = await activity.allTextContents();
+          await page.getByRole("button", { name: "Get quote" }).click();
+          await page.getByRole("button", { name: "Confirm buy" }).click();
+          await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor();
+          // The trade's six frames (two balances, three history rows, the order) reach both tabs at once.
+          await eventually(
+            async () => (await activity.allTextContents()).join() !== before.join(),
+            10_000,
+            "the dashboard's recent activity shows the trade",
+          );
+          await Bun.sleep(3_000);
+          page.off("request", record);
+          dashboard.off("request", record);
+          const count = (path: string) => reads.filter((read) => read === path).length;
+          const seen = `GETs after the trade: ${reads.join(", ")}`;
+          assertEqual(count("/api/transactions"), 0, `recent activity takes the rows from the frames; ${seen}`);
+          assert(count("/api/wallet/balance") <= 1, `the trade page loads its balances once; ${seen}`);
+          assert(count("/api/portfolio") <= 2, `each portfolio loads once; ${seen}`);
+          await dashboard.close();
+        },
+      },
+      {
         name: "a 429 on a page's data costs a short wait, not the page: /wallet's balances count down and load by themselves",
         run: async () => {
           let answered = 0;
@@ -553,6 +592,20 @@ export async function moneyFlow(browser: Browser, app: App) {
           losing = false;
           await (sockets.at(-1) as WebSocketRoute).close();
           await eventually(async () => (await available(wallet, "ETH")) === "0.50000000", 15_000, "the wallet caught up");
+          assert(await sameDocument(wallet), "the wallet page was reloaded");
+
+          // The access cookie ran out (a laptop asleep past its 15 minutes) and then the connection dropped: the socket
+          // comes back anonymous, and the app signs it in again instead of saying "Live" with none of the user's events.
+          await page.context().clearCookies({ name: "access_token" });
+          const framesBefore = seen.length;
+          await (sockets.at(-1) as WebSocketRoute).close();
+          await eventually(
+            async () => seen.slice(framesBefore).some((frame) => frame.includes('"authenticated":true')),
+            15_000,
+            "the socket reconnected signed in",
+          );
+          await providerEvent(app, { orderId: order.orderId, status: "confirmed", amountReceived: "0.75" });
+          await eventually(async () => (await available(wallet, "ETH")) === "0.75000000", 10_000, "the credit arrived live");
           assert(await sameDocument(wallet), "the wallet page was reloaded");
           await wallet.close();
         },

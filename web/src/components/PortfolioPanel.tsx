@@ -15,7 +15,7 @@ export default function PortfolioPanel() {
   const [portfolio, { refetch }] = createResource(fetchPortfolio);
   // Live (WebSocket): holdings change when a balance moves (a fill, a deposit, a transfer). A burst of moves
   // reloads at most every 2 s, one at a time: each reload replays the user's whole history on the server.
-  const live = coalesce(refetch, 2_000);
+  const live = coalesce(refetch, 2_000, 50);
   onCleanup(onFrame("balance", live.trigger));
   onCleanup(onResync(live.trigger));
   onCleanup(live.cancel);

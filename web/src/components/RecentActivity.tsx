@@ -11,11 +11,23 @@ import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 import StatusBadge from "./StatusBadge";
 
-/** The five newest transactions, refreshed live when one happens or changes. */
+const SHOWN = 5;
+
+/** The five newest transactions, kept live from the frames: a new one goes on top, a known one is replaced. */
 export default function RecentActivity() {
   const config = useConfig();
-  const [recent, { refetch }] = createResource(() => api.get<{ items: Tx[] }>("/api/transactions?limit=5"));
-  onCleanup(onFrame("transaction", () => void refetch()));
+  const [recent, { refetch, mutate }] = createResource(() => api.get<{ items: Tx[] }>(`/api/transactions?limit=${SHOWN}`));
+  onCleanup(
+    onFrame("transaction", (frame) => {
+      const tx = frame.data as Tx | undefined;
+      const shown = recent.latest?.items;
+      if (!tx?.id || !shown) return;
+      const items = shown.some((item) => item.id === tx.id)
+        ? shown.map((item) => (item.id === tx.id ? tx : item))
+        : [tx, ...shown].slice(0, SHOWN);
+      mutate({ items });
+    }),
+  );
   onCleanup(onResync(() => void refetch()));
   return (
     <section class="panel" aria-labelledby="activity-title">

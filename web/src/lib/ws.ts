@@ -30,9 +30,33 @@ function send(frame: unknown) {
   if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
 }
 
-function dispatch(frame: ServerFrame) {
+/** Sign-ins of an anonymous socket in a row; past this, the socket stays as it is until the next sign-in. */
+const MAX_SIGN_IN_ATTEMPTS = 2;
+let signInAttempts = 0;
+
+/**
+ * The socket came up anonymous although this browser is signed in: it reconnected after its access cookie had
+ * expired (a laptop asleep, a long network loss, a server restart). An anonymous socket gets no private events
+ * and never ends by itself, so the page would say "Live" and show none of the user's. The session is refreshed
+ * (the API client does it on 401) and the socket replaced by a signed-in one.
+ */
+async function signInSocket(ws: WebSocket) {
+  signInAttempts++;
+  const signedIn = await api.get("/api/auth/me").then(
+    () => true,
+    () => false,
+  );
+  if (signedIn && socket === ws && readCookie("csrf_token")) reconnectForSession();
+}
+
+function dispatch(frame: ServerFrame, from?: WebSocket) {
   if (frame.type === "ready") {
-    if (readyBefore) dispatch({ type: "resync" });
+    const authenticated = (frame.data as { authenticated?: boolean } | undefined)?.authenticated;
+    if (authenticated) signInAttempts = 0;
+    const signingIn = !authenticated && from !== undefined && readCookie("csrf_token") && signInAttempts < MAX_SIGN_IN_ATTEMPTS;
+    // The signed-in socket's own "ready" follows: pages refetch once, then.
+    if (signingIn) void signInSocket(from);
+    else if (readyBefore) dispatch({ type: "resync" });
     readyBefore = true;
   }
   if (typeof frame.id === "string") {
@@ -59,7 +83,7 @@ function connect() {
   };
   ws.onmessage = (event) => {
     try {
-      dispatch(JSON.parse(String(event.data)) as ServerFrame);
+      dispatch(JSON.parse(String(event.data)) as ServerFrame, ws);
     } catch {
       // Not ours to show; the next frame will do.
     }

@@ -11,6 +11,7 @@ import MoneyProblemAlert from "../components/MoneyProblemAlert";
 import PausedNote from "../components/PausedNote";
 import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
+import { liveReload } from "../lib/coalesce";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
@@ -70,7 +71,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   let confirmForm: HTMLFormElement | undefined;
 
   // Live (WebSocket): the available balance shown under the amount follows incoming and outgoing money.
-  onCleanup(onFrame("balance", () => void balancesActions.refetch()));
+  const balancesLive = liveReload(balancesActions.refetch);
+  onCleanup(onFrame("balance", balancesLive.trigger));
   onCleanup(onResync(() => void balancesActions.refetch()));
 
   const update = (field: keyof Draft, value: string) => setDraft({ ...draft(), [field]: value });

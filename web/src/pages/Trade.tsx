@@ -9,6 +9,7 @@ import RequireUser from "../components/RequireUser";
 import StatusBadge from "../components/StatusBadge";
 import { announce } from "../lib/announce";
 import { ApiError, api, errorMessage } from "../lib/api";
+import { liveReload } from "../lib/coalesce";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focusFirstInvalid, focusIfLost } from "../lib/forms";
@@ -133,7 +134,8 @@ function TradeForm(props: { config: PublicConfig }) {
   const [orders, { refetch }] = createResource(fetchOrders);
   const [balances, balancesActions] = createResource(fetchBalances);
   // Live (WebSocket): a balance moved (a trade settled, a deposit arrived); a quote's warning follows it.
-  onCleanup(onFrame("balance", () => void balancesActions.refetch()));
+  const balancesLive = liveReload(balancesActions.refetch);
+  onCleanup(onFrame("balance", balancesLive.trigger));
   onCleanup(
     onResync(() => {
       void balancesActions.refetch();
@@ -160,11 +162,12 @@ function TradeForm(props: { config: PublicConfig }) {
     setWaiting(undefined);
     setMessage(order.status === "filled" ? filled(order) : cancelledHere ? undefined : closed(order));
   };
+  const ordersLive = liveReload(refetch);
   // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device. The order just
   // placed may fill any moment after its answer (one the market already met was filled in the answer itself).
   onCleanup(
     onFrame("order", (frame) => {
-      void refetch();
+      ordersLive.trigger();
       const order = frame.data as Order | undefined;
       if (order) stoppedWaiting(order);
     }),

@@ -2,6 +2,7 @@ import { type Accessor, createResource, createSignal, onCleanup, Show } from "so
 import AccountNotices from "../components/AccountNotices";
 import Limits from "../components/Limits";
 import RequireUser from "../components/RequireUser";
+import { liveReload } from "../lib/coalesce";
 import { useConfig } from "../lib/config";
 import { announceIncomingMoney } from "../lib/incoming-money";
 import { formatUsd } from "../lib/money";
@@ -34,7 +35,10 @@ function WalletPage(props: { user: Accessor<User> }) {
 
   announceIncomingMoney();
   // Live (WebSocket): a balance moved (a transfer arrived, a deposit was credited) or a transaction happened.
-  onCleanup(onFrame("balance", () => void balancesActions.refetch()));
+  const balancesLive = liveReload(balancesActions.refetch);
+  const withdrawalsLive = liveReload(() => Promise.all([withdrawalsActions.refetch(), limitsActions.refetch()]));
+  const depositsLive = liveReload(depositsActions.refetch);
+  onCleanup(onFrame("balance", balancesLive.trigger));
   onCleanup(
     onResync(() => {
       refreshMoney();
@@ -43,10 +47,9 @@ function WalletPage(props: { user: Accessor<User> }) {
   );
   onCleanup(
     onFrame("transaction", (frame) => {
-      void withdrawalsActions.refetch();
-      void limitsActions.refetch();
+      withdrawalsLive.trigger();
       // A deposit was credited: its order's status and amount received changed, whether its card is open or not.
-      if ((frame.data as { type?: string } | undefined)?.type === "deposit") void depositsActions.refetch();
+      if ((frame.data as { type?: string } | undefined)?.type === "deposit") depositsLive.trigger();
     }),
   );
 

@@ -403,8 +403,9 @@ export async function moneyFlow(browser: Browser, app: App) {
             await page.goto("/wallet");
             const balances = page.getByRole("region", { name: "Balances", exact: true });
             await balances.getByText(/Trying again by itself in/).waitFor();
+            // Two market buys of 0.0001 BTC so far.
             await eventually(
-              async () => (await available(page, "BTC")) === "0.00010000",
+              async () => (await available(page, "BTC")) === "0.00020000",
               10_000,
               "the balances load by themselves",
             );
@@ -483,7 +484,7 @@ export async function moneyFlow(browser: Browser, app: App) {
             2_000,
             "focus on the amount",
           );
-          // Alice holds 0.00005 BTC now: a quote to sell 1 BTC would be refused, so it is not offered.
+          // Alice holds 0.00015 BTC now: a quote to sell 1 BTC would be refused, so it is not offered.
           await page.getByLabel("Order type", { exact: true }).selectOption("market");
           await fillLabelled(page, "Amount (BTC)", "amount", "1");
           await page.getByRole("button", { name: "Get quote" }).click();

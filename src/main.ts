@@ -95,13 +95,13 @@ if (config.production && config.depositProvider === "sandbox") {
   });
 }
 const workers = [
-  startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, 20),
+  startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, { fullBatch: 20 }),
   // Private events reach sockets within a fraction of a second of their commit.
-  startWorker("events", 100, createOutboxRelay(database.db, bus), logger, OUTBOX_BATCH),
-  startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, 20),
-  startWorker("payouts", 1000, () => runPayouts(services.money, sandboxPayoutProvider, logger), logger, 10),
+  startWorker("events", 100, createOutboxRelay(database.db, bus), logger, { fullBatch: OUTBOX_BATCH }),
+  startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, { fullBatch: 20 }),
+  startWorker("payouts", 1000, () => runPayouts(services.money, sandboxPayoutProvider, logger), logger, { fullBatch: 10 }),
   // Limit and stop orders react within half a second of the tick that crosses their price.
-  startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, 100),
+  startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, { fullBatch: 100 }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
 ];

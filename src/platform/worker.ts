@@ -6,7 +6,9 @@ export type Worker = { name: string; stop(): Promise<void> };
 /**
  * Runs `tick` every `intervalMs`, never two at once; a failing tick is logged and retried next time. The first
  * failure after a success also goes to Sentry (once per outage, not once a second while a dependency is down).
- * When a tick did a full batch it runs again at once, so a backlog drains without waiting.
+ * When a tick did a full batch (`fullBatch` rows) it runs again at once, so a backlog drains without waiting.
+ * The first tick comes within `firstTickWithinMs` of the start, however long the interval: an hourly cleanup
+ * on instances restarted more often than hourly (deploys, autoscaling) would otherwise never run at all.
  * `stop` waits for the running tick, so shutdown never cuts a claimed row in half.
  */
 export function startWorker(
@@ -14,7 +16,7 @@ export function startWorker(
   intervalMs: number,
   tick: () => Promise<number | undefined>,
   logger: Logger,
-  fullBatch = Number.POSITIVE_INFINITY,
+  { fullBatch = Number.POSITIVE_INFINITY, firstTickWithinMs = 60_000 } = {},
 ): Worker {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -37,7 +39,7 @@ export function startWorker(
   const schedule = () => {
     running = run();
   };
-  timer = setTimeout(schedule, intervalMs);
+  timer = setTimeout(schedule, Math.min(intervalMs, firstTickWithinMs));
 
   return {
     name,

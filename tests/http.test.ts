@@ -488,6 +488,36 @@ describe("platform endpoints", () => {
     expect(withoutEnvelope).toEqual([]);
   });
 
+  test("OpenAPI: response headers a client relies on, the refresh cookie's routes, and integers as JSON numbers", async () => {
+    type Operation = { security?: Record<string, string[]>[]; responses: Record<string, { headers?: Record<string, unknown> }> };
+    const text = await (await fixture.request("/api/docs/json")).text();
+    const doc = JSON.parse(text) as { paths: Record<string, Record<string, Operation>> };
+    const headersOf = (path: string, method: string, status: string) =>
+      Object.keys(doc.paths[path][method].responses[status].headers ?? {}).sort();
+    const common = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-Request-Id"];
+    expect(headersOf("/api/transactions", "get", "200")).toEqual(common);
+    expect(headersOf("/api/transactions", "get", "default")).toEqual([...common, "Retry-After"].sort());
+    expect(headersOf("/api/transfers/p2p", "post", "201")).toEqual([...common, "Idempotent-Replayed"].sort());
+    expect(headersOf("/api/auth/login", "post", "200")).toEqual([...common, "Set-Cookie"].sort());
+    // The generator's defaults are per response: one operation's headers are not another's.
+    expect(headersOf("/api/auth/me", "get", "default")).not.toContain("Idempotent-Replayed");
+    expect(doc.paths["/api/auth/refresh"].post.security).toEqual([{ refreshCookie: [] }]);
+    expect(doc.paths["/api/auth/logout"].post.security).toEqual([
+      { accessCookie: [] },
+      { bearerToken: [] },
+      { refreshCookie: [] },
+    ]);
+    // An integer in a response is a number, never "a string of an integer" with a numeric default (invalid OpenAPI).
+    const config = doc.paths["/api/config"].get.responses["200"] as unknown as {
+      content: { "application/json": { schema: { properties: { limits: { properties: Record<string, unknown> } } } } };
+    };
+    expect(config.content["application/json"].schema.properties.limits.properties.rateLimitPerMinute).toEqual({
+      type: "integer",
+    });
+    const responses = Object.values(doc.paths).flatMap((operations) => Object.values(operations).map((o) => o.responses));
+    expect(JSON.stringify(responses)).not.toContain('"format":"integer","default":0');
+  });
+
   test("OpenAPI paths are exactly the served ones: no trailing slash, /ws a GET upgrade", async () => {
     type Operation = { responses?: Record<string, unknown> };
     const doc = (await (await fixture.request("/api/docs/json")).json()) as {

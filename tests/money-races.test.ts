@@ -89,9 +89,42 @@ describe("races", () => {
       sql`select count(distinct posting_id)::int as postings from ledger_transfers where idempotency_key = ${`${alice.userId}:${key}`}`,
     );
     expect(moved.postings).toBe(1);
+    for (const answer of answers.filter((x) => x.status === 409)) expect(answer.headers.get("retry-after")).toBe("1");
     // Once the first has finished, the key replays.
     const again = await p2p(alice.client, bob.email, "10", key);
     expect(again.status).toBe(201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
   });
+
+  // A transaction held open from here would wait forever on PGlite's one connection, which the server shares.
+  test.if(Boolean(process.env.TEST_DATABASE_URL))(
+    "while a key's request still runs, the same key is 409 IDEMPOTENCY_IN_PROGRESS with Retry-After",
+    async () => {
+      const alice = await fundedUser(fixture, "inprogress", "50");
+      const bob = await signedInUser(fixture, "inprogress-b");
+      const key = crypto.randomUUID();
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let held = () => {};
+      const holding = new Promise<void>((resolve) => {
+        held = resolve;
+      });
+      // The key's lock, as a first request with it holds it while it runs.
+      const first = fixture.deps.database.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`idem:${alice.userId}:${key}`}, 0))`);
+        held();
+        await released;
+      });
+      await holding;
+      const answer = await p2p(alice.client, bob.email, "10", key);
+      release();
+      await first;
+      expect(answer.status).toBe(409);
+      expect(answer.headers.get("retry-after")).toBe("1");
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("IDEMPOTENCY_IN_PROGRESS");
+      expect(await usdOf(alice.client)).toBe("50");
+    },
+  );
 });

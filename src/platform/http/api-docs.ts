@@ -11,7 +11,13 @@ import { notFound } from "./errors";
 import { jsonSchemaOf } from "./request-schemas";
 
 type Documentation = { info: { title: string; version: string }; paths?: Record<string, unknown> };
-type Operation = { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, unknown> };
+type Response = { description?: string; content?: unknown; headers?: Record<string, unknown> };
+type Operation = {
+  requestBody?: { content?: Record<string, unknown> };
+  responses?: Record<string, Response>;
+  parameters?: { name: string }[];
+  security?: Record<string, string[]>[];
+};
 type Document = { paths: Record<string, Record<string, Operation>> };
 type Route = Elysia["routes"][number];
 
@@ -65,7 +71,87 @@ const SECURITY_SCHEMES = {
     description: "Set by login and refresh. Unsafe methods with it also need X-CSRF-Token equal to the csrf_token cookie.",
   },
   bearerToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token as a Bearer token" },
+  refreshCookie: {
+    type: "apiKey",
+    in: "cookie",
+    name: "refresh_token",
+    description: "Set by login and refresh (Path=/api/auth). Sent with X-CSRF-Token equal to the csrf_token cookie.",
+  },
 };
+
+/** Routes that take the refresh cookie instead of (logout: as well as) the access token. */
+const SESSION_SECURITY: Record<string, Record<string, string[]>[]> = {
+  "/api/auth/refresh": [{ refreshCookie: [] }],
+  "/api/auth/logout": [{ accessCookie: [] }, { bearerToken: [] }, { refreshCookie: [] }],
+};
+
+const header = (description: string, type = "string") => ({ description, schema: { type } });
+/** What every answer of /api carries (API.md: request ids in errors, rate-limit headers under a limit). */
+const API_HEADERS = {
+  "X-Request-Id": header("This request's id, as the error envelope's requestId gives it"),
+  "RateLimit-Limit": header("Requests allowed per minute", "integer"),
+  "RateLimit-Remaining": header("Requests left in the window", "integer"),
+  "RateLimit-Reset": header("Seconds until the window resets", "integer"),
+};
+const RETRY_AFTER = header("With 429 and 503 (and 409 IDEMPOTENCY_IN_PROGRESS): seconds to wait before trying again", "integer");
+const REPLAYED = header('"true" when this is the stored answer of an earlier request with the same Idempotency-Key');
+const SET_COOKIE = header("access_token, refresh_token and csrf_token (API.md: Authentication and sessions)");
+
+/**
+ * The response headers a client relies on, said on each operation: the generator knows only bodies. Also the
+ * security of the two routes that take the refresh cookie.
+ */
+function withHeaders(document: Document): Document {
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (!path.startsWith("/api/")) continue;
+    for (const operation of Object.values(operations)) {
+      if (SESSION_SECURITY[path]) operation.security = SESSION_SECURITY[path];
+      const idempotent = operation.parameters?.some((parameter) => parameter.name === "Idempotency-Key");
+      const issuesCookies = path === "/api/auth/login" || path === "/api/auth/refresh";
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const success = status.startsWith("2");
+        response.headers = {
+          ...response.headers,
+          ...API_HEADERS,
+          ...(status === "default" ? { "Retry-After": RETRY_AFTER } : {}),
+          ...(idempotent && (success || status === "default") ? { "Idempotent-Replayed": REPLAYED } : {}),
+          ...(issuesCookies && success ? { "Set-Cookie": SET_COOKIE } : {}),
+        };
+      }
+    }
+  }
+  return document;
+}
+
+/**
+ * The generator writes an integer of a response as "an integer, or a string of one" (the form it gives query
+ * values), with a number as the string's default, which OpenAPI validators refuse. A response's integer is a
+ * JSON number: the string branch goes.
+ */
+function withPlainIntegers(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(withPlainIntegers);
+  if (!node || typeof node !== "object") return;
+  const schema = node as Record<string, unknown>;
+  const branches = schema.anyOf as { type?: string; format?: string }[] | undefined;
+  if (
+    branches?.length === 2 &&
+    branches.some((b) => b.type === "string" && b.format === "integer") &&
+    branches.some((b) => b.type === "integer")
+  ) {
+    delete schema.anyOf;
+    Object.assign(
+      schema,
+      branches.find((b) => b.type === "integer"),
+    );
+  }
+  for (const value of Object.values(schema)) withPlainIntegers(value);
+}
+
+function withPlainIntegerResponses(document: Document): Document {
+  for (const operations of Object.values(document.paths))
+    for (const operation of Object.values(operations)) withPlainIntegers(operation.responses);
+  return document;
+}
 
 /** API.md's error envelope: every error of the API, 4xx or 5xx, has this body. */
 const ERROR_ENVELOPE = {
@@ -96,7 +182,8 @@ const ERROR_ENVELOPE = {
 function withErrorEnvelope(document: Document): Document {
   for (const [path, operations] of Object.entries(document.paths)) {
     if (!path.startsWith("/api/")) continue;
-    for (const operation of Object.values(operations)) operation.responses = { ...operation.responses, default: ERROR_ENVELOPE };
+    for (const operation of Object.values(operations))
+      operation.responses = { ...operation.responses, default: { ...ERROR_ENVELOPE } };
   }
   return document;
 }
@@ -120,7 +207,8 @@ export function apiDocs(documentation: Documentation, exclude: { paths: string[]
         paths: { ...generated.paths, ...documentation.paths },
         components: { ...generated.components, securitySchemes: SECURITY_SCHEMES },
       };
-      cached = { routes: routes.length, document: withErrorEnvelope(withJsonBodies(full as unknown as Document, routes)) };
+      const withBodies = withJsonBodies(full as unknown as Document, routes);
+      cached = { routes: routes.length, document: withHeaders(withPlainIntegerResponses(withErrorEnvelope(withBodies))) };
     }
     return cached.document;
   };

@@ -74,8 +74,11 @@ export function replayStored(previous: StoredAnswer, hash: string): Response {
   return storedResponse(previous.response_status, previous.response_body, true);
 }
 
+/** 409 while the key's first request still runs; it takes well under a second, so a retry after one finds its answer. */
 export const idempotencyInProgress = () =>
-  new AppError(409, "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed");
+  new AppError(409, "IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed", undefined, {
+    "retry-after": "1",
+  });
 
 async function previousAnswer(db: DbOrTx, req: IdempotentRequest, hash: string): Promise<Response | undefined> {
   const [previous] = await queryRows<StoredAnswer>(

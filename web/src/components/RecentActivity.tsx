@@ -4,7 +4,7 @@ import { api } from "../lib/api";
 import { useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { precisionOf } from "../lib/money";
-import { moneyReturned, TX_LABELS, type Tx } from "../lib/wallet";
+import { moneyReturned, TX_LABELS, type Tx, withTxFrame } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 import Amount from "./Amount";
 import ErrorNotice from "./ErrorNotice";
@@ -22,10 +22,8 @@ export default function RecentActivity() {
       const tx = frame.data as Tx | undefined;
       const shown = recent.latest?.items;
       if (!tx?.id || !shown) return;
-      const items = shown.some((item) => item.id === tx.id)
-        ? shown.map((item) => (item.id === tx.id ? tx : item))
-        : [tx, ...shown].slice(0, SHOWN);
-      mutate({ items });
+      // Fewer than five shown is the whole history: any row belongs in it.
+      mutate({ items: withTxFrame(shown, tx, { complete: shown.length < SHOWN, keep: SHOWN }) });
     }),
   );
   onCleanup(onResync(() => void refetch()));

@@ -13,7 +13,7 @@ import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
 import { isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
-import { moneyReturned, statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
+import { moneyReturned, statusLabel, TX_LABELS, TX_TYPES, type Tx, withTxFrame } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 
 const PAGE_SIZE = 25;
@@ -111,14 +111,14 @@ function HistoryView(props: { config: PublicConfig }) {
     return !to || tx.createdAt <= to;
   };
 
-  // Live (WebSocket): a new transaction goes on top, a known one (status change) is replaced in place.
+  // Live (WebSocket): a new transaction takes its place by time, a known one (status change) is replaced in place.
   onCleanup(
     onFrame("transaction", (frame) => {
       const tx = frame.data as Tx;
       if (!tx?.id || loading() === "first") return;
       const current = items();
-      if (current.some((item) => item.id === tx.id)) setItems(current.map((item) => (item.id === tx.id ? tx : item)));
-      else if (matches(tx)) setItems([tx, ...current]);
+      if (current.some((item) => item.id === tx.id) || matches(tx))
+        setItems(withTxFrame(current, tx, { complete: cursor() === null }));
     }),
   );
 

@@ -11,7 +11,6 @@ import MoneyProblemAlert from "../components/MoneyProblemAlert";
 import PausedNote from "../components/PausedNote";
 import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
-import { liveReload } from "../lib/coalesce";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
@@ -21,7 +20,7 @@ import { loadError, settled } from "../lib/resource";
 import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../lib/second-factor";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
-import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
+import { fetchBalances, fetchLimits, type Transfer, withBalanceFrame } from "../lib/wallet";
 import { createWithdrawalPause } from "../lib/withdrawal-pause";
 import { onFrame, onResync } from "../lib/ws";
 
@@ -71,8 +70,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   let confirmForm: HTMLFormElement | undefined;
 
   // Live (WebSocket): the available balance shown under the amount follows incoming and outgoing money.
-  const balancesLive = liveReload(balancesActions.refetch);
-  onCleanup(onFrame("balance", balancesLive.trigger));
+  onCleanup(onFrame("balance", (frame) => balancesActions.mutate((shown) => withBalanceFrame(shown, frame.data))));
   onCleanup(onResync(() => void balancesActions.refetch()));
 
   const update = (field: keyof Draft, value: string) => setDraft({ ...draft(), [field]: value });

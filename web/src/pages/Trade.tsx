@@ -9,7 +9,6 @@ import RequireUser from "../components/RequireUser";
 import StatusBadge from "../components/StatusBadge";
 import { announce } from "../lib/announce";
 import { ApiError, api, errorMessage } from "../lib/api";
-import { liveReload } from "../lib/coalesce";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focusFirstInvalid, focusIfLost } from "../lib/forms";
@@ -19,7 +18,7 @@ import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { fetchOrders, type Order, type OrderType, type Quote, type Side } from "../lib/trading";
-import { type Balance, fetchBalances } from "../lib/wallet";
+import { type Balance, fetchBalances, withBalanceFrame } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
@@ -131,11 +130,10 @@ function TradeForm(props: { config: PublicConfig }) {
   let getQuoteButton: HTMLButtonElement | undefined;
   const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
   const [busy, setBusy] = createSignal(false);
-  const [orders, { refetch }] = createResource(fetchOrders);
+  const [orders, { refetch, mutate }] = createResource(fetchOrders);
   const [balances, balancesActions] = createResource(fetchBalances);
   // Live (WebSocket): a balance moved (a trade settled, a deposit arrived); a quote's warning follows it.
-  const balancesLive = liveReload(balancesActions.refetch);
-  onCleanup(onFrame("balance", balancesLive.trigger));
+  onCleanup(onFrame("balance", (frame) => balancesActions.mutate((shown) => withBalanceFrame(shown, frame.data))));
   onCleanup(
     onResync(() => {
       void balancesActions.refetch();
@@ -162,14 +160,19 @@ function TradeForm(props: { config: PublicConfig }) {
     setWaiting(undefined);
     setMessage(order.status === "filled" ? filled(order) : cancelledHere ? undefined : closed(order));
   };
-  const ordersLive = liveReload(refetch);
+  /** An order as its answer or its frame gives it, in the list without a request: replaced, or put first. */
+  const showOrder = (order: Order) =>
+    mutate((shown) =>
+      shown?.some((o) => o.id === order.id) ? shown.map((o) => (o.id === order.id ? order : o)) : [order, ...(shown ?? [])],
+    );
   // Live (WebSocket): a limit or stop order filled, expired or was cancelled on another device. The order just
   // placed may fill any moment after its answer (one the market already met was filled in the answer itself).
   onCleanup(
     onFrame("order", (frame) => {
-      ordersLive.trigger();
       const order = frame.data as Order | undefined;
-      if (order) stoppedWaiting(order);
+      if (!order?.id) return;
+      showOrder(order);
+      stoppedWaiting(order);
     }),
   );
   const submission = createIdempotentSubmission();
@@ -273,7 +276,7 @@ function TradeForm(props: { config: PublicConfig }) {
           ? filled(order)
           : { tone: "success", text: "Order placed; it fills when the price reaches it." },
       );
-      void refetch();
+      showOrder(order);
     } catch (error) {
       submission.failed(error);
       if (outcomeUnknown(error)) {
@@ -307,6 +310,7 @@ function TradeForm(props: { config: PublicConfig }) {
     setCancelNote(undefined);
     try {
       const { order: cancelled } = await api.delete<{ order: Order }>(`/api/trading/orders/${order.id}`);
+      showOrder(cancelled);
       stoppedWaiting(cancelled, true);
       setCancelNote({
         tone: "success",
@@ -317,7 +321,7 @@ function TradeForm(props: { config: PublicConfig }) {
         tone: "error",
         text: `Could not cancel the ${describeOrder(order, props.config)}: ${errorMessage(error)}`,
       });
-    } finally {
+      // What became of it is not known here: the list is loaded again.
       void refetch();
     }
   };

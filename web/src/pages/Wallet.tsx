@@ -47,9 +47,11 @@ function WalletPage(props: { user: Accessor<User> }) {
   );
   onCleanup(
     onFrame("transaction", (frame) => {
-      withdrawalsLive.trigger();
+      const type = (frame.data as { type?: string } | undefined)?.type;
+      // A withdrawal moved on; money sent to another user counts against a daily limit too. A trade changes neither.
+      if (type === "withdrawal" || type === "transfer_out") withdrawalsLive.trigger();
       // A deposit was credited: its order's status and amount received changed, whether its card is open or not.
-      if ((frame.data as { type?: string } | undefined)?.type === "deposit") depositsLive.trigger();
+      if (type === "deposit") depositsLive.trigger();
     }),
   );
 

@@ -91,6 +91,21 @@ function reader(env: Env) {
     if (!isIP(value) && !hostname) throw new ConfigError(name, `must be an IP address or a hostname, got "${value}"`);
     return value;
   };
+  /**
+   * A mail's From: an address, or a name and an address in angle brackets. Without an address the mail would go
+   * out with no From header and an empty envelope sender, which mail servers refuse or file as spam.
+   */
+  const mailbox = (name: string, fallback: string) => {
+    const value = raw(name) ?? fallback;
+    const address = /^[^\s<>@]+@[^\s<>@]+$/;
+    const named = /^([^<>]*)<([^<>]+)>$/.exec(value.trim());
+    if (!(named ? address.test(named[2].trim()) : address.test(value.trim())))
+      throw new ConfigError(
+        name,
+        `must be an address (no-reply@example.com) or a name and one (Vault <no-reply@example.com>), got "${value}"`,
+      );
+    return value;
+  };
   /** Checked here so that a wrong path stops the start with its name, not later with a stack trace. */
   const readableFile = (name: string) => {
     const path = raw(name);
@@ -113,7 +128,7 @@ function reader(env: Env) {
       throw new ConfigError(name, `must be a plain decimal amount of USD (${(error as Error).message})`);
     }
   };
-  return { raw, int, bool, oneOf, url, host, readableFile, usdCents };
+  return { raw, int, bool, oneOf, url, host, mailbox, readableFile, usdCents };
 }
 
 /** README's defaults; WITHDRAWAL_FEES replaces the fees of the assets it lists, the others keep these. */
@@ -250,7 +265,7 @@ export function parseConfig(env: Env) {
     /** A request still unanswered after this long gets 503 UNAVAILABLE (platform/http/deadline.ts). */
     requestTimeoutSeconds: r.int("REQUEST_TIMEOUT_SECONDS", 10, 1, 600),
     smtpUrl: r.url("SMTP_URL", ["smtp:", "smtps:"]),
-    mailFrom: r.raw("MAIL_FROM") ?? "CryptoVault <no-reply@localhost>",
+    mailFrom: r.mailbox("MAIL_FROM", "CryptoVault <no-reply@localhost>"),
     sentryDsn: parseSentryDsn(r.url("SENTRY_DSN", ["http:", "https:"])),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),
     // A billion is as good as no limit (benchmarks); nothing larger means more.

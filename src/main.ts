@@ -95,7 +95,9 @@ if (config.production && config.depositProvider === "sandbox") {
   });
 }
 const workers = [
-  startWorker("mail", 1000, () => drainMailOutbox(database.db, mail, logger), logger, { fullBatch: 20 }),
+  startWorker("mail", 1000, (signal) => drainMailOutbox(database.db, mail, logger, { signal, metrics }), logger, {
+    fullBatch: 20,
+  }),
   // Private events reach sockets within a fraction of a second of their commit.
   startWorker("events", 100, createOutboxRelay(database.db, bus), logger, { fullBatch: OUTBOX_BATCH }),
   startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, { fullBatch: 20 }),

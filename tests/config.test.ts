@@ -87,6 +87,9 @@ describe("config", () => {
     [{ SENTRY_DSN: "https://key@sentry.example.com/" }, "SENTRY_DSN"],
     [{ SENTRY_DSN: "https://key@sentry.example.com/project" }, "SENTRY_DSN"],
     [{ SENTRY_DSN: "ftp://key@sentry.example.com/42" }, "SENTRY_DSN"],
+    [{ MAIL_FROM: "CryptoVault" }, "MAIL_FROM"],
+    [{ MAIL_FROM: "CryptoVault <no-reply>" }, "MAIL_FROM"],
+    [{ MAIL_FROM: "a b@example.com" }, "MAIL_FROM"],
   ])("refuses %p naming %s", (env, variable) => {
     expectConfigError(env, variable);
   });
@@ -118,6 +121,11 @@ describe("config", () => {
   test("HOST takes IP addresses and hostnames", () => {
     for (const host of ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost", "vault-1.internal.example"])
       expect(parseConfig({ ...TEST_ENV, HOST: host }).host).toBe(host);
+  });
+
+  test("MAIL_FROM takes an address, or a name and an address", () => {
+    for (const from of ["no-reply@example.com", "CryptoVault <no-reply@localhost>", "Zoë 山田 Vault <vault@example.org>"])
+      expect(parseConfig({ ...TEST_ENV, MAIL_FROM: from }).mailFrom).toBe(from);
   });
 
   test("SENTRY_DSN takes a Sentry DSN", () => {

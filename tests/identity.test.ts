@@ -627,4 +627,38 @@ describe("sessions", () => {
     expect(mail.subject).toBe("New sign-in to your account");
     expect(mail.textBody).toContain("192.0.2.99");
   });
+
+  test("the sign-in alert goes only to a verified address, at most 5 an hour, with the device text shortened", async () => {
+    // Whoever typed someone else's address signs in: the address's owner gets none of their words.
+    const email = uniqueEmail("unverified-alert");
+    const typist = new TestClient(fixture);
+    await typist.post("/api/auth/register", { email, password: PASSWORD, name: "Typist" });
+    for (const ip of ["192.0.2.10", "192.0.2.11"]) {
+      const device = new TestClient(fixture);
+      device.ip = ip;
+      device.userAgent = "URGENT: your account is locked, call +1-555-0100";
+      expect((await device.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    }
+    expect((await lastMailTo(fixture, email)).subject).toBe("Verify your email");
+
+    const member = await signedInUser(fixture, "alert-cap");
+    const alertsTo = async () => {
+      const { mailOutbox } = await import("../src/platform/mail/schema");
+      const { and, eq } = await import("drizzle-orm");
+      return fixture.deps.database.db
+        .select()
+        .from(mailOutbox)
+        .where(and(eq(mailOutbox.toAddress, member.email), eq(mailOutbox.subject, "New sign-in to your account")));
+    };
+    for (let i = 0; i < 7; i++) {
+      const device = new TestClient(fixture);
+      device.ip = `192.0.2.${20 + i}`;
+      device.userAgent = `Browser ${i} ${"x".repeat(300)}`;
+      expect((await device.post("/api/auth/login", { email: member.email, password: PASSWORD })).status).toBe(200);
+    }
+    const alerts = await alertsTo();
+    expect(alerts).toHaveLength(5);
+    expect(alerts[0].textBody).toContain(`Device: Browser 0 ${"x".repeat(120 - "Browser 0 ".length)}…`);
+    expect(alerts[0].textBody).not.toContain("x".repeat(200));
+  });
 });

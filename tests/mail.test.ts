@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
-import { drainMailOutbox, enqueueMail, MAX_ATTEMPTS, retryDelayMs } from "../src/platform/mail/outbox";
+import { eq, sql } from "drizzle-orm";
+import { CLAIM_MS, drainMailOutbox, enqueueMail, GIVE_UP_AFTER_MS, retryDelayMs } from "../src/platform/mail/outbox";
 import { mailOutbox } from "../src/platform/mail/schema";
-import { createMailTransport, logTransport, smtpTransport } from "../src/platform/mail/transports";
+import {
+  createMailTransport,
+  logTransport,
+  type MailTransport,
+  type OutgoingMail,
+  smtpTransport,
+} from "../src/platform/mail/transports";
 import { createLogger } from "../src/platform/observability/logger";
 import { createTestDatabase, type TestDatabase } from "./support/harness";
 
@@ -34,8 +40,8 @@ describe("mail outbox", () => {
     let drained = 0;
     for (let round = 0; round < 10; round++) {
       const [a, b] = await Promise.all([
-        drainMailOutbox(database.db, transport, logger, 7),
-        drainMailOutbox(database.db, transport, logger, 7),
+        drainMailOutbox(database.db, transport, logger, { batch: 7 }),
+        drainMailOutbox(database.db, transport, logger, { batch: 7 }),
       ]);
       drained += a + b;
       if (a + b === 0) break;
@@ -60,7 +66,7 @@ describe("mail outbox", () => {
     expect(sent).toEqual(expect.objectContaining({ msg: "mail", to: "prod@example.com", subject: "Verify your email" }));
     expect(lines.join("")).not.toContain("token=secret");
   });
-  test("an unreachable SMTP server leaves the mail pending with a backoff, then failed after the last try", async () => {
+  test("an unreachable SMTP server leaves the mail pending with a backoff, then failed after a day of tries", async () => {
     const logger = createLogger("silent");
     await enqueueMail(database.db, mail("smtp-down@example.com"));
     // Port 1 on loopback refuses at once: a real connection failure, no network involved.
@@ -73,14 +79,15 @@ describe("mail outbox", () => {
     expect(row.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
     // Not due yet: nothing to do.
     expect(await drainMailOutbox(database.db, transport, logger)).toBe(0);
+    // Still failing a day after it was queued: given up.
     await database.db
       .update(mailOutbox)
-      .set({ attempts: MAX_ATTEMPTS - 1, nextAttemptAt: new Date(0) })
+      .set({ createdAt: new Date(Date.now() - GIVE_UP_AFTER_MS - 60_000), nextAttemptAt: new Date(0) })
       .where(eq(mailOutbox.id, row.id));
     await drainMailOutbox(database.db, transport, logger);
     const [last] = await database.db.select().from(mailOutbox).where(eq(mailOutbox.id, row.id));
     expect(last.status).toBe("failed");
-    expect(last.attempts).toBe(MAX_ATTEMPTS);
+    expect(last.attempts).toBe(2);
     transport.close();
   });
 
@@ -88,5 +95,97 @@ describe("mail outbox", () => {
     expect(retryDelayMs(1)).toBe(30_000);
     expect(retryDelayMs(2)).toBe(60_000);
     expect(retryDelayMs(20)).toBe(3_600_000);
+  });
+
+  /** A transport standing in for an SMTP server: `answer` decides each send. */
+  const smtpLike = (answer: (mail: OutgoingMail) => Promise<void>): MailTransport => ({ kind: "smtp", send: answer, close() {} });
+  const rowsTo = (prefix: string) =>
+    database.db
+      .select()
+      .from(mailOutbox)
+      .where(sql`${mailOutbox.toAddress} like ${`${prefix}%`}`)
+      .orderBy(mailOutbox.id);
+
+  test("a worker that dies mid-batch: the mails it sent are not sent again, only the one in flight may be", async () => {
+    for (let i = 0; i < 4; i++) await enqueueMail(database.db, mail(`crash${i}@example.com`));
+    const delivered: string[] = [];
+    // The third send never answers: the process dies there.
+    const dying = smtpLike(async (sent) => {
+      if (delivered.length === 2) return new Promise<void>(() => {});
+      delivered.push(sent.to);
+    });
+    void drainMailOutbox(database.db, dying, createLogger("silent"));
+    for (let i = 0; i < 100 && delivered.length < 2; i++) await Bun.sleep(10);
+    await Bun.sleep(50);
+    const rows = await rowsTo("crash");
+    expect(rows.map((row) => row.status)).toEqual(["sent", "sent", "pending", "pending"]);
+    // The one in flight is claimed for CLAIM_MS; after a restart the others go at once, it goes once that lapses.
+    expect(rows[2].nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + CLAIM_MS - 60_000);
+    const healthy = smtpLike(async (sent) => {
+      delivered.push(sent.to);
+    });
+    await drainMailOutbox(database.db, healthy, createLogger("silent"));
+    await database.db
+      .update(mailOutbox)
+      .set({ nextAttemptAt: new Date(0) })
+      .where(eq(mailOutbox.id, rows[2].id));
+    await drainMailOutbox(database.db, healthy, createLogger("silent"));
+    expect(delivered.sort()).toEqual(["crash0", "crash1", "crash2", "crash3"].map((name) => `${name}@example.com`));
+    expect((await rowsTo("crash")).every((row) => row.status === "sent")).toBe(true);
+  });
+
+  test("a shutdown stops the worker before its next mail", async () => {
+    for (let i = 0; i < 3; i++) await enqueueMail(database.db, mail(`shutdown${i}@example.com`));
+    const stopping = new AbortController();
+    const transport = smtpLike(async () => stopping.abort());
+    expect(await drainMailOutbox(database.db, transport, createLogger("silent"), { signal: stopping.signal })).toBe(1);
+    expect((await rowsTo("shutdown")).map((row) => row.status)).toEqual(["sent", "pending", "pending"]);
+  });
+
+  test("a refusal for good (SMTP 5xx) fails the mail at once, loudly; a refusal for now (4xx) is tried again", async () => {
+    await enqueueMail(database.db, mail("refused-perm@example.com"));
+    await enqueueMail(database.db, mail("refused-temp@example.com"));
+    const lines: string[] = [];
+    const transport = smtpLike(async (sent) => {
+      const permanent = sent.to.startsWith("refused-perm");
+      throw Object.assign(new Error(permanent ? "550 5.1.1 no such user" : "451 4.3.0 try later"), {
+        responseCode: permanent ? 550 : 451,
+      });
+    });
+    await drainMailOutbox(
+      database.db,
+      transport,
+      createLogger("info", (line) => lines.push(line)),
+    );
+    const [permanent, temporary] = await rowsTo("refused");
+    expect([permanent.status, permanent.lastError]).toEqual(["failed", "550 5.1.1 no such user"]);
+    expect([temporary.status, temporary.attempts]).toEqual(["pending", 1]);
+    const logged = lines.map((line) => JSON.parse(line));
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        msg: "mail not delivered: given up",
+        to: "refused-perm@example.com",
+        reason: "refused",
+      }),
+    );
+    expect(logged).toContainEqual(expect.objectContaining({ level: "warn", to: "refused-temp@example.com" }));
+  });
+
+  test("a mail delivered over SMTP keeps no body (it held single-use links); the log transport's keep theirs", async () => {
+    await enqueueMail(database.db, {
+      ...mail("bodies-smtp@example.com"),
+      text: "https://vault.example/reset-password?token=secret",
+    });
+    await drainMailOutbox(
+      database.db,
+      smtpLike(async () => {}),
+      createLogger("silent"),
+    );
+    await enqueueMail(database.db, mail("bodies-log@example.com"));
+    await drainMailOutbox(database.db, logTransport(createLogger("silent"), false), createLogger("silent"));
+    const [smtp, log] = await rowsTo("bodies");
+    expect([smtp.status, smtp.textBody, smtp.htmlBody]).toEqual(["sent", "", ""]);
+    expect([log.status, log.textBody]).toEqual(["sent", "Hello bodies-log@example.com"]);
   });
 });

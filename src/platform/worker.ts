@@ -14,7 +14,8 @@ export type Worker = { name: string; stop(): Promise<void> };
 export function startWorker(
   name: string,
   intervalMs: number,
-  tick: () => Promise<number | undefined>,
+  /** `signal` is aborted at `stop`: a tick working through a batch stops before its next item. */
+  tick: (signal: AbortSignal) => Promise<number | undefined>,
   logger: Logger,
   { fullBatch = Number.POSITIVE_INFINITY, firstTickWithinMs = 60_000 } = {},
 ): Worker {
@@ -22,11 +23,12 @@ export function startWorker(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
   let failing = false;
+  const stopping = new AbortController();
 
   const run = async () => {
     let again = false;
     try {
-      const done = await tick();
+      const done = await tick(stopping.signal);
       again = typeof done === "number" && done >= fullBatch;
       failing = false;
     } catch (error) {
@@ -45,6 +47,7 @@ export function startWorker(
     name,
     async stop() {
       stopped = true;
+      stopping.abort();
       clearTimeout(timer);
       await running;
     },

@@ -2,7 +2,8 @@
  * Mails a request can make us send to an address are capped, so nobody can fill a member's inbox through us:
  * - a password reset, which anyone can ask for: per address and requesting IP, so a stranger who spends the
  *   budget spends only their own and cannot keep the owner from resetting;
- * - the verification mail again, which only the signed-in owner can ask for: per address.
+ * - the verification mail again, which only the signed-in owner can ask for: per address;
+ * - the new sign-in alert, which whoever has the password causes from each new device: per address.
  * Past the cap the request is still answered 202, as API.md has it, and the mail is not sent: the answer is the
  * same for members and strangers, within the cap or past it, so it says nothing about who is a member.
  */
@@ -21,5 +22,7 @@ export function createMailBudget(counters: CounterStore) {
     passwordReset: (email: string, ip: string | null) => spend(`mail:password_reset:${email}:${ip ?? "unknown"}`),
     /** Counts one verification mail to `email`; false past MAILS_PER_HOUR in the hour. */
     verification: (email: string) => spend(`mail:verify_email:${email}`),
+    /** Counts one new sign-in alert to `email`; false past MAILS_PER_HOUR in the hour. */
+    newSignIn: (email: string) => spend(`mail:new_sign_in:${email}`),
   };
 }

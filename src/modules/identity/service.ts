@@ -204,7 +204,9 @@ export async function login(
   return ctx.db.transaction(async (tx) => {
     const known = await isKnownDevice(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
     const session = await createSession(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
-    if (!known)
+    // Only to a verified address: until then whoever typed the address signs in and would mail its owner their
+    // own words (a User-Agent is any text). And capped, as every mail a request can make us send.
+    if (!known && row.emailVerifiedAt && (await ctx.mailBudget.newSignIn(row.email)))
       await mailUser(tx, row, { kind: "new_sign_in", ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, at: new Date() });
     await recordAudit(tx, [{ userId: row.id, action: "auth.login", metadata: { sessionId: session.sessionId }, ...actor }]);
     return { user: toUser(row), ...session };

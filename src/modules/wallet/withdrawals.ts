@@ -134,7 +134,14 @@ export async function requestWithdrawal(
     },
   ]);
   const amount = formatAmount(units, asset.precision);
-  await mailUser(tx, user, { kind: "withdrawal_requested", amount, asset: asset.symbol, address: row.address, at: new Date() });
+  await mailUser(tx, user, {
+    kind: "withdrawal_requested",
+    amount,
+    fee: formatAmount(asset.withdrawalFee, asset.precision),
+    asset: asset.symbol,
+    address: row.address,
+    at: new Date(),
+  });
   await recordAudit(tx, [
     {
       userId: user.id,

@@ -1,11 +1,20 @@
-import { and, asc, eq, lte, sql } from "drizzle-orm";
-import type { DbOrTx } from "../db/client";
+import { sql } from "drizzle-orm";
+import { type DbOrTx, queryRows } from "../db/client";
 import type { Logger } from "../observability/logger";
+import type { Metrics } from "../observability/metrics";
+import { reportError } from "../observability/sentry";
 import { mailOutbox } from "./schema";
 import type { MailTransport, OutgoingMail } from "./transports";
 
-/** After this many failed attempts a mail is marked failed and left for an operator. */
-export const MAX_ATTEMPTS = 8;
+/**
+ * A mail claimed for sending is due again this long after, if its worker never said how the send went (it died
+ * mid-send): longer than any send may take (the SMTP transport's timeouts), so only a dead worker's mail goes twice.
+ */
+export const CLAIM_MS = 10 * 60_000;
+/** Temporary failures (a server down or refusing for now) are retried for a day; then the mail is failed. */
+export const GIVE_UP_AFTER_MS = 24 * 3_600_000;
+/** What a sent mail's body becomes when the transport is real: it carried single-use links, hashed everywhere else. */
+export const SENT_BODY = "";
 
 /** Queues a mail inside the caller's transaction; the worker sends it after commit. */
 export async function enqueueMail(tx: DbOrTx, mail: OutgoingMail): Promise<void> {
@@ -17,41 +26,82 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(30_000 * 2 ** (attempts - 1), 3_600_000);
 }
 
+/** An SMTP answer in the 500s refuses the mail for good (no such mailbox, policy): trying again changes nothing. */
+const isPermanent = (error: unknown) => {
+  const code = (error as { responseCode?: number }).responseCode;
+  return typeof code === "number" && code >= 500 && code < 600;
+};
+
+type Row = {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  attempts: number;
+  created_at: string | Date;
+};
+
+/** Takes the oldest due mail for this worker: committed at once, so no transaction stays open while it is sent. */
+async function claimOne(db: DbOrTx): Promise<Row | undefined> {
+  const [row] = await queryRows<Row>(
+    db,
+    sql`update mail_outbox set next_attempt_at = now() + ${`${CLAIM_MS} milliseconds`}::interval
+        where id = (select id from mail_outbox where status = 'pending' and next_attempt_at <= now()
+                    order by id limit 1 for update skip locked)
+        returning id, to_address, subject, text_body, html_body, attempts, created_at`,
+  );
+  return row;
+}
+
+type Drain = { batch?: number; signal?: AbortSignal; metrics?: Metrics };
+
 /**
- * Sends up to `batch` due mails. Rows are claimed with FOR UPDATE SKIP LOCKED, so any number of
- * instances can drain the outbox without sending a mail twice. Returns how many were attempted.
+ * Sends up to `batch` due mails, one at a time: each is claimed in its own statement (FOR UPDATE SKIP LOCKED, so
+ * instances never take the same one), sent, and marked, so a crash or a shutdown leaves at most the mail in
+ * flight in doubt, never the ones sent before it. A shutdown (`signal`) stops before the next mail. Returns how
+ * many were attempted.
  */
-export async function drainMailOutbox(db: DbOrTx, transport: MailTransport, logger: Logger, batch = 20): Promise<number> {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select()
-      .from(mailOutbox)
-      .where(and(eq(mailOutbox.status, "pending"), lte(mailOutbox.nextAttemptAt, sql`now()`)))
-      .orderBy(asc(mailOutbox.id))
-      .limit(batch)
-      .for("update", { skipLocked: true });
-    for (const row of due) {
-      try {
-        await transport.send({ to: row.toAddress, subject: row.subject, text: row.textBody, html: row.htmlBody });
-        await tx
-          .update(mailOutbox)
-          .set({ status: "sent", sentAt: sql`now()`, attempts: row.attempts + 1 })
-          .where(eq(mailOutbox.id, row.id));
-      } catch (error) {
-        const attempts = row.attempts + 1;
-        const failed = attempts >= MAX_ATTEMPTS;
-        logger.warn("mail delivery failed", { mailId: row.id, attempts, failed, error });
-        await tx
-          .update(mailOutbox)
-          .set({
-            attempts,
-            status: failed ? "failed" : "pending",
-            lastError: String((error as Error).message ?? error).slice(0, 500),
-            nextAttemptAt: new Date(Date.now() + retryDelayMs(attempts)),
-          })
-          .where(eq(mailOutbox.id, row.id));
-      }
+export async function drainMailOutbox(
+  db: DbOrTx,
+  transport: MailTransport,
+  logger: Logger,
+  { batch = 20, signal, metrics }: Drain = {},
+): Promise<number> {
+  let attempted = 0;
+  while (attempted < batch && !signal?.aborted) {
+    const row = await claimOne(db);
+    if (!row) break;
+    attempted++;
+    try {
+      await transport.send({ to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body });
+      const kept = transport.kind === "log";
+      await db.execute(sql`update ${mailOutbox} set status = 'sent', sent_at = now(), attempts = attempts + 1,
+        text_body = ${kept ? sql`text_body` : SENT_BODY}, html_body = ${kept ? sql`html_body` : SENT_BODY} where id = ${row.id}`);
+      metrics?.mailSent.inc();
+    } catch (error) {
+      await recordFailure(db, row, error, logger, metrics);
     }
-    return due.length;
-  });
+  }
+  return attempted;
+}
+
+async function recordFailure(db: DbOrTx, row: Row, error: unknown, logger: Logger, metrics?: Metrics): Promise<void> {
+  const attempts = row.attempts + 1;
+  const permanent = isPermanent(error);
+  const expired = Date.now() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS;
+  const failed = permanent || expired;
+  const lastError = String((error as Error).message ?? error).slice(0, 500);
+  const about = { mailId: row.id, to: row.to_address, subject: row.subject, attempts, error };
+  if (failed) {
+    // Nobody will try again: the operator must hear of it (README: Operations, mail).
+    logger.error("mail not delivered: given up", { ...about, reason: permanent ? "refused" : "retried for a day" });
+    reportError(error, { worker: "mail", mailId: row.id, reason: permanent ? "refused" : "retried for a day" });
+    metrics?.mailFailed.inc({ reason: permanent ? "refused" : "expired" });
+  } else {
+    logger.warn("mail delivery failed; it will be tried again", about);
+  }
+  await db.execute(sql`update ${mailOutbox} set attempts = ${attempts}, status = ${failed ? "failed" : "pending"},
+    last_error = ${lastError}, next_attempt_at = ${new Date(Date.now() + retryDelayMs(attempts)).toISOString()}::timestamptz
+    where id = ${row.id}`);
 }

@@ -12,7 +12,7 @@ export type MailKind =
   // Turned on, the mail carries the link that undoes it (for an owner who did not turn it on).
   | { kind: "two_factor_changed"; enabled: true; undoLink: string; at: Date }
   | { kind: "two_factor_changed"; enabled: false; at: Date }
-  | { kind: "withdrawal_requested"; amount: string; asset: string; address: string; at: Date }
+  | { kind: "withdrawal_requested"; amount: string; fee: string; asset: string; address: string; at: Date }
   | { kind: "price_alert"; symbol: string; direction: "above" | "below"; price: string; triggeredPrice: string; at: Date };
 
 /** `name` is null where the greeting should not name anyone (see mailUser). */
@@ -29,6 +29,9 @@ const SUBJECTS: Record<MailKind["kind"], string> = {
 };
 
 const NOT_YOU = "If this was not you, reset your password at once and contact support.";
+
+/** A device as its browser names itself: any text of any length, shown to its first 120 characters. */
+const shortened = (text: string) => (text.length > 120 ? `${text.slice(0, 120)}…` : text);
 
 /** Paragraphs of plain text; links are kept apart so the HTML version can make them clickable. */
 function body(mail: MailKind): { lines: string[]; link?: string } {
@@ -48,7 +51,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
       return {
         lines: [
           `Your account was signed in from a new device or network at ${mail.at.toISOString()}.`,
-          `IP address: ${mail.ip ?? "unknown"}. Device: ${mail.userAgent ?? "unknown"}.`,
+          `IP address: ${mail.ip ?? "unknown"}. Device: ${mail.userAgent ? shortened(mail.userAgent) : "unknown"}.`,
           NOT_YOU,
         ],
       };
@@ -79,7 +82,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
     case "withdrawal_requested":
       return {
         lines: [
-          `A withdrawal of ${mail.amount} ${mail.asset} to ${mail.address} was requested at ${mail.at.toISOString()}.`,
+          `A withdrawal of ${mail.amount} ${mail.asset} (fee ${mail.fee} ${mail.asset}) to ${mail.address} was requested at ${mail.at.toISOString()}.`,
           NOT_YOU,
         ],
       };

@@ -10,9 +10,18 @@ export interface MailTransport {
   close(): void;
 }
 
+/**
+ * How long an SMTP server may take before a send counts as failed (and is tried again later): nodemailer's own
+ * defaults (2 and 10 minutes) would let one hung server hold every mail. SMTP_URL's query may set others.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 };
+
 /** Real delivery through any SMTP server (SMTP_URL, e.g. smtps://user:pass@smtp.example.com). */
 export function smtpTransport(url: string, from: string): MailTransport {
-  const transporter = nodemailer.createTransport(url);
+  const withTimeouts = new URL(url);
+  for (const [name, ms] of Object.entries(SMTP_TIMEOUTS))
+    if (!withTimeouts.searchParams.has(name)) withTimeouts.searchParams.set(name, String(ms));
+  const transporter = nodemailer.createTransport(withTimeouts.toString());
   return {
     kind: "smtp",
     async send(mail) {

@@ -50,6 +50,17 @@ export function createMetrics() {
       help: "Ledger transfers posted by this instance",
       registers: [registry],
     }),
+    mailSent: new Counter({
+      name: "mail_sent_total",
+      help: "Mails this instance handed to the mail transport",
+      registers: [registry],
+    }),
+    mailFailed: new Counter({
+      name: "mail_failed_total",
+      help: "Mails given up: refused by the SMTP server (5xx), or still failing after a day of retries",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -596,6 +596,12 @@ describe("sessions", () => {
       headers: { authorization: `Bearer ${stolen}` },
     });
     expect(replay.status).toBe(401);
+    // Logout too refuses the dead token, as every route does; no second audit row.
+    const again = await new TestClient(fixture).request("POST", "/api/auth/logout", {
+      headers: { authorization: `Bearer ${stolen}` },
+    });
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as ErrorBody).error.code).toBe("UNAUTHENTICATED");
   });
 
   test("logout: 401 UNAUTHENTICATED when nothing names a session, 403 CSRF_FAILED for a session without the header", async () => {

@@ -147,6 +147,7 @@ describe("/ws upgrade", () => {
       });
     const refused = await upgrade();
     expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("10");
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
     // A signed-in socket is not counted against the address: it ends with its token.
     const { client } = await signedInUser(fixture, "capped");

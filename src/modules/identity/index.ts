@@ -127,8 +127,9 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         if (!session && refreshToken) session = await sessionOfRefreshToken(ctx.db, refreshToken);
         if (!session) throw unauthenticated();
         if (presented?.via !== "bearer") assertCsrf(request, cookie);
-        await signOut(ctx.db, session, actorOf(request));
+        const ended = await signOut(ctx.db, session, actorOf(request));
         sessionCookies.clear(cookie);
+        if (!ended) throw unauthenticated("Session has ended; sign in again");
         set.status = 204;
       },
       documented({ 204: "Signed out: the session is revoked and the cookies cleared" }),

@@ -132,14 +132,17 @@ export function refreshRefusal(outcome: Exclude<RefreshOutcome, { kind: "rotated
     : unauthenticated("Session has ended; sign in again");
 }
 
-/** Logout: ends the session, with an audit row unless it had already ended. */
-export async function signOut(db: Db, session: { userId: string; sessionId: string }, actor: Actor): Promise<void> {
-  await db.transaction(async (tx) => {
-    if (await revokeSession(tx, session.userId, session.sessionId, "logout")) {
-      await recordAudit(tx, [
-        { userId: session.userId, action: "auth.logout", metadata: { sessionId: session.sessionId }, ...actor },
-      ]);
-    }
+/**
+ * Logout: ends the session, with its audit row. False when it had already ended: its access token is then
+ * refused (API.md: at once after logout or a revoke), as on every other route.
+ */
+export async function signOut(db: Db, session: { userId: string; sessionId: string }, actor: Actor): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    if (!(await revokeSession(tx, session.userId, session.sessionId, "logout"))) return false;
+    await recordAudit(tx, [
+      { userId: session.userId, action: "auth.logout", metadata: { sessionId: session.sessionId }, ...actor },
+    ]);
+    return true;
   });
 }
 

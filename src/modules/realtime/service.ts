@@ -39,5 +39,8 @@ export async function authenticateUpgrade(
  */
 export function assertRoomForAnonymousSocket(config: Config, openFromAddress: number): void {
   if (openFromAddress >= config.wsAnonymousSocketsPerAddress)
-    throw new AppError(429, "RATE_LIMITED", "Too many open WebSockets from this address; close some first");
+    throw new AppError(429, "RATE_LIMITED", "Too many open WebSockets from this address; close some first", undefined, {
+      // API.md: a 429 carries Retry-After. Room comes when one of the address's sockets closes.
+      "retry-after": "10",
+    });
 }

@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Socket, TCPSocketListener } from "bun";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { openDatabase } from "../src/platform/db/client";
+import { openDatabase, queryRows } from "../src/platform/db/client";
 import { migrate } from "../src/platform/db/migrate";
 import { fundedUser, signedInUser } from "./support/client";
 import { createRealDatabase, createTestApp, TEST_DATABASE_URL, TEST_ENV } from "./support/harness";
@@ -243,7 +244,16 @@ describe.if(Boolean(TEST_DATABASE_URL))("Postgres out of reach", () => {
     const slowest = Math.max(...answers.map((answer) => answer.ms));
     expect(slowest).toBeGreaterThanOrEqual(DEADLINE_SECONDS * 1000 - 50);
     expect(slowest).toBeLessThan(DEADLINE_SECONDS * 1000 + 2_000);
-    // The transfer went on once the database answered: its retry is its first answer, and it moved money once.
+    // The transfer went on once the database answered (its key's answer is stored; a retry sent before that
+    // would race it to the key, and either would be right): its retry is its first answer, and it moved money once.
+    const landed = async () =>
+      (
+        await queryRows(
+          fixture.deps.database.db,
+          sql`select 1 from idempotency_keys where user_id = ${sender.userId} and key = ${key}`,
+        )
+      ).length > 0;
+    for (const until = Date.now() + 5_000; !(await landed()) && Date.now() < until; ) await Bun.sleep(50);
     let retried = await send();
     for (const until = Date.now() + 5_000; retried.status === 409 && Date.now() < until; await Bun.sleep(100))
       retried = await send();

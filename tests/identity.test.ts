@@ -654,7 +654,8 @@ describe("sessions", () => {
       return fixture.deps.database.db
         .select()
         .from(mailOutbox)
-        .where(and(eq(mailOutbox.toAddress, member.email), eq(mailOutbox.subject, "New sign-in to your account")));
+        .where(and(eq(mailOutbox.toAddress, member.email), eq(mailOutbox.subject, "New sign-in to your account")))
+        .orderBy(mailOutbox.id);
     };
     for (let i = 0; i < 7; i++) {
       const device = new TestClient(fixture);

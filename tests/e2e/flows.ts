@@ -130,6 +130,8 @@ export async function moneyFlow(browser: Browser, app: App) {
   let page!: Page;
   let bobWallet!: Page;
   let bobHistory!: Page;
+  /** Bob's history filtered to tomorrow on: nothing of today's belongs in it, live or not. */
+  let bobTomorrow!: Page;
 
   try {
     await flow("a. sign up, verify, deposit, send (seen live by the recipient), export", [
@@ -202,6 +204,11 @@ export async function moneyFlow(browser: Browser, app: App) {
           bobHistory = await bobContext.newPage();
           await bobHistory.goto("/history");
           await bobHistory.getByText("No transactions yet.").waitFor();
+          bobTomorrow = await bobContext.newPage();
+          const tomorrow = new Date(Date.now() + 86_400_000);
+          const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, "0")}-${String(tomorrow.getDate()).padStart(2, "0")}`;
+          await bobTomorrow.goto(`/history?from=${day}`);
+          await bobTomorrow.getByText("No transactions match these filters.").waitFor();
           await markDocument(bobWallet);
           await markDocument(bobHistory);
         },
@@ -267,6 +274,10 @@ export async function moneyFlow(browser: Browser, app: App) {
           assert(await sameDocument(bobWallet), "the wallet page was reloaded");
           assert(await sameDocument(bobHistory), "the history page was reloaded");
           await screenshots(bobHistory, "history-live-recipient");
+          // The same frame reached the history filtered to tomorrow on, where today's transfer does not belong.
+          assertEqual(await bobTomorrow.locator("tbody tr").count(), 0, "rows in the history from tomorrow on");
+          await bobTomorrow.getByText("No transactions match these filters.").waitFor();
+          await bobTomorrow.close();
         },
       },
       {

@@ -4,19 +4,6 @@ import { api } from "./api";
 export type Balance = { asset: string; available: string; held: string; total: string; valueUsd: string };
 export type BalanceAnswer = { balances: Balance[]; totalUsd: string };
 
-/**
- * A `balance` frame applied to the balances shown: its asset's available, held and total, with no request. For
- * a page that shows amounts, not their USD values (which wait for the next load).
- */
-export function withBalanceFrame(answer: BalanceAnswer | undefined, frame: unknown): BalanceAnswer | undefined {
-  const moved = frame as Partial<Balance> | undefined;
-  if (!answer || !moved?.asset) return answer;
-  return {
-    ...answer,
-    balances: answer.balances.map((balance) => (balance.asset === moved.asset ? { ...balance, ...moved } : balance)),
-  };
-}
-
 export type DepositStatus = "pending" | "confirmed" | "partially_paid" | "expired" | "failed" | "confirmed_late";
 export type DepositOrder = {
   orderId: string;
@@ -82,23 +69,6 @@ export type Tx = {
   note: string | null;
   createdAt: string;
 };
-
-/** The API's order of history rows: newest first, then by id (both descending). */
-const newerFirst = (a: Tx, b: Tx) =>
-  a.createdAt === b.createdAt ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.createdAt < b.createdAt ? 1 : -1;
-
-/**
- * A `transaction` frame applied to a newest-first list of rows, as the API would list them: a known row is
- * replaced (a status change), a new one takes its place by time. Rows older than the list's oldest are left
- * out unless the list is `complete`: a status change of an old row must not jump to the top, and a row between
- * pages must not appear out of its place. `keep` caps the list (a "newest five").
- */
-export function withTxFrame(rows: Tx[], tx: Tx, { complete = false, keep = Number.POSITIVE_INFINITY } = {}): Tx[] {
-  if (rows.some((row) => row.id === tx.id)) return rows.map((row) => (row.id === tx.id ? tx : row));
-  const oldest = rows.at(-1);
-  if (!complete && oldest && newerFirst(tx, oldest) > 0) return rows;
-  return [...rows, tx].sort(newerFirst).slice(0, keep);
-}
 
 export const fetchBalances = () => api.get<BalanceAnswer>("/api/wallet/balance");
 type AddressPage = { items: BookAddress[]; nextCursor: string | null };

@@ -11,9 +11,10 @@ import { api, saveFile } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
+import { withTxFrame } from "../lib/live-rows";
 import { isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
-import { moneyReturned, statusLabel, TX_LABELS, TX_TYPES, type Tx, withTxFrame } from "../lib/wallet";
+import { moneyReturned, statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 
 const PAGE_SIZE = 25;
@@ -103,22 +104,24 @@ function HistoryView(props: { config: PublicConfig }) {
 
   createEffect(on(filters, () => void load(false)));
 
-  /** Whether a transaction just reported live belongs in the list as filtered (it is newer than any `from`). */
+  /** Whether a transaction belongs in the list as filtered, as the API judges it. */
   const matches = (tx: Tx) => {
     const f = filters();
     if ((f.type && f.type !== tx.type) || (f.asset && f.asset !== tx.asset) || (f.status && f.status !== tx.status)) return false;
+    const from = f.from ? dayBoundary(f.from, false) : undefined;
     const to = f.to ? dayBoundary(f.to, true) : undefined;
-    return !to || tx.createdAt <= to;
+    return (!from || tx.createdAt >= from) && (!to || tx.createdAt <= to);
   };
 
-  // Live (WebSocket): a new transaction takes its place by time, a known one (status change) is replaced in place.
+  // Live (WebSocket): a new transaction takes its place by time, a known one (status change) is replaced in place,
+  // or leaves the list when it no longer matches its filters (a status filter, say).
   onCleanup(
     onFrame("transaction", (frame) => {
       const tx = frame.data as Tx;
       if (!tx?.id || loading() === "first") return;
       const current = items();
-      if (current.some((item) => item.id === tx.id) || matches(tx))
-        setItems(withTxFrame(current, tx, { complete: cursor() === null }));
+      if (!matches(tx)) setItems(current.filter((item) => item.id !== tx.id));
+      else setItems(withTxFrame(current, tx, { complete: cursor() === null }));
     }),
   );
 

@@ -14,13 +14,14 @@ import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
+import { withBalanceFrame } from "../lib/live-rows";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { moneyProblem } from "../lib/money-errors";
 import { loadError, settled } from "../lib/resource";
 import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../lib/second-factor";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
-import { fetchBalances, fetchLimits, type Transfer, withBalanceFrame } from "../lib/wallet";
+import { fetchBalances, fetchLimits, type Transfer } from "../lib/wallet";
 import { createWithdrawalPause } from "../lib/withdrawal-pause";
 import { onFrame, onResync } from "../lib/ws";
 

@@ -97,7 +97,7 @@ function reader(env: Env) {
    */
   const mailbox = (name: string, fallback: string) => {
     const value = raw(name) ?? fallback;
-    const address = /^[^\s<>@]+@[^\s<>@]+$/;
+    const address = /^[^\s<>@,;]+@[^\s<>@,;]+$/;
     const named = /^([^<>]*)<([^<>]+)>$/.exec(value.trim());
     if (!(named ? address.test(named[2].trim()) : address.test(value.trim())))
       throw new ConfigError(

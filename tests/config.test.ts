@@ -90,6 +90,7 @@ describe("config", () => {
     [{ MAIL_FROM: "CryptoVault" }, "MAIL_FROM"],
     [{ MAIL_FROM: "CryptoVault <no-reply>" }, "MAIL_FROM"],
     [{ MAIL_FROM: "a b@example.com" }, "MAIL_FROM"],
+    [{ MAIL_FROM: "a@b,c" }, "MAIL_FROM"],
   ])("refuses %p naming %s", (env, variable) => {
     expectConfigError(env, variable);
   });

@@ -134,6 +134,30 @@ describe("mail outbox", () => {
     expect((await rowsTo("crash")).every((row) => row.status === "sent")).toBe(true);
   });
 
+  test("a mail sent whose row cannot be marked (the database gone) is no failed delivery: it stays claimed", async () => {
+    await enqueueMail(database.db, mail("unmarked@example.com"));
+    let executes = 0;
+    // The claim goes through; the write that marks the mail sent fails.
+    const failing = new Proxy(database.db, {
+      get(target, property, receiver) {
+        if (property !== "execute") return Reflect.get(target, property, receiver);
+        return (query: Parameters<typeof target.execute>[0]) => {
+          executes++;
+          if (executes === 2) return Promise.reject(new Error("Connection terminated unexpectedly"));
+          return target.execute(query);
+        };
+      },
+    });
+    let sends = 0;
+    const transport = smtpLike(async () => {
+      sends++;
+    });
+    await expect(drainMailOutbox(failing, transport, createLogger("silent"))).rejects.toThrow("Connection terminated");
+    const [row] = await rowsTo("unmarked");
+    expect([row.status, row.attempts, row.lastError, sends]).toEqual(["pending", 0, null, 1]);
+    expect(row.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + CLAIM_MS - 60_000);
+  });
+
   test("a shutdown stops the worker before its next mail", async () => {
     for (let i = 0; i < 3; i++) await enqueueMail(database.db, mail(`shutdown${i}@example.com`));
     const stopping = new AbortController();
@@ -142,24 +166,32 @@ describe("mail outbox", () => {
     expect((await rowsTo("shutdown")).map((row) => row.status)).toEqual(["sent", "pending", "pending"]);
   });
 
-  test("a refusal for good (SMTP 5xx) fails the mail at once, loudly; a refusal for now (4xx) is tried again", async () => {
-    await enqueueMail(database.db, mail("refused-perm@example.com"));
+  test("a refusal of the mail for good (5xx to its recipient) fails it at once, loudly; 4xx and bad credentials are tried again", async () => {
+    await enqueueMail(database.db, { ...mail("refused-perm@example.com"), text: "reset-password?token=secret" });
     await enqueueMail(database.db, mail("refused-temp@example.com"));
+    await enqueueMail(database.db, mail("refused-login@example.com"));
     const lines: string[] = [];
+    const answers: Record<string, [string, number, string]> = {
+      "refused-perm@example.com": ["550 5.1.1 no such user", 550, "RCPT TO"],
+      "refused-temp@example.com": ["451 4.3.0 try later", 451, "RCPT TO"],
+      // The deployment's credentials are wrong: every mail would fail alike until an operator fixes them.
+      "refused-login@example.com": ["Invalid login: 535 5.7.8 credentials invalid", 535, "AUTH PLAIN"],
+    };
     const transport = smtpLike(async (sent) => {
-      const permanent = sent.to.startsWith("refused-perm");
-      throw Object.assign(new Error(permanent ? "550 5.1.1 no such user" : "451 4.3.0 try later"), {
-        responseCode: permanent ? 550 : 451,
-      });
+      const [message, responseCode, command] = answers[sent.to];
+      throw Object.assign(new Error(message), { responseCode, command });
     });
     await drainMailOutbox(
       database.db,
       transport,
       createLogger("info", (line) => lines.push(line)),
     );
-    const [permanent, temporary] = await rowsTo("refused");
+    const [permanent, temporary, login] = await rowsTo("refused");
     expect([permanent.status, permanent.lastError]).toEqual(["failed", "550 5.1.1 no such user"]);
+    // Failed for good, it keeps no body: its links would stay readable for ever.
+    expect([permanent.textBody, permanent.htmlBody]).toEqual(["", ""]);
     expect([temporary.status, temporary.attempts]).toEqual(["pending", 1]);
+    expect([login.status, login.attempts, login.textBody]).toEqual(["pending", 1, "Hello refused-login@example.com"]);
     const logged = lines.map((line) => JSON.parse(line));
     expect(logged).toContainEqual(
       expect.objectContaining({

@@ -13,7 +13,7 @@ import type { MailTransport, OutgoingMail } from "./transports";
 export const CLAIM_MS = 10 * 60_000;
 /** Temporary failures (a server down or refusing for now) are retried for a day; then the mail is failed. */
 export const GIVE_UP_AFTER_MS = 24 * 3_600_000;
-/** What a sent mail's body becomes when the transport is real: it carried single-use links, hashed everywhere else. */
+/** What a sent or failed mail's body becomes when the transport is real: it carried single-use links, hashed elsewhere. */
 export const SENT_BODY = "";
 
 /** Queues a mail inside the caller's transaction; the worker sends it after commit. */
@@ -26,10 +26,14 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(30_000 * 2 ** (attempts - 1), 3_600_000);
 }
 
-/** An SMTP answer in the 500s refuses the mail for good (no such mailbox, policy): trying again changes nothing. */
+/**
+ * An SMTP answer in the 500s to the recipient or the message refuses this mail for good (no such mailbox, policy):
+ * trying again changes nothing. A 5xx anywhere else (the sign-in: wrong or missing credentials; the sender) is the
+ * deployment's to fix, and every mail would fail alike: those are tried again, as a server that is down.
+ */
 const isPermanent = (error: unknown) => {
-  const code = (error as { responseCode?: number }).responseCode;
-  return typeof code === "number" && code >= 500 && code < 600;
+  const { responseCode, command } = error as { responseCode?: number; command?: string };
+  return typeof responseCode === "number" && responseCode >= 500 && responseCode < 600 && /^(RCPT|DATA)/i.test(command ?? "");
 };
 
 type Row = {
@@ -75,18 +79,31 @@ export async function drainMailOutbox(
     attempted++;
     try {
       await transport.send({ to: row.to_address, subject: row.subject, text: row.text_body, html: row.html_body });
-      const kept = transport.kind === "log";
-      await db.execute(sql`update ${mailOutbox} set status = 'sent', sent_at = now(), attempts = attempts + 1,
-        text_body = ${kept ? sql`text_body` : SENT_BODY}, html_body = ${kept ? sql`html_body` : SENT_BODY} where id = ${row.id}`);
-      metrics?.mailSent.inc();
     } catch (error) {
-      await recordFailure(db, row, error, logger, metrics);
+      await recordFailure(db, row, error, logger, transport, metrics);
+      continue;
     }
+    // Sent: if this write fails (the database gone), the error ends the tick and the mail stays claimed, to go
+    // again only when the claim lapses, as after a crash; it is not a failed delivery.
+    await db.execute(sql`update ${mailOutbox} set status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = null,
+      ${bodiesAfter(transport)} where id = ${row.id}`);
+    metrics?.mailSent.inc();
   }
   return attempted;
 }
 
-async function recordFailure(db: DbOrTx, row: Row, error: unknown, logger: Logger, metrics?: Metrics): Promise<void> {
+/** A mail done with (sent, or failed for good) keeps no body over SMTP: its single-use links, hashed elsewhere. */
+const bodiesAfter = (transport: MailTransport) =>
+  transport.kind === "log" ? sql`text_body = text_body` : sql`text_body = ${SENT_BODY}, html_body = ${SENT_BODY}`;
+
+async function recordFailure(
+  db: DbOrTx,
+  row: Row,
+  error: unknown,
+  logger: Logger,
+  transport: MailTransport,
+  metrics?: Metrics,
+): Promise<void> {
   const attempts = row.attempts + 1;
   const permanent = isPermanent(error);
   const expired = Date.now() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS;
@@ -103,5 +120,5 @@ async function recordFailure(db: DbOrTx, row: Row, error: unknown, logger: Logge
   }
   await db.execute(sql`update ${mailOutbox} set attempts = ${attempts}, status = ${failed ? "failed" : "pending"},
     last_error = ${lastError}, next_attempt_at = ${new Date(Date.now() + retryDelayMs(attempts)).toISOString()}::timestamptz
-    where id = ${row.id}`);
+    ${failed ? sql`, ${bodiesAfter(transport)}` : sql``} where id = ${row.id}`);
 }

@@ -129,7 +129,10 @@ function withHeaders(document: Document): Document {
  * JSON number: the string branch goes.
  */
 function withPlainIntegers(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(withPlainIntegers);
+  if (Array.isArray(node)) {
+    for (const item of node) withPlainIntegers(item);
+    return;
+  }
   if (!node || typeof node !== "object") return;
   const schema = node as Record<string, unknown>;
   const branches = schema.anyOf as { type?: string; format?: string }[] | undefined;

@@ -14,7 +14,7 @@ export const CLAIM_MS = 10 * 60_000;
 /** Temporary failures (a server down or refusing for now) are retried for a day; then the mail is failed. */
 export const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 /** What a sent or failed mail's body becomes when the transport is real: it carried single-use links, hashed elsewhere. */
-export const SENT_BODY = "";
+const SENT_BODY = "";
 
 /** Queues a mail inside the caller's transaction; the worker sends it after commit. */
 export async function enqueueMail(tx: DbOrTx, mail: OutgoingMail): Promise<void> {
@@ -108,13 +108,15 @@ async function recordFailure(
   const permanent = isPermanent(error);
   const expired = Date.now() - new Date(row.created_at).getTime() >= GIVE_UP_AFTER_MS;
   const failed = permanent || expired;
+  const reason = permanent ? "refused" : "expired";
   const lastError = String((error as Error).message ?? error).slice(0, 500);
   const about = { mailId: row.id, to: row.to_address, subject: row.subject, attempts, error };
   if (failed) {
     // Nobody will try again: the operator must hear of it (README: Operations, mail).
-    logger.error("mail not delivered: given up", { ...about, reason: permanent ? "refused" : "retried for a day" });
-    reportError(error, { worker: "mail", mailId: row.id, reason: permanent ? "refused" : "retried for a day" });
-    metrics?.mailFailed.inc({ reason: permanent ? "refused" : "expired" });
+    // One word for why, in the log, Sentry and the metric alike: "refused" (5xx) or "expired" (a day of tries).
+    logger.error("mail not delivered: given up", { ...about, reason });
+    reportError(error, { worker: "mail", mailId: row.id, reason });
+    metrics?.mailFailed.inc({ reason });
   } else {
     logger.warn("mail delivery failed; it will be tried again", about);
   }

@@ -1214,7 +1214,13 @@ describe("idempotency keys after their day", () => {
       { path: "/api/trading/orders", body: { type: "market", side: "buy", asset: "BTC", amount: "0.0001" } },
     ].map((request) => ({ ...request, key: crypto.randomUUID() }));
     for (const { path, body, key } of requests) expect((await withKey(alice.client, path, body, key)).status).toBeLessThan(300);
-    const balances = async () => (await alice.client.json<Balances>("GET", "/api/wallet/balance")).body.balances;
+    // Amounts only: the fixture's simulated feed may move BTC's price (and so valueUsd) at any moment.
+    const balances = async () =>
+      (await alice.client.json<Balances>("GET", "/api/wallet/balance")).body.balances.map(({ asset, available, held }) => ({
+        asset,
+        available,
+        held,
+      }));
     const before = await balances();
 
     // A day and more later the cleanup worker removes the keys with their answers.

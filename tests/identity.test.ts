@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, uniqueEmail } from "./support/client";
+import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, totpNow, uniqueEmail } from "./support/client";
 import { createTestApp, TEST_ENV } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -426,6 +426,52 @@ describe("password forgot, reset and change", () => {
     const { eq } = await import("drizzle-orm");
     const [row] = await fixture.deps.database.db.select().from(users).where(eq(users.id, userId));
     expect(row.withdrawalsLockedUntil?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
+  });
+
+  test("a reset reclaims a never-verified account: the squatter's 2FA and anti-phishing code go, the address is verified", async () => {
+    // A stranger registers the owner's address, never verifies it, and sets the account up against its owner.
+    const email = uniqueEmail("squatted");
+    const squatter = new TestClient(fixture);
+    await squatter.post("/api/auth/register", { email, password: "the squatter's passphrase", name: "Owner" });
+    await squatter.post("/api/auth/login", { email, password: "the squatter's passphrase" });
+    const setup = await squatter.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    expect((await squatter.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) })).status).toBe(200);
+    expect((await squatter.json("PATCH", "/api/auth/profile", { antiPhishingCode: "trust-me" })).status).toBe(200);
+
+    // The owner's mail carries no code someone else chose (it would vouch for their mails), and the link reclaims.
+    const owner = new TestClient(fixture);
+    await owner.post("/api/auth/password/forgot", { email });
+    const resetMail = await lastMailTo(fixture, email);
+    expect(resetMail.textBody).not.toContain("trust-me");
+    const token = tokenFromMail(resetMail.textBody);
+    expect((await owner.json("POST", "/api/auth/password/reset", { token, password: "the owner's passphrase" })).status).toBe(
+      200,
+    );
+    const signedIn = await owner.json<UserBody & { user: { twoFactorEnabled: boolean } }>("POST", "/api/auth/login", {
+      email,
+      password: "the owner's passphrase",
+    });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.user).toMatchObject({ emailVerified: true, twoFactorEnabled: false, antiPhishingCode: null });
+    expect((await squatter.json("GET", "/api/auth/me")).status).toBe(401);
+    const audit = await owner.json<{ items: { action: string; metadata: unknown }[] }>("GET", "/api/audit?limit=100");
+    expect(audit.body.items.find((row) => row.action === "auth.password_reset")?.metadata).toEqual({ reclaimed: true });
+  });
+
+  test("a reset of a verified account keeps its 2FA and anti-phishing code", async () => {
+    const { client, email } = await signedInUser(fixture, "reset-keeps");
+    const setup = await client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    await client.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) });
+    await client.json("PATCH", "/api/auth/profile", { antiPhishingCode: "green-heron" });
+    await client.post("/api/auth/password/forgot", { email });
+    const token = tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    expect(
+      (await new TestClient(fixture).json("POST", "/api/auth/password/reset", { token, password: "a new passphrase!" })).status,
+    ).toBe(200);
+    const again = new TestClient(fixture);
+    const login = await again.json<ErrorBody>("POST", "/api/auth/login", { email, password: "a new passphrase!" });
+    expect(login.body.error.code).toBe("TOTP_REQUIRED");
+    expect((await lastMailTo(fixture, email)).textBody).toContain("green-heron");
   });
 
   test("change: needs the current password, keeps this session, ends the others", async () => {

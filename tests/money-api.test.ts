@@ -598,6 +598,20 @@ describe("P2P transfers", () => {
     expect(flag?.windowTransferIds).toEqual([inBand1, inBand2, third]);
   });
 
+  test("an unverified user adds no withdrawal address (it may be a stranger's account set up for the owner to inherit)", async () => {
+    const client = new TestClient(fixture);
+    const email = uniqueEmail("unverified-book");
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "U" });
+    await client.post("/api/auth/login", { email, password: PASSWORD });
+    const add = (address: string) =>
+      client.json<ErrorBody>("POST", "/api/wallet/addresses", { asset: "USD", address, label: "bank" });
+    const malformed = await add("GB00 NOT AN IBAN");
+    expect([malformed.status, malformed.body.error.code]).toEqual([422, "VALIDATION_FAILED"]); // validation first
+    const refused = await add(IBAN);
+    expect([refused.status, refused.body.error.code]).toEqual([403, "EMAIL_NOT_VERIFIED"]);
+    expect((await client.json<{ items: unknown[] }>("GET", "/api/wallet/addresses")).body.items).toEqual([]);
+  });
+
   test("unverified and frozen users cannot move money, in API.md's order", async () => {
     const client = new TestClient(fixture);
     const email = uniqueEmail("unverified");

@@ -207,6 +207,18 @@ describe("two-factor authentication", () => {
     expect((await other.client.json<ErrorBody>("POST", "/api/auth/2fa/disable", { code: "999999" })).status).toBe(401);
   });
 
+  test("wrong codes at sign-in spend the sign-in's budget, not the signed-in owner's: the owner still turns 2FA off", async () => {
+    const { client, email } = await signedInUser(fixture, "code-at-login");
+    const { secret } = await enable(client);
+    // Someone who knows the password guesses codes until sign-in is closed to the account.
+    const guesser = new TestClient(fixture);
+    const guess = (code: string) => guesser.json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD, code });
+    for (let i = 0; i < 10; i++) expect((await guess(String(300000 + i))).body.error.code).toBe("INVALID_TOTP");
+    expect((await guess(String(300010))).status).toBe(429);
+    // The owner, signed in, is not held back by those guesses (the next step's code: this one's enabled 2FA).
+    expect((await client.json("POST", "/api/auth/2fa/disable", { code: await totpNow(secret, 1) })).status).toBe(200);
+  });
+
   test("wrong codes arriving together: exactly the budget of them is checked, the rest are 429", async () => {
     const { client } = await signedInUser(fixture, "code-burst");
     await enable(client);

@@ -37,10 +37,15 @@ export function moneyGuard(ctx: IdentityContext) {
  * is read with the session on every request, so a freeze stops the very next request.
  */
 export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVerified" | "frozen">): void {
-  if (config.requireEmailVerification && !user.emailVerified) {
-    throw new AppError(403, "EMAIL_NOT_VERIFIED", "Verify your email before moving money");
-  }
+  assertEmailVerified(config, user, "moving money");
   if (user.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
+}
+
+/** 403 EMAIL_NOT_VERIFIED (when REQUIRE_EMAIL_VERIFICATION) before `doing` what only the address's owner may. */
+export function assertEmailVerified(config: Config, user: Pick<Standing, "emailVerified">, doing: string): void {
+  if (config.requireEmailVerification && !user.emailVerified) {
+    throw new AppError(403, "EMAIL_NOT_VERIFIED", `Verify your email before ${doing}`);
+  }
 }
 
 /** Four eyes: an admin never decides the review of a movement of their own money, nor freezes themselves. */

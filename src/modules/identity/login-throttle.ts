@@ -6,8 +6,10 @@
  * sign-in of the owner would hand someone guessing the password a fresh budget.
  * A signed-in user's wrong secrets — second-factor codes (2FA disable, new recovery codes, withdrawals) and
  * the current password on a password change — get a budget of the same size, so a stolen session cannot
- * guess either at the request rate limit's pace. A wrong current password spends the account's sign-in
- * budget too: it is the same password, and two budgets would double the guesses.
+ * guess either at the request rate limit's pace. A wrong current password is also counted in the account's
+ * sign-in budget (it is the same password), which refuses sign-ins only: anyone can fill it with wrong
+ * passwords, and the owner signed in must still be able to change a password under attack. A sign-in's wrong
+ * code spends the sign-in's budgets, not the signed-in user's, for the same reason.
  */
 import type { Budget, CounterStore, Slot } from "../../platform/counters";
 import { rateLimited } from "../../platform/http/rate-limit";
@@ -61,6 +63,8 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
 
   const accountBudget = (email: string) => ({ key: `login-fail:acct:${email}`, limit: perAccount });
   const secretBudget = (userId: string) => ({ key: `secret-fail:user:${userId}`, limit: perAccount });
+  /** A budget whose log records the attempt but whose limit never refuses it. */
+  const countedOnly = (budget: Budget): Budget => ({ ...budget, limit: Number.MAX_SAFE_INTEGER });
   const judged = async (budgets: Budget[], check: () => Promise<boolean>) => {
     const refusal = "Too many failed attempts; try again later";
     return (await spendAttempt(budgets, refusal, async () => ({ accepted: await check() }))).accepted;
@@ -75,11 +79,12 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
     /** Runs a signed-in user's second-factor `check` within the user's budget. */
     judgeSecret: (userId: string, check: () => Promise<boolean>) => judged([secretBudget(userId)], check),
     /**
-     * Runs a signed-in user's current-password `check` within the user's budget and the account's sign-in
-     * budget: it is the same password sign-in guards, so a stolen session adds no guesses to the sign-in's.
+     * Runs a signed-in user's current-password `check` within the user's budget. A wrong one is counted in the
+     * account's sign-in budget too (it is the password sign-in guards), but that budget never refuses it:
+     * strangers' failed sign-ins would otherwise keep the signed-in owner from changing a password under attack.
      */
     judgeCurrentPassword: (user: { id: string; email: string }, check: () => Promise<boolean>) =>
-      judged([secretBudget(user.id), accountBudget(user.email)], check),
+      judged([secretBudget(user.id), countedOnly(accountBudget(user.email))], check),
   };
 }
 

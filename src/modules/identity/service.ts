@@ -20,7 +20,7 @@ import type { User } from "./model";
 import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
 import { users } from "./schema";
 import { createSession, isKnownDevice, type NewSession, revokeOtherSessions } from "./sessions";
-import { checkSecondFactor } from "./two-factor";
+import { removeTwoFactor, secondFactorAccepted } from "./two-factor";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -95,11 +95,17 @@ export async function getUser(db: DbOrTx, id: string): Promise<UserRow> {
 
 /**
  * Queues one of the platform's mails to this user, inside the caller's transaction. The greeting names the
- * user only once the address is verified: until then the name is whatever someone who typed this address
- * chose, and it must not put their words (a link, say) into our mail to the address's owner.
+ * user, and the mail shows the anti-phishing code, only once the address is verified: until then both are
+ * whatever someone who typed this address chose. Their words (a link, say) must not reach the address's owner
+ * in our mail, nor a code they know, which would make their own mails look like ours.
  */
 export function mailUser(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<void> {
-  const recipient = { email: user.email, name: user.emailVerifiedAt ? user.name : null, antiPhishingCode: user.antiPhishingCode };
+  const verified = user.emailVerifiedAt !== null;
+  const recipient = {
+    email: user.email,
+    name: verified ? user.name : null,
+    antiPhishingCode: verified ? user.antiPhishingCode : null,
+  };
   return enqueueMail(tx, renderMail(recipient, mail));
 }
 
@@ -233,7 +239,9 @@ async function checkSignIn(
   if (!row.totpSecret) return { accepted: true, row };
   if (!input.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app or a recovery code");
   const code = input.code;
-  if (await checkSecondFactor(ctx, row, code)) return { accepted: true, row };
+  // The sign-in's own budgets count a wrong code: the signed-in user's (checkSecondFactor's) is not spent, or
+  // whoever knows the password could keep the owner, signed in elsewhere, from sending money or turning 2FA off.
+  if (await secondFactorAccepted(ctx, row, code)) return { accepted: true, row };
   const refusal = new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
   return { accepted: false, refusal, failure: { userId: row.id, metadata: { reason: "totp" } } };
 }
@@ -270,12 +278,31 @@ export async function resetPassword(ctx: IdentityContext, token: string, passwor
   await ctx.db.transaction(async (tx) => {
     const userId = await consumeEmailToken(tx, token, "password_reset");
     if (!userId) throw invalidToken();
-    const [user] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+    const [before] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+    const user = await reclaimUnverifiedAccount(tx, before);
     await discardEmailTokens(tx, userId, "password_reset");
     await applySecurityLock(ctx, tx, userId, null, "password_reset");
     await mailUser(tx, user, { kind: "password_changed", at: new Date() });
-    await recordAudit(tx, [{ userId, action: "auth.password_reset", ...actor }]);
+    const metadata = user === before ? {} : { reclaimed: true };
+    await recordAudit(tx, [{ userId, action: "auth.password_reset", metadata, ...actor }]);
   });
+}
+
+/**
+ * A reset link opened proves the mailbox. Until an address is verified, its account is whoever typed the
+ * address, perhaps not its owner: a squatter's authenticator would lock the owner out after this very reset,
+ * and their anti-phishing code would vouch for their mails. So on a never-verified account the reset removes
+ * 2FA and the anti-phishing code, and the address counts as verified from now (it was just proved).
+ */
+async function reclaimUnverifiedAccount(tx: DbTransaction, user: UserRow): Promise<UserRow> {
+  if (user.emailVerifiedAt) return user;
+  await removeTwoFactor(tx, user.id);
+  const [reclaimed] = await tx
+    .update(users)
+    .set({ emailVerifiedAt: sql`now()`, antiPhishingCode: null, updatedAt: sql`now()` })
+    .where(eq(users.id, user.id))
+    .returning();
+  return reclaimed;
 }
 
 export async function changePassword(

@@ -58,13 +58,21 @@ export function checkSecondFactor(
   code: string,
   then: (tx: DbTransaction) => Promise<void> = async () => {},
 ): Promise<boolean> {
-  return ctx.throttle.judgeSecret(user.id, () =>
-    ctx.db.transaction(async (tx) => {
-      if (!(await acceptSecondFactor(ctx, tx, user, code))) return false;
-      await then(tx);
-      return true;
-    }),
-  );
+  return ctx.throttle.judgeSecret(user.id, () => secondFactorAccepted(ctx, user, code, then));
+}
+
+/** checkSecondFactor without the signed-in user's budget, for a caller whose own budget counts the attempt. */
+export function secondFactorAccepted(
+  ctx: IdentityContext,
+  user: Pick<UserRow, "id">,
+  code: string,
+  then: (tx: DbTransaction) => Promise<void> = async () => {},
+): Promise<boolean> {
+  return ctx.db.transaction(async (tx) => {
+    if (!(await acceptSecondFactor(ctx, tx, user, code))) return false;
+    await then(tx);
+    return true;
+  });
 }
 
 /**
@@ -148,7 +156,7 @@ export async function enableTwoFactor(ctx: IdentityContext, userId: string, code
 }
 
 /** Turns 2FA off for the user: secret and recovery codes gone, and no older undo link left to use. */
-async function removeTwoFactor(tx: DbTransaction, userId: string) {
+export async function removeTwoFactor(tx: DbTransaction, userId: string) {
   await tx
     .update(users)
     .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: sql`now()` })

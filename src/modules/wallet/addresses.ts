@@ -6,10 +6,12 @@ import { readFileSync } from "node:fs";
 import { and, desc, eq } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { DbOrTx } from "../../platform/db/client";
+import type { Principal } from "../../platform/http/auth";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
+import { assertEmailVerified } from "../identity/guards";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { addressFormatName, isValidAddress, sameAddress } from "./address-format";
@@ -55,17 +57,24 @@ export function toAddress(row: AddressRow) {
   };
 }
 
+/**
+ * Adds an address to the owner's book. Only once the email is verified: until then the account may be a
+ * stranger's, set up under someone else's address for its owner to inherit, and an address in the book is
+ * where the owner's money would go (API.md's order: the 422s of the request first, then this 403).
+ */
 export async function addAddress(
   ctx: MoneyContext,
-  userId: string,
+  owner: Pick<Principal, "userId" | "emailVerified">,
   body: { asset: string; address: string; label: string },
   actor: Actor,
 ) {
+  const { userId } = owner;
   const asset = assetOf(ctx.config, body.asset);
   const address = body.address.trim();
   if (!isValidAddress(asset.symbol, address)) {
     throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${addressFormatName(asset.symbol)}`, { fields: ["address"] });
   }
+  assertEmailVerified(ctx.config, owner, "adding withdrawal addresses");
   // Refused here too, so the book never shows an address as active that no withdrawal may go to.
   assertNotSanctioned(ctx.sanctioned, address);
   return ctx.db.transaction(async (tx) => {

@@ -109,7 +109,7 @@ export function walletController(
       "/addresses",
       async ({ principal, body, request, set }) => {
         set.status = 201;
-        return { address: await addAddress(ctx, principal.userId, body, actorOf(request)) };
+        return { address: await addAddress(ctx, principal, body, actorOf(request)) };
       },
       { auth: true, body: AddressBody, response: { 201: AddressAnswer } },
     )

@@ -28,8 +28,8 @@ export default function AccountNotices(props: { user: User; sending?: boolean })
       <Show when={verificationRequired() && !props.user.emailVerified}>
         <Alert tone="warn" title="Verify your email to move money">
           <p>
-            You can look around, but deposits, withdrawals and transfers need a verified email. We sent a link to{" "}
-            <strong class="break">{props.user.email}</strong>.
+            You can look around, but deposits, withdrawals, transfers and withdrawal addresses need a verified email. We sent a
+            link to <strong class="break">{props.user.email}</strong>.
           </p>
           <ResendVerification email={props.user.email} />
         </Alert>

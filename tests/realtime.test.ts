@@ -5,7 +5,15 @@ import type { ServerWebSocket } from "bun";
 import { sql } from "drizzle-orm";
 import Redis from "ioredis";
 import { type Market, startMarket } from "../src/modules/market/service";
-import { CLOSE, clientEventId, MAX_BUFFER_BYTES, SLOW_BUFFER_BYTES, SocketHub } from "../src/modules/realtime/hub";
+import {
+  CLOSE,
+  clientEventId,
+  HEARTBEAT_MS,
+  MAX_BUFFER_BYTES,
+  PONG_TIMEOUT_MS,
+  SLOW_BUFFER_BYTES,
+  SocketHub,
+} from "../src/modules/realtime/hub";
 import { MemoryBus, RedisBus } from "../src/platform/bus";
 import { deriveKey } from "../src/platform/crypto";
 import { enqueueEvents } from "../src/platform/events/outbox";
@@ -285,6 +293,45 @@ describe("slow consumers", () => {
     await own.dispose();
   });
 
+  test("a client that stops reading is cut once it leaves a ping unanswered; one that reads stays, whatever the clock", async () => {
+    const own = await createTestApp({ PRICE_TICK_MS: "3600000" });
+    const socketUrl = listen(own);
+    const port = Number(new URL(socketUrl).port);
+    const hub = own.app.decorator.runtime.hub;
+    // A raw client that upgrades and then never reads: what it is sent sits in the kernel's buffers.
+    const silent = createConnection({ host: "127.0.0.1", port });
+    await once(silent, "connect");
+    silent.write(
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    expect(((await once(silent, "data")) as [Buffer])[0].toString()).toStartWith("HTTP/1.1 101");
+    silent.pause();
+    const reader = await openSocket(socketUrl);
+    expect(hub.size).toBe(2);
+    const start = Date.now();
+    /** Moves the clock to `ms` after the start and lets the hub's watch (every 250 ms) see it. */
+    const at = async (ms: number) => {
+      setSystemTime(new Date(start + ms));
+      await Bun.sleep(600);
+    };
+    try {
+      await at(HEARTBEAT_MS + 1000); // both are pinged; the reader's client answers
+      await at(PONG_TIMEOUT_MS - 1000);
+      expect(hub.size).toBe(2); // not yet
+      await at(PONG_TIMEOUT_MS + HEARTBEAT_MS + 2000);
+      expect(hub.size).toBe(1);
+      // The one left is the reader: it still gets what is sent.
+      reader.send({ op: "ping" });
+      await reader.next((frame) => frame.type === "pong");
+    } finally {
+      setSystemTime();
+      silent.destroy();
+      reader.ws.close();
+      await own.dispose();
+    }
+  });
+
   /** A socket whose buffered amount the test sets, recording what it is sent. */
   function fakeSocket() {
     const fake = {
@@ -304,6 +351,10 @@ describe("slow consumers", () => {
       close: (code: number) => {
         fake.closedWith = code;
       },
+      pings: 0,
+      ping: () => void fake.pings++,
+      terminated: false,
+      terminate: () => void (fake.terminated = true),
     };
     return fake;
   }

@@ -23,6 +23,14 @@ export const MAX_BUFFER_BYTES = 1024 * 1024;
 export const SLOW_CLOSE_MS = 30_000;
 /** How often backpressure is sampled. */
 const WATCH_MS = 250;
+/**
+ * Every socket is pinged this often. Its pong proves the client read everything sent before the ping: a client
+ * that stops reading leaves what it is sent in the kernel's buffers (megabytes a socket, which the server's own
+ * buffer never sees), and Bun's idle timeout never fires while we keep sending.
+ */
+export const HEARTBEAT_MS = 15_000;
+/** A socket that has not answered a ping for this long is not reading: it is cut, its buffers freed at once. */
+export const PONG_TIMEOUT_MS = 45_000;
 /** Client frames per second answered normally; past it an error frame, past ABUSE_PER_SECOND the socket closes. */
 export const FRAMES_PER_SECOND = 20;
 const ABUSE_PER_SECOND = 100;
@@ -39,6 +47,9 @@ type SocketState = {
   /** Conflated mode: the latest frame per symbol not yet sent. */
   pending: Map<string, string>;
   slowSince: number;
+  /** When the client last answered a ping (the socket's opening counts as one), and when it was last pinged. */
+  pongAt: number;
+  pingedAt: number;
   windowStart: number;
   frames: number;
   expiry: ReturnType<typeof setTimeout> | undefined;
@@ -101,6 +112,7 @@ export class SocketHub {
   }
 
   open(ws: Socket, owner: SocketOwner | undefined, address: string): void {
+    const now = Date.now();
     const state: SocketState = {
       ws,
       owner,
@@ -108,7 +120,9 @@ export class SocketHub {
       prices: "off",
       pending: new Map(),
       slowSince: 0,
-      windowStart: Date.now(),
+      pongAt: now,
+      pingedAt: now,
+      windowStart: now,
       frames: 0,
       expiry: undefined,
     };
@@ -160,6 +174,12 @@ export class SocketHub {
     const subscription = this.userSubscriptions.get(owner.userId);
     this.userSubscriptions.delete(owner.userId);
     void subscription?.then((stop) => stop()).catch(() => {});
+  }
+
+  /** The client answered a ping: it has read everything sent before it. */
+  pong(ws: Socket): void {
+    const state = this.sockets.get(ws);
+    if (state) state.pongAt = Date.now();
   }
 
   message(ws: Socket, message: unknown, valid: (message: unknown) => message is ClientFrame): void {
@@ -263,7 +283,7 @@ export class SocketHub {
     const now = Date.now();
     let largest = 0;
     for (const state of this.sockets.values()) {
-      if (state.prices === "off") continue;
+      if (!this.heartbeat(state, now) || state.prices === "off") continue;
       const buffered = state.ws.getBufferedAmount();
       largest = Math.max(largest, buffered);
       if (buffered <= SLOW_BUFFER_BYTES) {
@@ -282,8 +302,34 @@ export class SocketHub {
         state.ws.unsubscribe("prices");
       }
       state.slowSince ||= now;
-      if (now - state.slowSince > SLOW_CLOSE_MS) state.ws.close(CLOSE.policy, "too slow");
+      if (now - state.slowSince > SLOW_CLOSE_MS) {
+        this.logger.info("socket closed: too slow", this.describe(state));
+        state.ws.close(CLOSE.policy, "too slow");
+      }
     }
     this.metrics.wsBufferedBytesMax.set(largest);
+  }
+
+  /**
+   * Pings a socket every HEARTBEAT_MS; false, after cutting it, when it left a ping unanswered for PONG_TIMEOUT_MS.
+   * It is cut rather than closed: a close frame would queue behind everything it did not read, and the kernel
+   * would keep those buffers until its own timeouts.
+   */
+  private heartbeat(state: SocketState, now: number): boolean {
+    if (now - state.pongAt > PONG_TIMEOUT_MS) {
+      this.logger.info("socket cut: not reading", this.describe(state));
+      state.ws.terminate();
+      return false;
+    }
+    if (now - state.pingedAt >= HEARTBEAT_MS) {
+      state.pingedAt = now;
+      state.ws.ping();
+    }
+    return true;
+  }
+
+  /** Whose socket, for the log: a signed-in user's id, or an anonymous client's address. */
+  private describe(state: SocketState) {
+    return { userId: state.owner?.userId ?? null, address: state.address, bufferedBytes: state.ws.getBufferedAmount() };
   }
 }

@@ -13,8 +13,11 @@ import { assertRoomForAnonymousSocket, authenticateUpgrade, type SocketOwner } f
 const clientFrame = TypeCompiler.Compile(ClientFrame);
 const isClientFrame = (message: unknown): message is ClientFrame => clientFrame.Check(message);
 
-/** Elysia types its wrapper's socket with an older copy of Bun's types; it is Bun's own ServerWebSocket. */
-const bunSocket = (ws: { raw: unknown }) => ws.raw as ServerWebSocket<unknown>;
+/**
+ * Bun's own ServerWebSocket behind what a handler is given: Elysia's wrapper (typed with an older copy of Bun's
+ * types) holds it as `raw`; its `pong` handler is given Bun's socket itself, though typed as the wrapper.
+ */
+const bunSocket = (ws: object) => ("raw" in ws ? ws.raw : ws) as ServerWebSocket<unknown>;
 
 /** Owners decided at the upgrade, handed to `open` beside the request they came with. */
 const owners = new WeakMap<Request, SocketOwner>();
@@ -66,6 +69,9 @@ export function realtimeController(
         },
         drain(ws) {
           hub.drain(bunSocket(ws));
+        },
+        pong(ws) {
+          hub.pong(bunSocket(ws));
         },
         close(ws) {
           hub.close(bunSocket(ws));

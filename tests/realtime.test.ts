@@ -352,9 +352,13 @@ describe("slow consumers", () => {
         fake.closedWith = code;
       },
       pings: 0,
-      ping: () => void fake.pings++,
+      ping() {
+        fake.pings += 1;
+      },
       terminated: false,
-      terminate: () => void (fake.terminated = true),
+      terminate() {
+        fake.terminated = true;
+      },
     };
     return fake;
   }
@@ -403,6 +407,8 @@ describe("slow consumers", () => {
     await Bun.sleep(400);
     setSystemTime();
     expect(fake.closedWith).toBe(CLOSE.policy);
+    // Pinged meanwhile, and not yet cut for leaving it unanswered: that takes PONG_TIMEOUT_MS.
+    expect([fake.pings, fake.terminated]).toEqual([1, false]);
     hub.closeAll();
   });
 });

@@ -250,9 +250,9 @@ describe("private events", () => {
 });
 
 describe("slow consumers", () => {
-  test("a real client that stops reading: its server-side buffer stays bounded while prices keep coming", async () => {
-    const own = await createTestApp({ PRICE_TICK_MS: "3600000" });
-    const port = Number(new URL(listen(own)).port);
+  /** A plain TCP connection upgraded to a WebSocket by hand: a client that reads only when the test says so. */
+  async function upgradedTcpSocket(socketUrl: string) {
+    const port = Number(new URL(socketUrl).port);
     const socket = createConnection({ host: "127.0.0.1", port });
     await once(socket, "connect");
     socket.write(
@@ -261,6 +261,12 @@ describe("slow consumers", () => {
     );
     const [answer] = (await once(socket, "data")) as [Buffer];
     expect(answer.toString()).toStartWith("HTTP/1.1 101");
+    return socket;
+  }
+
+  test("a real client that stops reading: its server-side buffer stays bounded while prices keep coming", async () => {
+    const own = await createTestApp({ PRICE_TICK_MS: "3600000" });
+    const socket = await upgradedTcpSocket(listen(own));
     // A client frame is masked (RFC 6455): subscribe to prices, then never read again.
     const subscribe = Buffer.from('{"op":"subscribe","topics":["prices"]}');
     const mask = [7, 7, 7, 7];
@@ -296,16 +302,9 @@ describe("slow consumers", () => {
   test("a client that stops reading is cut once it leaves a ping unanswered; one that reads stays, whatever the clock", async () => {
     const own = await createTestApp({ PRICE_TICK_MS: "3600000" });
     const socketUrl = listen(own);
-    const port = Number(new URL(socketUrl).port);
     const hub = own.app.decorator.runtime.hub;
     // A raw client that upgrades and then never reads: what it is sent sits in the kernel's buffers.
-    const silent = createConnection({ host: "127.0.0.1", port });
-    await once(silent, "connect");
-    silent.write(
-      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-    );
-    expect(((await once(silent, "data")) as [Buffer])[0].toString()).toStartWith("HTTP/1.1 101");
+    const silent = await upgradedTcpSocket(socketUrl);
     silent.pause();
     const reader = await openSocket(socketUrl);
     expect(hub.size).toBe(2);

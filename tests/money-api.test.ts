@@ -516,6 +516,64 @@ describe("P2P transfers", () => {
     expect((await seenBy(bob, third.id)).history).toEqual(["transfer_in:completed"]);
   });
 
+  test("an admin resolves a flag once, with what they found: audited, listed as resolved, never on their own transfer", async () => {
+    const alice = await fundedUser(fixture, "resolve-a", "1500");
+    const bob = await signedInUser(fixture, "resolve-b");
+    const [admin, otherAdmin] = [await adminUser(fixture, "resolver"), await adminUser(fixture, "resolver-2")];
+    const held = await sendUsd(alice.client, bob.email, "1200"); // over AML_REVIEW_THRESHOLD_USD (1000)
+    type Flag = {
+      id: string;
+      transferId: string;
+      resolvedAt: string | null;
+      resolvedBy: string | null;
+      resolution: string | null;
+    };
+    const list = async (query: string) =>
+      (await admin.client.json<{ items: Flag[] }>("GET", `/api/admin/aml/flags?limit=100${query}`)).body.items.filter(
+        (f) => f.transferId === held.id,
+      );
+    const [flag] = await list("&status=open");
+    expect(flag).toMatchObject({ resolvedAt: null, resolvedBy: null, resolution: null });
+    const resolve = (client: TestClient, id: string, body: unknown) =>
+      client.json<{ flag: Flag } & ErrorBody>("POST", `/api/admin/aml/flags/${id}/resolve`, body);
+
+    for (const resolution of ["   ", "\u202eevil", "x".repeat(1001)]) {
+      const refused = await resolve(admin.client, flag.id, { resolution });
+      expect([refused.status, refused.body.error.code]).toEqual([422, "VALIDATION_FAILED"]);
+    }
+    expect((await resolve(alice.client, flag.id, { resolution: "mine" })).status).toBe(403);
+    expect((await resolve(admin.client, crypto.randomUUID(), { resolution: "none such" })).status).toBe(404);
+    const resolved = await resolve(admin.client, flag.id, { resolution: "  Rent to a flatmate; lease seen.  " });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.flag).toMatchObject({
+      id: flag.id,
+      resolvedBy: admin.userId,
+      resolution: "Rent to a flatmate; lease seen.",
+    });
+    expect(Date.parse(resolved.body.flag.resolvedAt as string)).toBeGreaterThan(Date.now() - 60_000);
+    const again = await resolve(otherAdmin.client, flag.id, { resolution: "second look" });
+    expect([again.status, again.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(await list("&status=open")).toEqual([]);
+    expect((await list("&status=resolved")).map((f) => f.id)).toEqual([flag.id]);
+    expect((await list("")).map((f) => f.id)).toEqual([flag.id]);
+    const audit = await admin.client.json<{ items: { action: string; metadata: Record<string, unknown> }[] }>(
+      "GET",
+      `/api/admin/audit?userId=${admin.userId}&action=admin.aml_flag_resolved`,
+    );
+    expect(audit.body.items.map((row) => row.metadata)).toEqual([
+      { flagId: flag.id, userId: alice.userId, rule: "over_threshold" },
+    ]);
+
+    // Four eyes: an admin's own transfer's flag is another admin's to resolve.
+    await deposit(otherAdmin.client, "USD", "1500");
+    const own = await sendUsd(otherAdmin.client, bob.email, "1100");
+    const ownFlag = (
+      await otherAdmin.client.json<{ items: Flag[] }>("GET", "/api/admin/aml/flags?status=open&limit=100")
+    ).body.items.find((f) => f.transferId === own.id) as Flag;
+    expect((await resolve(otherAdmin.client, ownFlag.id, { resolution: "fine by me" })).status).toBe(403);
+    expect((await resolve(admin.client, ownFlag.id, { resolution: "checked by another" })).status).toBe(200);
+  });
+
   test("four eyes: no admin decides a held transfer of their own; a frozen sender's can be rejected, not approved", async () => {
     const [first, second] = [await adminUser(fixture, "eyes-one"), await adminUser(fixture, "eyes-two")];
     const carol = await fundedUser(fixture, "eyes-carol", "3000");

@@ -4,7 +4,7 @@ import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
 import { IdParams } from "../../platform/http/request-schemas";
 import { formatAmount } from "../../platform/money";
-import { Page, PageQuery } from "../../platform/pagination";
+import { Page } from "../../platform/pagination";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer, UserLookupQuery } from "../identity/model";
@@ -12,8 +12,16 @@ import { setFrozen, userWithEmail } from "../identity/standing";
 import { assetAmountText, precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { verifyLedger } from "../ledger/verify";
-import { listAmlFlags } from "../transfers/flags";
-import { AdminTransfer, AmlFlagView, ReviewQuery, TransferAnswer } from "../transfers/model";
+import { listAmlFlags, resolveAmlFlag } from "../transfers/flags";
+import {
+  AdminTransfer,
+  AmlFlagAnswer,
+  AmlFlagQuery,
+  AmlFlagView,
+  ResolveFlagBody,
+  ReviewQuery,
+  TransferAnswer,
+} from "../transfers/model";
 import { decideTransfer, listTransfersForReview } from "../transfers/review";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
 import { listEveryonesWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
@@ -86,9 +94,16 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     )
     .get("/aml/flags", ({ query }) => listAmlFlags(money, query), {
       ...admin,
-      query: t.Object(PageQuery),
+      query: AmlFlagQuery,
       response: Page(AmlFlagView),
     })
+    .post(
+      "/aml/flags/:id/resolve",
+      async ({ principal, params, body, request }) => ({
+        flag: await resolveAmlFlag(money, principal.userId, params.id, body.resolution, actorOf(request)),
+      }),
+      { ...admin, params: IdParams, body: ResolveFlagBody, response: AmlFlagAnswer },
+    )
     .get(
       "/ledger/reconcile",
       async () => {

@@ -1,9 +1,14 @@
-/** The AML flags' list for admins: each flag with the transfers its rule judged. */
-import { and, desc, eq, gte, lte } from "drizzle-orm";
+/** The AML flags for admins: each with the transfers its rule judged, listed, and resolved once looked into. */
+import { and, desc, eq, gte, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { AppError, notFound } from "../../platform/http/errors";
+import { isUuid } from "../../platform/ids";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { type Actor, recordAudit } from "../audit/service";
+import { assertNotOwnCase } from "../identity/guards";
 import { emailsOf } from "../identity/service";
 import type { MoneyContext } from "../ledger/money-context";
 import { AML_RULES } from "./aml";
+import type { AmlFlag } from "./model";
 import { amlFlags, p2pTransfers } from "./schema";
 
 /** At most this many of a window's transfers are named on its flag: enough to investigate, never a flood. */
@@ -43,29 +48,77 @@ async function windowTransferIds(ctx: MoneyContext, flag: FlagRow & Judged): Pro
   return [...ids.filter((id) => id !== flag.transferId), flag.transferId];
 }
 
-export async function listAmlFlags(ctx: MoneyContext, page: { limit?: number; cursor?: string }) {
+/** A page of flags, newest first; `status` open or resolved narrows it. */
+export async function listAmlFlags(ctx: MoneyContext, page: { status?: "open" | "resolved"; limit?: number; cursor?: string }) {
   const limit = page.limit ?? 20;
+  const status =
+    page.status === undefined ? undefined : page.status === "open" ? isNull(amlFlags.resolvedAt) : isNotNull(amlFlags.resolvedAt);
   const rows = await ctx.db
     .select({ flag: amlFlags, judgedAt: p2pTransfers.createdAt, amountUsdCents: p2pTransfers.amountUsdCents })
     .from(amlFlags)
     .innerJoin(p2pTransfers, eq(p2pTransfers.id, amlFlags.transferId))
-    .where(after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor)))
+    .where(and(status, after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor))))
     .orderBy(desc(amlFlags.createdAt), desc(amlFlags.id))
     .limit(limit + 1);
   const flags = rows.map(({ flag, ...judged }) => ({ ...flag, ...judged }));
-  const shown = flags.slice(0, limit);
+  const views = await flagViews(ctx, flags.slice(0, limit));
+  return pageOf(flags, limit, (flag) => views.get(flag.id) as AmlFlag);
+}
+
+/** The admin's view of each flag, by id: the sender's email and the window its rule judged. */
+async function flagViews(ctx: MoneyContext, flags: (FlagRow & Judged)[]): Promise<Map<string, AmlFlag>> {
   const [emails, windows] = await Promise.all([
     emailsOf(
       ctx.db,
-      shown.map((flag) => flag.userId),
+      flags.map((flag) => flag.userId),
     ),
-    Promise.all(shown.map(async (flag) => [flag.id, await windowTransferIds(ctx, flag)] as const)),
+    Promise.all(flags.map(async (flag) => [flag.id, await windowTransferIds(ctx, flag)] as const)),
   ]);
   const windowOf = new Map(windows);
-  return pageOf(flags, limit, ({ judgedAt, amountUsdCents, ...flag }) => ({
-    ...flag,
-    userEmail: emails.get(flag.userId) ?? "",
-    windowTransferIds: windowOf.get(flag.id) ?? [flag.transferId],
-    createdAt: flag.createdAt.toISOString(),
-  }));
+  return new Map(
+    flags.map(({ judgedAt, amountUsdCents, ...flag }) => [
+      flag.id,
+      {
+        ...flag,
+        userEmail: emails.get(flag.userId) ?? "",
+        windowTransferIds: windowOf.get(flag.id) ?? [flag.transferId],
+        createdAt: flag.createdAt.toISOString(),
+        resolvedAt: flag.resolvedAt?.toISOString() ?? null,
+      },
+    ]),
+  );
+}
+
+/**
+ * POST /api/admin/aml/flags/:id/resolve: an admin records what they found. Once only (409 INVALID_STATE after),
+ * never on a transfer they sent or received (four eyes), and audited. The flag stays listed, resolved.
+ */
+export async function resolveAmlFlag(ctx: MoneyContext, adminId: string, flagId: string, resolution: string, actor: Actor) {
+  if (!isUuid(flagId)) throw notFound("Flag");
+  const resolved = await ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ flag: amlFlags, transfer: p2pTransfers })
+      .from(amlFlags)
+      .innerJoin(p2pTransfers, eq(p2pTransfers.id, amlFlags.transferId))
+      .where(eq(amlFlags.id, flagId))
+      .for("update", { of: amlFlags });
+    if (!row) throw notFound("Flag");
+    assertNotOwnCase(adminId, [row.transfer.senderId, row.transfer.recipientId]);
+    if (row.flag.resolvedAt) throw new AppError(409, "INVALID_STATE", "This flag is already resolved");
+    const [flag] = await tx
+      .update(amlFlags)
+      .set({ resolvedAt: sql`now()`, resolvedBy: adminId, resolution: resolution.trim() })
+      .where(eq(amlFlags.id, flagId))
+      .returning();
+    await recordAudit(tx, [
+      {
+        userId: adminId,
+        action: "admin.aml_flag_resolved",
+        metadata: { flagId, userId: flag.userId, rule: flag.rule },
+        ...actor,
+      },
+    ]);
+    return { ...flag, judgedAt: row.transfer.createdAt, amountUsdCents: row.transfer.amountUsdCents };
+  });
+  return (await flagViews(ctx, [resolved])).get(resolved.id) as AmlFlag;
 }

@@ -51,5 +51,15 @@ export const AmlFlagView = t.Object({
    */
   windowTransferIds: t.Array(t.String()),
   createdAt: t.String(),
+  /** Set once an admin looked into the flag and resolved it: when, who, and what they found. */
+  resolvedAt: t.Union([t.String(), t.Null()]),
+  resolvedBy: t.Union([t.String(), t.Null()]),
+  resolution: t.Union([t.String(), t.Null()]),
 });
+export type AmlFlag = typeof AmlFlagView.static;
+export const AmlFlagAnswer = t.Object({ flag: AmlFlagView });
+/** `status=open` lists the flags still to look into; without it, all of them. */
+export const AmlFlagQuery = t.Object({ status: t.Optional(oneOf(["open", "resolved"])), ...PageQuery });
+/** What the admin found, in words another admin (or an auditor) will read later. */
+export const ResolveFlagBody = t.Object({ resolution: FreeText(1000, { nonBlank: true }) });
 export const ReviewQuery = t.Object({ status: t.Optional(oneOf(["completed", "pending_review", "rejected"])), ...PageQuery });

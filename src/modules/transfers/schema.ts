@@ -55,6 +55,10 @@ export const amlFlags = pgTable(
     detail: text("detail").notNull(),
     // Milliseconds, as the list's cursor carries them: finer times fell between two pages and were skipped.
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    // An admin's conclusion after looking into the flag: who, when, and what they found.
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, precision: 3 }),
+    resolvedBy: uuid("resolved_by"),
+    resolution: text("resolution"),
   },
   (table) => [index("aml_flags_created_idx").on(table.createdAt)],
 );

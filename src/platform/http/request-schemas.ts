@@ -48,8 +48,12 @@ export const DisplayText = (maxLength: number) =>
     pattern: `^(?=[^]*[^\\s\\u200b-\\u200d\\u2060\\ufeff])[^\\x00-\\x1f\\x7f-\\x9f${BIDI_CONTROLS}]*$`,
   });
 
-/** A free text another person reads (a transfer's note): line breaks allowed, bidi controls not. */
-export const FreeText = (maxLength: number) => t.String({ maxLength, pattern: `^[^${BIDI_CONTROLS}]*$` });
+/**
+ * A free text another person reads (a transfer's note): line breaks allowed, bidi controls not; `nonBlank` when
+ * there must be something besides spaces.
+ */
+export const FreeText = (maxLength: number, { nonBlank = false } = {}) =>
+  t.String({ maxLength, pattern: `^${nonBlank ? "(?=[^]*\\S)" : ""}[^${BIDI_CONTROLS}]*$` });
 
 /** `/:id` routes. */
 export const IdParams = t.Object({ id: PathId });

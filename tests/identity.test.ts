@@ -428,15 +428,46 @@ describe("password forgot, reset and change", () => {
     expect(row.withdrawalsLockedUntil?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
   });
 
-  test("a reset reclaims a never-verified account: the squatter's 2FA and anti-phishing code go, the address is verified", async () => {
-    // A stranger registers the owner's address, never verifies it, and sets the account up against its owner.
+  test("an unverified user sets up no second factor and no anti-phishing code (403 EMAIL_NOT_VERIFIED); a name, yes", async () => {
+    const email = uniqueEmail("unverified-setup");
+    const client = new TestClient(fixture);
+    await client.post("/api/auth/register", { email, password: PASSWORD, name: "New" });
+    await client.post("/api/auth/login", { email, password: PASSWORD });
+    const refused = [
+      await client.json<ErrorBody>("POST", "/api/auth/2fa/setup"),
+      await client.json<ErrorBody>("POST", "/api/auth/2fa/enable", { code: "123456" }),
+      await client.json<ErrorBody>("PATCH", "/api/auth/profile", { antiPhishingCode: "trust-me" }),
+    ];
+    expect(refused.map((answer) => [answer.status, answer.body.error.code])).toEqual(
+      refused.map(() => [403, "EMAIL_NOT_VERIFIED"]),
+    );
+    // The request's own 422 comes first, as API.md orders them.
+    expect((await client.json("PATCH", "/api/auth/profile", { antiPhishingCode: "ab" })).status).toBe(422);
+    const named = await client.json<UserBody>("PATCH", "/api/auth/profile", { name: "Renamed", antiPhishingCode: null });
+    expect([named.status, named.body.user.name, named.body.user.antiPhishingCode]).toEqual([200, "Renamed", null]);
+  });
+
+  test("a reset reclaims a never-verified account: the squatter's 2FA, anti-phishing code and name go, the address is verified", async () => {
+    // A stranger registers the owner's address, never verifies it, and set the account up against its owner
+    // (as an account could before unverified users were refused 2FA and a code: verified for the set-up here).
     const email = uniqueEmail("squatted");
     const squatter = new TestClient(fixture);
-    await squatter.post("/api/auth/register", { email, password: "the squatter's passphrase", name: "Owner" });
+    const registered = await squatter.json<UserBody>("POST", "/api/auth/register", {
+      email,
+      password: "the squatter's passphrase",
+      name: "Owner. URGENT: call +1 555 0100",
+    });
     await squatter.post("/api/auth/login", { email, password: "the squatter's passphrase" });
+    const { sql } = await import("drizzle-orm");
+    const setVerifiedAt = (at: Date | null) =>
+      fixture.deps.database.db.execute(
+        sql`update users set email_verified_at = ${at?.toISOString() ?? null} where id = ${registered.body.user.id}`,
+      );
+    await setVerifiedAt(new Date());
     const setup = await squatter.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
     expect((await squatter.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) })).status).toBe(200);
     expect((await squatter.json("PATCH", "/api/auth/profile", { antiPhishingCode: "trust-me" })).status).toBe(200);
+    await setVerifiedAt(null);
 
     // The owner's mail carries no code someone else chose (it would vouch for their mails), and the link reclaims.
     const owner = new TestClient(fixture);
@@ -452,7 +483,12 @@ describe("password forgot, reset and change", () => {
       password: "the owner's passphrase",
     });
     expect(signedIn.status).toBe(200);
-    expect(signedIn.body.user).toMatchObject({ emailVerified: true, twoFactorEnabled: false, antiPhishingCode: null });
+    expect(signedIn.body.user).toMatchObject({
+      emailVerified: true,
+      twoFactorEnabled: false,
+      antiPhishingCode: null,
+      name: email.split("@")[0],
+    });
     expect((await squatter.json("GET", "/api/auth/me")).status).toBe(401);
     const audit = await owner.json<{ items: { action: string; metadata: unknown }[] }>("GET", "/api/audit?limit=100");
     expect(audit.body.items.find((row) => row.action === "auth.password_reset")?.metadata).toEqual({ reclaimed: true });

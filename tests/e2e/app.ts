@@ -164,6 +164,18 @@ export async function registerViaApi(app: App, name: string, email: string, veri
   assert(verified.status === 200, `verify ${email}: ${verified.status} ${await verified.text()}`);
 }
 
+/** A request as an API client makes it: Bearer token, a fresh Idempotency-Key; its JSON answer, or a failed check. */
+export async function apiCall(app: App, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${app.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
 /** Fills a control found by its visible label and checks its name is the API field (API.md "Web app routes"). */
 export async function fillLabelled(scope: Page | ReturnType<Page["locator"]>, label: string, name: string, value: string) {
   const control = scope.getByLabel(label, { exact: true });

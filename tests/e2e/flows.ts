@@ -9,6 +9,7 @@ import type { Browser, BrowserContext, Locator, Page, WebSocketRoute } from "pla
 import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import {
   type App,
+  apiCall,
   fillLabelled,
   mailedLink,
   newEmail,
@@ -987,6 +988,37 @@ async function freezeByEmail(page: Page, app: App) {
   await panel.getByText("No user has this email.").waitFor();
 }
 
+/** /admin's AML flags: a transfer over the AML threshold raises a flag, which the admin resolves with what they found. */
+async function resolveAmlFlag(page: Page, app: App) {
+  const [frank, gina] = [newEmail("frank"), newEmail("gina")];
+  await registerViaApi(app, "Frank Example", frank, true);
+  await registerViaApi(app, "Gina Example", gina, true);
+  const token = await signInElsewhere(app, frank);
+  await apiCall(app, token, "POST", "/api/wallet/deposit/create", { asset: "USD", amount: "150" });
+  await eventually(
+    async () => {
+      const { balances } = (await apiCall(app, token, "GET", "/api/wallet/balance")) as {
+        balances: { asset: string; available: string }[];
+      };
+      return Number(balances.find((b) => b.asset === "USD")?.available) >= 150;
+    },
+    15_000,
+    "the sandbox deposit credited",
+  );
+  // Over AML_REVIEW_THRESHOLD_USD (100 here): held for review, and flagged.
+  await apiCall(app, token, "POST", "/api/transfers/p2p", { recipientEmail: gina, asset: "USD", amount: "120" });
+  const panel = page.getByRole("region", { name: "AML flags", exact: true });
+  await panel.getByRole("button", { name: "Refresh", exact: true }).click();
+  const row = panel.getByRole("row").filter({ hasText: frank });
+  await row.getByRole("button", { name: `Resolve… the flag on ${frank}'s transfer`, exact: true }).click();
+  await row.getByRole("button", { name: "Resolve", exact: true }).click();
+  await row.getByText("Write what you found", { exact: false }).waitFor();
+  await fillLabelled(row, "What you found", "resolution", "Paid a shared bill; receipt seen.");
+  await row.getByRole("button", { name: "Resolve", exact: true }).click();
+  await row.getByText("Paid a shared bill; receipt seen.", { exact: true }).waitFor();
+  await row.getByText("Resolved", { exact: true }).waitFor();
+}
+
 export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {
   const dave = { name: "Dave Example", email: newEmail("dave") };
   let context: BrowserContext | undefined;
@@ -1096,7 +1128,7 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
       visit("history", "/history", "History"),
       visit("security", "/security", "Security"),
       {
-        name: "admin (/admin)",
+        name: "admin (/admin): review queues, freeze, an AML flag resolved",
         run: async () => {
           if (promoteToAdmin && (await promoteToAdmin(dave.email))) {
             await page.goto("/admin");
@@ -1105,6 +1137,7 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
             await screenshots(page, "admin");
             await reviewQueuePaging(page);
             await freezeByEmail(page, app);
+            await resolveAmlFlag(page, app);
           } else {
             // Not an admin: the page must say so rather than show anything.
             await page.goto("/admin");

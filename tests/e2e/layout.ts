@@ -4,7 +4,7 @@
  * scrolling sideways (opening the phone's menu counts). Run by tests/e2e/run.ts.
  */
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { type App, DESKTOP, newEmail, newUserContext, PASSWORD, registerViaApi, signIn } from "./app";
+import { type App, apiCall, DESKTOP, newEmail, newUserContext, PASSWORD, registerViaApi, signIn } from "./app";
 import { assert, assertEqual, eventually, flow, note } from "./harness";
 
 /** The phone of the outside check that found these defects. */
@@ -13,16 +13,6 @@ const PHONE_390 = { width: 390, height: 844 };
 const NAV = ["Overview", "Markets", "Dashboard", "Trade", "Wallet", "Send", "History", "Security", "API docs"];
 
 /** A call to the API as the user, by bearer token (no CSRF token needed); answers the JSON body. */
-async function apiCall(app: App, token: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${app.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "idempotency-key": crypto.randomUUID() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /**
  * Why the element cannot be seen without scrolling sideways: past the window's width, or past the edge of a

@@ -14,6 +14,7 @@ import { enqueueMail } from "../../platform/mail/outbox";
 import { type MailKind, renderMail } from "../../platform/mail/templates";
 import { type Actor, recordAudit } from "../audit/service";
 import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
+import { assertEmailVerified } from "./guards";
 import { createLoginThrottle, type LoginThrottle } from "./login-throttle";
 import { createMailBudget, type MailBudget } from "./mail-budget";
 import type { User } from "./model";
@@ -160,12 +161,23 @@ export async function resendVerification(ctx: IdentityContext, userId: string): 
   });
 }
 
+/**
+ * 403 EMAIL_NOT_VERIFIED (when REQUIRE_EMAIL_VERIFICATION) before what only the address's owner should set up:
+ * until the address is verified the account may be a stranger's, made under someone else's address for its owner
+ * to inherit, and a second factor or an anti-phishing code of theirs would lock the owner out or vouch for their
+ * mails. API.md lets an unverified user sign in and read.
+ */
+export function assertOwnsAddress(ctx: IdentityContext, user: Pick<UserRow, "emailVerifiedAt">, doing: string): void {
+  assertEmailVerified(ctx.config, { emailVerified: user.emailVerifiedAt !== null }, doing);
+}
+
 export async function updateProfile(
   ctx: IdentityContext,
   userId: string,
   patch: { name?: string; antiPhishingCode?: string | null },
   actor: Actor,
 ): Promise<User> {
+  if (patch.antiPhishingCode) assertOwnsAddress(ctx, await getUser(ctx.db, userId), "setting an anti-phishing code");
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .update(users)
@@ -291,15 +303,17 @@ export async function resetPassword(ctx: IdentityContext, token: string, passwor
 /**
  * A reset link opened proves the mailbox. Until an address is verified, its account is whoever typed the
  * address, perhaps not its owner: a squatter's authenticator would lock the owner out after this very reset,
- * and their anti-phishing code would vouch for their mails. So on a never-verified account the reset removes
- * 2FA and the anti-phishing code, and the address counts as verified from now (it was just proved).
+ * their anti-phishing code would vouch for their mails, and their name (any words) would greet the owner in
+ * ours. So on a never-verified account the reset removes 2FA and the anti-phishing code, names the account by
+ * its address, and the address counts as verified from now (it was just proved). Accounts made since unverified
+ * users were refused 2FA and a code have neither; older ones may.
  */
 async function reclaimUnverifiedAccount(tx: DbTransaction, user: UserRow): Promise<UserRow> {
   if (user.emailVerifiedAt) return user;
   await removeTwoFactor(tx, user.id);
   const [reclaimed] = await tx
     .update(users)
-    .set({ emailVerifiedAt: sql`now()`, antiPhishingCode: null, updatedAt: sql`now()` })
+    .set({ emailVerifiedAt: sql`now()`, antiPhishingCode: null, name: user.email.split("@")[0], updatedAt: sql`now()` })
     .where(eq(users.id, user.id))
     .returning();
   return reclaimed;

@@ -11,7 +11,16 @@ import { AppError } from "../../platform/http/errors";
 import { type Actor, recordAudit } from "../audit/service";
 import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
 import { recoveryCodes, users } from "./schema";
-import { applySecurityLock, getUser, type IdentityContext, invalidToken, link, mailUser, type UserRow } from "./service";
+import {
+  applySecurityLock,
+  assertOwnsAddress,
+  getUser,
+  type IdentityContext,
+  invalidToken,
+  link,
+  mailUser,
+  type UserRow,
+} from "./service";
 import {
   hashRecoveryCode,
   isTotpFormat,
@@ -120,6 +129,7 @@ export async function setupTwoFactor(ctx: IdentityContext, userId: string) {
   const secret = newTotpSecret();
   const user = await ctx.db.transaction(async (tx) => {
     const row = await lockUser(tx, userId);
+    assertOwnsAddress(ctx, row, "turning on two-factor authentication");
     if (row.totpSecret) throw invalidState("Two-factor authentication is already on; disable it first");
     await tx
       .update(users)
@@ -134,6 +144,7 @@ export async function setupTwoFactor(ctx: IdentityContext, userId: string) {
 export async function enableTwoFactor(ctx: IdentityContext, userId: string, code: string, actor: Actor): Promise<string[]> {
   return ctx.db.transaction(async (tx) => {
     const row = await lockUser(tx, userId);
+    assertOwnsAddress(ctx, row, "turning on two-factor authentication");
     if (row.totpSecret) throw invalidState("Two-factor authentication is already on");
     if (!row.totpPendingSecret) throw invalidState("Start with /api/auth/2fa/setup");
     const step = await verifyTotp(decrypt(row.totpPendingSecret, ctx.totpKey), code, null);

@@ -74,6 +74,9 @@ export function createPagedList<T extends Listed>(path: string, query: Record<st
     if (items().length === 0 && cursor() !== null) void load(false);
   };
 
+  /** Puts a changed item (resolved, say) in its place. */
+  const replace = (changed: T) => setItems(items().map((item) => (item.id === changed.id ? changed : item)));
+
   void load(false);
 
   return {
@@ -89,5 +92,6 @@ export function createPagedList<T extends Listed>(path: string, query: Record<st
     moreError,
     load,
     remove,
+    replace,
   };
 }

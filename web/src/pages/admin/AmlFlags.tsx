@@ -6,11 +6,11 @@ import RefreshList from "../../components/RefreshList";
 import { formatDateTime } from "../../lib/format";
 import { createPagedList } from "../../lib/paged-list";
 import type { User } from "../../lib/session";
+import FlagReview, { type FlagReviewFields } from "./FlagReview";
 import OwnCaseNote from "./OwnCase";
 import { pickUserToFreeze } from "./state";
 
-type AmlFlag = {
-  id: string;
+type AmlFlag = FlagReviewFields & {
   transferId: string;
   userId: string;
   userEmail: string;
@@ -62,7 +62,14 @@ export default function AmlFlagsPanel(props: { me: User }) {
         label="AML flags table (scrollable)"
         labelledBy="aml-title"
         busy={flags.loading() !== undefined}
-        columns={[{ label: "Raised" }, { label: "Rule" }, { label: "Detail" }, { label: "Transfer" }, { label: "User" }]}
+        columns={[
+          { label: "Raised" },
+          { label: "Rule" },
+          { label: "Detail" },
+          { label: "Transfer" },
+          { label: "User" },
+          { label: "Review" },
+        ]}
         after={
           <LoadMore
             hasMore={flags.hasMore()}
@@ -105,6 +112,14 @@ export default function AmlFlagsPanel(props: { me: User }) {
                   Freeze…
                 </button>
               </Show>
+            </td>
+            <td>
+              <FlagReview
+                flag={flag}
+                what={`${flag.userEmail}'s transfer`}
+                own={flag.userId === props.me.id}
+                onResolved={(resolved) => flags.replace(resolved)}
+              />
             </td>
           </tr>
         )}

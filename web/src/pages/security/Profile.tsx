@@ -117,10 +117,13 @@ export default function ProfileSection(props: { user: User }) {
           value={code()}
           onInput={(e) => setCode(e.currentTarget.value)}
           error={errors().antiPhishingCode}
+          disabled={verificationRequired() && !props.user.emailVerified}
           hint={
             props.user.emailVerified
               ? "4 to 32 letters, digits, spaces, - or _, shown in every email we send you: an email without it is not from us. Leave empty for none."
-              : "4 to 32 letters, digits, spaces, - or _. Once your email is verified, every email we send you shows it: an email without it is not from us."
+              : verificationRequired()
+                ? "You can set one once your email is verified (until then anyone could have typed your address). Every email we send you then shows it: an email without it is not from us."
+                : "4 to 32 letters, digits, spaces, - or _. Once your email is verified, every email we send you shows it: an email without it is not from us."
           }
         />
         <Show when={result()}>{(r) => <Alert tone={r().tone}>{r().text}</Alert>}</Show>

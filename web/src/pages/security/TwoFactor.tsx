@@ -5,7 +5,7 @@ import Alert from "../../components/Alert";
 import { Field } from "../../components/Field";
 import FormError from "../../components/FormError";
 import { ApiError, api } from "../../lib/api";
-import { getConfig } from "../../lib/config";
+import { getConfig, useEmailVerificationRequired } from "../../lib/config";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, focusField, formValue } from "../../lib/forms";
 import { rereadSessionUser, setSessionUser, type User } from "../../lib/session";
 import { pauseAfterChange } from "../../lib/withdrawal-pause";
@@ -167,6 +167,7 @@ function CodeForm(props: {
 
 export default function TwoFactorSection(props: { user: User }) {
   const config = createAsync(() => getConfig().catch(() => undefined));
+  const verificationRequired = useEmailVerificationRequired();
   const [mode, setMode] = createSignal<Mode>({ kind: "idle" });
   const [starting, setStarting] = createSignal(false);
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
@@ -363,6 +364,13 @@ export default function TwoFactorSection(props: { user: User }) {
               Disable
             </button>
           </div>
+        </Match>
+
+        <Match when={verificationRequired() && !props.user.emailVerified}>
+          <p class="muted">
+            Verify your email first (the link we emailed you): until then anyone could have typed your address, so the account
+            takes no second factor.
+          </p>
         </Match>
 
         <Match when={true}>

@@ -29,7 +29,7 @@ const WATCH_MS = 250;
  * buffer never sees), and Bun's idle timeout never fires while we keep sending.
  */
 export const HEARTBEAT_MS = 15_000;
-/** A socket that has not answered a ping for this long is not reading: it is cut, its buffers freed at once. */
+/** A socket that has not answered a ping for this long is not reading, or reads too slowly to keep up: closed. */
 export const PONG_TIMEOUT_MS = 45_000;
 /** Client frames per second answered normally; past it an error frame, past ABUSE_PER_SECOND the socket closes. */
 export const FRAMES_PER_SECOND = 20;
@@ -311,14 +311,15 @@ export class SocketHub {
   }
 
   /**
-   * Pings a socket every HEARTBEAT_MS; false, after cutting it, when it left a ping unanswered for PONG_TIMEOUT_MS.
-   * It is cut rather than closed: a close frame would queue behind everything it did not read, and the kernel
-   * would keep those buffers until its own timeouts.
+   * Pings a socket every HEARTBEAT_MS; false, after closing it, when it left a ping unanswered for PONG_TIMEOUT_MS.
+   * The close frame (1008) queues behind what the client has not read: one that reads, only too slowly, learns
+   * why; one that never reads never sees it, and the kernel drops what it still holds by its own timeouts
+   * (Bun offers no way to reset a connection outright).
    */
   private heartbeat(state: SocketState, now: number): boolean {
     if (now - state.pongAt > PONG_TIMEOUT_MS) {
-      this.logger.info("socket cut: not reading", this.describe(state));
-      state.ws.terminate();
+      this.logger.info("socket closed: not reading", this.describe(state));
+      state.ws.close(CLOSE.policy, "not reading");
       return false;
     }
     if (now - state.pingedAt >= HEARTBEAT_MS) {

@@ -46,6 +46,8 @@ describe("POST /api/auth/register", () => {
     const mail = await lastMailTo(fixture, email);
     expect(mail.subject).toBe("Verify your email");
     expect(mail.textBody).toContain("https://vault.example/verify-email?token=");
+    // Whoever typed the address may not own it: the owner is told how to take such an account over instead.
+    expect(mail.textBody).toContain('If you did not create this account, do not open the link: use "Forgot password"');
   });
 
   test.each([

@@ -38,7 +38,15 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
   switch (mail.kind) {
     case "verify_email":
       // True however REQUIRE_EMAIL_VERIFICATION is set: whether money waits for it is the app's to say.
-      return { lines: ["Confirm that this email address is yours. The link is valid for 24 hours."], link: mail.link };
+      // Confirming an account someone else made would hand them one under this address: its owner takes it over by
+      // a password reset instead, which removes what they set up.
+      return {
+        lines: [
+          "Confirm that this email address is yours. The link is valid for 24 hours.",
+          'If you did not create this account, do not open the link: use "Forgot password" with this address instead, and the account is yours.',
+        ],
+        link: mail.link,
+      };
     case "password_reset":
       return {
         lines: [

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { type ServerProcess, startServer } from "../support/server-process";
 import { watchContext } from "./diagnostics";
-import { assert } from "./harness";
+import { assert, eventually } from "./harness";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 export const RESULTS_DIR = join(ROOT, "test-results", "e2e");
@@ -174,6 +174,21 @@ export async function apiCall(app: App, token: string, method: string, path: str
   const text = await response.text();
   assert(response.ok, `${method} ${path}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
+}
+
+/** Deposits through the sandbox provider as an API client, and waits until the amount is available. */
+export async function depositViaApi(app: App, token: string, asset: string, amount: string): Promise<void> {
+  await apiCall(app, token, "POST", "/api/wallet/deposit/create", { asset, amount });
+  await eventually(
+    async () => {
+      const { balances } = (await apiCall(app, token, "GET", "/api/wallet/balance")) as {
+        balances: { asset: string; available: string }[];
+      };
+      return Number(balances.find((b) => b.asset === asset)?.available) >= Number(amount);
+    },
+    15_000,
+    "the sandbox deposit credited",
+  );
 }
 
 /** Fills a control found by its visible label and checks its name is the API field (API.md "Web app routes"). */

@@ -10,6 +10,7 @@ import { signWebhook, webhookSecret } from "../../src/modules/wallet/deposits";
 import {
   type App,
   apiCall,
+  depositViaApi,
   fillLabelled,
   mailedLink,
   newEmail,
@@ -994,17 +995,7 @@ async function resolveAmlFlag(page: Page, app: App) {
   await registerViaApi(app, "Frank Example", frank, true);
   await registerViaApi(app, "Gina Example", gina, true);
   const token = await signInElsewhere(app, frank);
-  await apiCall(app, token, "POST", "/api/wallet/deposit/create", { asset: "USD", amount: "150" });
-  await eventually(
-    async () => {
-      const { balances } = (await apiCall(app, token, "GET", "/api/wallet/balance")) as {
-        balances: { asset: string; available: string }[];
-      };
-      return Number(balances.find((b) => b.asset === "USD")?.available) >= 150;
-    },
-    15_000,
-    "the sandbox deposit credited",
-  );
+  await depositViaApi(app, token, "USD", "150");
   // Over AML_REVIEW_THRESHOLD_USD (100 here): held for review, and flagged.
   await apiCall(app, token, "POST", "/api/transfers/p2p", { recipientEmail: gina, asset: "USD", amount: "120" });
   const panel = page.getByRole("region", { name: "AML flags", exact: true });

@@ -4,7 +4,7 @@
  * scrolling sideways (opening the phone's menu counts). Run by tests/e2e/run.ts.
  */
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { type App, apiCall, DESKTOP, newEmail, newUserContext, PASSWORD, registerViaApi, signIn } from "./app";
+import { type App, apiCall, DESKTOP, depositViaApi, newEmail, newUserContext, PASSWORD, registerViaApi, signIn } from "./app";
 import { assert, assertEqual, eventually, flow, note } from "./harness";
 
 /** The phone of the outside check that found these defects. */
@@ -126,17 +126,7 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
             ?.split("=")[1];
           assert(token, `sign in through the API: ${login.status}`);
           // An ETH address is a long one; 8 ETH is over the review threshold (10,000 USD), so it waits for review.
-          await apiCall(app, token, "POST", "/api/wallet/deposit/create", { asset: "ETH", amount: "10" });
-          await eventually(
-            async () => {
-              const { balances } = (await apiCall(app, token, "GET", "/api/wallet/balance")) as {
-                balances: { asset: string; available: string }[];
-              };
-              return Number(balances.find((b) => b.asset === "ETH")?.available) >= 10;
-            },
-            15_000,
-            "the sandbox deposit credited",
-          );
+          await depositViaApi(app, token, "ETH", "10");
           const address = "0x52908400098527886e0f7030069857d2e4169ee7";
           await apiCall(app, token, "POST", "/api/wallet/addresses", { asset: "ETH", address, label: "cold wallet" });
           await apiCall(app, token, "POST", "/api/wallet/withdraw", { asset: "ETH", amount: "8", address });

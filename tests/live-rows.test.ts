@@ -1,6 +1,6 @@
 /** The web app's live updates of lists and balances (web/src/lib/live-rows.ts): rows land where the API lists them. */
 import { expect, test } from "bun:test";
-import { withBalanceFrame, withTxFrame } from "../web/src/lib/live-rows";
+import { keepUnchanged, withBalanceFrame, withTxFrame } from "../web/src/lib/live-rows";
 
 type Tx = { id: string; type: string; asset: string; amount: string; status: string; createdAt: string };
 const tx = (id: string, createdAt: string, status = "completed"): Tx => ({
@@ -49,4 +49,14 @@ test("a balance frame changes its asset's amounts and nothing else", () => {
     { asset: "BTC", available: "0", held: "0", total: "0", valueUsd: "0" },
   ]);
   expect(withBalanceFrame(undefined, { asset: "USD" })).toBeUndefined();
+});
+
+test("a reloaded list keeps each unchanged row as the object it was (its row stays on screen), changed ones are new", () => {
+  const [a, b] = [tx("a", "2026-01-01T00:00:02.000Z", "pending_review"), tx("b", "2026-01-01T00:00:01.000Z")];
+  const reloaded = [tx("c", "2026-01-01T00:00:03.000Z"), { ...a }, { ...b, status: "failed" }];
+  const kept = keepUnchanged([a, b], reloaded);
+  expect(kept).toEqual(reloaded);
+  expect(kept[1]).toBe(a);
+  expect(kept[2]).not.toBe(b);
+  expect(keepUnchanged(undefined, reloaded)).toEqual(reloaded);
 });

@@ -36,3 +36,16 @@ export function withBalanceFrame<A extends { balances: Amounts[] }>(answer: A | 
     balances: answer.balances.map((balance) => (balance.asset === moved.asset ? { ...balance, ...moved } : balance)),
   };
 }
+
+/**
+ * A reloaded list with each unchanged item (same id, same fields) kept as the object it was: a list keyed by its
+ * items keeps that row, and what the user is doing in it (a confirmation asked, the focus), when a live frame
+ * makes the page reload the list.
+ */
+export function keepUnchanged<T extends { id: string }>(previous: T[] | undefined, fresh: T[]): T[] {
+  const before = new Map(previous?.map((item) => [item.id, item]));
+  return fresh.map((item) => {
+    const was = before.get(item.id);
+    return was && JSON.stringify(was) === JSON.stringify(item) ? was : item;
+  });
+}

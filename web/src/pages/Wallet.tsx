@@ -5,11 +5,20 @@ import RequireUser from "../components/RequireUser";
 import { liveReload } from "../lib/coalesce";
 import { useConfig } from "../lib/config";
 import { announceIncomingMoney } from "../lib/incoming-money";
+import { keepUnchanged } from "../lib/live-rows";
 import { formatUsd } from "../lib/money";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
-import { type DepositOrder, fetchAddresses, fetchBalances, fetchDeposits, fetchLimits, fetchWithdrawals } from "../lib/wallet";
+import {
+  type DepositOrder,
+  fetchAddresses,
+  fetchBalances,
+  fetchDeposits,
+  fetchLimits,
+  fetchWithdrawals,
+  type Withdrawal,
+} from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 import AddressBookPanel from "./wallet/AddressBook";
 import BalancesPanel from "./wallet/Balances";
@@ -23,7 +32,10 @@ function WalletPage(props: { user: Accessor<User> }) {
   const [balances, balancesActions] = createResource(fetchBalances);
   const [addresses, addressesActions] = createResource(fetchAddresses);
   const [deposits, depositsActions] = createResource(fetchDeposits);
-  const [withdrawals, withdrawalsActions] = createResource(fetchWithdrawals);
+  // A reload keeps unchanged rows: a live frame must not take away a Cancel the user is confirming.
+  const [withdrawals, withdrawalsActions] = createResource<Withdrawal[]>(async (_, { value }) =>
+    keepUnchanged(value, await fetchWithdrawals()),
+  );
   const [limits, limitsActions] = createResource(fetchLimits);
   const [order, setOrder] = createSignal<DepositOrder>();
 

@@ -533,7 +533,7 @@ describe("P2P transfers", () => {
         (f) => f.transferId === held.id,
       );
     const [flag] = await list("&status=open");
-    expect(flag).toMatchObject({ resolvedAt: null, resolvedBy: null, resolution: null });
+    expect(flag).toMatchObject({ recipientId: bob.userId, resolvedAt: null, resolvedBy: null, resolution: null });
     const resolve = (client: TestClient, id: string, body: unknown) =>
       client.json<{ flag: Flag } & ErrorBody>("POST", `/api/admin/aml/flags/${id}/resolve`, body);
 
@@ -561,7 +561,13 @@ describe("P2P transfers", () => {
       `/api/admin/audit?userId=${admin.userId}&action=admin.aml_flag_resolved`,
     );
     expect(audit.body.items.map((row) => row.metadata)).toEqual([
-      { flagId: flag.id, userId: alice.userId, rule: "over_threshold" },
+      {
+        flagId: flag.id,
+        transferId: held.id,
+        userId: alice.userId,
+        rule: "over_threshold",
+        resolution: "Rent to a flatmate; lease seen.",
+      },
     ]);
 
     // Four eyes: an admin's own transfer's flag is another admin's to resolve.

@@ -1001,13 +1001,16 @@ async function resolveAmlFlag(page: Page, app: App) {
   const panel = page.getByRole("region", { name: "AML flags", exact: true });
   await panel.getByRole("button", { name: "Refresh", exact: true }).click();
   const row = panel.getByRole("row").filter({ hasText: frank });
-  await row.getByRole("button", { name: `Resolve… the flag on ${frank}'s transfer`, exact: true }).click();
+  await row
+    .getByRole("button", { name: new RegExp(`^Resolve… the Over review threshold flag of .+ on ${frank}'s transfer$`) })
+    .click();
   await row.getByRole("button", { name: "Resolve", exact: true }).click();
   await row.getByText("Write what you found", { exact: false }).waitFor();
   await fillLabelled(row, "What you found", "resolution", "Paid a shared bill; receipt seen.");
   await row.getByRole("button", { name: "Resolve", exact: true }).click();
   await row.getByText("Paid a shared bill; receipt seen.", { exact: true }).waitFor();
   await row.getByText("Resolved", { exact: true }).waitFor();
+  await focusMovesTo(page, /^Resolved/, "the resolution, in place of its form");
 }
 
 export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {

@@ -15,8 +15,8 @@ import { amlFlags, p2pTransfers } from "./schema";
 const MAX_WINDOW_TRANSFERS_SHOWN = 100;
 
 type FlagRow = typeof amlFlags.$inferSelect;
-/** What the flagged transfer was judged on: its time and its USD value. */
-type Judged = { judgedAt: Date; amountUsdCents: bigint };
+/** What the flagged transfer was judged on (its time and its USD value), and to whom it went. */
+type Judged = { judgedAt: Date; amountUsdCents: bigint; recipientId: string };
 
 /**
  * The transfers a flag's rule judged: its window as the rule draws it for the flagged transfer (at the time and
@@ -54,7 +54,12 @@ export async function listAmlFlags(ctx: MoneyContext, page: { status?: "open" | 
   const status =
     page.status === undefined ? undefined : page.status === "open" ? isNull(amlFlags.resolvedAt) : isNotNull(amlFlags.resolvedAt);
   const rows = await ctx.db
-    .select({ flag: amlFlags, judgedAt: p2pTransfers.createdAt, amountUsdCents: p2pTransfers.amountUsdCents })
+    .select({
+      flag: amlFlags,
+      judgedAt: p2pTransfers.createdAt,
+      amountUsdCents: p2pTransfers.amountUsdCents,
+      recipientId: p2pTransfers.recipientId,
+    })
     .from(amlFlags)
     .innerJoin(p2pTransfers, eq(p2pTransfers.id, amlFlags.transferId))
     .where(and(status, after(amlFlags.createdAt, amlFlags.id, decodeCursor(page.cursor))))
@@ -110,15 +115,10 @@ export async function resolveAmlFlag(ctx: MoneyContext, adminId: string, flagId:
       .set({ resolvedAt: sql`now()`, resolvedBy: adminId, resolution: resolution.trim() })
       .where(eq(amlFlags.id, flagId))
       .returning();
-    await recordAudit(tx, [
-      {
-        userId: adminId,
-        action: "admin.aml_flag_resolved",
-        metadata: { flagId, userId: flag.userId, rule: flag.rule },
-        ...actor,
-      },
-    ]);
-    return { ...flag, judgedAt: row.transfer.createdAt, amountUsdCents: row.transfer.amountUsdCents };
+    const metadata = { flagId, transferId: flag.transferId, userId: flag.userId, rule: flag.rule, resolution: flag.resolution };
+    await recordAudit(tx, [{ userId: adminId, action: "admin.aml_flag_resolved", metadata, ...actor }]);
+    const { createdAt: judgedAt, amountUsdCents, recipientId } = row.transfer;
+    return { ...flag, judgedAt, amountUsdCents, recipientId };
   });
   return (await flagViews(ctx, [resolved])).get(resolved.id) as AmlFlag;
 }

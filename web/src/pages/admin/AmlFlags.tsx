@@ -14,6 +14,7 @@ type AmlFlag = FlagReviewFields & {
   transferId: string;
   userId: string;
   userEmail: string;
+  recipientId: string;
   rule: string;
   detail: string;
   /** The sender's transfers the rule judged, oldest first, this one last. */
@@ -116,8 +117,8 @@ export default function AmlFlagsPanel(props: { me: User }) {
             <td>
               <FlagReview
                 flag={flag}
-                what={`${flag.userEmail}'s transfer`}
-                own={flag.userId === props.me.id}
+                what={`the ${RULES[flag.rule] ?? flag.rule} flag of ${formatDateTime(flag.createdAt)} on ${flag.userEmail}'s transfer`}
+                own={flag.userId === props.me.id || flag.recipientId === props.me.id}
                 onResolved={(resolved) => flags.replace(resolved)}
               />
             </td>

@@ -13,7 +13,7 @@ export type FlagReviewFields = { id: string; resolvedAt: string | null; resolved
  */
 export default function FlagReview<F extends FlagReviewFields>(props: {
   flag: F;
-  /** Who the flag is about, for the controls' accessible names. */
+  /** Which flag, for the button's accessible name: "the Possible structuring flag of … on a@example.com's transfer". */
   what: string;
   own: boolean;
   onResolved: (flag: F) => void;
@@ -22,6 +22,8 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
   const [text, setText] = createSignal("");
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string>();
+  /** Resolved here: the result takes the focus the form had, so a keyboard user goes on from this row. */
+  let resolvedHere = false;
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -35,6 +37,7 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
       const { flag } = await api.post<{ flag: F }>(`/api/admin/aml/flags/${encodeURIComponent(props.flag.id)}/resolve`, {
         resolution: text(),
       });
+      resolvedHere = true;
       props.onResolved(flag);
     } catch (cause) {
       setError(actionMessage(cause));
@@ -55,7 +58,7 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
                 type="button"
                 class="button button-small"
                 onClick={() => setOpen(true)}
-                aria-label={`Resolve… the flag on ${props.what}`}
+                aria-label={`Resolve… ${props.what}`}
               >
                 Resolve…
               </button>
@@ -86,7 +89,7 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
       }
     >
       {(at) => (
-        <span class="small wrap">
+        <span class="small wrap" tabindex="-1" ref={focusWhen(resolvedHere)}>
           <span class="badge badge-ok">Resolved</span> <time datetime={at()}>{formatDateTime(at())}</time>
           <span class="cell-line">{props.flag.resolution}</span>
         </span>

@@ -1,4 +1,4 @@
-import { Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
 import LoadMore from "../../components/LoadMore";
@@ -34,6 +34,7 @@ const PAGE_SIZE = 50;
 /** GET /api/admin/aml/flags: what AML screening noticed, newest first, paged. */
 export default function AmlFlagsPanel(props: { me: User }) {
   const flags = createPagedList<AmlFlag>("/api/admin/aml/flags", {}, PAGE_SIZE);
+  const [justResolved, setJustResolved] = createSignal<string>();
   /** How much is listed: the API gives no total, so "all" only once the last page is in. */
   const extent = () => {
     const count = flags.items().length;
@@ -119,7 +120,12 @@ export default function AmlFlagsPanel(props: { me: User }) {
                 flag={flag}
                 what={`the ${RULES[flag.rule] ?? flag.rule} flag of ${formatDateTime(flag.createdAt)} on ${flag.userEmail}'s transfer`}
                 own={flag.userId === props.me.id || flag.recipientId === props.me.id}
-                onResolved={(resolved) => flags.replace(resolved)}
+                focusResult={flag.id === justResolved()}
+                onResolved={(resolved) => {
+                  // The result takes the focus the form had, so a keyboard user goes on from this row.
+                  setJustResolved(resolved.id);
+                  flags.replace(resolved);
+                }}
               />
             </td>
           </tr>

@@ -16,14 +16,17 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
   /** Which flag, for the button's accessible name: "the Possible structuring flag of … on a@example.com's transfer". */
   what: string;
   own: boolean;
+  /**
+   * Whether the result takes the focus: the flag was just resolved here. Its row is drawn anew for the resolved flag,
+   * so the panel remembers that, not this component.
+   */
+  focusResult: boolean;
   onResolved: (flag: F) => void;
 }) {
   const [open, setOpen] = createSignal(false);
   const [text, setText] = createSignal("");
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<string>();
-  /** Resolved here: the result takes the focus the form had, so a keyboard user goes on from this row. */
-  let resolvedHere = false;
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -37,7 +40,6 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
       const { flag } = await api.post<{ flag: F }>(`/api/admin/aml/flags/${encodeURIComponent(props.flag.id)}/resolve`, {
         resolution: text(),
       });
-      resolvedHere = true;
       props.onResolved(flag);
     } catch (cause) {
       setError(actionMessage(cause));
@@ -89,7 +91,7 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
       }
     >
       {(at) => (
-        <span class="small wrap" tabindex="-1" ref={focusWhen(resolvedHere)}>
+        <span class="small wrap" tabindex="-1" ref={focusWhen(props.focusResult)}>
           <span class="badge badge-ok">Resolved</span> <time datetime={at()}>{formatDateTime(at())}</time>
           <span class="cell-line">{props.flag.resolution}</span>
         </span>

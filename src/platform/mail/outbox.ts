@@ -85,16 +85,19 @@ export async function drainMailOutbox(
     }
     // Sent: if this write fails (the database gone), the error ends the tick and the mail stays claimed, to go
     // again only when the claim lapses, as after a crash; it is not a failed delivery.
-    await db.execute(sql`update ${mailOutbox} set status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = null,
-      ${bodiesAfter(transport)} where id = ${row.id}`);
+    await db.execute(sql`update ${mailOutbox} set status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = null
+      ${dropBodies(transport)} where id = ${row.id}`);
     metrics?.mailSent.inc();
   }
   return attempted;
 }
 
-/** A mail done with (sent, or failed for good) keeps no body over SMTP: its single-use links, hashed elsewhere. */
-const bodiesAfter = (transport: MailTransport) =>
-  transport.kind === "log" ? sql`text_body = text_body` : sql`text_body = ${SENT_BODY}, html_body = ${SENT_BODY}`;
+/**
+ * What a mail done with (sent, or failed for good) adds to its row's SET: over SMTP it keeps no body (its
+ * single-use links, hashed elsewhere); the log transport's mails keep theirs, as the log does.
+ */
+const dropBodies = (transport: MailTransport) =>
+  transport.kind === "log" ? sql`` : sql`, text_body = ${SENT_BODY}, html_body = ${SENT_BODY}`;
 
 async function recordFailure(
   db: DbOrTx,
@@ -122,5 +125,5 @@ async function recordFailure(
   }
   await db.execute(sql`update ${mailOutbox} set attempts = ${attempts}, status = ${failed ? "failed" : "pending"},
     last_error = ${lastError}, next_attempt_at = ${new Date(Date.now() + retryDelayMs(attempts)).toISOString()}::timestamptz
-    ${failed ? sql`, ${bodiesAfter(transport)}` : sql``} where id = ${row.id}`);
+    ${failed ? dropBodies(transport) : sql``} where id = ${row.id}`);
 }

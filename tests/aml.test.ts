@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
-import { AML_RULES, type AmlInput, type AmlRule, amlWindows, screenTransfer } from "../src/modules/transfers/aml";
-import { countEarlierTransfers } from "../src/modules/transfers/service";
+import { AML_RULES, type AmlInput, type AmlRule, type AmlWindow, amlWindows, screenTransfer } from "../src/modules/transfers/aml";
+import { readScreeningFacts } from "../src/modules/transfers/service";
+import { queryRows } from "../src/platform/db/client";
 import { createTestDatabase, type TestDatabase } from "./support/harness";
 
 let database: TestDatabase;
@@ -32,21 +33,43 @@ function smallTransfers(count: number, withinMs: number) {
 
 type Earlier = ReturnType<typeof earlier>;
 
-/** Screens a transfer of a new sender whose earlier transfers are `recent`, counted in the database. */
-async function screen(amountUsdCents: bigint, recent: Earlier[] = [], reviewThresholdUsdCents = THRESHOLD) {
+/** A flag raised `msAgo` before NOW on one of the sender's earlier transfers (or, `ofAnother`, on someone else's). */
+type EarlierFlag = { rule: string; msAgo: number; resolved?: boolean; ofAnother?: boolean };
+
+/** Writes an earlier P2P transfer of `sender`'s; answers its id. */
+async function insertTransfer(sender: string, t: Earlier): Promise<string> {
+  const [row] = await queryRows<{ id: string }>(
+    database.db,
+    sql`insert into p2p_transfers (sender_id, recipient_id, asset, amount, amount_usd_cents, status, created_at)
+      values (${sender}, ${crypto.randomUUID()}, 'USD', 1, ${t.amountUsdCents.toString()}::bigint, 'completed', ${t.createdAt.toISOString()}::timestamptz)
+      returning id`,
+  );
+  return row.id;
+}
+
+/**
+ * Screens a transfer of a new sender whose earlier transfers are `recent` and earlier flags `flags`, read from the
+ * database with the queries the transfer path uses.
+ */
+async function screen(
+  amountUsdCents: bigint,
+  recent: Earlier[] = [],
+  reviewThresholdUsdCents = THRESHOLD,
+  flags: EarlierFlag[] = [],
+) {
   const sender = crypto.randomUUID();
-  for (const t of recent) {
-    await database.db.execute(sql`insert into p2p_transfers (sender_id, recipient_id, asset, amount, amount_usd_cents, status, created_at)
-      values (${sender}, ${crypto.randomUUID()}, 'USD', 1, ${t.amountUsdCents.toString()}::bigint, 'completed', ${t.createdAt.toISOString()}::timestamptz)`);
+  const ids: string[] = [];
+  for (const t of recent) ids.push(await insertTransfer(sender, t));
+  for (const flag of flags) {
+    const owner = flag.ofAnother ? crypto.randomUUID() : sender;
+    const transferId = flag.ofAnother ? await insertTransfer(owner, earlier(100n, flag.msAgo)) : ids[0];
+    await database.db.execute(sql`insert into aml_flags (transfer_id, user_id, rule, detail, created_at, resolved_at)
+      values (${transferId}, ${owner}, ${flag.rule}, 'earlier', ${new Date(NOW.getTime() - flag.msAgo).toISOString()}::timestamptz,
+              ${flag.resolved ? NOW.toISOString() : null}::timestamptz)`);
   }
   const windows = amlWindows({ amountUsdCents, now: NOW, reviewThresholdUsdCents });
-  const counts = await countEarlierTransfers(
-    database.db,
-    sender,
-    windows.map((w) => w.window),
-  );
-  const earlierByRule = Object.fromEntries(windows.map((w, i) => [w.rule, counts[i]]));
-  return screenTransfer({ amountUsdCents, now: NOW, earlier: earlierByRule, reviewThresholdUsdCents });
+  const facts = await readScreeningFacts(database.db, sender, windows);
+  return screenTransfer({ amountUsdCents, now: NOW, reviewThresholdUsdCents, ...facts });
 }
 
 const ruleNames = (result: Awaited<ReturnType<typeof screen>>) => result.flags.map((flag) => flag.rule);
@@ -93,14 +116,13 @@ describe("velocity", () => {
 
   test("counting stops at 10: a sender with 30 transfers in the hour is counted no further", async () => {
     const sender = crypto.randomUUID();
-    for (const t of smallTransfers(30, HOUR)) {
-      await database.db.execute(sql`insert into p2p_transfers (sender_id, recipient_id, asset, amount, amount_usd_cents, status, created_at)
-        values (${sender}, ${crypto.randomUUID()}, 'USD', 1, ${t.amountUsdCents.toString()}::bigint, 'completed', ${t.createdAt.toISOString()}::timestamptz)`);
-    }
+    for (const t of smallTransfers(30, HOUR)) await insertTransfer(sender, t);
     const [velocity] = amlWindows({ amountUsdCents: 100n, now: NOW, reviewThresholdUsdCents: THRESHOLD });
     expect(velocity.rule).toBe("velocity");
-    expect(await countEarlierTransfers(database.db, sender, [velocity.window])).toEqual([10]);
-    expect(await countEarlierTransfers(database.db, sender, [{ since: velocity.window.since }])).toEqual([30]);
+    const countIn = async (window: AmlWindow) =>
+      (await readScreeningFacts(database.db, sender, [{ rule: "velocity", window }])).earlier.velocity;
+    expect(await countIn(velocity.window)).toBe(10);
+    expect(await countIn({ since: velocity.window.since })).toBe(30);
   });
 
   test("a transfer exactly one hour old still counts", async () => {
@@ -204,6 +226,47 @@ describe("combinations", () => {
   });
 });
 
+describe("a pattern already under investigation", () => {
+  const tooFast = smallTransfers(10, HOUR);
+
+  test("an open velocity flag of the last hour: the next fast transfer is not flagged again", async () => {
+    expect(await screen(100n, tooFast, THRESHOLD, [{ rule: "velocity", msAgo: 10 * MINUTE }])).toEqual({
+      decision: "complete",
+      flags: [],
+    });
+  });
+
+  test("an open flag exactly an hour old still stands for the pattern; one a millisecond older does not", async () => {
+    expect(ruleNames(await screen(100n, tooFast, THRESHOLD, [{ rule: "velocity", msAgo: HOUR }]))).toEqual([]);
+    expect(ruleNames(await screen(100n, tooFast, THRESHOLD, [{ rule: "velocity", msAgo: HOUR + 1 }]))).toEqual(["velocity"]);
+  });
+
+  test("once the flag is resolved, the pattern flags again", async () => {
+    const resolved = { rule: "velocity", msAgo: 10 * MINUTE, resolved: true };
+    expect(ruleNames(await screen(100n, tooFast, THRESHOLD, [resolved]))).toEqual(["velocity"]);
+  });
+
+  test("an open flag of another rule, or of another sender, does not stand for this one", async () => {
+    expect(ruleNames(await screen(100n, tooFast, THRESHOLD, [{ rule: "structuring", msAgo: MINUTE }]))).toEqual(["velocity"]);
+    const others = [{ rule: "velocity", msAgo: MINUTE, ofAnother: true }];
+    expect(ruleNames(await screen(100n, tooFast, THRESHOLD, others))).toEqual(["velocity"]);
+  });
+
+  test("an open structuring flag of the last 24 hours: the next near-threshold transfer is not flagged again", async () => {
+    const nearThreshold = [earlier(950_000n, 3 * HOUR), earlier(990_000n, 2 * HOUR)];
+    const open = [{ rule: "structuring", msAgo: 23 * HOUR }];
+    expect(ruleNames(await screen(999_999n, nearThreshold, THRESHOLD, open))).toEqual([]);
+    expect(ruleNames(await screen(999_999n, nearThreshold, THRESHOLD, [{ ...open[0], msAgo: 24 * HOUR + 1 }]))).toEqual([
+      "structuring",
+    ]);
+  });
+
+  test("every transfer over the threshold is held, however many of its flags are open", async () => {
+    const result = await screen(THRESHOLD + 1n, [earlier(100n, MINUTE)], THRESHOLD, [{ rule: "over_threshold", msAgo: MINUTE }]);
+    expect(result).toEqual({ decision: "review", flags: [expect.objectContaining({ rule: "over_threshold" })] });
+  });
+});
+
 describe("rules are data", () => {
   test("the built-in rules, in order", async () => {
     expect(AML_RULES.map((rule) => [rule.name, rule.holdsForReview])).toEqual([
@@ -218,6 +281,7 @@ describe("rules are data", () => {
       amountUsdCents: 100n,
       now: NOW,
       earlier: { velocity: 0, structuring: 0 },
+      openFlags: [],
       reviewThresholdUsdCents: THRESHOLD,
     };
     const flagOnly: AmlRule = { name: "new_recipient", holdsForReview: false, check: () => "first transfer to this user" };

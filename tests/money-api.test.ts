@@ -641,6 +641,28 @@ describe("P2P transfers", () => {
     expect(windowOf("over_threshold")).toEqual([flaggedTwice.id]);
   });
 
+  test("a busy sender gets one velocity flag while it is open, and a new one once an admin has resolved it", async () => {
+    const sender = await fundedUser(fixture, "flag-once", "100");
+    const recipient = await signedInUser(fixture, "flag-once-b");
+    const admin = await adminUser(fixture, "flag-once-admin");
+    const sent: string[] = [];
+    for (let i = 0; i < 14; i++) sent.push((await sendUsd(sender.client, recipient.email, "1")).id);
+    type Flag = { id: string; rule: string; transferId: string; userId: string };
+    const flagsOfSender = async () =>
+      (await admin.client.json<{ items: Flag[] }>("GET", "/api/admin/aml/flags?status=open&limit=100")).body.items.filter(
+        (f) => f.userId === sender.userId,
+      );
+    const [first, ...more] = await flagsOfSender();
+    expect(more).toEqual([]);
+    expect(first).toMatchObject({ rule: "velocity", transferId: sent[10] }); // the 11th within the hour
+    const resolved = await admin.client.post(`/api/admin/aml/flags/${first.id}/resolve`, {
+      resolution: "Looked into the burst.",
+    });
+    expect(resolved.status).toBe(200);
+    const next = await sendUsd(sender.client, recipient.email, "1");
+    expect((await flagsOfSender()).map((f) => [f.rule, f.transferId])).toEqual([["velocity", next.id]]);
+  });
+
   test("a structuring flag names the transfers just under the threshold in its 24 hours, not the others", async () => {
     const sender = await fundedUser(fixture, "flag-window", "5000");
     const recipient = await signedInUser(fixture, "flag-window-b");

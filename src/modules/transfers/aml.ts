@@ -18,6 +18,8 @@ export type AmlInput = {
   reviewThresholdUsdCents: bigint;
   /** Per counting rule (by name), how many earlier transfers of the sender its window holds. */
   earlier: Record<string, number>;
+  /** The counting rules of which the sender has an unresolved flag raised within the rule's window. */
+  openFlags: readonly string[];
 };
 
 export type AmlFlag = { rule: string; detail: string };
@@ -112,17 +114,26 @@ export const AML_RULES: readonly AmlRule[] = [
   },
 ];
 
+/** A counting rule's window for one transfer. */
+export type RuleWindow = { rule: string; window: AmlWindow };
+
 /** The windows the counting rules look at for this transfer, by rule name, for the caller to count. */
-export function amlWindows(input: WindowInput, rules: readonly AmlRule[] = AML_RULES): { rule: string; window: AmlWindow }[] {
+export function amlWindows(input: WindowInput, rules: readonly AmlRule[] = AML_RULES): RuleWindow[] {
   return rules.flatMap((rule) => {
     const window = rule.window?.(input);
     return window ? [{ rule: rule.name, window }] : [];
   });
 }
 
-/** Runs every rule; the transfer is held for review when any flag from a holding rule is raised. */
+/**
+ * Runs every rule; the transfer is held for review when any flag from a holding rule is raised.
+ * A counting rule raises no second flag while one of its flags on the sender, raised within its window, is
+ * unresolved: an investigator already looks into that pattern, and a flag on every further transfer of a busy
+ * sender would bury the queue. Once the flag is resolved, or older than the window, the pattern flags again.
+ */
 export function screenTransfer(input: AmlInput, rules: readonly AmlRule[] = AML_RULES): AmlResult {
   const flagged = rules.flatMap((rule) => {
+    if (rule.window && input.openFlags.includes(rule.name)) return [];
     const detail = rule.check(input);
     return detail === null ? [] : [{ rule, detail }];
   });

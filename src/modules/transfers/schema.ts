@@ -60,5 +60,9 @@ export const amlFlags = pgTable(
     resolvedBy: uuid("resolved_by"),
     resolution: text("resolution"),
   },
-  (table) => [index("aml_flags_created_idx").on(table.createdAt)],
+  (table) => [
+    index("aml_flags_created_idx").on(table.createdAt),
+    // What a transfer's screening asks: has this sender an open flag of this rule raised within its window?
+    index("aml_flags_open_idx").on(table.userId, table.rule, table.createdAt).where(sql`${table.resolvedAt} is null`),
+  ],
 );

@@ -24,7 +24,7 @@ import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, keyMovedMoneyBefore, movedMoneyUnderSql, userAccount } from "../ledger/service";
 import { type HistoryRow, toTx } from "../transactions/service";
-import { type AmlWindow, amlWindows, screenTransfer } from "./aml";
+import { amlWindows, type RuleWindow, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
 import type { Limit, P2pRequest, Transfer } from "./model";
 import type { p2pTransfers } from "./schema";
@@ -64,6 +64,8 @@ type SenderFacts = {
   usedToday: string;
   /** How many earlier transfers of the sender each AML window holds, in the windows' order. */
   earlier: number[];
+  /** Whether the sender has an unresolved flag of each window's rule raised within it, in the windows' order. */
+  openFlags: boolean[];
 };
 
 /** The sender's running total for the daily limit (kept by p2p_send), as text: "0" when it is of an earlier day. */
@@ -72,26 +74,47 @@ const usedTodaySql = (senderId: string, dayStart: Date) =>
     where sender_id = ${senderId} and day = ${dayStart.toISOString().slice(0, 10)}::date), 0)::text`;
 
 /** How many earlier transfers of the sender each window holds, as one SQL JSON array; each count stops at its `upTo`. */
-function earlierCountsSql(senderId: string, windows: AmlWindow[]) {
+function earlierCountsSql(senderId: string, windows: RuleWindow[]) {
   const counts = windows.map(
-    (w) =>
+    ({ window: w }) =>
       sql`(select count(*) from (select from p2p_transfers t where t.sender_id = ${senderId}
         and t.created_at >= ${w.since.toISOString()}::timestamptz${w.minUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents >= ${w.minUsdCents.toString()}::numeric`}${w.maxUsdCents === undefined ? sql`` : sql` and t.amount_usd_cents <= ${w.maxUsdCents.toString()}::numeric`}${w.upTo === undefined ? sql`` : sql` limit ${w.upTo}`}) w)`,
   );
   return sql`json_build_array(${sql.join(counts, sql`, `)})`;
 }
 
-/** How many earlier P2P transfers of the sender each AML window holds, counted as the transfer path counts them. */
-export async function countEarlierTransfers(db: DbOrTx, senderId: string, windows: AmlWindow[]): Promise<number[]> {
-  const [row] = await queryRows<{ earlier: number[] }>(db, sql`select ${earlierCountsSql(senderId, windows)} as earlier`);
-  return row.earlier;
+/** Per window, whether the sender has an unresolved flag of its rule raised since the window's start, as one SQL JSON array. */
+function openFlagsSql(senderId: string, windows: RuleWindow[]) {
+  const open = windows.map(
+    ({ rule, window }) =>
+      sql`exists (select from aml_flags f where f.user_id = ${senderId} and f.rule = ${rule}
+        and f.resolved_at is null and f.created_at >= ${window.since.toISOString()}::timestamptz)`,
+  );
+  return sql`json_build_array(${sql.join(open, sql`, `)})`;
+}
+
+/** What the counting rules judge a transfer on, from the facts read for their windows (in the windows' order). */
+function screeningFacts(windows: RuleWindow[], facts: { earlier: number[]; openFlags: boolean[] }) {
+  return {
+    earlier: Object.fromEntries(windows.map(({ rule }, i) => [rule, facts.earlier[i]])),
+    openFlags: windows.filter((_, i) => facts.openFlags[i]).map(({ rule }) => rule),
+  };
+}
+
+/** The sender's earlier transfers and open flags in each rule's window, read as the transfer path reads them. */
+export async function readScreeningFacts(db: DbOrTx, senderId: string, windows: RuleWindow[]) {
+  const [row] = await queryRows<{ earlier: number[]; openFlags: boolean[] }>(
+    db,
+    sql`select ${earlierCountsSql(senderId, windows)} as earlier, ${openFlagsSql(senderId, windows)} as "openFlags"`,
+  );
+  return screeningFacts(windows, row);
 }
 
 /** Everything a transfer is judged on, in one statement. */
 async function readFacts(
   db: DbOrTx,
   senderId: string,
-  request: { email: string; key: string; asset: string; dayStart: Date; windows: AmlWindow[] },
+  request: { email: string; key: string; asset: string; dayStart: Date; windows: RuleWindow[] },
 ): Promise<SenderFacts> {
   const { email, key, asset } = request;
   const [row] = await queryRows<{ facts: SenderFacts }>(
@@ -106,7 +129,8 @@ async function readFacts(
       'available', ${availableBalanceSql(senderId, asset)},
       'version', coalesce((select version from p2p_senders where sender_id = ${senderId}), 0),
       'usedToday', ${usedTodaySql(senderId, request.dayStart)},
-      'earlier', ${earlierCountsSql(senderId, request.windows)}
+      'earlier', ${earlierCountsSql(senderId, request.windows)},
+      'openFlags', ${openFlagsSql(senderId, request.windows)}
     ) as facts`,
   );
   return row.facts;
@@ -172,7 +196,7 @@ async function attemptP2p(
     key: req.key,
     asset: asset.symbol,
     dayStart: utcDayStart(now),
-    windows: aml.map(({ window }) => window),
+    windows: aml,
   });
   const { recipient, sender } = facts;
   if (!sender) throw notFound("User");
@@ -202,7 +226,7 @@ async function attemptP2p(
     amountUsdCents,
     now,
     reviewThresholdUsdCents,
-    earlier: Object.fromEntries(aml.map(({ rule }, i) => [rule, facts.earlier[i]])),
+    ...screeningFacts(aml, facts),
   });
   const review = screening.decision === "review";
 

@@ -46,7 +46,9 @@ export default function AmlFlagsPanel(props: { me: User }) {
         <div>
           <h2 id="aml-title">AML flags</h2>
           <p class="muted small">
-            Raised by transfer screening. Some hold the transfer for review; the others are kept for investigation.
+            Raised by transfer screening. Some hold the transfer for review; the others are kept for investigation. A pattern
+            (many transfers, or amounts just under the threshold) flags a sender once while its flag is open; resolving it lets
+            the next such transfer flag again.
           </p>
           <Show when={flags.shown()?.length}>
             <p class="muted small">{extent()}</p>

@@ -102,6 +102,33 @@ describe("POST /api/auth/register", () => {
     expect((await lastMailTo(fixture, email)).textBody).toContain(`Hello ${name},`);
   });
 
+  test("a password that is the account's email, or the part before its @, is refused on register, change and reset", async () => {
+    const email = uniqueEmail("self.named");
+    const localPart = email.slice(0, email.indexOf("@"));
+    const client = new TestClient(fixture);
+    const refusal = { code: "VALIDATION_FAILED", message: "Password must not be your email address or the part before its @" };
+    for (const password of [email, email.toUpperCase(), ` ${localPart.toLowerCase()} `]) {
+      const { status, body } = await client.json<ErrorBody>("POST", "/api/auth/register", { email, password, name: "S" });
+      expect([status, body.error]).toMatchObject([422, { ...refusal, details: { fields: ["password"] } }]);
+    }
+    expect((await client.json("POST", "/api/auth/register", { email, password: `${localPart} and more`, name: "S" })).status).toBe(201);
+
+    const signedIn = await signedInUser(fixture, "self-named-change");
+    const change = await signedIn.client.json<ErrorBody>("POST", "/api/auth/password/change", {
+      currentPassword: PASSWORD,
+      newPassword: signedIn.email,
+    });
+    expect([change.status, change.body.error]).toMatchObject([422, { ...refusal, details: { fields: ["newPassword"] } }]);
+
+    expect((await client.json("POST", "/api/auth/password/forgot", { email })).status).toBe(202);
+    const token = tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    const reset = await client.json<ErrorBody>("POST", "/api/auth/password/reset", { token, password: localPart });
+    expect([reset.status, reset.body.error]).toMatchObject([422, refusal]);
+    // The refusal used nothing up: the same link sets an acceptable password.
+    expect((await client.json("POST", "/api/auth/password/reset", { token, password: "a brand new passphrase" })).status).toBe(200);
+    expect((await client.json("POST", "/api/auth/login", { email, password: "a brand new passphrase" })).status).toBe(200);
+  });
+
   test("409 EMAIL_TAKEN, whatever the case of the email", async () => {
     const email = uniqueEmail("taken");
     const client = new TestClient(fixture);

@@ -21,8 +21,24 @@ function isCommonPassword(password: string): boolean {
   return COMMON.has(password.toLowerCase());
 }
 
-/** Throws 422 VALIDATION_FAILED naming `field` when the password breaks a rule. */
-export function assertAcceptablePassword(password: string, field = "password"): void {
+/**
+ * Whether the password is the account's email address or the part before its @, in any case: the first
+ * guesses of anyone who knows the address (NIST 800-63B's "context-specific words").
+ */
+function isTheEmail(password: string, email: string): boolean {
+  const typed = password.trim().toLowerCase();
+  const address = email.trim().toLowerCase();
+  return typed === address || typed === address.slice(0, address.lastIndexOf("@"));
+}
+
+/**
+ * Throws 422 VALIDATION_FAILED naming `field` when the password breaks a rule. The account's `email`, once
+ * known, is checked against too.
+ */
+export function assertAcceptablePassword(
+  password: string,
+  { email, field = "password" }: { email?: string; field?: string } = {},
+): void {
   const length = [...password].length;
   const problem =
     length < PASSWORD_MIN
@@ -31,10 +47,12 @@ export function assertAcceptablePassword(password: string, field = "password"): 
         ? `must be at most ${PASSWORD_MAX} characters`
         : isCommonPassword(password)
           ? "is one of the most common passwords; choose another"
-          : // NIST 800-63B names repetitive passwords too: eight spaces or "abababab" are no secret.
-            new Set(password).size < MIN_DIFFERENT_CHARACTERS
-            ? `must use at least ${MIN_DIFFERENT_CHARACTERS} different characters`
-            : undefined;
+          : email !== undefined && isTheEmail(password, email)
+            ? "must not be your email address or the part before its @"
+            : // NIST 800-63B names repetitive passwords too: eight spaces or "abababab" are no secret.
+              new Set(password).size < MIN_DIFFERENT_CHARACTERS
+              ? `must use at least ${MIN_DIFFERENT_CHARACTERS} different characters`
+              : undefined;
   if (problem) throw new AppError(422, "VALIDATION_FAILED", `Password ${problem}`, { fields: [field] });
 }
 

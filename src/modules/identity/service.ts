@@ -118,7 +118,7 @@ export async function register(
   input: { email: string; password: string; name: string },
   actor: Actor,
 ): Promise<User> {
-  assertAcceptablePassword(input.password);
+  assertAcceptablePassword(input.password, { email: input.email });
   const passwordHash = await ctx.hasher.hash(input.password);
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
@@ -291,6 +291,8 @@ export async function resetPassword(ctx: IdentityContext, token: string, passwor
     const userId = await consumeEmailToken(tx, token, "password_reset");
     if (!userId) throw invalidToken();
     const [before] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+    // Only the token tells whose account this is; a refusal rolls back, and the link still works.
+    assertAcceptablePassword(password, { email: before.email });
     const user = await reclaimUnverifiedAccount(tx, before);
     await discardEmailTokens(tx, userId, "password_reset");
     await applySecurityLock(ctx, tx, userId, null, "password_reset");
@@ -330,7 +332,7 @@ export async function changePassword(
     await ctx.db.transaction((tx) => recordAudit(tx, [{ userId: user.id, action: "auth.password_change_failed", ...actor }]));
     throw new AppError(401, "INVALID_CREDENTIALS", "Current password is incorrect", { fields: ["currentPassword"] });
   }
-  assertAcceptablePassword(input.newPassword, "newPassword");
+  assertAcceptablePassword(input.newPassword, { email: user.email, field: "newPassword" });
   const passwordHash = await ctx.hasher.hash(input.newPassword);
   await ctx.db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id));

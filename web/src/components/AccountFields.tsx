@@ -24,7 +24,7 @@ export function NameField(props: PresetProps) {
   return <Field label="Name" name="name" type="text" autocomplete="name" required maxLength={100} {...props} />;
 }
 
-/** A password being chosen: the API's 8 to 128 characters, and it refuses common passwords. */
+/** A password being chosen: the API's 8 to 128 characters, and it refuses common passwords and the account's email. */
 export function NewPasswordField(props: Omit<FieldProps, "type" | "addon" | "hint">) {
   return (
     <PasswordField
@@ -32,7 +32,7 @@ export function NewPasswordField(props: Omit<FieldProps, "type" | "addon" | "hin
       required
       minLength={8}
       maxLength={128}
-      hint="8 to 128 characters. Common passwords are refused."
+      hint="8 to 128 characters. Common passwords and your email address are refused."
       {...props}
     />
   );

@@ -111,7 +111,9 @@ describe("POST /api/auth/register", () => {
       const { status, body } = await client.json<ErrorBody>("POST", "/api/auth/register", { email, password, name: "S" });
       expect([status, body.error]).toMatchObject([422, { ...refusal, details: { fields: ["password"] } }]);
     }
-    expect((await client.json("POST", "/api/auth/register", { email, password: `${localPart} and more`, name: "S" })).status).toBe(201);
+    expect(
+      (await client.json("POST", "/api/auth/register", { email, password: `${localPart} and more`, name: "S" })).status,
+    ).toBe(201);
 
     const signedIn = await signedInUser(fixture, "self-named-change");
     const change = await signedIn.client.json<ErrorBody>("POST", "/api/auth/password/change", {
@@ -125,7 +127,9 @@ describe("POST /api/auth/register", () => {
     const reset = await client.json<ErrorBody>("POST", "/api/auth/password/reset", { token, password: localPart });
     expect([reset.status, reset.body.error]).toMatchObject([422, refusal]);
     // The refusal used nothing up: the same link sets an acceptable password.
-    expect((await client.json("POST", "/api/auth/password/reset", { token, password: "a brand new passphrase" })).status).toBe(200);
+    expect((await client.json("POST", "/api/auth/password/reset", { token, password: "a brand new passphrase" })).status).toBe(
+      200,
+    );
     expect((await client.json("POST", "/api/auth/login", { email, password: "a brand new passphrase" })).status).toBe(200);
   });
 

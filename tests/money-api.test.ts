@@ -38,7 +38,7 @@ afterAll(async () => {
   await fixture.dispose();
 });
 
-type ErrorBody = { error: { code: string; details?: Record<string, unknown> } };
+type ErrorBody = { error: { code: string; message: string; details?: Record<string, unknown> } };
 type Balances = {
   balances: { asset: string; available: string; held: string; total: string; valueUsd: string }[];
   totalUsd: string;
@@ -53,7 +53,7 @@ const withKey = (client: TestClient, path: string, body: unknown, key: string = 
 const sendUsd = async (from: TestClient, recipientEmail: string, amount: string) =>
   (
     (await (await withKey(from, "/api/transfers/p2p", { recipientEmail, asset: "USD", amount })).json()) as {
-      transfer: { id: string; status: string };
+      transfer: { id: string; status: string; createdAt: string };
     }
   ).transfer;
 const IBAN = "GB82 WEST 1234 5698 7654 32";
@@ -520,7 +520,12 @@ describe("P2P transfers", () => {
     const alice = await fundedUser(fixture, "resolve-a", "1500");
     const bob = await signedInUser(fixture, "resolve-b");
     const [admin, otherAdmin] = [await adminUser(fixture, "resolver"), await adminUser(fixture, "resolver-2")];
-    const held = await sendUsd(alice.client, bob.email, "1200"); // over AML_REVIEW_THRESHOLD_USD (1000)
+    const sendEleven = async (from: TestClient) => {
+      const sent = [];
+      for (let i = 0; i < 11; i++) sent.push(await sendUsd(from, bob.email, "1"));
+      return sent[10]; // the 11th within the hour: flagged (velocity), and completed
+    };
+    const flagged = await sendEleven(alice.client);
     type Flag = {
       id: string;
       transferId: string;
@@ -530,7 +535,7 @@ describe("P2P transfers", () => {
     };
     const list = async (query: string) =>
       (await admin.client.json<{ items: Flag[] }>("GET", `/api/admin/aml/flags?limit=100${query}`)).body.items.filter(
-        (f) => f.transferId === held.id,
+        (f) => f.transferId === flagged.id,
       );
     const [flag] = await list("&status=open");
     expect(flag).toMatchObject({ recipientId: bob.userId, resolvedAt: null, resolvedBy: null, resolution: null });
@@ -563,21 +568,60 @@ describe("P2P transfers", () => {
     expect(audit.body.items.map((row) => row.metadata)).toEqual([
       {
         flagId: flag.id,
-        transferId: held.id,
+        transferId: flagged.id,
         userId: alice.userId,
-        rule: "over_threshold",
+        rule: "velocity",
         resolution: "Rent to a flatmate; lease seen.",
       },
     ]);
 
     // Four eyes: an admin's own transfer's flag is another admin's to resolve.
-    await deposit(otherAdmin.client, "USD", "1500");
-    const own = await sendUsd(otherAdmin.client, bob.email, "1100");
+    await deposit(otherAdmin.client, "USD", "15");
+    const own = await sendEleven(otherAdmin.client);
     const ownFlag = (
       await otherAdmin.client.json<{ items: Flag[] }>("GET", "/api/admin/aml/flags?status=open&limit=100")
     ).body.items.find((f) => f.transferId === own.id) as Flag;
     expect((await resolve(otherAdmin.client, ownFlag.id, { resolution: "fine by me" })).status).toBe(403);
     expect((await resolve(admin.client, ownFlag.id, { resolution: "checked by another" })).status).toBe(200);
+  });
+
+  test("a flag that holds its transfer is resolved by the decision on the transfer, not apart from it", async () => {
+    const alice = await fundedUser(fixture, "holding-a", "2500");
+    const bob = await signedInUser(fixture, "holding-b");
+    const admin = await adminUser(fixture, "holding-admin");
+    type Flag = {
+      id: string;
+      transferId: string;
+      transferStatus: string;
+      createdAt: string;
+      resolvedBy: string | null;
+      resolution: string | null;
+    };
+    const flagOf = async (transferId: string) =>
+      (await admin.client.json<{ items: Flag[] }>("GET", "/api/admin/aml/flags?limit=100")).body.items.find(
+        (f) => f.transferId === transferId,
+      ) as Flag;
+    const [approved, rejected] = [await sendUsd(alice.client, bob.email, "1200"), await sendUsd(alice.client, bob.email, "1100")];
+    const open = await flagOf(approved.id);
+    // Stamped with its transfer's time: the clock the screening's windows and an auditor's timeline go by.
+    expect(open).toMatchObject({ transferStatus: "pending_review", createdAt: approved.createdAt, resolvedBy: null });
+    const apart = await admin.client.json<ErrorBody>("POST", `/api/admin/aml/flags/${open.id}/resolve`, { resolution: "fine" });
+    expect([apart.status, apart.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(apart.body.error.message).toContain("approve or reject the transfer");
+
+    expect((await admin.client.post(`/api/admin/transfers/${approved.id}/approve`)).status).toBe(200);
+    expect((await admin.client.post(`/api/admin/transfers/${rejected.id}/reject`)).status).toBe(200);
+    expect(await flagOf(approved.id)).toMatchObject({
+      transferStatus: "completed",
+      resolvedBy: admin.userId,
+      resolvedByEmail: admin.email,
+      resolution: "Transfer approved in review",
+    });
+    expect(await flagOf(rejected.id)).toMatchObject({
+      transferStatus: "rejected",
+      resolvedBy: admin.userId,
+      resolution: "Transfer rejected in review",
+    });
   });
 
   test("four eyes: no admin decides a held transfer of their own; a frozen sender's can be rejected, not approved", async () => {
@@ -647,20 +691,34 @@ describe("P2P transfers", () => {
     const admin = await adminUser(fixture, "flag-once-admin");
     const sent: string[] = [];
     for (let i = 0; i < 14; i++) sent.push((await sendUsd(sender.client, recipient.email, "1")).id);
-    type Flag = { id: string; rule: string; transferId: string; userId: string };
+    type Flag = {
+      id: string;
+      rule: string;
+      transferId: string;
+      userId: string;
+      windowTransferIds: string[];
+      windowTransferCount: number;
+      windowTotalUsd: string;
+    };
     const flagsOfSender = async () =>
       (await admin.client.json<{ items: Flag[] }>("GET", "/api/admin/aml/flags?status=open&limit=100")).body.items.filter(
         (f) => f.userId === sender.userId,
       );
     const [first, ...more] = await flagsOfSender();
     expect(more).toEqual([]);
-    expect(first).toMatchObject({ rule: "velocity", transferId: sent[10] }); // the 11th within the hour
-    const resolved = await admin.client.post(`/api/admin/aml/flags/${first.id}/resolve`, {
+    // The 11th within the hour raised it; the three after, which raised none, are the open flag's to show.
+    expect(first).toMatchObject({ rule: "velocity", transferId: sent[10], windowTransferIds: sent, windowTransferCount: 14 });
+    expect(first.windowTotalUsd).toBe("14");
+    const resolved = await admin.client.json<{ flag: Flag }>("POST", `/api/admin/aml/flags/${first.id}/resolve`, {
       resolution: "Looked into the burst.",
     });
     expect(resolved.status).toBe(200);
     const next = await sendUsd(sender.client, recipient.email, "1");
-    expect((await flagsOfSender()).map((f) => [f.rule, f.transferId])).toEqual([["velocity", next.id]]);
+    expect((await flagsOfSender()).map((f) => [f.rule, f.transferId, f.windowTransferCount])).toEqual([
+      ["velocity", next.id, 15],
+    ]);
+    // A resolved flag covers what it stood for until its resolution, not what came after.
+    expect(resolved.body.flag.windowTransferIds).toEqual(sent);
   });
 
   test("a structuring flag names the transfers just under the threshold in its 24 hours, not the others", async () => {

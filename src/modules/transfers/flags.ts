@@ -1,51 +1,65 @@
 /** The AML flags for admins: each with the transfers its rule judged, listed, and resolved once looked into. */
-import { and, desc, eq, gte, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import type { DbOrTx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
+import { formatUsdCents } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase } from "../identity/guards";
 import { emailsOf } from "../identity/service";
 import type { MoneyContext } from "../ledger/money-context";
-import { AML_RULES } from "./aml";
+import { AML_RULES, holdsForReview } from "./aml";
 import type { AmlFlag } from "./model";
 import { amlFlags, p2pTransfers } from "./schema";
+import type { TransferRow } from "./service";
 
-/** At most this many of a window's transfers are named on its flag: enough to investigate, never a flood. */
+/** At most this many of the transfers a flag covers are named on it (the newest): enough to investigate, never a flood. */
 const MAX_WINDOW_TRANSFERS_SHOWN = 100;
 
 type FlagRow = typeof amlFlags.$inferSelect;
-/** What the flagged transfer was judged on (its time and its USD value), and to whom it went. */
-type Judged = { judgedAt: Date; amountUsdCents: bigint; recipientId: string };
+/** What the flagged transfer was judged on (its time and its USD value), to whom it went, and where it stands. */
+type Judged = { judgedAt: Date; amountUsdCents: bigint; recipientId: string; transferStatus: TransferRow["status"] };
+
+/** The transfers a flag covers: how many, their USD total, and the ids of the newest of them, oldest first. */
+type Covered = { ids: string[]; count: number; totalUsdCents: bigint };
 
 /**
- * The transfers a flag's rule judged: its window as the rule draws it for the flagged transfer (at the time and
- * the USD value it was judged on, with today's threshold), up to and including that transfer.
+ * The transfers a flag covers. For a counting rule: its window as the rule draws it for the flagged transfer (at
+ * the time and the USD value it was judged on, with today's threshold), and after that transfer every one of the
+ * same pattern while the flag stood for it: while it was open and younger than its window, later transfers of the
+ * pattern raised no flag of their own (screenTransfer), so they are this flag's to show. For over_threshold: the
+ * transfer alone.
  */
-async function windowTransferIds(ctx: MoneyContext, flag: FlagRow & Judged): Promise<string[]> {
+async function coveredTransfers(ctx: MoneyContext, flag: FlagRow & Judged): Promise<Covered> {
   const window = AML_RULES.find((r) => r.name === flag.rule)?.window?.({
     amountUsdCents: flag.amountUsdCents,
     now: flag.judgedAt,
     reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsdCents,
   });
-  if (!window) return [flag.transferId];
-  const rows = await ctx.db
-    .select({ id: p2pTransfers.id })
-    .from(p2pTransfers)
-    .where(
-      and(
-        eq(p2pTransfers.senderId, flag.userId),
-        gte(p2pTransfers.createdAt, window.since),
-        lte(p2pTransfers.createdAt, flag.judgedAt),
-        window.minUsdCents === undefined ? undefined : gte(p2pTransfers.amountUsdCents, window.minUsdCents),
-        window.maxUsdCents === undefined ? undefined : lte(p2pTransfers.amountUsdCents, window.maxUsdCents),
-      ),
-    )
-    .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
-    .limit(MAX_WINDOW_TRANSFERS_SHOWN);
-  const ids = rows.map((row) => row.id).reverse();
-  // Stamped in the same millisecond as a later one, the flagged transfer still ends the list.
-  return [...ids.filter((id) => id !== flag.transferId), flag.transferId];
+  if (!window) return { ids: [flag.transferId], count: 1, totalUsdCents: flag.amountUsdCents };
+  const windowEnds = 2 * flag.judgedAt.getTime() - window.since.getTime();
+  const until = Math.max(flag.judgedAt.getTime(), Math.min(windowEnds, flag.resolvedAt?.getTime() ?? Date.now()));
+  const covered = and(
+    eq(p2pTransfers.senderId, flag.userId),
+    gte(p2pTransfers.createdAt, window.since),
+    lte(p2pTransfers.createdAt, new Date(until)),
+    window.minUsdCents === undefined ? undefined : gte(p2pTransfers.amountUsdCents, window.minUsdCents),
+    window.maxUsdCents === undefined ? undefined : lte(p2pTransfers.amountUsdCents, window.maxUsdCents),
+  );
+  const [rows, [totals]] = await Promise.all([
+    ctx.db
+      .select({ id: p2pTransfers.id })
+      .from(p2pTransfers)
+      .where(covered)
+      .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
+      .limit(MAX_WINDOW_TRANSFERS_SHOWN),
+    ctx.db
+      .select({ count: sql<number>`count(*)::int`, total: sql<string>`coalesce(sum(${p2pTransfers.amountUsdCents}), 0)::text` })
+      .from(p2pTransfers)
+      .where(covered),
+  ]);
+  return { ids: rows.map((row) => row.id).reverse(), count: totals.count, totalUsdCents: BigInt(totals.total) };
 }
 
 /** A page of flags, newest first; `status` open or resolved narrows it. */
@@ -59,6 +73,7 @@ export async function listAmlFlags(ctx: MoneyContext, page: { status?: "open" | 
       judgedAt: p2pTransfers.createdAt,
       amountUsdCents: p2pTransfers.amountUsdCents,
       recipientId: p2pTransfers.recipientId,
+      transferStatus: p2pTransfers.status,
     })
     .from(amlFlags)
     .innerJoin(p2pTransfers, eq(p2pTransfers.id, amlFlags.transferId))
@@ -70,27 +85,32 @@ export async function listAmlFlags(ctx: MoneyContext, page: { status?: "open" | 
   return pageOf(flags, limit, (flag) => views.get(flag.id) as AmlFlag);
 }
 
-/** The admin's view of each flag, by id: the sender's email and the window its rule judged. */
+/** The admin's view of each flag, by id: the sender's and the resolver's emails, and the transfers the flag covers. */
 async function flagViews(ctx: MoneyContext, flags: (FlagRow & Judged)[]): Promise<Map<string, AmlFlag>> {
-  const [emails, windows] = await Promise.all([
+  const [emails, covered] = await Promise.all([
     emailsOf(
       ctx.db,
-      flags.map((flag) => flag.userId),
+      flags.flatMap((flag) => (flag.resolvedBy ? [flag.userId, flag.resolvedBy] : [flag.userId])),
     ),
-    Promise.all(flags.map(async (flag) => [flag.id, await windowTransferIds(ctx, flag)] as const)),
+    Promise.all(flags.map(async (flag) => [flag.id, await coveredTransfers(ctx, flag)] as const)),
   ]);
-  const windowOf = new Map(windows);
+  const coveredBy = new Map(covered);
   return new Map(
-    flags.map(({ judgedAt, amountUsdCents, ...flag }) => [
-      flag.id,
-      {
+    flags.map(({ judgedAt, amountUsdCents, transferStatus, ...flag }) => {
+      const { ids, count, totalUsdCents } = coveredBy.get(flag.id) as Covered;
+      const view: AmlFlag = {
         ...flag,
+        transferStatus,
         userEmail: emails.get(flag.userId) ?? "",
-        windowTransferIds: windowOf.get(flag.id) ?? [flag.transferId],
+        resolvedByEmail: flag.resolvedBy ? (emails.get(flag.resolvedBy) ?? "") : null,
+        windowTransferIds: ids,
+        windowTransferCount: count,
+        windowTotalUsd: formatUsdCents(totalUsdCents),
         createdAt: flag.createdAt.toISOString(),
         resolvedAt: flag.resolvedAt?.toISOString() ?? null,
-      },
-    ]),
+      };
+      return [flag.id, view];
+    }),
   );
 }
 
@@ -110,6 +130,10 @@ export async function resolveAmlFlag(ctx: MoneyContext, adminId: string, flagId:
     if (!row) throw notFound("Flag");
     assertNotOwnCase(adminId, [row.transfer.senderId, row.transfer.recipientId]);
     if (row.flag.resolvedAt) throw new AppError(409, "INVALID_STATE", "This flag is already resolved");
+    // A flag that holds its transfer is resolved by the decision on the transfer, never apart from it.
+    if (row.transfer.status === "pending_review" && holdsForReview(row.flag.rule)) {
+      throw new AppError(409, "INVALID_STATE", "This flag holds its transfer: approve or reject the transfer, which resolves it");
+    }
     const [flag] = await tx
       .update(amlFlags)
       .set({ resolvedAt: sql`now()`, resolvedBy: adminId, resolution: resolution.trim() })
@@ -117,8 +141,20 @@ export async function resolveAmlFlag(ctx: MoneyContext, adminId: string, flagId:
       .returning();
     const metadata = { flagId, transferId: flag.transferId, userId: flag.userId, rule: flag.rule, resolution: flag.resolution };
     await recordAudit(tx, [{ userId: adminId, action: "admin.aml_flag_resolved", metadata, ...actor }]);
-    const { createdAt: judgedAt, amountUsdCents, recipientId } = row.transfer;
-    return { ...flag, judgedAt, amountUsdCents, recipientId };
+    const { createdAt: judgedAt, amountUsdCents, recipientId, status: transferStatus } = row.transfer;
+    return { ...flag, judgedAt, amountUsdCents, recipientId, transferStatus };
   });
   return (await flagViews(ctx, [resolved])).get(resolved.id) as AmlFlag;
+}
+
+/**
+ * Resolves the flags that held a transfer once an admin decided it: the decision is what they found. Inside the
+ * decision's transaction.
+ */
+export async function resolveHoldingFlags(tx: DbOrTx, transferId: string, adminId: string, decision: "approved" | "rejected") {
+  const holding = AML_RULES.filter((rule) => rule.holdsForReview).map((rule) => rule.name);
+  await tx
+    .update(amlFlags)
+    .set({ resolvedAt: sql`now()`, resolvedBy: adminId, resolution: `Transfer ${decision} in review` })
+    .where(and(eq(amlFlags.transferId, transferId), inArray(amlFlags.rule, holding), isNull(amlFlags.resolvedAt)));
 }

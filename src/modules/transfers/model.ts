@@ -47,15 +47,22 @@ export const AmlFlagView = t.Object({
   recipientId: t.String(),
   rule: t.String(),
   detail: t.String(),
+  /** The flagged transfer's status: a flag that holds it is resolved by approving or rejecting the transfer. */
+  transferStatus: t.String(),
   /**
-   * The sender's transfers the rule judged, oldest first, the flagged one last: for a counting rule those of its
-   * window (at most 100), for over_threshold the transfer alone.
+   * The sender's transfers the flag covers, oldest first (the newest 100 if there are more): for a counting rule
+   * those of its window up to the flagged transfer, and the later ones of the same pattern while the flag stood
+   * for it (open and younger than its window: they raised no flag of their own); for over_threshold the transfer.
    */
   windowTransferIds: t.Array(t.String()),
+  /** How many transfers the flag covers, and their USD value when sent (decimal string). */
+  windowTransferCount: t.Integer(),
+  windowTotalUsd: t.String(),
   createdAt: t.String(),
   /** Set once an admin looked into the flag and resolved it: when, who, and what they found. */
   resolvedAt: t.Union([t.String(), t.Null()]),
   resolvedBy: t.Union([t.String(), t.Null()]),
+  resolvedByEmail: t.Union([t.String(), t.Null()]),
   resolution: t.Union([t.String(), t.Null()]),
 });
 export type AmlFlag = typeof AmlFlagView.static;

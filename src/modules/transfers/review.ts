@@ -10,6 +10,7 @@ import { emailsOf, findUser } from "../identity/service";
 import { balanceEvents, type MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { followTransfer, recordTransactions, toTx } from "../transactions/service";
+import { resolveHoldingFlags } from "./flags";
 import type { Transfer } from "./model";
 import { p2pTransfers } from "./schema";
 import { receivedRow, type TransferRow, toTransfer } from "./service";
@@ -86,6 +87,7 @@ export async function decideTransfer(
       .set({ status, reviewedBy: adminId, reviewedAt: sql`now()` })
       .where(eq(p2pTransfers.id, row.id))
       .returning();
+    await resolveHoldingFlags(tx, row.id, adminId, approve ? "approved" : "rejected");
     // The sender's row and the recipient's (transfers held before recipients saw them have none: made on approval).
     const decided = await followTransfer(tx, row.id, status);
     const recipientSawIt = decided.some((h) => h.type === "transfer_in");

@@ -23,6 +23,22 @@ async function withDatabase<T>(
   }
 }
 
+/**
+ * Runs a check: its exit code is 0 (clean) or 1 (violations found), and 2 when it could not check at all (the
+ * database unreachable, in use, …), so a scheduled job can tell "the ledger is broken" from "the check did not run".
+ */
+async function checkWithDatabase(
+  config: Config,
+  fn: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<number>,
+): Promise<number> {
+  try {
+    return await withDatabase(config, fn);
+  } catch (error) {
+    console.error(startupProblem(error, config) ?? error);
+    return 2;
+  }
+}
+
 const commands: Record<string, Command> = {
   migrate: {
     usage: "migrate                 apply pending database migrations",
@@ -51,9 +67,9 @@ const commands: Record<string, Command> = {
       }),
   },
   "ledger:verify": {
-    usage: "ledger:verify           check the five ledger invariants; names every violation",
+    usage: "ledger:verify           check the five ledger invariants; names every violation (exit 1; 2: could not check)",
     run: (config) =>
-      withDatabase(config, async (database) => {
+      checkWithDatabase(config, async (database) => {
         const amountText = assetAmountText(config);
         const report = await verifyLedger(database.db, amountText);
         for (const asset of report.assets) {
@@ -67,9 +83,10 @@ const commands: Record<string, Command> = {
       }),
   },
   "audit:verify": {
-    usage: "audit:verify            check every audit hash chain and its recorded head; names the first break of each",
+    usage:
+      "audit:verify            check every audit hash chain and its recorded head; names the first break of each (exit 1; 2: could not check)",
     run: (config) =>
-      withDatabase(config, async (database) => {
+      checkWithDatabase(config, async (database) => {
         const report = await verifyAuditChains(database.db);
         for (const { chain, id, seq, problem } of report.problems) {
           console.log(`BROKEN chain=${chain}${id === null ? "" : ` row id=${id}`} seq=${seq}: ${problem}`);

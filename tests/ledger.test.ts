@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { sql } from "drizzle-orm";
+import { type SQL, sql, TransactionRollbackError } from "drizzle-orm";
 import fc from "fast-check";
 import { assetAmountText } from "../src/modules/ledger/assets";
 import { createLedger, systemAccount, userAccount, userBalances } from "../src/modules/ledger/service";
-import { verifyLedger } from "../src/modules/ledger/verify";
+import { type LedgerProblem, verifyLedger } from "../src/modules/ledger/verify";
 import { queryRows } from "../src/platform/db/client";
 import { formatAmount } from "../src/platform/money";
 import { createTestDatabase, type TestDatabase, testConfig } from "./support/harness";
@@ -101,12 +101,152 @@ describe("ledger.post", () => {
     const [sum, chain] = [...report.problems].sort((a, b) => a.invariant - b.invariant);
     expect(sum.message).toBe("USD: balances sum to 0.01 USD, not 0");
     expect(chain.message).toMatch(
-      /^account \d+: balance [\d.]+ USD does not match its last entry \([\d.]+ USD\) or version \d+$/,
+      /^account \d+: balance [\d.]+ USD at version (\d+), but its last entry says [\d.]+ USD at version \1$/,
     );
     await database.db.execute(
       sql`update ledger_accounts set balance = balance - 1 where owner_id = ${bob} and asset = 'USD' and kind = 'available'`,
     );
     expect((await verifyLedger(database.db)).ok).toBe(true);
+  });
+});
+
+describe("ledger:verify against someone who can write the tables", () => {
+  /** Verifies the ledger as `tamper` leaves it, inside a transaction that is then rolled back. */
+  async function verifyTampered(...tamper: SQL[]): Promise<LedgerProblem[]> {
+    let problems: LedgerProblem[] = [];
+    await database.db
+      .transaction(async (tx) => {
+        for (const statement of tamper) await tx.execute(statement);
+        problems = (await verifyLedger(tx, assetAmountText(testConfig()))).problems;
+        tx.rollback();
+      })
+      .catch((error) => {
+        if (!(error instanceof TransactionRollbackError)) throw error;
+      });
+    return problems;
+  }
+  const disabled = (table: string, ...statements: SQL[]) => [
+    sql.raw(`alter table ${table} disable trigger ${table}_append_only`),
+    ...statements,
+    sql.raw(`alter table ${table} enable trigger ${table}_append_only`),
+  ];
+  const accountOf = (owner: string, kind = "available") =>
+    sql`(select id from ledger_accounts where owner_id = ${owner} and asset = 'USD' and kind = ${kind})`;
+  /** The p2p transfer of 25 USD from alice to bob (the first test's). */
+  const p2p = sql`(select id from ledger_transfers where kind = 'p2p' and asset = 'USD' order by id limit 1)`;
+
+  beforeAll(async () => {
+    expect((await verifyLedger(database.db)).problems).toEqual([]);
+  });
+
+  test("a transfer's amount changed, its entries left as they were: the transfer is named", async () => {
+    const problems = await verifyTampered(
+      ...disabled("ledger_transfers", sql`update ledger_transfers set amount = 100 where id = ${p2p}`),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({
+        invariant: 1,
+        message: expect.stringMatching(/^transfer \d+ of 1 USD: its 2 entries are not exactly/),
+      }),
+    ]);
+  });
+
+  test("a transfer's entries rewritten to move less, with both chains and balances made to agree: named", async () => {
+    const aliceUsd = accountOf(alice);
+    const bobUsd = accountOf(bob);
+    const problems = await verifyTampered(
+      ...disabled(
+        "ledger_entries",
+        sql`update ledger_entries set amount = -50 where transfer_id = ${p2p} and amount < 0`,
+        sql`update ledger_entries set amount = 50 where transfer_id = ${p2p} and amount > 0`,
+        sql`update ledger_entries set balance_after = balance_after + 2450 where account_id = ${aliceUsd} and version >= 2`,
+        sql`update ledger_entries set balance_after = balance_after - 2450 where account_id = ${bobUsd} and version >= 1`,
+      ),
+      sql`update ledger_accounts set balance = balance + 2450 where id = ${aliceUsd}`,
+      sql`update ledger_accounts set balance = balance - 2450 where id = ${bobUsd}`,
+    );
+    expect(problems.map((p) => [p.invariant, p.transferId !== undefined])).toEqual([[1, true]]);
+  });
+
+  test("money minted by entries hung on an existing transfer, chains and balances made to agree: named", async () => {
+    const aliceUsd = accountOf(alice);
+    const problems = await verifyTampered(
+      sql`insert into ledger_entries (account_id, transfer_id, amount, balance_after, version)
+          select ${aliceUsd}, ${p2p}, 1000000, balance + 1000000, version + 1 from ledger_accounts where id = ${aliceUsd}`,
+      sql`insert into ledger_entries (account_id, transfer_id, amount, balance_after, version)
+          select id, ${p2p}, -1000000, balance - 1000000, version + 1 from ledger_accounts where owner_id is null and asset = 'USD' and kind = 'external'`,
+      sql`update ledger_accounts set balance = balance + 1000000, version = version + 1 where id = ${aliceUsd}`,
+      sql`update ledger_accounts set balance = balance - 1000000, version = version + 1 where owner_id is null and asset = 'USD' and kind = 'external'`,
+    );
+    expect(problems.map((p) => p.invariant)).toEqual([1]);
+  });
+
+  test("a transfer with no entries, and an entry whose transfer is gone, are named", async () => {
+    const problems = await verifyTampered(
+      sql`insert into ledger_transfers (posting_id, kind, debit_account_id, credit_account_id, asset, amount)
+          values (gen_random_uuid(), 'deposit', (select id from ledger_accounts where owner_id is null and asset = 'USD' and kind = 'external'),
+                  ${accountOf(alice)}, 'USD', 999900)`,
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ invariant: 1, message: expect.stringMatching(/^transfer \d+ of 9999 USD: its 0 entries/) }),
+    ]);
+  });
+
+  test("a user's history that dips below zero and comes back is named, as is a dropped CHECK", async () => {
+    const aliceUsd = accountOf(alice);
+    const problems = await verifyTampered(
+      sql`alter table ledger_accounts drop constraint ledger_accounts_non_negative`,
+      ...disabled(
+        "ledger_entries",
+        sql`update ledger_entries set balance_after = -1 where account_id = ${aliceUsd} and version = 1`,
+      ),
+    );
+    expect(problems.map((p) => [p.invariant, p.message])).toEqual([
+      [2, expect.stringMatching(/^account \d+ \(USD\) was negative after its entry version 1: -0.01 USD$/)],
+      [2, "constraint ledger_accounts_non_negative is missing or not validated"],
+      [
+        3,
+        expect.stringMatching(
+          /^account \d+: entry version 1 says -0.01 USD after it, but the previous balance plus its amount is 100 USD$/,
+        ),
+      ],
+      [3, expect.stringMatching(/^account \d+: entry version 2 says/)],
+    ]);
+  });
+
+  test("an account cannot be handed to another user; a guard that lets changes through is named", async () => {
+    const handOver = sql`update ledger_accounts set owner_id = ${bob} where id = ${accountOf(alice, "held")}`;
+    const refused = await Promise.resolve(database.db.execute(handOver)).then(
+      () => undefined,
+      (e: Error & { cause?: Error }) => e,
+    );
+    expect(String(refused?.cause?.message ?? refused?.message)).toContain("keeps its owner, asset and kind");
+    const toothless = sql.raw(
+      "create or replace function ledger_refuse_change() returns trigger language plpgsql as $$ begin if tg_op = 'DELETE' then return old; end if; return new; end $$",
+    );
+    const problems = await verifyTampered(
+      toothless,
+      sql`alter table ledger_accounts disable trigger ledger_accounts_identity_fixed`,
+    );
+    expect(problems.map((p) => p.message)).toEqual([
+      "ledger_transfers refuses UPDATE: trigger ledger_transfers_append_only is enabled but let the change through",
+      "ledger_transfers refuses DELETE: trigger ledger_transfers_append_only is enabled but let the change through",
+      "ledger_entries refuses UPDATE: trigger ledger_entries_append_only is enabled but let the change through",
+      "ledger_entries refuses DELETE: trigger ledger_entries_append_only is enabled but let the change through",
+      "ledger_accounts keep their owner: trigger ledger_accounts_identity_fixed on ledger_accounts is missing or disabled",
+    ]);
+  });
+
+  test("a key that moved money twice names its postings and transfers", async () => {
+    const problems = await verifyTampered(
+      sql`insert into ledger_transfers (posting_id, kind, debit_account_id, credit_account_id, asset, amount, idempotency_key)
+          values (gen_random_uuid(), 'p2p', ${accountOf(alice)}, ${accountOf(bob)}, 'USD', 1, 'someone:again'),
+                 (gen_random_uuid(), 'p2p', ${accountOf(alice)}, ${accountOf(bob)}, 'USD', 1, 'someone:again')`,
+    );
+    const reused = problems.find((p) => p.invariant === 5);
+    expect(reused?.message).toMatch(
+      /^idempotency key someone:again moved money 2 times: postings [\w-]+, [\w-]+ \(transfers \d+, \d+\)$/,
+    );
   });
 });
 

@@ -316,12 +316,19 @@ describe("cli", () => {
   });
 
   test("a DATABASE_URL that cannot be reached is one plain line naming it, without the password", () => {
-    for (const args of [["ledger:verify"], ["user:promote", "someone@example.com"], ["migrate"]]) {
+    // A check that could not check exits 2, apart from the 1 of a violation found.
+    const expected: [string[], number][] = [
+      [["ledger:verify"], 2],
+      [["audit:verify"], 2],
+      [["user:promote", "someone@example.com"], 1],
+      [["migrate"], 1],
+    ];
+    for (const [args, exitCode] of expected) {
       const result = cli(args, { ...env, DATABASE_URL: CLOSED_DATABASE_URL });
       const stderr = result.stderr.toString();
       expect({ args, exitCode: result.exitCode, lines: stderr.trim().split("\n").length }).toEqual({
         args,
-        exitCode: 1,
+        exitCode,
         lines: 1,
       });
       expect(stderr).toContain("DATABASE_URL names 127.0.0.1:1");

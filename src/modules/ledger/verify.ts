@@ -1,107 +1,42 @@
 /**
  * The five invariants of ARCHITECTURE.md, checked against the database as it is. Used by
  * `bun run cli ledger:verify` and GET /api/admin/ledger/reconcile; every violation is named.
+ * Sums and chains alone can be kept whole by someone who rewrites a transfer's entries and both chains after
+ * them, so each transfer is also checked against its own entries (double entry), and the guards are checked by
+ * trying what they refuse, in a savepoint that is always rolled back.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
 
 export type AssetSummary = { asset: string; sumOfBalances: bigint; accounts: number; transfers: number };
-export type LedgerProblem = { invariant: 1 | 2 | 3 | 4 | 5; message: string; accountId?: number; asset?: string };
+export type LedgerProblem = {
+  invariant: 1 | 2 | 3 | 4 | 5;
+  message: string;
+  accountId?: number;
+  transferId?: number;
+  asset?: string;
+};
 export type LedgerReport = { ok: boolean; assets: AssetSummary[]; problems: LedgerProblem[] };
-
-const APPEND_ONLY_TRIGGERS = ["ledger_transfers_append_only", "ledger_entries_append_only"];
 
 /** How a problem names an amount; without the configuration's precisions, minor units as stored. */
 type AmountText = (units: bigint, asset: string) => string;
 const minorUnits: AmountText = (units, asset) => `${units} (minor units of ${asset})`;
 
 export async function verifyLedger(db: DbOrTx, amountText: AmountText = minorUnits): Promise<LedgerReport> {
-  const problems: LedgerProblem[] = [];
-
-  // 1. Per asset, the sum of all balances is zero.
   const assets = await queryRows<{ asset: string; sum: string; accounts: number; transfers: number }>(
     db,
     sql`select a.asset, sum(a.balance)::text as sum, count(*)::int as accounts,
           (select count(*)::int from ledger_transfers t where t.asset = a.asset) as transfers
         from ledger_accounts a group by a.asset order by a.asset`,
   );
-  for (const row of assets) {
-    if (BigInt(row.sum) !== 0n)
-      problems.push({
-        invariant: 1,
-        asset: row.asset,
-        message: `${row.asset}: balances sum to ${amountText(BigInt(row.sum), row.asset)}, not 0`,
-      });
-  }
-
-  // 2. No user account is negative.
-  const negative = await queryRows<{ id: number; asset: string; balance: string }>(
-    db,
-    sql`select id::int as id, asset, balance::text as balance from ledger_accounts where owner_id is not null and balance < 0`,
-  );
-  for (const row of negative) {
-    problems.push({
-      invariant: 2,
-      accountId: row.id,
-      asset: row.asset,
-      message: `account ${row.id} (${row.asset}) is negative: ${amountText(BigInt(row.balance), row.asset)}`,
-    });
-  }
-
-  // 3. Every account's entries form a gapless chain 1..n, previous + amount = next, ending at its balance.
-  const breaks = await queryRows<{ id: number; version: number }>(
-    db,
-    sql`with e as (
-          select account_id, version, amount, balance_after,
-                 row_number() over w as expected_version,
-                 coalesce(lag(balance_after) over w, 0) + amount as expected_balance
-          from ledger_entries window w as (partition by account_id order by version))
-        select account_id::int as id, version::int as version from e
-          where version <> expected_version or balance_after <> expected_balance`,
-  );
-  for (const row of breaks) {
-    problems.push({
-      invariant: 3,
-      accountId: row.id,
-      message: `account ${row.id}: entry version ${row.version} breaks the chain`,
-    });
-  }
-  const mismatched = await queryRows<{ id: number; asset: string; balance: string; last: string; version: number }>(
-    db,
-    sql`select a.id::int as id, a.asset, a.balance::text as balance, coalesce(last.balance_after, 0)::text as last,
-          a.version::int as version
-        from ledger_accounts a
-        left join lateral (select balance_after, version from ledger_entries where account_id = a.id order by version desc limit 1) last on true
-        where a.balance <> coalesce(last.balance_after, 0) or a.version <> coalesce(last.version, 0)`,
-  );
-  for (const row of mismatched) {
-    const [balance, last] = [amountText(BigInt(row.balance), row.asset), amountText(BigInt(row.last), row.asset)];
-    problems.push({
-      invariant: 3,
-      accountId: row.id,
-      asset: row.asset,
-      message: `account ${row.id}: balance ${balance} does not match its last entry (${last}) or version ${row.version}`,
-    });
-  }
-
-  // 4. Transfers and entries are append-only: the refusing triggers exist and are enabled.
-  const triggers = await queryRows<{ name: string }>(
-    db,
-    sql`select tgname as name from pg_trigger where tgname in ('ledger_transfers_append_only', 'ledger_entries_append_only') and tgenabled <> 'D'`,
-  );
-  for (const name of APPEND_ONLY_TRIGGERS.filter((n) => !triggers.some((t) => t.name === n))) {
-    problems.push({ invariant: 4, message: `trigger ${name} is missing or disabled` });
-  }
-
-  // 5. One idempotency key moves money at most once.
-  const reused = await queryRows<{ key: string; postings: number }>(
-    db,
-    sql`select idempotency_key as key, count(distinct posting_id)::int as postings from ledger_transfers
-        where idempotency_key is not null group by idempotency_key having count(distinct posting_id) > 1`,
-  );
-  for (const row of reused)
-    problems.push({ invariant: 5, message: `idempotency key ${row.key} moved money ${row.postings} times` });
-
+  const problems: LedgerProblem[] = [
+    ...sumsNotZero(assets, amountText),
+    ...(await unbalancedTransfers(db, amountText)),
+    ...(await negativeAccounts(db, amountText)),
+    ...(await brokenChains(db, amountText)),
+    ...(await unguarded(db)),
+    ...(await keysReused(db)),
+  ];
   return {
     ok: problems.length === 0,
     assets: assets.map((row) => ({
@@ -112,4 +47,254 @@ export async function verifyLedger(db: DbOrTx, amountText: AmountText = minorUni
     })),
     problems,
   };
+}
+
+/** 1. Per asset, the sum of all balances is zero. */
+function sumsNotZero(assets: { asset: string; sum: string }[], amountText: AmountText): LedgerProblem[] {
+  return assets
+    .filter((row) => BigInt(row.sum) !== 0n)
+    .map((row) => ({
+      invariant: 1,
+      asset: row.asset,
+      message: `${row.asset}: balances sum to ${amountText(BigInt(row.sum), row.asset)}, not 0`,
+    }));
+}
+
+/**
+ * 1, transfer by transfer (double entry): each transfer has exactly two entries, minus its amount on its debit
+ * account and plus its amount on its credit account, both accounts of its asset; and no entry is without one.
+ */
+async function unbalancedTransfers(db: DbOrTx, amountText: AmountText): Promise<LedgerProblem[]> {
+  const rows = await queryRows<{ id: number; asset: string; amount: string; entries: number; orphan: boolean }>(
+    db,
+    sql`select t.id::int as id, t.asset, t.amount::text as amount, count(e.id)::int as entries, false as orphan
+        from ledger_transfers t
+        left join ledger_accounts d on d.id = t.debit_account_id
+        left join ledger_accounts c on c.id = t.credit_account_id
+        left join ledger_entries e on e.transfer_id = t.id
+        group by t.id, d.asset, c.asset
+        having count(e.id) <> 2 or d.asset is distinct from t.asset or c.asset is distinct from t.asset or t.amount <= 0
+          or count(*) filter (where e.account_id = t.debit_account_id and e.amount = -t.amount) <> 1
+          or count(*) filter (where e.account_id = t.credit_account_id and e.amount = t.amount) <> 1
+        union all
+        select e.transfer_id::int, a.asset, e.amount::text, 1, true
+        from ledger_entries e join ledger_accounts a on a.id = e.account_id
+        where not exists (select from ledger_transfers t where t.id = e.transfer_id)
+        order by id`,
+  );
+  return rows.map((row) => ({
+    invariant: 1,
+    transferId: row.id,
+    asset: row.asset,
+    message: row.orphan
+      ? `transfer ${row.id} does not exist, but an entry of ${amountText(BigInt(row.amount), row.asset)} names it`
+      : `transfer ${row.id} of ${amountText(BigInt(row.amount), row.asset)}: its ${row.entries} entries are not exactly that amount out of its debit account and into its credit account, both of its asset`,
+  }));
+}
+
+/**
+ * 2. No account the CHECK guards (users' and the fees accounts) is negative, now or at any entry of its history;
+ * and the CHECK itself is in force.
+ */
+async function negativeAccounts(db: DbOrTx, amountText: AmountText): Promise<LedgerProblem[]> {
+  const rows = await queryRows<{ id: number; asset: string; balance: string; version: number | null }>(
+    db,
+    sql`select id::int as id, asset, balance::text as balance, null::int as version from ledger_accounts
+        where kind not in ('external', 'house') and balance < 0
+        union all
+        select a.id::int, a.asset, e.balance_after::text, e.version from ledger_entries e join ledger_accounts a on a.id = e.account_id
+        where a.kind not in ('external', 'house') and e.balance_after < 0
+        order by id, version nulls first`,
+  );
+  const problems: LedgerProblem[] = rows.map((row) => ({
+    invariant: 2,
+    accountId: row.id,
+    asset: row.asset,
+    message:
+      row.version === null
+        ? `account ${row.id} (${row.asset}) is negative: ${amountText(BigInt(row.balance), row.asset)}`
+        : `account ${row.id} (${row.asset}) was negative after its entry version ${row.version}: ${amountText(BigInt(row.balance), row.asset)}`,
+  }));
+  const [check] = await queryRows<{ valid: boolean }>(
+    db,
+    sql`select exists (select from pg_constraint where conrelid = 'ledger_accounts'::regclass
+          and conname = 'ledger_accounts_non_negative' and convalidated) as valid`,
+  );
+  if (!check.valid)
+    problems.push({ invariant: 2, message: "constraint ledger_accounts_non_negative is missing or not validated" });
+  return problems;
+}
+
+/** 3. Every account's entries form a gapless chain 1..n, previous + amount = next, ending at its balance and version. */
+async function brokenChains(db: DbOrTx, amountText: AmountText): Promise<LedgerProblem[]> {
+  const breaks = await queryRows<{
+    id: number;
+    asset: string;
+    version: number;
+    due: number;
+    balance: string;
+    expected: string;
+  }>(
+    db,
+    sql`with e as (
+          select account_id, version, balance_after,
+                 row_number() over w as due,
+                 coalesce(lag(balance_after) over w, 0) + amount as expected
+          from ledger_entries window w as (partition by account_id order by version))
+        select e.account_id::int as id, a.asset, e.version::int as version, e.due::int as due,
+               e.balance_after::text as balance, e.expected::text as expected
+        from e join ledger_accounts a on a.id = e.account_id
+        where e.version <> e.due or e.balance_after <> e.expected
+        order by e.account_id, e.version`,
+  );
+  const problems: LedgerProblem[] = breaks.map((row) => ({
+    invariant: 3,
+    accountId: row.id,
+    asset: row.asset,
+    message:
+      row.version !== row.due
+        ? `account ${row.id}: its entry number ${row.due} has version ${row.version} (an entry is missing or repeated)`
+        : `account ${row.id}: entry version ${row.version} says ${amountText(BigInt(row.balance), row.asset)} after it, but the previous balance plus its amount is ${amountText(BigInt(row.expected), row.asset)}`,
+  }));
+  const mismatched = await queryRows<{
+    id: number;
+    asset: string;
+    balance: string;
+    last: string;
+    version: number;
+    lastVersion: number;
+  }>(
+    db,
+    sql`select a.id::int as id, a.asset, a.balance::text as balance, coalesce(last.balance_after, 0)::text as last,
+          a.version::int as version, coalesce(last.version, 0)::int as "lastVersion"
+        from ledger_accounts a
+        left join lateral (select balance_after, version from ledger_entries where account_id = a.id order by version desc limit 1) last on true
+        where a.balance <> coalesce(last.balance_after, 0) or a.version <> coalesce(last.version, 0)`,
+  );
+  for (const row of mismatched) {
+    const [balance, last] = [amountText(BigInt(row.balance), row.asset), amountText(BigInt(row.last), row.asset)];
+    problems.push({
+      invariant: 3,
+      accountId: row.id,
+      asset: row.asset,
+      message: `account ${row.id}: balance ${balance} at version ${row.version}, but its last entry says ${last} at version ${row.lastVersion}`,
+    });
+  }
+  return problems;
+}
+
+/** The guards that keep the ledger's history as written, each with what it must refuse. */
+const GUARDS: { what: string; trigger: string; table: string; attempt?: SQL }[] = [
+  {
+    what: "ledger_transfers refuses UPDATE",
+    trigger: "ledger_transfers_append_only",
+    table: "ledger_transfers",
+    attempt: sql`update ledger_transfers set amount = amount + 1 where id = (select min(id) from ledger_transfers) returning 1`,
+  },
+  {
+    what: "ledger_transfers refuses DELETE",
+    trigger: "ledger_transfers_append_only",
+    table: "ledger_transfers",
+    attempt: sql`delete from ledger_transfers where id = (select min(id) from ledger_transfers) returning 1`,
+  },
+  {
+    what: "ledger_entries refuses UPDATE",
+    trigger: "ledger_entries_append_only",
+    table: "ledger_entries",
+    attempt: sql`update ledger_entries set amount = amount + 1 where id = (select min(id) from ledger_entries) returning 1`,
+  },
+  {
+    what: "ledger_entries refuses DELETE",
+    trigger: "ledger_entries_append_only",
+    table: "ledger_entries",
+    attempt: sql`delete from ledger_entries where id = (select min(id) from ledger_entries) returning 1`,
+  },
+  {
+    what: "ledger_accounts keep their owner",
+    trigger: "ledger_accounts_identity_fixed",
+    table: "ledger_accounts",
+    // An account no posting holds at the moment, so the attempt waits for nobody.
+    attempt: sql`update ledger_accounts set owner_id = gen_random_uuid() where id =
+      (select id from ledger_accounts where owner_id is not null order by id limit 1 for update skip locked) returning 1`,
+  },
+  // TRUNCATE is only looked up: trying it would lock the whole table until the rollback.
+  { what: "ledger_transfers refuses TRUNCATE", trigger: "ledger_transfers_no_truncate", table: "ledger_transfers" },
+  { what: "ledger_entries refuses TRUNCATE", trigger: "ledger_entries_no_truncate", table: "ledger_entries" },
+];
+
+/** 4. Transfers and entries are append-only, and accounts keep their owner: each guard is there, enabled, and refuses. */
+async function unguarded(db: DbOrTx): Promise<LedgerProblem[]> {
+  const enabled = await queryRows<{ trigger: string; table: string }>(
+    db,
+    sql`select t.tgname as trigger, c.relname as table from pg_trigger t join pg_class c on c.oid = t.tgrelid
+        where not t.tgisinternal and t.tgenabled <> 'D'`,
+  );
+  const problems: LedgerProblem[] = [];
+  for (const guard of GUARDS) {
+    if (!enabled.some((t) => t.trigger === guard.trigger && t.table === guard.table)) {
+      problems.push({
+        invariant: 4,
+        message: `${guard.what}: trigger ${guard.trigger} on ${guard.table} is missing or disabled`,
+      });
+    } else if (guard.attempt && (await tryInRollback(db, guard.attempt)) === "accepted") {
+      problems.push({ invariant: 4, message: `${guard.what}: trigger ${guard.trigger} is enabled but let the change through` });
+    }
+  }
+  return problems;
+}
+
+/** What a guard did with an attempt: refused it, let it through, or had no row to try it on. */
+type Attempted = "refused" | "accepted" | "untried";
+
+/** Thrown to roll an attempt back whatever it did, carrying what it did. */
+class RolledBack extends Error {
+  constructor(readonly outcome: Attempted) {
+    super(outcome);
+  }
+}
+
+/** The SQLSTATE of a database error, through Drizzle's `cause` chain. */
+function sqlState(error: unknown): string | undefined {
+  for (let e = error as { cause?: unknown; code?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/** Runs `attempt` in a (sub)transaction that is always rolled back, and says what the guard did with it. */
+async function tryInRollback(db: DbOrTx, attempt: SQL): Promise<Attempted> {
+  try {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`set local lock_timeout = '5s'`);
+      let outcome: Attempted;
+      try {
+        outcome = (await queryRows(tx, attempt)).length > 0 ? "accepted" : "untried";
+      } catch (error) {
+        const state = sqlState(error);
+        // Refused by a guard (42501), or let through to another constraint (class 23) that stopped it.
+        if (state === "42501") outcome = "refused";
+        else if (state?.startsWith("23")) outcome = "accepted";
+        else throw error;
+      }
+      throw new RolledBack(outcome);
+    });
+  } catch (error) {
+    if (error instanceof RolledBack) return error.outcome;
+    throw error;
+  }
+  throw new Error("tryInRollback: the attempt was not rolled back");
+}
+
+/** 5. One idempotency key moves money at most once: every posting under a key is named. */
+async function keysReused(db: DbOrTx): Promise<LedgerProblem[]> {
+  const reused = await queryRows<{ key: string; postings: string[]; transfers: number[] }>(
+    db,
+    sql`select idempotency_key as key, array_agg(distinct posting_id::text) as postings, array_agg(id::int order by id) as transfers
+        from ledger_transfers where idempotency_key is not null
+        group by idempotency_key having count(distinct posting_id) > 1`,
+  );
+  return reused.map((row) => ({
+    invariant: 5,
+    message: `idempotency key ${row.key} moved money ${row.postings.length} times: postings ${row.postings.join(", ")} (transfers ${row.transfers.join(", ")})`,
+  }));
 }

@@ -585,6 +585,35 @@ describe("P2P transfers", () => {
     expect((await resolve(admin.client, ownFlag.id, { resolution: "checked by another" })).status).toBe(200);
   });
 
+  test("GET /api/admin/ledger/reconcile: admins only; names a transfer whose amount was changed behind the ledger", async () => {
+    const admin = await adminUser(fixture, "reconciler");
+    const alice = await fundedUser(fixture, "reconcile-a", "10");
+    type Report = { ok: boolean; problems: { invariant: number; transferId?: number; message: string }[] } & ErrorBody;
+    const reconcile = () => admin.client.json<Report>("GET", "/api/admin/ledger/reconcile");
+    expect((await alice.client.json<ErrorBody>("GET", "/api/admin/ledger/reconcile")).status).toBe(403);
+    expect((await reconcile()).body).toMatchObject({ ok: true, problems: [] });
+    const db = fixture.deps.database.db;
+    const [deposit] = await queryRows<{ id: number }>(
+      db,
+      sql`select t.id::int as id from ledger_transfers t join ledger_accounts a on a.id = t.credit_account_id
+          where a.owner_id = ${alice.userId} order by t.id desc limit 1`,
+    );
+    const setAmount = (amount: string) => [
+      sql`alter table ledger_transfers disable trigger ledger_transfers_append_only`,
+      sql`update ledger_transfers set amount = ${amount}::numeric where id = ${deposit.id}`,
+      sql`alter table ledger_transfers enable trigger ledger_transfers_append_only`,
+    ];
+    for (const statement of setAmount("1")) await db.execute(statement);
+    try {
+      const { body } = await reconcile();
+      expect(body.ok).toBe(false);
+      expect(body.problems).toEqual([expect.objectContaining({ invariant: 1, transferId: deposit.id })]);
+    } finally {
+      for (const statement of setAmount("1000")) await db.execute(statement);
+    }
+    expect((await reconcile()).body.ok).toBe(true);
+  });
+
   test("a flag that holds its transfer is resolved by the decision on the transfer, not apart from it", async () => {
     const alice = await fundedUser(fixture, "holding-a", "2500");
     const bob = await signedInUser(fixture, "holding-b");

@@ -127,6 +127,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
               invariant: t.Integer(),
               message: t.String(),
               accountId: t.Optional(t.Integer()),
+              transferId: t.Optional(t.Integer()),
               asset: t.Optional(t.String()),
             }),
           ),

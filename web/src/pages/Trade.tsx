@@ -15,6 +15,7 @@ import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focus
 import { createIdempotentSubmission, outcomeUnknown } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { prices, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -109,6 +110,7 @@ const describeOrder = (order: Order, config: PublicConfig) =>
   `${order.type} ${order.side} of ${formatAmount(order.amount, precisionOf(config, order.asset))} ${order.asset} at ${orderPrice(order)} USD`;
 
 function TradeForm(props: { config: PublicConfig }) {
+  useLivePrices();
   const assets = () => props.config.assets.map((a) => a.symbol).filter((s) => s !== "USD");
   const [draft, setDraft] = createSignal<Draft>({
     type: "market",
@@ -199,6 +201,20 @@ function TradeForm(props: { config: PublicConfig }) {
     if (field === "type" || field === "side" || field === "asset") setErrors({});
   };
   const precision = () => precisionOf(props.config, draft().asset);
+  /**
+   * What an order is weighed against before a quote: the asset's live market price and what the side spends is
+   * available ("available" while the balances load says nothing yet). A quote adds the spread and the fee.
+   */
+  const marketLine = () => {
+    const { asset, side } = draft();
+    const tick = prices[asset];
+    const price = tick ? `Market price: 1 ${asset} ≈ ${formatPrice(tick.priceUsd, asset)} USD` : "Market price: loading…";
+    const spends = side === "buy" ? "USD" : asset;
+    const available = settled(balances)?.balances.find((balance) => balance.asset === spends)?.available;
+    const spendPrecision = precisionOf(props.config, spends);
+    if (available === undefined || spendPrecision === undefined) return `${price}.`;
+    return `${price}. Available to ${side === "buy" ? "spend" : "sell"}: ${formatAmount(available, spendPrecision)} ${spends}.`;
+  };
   const shortfall = () => {
     const shown = quote();
     return shown && shortfallOf(shown, settled(balances)?.balances, props.config);
@@ -357,6 +373,9 @@ function TradeForm(props: { config: PublicConfig }) {
           <SelectField label="Asset" name="asset" value={draft().asset} onChange={(e) => update("asset", e.currentTarget.value)}>
             <For each={assets()}>{(symbol) => <option value={symbol}>{symbol}</option>}</For>
           </SelectField>
+          <p class="muted small" data-testid="trade-market">
+            {marketLine()}
+          </p>
           <Field
             label={`Amount (${draft().asset})`}
             name="amount"

@@ -24,7 +24,7 @@ const PLACEHOLDERS: Record<string, string> = {
   ETH: "0x followed by 40 hex digits",
   USDT: "0x followed by 40 hex digits",
   SOL: "Base58 public key",
-  USD: "IBAN, e.g. GB82 WEST 1234 5698 7654 32",
+  USD: "IBAN, e.g. NO93 8601 1117 947",
 };
 
 /** GET/POST/DELETE /api/wallet/addresses: withdrawals go only to these, each after its cooldown. */

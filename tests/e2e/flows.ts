@@ -989,28 +989,65 @@ async function freezeByEmail(page: Page, app: App) {
   await panel.getByText("No user has this email.").waitFor();
 }
 
-/** /admin's AML flags: a transfer over the AML threshold raises a flag, which the admin resolves with what they found. */
+/**
+ * /admin's AML flags (open ones listed first). A transfer over the AML threshold is held, and its flag is resolved
+ * by the transfer's decision in the review queue, so its row offers no "Resolve…". Eleven small transfers within
+ * the hour raise one velocity flag covering them all, which the admin resolves with what they found.
+ */
 async function resolveAmlFlag(page: Page, app: App) {
-  const [frank, gina] = [newEmail("frank"), newEmail("gina")];
+  const [frank, gina, hana] = [newEmail("frank"), newEmail("gina"), newEmail("hana")];
   await registerViaApi(app, "Frank Example", frank, true);
   await registerViaApi(app, "Gina Example", gina, true);
-  const token = await signInElsewhere(app, frank);
-  await depositViaApi(app, token, "USD", "150");
+  await registerViaApi(app, "Hana Example", hana, true);
+  const frankToken = await signInElsewhere(app, frank);
+  await depositViaApi(app, frankToken, "USD", "150");
   // Over AML_REVIEW_THRESHOLD_USD (100 here): held for review, and flagged.
-  await apiCall(app, token, "POST", "/api/transfers/p2p", { recipientEmail: gina, asset: "USD", amount: "120" });
+  await apiCall(app, frankToken, "POST", "/api/transfers/p2p", { recipientEmail: gina, asset: "USD", amount: "120" });
+  // More than 10 transfers within an hour, each under the threshold: they complete, and the 11th raises a flag.
+  const hanaToken = await signInElsewhere(app, hana);
+  await depositViaApi(app, hanaToken, "USD", "20");
+  for (let i = 0; i < 11; i++) {
+    await apiCall(app, hanaToken, "POST", "/api/transfers/p2p", { recipientEmail: gina, asset: "USD", amount: "1" });
+  }
   const panel = page.getByRole("region", { name: "AML flags", exact: true });
   await panel.getByRole("button", { name: "Refresh", exact: true }).click();
-  const row = panel.getByRole("row").filter({ hasText: frank });
+  assertEqual(
+    await panel.getByRole("button", { name: "Open", exact: true }).getAttribute("aria-pressed"),
+    "true",
+    "the Open filter",
+  );
+
+  const held = panel.getByRole("row").filter({ hasText: frank });
+  await held
+    .getByText("Held for review: approve or reject the transfer in Transfers waiting for review", { exact: false })
+    .waitFor();
+  assertEqual(await held.getByRole("button", { name: /^Resolve…/ }).count(), 0, "Resolve… buttons on a held transfer's flag");
+
+  const row = panel.getByRole("row").filter({ hasText: hana });
+  // The transfers the flag covers, readable without hover: a disclosure that opens to their ids.
+  const covered = row.getByText("11 transfers, 11.00 USD", { exact: true });
+  await covered.click();
+  assertEqual(await row.locator(".aml-covered-ids li").count(), 11, "transfer ids listed under the velocity flag");
   await row
-    .getByRole("button", { name: new RegExp(`^Resolve… the Over review threshold flag of .+ on ${frank}'s transfer$`) })
+    .getByRole("button", { name: new RegExp(`^Resolve… the Many transfers in an hour flag of .+ on ${hana}'s transfer$`) })
     .click();
   await row.getByRole("button", { name: "Resolve", exact: true }).click();
-  await row.getByText("Write what you found", { exact: false }).waitFor();
+  const blank = row.getByText("Write what you found", { exact: false });
+  await blank.waitFor();
+  await row.getByLabel("What you found", { exact: true }).pressSequentially("Pa");
+  await blank.waitFor({ state: "detached" });
   await fillLabelled(row, "What you found", "resolution", "Paid a shared bill; receipt seen.");
   await row.getByRole("button", { name: "Resolve", exact: true }).click();
   await row.getByText("Paid a shared bill; receipt seen.", { exact: true }).waitFor();
   await row.getByText("Resolved", { exact: true }).waitFor();
   await focusMovesTo(page, /^Resolved/, "the resolution, in place of its form");
+  // Still listed under Open until the next reload; under Resolved, it says by whom.
+  await panel.getByRole("button", { name: "Resolved", exact: true }).click();
+  await panel
+    .getByRole("row")
+    .filter({ hasText: hana })
+    .getByText(/^by .+@/)
+    .waitFor();
 }
 
 export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {

@@ -1,9 +1,11 @@
-import { createSignal, Show } from "solid-js";
+import { createMemo, createSignal, For, Show, untrack } from "solid-js";
 import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
 import LoadMore from "../../components/LoadMore";
 import RefreshList from "../../components/RefreshList";
+import StatusBadge from "../../components/StatusBadge";
 import { formatDateTime } from "../../lib/format";
+import { formatUsd } from "../../lib/money";
 import { createPagedList } from "../../lib/paged-list";
 import type { User } from "../../lib/session";
 import FlagReview, { type FlagReviewFields } from "./FlagReview";
@@ -17,8 +19,14 @@ type AmlFlag = FlagReviewFields & {
   recipientId: string;
   rule: string;
   detail: string;
-  /** The sender's transfers the rule judged, oldest first, this one last. */
+  /** Where the flagged transfer stands: a held one ("pending_review") is decided in the review queue. */
+  transferStatus: "completed" | "pending_review" | "rejected";
+  /** The transfers the flag covers, oldest first: the newest 100 when it covers more. */
   windowTransferIds: string[];
+  /** How many transfers it covers, which may be more than are listed. */
+  windowTransferCount: number;
+  /** Their USD value when sent, a decimal string. */
+  windowTotalUsd: string;
   createdAt: string;
 };
 
@@ -28,17 +36,70 @@ const RULES: Record<string, string> = {
   structuring: "Possible structuring",
 };
 
+/** Which flags are listed (the API's `?status`; "all" asks without it). */
+type Filter = "open" | "resolved" | "all";
+
+const FILTERS: { value: Filter; label: string; noun: string }[] = [
+  { value: "open", label: "Open", noun: "open flag" },
+  { value: "resolved", label: "Resolved", noun: "resolved flag" },
+  { value: "all", label: "All", noun: "flag" },
+];
+
 /** Flags per page: a screenful or two; the list can hold thousands, reached with "Load more". */
 const PAGE_SIZE = 50;
 
-/** GET /api/admin/aml/flags: what AML screening noticed, newest first, paged. */
+/** The review queue's panel (Reviews.tsx), where a held transfer, and so its flag, is decided. */
+const REVIEW_QUEUE = "Transfers waiting for review";
+
+/** A flag that holds its transfer: the server resolves it when the transfer is approved or rejected, not apart (409). */
+const holdsTransfer = (flag: AmlFlag) => flag.rule === "over_threshold" && flag.transferStatus === "pending_review";
+
+/**
+ * The transfers a pattern flag covers, readable without hover (a phone has none): a disclosure naming how many and
+ * what they were worth, which opens to their ids, oldest first, the flagged one marked.
+ */
+function CoveredTransfers(props: { flag: AmlFlag }) {
+  const listed = () => props.flag.windowTransferIds.length;
+  const count = () => props.flag.windowTransferCount;
+  return (
+    <details class="aml-covered cell-line">
+      <summary>
+        {count()} transfer{count() === 1 ? "" : "s"}, {formatUsd(props.flag.windowTotalUsd)} USD
+      </summary>
+      <p class="small muted">{listed() < count() ? `The newest ${listed()} of ${count()}, oldest first:` : "Oldest first:"}</p>
+      <ol class="aml-covered-ids">
+        <For each={props.flag.windowTransferIds}>
+          {(id) => (
+            <li>
+              <code>{id}</code>
+              <Show when={id === props.flag.transferId}>
+                <span class="small muted"> (flagged)</span>
+              </Show>
+            </li>
+          )}
+        </For>
+      </ol>
+    </details>
+  );
+}
+
+/** GET /api/admin/aml/flags: what AML screening noticed, newest first, paged; open ones unless asked otherwise. */
 export default function AmlFlagsPanel(props: { me: User }) {
-  const flags = createPagedList<AmlFlag>("/api/admin/aml/flags", {}, PAGE_SIZE);
+  const [filter, setFilter] = createSignal<Filter>("open");
+  // A list per filter, asked anew when it changes (untracked: loading reads the new list's own signals).
+  const flags = createMemo(() => {
+    const status = filter();
+    return untrack(() => createPagedList<AmlFlag>("/api/admin/aml/flags", status === "all" ? {} : { status }, PAGE_SIZE));
+  });
+  const noun = () => FILTERS.find((f) => f.value === filter())?.noun ?? "flag";
   const [justResolved, setJustResolved] = createSignal<string>();
   /** How much is listed: the API gives no total, so "all" only once the last page is in. */
   const extent = () => {
-    const count = flags.items().length;
-    return flags.hasMore() ? `Newest first, ${count} shown; Load more for older ones.` : `All ${count}, newest first.`;
+    const count = flags().items().length;
+    const nouns = `${noun()}${count === 1 ? "" : "s"}`;
+    return flags().hasMore()
+      ? `Newest first, ${count} ${nouns} shown; Load more for older ones.`
+      : `All ${count} ${nouns}, newest first.`;
   };
   return (
     <section class="panel" aria-labelledby="aml-title">
@@ -50,61 +111,81 @@ export default function AmlFlagsPanel(props: { me: User }) {
             (many transfers, or amounts just under the threshold) flags a sender once while its flag is open; resolving it lets
             the next such transfer flag again.
           </p>
-          <Show when={flags.shown()?.length}>
+          <Show when={flags().shown()?.length}>
             <p class="muted small">{extent()}</p>
           </Show>
         </div>
-        <RefreshList loading={flags.loading()} hasItems={flags.items().length > 0} onRefresh={() => void flags.load(false)} />
+        {/* Which flags, then Refresh: the list's controls on one line, right of its description where it fits. */}
+        <div class="aml-controls">
+          <fieldset class="aml-filter">
+            <legend class="sr-only">Show flags</legend>
+            <For each={FILTERS}>
+              {(option) => (
+                <button
+                  type="button"
+                  class="button button-small"
+                  aria-pressed={filter() === option.value}
+                  onClick={() => setFilter(option.value)}
+                >
+                  {option.label}
+                </button>
+              )}
+            </For>
+          </fieldset>
+          <RefreshList
+            loading={flags().loading()}
+            hasItems={flags().items().length > 0}
+            onRefresh={() => void flags().load(false)}
+          />
+        </div>
       </div>
       <DataTable
         errorTitle="Could not load AML flags"
-        error={flags.error()}
-        onRetry={() => void flags.load(false)}
+        error={flags().error()}
+        onRetry={() => void flags().load(false)}
         loadingLabel="Loading flags…"
-        items={flags.shown()}
-        empty="No flags raised."
+        items={flags().shown()}
+        empty={filter() === "all" ? "No flags raised." : `No ${noun()}s.`}
         label="AML flags table (scrollable)"
         labelledBy="aml-title"
-        busy={flags.loading() !== undefined}
-        columns={[
-          { label: "Raised" },
-          { label: "Rule" },
-          { label: "Detail" },
-          { label: "Transfer" },
-          { label: "User" },
-          { label: "Review" },
-        ]}
+        class="aml-flags"
+        busy={flags().loading() !== undefined}
+        columns={[{ label: "Raised" }, { label: "Rule" }, { label: "Transfer" }, { label: "User" }, { label: "Review" }]}
         after={
           <LoadMore
-            hasMore={flags.hasMore()}
-            loading={flags.loading()}
-            onMore={() => void flags.load(true)}
-            error={flags.moreError()}
-            end="That is every flag."
+            hasMore={flags().hasMore()}
+            loading={flags().loading()}
+            onMore={() => void flags().load(true)}
+            error={flags().moreError()}
+            end={`That is every ${noun()}.`}
           />
         }
         row={(flag) => (
           <tr>
-            <td>
+            <td class="aml-raised">
               <time datetime={flag.createdAt}>{formatDateTime(flag.createdAt)}</time>
             </td>
-            <th scope="row" title={flag.rule}>
+            {/* The rule and what it saw, in one column: the detail wraps under the rule's name. */}
+            <th scope="row" class="aml-rule" title={flag.rule}>
               {RULES[flag.rule] ?? flag.rule}
+              <span class="cell-line small muted aml-detail">{flag.detail}</span>
             </th>
-            <td class="small wrap">{flag.detail}</td>
-            <td>
+            <td class="aml-transfer wrap">
               <code class="truncate truncate-id" title={flag.transferId}>
                 {flag.transferId}
               </code>
-              {/* The others of its window, for the investigation: their ids on hover, as the transfer's own. */}
-              <Show when={flag.windowTransferIds.length > 1}>
-                <span class="cell-line small muted" title={flag.windowTransferIds.join("\n")}>
-                  {flag.windowTransferIds.length} transfers judged
+              {/* Its status where it says something: held, rejected, or (for a flag that held it) approved. */}
+              <Show when={flag.rule === "over_threshold" || flag.transferStatus !== "completed"}>
+                <span class="cell-line">
+                  <StatusBadge status={flag.transferStatus} />
                 </span>
+              </Show>
+              <Show when={flag.windowTransferCount > 1}>
+                <CoveredTransfers flag={flag} />
               </Show>
             </td>
             {/* The button under the email, not beside it: beside, it squeezed the email into pieces. */}
-            <td class="user-cell">
+            <td class="user-cell aml-user">
               <Email address={flag.userEmail} title={flag.userId} />
               <Show when={flag.userId !== props.me.id} fallback={<OwnCaseNote />}>
                 <button
@@ -117,18 +198,27 @@ export default function AmlFlagsPanel(props: { me: User }) {
                 </button>
               </Show>
             </td>
-            <td>
-              <FlagReview
-                flag={flag}
-                what={`the ${RULES[flag.rule] ?? flag.rule} flag of ${formatDateTime(flag.createdAt)} on ${flag.userEmail}'s transfer`}
-                own={flag.userId === props.me.id || flag.recipientId === props.me.id}
-                focusResult={flag.id === justResolved()}
-                onResolved={(resolved) => {
-                  // The result takes the focus the form had, so a keyboard user goes on from this row.
-                  setJustResolved(resolved.id);
-                  flags.replace(resolved);
-                }}
-              />
+            <td class="aml-review wrap">
+              <Show
+                when={!(holdsTransfer(flag) && !flag.resolvedAt)}
+                fallback={
+                  <p class="small muted aml-held">
+                    Held for review: approve or reject the transfer in {REVIEW_QUEUE}, which resolves this flag.
+                  </p>
+                }
+              >
+                <FlagReview
+                  flag={flag}
+                  what={`the ${RULES[flag.rule] ?? flag.rule} flag of ${formatDateTime(flag.createdAt)} on ${flag.userEmail}'s transfer`}
+                  own={flag.userId === props.me.id || flag.recipientId === props.me.id}
+                  focusResult={flag.id === justResolved()}
+                  onResolved={(resolved) => {
+                    // The result takes the focus the form had, so a keyboard user goes on from this row.
+                    setJustResolved(resolved.id);
+                    flags().replace(resolved);
+                  }}
+                />
+              </Show>
             </td>
           </tr>
         )}

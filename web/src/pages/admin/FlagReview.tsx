@@ -1,11 +1,21 @@
 import { createSignal, Show } from "solid-js";
+import Email from "../../components/Email";
 import { Field } from "../../components/Field";
 import { api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage, focusWhen } from "../../lib/forms";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, focusControl, focusWhen } from "../../lib/forms";
 
-/** What an admin found when they looked into a flag (API addition: `resolvedAt`, `resolvedBy`, `resolution`). */
-export type FlagReviewFields = { id: string; resolvedAt: string | null; resolvedBy: string | null; resolution: string | null };
+/**
+ * What an admin found when they looked into a flag (API additions: `resolvedAt`, `resolvedBy`, `resolvedByEmail`,
+ * `resolution`). A flag that held its transfer is resolved by the transfer's decision: "Transfer approved in review".
+ */
+export type FlagReviewFields = {
+  id: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolvedByEmail: string | null;
+  resolution: string | null;
+};
 
 /**
  * A flag's review cell: once resolved, when and what was found; until then "Resolve…", which opens a field for what
@@ -26,23 +36,35 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
   const [open, setOpen] = createSignal(false);
   const [text, setText] = createSignal("");
   const [busy, setBusy] = createSignal(false);
-  const [error, setError] = createSignal<string>();
+  /** The field's message (nothing written yet); it goes once the admin types (clearMessagesOnEdit). */
+  const [errors, setErrors] = createSignal<FieldErrors>({});
+  /** Why the server refused, about the flag as sent; it goes on the next edit too. */
+  const [failure, setFailure] = createSignal<string>();
+  let form: HTMLFormElement | undefined;
+
+  const cancel = () => {
+    setOpen(false);
+    setErrors({});
+    setFailure(undefined);
+  };
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
+    setFailure(undefined);
     if (!text().trim()) {
-      setError("Write what you found: it stays with the flag for whoever looks next.");
+      setErrors({ resolution: "Write what you found: it stays with the flag for whoever looks next." });
+      focusControl(form, "resolution");
       return;
     }
     setBusy(true);
-    setError(undefined);
+    setErrors({});
     try {
       const { flag } = await api.post<{ flag: F }>(`/api/admin/aml/flags/${encodeURIComponent(props.flag.id)}/resolve`, {
         resolution: text(),
       });
       props.onResolved(flag);
     } catch (cause) {
-      setError(actionMessage(cause));
+      setFailure(actionMessage(cause));
     } finally {
       setBusy(false);
     }
@@ -67,7 +89,7 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
             </Show>
           }
         >
-          <form class="stack" onSubmit={submit}>
+          <form ref={form} class="stack" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFailure)} novalidate>
             <Field
               label="What you found"
               name="resolution"
@@ -75,17 +97,24 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
               maxLength={1000}
               value={text()}
               onInput={(e) => setText(e.currentTarget.value)}
-              error={error()}
+              error={errors().resolution}
               ref={focusWhen(true)}
             />
             <span class="button-row">
               <button type="submit" class="button button-small button-primary" disabled={busy()} aria-busy={busy()}>
                 {busy() ? "Saving…" : "Resolve"}
               </button>
-              <button type="button" class="button button-small" disabled={busy()} onClick={() => setOpen(false)}>
+              <button type="button" class="button button-small" disabled={busy()} onClick={cancel}>
                 Cancel
               </button>
             </span>
+            <Show when={failure()}>
+              {(message) => (
+                <p class="field-error small" role="alert">
+                  {message()}
+                </p>
+              )}
+            </Show>
           </form>
         </Show>
       }
@@ -93,6 +122,13 @@ export default function FlagReview<F extends FlagReviewFields>(props: {
       {(at) => (
         <span class="small wrap" tabindex="-1" ref={focusWhen(props.focusResult)}>
           <span class="badge badge-ok">Resolved</span> <time datetime={at()}>{formatDateTime(at())}</time>
+          <Show when={props.flag.resolvedByEmail}>
+            {(email) => (
+              <span class="cell-line muted">
+                by <Email address={email()} />
+              </span>
+            )}
+          </Show>
           <span class="cell-line">{props.flag.resolution}</span>
         </span>
       )}

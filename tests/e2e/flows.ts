@@ -315,6 +315,11 @@ export async function moneyFlow(browser: Browser, app: App) {
         ms: 45_000,
         run: async () => {
           await fillBtcOrder(page, "market", "buy", "0.0001");
+          // Before any quote: the live price, and what a buy can spend (250 deposited, 40 sent).
+          await page
+            .getByTestId("trade-market")
+            .getByText(/^Market price: 1 BTC ≈ [\d,]+\.\d+ USD\. Available to spend: 210(\.00)? USD\.$/)
+            .waitFor();
           await page.getByRole("button", { name: "Get quote" }).click();
           await page.getByTestId("quote").waitFor();
           // "Get quote" made way for the quote: focus goes to its Confirm; the terms are read out once, not the countdown.

@@ -1053,6 +1053,13 @@ async function resolveAmlFlag(page: Page, app: App) {
     .filter({ hasText: hana })
     .getByText(/^by .+@/)
     .waitFor();
+  // Rejecting the held transfer in the review queue resolves its flag, which the panel shows at once.
+  const queue = page.getByRole("region", { name: "Transfers waiting for review", exact: true });
+  await queue.getByRole("button", { name: "Refresh", exact: true }).click();
+  const heldTransfer = queue.locator("tbody tr").filter({ hasText: frank });
+  await heldTransfer.getByRole("button", { name: /^Reject the transfer of 120\.00 USD/ }).click();
+  await heldTransfer.getByRole("button", { name: /^Confirm reject the transfer of 120\.00 USD/ }).click();
+  await panel.getByRole("row").filter({ hasText: frank }).getByText("Transfer rejected in review", { exact: true }).waitFor();
 }
 
 export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {

@@ -1,4 +1,4 @@
-import { createMemo, createSignal, For, Show, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, Show, untrack } from "solid-js";
 import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
 import LoadMore from "../../components/LoadMore";
@@ -10,7 +10,7 @@ import { createPagedList } from "../../lib/paged-list";
 import type { User } from "../../lib/session";
 import FlagReview, { type FlagReviewFields } from "./FlagReview";
 import OwnCaseNote from "./OwnCase";
-import { pickUserToFreeze } from "./state";
+import { decidedTransfer, pickUserToFreeze } from "./state";
 
 type AmlFlag = FlagReviewFields & {
   transferId: string;
@@ -91,6 +91,8 @@ export default function AmlFlagsPanel(props: { me: User }) {
     const status = filter();
     return untrack(() => createPagedList<AmlFlag>("/api/admin/aml/flags", status === "all" ? {} : { status }, PAGE_SIZE));
   });
+  // A decision in the review queue resolves the held transfer's flag, which leaves Open for Resolved: reloaded.
+  createEffect(on(decidedTransfer, () => void untrack(flags).load(false), { defer: true }));
   const noun = () => FILTERS.find((f) => f.value === filter())?.noun ?? "flag";
   const [justResolved, setJustResolved] = createSignal<string>();
   /** How much is listed: the API gives no total, so "all" only once the last page is in. */

@@ -17,6 +17,7 @@ import type { User } from "../../lib/session";
 import type { Transfer, Withdrawal } from "../../lib/wallet";
 import DecisionButtons from "./Confirm";
 import OwnCaseNote from "./OwnCase";
+import { noteTransferDecided } from "./state";
 
 type Item = { id: string; asset: string; amount: string; createdAt: string };
 /** The admin's lists also say who asked (API additions to `withdrawal` and `transfer`). */
@@ -175,6 +176,7 @@ export function TransferReview(props: { config: PublicConfig; me: User }) {
       path="/api/admin/transfers"
       decide={async (t, approve) => {
         await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
+        noteTransferDecided(t.id);
       }}
       parties={(t) => `from ${t.senderEmail} to ${t.recipientEmail}`}
       // A transfer carries no user ids, only emails; an email is one account's (unique, stored normalized).

@@ -9,3 +9,12 @@ export function pickUserToFreeze(id: string) {
   setFreezeTarget({ id, at: Date.now() });
   queueMicrotask(() => document.getElementById("freeze-title")?.scrollIntoView({ block: "start" }));
 }
+
+/** The transfer decided last in the review queue: its AML flag, which the decision resolved, is shown anew. */
+const [decidedTransfer, setDecidedTransfer] = createSignal<{ id: string; at: number }>();
+
+export { decidedTransfer };
+
+export function noteTransferDecided(id: string) {
+  setDecidedTransfer({ id, at: Date.now() });
+}

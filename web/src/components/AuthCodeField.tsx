@@ -1,33 +1,49 @@
 import { createSignal } from "solid-js";
 import { Field } from "./Field";
 
+/** The longest second-factor code the API takes (a recovery code such as "mencg-ykzne", with room to spare). */
+const CODE_MAX_LENGTH = 32;
+
+/**
+ * The `code` input of a second factor, as an authenticator's digits or, `recovery`, a recovery code: digits bring up
+ * the number pad, which has no letters, so a recovery code brings up the keyboard. Either code is taken either way
+ * (one pasted into the digits works too), so the field is never cut to 6.
+ */
+export function SecondFactorInput(props: { recovery: boolean; error?: string; hint?: string }) {
+  return (
+    <Field
+      label={props.recovery ? "Recovery code" : "Authentication code"}
+      name="code"
+      type="text"
+      autocomplete="one-time-code"
+      inputmode={props.recovery ? "text" : "numeric"}
+      spellcheck={false}
+      autocapitalize="off"
+      maxLength={CODE_MAX_LENGTH}
+      required
+      hint={props.hint}
+      error={props.error}
+    />
+  );
+}
+
 /**
  * The "Authentication code" of a money form when the user has 2FA on (withdraw, send), read with
- * lib/second-factor.ts. Digits bring up the number pad; a phone's number pad cannot type a recovery code's
- * letters, so "Use a recovery code instead" brings up the letters, as the sign-in form does. Either code works
- * in either mode (a recovery code pasted into the digits is taken too).
+ * lib/second-factor.ts, with "Use a recovery code instead", as the sign-in form has.
  */
 export default function AuthCodeField(props: { error?: string }) {
   const [recovery, setRecovery] = createSignal(false);
   let field: HTMLDivElement | undefined;
   return (
     <div ref={field}>
-      <Field
-        label={recovery() ? "Recovery code" : "Authentication code"}
-        name="code"
-        type="text"
-        autocomplete="one-time-code"
-        inputmode={recovery() ? "text" : "numeric"}
-        spellcheck={false}
-        autocapitalize="off"
-        maxLength={32}
-        required
+      <SecondFactorInput
+        recovery={recovery()}
+        error={props.error}
         hint={
           recovery()
             ? "One of your recovery codes; each works once."
             : "6 digits from your authenticator app (or a recovery code)."
         }
-        error={props.error}
       />
       <div class="link-row">
         <button

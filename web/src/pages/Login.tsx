@@ -3,7 +3,8 @@ import { createSignal, Match, Show, Switch } from "solid-js";
 import { EmailField } from "../components/AccountFields";
 import Alert from "../components/Alert";
 import { AuthCard } from "../components/AuthCard";
-import { Field, PasswordField } from "../components/Field";
+import { SecondFactorInput } from "../components/AuthCodeField";
+import { PasswordField } from "../components/Field";
 import FormError from "../components/FormError";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api, takeSessionEnded } from "../lib/api";
@@ -30,8 +31,6 @@ const HINTS = {
 
 type Credentials = { email: string; password: string };
 
-/** The longest second-factor code the API takes (a recovery code such as "mencg-ykzne", with room to spare). */
-const CODE_MAX_LENGTH = 32;
 /** What an authenticator app shows; anything else typed or pasted into the code field is a recovery code. */
 const TOTP_FORMAT = /^\d{6}$/;
 
@@ -195,19 +194,7 @@ export default function Login() {
                     ? "Enter one of your recovery codes. Each works once."
                     : "Enter the 6-digit code from your authenticator app, or one of your recovery codes."}
                 </p>
-                {/* Digits bring up the number pad, but the field is never cut to 6: a recovery code pasted here works too. */}
-                <Field
-                  label={recovery() ? "Recovery code" : "Authentication code"}
-                  name="code"
-                  type="text"
-                  autocomplete="one-time-code"
-                  inputmode={recovery() ? "text" : "numeric"}
-                  spellcheck={false}
-                  autocapitalize="off"
-                  required
-                  maxLength={CODE_MAX_LENGTH}
-                  error={errors().code}
-                />
+                <SecondFactorInput recovery={recovery()} error={errors().code} />
                 <div class="link-row">
                   <button
                     type="button"

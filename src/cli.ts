@@ -78,7 +78,9 @@ const commands: Record<string, Command> = {
           );
         }
         for (const problem of report.problems) console.log(`VIOLATION invariant ${problem.invariant}: ${problem.message}`);
-        console.log(report.ok ? "ledger OK" : `${report.problems.length} violations`);
+        for (const guard of report.untried) console.log(`NOT TRIED invariant 4: ${guard}`);
+        const untried = report.untried.length ? ` (${report.untried.length} guards not tried, above)` : "";
+        console.log(report.ok ? `ledger OK${untried}` : `${report.problems.length} violations${untried}`);
         return report.ok ? 0 : 1;
       }),
   },

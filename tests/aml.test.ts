@@ -33,8 +33,11 @@ function smallTransfers(count: number, withinMs: number) {
 
 type Earlier = ReturnType<typeof earlier>;
 
-/** A flag raised `msAgo` before NOW on one of the sender's earlier transfers (or, `ofAnother`, on someone else's). */
-type EarlierFlag = { rule: string; msAgo: number; resolved?: boolean; ofAnother?: boolean };
+/**
+ * A flag raised `msAgo` before NOW on one of the sender's earlier transfers (or, `ofAnother`, on someone else's),
+ * judged against the screen's threshold unless `threshold` says another.
+ */
+type EarlierFlag = { rule: string; msAgo: number; resolved?: boolean; ofAnother?: boolean; threshold?: bigint };
 
 /** Writes an earlier P2P transfer of `sender`'s; answers its id. */
 async function insertTransfer(sender: string, t: Earlier): Promise<string> {
@@ -63,12 +66,13 @@ async function screen(
   for (const flag of flags) {
     const owner = flag.ofAnother ? crypto.randomUUID() : sender;
     const transferId = flag.ofAnother ? await insertTransfer(owner, earlier(100n, flag.msAgo)) : ids[0];
-    await database.db.execute(sql`insert into aml_flags (transfer_id, user_id, rule, detail, created_at, resolved_at)
+    const threshold = (flag.threshold ?? reviewThresholdUsdCents).toString();
+    await database.db.execute(sql`insert into aml_flags (transfer_id, user_id, rule, detail, created_at, resolved_at, review_threshold_usd_cents)
       values (${transferId}, ${owner}, ${flag.rule}, 'earlier', ${new Date(NOW.getTime() - flag.msAgo).toISOString()}::timestamptz,
-              ${flag.resolved ? NOW.toISOString() : null}::timestamptz)`);
+              ${flag.resolved ? NOW.toISOString() : null}::timestamptz, ${threshold}::numeric)`);
   }
   const windows = amlWindows({ amountUsdCents, now: NOW, reviewThresholdUsdCents });
-  const facts = await readScreeningFacts(database.db, sender, windows);
+  const facts = await readScreeningFacts(database.db, sender, windows, reviewThresholdUsdCents);
   return screenTransfer({ amountUsdCents, now: NOW, reviewThresholdUsdCents, ...facts });
 }
 
@@ -120,7 +124,7 @@ describe("velocity", () => {
     const [velocity] = amlWindows({ amountUsdCents: 100n, now: NOW, reviewThresholdUsdCents: THRESHOLD });
     expect(velocity.rule).toBe("velocity");
     const countIn = async (window: AmlWindow) =>
-      (await readScreeningFacts(database.db, sender, [{ rule: "velocity", window }])).earlier.velocity;
+      (await readScreeningFacts(database.db, sender, [{ rule: "velocity", window }], THRESHOLD)).earlier.velocity;
     expect(await countIn(velocity.window)).toBe(10);
     expect(await countIn({ since: velocity.window.since })).toBe(30);
   });
@@ -250,6 +254,12 @@ describe("a pattern already under investigation", () => {
     expect(ruleNames(await screen(100n, tooFast, THRESHOLD, [{ rule: "structuring", msAgo: MINUTE }]))).toEqual(["velocity"]);
     const others = [{ rule: "velocity", msAgo: MINUTE, ofAnother: true }];
     expect(ruleNames(await screen(100n, tooFast, THRESHOLD, others))).toEqual(["velocity"]);
+  });
+
+  test("an open flag judged against another review threshold does not stand for this one's pattern", async () => {
+    const nearThreshold = [earlier(950_000n, 3 * HOUR), earlier(990_000n, 2 * HOUR)];
+    const before = [{ rule: "structuring", msAgo: HOUR, threshold: THRESHOLD / 2n }];
+    expect(ruleNames(await screen(999_999n, nearThreshold, THRESHOLD, before))).toEqual(["structuring"]);
   });
 
   test("an open structuring flag of the last 24 hours: the next near-threshold transfer is not flagged again", async () => {

@@ -3,7 +3,7 @@ import { type SQL, sql, TransactionRollbackError } from "drizzle-orm";
 import fc from "fast-check";
 import { assetAmountText } from "../src/modules/ledger/assets";
 import { createLedger, systemAccount, userAccount, userBalances } from "../src/modules/ledger/service";
-import { type LedgerProblem, verifyLedger } from "../src/modules/ledger/verify";
+import { type LedgerReport, verifyLedger } from "../src/modules/ledger/verify";
 import { queryRows } from "../src/platform/db/client";
 import { formatAmount } from "../src/platform/money";
 import { createTestDatabase, type TestDatabase, testConfig } from "./support/harness";
@@ -112,19 +112,21 @@ describe("ledger.post", () => {
 
 describe("ledger:verify against someone who can write the tables", () => {
   /** Verifies the ledger as `tamper` leaves it, inside a transaction that is then rolled back. */
-  async function verifyTampered(...tamper: SQL[]): Promise<LedgerProblem[]> {
-    let problems: LedgerProblem[] = [];
+  async function reportTampered(...tamper: SQL[]): Promise<LedgerReport> {
+    let report: LedgerReport | undefined;
     await database.db
       .transaction(async (tx) => {
         for (const statement of tamper) await tx.execute(statement);
-        problems = (await verifyLedger(tx, assetAmountText(testConfig()))).problems;
+        report = await verifyLedger(tx, assetAmountText(testConfig()));
         tx.rollback();
       })
       .catch((error) => {
         if (!(error instanceof TransactionRollbackError)) throw error;
       });
-    return problems;
+    if (!report) throw new Error("no report");
+    return report;
   }
+  const verifyTampered = async (...tamper: SQL[]) => (await reportTampered(...tamper)).problems;
   const disabled = (table: string, ...statements: SQL[]) => [
     sql.raw(`alter table ${table} disable trigger ${table}_append_only`),
     ...statements,
@@ -235,6 +237,34 @@ describe("ledger:verify against someone who can write the tables", () => {
       "ledger_entries refuses DELETE: trigger ledger_entries_append_only is enabled but let the change through",
       "ledger_accounts keep their owner: trigger ledger_accounts_identity_fixed on ledger_accounts is missing or disabled",
     ]);
+  });
+
+  test("where the guards cannot be tried (a read-only database, a role that may only read), they are listed as untried", async () => {
+    const readOnly = await reportTampered(sql`set transaction read only`);
+    expect([readOnly.ok, readOnly.problems]).toEqual([true, []]);
+    expect(readOnly.untried).toEqual([
+      "ledger_transfers refuses UPDATE: not tried, the database is read-only",
+      "ledger_transfers refuses DELETE: not tried, the database is read-only",
+      "ledger_entries refuses UPDATE: not tried, the database is read-only",
+      "ledger_entries refuses DELETE: not tried, the database is read-only",
+      "ledger_accounts keep their owner: not tried, the database is read-only",
+    ]);
+    // A reader's "permission denied" is 42501, as a guard's refusal is: it is no proof that the guard refuses.
+    const toothless = sql.raw(
+      "create or replace function ledger_refuse_change() returns trigger language plpgsql as $$ begin if tg_op = 'DELETE' then return old; end if; return new; end $$",
+    );
+    const reader = await reportTampered(
+      toothless,
+      sql`create role ledger_verify_reader`,
+      sql`grant select on all tables in schema public to ledger_verify_reader`,
+      sql`set local role ledger_verify_reader`,
+    );
+    expect(reader.problems).toEqual([]);
+    expect(reader.untried).toHaveLength(5);
+    expect(reader.untried[0]).toStartWith(
+      "ledger_transfers refuses UPDATE: not tried, the database role may not write (permission denied",
+    );
+    expect((await reportTampered()).untried).toEqual([]);
   });
 
   test("a key that moved money twice names its postings and transfers", async () => {

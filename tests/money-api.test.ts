@@ -728,6 +728,7 @@ describe("P2P transfers", () => {
       windowTransferIds: string[];
       windowTransferCount: number;
       windowTotalUsd: string;
+      reviewThresholdUsd: string | null;
     };
     const flagsOfSender = async () =>
       (await admin.client.json<{ items: Flag[] }>("GET", "/api/admin/aml/flags?status=open&limit=100")).body.items.filter(
@@ -738,6 +739,7 @@ describe("P2P transfers", () => {
     // The 11th within the hour raised it; the three after, which raised none, are the open flag's to show.
     expect(first).toMatchObject({ rule: "velocity", transferId: sent[10], windowTransferIds: sent, windowTransferCount: 14 });
     expect(first.windowTotalUsd).toBe("14");
+    expect(first.reviewThresholdUsd).toBe("1000"); // the AML_REVIEW_THRESHOLD_USD it was judged with
     const resolved = await admin.client.json<{ flag: Flag }>("POST", `/api/admin/aml/flags/${first.id}/resolve`, {
       resolution: "Looked into the burst.",
     });

@@ -113,6 +113,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
           ok: report.ok,
           assets: report.assets.map((a) => ({ ...a, sumOfBalances: formatAmount(a.sumOfBalances, precision(a.asset)) })),
           problems: report.problems,
+          untried: report.untried,
         };
       },
       {
@@ -131,6 +132,8 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
               asset: t.Optional(t.String()),
             }),
           ),
+          /** Guards that could not be tried on this database (read-only, or a role that may not write). */
+          untried: t.Array(t.String()),
         }),
       },
     );

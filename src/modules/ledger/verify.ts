@@ -16,7 +16,8 @@ export type LedgerProblem = {
   transferId?: number;
   asset?: string;
 };
-export type LedgerReport = { ok: boolean; assets: AssetSummary[]; problems: LedgerProblem[] };
+/** `untried`: guards that could not be tried here (a read-only database or role), which `ok` does not cover. */
+export type LedgerReport = { ok: boolean; assets: AssetSummary[]; problems: LedgerProblem[]; untried: string[] };
 
 /** How a problem names an amount; without the configuration's precisions, minor units as stored. */
 type AmountText = (units: bigint, asset: string) => string;
@@ -29,12 +30,13 @@ export async function verifyLedger(db: DbOrTx, amountText: AmountText = minorUni
           (select count(*)::int from ledger_transfers t where t.asset = a.asset) as transfers
         from ledger_accounts a group by a.asset order by a.asset`,
   );
+  const guards = await unguarded(db);
   const problems: LedgerProblem[] = [
     ...sumsNotZero(assets, amountText),
     ...(await unbalancedTransfers(db, amountText)),
     ...(await negativeAccounts(db, amountText)),
     ...(await brokenChains(db, amountText)),
-    ...(await unguarded(db)),
+    ...guards.problems,
     ...(await keysReused(db)),
   ];
   return {
@@ -46,6 +48,7 @@ export async function verifyLedger(db: DbOrTx, amountText: AmountText = minorUni
       transfers: row.transfers,
     })),
     problems,
+    untried: guards.untried,
   };
 }
 
@@ -222,43 +225,56 @@ const GUARDS: { what: string; trigger: string; table: string; attempt?: SQL }[] 
   { what: "ledger_entries refuses TRUNCATE", trigger: "ledger_entries_no_truncate", table: "ledger_entries" },
 ];
 
-/** 4. Transfers and entries are append-only, and accounts keep their owner: each guard is there, enabled, and refuses. */
-async function unguarded(db: DbOrTx): Promise<LedgerProblem[]> {
+/** What the guards' refusals say (drizzle/0005 and 0030): a permission the role lacks is 42501 too, and is no refusal. */
+const GUARD_REFUSAL = /is append-only: (UPDATE|DELETE) refused|keeps its owner, asset and kind/;
+
+/**
+ * 4. Transfers and entries are append-only, and accounts keep their owner: each guard is there, enabled, and
+ * refuses. A guard that could not be tried (a read-only database or role) is listed as untried, not as a violation.
+ */
+async function unguarded(db: DbOrTx): Promise<{ problems: LedgerProblem[]; untried: string[] }> {
   const enabled = await queryRows<{ trigger: string; table: string }>(
     db,
     sql`select t.tgname as trigger, c.relname as table from pg_trigger t join pg_class c on c.oid = t.tgrelid
         where not t.tgisinternal and t.tgenabled <> 'D'`,
   );
   const problems: LedgerProblem[] = [];
+  const untried: string[] = [];
   for (const guard of GUARDS) {
     if (!enabled.some((t) => t.trigger === guard.trigger && t.table === guard.table)) {
       problems.push({
         invariant: 4,
         message: `${guard.what}: trigger ${guard.trigger} on ${guard.table} is missing or disabled`,
       });
-    } else if (guard.attempt && (await tryInRollback(db, guard.attempt)) === "accepted") {
+      continue;
+    }
+    if (!guard.attempt) continue;
+    const attempted = await tryInRollback(db, guard.attempt);
+    if (attempted.outcome === "accepted") {
       problems.push({ invariant: 4, message: `${guard.what}: trigger ${guard.trigger} is enabled but let the change through` });
+    } else if (attempted.outcome === "untried" && attempted.why) {
+      untried.push(`${guard.what}: not tried, ${attempted.why}`);
     }
   }
-  return problems;
+  return { problems, untried };
 }
 
-/** What a guard did with an attempt: refused it, let it through, or had no row to try it on. */
-type Attempted = "refused" | "accepted" | "untried";
+/** What a guard did with an attempt: refused it, let it through, or was not tried (`why`; none: no row to try it on). */
+type Attempted = { outcome: "refused" | "accepted" } | { outcome: "untried"; why?: string };
 
 /** Thrown to roll an attempt back whatever it did, carrying what it did. */
 class RolledBack extends Error {
-  constructor(readonly outcome: Attempted) {
-    super(outcome);
+  constructor(readonly attempted: Attempted) {
+    super(attempted.outcome);
   }
 }
 
-/** The SQLSTATE of a database error, through Drizzle's `cause` chain. */
-function sqlState(error: unknown): string | undefined {
-  for (let e = error as { cause?: unknown; code?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+/** The SQLSTATE and message of a database error, through Drizzle's `cause` chain. */
+function databaseError(error: unknown): { code?: string; message: string } {
+  for (let e = error as { cause?: unknown; code?: unknown; message?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return { code: e.code, message: String(e.message ?? "") };
   }
-  return undefined;
+  return { message: String(error) };
 }
 
 /** Runs `attempt` in a (sub)transaction that is always rolled back, and says what the guard did with it. */
@@ -266,23 +282,30 @@ async function tryInRollback(db: DbOrTx, attempt: SQL): Promise<Attempted> {
   try {
     await db.transaction(async (tx) => {
       await tx.execute(sql`set local lock_timeout = '5s'`);
-      let outcome: Attempted;
+      let attempted: Attempted;
       try {
-        outcome = (await queryRows(tx, attempt)).length > 0 ? "accepted" : "untried";
+        attempted = (await queryRows(tx, attempt)).length > 0 ? { outcome: "accepted" } : { outcome: "untried" };
       } catch (error) {
-        const state = sqlState(error);
-        // Refused by a guard (42501), or let through to another constraint (class 23) that stopped it.
-        if (state === "42501") outcome = "refused";
-        else if (state?.startsWith("23")) outcome = "accepted";
-        else throw error;
+        attempted = judgeRefusal(databaseError(error));
       }
-      throw new RolledBack(outcome);
+      throw new RolledBack(attempted);
     });
   } catch (error) {
-    if (error instanceof RolledBack) return error.outcome;
+    if (error instanceof RolledBack) return error.attempted;
     throw error;
   }
   throw new Error("tryInRollback: the attempt was not rolled back");
+}
+
+/** What an attempt's error says of its guard. */
+function judgeRefusal({ code, message }: { code?: string; message: string }): Attempted {
+  if (code === "42501" && GUARD_REFUSAL.test(message)) return { outcome: "refused" };
+  if (code === "42501") return { outcome: "untried", why: `the database role may not write (${message})` };
+  if (code === "25006") return { outcome: "untried", why: "the database is read-only" };
+  if (code === "55P03") return { outcome: "untried", why: "a posting held the row for over 5 s" };
+  // Let through to another constraint (class 23), which stopped it.
+  if (code?.startsWith("23")) return { outcome: "accepted" };
+  throw new Error(`ledger:verify: trying a guard failed: ${code ?? ""} ${message}`);
 }
 
 /** 5. One idempotency key moves money at most once: every posting under a key is named. */

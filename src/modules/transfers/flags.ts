@@ -26,7 +26,7 @@ type Covered = { ids: string[]; count: number; totalUsdCents: bigint };
 
 /**
  * The transfers a flag covers. For a counting rule: its window as the rule draws it for the flagged transfer (at
- * the time and the USD value it was judged on, with today's threshold), and after that transfer every one of the
+ * the time, the USD value and the review threshold it was judged with), and after that transfer every one of the
  * same pattern while the flag stood for it: while it was open and younger than its window, later transfers of the
  * pattern raised no flag of their own (screenTransfer), so they are this flag's to show. For over_threshold: the
  * transfer alone.
@@ -35,7 +35,7 @@ async function coveredTransfers(ctx: MoneyContext, flag: FlagRow & Judged): Prom
   const window = AML_RULES.find((r) => r.name === flag.rule)?.window?.({
     amountUsdCents: flag.amountUsdCents,
     now: flag.judgedAt,
-    reviewThresholdUsdCents: ctx.config.amlReviewThresholdUsdCents,
+    reviewThresholdUsdCents: flag.reviewThresholdUsdCents ?? ctx.config.amlReviewThresholdUsdCents,
   });
   if (!window) return { ids: [flag.transferId], count: 1, totalUsdCents: flag.amountUsdCents };
   const windowEnds = 2 * flag.judgedAt.getTime() - window.since.getTime();
@@ -96,11 +96,12 @@ async function flagViews(ctx: MoneyContext, flags: (FlagRow & Judged)[]): Promis
   ]);
   const coveredBy = new Map(covered);
   return new Map(
-    flags.map(({ judgedAt, amountUsdCents, transferStatus, ...flag }) => {
+    flags.map(({ judgedAt, amountUsdCents, transferStatus, reviewThresholdUsdCents, ...flag }) => {
       const { ids, count, totalUsdCents } = coveredBy.get(flag.id) as Covered;
       const view: AmlFlag = {
         ...flag,
         transferStatus,
+        reviewThresholdUsd: reviewThresholdUsdCents === null ? null : formatUsdCents(reviewThresholdUsdCents),
         userEmail: emails.get(flag.userId) ?? "",
         resolvedByEmail: flag.resolvedBy ? (emails.get(flag.resolvedBy) ?? "") : null,
         windowTransferIds: ids,

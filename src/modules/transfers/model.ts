@@ -49,6 +49,8 @@ export const AmlFlagView = t.Object({
   detail: t.String(),
   /** The flagged transfer's status: a flag that holds it is resolved by approving or rejecting the transfer. */
   transferStatus: t.String(),
+  /** AML_REVIEW_THRESHOLD_USD the transfer was judged with (decimal string; null on flags from before it was kept). */
+  reviewThresholdUsd: t.Union([t.String(), t.Null()]),
   /**
    * The sender's transfers the flag covers, oldest first (the newest 100 if there are more): for a counting rule
    * those of its window up to the flagged transfer, and the later ones of the same pattern while the flag stood

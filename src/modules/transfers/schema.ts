@@ -53,6 +53,11 @@ export const amlFlags = pgTable(
     userId: uuid("user_id").notNull(),
     rule: text("rule").notNull(),
     detail: text("detail").notNull(),
+    /**
+     * AML_REVIEW_THRESHOLD_USD when the flag was raised, in cents: its window is drawn with it (structuring's band
+     * hangs on it), and it stands for its pattern only while the threshold is the same. Null on flags from before.
+     */
+    reviewThresholdUsdCents: money("review_threshold_usd_cents"),
     // Milliseconds, as the list's cursor carries them: finer times fell between two pages and were skipped.
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     // An admin's conclusion after looking into the flag: who, when, and what they found.

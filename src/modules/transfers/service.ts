@@ -83,12 +83,16 @@ function earlierCountsSql(senderId: string, windows: RuleWindow[]) {
   return sql`json_build_array(${sql.join(counts, sql`, `)})`;
 }
 
-/** Per window, whether the sender has an unresolved flag of its rule raised since the window's start, as one SQL JSON array. */
-function openFlagsSql(senderId: string, windows: RuleWindow[]) {
+/**
+ * Per window, whether the sender has an unresolved flag of its rule raised since the window's start and judged
+ * against the same review threshold (another threshold draws another pattern), as one SQL JSON array.
+ */
+function openFlagsSql(senderId: string, windows: RuleWindow[], reviewThresholdUsdCents: bigint) {
   const open = windows.map(
     ({ rule, window }) =>
       sql`exists (select from aml_flags f where f.user_id = ${senderId} and f.rule = ${rule}
-        and f.resolved_at is null and f.created_at >= ${window.since.toISOString()}::timestamptz)`,
+        and f.resolved_at is null and f.created_at >= ${window.since.toISOString()}::timestamptz
+        and f.review_threshold_usd_cents = ${reviewThresholdUsdCents.toString()}::numeric)`,
   );
   return sql`json_build_array(${sql.join(open, sql`, `)})`;
 }
@@ -102,10 +106,11 @@ function screeningFacts(windows: RuleWindow[], facts: { earlier: number[]; openF
 }
 
 /** The sender's earlier transfers and open flags in each rule's window, read as the transfer path reads them. */
-export async function readScreeningFacts(db: DbOrTx, senderId: string, windows: RuleWindow[]) {
+export async function readScreeningFacts(db: DbOrTx, senderId: string, windows: RuleWindow[], reviewThresholdUsdCents: bigint) {
   const [row] = await queryRows<{ earlier: number[]; openFlags: boolean[] }>(
     db,
-    sql`select ${earlierCountsSql(senderId, windows)} as earlier, ${openFlagsSql(senderId, windows)} as "openFlags"`,
+    sql`select ${earlierCountsSql(senderId, windows)} as earlier,
+      ${openFlagsSql(senderId, windows, reviewThresholdUsdCents)} as "openFlags"`,
   );
   return screeningFacts(windows, row);
 }
@@ -114,7 +119,7 @@ export async function readScreeningFacts(db: DbOrTx, senderId: string, windows: 
 async function readFacts(
   db: DbOrTx,
   senderId: string,
-  request: { email: string; key: string; asset: string; dayStart: Date; windows: RuleWindow[] },
+  request: { email: string; key: string; asset: string; dayStart: Date; windows: RuleWindow[]; reviewThresholdUsdCents: bigint },
 ): Promise<SenderFacts> {
   const { email, key, asset } = request;
   const [row] = await queryRows<{ facts: SenderFacts }>(
@@ -130,7 +135,7 @@ async function readFacts(
       'version', coalesce((select version from p2p_senders where sender_id = ${senderId}), 0),
       'usedToday', ${usedTodaySql(senderId, request.dayStart)},
       'earlier', ${earlierCountsSql(senderId, request.windows)},
-      'openFlags', ${openFlagsSql(senderId, request.windows)}
+      'openFlags', ${openFlagsSql(senderId, request.windows, request.reviewThresholdUsdCents)}
     ) as facts`,
   );
   return row.facts;
@@ -197,6 +202,7 @@ async function attemptP2p(
     asset: asset.symbol,
     dayStart: utcDayStart(now),
     windows: aml,
+    reviewThresholdUsdCents,
   });
   const { recipient, sender } = facts;
   if (!sender) throw notFound("User");
@@ -229,6 +235,8 @@ async function attemptP2p(
     ...screeningFacts(aml, facts),
   });
   const review = screening.decision === "review";
+  // Each flag keeps the threshold it was judged with: its window is drawn with it when an admin looks.
+  const flags = screening.flags.map((flag) => ({ ...flag, reviewThresholdUsdCents: reviewThresholdUsdCents.toString() }));
 
   const row: TransferRow = {
     id: crypto.randomUUID(),
@@ -278,7 +286,7 @@ async function attemptP2p(
         db,
         sql`select * from p2p_send(${req.userId}::uuid, ${req.key}, ${hash}, 201, ${answer},
           ${facts.version}::bigint,
-          ${toJson(row)}::jsonb, ${JSON.stringify(screening.flags)}::jsonb, ${toJson(history)}::jsonb, ${JSON.stringify(events)}::jsonb,
+          ${toJson(row)}::jsonb, ${JSON.stringify(flags)}::jsonb, ${toJson(history)}::jsonb, ${JSON.stringify(events)}::jsonb,
           ${audit}::jsonb, ${asset.precision}::int, ${ledgerPostArgs})`,
       ),
     ([result]) => result.outcome === "done",

@@ -11,6 +11,8 @@ type Reconcile = {
   ok: boolean;
   assets: { asset: string; sumOfBalances: string; accounts: number; transfers: number }[];
   problems: { invariant: number | string; message: string; accountId?: number; asset?: string }[];
+  /** Guards that could not be tried on this database (read-only, or a role that may not write). */
+  untried?: string[];
 };
 
 /** GET /api/admin/ledger/reconcile: the ledger's invariants, green when every one holds. */
@@ -60,6 +62,11 @@ export default function ReconcilePanel(props: { config: PublicConfig }) {
                       </li>
                     )}
                   </For>
+                </ul>
+              </Show>
+              <Show when={r().untried?.length}>
+                <ul class="problems">
+                  <For each={r().untried}>{(guard) => <li class="muted">{guard}</li>}</For>
                 </ul>
               </Show>
               <Show when={r().assets.length > 0} fallback={<p class="muted">No ledger accounts yet.</p>}>

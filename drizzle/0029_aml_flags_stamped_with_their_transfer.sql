@@ -1,7 +1,9 @@
--- p2p_send, as in 0018, with one change: a flag is stamped with its transfer's time, not the transaction's start.
--- The screening asks whether an open flag of a rule falls within the rule's window, measured from a transfer's
--- time, and an auditor reads a flag beside its transfer: both want the one clock. (The transaction's start could
--- fall before an admin resolved the previous flag whose resolution let this one be raised.)
+-- p2p_send, as in 0018, with two changes to the flags it records:
+-- * A flag is stamped with its transfer's time, not the transaction's start. The screening asks whether an open
+--   flag of a rule falls within the rule's window, measured from a transfer's time, and an auditor reads a flag
+--   beside its transfer: both want the one clock. (The transaction's start could fall before an admin resolved
+--   the previous flag whose resolution let this one be raised.)
+-- * A flag keeps the review threshold it was judged with (each flag of p_flags may carry reviewThresholdUsdCents).
 CREATE OR REPLACE FUNCTION p2p_send(
   p_sender uuid,
   p_key text,
@@ -63,9 +65,10 @@ BEGIN
     FROM jsonb_to_record(p_transfer) AS t(id uuid, "recipientId" uuid, asset text, amount text, "amountUsdCents" text,
       note text, status text, "createdAt" timestamptz);
   IF jsonb_array_length(p_flags) > 0 THEN
-    INSERT INTO aml_flags (transfer_id, user_id, rule, detail, created_at)
-      SELECT (p_transfer->>'id')::uuid, p_sender, f.rule, f.detail, (p_transfer->>'createdAt')::timestamptz
-      FROM jsonb_to_recordset(p_flags) AS f(rule text, detail text);
+    INSERT INTO aml_flags (transfer_id, user_id, rule, detail, created_at, review_threshold_usd_cents)
+      SELECT (p_transfer->>'id')::uuid, p_sender, f.rule, f.detail, (p_transfer->>'createdAt')::timestamptz,
+             f."reviewThresholdUsdCents"::numeric
+      FROM jsonb_to_recordset(p_flags) AS f(rule text, detail text, "reviewThresholdUsdCents" text);
   END IF;
   INSERT INTO transactions (id, user_id, type, asset, amount, fee, status, direction, counterparty, reference, note, created_at)
     SELECT h.id, h."userId", h.type, h.asset, h.amount::numeric, h.fee::numeric, h.status, h.direction, h.counterparty,

@@ -1,0 +1,1 @@
+ALTER TABLE "aml_flags" ADD COLUMN "review_threshold_usd_cents" numeric(78, 0);

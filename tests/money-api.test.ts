@@ -740,10 +740,20 @@ describe("P2P transfers", () => {
     expect(first).toMatchObject({ rule: "velocity", transferId: sent[10], windowTransferIds: sent, windowTransferCount: 14 });
     expect(first.windowTotalUsd).toBe("14");
     expect(first.reviewThresholdUsd).toBe("1000"); // the AML_REVIEW_THRESHOLD_USD it was judged with
+    const senderVersion = async () =>
+      (
+        await queryRows<{ version: number }>(
+          fixture.deps.database.db,
+          sql`select version::int as version from p2p_senders where sender_id = ${sender.userId}`,
+        )
+      )[0].version;
+    const before = await senderVersion();
     const resolved = await admin.client.json<{ flag: Flag }>("POST", `/api/admin/aml/flags/${first.id}/resolve`, {
       resolution: "Looked into the burst.",
     });
     expect(resolved.status).toBe(200);
+    // A transfer of the sender judged while the flag was open, landing after this, is judged again ('stale').
+    expect(await senderVersion()).toBe(before + 1);
     const next = await sendUsd(sender.client, recipient.email, "1");
     expect((await flagsOfSender()).map((f) => [f.rule, f.transferId, f.windowTransferCount])).toEqual([
       ["velocity", next.id, 15],

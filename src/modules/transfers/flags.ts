@@ -135,9 +135,13 @@ export async function resolveAmlFlag(ctx: MoneyContext, adminId: string, flagId:
     if (row.transfer.status === "pending_review" && holdsForReview(row.flag.rule)) {
       throw new AppError(409, "INVALID_STATE", "This flag holds its transfer: approve or reject the transfer, which resolves it");
     }
+    // The sender's transfers in flight were judged with this flag open, so raised no flag of their own: moving the
+    // sender's version makes each judge again (p2p_send answers 'stale') and flag anew. Waiting for the sender's row
+    // lets one that commits first land before the resolution's time, inside what the flag covers.
+    await tx.execute(sql`update p2p_senders set version = version + 1 where sender_id = ${row.flag.userId}`);
     const [flag] = await tx
       .update(amlFlags)
-      .set({ resolvedAt: sql`now()`, resolvedBy: adminId, resolution: resolution.trim() })
+      .set({ resolvedAt: sql`clock_timestamp()`, resolvedBy: adminId, resolution: resolution.trim() })
       .where(eq(amlFlags.id, flagId))
       .returning();
     const metadata = { flagId, transferId: flag.transferId, userId: flag.userId, rule: flag.rule, resolution: flag.resolution };

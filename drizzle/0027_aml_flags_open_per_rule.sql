@@ -1,1 +1,1 @@
-CREATE INDEX "aml_flags_open_idx" ON "aml_flags" USING btree ("user_id","rule","created_at") WHERE "aml_flags"."resolved_at" is null;
+CREATE INDEX "aml_flags_sender_rule_idx" ON "aml_flags" USING btree ("user_id","rule","created_at");

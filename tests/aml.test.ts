@@ -37,7 +37,7 @@ type Earlier = ReturnType<typeof earlier>;
  * A flag raised `msAgo` before NOW on one of the sender's earlier transfers (or, `ofAnother`, on someone else's),
  * judged against the screen's threshold unless `threshold` says another.
  */
-type EarlierFlag = { rule: string; msAgo: number; resolved?: boolean; ofAnother?: boolean; threshold?: bigint };
+type EarlierFlag = { rule: string; msAgo: number; resolved?: boolean; ofAnother?: boolean; threshold?: bigint | null };
 
 /** Writes an earlier P2P transfer of `sender`'s; answers its id. */
 async function insertTransfer(sender: string, t: Earlier): Promise<string> {
@@ -66,7 +66,7 @@ async function screen(
   for (const flag of flags) {
     const owner = flag.ofAnother ? crypto.randomUUID() : sender;
     const transferId = flag.ofAnother ? await insertTransfer(owner, earlier(100n, flag.msAgo)) : ids[0];
-    const threshold = (flag.threshold ?? reviewThresholdUsdCents).toString();
+    const threshold = flag.threshold === undefined ? reviewThresholdUsdCents.toString() : (flag.threshold?.toString() ?? null);
     await database.db.execute(sql`insert into aml_flags (transfer_id, user_id, rule, detail, created_at, resolved_at, review_threshold_usd_cents)
       values (${transferId}, ${owner}, ${flag.rule}, 'earlier', ${new Date(NOW.getTime() - flag.msAgo).toISOString()}::timestamptz,
               ${flag.resolved ? NOW.toISOString() : null}::timestamptz, ${threshold}::numeric)`);
@@ -260,6 +260,11 @@ describe("a pattern already under investigation", () => {
     const nearThreshold = [earlier(950_000n, 3 * HOUR), earlier(990_000n, 2 * HOUR)];
     const before = [{ rule: "structuring", msAgo: HOUR, threshold: THRESHOLD / 2n }];
     expect(ruleNames(await screen(999_999n, nearThreshold, THRESHOLD, before))).toEqual(["structuring"]);
+  });
+
+  test("an open flag from before flags kept their threshold stands for the pattern", async () => {
+    const legacy = [{ rule: "velocity", msAgo: 10 * MINUTE, threshold: null }];
+    expect(ruleNames(await screen(100n, smallTransfers(10, HOUR), THRESHOLD, legacy))).toEqual([]);
   });
 
   test("an open structuring flag of the last 24 hours: the next near-threshold transfer is not flagged again", async () => {

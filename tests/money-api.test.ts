@@ -585,6 +585,23 @@ describe("P2P transfers", () => {
     expect((await resolve(admin.client, ownFlag.id, { resolution: "checked by another" })).status).toBe(200);
   });
 
+  test("a later flag of the same rule takes the pattern over: transfers after it are its, not the earlier flag's", async () => {
+    const sender = await fundedUser(fixture, "flag-handover", "100");
+    const recipient = await signedInUser(fixture, "flag-handover-b");
+    const admin = await adminUser(fixture, "flag-handover-admin");
+    const sent: { id: string; createdAt: string }[] = [];
+    for (let i = 0; i < 14; i++) sent.push(await sendUsd(sender.client, recipient.email, "1"));
+    // As an instance from before this release does (a flag on every transfer of the pattern): one on the 13th.
+    await fixture.deps.database.db.execute(sql`insert into aml_flags (transfer_id, user_id, rule, detail, created_at)
+      values (${sent[12].id}, ${sender.userId}, 'velocity', 'more than 10 transfers within an hour', ${sent[12].createdAt}::timestamptz)`);
+    type Flag = { transferId: string; userId: string; windowTransferIds: string[]; windowTransferCount: number };
+    const { body } = await admin.client.json<{ items: Flag[] }>("GET", "/api/admin/aml/flags?status=open&limit=100");
+    const coveredBy = (transferId: string) => body.items.find((f) => f.userId === sender.userId && f.transferId === transferId);
+    const ids = sent.map((t) => t.id);
+    expect(coveredBy(ids[10])?.windowTransferIds).toEqual(ids.slice(0, 12)); // up to the later flag's transfer
+    expect(coveredBy(ids[12])?.windowTransferIds).toEqual(ids); // its hour back, and on
+  });
+
   test("GET /api/admin/ledger/reconcile: admins only; names a transfer whose amount was changed behind the ledger", async () => {
     const admin = await adminUser(fixture, "reconciler");
     const alice = await fundedUser(fixture, "reconcile-a", "10");

@@ -1,5 +1,5 @@
 /** The AML flags for admins: each with the transfers its rule judged, listed, and resolved once looked into. */
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, not, sql } from "drizzle-orm";
 import type { DbOrTx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -40,10 +40,16 @@ async function coveredTransfers(ctx: MoneyContext, flag: FlagRow & Judged): Prom
   if (!window) return { ids: [flag.transferId], count: 1, totalUsdCents: flag.amountUsdCents };
   const windowEnds = 2 * flag.judgedAt.getTime() - window.since.getTime();
   const until = Math.max(flag.judgedAt.getTime(), Math.min(windowEnds, flag.resolvedAt?.getTime() ?? Date.now()));
+  // A later flag of the same rule on the sender takes the pattern over from its own transfer on (one raised by an
+  // instance from before flags stood for their pattern, or after this one was resolved or ran out).
+  const taken = sql`exists (select from ${amlFlags} n where n.user_id = ${flag.userId} and n.rule = ${flag.rule}
+    and n.created_at > ${flag.createdAt.toISOString()}::timestamptz and n.created_at <= ${p2pTransfers.createdAt}
+    and ${p2pTransfers.createdAt} > ${flag.judgedAt.toISOString()}::timestamptz)`;
   const covered = and(
     eq(p2pTransfers.senderId, flag.userId),
     gte(p2pTransfers.createdAt, window.since),
     lte(p2pTransfers.createdAt, new Date(until)),
+    not(taken),
     window.minUsdCents === undefined ? undefined : gte(p2pTransfers.amountUsdCents, window.minUsdCents),
     window.maxUsdCents === undefined ? undefined : lte(p2pTransfers.amountUsdCents, window.maxUsdCents),
   );

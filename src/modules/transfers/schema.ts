@@ -67,7 +67,8 @@ export const amlFlags = pgTable(
   },
   (table) => [
     index("aml_flags_created_idx").on(table.createdAt),
-    // What a transfer's screening asks: has this sender an open flag of this rule raised within its window?
-    index("aml_flags_open_idx").on(table.userId, table.rule, table.createdAt).where(sql`${table.resolvedAt} is null`),
+    // What a transfer's screening asks (has this sender an open flag of this rule within its window?) and what a
+    // flag's view asks (when did the sender's next flag of this rule take over?).
+    index("aml_flags_sender_rule_idx").on(table.userId, table.rule, table.createdAt),
   ],
 );

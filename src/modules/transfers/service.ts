@@ -85,14 +85,15 @@ function earlierCountsSql(senderId: string, windows: RuleWindow[]) {
 
 /**
  * Per window, whether the sender has an unresolved flag of its rule raised since the window's start and judged
- * against the same review threshold (another threshold draws another pattern), as one SQL JSON array.
+ * against the same review threshold (another threshold draws another pattern; a flag from before thresholds were
+ * kept counts as the same), as one SQL JSON array.
  */
 function openFlagsSql(senderId: string, windows: RuleWindow[], reviewThresholdUsdCents: bigint) {
   const open = windows.map(
     ({ rule, window }) =>
       sql`exists (select from aml_flags f where f.user_id = ${senderId} and f.rule = ${rule}
         and f.resolved_at is null and f.created_at >= ${window.since.toISOString()}::timestamptz
-        and f.review_threshold_usd_cents = ${reviewThresholdUsdCents.toString()}::numeric)`,
+        and (f.review_threshold_usd_cents = ${reviewThresholdUsdCents.toString()}::numeric or f.review_threshold_usd_cents is null))`,
   );
   return sql`json_build_array(${sql.join(open, sql`, `)})`;
 }

@@ -40,10 +40,13 @@ async function coveredTransfers(ctx: MoneyContext, flag: FlagRow & Judged): Prom
   if (!window) return { ids: [flag.transferId], count: 1, totalUsdCents: flag.amountUsdCents };
   const windowEnds = 2 * flag.judgedAt.getTime() - window.since.getTime();
   const until = Math.max(flag.judgedAt.getTime(), Math.min(windowEnds, flag.resolvedAt?.getTime() ?? Date.now()));
-  // A later flag of the same rule on the sender takes the pattern over from its own transfer on (one raised by an
-  // instance from before flags stood for their pattern, or after this one was resolved or ran out).
+  // A later flag of the same rule and threshold on the sender takes the pattern over from its own transfer on (one
+  // raised by an instance from before flags stood for their pattern, whose flags keep no threshold, or after this
+  // one was resolved or ran out).
+  const threshold = flag.reviewThresholdUsdCents?.toString() ?? null;
   const taken = sql`exists (select from ${amlFlags} n where n.user_id = ${flag.userId} and n.rule = ${flag.rule}
     and n.created_at > ${flag.createdAt.toISOString()}::timestamptz and n.created_at <= ${p2pTransfers.createdAt}
+    and (n.review_threshold_usd_cents is null or ${threshold}::numeric is null or n.review_threshold_usd_cents = ${threshold}::numeric)
     and ${p2pTransfers.createdAt} > ${flag.judgedAt.toISOString()}::timestamptz)`;
   const covered = and(
     eq(p2pTransfers.senderId, flag.userId),

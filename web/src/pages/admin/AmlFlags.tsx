@@ -113,9 +113,8 @@ export default function AmlFlagsPanel(props: { me: User }) {
             (many transfers, or amounts just under the threshold) flags a sender once while its flag is open; resolving it lets
             the next such transfer flag again.
           </p>
-          <Show when={flags().shown()?.length}>
-            <p class="muted small">{extent()}</p>
-          </Show>
+          {/* Its line is kept while a list loads or is empty, so the filter below does not move under a finger. */}
+          <p class="muted small">{flags().shown()?.length ? extent() : "\u00a0"}</p>
         </div>
         {/* Which flags, then Refresh: the list's controls on one line, right of its description where it fits. */}
         <div class="aml-controls">

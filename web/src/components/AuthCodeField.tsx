@@ -27,6 +27,15 @@ export function SecondFactorInput(props: { recovery: boolean; error?: string; hi
   );
 }
 
+/** Switches a second-factor input between an authenticator's digits and a recovery code. */
+export function RecoveryToggle(props: { recovery: boolean; onToggle: () => void }) {
+  return (
+    <button type="button" class="link-button" onClick={() => props.onToggle()}>
+      {props.recovery ? "Use a code from your authenticator app" : "Use a recovery code instead"}
+    </button>
+  );
+}
+
 /**
  * The "Authentication code" of a money form when the user has 2FA on (withdraw, send), read with
  * lib/second-factor.ts, with "Use a recovery code instead", as the sign-in form has.
@@ -46,16 +55,13 @@ export default function AuthCodeField(props: { error?: string }) {
         }
       />
       <div class="link-row">
-        <button
-          type="button"
-          class="link-button"
-          onClick={() => {
+        <RecoveryToggle
+          recovery={recovery()}
+          onToggle={() => {
             setRecovery(!recovery());
             field?.querySelector<HTMLInputElement>("input[name=code]")?.focus();
           }}
-        >
-          {recovery() ? "Use a code from your authenticator app" : "Use a recovery code instead"}
-        </button>
+        />
       </div>
     </div>
   );

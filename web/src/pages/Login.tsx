@@ -3,7 +3,7 @@ import { createSignal, Match, Show, Switch } from "solid-js";
 import { EmailField } from "../components/AccountFields";
 import Alert from "../components/Alert";
 import { AuthCard } from "../components/AuthCard";
-import { SecondFactorInput } from "../components/AuthCodeField";
+import { RecoveryToggle, SecondFactorInput } from "../components/AuthCodeField";
 import { PasswordField } from "../components/Field";
 import FormError from "../components/FormError";
 import SubmitButton from "../components/SubmitButton";
@@ -196,17 +196,14 @@ export default function Login() {
                 </p>
                 <SecondFactorInput recovery={recovery()} error={errors().code} />
                 <div class="link-row">
-                  <button
-                    type="button"
-                    class="link-button"
-                    onClick={() => {
+                  <RecoveryToggle
+                    recovery={recovery()}
+                    onToggle={() => {
                       setRecovery(!recovery());
                       setErrors({});
                       focusControl(form, "code");
                     }}
-                  >
-                    {recovery() ? "Use a code from your authenticator app" : "Use a recovery code instead"}
-                  </button>
+                  />
                   <button type="button" class="link-button" onClick={backToPassword}>
                     Use a different account
                   </button>

@@ -1,6 +1,6 @@
 import { A, createAsync, type RouteSectionProps, revalidate, useLocation, useNavigate } from "@solidjs/router";
 import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
-import { errorMessage } from "../lib/api";
+import { errorMessage, readCookie } from "../lib/api";
 import { getConfig } from "../lib/config";
 import { focusNextHeading } from "../lib/forms";
 import { signOut, useOptionalSessionUser } from "../lib/session";
@@ -152,7 +152,17 @@ function MainNav() {
       </button>
       <ul id="main-links" class="nav-list" classList={{ "nav-open": open() }}>
         <For each={NAV.filter((item) => !item.signedIn)}>{(item) => <NavLink item={item} />}</For>
-        <Suspense>
+        {/*
+         * While the session loads, a browser that holds a session's CSRF cookie draws the signed-in links it will
+         * almost surely get: drawn only after, they wrapped the header to a second row and moved the page down.
+         */}
+        <Suspense
+          fallback={
+            <Show when={readCookie("csrf_token") !== undefined}>
+              <For each={NAV.filter((item) => item.signedIn && !item.adminOnly)}>{(item) => <NavLink item={item} />}</For>
+            </Show>
+          }
+        >
           <Show when={user()}>
             {(current) => (
               <For each={NAV.filter((item) => item.signedIn && (!item.adminOnly || current().role === "admin"))}>

@@ -5,6 +5,7 @@
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../platform/db/client";
 import { queryRows } from "../../platform/db/client";
+import { databaseErrorOf } from "../../platform/db/errors";
 import { AppError } from "../../platform/http/errors";
 import type { Metrics } from "../../platform/observability/metrics";
 import { ledgerAccounts, ledgerTransfers } from "./schema";
@@ -23,17 +24,10 @@ const keyOf = (k: AccountKey) => `${k.ownerId ?? "system"}/${k.asset}/${k.kind}`
 export const insufficientFunds = (asset?: string) =>
   new AppError(422, "INSUFFICIENT_FUNDS", `Not enough available balance${asset ? ` of ${asset}` : ""}`);
 
-/** The constraint an error broke (through Drizzle's `cause` chain), as each driver reports it. */
+/** The CHECK or UNIQUE constraint a database error broke, if that is what it is. */
 function brokenConstraint(error: unknown): string | undefined {
-  for (
-    let e = error as { cause?: unknown; code?: string; constraint?: string; constraint_name?: string } | undefined;
-    e;
-    e = e.cause as typeof e
-  ) {
-    const constraint = e.constraint ?? e.constraint_name;
-    if ((e.code === "23514" || e.code === "23505") && constraint) return constraint;
-  }
-  return undefined;
+  const failure = databaseErrorOf(error);
+  return failure?.code === "23514" || failure?.code === "23505" ? failure.constraint : undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
+import { databaseErrorOf } from "../../platform/db/errors";
 
 export type AssetSummary = { asset: string; sumOfBalances: bigint; accounts: number; transfers: number };
 export type LedgerProblem = {
@@ -186,32 +187,28 @@ async function brokenChains(db: DbOrTx, amountText: AmountText): Promise<LedgerP
   return problems;
 }
 
+type Guard = { what: string; trigger: string; table: string; attempt?: SQL };
+
+/** An append-only table's row trigger, tried on its oldest row (never one a posting in flight has just written). */
+function appendOnly(table: "ledger_transfers" | "ledger_entries", op: "UPDATE" | "DELETE"): Guard {
+  const oldest = `where id = (select min(id) from ${table}) returning 1`;
+  const attempt = op === "UPDATE" ? `update ${table} set amount = amount + 1 ${oldest}` : `delete from ${table} ${oldest}`;
+  return { what: `${table} refuses ${op}`, trigger: `${table}_append_only`, table, attempt: sql.raw(attempt) };
+}
+
+/** An append-only table's TRUNCATE trigger, only looked up: trying it would lock the whole table until the rollback. */
+const noTruncate = (table: "ledger_transfers" | "ledger_entries"): Guard => ({
+  what: `${table} refuses TRUNCATE`,
+  trigger: `${table}_no_truncate`,
+  table,
+});
+
 /** The guards that keep the ledger's history as written, each with what it must refuse. */
-const GUARDS: { what: string; trigger: string; table: string; attempt?: SQL }[] = [
-  {
-    what: "ledger_transfers refuses UPDATE",
-    trigger: "ledger_transfers_append_only",
-    table: "ledger_transfers",
-    attempt: sql`update ledger_transfers set amount = amount + 1 where id = (select min(id) from ledger_transfers) returning 1`,
-  },
-  {
-    what: "ledger_transfers refuses DELETE",
-    trigger: "ledger_transfers_append_only",
-    table: "ledger_transfers",
-    attempt: sql`delete from ledger_transfers where id = (select min(id) from ledger_transfers) returning 1`,
-  },
-  {
-    what: "ledger_entries refuses UPDATE",
-    trigger: "ledger_entries_append_only",
-    table: "ledger_entries",
-    attempt: sql`update ledger_entries set amount = amount + 1 where id = (select min(id) from ledger_entries) returning 1`,
-  },
-  {
-    what: "ledger_entries refuses DELETE",
-    trigger: "ledger_entries_append_only",
-    table: "ledger_entries",
-    attempt: sql`delete from ledger_entries where id = (select min(id) from ledger_entries) returning 1`,
-  },
+const GUARDS: Guard[] = [
+  appendOnly("ledger_transfers", "UPDATE"),
+  appendOnly("ledger_transfers", "DELETE"),
+  appendOnly("ledger_entries", "UPDATE"),
+  appendOnly("ledger_entries", "DELETE"),
   {
     what: "ledger_accounts keep their owner",
     trigger: "ledger_accounts_identity_fixed",
@@ -220,9 +217,8 @@ const GUARDS: { what: string; trigger: string; table: string; attempt?: SQL }[] 
     attempt: sql`update ledger_accounts set owner_id = gen_random_uuid() where id =
       (select id from ledger_accounts where owner_id is not null order by id limit 1 for update skip locked) returning 1`,
   },
-  // TRUNCATE is only looked up: trying it would lock the whole table until the rollback.
-  { what: "ledger_transfers refuses TRUNCATE", trigger: "ledger_transfers_no_truncate", table: "ledger_transfers" },
-  { what: "ledger_entries refuses TRUNCATE", trigger: "ledger_entries_no_truncate", table: "ledger_entries" },
+  noTruncate("ledger_transfers"),
+  noTruncate("ledger_entries"),
 ];
 
 /** What the guards' refusals say (drizzle/0005 and 0030): a permission the role lacks is 42501 too, and is no refusal. */
@@ -269,14 +265,6 @@ class RolledBack extends Error {
   }
 }
 
-/** The SQLSTATE and message of a database error, through Drizzle's `cause` chain. */
-function databaseError(error: unknown): { code?: string; message: string } {
-  for (let e = error as { cause?: unknown; code?: unknown; message?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return { code: e.code, message: String(e.message ?? "") };
-  }
-  return { message: String(error) };
-}
-
 /** Runs `attempt` in a (sub)transaction that is always rolled back, and says what the guard did with it. */
 async function tryInRollback(db: DbOrTx, attempt: SQL): Promise<Attempted> {
   try {
@@ -286,7 +274,7 @@ async function tryInRollback(db: DbOrTx, attempt: SQL): Promise<Attempted> {
       try {
         attempted = (await queryRows(tx, attempt)).length > 0 ? { outcome: "accepted" } : { outcome: "untried" };
       } catch (error) {
-        attempted = judgeRefusal(databaseError(error));
+        attempted = judgeRefusal(error);
       }
       throw new RolledBack(attempted);
     });
@@ -298,14 +286,17 @@ async function tryInRollback(db: DbOrTx, attempt: SQL): Promise<Attempted> {
 }
 
 /** What an attempt's error says of its guard. */
-function judgeRefusal({ code, message }: { code?: string; message: string }): Attempted {
+function judgeRefusal(error: unknown): Attempted {
+  const failure = databaseErrorOf(error);
+  if (!failure) throw error;
+  const { code, message } = failure;
   if (code === "42501" && GUARD_REFUSAL.test(message)) return { outcome: "refused" };
   if (code === "42501") return { outcome: "untried", why: `the database role may not write (${message})` };
   if (code === "25006") return { outcome: "untried", why: "the database is read-only" };
   if (code === "55P03") return { outcome: "untried", why: "a posting held the row for over 5 s" };
   // Let through to another constraint (class 23), which stopped it.
-  if (code?.startsWith("23")) return { outcome: "accepted" };
-  throw new Error(`ledger:verify: trying a guard failed: ${code ?? ""} ${message}`);
+  if (code.startsWith("23")) return { outcome: "accepted" };
+  throw new Error(`ledger:verify: trying a guard failed: ${code} ${message}`);
 }
 
 /** 5. One idempotency key moves money at most once: every posting under a key is named. */

@@ -56,19 +56,22 @@ async function coveredTransfers(ctx: MoneyContext, flag: FlagRow & Judged): Prom
     window.minUsdCents === undefined ? undefined : gte(p2pTransfers.amountUsdCents, window.minUsdCents),
     window.maxUsdCents === undefined ? undefined : lte(p2pTransfers.amountUsdCents, window.maxUsdCents),
   );
-  const [rows, [totals]] = await Promise.all([
-    ctx.db
-      .select({ id: p2pTransfers.id })
-      .from(p2pTransfers)
-      .where(covered)
-      .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
-      .limit(MAX_WINDOW_TRANSFERS_SHOWN),
-    ctx.db
-      .select({ count: sql<number>`count(*)::int`, total: sql<string>`coalesce(sum(${p2pTransfers.amountUsdCents}), 0)::text` })
-      .from(p2pTransfers)
-      .where(covered),
-  ]);
-  return { ids: rows.map((row) => row.id).reverse(), count: totals.count, totalUsdCents: BigInt(totals.total) };
+  // Count and total over every covered transfer are window aggregates, taken before the limit cuts the ids.
+  const rows = await ctx.db
+    .select({
+      id: p2pTransfers.id,
+      count: sql<number>`(count(*) over ())::int`,
+      total: sql<string>`(sum(${p2pTransfers.amountUsdCents}) over ())::text`,
+    })
+    .from(p2pTransfers)
+    .where(covered)
+    .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
+    .limit(MAX_WINDOW_TRANSFERS_SHOWN);
+  return {
+    ids: rows.map((row) => row.id).reverse(),
+    count: rows[0]?.count ?? 0,
+    totalUsdCents: BigInt(rows[0]?.total ?? "0"),
+  };
 }
 
 /** A page of flags, newest first; `status` open or resolved narrows it. */

@@ -1,10 +1,10 @@
 /** Operator commands: `bun run cli <command>`. */
 import { join } from "node:path";
 import { type Config, loadConfig } from "./config";
-import { verifyAuditChains } from "./modules/audit/service";
+import { auditFindings, verifyAuditChains } from "./modules/audit/service";
 import { promoteToAdmin } from "./modules/identity/standing";
 import { assetAmountText } from "./modules/ledger/assets";
-import { verifyLedger } from "./modules/ledger/verify";
+import { ledgerFindings, verifyLedger } from "./modules/ledger/verify";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 import { startupProblem } from "./startup-problem";
@@ -77,8 +77,7 @@ const commands: Record<string, Command> = {
             `${asset.asset}: ${asset.accounts} accounts, ${asset.transfers} transfers, sum of balances ${amountText(asset.sumOfBalances, asset.asset)}`,
           );
         }
-        for (const problem of report.problems) console.log(`VIOLATION invariant ${problem.invariant}: ${problem.message}`);
-        for (const guard of report.untried) console.log(`NOT TRIED invariant 4: ${guard}`);
+        for (const line of ledgerFindings(report)) console.log(line);
         const untried = report.untried.length ? ` (${report.untried.length} guards not tried, above)` : "";
         console.log(report.ok ? `ledger OK${untried}` : `${report.problems.length} violations${untried}`);
         return report.ok ? 0 : 1;
@@ -90,9 +89,7 @@ const commands: Record<string, Command> = {
     run: (config) =>
       checkWithDatabase(config, async (database) => {
         const report = await verifyAuditChains(database.db);
-        for (const { chain, id, seq, problem } of report.problems) {
-          console.log(`BROKEN chain=${chain}${id === null ? "" : ` row id=${id}`} seq=${seq}: ${problem}`);
-        }
+        for (const line of auditFindings(report)) console.log(line);
         const broken = new Set(report.problems.map((problem) => problem.chain)).size;
         console.log(`${report.rows} rows in ${report.chains} chains checked, ${broken} broken`);
         return report.problems.length === 0 ? 0 : 1;

@@ -294,6 +294,8 @@ export function parseConfig(env: Env) {
     requireEmailVerification: r.bool("REQUIRE_EMAIL_VERIFICATION", true),
     tradingSpreadBps: r.int("TRADING_SPREAD_BPS", 50, 0, 10000),
     tradingFeeBps: r.int("TRADING_FEE_BPS", 10, 0, 10000),
+    // 0 turns the scheduled check off (run the CLIs on your own schedule instead); a week at most.
+    integrityCheckIntervalMinutes: r.int("INTEGRITY_CHECK_INTERVAL_MINUTES", 60, 0, 10080),
     sanctionedAddressesFile: r.readableFile("SANCTIONED_ADDRESSES_FILE"),
     assets,
   };

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { type Config, followBoundPort, loadConfig } from "./config";
+import { runDueIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
 import { deleteOldQuotes } from "./modules/trading/service";
 import { runOrderTriggers } from "./modules/trading/triggers";
@@ -106,6 +107,10 @@ const workers = [
   startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, { fullBatch: 100 }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
+  // Each minute: runs the checks when their interval has passed, and shows the last results in /metrics.
+  ...(config.integrityCheckIntervalMinutes > 0
+    ? [startWorker("integrity-check", 60_000, () => runDueIntegrityChecks({ ...deps, db: database.db }), logger)]
+    : []),
 ];
 const { runtime } = services;
 

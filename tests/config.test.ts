@@ -38,6 +38,8 @@ describe("config", () => {
     expect(config.p2pDailyLimitUsdCents).toBe(2_500_000n);
     expect(config.requireEmailVerification).toBe(true);
     expect(config.cookieSecure).toBe(false);
+    expect(config.integrityCheckIntervalMinutes).toBe(60);
+    expect(parseConfig({ ...TEST_ENV, INTEGRITY_CHECK_INTERVAL_MINUTES: "0" }).integrityCheckIntervalMinutes).toBe(0);
     expect(config.assets.map((a) => [a.symbol, a.precision])).toEqual([
       ["USD", 2],
       ["BTC", 8],
@@ -73,6 +75,8 @@ describe("config", () => {
     [{ WITHDRAWAL_LOCK_HOURS: "9999999999" }, "WITHDRAWAL_LOCK_HOURS"],
     [{ WITHDRAWAL_LOCK_HOURS: "8761" }, "WITHDRAWAL_LOCK_HOURS"],
     [{ DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3601" }, "DEPOSIT_SANDBOX_CONFIRM_SECONDS"],
+    [{ INTEGRITY_CHECK_INTERVAL_MINUTES: "10081" }, "INTEGRITY_CHECK_INTERVAL_MINUTES"],
+    [{ INTEGRITY_CHECK_INTERVAL_MINUTES: "-1" }, "INTEGRITY_CHECK_INTERVAL_MINUTES"],
     [{ RATE_LIMIT_PER_MINUTE: "1000000001" }, "RATE_LIMIT_PER_MINUTE"],
     [{ LOGIN_FAILURES_PER_15_MIN: "1000000001" }, "LOGIN_FAILURES_PER_15_MIN"],
     [{ WS_ANONYMOUS_SOCKETS_PER_ADDRESS: "0" }, "WS_ANONYMOUS_SOCKETS_PER_ADDRESS"],
@@ -106,6 +110,7 @@ describe("config", () => {
       LOGIN_FAILURES_PER_15_MIN: "1000000000",
       WS_ANONYMOUS_SOCKETS_PER_ADDRESS: "1000000000",
       ARGON2_MEMORY_KIB: "1048576",
+      INTEGRITY_CHECK_INTERVAL_MINUTES: "10080",
     });
     expect(config.wsAnonymousSocketsPerAddress).toBe(1_000_000_000);
     expect(config.priceTickMs).toBe(3_600_000);
@@ -115,6 +120,7 @@ describe("config", () => {
     expect(config.rateLimitPerMinute).toBe(1_000_000_000);
     expect(config.loginFailuresPer15Min).toBe(1_000_000_000);
     expect(config.argon2MemoryKib).toBe(1_048_576);
+    expect(config.integrityCheckIntervalMinutes).toBe(10080);
     // The longest lock still yields a date the database can store.
     expect(Number.isNaN(new Date(Date.now() + config.withdrawalLockHours * 3600 * 1000).getTime())).toBe(false);
   });

@@ -2,8 +2,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { verifyAuditChains } from "../src/modules/audit/service";
+import { userAccount } from "../src/modules/ledger/service";
 import { verifyLedger } from "../src/modules/ledger/verify";
-import { queryRows } from "../src/platform/db/client";
+import { type DbTransaction, queryRows } from "../src/platform/db/client";
+import { runIdempotent } from "../src/platform/idempotency";
 import { fundedUser, signedInUser } from "./support/client";
 import { createTestApp } from "./support/harness";
 
@@ -96,6 +98,39 @@ describe("races", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
   });
 
+  test("a duplicate that finds the key spent because its first request committed just then replays the answer", async () => {
+    const alice = await fundedUser(fixture, "spent-race", "50");
+    const { db } = fixture.deps.database;
+    const { ledger } = fixture.services.money;
+    const req = {
+      userId: alice.userId,
+      key: crypto.randomUUID(),
+      request: new Request("http://localhost/api/wallet/withdraw", { method: "POST" }),
+      body: { asset: "USD", amount: "10" },
+    };
+    const [available, held] = (["available", "held"] as const).map((kind) => userAccount(alice.userId, "USD", kind));
+    await ledger.openAccounts(db, [available, held]);
+    const hold = (tx: DbTransaction, _: unknown, ledgerKey: string) =>
+      ledger
+        .post(tx, { kind: "withdrawal_hold", idempotencyKey: ledgerKey, legs: [{ from: available, to: held, amount: 1000n }] })
+        .then(() => ({ status: 202, body: { held: "10" } }));
+    // The duplicate read the key's answer before the first request committed, and asks the ledger after.
+    const duplicate = await runIdempotent(
+      db,
+      req,
+      async () => {},
+      hold,
+      async (ledgerKey) => {
+        expect((await runIdempotent(db, req, async () => {}, hold)).status).toBe(202);
+        await ledger.refuseSpentKey(db, ledgerKey);
+      },
+    );
+    expect(duplicate.status).toBe(202);
+    expect(duplicate.headers.get("idempotent-replayed")).toBe("true");
+    expect(await duplicate.json()).toEqual({ held: "10" });
+    expect(await usdOf(alice.client)).toBe("40");
+  });
+
   // A transaction held open from here would wait forever on PGlite's one connection, which the server shares.
   test.if(Boolean(process.env.TEST_DATABASE_URL))(
     "while a key's request still runs, the same key is 409 IDEMPOTENCY_IN_PROGRESS with Retry-After",
@@ -125,6 +160,42 @@ describe("races", () => {
       expect(answer.headers.get("retry-after")).toBe("1");
       expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("IDEMPOTENCY_IN_PROGRESS");
       expect(await usdOf(alice.client)).toBe("50");
+    },
+  );
+
+  test.if(Boolean(process.env.TEST_DATABASE_URL))(
+    "a refused request under a key another request holds is not kept: the running request's answer is the key's",
+    async () => {
+      const alice = await fundedUser(fixture, "refused-under", "50");
+      const bob = await signedInUser(fixture, "refused-under-b");
+      const key = crypto.randomUUID();
+      const { db } = fixture.deps.database;
+      // The key's lock, as the first request holds it while it runs.
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let held = () => {};
+      const holding = new Promise<void>((resolve) => {
+        held = resolve;
+      });
+      const first = db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`idem:${alice.userId}:${key}`}, 0))`);
+        held();
+        await released;
+      });
+      await holding;
+      const refused = await p2p(alice.client, "nobody-here@example.com", "10", key);
+      release();
+      await first;
+      expect(refused.status).toBe(422);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("RECIPIENT_NOT_FOUND");
+      // Had the refusal been kept, the request that held the key could not keep its own answer (a 500, or 422 reused).
+      const sent = await p2p(alice.client, bob.email, "10", key);
+      expect(sent.status).toBe(201);
+      expect(await usdOf(alice.client)).toBe("40");
+      const retried = await p2p(alice.client, "nobody-here@example.com", "10", key);
+      expect(((await retried.json()) as { error: { code: string } }).error.code).toBe("IDEMPOTENCY_KEY_REUSED");
     },
   );
 });

@@ -227,6 +227,12 @@ export async function verifyAuditChains(
   return { rows, chains: chains.size, problems };
 }
 
+/** Each broken chain's first break, a line each, as `audit:verify` prints them. */
+export const auditFindings = (report: { problems: ChainProblem[] }) =>
+  report.problems.map(
+    ({ chain, id, seq, problem }) => `BROKEN chain=${chain}${id === null ? "" : ` row id=${id}`} seq=${seq}: ${problem}`,
+  );
+
 type HeadMismatch = {
   chain: string;
   head_seq: number | null;

@@ -53,6 +53,14 @@ export async function verifyLedger(db: DbOrTx, amountText: AmountText = minorUni
   };
 }
 
+/** The report's violations and untried guards, a line each, as `ledger:verify` prints them. */
+export function ledgerFindings(report: LedgerReport): string[] {
+  return [
+    ...report.problems.map((problem) => `VIOLATION invariant ${problem.invariant}: ${problem.message}`),
+    ...report.untried.map((guard) => `NOT TRIED invariant 4: ${guard}`),
+  ];
+}
+
 /** 1. Per asset, the sum of all balances is zero. */
 function sumsNotZero(assets: { asset: string; sum: string }[], amountText: AmountText): LedgerProblem[] {
   return assets

@@ -100,20 +100,39 @@ const isRuleRefusal = (error: unknown): error is AppError =>
   error.code !== "VALIDATION_FAILED" &&
   error.code !== "IDEMPOTENCY_KEY_REUSED";
 
-/** Keeps a rule's refusal of the request as the key's answer (the first answer kept wins); other errors pass. */
-export async function keepRefusal(db: DbOrTx, req: IdempotentRequest, hash: string, error: unknown): Promise<void> {
+/**
+ * Takes the key's lock for the rest of the transaction, as every writer of the key's answer does (p2p_send too);
+ * false when another request with the key holds it.
+ */
+async function lockKey(tx: DbTransaction, ledgerKey: string): Promise<boolean> {
+  const [lock] = await queryRows<{ locked: boolean }>(
+    tx,
+    sql`select pg_try_advisory_xact_lock(hashtextextended(${`idem:${ledgerKey}`}, 0)) as locked`,
+  );
+  return lock.locked;
+}
+
+/**
+ * Keeps a rule's refusal of the request as the key's answer (the first answer kept wins); other errors pass.
+ * Under the key's lock: while another request with the key runs, the refusal is not kept, since the running
+ * request writes the key's answer with its money, and a refusal written under it would fail that write.
+ */
+export async function keepRefusal(db: Db, req: IdempotentRequest, hash: string, error: unknown): Promise<void> {
   if (!isRuleRefusal(error)) return;
   const body = errorBody(error.code, error.message, requestContext(req.request).id, error.details);
-  await db
-    .insert(idempotencyKeys)
-    .values({
-      userId: req.userId,
-      key: req.key,
-      requestHash: hash,
-      responseStatus: error.status,
-      responseBody: JSON.stringify(body),
-    })
-    .onConflictDoNothing();
+  await db.transaction(async (tx) => {
+    if (!(await lockKey(tx, ledgerKeyOf(req)))) return;
+    await tx
+      .insert(idempotencyKeys)
+      .values({
+        userId: req.userId,
+        key: req.key,
+        requestHash: hash,
+        responseStatus: error.status,
+        responseBody: JSON.stringify(body),
+      })
+      .onConflictDoNothing();
+  });
 }
 
 /**
@@ -135,15 +154,18 @@ export async function runIdempotent<P>(
   const finished = await previousAnswer(db, req, hash);
   if (finished) return finished;
   const ledgerKey = ledgerKeyOf(req);
-  await refuseSpentKey?.(ledgerKey);
+  try {
+    await refuseSpentKey?.(ledgerKey);
+  } catch (error) {
+    // The key's first request may have committed between the two reads: its answer, kept with its money, stands.
+    const committed = await previousAnswer(db, req, hash);
+    if (committed) return committed;
+    throw error;
+  }
   try {
     const prepared = await prepare();
     return await db.transaction(async (tx) => {
-      const [lock] = await queryRows<{ locked: boolean }>(
-        tx,
-        sql`select pg_try_advisory_xact_lock(hashtextextended(${`idem:${ledgerKey}`}, 0)) as locked`,
-      );
-      if (!lock.locked) throw idempotencyInProgress();
+      if (!(await lockKey(tx, ledgerKey))) throw idempotencyInProgress();
       const raced = await previousAnswer(tx, req, hash);
       if (raced) return raced;
       const answer = await work(tx, prepared, ledgerKey);

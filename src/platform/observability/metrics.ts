@@ -50,6 +50,18 @@ export function createMetrics() {
       help: "Ledger transfers posted by this instance",
       registers: [registry],
     }),
+    integrityProblems: new Gauge({
+      name: "integrity_check_problems",
+      help: "Problems the last scheduled check found (check: ledger or audit), whichever instance ran it; alert above 0",
+      labelNames: ["check"] as const,
+      registers: [registry],
+    }),
+    integrityCheckedAt: new Gauge({
+      name: "integrity_check_timestamp_seconds",
+      help: "When the last scheduled check (check: ledger or audit) began, in Unix seconds; alert when it is too old",
+      labelNames: ["check"] as const,
+      registers: [registry],
+    }),
     mailSent: new Counter({
       name: "mail_sent_total",
       help: "Mails this instance handed to the mail transport",

@@ -34,6 +34,30 @@ const usdOf = async (client: Awaited<ReturnType<typeof fundedUser>>["client"]) =
     ) as { available: string }
   ).available;
 
+/** Runs `request` while a transaction holds the key's lock, as a first request with the key holds it while it runs. */
+async function whileKeyHeld<T>(userId: string, key: string, request: () => Promise<T>): Promise<T> {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let held = () => {};
+  const holding = new Promise<void>((resolve) => {
+    held = resolve;
+  });
+  const first = fixture.deps.database.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`idem:${userId}:${key}`}, 0))`);
+    held();
+    await released;
+  });
+  await holding;
+  try {
+    return await request();
+  } finally {
+    release();
+    await first;
+  }
+}
+
 describe("races", () => {
   test("50 parallel spends of a whole balance: exactly one wins, the rest are INSUFFICIENT_FUNDS", async () => {
     const alice = await fundedUser(fixture, "spend", "100");
@@ -138,24 +162,7 @@ describe("races", () => {
       const alice = await fundedUser(fixture, "inprogress", "50");
       const bob = await signedInUser(fixture, "inprogress-b");
       const key = crypto.randomUUID();
-      let release = () => {};
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let held = () => {};
-      const holding = new Promise<void>((resolve) => {
-        held = resolve;
-      });
-      // The key's lock, as a first request with it holds it while it runs.
-      const first = fixture.deps.database.db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`idem:${alice.userId}:${key}`}, 0))`);
-        held();
-        await released;
-      });
-      await holding;
-      const answer = await p2p(alice.client, bob.email, "10", key);
-      release();
-      await first;
+      const answer = await whileKeyHeld(alice.userId, key, () => p2p(alice.client, bob.email, "10", key));
       expect(answer.status).toBe(409);
       expect(answer.headers.get("retry-after")).toBe("1");
       expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("IDEMPOTENCY_IN_PROGRESS");
@@ -169,25 +176,7 @@ describe("races", () => {
       const alice = await fundedUser(fixture, "refused-under", "50");
       const bob = await signedInUser(fixture, "refused-under-b");
       const key = crypto.randomUUID();
-      const { db } = fixture.deps.database;
-      // The key's lock, as the first request holds it while it runs.
-      let release = () => {};
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let held = () => {};
-      const holding = new Promise<void>((resolve) => {
-        held = resolve;
-      });
-      const first = db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`idem:${alice.userId}:${key}`}, 0))`);
-        held();
-        await released;
-      });
-      await holding;
-      const refused = await p2p(alice.client, "nobody-here@example.com", "10", key);
-      release();
-      await first;
+      const refused = await whileKeyHeld(alice.userId, key, () => p2p(alice.client, "nobody-here@example.com", "10", key));
       expect(refused.status).toBe(422);
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("RECIPIENT_NOT_FOUND");
       // Had the refusal been kept, the request that held the key could not keep its own answer (a 500, or 422 reused).

@@ -107,9 +107,14 @@ const workers = [
   startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, { fullBatch: 100 }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
-  // Each minute: runs the checks when their interval has passed, and shows the last results in /metrics.
+  // Each minute: runs the checks when their interval has passed, and shows the last results in /metrics
+  // (first within seconds of the start, so a new instance's metrics are not empty for a minute).
   ...(config.integrityCheckIntervalMinutes > 0
-    ? [startWorker("integrity-check", 60_000, () => runDueIntegrityChecks({ ...deps, db: database.db }), logger)]
+    ? [
+        startWorker("integrity-check", 60_000, () => runDueIntegrityChecks({ ...deps, db: database.db }), logger, {
+          firstTickWithinMs: 5_000,
+        }),
+      ]
     : []),
 ];
 const { runtime } = services;

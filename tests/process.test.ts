@@ -86,6 +86,12 @@ describe("the server as a process", () => {
     expect(requestLine).toMatchObject({ method: "GET", status: 200, requestId: ready.headers.get("x-request-id") });
     expect(typeof requestLine.ms).toBe("number");
 
+    // Within seconds of the start, the integrity check has run on the fresh database and its metrics are there.
+    await server.waitForLog((line) => line.msg === "integrity check clean" && line.check === "audit");
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('integrity_check_problems{check="ledger"} 0');
+    expect(metrics).toContain('integrity_check_problems{check="audit"} 0');
+
     // A second instance on the taken port stops with a clear line instead of sharing the port.
     const second = Bun.spawn(["bun", "--no-env-file", "src/main.ts"], {
       cwd: join(import.meta.dir, ".."),

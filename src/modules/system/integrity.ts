@@ -48,9 +48,9 @@ export async function runDueIntegrityChecks(deps: IntegrityDeps, now = new Date(
       tx,
       sql`select pg_try_advisory_xact_lock(hashtextextended('integrity-check', 0)) as locked`,
     );
-    if (!locked) return 0;
+    if (!locked) return [];
     const last = new Map((await tx.select().from(integrityChecks)).map((row) => [row.name, row.checkedAt]));
-    let count = 0;
+    const results: { check: string; outcome: Outcome; ms: number }[] = [];
     for (const [check, run] of Object.entries(CHECKS)) {
       const lastRun = last.get(check);
       if (lastRun && now.getTime() - lastRun.getTime() < intervalMs) continue;
@@ -58,13 +58,17 @@ export async function runDueIntegrityChecks(deps: IntegrityDeps, now = new Date(
       const outcome = await run(tx, config);
       const row = { name: check, checkedAt: now, ...outcome, findings: outcome.findings.slice(0, FINDINGS_KEPT) };
       await tx.insert(integrityChecks).values(row).onConflictDoUpdate({ target: integrityChecks.name, set: row });
-      report(logger, check, outcome, Math.round(performance.now() - started));
-      count++;
+      results.push({ check, outcome, ms: Math.round(performance.now() - started) });
     }
-    return count;
+    return results;
   });
-  await showInMetrics(deps);
-  return ran;
+  // Told once recorded, and once the metrics show it; told even if the metrics cannot be read.
+  try {
+    await showInMetrics(deps);
+  } finally {
+    for (const { check, outcome, ms } of ran) report(logger, check, outcome, ms);
+  }
+  return ran.length;
 }
 
 function report(logger: Logger, check: string, outcome: Outcome, ms: number) {

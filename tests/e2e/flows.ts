@@ -786,7 +786,8 @@ export async function twoFactorFlow(browser: Browser, app: App) {
         run: async () => {
           const dave = newEmail("dave");
           await registerViaApi(app, "Dave Example", dave, false);
-          const { panel } = await createDeposit(page, "USD", "5");
+          // 15: 10 stay for the withdrawal of the next step.
+          const { panel } = await createDeposit(page, "USD", "15");
           await panel.getByText("Deposit credited").waitFor({ timeout: 20_000 });
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
           await fillLabelled(page, "Recipient's email", "recipientEmail", dave);
@@ -810,6 +811,31 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await page.getByRole("heading", { name: "Transfer sent" }).waitFor();
           page.off("request", record);
           assert(keys.length === 2 && keys[0] === keys[1], `the retry with a fresh code is the same transfer: ${keys}`);
+        },
+      },
+      {
+        name: "/wallet withdraws with a recovery code; the field then asks for an authenticator's code again",
+        run: async () => {
+          await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
+          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          const book = page.getByRole("region", { name: "Address book", exact: true });
+          await book.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(book, "Address", "address", "DE89370400440532013000");
+          await fillLabelled(book, "Label", "label", "carol's bank");
+          await book.getByRole("button", { name: "Save address" }).click();
+          await book.getByText(/^Saved “carol's bank”/).waitFor();
+          const withdraw = page.getByRole("region", { name: "Withdraw", exact: true });
+          await withdraw.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(withdraw, "Amount", "amount", "10");
+          await withdraw.getByRole("button", { name: "Use a recovery code instead" }).click();
+          await fillLabelled(withdraw, "Recovery code", "code", recoveryCodes[2]);
+          await withdraw.getByRole("button", { name: "Request withdrawal" }).click();
+          await withdraw.getByText("Withdrawal requested").waitFor();
+          // That recovery code is spent: the next withdrawal is asked for the app's digits, with the number pad.
+          const code = withdraw.getByLabel("Authentication code", { exact: true });
+          await code.waitFor();
+          assertEqual(await code.getAttribute("inputmode"), "numeric", "the code field's inputmode after a withdrawal");
+          assertEqual(await code.inputValue(), "", "the code field's value after a withdrawal");
         },
       },
       {

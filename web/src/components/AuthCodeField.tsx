@@ -1,4 +1,5 @@
-import { createSignal } from "solid-js";
+import { createSignal, onCleanup, onMount } from "solid-js";
+import { CODE_USED_EVENT } from "../lib/second-factor";
 import { Field } from "./Field";
 
 /** The longest second-factor code the API takes (a recovery code such as "mencg-ykzne", with room to spare). */
@@ -43,6 +44,9 @@ export function RecoveryToggle(props: { recovery: boolean; onToggle: () => void 
 export default function AuthCodeField(props: { error?: string }) {
   const [recovery, setRecovery] = createSignal(false);
   let field: HTMLDivElement | undefined;
+  const backToApp = () => setRecovery(false);
+  onMount(() => field?.addEventListener(CODE_USED_EVENT, backToApp));
+  onCleanup(() => field?.removeEventListener(CODE_USED_EVENT, backToApp));
   return (
     <div ref={field}>
       <SecondFactorInput

@@ -25,8 +25,16 @@ export function withSecondFactor<T extends object>(request: T, code: string | un
   return code ? { ...request, code } : request;
 }
 
-/** Once the code has been used (it works once), the field is emptied for the next one. */
+/** Told to the code field (components/AuthCodeField) when its code was used: it asks for an app's code again. */
+export const CODE_USED_EVENT = "second-factor-used";
+
+/**
+ * Once the code has been used (it works once), the field is emptied for the next one, which is asked as an
+ * authenticator's digits again: a recovery code is for the odd time the phone is not at hand.
+ */
 export function clearSecondFactor(form: HTMLFormElement) {
   const input = form.elements.namedItem("code");
-  if (input instanceof HTMLInputElement) input.value = "";
+  if (!(input instanceof HTMLInputElement)) return;
+  input.value = "";
+  input.dispatchEvent(new Event(CODE_USED_EVENT, { bubbles: true }));
 }

@@ -3,5 +3,6 @@ CREATE TABLE "integrity_checks" (
 	"checked_at" timestamp (3) with time zone NOT NULL,
 	"problems" integer NOT NULL,
 	"findings" jsonb NOT NULL,
-	"complete" boolean NOT NULL
+	"complete" boolean NOT NULL,
+	"database_oid" bigint NOT NULL
 );

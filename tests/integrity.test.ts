@@ -70,6 +70,15 @@ test("a check runs again only when its interval has passed since it last ran", a
   expect(await runDueIntegrityChecks(deps(), later(61))).toBe(2);
 });
 
+test("a database restored from a dump (a new database) is checked at its first tick, however recent the result it came with", async () => {
+  const now = later(62);
+  expect(await runDueIntegrityChecks(deps(), now)).toBe(0);
+  // What a dump of another database brings: its rows, and that database's OID.
+  await database.db.execute(sql`update integrity_checks set database_oid = database_oid + 1`);
+  expect(await runDueIntegrityChecks(deps(), now)).toBe(2);
+  expect(await runDueIntegrityChecks(deps(), now)).toBe(0);
+});
+
 test("instances ticking at once run each due check once between them", async () => {
   const ran = await Promise.all([1, 2, 3].map(() => runDueIntegrityChecks(deps(), later(125))));
   expect(ran.reduce((a, b) => a + b)).toBe(2);

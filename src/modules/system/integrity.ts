@@ -35,8 +35,9 @@ export const FINDINGS_KEPT = 20;
 type IntegrityDeps = { db: Db; config: Config; logger: Logger; metrics: Metrics };
 
 /**
- * One tick: runs each check whose last run is an interval old (or never ran), unless another instance is running
- * them now, then shows the recorded results in this instance's metrics. Returns how many checks ran.
+ * One tick: runs each check whose last run is an interval old (or never ran, or ran on the database this one was
+ * restored from), unless another instance is running them now, then shows the recorded results in this
+ * instance's metrics. Returns how many checks ran.
  */
 export async function runDueIntegrityChecks(deps: IntegrityDeps, now = new Date()): Promise<number> {
   const { db, config, logger } = deps;
@@ -49,14 +50,21 @@ export async function runDueIntegrityChecks(deps: IntegrityDeps, now = new Date(
       sql`select pg_try_advisory_xact_lock(hashtextextended('integrity-check', 0)) as locked`,
     );
     if (!locked) return [];
-    const last = new Map((await tx.select().from(integrityChecks)).map((row) => [row.name, row.checkedAt]));
+    const [current] = await queryRows<{ oid: string }>(
+      tx,
+      sql`select oid::int8::text as oid from pg_database where datname = current_database()`,
+    );
+    const databaseOid = Number(current.oid);
+    const last = new Map((await tx.select().from(integrityChecks)).map((row) => [row.name, row]));
     const results: { check: string; outcome: Outcome; ms: number }[] = [];
     for (const [check, run] of Object.entries(CHECKS)) {
       const lastRun = last.get(check);
-      if (lastRun && now.getTime() - lastRun.getTime() < intervalMs) continue;
+      const recent = lastRun && now.getTime() - lastRun.checkedAt.getTime() < intervalMs;
+      if (recent && lastRun.databaseOid === databaseOid) continue;
       const started = performance.now();
       const outcome = await run(tx, config);
-      const row = { name: check, checkedAt: now, ...outcome, findings: outcome.findings.slice(0, FINDINGS_KEPT) };
+      const findings = outcome.findings.slice(0, FINDINGS_KEPT);
+      const row = { name: check, checkedAt: now, ...outcome, findings, databaseOid };
       await tx.insert(integrityChecks).values(row).onConflictDoUpdate({ target: integrityChecks.name, set: row });
       results.push({ check, outcome, ms: Math.round(performance.now() - started) });
     }

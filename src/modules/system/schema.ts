@@ -1,4 +1,4 @@
-import { boolean, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /**
  * The last scheduled integrity check of each kind ("ledger", "audit"): when it ran and what it found. Every
@@ -13,4 +13,9 @@ export const integrityChecks = pgTable("integrity_checks", {
   findings: jsonb("findings").$type<string[]>().notNull(),
   /** Whether the check could check everything (ledger: every guard tried). */
   complete: boolean("complete").notNull(),
+  /**
+   * The database's OID when it ran: a database restored from a dump is a new database (a new OID) with the old
+   * rows, and its first tick checks what was restored instead of trusting a result of the database it came from.
+   */
+  databaseOid: bigint("database_oid", { mode: "number" }).notNull(),
 });

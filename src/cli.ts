@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { type Config, loadConfig } from "./config";
 import { auditFindings, verifyAuditChains } from "./modules/audit/service";
+import { revokeAllSessions } from "./modules/identity/sessions";
 import { promoteToAdmin } from "./modules/identity/standing";
 import { assetAmountText } from "./modules/ledger/assets";
 import { ledgerFindings, verifyLedger } from "./modules/ledger/verify";
@@ -63,6 +64,15 @@ const commands: Record<string, Command> = {
           return 1;
         }
         console.log(`${user.email} is now an admin`);
+        return 0;
+      }),
+  },
+  "sessions:revoke-all": {
+    usage: "sessions:revoke-all     end every user's sessions now: everyone signs in again",
+    run: (config) =>
+      withDatabase(config, async (database) => {
+        const { sessions, users } = await revokeAllSessions(database.db);
+        console.log(`${sessions} sessions of ${users} users ended`);
         return 0;
       }),
   },

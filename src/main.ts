@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { type Config, followBoundPort, loadConfig } from "./config";
+import { unreadableTwoFactorSecrets } from "./modules/identity/two-factor";
 import { runDueIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
 import { deleteOldQuotes } from "./modules/trading/service";
@@ -72,6 +73,9 @@ const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =
 const metrics = createMetrics();
 const deps = { config, database, bus, logger, metrics };
 const services = createServices(deps);
+await warnOfUnreadableTwoFactorSecrets().catch((error) =>
+  logger.warn("could not check the two-factor secrets against COOKIE_SECRET", { error: (error as Error).message }),
+);
 const app = createApp(deps, {}, services);
 try {
   // Bun's own limit is far above ours so that an oversized body meets our 413 envelope, not an empty answer.
@@ -127,6 +131,15 @@ logger.info("listening", {
   mail: mail.kind,
   bootMs: Math.round(performance.now() - startedAt),
 });
+
+/** A database restored without its COOKIE_SECRET starts, but its 2FA users need their recovery codes: said at once. */
+async function warnOfUnreadableTwoFactorSecrets() {
+  const { checked, unreadable } = await unreadableTwoFactorSecrets(services.identity);
+  if (unreadable === 0) return;
+  const message = `COOKIE_SECRET does not unseal ${unreadable} of ${checked} two-factor secrets sampled: they were sealed under another COOKIE_SECRET. Start with that one (README: Backups); until then these users can sign in and move money only with a recovery code`;
+  logger.error(message, { checked, unreadable });
+  reportError(new Error(message));
+}
 
 let stopping = false;
 async function shutdown(signal: string) {

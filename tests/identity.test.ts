@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import { createHmac } from "node:crypto";
+import { revokeAllSessions } from "../src/modules/identity/sessions";
 import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, totpNow, uniqueEmail } from "./support/client";
 import { createTestApp, TEST_ENV } from "./support/harness";
 
@@ -782,5 +783,30 @@ describe("sessions", () => {
     expect(alerts).toHaveLength(5);
     expect(alerts[0].textBody).toContain(`Device: Browser 0 ${"x".repeat(120 - "Browser 0 ".length)}…`);
     expect(alerts[0].textBody).not.toContain("x".repeat(200));
+  });
+});
+
+// Last in this file: it ends every session of the fixture.
+describe("bun run cli sessions:revoke-all", () => {
+  test("every live session ends at once, refresh tokens too, and each user's audit log says so", async () => {
+    const { client, email } = await signedInUser(fixture, "revoke-all");
+    const phone = new TestClient(fixture);
+    await phone.post("/api/auth/login", { email, password: PASSWORD });
+    const other = await signedInUser(fixture, "revoke-all-other");
+    const { sessions, users } = await revokeAllSessions(fixture.deps.database.db);
+    expect(sessions).toBeGreaterThanOrEqual(3);
+    expect(users).toBeGreaterThanOrEqual(2);
+    for (const signedIn of [client, phone, other.client]) {
+      expect((await signedIn.json("GET", "/api/auth/me")).status).toBe(401);
+      expect((await signedIn.post("/api/auth/refresh")).status).toBe(401);
+    }
+    const again = new TestClient(fixture);
+    expect((await again.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const audit = await again.json<{ items: { action: string; metadata: Record<string, unknown> }[] }>("GET", "/api/audit");
+    expect(audit.body.items.find((item) => item.action === "session.revoked")?.metadata).toEqual({
+      byOperator: true,
+      sessions: 2,
+    });
+    expect((await revokeAllSessions(fixture.deps.database.db)).sessions).toBe(1);
   });
 });

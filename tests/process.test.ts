@@ -281,6 +281,9 @@ describe("cli", () => {
     expect(promoted.stdout.toString()).toContain(`${email} is now an admin`);
     expect(promoted.exitCode).toBe(0);
     expect(cli(["user:promote", "nobody@example.com"]).exitCode).toBe(1);
+    const revoked = cli(["sessions:revoke-all"]);
+    expect(revoked.stdout.toString()).toBe("0 sessions of 0 users ended\n"); // registered, never signed in
+    expect(revoked.exitCode).toBe(0);
     const clean = cli(["audit:verify"]);
     expect(clean.stdout.toString()).toContain("0 broken");
     expect(clean.exitCode).toBe(0);

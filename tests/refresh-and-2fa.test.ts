@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { unreadableTwoFactorSecrets } from "../src/modules/identity/two-factor";
 import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, totpNow } from "./support/client";
-import { createTestApp } from "./support/harness";
+import { createTestApp, type TestDatabase } from "./support/harness";
 
 setDefaultTimeout(30_000);
 
@@ -304,6 +305,43 @@ describe("two-factor authentication", () => {
     const again = await client.json<ErrorBody>("POST", "/api/auth/2fa/setup");
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe("INVALID_STATE");
+  });
+
+  test("a database started with another COOKIE_SECRET: told at start, a code is a 500, recovery codes work, a setup is made again", async () => {
+    const { client, email } = await signedInUser(fixture, "resealed");
+    const { recoveryCodes } = await enable(client);
+    const pending = await signedInUser(fixture, "resealed-pending");
+    const setup = await pending.client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    // A restore without its secret: the same database under another COOKIE_SECRET.
+    const restored = await createTestApp(
+      { TRUST_PROXY: "true", COOKIE_SECRET: "another-cookie-secret-of-at-least-32-chars" },
+      { database: fixture.deps.database as TestDatabase },
+    );
+    try {
+      expect(await unreadableTwoFactorSecrets(fixture.services.identity)).toMatchObject({ unreadable: 0 });
+      const told = await unreadableTwoFactorSecrets(restored.services.identity);
+      expect(told.unreadable).toBeGreaterThan(0);
+      expect(told.unreadable).toBe(told.checked);
+      const withCode = await new TestClient(restored).json<{ error: { code: string; message: string } }>(
+        "POST",
+        "/api/auth/login",
+        { email, password: PASSWORD, code: "123456" },
+      );
+      expect([withCode.status, withCode.body.error.code]).toEqual([500, "INTERNAL"]);
+      const withRecovery = await new TestClient(restored).json("POST", "/api/auth/login", {
+        email,
+        password: PASSWORD,
+        code: recoveryCodes[0],
+      });
+      expect(withRecovery.status).toBe(200);
+      // A setup sealed under the other secret is made again, not a 500.
+      const other = new TestClient(restored);
+      expect((await other.post("/api/auth/login", { email: pending.email, password: PASSWORD })).status).toBe(200);
+      const enabling = await other.json<ErrorBody>("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) });
+      expect([enabling.status, enabling.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    } finally {
+      await restored.dispose();
+    }
   });
 
   test("the secret is sealed at rest", async () => {

@@ -162,6 +162,32 @@ export async function revokeOwnOtherSessions(db: Db, userId: string, keep: strin
   });
 }
 
+/**
+ * `bun run cli sessions:revoke-all`: every live session ends at once, so everyone signs in again (after a leaked
+ * secret, database or backup: a new JWT_SECRET alone ends no session, as refresh tokens do not depend on it).
+ * Each user whose sessions ended finds it in their audit log. Returns how many sessions and users.
+ */
+export async function revokeAllSessions(db: Db): Promise<{ sessions: number; users: number }> {
+  return db.transaction(async (tx) => {
+    const revoked = await tx
+      .update(sessions)
+      .set({ revokedAt: sql`now()`, revokedReason: "revoked_by_operator" })
+      .where(and(isNull(sessions.revokedAt), sql`${sessions.expiresAt} > now()`))
+      .returning({ userId: sessions.userId });
+    const perUser = new Map<string, number>();
+    for (const { userId } of revoked) perUser.set(userId, (perUser.get(userId) ?? 0) + 1);
+    await recordAudit(
+      tx,
+      [...perUser].map(([userId, count]) => ({
+        userId,
+        action: "session.revoked",
+        metadata: { byOperator: true, sessions: count },
+      })),
+    );
+    return { sessions: revoked.length, users: perUser.size };
+  });
+}
+
 export async function sessionOfRefreshToken(
   db: DbOrTx,
   presented: string,

@@ -32,6 +32,35 @@ import {
 } from "./two-factor-codes";
 
 const invalidTotp = () => new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+
+/** Why a sealed two-factor secret does not open, when it does not: the key it was sealed with is another. */
+const SEALED_UNDER_ANOTHER_SECRET =
+  "a two-factor secret could not be unsealed: COOKIE_SECRET is not the one it was sealed with (README: Backups)";
+
+/** A sealed two-factor secret, or undefined when this COOKIE_SECRET does not open it (a restore without its secret). */
+function unseal(sealed: string, key: Buffer): string | undefined {
+  try {
+    return decrypt(sealed, key);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * At start: of up to `sample` users with 2FA on, how many secrets this COOKIE_SECRET does not open. Any means the
+ * database was sealed under another COOKIE_SECRET, and those users can sign in only with a recovery code.
+ */
+export async function unreadableTwoFactorSecrets(ctx: Pick<IdentityContext, "db" | "totpKey">, sample = 20) {
+  const rows = await ctx.db
+    .select({ secret: users.totpSecret })
+    .from(users)
+    .where(sql`${users.totpSecret} is not null`)
+    .limit(sample);
+  return {
+    checked: rows.length,
+    unreadable: rows.filter((row) => unseal(row.secret as string, ctx.totpKey) === undefined).length,
+  };
+}
 const invalidState = (message: string) => new AppError(409, "INVALID_STATE", message);
 
 /** Locks the user row, so two requests with the same code cannot both pass. */
@@ -48,7 +77,10 @@ async function acceptTotp(
   code: string,
   key: Buffer,
 ) {
-  const step = await verifyTotp(decrypt(sealedSecret, key), code, lastStep);
+  const secret = unseal(sealedSecret, key);
+  // The operator's to fix (a 500 names it in the log); the user's recovery codes still work meanwhile.
+  if (secret === undefined) throw new Error(SEALED_UNDER_ANOTHER_SECRET);
+  const step = await verifyTotp(secret, code, lastStep);
   if (step === null) return false;
   await tx.update(users).set({ totpLastStep: step }).where(eq(users.id, userId));
   return true;
@@ -147,7 +179,10 @@ export async function enableTwoFactor(ctx: IdentityContext, userId: string, code
     assertOwnsAddress(ctx, row, "turning on two-factor authentication");
     if (row.totpSecret) throw invalidState("Two-factor authentication is already on");
     if (!row.totpPendingSecret) throw invalidState("Start with /api/auth/2fa/setup");
-    const step = await verifyTotp(decrypt(row.totpPendingSecret, ctx.totpKey), code, null);
+    const pending = unseal(row.totpPendingSecret, ctx.totpKey);
+    // Set up under another COOKIE_SECRET: nothing is on yet, so the setup is simply made again.
+    if (pending === undefined) throw invalidState("This setup can no longer be used: start again with /api/auth/2fa/setup");
+    const step = await verifyTotp(pending, code, null);
     if (step === null) throw invalidTotp();
     await tx
       .update(users)

@@ -98,7 +98,12 @@ describe("mail outbox", () => {
   });
 
   /** A transport standing in for an SMTP server: `answer` decides each send. */
-  const smtpLike = (answer: (mail: OutgoingMail) => Promise<void>): MailTransport => ({ kind: "smtp", send: answer, close() {} });
+  const smtpLike = (answer: (mail: OutgoingMail) => Promise<void>): MailTransport => ({
+    kind: "smtp",
+    keepsBodies: false,
+    send: answer,
+    close() {},
+  });
   const rowsTo = (prefix: string) =>
     database.db
       .select()
@@ -204,7 +209,7 @@ describe("mail outbox", () => {
     expect(logged).toContainEqual(expect.objectContaining({ level: "warn", to: "refused-temp@example.com" }));
   });
 
-  test("a mail delivered over SMTP keeps no body (it held single-use links); the log transport's keep theirs", async () => {
+  test("a mail delivered over SMTP keeps no body (it held single-use links); the log transport's keep theirs, but in production", async () => {
     await enqueueMail(database.db, {
       ...mail("bodies-smtp@example.com"),
       text: "https://vault.example/reset-password?token=secret",
@@ -216,8 +221,11 @@ describe("mail outbox", () => {
     );
     await enqueueMail(database.db, mail("bodies-log@example.com"));
     await drainMailOutbox(database.db, logTransport(createLogger("silent"), false), createLogger("silent"));
-    const [smtp, log] = await rowsTo("bodies");
+    await enqueueMail(database.db, mail("bodies-production-log@example.com"));
+    await drainMailOutbox(database.db, logTransport(createLogger("silent"), true), createLogger("silent"));
+    const [smtp, log, productionLog] = await rowsTo("bodies");
     expect([smtp.status, smtp.textBody, smtp.htmlBody]).toEqual(["sent", "", ""]);
     expect([log.status, log.textBody]).toEqual(["sent", "Hello bodies-log@example.com"]);
+    expect([productionLog.status, productionLog.textBody, productionLog.htmlBody]).toEqual(["sent", "", ""]);
   });
 });

@@ -93,11 +93,11 @@ export async function drainMailOutbox(
 }
 
 /**
- * What a mail done with (sent, or failed for good) adds to its row's SET: over SMTP it keeps no body (its
- * single-use links, hashed elsewhere); the log transport's mails keep theirs, as the log does.
+ * What a mail done with (sent, or failed for good) adds to its row's SET: it keeps no body (its single-use links,
+ * hashed elsewhere), except in the developer's inbox (the log transport outside production).
  */
 const dropBodies = (transport: MailTransport) =>
-  transport.kind === "log" ? sql`` : sql`, text_body = ${SENT_BODY}, html_body = ${SENT_BODY}`;
+  transport.keepsBodies ? sql`` : sql`, text_body = ${SENT_BODY}, html_body = ${SENT_BODY}`;
 
 async function recordFailure(
   db: DbOrTx,

@@ -6,6 +6,8 @@ export type OutgoingMail = { to: string; subject: string; text: string; html: st
 
 export interface MailTransport {
   readonly kind: "smtp" | "log";
+  /** Whether a mail done with keeps its body in the outbox: only the developer's inbox (the log outside production). */
+  readonly keepsBodies: boolean;
   send(mail: OutgoingMail): Promise<void>;
   close(): void;
 }
@@ -24,6 +26,7 @@ export function smtpTransport(url: string, from: string): MailTransport {
   const transporter = nodemailer.createTransport(withTimeouts.toString());
   return {
     kind: "smtp",
+    keepsBodies: false,
     async send(mail) {
       await transporter.sendMail({ from, ...mail });
     },
@@ -33,12 +36,13 @@ export function smtpTransport(url: string, from: string): MailTransport {
 
 /**
  * Without SMTP the mail is written to the log (and stays in the outbox), so a developer can follow links. In
- * production only who and what is logged: a mail's text carries live reset and verification links, which
- * anyone who reads the logs could use.
+ * production only who and what is logged, and the outbox keeps no body either: a mail's text carries live reset and
+ * verification links, which anyone who reads the logs, the database or a backup could use.
  */
 export function logTransport(logger: Logger, production: boolean): MailTransport {
   return {
     kind: "log",
+    keepsBodies: !production,
     async send(mail) {
       logger.info("mail", { to: mail.to, subject: mail.subject, ...(production ? {} : { text: mail.text }) });
     },

@@ -87,6 +87,8 @@ const commands: Record<string, Command> = {
             `${asset.asset}: ${asset.accounts} accounts, ${asset.transfers} transfers, sum of balances ${amountText(asset.sumOfBalances, asset.asset)}`,
           );
         }
+        const { all, refusing } = report.guards;
+        console.log(`guards (invariant 4): ${refusing} of ${all} tried and refusing, the others looked up`);
         for (const line of ledgerFindings(report)) console.log(line);
         const untried = report.untried.length ? ` (${report.untried.length} guards not tried, above)` : "";
         console.log(report.ok ? `ledger OK${untried}` : `${report.problems.length} violations${untried}`);

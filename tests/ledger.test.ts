@@ -242,6 +242,7 @@ describe("ledger:verify against someone who can write the tables", () => {
   test("where the guards cannot be tried (a read-only database, a role that may only read), they are listed as untried", async () => {
     const readOnly = await reportTampered(sql`set transaction read only`);
     expect([readOnly.ok, readOnly.problems]).toEqual([true, []]);
+    expect(readOnly.guards).toEqual({ all: 7, refusing: 0 });
     expect(readOnly.untried).toEqual([
       "ledger_transfers refuses UPDATE: not tried, the database is read-only",
       "ledger_transfers refuses DELETE: not tried, the database is read-only",
@@ -264,7 +265,10 @@ describe("ledger:verify against someone who can write the tables", () => {
     expect(reader.untried[0]).toStartWith(
       "ledger_transfers refuses UPDATE: not tried, the database role may not write (permission denied",
     );
-    expect((await reportTampered()).untried).toEqual([]);
+    const tried = await reportTampered();
+    expect(tried.untried).toEqual([]);
+    // Five are tried (the two TRUNCATE guards are looked up only), and each refuses.
+    expect(tried.guards).toEqual({ all: 7, refusing: 5 });
   });
 
   test("a key that moved money twice names its postings and transfers", async () => {

@@ -17,8 +17,17 @@ export type LedgerProblem = {
   transferId?: number;
   asset?: string;
 };
-/** `untried`: guards that could not be tried here (a read-only database or role), which `ok` does not cover. */
-export type LedgerReport = { ok: boolean; assets: AssetSummary[]; problems: LedgerProblem[]; untried: string[] };
+/**
+ * `untried`: guards that could not be tried here (a read-only database or role), which `ok` does not cover;
+ * `refusing`: the guards in place that were tried and refused, of `guards` in all.
+ */
+export type LedgerReport = {
+  ok: boolean;
+  assets: AssetSummary[];
+  problems: LedgerProblem[];
+  untried: string[];
+  guards: { all: number; refusing: number };
+};
 
 /** How a problem names an amount; without the configuration's precisions, minor units as stored. */
 type AmountText = (units: bigint, asset: string) => string;
@@ -50,6 +59,7 @@ export async function verifyLedger(db: DbOrTx, amountText: AmountText = minorUni
     })),
     problems,
     untried: guards.untried,
+    guards: { all: GUARDS.length, refusing: guards.refusing },
   };
 }
 
@@ -236,7 +246,7 @@ const GUARD_REFUSAL = /is append-only: (UPDATE|DELETE) refused|keeps its owner, 
  * 4. Transfers and entries are append-only, and accounts keep their owner: each guard is there, enabled, and
  * refuses. A guard that could not be tried (a read-only database or role) is listed as untried, not as a violation.
  */
-async function unguarded(db: DbOrTx): Promise<{ problems: LedgerProblem[]; untried: string[] }> {
+async function unguarded(db: DbOrTx): Promise<{ problems: LedgerProblem[]; untried: string[]; refusing: number }> {
   const enabled = await queryRows<{ trigger: string; table: string }>(
     db,
     sql`select t.tgname as trigger, c.relname as table from pg_trigger t join pg_class c on c.oid = t.tgrelid
@@ -244,6 +254,7 @@ async function unguarded(db: DbOrTx): Promise<{ problems: LedgerProblem[]; untri
   );
   const problems: LedgerProblem[] = [];
   const untried: string[] = [];
+  let refusing = 0;
   for (const guard of GUARDS) {
     if (!enabled.some((t) => t.trigger === guard.trigger && t.table === guard.table)) {
       problems.push({
@@ -254,13 +265,14 @@ async function unguarded(db: DbOrTx): Promise<{ problems: LedgerProblem[]; untri
     }
     if (!guard.attempt) continue;
     const attempted = await tryInRollback(db, guard.attempt);
+    if (attempted.outcome === "refused") refusing++;
     if (attempted.outcome === "accepted") {
       problems.push({ invariant: 4, message: `${guard.what}: trigger ${guard.trigger} is enabled but let the change through` });
     } else if (attempted.outcome === "untried" && attempted.why) {
       untried.push(`${guard.what}: not tried, ${attempted.why}`);
     }
   }
-  return { problems, untried };
+  return { problems, untried, refusing };
 }
 
 /** What a guard did with an attempt: refused it, let it through, or was not tried (`why`; none: no row to try it on). */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { type Config, followBoundPort, loadConfig } from "./config";
 import { unreadableTwoFactorSecrets } from "./modules/identity/two-factor";
-import { runDueIntegrityChecks } from "./modules/system/integrity";
+import { startIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
 import { deleteOldQuotes } from "./modules/trading/service";
 import { runOrderTriggers } from "./modules/trading/triggers";
@@ -111,15 +111,7 @@ const workers = [
   startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, { fullBatch: 100 }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
-  // Each minute: runs the checks when their interval has passed, and shows the last results in /metrics
-  // (first within seconds of the start, so a new instance's metrics are not empty for a minute).
-  ...(config.integrityCheckIntervalMinutes > 0
-    ? [
-        startWorker("integrity-check", 60_000, () => runDueIntegrityChecks({ ...deps, db: database.db }), logger, {
-          firstTickWithinMs: 5_000,
-        }),
-      ]
-    : []),
+  ...(config.integrityCheckIntervalMinutes > 0 ? [startIntegrityChecks({ ...deps, db: database.db })] : []),
 ];
 const { runtime } = services;
 

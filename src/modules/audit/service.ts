@@ -184,7 +184,17 @@ export type ChainProblem = { chain: string; id: number | null; seq: number; prob
  */
 export async function verifyAuditChains(
   db: DbOrTx,
-  batch = 1000,
+  {
+    batch = 1000,
+    signal,
+    pace,
+  }: {
+    batch?: number;
+    /** Stops the walk between batches (the check is then thrown away: AbortError). */
+    signal?: AbortSignal;
+    /** Awaited after each batch with the ms it took: a server's background check gives its requests room. */
+    pace?: (batchMs: number) => Promise<void>;
+  } = {},
 ): Promise<{ rows: number; chains: number; problems: ChainProblem[] }> {
   const problems: ChainProblem[] = [];
   const chains = new Set<string>();
@@ -192,6 +202,8 @@ export async function verifyAuditChains(
   let state: { chain: string; seq: number; hash: string; broken: boolean } | undefined;
   let after: { chain: string; seq: number } | undefined;
   for (;;) {
+    signal?.throwIfAborted();
+    const started = performance.now();
     const chunk = await db
       .select()
       .from(auditLog)
@@ -222,6 +234,7 @@ export async function verifyAuditChains(
     if (chunk.length < batch) break;
     const last = chunk[chunk.length - 1];
     after = { chain: last.chain, seq: last.seq };
+    await pace?.(performance.now() - started);
   }
   problems.push(...(await headProblems(db)));
   return { rows, chains: chains.size, problems };

@@ -1,30 +1,41 @@
 /**
- * The scheduled integrity check: every INTEGRITY_CHECK_INTERVAL_MINUTES one instance runs `ledger:verify` and
- * `audit:verify` as the CLI does, records what they found in integrity_checks, logs it, and sends a finding to
- * Sentry. Every instance's /metrics then shows the last result, so an alert needs no cron job and no CLI:
- * a damaged ledger is seen within the interval, not when someone happens to look.
+ * The scheduled integrity check: every INTEGRITY_CHECK_INTERVAL_MINUTES the instance holding a lease (Redis; without
+ * Redis the only process) runs `ledger:verify` and `audit:verify` as the CLI does, records what they found in
+ * integrity_checks, logs it, and sends a finding to Sentry. Every instance's /metrics shows the last result, so an
+ * alert needs no cron job and no CLI: a damaged ledger is seen within the interval, not when someone happens to look.
+ *
+ * It runs as the CLI does, a statement at a time, never in one long transaction: that would hold back VACUUM on the
+ * busiest tables and make a migration's lock wait for it, with every request queued behind the migration. The audit
+ * walk hashes every row in this process, so it is paced to leave the requests most of a core.
  */
 import { sql } from "drizzle-orm";
 import type { Config } from "../../config";
-import { type Db, type DbTransaction, queryRows } from "../../platform/db/client";
+import type { Bus } from "../../platform/bus";
+import { type Db, queryRows } from "../../platform/db/client";
+import { holdLeadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
 import type { Metrics } from "../../platform/observability/metrics";
 import { reportError } from "../../platform/observability/sentry";
+import { startWorker, type Worker } from "../../platform/worker";
 import { auditFindings, verifyAuditChains } from "../audit/service";
 import { assetAmountText } from "../ledger/assets";
 import { ledgerFindings, verifyLedger } from "../ledger/verify";
+import type { IntegrityChecks } from "./model";
 import { integrityChecks } from "./schema";
 
 /** A check's result as recorded: `complete` is false when part of it could not be tried (a read-only role). */
 type Outcome = { problems: number; findings: string[]; complete: boolean };
 
-const CHECKS: Record<string, (tx: DbTransaction, config: Config) => Promise<Outcome>> = {
-  async ledger(tx, config) {
-    const report = await verifyLedger(tx, assetAmountText(config));
+/** After each batch of the audit walk, three times its time is left to the requests: a quarter of a core at most. */
+const PACE = 3;
+
+const CHECKS: Record<string, (db: Db, config: Config, signal?: AbortSignal) => Promise<Outcome>> = {
+  async ledger(db, config) {
+    const report = await verifyLedger(db, assetAmountText(config));
     return { problems: report.problems.length, findings: ledgerFindings(report), complete: report.untried.length === 0 };
   },
-  async audit(tx) {
-    const report = await verifyAuditChains(tx);
+  async audit(db, _config, signal) {
+    const report = await verifyAuditChains(db, { signal, pace: (batchMs) => Bun.sleep(batchMs * PACE) });
     return { problems: report.problems.length, findings: auditFindings(report), complete: true };
   },
 };
@@ -32,51 +43,87 @@ const CHECKS: Record<string, (tx: DbTransaction, config: Config) => Promise<Outc
 /** A thousand violations would make a row and a log line nobody reads; the CLI names them all. */
 export const FINDINGS_KEPT = 20;
 
+/** A dead lease holder's lease runs out after ttl; another instance takes the checks over within ttl + renewal. */
+const LEASE: LeaseOptions = { ttlMs: 30_000, renewMs: 10_000 };
+
 type IntegrityDeps = { db: Db; config: Config; logger: Logger; metrics: Metrics };
 
 /**
- * One tick: runs each check whose last run is an interval old (or never ran, or ran on the database this one was
- * restored from), unless another instance is running them now, then shows the recorded results in this
- * instance's metrics. Returns how many checks ran.
+ * Runs each check whose last run is an interval old (or never ran, or ran on the database this one was restored
+ * from), then shows the recorded results in this instance's metrics. Returns how many checks ran. `signal` (the
+ * server stopping) throws the running check away; the next lease holder runs it when it is due.
  */
-export async function runDueIntegrityChecks(deps: IntegrityDeps, now = new Date()): Promise<number> {
+export async function runDueIntegrityChecks(
+  deps: IntegrityDeps,
+  { now = new Date(), signal }: { now?: Date; signal?: AbortSignal } = {},
+): Promise<number> {
   const { db, config, logger } = deps;
   const intervalMs = config.integrityCheckIntervalMinutes * 60_000;
-  // In one transaction under an advisory lock: two instances never run the checks at once nor both run one
-  // that is due. The checks read one snapshot, and try the ledger's guards in savepoints rolled back.
-  const ran = await db.transaction(async (tx) => {
-    const [{ locked }] = await queryRows<{ locked: boolean }>(
-      tx,
-      sql`select pg_try_advisory_xact_lock(hashtextextended('integrity-check', 0)) as locked`,
-    );
-    if (!locked) return [];
-    const [current] = await queryRows<{ oid: string }>(
-      tx,
-      sql`select oid::int8::text as oid from pg_database where datname = current_database()`,
-    );
-    const databaseOid = Number(current.oid);
-    const last = new Map((await tx.select().from(integrityChecks)).map((row) => [row.name, row]));
-    const results: { check: string; outcome: Outcome; ms: number }[] = [];
+  const [current] = await queryRows<{ oid: string }>(
+    db,
+    sql`select oid::int8::text as oid from pg_database where datname = current_database()`,
+  );
+  const databaseOid = Number(current.oid);
+  const last = new Map((await db.select().from(integrityChecks)).map((row) => [row.name, row]));
+  const results: { check: string; outcome: Outcome; ms: number }[] = [];
+  try {
     for (const [check, run] of Object.entries(CHECKS)) {
       const lastRun = last.get(check);
       const recent = lastRun && now.getTime() - lastRun.checkedAt.getTime() < intervalMs;
       if (recent && lastRun.databaseOid === databaseOid) continue;
+      signal?.throwIfAborted();
       const started = performance.now();
-      const outcome = await run(tx, config);
+      const outcome = await run(db, config, signal);
       const findings = outcome.findings.slice(0, FINDINGS_KEPT);
       const row = { name: check, checkedAt: now, ...outcome, findings, databaseOid };
-      await tx.insert(integrityChecks).values(row).onConflictDoUpdate({ target: integrityChecks.name, set: row });
+      await db.insert(integrityChecks).values(row).onConflictDoUpdate({ target: integrityChecks.name, set: row });
       results.push({ check, outcome, ms: Math.round(performance.now() - started) });
     }
-    return results;
-  });
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+    logger.info("integrity check stopped with the server; it runs again when due");
+  }
   // Told once recorded, and once the metrics show it; told even if the metrics cannot be read.
   try {
     await showInMetrics(deps);
   } finally {
-    for (const { check, outcome, ms } of ran) report(logger, check, outcome, ms);
+    for (const { check, outcome, ms } of results) report(logger, check, outcome, ms);
   }
-  return ran.length;
+  return results.length;
+}
+
+/**
+ * The worker of main.ts: each tick (a minute) the lease holder runs what is due, and every instance shows the last
+ * results in its metrics; the first tick comes within seconds of the start, so a new instance's metrics are there.
+ */
+export function startIntegrityChecks(deps: IntegrityDeps & { bus: Bus }, { tickMs = 60_000, lease = LEASE } = {}): Worker {
+  const { bus, config, logger } = deps;
+  const noop = () => {};
+  const leadership = holdLeadership(
+    bus,
+    `${config.redisKeyPrefix}lease:integrity`,
+    lease,
+    { onAcquire: noop, onRelease: noop },
+    logger,
+  );
+  const worker = startWorker(
+    "integrity-check",
+    tickMs,
+    async (signal) => {
+      if (leadership.isLeader()) return runDueIntegrityChecks(deps, { signal });
+      await showInMetrics(deps);
+      return 0;
+    },
+    logger,
+    { firstTickWithinMs: 5_000 },
+  );
+  return {
+    name: worker.name,
+    async stop() {
+      await worker.stop();
+      await leadership.stop();
+    },
+  };
 }
 
 function report(logger: Logger, check: string, outcome: Outcome, ms: number) {
@@ -94,4 +141,19 @@ async function showInMetrics({ db, metrics }: IntegrityDeps) {
     metrics.integrityProblems.set({ check: row.name }, row.problems);
     metrics.integrityCheckedAt.set({ check: row.name }, row.checkedAt.getTime() / 1000);
   }
+}
+
+/** The last result of each check, for an admin (GET /api/admin/integrity). */
+export async function lastIntegrityChecks(db: Db, config: Config): Promise<IntegrityChecks> {
+  const rows = await db.select().from(integrityChecks).orderBy(integrityChecks.name);
+  return {
+    intervalMinutes: config.integrityCheckIntervalMinutes,
+    checks: rows.map((row) => ({
+      name: row.name as IntegrityChecks["checks"][number]["name"],
+      checkedAt: row.checkedAt.toISOString(),
+      problems: row.problems,
+      findings: row.findings,
+      complete: row.complete,
+    })),
+  };
 }

@@ -42,3 +42,21 @@ export const PublicConfig = t.Object({
   sentry: t.Object({ dsn: t.Union([t.String(), t.Null()]), environment: t.String() }),
 });
 export type PublicConfig = typeof PublicConfig.static;
+
+/** GET /api/admin/integrity: the last scheduled check of each kind (system/integrity.ts). */
+export const IntegrityChecks = t.Object({
+  /** INTEGRITY_CHECK_INTERVAL_MINUTES; 0 when the server runs no checks. */
+  intervalMinutes: t.Integer(),
+  checks: t.Array(
+    t.Object({
+      name: t.Union([t.Literal("ledger"), t.Literal("audit")]),
+      checkedAt: t.String({ format: "date-time" }),
+      problems: t.Integer(),
+      /** The first findings, as `ledger:verify` and `audit:verify` word them. */
+      findings: t.Array(t.String()),
+      /** False when part of the check could not be tried (a read-only role). */
+      complete: t.Boolean(),
+    }),
+  ),
+});
+export type IntegrityChecks = typeof IntegrityChecks.static;

@@ -6,6 +6,7 @@ import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatAmount, precisionOf } from "../../lib/money";
 import { settled } from "../../lib/resource";
+import ScheduledChecks from "./ScheduledChecks";
 
 type Reconcile = {
   ok: boolean;
@@ -96,6 +97,7 @@ export default function ReconcilePanel(props: { config: PublicConfig }) {
           )}
         </Show>
       </Show>
+      <ScheduledChecks />
     </section>
   );
 }

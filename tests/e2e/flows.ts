@@ -1206,7 +1206,10 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
             // The server's own checks ran within seconds of its start, on a ledger and audit log that hold.
             await page.getByRole("heading", { name: "Scheduled checks", level: 3 }).waitFor();
             for (const check of ["ledger", "audit"]) {
-              await page.getByTestId(`scheduled-check-${check}`).filter({ hasText: /: clean, checked / }).waitFor();
+              await page
+                .getByTestId(`scheduled-check-${check}`)
+                .filter({ hasText: /: clean, checked / })
+                .waitFor();
             }
             await screenshots(page, "admin");
             await reviewQueuePaging(page);

@@ -20,7 +20,7 @@ const TITLES = { ledger: "Ledger", audit: "Audit log" } as const;
 export default function ScheduledChecks() {
   const [report, { refetch }] = createResource(() => api.get<IntegrityChecks>("/api/admin/integrity"));
   return (
-    <div class="stack">
+    <div class="stack scheduled-checks-block">
       <h3 id="scheduled-checks-title">Scheduled checks</h3>
       <Show
         when={report.state !== "errored"}
@@ -50,7 +50,9 @@ export default function ScheduledChecks() {
                         <Show when={!check.complete}>
                           <span class="muted"> (not everything could be tried)</span>
                         </Show>
-                        <span class="muted">, checked {formatDateTime(check.checkedAt)}</span>
+                        <span class="muted">
+                          , checked <time datetime={check.checkedAt}>{formatDateTime(check.checkedAt)}</time>
+                        </span>
                         <Show when={check.findings.length > 0}>
                           <ul class="problems">
                             <For each={check.findings}>{(finding) => <li class="bad-text">{finding}</li>}</For>

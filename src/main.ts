@@ -99,6 +99,12 @@ if (config.production && config.depositProvider === "sandbox") {
     selfConfirmSeconds: config.depositSandboxConfirmSeconds,
   });
 }
+// The integrity check's own connection (system/integrity.ts); PGlite is one connection whatever is asked of it.
+const ownDatabase =
+  config.integrityCheckIntervalMinutes > 0 && database.kind === "postgres"
+    ? await openDatabase({ url: config.databaseUrl, poolSize: 1 })
+    : undefined;
+const checkDatabase = ownDatabase ?? database;
 const workers = [
   startWorker("mail", 1000, (signal) => drainMailOutbox(database.db, mail, logger, { signal, metrics }), logger, {
     fullBatch: 20,
@@ -111,7 +117,7 @@ const workers = [
   startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, { fullBatch: 100 }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
-  ...(config.integrityCheckIntervalMinutes > 0 ? [startIntegrityChecks({ ...deps, db: database.db })] : []),
+  ...(config.integrityCheckIntervalMinutes > 0 ? [startIntegrityChecks({ ...deps, db: checkDatabase.db }, { ownDatabase })] : []),
 ];
 const { runtime } = services;
 

@@ -5,6 +5,8 @@ import { createLedger, systemAccount, userAccount } from "../src/modules/ledger/
 import { FINDINGS_KEPT, runDueIntegrityChecks, startIntegrityChecks } from "../src/modules/system/integrity";
 import type { IntegrityChecks } from "../src/modules/system/model";
 import { integrityChecks } from "../src/modules/system/schema";
+import { MemoryBus } from "../src/platform/bus";
+import { openDatabase } from "../src/platform/db/client";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
 import { adminUser, signedInUser } from "./support/client";
@@ -12,6 +14,7 @@ import {
   createTestApp,
   createTestBus,
   createTestDatabase,
+  TEST_DATABASE_URL,
   TEST_REDIS_URL,
   type TestDatabase,
   testConfig,
@@ -103,6 +106,45 @@ test("the audit walk gives way after each batch, for three times the batch's tim
   expect(report.problems).toEqual([]);
   expect(paced).toHaveLength(report.rows); // a full batch each row, then the empty one that ends the walk
 });
+
+// A transaction held open from here would wait forever on PGlite's one connection.
+test.if(Boolean(TEST_DATABASE_URL))(
+  "a stop during a ledger statement ends the check's own connection at once, not after the statement",
+  async () => {
+    const own = await openDatabase({ url: database.url, poolSize: 1 });
+    const logged: { msg: string }[] = [];
+    await database.db.execute(sql`update integrity_checks set checked_at = now() - interval '2 hours'`);
+    // The ledger check's first statement waits on this lock as long as it is held: as a long statement would.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = () => {};
+    const holding = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const holder = database.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table ledger_accounts in access exclusive mode`);
+      held();
+      await released;
+    });
+    await holding;
+    const worker = startIntegrityChecks(
+      { ...deps(), db: own.db, logger: createLogger("info", (line) => logged.push(JSON.parse(line))), bus: new MemoryBus() },
+      { tickMs: 50, ownDatabase: own },
+    );
+    try {
+      await Bun.sleep(500); // the first tick is in the ledger check, waiting
+      const started = performance.now();
+      await worker.stop();
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(logged.map((line) => line.msg)).toEqual(["integrity check stopped with the server; it runs again when due"]);
+    } finally {
+      release();
+      await holder;
+    }
+  },
+);
 
 test.if(Boolean(TEST_REDIS_URL))(
   "two instances on one Redis: the lease holder runs the checks, both show the results",

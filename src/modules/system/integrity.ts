@@ -11,7 +11,7 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { Bus } from "../../platform/bus";
-import { type Db, queryRows } from "../../platform/db/client";
+import { type Database, type Db, queryRows } from "../../platform/db/client";
 import { holdLeadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
 import type { Metrics } from "../../platform/observability/metrics";
@@ -95,8 +95,14 @@ export async function runDueIntegrityChecks(
 /**
  * The worker of main.ts: each tick (a minute) the lease holder runs what is due, and every instance shows the last
  * results in its metrics; the first tick comes within seconds of the start, so a new instance's metrics are there.
+ * `deps.db` should be a connection of the check's own (`ownDatabase`, closed at `stop`): on a large ledger a check's
+ * statement takes seconds, and a request's query queued behind it on a shared connection would wait as long. At
+ * `stop` that connection is ended at once, so a running statement fails instead of holding the shutdown up.
  */
-export function startIntegrityChecks(deps: IntegrityDeps & { bus: Bus }, { tickMs = 60_000, lease = LEASE } = {}): Worker {
+export function startIntegrityChecks(
+  deps: IntegrityDeps & { bus: Bus },
+  { tickMs = 60_000, lease = LEASE, ownDatabase }: { tickMs?: number; lease?: LeaseOptions; ownDatabase?: Database } = {},
+): Worker {
   const { bus, config, logger } = deps;
   const noop = () => {};
   const leadership = holdLeadership(
@@ -110,9 +116,15 @@ export function startIntegrityChecks(deps: IntegrityDeps & { bus: Bus }, { tickM
     "integrity-check",
     tickMs,
     async (signal) => {
-      if (leadership.isLeader()) return runDueIntegrityChecks(deps, { signal });
-      await showInMetrics(deps);
-      return 0;
+      try {
+        if (leadership.isLeader()) return await runDueIntegrityChecks(deps, { signal });
+        await showInMetrics(deps);
+        return 0;
+      } catch (error) {
+        // Stopping: the check's connection was ended under it.
+        if (signal.aborted) return 0;
+        throw error;
+      }
     },
     logger,
     { firstTickWithinMs: 5_000 },
@@ -120,7 +132,9 @@ export function startIntegrityChecks(deps: IntegrityDeps & { bus: Bus }, { tickM
   return {
     name: worker.name,
     async stop() {
-      await worker.stop();
+      const stopped = worker.stop(); // aborts the running check at once, then waits for it
+      await ownDatabase?.close({ now: true });
+      await stopped;
       await leadership.stop();
     },
   };

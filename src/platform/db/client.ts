@@ -21,7 +21,8 @@ export type Database = {
   kind: "postgres" | "pglite";
   /** Runs `fn` while holding a session-level advisory lock, so two instances never run it together. */
   withAdvisoryLock<T>(key: bigint, fn: () => Promise<T>): Promise<T>;
-  close(): Promise<void>;
+  /** Waits up to 5 s for running statements; `now` ends the connections at once (their statements fail). */
+  close(options?: { now?: boolean }): Promise<void>;
 };
 
 export type DatabaseOptions = { url?: string; dataDir?: string; poolSize?: number };
@@ -67,7 +68,7 @@ function openPostgres(url: string, max: number): Database {
         await holder.end({ timeout: 5 });
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    close: (options) => client.end({ timeout: options?.now ? 0 : 5 }),
   };
 }
 

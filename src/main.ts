@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { type Config, followBoundPort, loadConfig } from "./config";
 import { unreadableTwoFactorSecrets } from "./modules/identity/two-factor";
-import { startIntegrityChecks } from "./modules/system/integrity";
+import { CHECK_CONNECTION_SETTINGS, startIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
 import { deleteOldQuotes } from "./modules/trading/service";
 import { runOrderTriggers } from "./modules/trading/triggers";
@@ -102,7 +102,7 @@ if (config.production && config.depositProvider === "sandbox") {
 // The integrity check's own connection (system/integrity.ts); PGlite is one connection whatever is asked of it.
 const ownDatabase =
   config.integrityCheckIntervalMinutes > 0 && database.kind === "postgres"
-    ? await openDatabase({ url: config.databaseUrl, poolSize: 1 })
+    ? await openDatabase({ url: config.databaseUrl, poolSize: 1, settings: CHECK_CONNECTION_SETTINGS })
     : undefined;
 const checkDatabase = ownDatabase ?? database;
 const workers = [

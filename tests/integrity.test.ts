@@ -2,11 +2,16 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type SQL, sql } from "drizzle-orm";
 import { recordAudit, verifyAuditChains } from "../src/modules/audit/service";
 import { createLedger, systemAccount, userAccount } from "../src/modules/ledger/service";
-import { FINDINGS_KEPT, runDueIntegrityChecks, startIntegrityChecks } from "../src/modules/system/integrity";
+import {
+  CHECK_CONNECTION_SETTINGS,
+  FINDINGS_KEPT,
+  runDueIntegrityChecks,
+  startIntegrityChecks,
+} from "../src/modules/system/integrity";
 import type { IntegrityChecks } from "../src/modules/system/model";
 import { integrityChecks } from "../src/modules/system/schema";
 import { MemoryBus } from "../src/platform/bus";
-import { openDatabase } from "../src/platform/db/client";
+import { openDatabase, queryRows } from "../src/platform/db/client";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
 import { adminUser, signedInUser } from "./support/client";
@@ -111,7 +116,7 @@ test("the audit walk gives way after each batch, for three times the batch's tim
 test.if(Boolean(TEST_DATABASE_URL))(
   "a stop during a ledger statement ends the check's own connection at once, not after the statement",
   async () => {
-    const own = await openDatabase({ url: database.url, poolSize: 1 });
+    const own = await openDatabase({ url: database.url, poolSize: 1, settings: CHECK_CONNECTION_SETTINGS });
     const logged: { msg: string }[] = [];
     await database.db.execute(sql`update integrity_checks set checked_at = now() - interval '2 hours'`);
     // The ledger check's first statement waits on this lock as long as it is held: as a long statement would.
@@ -139,6 +144,16 @@ test.if(Boolean(TEST_DATABASE_URL))(
       await worker.stop();
       expect(performance.now() - started).toBeLessThan(2000);
       expect(logged.map((line) => line.msg)).toEqual(["integrity check stopped with the server; it runs again when due"]);
+      // And Postgres gives the cut-off statement up within its connection check, the lock still held.
+      const waiting = async () =>
+        (
+          await queryRows<{ n: number }>(
+            database.db,
+            sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+          )
+        )[0].n;
+      for (const deadline = Date.now() + 5000; (await waiting()) > 0 && Date.now() < deadline; ) await Bun.sleep(100);
+      expect(await waiting()).toBe(0);
     } finally {
       release();
       await holder;

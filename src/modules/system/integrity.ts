@@ -43,6 +43,12 @@ const CHECKS: Record<string, (db: Db, config: Config, signal?: AbortSignal) => P
 /** A thousand violations would make a row and a log line nobody reads; the CLI names them all. */
 export const FINDINGS_KEPT = 20;
 
+/**
+ * Of the check's own connection: a statement the stop cuts off ends within a second, not when Postgres next
+ * writes to the closed socket (a ledger statement ran on for 3 s after the process had gone).
+ */
+export const CHECK_CONNECTION_SETTINGS = { client_connection_check_interval: "1s" };
+
 /** A dead lease holder's lease runs out after ttl; another instance takes the checks over within ttl + renewal. */
 const LEASE: LeaseOptions = { ttlMs: 30_000, renewMs: 10_000 };
 

@@ -25,11 +25,17 @@ export type Database = {
   close(options?: { now?: boolean }): Promise<void>;
 };
 
-export type DatabaseOptions = { url?: string; dataDir?: string; poolSize?: number };
+export type DatabaseOptions = {
+  url?: string;
+  dataDir?: string;
+  poolSize?: number;
+  /** Settings of each Postgres connection (`SET` at connect), e.g. `client_connection_check_interval`. */
+  settings?: Record<string, string>;
+};
 
 /** `url` wins; else PGlite in `dataDir`; with neither, an in-memory PGlite (the test suite's fixtures). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.poolSize ?? 10);
+  if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.settings);
   return openPglite(options.dataDir);
 }
 
@@ -40,9 +46,10 @@ const CONNECT_TIMEOUT_SECONDS = 5;
 /** What every connection of ours to Postgres has: no notices in the log, and our name in pg_stat_activity. */
 const CONNECTION_OPTIONS = { onnotice: () => {}, connection: { application_name: "cryptovault" } };
 
-function openPostgres(url: string, max: number): Database {
+function openPostgres(url: string, max: number, settings: Record<string, string> = {}): Database {
   const client = postgres(url, {
     ...CONNECTION_OPTIONS,
+    connection: { ...CONNECTION_OPTIONS.connection, ...settings },
     max,
     // While Postgres is out of reach, every waiting query gets its own prompt connection attempt, so a request
     // answers 503 in about the time one attempt takes. The driver's default backoff grows to 20 s between

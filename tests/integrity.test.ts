@@ -24,6 +24,7 @@ import {
   type TestDatabase,
   testConfig,
 } from "./support/harness";
+import { whileLockHeld } from "./support/held-lock";
 
 let database: TestDatabase;
 const alice = crypto.randomUUID();
@@ -120,25 +121,11 @@ test.if(Boolean(TEST_DATABASE_URL))(
     const logged: { msg: string }[] = [];
     await database.db.execute(sql`update integrity_checks set checked_at = now() - interval '2 hours'`);
     // The ledger check's first statement waits on this lock as long as it is held: as a long statement would.
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let held = () => {};
-    const holding = new Promise<void>((resolve) => {
-      held = resolve;
-    });
-    const holder = database.db.transaction(async (tx) => {
-      await tx.execute(sql`lock table ledger_accounts in access exclusive mode`);
-      held();
-      await released;
-    });
-    await holding;
-    const worker = startIntegrityChecks(
-      { ...deps(), db: own.db, logger: createLogger("info", (line) => logged.push(JSON.parse(line))), bus: new MemoryBus() },
-      { tickMs: 50, ownDatabase: own },
-    );
-    try {
+    await whileLockHeld(database.db, sql`lock table ledger_accounts in access exclusive mode`, async () => {
+      const worker = startIntegrityChecks(
+        { ...deps(), db: own.db, logger: createLogger("info", (line) => logged.push(JSON.parse(line))), bus: new MemoryBus() },
+        { tickMs: 50, ownDatabase: own },
+      );
       await Bun.sleep(500); // the first tick is in the ledger check, waiting
       const started = performance.now();
       await worker.stop();
@@ -154,10 +141,7 @@ test.if(Boolean(TEST_DATABASE_URL))(
         )[0].n;
       for (const deadline = Date.now() + 5000; (await waiting()) > 0 && Date.now() < deadline; ) await Bun.sleep(100);
       expect(await waiting()).toBe(0);
-    } finally {
-      release();
-      await holder;
-    }
+    });
   },
 );
 

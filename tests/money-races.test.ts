@@ -8,6 +8,7 @@ import { type DbTransaction, queryRows } from "../src/platform/db/client";
 import { runIdempotent } from "../src/platform/idempotency";
 import { fundedUser, signedInUser } from "./support/client";
 import { createTestApp } from "./support/harness";
+import { whileLockHeld } from "./support/held-lock";
 
 setDefaultTimeout(120_000);
 
@@ -35,28 +36,12 @@ const usdOf = async (client: Awaited<ReturnType<typeof fundedUser>>["client"]) =
   ).available;
 
 /** Runs `request` while a transaction holds the key's lock, as a first request with the key holds it while it runs. */
-async function whileKeyHeld<T>(userId: string, key: string, request: () => Promise<T>): Promise<T> {
-  let release = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let held = () => {};
-  const holding = new Promise<void>((resolve) => {
-    held = resolve;
-  });
-  const first = fixture.deps.database.db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`idem:${userId}:${key}`}, 0))`);
-    held();
-    await released;
-  });
-  await holding;
-  try {
-    return await request();
-  } finally {
-    release();
-    await first;
-  }
-}
+const whileKeyHeld = <T>(userId: string, key: string, request: () => Promise<T>) =>
+  whileLockHeld(
+    fixture.deps.database.db,
+    sql`select pg_advisory_xact_lock(hashtextextended(${`idem:${userId}:${key}`}, 0))`,
+    request,
+  );
 
 describe("races", () => {
   test("50 parallel spends of a whole balance: exactly one wins, the rest are INSUFFICIENT_FUNDS", async () => {

@@ -73,9 +73,6 @@ const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =
 const metrics = createMetrics();
 const deps = { config, database, bus, logger, metrics };
 const services = createServices(deps);
-await warnOfUnreadableTwoFactorSecrets().catch((error) =>
-  logger.warn("could not check the two-factor secrets against COOKIE_SECRET", { error: (error as Error).message }),
-);
 const app = createApp(deps, {}, services);
 try {
   // Bun's own limit is far above ours so that an oversized body meets our 413 envelope, not an empty answer.
@@ -129,6 +126,11 @@ logger.info("listening", {
   mail: mail.kind,
   bootMs: Math.round(performance.now() - startedAt),
 });
+
+// After listening: on a large users table the sample may take a while, and nothing waits for it.
+void warnOfUnreadableTwoFactorSecrets().catch((error) =>
+  logger.warn("could not check the two-factor secrets against COOKIE_SECRET", { error: (error as Error).message }),
+);
 
 /** A database restored without its COOKIE_SECRET starts, but its 2FA users need their recovery codes: said at once. */
 async function warnOfUnreadableTwoFactorSecrets() {

@@ -4,7 +4,7 @@
  * session (API.md), so someone holding a stolen session could lock the owner out with a second factor of their
  * own: the mail that tells the owner carries a link that undoes it (undoTwoFactor).
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { decrypt, encrypt } from "../../platform/crypto";
 import type { DbTransaction } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
@@ -51,16 +51,13 @@ function unseal(sealed: string, key: Buffer): string | undefined {
  * database was sealed under another COOKIE_SECRET, and those users can sign in only with a recovery code.
  */
 export async function unreadableTwoFactorSecrets(ctx: Pick<IdentityContext, "db" | "totpKey">, sample = 20) {
-  const rows = await ctx.db
-    .select({ secret: users.totpSecret })
-    .from(users)
-    .where(sql`${users.totpSecret} is not null`)
-    .limit(sample);
+  const rows = await ctx.db.select({ secret: users.totpSecret }).from(users).where(isNotNull(users.totpSecret)).limit(sample);
   return {
     checked: rows.length,
     unreadable: rows.filter((row) => unseal(row.secret as string, ctx.totpKey) === undefined).length,
   };
 }
+
 const invalidState = (message: string) => new AppError(409, "INVALID_STATE", message);
 
 /** Locks the user row, so two requests with the same code cannot both pass. */

@@ -79,9 +79,9 @@ export async function runDueIntegrityChecks(
       if (recent && lastRun.databaseOid === databaseOid) continue;
       signal?.throwIfAborted();
       const started = performance.now();
-      const outcome = await run(db, config, signal);
-      const findings = outcome.findings.slice(0, FINDINGS_KEPT);
-      const row = { name: check, checkedAt: now, ...outcome, findings, databaseOid };
+      const found = await run(db, config, signal);
+      const outcome = { ...found, findings: found.findings.slice(0, FINDINGS_KEPT) };
+      const row = { name: check, checkedAt: now, ...outcome, databaseOid };
       await db.insert(integrityChecks).values(row).onConflictDoUpdate({ target: integrityChecks.name, set: row });
       results.push({ check, outcome, ms: Math.round(performance.now() - started) });
     }
@@ -147,7 +147,7 @@ export function startIntegrityChecks(
 }
 
 function report(logger: Logger, check: string, outcome: Outcome, ms: number) {
-  const fields = { check, problems: outcome.problems, findings: outcome.findings.slice(0, FINDINGS_KEPT), ms };
+  const fields = { check, problems: outcome.problems, findings: outcome.findings, ms };
   if (outcome.problems > 0) {
     logger.error("integrity check found problems", fields);
     reportError(new Error(`integrity check ${check}: ${outcome.problems} problems`), fields);

@@ -180,6 +180,21 @@ class DecideCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `${this.decision}(#${this.pick})`;
 }
 
+/** An admin rejects the n-th approved withdrawal the payout worker has not sent yet: its funds come back. */
+class RejectApprovedCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (model: Readonly<Model>) => model.processing.length > 0;
+  async run(model: Model, r: Real) {
+    const item = model.processing[this.pick % model.processing.length];
+    const answer = await r.admin.json("POST", `/api/admin/withdrawals/${item.id}/reject`);
+    expect(answer.status).toBe(200);
+    model.processing = model.processing.filter((p) => p !== item);
+    model.held[item.user] -= item.units;
+    model.available[item.user] += item.units;
+  }
+  toString = () => `rejectApproved(#${this.pick})`;
+}
+
 class PayoutCommand implements fc.AsyncCommand<Model, Real> {
   check = () => true;
   async run(model: Model) {
@@ -217,6 +232,7 @@ describe("ledger model", () => {
       fc
         .tuple(fc.nat(), fc.constantFrom("approve" as const, "reject" as const, "cancel" as const))
         .map(([p, d]) => new DecideCommand(p, d)),
+      fc.nat().map((p) => new RejectApprovedCommand(p)),
       fc.constant(new PayoutCommand()),
     ];
     // Balances carry over between runs, so the model starts from what the ledger holds.

@@ -1214,6 +1214,97 @@ describe("withdrawals", () => {
     expect(await usd(client)).toMatchObject({ available: "31", held: "0" });
   });
 
+  const reject = (admin: TestClient, id: string) =>
+    admin.json<ErrorBody & { withdrawal: { status: string } }>("POST", `/api/admin/withdrawals/${id}/reject`);
+
+  test("an approved withdrawal the worker has not sent can be rejected, as a frozen user's waiting for the unfreeze", async () => {
+    const user = await withBook("wd-frozen-reject", "100");
+    const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };
+    expect(withdrawal.status).toBe("processing");
+    const admin = await adminUser(fixture, "wd-frozen-rejecter");
+    await admin.client.json("POST", `/api/admin/users/${user.userId}/freeze`);
+    const { provider, sent } = await providerFor(withdrawal.id, async () => ({ txHash: "never" }));
+    await payOutWith(provider);
+    expect(sent).toHaveLength(0);
+    const rejected = await reject(admin.client, withdrawal.id);
+    expect([rejected.status, rejected.body.withdrawal?.status]).toEqual([200, "rejected"]);
+    expect(await usd(user.client)).toMatchObject({ available: "100", held: "0" });
+    const history = await user.client.json<{ items: { reference: string; status: string }[] }>(
+      "GET",
+      "/api/transactions?type=withdrawal",
+    );
+    expect(history.body.items[0]).toMatchObject({ id: withdrawal.id, status: "rejected" });
+    // Rejected is final: the unfreeze sends nothing.
+    await admin.client.json("POST", `/api/admin/users/${user.userId}/unfreeze`);
+    await payOutWith(provider);
+    expect(sent).toHaveLength(0);
+    const again = await reject(admin.client, withdrawal.id);
+    expect([again.status, again.body.error.code]).toEqual([409, "INVALID_STATE"]);
+  });
+
+  test("a withdrawal whose payout was handed to the provider cannot be rejected, even before the provider answers", async () => {
+    const { client } = await withBook("wd-handed", "100");
+    const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
+    const admin = await adminUser(fixture, "wd-handed-admin");
+    let answerProvider = () => {};
+    const { provider, sent } = await providerFor(
+      withdrawal.id,
+      () => new Promise((resolve) => (answerProvider = () => resolve({ txHash: "0xhanded" }))),
+    );
+    const paying = payOutWith(provider);
+    for (let i = 0; i < 200 && sent.length === 0; i++) await Bun.sleep(10);
+    expect(sent).toHaveLength(1);
+    // While the provider has not answered, the refusal comes at once: nothing waits on the payout.
+    const refused = await Promise.race([reject(admin.client, withdrawal.id), Bun.sleep(2_000).then(() => undefined)]);
+    expect([refused?.status, refused?.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    answerProvider();
+    await paying;
+    expect(await withdrawalOf(client, withdrawal.id)).toMatchObject({ status: "completed", txHash: "0xhanded" });
+    expect(await usd(client)).toMatchObject({ available: "58.5", held: "0" });
+
+    // An attempt whose outcome was never learned may have paid: it is not rejected either.
+    const unknown = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "10", address: IBAN });
+    const second = ((await unknown.json()) as { withdrawal: { id: string } }).withdrawal;
+    const lost = await providerFor(second.id, async () => {
+      throw new Error("provider timed out");
+    });
+    await payOutWith(lost.provider);
+    expect(lost.sent).toHaveLength(1);
+    const stillHeld = await reject(admin.client, second.id);
+    expect([stillHeld.status, stillHeld.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(await withdrawalOf(client, second.id)).toMatchObject({ status: "processing" });
+    expect(await usd(client)).toMatchObject({ available: "47", held: "11.5" });
+  });
+
+  test("an admin's reject racing the payout worker: either the payout is never sent, or the reject is refused", async () => {
+    const { client } = await withBook("wd-reject-race", "100");
+    const admin = await adminUser(fixture, "wd-race-admin");
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 8; round++) {
+      const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
+      const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
+      const { provider, sent } = await providerFor(withdrawal.id, async () => ({ txHash: `0xrace${round}` }));
+      const [, rejected] = await Promise.all([payOutWith(provider), reject(admin.client, withdrawal.id)]);
+      const { status } = await withdrawalOf(client, withdrawal.id);
+      if (rejected.status === 200) {
+        expect([status, sent.length]).toEqual(["rejected", 0]);
+      } else {
+        expect([rejected.status, rejected.body.error.code, status, sent.length]).toEqual([409, "INVALID_STATE", "completed", 1]);
+      }
+      outcomes.add(status);
+    }
+    // Each round ends in one of the two; the balance says no money was lost or made.
+    expect([...outcomes].every((s) => s === "rejected" || s === "completed")).toBe(true);
+    const { available, held } = await usd(client);
+    expect(held).toBe("0");
+    const { items } = (await client.json<{ items: { status: string }[] }>("GET", "/api/wallet/withdrawals")).body;
+    const completed = items.filter((w) => w.status === "completed").length;
+    // 100 less 2.50 (1 + 1.50 fee) per completed payout.
+    expect(available).toBe(String(100 - 2.5 * completed));
+  });
+
   test("a payout that cannot be settled is rolled back (still held) without stopping the others, and the tick fails", async () => {
     const { client } = await withBook("wd-unsettled", "100");
     const ids: string[] = [];

@@ -293,18 +293,41 @@ export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: s
   return ctx.db.transaction(async (tx) => {
     const row = await lockWithdrawal(tx, id);
     assertNotOwnCase(adminId, [row.userId]);
-    if (row.status !== "pending_review") throw invalidState(row, approve ? "approve" : "reject");
-    // As for a held transfer: a frozen user's money does not leave, and an approval would only wait for the unfreeze.
-    if (approve && (await getUser(tx, row.userId)).frozenAt) {
-      throw new AppError(409, "INVALID_STATE", "The user's account is frozen: unfreeze it to approve, or reject the withdrawal");
+    if (approve) {
+      if (row.status !== "pending_review") throw invalidState(row, "approve");
+      // As for a held transfer: a frozen user's money does not leave, and an approval would only wait for the unfreeze.
+      if ((await getUser(tx, row.userId)).frozenAt) {
+        throw new AppError(
+          409,
+          "INVALID_STATE",
+          "The user's account is frozen: unfreeze it to approve, or reject the withdrawal",
+        );
+      }
+      return settle(ctx, tx, row, { status: "processing", by: adminId, action: "admin.withdrawal_approved" }, actor);
     }
-    return approve
-      ? settle(ctx, tx, row, { status: "processing", by: adminId, action: "admin.withdrawal_approved" }, actor)
-      : settle(ctx, tx, row, { status: "rejected", by: adminId, action: "admin.withdrawal_rejected" }, actor);
+    assertRejectable(row);
+    return settle(ctx, tx, row, { status: "rejected", by: adminId, action: "admin.withdrawal_rejected" }, actor);
   });
 }
 
-/** How long a payout whose outcome was never learned waits before it is sent again (same withdrawal id). */
+/**
+ * An admin rejects a withdrawal under review, or an approved one (processing) the payout worker has not handed
+ * to the provider yet: a frozen user's waits there until the unfreeze. Once a payout was handed over, the
+ * provider may pay it whatever we do, so only its answer settles it.
+ */
+function assertRejectable(row: WithdrawalRow) {
+  if (row.status === "pending_review") return;
+  if (row.status !== "processing") throw invalidState(row, "reject");
+  if (row.payoutAttemptedAt) {
+    throw new AppError(
+      409,
+      "INVALID_STATE",
+      "Cannot reject this withdrawal: its payout was sent to the payout provider, whose answer completes or fails it",
+    );
+  }
+}
+
+/** How long after an attempt whose outcome was never learned a payout is sent again (same withdrawal id). */
 const PAYOUT_RETRY_AFTER = sql`interval '1 minute'`;
 
 /** Processing withdrawals the worker may send now: the owner is not frozen and no unanswered attempt is recent. */
@@ -328,8 +351,8 @@ export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, lo
     .limit(batch);
   const failures: unknown[] = [];
   for (const { id } of due) {
-    // A failure rolls that payout back (still processing: sent again next time, which the provider's
-    // idempotency makes safe) and stops none of the others; the tick then fails for the worker to report.
+    // A failure leaves that payout processing, claimed (sent again a minute later, which the provider's
+    // idempotency makes safe), and stops none of the others; the tick then fails for the worker to report.
     await payOut(ctx, provider, logger, id).catch((error) => failures.push(error));
   }
   if (failures.length)
@@ -338,36 +361,58 @@ export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, lo
 }
 
 /**
- * Pays one withdrawal under its row lock (SKIP LOCKED, so instances never send one together): completed with
- * the provider's id, or failed with its funds returned when the provider refused. When the outcome is unknown
- * the funds stay held and the attempt is stamped; it is sent again later, never returned on a guess.
+ * Pays one withdrawal: completed with the provider's id, or failed with its funds returned when the provider
+ * refused. When the outcome is unknown the funds stay held; it is sent again later, never returned on a guess.
  */
 async function payOut(ctx: MoneyContext, provider: PayoutProvider, logger: Logger, id: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select()
-      .from(withdrawals)
-      .where(and(eq(withdrawals.id, id), payoutDue))
-      .for("update", { skipLocked: true });
-    if (!row) return;
-    let txHash: string;
-    try {
-      ({ txHash } = await provider.send({
-        withdrawalId: row.id,
-        asset: row.asset,
-        amount: formatAmount(row.amount, precisionOf(ctx.config, row.asset)),
-        address: row.address,
-      }));
-    } catch (error) {
-      if (error instanceof PayoutRefused) {
-        logger.warn("payout refused", { withdrawalId: row.id, error: error.message });
-        await settle(ctx, tx, row, { status: "failed", action: "wallet.withdrawal_failed" });
-        return;
-      }
-      logger.warn("payout outcome unknown; it will be sent again", { withdrawalId: row.id, error: (error as Error).message });
-      await tx.update(withdrawals).set({ payoutAttemptedAt: sql`now()` }).where(eq(withdrawals.id, row.id));
+  const row = await claimPayout(ctx, id);
+  if (!row) return;
+  // The provider is called with no transaction open: a slow provider holds no row lock and no connection.
+  let txHash: string;
+  try {
+    ({ txHash } = await provider.send({
+      withdrawalId: row.id,
+      asset: row.asset,
+      amount: formatAmount(row.amount, precisionOf(ctx.config, row.asset)),
+      address: row.address,
+    }));
+  } catch (error) {
+    if (error instanceof PayoutRefused) {
+      logger.warn("payout refused", { withdrawalId: row.id, error: error.message });
+      await settlePayout(ctx, row.id, { status: "failed", action: "wallet.withdrawal_failed" });
       return;
     }
-    await settle(ctx, tx, row, { status: "completed", txHash, action: "wallet.withdrawal_completed" });
+    logger.warn("payout outcome unknown; it will be sent again", { withdrawalId: row.id, error: (error as Error).message });
+    return;
+  }
+  await settlePayout(ctx, row.id, { status: "completed", txHash, action: "wallet.withdrawal_completed" });
+}
+
+/**
+ * Takes a due payout for this worker by stamping its attempt, committed before the provider is called: from
+ * then on it may have been paid, so no admin rejects it (assertRejectable), and no worker sends it again for a
+ * minute (SKIP LOCKED and the stamp, so instances never send one together). Undefined when it is not due.
+ */
+async function claimPayout(ctx: MoneyContext, id: string): Promise<WithdrawalRow | undefined> {
+  const due = ctx.db
+    .select({ id: withdrawals.id })
+    .from(withdrawals)
+    .where(and(eq(withdrawals.id, id), payoutDue))
+    .for("update", { skipLocked: true });
+  const [row] = await ctx.db
+    .update(withdrawals)
+    .set({ payoutAttemptedAt: sql`now()` })
+    .where(inArray(withdrawals.id, due))
+    .returning();
+  return row;
+}
+
+/** Settles a claimed payout with the provider's answer. A stamped withdrawal stays processing until then. */
+async function settlePayout(ctx: MoneyContext, id: string, outcome: Outcome): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const row = await lockWithdrawal(tx, id);
+    if (row.status !== "processing")
+      throw new Error(`payout ${id}: answered while ${row.status}, which a claimed payout never is`);
+    await settle(ctx, tx, row, outcome);
   });
 }

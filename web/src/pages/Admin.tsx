@@ -37,6 +37,7 @@ function AdminPage(props: { user: Accessor<User> }) {
             <ReconcilePanel config={cfg()} />
             <WithdrawalReview config={cfg()} me={props.user()} />
             <TransferReview config={cfg()} me={props.user()} />
+            <WithdrawalReview config={cfg()} me={props.user()} waitingFor="payout" />
             <AmlFlagsPanel me={props.user()} />
             <FreezePanel />
           </>

@@ -2,13 +2,14 @@ import { createSignal, Show } from "solid-js";
 import { focusWhen } from "../../lib/forms";
 
 /**
- * Approve / Reject for one row, each asked twice (a money decision cannot be undone). Keyboard focus follows
- * the buttons as they swap: onto Confirm when asked, back onto the first choice after Back.
+ * Approve / Reject for one row (or Reject alone, when `rejectOnly`), each asked twice (a money decision cannot be
+ * undone). Keyboard focus follows the buttons as they swap: onto Confirm when asked, back onto the first choice after Back.
  */
 export default function DecisionButtons(props: {
   what: string;
   busy: "approve" | "reject" | undefined;
   disabled: boolean;
+  rejectOnly?: boolean;
   onDecide: (approve: boolean) => void;
 }) {
   const [asking, setAsking] = createSignal<"approve" | "reject">();
@@ -20,16 +21,18 @@ export default function DecisionButtons(props: {
         when={asking()}
         fallback={
           <>
-            <button
-              type="button"
-              class="button button-small"
-              disabled={props.disabled}
-              onClick={() => setAsking("approve")}
-              ref={focusWhen(backFrom === "approve")}
-              aria-label={`Approve ${props.what}`}
-            >
-              Approve
-            </button>
+            <Show when={!props.rejectOnly}>
+              <button
+                type="button"
+                class="button button-small"
+                disabled={props.disabled}
+                onClick={() => setAsking("approve")}
+                ref={focusWhen(backFrom === "approve")}
+                aria-label={`Approve ${props.what}`}
+              >
+                Approve
+              </button>
+            </Show>
             <button
               type="button"
               class="button button-small button-danger"

@@ -27,15 +27,19 @@ type AdminTransfer = Transfer & { senderEmail: string };
 /** Held items per page: the API's most, so the oldest (most urgent) are as few "Load more"s away as can be. */
 const PAGE_SIZE = 100;
 
-/** One review queue: the held items, newest first and paged, with Approve / Reject each. */
+/**
+ * One review queue: the held items, newest first and paged, with Approve / Reject each. With `waitingFor:
+ * "payout"`, the approved withdrawals not yet paid out, with Reject alone.
+ */
 function ReviewQueue<T extends Item>(props: {
   id: string;
   title: string;
   description: string;
   noun: string;
   config: PublicConfig;
-  /** The list's API path; it is asked for `status=pending_review`. */
+  /** The list's API path; it is asked for `status=pending_review` (or `processing` when waiting for payout). */
   path: string;
+  waitingFor?: "review" | "payout";
   decide: (item: T, approve: boolean) => Promise<void>;
   /** Whose money goes where: "from a@example.com to b@example.com". */
   parties: (item: T) => string;
@@ -44,7 +48,8 @@ function ReviewQueue<T extends Item>(props: {
   headers: string[];
   cells: (item: T) => JSX.Element;
 }) {
-  const queue = createPagedList<T>(props.path, { status: "pending_review" }, PAGE_SIZE);
+  const waitingFor = props.waitingFor ?? "review";
+  const queue = createPagedList<T>(props.path, { status: waitingFor === "review" ? "pending_review" : "processing" }, PAGE_SIZE);
   const [busy, setBusy] = createSignal<{ id: string; decision: "approve" | "reject" }>();
   const [decided, setDecided] = createSignal<{ tone: "success"; text: string }>();
   /** Why a decision on a row was refused, by item id: shown by that row, which stays (it is still held). */
@@ -96,7 +101,7 @@ function ReviewQueue<T extends Item>(props: {
         error={queue.error()}
         onRetry={() => void queue.load(false)}
         items={queue.shown()}
-        empty="Nothing waits for review."
+        empty={`Nothing waits for ${waitingFor}.`}
         label={`${props.title} table (scrollable)`}
         labelledBy={props.id}
         busy={queue.loading() !== undefined}
@@ -107,7 +112,7 @@ function ReviewQueue<T extends Item>(props: {
             loading={queue.loading()}
             onMore={() => void queue.load(true)}
             error={queue.moreError()}
-            end={`That is every ${props.noun} waiting for review.`}
+            end={`That is every ${props.noun} waiting for ${waitingFor}.`}
           />
         }
         row={(item) => (
@@ -119,6 +124,7 @@ function ReviewQueue<T extends Item>(props: {
                   what={`${describe(item)} (${formatDateTime(item.createdAt)})`}
                   busy={busy()?.id === item.id ? busy()?.decision : undefined}
                   disabled={busy() !== undefined}
+                  rejectOnly={waitingFor === "payout"}
                   onDecide={(approve) => decide(item, approve)}
                 />
               </Show>
@@ -138,15 +144,22 @@ function ReviewQueue<T extends Item>(props: {
   );
 }
 
-export function WithdrawalReview(props: { config: PublicConfig; me: User }) {
+/** The withdrawals an admin decides: those under review, or (`waitingFor: "payout"`) approved ones not yet paid out. */
+export function WithdrawalReview(props: { config: PublicConfig; me: User; waitingFor?: "review" | "payout" }) {
+  const payout = props.waitingFor === "payout";
   return (
     <ReviewQueue<AdminWithdrawal>
-      id="admin-withdrawals-title"
-      title="Withdrawals waiting for review"
-      description="Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
+      id={payout ? "admin-payouts-title" : "admin-withdrawals-title"}
+      title={payout ? "Approved withdrawals waiting for payout" : "Withdrawals waiting for review"}
+      description={
+        payout
+          ? "Paid out within seconds; a frozen user's wait for the unfreeze. Reject returns amount and fee to the user."
+          : "Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
+      }
       noun="withdrawal"
       config={props.config}
       path="/api/admin/withdrawals"
+      waitingFor={props.waitingFor}
       decide={async (w, approve) => {
         await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
       }}

@@ -1214,6 +1214,14 @@ describe("withdrawals", () => {
     expect(await usd(client)).toMatchObject({ available: "31", held: "0" });
   });
 
+  /** The withdrawal as the admin's list of approved ones waiting for payout shows it. */
+  const waitingForPayout = async (admin: TestClient, id: string) =>
+    (
+      await admin.json<{ items: { id: string; status: string; payoutAttemptedAt: string | null }[] }>(
+        "GET",
+        "/api/admin/withdrawals?status=processing&limit=100",
+      )
+    ).body.items.find((w) => w.id === id);
   const reject = (admin: TestClient, id: string) =>
     admin.json<ErrorBody & { withdrawal: { status: string } }>("POST", `/api/admin/withdrawals/${id}/reject`);
 
@@ -1227,6 +1235,7 @@ describe("withdrawals", () => {
     const { provider, sent } = await providerFor(withdrawal.id, async () => ({ txHash: "never" }));
     await payOutWith(provider);
     expect(sent).toHaveLength(0);
+    expect(await waitingForPayout(admin.client, withdrawal.id)).toMatchObject({ status: "processing", payoutAttemptedAt: null });
     const rejected = await reject(admin.client, withdrawal.id);
     expect([rejected.status, rejected.body.withdrawal?.status]).toEqual([200, "rejected"]);
     expect(await usd(user.client)).toMatchObject({ available: "100", held: "0" });
@@ -1272,6 +1281,9 @@ describe("withdrawals", () => {
     });
     await payOutWith(lost.provider);
     expect(lost.sent).toHaveLength(1);
+    // The admin's list says it was sent, and when.
+    const listed = await waitingForPayout(admin.client, second.id);
+    expect(Date.parse(listed?.payoutAttemptedAt ?? "")).toBeGreaterThan(Date.now() - 60_000);
     const stillHeld = await reject(admin.client, second.id);
     expect([stillHeld.status, stillHeld.body.error.code]).toEqual([409, "INVALID_STATE"]);
     expect(await withdrawalOf(client, second.id)).toMatchObject({ status: "processing" });

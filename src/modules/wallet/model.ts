@@ -82,8 +82,16 @@ export const Withdrawal = t.Object({
 export type Withdrawal = typeof Withdrawal.static;
 export const WithdrawalAnswer = t.Object({ withdrawal: Withdrawal });
 export const WithdrawalList = Page(Withdrawal);
-/** The admin's view: who asked, too. */
-export const AdminWithdrawalList = Page(t.Composite([Withdrawal, t.Object({ userId: t.String(), userEmail: t.String() })]));
+/**
+ * The admin's view: who asked, too, and when the payout worker last sent it to the provider (JSON time, or null
+ * when never): a withdrawal sent once may have been paid, so it is no longer rejected.
+ */
+export const AdminWithdrawalList = Page(
+  t.Composite([
+    Withdrawal,
+    t.Object({ userId: t.String(), userEmail: t.String(), payoutAttemptedAt: t.Union([t.String(), t.Null()]) }),
+  ]),
+);
 /** An unknown status is a 422 naming it, not a filter that quietly matches nothing. */
 export const StatusQuery = t.Object({ status: t.Optional(oneOf(withdrawals.status.enumValues)), ...PageQuery });
 export const ListQuery = t.Object(PageQuery);

@@ -187,6 +187,7 @@ export async function listEveryonesWithdrawals(ctx: MoneyContext, filter: Withdr
     ...toWithdrawal(ctx, row),
     userId: row.userId,
     userEmail: emails.get(row.userId) ?? "",
+    payoutAttemptedAt: row.payoutAttemptedAt?.toISOString() ?? null,
   }));
 }
 

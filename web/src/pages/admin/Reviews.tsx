@@ -21,7 +21,7 @@ import { noteTransferDecided } from "./state";
 
 type Item = { id: string; asset: string; amount: string; createdAt: string };
 /** The admin's lists also say who asked (API additions to `withdrawal` and `transfer`). */
-type AdminWithdrawal = Withdrawal & { userId: string; userEmail: string };
+type AdminWithdrawal = Withdrawal & { userId: string; userEmail: string; payoutAttemptedAt: string | null };
 type AdminTransfer = Transfer & { senderEmail: string };
 
 /** Held items per page: the API's most, so the oldest (most urgent) are as few "Load more"s away as can be. */
@@ -45,6 +45,8 @@ function ReviewQueue<T extends Item>(props: {
   parties: (item: T) => string;
   /** Whether the item concerns the signed-in admin's own money, which another admin must decide. */
   ownCase: (item: T) => boolean;
+  /** Why no admin can decide the item now, shown in place of the buttons; undefined when one can. */
+  notDecidable?: (item: T) => string | undefined;
   headers: string[];
   cells: (item: T) => JSX.Element;
 }) {
@@ -120,13 +122,20 @@ function ReviewQueue<T extends Item>(props: {
             {props.cells(item)}
             <td class="num">
               <Show when={!props.ownCase(item)} fallback={<OwnCaseNote />}>
-                <DecisionButtons
-                  what={`${describe(item)} (${formatDateTime(item.createdAt)})`}
-                  busy={busy()?.id === item.id ? busy()?.decision : undefined}
-                  disabled={busy() !== undefined}
-                  rejectOnly={waitingFor === "payout"}
-                  onDecide={(approve) => decide(item, approve)}
-                />
+                <Show
+                  when={props.notDecidable?.(item)}
+                  fallback={
+                    <DecisionButtons
+                      what={`${describe(item)} (${formatDateTime(item.createdAt)})`}
+                      busy={busy()?.id === item.id ? busy()?.decision : undefined}
+                      disabled={busy() !== undefined}
+                      rejectOnly={waitingFor === "payout"}
+                      onDecide={(approve) => decide(item, approve)}
+                    />
+                  }
+                >
+                  {(why) => <p class="muted small row-note">{why()}</p>}
+                </Show>
               </Show>
               {/* Under the buttons, narrow: a long refusal wraps there rather than widen the column and squeeze the others. */}
               <Show when={refused()[item.id]}>
@@ -165,6 +174,12 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User; waitin
       }}
       parties={(w) => `from ${w.userEmail} to ${w.address}`}
       ownCase={(w) => w.userId === props.me.id}
+      // Sent once, it may have been paid: only the provider's answer settles it.
+      notDecidable={(w) =>
+        w.payoutAttemptedAt
+          ? `Sent to the payout provider ${formatDateTime(w.payoutAttemptedAt)}: it completes or fails with the provider's answer.`
+          : undefined
+      }
       headers={["Requested / ID", "Amount", "To address", "User"]}
       cells={(w) => (
         <>

@@ -21,7 +21,7 @@ const WITHDRAWAL_REVIEW = 50_000n;
 
 type Pending = { id: string; user: number; units: bigint; kind: "withdrawal" | "transfer"; to?: number };
 type Model = { available: bigint[]; held: bigint[]; pending: Pending[]; processing: Pending[] };
-type Real = { users: { client: TestClient; email: string }[]; admin: TestClient };
+type Real = { users: { client: TestClient; email: string; userId: string }[]; admin: TestClient };
 
 let fixture: Awaited<ReturnType<typeof createTestApp>>;
 let real: Real;
@@ -180,13 +180,19 @@ class DecideCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `${this.decision}(#${this.pick})`;
 }
 
-/** An admin rejects the n-th approved withdrawal the payout worker has not sent yet: its funds come back. */
+/**
+ * An admin stops the n-th approved withdrawal the payout worker has not sent yet: the owner frozen (which holds
+ * it back), it is rejected and its funds come back, and the owner is unfrozen.
+ */
 class RejectApprovedCommand implements fc.AsyncCommand<Model, Real> {
   constructor(readonly pick: number) {}
   check = (model: Readonly<Model>) => model.processing.length > 0;
   async run(model: Model, r: Real) {
     const item = model.processing[this.pick % model.processing.length];
+    const owner = r.users[item.user].userId;
+    expect((await r.admin.json("POST", `/api/admin/users/${owner}/freeze`)).status).toBe(200);
     const answer = await r.admin.json("POST", `/api/admin/withdrawals/${item.id}/reject`);
+    expect((await r.admin.json("POST", `/api/admin/users/${owner}/unfreeze`)).status).toBe(200);
     expect(answer.status).toBe(200);
     model.processing = model.processing.filter((p) => p !== item);
     model.held[item.user] -= item.units;

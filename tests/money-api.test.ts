@@ -1217,7 +1217,7 @@ describe("withdrawals", () => {
   /** The withdrawal as the admin's list of approved ones waiting for payout shows it. */
   const waitingForPayout = async (admin: TestClient, id: string) =>
     (
-      await admin.json<{ items: { id: string; status: string; payoutAttemptedAt: string | null }[] }>(
+      await admin.json<{ items: { id: string; status: string; userFrozen: boolean; payoutAttemptedAt: string | null }[] }>(
         "GET",
         "/api/admin/withdrawals?status=processing&limit=100",
       )
@@ -1231,11 +1231,20 @@ describe("withdrawals", () => {
     const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };
     expect(withdrawal.status).toBe("processing");
     const admin = await adminUser(fixture, "wd-frozen-rejecter");
+    // Decided once, an approval is not decided again: a freeze is what holds it back.
+    const unfrozen = await reject(admin.client, withdrawal.id);
+    expect([unfrozen.status, unfrozen.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(unfrozen.body.error.message).toContain("freeze its owner first");
+    expect(await waitingForPayout(admin.client, withdrawal.id)).toMatchObject({ userFrozen: false });
     await admin.client.json("POST", `/api/admin/users/${user.userId}/freeze`);
     const { provider, sent } = await providerFor(withdrawal.id, async () => ({ txHash: "never" }));
     await payOutWith(provider);
     expect(sent).toHaveLength(0);
-    expect(await waitingForPayout(admin.client, withdrawal.id)).toMatchObject({ status: "processing", payoutAttemptedAt: null });
+    expect(await waitingForPayout(admin.client, withdrawal.id)).toMatchObject({
+      status: "processing",
+      userFrozen: true,
+      payoutAttemptedAt: null,
+    });
     const rejected = await reject(admin.client, withdrawal.id);
     expect([rejected.status, rejected.body.withdrawal?.status]).toEqual([200, "rejected"]);
     expect(await usd(user.client)).toMatchObject({ available: "100", held: "0" });
@@ -1253,10 +1262,11 @@ describe("withdrawals", () => {
   });
 
   test("a withdrawal whose payout was handed to the provider cannot be rejected, even before the provider answers", async () => {
-    const { client } = await withBook("wd-handed", "100");
+    const { client, userId } = await withBook("wd-handed", "100");
     const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
     const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
     const admin = await adminUser(fixture, "wd-handed-admin");
+    const freeze = (frozen: boolean) => admin.client.json("POST", `/api/admin/users/${userId}/${frozen ? "freeze" : "unfreeze"}`);
     let answerProvider = () => {};
     const { provider, sent } = await providerFor(
       withdrawal.id,
@@ -1265,15 +1275,18 @@ describe("withdrawals", () => {
     const paying = payOutWith(provider);
     for (let i = 0; i < 200 && sent.length === 0; i++) await Bun.sleep(10);
     expect(sent).toHaveLength(1);
-    // While the provider has not answered, the refusal comes at once: nothing waits on the payout.
+    // A freeze now does not call back what was sent; the refusal comes at once: nothing waits on the payout.
+    await freeze(true);
     const refused = await Promise.race([reject(admin.client, withdrawal.id), Bun.sleep(2_000).then(() => undefined)]);
     expect([refused?.status, refused?.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect(refused?.body.error.message).toContain("sent to the payout provider");
     answerProvider();
     await paying;
     expect(await withdrawalOf(client, withdrawal.id)).toMatchObject({ status: "completed", txHash: "0xhanded" });
     expect(await usd(client)).toMatchObject({ available: "58.5", held: "0" });
 
     // An attempt whose outcome was never learned may have paid: it is not rejected either.
+    await freeze(false);
     const unknown = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "10", address: IBAN });
     const second = ((await unknown.json()) as { withdrawal: { id: string } }).withdrawal;
     const lost = await providerFor(second.id, async () => {
@@ -1281,24 +1294,34 @@ describe("withdrawals", () => {
     });
     await payOutWith(lost.provider);
     expect(lost.sent).toHaveLength(1);
+    await freeze(true);
     // The admin's list says it was sent, and when.
     const listed = await waitingForPayout(admin.client, second.id);
     expect(Date.parse(listed?.payoutAttemptedAt ?? "")).toBeGreaterThan(Date.now() - 60_000);
     const stillHeld = await reject(admin.client, second.id);
-    expect([stillHeld.status, stillHeld.body.error.code]).toEqual([409, "INVALID_STATE"]);
+    expect([stillHeld.status, stillHeld.body.error.message]).toEqual([
+      409,
+      expect.stringContaining("sent to the payout provider"),
+    ]);
     expect(await withdrawalOf(client, second.id)).toMatchObject({ status: "processing" });
     expect(await usd(client)).toMatchObject({ available: "47", held: "11.5" });
   });
 
-  test("an admin's reject racing the payout worker: either the payout is never sent, or the reject is refused", async () => {
-    const { client } = await withBook("wd-reject-race", "100");
+  test("an admin's freeze and reject racing the payout worker: either the payout is never sent, or the reject is refused", async () => {
+    const { client, userId } = await withBook("wd-reject-race", "100");
     const admin = await adminUser(fixture, "wd-race-admin");
     const outcomes = new Set<string>();
     for (let round = 0; round < 8; round++) {
       const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
       const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
       const { provider, sent } = await providerFor(withdrawal.id, async () => ({ txHash: `0xrace${round}` }));
-      const [, rejected] = await Promise.all([payOutWith(provider), reject(admin.client, withdrawal.id)]);
+      // The admin freezes the owner, to hold the payout back, and rejects it, while the worker runs.
+      const stop = async () => {
+        await admin.client.json("POST", `/api/admin/users/${userId}/freeze`);
+        return reject(admin.client, withdrawal.id);
+      };
+      const [, rejected] = await Promise.all([payOutWith(provider), stop()]);
+      await admin.client.json("POST", `/api/admin/users/${userId}/unfreeze`);
       const { status } = await withdrawalOf(client, withdrawal.id);
       if (rejected.status === 200) {
         expect([status, sent.length]).toEqual(["rejected", 0]);

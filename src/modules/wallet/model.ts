@@ -83,13 +83,18 @@ export type Withdrawal = typeof Withdrawal.static;
 export const WithdrawalAnswer = t.Object({ withdrawal: Withdrawal });
 export const WithdrawalList = Page(Withdrawal);
 /**
- * The admin's view: who asked, too, and when the payout worker last sent it to the provider (JSON time, or null
- * when never): a withdrawal sent once may have been paid, so it is no longer rejected.
+ * The admin's view: who asked, too, whether they are frozen, and when the payout worker last sent it to the provider
+ * (JSON time, or null when never). An approved withdrawal can be rejected while a freeze holds it, if never sent.
  */
 export const AdminWithdrawalList = Page(
   t.Composite([
     Withdrawal,
-    t.Object({ userId: t.String(), userEmail: t.String(), payoutAttemptedAt: t.Union([t.String(), t.Null()]) }),
+    t.Object({
+      userId: t.String(),
+      userEmail: t.String(),
+      userFrozen: t.Boolean(),
+      payoutAttemptedAt: t.Union([t.String(), t.Null()]),
+    }),
   ]),
 );
 /** An unknown status is a 422 naming it, not a filter that quietly matches nothing. */

@@ -13,7 +13,7 @@ import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase, assertWithdrawalsUnlocked, ownerNotFrozen } from "../identity/guards";
-import { emailsOf, getUser, mailUser } from "../identity/service";
+import { emailsOf, frozenAmong, getUser, mailUser } from "../identity/service";
 import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
@@ -179,14 +179,13 @@ export async function listWithdrawals(ctx: MoneyContext, userId: string, filter:
 export async function listEveryonesWithdrawals(ctx: MoneyContext, filter: WithdrawalFilter) {
   const limit = filter.limit ?? 20;
   const rows = await withdrawalRows(ctx, null, filter, limit);
-  const emails = await emailsOf(
-    ctx.db,
-    rows.map((row) => row.userId),
-  );
+  const owners = rows.map((row) => row.userId);
+  const [emails, frozen] = await Promise.all([emailsOf(ctx.db, owners), frozenAmong(ctx.db, owners)]);
   return pageOf(rows, limit, (row) => ({
     ...toWithdrawal(ctx, row),
     userId: row.userId,
     userEmail: emails.get(row.userId) ?? "",
+    userFrozen: frozen.has(row.userId),
     payoutAttemptedAt: row.payoutAttemptedAt?.toISOString() ?? null,
   }));
 }
@@ -294,10 +293,11 @@ export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: s
   return ctx.db.transaction(async (tx) => {
     const row = await lockWithdrawal(tx, id);
     assertNotOwnCase(adminId, [row.userId]);
+    const ownerFrozen = (await getUser(tx, row.userId)).frozenAt !== null;
     if (approve) {
       if (row.status !== "pending_review") throw invalidState(row, "approve");
       // As for a held transfer: a frozen user's money does not leave, and an approval would only wait for the unfreeze.
-      if ((await getUser(tx, row.userId)).frozenAt) {
+      if (ownerFrozen) {
         throw new AppError(
           409,
           "INVALID_STATE",
@@ -306,17 +306,18 @@ export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: s
       }
       return settle(ctx, tx, row, { status: "processing", by: adminId, action: "admin.withdrawal_approved" }, actor);
     }
-    assertRejectable(row);
+    assertRejectable(row, ownerFrozen);
     return settle(ctx, tx, row, { status: "rejected", by: adminId, action: "admin.withdrawal_rejected" }, actor);
   });
 }
 
 /**
- * An admin rejects a withdrawal under review, or an approved one (processing) the payout worker has not handed
- * to the provider yet: a frozen user's waits there until the unfreeze. Once a payout was handed over, the
- * provider may pay it whatever we do, so only its answer settles it.
+ * An admin rejects a withdrawal under review, or an approved one (processing) that a freeze of its owner holds
+ * back from the payout worker: a freeze is how an approval is stopped (any other approved withdrawal is paid out
+ * within seconds; decided once, it is not decided again). One the worker has handed to the provider is rejected
+ * never: the provider may pay it whatever we do, so only its answer settles it.
  */
-function assertRejectable(row: WithdrawalRow) {
+function assertRejectable(row: WithdrawalRow, ownerFrozen: boolean) {
   if (row.status === "pending_review") return;
   if (row.status !== "processing") throw invalidState(row, "reject");
   if (row.payoutAttemptedAt) {
@@ -324,6 +325,13 @@ function assertRejectable(row: WithdrawalRow) {
       409,
       "INVALID_STATE",
       "Cannot reject this withdrawal: its payout was sent to the payout provider, whose answer completes or fails it",
+    );
+  }
+  if (!ownerFrozen) {
+    throw new AppError(
+      409,
+      "INVALID_STATE",
+      "Cannot reject an approved withdrawal: freeze its owner first, which holds the payout, then reject it",
     );
   }
 }

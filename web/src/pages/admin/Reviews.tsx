@@ -21,7 +21,7 @@ import { noteTransferDecided } from "./state";
 
 type Item = { id: string; asset: string; amount: string; createdAt: string };
 /** The admin's lists also say who asked (API additions to `withdrawal` and `transfer`). */
-type AdminWithdrawal = Withdrawal & { userId: string; userEmail: string; payoutAttemptedAt: string | null };
+type AdminWithdrawal = Withdrawal & { userId: string; userEmail: string; userFrozen: boolean; payoutAttemptedAt: string | null };
 type AdminTransfer = Transfer & { senderEmail: string };
 
 /** Held items per page: the API's most, so the oldest (most urgent) are as few "Load more"s away as can be. */
@@ -162,7 +162,7 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User; waitin
       title={payout ? "Approved withdrawals waiting for payout" : "Withdrawals waiting for review"}
       description={
         payout
-          ? "Paid out within seconds; a frozen user's wait for the unfreeze. Reject returns amount and fee to the user."
+          ? "A frozen user's wait here for the unfreeze; Reject returns amount and fee. Others go out within seconds."
           : "Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
       }
       noun="withdrawal"
@@ -174,12 +174,13 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User; waitin
       }}
       parties={(w) => `from ${w.userEmail} to ${w.address}`}
       ownCase={(w) => w.userId === props.me.id}
-      // Sent once, it may have been paid: only the provider's answer settles it.
-      notDecidable={(w) =>
-        w.payoutAttemptedAt
-          ? `Sent to the payout provider ${formatDateTime(w.payoutAttemptedAt)}: it completes or fails with the provider's answer.`
-          : undefined
-      }
+      // Sent once, it may have been paid: only the provider's answer settles it. Unfrozen, it is being paid out.
+      notDecidable={(w) => {
+        if (w.payoutAttemptedAt)
+          return `Sent to the payout provider ${formatDateTime(w.payoutAttemptedAt)}: it completes or fails with the provider's answer.`;
+        if (!w.userFrozen) return "Being paid out. To stop it, freeze the user (below), then reject it.";
+        return undefined;
+      }}
       headers={["Requested / ID", "Amount", "To address", "User"]}
       cells={(w) => (
         <>

@@ -1,14 +1,120 @@
 /**
  * The layout at a desktop's and a phone's width: every section of the main navigation, the Cancel buttons
  * of an open order and of a withdrawal under review, and the Delete of a price alert can be reached without
- * scrolling sideways (opening the phone's menu counts). Run by tests/e2e/run.ts.
+ * scrolling sideways (opening the phone's menu counts); no table needs scrolling sideways on a phone held either
+ * way; an admin's header draws the Admin link with the other signed-in links, and nobody else's ever does.
+ * Run by tests/e2e/run.ts.
  */
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { type App, apiCall, DESKTOP, depositViaApi, newEmail, newUserContext, PASSWORD, registerViaApi, signIn } from "./app";
+import {
+  type App,
+  apiCall,
+  DESKTOP,
+  depositViaApi,
+  newEmail,
+  newUserContext,
+  PASSWORD,
+  PHONE,
+  registerViaApi,
+  signIn,
+} from "./app";
 import { assert, assertEqual, eventually, flow, note } from "./harness";
 
 /** The phone of the outside check that found these defects. */
 const PHONE_390 = { width: 390, height: 844 };
+/** Phones held sideways: wider than a phone's cards need, narrower than most tables' columns. */
+const SIDEWAYS = [
+  { width: 844, height: 390 },
+  { width: 740, height: 360 },
+];
+
+/**
+ * Every table region on the page whose table is wider than its box (it would scroll sideways) or that sits past the
+ * window's edges. A string, run in the page (this project's server tsconfig has no DOM library).
+ */
+const TABLE_PROBLEMS = `[...document.querySelectorAll(".table-wrap")].flatMap((region) => {
+  const name = region.getAttribute("aria-label");
+  const box = region.getBoundingClientRect();
+  const problems = [];
+  if (region.scrollWidth > region.clientWidth + 1)
+    problems.push(name + ": " + region.scrollWidth + " px of table in a " + region.clientWidth + " px box");
+  if (box.left < 0 || box.right > innerWidth + 0.5)
+    problems.push(name + ": x " + Math.round(box.left) + "–" + Math.round(box.right) + ", past the window's " + innerWidth);
+  return problems;
+})`;
+
+/** The tables of each page, by their regions' names: each must be shown before the page is measured. */
+const TABLE_PAGES: [string, string[]][] = [
+  ["/history", ["Transactions table (scrollable)"]],
+  ["/wallet", ["Balances table (scrollable)", "Withdrawals table (scrollable)", "Deposits table (scrollable)"]],
+  ["/trade", ["Open orders table (scrollable)"]],
+  ["/security", ["Sessions table (scrollable)", "Audit log table (scrollable)"]],
+];
+
+/**
+ * At each phone size, every table of each page fits the window without scrolling sideways (its rows become cards
+ * where its columns do not fit), and still has its column headers for screen readers.
+ */
+async function tableProblems(page: Page, pages: [string, string[]][]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [path, regions] of pages) {
+    await page.goto(path);
+    for (const name of regions) await page.getByRole("region", { name, exact: true }).locator("tbody tr").first().waitFor();
+    for (const size of [...SIDEWAYS, PHONE_390, PHONE]) {
+      await page.setViewportSize(size);
+      // A frame for the tables to take the new width.
+      await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))");
+      const at = `${path} at ${size.width}×${size.height}`;
+      for (const problem of await page.evaluate<string[]>(TABLE_PROBLEMS)) problems.push(`${at}: ${problem}`);
+      const pageWidth = await page.evaluate<number>("document.documentElement.scrollWidth");
+      if (pageWidth > size.width) problems.push(`${at}: the page is ${pageWidth} px wide`);
+      for (const name of regions) {
+        const headers = await page.getByRole("region", { name, exact: true }).getByRole("columnheader").count();
+        if (headers === 0) problems.push(`${at}: ${name} has no column headers for screen readers`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Records, from before the app's first script, when each main link first shows (ms into the page's life), in
+ * window.navSeen. A string, run in the page.
+ */
+const RECORD_NAV = `window.navSeen = {};
+new MutationObserver(() => {
+  for (const link of document.querySelectorAll("#main-links a")) {
+    const name = link.textContent.trim();
+    if (!(name in window.navSeen)) window.navSeen[name] = Math.round(performance.now());
+  }
+}).observe(document, { childList: true, subtree: true, characterData: true });`;
+
+/**
+ * Loads `path` in a new page of `context` with GET /api/auth/me answered late (as on a slow network), and answers
+ * when each main link first showed.
+ */
+async function navTimeline(context: BrowserContext, path: string): Promise<Record<string, number>> {
+  const page = await context.newPage();
+  try {
+    await page.addInitScript({ content: RECORD_NAV });
+    let answered = false;
+    await page.route("**/api/auth/me", async (route) => {
+      await Bun.sleep(400);
+      await route.continue();
+      answered = true;
+    });
+    await page.goto(path);
+    await eventually(async () => answered, 10_000, "GET /api/auth/me answered");
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Dashboard", exact: true })
+      .waitFor({ state: "attached" });
+    await Bun.sleep(100); // anything the answer adds, added
+    return await page.evaluate<Record<string, number>>("window.navSeen");
+  } finally {
+    await page.close();
+  }
+}
 
 const NAV = ["Overview", "Markets", "Dashboard", "Trade", "Wallet", "Send", "History", "Security", "API docs"];
 
@@ -101,16 +207,19 @@ function assertNone(problems: string[]) {
 
 export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {
   const erin = { name: "Erin Example", email: newEmail("erin") };
+  // Never an admin: the Admin link must never show to him, even in a browser an admin used before.
+  const frank = { name: "Frank Example", email: newEmail("frank") };
   const destinations = [...NAV];
   let context: BrowserContext | undefined;
   let page!: Page;
   try {
-    await flow("layout at 1280×800 and 390×844: nothing a user needs sits past the right edge", [
+    await flow("layout at 1280×800, phones held sideways and 390×844: nothing a user needs sits past the right edge", [
       {
         name: "a user (admin when possible) with an open limit order, a withdrawal under review and a price alert, signed in",
         ms: 45_000,
         run: async () => {
           await registerViaApi(app, erin.name, erin.email, true);
+          await registerViaApi(app, frank.name, frank.email, true);
           if (promoteToAdmin && (await promoteToAdmin(erin.email))) destinations.push("Admin");
           else note("the Admin link was not checked: promoting a user needs the CLI on a shared Postgres");
           // A client of its own kind: a User-Agent no browser sends, long and unbroken (shown in the sessions list).
@@ -190,6 +299,54 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           const problems = await navProblems(page, destinations);
           await assertMenuKeepsFocus(page);
           assertNone([...problems, ...(await rowProblems(page))]);
+        },
+      },
+      {
+        name: "844×390, 740×360, 390×844, 360×740: no table scrolls sideways (rows become cards), headers still there; 1280×800 keeps the columns",
+        ms: 30_000,
+        run: async () => {
+          const pages = [...TABLE_PAGES];
+          if (destinations.includes("Admin")) pages.push(["/admin", ["Withdrawals waiting for review table (scrollable)"]]);
+          const problems = await tableProblems(page, pages);
+          // The desktop keeps its table: the column headers shown over the rows, not cards.
+          await page.setViewportSize(DESKTOP);
+          await page.goto("/history");
+          const transactions = page.getByRole("region", { name: "Transactions table (scrollable)", exact: true });
+          await transactions.locator("tbody tr").first().waitFor();
+          const header = await transactions.getByRole("columnheader", { name: "Amount" }).boundingBox();
+          if (!header || header.height < 10)
+            problems.push(`/history at 1280×800: the column headers are not shown (${JSON.stringify(header)})`);
+          await page.setViewportSize(PHONE_390); // as the steps after this one expect
+          assert(problems.length === 0, `tables wider than the window, or without headers:\n${problems.join("\n")}`);
+        },
+      },
+      {
+        name: "the header while the session loads: an admin's Admin link with the other signed-in links; never a non-admin's, even after an admin in the same browser",
+        ms: 30_000,
+        run: async () => {
+          if (destinations.includes("Admin")) {
+            const seen = await navTimeline(page.context(), "/history");
+            assert(seen.Admin !== undefined, `no Admin link for an admin: ${JSON.stringify(seen)}`);
+            assert(
+              Math.abs(seen.Admin - seen.Dashboard) <= 50,
+              `the Admin link showed ${seen.Admin - seen.Dashboard} ms after the other signed-in links: ${JSON.stringify(seen)}`,
+            );
+          } else note("the admin's header was not checked: promoting a user needs the CLI on a shared Postgres");
+          const shared = await newUserContext(page.context().browser()!, app);
+          try {
+            const tab = await shared.newPage();
+            if (destinations.includes("Admin")) {
+              await signIn(tab, erin.email);
+              await tab.getByRole("button", { name: "Sign out", exact: true }).click();
+              await tab.waitForURL((u) => u.pathname === "/login");
+            }
+            await signIn(tab, frank.email, "/wallet");
+            const seen = await navTimeline(shared, "/wallet");
+            assert(seen.Dashboard !== undefined, `no signed-in links for ${frank.email}: ${JSON.stringify(seen)}`);
+            assert(seen.Admin === undefined, `the Admin link showed to a user who is not an admin, at ${seen.Admin} ms`);
+          } finally {
+            await shared.close().catch(() => undefined);
+          }
         },
       },
       {

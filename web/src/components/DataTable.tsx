@@ -1,4 +1,4 @@
-import { For, type JSX, Show } from "solid-js";
+import { For, type JSX, onCleanup, onMount, Show } from "solid-js";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 
@@ -37,19 +37,80 @@ function labelCells(row: JSX.Element, columns: Column[]): JSX.Element {
   return row;
 }
 
+/** At this width and below (45rem, a phone held upright) a table is always cards, however few its columns. */
+const CARDS_AT_REM = 45;
+
 /**
- * A table with one header row. Where it is narrower than its columns need (phones, a half-width panel) its rows
- * become cards, one "label value" line per cell (styles.css, `.table-cards`); in between it scrolls sideways,
- * with a shadow at the edge that hides columns.
+ * Cards (`data-cards` on the table's region) where the region is narrow, or where the table's columns would not fit
+ * its width, so nobody has to scroll sideways to see an amount, a status or a button (a phone held sideways is
+ * 844 px wide, more than most tables' cards need but less than their columns). To know whether the columns fit, the
+ * table is laid out as one for a moment: nothing is painted in between.
+ */
+function fitTable(region: HTMLElement, table: HTMLTableElement) {
+  const rem = Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  let cards = region.clientWidth <= CARDS_AT_REM * rem;
+  if (!cards) {
+    region.removeAttribute("data-cards");
+    cards = table.offsetWidth > region.clientWidth;
+  }
+  region.toggleAttribute("data-cards", cards);
+}
+
+/**
+ * Says the table's roles outright: a table whose rows are laid out as blocks (the cards) is no table any more to
+ * some screen readers (WebKit's), and the column headers would go unannounced.
+ */
+function keepTableRoles(table: HTMLTableElement) {
+  const set = (element: Element, role: string) => {
+    if (!element.hasAttribute("role")) element.setAttribute("role", role);
+  };
+  set(table, "table");
+  for (const group of [table.tHead, ...Array.from(table.tBodies), table.tFoot]) if (group) set(group, "rowgroup");
+  for (const row of Array.from(table.rows)) {
+    set(row, "row");
+    for (const cell of Array.from(row.cells)) {
+      const header = cell.tagName === "TH";
+      const columnHeader = header && (row.parentElement === table.tHead || cell.getAttribute("scope") === "col");
+      set(cell, columnHeader ? "columnheader" : header ? "rowheader" : "cell");
+    }
+  }
+}
+
+/**
+ * A table with one header row. As wide as its columns need it is a table (desktops); narrower, its rows become
+ * cards, one "label value" line per cell (styles.css, `[data-cards]`), so it never needs scrolling sideways.
  */
 export function ScrollTable<T>(props: TableProps<T>) {
+  let region!: HTMLElement;
+  let table!: HTMLTableElement;
+  let gauge!: HTMLDivElement;
+  onMount(() => {
+    const fit = () => fitTable(region, table);
+    // The gauge is as wide as the region whatever the table's layout: watching it (not the region, whose height
+    // the switch changes) sees every change of width without a ResizeObserver loop.
+    const widths = new ResizeObserver(fit);
+    widths.observe(gauge);
+    // Rows added or changed can need more width than the region has (or fit again).
+    const rows = new MutationObserver(() => {
+      keepTableRoles(table);
+      fit();
+    });
+    rows.observe(table, { childList: true, characterData: true, subtree: true });
+    keepTableRoles(table);
+    onCleanup(() => {
+      widths.disconnect();
+      rows.disconnect();
+    });
+  });
   return (
     <section
+      ref={region}
       class={props.class ? `table-wrap table-cards ${props.class}` : "table-wrap table-cards"}
       aria-label={props.label}
       tabindex="0"
     >
-      <table class="table" aria-labelledby={props.labelledBy} aria-busy={props.busy}>
+      <div ref={gauge} class="table-gauge" aria-hidden="true" />
+      <table ref={table} class="table" aria-labelledby={props.labelledBy} aria-busy={props.busy}>
         <thead>
           <tr>
             <For each={props.columns}>

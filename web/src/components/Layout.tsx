@@ -3,7 +3,7 @@ import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
 import { errorMessage, readCookie } from "../lib/api";
 import { getConfig } from "../lib/config";
 import { focusNextHeading } from "../lib/forms";
-import { signOut, useOptionalSessionUser } from "../lib/session";
+import { likelyAdmin, signOut, useOptionalSessionUser } from "../lib/session";
 import Announcer from "./Announcer";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
@@ -155,11 +155,15 @@ function MainNav() {
         {/*
          * While the session loads, a browser that holds a session's CSRF cookie draws the signed-in links it will
          * almost surely get: drawn only after, they wrapped the header to a second row and moved the page down.
+         * Admin among them only when the server said so earlier in this same session (likelyAdmin): never to
+         * anyone else, and an admin's header no longer grows a link once the answer comes.
          */}
         <Suspense
           fallback={
             <Show when={readCookie("csrf_token") !== undefined}>
-              <For each={NAV.filter((item) => item.signedIn && !item.adminOnly)}>{(item) => <NavLink item={item} />}</For>
+              <For each={NAV.filter((item) => item.signedIn && (!item.adminOnly || likelyAdmin()))}>
+                {(item) => <NavLink item={item} />}
+              </For>
             </Show>
           }
         >

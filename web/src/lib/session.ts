@@ -18,15 +18,61 @@ export type User = {
   createdAt: string;
 };
 
+/**
+ * Where this browser notes that its current session is an admin's (see likelyAdmin): a fingerprint of the session's
+ * csrf_token, never the token itself.
+ */
+const ADMIN_SESSION_KEY = "cryptovault.admin-session";
+
+/** A fingerprint (FNV-1a) of the csrf_token cookie, which each sign-in sets anew; undefined without one. */
+function sessionMark(): string | undefined {
+  const token = readCookie("csrf_token");
+  if (!token) return undefined;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(36);
+}
+
+/** Notes whether the session the cookies hold now is an admin's, as the server just said. */
+function rememberRole(user: User | null) {
+  try {
+    const mark = sessionMark();
+    if (user?.role === "admin" && mark) localStorage.setItem(ADMIN_SESSION_KEY, mark);
+    else localStorage.removeItem(ADMIN_SESSION_KEY);
+  } catch {
+    // No storage (a locked-down browser): the Admin link waits for GET /api/auth/me.
+  }
+}
+
+/**
+ * Whether the server said, earlier in this very session (the same csrf_token), that its user is an admin: the header
+ * draws the Admin link with the other signed-in links before GET /api/auth/me answers, instead of adding it
+ * afterwards. Another session (another user signing in, even in this browser) has another token, so a user who is
+ * not an admin never gets it; only an admin demoted since sees the link until the answer comes.
+ */
+export function likelyAdmin(): boolean {
+  try {
+    const mark = sessionMark();
+    return mark !== undefined && localStorage.getItem(ADMIN_SESSION_KEY) === mark;
+  } catch {
+    return false;
+  }
+}
+
 /** GET /api/auth/me: the user, or null when nobody is signed in; any other failure is thrown. */
 async function readSessionUser(): Promise<User | null> {
   // Sign-in sets the script-readable csrf_token with the session cookies and sign-out clears it: without it
   // nobody is signed in here, and asking would only print a 401 in every signed-out visitor's console.
   if (!readCookie("csrf_token")) return null;
   try {
-    return (await api.get<{ user: User }>("/api/auth/me")).user;
+    const { user } = await api.get<{ user: User }>("/api/auth/me");
+    rememberRole(user);
+    return user;
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return null;
+    if (error instanceof ApiError && error.status === 401) {
+      rememberRole(null);
+      return null;
+    }
     throw error;
   }
 }
@@ -61,6 +107,7 @@ function cachedUser(): User | null | undefined {
 export function setSessionUser(user: User | null) {
   // Another account (or none): the live socket must not keep speaking for the previous one.
   if (cachedUser()?.id !== user?.id) reconnectForSession();
+  rememberRole(user);
   query.set(getSessionUser.keyFor(), user);
   return revalidate(getSessionUser.key, false);
 }

@@ -3,7 +3,7 @@
  * guards.ts: who may move money; standing.ts: freeze and promotion). Every action writes its audit row and its
  * mail in the same transaction as the change itself.
  */
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
@@ -72,23 +72,20 @@ export async function findUser(db: DbOrTx, id: string): Promise<UserRow | undefi
   return row;
 }
 
-/** The emails of several users in one query, by id (ids that name nobody are absent). */
-export async function emailsOf(db: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+/** Several users' emails and whether each is frozen, in one query, by id (ids that name nobody are absent). */
+export async function accountsOf(db: DbOrTx, ids: string[]): Promise<Map<string, { email: string; frozen: boolean }>> {
   const wanted = [...new Set(ids)];
   if (wanted.length === 0) return new Map();
-  const rows = await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, wanted));
-  return new Map(rows.map((row) => [row.id, row.email]));
+  const rows = await db
+    .select({ id: users.id, email: users.email, frozen: sql<boolean>`${users.frozenAt} is not null` })
+    .from(users)
+    .where(inArray(users.id, wanted));
+  return new Map(rows.map(({ id, email, frozen }) => [id, { email, frozen }]));
 }
 
-/** Which of several users are frozen, in one query. */
-export async function frozenAmong(db: DbOrTx, ids: string[]): Promise<Set<string>> {
-  const wanted = [...new Set(ids)];
-  if (wanted.length === 0) return new Set();
-  const rows = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(inArray(users.id, wanted), isNotNull(users.frozenAt)));
-  return new Set(rows.map((row) => row.id));
+/** The emails of several users in one query, by id (ids that name nobody are absent). */
+export async function emailsOf(db: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+  return new Map([...(await accountsOf(db, ids))].map(([id, { email }]) => [id, email]));
 }
 
 export async function findUserByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {

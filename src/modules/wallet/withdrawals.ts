@@ -13,7 +13,7 @@ import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase, assertWithdrawalsUnlocked, ownerNotFrozen } from "../identity/guards";
-import { emailsOf, frozenAmong, getUser, mailUser } from "../identity/service";
+import { accountsOf, getUser, mailUser } from "../identity/service";
 import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
@@ -179,13 +179,15 @@ export async function listWithdrawals(ctx: MoneyContext, userId: string, filter:
 export async function listEveryonesWithdrawals(ctx: MoneyContext, filter: WithdrawalFilter) {
   const limit = filter.limit ?? 20;
   const rows = await withdrawalRows(ctx, null, filter, limit);
-  const owners = rows.map((row) => row.userId);
-  const [emails, frozen] = await Promise.all([emailsOf(ctx.db, owners), frozenAmong(ctx.db, owners)]);
+  const owners = await accountsOf(
+    ctx.db,
+    rows.map((row) => row.userId),
+  );
   return pageOf(rows, limit, (row) => ({
     ...toWithdrawal(ctx, row),
     userId: row.userId,
-    userEmail: emails.get(row.userId) ?? "",
-    userFrozen: frozen.has(row.userId),
+    userEmail: owners.get(row.userId)?.email ?? "",
+    userFrozen: owners.get(row.userId)?.frozen ?? false,
     payoutAttemptedAt: row.payoutAttemptedAt?.toISOString() ?? null,
   }));
 }

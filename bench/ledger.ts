@@ -12,7 +12,9 @@
  * drift, so their ratios measure the code. Each round's ratios are printed too.
  *
  * Besides time, each path's write-ahead log bytes per transfer are printed: how much the database writes for
- * one transfer (rows, index entries), a measure of its work that no machine's speed changes.
+ * one transfer (rows, index entries), a measure of its work that no machine's speed changes. The machine's CPU
+ * time per transfer is split too: Postgres's share and the API server's, so what HTTP costs shows apart from
+ * what the database does (the rest is this process, as the API's client or running the other paths, and the kernel).
  *
  * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
  * fresh database; BENCH_SECONDS (per path, default 20), BENCH_WARMUP_SECONDS (per path, unmeasured, default 3:
@@ -55,6 +57,7 @@ type Result = {
   latencies: number[];
   cpuMs: number;
   databaseCpuMs: number;
+  serverCpuMs: number;
   walBytes: bigint;
 };
 
@@ -65,27 +68,39 @@ function machineCpuMs(): number {
   return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
+/** A process's command name and the CPU time it has spent, in ms, from /proc (Linux); undefined once it has ended. */
+function processCpu(pid: number | string): { name: string; ms: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const nameEnd = stat.lastIndexOf(")");
+  const fields = stat.slice(nameEnd + 2).split(" ");
+  // utime and stime, fields 14 and 15 of proc(5), in ticks of 1/100 s
+  return { name: stat.slice(stat.indexOf("(") + 1, nameEnd), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 };
+}
+
 /**
- * CPU time the local Postgres server's processes (backends and its own workers) spent, in ms, from /proc (Linux).
- * The rest of the machine's CPU time is Bun's: the server, this process and its clients.
+ * CPU time the local Postgres server's processes (backends and its own workers) spent, in ms.
+ * The rest of the machine's CPU time is Bun's (the API server, this process) and the kernel's.
  */
 function databaseCpuMs(): number {
-  let ticks = 0;
+  let ms = 0;
   for (const pid of readdirSync("/proc")) {
     if (!/^\d+$/.test(pid)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue; // the process ended while we looked
-    }
-    const nameEnd = stat.lastIndexOf(")");
-    if (stat.slice(stat.indexOf("(") + 1, nameEnd) !== "postgres") continue;
-    const fields = stat.slice(nameEnd + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]); // utime and stime, fields 14 and 15 of proc(5)
+    const cpu = processCpu(pid);
+    if (cpu?.name === "postgres") ms += cpu.ms;
   }
-  return (ticks * 1000) / 100;
+  return ms;
 }
+
+/**
+ * CPU time the API server's process spent, in ms. On the two paths without HTTP it only runs its background
+ * work, such as relaying the events their transfers write to the outbox.
+ */
+const serverCpuMs = () => processCpu(server.pid)?.ms ?? 0;
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -98,6 +113,7 @@ const emptyResult = (name: string): Result => ({
   latencies: [],
   cpuMs: 0,
   databaseCpuMs: 0,
+  serverCpuMs: 0,
   walBytes: 0n,
 });
 
@@ -113,6 +129,7 @@ async function drive(into: Result, seconds: number, op: (worker: number, i: numb
     count: into.count,
     cpuMs: machineCpuMs(),
     databaseCpuMs: databaseCpuMs(),
+    serverCpuMs: serverCpuMs(),
     wal: await walPosition(),
     started: performance.now(),
   };
@@ -132,6 +149,7 @@ async function drive(into: Result, seconds: number, op: (worker: number, i: numb
   into.seconds += elapsed;
   into.cpuMs += machineCpuMs() - before.cpuMs;
   into.databaseCpuMs += databaseCpuMs() - before.databaseCpuMs;
+  into.serverCpuMs += serverCpuMs() - before.serverCpuMs;
   into.walBytes += (await walPosition()) - before.wal;
   return (into.count - before.count) / elapsed;
 }
@@ -293,6 +311,7 @@ try {
     errors: r.errors,
     "machine CPU ms/transfer": (r.cpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
     "of it Postgres": (r.databaseCpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
+    "of it the server": (r.serverCpuMs / Math.max(1, r.count + r.errors)).toFixed(2),
     "WAL bytes/transfer": Math.round(Number(r.walBytes) / Math.max(1, r.count + r.errors)),
   }));
   console.log(

@@ -1677,6 +1677,22 @@ describe("history and export", () => {
     expect(next.body.items[0].id).not.toBe(one.body.items[0].id);
   });
 
+  test("a `to` without a time takes in that whole day, in the list and the export alike", async () => {
+    const { client } = await fundedUser(fixture, "whole-day", "10");
+    const listed = async (query: string) =>
+      (await client.json<{ items: { createdAt: string }[] }>("GET", `/api/transactions?${query}`)).body.items;
+    const [deposit] = await listed("");
+    const day = deposit.createdAt.slice(0, 10);
+    const dayBefore = new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10);
+    expect((await listed(`from=${day}&to=${day}`)).length).toBe(1);
+    expect((await listed(`to=${dayBefore}`)).length).toBe(0);
+    // With a time, `to` is the instant it names, inclusive.
+    expect((await listed(`to=${deposit.createdAt}`)).length).toBe(1);
+    expect((await listed(`to=${new Date(Date.parse(deposit.createdAt) - 1).toISOString()}`)).length).toBe(0);
+    const exported = await client.request("POST", "/api/transactions/export", { body: { format: "json", to: day } });
+    expect(((await exported.json()) as unknown[]).length).toBe(1);
+  });
+
   test("an unknown status or asset filter is 422 naming it, in the list and the export alike", async () => {
     const { client } = await fundedUser(fixture, "filters", "10");
     const fieldsOf = async (response: Response) => ({

@@ -1,6 +1,6 @@
 /** The user's history: rows written beside each ledger posting, listed newest first, exported as a stream. */
 
-import { and, asc, desc, eq, gte, inArray, lte, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, ne, type SQL } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import type { DbOrTx } from "../../platform/db/client";
@@ -119,8 +119,21 @@ function filterClauses(userId: string, filters: TxFilters): (SQL | undefined)[] 
     filters.asset ? eq(transactions.asset, filters.asset) : undefined,
     filters.status ? eq(transactions.status, filters.status) : undefined,
     filters.from ? gte(transactions.createdAt, new Date(filters.from)) : undefined,
-    filters.to ? lte(transactions.createdAt, new Date(filters.to)) : undefined,
+    filters.to ? until(filters.to) : undefined,
   ];
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * `to` is inclusive. A day without a time (`2026-11-27`) means through the end of that day (UTC), as a statement's
+ * period reads; taken as its first instant, it would leave out the very day it names.
+ */
+function until(to: string): SQL {
+  if (!DATE_ONLY.test(to)) return lte(transactions.createdAt, new Date(to));
+  const nextDay = new Date(to);
+  nextDay.setUTCDate(nextDay.getUTCDate() + 1);
+  return lt(transactions.createdAt, nextDay);
 }
 
 async function rowsAfter(db: DbOrTx, userId: string, filters: TxFilters, limit: number, cursor?: Cursor) {

@@ -116,6 +116,20 @@ describe("quotes", () => {
     expect((await quote("buy", "BTC", "0.00000031")).status).toBe(200);
     const bought = await order(user.client, { type: "market", side: "buy", asset: "ETH", amount: "0.000000000000000001" });
     expect(bought.status).toBe(422);
+    // A limit or stop order is judged at its own price: a price too low may be the mistake as much as the amount.
+    for (const [type, field] of [
+      ["limit", "limitPrice"],
+      ["stop", "stopPrice"],
+    ]) {
+      const placed = await order(user.client, { type, side: "buy", asset: "BTC", amount: "0.01", [field]: "1" });
+      const { error } = (await placed.json()) as { error: { code: string; details: { fields: string[] } } };
+      expect({ type, status: placed.status, code: error.code, fields: error.details.fields }).toEqual({
+        type,
+        status: 422,
+        code: "VALIDATION_FAILED",
+        fields: ["amount", field],
+      });
+    }
     expect((await balance(user.client, "USD")).available).toBe("10");
   });
 
@@ -356,7 +370,7 @@ describe("limit and stop orders", () => {
     const admin = await adminUser(fixture, "shape-freezer");
     expect((await admin.client.json("POST", `/api/admin/users/${frozen.userId}/freeze`)).status).toBe(200);
     const sol = { side: "buy", asset: "SOL", amount: "0.1" };
-    const malformed: [Record<string, unknown>, string][] = [
+    const malformed: [Record<string, unknown>, string | string[]][] = [
       [{ type: "limit", ...sol }, "limitPrice"],
       [{ type: "stop", ...sol }, "stopPrice"],
       [{ type: "market", ...sol, limitPrice: "100" }, "limitPrice"],
@@ -365,8 +379,8 @@ describe("limit and stop orders", () => {
       [{ type: "market", ...sol, quoteId: "nope" }, "quoteId"],
       [{ type: "limit", ...sol, limitPrice: "100", quoteId: crypto.randomUUID() }, "quoteId"],
       // Worth less than the fee at its own limit price: known from the order alone, whatever the market does.
-      [{ type: "limit", side: "sell", asset: "SOL", amount: "0.000000001", limitPrice: "1" }, "amount"],
-      [{ type: "stop", side: "buy", asset: "SOL", amount: "0.000000001", stopPrice: "1000" }, "amount"],
+      [{ type: "limit", side: "sell", asset: "SOL", amount: "0.000000001", limitPrice: "1" }, ["amount", "limitPrice"]],
+      [{ type: "stop", side: "buy", asset: "SOL", amount: "0.000000001", stopPrice: "1000" }, ["amount", "stopPrice"]],
     ];
     const answerOf = async (client: TestClient, body: Record<string, unknown>, key?: string) => {
       const answer = await order(client, body, key);
@@ -383,7 +397,7 @@ describe("limit and stop orders", () => {
           body,
           status: 422,
           code: "VALIDATION_FAILED",
-          fields: [field],
+          fields: [field].flat(),
         });
       }
     }

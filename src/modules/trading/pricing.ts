@@ -42,11 +42,21 @@ export function isWorthItsFee(side: Side, terms: Terms, units: bigint, precision
   return worth > terms.fee;
 }
 
-/** 422 for an order not worth more than its fee (isWorthItsFee): refused rather than executed. */
-export function assertWorthTrading(side: Side, terms: Terms, units: bigint, precision: number): void {
+/**
+ * 422 for an order not worth more than its fee (isWorthItsFee): refused rather than executed. A limit or stop order
+ * is judged at its own price, so that field is named beside the amount: either may be what the user meant to change.
+ */
+export function assertWorthTrading(
+  side: Side,
+  terms: Terms,
+  units: bigint,
+  precision: number,
+  priceField?: "limitPrice" | "stopPrice",
+): void {
   if (!isWorthItsFee(side, terms, units, precision)) {
-    throw new AppError(422, "VALIDATION_FAILED", `Amount is too small to ${side}: it is not worth more than the fee`, {
-      fields: ["amount"],
+    const at = priceField ? ` at this ${priceField === "limitPrice" ? "limit" : "stop"} price` : "";
+    throw new AppError(422, "VALIDATION_FAILED", `Amount is too small to ${side}${at}: it is not worth more than the fee`, {
+      fields: priceField ? ["amount", priceField] : ["amount"],
     });
   }
 }

@@ -28,9 +28,15 @@ export type Reserve = { held: bigint; fee: bigint };
  * The hold of a limit or stop order: the asset for a sell; for a buy, the cost and fee at its own price (a
  * fill at a better price returns the difference). An order not worth more than its fee at its own price is refused.
  */
-function reserve(config: Config, side: Side, units: bigint, precision: number, price: string): Reserve {
-  const terms = termsAt(price, side, units, precision, config.tradingFeeBps);
-  assertWorthTrading(side, terms, units, precision);
+function reserve(
+  config: Config,
+  side: Side,
+  units: bigint,
+  precision: number,
+  price: { field: "limitPrice" | "stopPrice"; value: string },
+): Reserve {
+  const terms = termsAt(price.value, side, units, precision, config.tradingFeeBps);
+  assertWorthTrading(side, terms, units, precision, price.field);
   return side === "buy" ? { held: terms.notional + terms.fee, fee: terms.fee } : { held: units, fee: terms.fee };
 }
 
@@ -53,7 +59,10 @@ export function validateOrder(config: Config, body: OrderBody) {
   // Whether it is still in the future is the clock's, not the request's: checked after a replay (prepareOrder).
   const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
   const triggerPrice = needed ? parsePrice(body[needed] as string, needed) : null;
-  const reserved = triggerPrice === null ? null : reserve(config, body.side, units, asset.precision, triggerPrice);
+  const reserved =
+    needed && triggerPrice !== null
+      ? reserve(config, body.side, units, asset.precision, { field: needed, value: triggerPrice })
+      : null;
   return { asset, units, triggerPrice, expiresAt, reserved };
 }
 export type ValidOrder = ReturnType<typeof validateOrder>;

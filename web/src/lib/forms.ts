@@ -7,9 +7,10 @@ export type FieldErrors = Record<string, string>;
 
 /**
  * The per-field messages of a 422 VALIDATION_FAILED. The server names the failed fields in `details.fields`
- * (an array of names; an object of name → message is accepted too) and gives one message for all of them,
- * e.g. "Invalid email, password". That message only helps when it is specific, so each form passes its own
- * wording per field (`hints`), used unless the server's message is about that one field alone.
+ * (an array of names; an object of name → message is accepted too) and gives one message for all of them.
+ * A schema failure's message is generic ("Invalid email, password"), so each form passes its own wording per
+ * field (`hints`) for it; a rule's message ("too small to buy at this limit price") says what is wrong with every
+ * field it names, and is shown beside each.
  */
 export function fieldErrors(error: unknown, hints: Record<string, string> = {}): FieldErrors {
   if (!(error instanceof ApiError) || error.code !== "VALIDATION_FAILED") return {};
@@ -26,7 +27,7 @@ export function fieldErrors(error: unknown, hints: Record<string, string> = {}):
     );
     const named = names.filter(Boolean).map((name) => name.replace(/^\//, "").split(/[./]/)[0] ?? name);
     for (const name of named) {
-      result[name] = named.length === 1 && !generic ? error.message : (hints[name] ?? error.message);
+      result[name] = generic ? (hints[name] ?? error.message) : error.message;
     }
   } else if (typeof raw === "object" && raw !== null) {
     for (const [name, message] of Object.entries(raw)) {

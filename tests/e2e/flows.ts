@@ -1021,6 +1021,41 @@ async function freezeByEmail(page: Page, app: App) {
 }
 
 /**
+ * /admin's review queue for withdrawals: another user's withdrawal above the review threshold is approved there (asked
+ * twice) and goes to payout. While its owner is frozen, the row offers Reject alone and says why.
+ */
+async function approveReviewedWithdrawal(page: Page, app: App, adminEmail: string) {
+  const judy = newEmail("judy");
+  await registerViaApi(app, "Judy Example", judy, true);
+  const judyToken = await signInElsewhere(app, judy);
+  const adminToken = await signInElsewhere(app, adminEmail);
+  const { user } = (await apiCall(app, judyToken, "GET", "/api/auth/me")) as { user: { id: string } };
+  await depositViaApi(app, judyToken, "USD", "10100");
+  const iban = "DE89370400440532013000";
+  await apiCall(app, judyToken, "POST", "/api/wallet/addresses", { asset: "USD", address: iban, label: "bank" });
+  const { withdrawal } = (await apiCall(app, judyToken, "POST", "/api/wallet/withdraw", {
+    asset: "USD",
+    amount: "10001",
+    address: iban,
+  })) as { withdrawal: { id: string; status: string } };
+  assertEqual(withdrawal.status, "pending_review", "a withdrawal above the review threshold");
+  const queue = page.getByRole("region", { name: "Withdrawals waiting for review", exact: true });
+  const row = queue.locator("tbody tr").filter({ hasText: judy });
+  await apiCall(app, adminToken, "POST", `/api/admin/users/${user.id}/freeze`);
+  await queue.getByRole("button", { name: "Refresh", exact: true }).click();
+  await row.getByText("The user is frozen: unfreeze them to approve it.").waitFor();
+  assertEqual(await row.getByRole("button", { name: /^Approve/ }).count(), 0, "Approve on a frozen user's withdrawal");
+  await apiCall(app, adminToken, "POST", `/api/admin/users/${user.id}/unfreeze`);
+  await queue.getByRole("button", { name: "Refresh", exact: true }).click();
+  await row.getByRole("button", { name: /^Approve the withdrawal of 10,001\.00 USD/ }).click();
+  await row.getByRole("button", { name: /^Confirm approve the withdrawal of 10,001\.00 USD/ }).click();
+  await queue.getByText(/^Approved the withdrawal of 10,001\.00 USD/).waitFor();
+  const path = `/api/wallet/withdrawals/${withdrawal.id}`;
+  const { withdrawal: now } = (await apiCall(app, judyToken, "GET", path)) as { withdrawal: { status: string } };
+  assert(["processing", "completed"].includes(now.status), `the approved withdrawal goes to payout, not ${now.status}`);
+}
+
+/**
  * /admin's payout queue: a frozen user's approved withdrawal waits there for the unfreeze, and Reject gives the
  * amount and fee back. The server's payout worker (every second) may pay a withdrawal before the freeze lands:
  * then another is tried, at most three.
@@ -1239,7 +1274,7 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
       visit("history", "/history", "History"),
       visit("security", "/security", "Security"),
       {
-        name: "admin (/admin): review queues, freeze, an AML flag resolved",
+        name: "admin (/admin): review queues (a withdrawal approved), freeze, an AML flag resolved",
         run: async () => {
           if (promoteToAdmin && (await promoteToAdmin(dave.email))) {
             await page.goto("/admin");
@@ -1256,6 +1291,7 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
             await screenshots(page, "admin");
             await reviewQueuePaging(page);
             await freezeByEmail(page, app);
+            await approveReviewedWithdrawal(page, app, dave.email);
             await resolveAmlFlag(page, app);
             await rejectWaitingPayout(page, app, dave.email);
           } else {

@@ -47,6 +47,8 @@ function ReviewQueue<T extends Item>(props: {
   ownCase: (item: T) => boolean;
   /** Why no admin can decide the item now, shown in place of the buttons; undefined when one can. */
   notDecidable?: (item: T) => string | undefined;
+  /** Why the item may be rejected but not approved now, shown above Reject alone; undefined when both may be. */
+  rejectOnlyBecause?: (item: T) => string | undefined;
   headers: string[];
   cells: (item: T) => JSX.Element;
 }) {
@@ -125,13 +127,16 @@ function ReviewQueue<T extends Item>(props: {
                 <Show
                   when={props.notDecidable?.(item)}
                   fallback={
-                    <DecisionButtons
-                      what={`${describe(item)} (${formatDateTime(item.createdAt)})`}
-                      busy={busy()?.id === item.id ? busy()?.decision : undefined}
-                      disabled={busy() !== undefined}
-                      rejectOnly={waitingFor === "payout"}
-                      onDecide={(approve) => decide(item, approve)}
-                    />
+                    <>
+                      <Show when={props.rejectOnlyBecause?.(item)}>{(why) => <p class="muted small row-note">{why()}</p>}</Show>
+                      <DecisionButtons
+                        what={`${describe(item)} (${formatDateTime(item.createdAt)})`}
+                        busy={busy()?.id === item.id ? busy()?.decision : undefined}
+                        disabled={busy() !== undefined}
+                        rejectOnly={waitingFor === "payout" || props.rejectOnlyBecause?.(item) !== undefined}
+                        onDecide={(approve) => decide(item, approve)}
+                      />
+                    </>
                   }
                 >
                   {(why) => <p class="muted small row-note">{why()}</p>}
@@ -151,6 +156,14 @@ function ReviewQueue<T extends Item>(props: {
       />
     </section>
   );
+}
+
+/** Why an approved withdrawal cannot be rejected: sent to the provider, or its owner not frozen (going out). */
+function notDecidableInPayout(w: AdminWithdrawal): string | undefined {
+  if (w.payoutAttemptedAt)
+    return `Sent to the payout provider ${formatDateTime(w.payoutAttemptedAt)}: it completes or fails with the provider's answer.`;
+  if (!w.userFrozen) return "Being paid out. To stop it, freeze the user (below), then reject it.";
+  return undefined;
 }
 
 /** The withdrawals an admin decides: those under review, or (`waitingFor: "payout"`) approved ones not yet paid out. */
@@ -174,13 +187,12 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User; waitin
       }}
       parties={(w) => `from ${w.userEmail} to ${w.address}`}
       ownCase={(w) => w.userId === props.me.id}
-      // Sent once, it may have been paid: only the provider's answer settles it. Unfrozen, it is being paid out.
-      notDecidable={(w) => {
-        if (w.payoutAttemptedAt)
-          return `Sent to the payout provider ${formatDateTime(w.payoutAttemptedAt)}: it completes or fails with the provider's answer.`;
-        if (!w.userFrozen) return "Being paid out. To stop it, freeze the user (below), then reject it.";
-        return undefined;
-      }}
+      // Approved: sent once, it may have been paid, and only the provider's answer settles it; unfrozen, it is
+      // being paid out. Under review, a frozen user's money does not leave (the server refuses the approval).
+      notDecidable={payout ? notDecidableInPayout : undefined}
+      rejectOnlyBecause={
+        payout ? undefined : (w) => (w.userFrozen ? "The user is frozen: unfreeze them to approve it." : undefined)
+      }
       headers={["Requested / ID", "Amount", "To address", "User"]}
       cells={(w) => (
         <>

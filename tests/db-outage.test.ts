@@ -263,6 +263,36 @@ describe.if(Boolean(TEST_DATABASE_URL))("Postgres out of reach", () => {
     expect(body.balances.find((b) => b.asset === "USD")?.available).toBe("70");
   });
 
+  test("a database dropped under the app (an operator's mistake): 503 with Retry-After, as /ready says, never 500", async () => {
+    const doomed = (await createRealDatabase()) as NonNullable<Awaited<ReturnType<typeof createRealDatabase>>>;
+    const database = await openDatabase({ url: doomed.url, poolSize: 2 });
+    await migrate(database);
+    const app = await createTestApp({}, { database: { ...database, url: doomed.url, dispose: () => database.close() } });
+    try {
+      const user = await signedInUser(app, "dropped");
+      await doomed.drop();
+      const answers = [
+        await user.client.request("GET", "/api/auth/me"),
+        await user.client.request("GET", "/api/wallet/balance"),
+        await app.request("/api/auth/login", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ email: user.email, password: "a password of some length" }),
+        }),
+        await app.request("/ready"),
+      ];
+      for (const answer of answers) {
+        expect({ status: answer.status, retryAfter: answer.headers.get("retry-after") }).toEqual({
+          status: 503,
+          retryAfter: "5",
+        });
+      }
+    } finally {
+      await app.dispose();
+      await database.close();
+    }
+  });
+
   test("SIGTERM while Postgres is out of reach: the process still exits 0 within 15 s (drain 10 s, closing 5 s)", async () => {
     const tidy = databaseProxy(new URL((real as NonNullable<typeof real>).url));
     try {

@@ -38,8 +38,12 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
 ]);
-/** SQLSTATEs of a server that cannot serve now: connection exceptions (08…), shutting down or starting, out of slots. */
-const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300)$/;
+/**
+ * SQLSTATEs of a server that cannot serve now: connection exceptions (08…), shutting down or starting, out of
+ * slots, and a new connection refused because its database (3D000) or its role's sign-in (28000, 28P01) is gone:
+ * an operator's mistake that no request of the client's caused, and that /ready reports as the database down.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300|3D000|28000|28P01)$/;
 /** What the clients say when they no longer have a connection: PGlite closed, ioredis gave up on a command. */
 const UNAVAILABLE_MESSAGES = new Set(["PGlite is closed", "Connection is closed."]);
 

@@ -10,7 +10,12 @@ import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 import { startupProblem } from "./startup-problem";
 
-type Command = { usage: string; run(config: Config, args: string[]): Promise<number> };
+type Command = {
+  usage: string;
+  run(config: Config, args: string[]): Promise<number>;
+  /** A check's "could not check at all" (exit 2), told apart from "found violations" (1) even for a bad setting. */
+  isCheck?: true;
+};
 
 async function withDatabase<T>(
   config: Config,
@@ -77,6 +82,7 @@ const commands: Record<string, Command> = {
       }),
   },
   "ledger:verify": {
+    isCheck: true,
     usage: "ledger:verify           check the five ledger invariants; names every violation (exit 1; 2: could not check)",
     run: (config) =>
       checkWithDatabase(config, async (database) => {
@@ -96,6 +102,7 @@ const commands: Record<string, Command> = {
       }),
   },
   "audit:verify": {
+    isCheck: true,
     usage:
       "audit:verify            check every audit hash chain and its recorded head; names the first break of each (exit 1; 2: could not check)",
     run: (config) =>
@@ -132,5 +139,5 @@ try {
 } catch (error) {
   // What an operator can fix is one plain line; anything else is a bug and keeps its stack.
   console.error(startupProblem(error, config) ?? error);
-  process.exit(1);
+  process.exit(command.isCheck ? 2 : 1);
 }

@@ -309,8 +309,9 @@ const DEVELOPMENT_SECRETS = ["JWT_SECRET", "COOKIE_SECRET"] as const;
  * Returns the file and the secrets it supplies, or nothing when the environment has every secret.
  */
 function developmentSecrets(env: Env): { file: string; secrets: Env } | undefined {
-  const missing = DEVELOPMENT_SECRETS.filter((name) => !env[name]);
-  if (env.NODE_ENV === "production" || missing.length === 0) return undefined;
+  // Read as parseConfig reads them, trimmed: "production " is production, and must bring its own secrets.
+  const missing = DEVELOPMENT_SECRETS.filter((name) => !env[name]?.trim());
+  if (env.NODE_ENV?.trim() === "production" || missing.length === 0) return undefined;
   const dir = resolve(env.DATA_DIR?.trim() || "./data");
   const file = join(dir, "dev-secrets.json");
   const stored = existsSync(file) ? readSecretsFile(file) : createSecretsFile(dir, file);

@@ -81,7 +81,8 @@ try {
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 * 1024 * 1024, reusePort: false });
 } catch (error) {
   if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
-  logger.error("port in use: another process listens there", { host: config.host, port: config.port });
+  // A start-up problem an operator fixes: shown whatever LOG_LEVEL says, as exitOnStartupProblem does.
+  createLogger("error").error("port in use: another process listens there", { host: config.host, port: config.port });
   // The price feed started with the services: stopped first, so closing under it logs no false outage.
   await services.runtime.stop();
   await Promise.allSettled([bus.close(), database.close()]);

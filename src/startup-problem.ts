@@ -55,6 +55,14 @@ function databaseProblem({ code, message }: CodedError, url: URL): string | unde
     case "28P01":
     case "28000":
       return `DATABASE_URL: Postgres at ${at} refused the sign-in (${message}); check the URL's user and password`;
+    case "ECONNRESET":
+      return `DATABASE_URL names ${at}, which closed the connection at once; if the URL asks for TLS (sslmode), check that the server offers it`;
+    case "42704":
+      return `DATABASE_URL: Postgres at ${at} refused a setting in the URL's query string (${message}); remove it or correct its name`;
+    case "42501":
+      return `DATABASE_URL: the URL's role may not do what the migrations need in "${name}" on ${at} (${message}); grant it CREATE on the database, or run \`bun run cli migrate\` once as its owner`;
+    case "42P01":
+      return `DATABASE_URL names the database "${name}" on ${at}, which lacks CryptoVault's tables (${message}); run \`bun run cli migrate\`, or correct the URL's database name`;
     default:
       return undefined;
   }

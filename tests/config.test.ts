@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, parseConfig } from "../src/config";
@@ -265,6 +265,18 @@ describe("development secrets in DATA_DIR", () => {
     expect(refused.variable).toBe("DATA_DIR");
     expect(refused.message).toContain("/proc/nope");
   });
+
+  test('"production " with spaces is production: it must bring its own secrets, none are generated', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "cv-prod-"));
+    try {
+      expect(() => loadConfig({ NODE_ENV: "production ", DATA_DIR: dataDir, DATABASE_URL: "postgres://x@127.0.0.1/x" })).toThrow(
+        "JWT_SECRET",
+      );
+      expect(existsSync(join(dataDir, "dev-secrets.json"))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("startupProblem", () => {
@@ -277,5 +289,23 @@ describe("startupProblem", () => {
     expect(startupProblem(new Error("Failed query: select 1", { cause: refused }), config)).toStartWith(
       "DATABASE_URL names 127.0.0.1:1",
     );
+  });
+
+  test("Postgres refusing what the URL or its role asks is one line naming the fix, without the password", () => {
+    const config = parseConfig({ ...TEST_ENV, DATABASE_URL: "postgres://root:hunter2@127.0.0.1:5432/vault?foo=bar" });
+    const lines: [string, string, string][] = [
+      ["ECONNRESET", "Client network socket disconnected before secure TLS connection was established", "TLS (sslmode)"],
+      ["42704", 'unrecognized configuration parameter "foo"', "the URL's query string"],
+      ["42501", "permission denied for database vault", "grant it CREATE"],
+      ["42P01", 'relation "ledger_accounts" does not exist', "bun run cli migrate"],
+    ];
+    for (const [code, message, fix] of lines) {
+      const line = startupProblem(
+        new Error("Failed query: select 1", { cause: Object.assign(new Error(message), { code }) }),
+        config,
+      );
+      expect({ code, line }).toEqual({ code, line: expect.stringContaining(fix) });
+      expect(line).not.toContain("hunter2");
+    }
   });
 });

@@ -345,6 +345,20 @@ describe("cli", () => {
     }
   });
 
+  test("a bad setting: a check says it could not check (exit 2), another command failed (exit 1), in one line", () => {
+    const expected: [string[], number][] = [
+      [["ledger:verify"], 2],
+      [["audit:verify"], 2],
+      [["migrate"], 1],
+    ];
+    for (const [args, exitCode] of expected) {
+      const result = cli(args, { ...env, PORT: "abc" });
+      const stderr = result.stderr.toString();
+      expect({ args, exitCode: result.exitCode, lines: stderr.trim().split("\n").length }).toEqual({ args, exitCode, lines: 1 });
+      expect(stderr).toContain("PORT");
+    }
+  });
+
   test("migrate applies migrations and is safe to repeat, saying how many it applied", () => {
     const said = [0, 1].map(() => {
       const result = cli(["migrate"]);

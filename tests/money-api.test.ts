@@ -298,6 +298,14 @@ describe("P2P transfers", () => {
     const missing = await alice.client.json<ErrorBody>("POST", "/api/transfers/p2p", body);
     expect(missing.status).toBe(428);
     expect(missing.body.error.code).toBe("IDEMPOTENCY_KEY_REQUIRED");
+    // An empty key is none; one over 255 characters was sent but is not a key: 422 naming the header.
+    const keyed = async (key: string) => {
+      const answer = await alice.client.request("POST", "/api/transfers/p2p", { body, headers: { "idempotency-key": key } });
+      const { error } = (await answer.json()) as ErrorBody;
+      return { status: answer.status, code: error.code, fields: error.details?.fields };
+    };
+    expect(await keyed("")).toMatchObject({ status: 428, code: "IDEMPOTENCY_KEY_REQUIRED" });
+    expect(await keyed("k".repeat(256))).toEqual({ status: 422, code: "VALIDATION_FAILED", fields: ["Idempotency-Key"] });
     const key = crypto.randomUUID();
     const first = await withKey(alice.client, "/api/transfers/p2p", body, key);
     const second = await withKey(alice.client, "/api/transfers/p2p", body, key);

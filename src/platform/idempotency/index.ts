@@ -14,7 +14,10 @@ import { idempotencyKeys } from "./schema";
 /** Keys are kept at least this long (API.md: 24 hours), then removed by the cleanup worker. */
 export const KEEP_KEYS_MS = 25 * 3600 * 1000;
 
-/** The `idempotent` route option: refuses a request without a usable key before the body is validated. */
+/** API.md: an Idempotency-Key is 1–255 characters. */
+const MAX_KEY_LENGTH = 255;
+
+/** The `idempotent` route option: refuses a request without a key (428) or with too long a one (422) before the body is validated. */
 export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
   idempotent: {
     detail: {
@@ -24,18 +27,24 @@ export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
           in: "header",
           required: true,
           description: "The same key with the same request replays the first answer (Idempotent-Replayed: true)",
-          schema: { type: "string", minLength: 1, maxLength: 255 },
+          schema: { type: "string", minLength: 1, maxLength: MAX_KEY_LENGTH },
         },
       ],
     },
     transform({ request }) {
       const key = request.headers.get("idempotency-key");
-      if (!key || key.length > 255) {
+      // An empty header is no key; a key that is there but too long fails validation, naming the header.
+      if (!key) {
         throw new AppError(
           428,
           "IDEMPOTENCY_KEY_REQUIRED",
           "This request moves money: send an Idempotency-Key header (1–255 characters)",
         );
+      }
+      if (key.length > MAX_KEY_LENGTH) {
+        throw new AppError(422, "VALIDATION_FAILED", `Idempotency-Key is at most ${MAX_KEY_LENGTH} characters`, {
+          fields: ["Idempotency-Key"],
+        });
       }
     },
   },

@@ -1021,37 +1021,46 @@ async function freezeByEmail(page: Page, app: App) {
 }
 
 /**
+ * A verified user funded with `usd` USD and a bank account (an IBAN) in their address book, usable at once
+ * (ADDRESS_COOLDOWN_HOURS is 0 here), signed in through the API; with an admin's token to act on them.
+ */
+async function userReadyToWithdraw(app: App, name: string, usd: string, adminEmail: string) {
+  const email = newEmail(name.toLowerCase());
+  await registerViaApi(app, `${name} Example`, email, true);
+  const token = await signInElsewhere(app, email);
+  const adminToken = await signInElsewhere(app, adminEmail);
+  const { user } = (await apiCall(app, token, "GET", "/api/auth/me")) as { user: { id: string } };
+  await depositViaApi(app, token, "USD", usd);
+  const iban = "DE89370400440532013000";
+  await apiCall(app, token, "POST", "/api/wallet/addresses", { asset: "USD", address: iban, label: "bank" });
+  return { email, token, id: user.id, iban, adminToken };
+}
+
+/**
  * /admin's review queue for withdrawals: another user's withdrawal above the review threshold is approved there (asked
  * twice) and goes to payout. While its owner is frozen, the row offers Reject alone and says why.
  */
 async function approveReviewedWithdrawal(page: Page, app: App, adminEmail: string) {
-  const judy = newEmail("judy");
-  await registerViaApi(app, "Judy Example", judy, true);
-  const judyToken = await signInElsewhere(app, judy);
-  const adminToken = await signInElsewhere(app, adminEmail);
-  const { user } = (await apiCall(app, judyToken, "GET", "/api/auth/me")) as { user: { id: string } };
-  await depositViaApi(app, judyToken, "USD", "10100");
-  const iban = "DE89370400440532013000";
-  await apiCall(app, judyToken, "POST", "/api/wallet/addresses", { asset: "USD", address: iban, label: "bank" });
-  const { withdrawal } = (await apiCall(app, judyToken, "POST", "/api/wallet/withdraw", {
+  const judy = await userReadyToWithdraw(app, "Judy", "10100", adminEmail);
+  const { withdrawal } = (await apiCall(app, judy.token, "POST", "/api/wallet/withdraw", {
     asset: "USD",
     amount: "10001",
-    address: iban,
+    address: judy.iban,
   })) as { withdrawal: { id: string; status: string } };
   assertEqual(withdrawal.status, "pending_review", "a withdrawal above the review threshold");
   const queue = page.getByRole("region", { name: "Withdrawals waiting for review", exact: true });
-  const row = queue.locator("tbody tr").filter({ hasText: judy });
-  await apiCall(app, adminToken, "POST", `/api/admin/users/${user.id}/freeze`);
+  const row = queue.locator("tbody tr").filter({ hasText: judy.email });
+  await apiCall(app, judy.adminToken, "POST", `/api/admin/users/${judy.id}/freeze`);
   await queue.getByRole("button", { name: "Refresh", exact: true }).click();
   await row.getByText("The user is frozen: unfreeze them to approve it.").waitFor();
   assertEqual(await row.getByRole("button", { name: /^Approve/ }).count(), 0, "Approve on a frozen user's withdrawal");
-  await apiCall(app, adminToken, "POST", `/api/admin/users/${user.id}/unfreeze`);
+  await apiCall(app, judy.adminToken, "POST", `/api/admin/users/${judy.id}/unfreeze`);
   await queue.getByRole("button", { name: "Refresh", exact: true }).click();
   await row.getByRole("button", { name: /^Approve the withdrawal of 10,001\.00 USD/ }).click();
   await row.getByRole("button", { name: /^Confirm approve the withdrawal of 10,001\.00 USD/ }).click();
   await queue.getByText(/^Approved the withdrawal of 10,001\.00 USD/).waitFor();
   const path = `/api/wallet/withdrawals/${withdrawal.id}`;
-  const { withdrawal: now } = (await apiCall(app, judyToken, "GET", path)) as { withdrawal: { status: string } };
+  const { withdrawal: now } = (await apiCall(app, judy.token, "GET", path)) as { withdrawal: { status: string } };
   assert(["processing", "completed"].includes(now.status), `the approved withdrawal goes to payout, not ${now.status}`);
 }
 
@@ -1061,37 +1070,30 @@ async function approveReviewedWithdrawal(page: Page, app: App, adminEmail: strin
  * then another is tried, at most three.
  */
 async function rejectWaitingPayout(page: Page, app: App, adminEmail: string) {
-  const ivan = newEmail("ivan");
-  await registerViaApi(app, "Ivan Example", ivan, true);
-  const ivanToken = await signInElsewhere(app, ivan);
-  const adminToken = await signInElsewhere(app, adminEmail);
-  const { user } = (await apiCall(app, ivanToken, "GET", "/api/auth/me")) as { user: { id: string } };
-  await depositViaApi(app, ivanToken, "USD", "50");
-  const iban = "DE89370400440532013000";
-  await apiCall(app, ivanToken, "POST", "/api/wallet/addresses", { asset: "USD", address: iban, label: "bank" });
+  const ivan = await userReadyToWithdraw(app, "Ivan", "50", adminEmail);
   let waiting: string | undefined;
   for (let attempt = 0; attempt < 3 && !waiting; attempt++) {
-    const { withdrawal } = (await apiCall(app, ivanToken, "POST", "/api/wallet/withdraw", {
+    const { withdrawal } = (await apiCall(app, ivan.token, "POST", "/api/wallet/withdraw", {
       asset: "USD",
       amount: "10",
-      address: iban,
+      address: ivan.iban,
     })) as { withdrawal: { id: string } };
-    await apiCall(app, adminToken, "POST", `/api/admin/users/${user.id}/freeze`);
+    await apiCall(app, ivan.adminToken, "POST", `/api/admin/users/${ivan.id}/freeze`);
     await Bun.sleep(300); // a payout the worker took before the freeze is answered by the sandbox in this time
     const path = `/api/wallet/withdrawals/${withdrawal.id}`;
-    const { withdrawal: now } = (await apiCall(app, ivanToken, "GET", path)) as { withdrawal: { status: string } };
+    const { withdrawal: now } = (await apiCall(app, ivan.token, "GET", path)) as { withdrawal: { status: string } };
     if (now.status === "processing") waiting = withdrawal.id;
-    else await apiCall(app, adminToken, "POST", `/api/admin/users/${user.id}/unfreeze`);
+    else await apiCall(app, ivan.adminToken, "POST", `/api/admin/users/${ivan.id}/unfreeze`);
   }
   assert(waiting, "an approved withdrawal of a frozen user, not yet paid out");
   const queue = page.getByRole("region", { name: "Approved withdrawals waiting for payout", exact: true });
   await queue.getByRole("button", { name: "Refresh", exact: true }).click();
-  const row = queue.locator("tbody tr").filter({ hasText: ivan });
+  const row = queue.locator("tbody tr").filter({ hasText: ivan.email });
   assertEqual(await row.getByRole("button", { name: /^Approve/ }).count(), 0, "Approve buttons in the payout queue");
   await row.getByRole("button", { name: /^Reject the withdrawal of 10\.00 USD/ }).click();
   await row.getByRole("button", { name: /^Confirm reject the withdrawal of 10\.00 USD/ }).click();
   await queue.getByText(/^Rejected the withdrawal of 10\.00 USD/).waitFor();
-  const { withdrawal } = (await apiCall(app, ivanToken, "GET", `/api/wallet/withdrawals/${waiting}`)) as {
+  const { withdrawal } = (await apiCall(app, ivan.token, "GET", `/api/wallet/withdrawals/${waiting}`)) as {
     withdrawal: { status: string };
   };
   assertEqual(withdrawal.status, "rejected", "the rejected withdrawal's status");

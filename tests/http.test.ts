@@ -518,6 +518,72 @@ describe("platform endpoints", () => {
     expect(JSON.stringify(responses)).not.toContain('"format":"integer","default":0');
   });
 
+  test("OpenAPI says what API.md makes true of every route: X-CSRF-Token, the error statuses, closed bodies", async () => {
+    type Response = { content?: Record<string, { schema: { required?: string[] } }>; headers?: Record<string, unknown> };
+    type Operation = {
+      parameters?: { name: string; in: string; required?: boolean }[];
+      requestBody?: { content: Record<string, { schema: { additionalProperties?: unknown } }> };
+      responses: Record<string, Response>;
+    };
+    const doc = (await (await fixture.request("/api/docs/json")).json()) as { paths: Record<string, Record<string, Operation>> };
+    const op = (path: string, method: string) => doc.paths[path][method];
+    const csrf = (path: string, method: string) => op(path, method).parameters?.some((p) => p.name === "X-CSRF-Token") ?? false;
+    // A cookie may sign these changes: each takes the header. Reads, and routes no cookie signs, do not.
+    for (const [path, method] of [
+      ["/api/transfers/p2p", "post"],
+      ["/api/auth/profile", "patch"],
+      ["/api/auth/sessions/{id}", "delete"],
+      ["/api/auth/refresh", "post"],
+      ["/api/auth/logout", "post"],
+    ])
+      expect({ path, method, csrf: csrf(path, method) }).toEqual({ path, method, csrf: true });
+    for (const [path, method] of [
+      ["/api/transactions", "get"],
+      ["/api/auth/login", "post"],
+      ["/api/auth/register", "post"],
+      ["/api/wallet/deposit/webhook", "post"],
+    ])
+      expect({ path, method, csrf: csrf(path, method) }).toEqual({ path, method, csrf: false });
+    const statuses = (path: string, method: string) => Object.keys(op(path, method).responses).sort();
+    expect(statuses("/api/transfers/p2p", "post")).toEqual(
+      ["201", "400", "401", "403", "409", "413", "422", "428", "429", "503", "default"].sort(),
+    );
+    expect(statuses("/api/wallet/deposit/{orderId}", "get")).toEqual([
+      "200",
+      "401",
+      "403",
+      "404",
+      "422",
+      "429",
+      "503",
+      "default",
+    ]);
+    // Each error answer is the envelope, and those a client retries say when.
+    const p2p = op("/api/transfers/p2p", "post").responses;
+    for (const status of ["400", "401", "403", "409", "413", "422", "428", "429", "503"]) {
+      expect({ status, required: p2p[status].content?.["application/json"].schema.required }).toEqual({
+        status,
+        required: ["error"],
+      });
+    }
+    for (const status of ["409", "429", "503"]) expect(Object.keys(p2p[status].headers ?? {})).toContain("Retry-After");
+    expect(Object.keys(op("/api/auth/logout", "post").responses["204"].headers ?? {})).toContain("Set-Cookie");
+    expect(Object.keys(op("/api/transactions/export", "post").responses["200"].headers ?? {})).toContain("Content-Disposition");
+    // A body refuses a field it does not name (422), but the provider's events may carry new ones.
+    const bodyOf = (path: string) => op(path, "post").requestBody?.content["application/json"].schema;
+    expect(bodyOf("/api/auth/register")?.additionalProperties).toBe(false);
+    expect(bodyOf("/api/wallet/deposit/webhook")?.additionalProperties).toBe(true);
+    const extra = await fixture.request("/api/auth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "extra@example.com", password: "a long uncommon passphrase", name: "Extra", role: "admin" }),
+    });
+    expect(extra.status).toBe(422);
+    const webhook = op("/api/wallet/deposit/webhook", "post");
+    expect(webhook.parameters).toContainEqual(expect.objectContaining({ name: "X-Signature", in: "header", required: true }));
+    expect(webhook.responses["200"].content?.["application/json"].schema.required).toEqual(["received"]);
+  });
+
   test("OpenAPI paths are exactly the served ones: no trailing slash, /ws a GET upgrade", async () => {
     type Operation = { responses?: Record<string, unknown> };
     const doc = (await (await fixture.request("/api/docs/json")).json()) as {

@@ -5,6 +5,7 @@ import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/request-schemas";
 import { verifyOnce } from "../../platform/http/verified-tokens";
 import {
+  AcceptedAnswer,
   ChangePasswordBody,
   CodeBody,
   ForgotBody,
@@ -66,7 +67,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         set.status = 202;
         return { accepted: true };
       },
-      { auth: true, ...documented({ 202: "A new verification mail is on its way" }) },
+      { auth: true, ...documented({ 202: "A new verification mail is on its way" }, { 202: AcceptedAnswer }) },
     )
     .post(
       "/login",
@@ -154,7 +155,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         set.status = 202;
         return { accepted: true };
       },
-      { body: ForgotBody, ...documented({ 202: "Accepted, whether or not the email has an account" }) },
+      { body: ForgotBody, ...documented({ 202: "Accepted, whether or not the email has an account" }, { 202: AcceptedAnswer }) },
     )
     .post(
       "/password/reset",

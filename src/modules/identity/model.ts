@@ -17,6 +17,8 @@ export const User = t.Object({
 });
 export type User = typeof User.static;
 export const UserAnswer = t.Object({ user: User });
+/** 202: taken; what follows (a mail) happens whether or not anyone is there to get it. */
+export const AcceptedAnswer = t.Object({ accepted: t.Literal(true) });
 
 const Email = t.String({ format: "email", maxLength: 254 });
 /** Any password a user might type, bounded so nobody makes us hash megabytes. */

@@ -19,6 +19,7 @@ import {
   OrderAnswer,
   OrderList,
   OrderParams,
+  WebhookAnswer,
   WithdrawalAnswer,
   WithdrawalList,
   WithdrawBody,
@@ -93,10 +94,19 @@ export function walletController(
         body: DepositEvent,
         detail: {
           description: "Provider events, signed with X-Signature: sha256=<hex HMAC-SHA256 of the raw body>",
-          responses: {
-            200: { description: "{received: true}; an event id seen before changes nothing" },
-            401: { description: "The signature is missing or wrong" },
-          },
+          parameters: [
+            {
+              name: "X-Signature",
+              in: "header",
+              required: true,
+              description: "sha256=<hex HMAC-SHA256 of the raw body with DEPOSIT_WEBHOOK_SECRET>",
+              schema: { type: "string", pattern: "^sha256=[0-9a-fA-F]{64}$" },
+            },
+          ],
+          ...documented(
+            { 200: "Received; an event id seen before changes nothing", 401: "The signature is missing or wrong" },
+            { 200: WebhookAnswer },
+          ).detail,
         },
       },
     )

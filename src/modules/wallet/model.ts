@@ -28,13 +28,17 @@ export const DepositEvent = t.Object(
     eventId: t.String({ minLength: 1, maxLength: 200 }),
     orderId: t.String({ maxLength: 64 }),
     status: oneOf(["confirmed", "failed", "expired"]),
-    amountReceived: t.Optional(t.String({ maxLength: 100 })),
+    /** The order's running total received; a confirmation without it is refused (422). */
+    amountReceived: t.Optional(
+      t.String({ maxLength: 100, description: "The order's running total received; required when status is confirmed" }),
+    ),
     txHash: t.Optional(t.Union([t.String({ maxLength: 200 }), t.Null()])),
   },
   // Providers add fields over time; a signed event with an extra field is still a valid event.
   { additionalProperties: true },
 );
 export type DepositEvent = typeof DepositEvent.static;
+export const WebhookAnswer = t.Object({ received: t.Literal(true) });
 
 export const Balance = t.Object({
   asset: t.String(),

@@ -7,18 +7,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { toOpenAPISchema } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import { type Document, withContract } from "./api-docs-contract";
 import { notFound } from "./errors";
 import { jsonSchemaOf } from "./request-schemas";
 
 type Documentation = { info: { title: string; version: string }; paths?: Record<string, unknown> };
-type Response = { description?: string; content?: unknown; headers?: Record<string, unknown> };
-type Operation = {
-  requestBody?: { content?: Record<string, unknown> };
-  responses?: Record<string, Response>;
-  parameters?: { name: string }[];
-  security?: Record<string, string[]>[];
-};
-type Document = { paths: Record<string, Record<string, Operation>> };
 type Route = Elysia["routes"][number];
 
 const SWAGGER_UI = dirname(fileURLToPath(import.meta.resolve("swagger-ui-dist/package.json")));
@@ -96,26 +89,44 @@ const API_HEADERS = {
 const RETRY_AFTER = header("With 429 and 503 (and 409 IDEMPOTENCY_IN_PROGRESS): seconds to wait before trying again", "integer");
 const REPLAYED = header('"true" when this is the stored answer of an earlier request with the same Idempotency-Key');
 const SET_COOKIE = header("access_token, refresh_token and csrf_token (API.md: Authentication and sessions)");
+const CLEARS_COOKIES = header("The three session cookies, cleared (Max-Age=0)");
+const ATTACHMENT = header('attachment; filename="cryptovault-history-<date>.csv" (or .json)');
+/** The statuses that tell a client when to try again. */
+const RETRYABLE = new Set(["default", "409", "429", "503"]);
 
-/**
- * The response headers a client relies on, said on each operation: the generator knows only bodies. Also the
- * security of the two routes that take the refresh cookie.
- */
+/** Set-Cookie by route and status: sign-in and refresh set the cookies; logout, and a refresh that failed, clear them. */
+function cookiesOf(path: string, status: string): Record<string, unknown> {
+  const success = status.startsWith("2");
+  if (success && (path === "/api/auth/login" || path === "/api/auth/refresh")) return { "Set-Cookie": SET_COOKIE };
+  if ((success && path === "/api/auth/logout") || (status === "401" && path === "/api/auth/refresh"))
+    return { "Set-Cookie": CLEARS_COOKIES };
+  return {};
+}
+
+/** The security of the two routes that take the refresh cookie, which the auth option does not describe. */
+function withSessionSecurity(document: Document): Document {
+  for (const [path, security] of Object.entries(SESSION_SECURITY)) {
+    for (const operation of Object.values(document.paths[path] ?? {})) operation.security = security;
+  }
+  return document;
+}
+
+/** The response headers a client relies on, said on each operation: the generator knows only bodies. */
 function withHeaders(document: Document): Document {
   for (const [path, operations] of Object.entries(document.paths)) {
     if (!path.startsWith("/api/")) continue;
     for (const operation of Object.values(operations)) {
-      if (SESSION_SECURITY[path]) operation.security = SESSION_SECURITY[path];
       const idempotent = operation.parameters?.some((parameter) => parameter.name === "Idempotency-Key");
-      const issuesCookies = path === "/api/auth/login" || path === "/api/auth/refresh";
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         const success = status.startsWith("2");
         response.headers = {
           ...response.headers,
           ...API_HEADERS,
-          ...(status === "default" ? { "Retry-After": RETRY_AFTER } : {}),
-          ...(idempotent && (success || status === "default") ? { "Idempotent-Replayed": REPLAYED } : {}),
-          ...(issuesCookies && success ? { "Set-Cookie": SET_COOKIE } : {}),
+          ...(RETRYABLE.has(status) ? { "Retry-After": RETRY_AFTER } : {}),
+          // A refusal by the rules is replayed too (a 422); a 409 or a 428 never is.
+          ...(idempotent && (success || status === "default" || status === "422") ? { "Idempotent-Replayed": REPLAYED } : {}),
+          ...cookiesOf(path, status),
+          ...(path === "/api/transactions/export" && success ? { "Content-Disposition": ATTACHMENT } : {}),
         };
       }
     }
@@ -211,7 +222,8 @@ export function apiDocs(documentation: Documentation, exclude: { paths: string[]
         components: { ...generated.components, securitySchemes: SECURITY_SCHEMES },
       };
       const withBodies = withJsonBodies(full as unknown as Document, routes);
-      cached = { routes: routes.length, document: withHeaders(withPlainIntegerResponses(withErrorEnvelope(withBodies))) };
+      const withErrors = withContract(withSessionSecurity(withErrorEnvelope(withBodies)), ERROR_ENVELOPE);
+      cached = { routes: routes.length, document: withHeaders(withPlainIntegerResponses(withErrors)) };
     }
     return cached.document;
   };

@@ -59,12 +59,20 @@ export const FreeText = (maxLength: number, { nonBlank = false } = {}) =>
 export const IdParams = t.Object({ id: PathId });
 
 /**
- * The OpenAPI `responses` of a route whose success has no JSON schema (204, text, a file): each status
- * and what it means, for `/api/docs`. Routes with a `response` schema are documented by it instead.
+ * The OpenAPI `responses` of a route, for `/api/docs`: each status and what it means, with its JSON body's schema
+ * where `bodies` gives one (a `response` schema would document the body, but under a generic description).
  */
-export const documented = (responses: Record<number, string>) => ({
+export const documented = (responses: Record<number, string>, bodies: Record<number, TSchema> = {}) => ({
   detail: {
-    responses: Object.fromEntries(Object.entries(responses).map(([status, description]) => [status, { description }])),
+    responses: Object.fromEntries(
+      Object.entries(responses).map(([status, description]) => {
+        const body = bodies[Number(status)];
+        return [
+          status,
+          body ? { description, content: { "application/json": { schema: jsonSchemaOf(body) } } } : { description },
+        ];
+      }),
+    ),
   },
 });
 

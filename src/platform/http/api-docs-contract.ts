@@ -1,0 +1,91 @@
+/**
+ * What API.md makes true of every route and the generated OpenAPI document cannot know: the X-CSRF-Token a
+ * cookie-signed change needs, the error statuses the rules answer with (each in the envelope), and request bodies
+ * that refuse a field they do not name. A client generated from /api/docs/json relies on all three.
+ */
+
+type Schema = { type?: string; additionalProperties?: unknown };
+type Response = { description?: string; content?: unknown; headers?: Record<string, unknown> };
+export type Operation = {
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
+  responses?: Record<string, Response>;
+  parameters?: { name: string; in: string }[];
+  security?: Record<string, string[]>[];
+};
+export type Document = { paths: Record<string, Record<string, Operation>> };
+
+const UNSAFE = new Set(["post", "put", "patch", "delete"]);
+
+/** Whether a cookie may sign the operation: then an unsafe one needs X-CSRF-Token (API.md: CSRF). */
+const cookieSigned = (operation: Operation) =>
+  operation.security?.some((scheme) => "accessCookie" in scheme || "refreshCookie" in scheme) ?? false;
+
+const CSRF_HEADER = {
+  name: "X-CSRF-Token",
+  in: "header",
+  // Not with a Bearer token, which a cookie-less client sends instead.
+  required: false,
+  description:
+    "Equal to the csrf_token cookie. Required when a cookie signs the request (access_token; refresh_token for " +
+    "refresh and logout), else 403 CSRF_FAILED; not needed with Authorization: Bearer",
+  schema: { type: "string" },
+};
+
+/** API.md's table: what each error status means, with the codes it carries. */
+const ERRORS: Record<string, string> = {
+  "400": "MALFORMED_REQUEST: the body is not valid JSON, or not sent as application/json",
+  "401": "UNAUTHENTICATED: no valid access token (sign-in and 2FA routes also INVALID_CREDENTIALS, TOTP_REQUIRED, …)",
+  "403": "CSRF_FAILED, FORBIDDEN (role or frozen account), EMAIL_NOT_VERIFIED or WITHDRAWALS_LOCKED",
+  "404": "NOT_FOUND: no such resource, or it belongs to someone else",
+  "409": "IDEMPOTENCY_IN_PROGRESS (with Retry-After) while the same key still runs",
+  "413": "PAYLOAD_TOO_LARGE: the body is over MAX_BODY_BYTES",
+  "422": "VALIDATION_FAILED naming the fields in details.fields, or a business rule's code",
+  "428": "IDEMPOTENCY_KEY_REQUIRED: no Idempotency-Key header",
+  "429": "RATE_LIMITED, with Retry-After",
+  "503": "UNAVAILABLE: a dependency (the database) is down; retry after Retry-After",
+};
+
+/** The error statuses an operation answers by API.md's general rules; its own rules' others are under `default`. */
+function errorStatuses(path: string, operation: Operation): string[] {
+  const statuses = ["429", "503"];
+  const hasBody = operation.requestBody !== undefined;
+  const hasInput = hasBody || (operation.parameters?.some((p) => p.in === "query" || p.in === "path") ?? false);
+  if (hasBody) statuses.push("400", "413");
+  if (hasInput) statuses.push("422");
+  if (operation.security?.length) statuses.push("401", "403");
+  if (path.includes("{")) statuses.push("404");
+  if (operation.parameters?.some((p) => p.name === "Idempotency-Key")) statuses.push("409", "428");
+  return statuses;
+}
+
+/**
+ * Adds X-CSRF-Token to every unsafe operation a cookie may sign, each error status the general rules give to the
+ * operation's responses, the envelope to every error response that lacks a body, and closes request bodies.
+ */
+export function withContract(document: Document, envelope: Response): Document {
+  for (const [path, operations] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const responses = operation.responses ?? {};
+      if (path.startsWith("/api/")) {
+        if (UNSAFE.has(method) && cookieSigned(operation)) operation.parameters = [...(operation.parameters ?? []), CSRF_HEADER];
+        for (const status of errorStatuses(path, operation)) responses[status] ??= { description: ERRORS[status] };
+        closeBody(operation);
+      }
+      // Every error of the server has the envelope (API.md), /ws's refused upgrades included.
+      for (const [status, response] of Object.entries(responses)) {
+        if (/^[45]/.test(status) && response.content === undefined) response.content = envelope.content;
+      }
+      operation.responses = responses;
+    }
+  }
+  return document;
+}
+
+/**
+ * A JSON body names every field it takes: the server refuses another (422) unless its schema says otherwise (the
+ * deposit webhook takes a provider's new fields), so the document says `additionalProperties: false` too.
+ */
+function closeBody(operation: Operation): void {
+  const schema = operation.requestBody?.content?.["application/json"]?.schema;
+  if (schema?.type === "object" && schema.additionalProperties === undefined) schema.additionalProperties = false;
+}

@@ -8,6 +8,7 @@ import { t } from "elysia";
 import { createApp, createServices } from "../src/app";
 import { publicConfig } from "../src/modules/system/service";
 import { RedisBus } from "../src/platform/bus";
+import { isDependencyDown } from "../src/platform/http/errors";
 import { isEmail } from "../src/platform/http/formats";
 import { APP_PATHS } from "../src/platform/http/spa";
 import { createLogger } from "../src/platform/observability/logger";
@@ -206,6 +207,32 @@ describe("error envelope", () => {
     await expectEnvelope(response, 500, "INTERNAL");
     expect(text).not.toContain("secret_table");
     expect(text).not.toContain(".ts:");
+  });
+});
+
+describe("isDependencyDown: 503 UNAVAILABLE, not 500", () => {
+  const pgError = (code: string, message: string) =>
+    new Error("Failed query: select 1", { cause: Object.assign(new Error(message), { code }) });
+
+  test("the database gone, the role's sign-in or CONNECT refused, a server shutting down: down", () => {
+    for (const [code, message] of [
+      ["3D000", 'database "vault" does not exist'],
+      ["28P01", 'password authentication failed for user "vault"'],
+      ["28000", 'role "vault" is not permitted to log in'],
+      ["42501", 'permission denied for database "vault"'],
+      ["57P01", "terminating connection due to administrator command"],
+      ["ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:5432"],
+    ])
+      expect({ code, down: isDependencyDown(pgError(code, message)) }).toEqual({ code, down: true });
+  });
+
+  test("a query's own failure is the server's fault (500), however it reads", () => {
+    for (const [code, message] of [
+      ["42501", "permission denied for table users"],
+      ["42P01", 'relation "users" does not exist'],
+      ["23505", "duplicate key value violates unique constraint"],
+    ])
+      expect({ code, down: isDependencyDown(pgError(code, message)) }).toEqual({ code, down: false });
   });
 });
 

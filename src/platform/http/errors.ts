@@ -57,6 +57,9 @@ export function isDependencyDown(error: unknown): boolean {
     if (current.name === "MaxRetriesPerRequestError") return true;
     const code = typeof current.code === "string" ? current.code : "";
     if (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)) return true;
+    // A new connection refused because the role lost CONNECT on the database: down as much as a dropped database.
+    if (code === "42501" && typeof current.message === "string" && current.message.startsWith("permission denied for database"))
+      return true;
     if (typeof current.message === "string" && UNAVAILABLE_MESSAGES.has(current.message)) return true;
   }
   return false;

@@ -19,7 +19,13 @@ function retryAfterSeconds(error: unknown): number | undefined {
  * server answered "too many requests" or "unavailable, come back in N seconds", the retry runs by itself once
  * that time is up, so a burst of page loads costs the user a short wait, not the page.
  */
-export default function ErrorNotice(props: { title?: string; error: unknown; onRetry?: () => void }) {
+export default function ErrorNotice(props: {
+  title?: string;
+  error: unknown;
+  onRetry?: () => void;
+  /** Shown in place of a whole page: its title is the page's heading (h1), which every page has. */
+  pageHeading?: boolean;
+}) {
   const apiError = () => (props.error instanceof ApiError ? props.error : undefined);
   const [secondsLeft, setSecondsLeft] = createSignal<number>();
   createEffect(() => {
@@ -39,7 +45,9 @@ export default function ErrorNotice(props: { title?: string; error: unknown; onR
   });
   return (
     <div class="notice notice-error" role="alert">
-      <p class="notice-title">{props.title ?? "Something went wrong"}</p>
+      <Show when={props.pageHeading} fallback={<p class="notice-title">{props.title ?? "Something went wrong"}</p>}>
+        <h1 class="notice-title">{props.title ?? "Something went wrong"}</h1>
+      </Show>
       <p>{errorMessage(props.error)}</p>
       <Show when={secondsLeft()}>
         {(left) => (

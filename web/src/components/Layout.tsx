@@ -240,6 +240,7 @@ export default function Layout(props: RouteSectionProps) {
           fallback={(error, reset) => (
             <ErrorNotice
               error={error}
+              pageHeading
               onRetry={() => {
                 void revalidate();
                 reset();

@@ -81,10 +81,15 @@ export function safeNext(next: string | string[] | undefined, fallback = "/dashb
   return value;
 }
 
-/** The errors without the one of field `name` (the same object when it has none, so nothing re-renders). */
+/**
+ * The errors without the one of field `name` (the same object when it has none, so nothing re-renders). A message
+ * shown beside several fields is one rule's about them together ("too small to buy at this limit price"): editing
+ * any of them answers it, so it goes from all.
+ */
 function withoutField(errors: FieldErrors, name: string): FieldErrors {
   if (!(name in errors)) return errors;
-  return Object.fromEntries(Object.entries(errors).filter(([field]) => field !== name));
+  const message = errors[name];
+  return Object.fromEntries(Object.entries(errors).filter(([field, text]) => field !== name && text !== message));
 }
 
 /** A result message of tone "success" (forms keep their last result, failed or not, in one signal). */
@@ -148,6 +153,9 @@ function focusByScript(element: HTMLElement) {
   if (!element.hasAttribute("tabindex") && element.tabIndex < 0) element.tabIndex = -1;
   element.focus();
 }
+
+/** A `ref` for a result that answers what the user just did (a request made): it takes focus once shown. */
+export const focusOnShow = (element: HTMLElement) => requestAnimationFrame(() => focusByScript(element));
 
 /** Whether keyboard focus is lost: on the page itself, as when the focused control was removed. */
 const focusLost = () => !document.activeElement || document.activeElement === document.body;

@@ -10,7 +10,7 @@ import StatusBadge from "../components/StatusBadge";
 import { api, saveFile } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
-import { actionMessage, fieldErrors } from "../lib/forms";
+import { actionMessage, fieldErrors, focusIfLost } from "../lib/forms";
 import { withTxFrame } from "../lib/live-rows";
 import { isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
@@ -159,7 +159,8 @@ function HistoryView(props: { config: PublicConfig }) {
     setParams({ type: undefined, asset: undefined, status: undefined, from: undefined, to: undefined });
   };
 
-  const exportAs = async (format: "csv" | "json") => {
+  /** `button` was disabled while it ran, which drops keyboard focus to the page: it gets it back after. */
+  const exportAs = async (format: "csv" | "json", button: HTMLButtonElement) => {
     setExporting(format);
     setExportMessage(undefined);
     try {
@@ -171,6 +172,7 @@ function HistoryView(props: { config: PublicConfig }) {
       setExportMessage({ tone: "error", text: `Could not export: ${actionMessage(cause)}` });
     } finally {
       setExporting(undefined);
+      focusIfLost()(button);
     }
   };
 
@@ -247,7 +249,7 @@ function HistoryView(props: { config: PublicConfig }) {
             <button
               type="button"
               class="button"
-              onClick={() => exportAs("csv")}
+              onClick={(event) => exportAs("csv", event.currentTarget)}
               disabled={exporting() !== undefined}
               aria-busy={exporting() === "csv"}
             >
@@ -256,7 +258,7 @@ function HistoryView(props: { config: PublicConfig }) {
             <button
               type="button"
               class="button"
-              onClick={() => exportAs("json")}
+              onClick={(event) => exportAs("json", event.currentTarget)}
               disabled={exporting() !== undefined}
               aria-busy={exporting() === "json"}
             >

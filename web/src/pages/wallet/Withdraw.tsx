@@ -10,7 +10,7 @@ import SubmitButton from "../../components/SubmitButton";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid, focusOnShow } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
@@ -198,7 +198,8 @@ export default function WithdrawPanel(props: {
         <Show when={props.user.twoFactorEnabled}>
           <AuthCodeField error={errors().code} />
         </Show>
-        <div class="fee-summary" aria-live="polite">
+        {/* Not a live region: it changes with every keystroke of the amount, and is read in its place after it. */}
+        <div class="fee-summary">
           <p>
             Withdrawal fee: <Amount value={fee()} asset={asset()} precision={precision()} />
           </p>
@@ -223,6 +224,7 @@ export default function WithdrawPanel(props: {
             <Alert
               tone="success"
               title={w().status === "pending_review" ? "Withdrawal waiting for review" : "Withdrawal requested"}
+              ref={focusOnShow}
             >
               <p>
                 <Amount value={w().amount} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> plus a fee of{" "}

@@ -263,7 +263,7 @@ describe.if(Boolean(TEST_DATABASE_URL))("Postgres out of reach", () => {
     expect(body.balances.find((b) => b.asset === "USD")?.available).toBe("70");
   });
 
-  test("a database dropped under the app (an operator's mistake): 503 with Retry-After, as /ready says, never 500", async () => {
+  test("a database dropped under the app (an operator's mistake): 503 with Retry-After, as /ready says, never 500; created again empty, not ready", async () => {
     const doomed = (await createRealDatabase()) as NonNullable<Awaited<ReturnType<typeof createRealDatabase>>>;
     const database = await openDatabase({ url: doomed.url, poolSize: 2 });
     await migrate(database);
@@ -287,9 +287,19 @@ describe.if(Boolean(TEST_DATABASE_URL))("Postgres out of reach", () => {
           retryAfter: "5",
         });
       }
+      // Created again under the same name, empty: not the database the app migrated, so not ready either.
+      const admin = postgres(TEST_DATABASE_URL as string, { max: 1, onnotice: () => {} });
+      await admin.unsafe(`create database ${new URL(doomed.url).pathname.slice(1)}`);
+      await admin.end();
+      let ready = 0;
+      for (const until = Date.now() + 5_000; Date.now() < until && ready !== 503; await Bun.sleep(100)) {
+        ready = (await app.request("/ready")).status;
+      }
+      expect(ready).toBe(503);
     } finally {
       await app.dispose();
       await database.close();
+      await doomed.drop();
     }
   });
 

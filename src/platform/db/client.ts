@@ -131,14 +131,17 @@ export async function queryRows<T extends Record<string, unknown>>(db: DbOrTx, q
   return Array.isArray(result) ? result : result.rows;
 }
 
-/** Fails when the database cannot answer a trivial query within `timeoutMs`. */
+/**
+ * Fails when the database cannot answer within `timeoutMs`, or has no migration journal: it is not the database the
+ * server migrated at its start (dropped and created again empty, or a restore gone wrong), and every request would fail.
+ */
 export async function pingDatabase(db: Db, timeoutMs = 2000): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([db.execute(sql`select 1`), timeout]);
+    await Promise.race([db.execute(sql`select 1 from drizzle.__drizzle_migrations limit 1`), timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -701,7 +701,17 @@ describe("P2P transfers", () => {
     expect((await decide(first.client, toSecond.id, "approve")).body.transfer.status).toBe("completed");
     // A frozen sender's held money does not leave; a rejection gives it back to them.
     const frozenOut = await hold(carol.client, first.email);
+    const senderFrozen = async () =>
+      (
+        await second.client.json<{ items: { id: string; senderFrozen: boolean }[] }>(
+          "GET",
+          "/api/admin/transfers?status=pending_review",
+        )
+      ).body.items.find((t) => t.id === frozenOut.id)?.senderFrozen;
+    expect(await senderFrozen()).toBe(false);
     await second.client.json("POST", `/api/admin/users/${carol.userId}/freeze`);
+    // The queue says so, as the withdrawals' does (userFrozen): the admin page then offers Reject alone.
+    expect(await senderFrozen()).toBe(true);
     const approved = await decide(second.client, frozenOut.id, "approve");
     expect([approved.status, approved.body.error.code]).toEqual([409, "INVALID_STATE"]);
     expect(await usd(carol.client)).toMatchObject({ held: "1000.01" });

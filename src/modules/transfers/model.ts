@@ -36,7 +36,7 @@ export type Limit = typeof Limit.static;
 export const Limits = t.Object({ items: t.Array(Limit) });
 
 /** The admin's view of a transfer: who sent it, too. */
-export const AdminTransfer = t.Composite([Transfer, t.Object({ senderEmail: t.String() })]);
+export const AdminTransfer = t.Composite([Transfer, t.Object({ senderEmail: t.String(), senderFrozen: t.Boolean() })]);
 
 export const AmlFlagView = t.Object({
   id: t.String(),

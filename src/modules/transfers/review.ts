@@ -6,7 +6,7 @@ import { isUuid } from "../../platform/ids";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase } from "../identity/guards";
-import { emailsOf, findUser } from "../identity/service";
+import { accountsOf, findUser } from "../identity/service";
 import { balanceEvents, type MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { followTransfer, recordTransactions, toTx } from "../transactions/service";
@@ -31,13 +31,15 @@ export async function listTransfersForReview(
     )
     .orderBy(desc(p2pTransfers.createdAt), desc(p2pTransfers.id))
     .limit(limit + 1);
-  const emails = await emailsOf(
+  const accounts = await accountsOf(
     ctx.db,
     rows.flatMap((row) => [row.recipientId, row.senderId]),
   );
   return pageOf(rows, limit, (row) => ({
-    ...toTransfer(ctx, row, emails.get(row.recipientId) ?? ""),
-    senderEmail: emails.get(row.senderId) ?? "",
+    ...toTransfer(ctx, row, accounts.get(row.recipientId)?.email ?? ""),
+    senderEmail: accounts.get(row.senderId)?.email ?? "",
+    // A frozen sender's held transfer can be rejected, not approved (decideTransfer): the admin page says so.
+    senderFrozen: accounts.get(row.senderId)?.frozen ?? false,
   }));
 }
 

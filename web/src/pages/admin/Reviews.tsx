@@ -22,7 +22,7 @@ import { noteTransferDecided } from "./state";
 type Item = { id: string; asset: string; amount: string; createdAt: string };
 /** The admin's lists also say who asked (API additions to `withdrawal` and `transfer`). */
 type AdminWithdrawal = Withdrawal & { userId: string; userEmail: string; userFrozen: boolean; payoutAttemptedAt: string | null };
-type AdminTransfer = Transfer & { senderEmail: string };
+type AdminTransfer = Transfer & { senderEmail: string; senderFrozen: boolean };
 
 /** Held items per page: the API's most, so the oldest (most urgent) are as few "Load more"s away as can be. */
 const PAGE_SIZE = 100;
@@ -222,6 +222,8 @@ export function TransferReview(props: { config: PublicConfig; me: User }) {
       parties={(t) => `from ${t.senderEmail} to ${t.recipientEmail}`}
       // A transfer carries no user ids, only emails; an email is one account's (unique, stored normalized).
       ownCase={(t) => t.senderEmail === props.me.email || t.recipientEmail === props.me.email}
+      // A frozen sender's money does not leave (the server refuses the approval); reject returns it to them.
+      rejectOnlyBecause={(t) => (t.senderFrozen ? "The sender is frozen: unfreeze them to approve it." : undefined)}
       headers={["Created / ID", "Amount", "Sender", "Recipient / note"]}
       cells={(t) => (
         <>

@@ -1,9 +1,9 @@
 import { A, createAsync, type RouteSectionProps, revalidate, useLocation, useNavigate } from "@solidjs/router";
 import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
-import { errorMessage, readCookie } from "../lib/api";
+import { errorMessage } from "../lib/api";
 import { getConfig } from "../lib/config";
 import { focusNextHeading } from "../lib/forms";
-import { likelyAdmin, signOut, useOptionalSessionUser } from "../lib/session";
+import { likelyAdmin, likelySignedIn, signOut, useSessionUserIfKnown } from "../lib/session";
 import Announcer from "./Announcer";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
@@ -28,7 +28,7 @@ const NAV: NavItem[] = [
 
 /** Sign in / Register, or the signed-in user and Sign out. */
 function AccountActions() {
-  const user = useOptionalSessionUser();
+  const user = useSessionUserIfKnown();
   const navigate = useNavigate();
   const location = useLocation();
   const [busy, setBusy] = createSignal(false);
@@ -63,22 +63,26 @@ function AccountActions() {
     return `/login?next=${encodeURIComponent(path + location.search)}`;
   };
 
+  /** Not known (GET /api/auth/me refused for now) with a session cookie: the account's place, kept empty. */
+  const unknownWithSession = () => user() === undefined && likelySignedIn();
   return (
     <Show
       when={user()}
       fallback={
-        <ul class="nav-list account-actions" aria-label="Account">
-          <li>
-            <A href={loginHref()} class="nav-link" activeClass="active">
-              Sign in
-            </A>
-          </li>
-          <li>
-            <A href="/register" class="button button-primary button-small">
-              Register
-            </A>
-          </li>
-        </ul>
+        <Show when={!unknownWithSession()} fallback={<span class="account-actions" aria-hidden="true" />}>
+          <ul class="nav-list account-actions" aria-label="Account">
+            <li>
+              <A href={loginHref()} class="nav-link" activeClass="active">
+                Sign in
+              </A>
+            </li>
+            <li>
+              <A href="/register" class="button button-primary button-small">
+                Register
+              </A>
+            </li>
+          </ul>
+        </Show>
       }
     >
       {(current) => (
@@ -118,7 +122,7 @@ function NavLink(props: { item: NavItem }) {
  * folds them too. Wider screens always show the links and never the button.
  */
 function MainNav() {
-  const user = useOptionalSessionUser();
+  const user = useSessionUserIfKnown();
   const [open, setOpen] = createSignal(false);
   let toggle!: HTMLButtonElement;
   const closeOnEscape = (event: KeyboardEvent) => {
@@ -137,6 +141,13 @@ function MainNav() {
     toggle.focus();
     focusNextHeading(document.querySelector<HTMLElement>("#main h1"), toggle);
   };
+  const likelyLinks = () => (
+    <Show when={likelySignedIn()}>
+      <For each={NAV.filter((item) => item.signedIn && (!item.adminOnly || likelyAdmin()))}>
+        {(item) => <NavLink item={item} />}
+      </For>
+    </Show>
+  );
   return (
     <nav aria-label="Main" onKeyDown={closeOnEscape} onClick={closeOnLink}>
       <button
@@ -156,18 +167,11 @@ function MainNav() {
          * While the session loads, a browser that holds a session's CSRF cookie draws the signed-in links it will
          * almost surely get: drawn only after, they wrapped the header to a second row and moved the page down.
          * Admin among them only when the server said so earlier in this same session (likelyAdmin): never to
-         * anyone else, and an admin's header no longer grows a link once the answer comes.
+         * anyone else, and an admin's header no longer grows a link once the answer comes. The same while the
+         * answer is not known because asking failed (rate limited): a signed-in user is not shown signed out.
          */}
-        <Suspense
-          fallback={
-            <Show when={readCookie("csrf_token") !== undefined}>
-              <For each={NAV.filter((item) => item.signedIn && (!item.adminOnly || likelyAdmin()))}>
-                {(item) => <NavLink item={item} />}
-              </For>
-            </Show>
-          }
-        >
-          <Show when={user()}>
+        <Suspense fallback={likelyLinks()}>
+          <Show when={user()} fallback={user() === undefined ? likelyLinks() : null}>
             {(current) => (
               <For each={NAV.filter((item) => item.signedIn && (!item.adminOnly || current().role === "admin"))}>
                 {(item) => <NavLink item={item} />}

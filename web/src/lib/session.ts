@@ -63,7 +63,7 @@ export function likelyAdmin(): boolean {
 async function readSessionUser(): Promise<User | null> {
   // Sign-in sets the script-readable csrf_token with the session cookies and sign-out clears it: without it
   // nobody is signed in here, and asking would only print a 401 in every signed-out visitor's console.
-  if (!readCookie("csrf_token")) return null;
+  if (!likelySignedIn()) return null;
   try {
     const { user } = await api.get<{ user: User }>("/api/auth/me");
     rememberRole(user);
@@ -89,10 +89,22 @@ export function useSessionUser() {
   return createAsync(() => getSessionUser());
 }
 
-/** Like useSessionUser, but a failure to ask counts as "not signed in" (for the header and the sign-in pages). */
+/** Like useSessionUser, but a failure to ask counts as "not signed in" (for the sign-in pages). */
 export function useOptionalSessionUser() {
   return createAsync(() => getSessionUser().catch(() => null));
 }
+
+/**
+ * For the header: the user, null when signed out, and undefined while not known, which includes a failure to ask
+ * (rate limited, server down). A signed-in user must not be shown as signed out because GET /api/auth/me was refused
+ * for a minute: the header keeps what the session cookie suggests (likelySignedIn) until an answer comes.
+ */
+export function useSessionUserIfKnown() {
+  return createAsync(() => getSessionUser().catch(() => undefined));
+}
+
+/** Whether this browser holds a session, by its script-readable csrf_token cookie (set and cleared with it). */
+export const likelySignedIn = () => readCookie("csrf_token") !== undefined;
 
 /** The cached user; undefined when it was never loaded. */
 function cachedUser(): User | null | undefined {

@@ -585,6 +585,10 @@ describe("platform endpoints", () => {
       "503",
       "default",
     ]);
+    // A route's own rules: wrong credentials, an email taken, a state that forbids the change, a body nobody asked for.
+    expect(statuses("/api/auth/login", "post")).toContain("401");
+    expect(statuses("/api/auth/register", "post")).toContain("409");
+    expect(statuses("/api/wallet/withdrawals/{id}/cancel", "post")).toEqual(expect.arrayContaining(["400", "404", "409", "413"]));
     // Each error answer is the envelope, and those a client retries say when.
     const p2p = op("/api/transfers/p2p", "post").responses;
     for (const status of ["400", "401", "403", "409", "413", "422", "428", "429", "503"]) {

@@ -34,10 +34,14 @@ const CSRF_HEADER = {
 /** API.md's table: what each error status means, with the codes it carries. */
 const ERRORS: Record<string, string> = {
   "400": "MALFORMED_REQUEST: the body is not valid JSON, or not sent as application/json",
-  "401": "UNAUTHENTICATED: no valid access token (sign-in and 2FA routes also INVALID_CREDENTIALS, TOTP_REQUIRED, …)",
+  "401":
+    "UNAUTHENTICATED: no valid access token; sign-in, refresh and 2FA routes also INVALID_CREDENTIALS, TOTP_REQUIRED, " +
+    "INVALID_TOTP, REFRESH_REUSED",
   "403": "CSRF_FAILED, FORBIDDEN (role or frozen account), EMAIL_NOT_VERIFIED or WITHDRAWALS_LOCKED",
   "404": "NOT_FOUND: no such resource, or it belongs to someone else",
-  "409": "IDEMPOTENCY_IN_PROGRESS (with Retry-After) while the same key still runs",
+  "409":
+    "INVALID_STATE when the resource's state does not allow it (e.g. cancel a completed withdrawal), EMAIL_TAKEN on " +
+    "register, IDEMPOTENCY_IN_PROGRESS (with Retry-After) while the same Idempotency-Key still runs",
   "413": "PAYLOAD_TOO_LARGE: the body is over MAX_BODY_BYTES",
   "422": "VALIDATION_FAILED naming the fields in details.fields, or a business rule's code",
   "428": "IDEMPOTENCY_KEY_REQUIRED: no Idempotency-Key header",
@@ -45,17 +49,22 @@ const ERRORS: Record<string, string> = {
   "503": "UNAVAILABLE: a dependency (the database) is down; retry after Retry-After",
 };
 
-/** The error statuses an operation answers by API.md's general rules; its own rules' others are under `default`. */
-function errorStatuses(path: string, operation: Operation): string[] {
-  const statuses = ["429", "503"];
-  const hasBody = operation.requestBody !== undefined;
-  const hasInput = hasBody || (operation.parameters?.some((p) => p.in === "query" || p.in === "path") ?? false);
-  if (hasBody) statuses.push("400", "413");
-  if (hasInput) statuses.push("422");
-  if (operation.security?.length) statuses.push("401", "403");
-  if (path.includes("{")) statuses.push("404");
-  if (operation.parameters?.some((p) => p.name === "Idempotency-Key")) statuses.push("409", "428");
-  return statuses;
+/**
+ * The error statuses an operation may answer by API.md's rules: a body on any change (malformed, too large), a state
+ * that forbids a change (409), a sign-in route's own 401s. Over-listing one is harmless to a client; missing one is not.
+ */
+function errorStatuses(path: string, method: string, operation: Operation): string[] {
+  const statuses = new Set(["429", "503"]);
+  const unsafe = UNSAFE.has(method);
+  const hasInput =
+    operation.requestBody !== undefined || (operation.parameters?.some((p) => p.in === "query" || p.in === "path") ?? false);
+  if (unsafe) for (const status of ["400", "409", "413"]) statuses.add(status);
+  if (hasInput) statuses.add("422");
+  if (operation.security?.length || (unsafe && path.startsWith("/api/auth/"))) statuses.add("401");
+  if (operation.security?.length) statuses.add("403");
+  if (path.includes("{")) statuses.add("404");
+  if (operation.parameters?.some((p) => p.name === "Idempotency-Key")) statuses.add("428");
+  return [...statuses];
 }
 
 /**
@@ -68,7 +77,7 @@ export function withContract(document: Document, envelope: Response): Document {
       const responses = operation.responses ?? {};
       if (path.startsWith("/api/")) {
         if (UNSAFE.has(method) && cookieSigned(operation)) operation.parameters = [...(operation.parameters ?? []), CSRF_HEADER];
-        for (const status of errorStatuses(path, operation)) responses[status] ??= { description: ERRORS[status] };
+        for (const status of errorStatuses(path, method, operation)) responses[status] ??= { description: ERRORS[status] };
         closeBody(operation);
       }
       // Every error of the server has the envelope (API.md), /ws's refused upgrades included.

@@ -938,19 +938,19 @@ export async function pricesFlow(browser: Browser, app: App) {
   }
 }
 
-/** Every screen at phone and desktop widths, with its form controls named and labelled. */
 /**
  * /admin's transfer queue when the server holds more than a page (answered here, so no hundred transfers are
  * needed): "Load more" follows nextCursor to the end, "all" is said only then, and a refused decision says why by
  * its row.
  */
 async function reviewQueuePaging(page: Page) {
-  const held = (id: string, minute: number) => ({
+  const held = (id: string, minute: number, senderFrozen = false) => ({
     id: `00000000-0000-4000-8000-00000000000${id}`,
     asset: "USD",
     amount: "20000",
     recipientEmail: "recipient@example.test",
     senderEmail: "sender@example.test",
+    senderFrozen,
     note: null,
     status: "pending_review",
     createdAt: `2026-01-01T00:${minute}:00.000Z`,
@@ -959,7 +959,7 @@ async function reviewQueuePaging(page: Page) {
     route.fulfill({
       json: new URL(route.request().url()).searchParams.get("cursor")
         ? { items: [held("1", 10)], nextCursor: null }
-        : { items: [held("2", 20)], nextCursor: "page-2" },
+        : { items: [held("2", 20), held("3", 15, true)], nextCursor: "page-2" },
     }),
   );
   const refusal = "The sender's account is frozen: unfreeze it before approving this transfer.";
@@ -972,18 +972,23 @@ async function reviewQueuePaging(page: Page) {
   try {
     await page.reload();
     const queue = page.getByRole("region", { name: "Transfers waiting for review", exact: true });
-    await queue.getByText("Newest first, 1 shown.", { exact: false }).waitFor();
+    await queue.getByText("Newest first, 2 shown.", { exact: false }).waitFor();
+    // A frozen sender's held transfer: Reject alone, and why (the server would refuse the approval).
+    const frozen = queue.locator("tbody tr").nth(1);
+    await frozen.getByText("The sender is frozen: unfreeze them to approve it.").waitFor();
+    assertEqual(await frozen.getByRole("button", { name: /^Approve/ }).count(), 0, "Approve on a frozen sender's transfer");
     await queue.getByRole("button", { name: "Load more" }).click();
     await queue.getByText("That is every transfer waiting for review.").waitFor();
-    await queue.getByText("All 2, newest first", { exact: false }).waitFor();
-    const oldest = queue.locator("tbody tr").nth(1);
+    await queue.getByText("All 3, newest first", { exact: false }).waitFor();
+    // Frozen after the list was loaded: the approval is refused, and the row says why.
+    const oldest = queue.locator("tbody tr").nth(2);
     await oldest.getByRole("button", { name: /^Approve/ }).click();
     // Approving releases money for good: the first click only asks, as Reject does.
     await oldest.getByRole("button", { name: "Back", exact: true }).waitFor();
     assertEqual(approvals, 0, "approve requests after Approve alone");
     await oldest.getByRole("button", { name: /^Confirm approve/ }).click();
     await oldest.getByRole("alert").filter({ hasText: refusal }).waitFor();
-    assertEqual(await queue.locator("tbody tr").count(), 2, "rows after a refused decision");
+    assertEqual(await queue.locator("tbody tr").count(), 3, "rows after a refused decision");
     // Named by what moves where, the amount as the table shows it; the row goes, focus goes to the result.
     const newest = queue.locator("tbody tr").first();
     await newest
@@ -997,7 +1002,7 @@ async function reviewQueuePaging(page: Page) {
       /^Rejected the transfer of 20,000\.00 USD from sender@example\.test/,
       "the result, in place of the row",
     );
-    assertEqual(await queue.locator("tbody tr").count(), 1, "rows after a decision");
+    assertEqual(await queue.locator("tbody tr").count(), 2, "rows after a decision");
   } finally {
     await page.unroute("**/api/admin/transfers?*");
     await page.unroute("**/api/admin/transfers/*/approve");
@@ -1167,6 +1172,7 @@ async function resolveAmlFlag(page: Page, app: App) {
   await panel.getByRole("row").filter({ hasText: frank }).getByText("Transfer rejected in review", { exact: true }).waitFor();
 }
 
+/** Every screen at phone and desktop widths, with its form controls named and labelled. */
 export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (email: string) => Promise<boolean>) {
   const dave = { name: "Dave Example", email: newEmail("dave") };
   let context: BrowserContext | undefined;

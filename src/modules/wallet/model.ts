@@ -28,7 +28,6 @@ export const DepositEvent = t.Object(
     eventId: t.String({ minLength: 1, maxLength: 200 }),
     orderId: t.String({ maxLength: 64 }),
     status: oneOf(["confirmed", "failed", "expired"]),
-    /** The order's running total received; a confirmation without it is refused (422). */
     amountReceived: t.Optional(
       t.String({ maxLength: 100, description: "The order's running total received; required when status is confirmed" }),
     ),

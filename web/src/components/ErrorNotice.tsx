@@ -1,4 +1,5 @@
 import { createEffect, createSignal, onCleanup, Show } from "solid-js";
+import { Dynamic } from "solid-js/web";
 import { ApiError, errorMessage } from "../lib/api";
 
 /**
@@ -45,9 +46,9 @@ export default function ErrorNotice(props: {
   });
   return (
     <div class="notice notice-error" role="alert">
-      <Show when={props.pageHeading} fallback={<p class="notice-title">{props.title ?? "Something went wrong"}</p>}>
-        <h1 class="notice-title">{props.title ?? "Something went wrong"}</h1>
-      </Show>
+      <Dynamic component={props.pageHeading ? "h1" : "p"} class="notice-title">
+        {props.title ?? "Something went wrong"}
+      </Dynamic>
       <p>{errorMessage(props.error)}</p>
       <Show when={secondsLeft()}>
         {(left) => (

@@ -45,6 +45,27 @@ async function failedStart(startEnv: Record<string, string>) {
   return { code, stdout, stderr, last };
 }
 
+/** What the server answers to `text` sent as is on a new connection (it closes the connection after answering). */
+async function rawRequest(port: number, text: string): Promise<string> {
+  let received = "";
+  const closed = Promise.withResolvers<void>();
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data: (_socket, chunk) => {
+        received += new TextDecoder().decode(chunk);
+      },
+      close: () => closed.resolve(),
+      error: () => closed.resolve(),
+    },
+  });
+  socket.write(text);
+  await Promise.race([closed.promise, Bun.sleep(5_000)]);
+  socket.end();
+  return received;
+}
+
 /** How many migrations drizzle/ holds. */
 const MIGRATIONS = readdirSync(MIGRATIONS_FOLDER).filter((name) => name.endsWith(".sql")).length;
 
@@ -121,6 +142,35 @@ describe("the server as a process", () => {
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.lines.some((line) => line.msg === "stopped" && line.signal === "SIGTERM")).toBe(true);
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+
+  test("a request whose URL comes without an origin (no Host, a bad one, CONNECT) is answered, and the process lives on", async () => {
+    const server = await startServer(env);
+    const { port } = new URL(server.url);
+    // Bun hands these over with a bare path, an unparseable origin or the CONNECT target as the URL.
+    const answers = [];
+    for (const head of [
+      "GET /health HTTP/1.0",
+      "GET /api/config HTTP/1.1\r\nHost: a b",
+      "GET /api/config HTTP/1.1\r\nHost: ",
+      "GET /api/config?x=1 HTTP/1.1\r\nHost: example:99999",
+      "CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x",
+    ]) {
+      answers.push((await rawRequest(Number(port), `${head}\r\nConnection: close\r\n\r\n`)).split("\r\n")[0]);
+    }
+    expect(answers).toEqual([
+      "HTTP/1.1 200 OK",
+      "HTTP/1.1 200 OK",
+      "HTTP/1.1 200 OK",
+      "HTTP/1.1 200 OK",
+      "HTTP/1.1 404 Not Found",
+    ]);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    // Each was logged with its path, and none as an error.
+    await server.waitForLog((line) => line.msg === "request" && line.method === "CONNECT" && line.path === "127.0.0.1:1");
+    expect(server.lines.filter((line) => line.msg === "request" && line.path === "/api/config")).toHaveLength(3);
+    expect(server.lines.filter((line) => line.level === "error")).toEqual([]);
+    expect(await server.stop("SIGTERM")).toBe(0);
   });
 
   test("SIGTERM lets an in-flight request finish before the process exits", async () => {

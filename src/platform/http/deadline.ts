@@ -13,6 +13,7 @@ import type { Logger } from "../observability/logger";
 import { reportError } from "../observability/sentry";
 import { errorBody } from "./errors";
 import { requestContext } from "./request-context";
+import { requestPath } from "./uri";
 
 type Handle = (request: Request, ...rest: unknown[]) => Response | Promise<Response>;
 
@@ -24,7 +25,7 @@ export function requestDeadline(seconds: number, logger: Logger, headers: (reque
   const lateAnswer = (request: Request) => {
     const context = requestContext(request);
     const { id, startedAt } = context;
-    const facts = { method: request.method, path: new URL(request.url).pathname, requestId: id };
+    const facts = { method: request.method, path: requestPath(request.url), requestId: id };
     if (context.readingBody) {
       context.answeredAtDeadline = 408;
       const body = errorBody("REQUEST_TIMEOUT", `The request body did not arrive within ${seconds} s`, id);

@@ -13,6 +13,7 @@ import { requestDeadline } from "./deadline";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, type RequestContext, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
+import { requestPath } from "./uri";
 
 type PlatformDeps = { config: Config; logger: Logger; metrics: Metrics };
 
@@ -137,7 +138,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
         metrics.httpDuration.observe({ method: request.method, route: matched }, seconds);
         logger.info("request", {
           method: request.method,
-          path: new URL(request.url).pathname,
+          path: requestPath(request.url),
           status,
           ...(context.answeredAtDeadline ? { workFinishedAs: finished } : {}),
           ms: Math.round(seconds * 10000) / 10,

@@ -16,6 +16,7 @@ import {
 } from "./auth";
 import { AppError } from "./errors";
 import { requestContext } from "./request-context";
+import { requestPath } from "./uri";
 
 const WINDOW_MS = 60_000;
 const LIMITED = /^\/(api|ws)(\/|$)/;
@@ -87,7 +88,7 @@ export function rateLimitPlugin(config: Config, counters: CounterStore, resolveS
   const limit = config.rateLimitPerMinute;
   const owner = budgetOwner(resolveSession);
   return new Elysia({ name: "rate-limit" }).use(accessJwtPlugin(config)).onRequest(async ({ request, set, accessJwt }) => {
-    const path = new URL(request.url).pathname;
+    const path = requestPath(request.url);
     if (!LIMITED.test(path) || request.method === "OPTIONS") return;
     // A request spends its user's budget only with a valid token of a live session: otherwise a forged or a
     // revoked (leaked, then signed out) token could spend the user's budget and lock them out of the API.

@@ -6,3 +6,16 @@ export function decodeUriComponent(text: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The path of a request's URL, without throwing. Bun's `request.url` is not always absolute: an HTTP/1.0
+ * request without Host, an empty or malformed Host (`a b`, a port past 65535) and a CONNECT give a bare path,
+ * an unparseable origin or the CONNECT target, on which `new URL` throws — and the throw in the request log
+ * once took the whole process down. A URL without a path (the CONNECT target) answers as itself.
+ */
+export function requestPath(url: string): string {
+  const origin = /^[a-z][a-z\d+.-]*:\/\/[^/?#]*/i.exec(url)?.[0] ?? "";
+  const rest = url.slice(origin.length);
+  const path = rest.slice(0, rest.search(/[?#]|$/));
+  return path || (origin ? "/" : url);
+}

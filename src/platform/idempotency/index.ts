@@ -9,6 +9,7 @@ import type { Db, DbOrTx, DbTransaction } from "../db/client";
 import { queryRows } from "../db/client";
 import { AppError, errorBody } from "../http/errors";
 import { requestContext } from "../http/request-context";
+import { requestPath } from "../http/uri";
 import { idempotencyKeys } from "./schema";
 
 /** Keys are kept at least this long (API.md: 24 hours), then removed by the cleanup worker. */
@@ -64,7 +65,7 @@ export type Answer = { status: number; body: unknown };
  */
 export function requestFingerprint(request: Request, body: unknown): string {
   const asked = body !== null && typeof body === "object" && "code" in body ? { ...body, code: undefined } : body;
-  return sha256Hex(`${request.method} ${new URL(request.url).pathname}\n${canonicalJson(asked ?? null)}`);
+  return sha256Hex(`${request.method} ${requestPath(request.url)}\n${canonicalJson(asked ?? null)}`);
 }
 
 /** The answer as first given (`replayed` adds Idempotent-Replayed: true). */

@@ -894,6 +894,14 @@ describe("P2P transfers", () => {
     });
     expect(((await frozenBadAmount.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
     expect((await frozen.client.json("GET", "/api/wallet/balance")).status).toBe(200);
+    // Nor does the address book take a new address, whose cooldown would otherwise run out during the freeze.
+    const address = await frozen.client.json<ErrorBody>("POST", "/api/wallet/addresses", {
+      asset: "USD",
+      address: IBAN,
+      label: "x",
+    });
+    expect([address.status, address.body.error.code]).toEqual([403, "FORBIDDEN"]);
+    expect((await frozen.client.json<{ items: unknown[] }>("GET", "/api/wallet/addresses")).body.items).toEqual([]);
   });
 });
 

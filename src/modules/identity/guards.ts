@@ -38,6 +38,11 @@ export function moneyGuard(ctx: IdentityContext) {
  */
 export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVerified" | "frozen">): void {
   assertEmailVerified(config, user, "moving money");
+  assertNotFrozen(user);
+}
+
+/** 403 FORBIDDEN while an admin has the account frozen. */
+export function assertNotFrozen(user: Pick<Standing, "frozen">): void {
   if (user.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
 }
 

@@ -11,7 +11,7 @@ import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
-import { assertEmailVerified } from "../identity/guards";
+import { assertEmailVerified, assertNotFrozen } from "../identity/guards";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { addressFormatName, isValidAddress, sameAddress } from "./address-format";
@@ -60,11 +60,13 @@ export function toAddress(row: AddressRow) {
 /**
  * Adds an address to the owner's book. Only once the email is verified: until then the account may be a
  * stranger's, set up under someone else's address for its owner to inherit, and an address in the book is
- * where the owner's money would go (API.md's order: the 422s of the request first, then this 403).
+ * where the owner's money would go (API.md's order: the 422s of the request first, then this 403). Nor while
+ * the account is frozen: a freeze often means it was taken over, and an address added then would sit out its
+ * cooldown during the freeze, ready for the taker's withdrawal the moment the account is unfrozen.
  */
 export async function addAddress(
   ctx: MoneyContext,
-  owner: Pick<Principal, "userId" | "emailVerified">,
+  owner: Pick<Principal, "userId" | "emailVerified" | "frozen">,
   body: { asset: string; address: string; label: string },
   actor: Actor,
 ) {
@@ -75,6 +77,7 @@ export async function addAddress(
     throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${addressFormatName(asset.symbol)}`, { fields: ["address"] });
   }
   assertEmailVerified(ctx.config, owner, "adding withdrawal addresses");
+  assertNotFrozen(owner);
   // Refused here too, so the book never shows an address as active that no withdrawal may go to.
   assertNotSanctioned(ctx.sanctioned, address);
   return ctx.db.transaction(async (tx) => {

@@ -735,6 +735,20 @@ describe("sessions", () => {
     expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
   });
 
+  test("refresh and logout take no body: a malformed one answers 400 only after their 401 and 403 (API.md's order)", async () => {
+    for (const path of ["/api/auth/refresh", "/api/auth/logout"]) {
+      const stranger = await new TestClient(fixture).request("POST", path, { rawBody: "{bad" });
+      expect([path, stranger.status, ((await stranger.json()) as ErrorBody).error.code]).toEqual([path, 401, "UNAUTHENTICATED"]);
+      const { client } = await signedInUser(fixture, "junkbody");
+      const forged = await client.request("POST", path, { rawBody: "{bad", csrf: false });
+      expect([path, forged.status, ((await forged.json()) as ErrorBody).error.code]).toEqual([path, 403, "CSRF_FAILED"]);
+      const junk = await client.request("POST", path, { rawBody: "{bad" });
+      expect([path, junk.status, ((await junk.json()) as ErrorBody).error.code]).toEqual([path, 400, "MALFORMED_REQUEST"]);
+      // Refused, so nothing was done: the session lives on.
+      expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+    }
+  });
+
   test("a new device or IP gets a sign-in mail; the same one does not", async () => {
     const { client, email } = await signedInUser(fixture, "newdevice");
     const before = await lastMailTo(fixture, email);

@@ -27,10 +27,12 @@ export class TestClient {
   async request(
     method: string,
     path: string,
-    options: { body?: unknown; csrf?: boolean; headers?: Record<string, string>; cookies?: boolean } = {},
+    /** `rawBody`: sent as is, as JSON (a malformed one, say). */
+    options: { body?: unknown; rawBody?: string; csrf?: boolean; headers?: Record<string, string>; cookies?: boolean } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { "user-agent": this.userAgent, "x-forwarded-for": this.ip, ...options.headers };
-    if (options.body !== undefined) headers["content-type"] = "application/json";
+    const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    if (body !== undefined) headers["content-type"] = "application/json";
     if (options.cookies !== false) {
       const sendable = [...this.cookies].filter(([, c]) => c.value && path.startsWith(c.path));
       if (sendable.length) headers.cookie = sendable.map(([name, c]) => `${name}=${c.value}`).join("; ");
@@ -40,7 +42,7 @@ export class TestClient {
     const response = await this.fixture.request(path, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body,
     });
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(";").map((part) => part.trim());

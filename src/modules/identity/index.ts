@@ -1,9 +1,18 @@
 import { Elysia } from "elysia";
 import { randomToken } from "../../platform/crypto";
-import { accessTokenOf, assertCsrf, type authPlugin, COOKIE, cookieValue, unauthenticated } from "../../platform/http/auth";
+import type { Db } from "../../platform/db/client";
+import {
+  accessTokenOf,
+  assertCsrf,
+  type authPlugin,
+  COOKIE,
+  type Cookies,
+  cookieValue,
+  unauthenticated,
+} from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/request-schemas";
-import { verifyOnce } from "../../platform/http/verified-tokens";
+import { type VerifyToken, verifyOnce } from "../../platform/http/verified-tokens";
 import {
   AcceptedAnswer,
   ChangePasswordBody,
@@ -43,6 +52,19 @@ import {
   signOut,
 } from "./sessions";
 import { disableTwoFactor, enableTwoFactor, regenerateRecoveryCodes, setupTwoFactor, undoTwoFactor } from "./two-factor";
+
+/**
+ * The session a logout ends: its access token's or, when that has expired, its refresh cookie's; null when
+ * neither names one.
+ */
+async function sessionToEnd(db: Db, request: Request, cookie: Cookies, verify: VerifyToken) {
+  const presented = accessTokenOf(request);
+  const claims = presented ? await verifyOnce(verify, presented.token) : false;
+  if (claims && typeof claims.sub === "string" && typeof claims.sid === "string")
+    return { userId: claims.sub, sessionId: claims.sid };
+  const refreshToken = cookieValue(cookie, COOKIE.refresh);
+  return refreshToken ? await sessionOfRefreshToken(db, refreshToken) : null;
+}
 
 /** /api/auth: accounts, sessions and 2FA, as API.md lists them, and POST /2fa/undo (the link of the mail an enable sends). */
 export function identityController(ctx: IdentityContext, auth: ReturnType<typeof authPlugin>) {
@@ -88,16 +110,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     .post(
       "/refresh",
       async ({ request, cookie, accessJwt, sessionCookies }) => {
-        // 401 before 403 (API.md): without a refresh token of a live session there is nothing to protect from a
-        // forged request. A known token (even a rotated one) is checked for CSRF before anything is done with it.
-        const presented = cookieValue(cookie, COOKIE.refresh);
-        if (!presented) throw unauthenticated("No refresh token");
-        if (!(await sessionOfRefreshToken(ctx.db, presented))) {
-          sessionCookies.clear(cookie);
-          throw unauthenticated("Session has ended; sign in again");
-        }
-        assertCsrf(request, cookie);
-        const outcome = await refreshSession(ctx.db, presented, actorOf(request));
+        const outcome = await refreshSession(ctx.db, cookieValue(cookie, COOKIE.refresh) as string, actorOf(request));
         if (outcome.kind !== "rotated") {
           sessionCookies.clear(cookie);
           throw refreshRefusal(outcome);
@@ -112,28 +125,39 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         });
         return { user: toUser(await getUser(ctx.db, outcome.userId)) };
       },
-      { response: UserAnswer },
+      {
+        response: UserAnswer,
+        // 401 before 403 (API.md): without a refresh token of a live session there is nothing to protect from a
+        // forged request. A known token (even a rotated one) is checked for CSRF before anything is done with it.
+        // In transform, as the auth macro: these come before any judgement of a body, which this route ignores.
+        async transform({ request, cookie, sessionCookies }) {
+          const presented = cookieValue(cookie, COOKIE.refresh);
+          if (!presented) throw unauthenticated("No refresh token");
+          if (!(await sessionOfRefreshToken(ctx.db, presented))) {
+            sessionCookies.clear(cookie);
+            throw unauthenticated("Session has ended; sign in again");
+          }
+          assertCsrf(request, cookie);
+        },
+      },
     )
     .post(
       "/logout",
       async ({ request, cookie, accessJwt, sessionCookies, set }) => {
-        // Works with a live access token or, when that has expired, with the refresh cookie alone.
-        const presented = accessTokenOf(request);
-        const claims = presented ? await verifyOnce(accessJwt.verify, presented.token) : false;
-        let session =
-          claims && typeof claims.sub === "string" && typeof claims.sid === "string"
-            ? { userId: claims.sub, sessionId: claims.sid }
-            : null;
-        const refreshToken = cookieValue(cookie, COOKIE.refresh);
-        if (!session && refreshToken) session = await sessionOfRefreshToken(ctx.db, refreshToken);
-        if (!session) throw unauthenticated();
-        if (presented?.via !== "bearer") assertCsrf(request, cookie);
-        const ended = await signOut(ctx.db, session, actorOf(request));
+        const session = await sessionToEnd(ctx.db, request, cookie, accessJwt.verify);
+        const ended = session ? await signOut(ctx.db, session, actorOf(request)) : false;
         sessionCookies.clear(cookie);
         if (!ended) throw unauthenticated("Session has ended; sign in again");
         set.status = 204;
       },
-      documented({ 204: "Signed out: the session is revoked and the cookies cleared" }),
+      {
+        ...documented({ 204: "Signed out: the session is revoked and the cookies cleared" }),
+        // In transform, as the auth macro: 401 and 403 come before any judgement of a body, which this route ignores.
+        async transform({ request, cookie, accessJwt }) {
+          if (!(await sessionToEnd(ctx.db, request, cookie, accessJwt.verify))) throw unauthenticated();
+          if (accessTokenOf(request)?.via !== "bearer") assertCsrf(request, cookie);
+        },
+      },
     )
     .get("/me", async ({ principal }) => ({ user: toUser(await getUser(ctx.db, principal.userId)) }), {
       auth: true,

@@ -366,6 +366,9 @@ describe("headers", () => {
     expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
     const stranger = await fixture.request("/api/config", { headers: { origin: "https://evil.example" } });
     expect(stranger.headers.get("access-control-allow-origin")).toBeNull();
+    // Each answer says it varies by Origin, with grants or without: a cache keeps them apart.
+    const none = await fixture.request("/api/config");
+    for (const answer of [allowed, stranger, none]) expect(answer.headers.get("vary")).toBe("Origin");
     const preflight = await fixture.request("/api/transfers/p2p", {
       method: "OPTIONS",
       headers: {
@@ -705,6 +708,30 @@ describe("web app", () => {
     expect(await plain.text()).toBe(chunk);
     // The copies are not files of the app: asking for one directly is a 404.
     await expectEnvelope(await fixture.request("/assets/chunk-def456.js.br"), 404, "NOT_FOUND");
+  });
+
+  test("files and pages answer whole, as varying by what they vary by: no Content-Range on a 200, no 206 for a 404", async () => {
+    const asset = await fixture.request("/assets/chunk-def456.js", { headers: { "accept-encoding": "br" } });
+    expect([asset.status, asset.headers.get("content-range"), asset.headers.get("vary")]).toEqual([
+      200,
+      null,
+      "Origin, Accept-Encoding",
+    ]);
+    const page = await fixture.request("/wallet", { headers: { range: "bytes=0-9" } });
+    expect([page.status, page.headers.get("content-range"), await page.text()]).toEqual([
+      200,
+      null,
+      expect.stringContaining("<title>CryptoVault</title>"),
+    ]);
+    // An unknown path is the envelope or the app's 404 page, by Accept.
+    const missing = await fixture.request("/nope", { headers: { accept: "text/html", range: "bytes=0-9" } });
+    expect([missing.status, missing.headers.get("content-range"), missing.headers.get("vary")]).toEqual([
+      404,
+      null,
+      "Origin, Accept, Accept-Encoding",
+    ]);
+    const envelope = await fixture.request("/nope");
+    expect(envelope.headers.get("vary")).toBe("Origin, Accept");
   });
 
   test("never serves files outside web/dist", async () => {

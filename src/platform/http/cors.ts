@@ -20,8 +20,12 @@ export function allowedOrigins(config: OriginsConfig): ReadonlySet<string> {
   return origins;
 }
 
+/**
+ * What an answer carries for the request's Origin. Every answer says `Vary: Origin`, grants or not: a cache that
+ * kept an answer without them must not hand it to an allowed origin, nor one with them to another.
+ */
 export function corsHeaders(origin: string | null, allowed: ReadonlySet<string>): Record<string, string> {
-  if (!origin || !allowed.has(origin)) return {};
+  if (!origin || !allowed.has(origin)) return { vary: "Origin" };
   return {
     "access-control-allow-origin": origin,
     "access-control-allow-credentials": "true",
@@ -33,7 +37,7 @@ export function corsHeaders(origin: string | null, allowed: ReadonlySet<string>)
 /** The answer to a preflight: 204 with what may be sent, or 204 without grants for unknown origins. */
 export function preflightHeaders(origin: string | null, allowed: ReadonlySet<string>): Record<string, string> {
   const base = corsHeaders(origin, allowed);
-  if (!base["access-control-allow-origin"]) return { vary: "Origin" };
+  if (!base["access-control-allow-origin"]) return base;
   return {
     ...base,
     "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",

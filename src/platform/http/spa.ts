@@ -37,23 +37,40 @@ const ENCODINGS = [
   { name: "gzip", suffix: ".gz" },
 ] as const;
 
+/** Adds `header` to the answer's Vary (Origin is there already: cors.ts). */
+function varyBy(headers: Record<string, string | number>, header: string) {
+  headers.vary = headers.vary ? `${headers.vary}, ${header}` : header;
+}
+
 /**
  * The file itself, or its precompressed copy in an encoding the client accepts, with the original's type.
- * Either way the answer varies by Accept-Encoding, so caches keep the two apart.
+ * Either way the answer varies by Accept-Encoding, so caches keep the two apart. A Response of our own, not the
+ * file: Elysia would answer a file with Content-Range on a 200 and honour Range even on the 404 page (206).
  */
-async function withEncoding(path: string, acceptEncoding: string, headers: Record<string, string | number>) {
-  const file = Bun.file(path);
-  headers.vary = "Accept-Encoding";
+async function withEncoding(
+  path: string,
+  request: Request,
+  set: { status?: number | string; headers: Record<string, string | number> },
+) {
+  const { headers } = set;
+  let file = Bun.file(path);
+  varyBy(headers, "Accept-Encoding");
+  const acceptEncoding = request.headers.get("accept-encoding") ?? "";
   const accepted = new Set(acceptEncoding.split(",").map((part) => part.split(";")[0].trim().toLowerCase()));
   for (const encoding of ENCODINGS) {
     const copy = Bun.file(path + encoding.suffix);
     if (accepted.has(encoding.name) && (await copy.exists())) {
       headers["content-encoding"] = encoding.name;
       headers["content-type"] = file.type;
-      return copy;
+      file = copy;
+      break;
     }
   }
-  return file;
+  headers["content-type"] ??= file.type;
+  return new Response(file, {
+    status: typeof set.status === "number" ? set.status : 200,
+    headers: headers as Record<string, string>,
+  });
 }
 
 /**
@@ -69,7 +86,6 @@ export function spa(distDir: string) {
     "/*",
     async ({ path, set, request }) => {
       if (SERVER_PATHS.test(path) || !existsSync(index)) throw notFound("Route");
-      const acceptEncoding = request.headers.get("accept-encoding") ?? "";
       const decoded = decodeUriComponent(path);
       if (decoded === undefined) throw notFound("Route");
       const candidate = normalize(join(root, decoded));
@@ -81,14 +97,16 @@ export function spa(distDir: string) {
           : candidate === index
             ? "no-cache"
             : "public, max-age=300";
-        return withEncoding(candidate, acceptEncoding, set.headers);
+        return withEncoding(candidate, request, set);
       }
       if (!APP_PATH.test(path)) {
+        // The envelope or the app's page, by what the client accepts: a cache keeps the two apart.
+        varyBy(set.headers, "Accept");
         if (!wantsPage(request)) throw notFound("Route");
         set.status = 404;
       }
       set.headers["cache-control"] = "no-cache";
-      return withEncoding(index, acceptEncoding, set.headers);
+      return withEncoding(index, request, set);
     },
     { detail: { hide: true } },
   );

@@ -202,6 +202,23 @@ function withErrorEnvelope(document: Document): Document {
   return document;
 }
 
+/**
+ * The two routes of the docs themselves, in the document as API.md lists them (their UI's files are not: parts
+ * of the page, not of the API).
+ */
+const describedAs = (summary: string, type: "text/html" | "application/json") => ({
+  detail: {
+    tags: ["platform"],
+    summary,
+    responses: {
+      200: {
+        description: summary,
+        content: { [type]: { schema: { type: type === "text/html" ? ("string" as const) : ("object" as const) } } },
+      },
+    },
+  },
+});
+
 /** The version toOpenAPISchema writes its schemas for, and @elysiajs/openapi's default. */
 const OPENAPI_VERSION = "3.1.2";
 
@@ -234,7 +251,7 @@ export function apiDocs(documentation: Documentation, exclude: { paths: string[]
         set.headers["content-type"] = "text/html; charset=utf-8";
         return page(documentation.info.title);
       },
-      hidden,
+      describedAs("This document, to read and try in a browser (Swagger UI)", "text/html"),
     )
     .get(
       "/api/docs/init.js",
@@ -244,7 +261,7 @@ export function apiDocs(documentation: Documentation, exclude: { paths: string[]
       },
       hidden,
     )
-    .get("/api/docs/json", () => document(), hidden)
+    .get("/api/docs/json", () => document(), describedAs("This document: OpenAPI 3.1, covering every route", "application/json"))
     .get(
       "/api/docs/:asset",
       ({ params, set }) => {

@@ -306,7 +306,11 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         ms: 30_000,
         run: async () => {
           const pages = [...TABLE_PAGES];
-          if (destinations.includes("Admin")) pages.push(["/admin", ["Withdrawals waiting for review table (scrollable)"]]);
+          if (destinations.includes("Admin"))
+            pages.push([
+              "/admin",
+              ["Withdrawals waiting for review table (scrollable)", "Audit log (all users) table (scrollable)"],
+            ]);
           const problems = await tableProblems(page, pages);
           // The desktop keeps its table: the column headers shown over the rows, not cards.
           await page.setViewportSize(DESKTOP);

@@ -29,7 +29,10 @@ const PADDED_DECIMALS = 8;
  * "1.5" with precision 8 → "1.50000000"; "12345.5" with 2 → "12,345.50". Padded to the asset's precision,
  * but to no more than 8 decimals, so a column of amounts lines up and a changing value never changes width
  * for that reason. Past the padding only digits that are not trailing zeros show: ETH's 18 decimals give
- * "0.00000000" for zero, and still "0.000000000000000001" for 1 wei.
+ * "1.50000000" for 1.5 ETH, and still "0.000000000000000001" for 1 wei.
+ * Zero of such an asset (ETH 18, SOL 9) is "0": padded, "0.00000000" would read as an amount rounded to
+ * 8 decimals, next to the same asset's 1 wei in full. Where the padding is the whole precision (USD "0.00",
+ * BTC "0.00000000", USDT "0.000000") zero keeps it, as exact as every other amount of the asset.
  * Text that is not a plain decimal (or an unknown precision) is shown as it came.
  */
 export function formatAmount(value: string, precision: number | undefined): string {
@@ -37,8 +40,10 @@ export function formatAmount(value: string, precision: number | undefined): stri
   if (!match || precision === undefined) return value;
   const [, sign = "", whole = "0", fraction = ""] = match;
   const wholeDigits = whole.replace(/^0+(?=\d)/, "");
+  const digits = fraction.replace(/0+$/, "");
+  if (precision > PADDED_DECIMALS && wholeDigits === "0" && digits === "") return "0";
   // More decimals than the precision (should not happen from the API) are shown, never cut.
-  const shown = fraction.replace(/0+$/, "").padEnd(Math.min(precision, PADDED_DECIMALS), "0");
+  const shown = digits.padEnd(Math.min(precision, PADDED_DECIMALS), "0");
   return `${sign}${group(wholeDigits)}${shown ? `.${shown}` : ""}`;
 }
 

@@ -5,6 +5,7 @@ import { useConfig } from "../lib/config";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import AmlFlagsPanel from "./admin/AmlFlags";
+import AuditPanel from "./admin/Audit";
 import FreezePanel from "./admin/Freeze";
 import ReconcilePanel from "./admin/Reconcile";
 import { TransferReview, WithdrawalReview } from "./admin/Reviews";
@@ -29,7 +30,9 @@ function AdminPage(props: { user: Accessor<User> }) {
     >
       <section class="hero" aria-labelledby="admin-title">
         <h1 id="admin-title">Back office</h1>
-        <p class="muted">Review held withdrawals and transfers, follow AML flags, check the ledger and freeze accounts.</p>
+        <p class="muted">
+          Review held withdrawals and transfers, follow AML flags, check the ledger, freeze accounts and read the audit log.
+        </p>
       </section>
       <Show when={config()}>
         {(cfg) => (
@@ -40,6 +43,7 @@ function AdminPage(props: { user: Accessor<User> }) {
             <WithdrawalReview config={cfg()} me={props.user()} waitingFor="payout" />
             <AmlFlagsPanel me={props.user()} />
             <FreezePanel />
+            <AuditPanel />
           </>
         )}
       </Show>

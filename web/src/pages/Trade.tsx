@@ -318,6 +318,8 @@ function TradeForm(props: { config: PublicConfig }) {
     if (again) void place(again);
     else if (!check()) return;
     else if (draft().type === "market" && !liveQuote()) void getQuote();
+    // Enter in the form, with a quote that would be refused on offer: nothing to confirm (its warning says why).
+    else if (draft().type === "market" && shortfall()) return;
     else void place();
   };
 
@@ -452,18 +454,14 @@ function TradeForm(props: { config: PublicConfig }) {
               </button>
             }
           >
-            {/* In place of "Get quote": focus, fallen with it, goes to Confirm, or to Cancel when Confirm is disabled. */}
+            {/* In place of "Get quote": focus, fallen with it, goes to Confirm, or to Cancel when there is no Confirm. */}
             <div class="actions">
               {/* A quote the server would refuse for want of funds is not offered: its warning says why. */}
-              <button
-                type="submit"
-                class="button button-primary"
-                disabled={busy() || shortfall() !== undefined}
-                aria-describedby={shortfall() ? "trade-shortfall" : undefined}
-                ref={focusIfLost()}
-              >
-                Confirm {draft().side}
-              </button>
+              <Show when={!shortfall()}>
+                <button type="submit" class="button button-primary" disabled={busy()} ref={focusIfLost()}>
+                  Confirm {draft().side}
+                </button>
+              </Show>
               <button
                 type="button"
                 class="button button-ghost"

@@ -2,60 +2,75 @@ import { createEffect, createSignal, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import { Field } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
-import { actionMessage, focusField } from "../../lib/forms";
+import { actionMessage, focusField, focusWhen } from "../../lib/forms";
 import type { User } from "../../lib/session";
 import { freezeTarget } from "./state";
+import { namesUser, USER_NAMING_HINT, userIdOf } from "./users";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+type Choice = "freeze" | "unfreeze";
 
 /**
  * POST /api/admin/users/:id/freeze|unfreeze: a frozen user can sign in and read, but not move money. The account
- * is named by its id, or by its email (looked up first with GET /api/admin/users?email=).
+ * is named by its id, or by its email (looked up first with GET /api/admin/users?email=). Either choice is asked
+ * twice, as a review's approve or reject is: one slip would stop (or free) someone's money.
  */
 export default function FreezePanel() {
   const [userId, setUserId] = createSignal("");
-  const [busy, setBusy] = createSignal<"freeze" | "unfreeze">();
+  const [asking, setAsking] = createSignal<Choice>();
+  const [busy, setBusy] = createSignal<Choice>();
   const [fieldError, setFieldError] = createSignal<string>();
   const [result, setResult] = createSignal<{ tone: "success" | "error"; text: string }>();
   let input: HTMLInputElement | undefined;
+  /** The choice Back returns from, whose button takes focus again. */
+  let backFrom: Choice | undefined;
 
   createEffect(
     on(freezeTarget, (target) => {
       if (!target) return;
       setUserId(target.id);
+      setAsking(undefined);
       setFieldError(undefined);
       setResult(undefined);
       input?.focus();
     }),
   );
 
-  const run = async (freeze: boolean) => {
-    const given = userId().trim();
-    const byEmail = given.includes("@");
+  /** Asks to confirm the choice, once the field names a user. */
+  const ask = (choice: Choice) => {
     setResult(undefined);
-    if (!byEmail && !UUID.test(given)) {
-      setFieldError("Enter the user's email, or their ID (a UUID such as 3f2b…-…, e.g. from an AML flag).");
+    if (!namesUser(userId().trim())) {
+      setFieldError(USER_NAMING_HINT);
       focusField(input);
       return;
     }
     setFieldError(undefined);
-    setBusy(freeze ? "freeze" : "unfreeze");
+    backFrom = undefined;
+    setAsking(choice);
+  };
+
+  const run = async (choice: Choice) => {
+    const given = userId().trim();
+    setBusy(choice);
     try {
-      const id = byEmail ? (await api.get<{ user: User }>(`/api/admin/users?email=${encodeURIComponent(given)}`)).user.id : given;
-      const { user } = await api.post<{ user: User }>(
-        `/api/admin/users/${encodeURIComponent(id)}/${freeze ? "freeze" : "unfreeze"}`,
-      );
+      const id = await userIdOf(given);
+      const { user } = await api.post<{ user: User }>(`/api/admin/users/${encodeURIComponent(id)}/${choice}`);
+      const frozen = user.frozen ?? choice === "freeze";
       setResult({
         tone: "success",
-        text: `${user.email} (${user.name}) is ${(user.frozen ?? freeze) ? "frozen: they cannot deposit, withdraw, send or trade (money sent to them still arrives)" : "no longer frozen"}.`,
+        text: `${user.email} (${user.name}) is ${frozen ? "frozen: they cannot deposit, withdraw, send or trade (money sent to them still arrives)" : "no longer frozen"}.`,
       });
+      backFrom = choice;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        setFieldError(`No user has this ${byEmail ? "email" : "ID"}.`);
+        setFieldError(`No user has this ${given.includes("@") ? "email" : "ID"}.`);
         focusField(input);
-      } else setResult({ tone: "error", text: actionMessage(error) });
+      } else {
+        setResult({ tone: "error", text: actionMessage(error) });
+        backFrom = choice;
+      }
     } finally {
       setBusy(undefined);
+      setAsking(undefined);
     }
   };
 
@@ -71,7 +86,9 @@ export default function FreezePanel() {
         class="form form-narrow"
         onSubmit={(event) => {
           event.preventDefault();
-          void run(true);
+          const choice = asking();
+          if (choice) void run(choice);
+          else ask("freeze");
         }}
         novalidate
       >
@@ -88,24 +105,74 @@ export default function FreezePanel() {
           maxLength={254}
           class="mono"
           value={userId()}
-          onInput={(event) => setUserId(event.currentTarget.value)}
+          onInput={(event) => {
+            setUserId(event.currentTarget.value);
+            // The question was about the user named before.
+            setAsking(undefined);
+          }}
           error={fieldError()}
         />
         <Show when={result()}>{(r) => <Alert tone={r().tone}>{r().text}</Alert>}</Show>
-        <div class="button-row">
-          <button type="submit" class="button button-danger" disabled={busy() !== undefined} aria-busy={busy() === "freeze"}>
-            {busy() === "freeze" ? "Freezing…" : "Freeze"}
-          </button>
-          <button
-            type="button"
-            class="button"
-            disabled={busy() !== undefined}
-            aria-busy={busy() === "unfreeze"}
-            onClick={() => void run(false)}
-          >
-            {busy() === "unfreeze" ? "Unfreezing…" : "Unfreeze"}
-          </button>
-        </div>
+        <Show
+          when={asking()}
+          fallback={
+            <div class="button-row">
+              <button
+                type="submit"
+                class="button button-danger"
+                disabled={busy() !== undefined}
+                ref={focusWhen(backFrom === "freeze")}
+              >
+                Freeze
+              </button>
+              <button
+                type="button"
+                class="button"
+                disabled={busy() !== undefined}
+                ref={focusWhen(backFrom === "unfreeze")}
+                onClick={() => ask("unfreeze")}
+              >
+                Unfreeze
+              </button>
+            </div>
+          }
+        >
+          {(choice) => {
+            /** The confirming button's visible text, which its accessible name begins with, busy or not. */
+            const confirmText = () =>
+              busy() === choice() ? (choice() === "freeze" ? "Freezing…" : "Unfreezing…") : `Confirm ${choice()}`;
+            return (
+              <>
+                <p class="small" id="freeze-question">
+                  {choice() === "freeze" ? "Freeze" : "Unfreeze"} the account of <span class="mono">{userId().trim()}</span>?
+                </p>
+                <div class="button-row">
+                  <button
+                    type="submit"
+                    class={`button ${choice() === "freeze" ? "button-danger" : "button-primary"}`}
+                    disabled={busy() !== undefined}
+                    aria-busy={busy() === choice()}
+                    aria-describedby="freeze-question"
+                    ref={focusWhen(true)}
+                  >
+                    {confirmText()}
+                  </button>
+                  <button
+                    type="button"
+                    class="button"
+                    disabled={busy() !== undefined}
+                    onClick={() => {
+                      backFrom = choice();
+                      setAsking(undefined);
+                    }}
+                  >
+                    Back
+                  </button>
+                </div>
+              </>
+            );
+          }}
+        </Show>
       </form>
     </section>
   );

@@ -1,0 +1,18 @@
+import { api } from "../../lib/api";
+import type { User } from "../../lib/session";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What an admin may name a user by: their email (what support hears), or their id (from a flag or the audit log). */
+export const USER_NAMING_HINT = "Enter the user's email, or their ID (a UUID such as 3f2b…-…, e.g. from an AML flag).";
+
+/** Whether the text names a user at all: an email, or a UUID. */
+export function namesUser(given: string): boolean {
+  return given.includes("@") || UUID.test(given);
+}
+
+/** The id of the user named by email or id; an unknown email is a 404 ApiError (GET /api/admin/users?email=). */
+export async function userIdOf(given: string): Promise<string> {
+  if (!given.includes("@")) return given;
+  return (await api.get<{ user: User }>(`/api/admin/users?email=${encodeURIComponent(given)}`)).user.id;
+}

@@ -9,7 +9,7 @@ import { type AuditEvent, actionLabel, describeMetadata, isFailure, KNOWN_ACTION
 import { describeUserAgent, formatDateTime } from "../../lib/format";
 import { actionMessage, focusField } from "../../lib/forms";
 import { createPagedList } from "../../lib/paged-list";
-import { namesUser, USER_NAMING_HINT, userIdOf } from "./users";
+import { namesUser, USER_NAMING_HINT, UserField, userIdOf } from "./users";
 
 /** A row of GET /api/admin/audit: an event of any user, with its place in that user's hash chain. */
 type AdminAuditEvent = AuditEvent & { userId: string | null; chain: string; seq: number; prevHash: string; hash: string };
@@ -113,18 +113,10 @@ export default function AuditPanel() {
         />
       </div>
       <form class="form filters" onSubmit={apply} novalidate aria-label="Filter the audit log">
-        <Field
+        <UserField
           ref={(el: HTMLInputElement) => {
             userInput = el;
           }}
-          label="User email or ID"
-          name="userId"
-          type="text"
-          autocomplete="off"
-          spellcheck={false}
-          autocapitalize="off"
-          maxLength={254}
-          class="mono"
           error={userError()}
         />
         <Field

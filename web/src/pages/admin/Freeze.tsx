@@ -1,11 +1,10 @@
 import { createEffect, createSignal, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
-import { Field } from "../../components/Field";
 import { ApiError, api } from "../../lib/api";
 import { actionMessage, focusField, focusWhen } from "../../lib/forms";
 import type { User } from "../../lib/session";
 import { freezeTarget } from "./state";
-import { namesUser, USER_NAMING_HINT, userIdOf } from "./users";
+import { namesUser, USER_NAMING_HINT, UserField, userIdOf } from "./users";
 
 type Choice = "freeze" | "unfreeze";
 
@@ -92,18 +91,10 @@ export default function FreezePanel() {
         }}
         novalidate
       >
-        <Field
+        <UserField
           ref={(el: HTMLInputElement) => {
             input = el;
           }}
-          label="User email or ID"
-          name="userId"
-          type="text"
-          autocomplete="off"
-          spellcheck={false}
-          autocapitalize="off"
-          maxLength={254}
-          class="mono"
           value={userId()}
           onInput={(event) => {
             setUserId(event.currentTarget.value);

@@ -1,3 +1,4 @@
+import { Field, type FieldProps } from "../../components/Field";
 import { api } from "../../lib/api";
 import type { User } from "../../lib/session";
 
@@ -15,4 +16,21 @@ export function namesUser(given: string): boolean {
 export async function userIdOf(given: string): Promise<string> {
   if (!given.includes("@")) return given;
   return (await api.get<{ user: User }>(`/api/admin/users?email=${encodeURIComponent(given)}`)).user.id;
+}
+
+/** The field an admin names a user in, as `userId`: an email or an id, taken as typed (no autocorrect). */
+export function UserField(props: Omit<FieldProps, "label" | "name" | "type">) {
+  return (
+    <Field
+      label="User email or ID"
+      name="userId"
+      type="text"
+      autocomplete="off"
+      spellcheck={false}
+      autocapitalize="off"
+      maxLength={254}
+      class="mono"
+      {...props}
+    />
+  );
 }

@@ -208,9 +208,17 @@ describe("candles", () => {
       const refused = await get(query);
       expect([query, refused.status, refused.body.error?.details?.fields]).toEqual([query, 422, [field]]);
     }
-    // The earliest storable instants are valid, if empty, ranges (the default range reaches back before them).
-    for (const query of ["interval=1m&to=0001-01-01T00:00:00Z", "interval=1d&to=0001-06-01T00:00:00Z"]) {
-      expect([query, (await get(query)).status]).toEqual([query, 200]);
+    // The earliest storable instants are valid, if empty, ranges (the default range reaches back before them);
+    // so are the latest, whose buckets rounded up would lie past what the database holds.
+    for (const query of [
+      "interval=1m&to=0001-01-01T00:00:00Z",
+      "interval=1d&to=0001-06-01T00:00:00Z",
+      "interval=1m&from=9999-12-31T23:59:59Z",
+      "interval=1d&from=9999-12-31T00:00:01Z",
+      "interval=1h&from=9999-12-31T23:00:01Z&to=9999-12-31T23:59:59Z",
+    ]) {
+      const { status, body } = await get(query);
+      expect([query, status, body.items]).toEqual([query, 200, []]);
     }
   });
 

@@ -1717,6 +1717,11 @@ describe("history and export", () => {
     expect((await listed(`to=${new Date(Date.parse(deposit.createdAt) - 1).toISOString()}`)).length).toBe(0);
     const exported = await client.request("POST", "/api/transactions/export", { body: { format: "json", to: day } });
     expect(((await exported.json()) as unknown[]).length).toBe(1);
+    // A day of any year a date can have, not only 1900 to 2099; the last one's end is past what Postgres reads.
+    expect((await listed("from=1800-01-01&to=2100-01-01")).length).toBe(1);
+    expect((await listed("to=9999-12-31")).length).toBe(1);
+    const lastDay = await client.request("POST", "/api/transactions/export", { body: { format: "json", to: "9999-12-31" } });
+    expect(((await lastDay.json()) as unknown[]).length).toBe(1);
   });
 
   test("an unknown status or asset filter is 422 naming it, in the list and the export alike", async () => {

@@ -112,7 +112,9 @@ export async function queryCandles(
   // Whole buckets only, as exchanges answer: the candles that start in [from, to), each built from all of its
   // minutes, so a candle labelled t always covers [t, t + interval). The most recent MAX_CANDLES at most.
   // Nothing was recorded before year 1, and the database holds no earlier instant to compare with.
-  if (to <= EARLIEST_STORABLE_MS) return [];
+  // Nor anything from now on: a `from` in the future takes in no candle (and its bucket, rounded up, could lie
+  // past the last instant the database holds).
+  if (to <= EARLIEST_STORABLE_MS || (from !== undefined && from >= to)) return [];
   const lastStart = Math.floor((to - 1) / step) * step;
   const firstStart = Math.max(
     from === undefined ? lastStart - (DEFAULT_CANDLES - 1) * step : Math.ceil(from / step) * step,

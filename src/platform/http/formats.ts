@@ -50,9 +50,14 @@ export function isCalendarDay(value: string): boolean {
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-/** `date-time` (query filters, expiresAt): Elysia's RFC 3339 check, a real calendar day, the storable range. */
-const isRfc3339DateTime = FormatRegistry.Get("date-time");
+/**
+ * `date-time` (query filters, expiresAt): Elysia's check, or a bare day (YYYY-MM-DD, UTC), which Elysia takes only
+ * in the years 1900 to 2099; then a real calendar day in the storable range.
+ */
+const isElysiaDateTime = FormatRegistry.Get("date-time");
+const BARE_DAY = /^\d{4}-\d{2}-\d{2}$/;
 FormatRegistry.Set(
   "date-time",
-  (value) => (isRfc3339DateTime?.(value) ?? false) && isCalendarDay(value) && isStorableDate(new Date(value)),
+  (value) =>
+    ((isElysiaDateTime?.(value) ?? false) || BARE_DAY.test(value)) && isCalendarDay(value) && isStorableDate(new Date(value)),
 );

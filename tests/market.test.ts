@@ -315,6 +315,9 @@ describe("alerts", () => {
     const created = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "below", price: "1000.50" });
     expect(created.status).toBe(201);
     expect(created.body.alert.price).toBe("1000.5");
+    // Leading zeros too, as an amount or a limit price takes them.
+    const padded = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "below", price: "00.5" });
+    expect([padded.status, padded.body.alert.price]).toEqual([201, "0.5"]);
     // A row written before prices were canonicalized still carries its trailing zeros in the database.
     await fixture.deps.database.db.insert(priceAlerts).values({ userId, symbol: "ETH", direction: "below", price: "10.000" });
     const list = await client.json<{ items: { symbol: string; price: string }[] }>("GET", "/api/alerts");
@@ -322,6 +325,7 @@ describe("alerts", () => {
     expect(Object.fromEntries(list.body.items.map((alert) => [alert.symbol, alert.price]))).toEqual({
       BTC: "1000.5",
       ETH: "10",
+      SOL: "0.5",
     });
     for (const price of ["0", "0.000"]) {
       const zero = await client.json<ErrorBody>("POST", "/api/alerts", { symbol: "BTC", direction: "above", price });

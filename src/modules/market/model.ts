@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { PlainDecimal } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
 
 export const PriceSource = t.Union([t.Literal("simulated"), t.Literal("coincap")]);
@@ -38,15 +39,11 @@ export const CandleList = t.Object({ items: t.Array(Candle) });
 export const SymbolParams = t.Object({ symbol: t.String({ maxLength: 16 }) });
 
 export const AlertDirection = t.Union([t.Literal("above"), t.Literal("below")]);
-/**
- * A plain decimal, at most 18 decimals; the same rule as amounts (API.md, Money and prices). The service's
- * parsePrice also refuses zero and stores the canonical form.
- */
-const PriceText = t.String({ pattern: "^(0|[1-9][0-9]{0,17})(\\.[0-9]{1,18})?$", maxLength: 40 });
+/** `price`: a plain positive decimal as amounts and limit prices are (API.md); the service's parsePrice judges its places. */
 export const AlertBody = t.Object({
   symbol: t.String({ minLength: 1, maxLength: 16 }),
   direction: AlertDirection,
-  price: PriceText,
+  price: PlainDecimal,
 });
 export type AlertBody = typeof AlertBody.static;
 export const Alert = t.Object({

@@ -145,6 +145,23 @@ describe.if(Boolean(TEST_REDIS_URL))("RedisBus", () => {
     proxy.stop(true);
   });
 
+  test("while Redis is out of reach, ping fails at once however long the outage lasts (/ready answers 503 quickly)", async () => {
+    const free = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = free.port;
+    free.stop(true);
+    const bus = new RedisBus(`redis://127.0.0.1:${port}`, prefix);
+    const took: number[] = [];
+    // Long enough for ioredis's backoff to grow past a second between attempts.
+    for (const wait of [300, 1000, 2500]) {
+      await Bun.sleep(wait);
+      const started = performance.now();
+      await expect(bus.ping()).rejects.toThrow();
+      took.push(performance.now() - started);
+    }
+    expect(took.every((ms) => ms < 100)).toBe(true);
+    await bus.close();
+  });
+
   test("reconnects and resubscribes after its connections are killed, and says so", async () => {
     const bus = new RedisBus(url, prefix);
     let resubscribed = 0;

@@ -4,6 +4,16 @@
  */
 import Redis from "ioredis";
 
+/** ioredis's states once a connection has failed or been closed (it is "connecting" or "ready" otherwise). */
+const UNREACHABLE = new Set(["reconnecting", "close", "end"]);
+
+/**
+ * Whether a connection is out of reach now. A command sent on it would wait through ioredis's reconnect
+ * attempts (seconds, growing with the backoff) before failing: callers refuse at once instead. A first
+ * connection still being made (at boot) is not: its commands queue until it is ready.
+ */
+export const isUnreachable = (client: Redis) => UNREACHABLE.has(client.status);
+
 export type BusHandler = (message: unknown) => void;
 export type Unsubscribe = () => Promise<void>;
 
@@ -161,6 +171,9 @@ export class RedisBus implements Bus {
   }
 
   async ping(): Promise<void> {
+    // At once while Redis is out of reach: a load balancer's probe gets its 503 rather than a timeout.
+    const down = [this.redis, this.subscriber].find(isUnreachable);
+    if (down) throw new Error(`redis connection ${down.status}`);
     // PING is allowed in subscriber mode, so both connections prove they can carry a message.
     await Promise.all([this.redis.ping(), this.subscriber.ping()]);
   }

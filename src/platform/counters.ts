@@ -3,6 +3,7 @@
  * counts together; in process otherwise. Keys are namespaced with REDIS_KEY_PREFIX by the Redis store.
  */
 import type Redis from "ioredis";
+import { isUnreachable } from "./bus";
 import { dependencyUnavailable } from "./http/errors";
 
 export type WindowCount = { count: number; resetMs: number };
@@ -66,22 +67,15 @@ for b = 1, #KEYS / 2 do
 end
 return 0`;
 
-/** ioredis's states once a connection has failed or been closed (it is "connecting" or "ready" otherwise). */
-const UNREACHABLE = new Set(["reconnecting", "close", "end"]);
-
 export class RedisCounterStore implements CounterStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
-  /**
-   * While Redis is unreachable a command would wait for ioredis's reconnect attempts (seconds, growing
-   * with the backoff) before failing: refuse at once instead, as the 503 it would end in. A first
-   * connection still being made (at boot) is waited for: its commands queue until it is ready.
-   */
+  /** While Redis is out of reach: the 503 a command would end in, at once (isUnreachable). */
   private assertConnected(): void {
-    if (UNREACHABLE.has(this.redis.status)) throw dependencyUnavailable();
+    if (isUnreachable(this.redis)) throw dependencyUnavailable();
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {

@@ -747,6 +747,16 @@ describe("sessions", () => {
       // Refused, so nothing was done: the session lives on.
       expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
     }
+    // A rotated refresh token presented again is the theft signal, whatever the body: its session ends.
+    const { client } = await signedInUser(fixture, "junkreuse");
+    const rotated = client.cookie("refresh_token") as string;
+    expect((await client.post("/api/auth/refresh")).status).toBe(200);
+    const copy = new TestClient(fixture);
+    copy.cookies.set("refresh_token", { value: rotated, path: "/api/auth", attributes: "" });
+    copy.cookies.set("csrf_token", { value: "c", path: "/", attributes: "" });
+    const reused = await copy.request("POST", "/api/auth/refresh", { rawBody: "{bad" });
+    expect([reused.status, ((await reused.json()) as ErrorBody).error.code]).toEqual([401, "REFRESH_REUSED"]);
+    expect((await client.json("GET", "/api/auth/me")).status).toBe(401);
   });
 
   test("a new device or IP gets a sign-in mail; the same one does not", async () => {

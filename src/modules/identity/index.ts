@@ -44,6 +44,7 @@ import {
 } from "./service";
 import {
   listLiveSessions,
+  type RefreshOutcome,
   refreshRefusal,
   refreshSession,
   revokeOwnOtherSessions,
@@ -64,6 +65,16 @@ async function sessionToEnd(db: Db, request: Request, cookie: Cookies, verify: V
     return { userId: claims.sub, sessionId: claims.sid };
   const refreshToken = cookieValue(cookie, COOKIE.refresh);
   return refreshToken ? await sessionOfRefreshToken(db, refreshToken) : null;
+}
+
+/** A refresh that did not rotate the token: the cookies go, and the refusal answers (REFRESH_REUSED for a copy). */
+function refuseRefresh(
+  outcome: Exclude<RefreshOutcome, { kind: "rotated" }>,
+  cookie: Cookies,
+  sessionCookies: { clear(cookie: Cookies): void },
+): never {
+  sessionCookies.clear(cookie);
+  throw refreshRefusal(outcome);
 }
 
 /** /api/auth: accounts, sessions and 2FA, as API.md lists them, and POST /2fa/undo (the link of the mail an enable sends). */
@@ -111,10 +122,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
       "/refresh",
       async ({ request, cookie, accessJwt, sessionCookies }) => {
         const outcome = await refreshSession(ctx.db, cookieValue(cookie, COOKIE.refresh) as string, actorOf(request));
-        if (outcome.kind !== "rotated") {
-          sessionCookies.clear(cookie);
-          throw refreshRefusal(outcome);
-        }
+        if (outcome.kind !== "rotated") refuseRefresh(outcome, cookie, sessionCookies);
         requestContext(request).userId = outcome.userId;
         const access = await accessJwt.sign({ sub: outcome.userId, sid: outcome.sessionId });
         sessionCookies.issue(cookie, {
@@ -129,15 +137,22 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         response: UserAnswer,
         // 401 before 403 (API.md): without a refresh token of a live session there is nothing to protect from a
         // forged request. A known token (even a rotated one) is checked for CSRF before anything is done with it.
-        // In transform, as the auth macro: these come before any judgement of a body, which this route ignores.
+        // In transform, as the auth macro: these come before any judgement of a body, which this route ignores;
+        // so does REFRESH_REUSED, the theft signal, which ends the session whatever else the request holds.
         async transform({ request, cookie, sessionCookies }) {
           const presented = cookieValue(cookie, COOKIE.refresh);
           if (!presented) throw unauthenticated("No refresh token");
-          if (!(await sessionOfRefreshToken(ctx.db, presented))) {
+          const session = await sessionOfRefreshToken(ctx.db, presented);
+          if (!session) {
             sessionCookies.clear(cookie);
             throw unauthenticated("Session has ended; sign in again");
           }
           assertCsrf(request, cookie);
+          if (session.rotated) {
+            // Never rotated here: a rotated token is not rotated again (rotateRefreshToken), so this ends the session.
+            const outcome = await refreshSession(ctx.db, presented, actorOf(request));
+            if (outcome.kind !== "rotated") refuseRefresh(outcome, cookie, sessionCookies);
+          }
         },
       },
     )

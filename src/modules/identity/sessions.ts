@@ -107,7 +107,6 @@ export async function rotateRefreshToken(tx: DbTransaction, presented: string): 
   return { kind: "rotated", userId: row.userId, sessionId: row.sessionId, refreshToken, sessionEndsAt: live.expiresAt };
 }
 
-/** The live session a refresh token belongs to (for logout with only the refresh cookie). */
 /**
  * POST /refresh after its cookie and CSRF checks: rotates the token. A rotated token presented again means it was
  * copied (API.md): its whole session ends, with an audit row, and the caller answers `refreshRefusal`.
@@ -188,12 +187,16 @@ export async function revokeAllSessions(db: Db): Promise<{ sessions: number; use
   });
 }
 
+/**
+ * The live session a refresh token belongs to (for logout with only the refresh cookie, and the checks of a
+ * refresh), and whether the token was rotated already: presented again, it is a copy.
+ */
 export async function sessionOfRefreshToken(
   db: DbOrTx,
   presented: string,
-): Promise<{ userId: string; sessionId: string } | null> {
+): Promise<{ userId: string; sessionId: string; rotated: boolean } | null> {
   const [row] = await db
-    .select({ userId: sessions.userId, sessionId: sessions.id })
+    .select({ userId: sessions.userId, sessionId: sessions.id, rotated: sql<boolean>`${refreshTokens.rotatedAt} is not null` })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(and(eq(refreshTokens.tokenHash, sha256Hex(presented)), liveSession()))

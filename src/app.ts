@@ -95,6 +95,10 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
     // normalize: false makes a body with unknown fields a 422 instead of silently dropping them.
     new Elysia({
       normalize: false,
+      // A path Bun's own router does not take is routed from the URL past its 7th character, not its 11th: the
+      // default assumes a host of 4 characters or more, and with `Host: a` served /xx/api/config as /api/config
+      // while the rate limit read /xx/api/config. (This server speaks http://, never https://, itself.)
+      handler: { standardHostname: false },
       // Bun pings idle sockets and closes those that stop answering; a socket past the buffer bound is closed.
       websocket: {
         idleTimeout: 30,

@@ -742,6 +742,13 @@ describe("web app", () => {
     expect(await response.text()).not.toContain("root:");
   });
 
+  test("a short Host routes as any other: the path served is the path the rate limit and the log read", async () => {
+    const short = await fixture.app.handle(new Request("http://a/api/config"));
+    expect([short.status, short.headers.get("ratelimit-limit")]).toEqual([200, expect.any(String)]);
+    // With the default reading (past the URL's 11th character) this was /api/config, served without a limit.
+    await expectEnvelope(await fixture.app.handle(new Request("http://a/xx/api/config")), 404, "NOT_FOUND");
+  });
+
   test("an unknown /api path stays a JSON 404", async () => {
     await expectEnvelope(await fixture.request("/api/unknown/thing"), 404, "NOT_FOUND");
   });

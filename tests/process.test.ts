@@ -144,31 +144,35 @@ describe("the server as a process", () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
 
-  test("a request whose URL comes without an origin (no Host, a bad one, CONNECT) is answered, and the process lives on", async () => {
+  test("a request without a usable Host (none, an invalid one, CONNECT) is a 400 in the envelope, and the process lives on", async () => {
     const server = await startServer(env);
     const { port } = new URL(server.url);
-    // Bun hands these over with a bare path, an unparseable origin or the CONNECT target as the URL.
+    // Bun hands these over with a bare path or the CONNECT target as the URL; the last has an origin, if odd.
     const answers = [];
     for (const head of [
       "GET /health HTTP/1.0",
       "GET /api/config HTTP/1.1\r\nHost: a b",
       "GET /api/config HTTP/1.1\r\nHost: ",
-      "GET /api/config?x=1 HTTP/1.1\r\nHost: example:99999",
       "CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: x",
+      "GET /api/config?x=1 HTTP/1.1\r\nHost: example:99999",
     ]) {
-      answers.push((await rawRequest(Number(port), `${head}\r\nConnection: close\r\n\r\n`)).split("\r\n")[0]);
+      const answer = await rawRequest(Number(port), `${head}\r\nConnection: close\r\n\r\n`);
+      const body = answer.slice(answer.indexOf("\r\n\r\n") + 4);
+      answers.push([answer.split("\r\n")[0], body.startsWith("{") ? (JSON.parse(body).error?.code ?? "ok") : body]);
     }
     expect(answers).toEqual([
-      "HTTP/1.1 200 OK",
-      "HTTP/1.1 200 OK",
-      "HTTP/1.1 200 OK",
-      "HTTP/1.1 200 OK",
-      "HTTP/1.1 404 Not Found",
+      ["HTTP/1.1 400 Bad Request", "MALFORMED_REQUEST"],
+      ["HTTP/1.1 400 Bad Request", "MALFORMED_REQUEST"],
+      ["HTTP/1.1 400 Bad Request", "MALFORMED_REQUEST"],
+      ["HTTP/1.1 400 Bad Request", "MALFORMED_REQUEST"],
+      ["HTTP/1.1 200 OK", "ok"],
     ]);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     // Each was logged with its path, and none as an error.
     await server.waitForLog((line) => line.msg === "request" && line.method === "CONNECT" && line.path === "127.0.0.1:1");
-    expect(server.lines.filter((line) => line.msg === "request" && line.path === "/api/config")).toHaveLength(3);
+    expect(
+      server.lines.filter((line) => line.msg === "request" && line.path === "/api/config").map((line) => line.status),
+    ).toEqual([400, 400, 200]);
     expect(server.lines.filter((line) => line.level === "error")).toEqual([]);
     expect(await server.stop("SIGTERM")).toBe(0);
   });

@@ -13,7 +13,7 @@ import { requestDeadline } from "./deadline";
 import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound } from "./errors";
 import { beginRequest, type RequestContext, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
-import { requestPath } from "./uri";
+import { hasOrigin, requestPath } from "./uri";
 
 type PlatformDeps = { config: Config; logger: Logger; metrics: Metrics };
 
@@ -59,6 +59,9 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       .onRequest(({ request, set, server }) => {
         const context = beginRequest(request, server?.requestIP(request)?.address ?? null, config.trustProxy);
         Object.assign(set.headers, answerHeaders(request), { "x-request-id": context.id });
+        // RFC 9112 answers a missing or invalid Host with 400; here it also keeps the route served and the path
+        // every check reads (the rate limit first) one and the same (uri.ts).
+        if (!hasOrigin(request.url)) throw new AppError(400, "MALFORMED_REQUEST", "The Host header is missing or invalid");
         if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) {
           Object.assign(set.headers, preflightHeaders(request.headers.get("origin"), allowedOrigins(config)));
           set.status = 204;

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import Redis from "ioredis";
-import { type Bus, MemoryBus, RedisBus } from "../src/platform/bus";
+import { type Bus, MemoryBus, REDIS_COMMAND_TIMEOUT_MS, RedisBus } from "../src/platform/bus";
+import { RedisCounterStore } from "../src/platform/counters";
+import { isDependencyDown } from "../src/platform/http/errors";
 import { TEST_REDIS_URL } from "./support/harness";
 
 /** Resolves with the next message on `channel`, or rejects after `ms`. */
@@ -160,6 +162,27 @@ describe.if(Boolean(TEST_REDIS_URL))("RedisBus", () => {
     }
     expect(took.every((ms) => ms < 100)).toBe(true);
     await bus.close();
+  });
+
+  test("a Redis that takes the connection but never answers fails a command in a second, as one that is down", async () => {
+    // Accepts connections and reads everything, answers nothing: a hung or paused (SIGSTOP) Redis.
+    const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const bus = new RedisBus(`redis://127.0.0.1:${silent.port}`, prefix);
+    const counters = new RedisCounterStore(bus.redis, prefix);
+    for (const command of [() => bus.ping(), () => counters.hit("hung", 60_000)]) {
+      const started = performance.now();
+      const failure = await command().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      const took = performance.now() - started;
+      expect({ down: isDependencyDown(failure), fast: took < REDIS_COMMAND_TIMEOUT_MS + 500 }).toEqual({
+        down: true,
+        fast: true,
+      });
+    }
+    await bus.close();
+    silent.stop(true);
   });
 
   test("reconnects and resubscribes after its connections are killed, and says so", async () => {

@@ -14,6 +14,9 @@ const UNREACHABLE = new Set(["reconnecting", "close", "end"]);
  */
 export const isUnreachable = (client: Redis) => UNREACHABLE.has(client.status);
 
+/** Far above a command's usual well-under-a-millisecond, far below the request deadline (10 s). */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
 export type BusHandler = (message: unknown) => void;
 export type Unsubscribe = () => Promise<void>;
 
@@ -123,6 +126,9 @@ export class RedisBus implements Bus {
       // channels whose SUBSCRIBE once succeeded, and one asked for while Redis was down would stay silent.
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
       maxRetriesPerRequest: 2,
+      // A Redis that holds the connection but stops answering (hung, paused) is given up on, as one that is down:
+      // every request asks it first (the rate limit), and would otherwise wait for the request deadline.
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
       autoResubscribe: false,
       lazyConnect: false,
     };

@@ -44,8 +44,11 @@ const CONNECTION_CODES = new Set([
  * an operator's mistake that no request of the client's caused, and that /ready reports as the database down.
  */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P01|57P02|57P03|53300|3D000|28000|28P01)$/;
-/** What the clients say when they no longer have a connection: PGlite closed, ioredis gave up on a command. */
-const UNAVAILABLE_MESSAGES = new Set(["PGlite is closed", "Connection is closed."]);
+/**
+ * What the clients say when they no longer have a connection, or no answer on it: PGlite closed, ioredis gave up
+ * on a command, or on its answer (commandTimeout, bus.ts).
+ */
+const UNAVAILABLE_MESSAGES = new Set(["PGlite is closed", "Connection is closed.", "Command timed out"]);
 
 /**
  * True when `error` (or what it wraps: Drizzle wraps the driver's error as `cause`) says the database or

@@ -987,8 +987,10 @@ async function reviewQueuePaging(page: Page) {
     const frozen = queue.locator("tbody tr").nth(1);
     await frozen.getByText("The sender is frozen: unfreeze them to approve it.").waitFor();
     assertEqual(await frozen.getByRole("button", { name: /^Approve/ }).count(), 0, "Approve on a frozen sender's transfer");
-    await queue.getByRole("button", { name: "Load more" }).click();
+    // By keyboard: the button is disabled while it loads, and the line saying the list is complete takes its focus.
+    await queue.getByRole("button", { name: "Load more" }).press("Enter");
     await queue.getByText("That is every transfer waiting for review.").waitFor();
+    await focusMovesTo(page, "That is every transfer waiting for review.", "the end of the list after Load more");
     await queue.getByText("All 3, newest first", { exact: false }).waitFor();
     // Frozen after the list was loaded: the approval is refused, and the row says why.
     const oldest = queue.locator("tbody tr").nth(2);
@@ -1108,8 +1110,11 @@ async function approveReviewedWithdrawal(page: Page, app: App, adminEmail: strin
   const queue = page.getByRole("region", { name: "Withdrawals waiting for review", exact: true });
   const row = queue.locator("tbody tr").filter({ hasText: judy.email });
   await apiCall(app, judy.adminToken, "POST", `/api/admin/users/${judy.id}/freeze`);
-  await queue.getByRole("button", { name: "Refresh", exact: true }).click();
+  // By keyboard: Refresh is disabled while it reads the list again, and has the focus back after.
+  const refresh = queue.getByRole("button", { name: "Refresh", exact: true });
+  await refresh.press("Enter");
   await row.getByText("The user is frozen: unfreeze them to approve it.").waitFor();
+  await focusMovesTo(page, "Refresh", "Refresh after it reloaded");
   assertEqual(await row.getByRole("button", { name: /^Approve/ }).count(), 0, "Approve on a frozen user's withdrawal");
   await apiCall(app, judy.adminToken, "POST", `/api/admin/users/${judy.id}/unfreeze`);
   await queue.getByRole("button", { name: "Refresh", exact: true }).click();

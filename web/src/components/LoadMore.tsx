@@ -1,4 +1,5 @@
 import { Show } from "solid-js";
+import { refocusAfterBusy } from "../lib/forms";
 
 /** Under a paged list: "Load more" while the server has another page, else a line saying the list is complete. */
 export default function LoadMore(props: {
@@ -11,13 +12,29 @@ export default function LoadMore(props: {
   /** The line shown once every item is listed, e.g. "That is every event." */
   end: string;
 }) {
+  let endLine: HTMLParagraphElement | undefined;
+  const focus = refocusAfterBusy(
+    () => props.loading !== undefined,
+    () => endLine,
+  );
   return (
     <div class="list-footer">
-      <Show when={props.hasMore} fallback={<p class="muted small">{props.end}</p>}>
+      <Show
+        when={props.hasMore}
+        fallback={
+          <p class="muted small" ref={endLine}>
+            {props.end}
+          </p>
+        }
+      >
         <button
           type="button"
           class="button"
-          onClick={() => props.onMore()}
+          ref={focus.ref}
+          onClick={() => {
+            focus.started();
+            props.onMore();
+          }}
           disabled={props.loading !== undefined}
           aria-busy={props.loading === "more"}
         >

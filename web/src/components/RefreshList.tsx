@@ -1,3 +1,5 @@
+import { refocusAfterBusy } from "../lib/forms";
+
 /** Above a paged list: reloads it, "Refreshing…" while items already shown are being read again. */
 export default function RefreshList(props: {
   /** Which page is loading: either one disables the button, "first" (a reload) marks it busy. */
@@ -6,11 +8,19 @@ export default function RefreshList(props: {
   hasItems: boolean;
   onRefresh: () => void;
 }) {
+  const focus = refocusAfterBusy(
+    () => props.loading !== undefined,
+    () => undefined,
+  );
   return (
     <button
       type="button"
       class="button"
-      onClick={() => props.onRefresh()}
+      ref={focus.ref}
+      onClick={() => {
+        focus.started();
+        props.onRefresh();
+      }}
       disabled={props.loading !== undefined}
       aria-busy={props.loading === "first"}
     >

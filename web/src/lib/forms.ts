@@ -1,4 +1,4 @@
-import type { Setter } from "solid-js";
+import { createEffect, on, type Setter } from "solid-js";
 import { announce } from "./announce";
 import { ApiError, errorMessage } from "./api";
 
@@ -175,6 +175,36 @@ export const focusIfLost =
       if (focusLost() || (from && document.activeElement === from)) focusByScript(element);
     });
   };
+
+/**
+ * For a button disabled while the work it started runs (a list's Load more, Refresh), which drops keyboard focus
+ * to the page: call `started` on its click; once `busy` is false again, focus goes back to the button if it fell
+ * there, or, the button gone by then (the list's last page came), to `instead`. Work it did not start (a live
+ * update reloading the list) moves no focus.
+ */
+export function refocusAfterBusy(busy: () => boolean, instead: () => HTMLElement | undefined) {
+  let button: HTMLElement | undefined;
+  let started = false;
+  createEffect(
+    on(busy, (now) => {
+      if (now || !started) return;
+      started = false;
+      // A frame later, once the list has its new state: whether the button is still there.
+      requestAnimationFrame(() => {
+        const target = button?.isConnected ? button : instead();
+        if (target) focusIfLost()(target);
+      });
+    }),
+  );
+  return {
+    ref: (element: HTMLElement) => {
+      button = element;
+    },
+    started: () => {
+      started = true;
+    },
+  };
+}
 
 /**
  * For a control that goes away as the user leaves the page with it (a Sign in button, a link in the phone's

@@ -462,13 +462,14 @@ export async function moneyFlow(browser: Browser, app: App) {
           await focusMovesTo(page, "Deposit order", "the order's heading, in place of the form");
           await deposit.getByRole("button", { name: "Hide" }).click();
           await focusMovesTo(page, "Deposit", "the Deposit heading, over the form shown again");
-          const row = page
-            .getByRole("region", { name: "Deposits", exact: true })
-            .locator("tbody tr")
-            .filter({ hasText: "12.34" });
+          const deposits = page.getByRole("region", { name: "Deposits", exact: true });
+          const row = deposits.locator("tbody tr").filter({ hasText: "12.34" });
           await row.filter({ hasText: "Pending" }).waitFor({ timeout: 10_000 });
+          // Focus on the list's Refresh stays there while the list reloads live (the button disabled meanwhile).
+          await deposits.getByRole("button", { name: "Refresh", exact: true }).focus();
           // The sandbox confirms after 2 s; the list follows the credit's transaction frame.
           await row.filter({ hasText: "Confirmed" }).waitFor({ timeout: 15_000 });
+          await focusMovesTo(page, "Refresh", "the deposits' Refresh after a live reload");
         },
       },
       {

@@ -13,7 +13,7 @@ export default function LoadMore(props: {
   end: string;
 }) {
   let endLine: HTMLParagraphElement | undefined;
-  const focus = refocusAfterBusy(
+  const keepFocus = refocusAfterBusy(
     () => props.loading !== undefined,
     () => endLine,
   );
@@ -30,11 +30,8 @@ export default function LoadMore(props: {
         <button
           type="button"
           class="button"
-          ref={focus.ref}
-          onClick={() => {
-            focus.started();
-            props.onMore();
-          }}
+          ref={keepFocus}
+          onClick={() => props.onMore()}
           disabled={props.loading !== undefined}
           aria-busy={props.loading === "more"}
         >

@@ -8,7 +8,7 @@ export default function RefreshList(props: {
   hasItems: boolean;
   onRefresh: () => void;
 }) {
-  const focus = refocusAfterBusy(
+  const keepFocus = refocusAfterBusy(
     () => props.loading !== undefined,
     () => undefined,
   );
@@ -16,11 +16,8 @@ export default function RefreshList(props: {
     <button
       type="button"
       class="button"
-      ref={focus.ref}
-      onClick={() => {
-        focus.started();
-        props.onRefresh();
-      }}
+      ref={keepFocus}
+      onClick={() => props.onRefresh()}
       disabled={props.loading !== undefined}
       aria-busy={props.loading === "first"}
     >

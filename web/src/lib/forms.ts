@@ -1,4 +1,4 @@
-import { createEffect, on, type Setter } from "solid-js";
+import { createEffect, createRenderEffect, on, type Setter } from "solid-js";
 import { announce } from "./announce";
 import { ApiError, errorMessage } from "./api";
 
@@ -177,18 +177,23 @@ export const focusIfLost =
   };
 
 /**
- * For a button disabled while the work it started runs (a list's Load more, Refresh), which drops keyboard focus
- * to the page: call `started` on its click; once `busy` is false again, focus goes back to the button if it fell
- * there, or, the button gone by then (the list's last page came), to `instead`. Work it did not start (a live
- * update reloading the list) moves no focus.
+ * A `ref` for a button disabled while its list loads (Load more, Refresh), which drops keyboard focus to the
+ * page: if it had focus when the load began (the user pressed it, or a live update reloaded the list under it),
+ * it gets focus back once the load ends, or, gone by then (the list's last page came), `instead` does.
  */
 export function refocusAfterBusy(busy: () => boolean, instead: () => HTMLElement | undefined) {
   let button: HTMLElement | undefined;
-  let started = false;
+  let hadFocus = false;
+  // A render effect made before the button: it runs before the button is disabled, while it still has focus.
+  createRenderEffect(
+    on(busy, (now) => {
+      if (now) hadFocus ||= button !== undefined && document.activeElement === button;
+    }),
+  );
   createEffect(
     on(busy, (now) => {
-      if (now || !started) return;
-      started = false;
+      if (now || !hadFocus) return;
+      hadFocus = false;
       // A frame later, once the list has its new state: whether the button is still there.
       requestAnimationFrame(() => {
         const target = button?.isConnected ? button : instead();
@@ -196,13 +201,8 @@ export function refocusAfterBusy(busy: () => boolean, instead: () => HTMLElement
       });
     }),
   );
-  return {
-    ref: (element: HTMLElement) => {
-      button = element;
-    },
-    started: () => {
-      started = true;
-    },
+  return (element: HTMLElement) => {
+    button = element;
   };
 }
 

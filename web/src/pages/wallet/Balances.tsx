@@ -1,6 +1,7 @@
 import { Show } from "solid-js";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
+import RefreshList from "../../components/RefreshList";
 import type { PublicConfig } from "../../lib/config";
 import { formatUsd, precisionOf } from "../../lib/money";
 import type { BalanceAnswer } from "../../lib/wallet";
@@ -21,9 +22,7 @@ export default function BalancesPanel(props: {
           <h2 id="balances-title">Balances</h2>
           <p class="muted small">Held funds are set aside for pending withdrawals and transfers under review.</p>
         </div>
-        <button type="button" class="button" onClick={() => props.onRefresh()} disabled={props.loading} aria-busy={props.loading}>
-          {props.loading && props.data ? "Refreshing…" : "Refresh"}
-        </button>
+        <RefreshList loading={props.loading ? "first" : undefined} hasItems={!!props.data} onRefresh={props.onRefresh} />
       </div>
       <DataTable
         errorTitle="Could not load your balances"

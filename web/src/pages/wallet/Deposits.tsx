@@ -1,6 +1,7 @@
 import { Show } from "solid-js";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
+import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
@@ -26,9 +27,7 @@ export default function DepositsPanel(props: {
           <h2 id="deposits-title">Deposits</h2>
           <p class="muted small">Your latest deposit orders.</p>
         </div>
-        <button type="button" class="button" onClick={() => props.onRefresh()} disabled={props.loading} aria-busy={props.loading}>
-          {props.loading && props.items ? "Refreshing…" : "Refresh"}
-        </button>
+        <RefreshList loading={props.loading ? "first" : undefined} hasItems={!!props.items} onRefresh={props.onRefresh} />
       </div>
       <DataTable
         errorTitle="Could not load your deposits"

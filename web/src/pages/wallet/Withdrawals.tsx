@@ -2,6 +2,7 @@ import { createEffect, createSignal, on, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import AskAgainButtons from "../../components/AskAgainButtons";
 import DataTable from "../../components/DataTable";
+import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
@@ -69,9 +70,7 @@ export default function WithdrawalsPanel(props: {
           <h2 id="withdrawals-title">Withdrawals</h2>
           <p class="muted small">Your latest withdrawals. One waiting for review can still be cancelled.</p>
         </div>
-        <button type="button" class="button" onClick={() => props.onRefresh()} disabled={props.loading} aria-busy={props.loading}>
-          {props.loading && props.items ? "Refreshing…" : "Refresh"}
-        </button>
+        <RefreshList loading={props.loading ? "first" : undefined} hasItems={!!props.items} onRefresh={props.onRefresh} />
       </div>
       <ActionResult result={message()} />
       <DataTable

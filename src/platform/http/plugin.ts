@@ -59,9 +59,8 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
       .onRequest(({ request, set, server }) => {
         const context = beginRequest(request, server?.requestIP(request)?.address ?? null, config.trustProxy);
         Object.assign(set.headers, answerHeaders(request), { "x-request-id": context.id });
-        // RFC 9112 answers a missing or invalid Host with 400; here it also keeps the route served and the path
-        // every check reads (the rate limit first) one and the same (uri.ts).
-        // (A Request made in process, as the tests make them, has an origin and no Host header.)
+        // RFC 9112 answers a missing or invalid Host with 400, which also keeps the route served and the path every
+        // check reads (the rate limit first) one and the same (uri.ts). A Request made in process has no Host header.
         const host = request.headers.get("host");
         if (!hasOrigin(request.url) || (host !== null && !isUsableHost(host)))
           throw new AppError(400, "MALFORMED_REQUEST", "The Host header is missing or invalid");

@@ -54,6 +54,8 @@ async function withEncoding(
 ) {
   const { headers } = set;
   let file = Bun.file(path);
+  // The original's type, whichever copy goes out.
+  headers["content-type"] = file.type;
   varyBy(headers, "Accept-Encoding");
   const acceptEncoding = request.headers.get("accept-encoding") ?? "";
   const accepted = new Set(acceptEncoding.split(",").map((part) => part.split(";")[0].trim().toLowerCase()));
@@ -61,12 +63,10 @@ async function withEncoding(
     const copy = Bun.file(path + encoding.suffix);
     if (accepted.has(encoding.name) && (await copy.exists())) {
       headers["content-encoding"] = encoding.name;
-      headers["content-type"] = file.type;
       file = copy;
       break;
     }
   }
-  headers["content-type"] ??= file.type;
   return new Response(file, {
     status: typeof set.status === "number" ? set.status : 200,
     headers: headers as Record<string, string>,

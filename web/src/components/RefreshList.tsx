@@ -8,10 +8,7 @@ export default function RefreshList(props: {
   hasItems: boolean;
   onRefresh: () => void;
 }) {
-  const keepFocus = refocusAfterBusy(
-    () => props.loading !== undefined,
-    () => undefined,
-  );
+  const keepFocus = refocusAfterBusy(() => props.loading !== undefined);
   return (
     <button
       type="button"

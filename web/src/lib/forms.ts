@@ -181,7 +181,7 @@ export const focusIfLost =
  * page: if it had focus when the load began (the user pressed it, or a live update reloaded the list under it),
  * it gets focus back once the load ends, or, gone by then (the list's last page came), `instead` does.
  */
-export function refocusAfterBusy(busy: () => boolean, instead: () => HTMLElement | undefined) {
+export function refocusAfterBusy(busy: () => boolean, instead?: () => HTMLElement | undefined) {
   let button: HTMLElement | undefined;
   let hadFocus = false;
   // A render effect made before the button: it runs before the button is disabled, while it still has focus.
@@ -196,7 +196,7 @@ export function refocusAfterBusy(busy: () => boolean, instead: () => HTMLElement
       hadFocus = false;
       // A frame later, once the list has its new state: whether the button is still there.
       requestAnimationFrame(() => {
-        const target = button?.isConnected ? button : instead();
+        const target = button?.isConnected ? button : instead?.();
         if (target) focusIfLost()(target);
       });
     }),

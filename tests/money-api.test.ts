@@ -14,7 +14,8 @@ import {
   totpNow,
   uniqueEmail,
 } from "./support/client";
-import { createTestApp } from "./support/harness";
+import { createTestApp, TEST_DATABASE_URL } from "./support/harness";
+import { runAgainstUncommitted } from "./support/held-lock";
 import { quietProvider, setPrices } from "./support/prices";
 
 setDefaultTimeout(30_000);
@@ -1120,6 +1121,26 @@ describe("withdrawals", () => {
     expect(await usd(user.client)).toMatchObject({ available: "58.5", held: "41.5" });
     await admin.client.json("POST", `/api/admin/users/${user.userId}/unfreeze`);
     await payOut();
+    expect(await status()).toBe("completed");
+  });
+
+  test.if(Boolean(TEST_DATABASE_URL))("a freeze that commits while a payout is being taken up holds it", async () => {
+    const user = await withBook("wd-freezing", "100");
+    const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
+    const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
+    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
+    const { createLogger } = await import("../src/platform/observability/logger");
+    // The freeze's write, committed once the worker waits for it (or has ended without waiting).
+    await runAgainstUncommitted(fixture.deps.database.db, sql`update users set frozen_at = now() where id = ${user.userId}`, () =>
+      runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent")),
+    );
+    const status = async () =>
+      (await user.client.json<{ withdrawal: { status: string } }>("GET", `/api/wallet/withdrawals/${withdrawal.id}`)).body
+        .withdrawal.status;
+    expect(await status()).toBe("processing");
+    await fixture.deps.database.db.execute(sql`update users set frozen_at = null where id = ${user.userId}`);
+    await runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
     expect(await status()).toBe("completed");
   });
 

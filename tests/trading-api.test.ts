@@ -1,6 +1,6 @@
 /** Trading through the API: quotes, market orders, limit and stop orders, cancels, races and the portfolio. */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { auditLog } from "../src/modules/audit/schema";
 import { verifyLedger } from "../src/modules/ledger/verify";
@@ -15,6 +15,7 @@ import { formatAmount } from "../src/platform/money";
 import { createLogger } from "../src/platform/observability/logger";
 import { adminUser, deposit, fundedUser, PASSWORD, signedInUser, TestClient, tally, uniqueEmail } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_DATABASE_URL } from "./support/harness";
+import { runAgainstUncommitted } from "./support/held-lock";
 import { quietProvider, setPrices } from "./support/prices";
 
 setDefaultTimeout(60_000);
@@ -748,6 +749,30 @@ describe("limit and stop orders", () => {
     expect((await balance(user.client, "SOL")).available).toBe("0.5");
     setPrices([fixture], PRICES);
   });
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a freeze that commits while a crossed order is being filled holds it: no fill lands after the freeze",
+    async () => {
+      const user = await fundedUser(fixture, "freezing-orders", "100");
+      setPrices([fixture], { SOL: "150.00" });
+      const placed = await order(user.client, { type: "limit", side: "buy", asset: "SOL", amount: "0.5", limitPrice: "140" });
+      const { order: open } = (await placed.json()) as { order: Order };
+      setPrices([fixture], { SOL: "130.00" });
+      const db = fixture.deps.database.db;
+      // The freeze's write, committed once the triggers wait for it (or have ended without waiting).
+      await runAgainstUncommitted(db, sql`update users set frozen_at = now() where id = ${user.userId}`, () =>
+        runOrderTriggers(fixture.services.trading),
+      );
+      const status = async () =>
+        (await user.client.json<{ order: Order }>("GET", `/api/trading/orders/${open.id}`)).body.order.status;
+      expect(await status()).toBe("open");
+      expect((await balance(user.client, "SOL")).available).toBe("0");
+      await db.execute(sql`update users set frozen_at = null where id = ${user.userId}`);
+      await runOrderTriggers(fixture.services.trading);
+      expect(await status()).toBe("filled");
+      setPrices([fixture], PRICES);
+    },
+  );
 });
 
 describe("portfolio", () => {

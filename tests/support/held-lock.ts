@@ -3,8 +3,8 @@
  * request or migration would; the lock is given up when `work` ends, however it ends. Real Postgres only: on
  * PGlite's one connection, `work`'s own queries would wait for the holder for ever.
  */
-import type { SQL } from "drizzle-orm";
-import type { Db } from "../../src/platform/db/client";
+import { type SQL, sql } from "drizzle-orm";
+import { type Db, queryRows } from "../../src/platform/db/client";
 
 export async function whileLockHeld<T>(db: Db, lock: SQL, work: () => Promise<T>): Promise<T> {
   let release = () => {};
@@ -27,4 +27,25 @@ export async function whileLockHeld<T>(db: Db, lock: SQL, work: () => Promise<T>
     release();
     await holder;
   }
+}
+
+/**
+ * Runs `work` against another transaction's write (`lock`: e.g. an UPDATE, not yet committed), which commits
+ * once a session waits for a lock (`work`, queued behind it) or after `patienceMs` (`work` did not queue, or
+ * finished first). Resolves with `work`'s result, after that commit. Real Postgres only, as whileLockHeld.
+ */
+export async function runAgainstUncommitted<T>(db: Db, lock: SQL, work: () => Promise<T>, patienceMs = 3_000): Promise<T> {
+  const { running } = await whileLockHeld(db, lock, async () => {
+    const running = work();
+    running.catch(() => undefined); // the caller awaits it, after the commit
+    for (const until = Date.now() + patienceMs; Date.now() < until; await Bun.sleep(20)) {
+      const [queued] = await queryRows<{ n: number }>(
+        db,
+        sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+      );
+      if (queued.n > 0) break;
+    }
+    return { running };
+  });
+  return running;
 }

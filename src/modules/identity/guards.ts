@@ -1,7 +1,8 @@
 /** Who may move money, and when: the rules and the `movesMoney` route option that applies them. */
-import { type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, isNull, type SQLWrapper, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
+import type { DbTransaction } from "../../platform/db/client";
 import type { Principal, Standing } from "../../platform/http/auth";
 import { AppError } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
@@ -82,3 +83,17 @@ export function assertWithdrawalsUnlocked(user: Pick<UserRow, "withdrawalsLocked
  */
 export const ownerNotFrozen = (userId: SQLWrapper) =>
   sql`not exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.frozenAt} is not null)`;
+
+/**
+ * Whether the user is not frozen, with their row share-locked to the end of `tx`. A freeze updates that row, so
+ * it waits for the work `tx` does (which then came before it), or the work waits for the freeze and sees it:
+ * background work that moves a user's money never lands after a freeze has answered.
+ */
+export async function lockedUnfrozen(tx: DbTransaction, userId: string): Promise<boolean> {
+  const rows = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.frozenAt)))
+    .for("share");
+  return rows.length > 0;
+}

@@ -6,7 +6,7 @@
 
 import { and, asc, eq, gte, lte, or, sql } from "drizzle-orm";
 import type { DbTransaction } from "../../platform/db/client";
-import { ownerNotFrozen } from "../identity/guards";
+import { lockedUnfrozen, ownerNotFrozen } from "../identity/guards";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
 import { pricedSymbols } from "../market/service";
@@ -22,14 +22,16 @@ type SidePrices = { buy: string; sell: string };
 
 /**
  * The open order `id`, locked, or undefined when another instance has it or it is no longer open. `fillable`
- * also asks that its owner is not frozen, checked again under the lock: a freeze since the order was picked holds it.
+ * also asks that its owner is not frozen, with the owner's row locked against a freeze until the fill commits: a
+ * freeze since the order was picked, or one still committing, holds it.
  */
 async function claim(tx: DbTransaction, id: string, fillable = false): Promise<OrderRow | undefined> {
   const [row] = await tx
     .select()
     .from(tradeOrders)
-    .where(and(eq(tradeOrders.id, id), eq(tradeOrders.status, "open"), fillable ? ownerNotFrozen(tradeOrders.userId) : undefined))
+    .where(and(eq(tradeOrders.id, id), eq(tradeOrders.status, "open")))
     .for("update", { skipLocked: true });
+  if (row && fillable && !(await lockedUnfrozen(tx, row.userId))) return undefined;
   return row;
 }
 

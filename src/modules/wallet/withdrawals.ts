@@ -12,7 +12,7 @@ import { formatAmount } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
-import { assertNotOwnCase, assertWithdrawalsUnlocked, ownerNotFrozen } from "../identity/guards";
+import { assertNotOwnCase, assertWithdrawalsUnlocked, lockedUnfrozen, ownerNotFrozen } from "../identity/guards";
 import { accountsOf, getUser, mailUser } from "../identity/service";
 import { assertSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
@@ -402,20 +402,20 @@ async function payOut(ctx: MoneyContext, provider: PayoutProvider, logger: Logge
 /**
  * Takes a due payout for this worker by stamping its attempt, committed before the provider is called: from
  * then on it may have been paid, so no admin rejects it (assertRejectable), and no worker sends it again for a
- * minute (SKIP LOCKED and the stamp, so instances never send one together). Undefined when it is not due.
+ * minute (SKIP LOCKED and the stamp, so instances never send one together). Undefined when it is not due, or
+ * its owner's freeze has committed meanwhile or is committing (the owner's row is locked against it).
  */
 async function claimPayout(ctx: MoneyContext, id: string): Promise<WithdrawalRow | undefined> {
-  const due = ctx.db
-    .select({ id: withdrawals.id })
-    .from(withdrawals)
-    .where(and(eq(withdrawals.id, id), payoutDue))
-    .for("update", { skipLocked: true });
-  const [row] = await ctx.db
-    .update(withdrawals)
-    .set({ payoutAttemptedAt: sql`now()` })
-    .where(inArray(withdrawals.id, due))
-    .returning();
-  return row;
+  return ctx.db.transaction(async (tx) => {
+    const [due] = await tx
+      .select({ userId: withdrawals.userId })
+      .from(withdrawals)
+      .where(and(eq(withdrawals.id, id), payoutDue))
+      .for("update", { skipLocked: true });
+    if (!due || !(await lockedUnfrozen(tx, due.userId))) return undefined;
+    const [row] = await tx.update(withdrawals).set({ payoutAttemptedAt: sql`now()` }).where(eq(withdrawals.id, id)).returning();
+    return row;
+  });
 }
 
 /** Settles a claimed payout with the provider's answer. A stamped withdrawal stays processing until then. */

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { randomToken } from "../../platform/crypto";
 import type { Db } from "../../platform/db/client";
 import {
+  accessClaims,
   accessTokenOf,
   assertCsrf,
   type authPlugin,
@@ -107,7 +108,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
       async ({ body, request, cookie, accessJwt, sessionCookies }) => {
         const result = await login(ctx, body, actorOf(request));
         requestContext(request).userId = result.user.id;
-        const access = await accessJwt.sign({ sub: result.user.id, sid: result.sessionId });
+        const access = await accessJwt.sign(accessClaims(result.user.id, result.sessionId));
         sessionCookies.issue(cookie, {
           access,
           refresh: result.refreshToken,
@@ -124,7 +125,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         const outcome = await refreshSession(ctx.db, cookieValue(cookie, COOKIE.refresh) as string, actorOf(request));
         if (outcome.kind !== "rotated") refuseRefresh(outcome, cookie, sessionCookies);
         requestContext(request).userId = outcome.userId;
-        const access = await accessJwt.sign({ sub: outcome.userId, sid: outcome.sessionId });
+        const access = await accessJwt.sign(accessClaims(outcome.userId, outcome.sessionId));
         sessionCookies.issue(cookie, {
           access,
           refresh: outcome.refreshToken,

@@ -69,6 +69,32 @@ async function providerEvent(app: App, event: { orderId: string; status: "confir
   assertEqual(response.status, 200, `the webhook's answer to ${event.status} (${await response.text()})`);
 }
 
+/**
+ * Creates `count` deposit orders as the page's user, from the page: its cookies, and its CSRF token echoed as the
+ * app echoes it (web/src/lib/api.ts). Quicker than the form, for a list longer than a page.
+ */
+async function depositsFromPage(page: Page, count: number, asset: string, amount: string) {
+  const statuses = await page.evaluate(
+    async ({ count, asset, amount }) => {
+      // Runs in the page; typed structurally because this project's server tsconfig has no DOM library.
+      const { cookie } = (globalThis as unknown as { document: { cookie: string } }).document;
+      const csrf = decodeURIComponent(/(?:^|;\s*)csrf_token=([^;]*)/.exec(cookie)?.[1] ?? "");
+      const create = () =>
+        fetch("/api/wallet/deposit/create", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf, "idempotency-key": crypto.randomUUID() },
+          body: JSON.stringify({ asset, amount }),
+        });
+      return Promise.all(Array.from({ length: count }, async () => (await create()).status));
+    },
+    { count, asset, amount },
+  );
+  assert(
+    statuses.every((status) => status === 201),
+    `deposit orders from the page: ${statuses.join(", ")}`,
+  );
+}
+
 /** Opens /trade from the main navigation and fills an order's type, side and BTC amount. */
 async function fillBtcOrder(page: Page, type: "market" | "limit", side: "buy" | "sell", amount: string): Promise<void> {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Trade" }).click();
@@ -470,6 +496,35 @@ export async function moneyFlow(browser: Browser, app: App) {
           // The sandbox confirms after 2 s; the list follows the credit's transaction frame.
           await row.filter({ hasText: "Confirmed" }).waitFor({ timeout: 15_000 });
           await focusMovesTo(page, "Refresh", "the deposits' Refresh after a live reload");
+        },
+      },
+      {
+        name: "more deposit orders than a page: Load more brings the older ones (focus on the list's end), a reload keeps them",
+        ms: 30_000,
+        run: async () => {
+          // A page's worth (25, as History's) of new orders, in an asset no other step counts: the orders of the
+          // steps before go to a second page.
+          await depositsFromPage(page, 25, "USDT", "0.01");
+          await page.reload();
+          const deposits = page.getByRole("region", { name: "Deposits", exact: true });
+          const rows = deposits.locator("tbody tr");
+          const older = rows.filter({ hasText: "12.34" });
+          await rows.first().waitFor();
+          assertEqual(await rows.count(), 25, "deposit orders on the first page");
+          assertEqual(await older.count(), 0, "the step before's order on the first page");
+          // By keyboard: the button is disabled while it loads, and the line saying the list is complete takes its focus.
+          await deposits.getByRole("button", { name: "Load more" }).press("Enter");
+          await older.waitFor();
+          await focusMovesTo(page, "That is every deposit order.", "the end of the deposits after Load more");
+          const loaded = await rows.count();
+          assert(loaded > 25, `${loaded} deposit orders after Load more`);
+          // A reload (Refresh here, a live update alike) reads the pages again down to the oldest order shown.
+          const refresh = deposits.getByRole("button", { name: "Refresh", exact: true });
+          await refresh.press("Enter");
+          await eventually(() => refresh.isEnabled(), 10_000, "the reload done");
+          await focusMovesTo(page, "Refresh", "the deposits' Refresh after its reload");
+          assertEqual(await rows.count(), loaded, "deposit orders after a reload");
+          assertEqual(await older.count(), 1, "the step before's order after a reload");
         },
       },
       {

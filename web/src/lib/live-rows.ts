@@ -40,12 +40,15 @@ export function withBalanceFrame<A extends { balances: Amounts[] }>(answer: A | 
 /**
  * A reloaded list with each unchanged item (same id, same fields) kept as the object it was: a list keyed by its
  * items keeps that row, and what the user is doing in it (a confirmation asked, the focus), when a live frame
- * makes the page reload the list.
+ * makes the page reload the list. `key` names an item whose id is not `id` (a deposit order's `orderId`); without
+ * it the items have an `id` (the first signature sees to that).
  */
-export function keepUnchanged<T extends { id: string }>(previous: T[] | undefined, fresh: T[]): T[] {
-  const before = new Map(previous?.map((item) => [item.id, item]));
+export function keepUnchanged<T extends { id: string }>(previous: T[] | undefined, fresh: T[]): T[];
+export function keepUnchanged<T>(previous: T[] | undefined, fresh: T[], key: (item: T) => string): T[];
+export function keepUnchanged<T>(previous: T[] | undefined, fresh: T[], key = (item: T) => (item as { id: string }).id): T[] {
+  const before = new Map(previous?.map((item) => [key(item), item]));
   return fresh.map((item) => {
-    const was = before.get(item.id);
+    const was = before.get(key(item));
     return was && JSON.stringify(was) === JSON.stringify(item) ? was : item;
   });
 }

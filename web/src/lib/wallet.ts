@@ -87,8 +87,6 @@ export async function fetchAddresses(): Promise<BookAddress[]> {
   } while (cursor);
   return all;
 }
-export const fetchDeposits = async () => (await api.get<{ items: DepositOrder[] }>("/api/wallet/deposits?limit=100")).items;
-export const fetchWithdrawals = async () => (await api.get<{ items: Withdrawal[] }>("/api/wallet/withdrawals?limit=100")).items;
 export const fetchLimits = async () => (await api.get<{ items: Limit[] }>("/api/transfers/limits")).items;
 
 /** "pending_review" → "Pending review". */

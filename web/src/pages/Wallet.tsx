@@ -5,20 +5,12 @@ import RequireUser from "../components/RequireUser";
 import { liveReload } from "../lib/coalesce";
 import { useConfig } from "../lib/config";
 import { announceIncomingMoney } from "../lib/incoming-money";
-import { keepUnchanged } from "../lib/live-rows";
 import { formatUsd } from "../lib/money";
+import { createPagedList } from "../lib/paged-list";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
-import {
-  type DepositOrder,
-  fetchAddresses,
-  fetchBalances,
-  fetchDeposits,
-  fetchLimits,
-  fetchWithdrawals,
-  type Withdrawal,
-} from "../lib/wallet";
+import { type DepositOrder, fetchAddresses, fetchBalances, fetchLimits, type Withdrawal } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 import AddressBookPanel from "./wallet/AddressBook";
 import BalancesPanel from "./wallet/Balances";
@@ -27,34 +19,36 @@ import DepositsPanel from "./wallet/Deposits";
 import WithdrawPanel from "./wallet/Withdraw";
 import WithdrawalsPanel from "./wallet/Withdrawals";
 
+/** Deposit orders and withdrawals per page, as History's transactions: the older ones come with "Load more". */
+const PAGE_SIZE = 25;
+
 function WalletPage(props: { user: Accessor<User> }) {
   const config = useConfig();
   const [balances, balancesActions] = createResource(fetchBalances);
   const [addresses, addressesActions] = createResource(fetchAddresses);
-  const [deposits, depositsActions] = createResource(fetchDeposits);
-  // A reload keeps unchanged rows: a live frame must not take away a Cancel the user is confirming.
-  const [withdrawals, withdrawalsActions] = createResource<Withdrawal[]>(async (_, { value }) =>
-    keepUnchanged(value, await fetchWithdrawals()),
-  );
+  // A reload keeps the pages loaded and the unchanged rows (createPagedList): a live frame must not take away the
+  // older orders the user paged to, nor a Cancel they are confirming. A deposit order is named by its orderId.
+  const deposits = createPagedList<DepositOrder>("/api/wallet/deposits", {}, PAGE_SIZE, (order) => order.orderId);
+  const withdrawals = createPagedList<Withdrawal>("/api/wallet/withdrawals", {}, PAGE_SIZE);
   const [limits, limitsActions] = createResource(fetchLimits);
   const [order, setOrder] = createSignal<DepositOrder>();
 
   const refreshMoney = () => {
     void balancesActions.refetch();
-    void withdrawalsActions.refetch();
+    void withdrawals.load(false);
     void limitsActions.refetch();
   };
 
   announceIncomingMoney();
   // Live (WebSocket): a balance moved (a transfer arrived, a deposit was credited) or a transaction happened.
   const balancesLive = liveReload(balancesActions.refetch);
-  const withdrawalsLive = liveReload(() => Promise.all([withdrawalsActions.refetch(), limitsActions.refetch()]));
-  const depositsLive = liveReload(depositsActions.refetch);
+  const withdrawalsLive = liveReload(() => Promise.all([withdrawals.load(false), limitsActions.refetch()]));
+  const depositsLive = liveReload(() => deposits.load(false));
   onCleanup(onFrame("balance", balancesLive.trigger));
   onCleanup(
     onResync(() => {
       refreshMoney();
-      void depositsActions.refetch();
+      void deposits.load(false);
     }),
   );
   onCleanup(
@@ -95,10 +89,10 @@ function WalletPage(props: { user: Accessor<User> }) {
               config={cfg()}
               order={order()}
               setOrder={setOrder}
-              onCreated={() => void depositsActions.refetch()}
+              onCreated={() => void deposits.load(false)}
               onSettled={() => {
                 void balancesActions.refetch();
-                void depositsActions.refetch();
+                void deposits.load(false);
               }}
             />
             <WithdrawPanel
@@ -118,20 +112,10 @@ function WalletPage(props: { user: Accessor<User> }) {
             </div>
             <Limits items={settled(limits)} error={loadError(limits)} onRetry={() => void limitsActions.refetch()} />
           </section>
-          <WithdrawalsPanel
-            config={cfg()}
-            items={settled(withdrawals)}
-            loading={withdrawals.loading}
-            error={loadError(withdrawals)}
-            onRefresh={() => void withdrawalsActions.refetch()}
-            onCancelled={refreshMoney}
-          />
+          <WithdrawalsPanel config={cfg()} list={withdrawals} onCancelled={refreshMoney} />
           <DepositsPanel
             config={cfg()}
-            items={settled(deposits)}
-            loading={deposits.loading}
-            error={loadError(deposits)}
-            onRefresh={() => void depositsActions.refetch()}
+            list={deposits}
             onShow={(picked) => {
               setOrder(picked);
               document.getElementById("deposit-title")?.scrollIntoView({ block: "start" });

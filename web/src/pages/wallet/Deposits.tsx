@@ -1,44 +1,47 @@
 import { Show } from "solid-js";
 import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
+import LoadMore from "../../components/LoadMore";
 import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { precisionOf } from "../../lib/money";
+import type { PagedList } from "../../lib/paged-list";
 import type { DepositOrder } from "../../lib/wallet";
 
 /** Orders still open to payment: pending, or partly paid with the rest to come to the same address. */
 const OPEN_TO_PAYMENT = new Set(["pending", "partially_paid"]);
 
-/** GET /api/wallet/deposits; an order open to payment can be opened again (address, QR code, live status). */
+/**
+ * GET /api/wallet/deposits, paged (the wallet page loads and reloads it); an order open to payment can be opened
+ * again (address, QR code, live status).
+ */
 export default function DepositsPanel(props: {
   config: PublicConfig;
-  items: DepositOrder[] | undefined;
-  loading: boolean;
-  error: unknown;
-  onRefresh: () => void;
+  list: PagedList<DepositOrder>;
   onShow: (order: DepositOrder) => void;
 }) {
+  const reload = () => void props.list.load(false);
   return (
     <section class="panel" aria-labelledby="deposits-title">
       <div class="panel-head">
         <div>
           <h2 id="deposits-title">Deposits</h2>
-          <p class="muted small">Your latest deposit orders.</p>
+          <p class="muted small">Your deposit orders, newest first.</p>
         </div>
-        <RefreshList loading={props.loading ? "first" : undefined} hasItems={!!props.items} onRefresh={props.onRefresh} />
+        <RefreshList loading={props.list.loading()} hasItems={props.list.items().length > 0} onRefresh={reload} />
       </div>
       <DataTable
         errorTitle="Could not load your deposits"
-        error={props.error}
-        onRetry={props.onRefresh}
+        error={props.list.error()}
+        onRetry={reload}
         loadingLabel="Loading deposits…"
-        items={props.items}
+        items={props.list.shown()}
         empty="No deposits yet."
         label="Deposits table (scrollable)"
         labelledBy="deposits-title"
-        busy={props.loading}
+        busy={props.list.loading() !== undefined}
         columns={[
           { label: "Created" },
           { label: "Amount", num: true },
@@ -47,6 +50,15 @@ export default function DepositsPanel(props: {
           { label: "Pay address / reference" },
           { label: "Actions", srOnly: true },
         ]}
+        after={
+          <LoadMore
+            hasMore={props.list.hasMore()}
+            loading={props.list.loading()}
+            onMore={() => void props.list.load(true)}
+            error={props.list.moreError()}
+            end="That is every deposit order."
+          />
+        }
         row={(order) => (
           <tr>
             <td>

@@ -2,6 +2,7 @@ import { createEffect, createSignal, on, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import AskAgainButtons from "../../components/AskAgainButtons";
 import DataTable from "../../components/DataTable";
+import LoadMore from "../../components/LoadMore";
 import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import WithdrawalCells from "../../components/WithdrawalCells";
@@ -9,6 +10,7 @@ import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
+import type { PagedList } from "../../lib/paged-list";
 import type { Withdrawal } from "../../lib/wallet";
 
 /** Cancel for a withdrawal under review, asked once more: one slip should not take it out of review. */
@@ -21,15 +23,9 @@ const CANCEL_WORDS = {
   dangerous: true,
 };
 
-/** GET /api/wallet/withdrawals, with Cancel while a withdrawal waits for review. */
-export default function WithdrawalsPanel(props: {
-  config: PublicConfig;
-  items: Withdrawal[] | undefined;
-  loading: boolean;
-  error: unknown;
-  onRefresh: () => void;
-  onCancelled: () => void;
-}) {
+/** GET /api/wallet/withdrawals, paged (the wallet page loads and reloads it), with Cancel while one waits for review. */
+export default function WithdrawalsPanel(props: { config: PublicConfig; list: PagedList<Withdrawal>; onCancelled: () => void }) {
+  const reload = () => void props.list.load(false);
   const [cancelling, setCancelling] = createSignal<string>();
   /** The withdrawal whose Cancel is being asked about. */
   const [asking, setAsking] = createSignal<string>();
@@ -39,7 +35,7 @@ export default function WithdrawalsPanel(props: {
   // that one. (A cancel's own refresh changes a status, not which withdrawal is newest.)
   createEffect(
     on(
-      () => props.items?.[0]?.id,
+      () => props.list.shown()?.[0]?.id,
       (newest, previous) => {
         if (newest !== undefined && previous !== undefined && newest !== previous) setMessage(undefined);
       },
@@ -56,7 +52,7 @@ export default function WithdrawalsPanel(props: {
       props.onCancelled();
     } catch (error) {
       setMessage({ tone: "error", text: actionMessage(error) });
-      props.onRefresh();
+      reload();
     } finally {
       setCancelling(undefined);
       setAsking(undefined);
@@ -68,21 +64,21 @@ export default function WithdrawalsPanel(props: {
       <div class="panel-head">
         <div>
           <h2 id="withdrawals-title">Withdrawals</h2>
-          <p class="muted small">Your latest withdrawals. One waiting for review can still be cancelled.</p>
+          <p class="muted small">Your withdrawals, newest first. One waiting for review can still be cancelled.</p>
         </div>
-        <RefreshList loading={props.loading ? "first" : undefined} hasItems={!!props.items} onRefresh={props.onRefresh} />
+        <RefreshList loading={props.list.loading()} hasItems={props.list.items().length > 0} onRefresh={reload} />
       </div>
       <ActionResult result={message()} />
       <DataTable
         errorTitle="Could not load your withdrawals"
-        error={props.error}
-        onRetry={props.onRefresh}
+        error={props.list.error()}
+        onRetry={reload}
         loadingLabel="Loading withdrawals…"
-        items={props.items}
+        items={props.list.shown()}
         empty="No withdrawals yet."
         label="Withdrawals table (scrollable)"
         labelledBy="withdrawals-title"
-        busy={props.loading}
+        busy={props.list.loading() !== undefined}
         columns={[
           { label: "Requested" },
           { label: "Amount", num: true },
@@ -90,6 +86,15 @@ export default function WithdrawalsPanel(props: {
           { label: "Status / transaction" },
           { label: "Actions", srOnly: true },
         ]}
+        after={
+          <LoadMore
+            hasMore={props.list.hasMore()}
+            loading={props.list.loading()}
+            onMore={() => void props.list.load(true)}
+            error={props.list.moreError()}
+            end="That is every withdrawal."
+          />
+        }
         row={(w) => (
           <tr>
             <WithdrawalCells withdrawal={w} config={props.config} />

@@ -1,6 +1,7 @@
 /** Operator commands: `bun run cli <command>`. */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { type Config, loadConfig } from "./config";
+import { type Config, dataDirOf, loadConfig } from "./config";
 import { auditFindings, verifyAuditChains } from "./modules/audit/service";
 import { revokeAllSessions } from "./modules/identity/sessions";
 import { promoteToAdmin } from "./modules/identity/standing";
@@ -12,6 +13,8 @@ import { startupProblem } from "./startup-problem";
 
 type Command = {
   usage: string;
+  /** The arguments it takes, by name; anything more or less is a usage error (exit 2). */
+  args?: string[];
   run(config: Config, args: string[]): Promise<number>;
   /** A check's "could not check at all" (exit 2), told apart from "found violations" (1) even for a bad setting. */
   isCheck?: true;
@@ -57,18 +60,15 @@ const commands: Record<string, Command> = {
   },
   "user:promote": {
     usage: "user:promote <email>    give a user the admin role",
+    args: ["<email>"],
     run: (config, [email]) =>
       withDatabase(config, async (database) => {
-        if (!email) {
-          console.error("usage: bun run cli user:promote <email>");
-          return 2;
-        }
-        const user = await promoteToAdmin(database.db, email);
-        if (!user) {
+        const promoted = await promoteToAdmin(database.db, email);
+        if (!promoted) {
           console.error(`no user with email ${email}`);
           return 1;
         }
-        console.log(`${user.email} is now an admin`);
+        console.log(promoted.already ? `${promoted.user.email} is already an admin` : `${promoted.user.email} is now an admin`);
         return 0;
       }),
   },
@@ -131,6 +131,20 @@ const command = name && Object.hasOwn(commands, name) ? commands[name] : undefin
 if (!command) {
   console.error(name ? `unknown command: ${name}\n\n${usage()}` : usage());
   process.exit(2);
+}
+const expected = command.args ?? [];
+if (args.length !== expected.length) {
+  console.error(`usage: bun run cli ${[name, ...expected].join(" ")}`);
+  process.exit(2);
+}
+// Every command but migrate reads what the server keeps: an embedded database that is not there (DATA_DIR mistyped,
+// or another working directory than the server's) is said so, rather than made empty and then found wanting.
+const embeddedDatabase = join(dataDirOf(process.env), "pg");
+if (name !== "migrate" && !process.env.DATABASE_URL?.trim() && !existsSync(embeddedDatabase)) {
+  console.error(
+    `Configuration error: DATA_DIR: no embedded database at ${embeddedDatabase}; set DATA_DIR (or DATABASE_URL) as the server has it, or start the server once to create it`,
+  );
+  process.exit(command.isCheck ? 2 : 1);
 }
 let config: Config | undefined;
 try {

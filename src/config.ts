@@ -254,7 +254,7 @@ export function parseConfig(env: Env) {
     databaseUrl: r.url("DATABASE_URL", ["postgres:", "postgresql:"]),
     /** Connections to DATABASE_URL per instance. Under load, about 1.5 times the database server's cores does best. */
     databasePoolSize: r.int("DATABASE_POOL_SIZE", 10, 1, 1000),
-    dataDir: resolve(r.raw("DATA_DIR") ?? "./data"),
+    dataDir: dataDirOf(env),
     redisUrl: r.url("REDIS_URL", ["redis:", "rediss:"]),
     redisKeyPrefix: r.raw("REDIS_KEY_PREFIX") ?? "cryptovault:",
     jwtSecret,
@@ -301,6 +301,9 @@ export function parseConfig(env: Env) {
   };
 }
 
+/** DATA_DIR as an absolute path (relative to the working directory), `./data` when unset. */
+export const dataDirOf = (env: Env) => resolve(env.DATA_DIR?.trim() || "./data");
+
 const DEVELOPMENT_SECRETS = ["JWT_SECRET", "COOKIE_SECRET"] as const;
 
 /**
@@ -312,7 +315,7 @@ function developmentSecrets(env: Env): { file: string; secrets: Env } | undefine
   // Read as parseConfig reads them, trimmed: "production " is production, and must bring its own secrets.
   const missing = DEVELOPMENT_SECRETS.filter((name) => !env[name]?.trim());
   if (env.NODE_ENV?.trim() === "production" || missing.length === 0) return undefined;
-  const dir = resolve(env.DATA_DIR?.trim() || "./data");
+  const dir = dataDirOf(env);
   const file = join(dir, "dev-secrets.json");
   const stored = existsSync(file) ? readSecretsFile(file) : createSecretsFile(dir, file);
   return { file, secrets: Object.fromEntries(missing.map((name) => [name, stored[name]])) };

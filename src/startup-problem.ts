@@ -15,6 +15,8 @@ export function startupProblem(error: unknown, config?: Config): string | undefi
   const cause = codedCause(error);
   if (!config || !cause) return undefined;
   if (config.databaseUrl) return databaseProblem(cause, new URL(config.databaseUrl));
+  if (cause.code === "42P01")
+    return `DATA_DIR: the embedded database in ${config.dataDir} lacks CryptoVault's tables (${cause.message}); run \`bun run cli migrate\`, or set DATA_DIR as the server has it`;
   // A file-system call on a path in DATA_DIR: creating the embedded database's directory or its lock.
   if (cause.syscall && cause.path && isInside(cause.path, config.dataDir))
     return configurationError(dataDirError(config.dataDir, cause));

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -343,7 +343,17 @@ describe("cli", () => {
     const promoted = cli(["user:promote", email]);
     expect(promoted.stdout.toString()).toContain(`${email} is now an admin`);
     expect(promoted.exitCode).toBe(0);
+    // Again: nothing changes, and the log keeps the one promotion (the tampering below picks it).
+    const again = cli(["user:promote", email]);
+    expect([again.stdout.toString(), again.exitCode]).toEqual([`${email} is already an admin\n`, 0]);
     expect(cli(["user:promote", "nobody@example.com"]).exitCode).toBe(1);
+    for (const args of [["user:promote"], ["user:promote", email, "extra"], ["ledger:verify", "--bogus"]]) {
+      const misused = cli(args);
+      expect([misused.exitCode, misused.stderr.toString()]).toEqual([
+        2,
+        `usage: bun run cli ${args[0]}${args[0] === "user:promote" ? " <email>" : ""}\n`,
+      ]);
+    }
     const revoked = cli(["sessions:revoke-all"]);
     expect(revoked.stdout.toString()).toBe("0 sessions of 0 users ended\n"); // registered, never signed in
     expect(revoked.exitCode).toBe(0);
@@ -406,6 +416,31 @@ describe("cli", () => {
       expect(stderr).toContain("DATABASE_URL names 127.0.0.1:1");
       expect(stderr).not.toContain("hunter2-secret");
     }
+  });
+
+  test("no embedded database in DATA_DIR: one line naming it, nothing created (a mistyped DATA_DIR, another folder)", () => {
+    const { DATABASE_URL: _, ...embedded } = env;
+    const missing = join(dataDir, "mistyped");
+    const expected: [string[], number][] = [
+      [["ledger:verify"], 2],
+      [["audit:verify"], 2],
+      [["user:promote", "someone@example.com"], 1],
+      [["sessions:revoke-all"], 1],
+    ];
+    for (const [args, exitCode] of expected) {
+      const result = cli(args, { ...embedded, DATA_DIR: missing });
+      const stderr = result.stderr.toString();
+      expect({ args, exitCode: result.exitCode, lines: stderr.trim().split("\n").length }).toEqual({ args, exitCode, lines: 1 });
+      expect(stderr).toContain(`DATA_DIR: no embedded database at ${join(missing, "pg")}`);
+    }
+    expect(existsSync(missing)).toBe(false);
+    // One there without the tables (a server that never got as far as migrating): said so too.
+    const empty = join(dataDir, "unmigrated");
+    mkdirSync(join(empty, "pg"), { recursive: true });
+    const unmigrated = cli(["ledger:verify"], { ...embedded, DATA_DIR: empty });
+    const stderr = unmigrated.stderr.toString();
+    expect({ exitCode: unmigrated.exitCode, lines: stderr.trim().split("\n").length }).toEqual({ exitCode: 2, lines: 1 });
+    expect(stderr).toContain(`DATA_DIR: the embedded database in ${empty} lacks CryptoVault's tables`);
   });
 
   test("a bad setting: a check says it could not check (exit 2), another command failed (exit 1), in one line", () => {

@@ -1,5 +1,5 @@
 /** An account's standing, changed by admins: frozen or not (API.md's freeze), promoted to admin (the CLI). */
-import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../../platform/db/client";
 import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -44,16 +44,22 @@ export async function userWithEmail(db: Db, email: string): Promise<User> {
   return toUser(row);
 }
 
-/** `bun run cli user:promote <email>`. */
-export async function promoteToAdmin(db: Db, email: string): Promise<User | null> {
+/**
+ * `bun run cli user:promote <email>`: null when no user has the email. Promoting an admin changes nothing and
+ * records nothing (`already`), as a freeze of a frozen user: the log keeps when the role was given.
+ */
+export async function promoteToAdmin(db: Db, email: string): Promise<{ user: User; already: boolean } | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(users)
       .set({ role: "admin", updatedAt: sql`now()` })
-      .where(eq(users.email, normalizeEmail(email)))
+      .where(and(eq(users.email, normalizeEmail(email)), ne(users.role, "admin")))
       .returning();
-    if (!row) return null;
+    if (!row) {
+      const admin = await findUserByEmail(tx, email);
+      return admin ? { user: toUser(admin), already: true } : null;
+    }
     await recordAudit(tx, [{ userId: row.id, action: "admin.user_promoted", metadata: { by: "cli" } }]);
-    return toUser(row);
+    return { user: toUser(row), already: false };
   });
 }

@@ -42,3 +42,31 @@ test("a tick that did a full batch runs again at once, until the backlog is drai
   expect(backlog).toBe(0);
   expect(ticks).toBe(3);
 });
+
+test("a worker that keeps failing logs it once (then once a minute), and says when it has recovered", async () => {
+  const lines: { msg: string; worker: string; failedTicks: number }[] = [];
+  const logger = createLogger("info", (line) => lines.push(JSON.parse(line)));
+  let failing = true;
+  let ticks = 0;
+  const worker = startWorker(
+    "flaky",
+    1,
+    async () => {
+      ticks++;
+      if (failing) throw new Error("database down");
+      return 0;
+    },
+    logger,
+    { firstTickWithinMs: 0 },
+  );
+  for (const until = Date.now() + 2_000; ticks < 20 && Date.now() < until; ) await Bun.sleep(5);
+  failing = false;
+  const failed = ticks;
+  for (const until = Date.now() + 2_000; ticks === failed && Date.now() < until; ) await Bun.sleep(5);
+  await worker.stop();
+  expect(failed).toBeGreaterThanOrEqual(20);
+  expect(lines.map(({ msg, worker, failedTicks }) => ({ msg, worker, failedTicks }))).toEqual([
+    { msg: "worker tick failed", worker: "flaky", failedTicks: 1 },
+    { msg: "worker recovered", worker: "flaky", failedTicks: failed },
+  ]);
+});

@@ -146,12 +146,14 @@ describe("admin", () => {
     expect([missing.status, missing.body.error.code]).toEqual([422, "VALIDATION_FAILED"]);
     expect((await user.client.json("GET", `/api/admin/users?email=${encodeURIComponent(admin.email)}`)).status).toBe(403);
 
-    const search = await admin.client.json<{ items: { action: string; hash: string; userId: string }[] }>(
+    const search = await admin.client.json<{ items: { action: string; hash: string; userId: string; userEmail: string }[] }>(
       "GET",
       `/api/admin/audit?userId=${user.userId}&action=admin.user_frozen`,
     );
     expect(search.body.items).toHaveLength(1);
     expect(search.body.items[0].hash).toMatch(/^[0-9a-f]{64}$/);
+    // Each row names its user by email too, as the account has it now.
+    expect(search.body.items[0].userEmail).toBe(user.email);
     // A family, as API.md writes `admin.*`: the freeze and the unfreeze (and only admin actions).
     const family = await admin.client.json<{ items: { action: string }[] }>(
       "GET",

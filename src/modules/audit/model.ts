@@ -24,6 +24,8 @@ export const AdminAuditEvent = t.Composite([
   AuditEvent,
   t.Object({
     userId: t.Union([t.String(), t.Null()]),
+    /** The user's email now (null for the platform's own rows): who, without looking the id up. */
+    userEmail: t.Union([t.String(), t.Null()]),
     chain: t.String(),
     seq: t.Integer(),
     prevHash: t.String(),

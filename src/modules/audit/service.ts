@@ -2,12 +2,13 @@
  * The tamper-evident audit log. Rows are written inside the transaction of the action they record, and
  * chained per user: hash = SHA-256(previous hash + this row's content).
  */
-import { and, asc, desc, eq, like, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, like, lt, sql } from "drizzle-orm";
 import { canonicalJson, sha256Hex } from "../../platform/crypto";
 import { type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { invalidCursor } from "../../platform/pagination";
 import type { AdminAuditEvent, AuditEvent } from "./model";
+import { users } from "../identity/schema";
 import { auditLog } from "./schema";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -150,25 +151,39 @@ function actionIs(action: string) {
   return like(auditLog.action, `${prefix}%`);
 }
 
-export function searchAudit(db: DbOrTx, query: { userId?: string; action?: string; limit?: number; cursor?: string }) {
+/**
+ * Every user's events for an admin, filtered. Each names its user by email too (`userEmail`, the account's email
+ * now; null for the platform's own rows), so an admin reads who without looking ids up.
+ */
+export async function searchAudit(db: DbOrTx, query: { userId?: string; action?: string; limit?: number; cursor?: string }) {
   const filters = [
     query.userId ? eq(auditLog.userId, query.userId) : undefined,
     query.action ? actionIs(query.action) : undefined,
   ];
-  return page(
-    db,
-    filters,
-    query.limit ?? 20,
-    query.cursor,
-    (row): AdminAuditEvent => ({
-      ...toEvent(row),
-      userId: row.userId,
-      chain: row.chain,
-      seq: row.seq,
-      prevHash: row.prevHash,
-      hash: row.hash,
-    }),
+  const found = await page(db, filters, query.limit ?? 20, query.cursor, (row) => row);
+  const userIds = [...new Set(found.items.flatMap((row) => (row.userId ? [row.userId] : [])))];
+  const emails = new Map(
+    userIds.length === 0
+      ? []
+      : (await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, userIds))).map((u) => [
+          u.id,
+          u.email,
+        ]),
   );
+  return {
+    nextCursor: found.nextCursor,
+    items: found.items.map(
+      (row): AdminAuditEvent => ({
+        ...toEvent(row),
+        userId: row.userId,
+        userEmail: row.userId ? (emails.get(row.userId) ?? null) : null,
+        chain: row.chain,
+        seq: row.seq,
+        prevHash: row.prevHash,
+        hash: row.hash,
+      }),
+    ),
+  };
 }
 
 /**

@@ -7,8 +7,8 @@ import { canonicalJson, sha256Hex } from "../../platform/crypto";
 import { type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { invalidCursor } from "../../platform/pagination";
-import type { AdminAuditEvent, AuditEvent } from "./model";
 import { users } from "../identity/schema";
+import type { AdminAuditEvent, AuditEvent } from "./model";
 import { auditLog } from "./schema";
 
 export const GENESIS_HASH = "0".repeat(64);

@@ -1497,13 +1497,14 @@ describe("withdrawals", () => {
       const noCode = await withKey(user.client, "/api/wallet/withdraw", body);
       expect([noCode.status, ((await noCode.json()) as ErrorBody).error.code]).toEqual([401, "TOTP_REQUIRED"]);
     }
-    const ok = await withKey(user.client, "/api/wallet/withdraw", {
-      asset: "USD",
-      amount: "1",
-      address: IBAN,
-      code: await totpNow(setup.body.secret, 1),
-    });
+    // A withdrawal its rules refuse leaves the code unspent: the corrected one goes through with the same code.
+    const code = await totpNow(setup.body.secret, 1);
+    const tooMuch = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1000", address: IBAN, code });
+    expect([tooMuch.status, ((await tooMuch.json()) as ErrorBody).error.code]).toEqual([422, "INSUFFICIENT_FUNDS"]);
+    const ok = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN, code });
     expect(ok.status).toBe(202);
+    const reused = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN, code });
+    expect([reused.status, ((await reused.json()) as ErrorBody).error.code]).toEqual([401, "INVALID_TOTP"]);
     const before = await user.client.json<{ user: { withdrawalsLockedUntil: string | null } }>("GET", "/api/auth/me");
     expect(before.body.user.withdrawalsLockedUntil).toBeNull();
     await user.client.json("POST", "/api/auth/password/change", {
@@ -1539,7 +1540,16 @@ describe("withdrawals", () => {
     }
     const wrong = await send("000000", key);
     expect([wrong.status, ((await wrong.json()) as ErrorBody).error.code]).toEqual([401, "INVALID_TOTP"]);
-    const sent = await send(await totpNow(setup.body.secret, 1), key);
+    // A send its rules refuse leaves the code unspent: the corrected one goes through with the same code.
+    const code = await totpNow(setup.body.secret, 1);
+    for (const [body, refusal] of [
+      [{ recipientEmail: "nobody@example.com", asset: "USD", amount: "5", code }, "RECIPIENT_NOT_FOUND"],
+      [{ recipientEmail: friend.email, asset: "USD", amount: "500", code }, "INSUFFICIENT_FUNDS"],
+    ] as const) {
+      const refused = await withKey(user.client, "/api/transfers/p2p", body);
+      expect([refused.status, ((await refused.json()) as ErrorBody).error.code]).toEqual([422, refusal]);
+    }
+    const sent = await send(code, key);
     expect(sent.status).toBe(201);
     // The answer was lost: the app retries with the same key and the code it shows now (the first is used up).
     const retried = await send(await totpNow(setup.body.secret, 2), key);

@@ -6,7 +6,7 @@ import { userAccount } from "../src/modules/ledger/service";
 import { verifyLedger } from "../src/modules/ledger/verify";
 import { type DbTransaction, queryRows } from "../src/platform/db/client";
 import { runIdempotent } from "../src/platform/idempotency";
-import { fundedUser, signedInUser } from "./support/client";
+import { fundedUser, signedInUser, totpNow } from "./support/client";
 import { createTestApp } from "./support/harness";
 import { whileLockHeld } from "./support/held-lock";
 
@@ -68,6 +68,29 @@ describe("races", () => {
     expect(await Promise.all(refused.map(async (x) => `${x.status} ${await x.text()}`))).toEqual([]);
     expect(await usdOf(a.client)).toBe(String(1000 - 100 * 1.25 + 100 * 0.75));
     expect(await usdOf(b.client)).toBe(String(1000 + 100 * 1.25 - 100 * 0.75));
+  });
+
+  test("with 2FA on, 10 sends at once, each with its own recovery code: each sends once and spends its code once", async () => {
+    // Sends of one sender at once are judged again under the sender's lock ('stale'): the code of one judged again
+    // must not be spent by its first judgement.
+    const alice = await fundedUser(fixture, "codes", "11");
+    const bob = await fundedUser(fixture, "codes-b", "0.01");
+    const setup = await alice.client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    const enabled = await alice.client.json<{ recoveryCodes: string[] }>("POST", "/api/auth/2fa/enable", {
+      code: await totpNow(setup.body.secret),
+    });
+    const send = (code: string) =>
+      alice.client.request("POST", "/api/transfers/p2p", {
+        body: { recipientEmail: bob.email, asset: "USD", amount: "1", code },
+        headers: { "idempotency-key": crypto.randomUUID() },
+      });
+    const answers = await Promise.all(enabled.body.recoveryCodes.map(send));
+    expect(await Promise.all(answers.map(async (a) => `${a.status} ${a.status === 201 ? "" : await a.text()}`))).toEqual(
+      Array(10).fill("201 "),
+    );
+    expect([await usdOf(alice.client), await usdOf(bob.client)]).toEqual(["1", "10.01"]);
+    const again = await send(enabled.body.recoveryCodes[0]);
+    expect([again.status, ((await again.json()) as { error: { code: string } }).error.code]).toEqual([401, "INVALID_TOTP"]);
   });
 
   test("20 parallel transfers against the daily limit: exactly as many as fit are accepted", async () => {

@@ -114,18 +114,33 @@ export function secondFactorAccepted(
 }
 
 /**
- * Money leaving the account (a withdrawal, a transfer to another user) takes a second factor when 2FA is on:
- * 401 TOTP_REQUIRED without a code, INVALID_TOTP for a wrong or used one.
+ * Money leaving the account (a withdrawal, a transfer to another user) takes a second factor when 2FA is on. Asked
+ * first: 401 TOTP_REQUIRED without a code, before the request's own rules, which a caller without one learns nothing
+ * of. The code itself is spent later, with the money (spendSecondFactor).
  */
-export async function assertSecondFactor(
-  ctx: IdentityContext,
-  user: { id: string; twoFactor: boolean },
+export function assertSecondFactorGiven(
+  user: { twoFactor: boolean },
   code: string | null | undefined,
   action: "withdraw" | "send",
+): void {
+  if (user.twoFactor && !code)
+    throw new AppError(401, "TOTP_REQUIRED", `Enter the code from your authenticator app to ${action}`);
+}
+
+/**
+ * Spends the second factor (assertSecondFactorGiven came first) in `tx`, the transaction that moves the money, once
+ * the request's own rules have passed: a request refused by one (an unknown recipient, too little money) or rolled
+ * back leaves the code good for the corrected one, and an accepted code is spent exactly when the money moves.
+ * 401 INVALID_TOTP for a wrong or used code, within the user's budget of wrong codes (429 past it).
+ */
+export async function spendSecondFactor(
+  ctx: IdentityContext,
+  tx: DbTransaction,
+  user: { id: string; twoFactor: boolean },
+  code: string | null | undefined,
 ): Promise<void> {
   if (!user.twoFactor) return;
-  if (!code) throw new AppError(401, "TOTP_REQUIRED", `Enter the code from your authenticator app to ${action}`);
-  if (!(await checkSecondFactor(ctx, user, code))) throw invalidTotp();
+  if (!code || !(await ctx.throttle.judgeSecret(user.id, () => acceptSecondFactor(ctx, tx, user, code)))) throw invalidTotp();
 }
 
 async function acceptSecondFactor(

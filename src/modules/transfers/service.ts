@@ -2,8 +2,8 @@
  * P2P transfers: recipient by email, no fee, daily USD limit, AML screening. Small transfers complete at
  * once; flagged ones wait with the sender's funds held until an admin approves or rejects them (review.ts).
  */
-import { sql } from "drizzle-orm";
-import { type DbOrTx, queryRows } from "../../platform/db/client";
+import { sql, TransactionRollbackError } from "drizzle-orm";
+import { type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import {
   type IdempotentRequest,
@@ -19,7 +19,7 @@ import { formatAmount } from "../../platform/money";
 import { type Actor, auditAppendArgument } from "../audit/service";
 import { assertWithdrawalsUnlocked } from "../identity/guards";
 import { normalizeEmail } from "../identity/service";
-import { assertSecondFactor } from "../identity/two-factor";
+import { assertSecondFactorGiven, spendSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { type MoneyContext, noCurrentPrice, valueInUsdCentsIfPriced } from "../ledger/money-context";
 import { assertAvailable, availableBalanceSql, keyMovedMoneyBefore, movedMoneyUnderSql, userAccount } from "../ledger/service";
@@ -156,13 +156,12 @@ const STALE = Symbol("stale");
  */
 export async function sendP2p(ctx: MoneyContext, req: IdempotentRequest & { body: P2pRequest }, actor: Actor): Promise<Response> {
   const hash = requestFingerprint(req.request, req.body);
-  const secondFactor = { checked: false };
   try {
-    const first = await attemptP2p(ctx, ctx.db, req, hash, actor, secondFactor);
+    const first = await attemptP2p(ctx, ctx.db, req, hash, actor);
     if (first !== STALE) return first;
     return await ctx.db.transaction(async (tx) => {
       await tx.execute(senderLock(req.userId));
-      const locked = await attemptP2p(ctx, tx, req, hash, actor, secondFactor);
+      const locked = await attemptP2p(ctx, tx, req, hash, actor);
       if (locked === STALE) throw new Error("p2p_send: the sender's transfers changed under the sender's lock");
       return locked;
     });
@@ -185,8 +184,6 @@ async function attemptP2p(
   req: IdempotentRequest & { body: P2pRequest },
   hash: string,
   actor: Actor,
-  /** A code is good once: the judgement again under the sender's lock does not ask for it twice. */
-  secondFactor: { checked: boolean },
 ): Promise<Response | typeof STALE> {
   const { body } = req;
   const now = new Date();
@@ -214,10 +211,8 @@ async function attemptP2p(
   if (facts.spent) throw keyMovedMoneyBefore();
   // API.md asks a code only of withdrawals; with 2FA on, a transfer to another user takes one too, or a stolen
   // session could send everything to an accomplice, who withdraws it. After the replay: a retry is answered as first.
-  if (!secondFactor.checked) {
-    await assertSecondFactor(ctx.identity, { id: req.userId, twoFactor: sender.twoFactor }, body.code, "send");
-    secondFactor.checked = true;
-  }
+  // Asked for here; spent with the transfer, after its rules (writeSpendingSecondFactor).
+  assertSecondFactorGiven(sender, body.code, "send");
 
   if (!recipient) throw new AppError(422, "RECIPIENT_NOT_FOUND", "No CryptoVault account has this email");
   if (recipient.id === req.userId) throw new AppError(422, "SELF_TRANSFER", "You cannot send to yourself");
@@ -279,19 +274,34 @@ async function attemptP2p(
       },
     ],
   };
-  const { rows } = await ctx.ledger.postWithin(
-    db,
-    posting,
-    (ledgerPostArgs) =>
-      queryRows<P2pOutcome>(
-        db,
-        sql`select * from p2p_send(${req.userId}::uuid, ${req.key}, ${hash}, 201, ${answer},
+  const made = ([result]: P2pOutcome[]) => result.outcome === "done";
+  const write = (on: DbOrTx) =>
+    ctx.ledger.postWithin(
+      on,
+      posting,
+      (ledgerPostArgs) =>
+        queryRows<P2pOutcome>(
+          on,
+          sql`select * from p2p_send(${req.userId}::uuid, ${req.key}, ${hash}, 201, ${answer},
           ${facts.version}::bigint,
           ${toJson(row)}::jsonb, ${JSON.stringify(flags)}::jsonb, ${toJson(history)}::jsonb, ${JSON.stringify(events)}::jsonb,
           ${audit}::jsonb, ${asset.precision}::int, ${ledgerPostArgs})`,
-      ),
-    ([result]) => result.outcome === "done",
-  );
+        ),
+      made,
+    );
+  const { rows } = sender.twoFactor
+    ? await writeSpendingSecondFactor(
+        db,
+        async (tx) => {
+          // The sender's lock before the user's row (the code's), as the locked retry and p2p_send take them: a
+          // send holding the row while it waits for the lock would deadlock with the retry, which holds the lock.
+          await tx.execute(senderLock(req.userId));
+          await spendSecondFactor(ctx.identity, tx, { id: req.userId, twoFactor: true }, body.code);
+        },
+        write,
+        (written) => made(written.rows),
+      )
+    : await write(db);
   const [result] = rows;
   if (result.outcome === "done") return storedResponse(201, answer, false);
   if (result.outcome === "replay")
@@ -301,6 +311,30 @@ async function attemptP2p(
     );
   if (result.outcome === "busy") throw idempotencyInProgress();
   return STALE;
+}
+
+/**
+ * Spends the sender's second factor and writes the transfer in one transaction (a savepoint in the locked retry's),
+ * kept only when the transfer was `made`: a replay, a busy key or a stale judgement leaves the code unspent, for the
+ * retry or the request that answers it.
+ */
+async function writeSpendingSecondFactor<T>(
+  db: DbOrTx,
+  spend: (tx: DbTransaction) => Promise<void>,
+  write: (tx: DbTransaction) => Promise<T>,
+  made: (written: T) => boolean,
+): Promise<T> {
+  let written: T | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      await spend(tx);
+      written = await write(tx);
+      if (!made(written)) tx.rollback();
+    });
+  } catch (error) {
+    if (!(error instanceof TransactionRollbackError) || written === undefined) throw error;
+  }
+  return written as T;
 }
 
 /** JSON for the database: bigints as decimal strings. */

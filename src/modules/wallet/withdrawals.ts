@@ -14,7 +14,7 @@ import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase, assertWithdrawalsUnlocked, lockedUnfrozen, ownerNotFrozen } from "../identity/guards";
 import { accountsOf, getUser, mailUser } from "../identity/service";
-import { assertSecondFactor } from "../identity/two-factor";
+import { assertSecondFactorGiven, spendSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { assertAvailable, type Balance, systemAccount, userAccount, userBalances } from "../ledger/service";
@@ -66,12 +66,13 @@ export async function assertCanWithdraw(ctx: MoneyContext, userId: string): Prom
   assertWithdrawalsUnlocked(await getUser(ctx.db, userId));
 }
 
-/** Checks that need no money transaction: amount, address, second factor, accounts. */
+/** Checks that need no money transaction: amount, a second factor given, address, accounts. */
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
   const user = await getUser(ctx.db, userId);
-  // The code before any rule of the withdrawal itself, as for a P2P send: without one, every refusal is TOTP_REQUIRED.
-  await assertSecondFactor(ctx.identity, { id: user.id, twoFactor: user.totpSecret !== null }, body.code, "withdraw");
+  // A code asked for before any rule of the withdrawal itself, as for a P2P send: without one, every refusal is
+  // TOTP_REQUIRED. It is spent with the money, once the rules have passed (requestWithdrawal).
+  assertSecondFactorGiven({ twoFactor: user.totpSecret !== null }, body.code, "withdraw");
   const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   await ctx.ledger.openAccounts(ctx.db, [
     userAccount(userId, asset.symbol, "available"),
@@ -79,7 +80,7 @@ export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body:
     systemAccount(asset.symbol, "external"),
     systemAccount(asset.symbol, "fees"),
   ]);
-  return { asset, units, address, user, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
+  return { asset, units, address, user, code: body.code, amountUsdCents: valueInUsdCents(ctx, asset.symbol, units) };
 }
 
 export async function requestWithdrawal(
@@ -89,11 +90,12 @@ export async function requestWithdrawal(
   actor: Actor,
   idempotencyKey: string,
 ): Promise<Withdrawal> {
-  const { asset, units, address, user, amountUsdCents } = prepared;
+  const { asset, units, address, user, code, amountUsdCents } = prepared;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.id}`}, 0))`);
   const [balance] = await userBalances(tx, user.id, [asset.symbol]);
   assertAvailable(asset.symbol, balance.available, units + asset.withdrawalFee);
   assertWithinLimit("withdrawal", ctx.config.withdrawalDailyLimitUsdCents, await withdrawnToday(tx, user.id), amountUsdCents);
+  await spendSecondFactor(ctx.identity, tx, { id: user.id, twoFactor: user.totpSecret !== null }, code);
   const review = amountUsdCents > ctx.config.withdrawalReviewThresholdUsdCents;
   const { balances } = await ctx.ledger.post(tx, {
     kind: "withdrawal_hold",

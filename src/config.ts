@@ -241,13 +241,22 @@ export function parseConfig(env: Env) {
   if (listedFees) for (const [symbol, fee] of parseWithdrawalFees(listedFees)) fees.set(symbol, fee);
   const assets: Asset[] = ASSETS.map((a) => ({ ...a, withdrawalFee: fees.get(a.symbol) ?? 0n }));
   const coincapKey = r.raw("COINCAP_API_KEY");
+  /** CoinCap's own API (v3) answers nothing without a key: prices would never come. Another COINCAP_REST_URL may not need one. */
+  const coincapKeyed = (source: "simulated" | "coincap") => {
+    if (source === "coincap" && !coincapKey && !r.raw("COINCAP_REST_URL"))
+      throw new ConfigError(
+        "COINCAP_API_KEY",
+        "is required with PRICE_SOURCE=coincap (CoinCap's API answers nothing without one); set it, or PRICE_SOURCE=simulated",
+      );
+    return source;
+  };
 
   return {
     nodeEnv,
     production,
     port,
     host: r.host("HOST", "0.0.0.0"),
-    publicUrl: (r.url("PUBLIC_URL", ["http:", "https:"]) ?? localUrl(port)).replace(/\/$/, ""),
+    publicUrl: publicOrigin(r.url("PUBLIC_URL", ["http:", "https:"])) ?? localUrl(port),
     corsOrigins: parseOrigins(r.raw("CORS_ORIGINS")),
     /** Behind a reverse proxy (Render, a load balancer) the client's IP is the last X-Forwarded-For hop. */
     trustProxy: r.bool("TRUST_PROXY", false),
@@ -274,7 +283,7 @@ export function parseConfig(env: Env) {
     loginFailuresPer15Min: r.int("LOGIN_FAILURES_PER_15_MIN", 10, 1, 1_000_000_000),
     // Every password check holds this much memory while it runs; 1 GiB already takes seconds.
     argon2MemoryKib: r.int("ARGON2_MEMORY_KIB", 65536, 1024, 1024 * 1024),
-    priceSource: r.oneOf("PRICE_SOURCE", ["simulated", "coincap"] as const, coincapKey ? "coincap" : "simulated"),
+    priceSource: coincapKeyed(r.oneOf("PRICE_SOURCE", ["simulated", "coincap"] as const, coincapKey ? "coincap" : "simulated")),
     coincapApiKey: coincapKey,
     coincapRestUrl: r.url("COINCAP_REST_URL", ["http:", "https:"]) ?? "https://rest.coincap.io/v3",
     coincapWsUrl: r.url("COINCAP_WS_URL", ["ws:", "wss:"]) ?? "wss://wss.coincap.io",
@@ -303,6 +312,22 @@ export function parseConfig(env: Env) {
 
 /** DATA_DIR as an absolute path (relative to the working directory), `./data` when unset. */
 export const dataDirOf = (env: Env) => resolve(env.DATA_DIR?.trim() || "./data");
+
+/**
+ * PUBLIC_URL is where users reach the app: an origin (scheme, host, port). The app and its API live at its root, and
+ * its origin is what browsers send and sockets are checked against, so a path (or a query, or credentials) could only
+ * make mail links and those checks disagree with where the app is.
+ */
+function publicOrigin(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const url = new URL(value);
+  if (url.pathname !== "/" || url.search || url.hash || url.username || url.password)
+    throw new ConfigError(
+      "PUBLIC_URL",
+      `must be an origin such as https://vault.example.com, without a path, query or user, got "${value}"`,
+    );
+  return url.origin;
+}
 
 const DEVELOPMENT_SECRETS = ["JWT_SECRET", "COOKIE_SECRET"] as const;
 

@@ -95,8 +95,23 @@ describe("config", () => {
     [{ MAIL_FROM: "CryptoVault <no-reply>" }, "MAIL_FROM"],
     [{ MAIL_FROM: "a b@example.com" }, "MAIL_FROM"],
     [{ MAIL_FROM: "a@b,c" }, "MAIL_FROM"],
+    // The app lives at its origin's root: a path would send mail links and the socket check elsewhere.
+    [{ PUBLIC_URL: "https://vault.example.com/app/" }, "PUBLIC_URL"],
+    [{ PUBLIC_URL: "https://vault.example.com/?x=1" }, "PUBLIC_URL"],
+    [{ PUBLIC_URL: "https://user:pw@vault.example.com" }, "PUBLIC_URL"],
+    // CoinCap's own API answers nothing without a key.
+    [{ PRICE_SOURCE: "coincap" }, "COINCAP_API_KEY"],
   ])("refuses %p naming %s", (env, variable) => {
     expectConfigError(env, variable);
+  });
+
+  test("PUBLIC_URL is kept as its origin; CoinCap without a key is taken at a REST URL of the operator's", () => {
+    expect(parseConfig({ ...TEST_ENV, PUBLIC_URL: "https://Vault.Example.com:443/" }).publicUrl).toBe(
+      "https://vault.example.com",
+    );
+    expect(parseConfig({ ...TEST_ENV, PUBLIC_URL: "http://127.0.0.1:8080" }).publicUrl).toBe("http://127.0.0.1:8080");
+    const proxied = parseConfig({ ...TEST_ENV, PRICE_SOURCE: "coincap", COINCAP_REST_URL: "http://127.0.0.1:9/v3" });
+    expect([proxied.priceSource, proxied.coincapApiKey]).toEqual(["coincap", undefined]);
   });
 
   test("every integer setting accepts its largest allowed value", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Config, dataDirOf, loadConfig } from "./config";
 import { auditFindings, verifyAuditChains } from "./modules/audit/service";
 import { revokeAllSessions } from "./modules/identity/sessions";
-import { promoteToAdmin } from "./modules/identity/standing";
+import { demoteAdmin, promoteToAdmin, verifyEmailByOperator } from "./modules/identity/standing";
 import { assetAmountText } from "./modules/ledger/assets";
 import { ledgerFindings, verifyLedger } from "./modules/ledger/verify";
 import { openDatabase } from "./platform/db/client";
@@ -20,10 +20,9 @@ type Command = {
   isCheck?: true;
 };
 
-async function withDatabase<T>(
-  config: Config,
-  fn: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
-): Promise<T> {
+type Database = Awaited<ReturnType<typeof openDatabase>>;
+
+async function withDatabase<T>(config: Config, fn: (database: Database) => Promise<T>): Promise<T> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, "pg") });
   try {
     return await fn(database);
@@ -36,16 +35,36 @@ async function withDatabase<T>(
  * Runs a check: its exit code is 0 (clean) or 1 (violations found), and 2 when it could not check at all (the
  * database unreachable, in use, …), so a scheduled job can tell "the ledger is broken" from "the check did not run".
  */
-async function checkWithDatabase(
-  config: Config,
-  fn: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<number>,
-): Promise<number> {
+async function checkWithDatabase(config: Config, fn: (database: Database) => Promise<number>): Promise<number> {
   try {
     return await withDatabase(config, fn);
   } catch (error) {
     console.error(startupProblem(error, config) ?? error);
     return 2;
   }
+}
+
+/** A command that changes one user, named by email: says what it did, or that it was so already (exit 0). */
+function userChange(
+  usage: string,
+  change: (db: Database["db"], email: string) => Promise<{ user: { email: string }; already: boolean } | null>,
+  done: string,
+  already: string,
+): Command {
+  return {
+    usage,
+    args: ["<email>"],
+    run: (config, [email]) =>
+      withDatabase(config, async (database) => {
+        const changed = await change(database.db, email);
+        if (!changed) {
+          console.error(`no user with email ${email}`);
+          return 1;
+        }
+        console.log(`${changed.user.email} is ${changed.already ? already : done}`);
+        return 0;
+      }),
+  };
 }
 
 const commands: Record<string, Command> = {
@@ -58,20 +77,24 @@ const commands: Record<string, Command> = {
         return 0;
       }),
   },
-  "user:promote": {
-    usage: "user:promote <email>    give a user the admin role",
-    args: ["<email>"],
-    run: (config, [email]) =>
-      withDatabase(config, async (database) => {
-        const promoted = await promoteToAdmin(database.db, email);
-        if (!promoted) {
-          console.error(`no user with email ${email}`);
-          return 1;
-        }
-        console.log(promoted.already ? `${promoted.user.email} is already an admin` : `${promoted.user.email} is now an admin`);
-        return 0;
-      }),
-  },
+  "user:promote": userChange(
+    "user:promote <email>    give a user the admin role",
+    promoteToAdmin,
+    "now an admin",
+    "already an admin",
+  ),
+  "user:demote": userChange(
+    "user:demote <email>     take the admin role away",
+    demoteAdmin,
+    "no longer an admin",
+    "not an admin",
+  ),
+  "user:verify-email": userChange(
+    "user:verify-email <email>  mark a user's email verified (support: its mail cannot arrive, the owner proved it otherwise)",
+    verifyEmailByOperator,
+    "verified now",
+    "verified already",
+  ),
   "sessions:revoke-all": {
     usage: "sessions:revoke-all     end every user's sessions now: everyone signs in again",
     run: (config) =>

@@ -329,15 +329,20 @@ describe("cli", () => {
     expect(inherited.stderr.toString()).toContain("unknown command: toString");
   });
 
+  const email = `cli.${Date.now()}@example.com`;
+  /** Registered with `email`; the changes of the test after the audit's are made to this one. */
+  const other = `cli.other.${Date.now()}@example.com`;
+
   test("user:promote and audit:verify, which names a tampered row", async () => {
     const server = await startServer(env);
-    const email = `cli.${Date.now()}@example.com`;
-    const registered = await fetch(`${server.url}/api/auth/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password: "a long and uncommon passphrase", name: "Cli" }),
-    });
-    expect(registered.status).toBe(201);
+    for (const address of [other, email]) {
+      const registered = await fetch(`${server.url}/api/auth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: address, password: "a long and uncommon passphrase", name: "Cli" }),
+      });
+      expect(registered.status).toBe(201);
+    }
     expect(await server.stop()).toBe(0);
 
     const promoted = cli(["user:promote", email]);
@@ -361,17 +366,17 @@ describe("cli", () => {
     expect(clean.stdout.toString()).toContain("0 broken");
     expect(clean.exitCode).toBe(0);
 
-    const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
+    const tampered = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
     const [row] = await queryRows<{ id: string }>(
-      database.db,
+      tampered.db,
       sql`select id::text as id from audit_log where action = 'admin.user_promoted'`,
     );
-    await database.db.transaction(async (tx) => {
+    await tampered.db.transaction(async (tx) => {
       await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
       await tx.execute(sql`update audit_log set metadata = '{"by":"someone else"}' where id = ${Number(row.id)}`);
       await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
     });
-    await database.close();
+    await tampered.close();
     const broken = cli(["audit:verify"]);
     expect(broken.exitCode).toBe(1);
     expect(broken.stdout.toString()).toContain(`row id=${row.id}`);
@@ -395,6 +400,28 @@ describe("cli", () => {
       `BROKEN chain=${newest.chain} seq=${newest.seq}: audit_heads records seq ${newest.seq}`,
     );
     expect(verified.stdout.toString()).toContain(`row ${newest.seq} is missing`);
+  });
+
+  test("user:demote and user:verify-email say what they did, or that it was so already (then recording nothing)", async () => {
+    const said = (args: string[]) => {
+      const result = cli(args);
+      return [result.exitCode, result.stdout.toString() || result.stderr.toString()];
+    };
+    expect(said(["user:promote", other])).toEqual([0, `${other} is now an admin\n`]);
+    expect(said(["user:demote", other])).toEqual([0, `${other} is no longer an admin\n`]);
+    expect(said(["user:verify-email", other])).toEqual([0, `${other} is verified now\n`]);
+    expect(said(["user:verify-email", other])).toEqual([0, `${other} is verified already\n`]);
+    const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });
+    const recorded = await queryRows<{ action: string; metadata: { by: string } }>(
+      database.db,
+      sql`select a.action, a.metadata from audit_log a join users u on u.id = a.user_id where u.email = ${other} and a.metadata->>'by' = 'cli' order by a.id`,
+    );
+    await database.close();
+    expect(recorded).toEqual([
+      { action: "admin.user_promoted", metadata: { by: "cli" } },
+      { action: "admin.user_demoted", metadata: { by: "cli" } },
+      { action: "auth.email_verified", metadata: { by: "cli" } },
+    ]);
   });
 
   test("a DATABASE_URL that cannot be reached is one plain line naming it, without the password", () => {

@@ -1,5 +1,6 @@
 /** An account's standing, changed by admins: frozen or not (API.md's freeze), promoted to admin (the CLI). */
-import { and, eq, isNotNull, isNull, ne, sql } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, ne, type SQL, sql } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db } from "../../platform/db/client";
 import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -45,21 +46,48 @@ export async function userWithEmail(db: Db, email: string): Promise<User> {
 }
 
 /**
- * `bun run cli user:promote <email>`: null when no user has the email. Promoting an admin changes nothing and
- * records nothing (`already`), as a freeze of a frozen user: the log keeps when the role was given.
+ * A change an operator makes from the CLI to the user with `email`, `set` where `needed` says it is not made yet, and
+ * recorded in the user's log (by "cli"). Null when no user has the email; `already` when the change was made before:
+ * then nothing changes and nothing is recorded, as a freeze of a frozen user, so the log keeps when it was made.
  */
-export async function promoteToAdmin(db: Db, email: string): Promise<{ user: User; already: boolean } | null> {
+async function changeByOperator(
+  db: Db,
+  email: string,
+  change: { set: PgUpdateSetSource<typeof users>; needed: SQL | undefined; action: string },
+): Promise<{ user: User; already: boolean } | null> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(users)
-      .set({ role: "admin", updatedAt: sql`now()` })
-      .where(and(eq(users.email, normalizeEmail(email)), ne(users.role, "admin")))
+      .set({ ...change.set, updatedAt: sql`now()` })
+      .where(and(eq(users.email, normalizeEmail(email)), change.needed))
       .returning();
     if (!row) {
-      const admin = await findUserByEmail(tx, email);
-      return admin ? { user: toUser(admin), already: true } : null;
+      const unchanged = await findUserByEmail(tx, email);
+      return unchanged ? { user: toUser(unchanged), already: true } : null;
     }
-    await recordAudit(tx, [{ userId: row.id, action: "admin.user_promoted", metadata: { by: "cli" } }]);
+    await recordAudit(tx, [{ userId: row.id, action: change.action, metadata: { by: "cli" } }]);
     return { user: toUser(row), already: false };
   });
 }
+
+/** `bun run cli user:promote <email>`. */
+export const promoteToAdmin = (db: Db, email: string) =>
+  changeByOperator(db, email, { set: { role: "admin" }, needed: ne(users.role, "admin"), action: "admin.user_promoted" });
+
+/**
+ * `bun run cli user:demote <email>`: an admin who left, or whose account is no longer trusted, is a user again. The
+ * role is read at every request, so their next one is refused.
+ */
+export const demoteAdmin = (db: Db, email: string) =>
+  changeByOperator(db, email, { set: { role: "user" }, needed: ne(users.role, "user"), action: "admin.user_demoted" });
+
+/**
+ * `bun run cli user:verify-email <email>`: support's way to verify an address whose mail cannot arrive (mail not set
+ * up yet, a filter eating it), once its owner has proved it another way. Recorded as the link's verification is.
+ */
+export const verifyEmailByOperator = (db: Db, email: string) =>
+  changeByOperator(db, email, {
+    set: { emailVerifiedAt: sql`now()` },
+    needed: isNull(users.emailVerifiedAt),
+    action: "auth.email_verified",
+  });

@@ -329,6 +329,16 @@ function publicOrigin(value: string | undefined): string | undefined {
   return url.origin;
 }
 
+/**
+ * In production the session cookies are Secure, which browsers keep only over HTTPS (and on this machine's own
+ * address): a PUBLIC_URL of plain http:// elsewhere is an app where nobody stays signed in. Said at start.
+ */
+export function plainHttpWarning(config: Pick<Config, "production" | "publicUrl">): string | undefined {
+  const url = new URL(config.publicUrl);
+  if (!config.production || url.protocol !== "http:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) return;
+  return `PUBLIC_URL is ${url.origin}, plain HTTP: in production the session cookies are Secure, which browsers keep only over HTTPS, so nobody could stay signed in; serve it over HTTPS (a TLS proxy in front) and set PUBLIC_URL to that address`;
+}
+
 const DEVELOPMENT_SECRETS = ["JWT_SECRET", "COOKIE_SECRET"] as const;
 
 /**

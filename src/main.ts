@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
-import { type Config, followBoundPort, loadConfig } from "./config";
+import { type Config, followBoundPort, loadConfig, plainHttpWarning } from "./config";
 import { unreadableTwoFactorSecrets } from "./modules/identity/two-factor";
 import { CHECK_CONNECTION_SETTINGS, startIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
@@ -92,6 +92,8 @@ try {
 // Before any request is served: nothing was awaited since listening.
 followBoundPort(config, app.server?.port ?? config.port);
 const mail = createMailTransport(config, logger);
+const insecure = plainHttpWarning(config);
+if (insecure) logger.warn(insecure, { publicUrl: config.publicUrl });
 if (config.production && config.depositProvider === "sandbox") {
   logger.warn(sandboxProductionWarning(config.depositSandboxConfirmSeconds), {
     selfConfirmSeconds: config.depositSandboxConfirmSeconds,

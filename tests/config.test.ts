@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadConfig, parseConfig } from "../src/config";
+import { ConfigError, loadConfig, parseConfig, plainHttpWarning } from "../src/config";
 import { sandboxProductionWarning } from "../src/modules/wallet/deposits";
 import { startupProblem } from "../src/startup-problem";
 import { TEST_ENV } from "./support/harness";
@@ -239,6 +239,15 @@ describe("config", () => {
     expect(never).not.toContain("by themselves");
     expect(never).toContain("deposits are credited only by signed webhooks");
     for (const warning of [sandboxProductionWarning(10), never]) expect(warning).toContain("payouts are simulated");
+  });
+
+  test("production over plain HTTP, but for this machine's own address, is warned of: no one could stay signed in", () => {
+    const warning = (publicUrl: string, production = true) => plainHttpWarning({ production, publicUrl });
+    expect(warning("http://vault.example.com")).toContain("PUBLIC_URL is http://vault.example.com, plain HTTP");
+    expect(warning("http://10.0.0.5:3000")).toContain("serve it over HTTPS");
+    for (const quiet of ["https://vault.example.com", "http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"])
+      expect(warning(quiet)).toBeUndefined();
+    expect(warning("http://vault.example.com", false)).toBeUndefined();
   });
 
   test("CORS origins are normalised and COINCAP_API_KEY selects CoinCap", () => {

@@ -21,7 +21,8 @@ export function ensureWebBuilt(webDist: string, logger: Logger) {
   if (!existsSync(join(web, "index.html"))) return;
   if (!existsSync(built)) {
     logger.info("building the web app (web/dist is missing)");
-    const build = Bun.spawnSync(["bun", "run", "build"], { stdout: "inherit", stderr: "inherit" });
+    // The build's own output goes to stderr: stdout is the log, one JSON object per line.
+    const build = Bun.spawnSync(["bun", "run", "build"], { stdout: 2, stderr: "inherit" });
     if (!build.success) logger.warn("web build failed; the API is served without the web app");
     return;
   }

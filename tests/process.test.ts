@@ -333,6 +333,7 @@ describe("cli", () => {
   /** Registered with `email`; the changes of the test after the audit's are made to this one. */
   const other = `cli.other.${Date.now()}@example.com`;
 
+  // A server and a dozen CLI runs, each opening the database: more than the default minute on a busy machine.
   test("user:promote and audit:verify, which names a tampered row", async () => {
     const server = await startServer(env);
     for (const address of [other, email]) {
@@ -380,7 +381,7 @@ describe("cli", () => {
     const broken = cli(["audit:verify"]);
     expect(broken.exitCode).toBe(1);
     expect(broken.stdout.toString()).toContain(`row id=${row.id}`);
-  });
+  }, 120_000);
 
   test("audit:verify finds a chain's deleted newest row, which audit_heads still records", async () => {
     const database = await openDatabase({ url: real?.url, dataDir: join(dataDir, "pg") });

@@ -1,7 +1,17 @@
-import { createResource, createSignal, For, onCleanup, Show } from "solid-js";
+import { createResource, createSignal, createUniqueId, For, onCleanup, Show } from "solid-js";
 import { api } from "../lib/api";
-import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
-import { amountProblem, formatPrice } from "../lib/money";
+import {
+  actionMessage,
+  clearMessagesOnEdit,
+  type FieldErrors,
+  fieldErrors,
+  focusControl,
+  focusFirstInvalid,
+  focusWhen,
+  formValue,
+} from "../lib/forms";
+import { amountProblem, formatPrice, lessThan } from "../lib/money";
+import { prices, useLivePrices } from "../lib/prices";
 import { useOptionalSessionUser } from "../lib/session";
 import { onFrame, onResync } from "../lib/ws";
 import Alert from "./Alert";
@@ -9,12 +19,26 @@ import { ScrollTable } from "./DataTable";
 import { Field, SelectField } from "./Field";
 
 type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; price: string; active: boolean };
+type AlertBody = Pick<PriceAlert, "symbol" | "direction" | "price">;
 
 /** Prices take the amounts' rule (API.md, Money and prices) with at most 18 decimals. */
 const PRICE_DECIMALS = 18;
 
 /** For what the server still refuses in a price that looks plain (e.g. a leading zero). */
 const HINTS = { price: "Enter the price in USD as a plain number, such as 64000 or 0.25." };
+
+/** amountProblem's words said of a price: "Enter a price.", not "Enter an amount.", under "Price (USD)". */
+const priceProblem = (price: string) => amountProblem(price, PRICE_DECIMALS, "A price")?.replace("an amount", "a price");
+
+/**
+ * Whether the market price `market` already meets the alert, which would then fire at the next tick: the server
+ * fires "above" at or over its price, "below" at or under it. Undefined when either is not a plain decimal.
+ */
+function alreadyMet(alert: AlertBody, market: string): boolean | undefined {
+  const under =
+    alert.direction === "above" ? lessThan(market, alert.price, PRICE_DECIMALS) : lessThan(alert.price, market, PRICE_DECIMALS);
+  return under === undefined ? undefined : !under;
+}
 
 /** "BTC above 70,000.00 USD": which alert a row's button acts on. */
 const describeAlert = (alert: PriceAlert) => `${alert.symbol} ${alert.direction} ${formatPrice(alert.price, alert.symbol)} USD`;
@@ -24,6 +48,7 @@ const describeAlert = (alert: PriceAlert) => `${alert.symbol} ${alert.direction}
  * `symbol` is the asset chosen to begin with (a market page's own); else the first of `symbols`.
  */
 export default function AlertsPanel(props: { symbols: string[]; symbol?: string }) {
+  useLivePrices();
   // The server mails an alert only to a verified address.
   const user = useOptionalSessionUser();
   // A user keeps at most 100 alerts (the server's MAX_ALERTS_PER_USER), so one page of 100 is all of them.
@@ -45,28 +70,46 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
 
   onCleanup(onResync(() => void refetch()));
 
-  const create = async (event: SubmitEvent) => {
+  let form: HTMLFormElement | undefined;
+  /** An alert the market price already meets, with that price: held back until the user confirms or changes it. */
+  const [asking, setAsking] = createSignal<AlertBody & { market: string }>();
+  /** Set when the question was answered by Create anyway: "Create alert", shown again, takes focus back. */
+  let answered = false;
+  const questionId = `alert-question-${createUniqueId()}`;
+  const clearOnEdit = clearMessagesOnEdit(setErrors, setMessage);
+
+  const create = (event: SubmitEvent) => {
     event.preventDefault();
-    const form = event.currentTarget as HTMLFormElement;
+    if (!form) return;
     setErrors({});
     setMessage(undefined);
     const body = {
       symbol: formValue(form, "symbol"),
-      direction: formValue(form, "direction"),
+      direction: formValue(form, "direction") as AlertBody["direction"],
       price: formValue(form, "price"),
     };
     // The same plain words as the amount fields, rather than the server's bare "Invalid price".
-    const problem = amountProblem(body.price, PRICE_DECIMALS, "A price");
+    const problem = priceProblem(body.price);
     if (problem) {
       setErrors({ price: problem });
       focusFirstInvalid(form);
       return;
     }
+    // One that would fire at once is most likely a slip (above for below, a digit too few): asked once more.
+    const market = prices[body.symbol]?.priceUsd;
+    if (market && alreadyMet(body, market)) {
+      answered = false;
+      setAsking({ ...body, market });
+      return;
+    }
+    void send(body);
+  };
+  const send = async (body: AlertBody) => {
     try {
       const { alert } = await api.post<{ alert: PriceAlert }>("/api/alerts", body);
       mutate((items) => [alert, ...(items ?? [])]);
       // Not form.reset(): that would put the asset back to the first one, even on another asset's market page.
-      const price = form.elements.namedItem("price");
+      const price = form?.elements.namedItem("price");
       if (price instanceof HTMLInputElement) price.value = "";
     } catch (error) {
       const fields = fieldErrors(error, HINTS);
@@ -99,7 +142,17 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
         </p>
       </div>
       <Show when={message()}>{(m) => <Alert tone={m().tone}>{m().text}</Alert>}</Show>
-      <form class="form form-inline" onSubmit={create} onInput={clearMessagesOnEdit(setErrors, setMessage)} novalidate>
+      <form
+        ref={form}
+        class="form form-inline"
+        onSubmit={create}
+        onInput={(event) => {
+          // The question was about the values as they were.
+          setAsking(undefined);
+          clearOnEdit(event);
+        }}
+        novalidate
+      >
         <SelectField label="Asset" name="symbol" error={errors().symbol}>
           {/* Chosen on the option, not as the select's value: that is set before the options exist, and lost. */}
           <For each={props.symbols}>
@@ -115,9 +168,52 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
           <option value="below">below</option>
         </SelectField>
         <Field label="Price (USD)" name="price" inputmode="decimal" required error={errors().price} />
-        <button type="submit" class="button button-primary">
-          Create alert
-        </button>
+        {/* Asked in place of "Create alert", focus following the buttons as they swap (as AskAgainButtons does). */}
+        <Show
+          when={asking()}
+          fallback={
+            <button type="submit" class="button button-primary" ref={focusWhen(answered)}>
+              Create alert
+            </button>
+          }
+        >
+          {(past) => (
+            <div class="alert-question">
+              <Alert tone="warn" title="This alert would fire at once">
+                <p id={questionId}>
+                  {past().symbol} is at {formatPrice(past().market, past().symbol)} USD now, already at or {past().direction}{" "}
+                  {formatPrice(past().price, past().symbol)} USD. Create it anyway, or change the price?
+                </p>
+                <div class="button-row">
+                  <button
+                    type="button"
+                    class="button button-primary"
+                    ref={focusWhen(true)}
+                    aria-describedby={questionId}
+                    onClick={() => {
+                      const body = past();
+                      answered = true;
+                      setAsking(undefined);
+                      void send(body);
+                    }}
+                  >
+                    Create anyway
+                  </button>
+                  <button
+                    type="button"
+                    class="button"
+                    onClick={() => {
+                      setAsking(undefined);
+                      focusControl(form, "price");
+                    }}
+                  >
+                    Change the price
+                  </button>
+                </div>
+              </Alert>
+            </div>
+          )}
+        </Show>
       </form>
       <Show when={(alerts.latest ?? []).length > 0} fallback={<p class="muted section-gap">No alerts yet.</p>}>
         <ScrollTable

@@ -1,10 +1,11 @@
 import { Show } from "solid-js";
 
 /**
- * A tiny line of recent prices. Drawing is the one place prices become floats: the amounts themselves stay
- * strings everywhere else in the client.
+ * A tiny line of recent prices, as wide as the space it is given (a price tile's). Drawing is the one place prices
+ * become floats: the amounts themselves stay strings everywhere else in the client.
  */
 export default function Sparkline(props: { points: string[]; label: string }) {
+  // The drawing's own units: stretched to the width shown (preserveAspectRatio="none"), the height kept.
   const width = 120;
   const height = 28;
   const path = () => {
@@ -21,12 +22,21 @@ export default function Sparkline(props: { points: string[]; label: string }) {
   const rising = () => Number(props.points.at(-1)) >= Number(props.points[0]);
   return (
     <Show when={props.points.length > 1} fallback={<span class="sparkline-empty" aria-hidden="true" />}>
-      <svg class="sparkline" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={props.label}>
+      <svg
+        class="sparkline"
+        viewBox={`0 0 ${width} ${height}`}
+        preserveAspectRatio="none"
+        height={height}
+        role="img"
+        aria-label={props.label}
+      >
+        {/* The stroke keeps its width however far the line is stretched. */}
         <polyline
           points={path()}
           fill="none"
           stroke={rising() ? "var(--up, #3fb950)" : "var(--warn, #d29922)"}
           stroke-width="1.5"
+          vector-effect="non-scaling-stroke"
         />
       </svg>
     </Show>

@@ -1,5 +1,6 @@
 /** Trading and portfolio types and reads (API.md "Trading"). Money stays a decimal string. */
 import { api } from "./api";
+import { formatUsd } from "./money";
 
 export type Side = "buy" | "sell";
 export type OrderType = "market" | "limit" | "stop";
@@ -30,6 +31,13 @@ export type Order = {
   expiresAt: string | null;
   createdAt: string;
 };
+
+/**
+ * The price an order waits for, its limit or its stop, exactly as the order has it ("1,000.555", not
+ * formatPrice's rounded "1,000.56"): it bounds the fill, so a rounded figure would promise a price it is not.
+ */
+export const waitingPrice = (order: Order) => formatUsd(order.limitPrice ?? order.stopPrice ?? "0");
+
 export type Holding = {
   asset: string;
   amount: string;
@@ -41,5 +49,6 @@ export type Holding = {
 };
 export type Portfolio = { holdings: Holding[]; realizedPnlUsd: string; totalUsd: string };
 
-export const fetchOrders = async () => (await api.get<{ items: Order[] }>("/api/trading/orders?limit=50")).items;
+/** The open orders, newest first: the order history (pages/trade) lists the closed ones. */
+export const fetchOpenOrders = async () => (await api.get<{ items: Order[] }>("/api/trading/orders?status=open&limit=100")).items;
 export const fetchPortfolio = () => api.get<Portfolio>("/api/portfolio");

@@ -19,9 +19,10 @@ import { prices, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
-import { fetchOrders, type Order, type OrderType, type Quote, type Side } from "../lib/trading";
+import { fetchOpenOrders, type Order, type OrderType, type Quote, type Side, waitingPrice } from "../lib/trading";
 import { type Balance, fetchBalances } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
+import OrderHistory from "./trade/OrderHistory";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
 type Message = { tone: "error" | "success" | "info"; text: string };
@@ -99,15 +100,9 @@ function shortfallOf(quote: Quote, balances: Balance[] | undefined, config: Publ
   return lessThan(available, cost.amount, precision) ? { ...cost, available, precision } : undefined;
 }
 
-/**
- * The price an open order waits for, its limit or its stop, exactly as the order has it ("1,000.555", not
- * formatPrice's rounded "1,000.56"): it bounds the fill, so a rounded figure would promise a price it is not.
- */
-const orderPrice = (order: Order) => formatUsd(order.limitPrice ?? order.stopPrice ?? "0");
-
 /** "limit sell of 0.00005000 BTC at 10,000.00 USD". */
 const describeOrder = (order: Order, config: PublicConfig) =>
-  `${order.type} ${order.side} of ${formatAmount(order.amount, precisionOf(config, order.asset))} ${order.asset} at ${orderPrice(order)} USD`;
+  `${order.type} ${order.side} of ${formatAmount(order.amount, precisionOf(config, order.asset))} ${order.asset} at ${waitingPrice(order)} USD`;
 
 function TradeForm(props: { config: PublicConfig }) {
   useLivePrices();
@@ -133,7 +128,7 @@ function TradeForm(props: { config: PublicConfig }) {
   let getQuoteButton: HTMLButtonElement | undefined;
   const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
   const [busy, setBusy] = createSignal(false);
-  const [orders, { refetch, mutate }] = createResource(fetchOrders);
+  const [orders, { refetch, mutate }] = createResource(fetchOpenOrders);
   const [balances, balancesActions] = createResource(fetchBalances);
   // Live (WebSocket): a balance moved (a trade settled, a deposit arrived); a quote's warning follows it.
   onCleanup(onFrame("balance", (frame) => balancesActions.mutate((shown) => withBalanceFrame(shown, frame.data))));
@@ -199,6 +194,12 @@ function TradeForm(props: { config: PublicConfig }) {
     // Another type, side or asset is another order: what was said of the last one's fields (a stop sell's price
     // against the sell price, an amount's decimals) may not hold for it, and is checked again on submit.
     if (field === "type" || field === "side" || field === "asset") setErrors({});
+    // So is another amount: the last order's result ("Filled at …") under this form would read as this one's. How
+    // the last one ends, if it still waits, is for the open orders and the order history to tell from now on.
+    if (field !== "limitPrice" && field !== "stopPrice") {
+      setMessage(undefined);
+      setWaiting(undefined);
+    }
   };
   const precision = () => precisionOf(props.config, draft().asset);
   /**
@@ -515,7 +516,7 @@ function TradeForm(props: { config: PublicConfig }) {
               <td class="num">
                 {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
               </td>
-              <td class="num">{orderPrice(o)}</td>
+              <td class="num">{waitingPrice(o)}</td>
               <td>{formatDateTime(o.createdAt)}</td>
               <td>
                 <StatusBadge status={o.status} />
@@ -524,7 +525,7 @@ function TradeForm(props: { config: PublicConfig }) {
                 <button
                   type="button"
                   class="button button-ghost button-small"
-                  aria-label={`Cancel ${o.type} ${o.side} ${o.amount} ${o.asset} at ${orderPrice(o)} USD`}
+                  aria-label={`Cancel ${o.type} ${o.side} ${o.amount} ${o.asset} at ${waitingPrice(o)} USD`}
                   onClick={(event) => void cancel(o, event.currentTarget)}
                 >
                   Cancel
@@ -547,6 +548,7 @@ function TradePage(props: { user: Accessor<User> }) {
         {(c) => (
           <>
             <TradeForm config={c()} />
+            <OrderHistory config={c()} />
             <PortfolioPanel />
           </>
         )}

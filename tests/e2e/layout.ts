@@ -193,7 +193,7 @@ async function rowProblems(page: Page): Promise<string[]> {
   const order = await reachProblem(page.getByRole("button", { name: /^Cancel limit sell 0\.5 ETH/ }), "the order's Cancel");
   await page.goto("/wallet");
   const withdrawals = page.getByRole("region", { name: "Withdrawals", exact: true });
-  const cancel = withdrawals.getByRole("button", { name: /^Cancel the withdrawal of 8 ETH/ });
+  const cancel = withdrawals.getByRole("button", { name: /^Cancel the withdrawal of 8\.00000000 ETH/ });
   const withdrawal = await reachProblem(cancel, "the withdrawal's Cancel");
   // The session signed in with a long unbroken User-Agent: its Revoke still in view.
   await page.goto("/security");
@@ -218,8 +218,11 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         name: "a user (admin when possible) with an open limit order, a withdrawal under review and a price alert, signed in",
         ms: 45_000,
         run: async () => {
-          await registerViaApi(app, erin.name, erin.email, true);
-          await registerViaApi(app, frank.name, frank.email, true);
+          // Together: each waits for its verification mail from the server's mail worker.
+          await Promise.all([
+            registerViaApi(app, erin.name, erin.email, true),
+            registerViaApi(app, frank.name, frank.email, true),
+          ]);
           if (promoteToAdmin && (await promoteToAdmin(erin.email))) destinations.push("Admin");
           else note("the Admin link was not checked: promoting a user needs the CLI on a shared Postgres");
           // A client of its own kind: a User-Agent no browser sends, long and unbroken (shown in the sessions list).

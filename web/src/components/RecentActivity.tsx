@@ -5,6 +5,7 @@ import { useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { withTxFrame } from "../lib/live-rows";
 import { precisionOf } from "../lib/money";
+import { settled } from "../lib/resource";
 import { moneyReturned, TX_LABELS, type Tx } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 import Amount from "./Amount";
@@ -37,7 +38,8 @@ export default function RecentActivity() {
         </A>
       </div>
       <Show when={!recent.error} fallback={<ErrorNotice error={recent.error} onRetry={() => void refetch()} />}>
-        <Show when={recent()} fallback={<Loading label="Loading recent activity" />}>
+        {/* settled: a reload (a resync) keeps the rows shown rather than suspending the page around them. */}
+        <Show when={settled(recent)} fallback={<Loading label="Loading recent activity" />}>
           {(page) => (
             <Show when={page().items.length > 0} fallback={<p class="muted">No activity yet. Make a deposit to get started.</p>}>
               <ul class="activity">

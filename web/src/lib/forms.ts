@@ -160,6 +160,20 @@ export const focusOnShow = (element: HTMLElement) => requestAnimationFrame(() =>
 /** Whether keyboard focus is lost: on the page itself, as when the focused control was removed. */
 const focusLost = () => !document.activeElement || document.activeElement === document.body;
 
+/** About ten seconds of frames: how long an element made while its page still loads may wait to be shown. */
+const SHOWN_WITHIN_FRAMES = 600;
+
+/**
+ * Runs `then` on the first frame `element` is in the document. One made under a Suspense that still waits for
+ * something else (the user, read again) is kept out of it until then; one that never comes is given up.
+ */
+function whenShown(element: HTMLElement, then: () => void, frames = SHOWN_WITHIN_FRAMES) {
+  requestAnimationFrame(() => {
+    if (element.isConnected) then();
+    else if (frames > 0) whenShown(element, then, frames - 1);
+  });
+}
+
 /**
  * A `ref` for what an action leaves where its control was (a result message where a row's Confirm button went
  * with its row, the button that replaces an expired quote's): once shown, it takes focus if focus fell to the page
@@ -170,11 +184,25 @@ const focusLost = () => !document.activeElement || document.activeElement === do
 export const focusIfLost =
   (from?: Element | null) =>
   (element: HTMLElement): void => {
-    requestAnimationFrame(() => {
-      if (!element.isConnected || element.matches(":disabled")) return;
+    whenShown(element, () => {
+      if (element.matches(":disabled")) return;
       if (focusLost() || (from && document.activeElement === from)) focusByScript(element);
     });
   };
+
+/**
+ * After a refused submit: focus goes to the first control marked invalid or, when the refusal is about the whole
+ * form (an unverified email, a frozen account: nothing to correct in a field), to the form's message of it
+ * (role="alert"), if focus fell to the page with the submit button, disabled while it was sent.
+ */
+export function focusRefusal(form: HTMLFormElement | undefined) {
+  queueMicrotask(() => {
+    const control = form?.querySelector<HTMLElement>("[aria-invalid='true']");
+    const message = form?.querySelector<HTMLElement>("[role='alert']");
+    if (control) focusField(control);
+    else if (message) focusIfLost()(message);
+  });
+}
 
 /**
  * A `ref` for a button disabled while its list loads (Load more, Refresh), which drops keyboard focus to the

@@ -10,7 +10,7 @@ import StatusBadge from "../components/StatusBadge";
 import { api, saveFile } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
-import { actionMessage, fieldErrors, focusIfLost } from "../lib/forms";
+import { actionMessage, fieldErrors, focusIfLost, refocusAfterBusy } from "../lib/forms";
 import { withTxFrame } from "../lib/live-rows";
 import { isZero, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
@@ -176,6 +176,9 @@ function HistoryView(props: { config: PublicConfig }) {
     }
   };
 
+  // Apply is disabled while the list it asked for loads, which drops keyboard focus to the page: it gets it back.
+  const keepApplyFocus = refocusAfterBusy(() => loading() === "first");
+
   /** The transactions to list; undefined (a spinner) while the first page loads into an empty list. */
   const shown = () => (loading() === "first" && items().length === 0 ? undefined : items());
 
@@ -227,7 +230,7 @@ function HistoryView(props: { config: PublicConfig }) {
           <Field label="From" name="from" type="date" value={filters().from ?? ""} error={filterError().from} />
           <Field label="To" name="to" type="date" value={filters().to ?? ""} error={filterError().to} />
           <div class="button-row filters-actions">
-            <button type="submit" class="button button-primary" disabled={loading() === "first"}>
+            <button type="submit" class="button button-primary" ref={keepApplyFocus} disabled={loading() === "first"}>
               Apply
             </button>
             <Show when={active()}>

@@ -12,7 +12,7 @@ import PausedNote from "../components/PausedNote";
 import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
-import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid } from "../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid, focusRefusal } from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
@@ -149,6 +149,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
         focusFirstInvalid(form);
       } else {
         setFormError({ text: problem.form ?? "Something went wrong.", code: problem.code });
+        focusRefusal(confirmForm);
       }
     } finally {
       setBusy(false);

@@ -6,7 +6,7 @@ import Loading from "../components/Loading";
 import ResendVerification from "../components/ResendVerification";
 import { SignInButton } from "../components/SignInLinks";
 import { ApiError, api } from "../lib/api";
-import { actionMessage } from "../lib/forms";
+import { actionMessage, focusIfLost } from "../lib/forms";
 import { useLinkToken } from "../lib/link-token";
 import { reloadSessionUser, type User, useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -44,13 +44,17 @@ export default function VerifyEmail() {
     return !!o && !o.ok && o.error instanceof ApiError && o.error.code === "INVALID_TOKEN";
   };
 
+  // Opening the link is the request: its outcome takes focus, as a form's result does (unless the user put it
+  // somewhere while it was verified).
+  const focusOutcome = focusIfLost();
+
   return (
     <AuthCard titleId="verify-title" stack>
       <h1 id="verify-title">Verify your email</h1>
       <Show
         when={token()}
         fallback={
-          <Alert tone="error" title="This link is incomplete">
+          <Alert tone="error" title="This link is incomplete" ref={focusOutcome}>
             <p>The verification link has no token. Open the link from the email again, or copy the whole address.</p>
           </Alert>
         }
@@ -58,7 +62,7 @@ export default function VerifyEmail() {
         <Suspense fallback={<Loading label="Verifying your email…" />}>
           <Switch>
             <Match when={outcome()?.ok}>
-              <Alert tone="success" title="Your email is verified">
+              <Alert tone="success" title="Your email is verified" ref={focusOutcome}>
                 <p>Thank you. Your account can now deposit, send and withdraw.</p>
               </Alert>
               <Show when={user()} fallback={<SignInButton>Sign in</SignInButton>}>
@@ -68,7 +72,7 @@ export default function VerifyEmail() {
               </Show>
             </Match>
             <Match when={invalidToken() && user()?.emailVerified}>
-              <Alert tone="info" title="Your email is already verified">
+              <Alert tone="info" title="Your email is already verified" ref={focusOutcome}>
                 <p>This link was already used or has expired, but there is nothing left to do.</p>
               </Alert>
               <A href="/security" class="button button-primary">
@@ -76,7 +80,7 @@ export default function VerifyEmail() {
               </A>
             </Match>
             <Match when={invalidToken()}>
-              <Alert tone="error" title="This link is invalid or has expired">
+              <Alert tone="error" title="This link is invalid or has expired" ref={focusOutcome}>
                 <p>Verification links work once and for 24 hours.</p>
               </Alert>
               <Show
@@ -91,7 +95,7 @@ export default function VerifyEmail() {
               </Show>
             </Match>
             <Match when={outcome() && !outcome()?.ok}>
-              <Alert tone="error" title="We could not verify your email">
+              <Alert tone="error" title="We could not verify your email" ref={focusOutcome}>
                 <p>{actionMessage((outcome() as { error: unknown }).error)}</p>
               </Alert>
               <div>

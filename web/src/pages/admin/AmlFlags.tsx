@@ -10,7 +10,7 @@ import { createPagedList } from "../../lib/paged-list";
 import type { User } from "../../lib/session";
 import FlagReview, { type FlagReviewFields } from "./FlagReview";
 import OwnCaseNote from "./OwnCase";
-import { decidedTransfer, pickUserToFreeze } from "./state";
+import { decidedTransfer, noteAdminAction, pickUserToFreeze } from "./state";
 
 type AmlFlag = FlagReviewFields & {
   transferId: string;
@@ -217,6 +217,7 @@ export default function AmlFlagsPanel(props: { me: User }) {
                     // The result takes the focus the form had, so a keyboard user goes on from this row.
                     setJustResolved(resolved.id);
                     flags().replace(resolved);
+                    noteAdminAction();
                   }}
                 />
               </Show>

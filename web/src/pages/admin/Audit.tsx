@@ -1,5 +1,6 @@
-import { createMemo, createSignal, For, Show, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, Show, untrack } from "solid-js";
 import DataTable from "../../components/DataTable";
+import Email from "../../components/Email";
 import { Field } from "../../components/Field";
 import FormError from "../../components/FormError";
 import LoadMore from "../../components/LoadMore";
@@ -9,10 +10,21 @@ import { type AuditEvent, actionLabel, describeMetadata, isFailure, KNOWN_ACTION
 import { describeUserAgent, formatDateTime } from "../../lib/format";
 import { actionMessage, focusField } from "../../lib/forms";
 import { createPagedList } from "../../lib/paged-list";
+import { adminActions } from "./state";
 import { namesUser, USER_NAMING_HINT, UserField, userIdOf } from "./users";
 
-/** A row of GET /api/admin/audit: an event of any user, with its place in that user's hash chain. */
-type AdminAuditEvent = AuditEvent & { userId: string | null; chain: string; seq: number; prevHash: string; hash: string };
+/**
+ * A row of GET /api/admin/audit: an event of any user (named by email too, null for the platform's own rows), with
+ * its place in that user's hash chain.
+ */
+type AdminAuditEvent = AuditEvent & {
+  userId: string | null;
+  userEmail: string | null;
+  chain: string;
+  seq: number;
+  prevHash: string;
+  hash: string;
+};
 
 /** The API's query, empty filters left out. */
 type Query = { userId?: string; action?: string };
@@ -28,6 +40,16 @@ function ActionCode(props: { action: string }) {
   return <For each={props.action.split(/(?<=[._])/)}>{(part, index) => (index() === 0 ? part : [<wbr />, part])}</For>;
 }
 
+/**
+ * An event's details, the user an admin acted on (`targetUserId`) named by email when a row of that user is listed
+ * (`emails`, by id), else by id.
+ */
+function describeDetails(metadata: AuditEvent["metadata"], emails: Map<string, string>): string {
+  const target = metadata?.targetUserId;
+  const email = typeof target === "string" ? emails.get(target) : undefined;
+  return describeMetadata(email ? { ...metadata, targetUserId: email } : metadata);
+}
+
 /** GET /api/admin/audit: every user's security and money events, newest first, filtered by user and action. */
 export default function AuditPanel() {
   const [query, setQuery] = createSignal<Query>({});
@@ -36,6 +58,17 @@ export default function AuditPanel() {
     const current = query();
     return untrack(() => createPagedList<AdminAuditEvent>("/api/admin/audit", current, PAGE_SIZE));
   });
+  // An admin action on this page (a decision, a freeze) wrote events: the log is read again, the pages loaded kept.
+  createEffect(on(adminActions, () => void untrack(events).load(false), { defer: true }));
+  /** The email of each user who has a row listed, by id. */
+  const emails = createMemo(
+    () =>
+      new Map(
+        events()
+          .items()
+          .flatMap((event) => (event.userId && event.userEmail ? [[event.userId, event.userEmail]] : [])),
+      ),
+  );
   const [userError, setUserError] = createSignal<string>();
   const [formError, setFormError] = createSignal<string>();
   const [looking, setLooking] = createSignal(false);
@@ -180,11 +213,19 @@ export default function AuditPanel() {
               <time datetime={event.createdAt}>{formatDateTime(event.createdAt)}</time>
             </td>
             <td>
+              {/* The email a person reads; the id (what the User filter also takes) in its title. */}
               <Show when={event.userId} fallback={<span class="muted">System</span>}>
                 {(id) => (
-                  <code class="truncate truncate-id" title={id()}>
-                    {id()}
-                  </code>
+                  <Show
+                    when={event.userEmail}
+                    fallback={
+                      <code class="truncate truncate-id" title={id()}>
+                        {id()}
+                      </code>
+                    }
+                  >
+                    {(email) => <Email address={email()} title={`User ID ${id()}`} />}
+                  </Show>
                 )}
               </Show>
             </td>
@@ -202,7 +243,7 @@ export default function AuditPanel() {
                 {event.userAgent ? describeUserAgent(event.userAgent) : "—"}
               </span>
             </td>
-            <td class="small muted wrap">{describeMetadata(event.metadata) || "—"}</td>
+            <td class="small muted wrap">{describeDetails(event.metadata, emails()) || "—"}</td>
             <td>
               <code class="truncate truncate-id" title={event.hash}>
                 {event.hash}

@@ -1,12 +1,14 @@
-import { createResource, For, Show } from "solid-js";
+import { createEffect, createResource, For, on, Show } from "solid-js";
 import { ScrollTable } from "../../components/DataTable";
 import ErrorNotice from "../../components/ErrorNotice";
 import Loading from "../../components/Loading";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
+import { refocusAfterBusy } from "../../lib/forms";
 import { formatAmount, precisionOf } from "../../lib/money";
 import { settled } from "../../lib/resource";
 import ScheduledChecks from "./ScheduledChecks";
+import { adminActions } from "./state";
 
 type Reconcile = {
   ok: boolean;
@@ -19,6 +21,10 @@ type Reconcile = {
 /** GET /api/admin/ledger/reconcile: the ledger's invariants, green when every one holds. */
 export default function ReconcilePanel(props: { config: PublicConfig }) {
   const [report, { refetch }] = createResource(() => api.get<Reconcile>("/api/admin/ledger/reconcile"));
+  // An admin action on this page (a decision moves money) is followed by a new check: the counts shown stay true.
+  createEffect(on(adminActions, () => void refetch(), { defer: true }));
+  // "Check again" is disabled while it checks, which drops keyboard focus to the page: it gets it back.
+  const keepFocus = refocusAfterBusy(() => report.loading);
   return (
     <section class="panel" aria-labelledby="reconcile-title">
       <div class="panel-head">
@@ -26,7 +32,14 @@ export default function ReconcilePanel(props: { config: PublicConfig }) {
           <h2 id="reconcile-title">Ledger reconciliation</h2>
           <p class="muted small">Every asset's accounts must sum to zero and every transfer must balance.</p>
         </div>
-        <button type="button" class="button" onClick={() => void refetch()} disabled={report.loading} aria-busy={report.loading}>
+        <button
+          type="button"
+          class="button"
+          ref={keepFocus}
+          onClick={() => void refetch()}
+          disabled={report.loading}
+          aria-busy={report.loading}
+        >
           {report.loading && settled(report) ? "Checking…" : "Check again"}
         </button>
       </div>

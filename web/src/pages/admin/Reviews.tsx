@@ -17,7 +17,7 @@ import type { User } from "../../lib/session";
 import type { Transfer, Withdrawal } from "../../lib/wallet";
 import DecisionButtons from "./Confirm";
 import OwnCaseNote from "./OwnCase";
-import { noteTransferDecided } from "./state";
+import { noteAdminAction, noteTransferDecided } from "./state";
 
 type Item = { id: string; asset: string; amount: string; createdAt: string };
 /** The admin's lists also say who asked (API additions to `withdrawal` and `transfer`). */
@@ -71,6 +71,7 @@ function ReviewQueue<T extends Item>(props: {
       await props.decide(item, approve);
       // Only that row goes: the rest, however deep the list was loaded, stays in view.
       queue.remove(item.id);
+      noteAdminAction();
       setDecided({ tone: "success", text: `${approve ? "Approved" : "Rejected"} ${describe(item)}.` });
     } catch (error) {
       setRefused({ ...refused(), [item.id]: `Could not ${approve ? "approve" : "reject"} it: ${actionMessage(error)}` });

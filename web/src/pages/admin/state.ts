@@ -18,3 +18,15 @@ export { decidedTransfer };
 export function noteTransferDecided(id: string) {
   setDecidedTransfer({ id, at: Date.now() });
 }
+
+/**
+ * How many decisions, freezes and flag resolutions were made on the page: each writes the audit log, and a
+ * decision moves money in the ledger, so both panels read theirs again after each.
+ */
+const [adminActions, setAdminActions] = createSignal(0);
+
+export { adminActions };
+
+export function noteAdminAction() {
+  setAdminActions((count) => count + 1);
+}

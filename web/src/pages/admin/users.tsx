@@ -12,10 +12,14 @@ export function namesUser(given: string): boolean {
   return given.includes("@") || UUID.test(given);
 }
 
-/** The id of the user named by email or id; an unknown email is a 404 ApiError (GET /api/admin/users?email=). */
+/** The account of an email (any spelling of it); none is a 404 ApiError (GET /api/admin/users?email=). */
+export async function userByEmail(email: string): Promise<User> {
+  return (await api.get<{ user: User }>(`/api/admin/users?email=${encodeURIComponent(email)}`)).user;
+}
+
+/** The id of the user named by email or id; an unknown email is a 404 ApiError. */
 export async function userIdOf(given: string): Promise<string> {
-  if (!given.includes("@")) return given;
-  return (await api.get<{ user: User }>(`/api/admin/users?email=${encodeURIComponent(given)}`)).user.id;
+  return given.includes("@") ? (await userByEmail(given)).id : given;
 }
 
 /** The field an admin names a user in, as `userId`: an email or an id, taken as typed (no autocorrect). */

@@ -9,7 +9,7 @@ import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage, type FieldErrors, focusFirstInvalid, focusIfLost } from "../../lib/forms";
+import { actionMessage, type FieldErrors, focusFirstInvalid, focusIfLost, focusRefusal } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { amountProblem, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
@@ -254,7 +254,7 @@ export default function DepositPanel(props: {
       const found = moneyProblem(error, { kind: "deposit", hints: HINTS });
       setErrors(found.fields);
       setFormError(found.form);
-      focusFirstInvalid(form);
+      focusRefusal(form);
     } finally {
       setBusy(false);
     }

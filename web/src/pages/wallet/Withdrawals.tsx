@@ -10,6 +10,7 @@ import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
+import { formatAmount, precisionOf } from "../../lib/money";
 import type { PagedList } from "../../lib/paged-list";
 import type { Withdrawal } from "../../lib/wallet";
 
@@ -113,7 +114,7 @@ export default function WithdrawalsPanel(props: { config: PublicConfig; list: Pa
               <Show when={w.status === "pending_review"}>
                 <AskAgainButtons
                   words={CANCEL_WORDS}
-                  what={`the withdrawal of ${w.amount} ${w.asset} requested ${formatDateTime(w.createdAt)}`}
+                  what={`the withdrawal of ${formatAmount(w.amount, precisionOf(props.config, w.asset))} ${w.asset} requested ${formatDateTime(w.createdAt)}`}
                   asking={asking() === w.id}
                   busy={cancelling() === w.id}
                   disabled={cancelling() !== undefined}

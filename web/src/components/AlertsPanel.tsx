@@ -27,8 +27,8 @@ const PRICE_DECIMALS = 18;
 /** For what the server still refuses in a price that looks plain (e.g. a leading zero). */
 const HINTS = { price: "Enter the price in USD as a plain number, such as 64000 or 0.25." };
 
-/** amountProblem's words said of a price: "Enter a price.", not "Enter an amount.", under "Price (USD)". */
-const priceProblem = (price: string) => amountProblem(price, PRICE_DECIMALS, "A price")?.replace("an amount", "a price");
+/** What is wrong with a price as typed, in a price's words ("Enter a price.", under "Price (USD)"). */
+const priceProblem = (price: string) => amountProblem(price, PRICE_DECIMALS, "A price", "price");
 
 /**
  * Whether the market price `market` already meets the alert, which would then fire at the next tick: the server

@@ -84,10 +84,17 @@ export function isZero(value: string): boolean {
  * Why `value` is not an amount the user can send in an asset with `precision` decimals, or undefined
  * when it is: a plain positive decimal ("12", "0.5", "1.50"), at most `precision` decimals.
  */
-export function amountProblem(value: string, precision: number | undefined, symbol = ""): string | undefined {
+export function amountProblem(
+  value: string,
+  precision: number | undefined,
+  symbol = "",
+  /** What the field holds, as its messages name it: a price field's says "Enter a price.". */
+  what: "amount" | "price" = "amount",
+): string | undefined {
   const text = value;
-  if (text.trim() === "") return "Enter an amount.";
-  if (text !== text.trim()) return "Remove the spaces around the amount.";
+  const some = what === "amount" ? "an amount" : "a price";
+  if (text.trim() === "") return `Enter ${some}.`;
+  if (text !== text.trim()) return `Remove the spaces around the ${what}.`;
   if (/,/.test(text)) return "Use a dot for decimals, without thousands separators (for example 1250.50).";
   const match = /^(\d+)(?:\.(\d*))?$/.exec(text);
   if (!match || match[2] === "") return "Enter a plain number such as 12.5 (no signs, letters or exponents).";
@@ -97,7 +104,7 @@ export function amountProblem(value: string, precision: number | undefined, symb
       ? `${symbol || "This asset"} has no decimals: enter a whole number.`
       : `${symbol || "This asset"} allows at most ${precision} decimal place${precision === 1 ? "" : "s"}.`;
   }
-  if (/^[0.]+$/.test(text)) return "Enter an amount greater than zero.";
+  if (/^[0.]+$/.test(text)) return `Enter ${some} greater than zero.`;
   return undefined;
 }
 

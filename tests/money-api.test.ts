@@ -15,7 +15,7 @@ import {
   uniqueEmail,
 } from "./support/client";
 import { createTestApp, TEST_DATABASE_URL } from "./support/harness";
-import { runAgainstUncommitted } from "./support/held-lock";
+import { lockWaiters, runAgainstUncommitted, whileLockHeld } from "./support/held-lock";
 import { quietProvider, setPrices } from "./support/prices";
 
 setDefaultTimeout(30_000);
@@ -904,6 +904,86 @@ describe("P2P transfers", () => {
     expect([address.status, address.body.error.code]).toEqual([403, "FORBIDDEN"]);
     expect((await frozen.client.json<{ items: unknown[] }>("GET", "/api/wallet/addresses")).body.items).toEqual([]);
   });
+
+  // A freeze is the moment a user's money stops: no send of theirs may land after it has answered.
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a send that comes to its write while a freeze is being made waits for it, and is refused",
+    async () => {
+      const db = fixture.deps.database.db;
+      const admin = await adminUser(fixture, "race-freezer");
+      const recipient = await signedInUser(fixture, "race-recipient");
+      // A first send (the sender has no running totals yet) and a later one.
+      for (const sentBefore of [false, true]) {
+        const sender = await fundedUser(fixture, `race-sender-${sentBefore}`, "100");
+        if (sentBefore) await sendUsd(sender.client, recipient.email, "1");
+        const before = await usd(sender.client);
+        // The freeze, past its write, waits at its audit row (the admin's chain) while the send begins, passing the
+        // session's check of the account (the freeze not committed) and reading its facts.
+        const { freezing, sending } = await whileLockHeld(
+          db,
+          sql`select 1 from audit_heads where chain = ${admin.userId} for update`,
+          async () => {
+            const freezing = admin.client.json("POST", `/api/admin/users/${sender.userId}/freeze`);
+            expect(await lockWaiters(db, 1)).toBe(true);
+            const sending = withKey(sender.client, "/api/transfers/p2p", {
+              recipientEmail: recipient.email,
+              asset: "USD",
+              amount: "5",
+            });
+            await lockWaiters(db, 2);
+            return { freezing, sending };
+          },
+        );
+        expect((await freezing).status).toBe(200);
+        const answer = await sending;
+        expect([sentBefore, answer.status, ((await answer.json()) as ErrorBody).error?.code]).toEqual([
+          sentBefore,
+          403,
+          "FORBIDDEN",
+        ]);
+        expect(await usd(sender.client)).toEqual(before);
+      }
+    },
+  );
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a freeze waits for a send of its user already writing: the send lands, then the freeze answers",
+    async () => {
+      const db = fixture.deps.database.db;
+      const admin = await adminUser(fixture, "late-freezer");
+      const recipient = await fundedUser(fixture, "late-recipient", "1");
+      const sender = await fundedUser(fixture, "late-sender", "100");
+      const [account] = await queryRows<{ id: string }>(
+        db,
+        sql`select id::text from ledger_accounts where owner_id = ${recipient.userId} and asset = 'USD' and kind = 'available'`,
+      );
+      let freezeAnswered = false;
+      // The send, past its checks, waits at the recipient's account (held here) when the freeze begins.
+      const { freezing, sending } = await whileLockHeld(
+        db,
+        sql`select 1 from ledger_accounts where id = ${account.id} for update`,
+        async () => {
+          const sending = withKey(sender.client, "/api/transfers/p2p", {
+            recipientEmail: recipient.email,
+            asset: "USD",
+            amount: "5",
+          });
+          expect(await lockWaiters(db, 1)).toBe(true);
+          const freezing = admin.client.json("POST", `/api/admin/users/${sender.userId}/freeze`).then((answer) => {
+            freezeAnswered = true;
+            return answer;
+          });
+          await lockWaiters(db, 2);
+          expect(freezeAnswered).toBe(false);
+          return { freezing, sending };
+        },
+      );
+      expect((await sending).status).toBe(201);
+      expect((await freezing).status).toBe(200);
+      expect(await usd(sender.client)).toMatchObject({ available: "95", held: "0" });
+      expect(await usd(recipient.client)).toMatchObject({ available: "6" });
+    },
+  );
 });
 
 describe("withdrawals", () => {

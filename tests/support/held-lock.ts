@@ -38,14 +38,20 @@ export async function runAgainstUncommitted<T>(db: Db, lock: SQL, work: () => Pr
   const { running } = await whileLockHeld(db, lock, async () => {
     const running = work();
     running.catch(() => undefined); // the caller awaits it, after the commit
-    for (const until = Date.now() + patienceMs; Date.now() < until; await Bun.sleep(20)) {
-      const [queued] = await queryRows<{ n: number }>(
-        db,
-        sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-      );
-      if (queued.n > 0) break;
-    }
+    await lockWaiters(db, 1, patienceMs);
     return { running };
   });
   return running;
+}
+
+/** Waits until `count` sessions of the database wait for a lock, for at most `patienceMs`: whether they came to. */
+export async function lockWaiters(db: Db, count: number, patienceMs = 3_000): Promise<boolean> {
+  for (const until = Date.now() + patienceMs; Date.now() < until; await Bun.sleep(20)) {
+    const [queued] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    if (queued.n >= count) return true;
+  }
+  return false;
 }

@@ -25,6 +25,7 @@ import {
   TransferAnswer,
 } from "../transfers/model";
 import { decideTransfer, listTransfersForReview } from "../transfers/review";
+import { settleSendsInFlight } from "../transfers/service";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
 import { listEveryonesWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
 
@@ -45,7 +46,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     .post(
       "/users/:id/freeze",
       async ({ principal, params, request }) => ({
-        user: await setFrozen(db, principal.userId, params.id, true, actorOf(request)),
+        user: await setFrozen(db, principal.userId, params.id, true, actorOf(request), settleSendsInFlight),
       }),
       { ...admin, params: IdParams, response: UserAnswer },
     )

@@ -1,23 +1,33 @@
 /** An account's standing, changed by admins: frozen or not (API.md's freeze), promoted to admin (the CLI). */
 import { and, eq, isNotNull, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
-import type { Db } from "../../platform/db/client";
+import type { Db, DbTransaction } from "../../platform/db/client";
 import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase } from "./guards";
 import type { User } from "./model";
 import { users } from "./schema";
-import { findUserByEmail, normalizeEmail, toUser } from "./service";
+import { findUser, findUserByEmail, normalizeEmail, toUser } from "./service";
 
 /**
  * Freezing stops money movement; the user can still sign in and read. Freezing a frozen user (or unfreezing
- * an unfrozen one) changes nothing and records nothing: the log keeps when the freeze began.
+ * an unfrozen one) changes nothing and records nothing: the log keeps when the freeze began. `settle`, when
+ * freezing, first waits out or turns back the user's money movements in flight (the caller's, from the modules
+ * that move money), in the freeze's transaction and before its write, as they take their locks before the user's row.
  */
-export async function setFrozen(db: Db, adminId: string, userId: string, frozen: boolean, actor: Actor): Promise<User> {
+export async function setFrozen(
+  db: Db,
+  adminId: string,
+  userId: string,
+  frozen: boolean,
+  actor: Actor,
+  settle?: (tx: DbTransaction, userId: string) => Promise<void>,
+): Promise<User> {
   return db.transaction(async (tx) => {
     if (!isUuid(userId)) throw notFound("User");
     assertNotOwnCase(adminId, [userId]);
+    if (frozen && settle && (await findUser(tx, userId))) await settle(tx, userId);
     const [row] = await tx
       .update(users)
       .set({ frozenAt: frozen ? sql`now()` : null, updatedAt: sql`now()` })

@@ -17,7 +17,7 @@ import {
 } from "../../platform/idempotency";
 import { formatAmount } from "../../platform/money";
 import { type Actor, auditAppendArgument } from "../audit/service";
-import { assertWithdrawalsUnlocked } from "../identity/guards";
+import { assertNotFrozen, assertWithdrawalsUnlocked } from "../identity/guards";
 import { normalizeEmail } from "../identity/service";
 import { assertSecondFactorGiven, spendSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
@@ -27,7 +27,7 @@ import { type HistoryRow, toTx } from "../transactions/service";
 import { amlWindows, type RuleWindow, screenTransfer } from "./aml";
 import { assertWithinLimit, limitView, utcDayStart } from "./limits";
 import type { Limit, P2pRequest, Transfer } from "./model";
-import type { p2pTransfers } from "./schema";
+import { p2pSenders, type p2pTransfers } from "./schema";
 
 export type TransferRow = typeof p2pTransfers.$inferSelect;
 
@@ -51,8 +51,11 @@ export async function p2pLimit(ctx: MoneyContext, userId: string): Promise<Limit
 
 type SenderFacts = {
   recipient: { id: string; email: string } | null;
-  /** `lockedUntil`: the end of the pause after a security change (JSON time), or null. */
-  sender: { email: string; lockedUntil: string | null; twoFactor: boolean } | null;
+  /**
+   * `lockedUntil`: the end of the pause after a security change (JSON time), or null. `frozen` as read with the
+   * facts: the session's standing, read before, may predate a freeze (settleSendsInFlight).
+   */
+  sender: { email: string; lockedUntil: string | null; twoFactor: boolean; frozen: boolean } | null;
   previous: StoredAnswer | null;
   /** Whether the key moved money before: its answer, kept a day, is gone, and it may not move money again. */
   spent: boolean;
@@ -127,7 +130,8 @@ async function readFacts(
     db,
     sql`select json_build_object(
       'recipient', (select json_build_object('id', id, 'email', email) from users where email = ${email}),
-      'sender', (select json_build_object('email', email, 'lockedUntil', withdrawals_locked_until, 'twoFactor', totp_secret is not null)
+      'sender', (select json_build_object('email', email, 'lockedUntil', withdrawals_locked_until, 'twoFactor', totp_secret is not null,
+                                          'frozen', frozen_at is not null)
                  from users where id = ${senderId}),
       'previous', (select json_build_object('request_hash', request_hash, 'response_status', response_status, 'response_body', response_body)
                    from idempotency_keys where user_id = ${senderId} and key = ${key}),
@@ -144,6 +148,19 @@ async function readFacts(
 
 /** The lock p2p_send takes too: one sender's transfers are judged against the limit one at a time. */
 const senderLock = (senderId: string) => sql`select p2p_sender_lock(${senderId}::uuid)`;
+
+/**
+ * For a freeze, in its transaction before it writes: a send of `userId` already writing (holding the sender's row)
+ * commits before the freeze does, and one judged earlier but not yet written finds the sender's version moved on,
+ * is judged again under the sender's lock, and sees the freeze (403). No send of a frozen user commits after the
+ * freeze has answered. The row is made for a sender who never sent, whose first send would otherwise not notice.
+ */
+export async function settleSendsInFlight(tx: DbTransaction, userId: string): Promise<void> {
+  await tx
+    .insert(p2pSenders)
+    .values({ senderId: userId, version: 1 })
+    .onConflictDoUpdate({ target: p2pSenders.senderId, set: { version: sql`${p2pSenders.version} + 1` } });
+}
 
 const STALE = Symbol("stale");
 
@@ -204,6 +221,7 @@ async function attemptP2p(
   });
   const { recipient, sender } = facts;
   if (!sender) throw notFound("User");
+  assertNotFrozen(sender);
   // Money sent to another user leaves the account as a withdrawal does: paused after a security change
   // (someone who took the account over could otherwise empty it at once), and refused before a replay.
   assertWithdrawalsUnlocked({ withdrawalsLockedUntil: sender.lockedUntil ? new Date(sender.lockedUntil) : null });

@@ -330,6 +330,9 @@ describe("headers", () => {
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
       expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
       expect(response.headers.get("strict-transport-security")).toBeNull();
+      // Sockets and fetches go to the app's own origins only (PUBLIC_URL's and CORS_ORIGINS), not to any ws: host.
+      const connect = response.headers.get("content-security-policy")?.match(/connect-src ([^;]*)/)?.[1];
+      expect(connect).toBe(`'self' ${fixture.deps.config.publicUrl.replace(/^http/, "ws")} wss://app.example`);
     }
     // API answers are kept by no cache; the app's own files may be.
     for (const path of ["/api/auth/me", "/api/nope", "/health"]) {

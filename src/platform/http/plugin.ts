@@ -46,12 +46,19 @@ function answeringAppError(code: unknown, error: unknown, context: RequestContex
 }
 
 export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
-  const headers = securityHeaders({ production: config.production, sentryDsn: config.sentryDsn });
+  let headers: { origins: ReadonlySet<string>; values: Record<string, string> } | undefined;
   /** What every answer carries: the security headers, and CORS for the request's origin. */
-  const answerHeaders = (request: Request) => ({
-    ...headers,
-    ...corsHeaders(request.headers.get("origin"), allowedOrigins(config)),
-  });
+  const answerHeaders = (request: Request) => {
+    const origins = allowedOrigins(config);
+    // Made again when the origins change: with PORT=0, PUBLIC_URL follows the port bound, after this is built.
+    if (headers?.origins !== origins) {
+      headers = {
+        origins,
+        values: securityHeaders({ production: config.production, sentryDsn: config.sentryDsn, appOrigins: origins }),
+      };
+    }
+    return { ...headers.values, ...corsHeaders(request.headers.get("origin"), origins) };
+  };
 
   return (
     new Elysia({ name: "http-platform" })

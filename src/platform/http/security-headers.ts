@@ -4,8 +4,15 @@
  * Answers are private and kept by no cache (a TOTP secret, recovery codes, balances); the app's files and
  * the API docs' assets say otherwise where they are served.
  */
-export function securityHeaders(options: { production: boolean; sentryDsn?: string }): Record<string, string> {
-  const connect = ["'self'", "ws:", "wss:"];
+export function securityHeaders(options: {
+  production: boolean;
+  sentryDsn?: string;
+  /** The origins the app is served at (PUBLIC_URL's and CORS_ORIGINS). */
+  appOrigins: Iterable<string>;
+}): Record<string, string> {
+  // 'self' covers the page's own WebSocket in CSP 3 browsers; the app origins' ws: and wss: forms cover older ones,
+  // and an injected script may open a socket to nowhere else.
+  const connect = ["'self'", ...[...options.appOrigins].map((origin) => origin.replace(/^http/, "ws"))];
   if (options.sentryDsn) connect.push(new URL(options.sentryDsn).origin);
   const csp = [
     "default-src 'self'",

@@ -171,7 +171,7 @@ if (name !== "migrate" && !process.env.DATABASE_URL?.trim() && !existsSync(embed
 }
 let config: Config | undefined;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, { keepNewSecrets: false });
   process.exit(await command.run(config, args));
 } catch (error) {
   // What an operator can fix is one plain line; anything else is a bug and keeps its stack.

@@ -346,13 +346,13 @@ const DEVELOPMENT_SECRETS = ["JWT_SECRET", "COOKIE_SECRET"] as const;
  * DATA_DIR, so sessions survive a restart. In production parseConfig refuses to start without them.
  * Returns the file and the secrets it supplies, or nothing when the environment has every secret.
  */
-function developmentSecrets(env: Env): { file: string; secrets: Env } | undefined {
+function developmentSecrets(env: Env, keepNew: boolean): { file: string; secrets: Env } | undefined {
   // Read as parseConfig reads them, trimmed: "production " is production, and must bring its own secrets.
   const missing = DEVELOPMENT_SECRETS.filter((name) => !env[name]?.trim());
   if (env.NODE_ENV?.trim() === "production" || missing.length === 0) return undefined;
   const dir = dataDirOf(env);
   const file = join(dir, "dev-secrets.json");
-  const stored = existsSync(file) ? readSecretsFile(file) : createSecretsFile(dir, file);
+  const stored = existsSync(file) ? readSecretsFile(file) : keepNew ? createSecretsFile(dir, file) : newSecrets();
   return { file, secrets: Object.fromEntries(missing.map((name) => [name, stored[name]])) };
 }
 
@@ -370,8 +370,10 @@ function readSecretsFile(file: string): Env {
   );
 }
 
+const newSecrets = () => ({ JWT_SECRET: randomBytes(32).toString("hex"), COOKIE_SECRET: randomBytes(32).toString("hex") });
+
 function createSecretsFile(dir: string, file: string): Env {
-  const secrets = { JWT_SECRET: randomBytes(32).toString("hex"), COOKIE_SECRET: randomBytes(32).toString("hex") };
+  const secrets = newSecrets();
   try {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
@@ -384,8 +386,12 @@ function createSecretsFile(dir: string, file: string): Env {
 /** Deleting the file is always a way out: outside production a new pair of secrets only signs everybody out. */
 const NEW_SECRETS = "to have new development secrets generated";
 
-export function loadConfig(env: Env = process.env): Config {
-  const development = developmentSecrets(env);
+/**
+ * `keepNewSecrets: false` for a process that signs and seals nothing (the CLI): missing development secrets are
+ * then made for the process alone, and no file is left in DATA_DIR (perhaps a production one, reached without NODE_ENV).
+ */
+export function loadConfig(env: Env = process.env, { keepNewSecrets = true } = {}): Config {
+  const development = developmentSecrets(env, keepNewSecrets);
   if (!development) return parseConfig(env);
   try {
     return parseConfig({ ...env, ...development.secrets });

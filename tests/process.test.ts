@@ -446,6 +446,14 @@ describe("cli", () => {
     }
   });
 
+  test("with DATABASE_URL and no secrets set, a command leaves no dev-secrets.json in DATA_DIR (it signs nothing)", () => {
+    const { JWT_SECRET: _, COOKIE_SECRET: __, ...unset } = env;
+    const fresh = join(dataDir, "cli-no-secrets");
+    const result = cli(["ledger:verify"], { ...unset, DATABASE_URL: real?.url ?? CLOSED_DATABASE_URL, DATA_DIR: fresh });
+    expect(result.exitCode).toBe(real ? 0 : 2);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   test("no embedded database in DATA_DIR: one line naming it, nothing created (a mistyped DATA_DIR, another folder)", () => {
     const { DATABASE_URL: _, ...embedded } = env;
     const missing = join(dataDir, "mistyped");

@@ -141,6 +141,10 @@ export function createApp(deps: AppDeps, options: { webDist?: string } = {}, ser
                     "400": { description: "A plain GET, without the upgrade (MALFORMED_REQUEST)" },
                     "401": { description: "The access token presented is invalid or its session has ended" },
                     "403": { description: "A cookie-authenticated upgrade from an origin that is not allowed" },
+                    "429": {
+                      description:
+                        "Without sign-in, past WS_ANONYMOUS_SOCKETS_PER_ADDRESS open sockets (RATE_LIMITED, Retry-After)",
+                    },
                   },
                 },
               },

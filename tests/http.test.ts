@@ -486,6 +486,9 @@ describe("platform endpoints", () => {
     expect(withBody.filter(([, types]) => types.length !== 1 || types[0] !== "application/json")).toEqual([]);
     const p2p = doc.paths["/api/transfers/p2p"].post.requestBody?.content["application/json"].schema;
     expect(Object.keys(p2p?.properties ?? {}).sort()).toEqual(["amount", "asset", "code", "note", "recipientEmail"]);
+    // A new password's rules are checked past its schema's first bound, and said in it (API.md: 8–128 characters).
+    const register = doc.paths["/api/auth/register"].post.requestBody?.content["application/json"].schema;
+    expect((register?.properties?.password as { description?: string }).description).toStartWith("8 to 128 characters");
   });
 
   test("OpenAPI: how to authenticate, the Idempotency-Key where it is required, and the error envelope everywhere", async () => {
@@ -501,7 +504,10 @@ describe("platform endpoints", () => {
     expect(doc.components.securitySchemes.accessCookie).toMatchObject({ type: "apiKey", in: "cookie", name: "access_token" });
     expect(doc.components.securitySchemes.bearerToken).toMatchObject({ type: "http", scheme: "bearer" });
     const p2p = doc.paths["/api/transfers/p2p"].post;
-    expect(p2p.security).toEqual([{ accessCookie: [] }, { bearerToken: [] }]);
+    // A cookie signs an unsafe request only with X-CSRF-Token beside it (API.md), a Bearer token alone.
+    expect(p2p.security).toEqual([{ accessCookie: [], csrfToken: [] }, { bearerToken: [] }]);
+    expect(doc.components.securitySchemes.csrfToken).toMatchObject({ type: "apiKey", in: "header", name: "X-CSRF-Token" });
+    expect(doc.paths["/api/transactions"].get.security).toEqual([{ accessCookie: [] }, { bearerToken: [] }]);
     expect(p2p.parameters).toContainEqual(expect.objectContaining({ name: "Idempotency-Key", in: "header", required: true }));
     expect(doc.paths["/api/auth/login"].post.security).toBeUndefined();
     expect(doc.paths["/api/transactions"].get.parameters?.some((p) => p.name === "Idempotency-Key")).toBeFalsy();
@@ -537,11 +543,11 @@ describe("platform endpoints", () => {
     expect(headersOf("/api/auth/login", "post", "200")).toEqual([...common, "Set-Cookie"].sort());
     // The generator's defaults are per response: one operation's headers are not another's.
     expect(headersOf("/api/auth/me", "get", "default")).not.toContain("Idempotent-Replayed");
-    expect(doc.paths["/api/auth/refresh"].post.security).toEqual([{ refreshCookie: [] }]);
+    expect(doc.paths["/api/auth/refresh"].post.security).toEqual([{ refreshCookie: [], csrfToken: [] }]);
     expect(doc.paths["/api/auth/logout"].post.security).toEqual([
-      { accessCookie: [] },
+      { accessCookie: [], csrfToken: [] },
       { bearerToken: [] },
-      { refreshCookie: [] },
+      { refreshCookie: [], csrfToken: [] },
     ]);
     // An integer in a response is a number, never "a string of an integer" with a numeric default (invalid OpenAPI).
     const config = doc.paths["/api/config"].get.responses["200"] as unknown as {
@@ -594,6 +600,10 @@ describe("platform endpoints", () => {
       "503",
       "default",
     ]);
+    // A lookup by query and a webhook's unknown order are 404s too; /ws refuses anonymous sockets past the cap.
+    expect(statuses("/api/admin/users", "get")).toContain("404");
+    expect(statuses("/api/wallet/deposit/webhook", "post")).toContain("404");
+    expect(statuses("/ws", "get")).toContain("429");
     // A route's own rules: wrong credentials, an email taken, a state that forbids the change, a body nobody asked for.
     expect(statuses("/api/auth/login", "post")).toContain("401");
     expect(statuses("/api/auth/register", "post")).toContain("409");
@@ -622,6 +632,49 @@ describe("platform endpoints", () => {
     const webhook = op("/api/wallet/deposit/webhook", "post");
     expect(webhook.parameters).toContainEqual(expect.objectContaining({ name: "X-Signature", in: "header", required: true }));
     expect(webhook.responses["200"].content?.["application/json"].schema.required).toEqual(["received"]);
+  });
+
+  test("OpenAPI: a date a request takes may be a bare day, as the server accepts; statuses in answers are their values", async () => {
+    type Schema = { anyOf?: { format?: string }[]; enum?: string[]; properties?: Record<string, Schema> };
+    type Operation = {
+      parameters?: { name: string; schema: Schema }[];
+      requestBody?: { content: Record<string, { schema: Schema }> };
+      responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+    };
+    const doc = (await (await fixture.request("/api/docs/json")).json()) as { paths: Record<string, Record<string, Operation>> };
+    const bodyField = (path: string, field: string) =>
+      doc.paths[path].post.requestBody?.content["application/json"].schema.properties?.[field];
+    const dateOrDay = [
+      { type: "string", format: "date-time" },
+      { type: "string", format: "date" },
+    ];
+    expect(doc.paths["/api/transactions"].get.parameters?.find((p) => p.name === "from")?.schema.anyOf).toEqual(dateOrDay);
+    expect(bodyField("/api/transactions/export", "to")?.anyOf).toEqual(dateOrDay);
+    expect(bodyField("/api/trading/orders", "expiresAt")?.anyOf).toEqual(dateOrDay);
+    // As the document says, the server takes either (an order's day is in the future, a filter's any day).
+    expect((await fixture.request("/api/transactions?from=2026-01-01")).status).toBe(401);
+    const answerOf = (path: string, method: string, status: string) =>
+      doc.paths[path][method].responses[status].content?.["application/json"].schema as Schema;
+    const statusValues = (schema: Schema | undefined) => [...(schema?.enum ?? [])].sort();
+    expect(
+      statusValues(answerOf("/api/wallet/withdrawals/{id}", "get", "200").properties?.withdrawal.properties?.status),
+    ).toEqual(["cancelled", "completed", "failed", "pending_review", "processing", "rejected"]);
+    expect(statusValues(answerOf("/api/wallet/deposit/{orderId}", "get", "200").properties?.order.properties?.status)).toEqual([
+      "confirmed",
+      "confirmed_late",
+      "expired",
+      "failed",
+      "partially_paid",
+      "pending",
+    ]);
+    expect(statusValues(answerOf("/api/transactions/{id}", "get", "200").properties?.tx.properties?.status)).toEqual([
+      "cancelled",
+      "completed",
+      "failed",
+      "pending_review",
+      "processing",
+      "rejected",
+    ]);
   });
 
   test("OpenAPI paths are exactly the served ones: no trailing slash, /ws a GET upgrade", async () => {

@@ -1,6 +1,6 @@
 import { t } from "elysia";
 import { DisplayText, OptionalCode } from "../../platform/http/request-schemas";
-import { PASSWORD_MIN } from "./passwords";
+import { MIN_DIFFERENT_CHARACTERS, PASSWORD_MAX, PASSWORD_MIN } from "./passwords";
 
 export const User = t.Object({
   id: t.String(),
@@ -27,7 +27,14 @@ const AnyPassword = t.String({ minLength: 1, maxLength: 1024 });
  * Only a first bound: the service counts characters (TypeBox counts UTF-16 units, two for an emoji) against
  * PASSWORD_MIN and PASSWORD_MAX, and checks the common-password list, each with its own message.
  */
-const NewPassword = t.String({ minLength: PASSWORD_MIN, maxLength: 1024 });
+const NewPassword = t.String({
+  minLength: PASSWORD_MIN,
+  maxLength: 1024,
+  // What a client's form should tell, since maxLength here is only the first bound (else 422 VALIDATION_FAILED).
+  description:
+    `${PASSWORD_MIN} to ${PASSWORD_MAX} characters, at least ${MIN_DIFFERENT_CHARACTERS} of them different; not one of the ` +
+    "most common passwords, nor the email or the part before its @",
+});
 /** A six-digit TOTP code or a recovery code; one of another length is simply wrong (INVALID_TOTP). */
 const Code = t.String({ minLength: 1, maxLength: 32 });
 

@@ -7,7 +7,7 @@ import { AppError } from "../../platform/http/errors";
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
-const MIN_DIFFERENT_CHARACTERS = 3;
+export const MIN_DIFFERENT_CHARACTERS = 3;
 
 /** The 10,000 most common passwords (SecLists, ordered by frequency), loaded once. */
 const COMMON = new Set(

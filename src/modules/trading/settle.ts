@@ -80,7 +80,7 @@ function fillLegs(order: Pick<OrderRow, "userId" | "side" | "asset" | "amount" |
 /** History rows of a fill: the asset side, the USD side and the fee (its own row, so no sum counts it twice). */
 function fillHistory(order: OrderRow, terms: Terms): NewHistoryRow[] {
   const type = order.side === "buy" ? "trade_buy" : "trade_sell";
-  const common = { userId: order.userId, status: "completed", counterparty: null, reference: order.id, note: null };
+  const common = { userId: order.userId, status: "completed" as const, counterparty: null, reference: order.id, note: null };
   const rows: NewHistoryRow[] = [
     { ...common, type, asset: order.asset, amount: order.amount, fee: 0n, direction: order.side === "buy" ? "in" : "out" },
     { ...common, type, asset: USD, amount: terms.notional, fee: 0n, direction: order.side === "buy" ? "out" : "in" },

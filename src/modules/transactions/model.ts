@@ -2,7 +2,7 @@ import { t } from "elysia";
 import { oneOf } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
 
-import { TX_TYPES } from "./schema";
+import { TX_STATUSES, TX_TYPES } from "./schema";
 
 export const Tx = t.Object({
   id: t.String(),
@@ -10,7 +10,7 @@ export const Tx = t.Object({
   asset: t.String(),
   amount: t.String(),
   fee: t.String(),
-  status: t.String(),
+  status: oneOf(TX_STATUSES),
   direction: oneOf(["in", "out"]),
   counterparty: t.Union([t.String(), t.Null()]),
   reference: t.Union([t.String(), t.Null()]),
@@ -18,12 +18,6 @@ export const Tx = t.Object({
   createdAt: t.String(),
 });
 export type Tx = typeof Tx.static;
-
-/**
- * Every status a history row carries: deposits and trades are written completed; withdrawals and P2P
- * transfers copy their own status (wallet and transfers schema.ts) as it changes.
- */
-const TX_STATUSES = ["completed", "pending_review", "processing", "rejected", "failed", "cancelled"] as const;
 
 /** Unknown values are a 422 naming the field, not a filter that quietly matches nothing. */
 const Filters = {

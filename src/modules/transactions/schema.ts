@@ -3,6 +3,11 @@ import { money } from "../../platform/db/money";
 
 /** What a history row records (API.md's `type`). */
 export const TX_TYPES = ["deposit", "withdrawal", "transfer_in", "transfer_out", "trade_buy", "trade_sell", "fee"] as const;
+/**
+ * Every status a history row carries: deposits and trades are written completed; withdrawals and P2P
+ * transfers copy their own status (wallet and transfers schema.ts) as it changes.
+ */
+export const TX_STATUSES = ["completed", "pending_review", "processing", "rejected", "failed", "cancelled"] as const;
 
 /**
  * The user's history: one row per money event as the user sees it, written in the same transaction as
@@ -17,7 +22,7 @@ export const transactions = pgTable(
     asset: text("asset").notNull(),
     amount: money("amount").notNull(),
     fee: money("fee").notNull(),
-    status: text("status").notNull(),
+    status: text("status", { enum: TX_STATUSES }).notNull(),
     direction: text("direction", { enum: ["in", "out"] }).notNull(),
     counterparty: text("counterparty"),
     reference: text("reference"),

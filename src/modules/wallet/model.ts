@@ -1,7 +1,7 @@
 import { t } from "elysia";
 import { DisplayText, OptionalCode, oneOf, PathId, PlainDecimal } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
-import { withdrawals } from "./schema";
+import { depositOrders, withdrawals } from "./schema";
 
 export const DepositBody = t.Object({
   asset: t.String({ minLength: 1, maxLength: 10 }),
@@ -11,7 +11,7 @@ export const DepositOrder = t.Object({
   orderId: t.String(),
   asset: t.String(),
   amount: t.String(),
-  status: t.String(),
+  status: oneOf(depositOrders.status.enumValues),
   payAddress: t.String(),
   expiresAt: t.String(),
   amountReceived: t.String(),
@@ -77,7 +77,7 @@ export const Withdrawal = t.Object({
   amount: t.String(),
   fee: t.String(),
   address: t.String(),
-  status: t.String(),
+  status: oneOf(withdrawals.status.enumValues),
   txHash: t.Union([t.String(), t.Null()]),
   createdAt: t.String(),
   updatedAt: t.String(),

@@ -49,6 +49,12 @@ const ERRORS: Record<string, string> = {
   "503": "UNAVAILABLE: a dependency (the database) is down; retry after Retry-After",
 };
 
+/** Statuses a route's own rules answer that the general ones below do not give it: a lookup by query, an unknown order. */
+const OWN_STATUSES: Record<string, string[]> = {
+  "/api/admin/users": ["404"],
+  "/api/wallet/deposit/webhook": ["404"],
+};
+
 /**
  * The error statuses an operation may answer by API.md's rules: a body on any change (malformed, too large), a state
  * that forbids a change (409), a sign-in route's own 401s. Over-listing one is harmless to a client; missing one is not.
@@ -64,6 +70,7 @@ function errorStatuses(path: string, method: string, operation: Operation): stri
   if (operation.security?.length) statuses.add("403");
   if (path.includes("{")) statuses.add("404");
   if (operation.parameters?.some((p) => p.name === "Idempotency-Key")) statuses.add("428");
+  for (const status of OWN_STATUSES[path] ?? []) statuses.add(status);
   return [...statuses];
 }
 
@@ -76,7 +83,13 @@ export function withContract(document: Document, envelope: Response): Document {
     for (const [method, operation] of Object.entries(operations)) {
       const responses = operation.responses ?? {};
       if (path.startsWith("/api/")) {
-        if (UNSAFE.has(method) && cookieSigned(operation)) operation.parameters = [...(operation.parameters ?? []), CSRF_HEADER];
+        if (UNSAFE.has(method) && cookieSigned(operation)) {
+          operation.parameters = [...(operation.parameters ?? []), CSRF_HEADER];
+          // A cookie is not enough on its own: each way of signing with one pairs it with the header.
+          operation.security = operation.security?.map((scheme) =>
+            "accessCookie" in scheme || "refreshCookie" in scheme ? { ...scheme, csrfToken: [] } : scheme,
+          );
+        }
         for (const status of errorStatuses(path, method, operation)) responses[status] ??= { description: ERRORS[status] };
         closeBody(operation);
       }

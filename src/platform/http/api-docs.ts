@@ -64,6 +64,12 @@ const SECURITY_SCHEMES = {
     description: "Set by login and refresh. Unsafe methods with it also need X-CSRF-Token equal to the csrf_token cookie.",
   },
   bearerToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token as a Bearer token" },
+  csrfToken: {
+    type: "apiKey",
+    in: "header",
+    name: "X-CSRF-Token",
+    description: "Equal to the csrf_token cookie: with a cookie, every unsafe request sends it too (else 403 CSRF_FAILED)",
+  },
   refreshCookie: {
     type: "apiKey",
     in: "cookie",
@@ -167,6 +173,37 @@ function withPlainIntegerResponses(document: Document): Document {
   return document;
 }
 
+/**
+ * A date-time a request takes (filters, an order's expiresAt) may be a bare day too (README: UTC midnight), which the
+ * server's `date-time` check accepts and JSON Schema's does not: the document offers both, so a client may send either.
+ */
+function withDaysAccepted(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) withDaysAccepted(item);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  const schema = node as Record<string, unknown>;
+  for (const [key, value] of Object.entries(schema)) {
+    const child = value as Record<string, unknown> | null;
+    if (child && typeof child === "object" && child.type === "string" && child.format === "date-time") {
+      const { format: _, ...rest } = child;
+      schema[key] = {
+        anyOf: [
+          { ...rest, format: "date-time" },
+          { ...rest, format: "date" },
+        ],
+      };
+    } else withDaysAccepted(value);
+  }
+}
+
+function withDaysAcceptedInRequests(document: Document): Document {
+  for (const operations of Object.values(document.paths))
+    for (const operation of Object.values(operations)) withDaysAccepted([operation.parameters, operation.requestBody]);
+  return document;
+}
+
 /** API.md's error envelope: every error of the API, 4xx or 5xx, has this body. */
 const ERROR_ENVELOPE = {
   description: "An error in API.md's envelope: its code, a message for people, optional details, the request id",
@@ -240,7 +277,10 @@ export function apiDocs(documentation: Documentation, exclude: { paths: string[]
       };
       const withBodies = withJsonBodies(full as unknown as Document, routes);
       const withErrors = withContract(withSessionSecurity(withErrorEnvelope(withBodies)), ERROR_ENVELOPE);
-      cached = { routes: routes.length, document: withHeaders(withPlainIntegerResponses(withErrors)) };
+      cached = {
+        routes: routes.length,
+        document: withHeaders(withDaysAcceptedInRequests(withPlainIntegerResponses(withErrors))),
+      };
     }
     return cached.document;
   };

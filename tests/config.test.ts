@@ -74,7 +74,8 @@ describe("config", () => {
     [{ ADDRESS_COOLDOWN_HOURS: "8761" }, "ADDRESS_COOLDOWN_HOURS"],
     [{ WITHDRAWAL_LOCK_HOURS: "9999999999" }, "WITHDRAWAL_LOCK_HOURS"],
     [{ WITHDRAWAL_LOCK_HOURS: "8761" }, "WITHDRAWAL_LOCK_HOURS"],
-    [{ DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3601" }, "DEPOSIT_SANDBOX_CONFIRM_SECONDS"],
+    // An hour or more: the order would expire before the sandbox paid it.
+    [{ DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3600" }, "DEPOSIT_SANDBOX_CONFIRM_SECONDS"],
     [{ INTEGRITY_CHECK_INTERVAL_MINUTES: "10081" }, "INTEGRITY_CHECK_INTERVAL_MINUTES"],
     [{ INTEGRITY_CHECK_INTERVAL_MINUTES: "-1" }, "INTEGRITY_CHECK_INTERVAL_MINUTES"],
     [{ RATE_LIMIT_PER_MINUTE: "1000000001" }, "RATE_LIMIT_PER_MINUTE"],
@@ -120,7 +121,7 @@ describe("config", () => {
       PRICE_TICK_MS: "3600000",
       ADDRESS_COOLDOWN_HOURS: "8760",
       WITHDRAWAL_LOCK_HOURS: "8760",
-      DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3600",
+      DEPOSIT_SANDBOX_CONFIRM_SECONDS: "3599",
       RATE_LIMIT_PER_MINUTE: "1000000000",
       LOGIN_FAILURES_PER_15_MIN: "1000000000",
       WS_ANONYMOUS_SOCKETS_PER_ADDRESS: "1000000000",
@@ -131,7 +132,7 @@ describe("config", () => {
     expect(config.priceTickMs).toBe(3_600_000);
     expect(config.addressCooldownHours).toBe(8760);
     expect(config.withdrawalLockHours).toBe(8760);
-    expect(config.depositSandboxConfirmSeconds).toBe(3600);
+    expect(config.depositSandboxConfirmSeconds).toBe(3599);
     expect(config.rateLimitPerMinute).toBe(1_000_000_000);
     expect(config.loginFailuresPer15Min).toBe(1_000_000_000);
     expect(config.argon2MemoryKib).toBe(1_048_576);

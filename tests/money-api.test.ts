@@ -91,6 +91,25 @@ describe("deposits", () => {
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["wallet.deposit_created", "wallet.deposit_credited"]));
   });
 
+  test("the sandbox pays an order due before it expires even when its tick comes after the expiry (paid late)", async () => {
+    const { client } = await signedInUser(fixture, "sandbox-late");
+    const created = await withKey(client, "/api/wallet/deposit/create", { asset: "USD", amount: "30" });
+    const { order } = (await created.json()) as { order: { orderId: string } };
+    // As if the worker had been held up: the sandbox's payment came due long ago, and the order's hour ran out 1 s ago.
+    await fixture.deps.database.db.execute(
+      sql`update deposit_orders set created_at = created_at - interval '3601 seconds', expires_at = expires_at - interval '3601 seconds'
+          where id = ${order.orderId}`,
+    );
+    const { runSandboxDeposits } = await import("../src/modules/wallet/deposits");
+    await runSandboxDeposits(fixture.services.money);
+    const { body } = await client.json<{ order: { status: string; amountReceived: string } }>(
+      "GET",
+      `/api/wallet/deposit/${order.orderId}`,
+    );
+    expect(body.order).toEqual(expect.objectContaining({ status: "confirmed_late", amountReceived: "30" }));
+    expect(await usd(client)).toMatchObject({ available: "30" });
+  });
+
   test("a bad signature is 401 and changes nothing; a duplicate event id is a 200 no-op", async () => {
     const { client } = await signedInUser(fixture, "webhook");
     const created = await withKey(client, "/api/wallet/deposit/create", { asset: "USD", amount: "10" });

@@ -247,10 +247,18 @@ export function sandboxProductionWarning(confirmSeconds: number): string {
  * sandbox runs in-process: there is no network to sign for). Also expires unpaid orders past their time.
  */
 export async function runSandboxDeposits(ctx: MoneyContext, batch = 20): Promise<number> {
+  // The sandbox's payments first: one due just before its order expires is paid (late, if this tick came late),
+  // rather than the order expired unpaid under it.
+  const paid = await paySandboxDeposits(ctx, batch);
   await ctx.db
     .update(depositOrders)
     .set({ status: "expired", updatedAt: sql`now()` })
     .where(and(eq(depositOrders.status, "pending"), lt(depositOrders.expiresAt, sql`now()`)));
+  return paid;
+}
+
+/** The sandbox's payer: pays each pending sandbox order in full DEPOSIT_SANDBOX_CONFIRM_SECONDS after it was made. */
+async function paySandboxDeposits(ctx: MoneyContext, batch: number): Promise<number> {
   const seconds = ctx.config.depositSandboxConfirmSeconds;
   if (seconds === 0) return 0;
   const due = await ctx.db

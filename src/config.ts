@@ -291,8 +291,7 @@ export function parseConfig(env: Env) {
     priceTickMs: r.int("PRICE_TICK_MS", 1000, 50, 3_600_000),
     depositProvider: r.oneOf("DEPOSIT_PROVIDER", ["sandbox"] as const, "sandbox"),
     depositWebhookSecret,
-    // An unpaid order expires after an hour (DEPOSIT_ORDER_TTL_MS): a longer wait could never confirm one.
-    // Below a deposit order's hour (DEPOSIT_ORDER_TTL_MS): the sandbox's payer pays before the order expires.
+    // An unpaid order expires after an hour (DEPOSIT_ORDER_TTL_MS): the sandbox's payer pays before then.
     depositSandboxConfirmSeconds: r.int("DEPOSIT_SANDBOX_CONFIRM_SECONDS", 10, 0, 3599),
     // A year at most: far larger values overflow the dates they compute.
     addressCooldownHours: r.int("ADDRESS_COOLDOWN_HOURS", 24, 0, 8760),

@@ -317,18 +317,45 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "send 40 USD on /send, review and confirm",
+        name: "send 40 USD on /send, its answer lost; the page reloaded and the same sent again: sent once, the first answer replayed",
         run: async () => {
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Send" }).click();
           await page.getByRole("heading", { name: "Send", level: 1 }).waitFor();
-          await fillLabelled(page, "Recipient's email", "recipientEmail", bob.email);
-          await page.getByLabel("Asset", { exact: true }).selectOption("USD");
-          await fillLabelled(page, "Amount", "amount", "40");
-          await fillLabelled(page, "Note (optional)", "note", "e2e: lunch");
-          await page.getByText("250.00").first().waitFor(); // the available balance under the amount
-          await page.getByRole("button", { name: "Review transfer" }).click();
-          await page.getByRole("heading", { name: `Send 40.00 USD to ${bob.email}?` }).waitFor();
-          await page.getByRole("button", { name: "Confirm and send" }).click();
+          const sendForty = async (available: string) => {
+            await fillLabelled(page, "Recipient's email", "recipientEmail", bob.email);
+            await page.getByLabel("Asset", { exact: true }).selectOption("USD");
+            await fillLabelled(page, "Amount", "amount", "40");
+            await fillLabelled(page, "Note (optional)", "note", "e2e: lunch");
+            await page.getByText(available).first().waitFor(); // the available balance under the amount
+            await page.getByRole("button", { name: "Review transfer" }).click();
+            await page.getByRole("heading", { name: `Send 40.00 USD to ${bob.email}?` }).waitFor();
+            const sent = page.waitForRequest((r) => r.url().endsWith("/api/transfers/p2p") && r.method() === "POST");
+            await page.getByRole("button", { name: "Confirm and send" }).click();
+            return (await (await sent).allHeaders())["idempotency-key"];
+          };
+          // The server gets the transfer and carries it out; its answer never reaches the page.
+          await page.route("**/api/transfers/p2p", async (route) => {
+            await route.fetch();
+            await route.abort("connectionreset");
+          });
+          let firstKey: string | undefined;
+          try {
+            firstKey = await sendForty("250.00");
+            await page.getByText(/^The server could not be reached\. .*Your transfer may have gone through/).waitFor();
+          } finally {
+            await page.unroute("**/api/transfers/p2p");
+          }
+          await page.reload();
+          await page.getByRole("heading", { name: "Send", level: 1 }).waitFor();
+          const answered = page.waitForResponse((r) => r.url().endsWith("/api/transfers/p2p") && r.request().method() === "POST");
+          // The page shows the balance after the transfer it never heard of; the user sends the same again.
+          const secondKey = await sendForty("210.00");
+          assertEqual(secondKey, firstKey, "the Idempotency-Key of the same transfer sent again after the reload");
+          assertEqual(
+            (await (await answered).allHeaders())["idempotent-replayed"],
+            "true",
+            "the second answer replays the first",
+          );
           await page.getByRole("heading", { name: "Transfer sent" }).waitFor();
         },
       },

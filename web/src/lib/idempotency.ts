@@ -1,6 +1,6 @@
 /**
  * Idempotency-Key for one form (API.md "Idempotency"): a new key per submission, the same key again when
- * the user retries that same submission. So a request whose answer was lost (network failure, a 5xx,
+ * the user retries that same submission, in this page or after a reload. So a request whose answer was lost (network failure, a 5xx,
  * 409 IDEMPOTENCY_IN_PROGRESS) can be sent again without moving the money twice: the server replays the
  * first answer instead of running it again.
  *
@@ -39,19 +39,61 @@ export function newIdempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function createIdempotentSubmission(): IdempotentSubmission {
-  let pending: { identity: string; key: string } | undefined;
+type Pending = { identity: string; key: string; at: number };
+
+/**
+ * How long a pending submission is kept: long enough to reload and try again, not so long that the same details
+ * sent again on purpose later (another 7 USD to the same friend) are taken for the retry and only replayed.
+ */
+const PENDING_KEPT_MS = 15 * 60 * 1000;
+
+/**
+ * The pending submission of form `name` is kept in localStorage, not only in the page: a user whose answer was lost
+ * often reloads, or opens another tab, and sends the same again; that must be the same submission too, or the money
+ * moves twice. In memory alone where storage is refused (a private window's quota, a policy).
+ */
+function pendingStore(name: string) {
+  const item = `cryptovault:pending:${name}`;
+  let memory: Pending | undefined;
+  return {
+    read(): Pending | undefined {
+      try {
+        const stored = JSON.parse(localStorage.getItem(item) ?? "null") as Pending | null;
+        memory = stored && typeof stored.identity === "string" && typeof stored.key === "string" ? stored : undefined;
+      } catch {
+        // Storage refused or its value garbled: what this page remembers stands.
+      }
+      return memory && Date.now() - memory.at < PENDING_KEPT_MS ? memory : undefined;
+    },
+    write(pending: Pending | undefined) {
+      memory = pending;
+      try {
+        if (pending) localStorage.setItem(item, JSON.stringify(pending));
+        else localStorage.removeItem(item);
+      } catch {
+        // As above: kept in memory only.
+      }
+    },
+  };
+}
+
+/** `name`: the form's, one pending submission per form (send, withdraw, deposit, trade). */
+export function createIdempotentSubmission(name: string): IdempotentSubmission {
+  const store = pendingStore(name);
   return {
     keyFor(identity) {
       const text = JSON.stringify(identity);
-      if (pending?.identity !== text) pending = { identity: text, key: newIdempotencyKey() };
-      return pending.key;
+      const pending = store.read();
+      if (pending?.identity === text) return pending.key;
+      const key = newIdempotencyKey();
+      store.write({ identity: text, key, at: Date.now() });
+      return key;
     },
     settle() {
-      pending = undefined;
+      store.write(undefined);
     },
     failed(error) {
-      if (error instanceof ApiError && error.status === 422) pending = undefined;
+      if (error instanceof ApiError && error.status === 422) store.write(undefined);
     },
   };
 }

@@ -83,10 +83,11 @@ export function moneyProblem(
       );
     case "UNAVAILABLE": {
       const said = error.message.replace(/[.\s]+$/, "");
+      // Without a price the request was refused before anything was written; any other 503 may come after.
       return form(
         /price/i.test(said)
           ? `${said}. Its value in USD, which daily limits and reviews are based on, cannot be checked right now.`
-          : `The service is temporarily unavailable (${said}). Please try again later.`,
+          : `The service is temporarily unavailable (${said}). ${mayHaveGoneThrough(options.kind)}`,
       );
     }
     case "IDEMPOTENCY_IN_PROGRESS":
@@ -94,8 +95,17 @@ export function moneyProblem(
     case "IDEMPOTENCY_KEY_REUSED":
       return form(`This ${options.kind} was already submitted with different details. Check the list below before trying again.`);
     case "NETWORK_ERROR":
-      return form(`${error.message} Trying again is safe: the same request is never carried out twice.`);
+      return form(`${error.message} ${mayHaveGoneThrough(options.kind)}`);
     default:
-      return form(actionMessage(error));
+      return form(error.status >= 500 ? `${actionMessage(error)} ${mayHaveGoneThrough(options.kind)}` : actionMessage(error));
   }
 }
+
+/**
+ * After an answer that was lost or failed on the server's side: the request may have been carried out all the same.
+ * The same submission sent again (here, or after a reload within minutes: idempotency.ts) tells, and is never
+ * carried out twice.
+ */
+const mayHaveGoneThrough = (kind: "deposit" | "withdrawal" | "transfer") =>
+  `Your ${kind === "deposit" ? "deposit order" : kind} may have gone through: send it again unchanged to find out (it is ` +
+  `never carried out twice), or look in ${kind === "transfer" ? "your History" : `the ${kind === "deposit" ? "Deposits" : "Withdrawals"} list`}.`;

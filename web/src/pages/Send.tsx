@@ -63,7 +63,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
   const [busy, setBusy] = createSignal(false);
   const [result, setResult] = createSignal<Transfer>();
-  const submission = createIdempotentSubmission();
+  const submission = createIdempotentSubmission("send");
   /** While sending is paused after a security change the server refuses any transfer (403): not worth reviewing one. */
   const pausedUntil = createWithdrawalPause(() => props.user);
   let form: HTMLFormElement | undefined;

@@ -173,7 +173,7 @@ function TradeForm(props: { config: PublicConfig }) {
       stoppedWaiting(order);
     }),
   );
-  const submission = createIdempotentSubmission();
+  const submission = createIdempotentSubmission("trade");
   const secondsLeft = useCountdown(() => quote()?.deadline);
   /** The quote the user may still confirm; an expired one is never sent, its button asks for a new one. */
   const liveQuote = () => (secondsLeft() > 0 ? quote() : undefined);

@@ -159,7 +159,7 @@ export default function DepositPanel(props: {
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<string>();
   const [pollError, setPollError] = createSignal<string>();
-  const submission = createIdempotentSubmission();
+  const submission = createIdempotentSubmission("deposit");
   let form: HTMLFormElement | undefined;
   let heading: HTMLHeadingElement | undefined;
 

@@ -41,7 +41,7 @@ export default function WithdrawPanel(props: {
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
   const [done, setDone] = createSignal<Withdrawal>();
-  const submission = createIdempotentSubmission();
+  const submission = createIdempotentSubmission("withdraw");
   /** While withdrawals are paused the server refuses any (403): not worth typing an amount and spending a code. */
   const pausedUntil = createWithdrawalPause(() => props.user);
   let form: HTMLFormElement | undefined;

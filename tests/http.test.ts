@@ -488,7 +488,9 @@ describe("platform endpoints", () => {
     expect(Object.keys(p2p?.properties ?? {}).sort()).toEqual(["amount", "asset", "code", "note", "recipientEmail"]);
     // A new password's rules are checked past its schema's first bound, and said in it (API.md: 8–128 characters).
     const register = doc.paths["/api/auth/register"].post.requestBody?.content["application/json"].schema;
-    expect((register?.properties?.password as { description?: string }).description).toStartWith("8 to 128 characters");
+    expect((register?.properties?.password as { description?: string } | undefined)?.description).toStartWith(
+      "8 to 128 characters",
+    );
   });
 
   test("OpenAPI: how to authenticate, the Idempotency-Key where it is required, and the error envelope everywhere", async () => {

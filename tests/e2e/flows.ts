@@ -110,16 +110,37 @@ const SESSION_ENDED = "Your session ended. Sign in again to continue.";
 
 /** Signs `email` in through the API, as another device would, and answers that device's access token. */
 async function signInElsewhere(app: App, email: string): Promise<string> {
+  const cookie = (await signInCookies(app, email)).find((c) => c.name === "access_token");
+  assert(cookie, "the sign-in set no access_token cookie");
+  return cookie.value;
+}
+
+/** Signs `email` in through the API: the cookies its answer sets (a session of its own). */
+async function signInCookies(app: App, email: string): Promise<{ name: string; value: string; path: string }[]> {
   const response = await fetch(`${app.url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password: PASSWORD }),
   });
   assert(response.status === 200, `sign in ${email} elsewhere: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith("access_token="));
-  const token = cookie?.split(";")[0]?.slice("access_token=".length);
-  assert(token, "the sign-in set no access_token cookie");
-  return token;
+  return response.headers.getSetCookie().map((header) => {
+    const [pair, ...attributes] = header.split(";");
+    const path = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith("path="));
+    return { name: pair.slice(0, pair.indexOf("=")), value: pair.slice(pair.indexOf("=") + 1), path: path?.slice(5) ?? "/" };
+  });
+}
+
+/**
+ * A page signed in as `email` in a browser profile of its own (its own session: its refreshes never collide with
+ * the user's other pages), on a clock the test moves on (page.clock) rather than waits out.
+ */
+async function pageOnClock(browser: Browser, app: App, email: string): Promise<Page> {
+  const context = await newUserContext(browser, app);
+  const domain = new URL(app.url).hostname;
+  await context.addCookies((await signInCookies(app, email)).map((cookie) => ({ ...cookie, domain })));
+  const page = await context.newPage();
+  await page.clock.install();
+  return page;
 }
 
 /** The focused element's text (a button's label, a message), trimmed. */
@@ -154,6 +175,19 @@ async function markDocument(page: Page) {
 }
 async function sameDocument(page: Page): Promise<boolean> {
   return (await page.evaluate("window.__e2eMark")) === "still the same document";
+}
+
+/** Starts recording the texts the page's connection badge shows: one state may pass between two polls. */
+async function recordConnectionStates(page: Page) {
+  await page.evaluate(`(() => {
+    const badge = document.querySelector('[data-testid="connection"]');
+    window.__e2eConnection = [];
+    const observer = new MutationObserver(() => window.__e2eConnection.push(badge.textContent.trim()));
+    observer.observe(badge, { subtree: true, childList: true, characterData: true });
+  })()`);
+}
+async function connectionStates(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>("window.__e2eConnection");
 }
 
 /**
@@ -410,10 +444,38 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "trade on /trade: a quote with its countdown, expired then renewed, confirm a market buy, the BTC arrives",
+        name: "trade on /trade: a quote with its countdown, expired then renewed (on a clock moved on), confirm a market buy, the BTC arrives",
         ms: 45_000,
         run: async () => {
+          // An expired quote is never confirmed: its button asks for a new quote, and no order is sent. Seen on a page
+          // of its own, whose clock is moved past the quote's 10 s rather than waited out.
+          const clocked = await pageOnClock(browser, app, alice.email);
+          try {
+            await clocked.goto("/trade");
+            await fillBtcOrder(clocked, "market", "buy", "0.0001");
+            await clocked.getByRole("button", { name: "Get quote" }).click();
+            await clocked.getByTestId("quote").waitFor();
+            await clocked.clock.fastForward(4_000); // about 6 s left
+            await clocked.clock.fastForward(1_000); // 5 s left: said once
+            await announced(clocked, "The quote expires in 5 seconds.");
+            await clocked.clock.fastForward(5_500);
+            await clocked.getByText("This quote expired.").waitFor();
+            await announced(clocked, "The quote expired. Get a new one to trade.");
+            await focusMovesTo(clocked, "Get a new quote", "Get a new quote, in place of the expired quote's Confirm");
+            const posted: string[] = [];
+            clocked.on("request", (request) => {
+              if (request.method() === "POST") posted.push(new URL(request.url()).pathname);
+            });
+            await clocked.getByRole("button", { name: "Get a new quote" }).click();
+            await clocked.getByRole("button", { name: "Confirm buy" }).waitFor();
+            assert(posted.join() === "/api/trading/quote", `only a new quote was asked for: ${posted.join()}`);
+          } finally {
+            await clocked.context().close();
+          }
+
           await fillBtcOrder(page, "market", "buy", "0.0001");
+          // The open orders and balances follow the socket: the page says whether it is up.
+          await page.getByTestId("connection").filter({ hasText: "Live" }).waitFor({ timeout: 5_000 });
           // Before any quote: the live price, and what a buy can spend (250 deposited, 40 sent).
           await page
             .getByTestId("trade-market")
@@ -429,20 +491,6 @@ export async function moneyFlow(browser: Browser, app: App) {
           assert(/holds for \d+ s/.test(first), `the quote shows its countdown: ${first}`);
           await eventually(async () => ((await countdown.textContent()) ?? "") !== first, 5_000, "the countdown ticks");
           await screenshots(page, "trade-quote");
-          // An expired quote is never confirmed: its button asks for a new quote, and no order is sent.
-          await page.getByText("This quote expired.").waitFor({ timeout: 15_000 });
-          await announced(page, "The quote expires in 5 seconds.");
-          await announced(page, "The quote expired. Get a new one to trade.");
-          await focusMovesTo(page, "Get a new quote", "Get a new quote, in place of the expired quote's Confirm");
-          const posted: string[] = [];
-          const record = (request: { method(): string; url(): string }) => {
-            if (request.method() === "POST") posted.push(new URL(request.url()).pathname);
-          };
-          page.on("request", record);
-          await page.getByRole("button", { name: "Get a new quote" }).click();
-          await page.getByRole("button", { name: "Confirm buy" }).waitFor();
-          page.off("request", record);
-          assert(posted.join() === "/api/trading/quote", `only a new quote was asked for: ${posted.join()}`);
           await page.getByRole("button", { name: "Confirm buy" }).click();
           await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor();
           await focusMovesTo(page, /^Filled at .+ USD per BTC\.$/, "the result, in place of the quote");
@@ -649,7 +697,25 @@ export async function moneyFlow(browser: Browser, app: App) {
           await fillLabelled(page, "Amount (BTC)", "amount", "0.00005");
           await fillLabelled(page, "Limit price (USD)", "limitPrice", "1000000");
           await page.getByRole("button", { name: "Place order" }).click();
-          await page.getByRole("button", { name: /^Cancel limit sell 0\.00005 BTC at 1,000,000\.00 USD/ }).click();
+          // The server cancels it, but its answer never reaches the page: the note, which takes the Cancel's focus,
+          // says the outcome is not known (not that it could not be cancelled), and the list reloaded tells.
+          const cancelButton = page.getByRole("button", { name: /^Cancel limit sell 0\.00005 BTC at 1,000,000\.00 USD/ });
+          await page.route("**/api/trading/orders/*", async (route) => {
+            if (route.request().method() !== "DELETE") return route.continue();
+            await route.fetch();
+            return route.abort("connectionreset");
+          });
+          try {
+            await cancelButton.click();
+            await focusMovesTo(
+              page,
+              /^The server could not be reached\. .*It is not known whether the limit sell of 0\.00005000 BTC at 1,000,000\.00 USD was cancelled: the open orders below/,
+              "the note of the cancel whose answer was lost",
+            );
+          } finally {
+            await page.unroute("**/api/trading/orders/*");
+          }
+          await cancelButton.waitFor({ state: "detached" });
           await history.getByRole("row").filter({ hasText: "Cancelled" }).getByText("cancelled by the user").waitFor();
           // At a phone's width its rows are cards: nothing to scroll sideways.
           const desktop = page.viewportSize();
@@ -680,6 +746,12 @@ export async function moneyFlow(browser: Browser, app: App) {
           // Enough to withdraw over the review threshold (default 10,000 USD), so it waits for review.
           const { panel: deposit } = await createDeposit(page, "USD", "10100");
           await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
+          // No USD address yet: the address list is disabled and cannot take focus, so its error is announced.
+          const withdrawNow = page.getByRole("region", { name: "Withdraw", exact: true });
+          await withdrawNow.getByLabel("Asset", { exact: true }).selectOption("USD");
+          await fillLabelled(withdrawNow, "Amount", "amount", "1");
+          await withdrawNow.getByRole("button", { name: "Request withdrawal" }).click();
+          await announced(page, "Choose an address. Add one to your address book first.");
           const book = page.getByRole("region", { name: "Address book", exact: true });
           // Enter in the empty field that has focus: focus cannot move there, so its error is announced.
           await book.getByLabel("Address", { exact: true }).focus();
@@ -694,6 +766,18 @@ export async function moneyFlow(browser: Browser, app: App) {
           const withdraw = page.getByRole("region", { name: "Withdraw", exact: true });
           await withdraw.getByLabel("Asset", { exact: true }).selectOption("USD");
           await fillLabelled(withdraw, "Amount", "amount", "10001");
+          // The network fails: the message takes the focus the busy button dropped. Sent again, it goes through.
+          await page.route("**/api/wallet/withdraw", (route) => route.abort("connectionreset"));
+          try {
+            await withdraw.getByRole("button", { name: "Request withdrawal" }).click();
+            await focusMovesTo(
+              page,
+              /^The server could not be reached\. .*Your withdrawal may have gone through/,
+              "the failure of Request withdrawal",
+            );
+          } finally {
+            await page.unroute("**/api/wallet/withdraw");
+          }
           await withdraw.getByRole("button", { name: "Request withdrawal" }).click();
           await withdraw.getByText("Withdrawal waiting for review").waitFor();
 
@@ -767,11 +851,18 @@ export async function moneyFlow(browser: Browser, app: App) {
           await Bun.sleep(1_500);
           assertEqual(await available(wallet, "ETH"), "0", "the credit's frames were lost");
 
-          // The connection drops; the app reconnects, hears "ready" again and fetches what it shows.
+          // The connection drops; the app reconnects, hears "ready" again and fetches what it shows. Meanwhile the
+          // wallet says, by its total, that its live updates are paused, then that they are back.
+          const badge = wallet.getByRole("region", { name: "Wallet", exact: true }).getByTestId("connection");
+          await badge.filter({ hasText: "Live" }).waitFor({ timeout: 5_000 });
+          await recordConnectionStates(wallet);
           losing = false;
           await (sockets.at(-1) as WebSocketRoute).close();
           await eventually(async () => (await available(wallet, "ETH")) === "0.50000000", 15_000, "the wallet caught up");
           assert(await sameDocument(wallet), "the wallet page was reloaded");
+          await badge.filter({ hasText: "Live" }).waitFor({ timeout: 5_000 });
+          const states = await connectionStates(wallet);
+          assert(states.includes("Offline, reconnecting"), `the wallet's connection states: ${states.join(", ")}`);
 
           // The access cookie ran out (a laptop asleep past its 15 minutes) and then the connection dropped: the socket
           // comes back anonymous, and the app signs it in again instead of saying "Live" with none of the user's events.

@@ -43,6 +43,18 @@ const TABLE_PROBLEMS = `[...document.querySelectorAll(".table-wrap")].flatMap((r
   return problems;
 })`;
 
+/**
+ * Every visually hidden text (.sr-only) that lies past the window's right edge, where it would widen the page. A string,
+ * run in the page.
+ */
+const HIDDEN_TEXT_PROBLEMS = `[...document.querySelectorAll(".sr-only")].flatMap((hidden) => {
+  const box = hidden.getBoundingClientRect();
+  return box.right > innerWidth + 0.5 ? ["hidden text '" + hidden.textContent + "' at x " + Math.round(box.right)] : [];
+})`;
+
+/** A 1280 px wide window zoomed to 400%: the width WCAG asks content to fit without scrolling sideways. */
+const ZOOM_400 = { width: 320, height: 640 };
+
 /** The tables of each page, by their regions' names: each must be shown before the page is measured. */
 const TABLE_PAGES: [string, string[]][] = [
   ["/history", ["Transactions table (scrollable)"]],
@@ -52,20 +64,22 @@ const TABLE_PAGES: [string, string[]][] = [
 ];
 
 /**
- * At each phone size, every table of each page fits the window without scrolling sideways (its rows become cards
- * where its columns do not fit), and still has its column headers for screen readers.
+ * At each phone size and at 400% zoom, every table of each page fits the window without scrolling sideways (its rows
+ * become cards where its columns do not fit), and still has its column headers for screen readers; no visually
+ * hidden text (a card table's hidden headers) lies past the window's edge.
  */
 async function tableProblems(page: Page, pages: [string, string[]][]): Promise<string[]> {
   const problems: string[] = [];
   for (const [path, regions] of pages) {
     await page.goto(path);
     for (const name of regions) await page.getByRole("region", { name, exact: true }).locator("tbody tr").first().waitFor();
-    for (const size of [...SIDEWAYS, PHONE_390, PHONE]) {
+    for (const size of [...SIDEWAYS, PHONE_390, PHONE, ZOOM_400]) {
       await page.setViewportSize(size);
       // A frame for the tables to take the new width.
       await page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))");
       const at = `${path} at ${size.width}×${size.height}`;
       for (const problem of await page.evaluate<string[]>(TABLE_PROBLEMS)) problems.push(`${at}: ${problem}`);
+      for (const problem of await page.evaluate<string[]>(HIDDEN_TEXT_PROBLEMS)) problems.push(`${at}: ${problem}`);
       const pageWidth = await page.evaluate<number>("document.documentElement.scrollWidth");
       if (pageWidth > size.width) problems.push(`${at}: the page is ${pageWidth} px wide`);
       for (const name of regions) {
@@ -197,8 +211,34 @@ async function rowProblems(page: Page): Promise<string[]> {
   const withdrawal = await reachProblem(cancel, "the withdrawal's Cancel");
   // The session signed in with a long unbroken User-Agent: its Revoke still in view.
   await page.goto("/security");
-  const revoke = await reachProblem(page.getByRole("button", { name: /^Revoke session: Z{8}/ }), "a session's Revoke");
+  const revoke = await reachProblem(page.getByRole("button", { name: /^Revoke session: Z{8}/ }).first(), "a session's Revoke");
   return [...alert, ...order, ...withdrawal, ...revoke];
+}
+
+/** On /security, where rowProblems ends: the two sessions of one client, address and minute have Revokes of different names. */
+async function assertRevokeNamesDiffer(page: Page) {
+  const names = await page
+    .getByRole("button", { name: /^Revoke session: / })
+    .evaluateAll((buttons) =>
+      buttons.map((button) => (button as { getAttribute(name: string): string | null }).getAttribute("aria-label")),
+    );
+  assert(names.length >= 2, `the two sessions of one client listed: ${JSON.stringify(names)}`);
+  assertEqual(new Set(names).size, names.length, `different names of the Revoke buttons ${JSON.stringify(names)}`);
+}
+
+/** Signed out on /login: an empty Sign in says what is missing on the page, at the Email field, which takes focus. */
+async function assertEmptySignInTold(tab: Page) {
+  await tab.getByRole("button", { name: "Sign in", exact: true }).click();
+  const email = tab.getByLabel("Email", { exact: true });
+  await eventually(async () => (await email.getAttribute("aria-invalid")) === "true", 5000, "Email marked invalid");
+  // The message is on the page, and read with the field (aria-describedby).
+  const said = "Enter the email address of your account.";
+  await tab.getByText(said, { exact: true }).waitFor();
+  const describedBy = (await email.getAttribute("aria-describedby")) ?? "";
+  const read = await Promise.all(describedBy.split(" ").map((id) => tab.locator(`[id="${id}"]`).textContent()));
+  assert(read.includes(said), `the Email field's description: ${JSON.stringify(read)}`);
+  const focused = await tab.evaluate<string>("document.activeElement?.getAttribute('name') ?? ''");
+  assertEqual(focused, "email", "the focused control after an empty Sign in");
 }
 
 function assertNone(problems: string[]) {
@@ -225,12 +265,16 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           ]);
           if (promoteToAdmin && (await promoteToAdmin(erin.email))) destinations.push("Admin");
           else note("the Admin link was not checked: promoting a user needs the CLI on a shared Postgres");
-          // A client of its own kind: a User-Agent no browser sends, long and unbroken (shown in the sessions list).
-          const login = await fetch(`${app.url}/api/auth/login`, {
-            method: "POST",
-            headers: { "content-type": "application/json", "user-agent": "Z".repeat(500) },
-            body: JSON.stringify({ email: erin.email, password: PASSWORD }),
-          });
+          // A client of its own kind: a User-Agent no browser sends, long and unbroken (shown in the sessions list),
+          // signed in twice at once: two sessions of one device, address and minute, which /security must tell apart.
+          const signInAsClient = () =>
+            fetch(`${app.url}/api/auth/login`, {
+              method: "POST",
+              headers: { "content-type": "application/json", "user-agent": "Z".repeat(500) },
+              body: JSON.stringify({ email: erin.email, password: PASSWORD }),
+            });
+          const [login, again] = await Promise.all([signInAsClient(), signInAsClient()]);
+          assert(again.ok, `the second sign-in through the API: ${again.status}`);
           const token = login.headers
             .getSetCookie()
             .find((c) => c.startsWith("access_token="))
@@ -252,7 +296,7 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         },
       },
       {
-        name: "1280×800: every main link; the Cancels of the open order and the withdrawal, the alert's Delete; even price tiles",
+        name: "1280×800: every main link; the Cancels of the open order and the withdrawal, the alert's Delete; even price tiles; a Revoke name for each session",
         run: async () => {
           await page.setViewportSize(DESKTOP);
           await page.getByTestId("price-BTC").waitFor();
@@ -263,6 +307,29 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           if (widths.length < 2 || new Set(widths).size > 1)
             problems.push(`the price tiles' widths differ: ${widths.join(", ")}`);
           assertNone([...problems, ...(await rowProblems(page))]);
+          await assertRevokeNamesDiffer(page);
+        },
+      },
+      {
+        name: "a page that loads (its session answered late) has its main heading meanwhile",
+        run: async () => {
+          let release!: () => void;
+          const held = new Promise<void>((done) => {
+            release = done;
+          });
+          await page.route("**/api/auth/me", async (route) => {
+            await held;
+            await route.continue();
+          });
+          try {
+            await page.goto("/wallet");
+            await page.locator("#main .loading[role=status]").waitFor();
+            assertEqual(await page.getByRole("heading", { level: 1 }).count(), 1, "main headings (h1) while the page loads");
+          } finally {
+            release();
+          }
+          await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
+          await page.unroute("**/api/auth/me");
         },
       },
       {
@@ -305,7 +372,7 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         },
       },
       {
-        name: "844×390, 740×360, 390×844, 360×740: no table scrolls sideways (rows become cards), headers still there; 1280×800 keeps the columns",
+        name: "844×390, 740×360, 390×844, 360×740, 320×640: no table scrolls sideways (rows become cards), headers still there, no hidden text past the edge; 1280×800 keeps the columns",
         ms: 30_000,
         run: async () => {
           const pages = [...TABLE_PAGES];
@@ -328,7 +395,7 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
         },
       },
       {
-        name: "the header while the session loads: an admin's Admin link with the other signed-in links; never a non-admin's, even after an admin in the same browser",
+        name: "the header while the session loads: an admin's Admin link with the other signed-in links; never a non-admin's, even after an admin in the same browser; signed out, an empty Sign in is told at Email",
         ms: 30_000,
         run: async () => {
           if (destinations.includes("Admin")) {
@@ -346,7 +413,8 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
               await signIn(tab, erin.email);
               await tab.getByRole("button", { name: "Sign out", exact: true }).click();
               await tab.waitForURL((u) => u.pathname === "/login");
-            }
+            } else await tab.goto("/login");
+            await assertEmptySignInTold(tab);
             await signIn(tab, frank.email, "/wallet");
             const seen = await navTimeline(shared, "/wallet");
             assert(seen.Dashboard !== undefined, `no signed-in links for ${frank.email}: ${JSON.stringify(seen)}`);

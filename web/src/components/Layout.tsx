@@ -252,7 +252,7 @@ export default function Layout(props: RouteSectionProps) {
             />
           )}
         >
-          <Suspense fallback={<Loading />}>{props.children}</Suspense>
+          <Suspense fallback={<Loading pageHeading />}>{props.children}</Suspense>
         </ErrorBoundary>
       </main>
       <footer class="site-footer">

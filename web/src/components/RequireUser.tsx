@@ -16,7 +16,7 @@ export default function RequireUser(props: { children: (user: Accessor<User>) =>
   });
 
   return (
-    <Show when={user()} fallback={<Loading label="Redirecting to sign in…" />}>
+    <Show when={user()} fallback={<Loading label="Redirecting to sign in…" pageHeading />}>
       {(current) => props.children(current)}
     </Show>
   );

@@ -67,6 +67,33 @@ export function formValue(form: HTMLFormElement, name: string, trim = true): str
   return trim ? text.trim() : text;
 }
 
+/** An email address as a form checks it before sending: something@domain.tld without spaces (the server decides the rest). */
+const EMAIL_FORMAT = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** What is wrong with a typed email, if anything; `missing` is what to say when there is none. */
+export function emailProblem(email: string, missing: string): string | undefined {
+  if (!email) return missing;
+  if (!EMAIL_FORMAT.test(email)) return "Enter an email address like name@example.com.";
+  return undefined;
+}
+
+/** A new password's length as API.md gives it, in characters (an emoji is one); the server checks the rest. */
+const NEW_PASSWORD_CHARACTERS = { min: 8, max: 128 };
+
+/** What is wrong with the length of a password being chosen, if anything. */
+export function newPasswordProblem(password: string): string | undefined {
+  const { min, max } = NEW_PASSWORD_CHARACTERS;
+  const length = [...password].length;
+  if (length === 0) return `Choose a password of ${min} to ${max} characters.`;
+  if (length < min || length > max) return `Use ${min} to ${max} characters: this one has ${length}.`;
+  return undefined;
+}
+
+/** The fields a form's own checks found a problem with (each check answers undefined when its field is fine). */
+export function problemsOf(checks: Record<string, string | undefined>): FieldErrors {
+  return Object.fromEntries(Object.entries(checks).filter((check): check is [string, string] => check[1] !== undefined));
+}
+
 /**
  * The `?next=` path to go to after signing in: only a path of this site (no "//host", no "/\host",
  * no scheme), and never back to a page of the sign-in flow.
@@ -123,8 +150,11 @@ export const fieldErrorId = (controlId: string) => `${controlId}-error`;
  * and a screen reader would read nothing new: its error is announced instead.
  */
 export function focusField(control: HTMLElement | null | undefined) {
-  if (control && control !== document.activeElement) control.focus();
-  else if (control) {
+  if (!control) return;
+  // A disabled control (a list with nothing to choose from) takes no focus: its message is read out instead, as is
+  // the message of a control that has the focus already (moving it there would say nothing).
+  if (control !== document.activeElement && !control.matches(":disabled")) control.focus();
+  else {
     const error = document.getElementById(fieldErrorId(control.id))?.textContent;
     if (error) announce(error, "assertive");
   }
@@ -146,6 +176,18 @@ export const focusWhen = (wanted: boolean) => (element: HTMLElement) => {
 /** Moves focus to the first control of the form that is marked invalid. */
 export function focusFirstInvalid(form: HTMLFormElement | undefined) {
   queueMicrotask(() => focusField(form?.querySelector<HTMLElement>("[aria-invalid='true']")));
+}
+
+/**
+ * Keeps a form from being sent with what its own checks `found` (forms are novalidate: the browser's bubble shows
+ * only the first bad field, for a moment, with nothing on the page): each message stays at its field, which is
+ * marked invalid, and the first such field takes focus. Answers whether anything was found.
+ */
+export function refuseProblems(form: HTMLFormElement | undefined, found: FieldErrors, setErrors: Setter<FieldErrors>): boolean {
+  if (Object.keys(found).length === 0) return false;
+  setErrors(found);
+  focusFirstInvalid(form);
+  return true;
 }
 
 /** Focuses an element that is not a control (a heading, a message): focusable by script only, not by Tab. */
@@ -245,7 +287,8 @@ export function focusNextHeading(leaving: HTMLElement | null | undefined, holder
   const main = document.getElementById("main");
   if (!main) return () => undefined;
   const observer = new MutationObserver(() => {
-    const heading = main.querySelector<HTMLElement>("h1");
+    // Not the stand-in of a page still loading (components/Loading): it goes once the page's own comes.
+    const heading = main.querySelector<HTMLElement>("h1:not([data-loading])");
     if (!heading || heading === leaving) return;
     observer.disconnect();
     if (focusLost() || document.activeElement === holder) focusByScript(heading);

@@ -6,7 +6,17 @@ import FormError from "../components/FormError";
 import { SignInButton, SignInPrompt } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, focusControl, formValue } from "../lib/forms";
+import {
+  actionMessage,
+  clearMessagesOnEdit,
+  emailProblem,
+  type FieldErrors,
+  fieldErrors,
+  focusControl,
+  formValue,
+  problemsOf,
+  refuseProblems,
+} from "../lib/forms";
 import { usePageTitle } from "../lib/title";
 
 export default function ForgotPassword() {
@@ -21,9 +31,11 @@ export default function ForgotPassword() {
     if (submitting()) return;
     const form = event.currentTarget as HTMLFormElement;
     const email = formValue(form, "email");
+    const found = problemsOf({ email: emailProblem(email, "Enter the email address of your account.") });
+    setFormError(undefined);
+    if (refuseProblems(form, found, setErrors)) return;
     setSubmitting(true);
     setErrors({});
-    setFormError(undefined);
     try {
       await api.post("/api/auth/password/forgot", { email });
       setSentTo(email);
@@ -44,7 +56,7 @@ export default function ForgotPassword() {
         fallback={
           <>
             <h1 id="forgot-title">Reset your password</h1>
-            <form class="form" onSubmit={submit}>
+            <form class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)} novalidate>
               <p class="muted">Enter the email of your account and we will send you a link to choose a new password.</p>
               <EmailField error={errors().email} />
               <FormError message={formError()} />

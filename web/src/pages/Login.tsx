@@ -11,13 +11,16 @@ import { ApiError, api, takeSessionEnded } from "../lib/api";
 import {
   actionMessage,
   clearMessagesOnEdit,
+  emailProblem,
   type FieldErrors,
   fieldErrors,
   focusControl,
   focusFirstInvalid,
   focusNextHeading,
   formValue,
+  problemsOf,
   rateLimitMessage,
+  refuseProblems,
   safeNext,
 } from "../lib/forms";
 import { setSessionUser, signOut, type User, useOptionalSessionUser } from "../lib/session";
@@ -109,9 +112,14 @@ export default function Login() {
     } else {
       body = { ...credentials(), code: formValue(target, "code").replace(/\s+/g, "") };
     }
+    const found =
+      step() === "password"
+        ? problemsOf({ email: emailProblem(body.email, HINTS.email), password: body.password ? undefined : HINTS.password })
+        : problemsOf({ code: body.code ? undefined : HINTS.code });
+    setFormError(undefined);
+    if (refuseProblems(form, found, setErrors)) return;
     setSubmitting(true);
     setErrors({});
-    setFormError(undefined);
     try {
       const { user: signedInUser } = await api.post<{ user: User }>("/api/auth/login", body);
       setSignedIn(true);
@@ -170,7 +178,7 @@ export default function Login() {
       <Show
         when={!signedIn() && user()}
         fallback={
-          <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)}>
+          <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)} novalidate>
             <Show when={sessionEnded}>
               <Alert tone="info">Your session ended. Sign in again to continue.</Alert>
             </Show>

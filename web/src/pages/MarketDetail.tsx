@@ -70,7 +70,7 @@ export default function MarketDetail() {
   // A symbol the platform does not price (a typo, an old link) is a missing page, not an empty chart.
   const known = () => symbols().includes(symbol());
   return (
-    <Show when={config()} fallback={<Loading />}>
+    <Show when={config()} fallback={<Loading pageHeading />}>
       {(c) => (
         <Show when={known()} fallback={<NotFound />}>
           <Market config={c()} symbol={symbol()} symbols={symbols()} />

@@ -7,7 +7,18 @@ import { SignInButton, SignInPrompt } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import { useEmailVerificationRequired } from "../lib/config";
-import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../lib/forms";
+import {
+  actionMessage,
+  clearMessagesOnEdit,
+  emailProblem,
+  type FieldErrors,
+  fieldErrors,
+  focusFirstInvalid,
+  formValue,
+  newPasswordProblem,
+  problemsOf,
+  refuseProblems,
+} from "../lib/forms";
 import { type User, useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 import { SignedInChoice } from "./Login";
@@ -39,9 +50,15 @@ export default function Register() {
       name: formValue(target, "name"),
     };
     setValues({ name: body.name, email: body.email });
+    const found = problemsOf({
+      name: body.name ? undefined : HINTS.name,
+      email: emailProblem(body.email, "Enter your email address."),
+      password: newPasswordProblem(body.password),
+    });
+    setFormError(undefined);
+    if (refuseProblems(form, found, setErrors)) return;
     setSubmitting(true);
     setErrors({});
-    setFormError(undefined);
     try {
       const { user } = await api.post<{ user: User }>("/api/auth/register", body);
       setRegistered(user?.email ?? body.email);
@@ -71,7 +88,7 @@ export default function Register() {
             <Show
               when={user()}
               fallback={
-                <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)}>
+                <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)} novalidate>
                   <NameField value={values().name} error={errors().name} />
                   <EmailField value={values().email} error={errors().email} hint="We send a link to confirm it." />
                   <NewPasswordField label="Password" name="password" error={errors().password} />

@@ -8,7 +8,17 @@ import FormError from "../components/FormError";
 import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
-import { actionMessage, type FieldErrors, fieldErrors, focusControl, formValue } from "../lib/forms";
+import {
+  actionMessage,
+  clearMessagesOnEdit,
+  type FieldErrors,
+  fieldErrors,
+  focusControl,
+  formValue,
+  newPasswordProblem,
+  problemsOf,
+  refuseProblems,
+} from "../lib/forms";
 import { useLinkToken } from "../lib/link-token";
 import { setSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -29,9 +39,10 @@ export default function ResetPassword() {
     const value = token();
     if (submitting() || !value) return;
     const password = formValue(event.currentTarget as HTMLFormElement, "password", false);
+    setFormError(undefined);
+    if (refuseProblems(form, problemsOf({ password: newPasswordProblem(password) }), setErrors)) return;
     setSubmitting(true);
     setErrors({});
-    setFormError(undefined);
     try {
       await api.post("/api/auth/password/reset", { token: value, password });
       setDone(true);
@@ -85,7 +96,7 @@ export default function ResetPassword() {
         </Match>
         <Match when={true}>
           <h1 id="reset-title">Choose a new password</h1>
-          <form ref={form} class="form" onSubmit={submit}>
+          <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)} novalidate>
             <p class="muted">
               Every session of your account will be signed out, and withdrawals and transfers paused for a while.
             </p>

@@ -2,6 +2,7 @@ import { type Accessor, createEffect, createResource, createSignal, For, on, onC
 import AccountNotices from "../components/AccountNotices";
 import ActionResult from "../components/ActionResult";
 import Alert from "../components/Alert";
+import ConnectionIndicator from "../components/ConnectionIndicator";
 import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
 import PortfolioPanel from "../components/PortfolioPanel";
@@ -98,6 +99,12 @@ function shortfallOf(quote: Quote, balances: Balance[] | undefined, config: Publ
   const precision = precisionOf(config, cost.asset);
   if (available === undefined || precision === undefined) return undefined;
   return lessThan(available, cost.amount, precision) ? { ...cost, available, precision } : undefined;
+}
+
+/** The server's message as a sentence, so that another can follow it ("Service unavailable" ends without a stop). */
+function asSentence(text: string): string {
+  const said = text.trim();
+  return /[.!?]$/.test(said) ? said : `${said}.`;
 }
 
 /** "limit sell of 0.00005000 BTC at 10,000.00 USD". */
@@ -301,7 +308,7 @@ function TradeForm(props: { config: PublicConfig }) {
         setUnsure(body);
         setMessage({
           tone: "error",
-          text: `${errorMessage(error)} Your order may have gone through: press Try again to find out. It is never placed twice.`,
+          text: `${asSentence(errorMessage(error))} Your order may have gone through: press Try again to find out. It is never placed twice.`,
         });
         return;
       }
@@ -337,9 +344,12 @@ function TradeForm(props: { config: PublicConfig }) {
         text: `Cancelled the ${describeOrder(cancelled, props.config)}. What it held is back in your available balance.`,
       });
     } catch (error) {
+      // A lost answer or a server failure leaves open whether the cancel was carried out; a refusal (404, 409 INVALID_STATE) does not.
       setCancelNote({
         tone: "error",
-        text: `Could not cancel the ${describeOrder(order, props.config)}: ${errorMessage(error)}`,
+        text: outcomeUnknown(error)
+          ? `${asSentence(errorMessage(error))} It is not known whether the ${describeOrder(order, props.config)} was cancelled: the open orders below, loaded again, show whether it is still open.`
+          : `Could not cancel the ${describeOrder(order, props.config)}: ${errorMessage(error)}`,
       });
       // What became of it is not known here: the list is loaded again.
       void refetch();
@@ -543,6 +553,10 @@ function TradePage(props: { user: Accessor<User> }) {
   const config = useConfig();
   return (
     <>
+      {/* The open orders, balances and market price follow the socket: while it is down, they may be out of date. */}
+      <div class="price-source">
+        <ConnectionIndicator />
+      </div>
       <AccountNotices user={props.user()} />
       <Show when={config()}>
         {(c) => (

@@ -1,5 +1,6 @@
 import { type Accessor, createResource, createSignal, onCleanup, Show } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
+import ConnectionIndicator from "../components/ConnectionIndicator";
 import Limits from "../components/Limits";
 import RequireUser from "../components/RequireUser";
 import { liveReload } from "../lib/coalesce";
@@ -75,6 +76,8 @@ function WalletPage(props: { user: Accessor<User> }) {
                 </Show>
               </strong>
             </p>
+            {/* Everything below follows the socket: while it is down, the balances and lists may be out of date. */}
+            <ConnectionIndicator />
           </section>
           <AccountNotices user={props.user()} sending />
           <BalancesPanel

@@ -1,8 +1,8 @@
-import { createResource, createSignal, Show } from "solid-js";
+import { createMemo, createResource, createSignal, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import DataTable from "../../components/DataTable";
 import { api } from "../../lib/api";
-import { describeUserAgent, formatDateTime } from "../../lib/format";
+import { describeUserAgent, formatDateTime, formatDateTimeSeconds } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
 import { loadError, settled } from "../../lib/resource";
 import { securityChanged, securityVersion } from "./events";
@@ -15,6 +15,34 @@ export type SessionInfo = {
   ip: string | null;
   userAgent: string | null;
 };
+
+/** A session as its Revoke button names it: the device, the address it signed in from, and when (`toTheSecond` or not). */
+function describeSession(session: SessionInfo, toTheSecond: boolean): string {
+  const from = session.ip ? ` from ${session.ip}` : "";
+  const when = toTheSecond ? formatDateTimeSeconds(session.createdAt) : formatDateTime(session.createdAt);
+  return `${describeUserAgent(session.userAgent)}${from}, signed in ${when}`;
+}
+
+const countOf = (names: string[], name: string) => names.filter((other) => other === name).length;
+
+/**
+ * Each session's name for its Revoke button, by id, none the same as another's: to the second when another from
+ * the same device and address signed in the same minute and, in the same second too, with its place among those
+ * in the table ("2 of 2").
+ */
+function revokeNames(sessions: readonly SessionInfo[]): Map<string, string> {
+  const byMinute = sessions.map((session) => describeSession(session, false));
+  const names = sessions.map((session, index) =>
+    countOf(byMinute, byMinute[index]) > 1 ? describeSession(session, true) : byMinute[index],
+  );
+  return new Map(
+    sessions.map((session, index) => {
+      const name = names[index];
+      const same = countOf(names, name);
+      return [session.id, same > 1 ? `${name} (${countOf(names.slice(0, index + 1), name)} of ${same})` : name];
+    }),
+  );
+}
 
 export default function SessionsSection() {
   const [sessions, { refetch, mutate }] = createResource(securityVersion, async () => {
@@ -31,6 +59,8 @@ export default function SessionsSection() {
   const revokeText = (session: SessionInfo) => (revoking() === session.id ? "Revoking…" : "Revoke");
   const list = () => settled(sessions);
   const others = () => (list() ?? []).filter((s) => !s.current);
+  /** Only the other sessions have a Revoke button. */
+  const names = createMemo(() => revokeNames(others()));
 
   const revoke = async (session: SessionInfo) => {
     setRevoking(session.id);
@@ -129,7 +159,7 @@ export default function SessionsSection() {
                   onClick={() => revoke(session)}
                   disabled={revoking() !== undefined}
                   aria-busy={revoking() === session.id}
-                  aria-label={`${revokeText(session)} session: ${describeUserAgent(session.userAgent)}, signed in ${formatDateTime(session.createdAt)}`}
+                  aria-label={`${revokeText(session)} session: ${names().get(session.id) ?? describeSession(session, false)}`}
                 >
                   {revokeText(session)}
                 </button>

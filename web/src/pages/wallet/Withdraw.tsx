@@ -10,7 +10,7 @@ import SubmitButton from "../../components/SubmitButton";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid, focusOnShow } from "../../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid, focusOnShow, focusRefusal } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
@@ -119,7 +119,7 @@ export default function WithdrawPanel(props: {
       const result = moneyProblem(error, { kind: "withdrawal", hints: HINTS });
       setErrors(result.fields);
       if (result.form) setFormError({ text: result.form, code: result.code });
-      focusFirstInvalid(form);
+      focusRefusal(form);
     } finally {
       setBusy(false);
     }

@@ -140,18 +140,23 @@ function withHeaders(document: Document): Document {
   return document;
 }
 
+/** Calls `visit` on every object of a JSON tree (a schema and its parts), each before what it holds. */
+function eachObject(node: unknown, visit: (object: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) {
+    for (const item of node) eachObject(item, visit);
+    return;
+  }
+  if (!node || typeof node !== "object") return;
+  visit(node as Record<string, unknown>);
+  for (const value of Object.values(node)) eachObject(value, visit);
+}
+
 /**
  * The generator writes an integer of a response as "an integer, or a string of one" (the form it gives query
  * values), with a number as the string's default, which OpenAPI validators refuse. A response's integer is a
  * JSON number: the string branch goes.
  */
-function withPlainIntegers(node: unknown): void {
-  if (Array.isArray(node)) {
-    for (const item of node) withPlainIntegers(item);
-    return;
-  }
-  if (!node || typeof node !== "object") return;
-  const schema = node as Record<string, unknown>;
+function plainInteger(schema: Record<string, unknown>): void {
   const branches = schema.anyOf as { type?: string; format?: string }[] | undefined;
   if (
     branches?.length === 2 &&
@@ -164,12 +169,11 @@ function withPlainIntegers(node: unknown): void {
       branches.find((b) => b.type === "integer"),
     );
   }
-  for (const value of Object.values(schema)) withPlainIntegers(value);
 }
 
 function withPlainIntegerResponses(document: Document): Document {
   for (const operations of Object.values(document.paths))
-    for (const operation of Object.values(operations)) withPlainIntegers(operation.responses);
+    for (const operation of Object.values(operations)) eachObject(operation.responses, plainInteger);
   return document;
 }
 
@@ -177,13 +181,7 @@ function withPlainIntegerResponses(document: Document): Document {
  * A date-time a request takes (filters, an order's expiresAt) may be a bare day too (README: UTC midnight), which the
  * server's `date-time` check accepts and JSON Schema's does not: the document offers both, so a client may send either.
  */
-function withDaysAccepted(node: unknown): void {
-  if (Array.isArray(node)) {
-    for (const item of node) withDaysAccepted(item);
-    return;
-  }
-  if (!node || typeof node !== "object") return;
-  const schema = node as Record<string, unknown>;
+function dayAccepted(schema: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(schema)) {
     const child = value as Record<string, unknown> | null;
     if (child && typeof child === "object" && child.type === "string" && child.format === "date-time") {
@@ -194,13 +192,13 @@ function withDaysAccepted(node: unknown): void {
           { ...rest, format: "date" },
         ],
       };
-    } else withDaysAccepted(value);
+    }
   }
 }
 
 function withDaysAcceptedInRequests(document: Document): Document {
   for (const operations of Object.values(document.paths))
-    for (const operation of Object.values(operations)) withDaysAccepted([operation.parameters, operation.requestBody]);
+    for (const operation of Object.values(operations)) eachObject([operation.parameters, operation.requestBody], dayAccepted);
   return document;
 }
 

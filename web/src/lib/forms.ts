@@ -68,12 +68,12 @@ export function formValue(form: HTMLFormElement, name: string, trim = true): str
 }
 
 /** An email address as a form checks it before sending: something@domain.tld without spaces (the server decides the rest). */
-const EMAIL_FORMAT = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const looksLikeEmail = (email: string) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email);
 
 /** What is wrong with a typed email, if anything; `missing` is what to say when there is none. */
 export function emailProblem(email: string, missing: string): string | undefined {
   if (!email) return missing;
-  if (!EMAIL_FORMAT.test(email)) return "Enter an email address like name@example.com.";
+  if (!looksLikeEmail(email)) return "Enter an email address like name@example.com.";
   return undefined;
 }
 

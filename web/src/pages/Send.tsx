@@ -12,7 +12,14 @@ import PausedNote from "../components/PausedNote";
 import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
-import { clearMessagesOnEdit, type FieldErrors, focusControl, focusFirstInvalid, focusRefusal } from "../lib/forms";
+import {
+  clearMessagesOnEdit,
+  type FieldErrors,
+  focusControl,
+  focusFirstInvalid,
+  focusRefusal,
+  looksLikeEmail,
+} from "../lib/forms";
 import { createIdempotentSubmission } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
@@ -34,8 +41,6 @@ const HINTS = {
   note: "Keep the note under 280 characters.",
   code: CODE_MISSING,
 };
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const OVER_BALANCE = "This is more than your available balance.";
 
@@ -89,7 +94,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
     if (pausedUntil()) return;
     const d = draft();
     const found: FieldErrors = {};
-    if (!EMAIL.test(d.recipientEmail.trim())) found.recipientEmail = "Enter the recipient's email address, like bob@example.com.";
+    if (!looksLikeEmail(d.recipientEmail.trim()))
+      found.recipientEmail = "Enter the recipient's email address, like bob@example.com.";
     else if (d.recipientEmail.trim().toLowerCase() === props.user.email.toLowerCase()) {
       found.recipientEmail = "This is your own email: you cannot send to yourself.";
     }

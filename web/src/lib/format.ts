@@ -1,17 +1,16 @@
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const dateTimeSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+const dateTimes = {
+  minute: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
+  second: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }),
+};
 
-/** "12 Mar 2025, 14:05" in the user's locale; the raw text when it is not a date. */
-export function formatDateTime(iso: string | null | undefined): string {
+/**
+ * "12 Mar 2025, 14:05" in the user's locale (to the `second`, "14:05:09", for times the minute does not tell apart);
+ * the raw text when it is not a date.
+ */
+export function formatDateTime(iso: string | null | undefined, to: keyof typeof dateTimes = "minute"): string {
   if (!iso) return "—";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
-}
-
-/** As formatDateTime, to the second ("12 Mar 2025, 14:05:09"): for times the minute does not tell apart. */
-export function formatDateTimeSeconds(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTimeSeconds.format(date);
+  return Number.isNaN(date.getTime()) ? iso : dateTimes[to].format(date);
 }
 
 /** "Firefox on Linux" from a User-Agent header; "Unknown device" when there is nothing to go on. */

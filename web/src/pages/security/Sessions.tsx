@@ -2,7 +2,7 @@ import { createMemo, createResource, createSignal, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import DataTable from "../../components/DataTable";
 import { api } from "../../lib/api";
-import { describeUserAgent, formatDateTime, formatDateTimeSeconds } from "../../lib/format";
+import { describeUserAgent, formatDateTime } from "../../lib/format";
 import { actionMessage } from "../../lib/forms";
 import { loadError, settled } from "../../lib/resource";
 import { securityChanged, securityVersion } from "./events";
@@ -19,7 +19,7 @@ export type SessionInfo = {
 /** A session as its Revoke button names it: the device, the address it signed in from, and when (`toTheSecond` or not). */
 function describeSession(session: SessionInfo, toTheSecond: boolean): string {
   const from = session.ip ? ` from ${session.ip}` : "";
-  const when = toTheSecond ? formatDateTimeSeconds(session.createdAt) : formatDateTime(session.createdAt);
+  const when = formatDateTime(session.createdAt, toTheSecond ? "second" : "minute");
   return `${describeUserAgent(session.userAgent)}${from}, signed in ${when}`;
 }
 

@@ -7,7 +7,7 @@ import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue } from "../../lib/forms";
+import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue, refuseProblems } from "../../lib/forms";
 import { type BookAddress, isActive } from "../../lib/wallet";
 
 /** Remove for a saved address, asked once more. */
@@ -53,11 +53,7 @@ export default function AddressBookPanel(props: {
     if (!body.address) found.address = "Enter the address.";
     if (!body.label) found.label = "Give the address a name you will recognise.";
     setMessage(undefined);
-    if (Object.keys(found).length > 0) {
-      setErrors(found);
-      focusFirstInvalid(form);
-      return;
-    }
+    if (refuseProblems(form, found, setErrors)) return;
     setBusy(true);
     setErrors({});
     try {

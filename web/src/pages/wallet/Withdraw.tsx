@@ -10,7 +10,7 @@ import SubmitButton from "../../components/SubmitButton";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { clearMessagesOnEdit, type FieldErrors, focusFirstInvalid, focusOnShow, focusRefusal } from "../../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, focusOnShow, focusRefusal, refuseProblems } from "../../lib/forms";
 import { createIdempotentSubmission } from "../../lib/idempotency";
 import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
@@ -95,11 +95,7 @@ export default function WithdrawPanel(props: {
     if (problem) found.amount = problem;
     if (!address()) found.address = "Choose an address. Add one to your address book first.";
     if (missing) found.code = missing;
-    if (Object.keys(found).length > 0) {
-      setErrors(found);
-      focusFirstInvalid(form);
-      return;
-    }
+    if (refuseProblems(form, found, setErrors)) return;
     const request = { asset: asset(), amount: amount(), address: address() };
     const body = withSecondFactor(request, code);
     setBusy(true);

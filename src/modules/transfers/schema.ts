@@ -22,7 +22,9 @@ export const p2pTransfers = pgTable(
   (table) => [
     // Amount and status ride along so the limit and AML counts over a sender's window read the index alone.
     index("p2p_transfers_sender_window_idx").on(table.senderId, table.createdAt, table.amountUsdCents, table.status),
-    index("p2p_transfers_status_idx").on(table.status),
+    // The admin's list of one status, newest first, walks this index a page at a time: on status alone, a page of
+    // completed transfers sorted every completed transfer there is.
+    index("p2p_transfers_status_idx").on(table.status, table.createdAt, table.id),
   ],
 );
 

@@ -208,6 +208,6 @@ describe("file name and content type", () => {
 
   test("content types", () => {
     expect(exportContentType("csv")).toBe("text/csv; charset=utf-8");
-    expect(exportContentType("json")).toBe("application/json");
+    expect(exportContentType("json")).toBe("application/json;charset=utf-8");
   });
 });

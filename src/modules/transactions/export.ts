@@ -4,6 +4,7 @@
  * slow client slows the database reads instead of filling a buffer.
  */
 import { stringify } from "csv-stringify/sync";
+import { JSON_CONTENT_TYPE } from "../../platform/http/body";
 import type { Tx } from "./model";
 
 export type ExportFormat = "csv" | "json";
@@ -125,5 +126,5 @@ export function exportFileName(format: ExportFormat, now: Date): string {
 }
 
 export function exportContentType(format: ExportFormat): string {
-  return format === "csv" ? "text/csv; charset=utf-8" : "application/json";
+  return format === "csv" ? "text/csv; charset=utf-8" : JSON_CONTENT_TYPE;
 }

@@ -7,6 +7,7 @@ import { Elysia } from "elysia";
 import { canonicalJson, sha256Hex } from "../crypto";
 import type { Db, DbOrTx, DbTransaction } from "../db/client";
 import { queryRows } from "../db/client";
+import { JSON_CONTENT_TYPE } from "../http/body";
 import { AppError, errorBody } from "../http/errors";
 import { requestContext } from "../http/request-context";
 import { requestPath } from "../http/uri";
@@ -72,7 +73,7 @@ export function requestFingerprint(request: Request, body: unknown): string {
 export const storedResponse = (status: number, text: string, replayed: boolean) =>
   new Response(text, {
     status,
-    headers: { "content-type": "application/json", ...(replayed ? { "idempotent-replayed": "true" } : {}) },
+    headers: { "content-type": JSON_CONTENT_TYPE, ...(replayed ? { "idempotent-replayed": "true" } : {}) },
   });
 
 export type StoredAnswer = { request_hash: string; response_status: number; response_body: string };

@@ -179,15 +179,30 @@ function typedSecretProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * CORS_ORIGINS: web origins (http or https, host, port), each trusted with the user's cookies. Anything else is refused,
+ * not bent into one: `localhost:5173` (its scheme left off) parses as a URL of scheme "localhost:", whose origin is
+ * "null", the origin every sandboxed frame on any site sends.
+ */
 function parseOrigins(value: string | undefined): string[] {
   if (!value) return [];
   return value.split(",").map((origin) => {
     const trimmed = origin.trim().replace(/\/$/, "");
-    try {
-      return new URL(trimmed).origin;
-    } catch {
-      throw new ConfigError("CORS_ORIGINS", `has an entry that is not an origin: "${trimmed}"`);
-    }
+    const url = URL.parse(trimmed);
+    if (
+      !url ||
+      !["http:", "https:"].includes(url.protocol) ||
+      url.pathname !== "/" ||
+      url.search ||
+      url.hash ||
+      url.username ||
+      url.password
+    )
+      throw new ConfigError(
+        "CORS_ORIGINS",
+        `has an entry that is not an origin such as https://app.example.com (http or https, no path): "${trimmed}"`,
+      );
+    return url.origin;
   });
 }
 

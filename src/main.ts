@@ -22,7 +22,7 @@ import { createLogger } from "./platform/observability/logger";
 import { createMetrics } from "./platform/observability/metrics";
 import { flushSentry, initSentry, reportError } from "./platform/observability/sentry";
 import { startWorker } from "./platform/worker";
-import { startupProblem } from "./startup-problem";
+import { listenProblem, startupProblem } from "./startup-problem";
 import { ensureWebBuilt } from "./web-build";
 
 /** In-flight requests get this long to finish after a stop signal. */
@@ -80,9 +80,10 @@ try {
   // and answer half of its requests. A port in use must stop the start instead.
   app.listen({ port: config.port, hostname: config.host, maxRequestBodySize: 1024 * 1024 * 1024, reusePort: false });
 } catch (error) {
-  if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+  const problem = listenProblem(error, config);
+  if (problem === undefined) throw error;
   // A start-up problem an operator fixes: shown whatever LOG_LEVEL says, as exitOnStartupProblem does.
-  createLogger("error").error("port in use: another process listens there", { host: config.host, port: config.port });
+  createLogger("error").error(problem, { host: config.host, port: config.port });
   // The price feed started with the services: stopped first, so closing under it logs no false outage.
   await services.runtime.stop();
   await Promise.allSettled([bus.close(), database.close()]);

@@ -69,3 +69,25 @@ function databaseProblem({ code, message }: CodedError, url: URL): string | unde
       return undefined;
   }
 }
+
+/**
+ * Why the server could not listen on HOST and PORT, in one line, or undefined for anything else (a bug). A HOST
+ * that is no address of this machine, or a name that does not resolve to one, is refused by the bind itself.
+ */
+export function listenProblem(error: unknown, config: Pick<Config, "host" | "port">): string | undefined {
+  const at = `HOST ${config.host} and PORT ${config.port}`;
+  switch ((error as CodedError).code) {
+    case "EADDRINUSE":
+      return `port in use: another process listens on ${at}`;
+    case "EADDRNOTAVAIL":
+      return `HOST ${config.host} is not an address of this machine; use one of its addresses, 127.0.0.1, or 0.0.0.0 for all`;
+    case "EINVAL":
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `HOST ${config.host} cannot be listened on: it is no address of this machine or a name that resolves to one`;
+    case "EACCES":
+      return `PORT ${config.port} needs privileges this process lacks (ports below 1024); use a port of 1024 or above`;
+    default:
+      return undefined;
+  }
+}

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig, parseConfig, plainHttpWarning } from "../src/config";
 import { sandboxProductionWarning } from "../src/modules/wallet/deposits";
-import { startupProblem } from "../src/startup-problem";
+import { listenProblem, startupProblem } from "../src/startup-problem";
 import { TEST_ENV } from "./support/harness";
 
 const PRODUCTION = { ...TEST_ENV, NODE_ENV: "production", DATABASE_URL: "postgres://localhost/x" };
@@ -63,6 +63,11 @@ describe("config", () => {
     [{ WITHDRAWAL_FEES: "DOGE:1" }, "WITHDRAWAL_FEES"],
     [{ P2P_DAILY_LIMIT_USD: "-5" }, "P2P_DAILY_LIMIT_USD"],
     [{ CORS_ORIGINS: "not an origin" }, "CORS_ORIGINS"],
+    // Each of these parses as a URL whose origin is "null", which sandboxed frames of any site send.
+    [{ CORS_ORIGINS: "localhost:5173" }, "CORS_ORIGINS"],
+    [{ CORS_ORIGINS: "https://app.example, javascript:alert(1)" }, "CORS_ORIGINS"],
+    [{ CORS_ORIGINS: "file:///etc/x" }, "CORS_ORIGINS"],
+    [{ CORS_ORIGINS: "https://app.example/path" }, "CORS_ORIGINS"],
     [{ JWT_SECRET: "short" }, "JWT_SECRET"],
     [{ MAX_BODY_BYTES: "1.5" }, "MAX_BODY_BYTES"],
     [{ DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE"],
@@ -332,5 +337,37 @@ describe("startupProblem", () => {
       expect({ code, line }).toEqual({ code, line: expect.stringContaining(fix) });
       expect(line).not.toContain("hunter2");
     }
+  });
+});
+
+describe("listenProblem", () => {
+  /** What Bun's own bind throws for `hostname` (the server listens through it). */
+  const bindError = (hostname: string, port = 0) => {
+    try {
+      Bun.serve({ hostname, port, fetch: () => new Response() }).stop(true);
+    } catch (error) {
+      return error;
+    }
+    throw new Error(`${hostname}:${port} was bound`);
+  };
+
+  test("a HOST this machine cannot listen on is one line naming HOST, whatever Bun says of it", () => {
+    // 192.0.2.1 (TEST-NET-1) is no address of this machine; .invalid never resolves (RFC 6761).
+    for (const host of ["192.0.2.1", "nonexistent.invalid"]) {
+      expect(listenProblem(bindError(host), { host, port: 3000 })).toStartWith(`HOST ${host} `);
+    }
+  });
+
+  test("a port in use names HOST and PORT; an error no setting explains is left to surface", () => {
+    const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    try {
+      const port = taken.port as number;
+      expect(listenProblem(bindError("127.0.0.1", port), { host: "127.0.0.1", port })).toBe(
+        `port in use: another process listens on HOST 127.0.0.1 and PORT ${port}`,
+      );
+    } finally {
+      taken.stop(true);
+    }
+    expect(listenProblem(new TypeError("x is not a function"), { host: "127.0.0.1", port: 3000 })).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, setSystemTime, test } from "bun:test";
 import { createHmac } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { revokeAllSessions } from "../src/modules/identity/sessions";
+import { queryRows } from "../src/platform/db/client";
 import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, totpNow, uniqueEmail } from "./support/client";
 import { createTestApp, TEST_ENV } from "./support/harness";
 
@@ -261,6 +263,35 @@ describe("POST /api/auth/login", () => {
     await secure.dispose();
   });
 
+  test("a password hashed with an earlier ARGON2_MEMORY_KIB is hashed with today's at its next sign-in, and only then", async () => {
+    const hashOf = async (email: string) =>
+      (
+        await queryRows<{ h: string }>(fixture.deps.database.db, sql`select password_hash as h from users where email = ${email}`)
+      )[0].h;
+    const { email } = await signedInUser(fixture, "rehash");
+    expect(await hashOf(email)).toStartWith("$argon2id$v=19$m=1024,t=2,");
+    const raised = await createTestApp({ ARGON2_MEMORY_KIB: "2048" }, { database: fixture.deps.database as never });
+    try {
+      const wrong = await new TestClient(raised).request("POST", "/api/auth/login", {
+        body: { email, password: "not the password" },
+      });
+      expect(wrong.status).toBe(401);
+      expect(await hashOf(email)).toStartWith("$argon2id$v=19$m=1024,t=2,");
+      const right = await new TestClient(raised).request("POST", "/api/auth/login", { body: { email, password: PASSWORD } });
+      expect(right.status).toBe(200);
+      expect(await hashOf(email)).toStartWith("$argon2id$v=19$m=2048,t=2,");
+      // The new hash is the same password: it signs in here, and on an instance still at the old setting.
+      expect(
+        (await new TestClient(raised).request("POST", "/api/auth/login", { body: { email, password: PASSWORD } })).status,
+      ).toBe(200);
+      expect(
+        (await new TestClient(fixture).request("POST", "/api/auth/login", { body: { email, password: PASSWORD } })).status,
+      ).toBe(200);
+    } finally {
+      await raised.dispose();
+    }
+  });
+
   test("an unknown email and a wrong password get the same answer", async () => {
     const { email } = await signedInUser(fixture, "enum");
     const wrong = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
@@ -397,7 +428,6 @@ describe("password forgot, reset and change", () => {
     // The flooder spent their own budget, not the owner's: from the owner's address a reset mail still goes.
     expect((await forgot(new TestClient(fixture), email)).status).toBe(202);
     const { sql } = await import("drizzle-orm");
-    const { queryRows } = await import("../src/platform/db/client");
     const [sent] = await queryRows<{ n: number }>(
       fixture.deps.database.db,
       sql`select count(*)::int as n from mail_outbox where to_address = ${email} and subject = 'Reset your password'`,

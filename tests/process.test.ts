@@ -132,7 +132,7 @@ describe("the server as a process", () => {
     expect(await second.exited).toBe(1);
     clearTimeout(timeout);
     const secondOutput = await new Response(second.stdout).text();
-    expect(secondOutput).toContain('"msg":"port in use: another process listens there"');
+    expect(secondOutput).toContain(`"msg":"port in use: another process listens on HOST 127.0.0.1 and PORT ${listening.port}"`);
     // What started with the services (the price feed) stops before the bus and database close: no false outage.
     // (A checkout whose web/dist is older than its sources is told so at every start: that is the checkout's.)
     const warnings = secondOutput.split("\n").filter((line) => line.includes('"level":"warn"'));

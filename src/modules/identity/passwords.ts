@@ -61,14 +61,19 @@ export type PasswordHasher = {
   verify(password: string, hash: string): Promise<boolean>;
   /** Spends the same work as a real verify, for unknown emails, so timing reveals nothing. */
   verifyNothing(password: string): Promise<false>;
+  /** Whether `hash` was made with other settings (an earlier ARGON2_MEMORY_KIB): hashed again at the next sign-in. */
+  isOutdated(hash: string): boolean;
 };
 
 export function createPasswordHasher(memoryKib: number): PasswordHasher {
   const options = { algorithm: "argon2id" as const, memoryCost: memoryKib, timeCost: 2 };
   const dummy = Bun.password.hash("dummy password that matches no account", options);
+  // The PHC string's head (algorithm, version, memory, time) that a hash made now starts with.
+  const current = `$argon2id$v=19$m=${memoryKib},t=${options.timeCost},`;
   return {
     hash: (password) => Bun.password.hash(password, options),
     verify: (password, hash) => Bun.password.verify(password, hash),
+    isOutdated: (hash) => !hash.startsWith(current),
     async verifyNothing(password) {
       await Bun.password.verify(password, await dummy);
       return false;

@@ -3,7 +3,7 @@
  * guards.ts: who may move money; standing.ts: freeze and promotion). Every action writes its audit row and its
  * mail in the same transaction as the change itself.
  */
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
@@ -227,7 +227,15 @@ export async function login(
     throw checked.refusal;
   }
   const row = checked.row;
+  // A password hashed with other settings (ARGON2_MEMORY_KIB changed since) gets today's, while it is at hand.
+  const rehashed = ctx.hasher.isOutdated(row.passwordHash) ? await ctx.hasher.hash(input.password) : undefined;
   return ctx.db.transaction(async (tx) => {
+    // Only over the hash this sign-in checked: a password changed meanwhile stands.
+    if (rehashed)
+      await tx
+        .update(users)
+        .set({ passwordHash: rehashed })
+        .where(and(eq(users.id, row.id), eq(users.passwordHash, row.passwordHash)));
     const known = await isKnownDevice(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
     const session = await createSession(tx, row.id, actor.ip ?? null, actor.userAgent ?? null);
     // Only to a verified address: until then whoever typed the address signs in and would mail its owner their

@@ -263,6 +263,12 @@ export async function moneyFlow(browser: Browser, app: App) {
           // The sandbox confirms after DEPOSIT_SANDBOX_CONFIRM_SECONDS=2; the page polls the order every 3 s.
           await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
           await eventually(async () => (await available(page, "USD")) === "250.00", 10_000, "USD available 250.00");
+          // Said once to screen readers: by the order, not again as incoming money, nor for each reload of the order.
+          const credited = "Deposit credited: 250 USD arrived and is in your available balance.";
+          await announced(page, credited);
+          const said = page.getByTestId("announcer");
+          assertEqual(await said.getByText(credited).count(), 1, "announcements of the credit");
+          assertEqual(await said.getByText(/by deposit/).count(), 0, "announcements of the credit as incoming money");
         },
       },
       {
@@ -390,7 +396,13 @@ export async function moneyFlow(browser: Browser, app: App) {
             "true",
             "the second answer replays the first",
           );
-          await page.getByRole("heading", { name: "Transfer sent" }).waitFor();
+          // Said as the earlier transfer, not a new one: a user who meant a second 40 USD must not think it went out.
+          await page.getByRole("heading", { name: "Transfer already sent" }).waitFor();
+          await page
+            .getByText(
+              /^Your earlier request had already gone through: this is that transfer, sent .+\. Nothing was done twice\./,
+            )
+            .waitFor();
         },
       },
       {
@@ -786,7 +798,8 @@ export async function moneyFlow(browser: Browser, app: App) {
           await row.getByRole("button", { name: /^Cancel the withdrawal of 10,001\.00 USD/ }).click();
           await row.getByText("Cancel withdrawal?").waitFor();
           await focusMovesTo(page, "Yes, cancel", "Yes, cancel");
-          await row.getByRole("button", { name: /^Keep it: the withdrawal of 10,001\.00 USD/ }).click();
+          // Escape keeps it, as Keep it does (the address book's Keep is pressed below).
+          await page.keyboard.press("Escape");
           await focusMovesTo(page, "Cancel", "Cancel again");
           await row.getByText("Pending review").waitFor();
           await row.getByRole("button", { name: /^Cancel the withdrawal/ }).click();
@@ -913,7 +926,11 @@ export async function moneyFlow(browser: Browser, app: App) {
               page.getByRole("button", { name: "Try again" }).click(),
             ]);
             assertEqual(answer.headers()["idempotent-replayed"], "true", "the retry is answered by the first order");
-            await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor();
+            await page
+              .getByText(
+                /^Your earlier request had already gone through: this is that order, placed .+\. Nothing was done twice\. Filled at .+ USD per BTC\. To buy the same again on purpose, get a new quote\.$/,
+              )
+              .waitFor();
             assert(keys.length === 2 && keys[0] === keys[1], `one key for both tries: ${keys.join(", ")}`);
           } finally {
             await page.unroute("**/api/trading/orders");
@@ -1610,6 +1627,16 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
           await page.locator(".chart canvas").first().waitFor();
           await page.getByRole("link", { name: "Charts by TradingView", exact: true }).waitFor();
           assertEqual(await page.locator("[role=img] a, a#tv-attr-logo").count(), 0, "links inside the chart's image");
+          // Its data in text: a summary the image is described by, and the candles as a table behind a disclosure.
+          await page
+            .getByText(
+              /^\d+ 1m candles?, .+: low [\d,.]+ USD, high [\d,.]+ USD; last close [\d,.]+ USD, .+ from the first open\.$/,
+            )
+            .waitFor();
+          await page.getByText("Chart data as a table").click();
+          const candles = page.getByRole("table", { name: "Chart data as a table" });
+          await candles.getByRole("columnheader", { name: "Close (USD)" }).waitFor();
+          assert((await candles.locator("tbody tr").count()) > 0, "rows in the chart's data table");
         },
       },
       {

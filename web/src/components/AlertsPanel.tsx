@@ -2,6 +2,7 @@ import { createResource, createSignal, createUniqueId, For, onCleanup, Show } fr
 import { api } from "../lib/api";
 import {
   actionMessage,
+  cancelOnEscape,
   clearMessagesOnEdit,
   type FieldErrors,
   fieldErrors,
@@ -73,7 +74,7 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
   let form: HTMLFormElement | undefined;
   /** An alert the market price already meets, with that price: held back until the user confirms or changes it. */
   const [asking, setAsking] = createSignal<AlertBody & { market: string }>();
-  /** Set when the question was answered by Create anyway: "Create alert", shown again, takes focus back. */
+  /** Set when the question was answered by Create anyway or Escape: "Create alert", shown again, takes focus back. */
   let answered = false;
   const questionId = `alert-question-${createUniqueId()}`;
   const clearOnEdit = clearMessagesOnEdit(setErrors, setMessage);
@@ -178,7 +179,13 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
           }
         >
           {(past) => (
-            <div class="alert-question">
+            <div
+              class="alert-question"
+              ref={cancelOnEscape(() => {
+                answered = true;
+                setAsking(undefined);
+              })}
+            >
               <Alert tone="warn" title="This alert would fire at once">
                 <p id={questionId}>
                   {past().symbol} is at {formatPrice(past().market, past().symbol)} USD now, already at or {past().direction}{" "}

@@ -1,5 +1,5 @@
 import { Show } from "solid-js";
-import { focusWhen } from "../lib/forms";
+import { cancelOnEscape, focusWhen } from "../lib/forms";
 
 /** The words of one row action asked once more inline: "Cancel" → "Yes, cancel" / "Keep it". */
 export type AskAgainWords = {
@@ -17,7 +17,7 @@ export type AskAgainWords = {
  * A row action (cancel a withdrawal, remove an address) asked once more inline, so one slip does not do it.
  * Whether it is being asked is the list's (`asking`), so a refresh that redraws the row keeps the question.
  * Keyboard focus follows the buttons as they swap: onto the confirming one when asked, back onto the asking one
- * when kept. Each accessible name starts with the button's visible text, which speech input users say to press it;
+ * when kept (by its button, or Escape). Each accessible name starts with the button's visible text, which speech input users say to press it;
  * `what` names the row after it (`askName`, when the asking button says more).
  */
 export default function AskAgainButtons(props: {
@@ -34,6 +34,10 @@ export default function AskAgainButtons(props: {
   const confirmText = () => (props.busy ? props.words.busy : props.words.confirm);
   /** Set while the user kept it, so the asking button shown again takes focus back (not after the action). */
   let kept = false;
+  const keep = () => {
+    kept = true;
+    props.onKeep();
+  };
   return (
     <Show
       when={props.asking}
@@ -53,7 +57,12 @@ export default function AskAgainButtons(props: {
         </button>
       }
     >
-      <span class="row-question">
+      <span
+        class="row-question"
+        ref={cancelOnEscape(() => {
+          if (!props.disabled) keep();
+        })}
+      >
         <Show when={props.words.question}>{(question) => <span class="small">{question()}</span>}</Show>
         <span class="button-row row-actions">
           <button
@@ -70,10 +79,7 @@ export default function AskAgainButtons(props: {
           <button
             type="button"
             class="button button-small"
-            onClick={() => {
-              kept = true;
-              props.onKeep();
-            }}
+            onClick={keep}
             disabled={props.disabled}
             aria-label={`${props.words.keep}: ${props.what}`}
           >

@@ -1,18 +1,33 @@
 import type { CandlestickData, IChartApi, ISeriesApi, Time, UTCTimestamp } from "lightweight-charts";
-import { createEffect, createResource, getOwner, on, onCleanup, onMount, runWithOwner } from "solid-js";
+import {
+  createEffect,
+  createMemo,
+  createResource,
+  createSignal,
+  createUniqueId,
+  getOwner,
+  on,
+  onCleanup,
+  onMount,
+  runWithOwner,
+  Show,
+} from "solid-js";
 import { api } from "../lib/api";
+import { type Candle, type CandleInterval, candleSummary, candleTime, withTick } from "../lib/candles";
 import { formatPrice, priceDecimals } from "../lib/money";
-import { type PriceTick, prices, useLivePrices } from "../lib/prices";
+import { prices, useLivePrices } from "../lib/prices";
 import { settled } from "../lib/resource";
 import { connectionState } from "../lib/ws";
+import { ScrollTable } from "./DataTable";
 
-export type CandleInterval = "1m" | "5m" | "1h" | "1d";
-type Candle = { t: string; o: string; h: string; l: string; c: string };
 type Bar = CandlestickData<UTCTimestamp>;
-/** The length of a candle; buckets are aligned to UTC, as the server aligns them. */
-const INTERVAL_MS: Record<CandleInterval, number> = { "1m": 60_000, "5m": 300_000, "1h": 3_600_000, "1d": 86_400_000 };
 /** One answer of the candles API with what it was asked for, so a chart never labels it as another interval. */
 type CandleSet = { symbol: string; interval: CandleInterval; items: Candle[] };
+/** A set as shown: the answer `from` with every price frame since applied to it. */
+type LiveSet = CandleSet & { from: CandleSet };
+
+/** How many of the newest candles the table of the chart's data lists. */
+const TABLE_ROWS = 30;
 
 /**
  * Seconds the chart draws a candle at. The chart has no time zones: it reads every time as UTC. So an intraday
@@ -44,22 +59,6 @@ function toBars(candles: Candle[], interval: CandleInterval): Bar[] {
     }
   }
   return bars;
-}
-
-/**
- * The last candle once `tick` is in it, the way the server builds candles from the same ticks: a tick of the
- * last candle's time moves its close (and high or low), a later one opens the next candle at its price.
- * Undefined for a tick older than the last candle drawn.
- */
-function withTick(last: Bar | undefined, tick: PriceTick, interval: CandleInterval): Bar | undefined {
-  const at = Date.parse(tick.updatedAt);
-  const price = Number(tick.priceUsd);
-  if (Number.isNaN(at) || !Number.isFinite(price)) return undefined;
-  const step = INTERVAL_MS[interval];
-  const time = chartTime(new Date(Math.floor(at / step) * step).toISOString(), interval);
-  if (!last || time > last.time) return { time, open: price, high: price, low: price, close: price };
-  if (time < last.time) return undefined;
-  return { ...last, high: Math.max(last.high, price), low: Math.min(last.low, price), close: price };
 }
 
 /** Chart times already read the user's clock in UTC (chartTime), so they are formatted in UTC. */
@@ -117,6 +116,48 @@ function priceFormatOf(latest: string, symbol: string) {
 }
 
 /**
+ * The chart's data in text, for whoever cannot see the chart: a disclosure that opens to a table of the newest
+ * candles, newest first. Rows are keyed by candle, and a price frame changes only the newest candle (lib/candles
+ * withTick): a tick redraws that row, not the table. `of` is the answer the candles come from, the same object from
+ * tick to tick, so the rows that read it are not redrawn either. Closed, there is no table to keep up.
+ */
+function CandleTable(props: { of: CandleSet; candles: readonly Candle[] }) {
+  const [open, setOpen] = createSignal(false);
+  const titleId = `candles-${createUniqueId()}`;
+  const rows = () => props.candles.slice(-TABLE_ROWS).reverse();
+  const price = (value: string) => formatPrice(value, props.of.symbol);
+  return (
+    <details class="chart-data" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary id={titleId}>Chart data as a table</summary>
+      <Show when={open()}>
+        <ScrollTable
+          label={`${props.of.symbol} ${props.of.interval} candles table (scrollable)`}
+          labelledBy={titleId}
+          class="section-gap"
+          columns={[
+            { label: "Time" },
+            { label: "Open (USD)", num: true },
+            { label: "High (USD)", num: true },
+            { label: "Low (USD)", num: true },
+            { label: "Close (USD)", num: true },
+          ]}
+          items={rows()}
+          row={(candle) => (
+            <tr>
+              <th scope="row">{candleTime(candle, props.of.interval)}</th>
+              <td class="num">{price(candle.o)}</td>
+              <td class="num">{price(candle.h)}</td>
+              <td class="num">{price(candle.l)}</td>
+              <td class="num">{price(candle.c)}</td>
+            </tr>
+          )}
+        />
+      </Show>
+    </details>
+  );
+}
+
+/**
  * Candles of one symbol, kept live by the price frames; lightweight-charts is loaded only when a chart is shown.
  */
 export default function CandleChart(props: { symbol: string; interval: CandleInterval }) {
@@ -140,31 +181,46 @@ export default function CandleChart(props: { symbol: string; interval: CandleInt
     }),
   );
 
+  /** The candles shown: the last answer, with every price frame of the symbol since (a new answer starts again). */
+  const live = createMemo<LiveSet | undefined>((before) => {
+    // The candles shown stay until the next interval's have arrived.
+    const fetched = settled(candles);
+    if (!fetched) return undefined;
+    const base = before?.from === fetched ? before : { ...fetched, from: fetched };
+    const tick = prices[props.symbol];
+    if (!tick || tick.symbol !== fetched.symbol) return base;
+    const items = withTick(base.items, tick, fetched.interval);
+    return items ? { ...base, items } : base;
+  });
+  /** The answer the candles shown come from: unlike `live`, unchanged by a tick. */
+  const answer = createMemo(() => live()?.from);
+  const summary = () => {
+    const shown = live();
+    return shown && candleSummary(shown.items, shown.symbol, shown.interval);
+  };
+  const summaryId = `chart-summary-${createUniqueId()}`;
+
   const draw = (chart: IChartApi, series: ISeriesApi<"Candlestick">) => {
-    /** The newest candle drawn, which the next tick moves or follows. */
-    let last: Bar | undefined;
+    /** The answer drawn whole; the ticks after it only move or add the last candle. */
+    let drawn: CandleSet | undefined;
     createEffect(() => {
-      // The candles shown stay until the next interval's have arrived.
-      const shown = settled(candles);
+      const shown = live();
       if (!shown) return;
+      const bars = toBars(shown.items, shown.interval);
+      if (shown.from === drawn) {
+        // Live: a price frame moved the last candle, or opened the next one. Its bar is the last of the bars, which
+        // may have joined candles (toBars).
+        const last = bars.at(-1);
+        if (last) series.update(last);
+        return;
+      }
+      drawn = shown.from;
       // Intraday candles are labelled with hours and minutes, day candles with dates.
       chart.applyOptions({ timeScale: { timeVisible: shown.interval !== "1d" } });
       const latest = shown.items.at(-1);
       if (latest) series.applyOptions({ priceFormat: priceFormatOf(latest.c, shown.symbol) });
-      const bars = toBars(shown.items, shown.interval);
       series.setData(bars);
-      last = bars.at(-1);
       chart.timeScale().fitContent();
-    });
-    // Live: every price frame of the symbol moves the last candle, or opens the next one when its time comes.
-    createEffect(() => {
-      const shown = settled(candles);
-      const tick = prices[props.symbol];
-      if (!shown || !tick || tick.symbol !== shown.symbol) return;
-      const bar = withTick(last, tick, shown.interval);
-      if (!bar) return;
-      series.update(bar);
-      last = bar;
     });
   };
 
@@ -192,7 +248,23 @@ export default function CandleChart(props: { symbol: string; interval: CandleInt
   // asks for this attribution and for a link to tradingview.com on the page, here outside the image.
   return (
     <>
-      <div ref={host} class="chart" role="img" aria-label={`${props.symbol} price candles, ${props.interval}`} />
+      <div
+        ref={host}
+        class="chart"
+        role="img"
+        aria-label={`${props.symbol} price candles, ${props.interval}`}
+        aria-describedby={answer() ? summaryId : undefined}
+      />
+      <Show when={answer()}>
+        {(of) => (
+          <>
+            <p id={summaryId} class="small muted chart-summary">
+              {summary()}
+            </p>
+            <CandleTable of={of()} candles={live()?.items ?? []} />
+          </>
+        )}
+      </Show>
       <p class="chart-attribution small muted">
         <a href="https://www.tradingview.com/" target="_blank" rel="noopener">
           Charts by TradingView

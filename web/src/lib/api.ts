@@ -247,6 +247,9 @@ async function request<T>(method: Method, path: string, body?: unknown, options:
   return (await readBody(await respond(method, path, body, options))) as T;
 }
 
+/** The answer of an idempotent POST (API.md "Idempotency"), and whether it is the first request's answer replayed. */
+export type Replayable<T> = { body: T; replayed: boolean };
+
 /** A file the server sent (e.g. `Content-Disposition: attachment`), with the name it suggested. */
 export type Download = { blob: Blob; filename: string | undefined; contentType: string };
 
@@ -281,6 +284,14 @@ export const api = {
   put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PUT", path, body, options),
   patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PATCH", path, body, options),
   delete: <T>(path: string, options?: RequestOptions) => request<T>("DELETE", path, undefined, options),
+  /**
+   * POSTs like `post` a request sent with an `idempotencyKey`, and tells whether the answer is a replay
+   * (`Idempotent-Replayed: true`): the same request had already gone through, and nothing was done again.
+   */
+  postIdempotent: async <T>(path: string, body: unknown, options: RequestOptions): Promise<Replayable<T>> => {
+    const response = await respond("POST", path, body, options);
+    return { body: (await readBody(response)) as T, replayed: response.headers.get("idempotent-replayed") === "true" };
+  },
   /** POSTs like `post`, but answers the raw file (an export) instead of parsing it. */
   download: async (path: string, body?: unknown, options?: RequestOptions): Promise<Download> => {
     const response = await respond("POST", path, body, options);

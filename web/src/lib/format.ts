@@ -1,11 +1,13 @@
 const dateTimes = {
   minute: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }),
   second: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }),
+  utcDay: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" }),
 };
 
 /**
- * "12 Mar 2025, 14:05" in the user's locale (to the `second`, "14:05:09", for times the minute does not tell apart);
- * the raw text when it is not a date.
+ * "12 Mar 2025, 14:05" in the user's locale (to the `second`, "14:05:09", for times the minute does not tell apart;
+ * "12 Mar 2025" for a `utcDay`, a period the server counts in UTC days, such as a day candle); the raw text when it is
+ * not a date.
  */
 export function formatDateTime(iso: string | null | undefined, to: keyof typeof dateTimes = "minute"): string {
   if (!iso) return "—";

@@ -173,6 +173,21 @@ export const focusWhen = (wanted: boolean) => (element: HTMLElement) => {
   if (wanted) requestAnimationFrame(() => element.focus());
 };
 
+/**
+ * A `ref` for an inline confirmation (a row's "Yes, cancel" / "Keep it", a quote's Confirm / Cancel): Escape, pressed
+ * with focus anywhere inside it, runs `cancel`, which answers it as its Cancel or Back button does and puts focus back
+ * on the control that opened it (keyboard users expect Escape to back out of a question). A listener rather than
+ * `onKeyDown`: the element is no control, only where the keys of its buttons pass by. Left alone while an IME
+ * composes text: there Escape drops the composition.
+ */
+export const cancelOnEscape = (cancel: () => void) => (element: HTMLElement) => {
+  element.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) return;
+    event.preventDefault();
+    cancel();
+  });
+};
+
 /** Moves focus to the first control of the form that is marked invalid. */
 export function focusFirstInvalid(form: HTMLFormElement | undefined) {
   queueMicrotask(() => focusField(form?.querySelector<HTMLElement>("[aria-invalid='true']")));

@@ -10,6 +10,7 @@
  * 422 IDEMPOTENCY_KEY_REUSED, which tells the user the money already moved, instead of moving it twice.
  */
 import { ApiError } from "./api";
+import { formatDateTime } from "./format";
 
 export type IdempotentSubmission = {
   /** The key for a submission of `identity`: the pending one when it is the same request, else a new one. */
@@ -96,4 +97,23 @@ export function createIdempotentSubmission(name: string): IdempotentSubmission {
       if (error instanceof ApiError && error.status === 422) store.write(undefined);
     },
   };
+}
+
+/** What each money form makes, and what making it is called: "transfer", "sent". */
+const MADE = {
+  transfer: ["transfer", "sent"],
+  withdrawal: ["withdrawal", "requested"],
+  deposit: ["deposit order", "created"],
+  order: ["order", "placed"],
+} as const;
+
+/**
+ * Said on a result the server replayed (`Idempotent-Replayed`, api.postIdempotent): the same request sent again
+ * after an answer of unknown outcome had already gone through the first time. Without it "Transfer sent" reads
+ * as a new transfer, and a user who meant to send a second, identical one believes it went out. `at`: when the
+ * first was made, from the answer.
+ */
+export function replayedNote(kind: keyof typeof MADE, at?: string): string {
+  const [what, made] = MADE[kind];
+  return `Your earlier request had already gone through: this is that ${what}${at ? `, ${made} ${formatDateTime(at)}` : ""}. Nothing was done twice.`;
 }

@@ -21,12 +21,14 @@ function incomingMoneyText(tx: Partial<Tx> | undefined): string | undefined {
 /**
  * While the calling page is shown, says each arrival of money (a `transaction` frame) to screen readers, once
  * (ws.ts drops a frame seen before); the page's own lists and balances update by themselves, silently.
+ * `saidElsewhere`: arrivals the page says in its own words (the credit of the deposit order it shows), not again here.
  */
-export function announceIncomingMoney() {
+export function announceIncomingMoney(saidElsewhere: (tx: Partial<Tx>) => boolean = () => false) {
   onCleanup(
     onFrame("transaction", (frame) => {
-      const text = incomingMoneyText(frame.data as Partial<Tx> | undefined);
-      if (text) announce(text);
+      const tx = frame.data as Partial<Tx> | undefined;
+      const text = incomingMoneyText(tx);
+      if (text && tx && !saidElsewhere(tx)) announce(text);
     }),
   );
 }

@@ -1,9 +1,10 @@
 import { A, useParams } from "@solidjs/router";
 import { createSignal, For, Show } from "solid-js";
 import AlertsPanel from "../components/AlertsPanel";
-import CandleChart, { type CandleInterval } from "../components/CandleChart";
+import CandleChart from "../components/CandleChart";
 import ConnectionIndicator from "../components/ConnectionIndicator";
 import Loading from "../components/Loading";
+import type { CandleInterval } from "../lib/candles";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatPrice } from "../lib/money";
 import { prices, useLivePrices } from "../lib/prices";

@@ -13,6 +13,7 @@ import RequireUser from "../components/RequireUser";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import {
+  cancelOnEscape,
   clearMessagesOnEdit,
   type FieldErrors,
   focusControl,
@@ -20,7 +21,7 @@ import {
   focusRefusal,
   looksLikeEmail,
 } from "../lib/forms";
-import { createIdempotentSubmission } from "../lib/idempotency";
+import { createIdempotentSubmission, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { moneyProblem } from "../lib/money-errors";
@@ -68,6 +69,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
   const [busy, setBusy] = createSignal(false);
   const [result, setResult] = createSignal<Transfer>();
+  /** The result is the first answer, replayed: the transfer confirmed had gone through before (idempotency.ts). */
+  const [replayed, setReplayed] = createSignal(false);
   const submission = createIdempotentSubmission("send");
   /** While sending is paused after a security change the server refuses any transfer (403): not worth reviewing one. */
   const pausedUntil = createWithdrawalPause(() => props.user);
@@ -131,12 +134,13 @@ function SendForm(props: { config: PublicConfig; user: User }) {
     setFormError(undefined);
     try {
       // The key follows the request without the code: "Try again" with a fresh code is the same transfer.
-      const { transfer } = await api.post<{ transfer: Transfer }>("/api/transfers/p2p", withSecondFactor(request, code), {
+      const answer = await api.postIdempotent<{ transfer: Transfer }>("/api/transfers/p2p", withSecondFactor(request, code), {
         idempotencyKey: submission.keyFor(request),
       });
       submission.settle();
       clearSecondFactor(target);
-      setResult(transfer);
+      setResult(answer.body.transfer);
+      setReplayed(answer.replayed);
       setStep("done");
       focusById("send-result-title");
       void balancesActions.refetch();
@@ -160,6 +164,12 @@ function SendForm(props: { config: PublicConfig; user: User }) {
     } finally {
       setBusy(false);
     }
+  };
+
+  /** Out of the confirmation, back to the details (the request is not sent). */
+  const backToEdit = () => {
+    setFormError(undefined);
+    setStep("edit");
   };
 
   const again = () => {
@@ -234,6 +244,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
               />
               <div class="button-row">
                 <button
+                  id="send-review"
                   type="submit"
                   class="button button-primary"
                   disabled={pausedUntil() !== undefined}
@@ -250,7 +261,21 @@ function SendForm(props: { config: PublicConfig; user: User }) {
               Send {formatAmount(draft().amount, precision())} {draft().asset} to{" "}
               <span class="break">{draft().recipientEmail}</span>?
             </h2>
-            <form ref={confirmForm} class="stack" onSubmit={send} onInput={clearMessagesOnEdit(setErrors)} novalidate>
+            {/* Escape backs out as Edit does, focus going back to "Review transfer", which asked. */}
+            <form
+              ref={(element) => {
+                confirmForm = element;
+                cancelOnEscape(() => {
+                  if (busy()) return;
+                  backToEdit();
+                  focusById("send-review");
+                })(element);
+              }}
+              class="stack"
+              onSubmit={send}
+              onInput={clearMessagesOnEdit(setErrors)}
+              novalidate
+            >
               <dl class="facts">
                 <div>
                   <dt>Recipient</dt>
@@ -290,8 +315,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                   class="button"
                   disabled={busy()}
                   onClick={() => {
-                    setFormError(undefined);
-                    setStep("edit");
+                    backToEdit();
                     focusControl(form, "amount");
                   }}
                 >
@@ -304,8 +328,13 @@ function SendForm(props: { config: PublicConfig; user: User }) {
             {(transfer) => (
               <div class="stack">
                 <h2 id="send-result-title" class="panel-title" tabindex="-1">
-                  {transfer().status === "pending_review" ? "Transfer waiting for review" : "Transfer sent"}
+                  {transfer().status === "pending_review"
+                    ? `Transfer ${replayed() ? "already " : ""}waiting for review`
+                    : `Transfer ${replayed() ? "already " : ""}sent`}
                 </h2>
+                <Show when={replayed()}>
+                  <p>{replayedNote("transfer", transfer().createdAt)} To send the same again on purpose, choose Send another.</p>
+                </Show>
                 <Show
                   when={transfer().status === "pending_review"}
                   fallback={

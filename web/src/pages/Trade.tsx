@@ -12,8 +12,16 @@ import { announce } from "../lib/announce";
 import { ApiError, api, errorMessage } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
-import { clearMessagesOnEdit, type FieldErrors, fieldErrors, focusControl, focusFirstInvalid, focusIfLost } from "../lib/forms";
-import { createIdempotentSubmission, outcomeUnknown } from "../lib/idempotency";
+import {
+  cancelOnEscape,
+  clearMessagesOnEdit,
+  type FieldErrors,
+  fieldErrors,
+  focusControl,
+  focusFirstInvalid,
+  focusIfLost,
+} from "../lib/forms";
+import { createIdempotentSubmission, outcomeUnknown, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { prices, useLivePrices } from "../lib/prices";
@@ -283,9 +291,10 @@ function TradeForm(props: { config: PublicConfig }) {
     setMessage(undefined);
     setCancelNote(undefined);
     try {
-      const { order } = await api.post<{ order: Order }>("/api/trading/orders", body, {
+      const answer = await api.postIdempotent<{ order: Order }>("/api/trading/orders", body, {
         idempotencyKey: submission.keyFor(body),
       });
+      const { order } = answer.body;
       submission.settle();
       setUnsure(undefined);
       setQuote(undefined);
@@ -296,10 +305,17 @@ function TradeForm(props: { config: PublicConfig }) {
         focusControl(form, "amount");
       }
       setWaiting(order.status === "filled" ? undefined : order.id);
-      setMessage(
+      const result: Message =
         order.status === "filled"
           ? filled(order)
-          : { tone: "success", text: "Order placed; it fills when the price reaches it." },
+          : { tone: "success", text: "Order placed; it fills when the price reaches it." };
+      // The first answer, replayed: said as such, or the user who meant a second, identical order believes it placed.
+      const onPurpose =
+        body.type === "market"
+          ? `To ${body.side} the same again on purpose, get a new quote.`
+          : "To place the same again on purpose, enter the amount again.";
+      setMessage(
+        answer.replayed ? { ...result, text: `${replayedNote("order", order.createdAt)} ${result.text} ${onPurpose}` } : result,
       );
       showOrder(order);
     } catch (error) {
@@ -354,6 +370,12 @@ function TradeForm(props: { config: PublicConfig }) {
       // What became of it is not known here: the list is loaded again.
       void refetch();
     }
+  };
+
+  /** The quote's Cancel (or Escape): no order, and focus back on the button that asked for the quote. */
+  const dropQuote = () => {
+    setQuote(undefined);
+    getQuoteButton?.focus();
   };
 
   /**
@@ -466,22 +488,14 @@ function TradeForm(props: { config: PublicConfig }) {
             }
           >
             {/* In place of "Get quote": focus, fallen with it, goes to Confirm, or to Cancel when there is no Confirm. */}
-            <div class="actions">
+            <div class="actions" ref={cancelOnEscape(dropQuote)}>
               {/* A quote the server would refuse for want of funds is not offered: its warning says why. */}
               <Show when={!shortfall()}>
                 <button type="submit" class="button button-primary" disabled={busy()} ref={focusIfLost()}>
                   Confirm {draft().side}
                 </button>
               </Show>
-              <button
-                type="button"
-                class="button button-ghost"
-                ref={focusIfLost()}
-                onClick={() => {
-                  setQuote(undefined);
-                  getQuoteButton?.focus();
-                }}
-              >
+              <button type="button" class="button button-ghost" ref={focusIfLost()} onClick={dropQuote}>
                 Cancel
               </button>
             </div>

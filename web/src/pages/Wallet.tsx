@@ -40,7 +40,8 @@ function WalletPage(props: { user: Accessor<User> }) {
     void limitsActions.refetch();
   };
 
-  announceIncomingMoney();
+  // The credit of the deposit order shown is said by its panel, with the order's news (lib/deposit-news).
+  announceIncomingMoney((tx) => tx.type === "deposit" && tx.reference === order()?.orderId);
   // Live (WebSocket): a balance moved (a transfer arrived, a deposit was credited) or a transaction happened.
   const balancesLive = liveReload(balancesActions.refetch);
   const withdrawalsLive = liveReload(() => Promise.all([withdrawals.load(false), limitsActions.refetch()]));

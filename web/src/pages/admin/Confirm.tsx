@@ -1,9 +1,10 @@
 import { createSignal, Show } from "solid-js";
-import { focusWhen } from "../../lib/forms";
+import { cancelOnEscape, focusWhen } from "../../lib/forms";
 
 /**
  * Approve / Reject for one row (or Reject alone, when `rejectOnly`), each asked twice (a money decision cannot be
- * undone). Keyboard focus follows the buttons as they swap: onto Confirm when asked, back onto the first choice after Back.
+ * undone). Keyboard focus follows the buttons as they swap: onto Confirm when asked, back onto the first choice after Back
+ * (or Escape).
  */
 export default function DecisionButtons(props: {
   what: string;
@@ -15,8 +16,14 @@ export default function DecisionButtons(props: {
   const [asking, setAsking] = createSignal<"approve" | "reject">();
   /** The choice Back returns from, whose button takes focus again. */
   let backFrom: "approve" | "reject" | undefined;
+  const back = () => {
+    const decision = asking();
+    if (!decision || props.disabled) return;
+    backFrom = decision;
+    setAsking(undefined);
+  };
   return (
-    <span class="button-row row-actions">
+    <span class="button-row row-actions" ref={cancelOnEscape(back)}>
       <Show
         when={asking()}
         fallback={
@@ -62,15 +69,7 @@ export default function DecisionButtons(props: {
               >
                 {confirmText()}
               </button>
-              <button
-                type="button"
-                class="button button-small"
-                disabled={props.disabled}
-                onClick={() => {
-                  backFrom = decision();
-                  setAsking(undefined);
-                }}
-              >
+              <button type="button" class="button button-small" disabled={props.disabled} onClick={back}>
                 Back
               </button>
             </>

@@ -1,7 +1,7 @@
 import { createEffect, createSignal, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import { ApiError, api } from "../../lib/api";
-import { actionMessage, focusField, focusWhen } from "../../lib/forms";
+import { actionMessage, cancelOnEscape, focusField, focusWhen } from "../../lib/forms";
 import type { User } from "../../lib/session";
 import { freezeTarget, noteAdminAction } from "./state";
 import { namesUser, USER_NAMING_HINT, UserField, userByEmail } from "./users";
@@ -162,12 +162,17 @@ export default function FreezePanel() {
             /** The confirming button's visible text, which its accessible name begins with, busy or not. */
             const confirmText = () =>
               busy() === choice() ? (choice() === "freeze" ? "Freezing…" : "Unfreezing…") : `Confirm ${choice()}`;
+            const back = () => {
+              if (busy() !== undefined) return;
+              backFrom = choice();
+              setAsking(undefined);
+            };
             return (
               <>
                 <p class="small" id="freeze-question">
                   {choice() === "freeze" ? "Freeze" : "Unfreeze"} the account of <span class="mono">{target()?.named}</span>?
                 </p>
-                <div class="button-row">
+                <div class="button-row" ref={cancelOnEscape(back)}>
                   <button
                     type="submit"
                     class={`button ${choice() === "freeze" ? "button-danger" : "button-primary"}`}
@@ -178,15 +183,7 @@ export default function FreezePanel() {
                   >
                     {confirmText()}
                   </button>
-                  <button
-                    type="button"
-                    class="button"
-                    disabled={busy() !== undefined}
-                    onClick={() => {
-                      backFrom = choice();
-                      setAsking(undefined);
-                    }}
-                  >
+                  <button type="button" class="button" disabled={busy() !== undefined} onClick={back}>
                     Back
                   </button>
                 </div>

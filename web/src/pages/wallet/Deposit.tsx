@@ -6,11 +6,13 @@ import FormError from "../../components/FormError";
 import QrCode from "../../components/QrCode";
 import StatusBadge from "../../components/StatusBadge";
 import SubmitButton from "../../components/SubmitButton";
+import { announce } from "../../lib/announce";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
+import { createDepositNews } from "../../lib/deposit-news";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage, type FieldErrors, focusFirstInvalid, focusIfLost, focusRefusal } from "../../lib/forms";
-import { createIdempotentSubmission } from "../../lib/idempotency";
+import { createIdempotentSubmission, replayedNote } from "../../lib/idempotency";
 import { amountProblem, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
 import type { DepositOrder, Tx } from "../../lib/wallet";
@@ -25,11 +27,12 @@ const HINTS = { asset: "Choose an asset.", amount: "Enter a plain positive amoun
 /** Fiat arrives by card or bank transfer: its "address" is a payment reference to quote. */
 const isFiat = (asset: string) => asset === "USD";
 
+/** How the order ended, shown: each change is said once by DepositPanel (lib/deposit-news), not by these. */
 function OrderOutcome(props: { order: DepositOrder; precision: number | undefined }) {
   return (
     <Switch>
       <Match when={props.order.status === "confirmed" || props.order.status === "confirmed_late"}>
-        <Alert tone="success" title="Deposit credited">
+        <Alert tone="success" title="Deposit credited" quiet>
           <p>
             <Amount value={props.order.amountReceived} asset={props.order.asset} precision={props.precision} /> arrived and is in
             your available balance.
@@ -38,7 +41,7 @@ function OrderOutcome(props: { order: DepositOrder; precision: number | undefine
         </Alert>
       </Match>
       <Match when={props.order.status === "partially_paid"}>
-        <Alert tone="warn" title="Partially paid">
+        <Alert tone="warn" title="Partially paid" quiet>
           <p>
             Only <Amount value={props.order.amountReceived} asset={props.order.asset} precision={props.precision} /> of{" "}
             <Amount value={props.order.amount} asset={props.order.asset} precision={props.precision} /> arrived. What arrived is
@@ -47,12 +50,12 @@ function OrderOutcome(props: { order: DepositOrder; precision: number | undefine
         </Alert>
       </Match>
       <Match when={props.order.status === "expired"}>
-        <Alert tone="error" title="Order expired">
+        <Alert tone="error" title="Order expired" quiet>
           <p>No payment arrived before the order expired. Create a new deposit to get a fresh address.</p>
         </Alert>
       </Match>
       <Match when={props.order.status === "failed"}>
-        <Alert tone="error" title="Payment failed">
+        <Alert tone="error" title="Payment failed" quiet>
           <p>The payment provider reported this payment as failed. Nothing was credited.</p>
         </Alert>
       </Match>
@@ -60,9 +63,17 @@ function OrderOutcome(props: { order: DepositOrder; precision: number | undefine
   );
 }
 
-function OrderCard(props: { order: DepositOrder; precision: number | undefined; pollError?: string; onClose: () => void }) {
+function OrderCard(props: {
+  order: DepositOrder;
+  precision: number | undefined;
+  pollError?: string;
+  /** The order is the first answer of its request, replayed: it had been created before (idempotency.ts). */
+  replayed: boolean;
+  onClose: () => void;
+}) {
   const [copied, setCopied] = createSignal<boolean>();
   const fiat = () => isFiat(props.order.asset);
+  const closeLabel = () => (props.order.status === "pending" ? "Hide" : "Done");
   const addressLabel = () => (fiat() ? "Payment reference" : `${props.order.asset} pay address`);
   return (
     <article class="card order" aria-labelledby="order-title">
@@ -70,11 +81,16 @@ function OrderCard(props: { order: DepositOrder; precision: number | undefined; 
         <div>
           {/* "Create deposit" goes with its form: focus comes here (the Deposits list's Show puts it on the panel's heading). */}
           <h3 id="order-title" class="order-title" ref={focusIfLost()}>
-            Deposit order
+            {props.replayed ? "Deposit order already created" : "Deposit order"}
           </h3>
           <p class="small muted">
             Created <time datetime={props.order.createdAt}>{formatDateTime(props.order.createdAt)}</time>
           </p>
+          <Show when={props.replayed}>
+            <p class="small">
+              {replayedNote("deposit", props.order.createdAt)} To create another on purpose, choose {closeLabel()}.
+            </p>
+          </Show>
         </div>
         <StatusBadge status={props.order.status} />
       </div>
@@ -122,8 +138,16 @@ function OrderCard(props: { order: DepositOrder; precision: number | undefined; 
           </div>
         </dl>
       </div>
-      <div aria-live="polite" class="stack section-gap">
-        <Show when={props.order.status === "pending"} fallback={<OrderOutcome order={props.order} precision={props.precision} />}>
+      <Show
+        when={props.order.status === "pending"}
+        fallback={
+          <div class="stack section-gap">
+            <OrderOutcome order={props.order} precision={props.precision} />
+          </div>
+        }
+      >
+        {/* Live for a failure to check the order only: its status changes are said by DepositPanel. */}
+        <div aria-live="polite" class="stack section-gap">
           <p class="loading small">
             <span class="spinner" aria-hidden="true" />
             {fiat()
@@ -132,11 +156,11 @@ function OrderCard(props: { order: DepositOrder; precision: number | undefined; 
             This page updates by itself.
           </p>
           <Show when={props.pollError}>{(message) => <p class="small warn-text">{message()}</p>}</Show>
-        </Show>
-      </div>
+        </div>
+      </Show>
       <div class="button-row section-gap">
         <button type="button" class="button button-small" onClick={() => props.onClose()}>
-          {props.order.status === "pending" ? "Hide" : "Done"}
+          {closeLabel()}
         </button>
       </div>
     </article>
@@ -159,6 +183,8 @@ export default function DepositPanel(props: {
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<string>();
   const [pollError, setPollError] = createSignal<string>();
+  /** The order whose create answer was a replay (the same request had gone through before), while it is shown. */
+  const [replayedId, setReplayedId] = createSignal<string>();
   const submission = createIdempotentSubmission("deposit");
   let form: HTMLFormElement | undefined;
   let heading: HTMLHeadingElement | undefined;
@@ -178,6 +204,18 @@ export default function DepositPanel(props: {
     if (before.status === "pending" && order.status !== "pending") props.onSettled();
     return order;
   };
+
+  // Each change of the order shown is said once, however often it is asked for or shown again.
+  const news = createDepositNews();
+  createEffect(
+    on(
+      () => props.order,
+      (order) => {
+        const text = news(order);
+        if (text) announce(text);
+      },
+    ),
+  );
 
   /** The id of the shown order while it is pending: polling follows this, and stops when it changes. */
   const pendingId = createMemo(() => (props.order?.status === "pending" ? props.order.orderId : undefined));
@@ -242,12 +280,13 @@ export default function DepositPanel(props: {
     setBusy(true);
     setErrors({});
     try {
-      const { order } = await api.post<{ order: DepositOrder }>("/api/wallet/deposit/create", body, {
+      const answer = await api.postIdempotent<{ order: DepositOrder }>("/api/wallet/deposit/create", body, {
         idempotencyKey: submission.keyFor(body),
       });
       submission.settle();
       setAmount("");
-      props.setOrder(order);
+      setReplayedId(answer.replayed ? answer.body.order.orderId : undefined);
+      props.setOrder(answer.body.order);
       props.onCreated();
     } catch (error) {
       submission.failed(error);
@@ -304,8 +343,10 @@ export default function DepositPanel(props: {
             order={order()}
             precision={orderPrecision()}
             pollError={pollError()}
+            replayed={order().orderId === replayedId()}
             onClose={() => {
               // Hide or Done goes with the card: focus waits at the top of the panel, over the form shown again.
+              setReplayedId(undefined);
               props.setOrder(undefined);
               heading?.focus();
             }}

@@ -11,7 +11,7 @@ import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, focusOnShow, focusRefusal, refuseProblems } from "../../lib/forms";
-import { createIdempotentSubmission } from "../../lib/idempotency";
+import { createIdempotentSubmission, replayedNote } from "../../lib/idempotency";
 import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
 import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../../lib/second-factor";
@@ -41,6 +41,8 @@ export default function WithdrawPanel(props: {
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
   const [done, setDone] = createSignal<Withdrawal>();
+  /** `done` is the first answer, replayed: that withdrawal had been requested before (idempotency.ts). */
+  const [replayed, setReplayed] = createSignal(false);
   const submission = createIdempotentSubmission("withdraw");
   /** While withdrawals are paused the server refuses any (403): not worth typing an amount and spending a code. */
   const pausedUntil = createWithdrawalPause(() => props.user);
@@ -102,11 +104,12 @@ export default function WithdrawPanel(props: {
     setErrors({});
     try {
       // The key follows the request without the code: a retry with a fresh code is the same withdrawal.
-      const { withdrawal } = await api.post<{ withdrawal: Withdrawal }>("/api/wallet/withdraw", body, {
+      const answer = await api.postIdempotent<{ withdrawal: Withdrawal }>("/api/wallet/withdraw", body, {
         idempotencyKey: submission.keyFor(request),
       });
       submission.settle();
-      setDone(withdrawal);
+      setDone(answer.body.withdrawal);
+      setReplayed(answer.replayed);
       setAmount("");
       clearSecondFactor(target);
       props.onRequested();
@@ -219,9 +222,16 @@ export default function WithdrawPanel(props: {
           {(w) => (
             <Alert
               tone="success"
-              title={w().status === "pending_review" ? "Withdrawal waiting for review" : "Withdrawal requested"}
+              title={
+                w().status === "pending_review"
+                  ? `Withdrawal ${replayed() ? "already " : ""}waiting for review`
+                  : `Withdrawal ${replayed() ? "already " : ""}requested`
+              }
               ref={focusOnShow}
             >
+              <Show when={replayed()}>
+                <p>{replayedNote("withdrawal", w().createdAt)} To withdraw the same again on purpose, enter the amount again.</p>
+              </Show>
               <p>
                 <Amount value={w().amount} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> plus a fee of{" "}
                 <Amount value={w().fee} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> are held from your

@@ -11,7 +11,7 @@ import { runOrderTriggers } from "./modules/trading/triggers";
 import { runSandboxDeposits, sandboxProductionWarning } from "./modules/wallet/deposits";
 import { sandboxPayoutProvider } from "./modules/wallet/providers";
 import { runPayouts } from "./modules/wallet/withdrawals";
-import { createBus } from "./platform/bus";
+import { createBus, quietRepeats } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 import { createOutboxRelay, OUTBOX_BATCH } from "./platform/events/relay";
@@ -67,8 +67,10 @@ const database = await openDatabase({
 const migrations = await migrate(database).catch((error) => exitOnStartupProblem(error, config));
 // An upgrade's schema change is on record in the log, with when it happened.
 if (migrations.applied > 0) logger.info("database migrated", migrations);
-const bus = createBus(config.redisUrl, config.redisKeyPrefix, (error, context) =>
-  logger.warn("bus error", { context, error: (error as Error).message }),
+const bus = createBus(
+  config.redisUrl,
+  config.redisKeyPrefix,
+  quietRepeats((error, context) => logger.warn("bus error", { context, error: (error as Error).message })),
 );
 const metrics = createMetrics();
 const deps = { config, database, bus, logger, metrics };

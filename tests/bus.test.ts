@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import Redis from "ioredis";
-import { type Bus, MemoryBus, REDIS_COMMAND_TIMEOUT_MS, RedisBus } from "../src/platform/bus";
+import { type Bus, MemoryBus, quietRepeats, REDIS_COMMAND_TIMEOUT_MS, RedisBus } from "../src/platform/bus";
 import { RedisCounterStore } from "../src/platform/counters";
 import { isDependencyDown } from "../src/platform/http/errors";
 import { TEST_REDIS_URL } from "./support/harness";
@@ -92,6 +92,49 @@ function busContract(make: () => Bus) {
 }
 
 describe("MemoryBus", () => busContract(() => new MemoryBus()));
+
+describe("quietRepeats", () => {
+  test("an error repeated within the quiet time is reported once; another error, or the same later, is reported", () => {
+    let clock = 0;
+    const reported: string[] = [];
+    const report = quietRepeats(
+      (error, context) => reported.push(`${context}: ${(error as Error).message}`),
+      10_000,
+      () => clock,
+    );
+    const refused = () => new Error("connect ECONNREFUSED 127.0.0.1:1");
+    report(refused(), "redis");
+    clock = 9_999;
+    report(refused(), "redis");
+    clock = 10_000;
+    report(refused(), "redis");
+    report(new Error("Connection is closed."), "redis");
+    report(new Error("Connection is closed."), "redis");
+    expect(reported).toEqual([
+      "redis: connect ECONNREFUSED 127.0.0.1:1",
+      "redis: connect ECONNREFUSED 127.0.0.1:1",
+      "redis: Connection is closed.",
+    ]);
+  });
+
+  test("a Redis out of reach is one line, not one per connection and reconnect attempt", async () => {
+    const raw: string[] = [];
+    const reported: string[] = [];
+    const bus = new RedisBus(
+      "redis://127.0.0.1:1",
+      "quiet:",
+      quietRepeats((error) => reported.push((error as Error).message)),
+    );
+    const counting = new RedisBus("redis://127.0.0.1:1", "quiet:", (error) => raw.push((error as Error).message));
+    try {
+      await Bun.sleep(1_500);
+      expect(raw.length).toBeGreaterThan(2); // both connections, each attempt
+      expect(reported).toHaveLength(1);
+    } finally {
+      await Promise.all([bus.close(), counting.close()]);
+    }
+  });
+});
 
 describe.if(Boolean(TEST_REDIS_URL))("RedisBus", () => {
   const url = TEST_REDIS_URL as string;

@@ -74,6 +74,21 @@ class Subscriptions {
 
 type ErrorReporter = (error: unknown, context: string) => void;
 
+/**
+ * `report`, quiet for `quietMs` after each error about an error with the same message: while Redis is out of reach,
+ * both connections report every reconnect attempt, several a second, and the log would hold little else.
+ */
+export function quietRepeats(report: ErrorReporter, quietMs = 10_000, now = () => Date.now()): ErrorReporter {
+  let last: { message: string; at: number } | undefined;
+  return (error, context) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = now();
+    if (last?.message === message && at - last.at < quietMs) return;
+    last = { message, at };
+    report(error, context);
+  };
+}
+
 export class MemoryBus implements Bus {
   readonly kind = "memory";
   private readonly subscriptions = new Subscriptions();

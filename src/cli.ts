@@ -117,7 +117,9 @@ const commands: Record<string, Command> = {
           );
         }
         const { all, refusing } = report.guards;
-        console.log(`guards (invariant 4): ${refusing} of ${all} tried and refusing, the others looked up`);
+        console.log(
+          `guards (invariant 4): ${all} checked, ${refusing} by trying a change (refused, rolled back), the others in the catalog (a TRUNCATE trigger, or a table with no row yet to try); any missing is named below`,
+        );
         for (const line of ledgerFindings(report)) console.log(line);
         const untried = report.untried.length ? ` (${report.untried.length} guards not tried, above)` : "";
         console.log(report.ok ? `ledger OK${untried}` : `${report.problems.length} violations${untried}`);

@@ -6,6 +6,9 @@
  * - the new sign-in alert, which whoever has the password causes from each new device: per address.
  * Past the cap the request is still answered 202, as API.md has it, and the mail is not sent: the answer is the
  * same for members and strangers, within the cap or past it, so it says nothing about who is a member.
+ * The mails about what an account itself did (a new address, its anti-phishing code, its money, its standing) are
+ * not capped: they go to a verified address only (mailIfVerified), so only its owner or someone in the owner's
+ * session causes them, and a cap would let that someone silence the very mail that warns the owner.
  */
 import type { CounterStore } from "../../platform/counters";
 

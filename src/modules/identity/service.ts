@@ -118,6 +118,22 @@ export function mailUser(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<voi
   return enqueueMail(tx, renderMail(recipient, mail));
 }
 
+/**
+ * mailUser for news of the account (its money, its settings, its standing), to a verified address only. Until an
+ * address is verified its account is whoever typed it: what they do there is no news for the address's owner,
+ * their words (a label, a code) would reach the owner in our mail, and a mail apiece would let them fill a
+ * stranger's inbox through us. Such an account still sees all of it in the app.
+ */
+export async function mailIfVerified(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<void> {
+  if (user.emailVerifiedAt) await mailUser(tx, user, mail);
+}
+
+/** Locks the user row for the rest of the transaction, so two requests cannot both act on what it said. */
+export async function lockUser(tx: DbTransaction, userId: string): Promise<UserRow> {
+  const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+  return row;
+}
+
 export const link = (config: Config, path: string, token: string) =>
   `${config.publicUrl}${path}?token=${encodeURIComponent(token)}`;
 
@@ -185,8 +201,11 @@ export async function updateProfile(
   patch: { name?: string; antiPhishingCode?: string | null },
   actor: Actor,
 ): Promise<User> {
-  if (patch.antiPhishingCode) assertOwnsAddress(ctx, await getUser(ctx.db, userId), "setting an anti-phishing code");
   return ctx.db.transaction(async (tx) => {
+    // Locked: the code this change replaces is the one its mail is compared with.
+    const before = await lockUser(tx, userId);
+    if (!before) throw notFound("User");
+    if (patch.antiPhishingCode) assertOwnsAddress(ctx, before, "setting an anti-phishing code");
     const [row] = await tx
       .update(users)
       .set({
@@ -196,7 +215,9 @@ export async function updateProfile(
       })
       .where(eq(users.id, userId))
       .returning();
-    if (!row) throw notFound("User");
+    // Whoever holds a session could swap the code for one of theirs, to vouch for their own mails: the owner hears.
+    if (row.antiPhishingCode !== before.antiPhishingCode)
+      await mailIfVerified(tx, row, { kind: "anti_phishing_code_changed", code: row.antiPhishingCode, at: new Date() });
     await recordAudit(tx, [
       { userId, action: "auth.profile_updated", metadata: { fields: Object.keys(patch).sort() }, ...actor },
     ]);

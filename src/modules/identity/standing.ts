@@ -8,7 +8,7 @@ import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase } from "./guards";
 import type { User } from "./model";
 import { users } from "./schema";
-import { findUser, findUserByEmail, normalizeEmail, toUser } from "./service";
+import { findUser, findUserByEmail, mailIfVerified, normalizeEmail, toUser } from "./service";
 
 /**
  * Freezing stops money movement; the user can still sign in and read. Freezing a frozen user (or unfreezing
@@ -44,6 +44,7 @@ export async function setFrozen(
       // The user's own row says an admin did it; which admin is on the admin's row, not in the user's log.
       { userId, action },
     ]);
+    await mailIfVerified(tx, row, { kind: frozen ? "account_frozen" : "account_unfrozen", at: new Date() });
     return toUser(row);
   });
 }

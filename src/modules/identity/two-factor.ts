@@ -18,6 +18,7 @@ import {
   type IdentityContext,
   invalidToken,
   link,
+  lockUser,
   mailUser,
   type UserRow,
 } from "./service";
@@ -59,12 +60,6 @@ export async function unreadableTwoFactorSecrets(ctx: Pick<IdentityContext, "db"
 }
 
 const invalidState = (message: string) => new AppError(409, "INVALID_STATE", message);
-
-/** Locks the user row, so two requests with the same code cannot both pass. */
-async function lockUser(tx: DbTransaction, userId: string): Promise<UserRow> {
-  const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
-  return row;
-}
 
 async function acceptTotp(
   tx: DbTransaction,
@@ -235,7 +230,7 @@ export async function undoTwoFactor(ctx: IdentityContext, token: string, actor: 
     const row = await lockUser(tx, userId);
     await removeTwoFactor(tx, userId);
     await applySecurityLock(ctx, tx, userId, null, "2fa_undone");
-    await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, at: new Date() });
+    await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, sessionsEnded: "all", at: new Date() });
     await recordAudit(tx, [{ userId, action: "auth.2fa_disabled", metadata: { via: "mail link" }, ...actor }]);
   });
 }
@@ -252,7 +247,7 @@ export async function disableTwoFactor(
   const disabled = await checkSecondFactor(ctx, row, code, async (tx) => {
     await removeTwoFactor(tx, row.id);
     await applySecurityLock(ctx, tx, row.id, session.sessionId, "2fa_disabled");
-    await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, at: new Date() });
+    await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, sessionsEnded: "others", at: new Date() });
     await recordAudit(tx, [{ userId: row.id, action: "auth.2fa_disabled", ...actor }]);
   });
   if (!disabled) throw invalidTotp();

@@ -5,7 +5,7 @@ import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { trimDecimal } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
-import { findUser, mailUser } from "../identity/service";
+import { getUser, mailIfVerified } from "../identity/service";
 import type { Alert, AlertBody, PriceTick } from "./model";
 import { priceAlerts } from "./schema";
 
@@ -98,11 +98,8 @@ export async function fireAlerts(db: Db, ticks: PriceTick[]): Promise<number> {
       fired.map((row) => ({ userId: row.userId, type: "alert" as const, data: toAlert(row) })),
     );
     for (const row of fired) {
-      const owner = await findUser(tx, row.userId);
-      // Anyone can sign up with any address: to one nobody confirmed, an alert mail apiece would let a stranger
-      // flood its inbox through us. The alert still reaches the owner's app over the socket.
-      if (!owner?.emailVerifiedAt) continue;
-      await mailUser(tx, owner, {
+      // The alert reaches the owner's app over the socket in any case.
+      await mailIfVerified(tx, await getUser(tx, row.userId), {
         kind: "price_alert",
         symbol: row.symbol,
         direction: row.direction,

@@ -12,6 +12,7 @@ import { isUuid } from "../../platform/ids";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertEmailVerified, assertNotFrozen } from "../identity/guards";
+import { getUser, mailIfVerified } from "../identity/service";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { addressFormatName, isValidAddress, sameAddress } from "./address-format";
@@ -94,6 +95,15 @@ export async function addAddress(
     await recordAudit(tx, [
       { userId, action: "wallet.address_added", metadata: { addressId: row.id, asset: row.asset, address }, ...actor },
     ]);
+    // The cooldown is the owner's time to hear of an address they did not add, and to remove it.
+    await mailIfVerified(tx, await getUser(tx, userId), {
+      kind: "address_added",
+      asset: row.asset,
+      label: row.label,
+      address: row.address,
+      activeAt: row.activeAt,
+      at: row.createdAt,
+    });
     return toAddress(row);
   });
 }

@@ -13,6 +13,7 @@ import { isUuid } from "../../platform/ids";
 import { AmountError, formatAmount, parseAmount } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
+import { getUser, mailIfVerified } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext } from "../ledger/money-context";
 import { systemAccount, userAccount } from "../ledger/service";
@@ -118,7 +119,10 @@ export function assertSignature(ctx: MoneyContext, rawBody: string, signature: s
   }
 }
 
-const statusAfterPayment = (order: OrderRow, received: bigint, late: boolean): OrderRow["status"] =>
+/** An order's status once a payment is credited: what its mail tells the owner (deposit_credited). */
+type PaidStatus = Extract<OrderRow["status"], "confirmed" | "partially_paid" | "confirmed_late">;
+
+const statusAfterPayment = (order: OrderRow, received: bigint, late: boolean): PaidStatus =>
   late ? "confirmed_late" : received >= order.amount ? "confirmed" : "partially_paid";
 
 /** What became of a provider event: applied, or its id seen before with the same contents or with others. */
@@ -221,6 +225,16 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
         },
       },
     ]);
+    await mailIfVerified(tx, await getUser(tx, order.userId), {
+      kind: "deposit_credited",
+      orderId: order.id,
+      asset: order.asset,
+      credited: formatAmount(credit, precision),
+      received: formatAmount(received, precision),
+      ordered: formatAmount(order.amount, precision),
+      status,
+      at: new Date(),
+    });
     await enqueueEvents(tx, [
       ...balanceEvents(ctx, balances),
       { userId: order.userId, type: "transaction", data: toTx(ctx.config, history[0]) },

@@ -8,12 +8,13 @@ import type { DbTransaction } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
+import type { MailKind } from "../../platform/mail/templates";
 import { formatAmount } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase, assertWithdrawalsUnlocked, lockedUnfrozen, ownerNotFrozen } from "../identity/guards";
-import { accountsOf, getUser, mailUser } from "../identity/service";
+import { accountsOf, getUser, mailIfVerified } from "../identity/service";
 import { assertSecondFactorGiven, spendSecondFactor } from "../identity/two-factor";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
@@ -136,7 +137,7 @@ export async function requestWithdrawal(
     },
   ]);
   const amount = formatAmount(units, asset.precision);
-  await mailUser(tx, user, {
+  await mailIfVerified(tx, user, {
     kind: "withdrawal_requested",
     amount,
     fee: formatAmount(asset.withdrawalFee, asset.precision),
@@ -268,7 +269,29 @@ async function settle(
     ...balanceEvents(ctx, balances),
     ...(history ? [{ userId: row.userId, type: "transaction" as const, data: toTx(ctx.config, history) }] : []),
   ]);
-  return toWithdrawal(ctx, updated);
+  const withdrawal = toWithdrawal(ctx, updated);
+  const mail = outcomeMail(withdrawal);
+  if (mail) await mailIfVerified(tx, await getUser(tx, row.userId), mail);
+  return withdrawal;
+}
+
+/**
+ * The mail that tells the owner how their withdrawal ended: paid out, or refused (by an admin or by the payout
+ * provider) with its funds back. None for an approval (it is not over) nor for the owner's own cancel.
+ */
+function outcomeMail(withdrawal: Withdrawal): MailKind | undefined {
+  const { amount, fee, asset, address } = withdrawal;
+  const about = { amount, fee, asset, address, at: new Date() };
+  switch (withdrawal.status) {
+    case "completed":
+      return { kind: "withdrawal_completed", ...about, txHash: withdrawal.txHash };
+    case "rejected":
+      return { kind: "withdrawal_rejected", ...about };
+    case "failed":
+      return { kind: "withdrawal_failed", ...about };
+    default:
+      return undefined;
+  }
 }
 
 async function lockWithdrawal(tx: DbTransaction, id: string, userId?: string): Promise<WithdrawalRow> {

@@ -728,10 +728,20 @@ describe("P2P transfers", () => {
           "/api/admin/transfers?status=pending_review",
         )
       ).body.items.find((t) => t.id === frozenOut.id)?.senderFrozen;
+    // The transfer's AML flag says whether its user is frozen too: the admin page offers Unfreeze, not Freeze.
+    const flaggedFrozen = async () =>
+      (
+        await second.client.json<{ items: { transferId: string; userFrozen: boolean }[] }>(
+          "GET",
+          "/api/admin/aml/flags?limit=100",
+        )
+      ).body.items.find((f) => f.transferId === frozenOut.id)?.userFrozen;
     expect(await senderFrozen()).toBe(false);
+    expect(await flaggedFrozen()).toBe(false);
     await second.client.json("POST", `/api/admin/users/${carol.userId}/freeze`);
     // The queue says so, as the withdrawals' does (userFrozen): the admin page then offers Reject alone.
     expect(await senderFrozen()).toBe(true);
+    expect(await flaggedFrozen()).toBe(true);
     const approved = await decide(second.client, frozenOut.id, "approve");
     expect([approved.status, approved.body.error.code]).toEqual([409, "INVALID_STATE"]);
     expect(await usd(carol.client)).toMatchObject({ held: "1000.01" });

@@ -611,6 +611,8 @@ export async function moneyFlow(browser: Browser, app: App) {
           await page.getByLabel("Asset", { exact: true }).selectOption("USD");
           await fillLabelled(page, "Amount", "amount", "150");
           await page.getByRole("button", { name: "Review transfer" }).click();
+          // Said before it is confirmed: over the AML threshold (100 USD here), it will be held for review.
+          await page.getByText("Worth more than $100.00:", { exact: true }).waitFor();
           await page.getByRole("button", { name: "Confirm and send" }).click();
           await page.getByRole("heading", { name: "Transfer waiting for review" }).waitFor();
           const held = bobDashboard.locator(".activity li").filter({ hasText: "150.00" });
@@ -760,9 +762,14 @@ export async function moneyFlow(browser: Browser, app: App) {
           await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
           // No USD address yet: the address list is disabled and cannot take focus, so its error is announced.
           const withdrawNow = page.getByRole("region", { name: "Withdraw", exact: true });
+          // Max is Alice's 0.00015 BTC less the 0.0001 BTC fee, exact; the address is said to be on Bitcoin only.
+          await withdrawNow.getByLabel("Asset", { exact: true }).selectOption("BTC");
+          await withdrawNow.getByText("Network: Bitcoin.", { exact: true }).waitFor();
+          await withdrawNow.getByRole("button", { name: "Max", exact: true }).click();
+          assertEqual(await withdrawNow.getByLabel("Amount", { exact: true }).inputValue(), "0.00005", "the amount Max fills in");
           await withdrawNow.getByLabel("Asset", { exact: true }).selectOption("USD");
           await fillLabelled(withdrawNow, "Amount", "amount", "1");
-          await withdrawNow.getByRole("button", { name: "Request withdrawal" }).click();
+          await withdrawNow.getByRole("button", { name: "Review withdrawal" }).click();
           await announced(page, "Choose an address. Add one to your address book first.");
           const book = page.getByRole("region", { name: "Address book", exact: true });
           // Enter in the empty field that has focus: focus cannot move there, so its error is announced.
@@ -778,19 +785,28 @@ export async function moneyFlow(browser: Browser, app: App) {
           const withdraw = page.getByRole("region", { name: "Withdraw", exact: true });
           await withdraw.getByLabel("Asset", { exact: true }).selectOption("USD");
           await fillLabelled(withdraw, "Amount", "amount", "10001");
+          // Reviewed first: what leaves the balance, where to, and that it will wait for review (over 10,000 USD).
+          await withdraw.getByRole("button", { name: "Review withdrawal" }).click();
+          await focusMovesTo(page, "Withdraw 10,001.00 USD to e2e bank?", "the review's heading");
+          await withdraw.getByText("DE89370400440532013000", { exact: true }).waitFor();
+          await withdraw.getByText("Worth more than $10,000.00:", { exact: true }).waitFor();
+          // Escape backs out to the details, focus on the button that asked; asked again, the review is back.
+          await page.keyboard.press("Escape");
+          await focusMovesTo(page, "Review withdrawal", "Review withdrawal after Escape");
+          await page.keyboard.press("Enter");
           // The network fails: the message takes the focus the busy button dropped. Sent again, it goes through.
           await page.route("**/api/wallet/withdraw", (route) => route.abort("connectionreset"));
           try {
-            await withdraw.getByRole("button", { name: "Request withdrawal" }).click();
+            await withdraw.getByRole("button", { name: "Confirm withdrawal" }).click();
             await focusMovesTo(
               page,
               /^The server could not be reached\. .*Your withdrawal may have gone through/,
-              "the failure of Request withdrawal",
+              "the failure of Confirm withdrawal",
             );
           } finally {
             await page.unroute("**/api/wallet/withdraw");
           }
-          await withdraw.getByRole("button", { name: "Request withdrawal" }).click();
+          await withdraw.getByRole("button", { name: "Try again" }).click();
           await withdraw.getByText("Withdrawal waiting for review").waitFor();
 
           const withdrawals = page.getByRole("region", { name: "Withdrawals", exact: true });
@@ -1095,7 +1111,7 @@ export async function twoFactorFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "/wallet withdraws with a recovery code; the field then asks for an authenticator's code again",
+        name: "/wallet withdraws with a recovery code, asked on the review, which asks for an authenticator's code first",
         run: async () => {
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Wallet" }).click();
           await page.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
@@ -1108,15 +1124,18 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           const withdraw = page.getByRole("region", { name: "Withdraw", exact: true });
           await withdraw.getByLabel("Asset", { exact: true }).selectOption("USD");
           await fillLabelled(withdraw, "Amount", "amount", "10");
+          // The code is asked on the review, after what leaves the balance is shown: an authenticator's digits first,
+          // with the number pad, each time (the review's field is a new one), a recovery code on request.
+          await withdraw.getByRole("button", { name: "Review withdrawal" }).click();
+          const code = withdraw.getByLabel("Authentication code", { exact: true });
+          assertEqual(await code.getAttribute("inputmode"), "numeric", "the code field's inputmode on the review");
+          assertEqual(await code.inputValue(), "", "the code field's value on the review");
           await withdraw.getByRole("button", { name: "Use a recovery code instead" }).click();
           await fillLabelled(withdraw, "Recovery code", "code", recoveryCodes[2]);
-          await withdraw.getByRole("button", { name: "Request withdrawal" }).click();
+          await withdraw.getByRole("button", { name: "Confirm withdrawal" }).click();
           await withdraw.getByText("Withdrawal requested").waitFor();
-          // That recovery code is spent: the next withdrawal is asked for the app's digits, with the number pad.
-          const code = withdraw.getByLabel("Authentication code", { exact: true });
-          await code.waitFor();
-          assertEqual(await code.getAttribute("inputmode"), "numeric", "the code field's inputmode after a withdrawal");
-          assertEqual(await code.inputValue(), "", "the code field's value after a withdrawal");
+          // The recovery code is spent, and gone with the review.
+          assertEqual(await withdraw.getByLabel("Recovery code", { exact: true }).count(), 0, "code fields after a withdrawal");
         },
       },
       {

@@ -83,11 +83,6 @@ export async function accountsOf(db: DbOrTx, ids: string[]): Promise<Map<string,
   return new Map(rows.map(({ id, email, frozen }) => [id, { email, frozen }]));
 }
 
-/** The emails of several users in one query, by id (ids that name nobody are absent). */
-export async function emailsOf(db: DbOrTx, ids: string[]): Promise<Map<string, string>> {
-  return new Map([...(await accountsOf(db, ids))].map(([id, { email }]) => [id, email]));
-}
-
 export async function findUserByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {
   const [row] = await db
     .select()

@@ -7,7 +7,7 @@ import { formatUsdCents } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertNotOwnCase } from "../identity/guards";
-import { emailsOf } from "../identity/service";
+import { accountsOf } from "../identity/service";
 import type { MoneyContext } from "../ledger/money-context";
 import { AML_RULES, holdsForReview } from "./aml";
 import type { AmlFlag } from "./model";
@@ -97,10 +97,13 @@ export async function listAmlFlags(ctx: MoneyContext, page: { status?: "open" | 
   return pageOf(flags, limit, (flag) => views.get(flag.id) as AmlFlag);
 }
 
-/** The admin's view of each flag, by id: the sender's and the resolver's emails, and the transfers the flag covers. */
+/**
+ * The admin's view of each flag, by id: the sender's and the resolver's emails, whether the sender is frozen, and the
+ * transfers the flag covers.
+ */
 async function flagViews(ctx: MoneyContext, flags: (FlagRow & Judged)[]): Promise<Map<string, AmlFlag>> {
-  const [emails, covered] = await Promise.all([
-    emailsOf(
+  const [accounts, covered] = await Promise.all([
+    accountsOf(
       ctx.db,
       flags.flatMap((flag) => (flag.resolvedBy ? [flag.userId, flag.resolvedBy] : [flag.userId])),
     ),
@@ -114,8 +117,9 @@ async function flagViews(ctx: MoneyContext, flags: (FlagRow & Judged)[]): Promis
         ...flag,
         transferStatus,
         reviewThresholdUsd: reviewThresholdUsdCents === null ? null : formatUsdCents(reviewThresholdUsdCents),
-        userEmail: emails.get(flag.userId) ?? "",
-        resolvedByEmail: flag.resolvedBy ? (emails.get(flag.resolvedBy) ?? "") : null,
+        userEmail: accounts.get(flag.userId)?.email ?? "",
+        userFrozen: accounts.get(flag.userId)?.frozen ?? false,
+        resolvedByEmail: flag.resolvedBy ? (accounts.get(flag.resolvedBy)?.email ?? "") : null,
         windowTransferIds: ids,
         windowTransferCount: count,
         windowTotalUsd: formatUsdCents(totalUsdCents),

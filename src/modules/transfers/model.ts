@@ -43,6 +43,8 @@ export const AmlFlagView = t.Object({
   transferId: t.String(),
   userId: t.String(),
   userEmail: t.String(),
+  /** Whether the flagged user is frozen now: the admin page offers Unfreeze rather than Freeze. */
+  userFrozen: t.Boolean(),
   /** The flagged transfer's recipient: with the sender, who may not resolve it (four eyes). */
   recipientId: t.String(),
   rule: t.String(),

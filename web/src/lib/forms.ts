@@ -113,7 +113,7 @@ export function safeNext(next: string | string[] | undefined, fallback = "/dashb
  * shown beside several fields is one rule's about them together ("too small to buy at this limit price"): editing
  * any of them answers it, so it goes from all.
  */
-function withoutField(errors: FieldErrors, name: string): FieldErrors {
+export function withoutField(errors: FieldErrors, name: string): FieldErrors {
   if (!(name in errors)) return errors;
   const message = errors[name];
   return Object.fromEntries(Object.entries(errors).filter(([field, text]) => field !== name && text !== message));
@@ -187,6 +187,11 @@ export const cancelOnEscape = (cancel: () => void) => (element: HTMLElement) => 
     cancel();
   });
 };
+
+/** Moves focus to the element of `id` once it is rendered (a step's heading, the button a step returns to). */
+export function focusById(id: string) {
+  queueMicrotask(() => document.getElementById(id)?.focus());
+}
 
 /** Moves focus to the first control of the form that is marked invalid. */
 export function focusFirstInvalid(form: HTMLFormElement | undefined) {

@@ -155,3 +155,38 @@ export function lessThan(a: string, b: string, precision: number): boolean | und
   const y = toUnits(b, precision);
   return x === undefined || y === undefined ? undefined : x < y;
 }
+
+/**
+ * The largest amount a withdrawal can be when its `fee` is held on top of it (API.md: amount plus fee leave
+ * `available`): available − fee, exact. Undefined when the balance covers no more than the fee, or either is not
+ * an amount of the asset.
+ */
+export function largestBeforeFee(available: string, fee: string, precision: number): string | undefined {
+  const have = toUnits(available, precision);
+  const cost = toUnits(fee, precision);
+  if (have === undefined || cost === undefined || cost < 0n || have <= cost) return undefined;
+  return fromUnits(have - cost, precision);
+}
+
+/**
+ * The USD value of `amount` (in an asset of `precision` decimals) at `priceUsd`, in cents rounded up, as the server
+ * values an amount against its limits and review thresholds: compared with a threshold it says what the server
+ * finds at the same price. Dollars as the API writes them ("1234.57"); undefined when either is not a plain
+ * non-negative decimal.
+ */
+export function usdValue(amount: string, precision: number, priceUsd: string): string | undefined {
+  const units = toUnits(amount, precision);
+  const price = DECIMAL.exec(priceUsd.trim());
+  if (units === undefined || units < 0n || !price || price[1]) return undefined;
+  const [, , whole = "0", fraction = ""] = price;
+  const numerator = units * BigInt(whole + fraction) * 100n;
+  const denominator = 10n ** BigInt(precision + fraction.length);
+  return fromUnits((numerator + denominator - 1n) / denominator, 2);
+}
+
+/** Whether a USD value is more than a threshold (both decimal strings, as /api/config's limits): what is reviewed. */
+export function overUsd(valueUsd: string, thresholdUsd: string): boolean {
+  const value = toUnits(valueUsd, 2);
+  const threshold = toUnits(thresholdUsd, 2);
+  return value !== undefined && threshold !== undefined && value > threshold;
+}

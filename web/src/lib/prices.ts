@@ -2,6 +2,8 @@
 import { onCleanup } from "solid-js";
 import { createStore, reconcile } from "solid-js/store";
 import { api } from "./api";
+import type { PublicConfig } from "./config";
+import { amountProblem, precisionOf, usdValue } from "./money";
 import { onFrame, useTopic } from "./ws";
 
 export type PriceTick = { symbol: string; priceUsd: string; change24h: string; updatedAt: string; source: string };
@@ -41,4 +43,15 @@ export function useLivePrices() {
     users -= 1;
     if (users === 0) stopFrames?.();
   });
+}
+
+/**
+ * The USD value of `amount` of `asset` at its live price, as the server values it (USD at 1); undefined while the
+ * asset has no price here, or the amount is not a valid one. Needs useLivePrices() mounted to follow the market.
+ */
+export function liveUsdValue(config: PublicConfig, asset: string, amount: string): string | undefined {
+  const precision = precisionOf(config, asset);
+  const price = asset === "USD" ? "1" : prices[asset]?.priceUsd;
+  if (precision === undefined || price === undefined || amountProblem(amount, precision) !== undefined) return undefined;
+  return usdValue(amount, precision, price);
 }

@@ -8,14 +8,16 @@ import AuthCodeField from "../components/AuthCodeField";
 import { Field } from "../components/Field";
 import Limits from "../components/Limits";
 import MoneyProblemAlert from "../components/MoneyProblemAlert";
-import PausedNote from "../components/PausedNote";
 import RequireUser from "../components/RequireUser";
+import { ConfirmButtons, ReviewButton } from "../components/ReviewButtons";
+import ReviewNote from "../components/ReviewNote";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import {
   cancelOnEscape,
   clearMessagesOnEdit,
   type FieldErrors,
+  focusById,
   focusControl,
   focusFirstInvalid,
   focusRefusal,
@@ -25,6 +27,7 @@ import { createIdempotentSubmission, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
 import { moneyProblem } from "../lib/money-errors";
+import { liveUsdValue, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../lib/second-factor";
 import type { User } from "../lib/session";
@@ -51,10 +54,6 @@ function bodyOf(draft: Draft) {
   return note ? { ...rest, note } : rest;
 }
 
-function focusById(id: string) {
-  queueMicrotask(() => document.getElementById(id)?.focus());
-}
-
 function SendForm(props: { config: PublicConfig; user: User }) {
   const [balances, balancesActions] = createResource(fetchBalances);
   const [limits, limitsActions] = createResource(fetchLimits);
@@ -72,6 +71,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   /** The result is the first answer, replayed: the transfer confirmed had gone through before (idempotency.ts). */
   const [replayed, setReplayed] = createSignal(false);
   const submission = createIdempotentSubmission("send");
+  useLivePrices();
   /** While sending is paused after a security change the server refuses any transfer (403): not worth reviewing one. */
   const pausedUntil = createWithdrawalPause(() => props.user);
   let form: HTMLFormElement | undefined;
@@ -82,6 +82,8 @@ function SendForm(props: { config: PublicConfig; user: User }) {
   onCleanup(onFrame("balance", (frame) => balancesActions.mutate((shown) => withBalanceFrame(shown, frame.data))));
   onCleanup(onResync(() => void balancesActions.refetch()));
 
+  /** The transfer's USD value at the live price, which decides whether it is held for review. */
+  const valueUsd = () => liveUsdValue(props.config, draft().asset, draft().amount);
   const update = (field: keyof Draft, value: string) => setDraft({ ...draft(), [field]: value });
   const precision = () => precisionOf(props.config, draft().asset);
   const available = () => settled(balances)?.balances.find((b) => b.asset === draft().asset)?.available;
@@ -242,87 +244,67 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 hint="The recipient sees it. Up to 280 characters."
                 error={errors().note}
               />
-              <div class="button-row">
-                <button
-                  id="send-review"
-                  type="submit"
-                  class="button button-primary"
-                  disabled={pausedUntil() !== undefined}
-                  aria-describedby={pausedUntil() ? "send-paused" : undefined}
-                >
-                  Review transfer
-                </button>
-                <PausedNote id="send-paused" until={pausedUntil()} />
-              </div>
+              <ReviewButton id="send-review" label="Review transfer" pausedUntil={pausedUntil()} />
             </form>
           </Match>
           <Match when={step() === "confirm"}>
-            <h2 id="send-confirm-title" class="panel-title" tabindex="-1">
-              Send {formatAmount(draft().amount, precision())} {draft().asset} to{" "}
-              <span class="break">{draft().recipientEmail}</span>?
-            </h2>
-            {/* Escape backs out as Edit does, focus going back to "Review transfer", which asked. */}
-            <form
-              ref={(element) => {
-                confirmForm = element;
-                cancelOnEscape(() => {
-                  if (busy()) return;
-                  backToEdit();
-                  focusById("send-review");
-                })(element);
-              }}
-              class="stack"
-              onSubmit={send}
-              onInput={clearMessagesOnEdit(setErrors)}
-              novalidate
+            {/* Escape backs out as Edit does, wherever focus is in the step (its heading has it first), focus going back to
+                "Review transfer", which asked. */}
+            <div
+              ref={cancelOnEscape(() => {
+                if (busy()) return;
+                backToEdit();
+                focusById("send-review");
+              })}
             >
-              <dl class="facts">
-                <div>
-                  <dt>Recipient</dt>
-                  <dd class="break">{draft().recipientEmail}</dd>
-                </div>
-                <div>
-                  <dt>Amount</dt>
-                  <dd>
-                    <Amount value={draft().amount} asset={draft().asset} precision={precision()} />
-                  </dd>
-                </div>
-                <div>
-                  <dt>Fee</dt>
-                  <dd>None</dd>
-                </div>
-                <Show when={draft().note}>
+              <h2 id="send-confirm-title" class="panel-title" tabindex="-1">
+                Send {formatAmount(draft().amount, precision())} {draft().asset} to{" "}
+                <span class="break">{draft().recipientEmail}</span>?
+              </h2>
+              <form ref={confirmForm} class="stack" onSubmit={send} onInput={clearMessagesOnEdit(setErrors)} novalidate>
+                <dl class="facts">
                   <div>
-                    <dt>Note</dt>
-                    <dd class="break">{draft().note}</dd>
+                    <dt>Recipient</dt>
+                    <dd class="break">{draft().recipientEmail}</dd>
                   </div>
+                  <div>
+                    <dt>Amount</dt>
+                    <dd>
+                      <Amount value={draft().amount} asset={draft().asset} precision={precision()} />
+                      <Show when={draft().asset !== "USD" && valueUsd()}>
+                        {(usd) => <span class="muted small">about ${formatUsd(usd())} at the current price</span>}
+                      </Show>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Fee</dt>
+                    <dd>None</dd>
+                  </div>
+                  <Show when={draft().note}>
+                    <div>
+                      <dt>Note</dt>
+                      <dd class="break">{draft().note}</dd>
+                    </div>
+                  </Show>
+                </dl>
+                <ReviewNote kind="transfer" valueUsd={valueUsd()} thresholdUsd={props.config.limits.amlReviewUsd} />
+                <p class="small muted">A transfer cannot be taken back once completed.</p>
+                <Show when={props.user.twoFactorEnabled}>
+                  <AuthCodeField error={errors().code} />
                 </Show>
-              </dl>
-              <p class="small muted">
-                Transfers above {formatUsd(props.config.limits.amlReviewUsd)} USD in value are checked by our team before they
-                complete; until then the amount is held from your balance. A transfer cannot be taken back once completed.
-              </p>
-              <Show when={props.user.twoFactorEnabled}>
-                <AuthCodeField error={errors().code} />
-              </Show>
-              <MoneyProblemAlert problem={formError()} email={props.user.email} />
-              <div class="button-row">
-                <button type="submit" class="button button-primary" disabled={busy()} aria-busy={busy()}>
-                  {busy() ? "Sending…" : formError() ? "Try again" : "Confirm and send"}
-                </button>
-                <button
-                  type="button"
-                  class="button"
-                  disabled={busy()}
-                  onClick={() => {
+                <MoneyProblemAlert problem={formError()} email={props.user.email} />
+                <ConfirmButtons
+                  busy={busy()}
+                  failed={formError() !== undefined}
+                  label="Confirm and send"
+                  working="Sending…"
+                  onEdit={() => {
                     backToEdit();
                     focusControl(form, "amount");
                   }}
-                >
-                  Edit
-                </button>
-              </div>
-            </form>
+                />
+              </form>
+            </div>
           </Match>
           <Match when={step() === "done" && result()}>
             {(transfer) => (

@@ -10,12 +10,13 @@ import { createPagedList } from "../../lib/paged-list";
 import type { User } from "../../lib/session";
 import FlagReview, { type FlagReviewFields } from "./FlagReview";
 import OwnCaseNote from "./OwnCase";
-import { decidedTransfer, noteAdminAction, pickUserToFreeze } from "./state";
+import { decidedTransfer, frozenUsers, noteAdminAction, noteStanding, pickUserToFreeze } from "./state";
 
 type AmlFlag = FlagReviewFields & {
   transferId: string;
   userId: string;
   userEmail: string;
+  userFrozen: boolean;
   recipientId: string;
   rule: string;
   detail: string;
@@ -93,6 +94,11 @@ export default function AmlFlagsPanel(props: { me: User }) {
   });
   // A decision in the review queue resolves the held transfer's flag, which leaves Open for Resolved: reloaded.
   createEffect(on(decidedTransfer, () => void untrack(flags).load(false), { defer: true }));
+  // Each flagged user is shown frozen or not, and offered what can be done: Unfreeze, or Freeze. The list's answer
+  // says which; a freeze or unfreeze on this page since says it anew.
+  createEffect(() => {
+    for (const flag of flags().shown() ?? []) noteStanding({ id: flag.userId, frozen: flag.userFrozen });
+  });
   const noun = () => FILTERS.find((f) => f.value === filter())?.noun ?? "flag";
   const [justResolved, setJustResolved] = createSignal<string>();
   /** How much is listed: the API gives no total, so "all" only once the last page is in. */
@@ -189,13 +195,21 @@ export default function AmlFlagsPanel(props: { me: User }) {
             <td class="user-cell aml-user">
               <Email address={flag.userEmail} title={flag.userId} />
               <Show when={flag.userId !== props.me.id} fallback={<OwnCaseNote />}>
+                <Show when={frozenUsers[flag.userId]}>
+                  <span class="cell-line">
+                    <span class="badge badge-bad">
+                      <span class="dot" aria-hidden="true" />
+                      Frozen
+                    </span>
+                  </span>
+                </Show>
                 <button
                   type="button"
                   class="button button-small"
-                  onClick={() => pickUserToFreeze(flag.userId)}
-                  aria-label={`Freeze… ${flag.userEmail}`}
+                  onClick={() => pickUserToFreeze(flag.userEmail)}
+                  aria-label={`${frozenUsers[flag.userId] ? "Unfreeze" : "Freeze"}… ${flag.userEmail}`}
                 >
-                  Freeze…
+                  {frozenUsers[flag.userId] ? "Unfreeze…" : "Freeze…"}
                 </button>
               </Show>
             </td>

@@ -1,13 +1,29 @@
 import { createSignal } from "solid-js";
+import { createStore } from "solid-js/store";
 
-/** A user id picked elsewhere on the page (e.g. from an AML flag) for the freeze form. */
-const [freezeTarget, setFreezeTarget] = createSignal<{ id: string; at: number }>();
+/**
+ * A user picked elsewhere on the page (e.g. from an AML flag) for the freeze form, by email: the form looks the
+ * account up, to show whether it is frozen and offer what can be done.
+ */
+const [freezeTarget, setFreezeTarget] = createSignal<{ email: string; at: number }>();
 
 export { freezeTarget };
 
-export function pickUserToFreeze(id: string) {
-  setFreezeTarget({ id, at: Date.now() });
+export function pickUserToFreeze(email: string) {
+  setFreezeTarget({ email, at: Date.now() });
   queueMicrotask(() => document.getElementById("freeze-title")?.scrollIntoView({ block: "start" }));
+}
+
+/**
+ * Whether each user (by id) is frozen, as the page last learned it: from a list's answer (a flag's userFrozen), a
+ * lookup by email, or a freeze's or unfreeze's answer. A user not in it is not known either way.
+ */
+const [frozenUsers, setFrozenUsers] = createStore<Record<string, boolean>>({});
+
+export { frozenUsers };
+
+export function noteStanding(user: { id: string; frozen?: boolean }) {
+  if (user.frozen !== undefined) setFrozenUsers(user.id, user.frozen);
 }
 
 /** The transfer decided last in the review queue: its AML flag, which the decision resolved, is shown anew. */

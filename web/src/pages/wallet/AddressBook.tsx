@@ -3,11 +3,13 @@ import ActionResult from "../../components/ActionResult";
 import AskAgainButtons from "../../components/AskAgainButtons";
 import DataTable from "../../components/DataTable";
 import { Field, SelectField } from "../../components/Field";
+import NetworkNote from "../../components/NetworkNote";
 import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue, refuseProblems } from "../../lib/forms";
+import { networkOf } from "../../lib/networks";
 import { type BookAddress, isActive } from "../../lib/wallet";
 
 /** Remove for a saved address, asked once more. */
@@ -132,6 +134,7 @@ export default function AddressBookPanel(props: {
           required
           maxLength={128}
           placeholder={PLACEHOLDERS[asset()] ?? ""}
+          hint={networkOf(asset()) ? <NetworkNote asset={asset()} /> : undefined}
           error={errors().address}
         />
         <Field

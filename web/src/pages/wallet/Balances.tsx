@@ -20,7 +20,9 @@ export default function BalancesPanel(props: {
       <div class="panel-head">
         <div>
           <h2 id="balances-title">Balances</h2>
-          <p class="muted small">Held funds are set aside for pending withdrawals and transfers under review.</p>
+          <p class="muted small">
+            Held funds are set aside for pending withdrawals, transfers under review and open limit and stop orders.
+          </p>
         </div>
         <RefreshList loading={props.loading ? "first" : undefined} hasItems={!!props.data} onRefresh={props.onRefresh} />
       </div>

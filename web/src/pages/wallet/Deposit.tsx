@@ -3,6 +3,7 @@ import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
 import { AmountField, AssetSelectField } from "../../components/AssetFields";
 import FormError from "../../components/FormError";
+import NetworkNote from "../../components/NetworkNote";
 import QrCode from "../../components/QrCode";
 import StatusBadge from "../../components/StatusBadge";
 import SubmitButton from "../../components/SubmitButton";
@@ -15,6 +16,7 @@ import { actionMessage, type FieldErrors, focusFirstInvalid, focusIfLost, focusR
 import { createIdempotentSubmission, replayedNote } from "../../lib/idempotency";
 import { amountProblem, precisionOf } from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
+import { networkOf } from "../../lib/networks";
 import type { DepositOrder, Tx } from "../../lib/wallet";
 import { onFrame, onResync } from "../../lib/ws";
 import { copyText } from "./copy";
@@ -26,6 +28,12 @@ const HINTS = { asset: "Choose an asset.", amount: "Enter a plain positive amoun
 
 /** Fiat arrives by card or bank transfer: its "address" is a payment reference to quote. */
 const isFiat = (asset: string) => asset === "USD";
+
+/** "USDT on Ethereum (ERC-20)": the asset with the network it must come on, where one is known. */
+function onNetwork(asset: string): string {
+  const network = networkOf(asset);
+  return network ? `${asset} on ${network}` : asset;
+}
 
 /** How the order ended, shown: each change is said once by DepositPanel (lib/deposit-news), not by these. */
 function OrderOutcome(props: { order: DepositOrder; precision: number | undefined }) {
@@ -117,6 +125,11 @@ function OrderCard(props: {
                 {copied() ? "Copied." : "Could not copy; select the text instead."}
               </p>
             </Show>
+            <Show when={networkOf(props.order.asset)}>
+              <p class="small">
+                <NetworkNote asset={props.order.asset} />
+              </p>
+            </Show>
           </div>
           <div>
             <dt>Amount to pay</dt>
@@ -152,7 +165,7 @@ function OrderCard(props: {
             <span class="spinner" aria-hidden="true" />
             {fiat()
               ? "Waiting for your payment. Quote the reference above with your card or bank payment."
-              : `Waiting for your payment. Send exactly this amount of ${props.order.asset} to the address above.`}{" "}
+              : `Waiting for your payment. Send exactly this amount of ${onNetwork(props.order.asset)} to the address above.`}{" "}
             This page updates by itself.
           </p>
           <Show when={props.pollError}>{(message) => <p class="small warn-text">{message()}</p>}</Show>
@@ -326,7 +339,11 @@ export default function DepositPanel(props: {
               precision={precision()}
               value={amount()}
               onInput={(event) => setAmount(event.currentTarget.value)}
-              hint={`In ${asset()}, up to ${precision() ?? 0} decimal places.`}
+              hint={
+                <>
+                  In {asset()}, up to {precision() ?? 0} decimal places. <NetworkNote asset={asset()} />
+                </>
+              }
               error={errors().amount}
             />
             <FormError message={formError()} />

@@ -1,20 +1,44 @@
-import { createEffect, createSignal, For, on, Show } from "solid-js";
+import { createEffect, createSignal, For, Match, on, Show, Switch } from "solid-js";
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
 import { AmountField, AssetSelectField } from "../../components/AssetFields";
 import AuthCodeField from "../../components/AuthCodeField";
 import { SelectField } from "../../components/Field";
 import MoneyProblemAlert from "../../components/MoneyProblemAlert";
-import PausedNote from "../../components/PausedNote";
-import SubmitButton from "../../components/SubmitButton";
+import NetworkNote from "../../components/NetworkNote";
+import { ConfirmButtons, ReviewButton } from "../../components/ReviewButtons";
+import ReviewNote, { reviewRule } from "../../components/ReviewNote";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
-import { clearMessagesOnEdit, type FieldErrors, focusOnShow, focusRefusal, refuseProblems } from "../../lib/forms";
+import {
+  cancelOnEscape,
+  clearMessagesOnEdit,
+  type FieldErrors,
+  focusById,
+  focusControl,
+  focusFirstInvalid,
+  focusOnShow,
+  focusRefusal,
+  refuseProblems,
+  withoutField,
+} from "../../lib/forms";
 import { createIdempotentSubmission, replayedNote } from "../../lib/idempotency";
-import { addAmounts, amountProblem, assetInfo, lessThan, precisionOf } from "../../lib/money";
+import {
+  addAmounts,
+  amountProblem,
+  assetInfo,
+  formatAmount,
+  formatUsd,
+  isZero,
+  largestBeforeFee,
+  lessThan,
+  precisionOf,
+} from "../../lib/money";
 import { moneyProblem } from "../../lib/money-errors";
-import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../../lib/second-factor";
+import { networkOf, networkWarning } from "../../lib/networks";
+import { liveUsdValue, useLivePrices } from "../../lib/prices";
+import { CODE_MISSING, readSecondFactor, withSecondFactor } from "../../lib/second-factor";
 import type { User } from "../../lib/session";
 import { type Balance, type BookAddress, isActive, type Withdrawal } from "../../lib/wallet";
 import { createWithdrawalPause } from "../../lib/withdrawal-pause";
@@ -26,7 +50,12 @@ const HINTS = {
   code: CODE_MISSING,
 };
 
-/** Withdraw to an address of the address book; amount plus the asset's fee is held at once (202). */
+const OVER_BALANCE = "Amount plus the fee is more than your available balance.";
+
+/**
+ * Withdraw to an address of the address book: the details, then a review of what leaves the balance and where to
+ * (with the authentication code when 2FA is on), then the request; amount plus the asset's fee is held at once (202).
+ */
 export default function WithdrawPanel(props: {
   config: PublicConfig;
   user: User;
@@ -34,6 +63,8 @@ export default function WithdrawPanel(props: {
   addresses: BookAddress[] | undefined;
   onRequested: () => void;
 }) {
+  useLivePrices();
+  const [step, setStep] = createSignal<"edit" | "confirm">("edit");
   const [asset, setAsset] = createSignal(props.config.assets[0]?.symbol ?? "");
   const [amount, setAmount] = createSignal("");
   const [address, setAddress] = createSignal("");
@@ -47,6 +78,8 @@ export default function WithdrawPanel(props: {
   /** While withdrawals are paused the server refuses any (403): not worth typing an amount and spending a code. */
   const pausedUntil = createWithdrawalPause(() => props.user);
   let form: HTMLFormElement | undefined;
+  /** The review step's form: the authentication code, when 2FA is on, is asked there. */
+  let confirmForm: HTMLFormElement | undefined;
 
   const info = () => assetInfo(props.config, asset());
   const precision = () => info()?.precision;
@@ -54,6 +87,8 @@ export default function WithdrawPanel(props: {
   const balance = () => props.balances?.find((b) => b.asset === asset());
   const choices = () => (props.addresses ?? []).filter((a) => a.asset === asset());
   const usable = () => choices().filter((a) => isActive(a));
+  const chosen = () => usable().find((a) => a.address === address());
+  const reviewUsd = () => props.config.limits.withdrawalReviewUsd;
 
   /** amount + fee, exact, once the amount is a valid one. */
   const total = () => {
@@ -67,6 +102,15 @@ export default function WithdrawPanel(props: {
     const p = precision();
     return t !== undefined && available !== undefined && p !== undefined && lessThan(available, t, p) === true;
   };
+  /** What "Max" fills in: the available balance less the fee; undefined while unknown, or when it covers no more. */
+  const largest = () => {
+    const available = balance()?.available;
+    const p = precision();
+    return available === undefined || p === undefined ? undefined : largestBeforeFee(available, fee(), p);
+  };
+  /** The amount's USD value at the live price; not shown for USD itself, whose value it is. */
+  const valueUsd = () => liveUsdValue(props.config, asset(), amount());
+  const shownValueUsd = () => (asset() === "USD" ? undefined : valueUsd());
 
   // The address list belongs to the asset: pick the first usable one of the new asset.
   createEffect(
@@ -85,43 +129,85 @@ export default function WithdrawPanel(props: {
     setDone(undefined);
   };
 
-  const submit = async (event: SubmitEvent) => {
-    event.preventDefault();
-    if (busy() || pausedUntil()) return;
+  /** "Max": an edit of the amount, as typing it would be. */
+  const fillLargest = () => {
+    const most = largest();
+    if (most === undefined) return;
+    setAmount(most);
+    setErrors((shown) => withoutField(shown, "amount"));
     setFormError(undefined);
     setDone(undefined);
-    const target = event.currentTarget as HTMLFormElement;
-    const { code, missing } = readSecondFactor(target, props.user);
+  };
+
+  const review = (event: SubmitEvent) => {
+    event.preventDefault();
+    if (pausedUntil()) return;
+    setFormError(undefined);
+    setDone(undefined);
     const found: FieldErrors = {};
     const problem = amountProblem(amount(), precision(), asset());
     if (problem) found.amount = problem;
+    // The server would refuse it; the balance shown is kept live, so it is known here already.
+    else if (overBalance()) found.amount = OVER_BALANCE;
     if (!address()) found.address = "Choose an address. Add one to your address book first.";
-    if (missing) found.code = missing;
     if (refuseProblems(form, found, setErrors)) return;
+    setErrors({});
+    setStep("confirm");
+    focusById("withdraw-confirm-title");
+  };
+
+  const send = async (event: SubmitEvent) => {
+    event.preventDefault();
+    if (busy()) return;
+    const { code, missing } = readSecondFactor(event.currentTarget as HTMLFormElement, props.user);
+    if (missing) {
+      setErrors({ code: missing });
+      focusFirstInvalid(confirmForm);
+      return;
+    }
     const request = { asset: asset(), amount: amount(), address: address() };
-    const body = withSecondFactor(request, code);
     setBusy(true);
     setErrors({});
+    setFormError(undefined);
     try {
-      // The key follows the request without the code: a retry with a fresh code is the same withdrawal.
-      const answer = await api.postIdempotent<{ withdrawal: Withdrawal }>("/api/wallet/withdraw", body, {
-        idempotencyKey: submission.keyFor(request),
-      });
+      // The key follows the request without the code: "Try again" with a fresh code is the same withdrawal.
+      const answer = await api.postIdempotent<{ withdrawal: Withdrawal }>(
+        "/api/wallet/withdraw",
+        withSecondFactor(request, code),
+        { idempotencyKey: submission.keyFor(request) },
+      );
       submission.settle();
       setDone(answer.body.withdrawal);
       setReplayed(answer.replayed);
       setAmount("");
-      clearSecondFactor(target);
+      setStep("edit");
       props.onRequested();
     } catch (error) {
       submission.failed(error);
-      const result = moneyProblem(error, { kind: "withdrawal", hints: HINTS });
-      setErrors(result.fields);
-      if (result.form) setFormError({ text: result.form, code: result.code });
-      focusRefusal(form);
+      const problem = moneyProblem(error, { kind: "withdrawal", hints: HINTS });
+      if (problem.fields.code) {
+        // The authentication code (TOTP_REQUIRED, INVALID_TOTP): asked on this step, so said next to it here.
+        setErrors(problem.fields);
+        focusFirstInvalid(confirmForm);
+      } else if (Object.keys(problem.fields).length > 0) {
+        // Something of the details: back to them, the message next to that field.
+        setErrors(problem.fields);
+        setStep("edit");
+        focusFirstInvalid(form);
+      } else {
+        setFormError({ text: problem.form ?? "Something went wrong.", code: problem.code });
+        focusRefusal(confirmForm);
+      }
     } finally {
       setBusy(false);
     }
+  };
+
+  /** Out of the review, back to the details (nothing is sent). */
+  const backToEdit = () => {
+    setFormError(undefined);
+    setErrors({});
+    setStep("edit");
   };
 
   return (
@@ -129,132 +215,239 @@ export default function WithdrawPanel(props: {
       <div class="panel-head">
         <div>
           <h2 id="withdraw-title">Withdraw</h2>
-          <p class="muted small">Send funds out to an address of your address book. Large withdrawals are reviewed first.</p>
+          <p class="muted small">Send funds out to an address of your address book. {reviewRule("withdrawal", reviewUsd())}</p>
         </div>
       </div>
-      <form ref={form} class="form" onSubmit={submit} onInput={onEdit} novalidate>
-        <AssetSelectField
-          assets={props.config.assets}
-          selected={asset()}
-          error={errors().asset}
-          onSelect={(symbol) => {
-            setAsset(symbol);
-            setErrors({});
-          }}
-        />
-        <AmountField
-          precision={precision()}
-          value={amount()}
-          onInput={(event) => setAmount(event.currentTarget.value)}
-          hint={
-            <>
-              Available:{" "}
-              <Show when={balance()} fallback={<span class="muted">…</span>}>
-                {(b) => <Amount value={b().available} asset={asset()} precision={precision()} />}
-              </Show>
-            </>
-          }
-          error={errors().amount}
-        />
-        <SelectField
-          label="To address"
-          name="address"
-          error={errors().address}
-          disabled={choices().length === 0}
-          onChange={(event) => setAddress(event.currentTarget.value)}
-          hint={
-            <Show
-              when={choices().length > 0}
-              fallback={
+      <Switch>
+        <Match when={step() === "edit"}>
+          <form ref={form} class="form" onSubmit={review} onInput={onEdit} novalidate>
+            <AssetSelectField
+              assets={props.config.assets}
+              selected={asset()}
+              error={errors().asset}
+              onSelect={(symbol) => {
+                setAsset(symbol);
+                setErrors({});
+              }}
+            />
+            <AmountField
+              precision={precision()}
+              value={amount()}
+              onInput={(event) => setAmount(event.currentTarget.value)}
+              addon={
+                <button
+                  type="button"
+                  class="button input-addon"
+                  disabled={largest() === undefined}
+                  aria-describedby="withdraw-largest"
+                  onClick={fillLargest}
+                >
+                  Max
+                </button>
+              }
+              hint={
                 <>
-                  No {asset()} address in your address book yet. <a href="#address-book-title">Add one below</a>.
+                  Available:{" "}
+                  <Show when={balance()} fallback={<span class="muted">…</span>}>
+                    {(b) => <Amount value={b().available} asset={asset()} precision={precision()} />}
+                  </Show>
+                  .{" "}
+                  <span id="withdraw-largest">
+                    <Show
+                      when={largest()}
+                      fallback={
+                        !balance()
+                          ? "Max: your balance less the fee."
+                          : isZero(fee())
+                            ? "Nothing to withdraw."
+                            : "It does not cover the withdrawal fee."
+                      }
+                    >
+                      {(most) => (
+                        <>
+                          Max: <Amount value={most()} asset={asset()} precision={precision()} /> (your balance less the fee).
+                        </>
+                      )}
+                    </Show>
+                  </span>
+                </>
+              }
+              error={errors().amount}
+            />
+            <SelectField
+              label="To address"
+              name="address"
+              error={errors().address}
+              disabled={choices().length === 0}
+              onChange={(event) => setAddress(event.currentTarget.value)}
+              hint={
+                <>
+                  <Show
+                    when={choices().length > 0}
+                    fallback={
+                      <>
+                        No {asset()} address in your address book yet. <a href="#address-book-title">Add one below</a>.
+                      </>
+                    }
+                  >
+                    <Show when={usable().length === 0}>
+                      Your {asset()} addresses are not usable yet (security cooldown after adding an address).{" "}
+                    </Show>
+                    Only addresses of your address book can be used.
+                  </Show>{" "}
+                  <NetworkNote asset={asset()} />
                 </>
               }
             >
-              <Show when={usable().length === 0}>
-                Your {asset()} addresses are not usable yet (security cooldown after adding an address).{" "}
+              <Show when={choices().length > 0} fallback={<option value="">No saved {asset()} address</option>}>
+                <Show when={usable().length === 0}>
+                  <option value="" selected>
+                    Choose an address
+                  </option>
+                </Show>
+                <For each={choices()}>
+                  {(entry) => (
+                    <option value={entry.address} disabled={!isActive(entry)} selected={entry.address === address()}>
+                      {entry.label} · {entry.address}
+                      {isActive(entry) ? "" : ` (usable from ${formatDateTime(entry.activeAt)})`}
+                    </option>
+                  )}
+                </For>
               </Show>
-              Only addresses of your address book can be used.
-            </Show>
-          }
-        >
-          <Show when={choices().length > 0} fallback={<option value="">No saved {asset()} address</option>}>
-            <Show when={usable().length === 0}>
-              <option value="" selected>
-                Choose an address
-              </option>
-            </Show>
-            <For each={choices()}>
-              {(entry) => (
-                <option value={entry.address} disabled={!isActive(entry)} selected={entry.address === address()}>
-                  {entry.label} · {entry.address}
-                  {isActive(entry) ? "" : ` (usable from ${formatDateTime(entry.activeAt)})`}
-                </option>
-              )}
-            </For>
-          </Show>
-        </SelectField>
-        <Show when={props.user.twoFactorEnabled}>
-          <AuthCodeField error={errors().code} />
-        </Show>
-        {/* Not a live region: it changes with every keystroke of the amount, and is read in its place after it. */}
-        <div class="fee-summary">
-          <p>
-            Withdrawal fee: <Amount value={fee()} asset={asset()} precision={precision()} />
-          </p>
-          <p>
-            You will pay amount + fee:{" "}
-            <Show when={total()} fallback={<span class="muted">enter an amount</span>}>
-              {(t) => (
-                <strong>
-                  <Amount value={t()} asset={asset()} precision={precision()} />
-                </strong>
-              )}
-            </Show>
-          </p>
-          {/* Once the amount has its own message (e.g. the server's), this warning would only repeat it. */}
-          <Show when={overBalance() && !errors().amount}>
-            <p class="warn-text small">This is more than your available balance.</p>
-          </Show>
-        </div>
-        <MoneyProblemAlert problem={formError()} email={props.user.email} />
-        <Show when={done()}>
-          {(w) => (
-            <Alert
-              tone="success"
-              title={
-                w().status === "pending_review"
-                  ? `Withdrawal ${replayed() ? "already " : ""}waiting for review`
-                  : `Withdrawal ${replayed() ? "already " : ""}requested`
-              }
-              ref={focusOnShow}
-            >
-              <Show when={replayed()}>
-                <p>{replayedNote("withdrawal", w().createdAt)} To withdraw the same again on purpose, enter the amount again.</p>
-              </Show>
+            </SelectField>
+            {/* Not a live region: it changes with every keystroke of the amount, and is read in its place after it. */}
+            <div class="fee-summary">
               <p>
-                <Amount value={w().amount} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> plus a fee of{" "}
-                <Amount value={w().fee} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> are held from your
-                balance.{" "}
-                {w().status === "pending_review"
-                  ? "Large withdrawals are checked by our team before they are sent; you can cancel it until then."
-                  : "It is being sent now; follow it in the list below."}
+                Withdrawal fee: <Amount value={fee()} asset={asset()} precision={precision()} />
               </p>
-            </Alert>
-          )}
-        </Show>
-        <div class="button-row">
-          <SubmitButton
-            busy={busy()}
-            busyLabel="Requesting…"
-            disabled={pausedUntil() !== undefined}
-            describedBy={pausedUntil() ? "withdraw-paused" : undefined}
+              <p>
+                You will pay amount + fee:{" "}
+                <Show when={total()} fallback={<span class="muted">enter an amount</span>}>
+                  {(t) => (
+                    <strong>
+                      <Amount value={t()} asset={asset()} precision={precision()} />
+                    </strong>
+                  )}
+                </Show>
+              </p>
+              <Show when={shownValueUsd()}>{(usd) => <p>Worth about ${formatUsd(usd())} at the current price.</p>}</Show>
+              {/* Once the amount has its own message (e.g. the server's), this warning would only repeat it. */}
+              <Show when={overBalance() && !errors().amount}>
+                <p class="warn-text small">{OVER_BALANCE}</p>
+              </Show>
+            </div>
+            <Show when={done()}>
+              {(w) => (
+                <Alert
+                  tone="success"
+                  title={
+                    w().status === "pending_review"
+                      ? `Withdrawal ${replayed() ? "already " : ""}waiting for review`
+                      : `Withdrawal ${replayed() ? "already " : ""}requested`
+                  }
+                  ref={focusOnShow}
+                >
+                  <Show when={replayed()}>
+                    <p>
+                      {replayedNote("withdrawal", w().createdAt)} To withdraw the same again on purpose, enter the amount again.
+                    </p>
+                  </Show>
+                  <p>
+                    <Amount value={w().amount} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> plus a fee of{" "}
+                    <Amount value={w().fee} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> are held from
+                    your balance.{" "}
+                    {w().status === "pending_review"
+                      ? `${reviewRule("withdrawal", reviewUsd())} You can cancel it until then.`
+                      : "It is being sent now; follow it in the list below."}
+                  </p>
+                </Alert>
+              )}
+            </Show>
+            <ReviewButton id="withdraw-review" label="Review withdrawal" pausedUntil={pausedUntil()} />
+          </form>
+        </Match>
+        <Match when={step() === "confirm"}>
+          {/* Escape backs out as Edit does, wherever focus is in the step (its heading has it first), focus going back to
+              "Review withdrawal", which asked. */}
+          <div
+            ref={cancelOnEscape(() => {
+              if (busy()) return;
+              backToEdit();
+              focusById("withdraw-review");
+            })}
           >
-            Request withdrawal
-          </SubmitButton>
-          <PausedNote id="withdraw-paused" until={pausedUntil()} />
-        </div>
-      </form>
+            <h3 id="withdraw-confirm-title" class="panel-title" tabindex="-1">
+              Withdraw {formatAmount(amount(), precision())} {asset()} to{" "}
+              <span class="break">{chosen()?.label ?? address()}</span>?
+            </h3>
+            <form ref={confirmForm} class="stack" onSubmit={send} onInput={clearMessagesOnEdit(setErrors)} novalidate>
+              <dl class="facts">
+                <div>
+                  <dt>Amount</dt>
+                  <dd>
+                    <Amount value={amount()} asset={asset()} precision={precision()} />
+                    <Show when={shownValueUsd()}>
+                      {(usd) => <span class="muted small">about ${formatUsd(usd())} at the current price</span>}
+                    </Show>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Fee</dt>
+                  <dd>
+                    <Amount value={fee()} asset={asset()} precision={precision()} />
+                  </dd>
+                </div>
+                <div>
+                  <dt>Total from your balance</dt>
+                  <dd>
+                    <Show when={total()}>
+                      {(t) => (
+                        <strong>
+                          <Amount value={t()} asset={asset()} precision={precision()} />
+                        </strong>
+                      )}
+                    </Show>
+                  </dd>
+                </div>
+                <div>
+                  <dt>To</dt>
+                  <dd class="break">
+                    <Show when={chosen()}>{(entry) => <span>{entry().label}</span>}</Show>
+                    <code class="pay-address">{address()}</code>
+                  </dd>
+                </div>
+                <Show when={networkOf(asset())}>
+                  {(network) => (
+                    <div>
+                      <dt>Network</dt>
+                      <dd>{network()}</dd>
+                    </div>
+                  )}
+                </Show>
+              </dl>
+              <Show when={networkOf(asset())}>
+                {(network) => <p class="small warn-text">{networkWarning(asset(), network())}</p>}
+              </Show>
+              <ReviewNote kind="withdrawal" valueUsd={valueUsd()} thresholdUsd={reviewUsd()} />
+              <p class="small muted">A withdrawal cannot be taken back once it is sent.</p>
+              <Show when={props.user.twoFactorEnabled}>
+                <AuthCodeField error={errors().code} />
+              </Show>
+              <MoneyProblemAlert problem={formError()} email={props.user.email} />
+              <ConfirmButtons
+                busy={busy()}
+                failed={formError() !== undefined}
+                label="Confirm withdrawal"
+                working="Requesting…"
+                onEdit={() => {
+                  backToEdit();
+                  focusControl(form, "amount");
+                }}
+              />
+            </form>
+          </div>
+        </Match>
+      </Switch>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { base58, bech32, createBase58check } from "@scure/base";
 import {
+  addressProblem,
   IBAN_LENGTH_BY_COUNTRY,
   isBitcoinAddress,
   isEthereumAddress,
@@ -117,6 +118,17 @@ describe("ETH and USDT", () => {
     expect(isEthereumAddress(address)).toBe(false);
     expect(isValidAddress("ETH", address)).toBe(false);
     expect(isValidAddress("USDT", address)).toBe(false);
+  });
+
+  test("a checksum that does not match is said to be one (the shape was right); a wrong shape is said to be wrong", () => {
+    const flipped = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
+    for (const asset of ["ETH", "USDT"])
+      expect(addressProblem(asset, flipped)).toContain("checksum (EIP-55) that does not match");
+    expect(addressProblem("ETH", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae")).toBe(
+      "Not a valid Ethereum address (0x and 40 hex digits)",
+    );
+    expect(addressProblem("ETH", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")).toBeUndefined();
+    expect(addressProblem("USD", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD")).toBe("Not a valid IBAN");
   });
 });
 

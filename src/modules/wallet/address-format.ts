@@ -175,4 +175,16 @@ export function isValidAddress(asset: string, address: string): boolean {
 }
 
 /** What an address of `asset` is, for "Not a valid …". */
-export const addressFormatName = (asset: string) => FORMAT_BY_ASSET.get(asset)?.name ?? `${asset} address`;
+const addressFormatName = (asset: string) => FORMAT_BY_ASSET.get(asset)?.name ?? `${asset} address`;
+
+/**
+ * Why `address` is no address of `asset`, said so the user can fix it; undefined when it is one. An Ethereum address
+ * of the right shape fails only on its EIP-55 checksum: "0x and 40 hex digits" is then what the user did type, and
+ * would not tell them that a character was mistyped.
+ */
+export function addressProblem(asset: string, address: string): string | undefined {
+  if (isValidAddress(asset, address)) return undefined;
+  if (FORMAT_BY_ASSET.get(asset)?.check === isEthereumAddress && ETHEREUM_ADDRESS.test(address))
+    return `Not a valid ${addressFormatName(asset)}: its mix of capital and small letters is a checksum (EIP-55) that does not match, so a character was probably mistyped; copy the address again from where it came from`;
+  return `Not a valid ${addressFormatName(asset)}`;
+}

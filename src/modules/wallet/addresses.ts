@@ -15,7 +15,7 @@ import { assertEmailVerified, assertNotFrozen } from "../identity/guards";
 import { getUser, mailIfVerified } from "../identity/service";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
-import { addressFormatName, isValidAddress, sameAddress } from "./address-format";
+import { addressProblem, sameAddress } from "./address-format";
 import { withdrawalAddresses } from "./schema";
 
 type AddressRow = typeof withdrawalAddresses.$inferSelect;
@@ -74,9 +74,8 @@ export async function addAddress(
   const { userId } = owner;
   const asset = assetOf(ctx.config, body.asset);
   const address = body.address.trim();
-  if (!isValidAddress(asset.symbol, address)) {
-    throw new AppError(422, "VALIDATION_FAILED", `Not a valid ${addressFormatName(asset.symbol)}`, { fields: ["address"] });
-  }
+  const problem = addressProblem(asset.symbol, address);
+  if (problem) throw new AppError(422, "VALIDATION_FAILED", problem, { fields: ["address"] });
   assertEmailVerified(ctx.config, owner, "adding withdrawal addresses");
   assertNotFrozen(owner);
   // Refused here too, so the book never shows an address as active that no withdrawal may go to.

@@ -43,20 +43,42 @@ export function isWorthItsFee(side: Side, terms: Terms, units: bigint, precision
 }
 
 /**
- * 422 for an order not worth more than its fee (isWorthItsFee): refused rather than executed. A limit or stop order
- * is judged at its own price, so that field is named beside the amount: either may be what the user meant to change.
+ * The smallest amount (in minor units) worth more than its fee at `price` (isWorthItsFee), told to a user whose
+ * amount is not. Found by doubling, then halving the gap: worth grows with the amount faster than the fee does.
+ */
+export function smallestWorthTrading(side: Side, price: string, precision: number, feeBps: number): bigint {
+  const worthIt = (units: bigint) => isWorthItsFee(side, termsAt(price, side, units, precision, feeBps), units, precision);
+  let high = 1n;
+  while (!worthIt(high)) high *= 2n;
+  let low = high / 2n; // not worth it (or 0)
+  while (high - low > 1n) {
+    const middle = (low + high) / 2n;
+    if (worthIt(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
+}
+
+/**
+ * 422 for an order not worth more than its fee (isWorthItsFee): refused rather than executed, saying the smallest
+ * amount that is (also as details.minimumAmount). A limit or stop order is judged at its own price, so that field is
+ * named beside the amount: either may be what the user meant to change.
  */
 export function assertWorthTrading(
   side: Side,
   terms: Terms,
   units: bigint,
-  precision: number,
-  priceField?: "limitPrice" | "stopPrice",
+  order: { precision: number; feeBps: number; priceField?: "limitPrice" | "stopPrice" },
 ): void {
+  const { precision, feeBps, priceField } = order;
   if (!isWorthItsFee(side, terms, units, precision)) {
     const at = priceField ? ` at this ${priceField === "limitPrice" ? "limit" : "stop"} price` : "";
-    throw new AppError(422, "VALIDATION_FAILED", `Amount is too small to ${side}${at}: it is not worth more than the fee`, {
-      fields: priceField ? ["amount", priceField] : ["amount"],
-    });
+    const minimumAmount = formatAmount(smallestWorthTrading(side, terms.price, precision, feeBps), precision);
+    throw new AppError(
+      422,
+      "VALIDATION_FAILED",
+      `Amount is too small to ${side}${at}: it is not worth more than the fee; the smallest amount that is, is ${minimumAmount}`,
+      { fields: priceField ? ["amount", priceField] : ["amount"], minimumAmount },
+    );
   }
 }

@@ -40,7 +40,7 @@ function livePrice(ctx: TradingContext, asset: string): string {
 function liveTerms(ctx: TradingContext, side: Side, asset: string, units: bigint, precision: number): Terms {
   const price = sidePrice(livePrice(ctx, asset), side, ctx.config.tradingSpreadBps);
   const terms = termsAt(price, side, units, precision, ctx.config.tradingFeeBps);
-  assertWorthTrading(side, terms, units, precision);
+  assertWorthTrading(side, terms, units, { precision, feeBps: ctx.config.tradingFeeBps });
   return terms;
 }
 

@@ -36,7 +36,7 @@ function reserve(
   price: { field: "limitPrice" | "stopPrice"; value: string },
 ): Reserve {
   const terms = termsAt(price.value, side, units, precision, config.tradingFeeBps);
-  assertWorthTrading(side, terms, units, precision, price.field);
+  assertWorthTrading(side, terms, units, { precision, feeBps: config.tradingFeeBps, priceField: price.field });
   return side === "buy" ? { held: terms.notional + terms.fee, fee: terms.fee } : { held: units, fee: terms.fee };
 }
 

@@ -1,0 +1,24 @@
+/** The smallest amount worth trading (src/modules/trading/pricing.ts), which a refusal tells the user. */
+import { expect, test } from "bun:test";
+import { isWorthItsFee, smallestWorthTrading, termsAt } from "../src/modules/trading/pricing";
+
+test("the smallest amount worth trading is worth it, and one minor unit less is not, on either side and any precision", () => {
+  const cases: [side: "buy" | "sell", price: string, precision: number, feeBps: number][] = [
+    ["buy", "65325", 8, 50],
+    ["sell", "64675", 8, 50],
+    ["buy", "3015.1234", 18, 50],
+    ["sell", "2999.99", 18, 100],
+    ["buy", "1.0005", 6, 0],
+    ["sell", "0.000012", 9, 9_999],
+  ];
+  for (const [side, price, precision, feeBps] of cases) {
+    const worthIt = (units: bigint) => isWorthItsFee(side, termsAt(price, side, units, precision, feeBps), units, precision);
+    const smallest = smallestWorthTrading(side, price, precision, feeBps);
+    expect({ side, price, worth: worthIt(smallest), below: worthIt(smallest - 1n) }).toEqual({
+      side,
+      price,
+      worth: true,
+      below: false,
+    });
+  }
+});

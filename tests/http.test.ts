@@ -475,15 +475,26 @@ describe("platform endpoints", () => {
   });
 
   test("OpenAPI: every request body is described as JSON with its schema", async () => {
-    type Operation = { requestBody?: { content: Record<string, { schema?: { properties?: Record<string, unknown> } }> } };
+    type Operation = {
+      requestBody?: { required: boolean; content: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+    };
     const doc = (await (await fixture.request("/api/docs/json")).json()) as { paths: Record<string, Record<string, Operation>> };
     const withBody = Object.entries(doc.paths).flatMap(([path, operations]) =>
       Object.entries(operations)
         .filter(([, operation]) => operation.requestBody)
-        .map(([method, operation]) => [`${method.toUpperCase()} ${path}`, Object.keys(operation.requestBody?.content ?? {})]),
+        .map(([method, operation]) => ({
+          route: `${method.toUpperCase()} ${path}`,
+          types: Object.keys(operation.requestBody?.content ?? {}),
+          required: operation.requestBody?.required,
+        })),
     );
     expect(withBody.length).toBeGreaterThanOrEqual(19);
-    expect(withBody.filter(([, types]) => types.length !== 1 || types[0] !== "application/json")).toEqual([]);
+    expect(withBody.filter(({ types }) => types.length !== 1 || types[0] !== "application/json")).toEqual([]);
+    // An admin's reject may be sent without a body (its reason is optional); every other body is required.
+    expect(withBody.filter(({ required }) => !required).map(({ route }) => route)).toEqual([
+      "POST /api/admin/withdrawals/{id}/reject",
+      "POST /api/admin/transfers/{id}/reject",
+    ]);
     const p2p = doc.paths["/api/transfers/p2p"].post.requestBody?.content["application/json"].schema;
     expect(Object.keys(p2p?.properties ?? {}).sort()).toEqual(["amount", "asset", "code", "note", "recipientEmail"]);
     // A new password's rules are checked past its schema's first bound, and said in it (API.md: 8–128 characters).

@@ -58,6 +58,17 @@ const sendUsd = async (from: TestClient, recipientEmail: string, amount: string)
     }
   ).transfer;
 const IBAN = "GB82 WEST 1234 5698 7654 32";
+/** Reasons an admin's reject refuses (422 naming `reason`): too long, nothing but spaces, not text. */
+const BAD_REASONS = ["x".repeat(501), " \n\t ", "", 42, null, ["why"]];
+/** The reason each audit row of an action on one withdrawal or transfer keeps, by whose row it is. */
+async function auditedReasons(action: string, key: "withdrawalId" | "transferId", id: string) {
+  const rows = await queryRows<{ userId: string; reason: string | null }>(
+    fixture.deps.database.db,
+    sql`select user_id as "userId", metadata->'reason' as reason from audit_log
+        where action = ${action} and metadata->>${key} = ${id}`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.userId, row.reason]));
+}
 
 describe("balance", () => {
   test("every configured asset, zeros included", async () => {
@@ -1013,6 +1024,79 @@ describe("P2P transfers", () => {
       expect(await usd(recipient.client)).toMatchObject({ available: "6" });
     },
   );
+
+  test("a rejection may say why: the sender and admins see it, the recipient does not; the audit rows keep it", async () => {
+    const alice = await fundedUser(fixture, "why", "3000");
+    const bob = await signedInUser(fixture, "why-b");
+    const admin = await adminUser(fixture, "why-admin");
+    const [explained, unexplained] = [
+      await sendUsd(alice.client, bob.email, "1100"),
+      await sendUsd(alice.client, bob.email, "1200"),
+    ];
+    type Rejected = ErrorBody & { transfer: { status: string; rejectionReason?: string } };
+    const reject = (id: string, body?: unknown) => admin.client.json<Rejected>("POST", `/api/admin/transfers/${id}/reject`, body);
+    // Refused before anything is decided, the field named; an unknown field is refused as anywhere else.
+    for (const reason of BAD_REASONS) {
+      const refused = await reject(explained.id, { reason });
+      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
+        422,
+        "VALIDATION_FAILED",
+        { fields: ["reason"] },
+      ]);
+    }
+    expect((await reject(explained.id, { reason: "ok", note: "ok" })).body.error.details).toEqual({ fields: ["note"] });
+    expect(await usd(alice.client)).toMatchObject({ held: "2300" });
+
+    const rejected = await reject(explained.id, { reason: "  Source of funds not shown.\n" });
+    expect([rejected.status, rejected.body.transfer.status]).toEqual([200, "rejected"]);
+    expect(rejected.body.transfer.rejectionReason).toBe("Source of funds not shown.");
+    // A reject with no body at all still rejects, without a reason.
+    // No reason, no field: the transfer keeps API.md's fields alone.
+    const unexplainedAnswer = (await reject(unexplained.id)).body.transfer;
+    expect([unexplainedAnswer.status, "rejectionReason" in unexplainedAnswer]).toEqual(["rejected", false]);
+    const reasons = { [explained.id]: "Source of funds not shown.", [unexplained.id]: undefined };
+
+    const admins = await admin.client.json<{ items: { id: string; rejectionReason?: string }[] }>(
+      "GET",
+      "/api/admin/transfers?status=rejected&limit=100",
+    );
+    expect(admins.body.items.filter((t) => t.id in reasons).map((t) => [t.id, t.rejectionReason])).toEqual(
+      [unexplained.id, explained.id].map((id) => [id, reasons[id]]),
+    );
+    // In each user's history and its live frames: the sender's rows say why, the recipient's never.
+    const seenBy = async (user: { client: TestClient; userId: string }) => {
+      const history = await user.client.json<{ items: { reference: string; rejectionReason?: string }[] }>(
+        "GET",
+        "/api/transactions?limit=100",
+      );
+      const frames = await queryRows<{ data: { reference: string; status: string; rejectionReason?: string } }>(
+        fixture.deps.database.db,
+        sql`select data from outbox_events where user_id = ${user.userId} and type = 'transaction' and data->>'status' = 'rejected'`,
+      );
+      const of = (id: string) => [
+        history.body.items.find((r) => r.reference === id)?.rejectionReason,
+        frames.find((f) => f.data.reference === id)?.data.rejectionReason,
+      ];
+      return [of(explained.id), of(unexplained.id)];
+    };
+    expect(await seenBy(alice)).toEqual([
+      ["Source of funds not shown.", "Source of funds not shown."],
+      [undefined, undefined],
+    ]);
+    expect(await seenBy(bob)).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+    ]);
+    // The admin's row and the sender's keep the reason; the recipient has none.
+    expect(await auditedReasons("admin.transfer_rejected", "transferId", explained.id)).toEqual({
+      [admin.userId]: "Source of funds not shown.",
+      [alice.userId]: "Source of funds not shown.",
+    });
+    expect(await auditedReasons("admin.transfer_rejected", "transferId", unexplained.id)).toEqual({
+      [admin.userId]: null,
+      [alice.userId]: null,
+    });
+  });
 });
 
 describe("withdrawals", () => {
@@ -1552,6 +1636,70 @@ describe("withdrawals", () => {
     expect((await client.json<ErrorBody>("POST", `/api/wallet/withdrawals/${withdrawal.id}/cancel`)).body.error.code).toBe(
       "INVALID_STATE",
     );
+  });
+
+  test("a rejection may say why: its owner sees it (withdrawal, history, mail), the admin too; the audit rows keep it", async () => {
+    const { client, email, userId } = await withBook("wd-why", "2000");
+    const admin = await adminUser(fixture, "wd-why-admin");
+    const request = async () =>
+      (
+        (await (await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN })).json()) as {
+          withdrawal: { id: string };
+        }
+      ).withdrawal;
+    const [explained, unexplained] = [await request(), await request()];
+    type Answer = ErrorBody & { withdrawal: { status: string; rejectionReason?: string } };
+    const reject = (id: string, body?: unknown) => admin.client.json<Answer>("POST", `/api/admin/withdrawals/${id}/reject`, body);
+    const own = async (id: string) => (await client.json<Answer>("GET", `/api/wallet/withdrawals/${id}`)).body.withdrawal;
+    for (const reason of BAD_REASONS) {
+      const refused = await reject(explained.id, { reason });
+      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
+        422,
+        "VALIDATION_FAILED",
+        { fields: ["reason"] },
+      ]);
+    }
+    expect((await reject(explained.id, { reason: "ok", approve: true })).body.error.details).toEqual({ fields: ["approve"] });
+    expect(await own(explained.id)).toMatchObject({ status: "pending_review" });
+    expect(await own(explained.id)).not.toHaveProperty("rejectionReason");
+
+    // Up to 500 characters (the 501st refused above); the mail escapes it in HTML.
+    const reason = `The address <${"x".repeat(460)}> & its bank did not match.`;
+    expect(reason.length).toBe(500);
+    const rejected = await reject(explained.id, { reason });
+    expect(rejected.body.withdrawal).toMatchObject({ status: "rejected", rejectionReason: reason });
+    expect(await own(explained.id)).toMatchObject({ status: "rejected", rejectionReason: reason });
+    const mail = await lastMailTo(fixture, email);
+    expect(mail.subject).toBe("Withdrawal rejected");
+    expect(mail.textBody).toContain(`The reviewer's reason: ${reason}\n`);
+    expect(mail.htmlBody).toContain("The reviewer&#39;s reason: The address &lt;xxx");
+
+    const unexplainedAnswer = (await reject(unexplained.id)).body.withdrawal;
+    expect([unexplainedAnswer.status, "rejectionReason" in unexplainedAnswer]).toEqual(["rejected", false]);
+    const unexplainedMail = await lastMailTo(fixture, email);
+    expect([unexplainedMail.subject, unexplainedMail.textBody.includes("reason")]).toEqual(["Withdrawal rejected", false]);
+
+    const mine = await client.json<{ items: { id: string; rejectionReason?: string }[] }>("GET", "/api/wallet/withdrawals");
+    const history = await client.json<{ items: { id: string; rejectionReason?: string }[] }>("GET", "/api/transactions");
+    const admins = await admin.client.json<{ items: { id: string; rejectionReason?: string }[] }>(
+      "GET",
+      "/api/admin/withdrawals?status=rejected&limit=100",
+    );
+    for (const list of [mine.body.items, history.body.items, admins.body.items]) {
+      expect([
+        list.find((w) => w.id === explained.id)?.rejectionReason,
+        list.find((w) => w.id === unexplained.id)?.rejectionReason,
+      ]).toEqual([reason, undefined]);
+    }
+    expect(await auditedReasons("admin.withdrawal_rejected", "withdrawalId", explained.id)).toEqual({
+      [admin.userId]: reason,
+      [userId]: reason,
+    });
+    expect(await auditedReasons("admin.withdrawal_rejected", "withdrawalId", unexplained.id)).toEqual({
+      [admin.userId]: null,
+      [userId]: null,
+    });
+    expect(await usd(client)).toMatchObject({ available: "2000", held: "0" });
   });
 
   test("admin approves and rejects; another user's withdrawal is 404", async () => {

@@ -115,8 +115,9 @@ describe("quotes", () => {
     }
     // 0.00000031 × 65325 = 0.02025: worth 0.02, more than its fee of 0.01. The refusal says so.
     const dust = await quote("buy", "BTC", "0.0000003");
-    expect((dust.body.error?.details as { minimumAmount?: string }).minimumAmount).toBe("0.00000031");
-    expect((dust.body.error as { message?: string }).message).toEndWith("the smallest amount that is, is 0.00000031");
+    const refusal = dust.body.error as unknown as { message: string; details: { minimumAmount?: string } };
+    expect(refusal.details.minimumAmount).toBe("0.00000031");
+    expect(refusal.message).toEndWith("the smallest amount that is, is 0.00000031");
     expect((await quote("buy", "BTC", "0.00000031")).status).toBe(200);
     const bought = await order(user.client, { type: "market", side: "buy", asset: "ETH", amount: "0.000000000000000001" });
     expect(bought.status).toBe(422);

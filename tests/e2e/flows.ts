@@ -1295,7 +1295,11 @@ async function reviewQueuePaging(page: Page) {
     approvals++;
     return route.fulfill({ status: 409, json: { error: { code: "INVALID_STATE", message: refusal } } });
   });
-  await page.route("**/api/admin/transfers/*/reject", (route) => route.fulfill({ json: {} }));
+  const rejections: unknown[] = [];
+  await page.route("**/api/admin/transfers/*/reject", (route) => {
+    rejections.push(route.request().postDataJSON());
+    return route.fulfill({ json: {} });
+  });
   try {
     await page.reload();
     const queue = page.getByRole("region", { name: "Transfers waiting for review", exact: true });
@@ -1325,6 +1329,8 @@ async function reviewQueuePaging(page: Page) {
         name: /^Reject the transfer of 20,000\.00 USD from sender@example\.test to recipient@example\.test \(/,
       })
       .click();
+    // The reason asked for with the confirmation goes with the reject, trimmed, for the sender to read.
+    await newest.getByLabel("Reason, told to the user (optional)").fill(" Source of funds not shown ");
     await newest.getByRole("button", { name: /^Confirm reject the transfer of 20,000\.00 USD/ }).click();
     await focusMovesTo(
       page,
@@ -1332,6 +1338,7 @@ async function reviewQueuePaging(page: Page) {
       "the result, in place of the row",
     );
     assertEqual(await queue.locator("tbody tr").count(), 2, "rows after a decision");
+    assertEqual(JSON.stringify(rejections), '[{"reason":"Source of funds not shown"}]', "the reject's body");
   } finally {
     await page.unroute("**/api/admin/transfers?*");
     await page.unroute("**/api/admin/transfers/*/approve");
@@ -1498,12 +1505,14 @@ async function rejectWaitingPayout(page: Page, app: App, ivan: ReadyToWithdraw) 
   const row = queue.locator("tbody tr").filter({ hasText: ivan.email });
   assertEqual(await row.getByRole("button", { name: /^Approve/ }).count(), 0, "Approve buttons in the payout queue");
   await row.getByRole("button", { name: /^Reject the withdrawal of 10\.00 USD/ }).click();
+  await row.getByLabel("Reason, told to the user (optional)").fill("Frozen pending review");
   await row.getByRole("button", { name: /^Confirm reject the withdrawal of 10\.00 USD/ }).click();
   await queue.getByText(/^Rejected the withdrawal of 10\.00 USD/).waitFor();
   const { withdrawal } = (await apiCall(app, ivan.token, "GET", `/api/wallet/withdrawals/${waiting}`)) as {
-    withdrawal: { status: string };
+    withdrawal: { status: string; rejectionReason: string | null };
   };
   assertEqual(withdrawal.status, "rejected", "the rejected withdrawal's status");
+  assertEqual(withdrawal.rejectionReason, "Frozen pending review", "the reason its owner is told");
 }
 
 /**

@@ -28,6 +28,7 @@ import { decideTransfer, listTransfersForReview } from "../transfers/review";
 import { settleSendsInFlight } from "../transfers/service";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
 import { listEveryonesWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
+import { RejectBody } from "./model";
 
 /**
  * /api/admin: back-office routes, role admin only (anyone else 403). `GET /users?email=` is not in API.md: without
@@ -72,10 +73,10 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     )
     .post(
       "/withdrawals/:id/reject",
-      async ({ principal, params, request }) => ({
-        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, false, actorOf(request)),
+      async ({ principal, params, body, request }) => ({
+        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, false, actorOf(request), body?.reason),
       }),
-      { ...admin, params: IdParams, response: WithdrawalAnswer },
+      { ...admin, params: IdParams, body: RejectBody, response: WithdrawalAnswer },
     )
     .get("/transfers", ({ query }) => listTransfersForReview(money, query), {
       ...admin,
@@ -91,10 +92,10 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     )
     .post(
       "/transfers/:id/reject",
-      async ({ principal, params, request }) => ({
-        transfer: await decideTransfer(money, principal.userId, params.id, false, actorOf(request)),
+      async ({ principal, params, body, request }) => ({
+        transfer: await decideTransfer(money, principal.userId, params.id, false, actorOf(request), body?.reason),
       }),
-      { ...admin, params: IdParams, response: TransferAnswer },
+      { ...admin, params: IdParams, body: RejectBody, response: TransferAnswer },
     )
     .get("/aml/flags", ({ query }) => listAmlFlags(money, query), {
       ...admin,

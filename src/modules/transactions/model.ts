@@ -15,6 +15,8 @@ export const Tx = t.Object({
   counterparty: t.Union([t.String(), t.Null()]),
   reference: t.Union([t.String(), t.Null()]),
   note: t.Union([t.String(), t.Null()]),
+  /** Why an admin rejected it, on the owner's withdrawal or sent transfer; absent otherwise (the recipient's row too). */
+  rejectionReason: t.Optional(t.String()),
   createdAt: t.String(),
 });
 export type Tx = typeof Tx.static;

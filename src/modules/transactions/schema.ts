@@ -11,7 +11,8 @@ export const TX_STATUSES = ["completed", "pending_review", "processing", "reject
 
 /**
  * The user's history: one row per money event as the user sees it, written in the same transaction as
- * the ledger posting. `amount` is unsigned; `direction` gives the sign. Only `status` ever changes.
+ * the ledger posting. `amount` is unsigned; `direction` gives the sign. Only `status` ever changes,
+ * with what comes with it: a withdrawal's tx hash (`reference`), a rejection's reason.
  */
 export const transactions = pgTable(
   "transactions",
@@ -27,6 +28,8 @@ export const transactions = pgTable(
     counterparty: text("counterparty"),
     reference: text("reference"),
     note: text("note"),
+    /** Why an admin rejected the withdrawal or transfer, on its owner's (the sender's) row alone. */
+    rejectionReason: text("rejection_reason"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (table) => [

@@ -1,6 +1,6 @@
 /** The user's history: rows written beside each ledger posting, listed newest first, exported as a stream. */
 
-import { and, asc, desc, eq, gte, inArray, lt, lte, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, lte, ne, type SQL, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import type { DbOrTx } from "../../platform/db/client";
@@ -47,26 +47,38 @@ export async function recordTransactions(tx: DbOrTx, rows: NewHistoryRow[]): Pro
   return rows.length ? tx.insert(transactions).values(rows).returning() : [];
 }
 
-/** A withdrawal's history row (its id is the withdrawal's) follows the withdrawal's status and tx hash. */
+/** A withdrawal's history row (its id is the withdrawal's) follows the withdrawal's status, tx hash and rejection reason. */
 export async function followWithdrawal(
   tx: DbOrTx,
   withdrawal: { id: string; userId: string },
   status: HistoryRow["status"],
   txHash: string | null,
+  rejectionReason: string | null,
 ): Promise<HistoryRow | undefined> {
   const [row] = await tx
     .update(transactions)
-    .set({ status, reference: txHash })
+    .set({ status, reference: txHash, rejectionReason })
     .where(and(eq(transactions.id, withdrawal.id), eq(transactions.userId, withdrawal.userId)))
     .returning();
   return row;
 }
 
-/** A P2P transfer's history rows follow its status: the sender's, and the recipient's where there is one yet. */
-export async function followTransfer(tx: DbOrTx, transferId: string, status: HistoryRow["status"]): Promise<HistoryRow[]> {
+/**
+ * A P2P transfer's history rows follow its status: the sender's, and the recipient's where there is one yet. A
+ * rejection's reason goes on the sender's row alone: it is about the sender, not for the recipient to read.
+ */
+export async function followTransfer(
+  tx: DbOrTx,
+  transferId: string,
+  status: HistoryRow["status"],
+  rejectionReason: string | null,
+): Promise<HistoryRow[]> {
   return tx
     .update(transactions)
-    .set({ status })
+    .set({
+      status,
+      rejectionReason: sql`case when ${transactions.type} = 'transfer_out' then ${rejectionReason}::text end`,
+    })
     .where(and(eq(transactions.reference, transferId), inArray(transactions.type, ["transfer_out", "transfer_in"])))
     .returning();
 }
@@ -104,6 +116,8 @@ export function toTx(config: Config, row: HistoryRow): Tx {
     counterparty: row.counterparty,
     reference: row.reference,
     note: row.note,
+    // Only where an admin gave one: the objects of API.md keep their documented fields otherwise.
+    ...(row.rejectionReason === null ? {} : { rejectionReason: row.rejectionReason }),
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -20,6 +20,8 @@ export const Transfer = t.Object({
   recipientEmail: t.String(),
   note: t.Union([t.String(), t.Null()]),
   status: oneOf(["completed", "pending_review", "rejected"]),
+  /** What the admin who rejected it told the sender, if anything; absent otherwise. Only the sender and admins see a transfer. */
+  rejectionReason: t.Optional(t.String()),
   createdAt: t.String(),
 });
 export type Transfer = typeof Transfer.static;

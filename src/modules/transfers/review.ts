@@ -45,7 +45,8 @@ export async function listTransfersForReview(
 
 /**
  * An admin's decision on a held transfer: approve moves the held funds to the recipient, reject returns
- * them to the sender. Only a pending transfer can be decided (409 INVALID_STATE otherwise).
+ * them to the sender, and may say why (`reason`, told to the sender alone). Only a pending transfer can be
+ * decided (409 INVALID_STATE otherwise).
  */
 export async function decideTransfer(
   ctx: MoneyContext,
@@ -53,6 +54,7 @@ export async function decideTransfer(
   transferId: string,
   approve: boolean,
   actor: Actor,
+  reason?: string,
 ): Promise<Transfer> {
   if (!isUuid(transferId)) throw notFound("Transfer");
   return ctx.db.transaction(async (tx) => {
@@ -84,20 +86,23 @@ export async function decideTransfer(
       ],
     });
     const status = approve ? "completed" : "rejected";
+    const rejectionReason = approve ? null : (reason?.trim() ?? null);
     const [updated] = await tx
       .update(p2pTransfers)
-      .set({ status, reviewedBy: adminId, reviewedAt: sql`now()` })
+      .set({ status, reviewedBy: adminId, reviewedAt: sql`now()`, rejectionReason })
       .where(eq(p2pTransfers.id, row.id))
       .returning();
     await resolveHoldingFlags(tx, row.id, adminId, approve ? "approved" : "rejected");
     // The sender's row and the recipient's (transfers held before recipients saw them have none: made on approval).
-    const decided = await followTransfer(tx, row.id, status);
+    const decided = await followTransfer(tx, row.id, status, rejectionReason);
     const recipientSawIt = decided.some((h) => h.type === "transfer_in");
     const received = approve && !recipientSawIt ? await recordTransactions(tx, [receivedRow(updated, sender.email)]) : [];
     const action = approve ? "admin.transfer_approved" : "admin.transfer_rejected";
+    // A rejection's audit rows say why (null: the admin gave no reason).
+    const metadata = { transferId: row.id, ...(approve ? {} : { reason: rejectionReason }) };
     await recordAudit(tx, [
-      { userId: adminId, action, metadata: { transferId: row.id }, ...actor },
-      { userId: row.senderId, action, metadata: { transferId: row.id } },
+      { userId: adminId, action, metadata, ...actor },
+      { userId: row.senderId, action, metadata },
       ...(approve
         ? [{ userId: row.recipientId, action: "transfer.received", metadata: { transferId: row.id, from: sender.email } }]
         : []),

@@ -17,6 +17,8 @@ export const p2pTransfers = pgTable(
     status: text("status", { enum: ["completed", "pending_review", "rejected"] }).notNull(),
     reviewedBy: uuid("reviewed_by"),
     reviewedAt: timestamp("reviewed_at", { withTimezone: true }),
+    /** What the admin who rejected it told the sender, if anything; never shown to the recipient. */
+    rejectionReason: text("rejection_reason"),
     createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (table) => [

@@ -40,6 +40,8 @@ export function toTransfer(ctx: MoneyContext, row: TransferRow, recipientEmail: 
     recipientEmail,
     note: row.note,
     status: row.status,
+    // Only where an admin gave one: the objects of API.md keep their documented fields otherwise.
+    ...(row.rejectionReason === null ? {} : { rejectionReason: row.rejectionReason }),
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -264,6 +266,7 @@ async function attemptP2p(
     status: review ? "pending_review" : "completed",
     reviewedBy: null,
     reviewedAt: null,
+    rejectionReason: null,
     createdAt: now,
   };
   // API.md: both users see the transfer live, a held one too: the recipient's row waits with its status.
@@ -371,6 +374,7 @@ const sentRow = (row: TransferRow, recipientEmail: string) => ({
   counterparty: recipientEmail,
   reference: row.id,
   note: row.note,
+  rejectionReason: null,
 });
 
 /** The recipient's history row of a transfer. */
@@ -385,4 +389,6 @@ export const receivedRow = (row: TransferRow, senderEmail: string) => ({
   counterparty: senderEmail,
   reference: row.id,
   note: row.note,
+  // A rejection's reason is told to the sender, never to the recipient (followTransfer).
+  rejectionReason: null,
 });

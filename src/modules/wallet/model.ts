@@ -79,6 +79,8 @@ export const Withdrawal = t.Object({
   address: t.String(),
   status: oneOf(withdrawals.status.enumValues),
   txHash: t.Union([t.String(), t.Null()]),
+  /** What the admin who rejected it said, if anything; absent otherwise. */
+  rejectionReason: t.Optional(t.String()),
   createdAt: t.String(),
   updatedAt: t.String(),
 });

@@ -61,6 +61,8 @@ export const withdrawals = pgTable(
     status: text("status", { enum: ["pending_review", "processing", "completed", "rejected", "failed", "cancelled"] }).notNull(),
     txHash: text("tx_hash"),
     reviewedBy: uuid("reviewed_by"),
+    /** What the admin who rejected it told its owner, if anything. */
+    rejectionReason: text("rejection_reason"),
     /**
      * When the payout worker last sent it to the provider without learning the outcome (a timeout, a crash):
      * it is sent again, under the same withdrawal id, a minute later at the earliest.

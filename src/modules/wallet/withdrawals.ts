@@ -39,6 +39,8 @@ function toWithdrawal(ctx: MoneyContext, row: WithdrawalRow): Withdrawal {
     address: row.address,
     status: row.status,
     txHash: row.txHash,
+    // Only where an admin gave one: the objects of API.md keep their documented fields otherwise.
+    ...(row.rejectionReason === null ? {} : { rejectionReason: row.rejectionReason }),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -215,7 +217,7 @@ function withdrawalRows(ctx: MoneyContext, userId: string | null, filter: Withdr
     .limit(limit + 1);
 }
 
-type Outcome = { status: WithdrawalRow["status"]; txHash?: string; by?: string; action: string };
+type Outcome = { status: WithdrawalRow["status"]; txHash?: string; by?: string; action: string; reason?: string };
 
 /**
  * Moves a withdrawal to its next status under a row lock, with the matching ledger posting: completion
@@ -251,17 +253,20 @@ async function settle(
       status: outcome.status,
       txHash: outcome.txHash ?? row.txHash,
       reviewedBy: outcome.by ?? row.reviewedBy,
+      rejectionReason: outcome.reason ?? row.rejectionReason,
       updatedAt: sql`now()`,
     })
     .where(eq(withdrawals.id, row.id))
     .returning();
-  const history = await followWithdrawal(tx, row, outcome.status, updated.txHash);
+  const history = await followWithdrawal(tx, row, outcome.status, updated.txHash, updated.rejectionReason);
+  // A rejection's audit rows say why (null: the admin gave no reason).
+  const why = outcome.status === "rejected" ? { reason: updated.rejectionReason } : {};
   await recordAudit(tx, [
-    ...(outcome.by ? [{ userId: outcome.by, action: outcome.action, metadata: { withdrawalId: row.id }, ...actor }] : []),
+    ...(outcome.by ? [{ userId: outcome.by, action: outcome.action, metadata: { withdrawalId: row.id, ...why }, ...actor }] : []),
     {
       userId: row.userId,
       action: outcome.action,
-      metadata: { withdrawalId: row.id, status: outcome.status, txHash: updated.txHash },
+      metadata: { withdrawalId: row.id, status: outcome.status, txHash: updated.txHash, ...why },
       ...(outcome.by ? {} : actor),
     },
   ]);
@@ -286,7 +291,7 @@ function outcomeMail(withdrawal: Withdrawal): MailKind | undefined {
     case "completed":
       return { kind: "withdrawal_completed", ...about, txHash: withdrawal.txHash };
     case "rejected":
-      return { kind: "withdrawal_rejected", ...about };
+      return { kind: "withdrawal_rejected", ...about, reason: withdrawal.rejectionReason ?? null };
     case "failed":
       return { kind: "withdrawal_failed", ...about };
     default:
@@ -316,7 +321,15 @@ export async function cancelWithdrawal(ctx: MoneyContext, userId: string, id: st
   });
 }
 
-export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: string, approve: boolean, actor: Actor) {
+/** An admin approves or rejects a withdrawal; a rejection may say why (`reason`, told to its owner), an approval not. */
+export async function reviewWithdrawal(
+  ctx: MoneyContext,
+  adminId: string,
+  id: string,
+  approve: boolean,
+  actor: Actor,
+  reason?: string,
+) {
   return ctx.db.transaction(async (tx) => {
     const row = await lockWithdrawal(tx, id);
     assertNotOwnCase(adminId, [row.userId]);
@@ -334,7 +347,8 @@ export async function reviewWithdrawal(ctx: MoneyContext, adminId: string, id: s
       return settle(ctx, tx, row, { status: "processing", by: adminId, action: "admin.withdrawal_approved" }, actor);
     }
     assertRejectable(row, ownerFrozen);
-    return settle(ctx, tx, row, { status: "rejected", by: adminId, action: "admin.withdrawal_rejected" }, actor);
+    const rejection: Outcome = { status: "rejected", by: adminId, action: "admin.withdrawal_rejected", reason: reason?.trim() };
+    return settle(ctx, tx, row, rejection, actor);
   });
 }
 

@@ -7,7 +7,7 @@
 type Schema = { type?: string; additionalProperties?: unknown };
 type Response = { description?: string; content?: unknown; headers?: Record<string, unknown> };
 export type Operation = {
-  requestBody?: { content?: Record<string, { schema?: Schema }> };
+  requestBody?: { content?: Record<string, { schema?: Schema }>; required?: boolean };
   responses?: Record<string, Response>;
   parameters?: { name: string; in: string }[];
   security?: Record<string, string[]>[];

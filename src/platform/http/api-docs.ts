@@ -6,6 +6,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { toOpenAPISchema } from "@elysiajs/openapi";
+import { OptionalKind } from "@sinclair/typebox";
 import { Elysia } from "elysia";
 import { type Document, withContract } from "./api-docs-contract";
 import { notFound } from "./errors";
@@ -43,12 +44,14 @@ const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
 /**
  * The generator leaves a request body's content empty when a route has a parse hook it cannot name, and
  * every route has ours (the one JSON parser, platform/http/body.ts): so each gets its schema as JSON here.
+ * It also calls every body required: one declared optional (an admin's reject) is said to be optional.
  */
 function withJsonBodies(document: Document, routes: Route[]): Document {
   for (const route of routes) {
     const operation = document.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
     const body = route.hooks?.body;
     if (!operation?.requestBody || !body || typeof body !== "object") continue;
+    if (OptionalKind in body) operation.requestBody.required = false;
     if (Object.keys(operation.requestBody.content ?? {}).length > 0) continue;
     operation.requestBody.content = { "application/json": { schema: jsonSchemaOf(body) } };
   }

@@ -17,7 +17,9 @@ export type MailKind =
   | { kind: "address_added"; asset: string; label: string; address: string; activeAt: Date; at: Date }
   | { kind: "withdrawal_requested"; amount: string; fee: string; asset: string; address: string; at: Date }
   | { kind: "withdrawal_completed"; amount: string; fee: string; asset: string; address: string; txHash: string | null; at: Date }
-  | { kind: "withdrawal_rejected" | "withdrawal_failed"; amount: string; fee: string; asset: string; address: string; at: Date }
+  // A rejection says why when the admin gave a reason.
+  | { kind: "withdrawal_rejected"; amount: string; fee: string; asset: string; address: string; reason: string | null; at: Date }
+  | { kind: "withdrawal_failed"; amount: string; fee: string; asset: string; address: string; at: Date }
   | {
       kind: "deposit_credited";
       orderId: string;
@@ -171,6 +173,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
           mail.kind === "withdrawal_rejected"
             ? `Your withdrawal of ${mail.amount} ${mail.asset} to ${mail.address} was rejected on review at ${readableUtc(mail.at)}.`
             : `Your withdrawal of ${mail.amount} ${mail.asset} to ${mail.address} could not be paid out: the payout provider refused it at ${readableUtc(mail.at)}.`,
+          ...(mail.kind === "withdrawal_rejected" && mail.reason ? [`The reviewer's reason: ${mail.reason}`] : []),
           `The amount and its fee (${mail.fee} ${mail.asset}) are back in your available balance. Contact support if you want to know more.`,
         ],
       };

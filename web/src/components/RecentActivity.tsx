@@ -6,12 +6,12 @@ import { formatDateTime } from "../lib/format";
 import { withTxFrame } from "../lib/live-rows";
 import { precisionOf } from "../lib/money";
 import { settled } from "../lib/resource";
-import { moneyReturned, TX_LABELS, type Tx } from "../lib/wallet";
+import { TX_LABELS, type Tx } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
-import Amount from "./Amount";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 import StatusBadge from "./StatusBadge";
+import TxAmount from "./TxAmount";
 
 const SHOWN = 5;
 
@@ -53,13 +53,9 @@ export default function RecentActivity() {
                           <StatusBadge status={tx.status} />
                         </Show>
                       </span>
-                      <Amount
-                        value={tx.amount}
-                        asset={tx.asset}
-                        precision={precisionOf(config(), tx.asset)}
-                        direction={tx.direction}
-                        returned={moneyReturned(tx.status)}
-                      />
+                      <span>
+                        <TxAmount tx={tx} precision={precisionOf(config(), tx.asset)} />
+                      </span>
                       <span class="muted small">{formatDateTime(tx.createdAt)}</span>
                     </li>
                   )}

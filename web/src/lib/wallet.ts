@@ -27,6 +27,8 @@ export type Withdrawal = {
   address: string;
   status: WithdrawalStatus | string;
   txHash: string | null;
+  /** What the admin who rejected it said; null otherwise. */
+  rejectionReason?: string;
   createdAt: string;
   updatedAt: string;
 };
@@ -38,6 +40,7 @@ export type Transfer = {
   recipientEmail: string;
   note: string | null;
   status: "completed" | "pending_review" | "rejected" | string;
+  rejectionReason?: string;
   createdAt: string;
 };
 
@@ -67,6 +70,8 @@ export type Tx = {
   counterparty: string | null;
   reference: string | null;
   note: string | null;
+  /** Why an admin rejected the user's withdrawal or sent transfer; null otherwise (a recipient's row too). */
+  rejectionReason?: string;
   createdAt: string;
 };
 

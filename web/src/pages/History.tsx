@@ -1,20 +1,20 @@
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
-import Amount from "../components/Amount";
 import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
 import LoadMore from "../components/LoadMore";
 import NoteLine from "../components/NoteLine";
 import RequireUser from "../components/RequireUser";
 import StatusBadge from "../components/StatusBadge";
+import TxAmount from "../components/TxAmount";
 import { api, saveFile } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors, focusIfLost, refocusAfterBusy } from "../lib/forms";
 import { withTxFrame } from "../lib/live-rows";
-import { isZero, precisionOf } from "../lib/money";
+import { precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
-import { moneyReturned, statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
+import { statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 
 const PAGE_SIZE = 25;
@@ -310,21 +310,12 @@ function HistoryView(props: { config: PublicConfig }) {
               <th scope="row">{TX_LABELS[tx.type] ?? tx.type}</th>
               {/* A fee under its amount, as in the withdrawals tables: a column of its own mostly says "—". */}
               <td class="num">
-                <Amount
-                  value={tx.amount}
-                  asset={tx.asset}
-                  precision={precisionOf(props.config, tx.asset)}
-                  direction={tx.direction}
-                  returned={moneyReturned(tx.status)}
-                />
-                <Show when={!isZero(tx.fee)}>
-                  <span class="cell-line small muted">
-                    fee <Amount value={tx.fee} asset={tx.asset} precision={precisionOf(props.config, tx.asset)} />
-                  </span>
-                </Show>
+                <TxAmount tx={tx} precision={precisionOf(props.config, tx.asset)} />
               </td>
-              <td>
+              {/* A rejection's reason (up to 500 characters) wraps, rather than widen every row's status. */}
+              <td classList={{ wrap: !!tx.rejectionReason }}>
                 <StatusBadge status={tx.status} />
+                <NoteLine label="Reason" note={tx.rejectionReason} />
               </td>
               <td class="wrap">
                 <Show

@@ -40,7 +40,8 @@ function ReviewQueue<T extends Item>(props: {
   /** The list's API path; it is asked for `status=pending_review` (or `processing` when waiting for payout). */
   path: string;
   waitingFor?: "review" | "payout";
-  decide: (item: T, approve: boolean) => Promise<void>;
+  /** `rejection`: the body of a reject, with the admin's reason when they gave one; undefined for an approval. */
+  decide: (item: T, approve: boolean, rejection?: { reason?: string }) => Promise<void>;
   /** Whose money goes where: "from a@example.com to b@example.com". */
   parties: (item: T) => string;
   /** Whether the item concerns the signed-in admin's own money, which another admin must decide. */
@@ -63,12 +64,13 @@ function ReviewQueue<T extends Item>(props: {
   const describe = (item: T) =>
     `the ${props.noun} of ${formatAmount(item.amount, precisionOf(props.config, item.asset))} ${item.asset} ${props.parties(item)}`;
 
-  const decide = async (item: T, approve: boolean) => {
+  const decide = async (item: T, approve: boolean, reason: string) => {
     setBusy({ id: item.id, decision: approve ? "approve" : "reject" });
     setDecided(undefined);
     setRefused({ ...refused(), [item.id]: undefined });
     try {
-      await props.decide(item, approve);
+      // A blank reason is none: the API refuses one that is only spaces.
+      await props.decide(item, approve, approve ? undefined : { reason: reason.trim() || undefined });
       // Only that row goes: the rest, however deep the list was loaded, stays in view.
       queue.remove(item.id);
       noteAdminAction();
@@ -135,7 +137,7 @@ function ReviewQueue<T extends Item>(props: {
                         busy={busy()?.id === item.id ? busy()?.decision : undefined}
                         disabled={busy() !== undefined}
                         rejectOnly={waitingFor === "payout" || props.rejectOnlyBecause?.(item) !== undefined}
-                        onDecide={(approve) => decide(item, approve)}
+                        onDecide={(approve, reason) => decide(item, approve, reason)}
                       />
                     </>
                   }
@@ -183,8 +185,8 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User; waitin
       config={props.config}
       path="/api/admin/withdrawals"
       waitingFor={props.waitingFor}
-      decide={async (w, approve) => {
-        await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`);
+      decide={async (w, approve, rejection) => {
+        await api.post(`/api/admin/withdrawals/${encodeURIComponent(w.id)}/${approve ? "approve" : "reject"}`, rejection);
       }}
       parties={(w) => `from ${w.userEmail} to ${w.address}`}
       ownCase={(w) => w.userId === props.me.id}
@@ -216,8 +218,8 @@ export function TransferReview(props: { config: PublicConfig; me: User }) {
       noun="transfer"
       config={props.config}
       path="/api/admin/transfers"
-      decide={async (t, approve) => {
-        await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`);
+      decide={async (t, approve, rejection) => {
+        await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`, rejection);
         noteTransferDecided(t.id);
       }}
       parties={(t) => `from ${t.senderEmail} to ${t.recipientEmail}`}

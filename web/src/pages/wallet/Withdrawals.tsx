@@ -3,6 +3,7 @@ import ActionResult from "../../components/ActionResult";
 import AskAgainButtons from "../../components/AskAgainButtons";
 import DataTable from "../../components/DataTable";
 import LoadMore from "../../components/LoadMore";
+import NoteLine from "../../components/NoteLine";
 import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import WithdrawalCells from "../../components/WithdrawalCells";
@@ -99,9 +100,11 @@ export default function WithdrawalsPanel(props: { config: PublicConfig; list: Pa
         row={(w) => (
           <tr>
             <WithdrawalCells withdrawal={w} config={props.config} />
-            {/* The payout's transaction under the status: a column of its own would push Cancel aside. */}
-            <td>
+            {/* The payout's transaction, or why it was rejected, under the status: a column of its own would push Cancel
+                aside. A reason (up to 500 characters) wraps rather than widen the table. */}
+            <td classList={{ wrap: !!w.rejectionReason }}>
               <StatusBadge status={w.status} />
+              <NoteLine label="Reason" note={w.rejectionReason} />
               <Show when={w.txHash}>
                 {(hash) => (
                   <code class="cell-line truncate" title={hash()}>

@@ -1,3 +1,5 @@
+import type { JSX } from "solid-js";
+import { cancelOnEscape, focusById } from "../lib/forms";
 import PausedNote from "./PausedNote";
 
 /**
@@ -32,6 +34,24 @@ export function ConfirmButtons(props: { busy: boolean; failed: boolean; label: s
       <button type="button" class="button" disabled={props.busy} onClick={() => props.onEdit()}>
         Edit
       </button>
+    </div>
+  );
+}
+
+/**
+ * A money form's confirmation step. Escape backs out as Edit does, wherever focus is in the step (its heading has it
+ * first), focus going back to the review button (`reviewId`) that asked; not while the request is on its way.
+ */
+export function ConfirmStep(props: { busy: boolean; reviewId: string; onBack: () => void; children: JSX.Element }) {
+  return (
+    <div
+      ref={cancelOnEscape(() => {
+        if (props.busy) return;
+        props.onBack();
+        focusById(props.reviewId);
+      })}
+    >
+      {props.children}
     </div>
   );
 }

@@ -9,12 +9,11 @@ import { Field } from "../components/Field";
 import Limits from "../components/Limits";
 import MoneyProblemAlert from "../components/MoneyProblemAlert";
 import RequireUser from "../components/RequireUser";
-import { ConfirmButtons, ReviewButton } from "../components/ReviewButtons";
+import { ConfirmButtons, ConfirmStep, ReviewButton } from "../components/ReviewButtons";
 import ReviewNote from "../components/ReviewNote";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import {
-  cancelOnEscape,
   clearMessagesOnEdit,
   type FieldErrors,
   focusById,
@@ -248,15 +247,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
             </form>
           </Match>
           <Match when={step() === "confirm"}>
-            {/* Escape backs out as Edit does, wherever focus is in the step (its heading has it first), focus going back to
-                "Review transfer", which asked. */}
-            <div
-              ref={cancelOnEscape(() => {
-                if (busy()) return;
-                backToEdit();
-                focusById("send-review");
-              })}
-            >
+            <ConfirmStep busy={busy()} reviewId="send-review" onBack={backToEdit}>
               <h2 id="send-confirm-title" class="panel-title" tabindex="-1">
                 Send {formatAmount(draft().amount, precision())} {draft().asset} to{" "}
                 <span class="break">{draft().recipientEmail}</span>?
@@ -304,7 +295,7 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                   }}
                 />
               </form>
-            </div>
+            </ConfirmStep>
           </Match>
           <Match when={step() === "done" && result()}>
             {(transfer) => (

@@ -6,13 +6,12 @@ import AuthCodeField from "../../components/AuthCodeField";
 import { SelectField } from "../../components/Field";
 import MoneyProblemAlert from "../../components/MoneyProblemAlert";
 import NetworkNote from "../../components/NetworkNote";
-import { ConfirmButtons, ReviewButton } from "../../components/ReviewButtons";
+import { ConfirmButtons, ConfirmStep, ReviewButton } from "../../components/ReviewButtons";
 import ReviewNote, { reviewRule } from "../../components/ReviewNote";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { formatDateTime } from "../../lib/format";
 import {
-  cancelOnEscape,
   clearMessagesOnEdit,
   type FieldErrors,
   focusById,
@@ -367,15 +366,7 @@ export default function WithdrawPanel(props: {
           </form>
         </Match>
         <Match when={step() === "confirm"}>
-          {/* Escape backs out as Edit does, wherever focus is in the step (its heading has it first), focus going back to
-              "Review withdrawal", which asked. */}
-          <div
-            ref={cancelOnEscape(() => {
-              if (busy()) return;
-              backToEdit();
-              focusById("withdraw-review");
-            })}
-          >
+          <ConfirmStep busy={busy()} reviewId="withdraw-review" onBack={backToEdit}>
             <h3 id="withdraw-confirm-title" class="panel-title" tabindex="-1">
               Withdraw {formatAmount(amount(), precision())} {asset()} to{" "}
               <span class="break">{chosen()?.label ?? address()}</span>?
@@ -445,7 +436,7 @@ export default function WithdrawPanel(props: {
                 }}
               />
             </form>
-          </div>
+          </ConfirmStep>
         </Match>
       </Switch>
     </section>

@@ -58,6 +58,13 @@ const sendUsd = async (from: TestClient, recipientEmail: string, amount: string)
     }
   ).transfer;
 const IBAN = "GB82 WEST 1234 5698 7654 32";
+/** A USD withdrawal of `client` to the saved IBAN, as its answer gives it. */
+const withdrawUsd = async (client: TestClient, amount: string) =>
+  (
+    (await (await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount, address: IBAN })).json()) as {
+      withdrawal: { id: string };
+    }
+  ).withdrawal;
 /** Reasons an admin's reject refuses (422 naming `reason`): too long, nothing but spaces, not text. */
 const BAD_REASONS = ["x".repeat(501), " \n\t ", "", 42, null, ["why"]];
 /** The reason each audit row of an action on one withdrawal or transfer keeps, by whose row it is. */
@@ -1641,12 +1648,7 @@ describe("withdrawals", () => {
   test("a rejection may say why: its owner sees it (withdrawal, history, mail), the admin too; the audit rows keep it", async () => {
     const { client, email, userId } = await withBook("wd-why", "2000");
     const admin = await adminUser(fixture, "wd-why-admin");
-    const request = async () =>
-      (
-        (await (await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN })).json()) as {
-          withdrawal: { id: string };
-        }
-      ).withdrawal;
+    const request = () => withdrawUsd(client, "600");
     const [explained, unexplained] = [await request(), await request()];
     type Answer = ErrorBody & { withdrawal: { status: string; rejectionReason?: string } };
     const reject = (id: string, body?: unknown) => admin.client.json<Answer>("POST", `/api/admin/withdrawals/${id}/reject`, body);
@@ -1705,12 +1707,7 @@ describe("withdrawals", () => {
   test("admin approves and rejects; another user's withdrawal is 404", async () => {
     const { client, email, userId } = await withBook("wd-admin", "2000");
     const admin = await adminUser(fixture, "wd-approver");
-    const request = async () =>
-      (
-        (await (await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "700", address: IBAN })).json()) as {
-          withdrawal: { id: string };
-        }
-      ).withdrawal;
+    const request = () => withdrawUsd(client, "700");
     const first = await request();
     expect((await admin.client.json("GET", `/api/wallet/withdrawals/${first.id}`)).status).toBe(404);
     const approved = await admin.client.json<{ withdrawal: { status: string } }>(

@@ -4,6 +4,9 @@
  */
 import type { OutgoingMail } from "./transports";
 
+/** What every mail about one withdrawal tells (amount and fee in its asset, as the API writes them). */
+type WithdrawalFacts = { amount: string; fee: string; asset: string; address: string; at: Date };
+
 export type MailKind =
   | { kind: "verify_email"; link: string }
   | { kind: "password_reset"; link: string }
@@ -15,11 +18,10 @@ export type MailKind =
   | { kind: "two_factor_changed"; enabled: false; sessionsEnded: "others" | "all"; at: Date }
   | { kind: "anti_phishing_code_changed"; code: string | null; at: Date }
   | { kind: "address_added"; asset: string; label: string; address: string; activeAt: Date; at: Date }
-  | { kind: "withdrawal_requested"; amount: string; fee: string; asset: string; address: string; at: Date }
-  | { kind: "withdrawal_completed"; amount: string; fee: string; asset: string; address: string; txHash: string | null; at: Date }
+  | ({ kind: "withdrawal_requested" | "withdrawal_failed" } & WithdrawalFacts)
+  | ({ kind: "withdrawal_completed"; txHash: string | null } & WithdrawalFacts)
   // A rejection says why when the admin gave a reason.
-  | { kind: "withdrawal_rejected"; amount: string; fee: string; asset: string; address: string; reason: string | null; at: Date }
-  | { kind: "withdrawal_failed"; amount: string; fee: string; asset: string; address: string; at: Date }
+  | ({ kind: "withdrawal_rejected"; reason: string | null } & WithdrawalFacts)
   | {
       kind: "deposit_credited";
       orderId: string;

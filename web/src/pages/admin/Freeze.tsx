@@ -1,4 +1,4 @@
-import { createEffect, createSignal, on, Show } from "solid-js";
+import { createEffect, createSignal, For, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import { ApiError, api } from "../../lib/api";
 import { actionMessage, cancelOnEscape, focusField, focusWhen } from "../../lib/forms";
@@ -192,30 +192,21 @@ export default function FreezePanel() {
           fallback={
             <div class="button-row" aria-busy={looking() === "look"}>
               {/* Not disabled while the account is looked up: focus stays on the button pressed, till the question takes it. */}
-              <Show when={offered().includes("freeze")}>
-                <button
-                  type={offered()[0] === "freeze" ? "submit" : "button"}
-                  class="button button-danger"
-                  disabled={busy() !== undefined}
-                  aria-busy={looking() === "freeze"}
-                  ref={focusWhen(backFrom === "freeze")}
-                  onClick={offered()[0] === "freeze" ? undefined : () => void ask("freeze")}
-                >
-                  Freeze
-                </button>
-              </Show>
-              <Show when={offered().includes("unfreeze")}>
-                <button
-                  type={offered()[0] === "unfreeze" ? "submit" : "button"}
-                  class="button"
-                  disabled={busy() !== undefined}
-                  aria-busy={looking() === "unfreeze"}
-                  ref={focusWhen(backFrom === "unfreeze")}
-                  onClick={offered()[0] === "unfreeze" ? undefined : () => void ask("unfreeze")}
-                >
-                  Unfreeze
-                </button>
-              </Show>
+              {/* The first offered is the form's submit (Enter in the field); the other asks on its own. */}
+              <For each={offered()}>
+                {(choice) => (
+                  <button
+                    type={offered()[0] === choice ? "submit" : "button"}
+                    class={choice === "freeze" ? "button button-danger" : "button"}
+                    disabled={busy() !== undefined}
+                    aria-busy={looking() === choice}
+                    ref={focusWhen(backFrom === choice)}
+                    onClick={offered()[0] === choice ? undefined : () => void ask(choice)}
+                  >
+                    {choice === "freeze" ? "Freeze" : "Unfreeze"}
+                  </button>
+                )}
+              </For>
             </div>
           }
         >

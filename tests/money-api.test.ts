@@ -67,6 +67,8 @@ const withdrawUsd = async (client: TestClient, amount: string) =>
   ).withdrawal;
 /** Reasons an admin's reject refuses (422 naming `reason`): too long, nothing but spaces, not text. */
 const BAD_REASONS = ["x".repeat(501), " \n\t ", "", 42, null, ["why"]];
+/** Bodies a reject refuses whole (422 naming `body`): JSON, but no object. */
+const BAD_REJECT_BODIES = ["why", 7, [], true];
 /** The reason each audit row of an action on one withdrawal or transfer keeps, by whose row it is. */
 async function auditedReasons(action: string, key: "withdrawalId" | "transferId", id: string) {
   const rows = await queryRows<{ userId: string; reason: string | null }>(
@@ -1052,6 +1054,14 @@ describe("P2P transfers", () => {
       ]);
     }
     expect((await reject(explained.id, { reason: "ok", note: "ok" })).body.error.details).toEqual({ fields: ["note"] });
+    for (const body of BAD_REJECT_BODIES) {
+      const refused = await reject(explained.id, body);
+      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
+        422,
+        "VALIDATION_FAILED",
+        { fields: ["body"] },
+      ]);
+    }
     expect(await usd(alice.client)).toMatchObject({ held: "2300" });
 
     const rejected = await reject(explained.id, { reason: "  Source of funds not shown.\n" });
@@ -1662,6 +1672,14 @@ describe("withdrawals", () => {
       ]);
     }
     expect((await reject(explained.id, { reason: "ok", approve: true })).body.error.details).toEqual({ fields: ["approve"] });
+    for (const body of BAD_REJECT_BODIES) {
+      const refused = await reject(explained.id, body);
+      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
+        422,
+        "VALIDATION_FAILED",
+        { fields: ["body"] },
+      ]);
+    }
     expect(await own(explained.id)).toMatchObject({ status: "pending_review" });
     expect(await own(explained.id)).not.toHaveProperty("rejectionReason");
 

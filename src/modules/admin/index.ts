@@ -28,7 +28,7 @@ import { decideTransfer, listTransfersForReview } from "../transfers/review";
 import { settleSendsInFlight } from "../transfers/service";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
 import { listEveryonesWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
-import { RejectBody } from "./model";
+import { RejectBody, rejectionReasonOf } from "./model";
 
 /**
  * /api/admin: back-office routes, role admin only (anyone else 403). `GET /users?email=` is not in API.md: without
@@ -74,7 +74,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     .post(
       "/withdrawals/:id/reject",
       async ({ principal, params, body, request }) => ({
-        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, false, actorOf(request), body?.reason),
+        withdrawal: await reviewWithdrawal(money, principal.userId, params.id, false, actorOf(request), rejectionReasonOf(body)),
       }),
       { ...admin, params: IdParams, body: RejectBody, response: WithdrawalAnswer },
     )
@@ -93,7 +93,7 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
     .post(
       "/transfers/:id/reject",
       async ({ principal, params, body, request }) => ({
-        transfer: await decideTransfer(money, principal.userId, params.id, false, actorOf(request), body?.reason),
+        transfer: await decideTransfer(money, principal.userId, params.id, false, actorOf(request), rejectionReasonOf(body)),
       }),
       { ...admin, params: IdParams, body: RejectBody, response: TransferAnswer },
     )

@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { AppError } from "../../platform/http/errors";
 import { FreeText } from "../../platform/http/request-schemas";
 
 /**
@@ -6,3 +7,16 @@ import { FreeText } from "../../platform/http/request-schemas";
  * reject sent with none, as before reasons were taken, still rejects, without one.
  */
 export const RejectBody = t.Optional(t.Object({ reason: t.Optional(FreeText(500, { nonBlank: true })) }));
+
+/**
+ * The reason a reject's body gives, if any. Elysia checks an optional body only when it is a non-empty object, so
+ * any other JSON value (`"why"`, `7`, `[]`) would pass as no body: it is refused here, after every earlier check.
+ */
+export function rejectionReasonOf(body: unknown): string | undefined {
+  if (body === null || body === undefined) return undefined;
+  if (typeof body !== "object" || Array.isArray(body))
+    throw new AppError(422, "VALIDATION_FAILED", 'A reject\'s body is a JSON object, such as {"reason": "…"}, or none', {
+      fields: ["body"],
+    });
+  return (body as { reason?: string }).reason;
+}

@@ -5,7 +5,7 @@
  */
 import { ApiError } from "./api";
 import { formatDateTime } from "./format";
-import { actionMessage, type FieldErrors, fieldErrors } from "./forms";
+import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, focusRefusal } from "./forms";
 import { formatUsd } from "./money";
 import { CODE_MISSING } from "./second-factor";
 
@@ -109,3 +109,33 @@ export function moneyProblem(
 const mayHaveGoneThrough = (kind: "deposit" | "withdrawal" | "transfer") =>
   `Your ${kind === "deposit" ? "deposit order" : kind} may have gone through: send it again unchanged to find out (it is ` +
   `never carried out twice), or look in ${kind === "transfer" ? "your History" : `the ${kind === "deposit" ? "Deposits" : "Withdrawals"} list`}.`;
+
+/** The two steps of a form that reviews a money movement before sending it: its details, then the confirmation. */
+export type ReviewedForm = {
+  /** The details step's form and the confirmation's (which asks the 2FA code), read when the refusal is shown. */
+  details: () => HTMLFormElement | undefined;
+  confirmation: () => HTMLFormElement | undefined;
+  setErrors: (errors: FieldErrors) => void;
+  setFormError: (error: { text: string; code?: string }) => void;
+  /** Back to the details step. */
+  backToDetails: () => void;
+};
+
+/**
+ * Shows a refused request where the user can act on it: a problem with the authentication code beside the code,
+ * on the confirmation step that asked it; one with something typed back on the details, beside that field; any
+ * other over the confirmation, which stays so the user can try again.
+ */
+export function showRefusal(problem: MoneyProblem, view: ReviewedForm): void {
+  if (problem.fields.code) {
+    view.setErrors(problem.fields);
+    focusFirstInvalid(view.confirmation());
+  } else if (Object.keys(problem.fields).length > 0) {
+    view.setErrors(problem.fields);
+    view.backToDetails();
+    focusFirstInvalid(view.details());
+  } else {
+    view.setFormError({ text: problem.form ?? "Something went wrong.", code: problem.code });
+    focusRefusal(view.confirmation());
+  }
+}

@@ -13,19 +13,11 @@ import { ConfirmButtons, ConfirmStep, ReviewButton } from "../components/ReviewB
 import ReviewNote from "../components/ReviewNote";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
-import {
-  clearMessagesOnEdit,
-  type FieldErrors,
-  focusById,
-  focusControl,
-  focusFirstInvalid,
-  focusRefusal,
-  looksLikeEmail,
-} from "../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, focusById, focusControl, focusFirstInvalid, looksLikeEmail } from "../lib/forms";
 import { createIdempotentSubmission, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
-import { moneyProblem } from "../lib/money-errors";
+import { moneyProblem, showRefusal } from "../lib/money-errors";
 import { liveUsdValue, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import { CODE_MISSING, clearSecondFactor, readSecondFactor, withSecondFactor } from "../lib/second-factor";
@@ -148,20 +140,13 @@ function SendForm(props: { config: PublicConfig; user: User }) {
       void limitsActions.refetch();
     } catch (error) {
       submission.failed(error);
-      const problem = moneyProblem(error, { kind: "transfer", hints: HINTS });
-      if (problem.fields.code) {
-        // The authentication code (TOTP_REQUIRED, INVALID_TOTP): asked on this step, so said next to it here.
-        setErrors(problem.fields);
-        focusFirstInvalid(confirmForm);
-      } else if (Object.keys(problem.fields).length > 0) {
-        // Something the user typed: back to the form, the message next to that field.
-        setErrors(problem.fields);
-        setStep("edit");
-        focusFirstInvalid(form);
-      } else {
-        setFormError({ text: problem.form ?? "Something went wrong.", code: problem.code });
-        focusRefusal(confirmForm);
-      }
+      showRefusal(moneyProblem(error, { kind: "transfer", hints: HINTS }), {
+        details: () => form,
+        confirmation: () => confirmForm,
+        setErrors,
+        setFormError,
+        backToDetails: () => setStep("edit"),
+      });
     } finally {
       setBusy(false);
     }

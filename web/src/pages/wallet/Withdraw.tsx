@@ -18,7 +18,6 @@ import {
   focusControl,
   focusFirstInvalid,
   focusOnShow,
-  focusRefusal,
   refuseProblems,
   withoutField,
 } from "../../lib/forms";
@@ -34,7 +33,7 @@ import {
   lessThan,
   precisionOf,
 } from "../../lib/money";
-import { moneyProblem } from "../../lib/money-errors";
+import { moneyProblem, showRefusal } from "../../lib/money-errors";
 import { networkOf, networkWarning } from "../../lib/networks";
 import { liveUsdValue, useLivePrices } from "../../lib/prices";
 import { CODE_MISSING, readSecondFactor, withSecondFactor } from "../../lib/second-factor";
@@ -183,20 +182,13 @@ export default function WithdrawPanel(props: {
       props.onRequested();
     } catch (error) {
       submission.failed(error);
-      const problem = moneyProblem(error, { kind: "withdrawal", hints: HINTS });
-      if (problem.fields.code) {
-        // The authentication code (TOTP_REQUIRED, INVALID_TOTP): asked on this step, so said next to it here.
-        setErrors(problem.fields);
-        focusFirstInvalid(confirmForm);
-      } else if (Object.keys(problem.fields).length > 0) {
-        // Something of the details: back to them, the message next to that field.
-        setErrors(problem.fields);
-        setStep("edit");
-        focusFirstInvalid(form);
-      } else {
-        setFormError({ text: problem.form ?? "Something went wrong.", code: problem.code });
-        focusRefusal(confirmForm);
-      }
+      showRefusal(moneyProblem(error, { kind: "withdrawal", hints: HINTS }), {
+        details: () => form,
+        confirmation: () => confirmForm,
+        setErrors,
+        setFormError,
+        backToDetails: () => setStep("edit"),
+      });
     } finally {
       setBusy(false);
     }

@@ -5,7 +5,11 @@ import { type MoneyProblem, moneyProblem, type ReviewedForm, showRefusal } from 
 
 /** A step's form as far as the focus helpers use it: which one was searched for the place to focus. */
 function fakeForm(name: string, searched: string[]) {
-  return { querySelector: () => (searched.push(name), null) } as unknown as HTMLFormElement;
+  const querySelector = () => {
+    searched.push(name);
+    return null;
+  };
+  return { querySelector } as unknown as HTMLFormElement;
 }
 
 async function shown(problem: MoneyProblem) {

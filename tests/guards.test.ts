@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { Elysia } from "elysia";
 import { auditLog } from "../src/modules/audit/schema";
 import { auditHash, verifyAuditChains } from "../src/modules/audit/service";
 import { MemoryCounterStore } from "../src/platform/counters";
+import { outboxEvents } from "../src/platform/events/schema";
 import { queryRows } from "../src/platform/db/client";
 import { authPlugin } from "../src/platform/http/auth";
 import { rateLimitPlugin } from "../src/platform/http/rate-limit";
@@ -125,6 +126,17 @@ describe("admin", () => {
     const frozen = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/freeze`);
     expect(frozen.status).toBe(200);
     expect(frozen.body.user.frozen).toBe(true);
+    // The frozen user's open app hears of it at once (a security frame).
+    const securityFrames = async (userId: string) =>
+      (
+        await fixture.deps.database.db
+          .select()
+          .from(outboxEvents)
+          .where(and(eq(outboxEvents.userId, userId), eq(outboxEvents.type, "security")))
+      ).map((event) => (event.data as { action: string }).action);
+    expect(await securityFrames(user.userId)).toEqual(["auth.login", "admin.user_frozen"]);
+    // The admin heard of their own promotion, not of the freeze they made.
+    expect(await securityFrames(admin.userId)).toEqual(["auth.login", "admin.user_promoted"]);
     // Freezing again changes nothing and records nothing.
     const again = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/freeze`);
     expect([again.status, again.body.user.frozen]).toEqual([200, true]);
@@ -132,6 +144,7 @@ describe("admin", () => {
     expect((await user.client.json("GET", "/api/auth/me")).status).toBe(200);
     const unfrozen = await admin.client.json<{ user: { frozen: boolean } }>("POST", `/api/admin/users/${user.userId}/unfreeze`);
     expect(unfrozen.body.user.frozen).toBe(false);
+    expect(await securityFrames(user.userId)).toEqual(["auth.login", "admin.user_frozen", "admin.user_unfrozen"]);
     expect((await admin.client.json("POST", `/api/admin/users/${crypto.randomUUID()}/freeze`)).status).toBe(404);
     expect((await admin.client.json("POST", "/api/admin/users/not-a-uuid/freeze")).status).toBe(404);
     // An account is found by its email, in any case, as support hears it (the id is what freeze takes).

@@ -335,6 +335,24 @@ describe("limit and stop orders", () => {
     // 600.00 + fee 0.60 held.
     expect(open).toMatchObject({ status: "open", limitPrice: "60000", stopPrice: null, price: null, fee: "0.6" });
     expect(await balance(user.client, "USD")).toEqual({ available: "399.4", held: "600.6" });
+    // A resting order moved money (available to held): audited, as its cancel is.
+    const audited = await fixture.deps.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.userId, user.userId), eq(auditLog.action, "trade.order_placed")));
+    expect(audited.map((row) => row.metadata)).toEqual([
+      {
+        orderId: open.id,
+        type: "limit",
+        side: "buy",
+        asset: "BTC",
+        amount: "0.01",
+        limitPrice: "60000",
+        stopPrice: null,
+        held: "600.6",
+        heldAsset: "USD",
+      },
+    ]);
     const cancelled = await user.client.json<{ order: Order }>("DELETE", `/api/trading/orders/${open.id}`);
     expect(cancelled.status).toBe(200);
     // Nothing was charged: a cancelled order shows no fee.

@@ -27,6 +27,13 @@ const SECURITY_ACTIONS = new Set([
   "auth.logout",
   "session.revoked",
 ]);
+/**
+ * An admin's change to a user's standing, sent live to that user: the open app then shows the freeze, or the admin
+ * pages, at once. Only the user's own row is sent; the admin's row of the same action names the user it changed.
+ */
+const STANDING_ACTIONS = new Set(["admin.user_frozen", "admin.user_unfrozen", "admin.user_promoted", "admin.user_demoted"]);
+const sentLive = (entry: AuditEntry) =>
+  SECURITY_ACTIONS.has(entry.action) || (STANDING_ACTIONS.has(entry.action) && entry.metadata?.targetUserId === undefined);
 export const SYSTEM_CHAIN = "system";
 
 /**
@@ -84,14 +91,14 @@ export function auditAppendArgument(entries: AuditEntry[], createdAt = new Date(
 
 /**
  * Appends entries to their users' chains in one statement (audit_append takes each chain's head row,
- * locked until commit, and computes the hashes), and sends security actions to the user's sockets.
+ * locked until commit, and computes the hashes), and sends security actions (and standing changes) to the user's sockets.
  */
 export async function recordAudit(tx: DbTransaction, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const createdAt = new Date();
   await tx.execute(sql`select audit_append(${auditAppendArgument(entries, createdAt)}::jsonb)`);
   const events = entries
-    .filter((entry) => entry.userId && SECURITY_ACTIONS.has(entry.action))
+    .filter((entry) => entry.userId && sentLive(entry))
     .map((entry) => ({
       userId: entry.userId as string,
       type: "security" as const,

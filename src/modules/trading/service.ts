@@ -9,7 +9,7 @@ import { isUuid } from "../../platform/ids";
 import { compareDecimal, formatAmount, formatUsdCents } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
-import { parseAssetAmount } from "../ledger/assets";
+import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { type PriceCache, QUOTE_ASSET } from "../market/price-cache";
@@ -187,6 +187,25 @@ export async function placeOrder(
     })
     .returning();
   if (now) return toOrder(ctx, await executeFill(ctx, tx, row, now, actor));
+  // A resting order has moved money (available to held) and waits: audited as its cancel and fill are.
+  await recordAudit(tx, [
+    {
+      userId,
+      action: "trade.order_placed",
+      metadata: {
+        orderId: row.id,
+        type: row.type,
+        side: row.side,
+        asset: row.asset,
+        amount: formatAmount(row.amount, asset.precision),
+        limitPrice: row.limitPrice,
+        stopPrice: row.stopPrice,
+        held: formatAmount(held, precisionOf(ctx.config, heldAsset)),
+        heldAsset,
+      },
+      ...actor,
+    },
+  ]);
   await orderEvents(ctx, tx, row);
   return toOrder(ctx, row);
 }

@@ -46,9 +46,9 @@ export default function Limits(props: {
                     <span class="meter-fill" style={{ width: `${usedPercent(limit)}%` }} />
                   </div>
                   <p class="small muted">
-                    {/* The day is the server's UTC day: said so, with the user's own time of its end beside it. */}
+                    {/* The day is the server's UTC day: said so, with its end on the user's own clock (named) beside it. */}
                     Used today (UTC) <span class="num">{formatUsd(limit.usedUsd)} USD</span> · resets at midnight UTC,{" "}
-                    <time datetime={limit.resetsAt}>{formatDateTime(limit.resetsAt)}</time> your time
+                    <time datetime={limit.resetsAt}>{formatDateTime(limit.resetsAt)}</time>
                   </p>
                 </li>
               )}

@@ -35,7 +35,7 @@ export function withTick(candles: readonly Candle[], tick: PriceTick, interval: 
 
 /** When a candle starts, as its table row names it: a day candle is a UTC day, others the user's clock. */
 export const candleTime = (candle: Candle, interval: CandleInterval) =>
-  formatDateTime(candle.t, interval === "1d" ? "utcDay" : "minute");
+  formatDateTime(candle.t, interval === "1d" ? "utcDay" : "chartMinute");
 
 /** "up 0.52%", "down 1.20%", "unchanged": from `open` to `close`. */
 function change(open: string, close: string): string {

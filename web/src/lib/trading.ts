@@ -1,6 +1,6 @@
 /** Trading and portfolio types and reads (API.md "Trading"). Money stays a decimal string. */
 import { api } from "./api";
-import { formatUsd } from "./money";
+import { formatUsd, fromUnits, toUnits, usdValue } from "./money";
 
 export type Side = "buy" | "sell";
 export type OrderType = "market" | "limit" | "stop";
@@ -37,6 +37,32 @@ export type Order = {
  * formatPrice's rounded "1,000.56"): it bounds the fill, so a rounded figure would promise a price it is not.
  */
 export const waitingPrice = (order: Order) => formatUsd(order.limitPrice ?? order.stopPrice ?? "0");
+
+const decimalsOf = (value: string) => value.trim().split(".")[1]?.length ?? 0;
+
+/**
+ * What the spread costs in a quote: the quoted price against the market price it is compared with, for the quote's
+ * amount (of an asset with `precision` decimals), in USD rounded up to the cent as usdValue values what is paid; and as
+ * a percentage of the market price, rounded half-up to 2 decimals ("0.5" for 0.50 %). Exact, in integers. Undefined
+ * when a price is not a plain decimal, or the quote is no worse than the market price (it moved since the quote).
+ */
+export function quoteSpread(
+  quote: Pick<Quote, "side" | "amount" | "price">,
+  marketPriceUsd: string,
+  precision: number,
+): { costUsd: string; percent: string } | undefined {
+  const scale = Math.max(decimalsOf(quote.price), decimalsOf(marketPriceUsd));
+  const quoted = toUnits(quote.price, scale);
+  const market = toUnits(marketPriceUsd, scale);
+  if (quoted === undefined || market === undefined || market <= 0n) return undefined;
+  // A buy is quoted above the market, a sale below it.
+  const perUnit = quote.side === "buy" ? quoted - market : market - quoted;
+  const costUsd = perUnit > 0n ? usdValue(quote.amount, precision, fromUnits(perUnit, scale)) : undefined;
+  if (costUsd === undefined) return undefined;
+  // perUnit / market in hundredths of a percent (× 10,000), rounded half-up.
+  const hundredths = (perUnit * 20_000n + market) / (2n * market);
+  return { costUsd, percent: fromUnits(hundredths, 2) };
+}
 
 export type Holding = {
   asset: string;

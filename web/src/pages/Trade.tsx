@@ -32,6 +32,7 @@ import { fetchOpenOrders, type Order, type OrderType, type Quote, type Side, wai
 import { type Balance, fetchBalances } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 import OrderHistory from "./trade/OrderHistory";
+import QuoteSpread, { QUOTE_SPREAD_ID } from "./trade/QuoteSpread";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
 type Message = { tone: "error" | "success" | "info"; text: string };
@@ -141,7 +142,8 @@ function TradeForm(props: { config: PublicConfig }) {
   let quoteTerms: HTMLParagraphElement | undefined;
   /** "Get quote", which the quote's Cancel gives focus back to. */
   let getQuoteButton: HTMLButtonElement | undefined;
-  const [quote, setQuote] = createSignal<Quote & { deadline: number }>();
+  /** The quote shown, with when it lapses here and the live market price when it arrived (what its spread is against). */
+  const [quote, setQuote] = createSignal<Quote & { deadline: number; marketPriceUsd: string | undefined }>();
   const [busy, setBusy] = createSignal(false);
   const [orders, { refetch, mutate }] = createResource(fetchOpenOrders);
   const [balances, balancesActions] = createResource(fetchBalances);
@@ -268,10 +270,15 @@ function TradeForm(props: { config: PublicConfig }) {
     setMessage(undefined);
     try {
       const answer = await api.post<Quote>("/api/trading/quote", { side, asset, amount });
-      setQuote({ ...answer, deadline: Date.now() + QUOTE_VALID_MS });
+      setQuote({ ...answer, deadline: Date.now() + QUOTE_VALID_MS, marketPriceUsd: prices[answer.asset]?.priceUsd });
       // Read out once, as shown (with why it cannot be confirmed, if so); the countdown is not.
+      const spreadText = document.getElementById(QUOTE_SPREAD_ID)?.textContent;
       const shortfallText = document.getElementById("trade-shortfall")?.textContent;
-      announce([quoteTerms?.textContent, shortfallText ?? `It holds for ${QUOTE_VALID_MS / 1000} seconds.`].join(" "));
+      announce(
+        [quoteTerms?.textContent, spreadText, shortfallText ?? `It holds for ${QUOTE_VALID_MS / 1000} seconds.`]
+          .filter(Boolean)
+          .join(" "),
+      );
     } catch (error) {
       fail(error);
     } finally {
@@ -451,6 +458,7 @@ function TradeForm(props: { config: PublicConfig }) {
                   {formatPrice(q().price, q().asset)} USD, fee {formatUsd(q().fee)} USD: you{" "}
                   {q().side === "buy" ? "pay" : "receive"} <strong>{formatUsd(q().totalUsd)} USD</strong>.
                 </p>
+                <QuoteSpread quote={q()} marketPriceUsd={q().marketPriceUsd} precision={precision()} />
                 <Show when={shortfall()}>
                   {(short) => (
                     <Alert tone="warn" title={`Not enough ${short().asset}`}>

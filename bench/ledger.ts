@@ -30,7 +30,7 @@ import { spawn } from "bun";
 import postgres from "postgres";
 import { loadConfig } from "../src/config";
 import { createIdentityContext } from "../src/modules/identity/service";
-import type { MoneyContext } from "../src/modules/ledger/money-context";
+import { type MoneyContext, priceLookup } from "../src/modules/ledger/money-context";
 import { createLedger, userAccount } from "../src/modules/ledger/service";
 import { sendP2p } from "../src/modules/transfers/service";
 import { signWebhook } from "../src/modules/wallet/deposits";
@@ -273,7 +273,7 @@ try {
     db: serviceDb.db,
     config,
     ledger: createLedger(),
-    prices: () => undefined, // only USD is sent, which needs no price
+    prices: priceLookup(() => undefined), // only USD is sent, which needs no tick
     identity: createIdentityContext(serviceDb.db, config, new MemoryCounterStore()),
     sanctioned: new Set(),
   };

@@ -12,7 +12,7 @@ import { identityController } from "./modules/identity";
 import { moneyGuard } from "./modules/identity/guards";
 import { createIdentityContext } from "./modules/identity/service";
 import { resolveSession } from "./modules/identity/sessions";
-import type { MoneyContext } from "./modules/ledger/money-context";
+import { type MoneyContext, priceLookup } from "./modules/ledger/money-context";
 import { createLedger } from "./modules/ledger/service";
 import { marketController } from "./modules/market";
 import { type MarketOptions, startMarket } from "./modules/market/service";
@@ -69,7 +69,7 @@ export function createServices(deps: AppDeps, marketOptions?: MarketOptions) {
     db,
     config,
     ledger: createLedger(metrics),
-    prices: (symbol) => market.cache.latest(symbol)?.priceUsd,
+    prices: priceLookup((symbol) => market.cache.latest(symbol)?.priceUsd),
     identity,
     sanctioned: loadSanctionedAddresses(config),
   };

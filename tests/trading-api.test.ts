@@ -7,9 +7,9 @@ import { verifyLedger } from "../src/modules/ledger/verify";
 import { tradeOrders, tradeQuotes } from "../src/modules/trading/schema";
 import { deleteOldQuotes } from "../src/modules/trading/service";
 import { runOrderTriggers } from "../src/modules/trading/triggers";
+import { runPayouts } from "../src/modules/wallet/payouts";
 import { sandboxPayoutProvider } from "../src/modules/wallet/providers";
 import { withdrawalAddresses } from "../src/modules/wallet/schema";
-import { runPayouts } from "../src/modules/wallet/withdrawals";
 import { outboxEvents } from "../src/platform/events/schema";
 import { formatAmount } from "../src/platform/money";
 import { createLogger } from "../src/platform/observability/logger";
@@ -471,6 +471,43 @@ describe("limit and stop orders", () => {
     const resting = await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "65324" });
     expect(((await resting.json()) as { order: Order }).order.status).toBe("open");
   });
+
+  test("a limit order that trades at once must be worth its fee at the price it trades at, not only at its limit", async () => {
+    const user = await fundedUser(fixture, "marketable-dust", "10");
+    // At its limit, 1 satoshi is worth 1.00 USD, well over its fee; at the live 65325 it is worth 0.00065325 USD, which
+    // would cost a cent and a cent of fee.
+    const dust = await order(user.client, {
+      type: "limit",
+      side: "buy",
+      asset: "BTC",
+      amount: "0.00000001",
+      limitPrice: "100000000",
+    });
+    const body = (await dust.json()) as { error: { code: string; details: { fields: string[]; minimumAmount: string } } };
+    expect([dust.status, body.error.code, body.error.details.fields]).toEqual([422, "VALIDATION_FAILED", ["amount"]]);
+    // The smallest amount a market buy at 65325 is worth its fee for, as a market order is told.
+    const market = await order(user.client, { type: "market", side: "buy", asset: "BTC", amount: "0.00000001" });
+    const marketBody = (await market.json()) as { error: { details: { minimumAmount: string } } };
+    expect(body.error.details.minimumAmount).toBe(marketBody.error.details.minimumAmount);
+    expect(await balance(user.client, "USD")).toEqual({ available: "10", held: "0" });
+    expect(await balance(user.client, "BTC")).toEqual({ available: "0", held: "0" });
+  });
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "an order sent as a freeze commits is refused (403) and moves nothing: no trade lands after the freeze answered",
+    async () => {
+      const user = await fundedUser(fixture, "freezing-trader", "100");
+      const db = fixture.deps.database.db;
+      // The order's session showed the user unfrozen; the freeze's write is in, not yet committed, as the order runs.
+      const answer = await runAgainstUncommitted(db, sql`update users set frozen_at = now() where id = ${user.userId}`, () =>
+        order(user.client, { type: "market", side: "buy", asset: "SOL", amount: "0.1" }),
+      );
+      expect([answer.status, await errorCode(answer)]).toEqual([403, "FORBIDDEN"]);
+      expect(await balance(user.client, "USD")).toEqual({ available: "100", held: "0" });
+      expect(await balance(user.client, "SOL")).toEqual({ available: "0", held: "0" });
+      await db.execute(sql`update users set frozen_at = null where id = ${user.userId}`);
+    },
+  );
 
   test("a stop buy triggered above its stop pays the rest from available, or is rejected saying why", async () => {
     // 1 SOL stopped at 151: 151.00 and a fee of 0.16 held. Buy price now 150 × 1.005 = 150.75: it waits.

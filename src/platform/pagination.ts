@@ -5,7 +5,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { type TSchema, t } from "elysia";
-import { AppError } from "./http/errors";
+import { validationFailed } from "./http/errors";
 import { isCalendarDay, isStorableDate } from "./http/formats";
 import { isUuid } from "./ids";
 
@@ -33,7 +33,7 @@ const encodeCursor = (row: { createdAt: Date; id: string }) =>
   Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
 
 /** A cursor this server did not issue: the same 422 from every list. */
-export const invalidCursor = () => new AppError(422, "VALIDATION_FAILED", "Invalid cursor", { fields: ["cursor"] });
+export const invalidCursor = () => validationFailed("cursor", "Invalid cursor");
 
 export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   if (cursor === undefined) return undefined;

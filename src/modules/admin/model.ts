@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { AppError } from "../../platform/http/errors";
+import { validationFailed } from "../../platform/http/errors";
 import { FreeText } from "../../platform/http/request-schemas";
 
 /**
@@ -15,8 +15,6 @@ export const RejectBody = t.Optional(t.Object({ reason: t.Optional(FreeText(500,
 export function rejectionReasonOf(body: unknown): string | undefined {
   if (body === null || body === undefined) return undefined;
   if (typeof body !== "object" || Array.isArray(body))
-    throw new AppError(422, "VALIDATION_FAILED", 'A reject\'s body is a JSON object, such as {"reason": "…"}, or none', {
-      fields: ["body"],
-    });
+    throw validationFailed("body", 'A reject\'s body is a JSON object, such as {"reason": "…"}, or none');
   return (body as { reason?: string }).reason;
 }

@@ -43,8 +43,10 @@ export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVe
 }
 
 /** 403 FORBIDDEN while an admin has the account frozen. */
+const accountFrozen = () => new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
+
 export function assertNotFrozen(user: Pick<Standing, "frozen">): void {
-  if (user.frozen) throw new AppError(403, "FORBIDDEN", "This account is frozen; contact support");
+  if (user.frozen) throw accountFrozen();
 }
 
 /** 403 EMAIL_NOT_VERIFIED (when REQUIRE_EMAIL_VERIFICATION) before `doing` what only the address's owner may. */
@@ -96,4 +98,13 @@ export async function lockedUnfrozen(tx: DbTransaction, userId: string): Promise
     .where(and(eq(users.id, userId), isNull(users.frozenAt)))
     .for("share");
   return rows.length > 0;
+}
+
+/**
+ * 403 for a frozen user, read under lockedUnfrozen's lock: a request that moves the user's money at once (a trade)
+ * and began before a freeze either commits before the freeze answers, or waits for it and is refused. The standing
+ * its session showed when the request began may predate the freeze.
+ */
+export async function assertUnfrozenToCommit(tx: DbTransaction, userId: string): Promise<void> {
+  if (!(await lockedUnfrozen(tx, userId))) throw accountFrozen();
 }

@@ -3,7 +3,7 @@
  * one or two characters repeated, no composition rules. Hashing is argon2id through Bun.password.
  */
 import { readFileSync } from "node:fs";
-import { AppError } from "../../platform/http/errors";
+import { validationFailed } from "../../platform/http/errors";
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
@@ -53,7 +53,7 @@ export function assertAcceptablePassword(
               new Set(password).size < MIN_DIFFERENT_CHARACTERS
               ? `must use at least ${MIN_DIFFERENT_CHARACTERS} different characters`
               : undefined;
-  if (problem) throw new AppError(422, "VALIDATION_FAILED", `Password ${problem}`, { fields: [field] });
+  if (problem) throw validationFailed(field, `Password ${problem}`);
 }
 
 export type PasswordHasher = {

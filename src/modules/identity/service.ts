@@ -21,7 +21,7 @@ import type { User } from "./model";
 import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
 import { users } from "./schema";
 import { createSession, isKnownDevice, type NewSession, revokeOtherSessions } from "./sessions";
-import { removeTwoFactor, secondFactorAccepted } from "./two-factor";
+import { invalidTotp, removeTwoFactor, secondFactorAccepted } from "./two-factor";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -286,7 +286,7 @@ async function checkSignIn(
   // The sign-in's own budgets count a wrong code: the signed-in user's (checkSecondFactor's) is not spent, or
   // whoever knows the password could keep the owner, signed in elsewhere, from sending money or turning 2FA off.
   if (await secondFactorAccepted(ctx, row, code)) return { accepted: true, row };
-  const refusal = new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+  const refusal = invalidTotp();
   return { accepted: false, refusal, failure: { userId: row.id, metadata: { reason: "totp" } } };
 }
 

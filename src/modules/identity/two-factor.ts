@@ -32,7 +32,7 @@ import {
   verifyTotp,
 } from "./two-factor-codes";
 
-const invalidTotp = () => new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
+export const invalidTotp = () => new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
 
 /** Why a sealed two-factor secret does not open, when it does not: the key it was sealed with is another. */
 const SEALED_UNDER_ANOTHER_SECRET =

@@ -1,8 +1,6 @@
 import type { Asset, Config } from "../../config";
-import { AppError } from "../../platform/http/errors";
+import { validationFailed } from "../../platform/http/errors";
 import { AmountError, formatAmount, parseAmount } from "../../platform/money";
-
-const invalid = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
 
 /** Decimal places of a configured asset (every asset stored anywhere is one). */
 export function precisionOf(config: Config, symbol: string): number {
@@ -17,7 +15,7 @@ export const assetAmountText = (config: Config) => (units: bigint, asset: string
 
 export function assetOf(config: Config, symbol: string, field = "asset"): Asset {
   const asset = config.assets.find((a) => a.symbol === symbol);
-  if (!asset) throw invalid(field, `Unknown asset ${symbol}; see /api/config`);
+  if (!asset) throw validationFailed(field, `Unknown asset ${symbol}; see /api/config`);
   return asset;
 }
 
@@ -32,7 +30,7 @@ export function parseAssetAmount(
   try {
     return { asset, units: parseAmount(text, asset.precision) };
   } catch (error) {
-    if (error instanceof AmountError) throw invalid(field, `Amount ${error.message}`);
+    if (error instanceof AmountError) throw validationFailed(field, `Amount ${error.message}`);
     throw error;
   }
 }
@@ -45,7 +43,7 @@ export function parsePrice(text: string, field: string): string {
   try {
     return formatAmount(parseAmount(text, PRICE_PLACES), PRICE_PLACES);
   } catch (error) {
-    if (error instanceof AmountError) throw invalid(field, `${field} ${error.message}`);
+    if (error instanceof AmountError) throw validationFailed(field, `${field} ${error.message}`);
     throw error;
   }
 }
@@ -63,5 +61,5 @@ export function assertMoneyFields(config: Config, body: unknown): void {
   if (typeof stopPrice === "string") parsePrice(stopPrice, "stopPrice");
 }
 
-/** Latest USD price of one whole unit as a decimal string; undefined when unknown. USD is always "1". */
+/** Latest USD price of one whole unit as a decimal string; undefined when unknown. USD is always "1" (priceLookup). */
 export type PriceLookup = (symbol: string) => string | undefined;

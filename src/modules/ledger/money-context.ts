@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from "../../platform/db/client";
 import { unavailable } from "../../platform/http/errors";
 import { formatAmount, usdCents } from "../../platform/money";
 import type { IdentityContext } from "../identity/service";
+import { QUOTE_ASSET } from "../market/price-cache";
 import type { PriceLookup } from "./assets";
 import { precisionOf } from "./assets";
 import { type Balance, type Ledger, userBalances } from "./service";
@@ -18,9 +19,18 @@ export type MoneyContext = {
   sanctioned: Set<string>;
 };
 
+/**
+ * The platform's PriceLookup over the latest ticks: USD, the quote asset every value is counted in, is worth 1 and is
+ * never ticked.
+ */
+export const priceLookup =
+  (latest: (symbol: string) => string | undefined): PriceLookup =>
+  (symbol) =>
+    symbol === QUOTE_ASSET ? "1" : latest(symbol);
+
 /** USD cents of an amount at the current price, or null when there is no price to value it with. */
 export function valueInUsdCentsIfPriced(ctx: MoneyContext, asset: string, units: bigint): bigint | null {
-  const price = asset === "USD" ? "1" : ctx.prices(asset);
+  const price = ctx.prices(asset);
   return price ? usdCents(units, precisionOf(ctx.config, asset), price) : null;
 }
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type DbOrTx, queryRows } from "../../platform/db/client";
-import { AppError } from "../../platform/http/errors";
+import { validationFailed } from "../../platform/http/errors";
 import { EARLIEST_STORABLE_MS, isCalendarDay, isStorableDate } from "../../platform/http/formats";
 import { compareDecimal } from "../../platform/money";
 import type { Logger } from "../../platform/observability/logger";
@@ -81,13 +81,11 @@ export class CandleRecorder {
   }
 }
 
-const invalidRange = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
-
 /** An ISO 8601 instant or epoch milliseconds the database can hold; anything else is the client's mistake. */
 function parseInstant(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d{1,15}$/.test(value) ? Number(value) : isCalendarDay(value) ? Date.parse(value) : Number.NaN;
-  if (!isStorableDate(new Date(ms))) throw invalidRange(field, `Invalid ${field}: use ISO 8601 or epoch milliseconds`);
+  if (!isStorableDate(new Date(ms))) throw validationFailed(field, `Invalid ${field}: use ISO 8601 or epoch milliseconds`);
   return ms;
 }
 
@@ -105,7 +103,7 @@ export async function queryCandles(
   const step = INTERVAL_MS[interval];
   const asked = { from: parseInstant(range.from, "from"), to: parseInstant(range.to, "to") };
   if (asked.from !== undefined && asked.to !== undefined && asked.from > asked.to)
-    throw invalidRange("from", "from must not be after to");
+    throw validationFailed("from", "from must not be after to");
   // Nothing lies after now, so a range reaching into the future is cut there before it is capped.
   const to = Math.min(asked.to ?? Date.now(), Date.now());
   const from = asked.from;

@@ -6,7 +6,7 @@ import { randomInt } from "node:crypto";
 import type { Config } from "../../config";
 import type { Bus } from "../../platform/bus";
 import type { Db } from "../../platform/db/client";
-import { AppError, notFound } from "../../platform/http/errors";
+import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { holdLeadership, type Leadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
 import { parsePrice } from "../ledger/assets";
@@ -140,7 +140,7 @@ export function assertKnownSymbol(config: Config, symbol: string): void {
 
 export async function addAlert(db: Db, config: Config, userId: string, input: AlertBody): Promise<Alert> {
   if (!pricedSymbols(config).includes(input.symbol)) {
-    throw new AppError(422, "VALIDATION_FAILED", `No price is followed for ${input.symbol}`, { fields: ["symbol"] });
+    throw validationFailed("symbol", `No price is followed for ${input.symbol}`);
   }
   const price = parsePrice(input.price, "price");
   if ((await countAlerts(db, userId)) >= MAX_ALERTS_PER_USER) {

@@ -4,11 +4,12 @@
  */
 import { and, desc, eq, lt } from "drizzle-orm";
 import type { DbOrTx, DbTransaction } from "../../platform/db/client";
-import { AppError, notFound, unavailable } from "../../platform/http/errors";
+import { AppError, notFound, unavailable, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { compareDecimal, formatAmount, formatUsdCents } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
+import { assertUnfrozenToCommit } from "../identity/guards";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
@@ -17,7 +18,7 @@ import type { Order, OrderBody, Quote, QuoteBody } from "./model";
 import { assertWorthTrading, type Side, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
 import { tradeOrders, tradeQuotes } from "./schema";
 import { executeFill, type OrderRow, orderEvents, toOrder, tradeAccounts } from "./settle";
-import { invalid, type Reserve, tradable, type ValidOrder } from "./validate";
+import { type Reserve, tradable, type ValidOrder } from "./validate";
 
 /** How long a quote holds (API.md: 10 s). */
 export const QUOTE_TTL_MS = 10_000;
@@ -81,10 +82,13 @@ function assertStopAhead(ctx: TradingContext, side: Side, asset: string, stopPri
   const current = sidePrice(livePrice(ctx, asset), side, ctx.config.tradingSpreadBps);
   const order = compareDecimal(stopPrice, current);
   if (side === "buy" && order <= 0) {
-    throw invalid("stopPrice", `A stop buy triggers when the price rises to it: set it above the buy price now (${current} USD)`);
+    throw validationFailed(
+      "stopPrice",
+      `A stop buy triggers when the price rises to it: set it above the buy price now (${current} USD)`,
+    );
   }
   if (side === "sell" && order >= 0) {
-    throw invalid(
+    throw validationFailed(
       "stopPrice",
       `A stop sell triggers when the price falls to it: set it below the sell price now (${current} USD)`,
     );
@@ -98,7 +102,7 @@ function assertStopAhead(ctx: TradingContext, side: Side, asset: string, stopPri
 export async function prepareOrder(ctx: TradingContext, userId: string, body: OrderBody, valid: ValidOrder) {
   const { asset, units, triggerPrice, expiresAt } = valid;
   // After the key's replay: a retry of an order placed before its expiry passed gets its first answer.
-  if (expiresAt && !(expiresAt.getTime() > Date.now())) throw invalid("expiresAt", "expiresAt must be in the future");
+  if (expiresAt && !(expiresAt.getTime() > Date.now())) throw validationFailed("expiresAt", "expiresAt must be in the future");
   if (body.type === "stop") assertStopAhead(ctx, body.side, asset.symbol, triggerPrice as string);
   // A market order without a quote is priced now, so stale prices are refused before any money moves.
   const live = body.type === "market" && !body.quoteId ? liveTerms(ctx, body.side, asset.symbol, units, asset.precision) : null;
@@ -114,9 +118,9 @@ async function redeemQuote(tx: DbTransaction, userId: string, body: OrderBody, u
     .from(tradeQuotes)
     .where(and(eq(tradeQuotes.id, body.quoteId as string), eq(tradeQuotes.userId, userId)))
     .for("update");
-  if (!quote) throw invalid("quoteId", "Unknown quote");
+  if (!quote) throw validationFailed("quoteId", "Unknown quote");
   if (quote.side !== body.side || quote.asset !== body.asset || quote.amount !== units) {
-    throw invalid("quoteId", "The order does not match its quote (side, asset and amount)");
+    throw validationFailed("quoteId", "The order does not match its quote (side, asset and amount)");
   }
   if (quote.usedAt) throw new AppError(422, "QUOTE_EXPIRED", "This quote was already used; ask for a new one");
   if (quote.expiresAt.getTime() <= Date.now())
@@ -152,6 +156,7 @@ export async function placeOrder(
   idempotencyKey: string,
 ): Promise<Order> {
   const { asset, units, triggerPrice, expiresAt } = prepared;
+  await assertUnfrozenToCommit(tx, userId);
   const base = { userId, type: body.type, side: body.side, asset: asset.symbol, amount: units };
   if (body.type === "market") {
     const terms = prepared.live ?? (await redeemQuote(tx, userId, body, units));
@@ -168,6 +173,9 @@ export async function placeOrder(
   // rather than resting until the trigger worker's next pass. It then posts twice (hold, fill) and so locks
   // the accounts of both first.
   const now = marketableTerms(ctx, { ...base, limitPrice }, asset.precision);
+  // Judged at its limit when it was validated; trading now, it must be worth its fee at the price it trades at,
+  // as a market order must (the trigger worker judges a resting order at its fill price too).
+  if (now) assertWorthTrading(body.side, now, units, { precision: asset.precision, feeBps: ctx.config.tradingFeeBps });
   if (now) await ctx.ledger.lockAccounts(tx, tradeAccounts(userId, asset.symbol));
   await ctx.ledger.post(tx, {
     kind: "trade_hold",

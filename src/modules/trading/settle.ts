@@ -11,13 +11,14 @@ import { type Actor, recordAudit } from "../audit/service";
 import { precisionOf } from "../ledger/assets";
 import { currentBalanceEvents, type MoneyContext } from "../ledger/money-context";
 import { type AccountKey, type Leg, systemAccount, userAccount } from "../ledger/service";
+import { QUOTE_ASSET } from "../market/price-cache";
 import { type NewHistoryRow, recordTransactions, toTx } from "../transactions/service";
 import type { Order } from "./model";
 import { minUnits, type Terms } from "./pricing";
 import { tradeOrders } from "./schema";
 
 export type OrderRow = typeof tradeOrders.$inferSelect;
-const USD = "USD";
+const USD = QUOTE_ASSET;
 
 /** Every account a trade in `asset` may touch; opened before the transaction (ledger.openAccounts). */
 export const tradeAccounts = (userId: string, asset: string): AccountKey[] => [

@@ -9,6 +9,7 @@ import type { DbTransaction } from "../../platform/db/client";
 import { lockedUnfrozen, ownerNotFrozen } from "../identity/guards";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
+import { QUOTE_ASSET } from "../market/price-cache";
 import { pricedSymbols } from "../market/service";
 import { isWorthItsFee, sidePrice, termsAt } from "./pricing";
 import { tradeOrders } from "./schema";
@@ -60,7 +61,7 @@ async function fillTriggered(ctx: TradingContext, id: string, prices: SidePrices
     }
     if (order.side === "buy" && terms.notional + terms.fee > order.held) {
       // A stop buy can trigger above the price it reserved at; the rest must be available, or it is rejected.
-      const [usd] = await userBalances(tx, order.userId, ["USD"]);
+      const [usd] = await userBalances(tx, order.userId, [QUOTE_ASSET]);
       if (usd.available < terms.notional + terms.fee - order.held) {
         await closeOrder(ctx, tx, order, "rejected", SYSTEM_ACTOR, "not enough USD at the trigger price");
         return true;

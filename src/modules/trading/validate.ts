@@ -5,19 +5,17 @@
  * stop the price has reached, a quote's use, funds) is the service's.
  */
 import type { Config } from "../../config";
-import { AppError } from "../../platform/http/errors";
+import { validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { assetOf, parseAssetAmount, parsePrice } from "../ledger/assets";
 import { QUOTE_ASSET } from "../market/price-cache";
 import type { OrderBody } from "./model";
 import { assertWorthTrading, type Side, termsAt } from "./pricing";
 
-export const invalid = (field: string, message: string) => new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
-
 /** A non-USD asset with a followed price; USD is what everything trades against. */
 export function tradable(config: Config, symbol: string) {
   const asset = assetOf(config, symbol);
-  if (asset.symbol === QUOTE_ASSET) throw invalid("asset", "USD is what assets are bought with; pick another asset");
+  if (asset.symbol === QUOTE_ASSET) throw validationFailed("asset", "USD is what assets are bought with; pick another asset");
   return asset;
 }
 
@@ -49,13 +47,16 @@ export function validateOrder(config: Config, body: OrderBody) {
   const { units } = parseAssetAmount(config, asset.symbol, body.amount);
   const needs = { market: null, limit: "limitPrice", stop: "stopPrice" } as const;
   for (const field of ["limitPrice", "stopPrice"] as const) {
-    if (body[field] !== undefined && needs[body.type] !== field) throw invalid(field, `A ${body.type} order has no ${field}`);
+    if (body[field] !== undefined && needs[body.type] !== field)
+      throw validationFailed(field, `A ${body.type} order has no ${field}`);
   }
   const needed = needs[body.type];
-  if (needed && body[needed] === undefined) throw invalid(needed, `A ${body.type} order needs ${needed}`);
-  if (body.type !== "market" && body.quoteId !== undefined) throw invalid("quoteId", "Only a market order executes at a quote");
-  if (body.type === "market" && body.expiresAt !== undefined) throw invalid("expiresAt", "A market order executes at once");
-  if (body.quoteId !== undefined && !isUuid(body.quoteId)) throw invalid("quoteId", "Unknown quote");
+  if (needed && body[needed] === undefined) throw validationFailed(needed, `A ${body.type} order needs ${needed}`);
+  if (body.type !== "market" && body.quoteId !== undefined)
+    throw validationFailed("quoteId", "Only a market order executes at a quote");
+  if (body.type === "market" && body.expiresAt !== undefined)
+    throw validationFailed("expiresAt", "A market order executes at once");
+  if (body.quoteId !== undefined && !isUuid(body.quoteId)) throw validationFailed("quoteId", "Unknown quote");
   // Whether it is still in the future is the clock's, not the request's: checked after a replay (prepareOrder).
   const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
   const triggerPrice = needed ? parsePrice(body[needed] as string, needed) : null;

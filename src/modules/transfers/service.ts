@@ -168,7 +168,7 @@ const STALE = Symbol("stale");
 
 /**
  * POST /api/transfers/p2p, idempotent, in two round trips — the platform's hottest write path. The facts
- * are read, limits and AML judged here, and p2p_send (drizzle/0018, first written in 0015) writes everything under the key's and
+ * are read, limits and AML judged here, and p2p_send (drizzle/0029, first written in 0015) writes everything under the key's and
  * the sender's locks. If another transfer of the sender landed in between, p2p_send declines ('stale') and
  * the transfer is judged again in a transaction that takes the sender's lock before reading. A rule's
  * refusal (INSUFFICIENT_FUNDS, a limit, …) is kept as the key's answer, as a success is.

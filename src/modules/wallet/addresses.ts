@@ -7,7 +7,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { DbOrTx } from "../../platform/db/client";
 import type { Principal } from "../../platform/http/auth";
-import { AppError, notFound } from "../../platform/http/errors";
+import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
@@ -75,7 +75,7 @@ export async function addAddress(
   const asset = assetOf(ctx.config, body.asset);
   const address = body.address.trim();
   const problem = addressProblem(asset.symbol, address);
-  if (problem) throw new AppError(422, "VALIDATION_FAILED", problem, { fields: ["address"] });
+  if (problem) throw validationFailed("address", problem);
   assertEmailVerified(ctx.config, owner, "adding withdrawal addresses");
   assertNotFrozen(owner);
   // Refused here too, so the book never shows an address as active that no withdrawal may go to.

@@ -13,7 +13,7 @@ export async function walletBalances(ctx: MoneyContext, userId: string) {
   const balances = (await userBalances(ctx.db, userId, symbols)).map((balance) => {
     const precision = precisionOf(ctx.config, balance.asset);
     const total = balance.available + balance.held;
-    const price = balance.asset === "USD" ? "1" : ctx.prices(balance.asset);
+    const price = ctx.prices(balance.asset);
     const cents = price ? usdCents(total, precision, price, "down") : 0n;
     totalCents += cents;
     return {

@@ -20,6 +20,10 @@ export class AppError extends Error {
 
 export const notFound = (what = "Resource") => new AppError(404, "NOT_FOUND", `${what} not found`);
 
+/** 422 VALIDATION_FAILED naming the one field (or header, or query parameter) that is wrong, and why. */
+export const validationFailed = (field: string, message: string) =>
+  new AppError(422, "VALIDATION_FAILED", message, { fields: [field] });
+
 /** 503 UNAVAILABLE: the same request succeeds later; `Retry-After` tells a client when to try again. */
 export const unavailable = (message: string) => new AppError(503, "UNAVAILABLE", message, undefined, { "retry-after": "5" });
 

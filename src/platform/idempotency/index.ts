@@ -8,7 +8,7 @@ import { canonicalJson, sha256Hex } from "../crypto";
 import type { Db, DbOrTx, DbTransaction } from "../db/client";
 import { queryRows } from "../db/client";
 import { JSON_CONTENT_TYPE } from "../http/body";
-import { AppError, errorBody } from "../http/errors";
+import { AppError, errorBody, validationFailed } from "../http/errors";
 import { requestContext } from "../http/request-context";
 import { requestPath } from "../http/uri";
 import { idempotencyKeys } from "./schema";
@@ -44,9 +44,7 @@ export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
         );
       }
       if (key.length > MAX_KEY_LENGTH) {
-        throw new AppError(422, "VALIDATION_FAILED", `Idempotency-Key is at most ${MAX_KEY_LENGTH} characters`, {
-          fields: ["Idempotency-Key"],
-        });
+        throw validationFailed("Idempotency-Key", `Idempotency-Key is at most ${MAX_KEY_LENGTH} characters`);
       }
     },
   },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import { fireAlerts } from "../src/modules/market/alerts";
+import { fireAlerts, MAX_ALERTS_PER_USER } from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
 import { PriceCache } from "../src/modules/market/price-cache";
 import { normalizeChange, normalizePrice } from "../src/modules/market/prices";
@@ -278,6 +278,33 @@ describe("price feed on a failing bus", () => {
 
 describe("alerts", () => {
   type AlertBody = { alert: { id: string; symbol: string; direction: string; price: string; active: boolean } };
+
+  test("a user keeps at most 100 alerts, also when adding many at once; deleting one makes room", async () => {
+    const { client, userId } = await signedInUser(fixture, "alert-cap");
+    const db = fixture.deps.database.db;
+    await db
+      .insert(priceAlerts)
+      .values(
+        Array.from({ length: MAX_ALERTS_PER_USER - 4 }, () => ({
+          userId,
+          symbol: "BTC",
+          direction: "above" as const,
+          price: "1",
+        })),
+      );
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        client.json<ErrorBody>("POST", "/api/alerts", { symbol: "ETH", direction: "below", price: "2" }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(4);
+    const refused = answers.filter((a) => a.status !== 201);
+    expect(refused.map((a) => [a.status, a.body.error.code])).toEqual(Array(8).fill([422, "LIMIT_EXCEEDED"]));
+    const kept = await db.select().from(priceAlerts).where(eq(priceAlerts.userId, userId));
+    expect(kept).toHaveLength(MAX_ALERTS_PER_USER);
+    expect((await client.json("DELETE", `/api/alerts/${kept[0].id}`)).status).toBe(204);
+    expect((await client.json("POST", "/api/alerts", { symbol: "ETH", direction: "below", price: "2" })).status).toBe(201);
+  });
 
   test("create, list, delete; someone else's alert is 404; bad input is 422", async () => {
     const { client } = await signedInUser(fixture, "alerts");

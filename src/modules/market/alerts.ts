@@ -1,12 +1,15 @@
 import { and, desc, eq, sql } from "drizzle-orm";
+import type { Config } from "../../config";
 import type { Db, DbOrTx } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
-import { notFound } from "../../platform/http/errors";
+import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { trimDecimal } from "../../platform/money";
 import { after, decodeCursor, pageOf } from "../../platform/pagination";
 import { getUser, mailIfVerified } from "../identity/service";
+import { parsePrice } from "../ledger/assets";
 import type { Alert, AlertBody, PriceTick } from "./model";
+import { pricedSymbols } from "./price-cache";
 import { priceAlerts } from "./schema";
 
 /** A user may keep this many alerts, so nobody makes the per-tick check scan millions of rows. */
@@ -38,17 +41,29 @@ export async function listAlerts(db: DbOrTx, userId: string, page: { limit?: num
   return pageOf(rows, limit, toAlert);
 }
 
-export async function createAlert(db: DbOrTx, userId: string, input: AlertBody): Promise<AlertRow> {
-  const [row] = await db
-    .insert(priceAlerts)
-    .values({ userId, symbol: input.symbol, direction: input.direction, price: input.price })
-    .returning();
-  return row;
-}
-
-export async function countAlerts(db: DbOrTx, userId: string): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(priceAlerts).where(eq(priceAlerts.userId, userId));
-  return row.n;
+/**
+ * POST /api/alerts: an alert on a priced asset, at most MAX_ALERTS_PER_USER per user. Counted and written under the
+ * user's lock, so alerts added at once cannot pass the cap together.
+ */
+export async function addAlert(db: Db, config: Config, userId: string, input: AlertBody): Promise<Alert> {
+  if (!pricedSymbols(config).includes(input.symbol)) {
+    throw validationFailed("symbol", `No price is followed for ${input.symbol}`);
+  }
+  const price = parsePrice(input.price, "price");
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`alerts:${userId}`}, 0))`);
+    const [kept] = await tx.select({ n: sql<number>`count(*)::int` }).from(priceAlerts).where(eq(priceAlerts.userId, userId));
+    if (kept.n >= MAX_ALERTS_PER_USER) {
+      throw new AppError(422, "LIMIT_EXCEEDED", `At most ${MAX_ALERTS_PER_USER} alerts; delete some first`, {
+        limit: MAX_ALERTS_PER_USER,
+      });
+    }
+    const [row] = await tx
+      .insert(priceAlerts)
+      .values({ userId, symbol: input.symbol, direction: input.direction, price })
+      .returning();
+    return toAlert(row);
+  });
 }
 
 /** Someone else's alert is answered exactly like a missing one. */

@@ -3,11 +3,11 @@ import type { Config } from "../../config";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { documented, IdParams } from "../../platform/http/request-schemas";
-import { deleteAlert, listAlerts } from "./alerts";
+import { addAlert, deleteAlert, listAlerts } from "./alerts";
 import { queryCandles } from "./candles";
 import { AlertAnswer, AlertBody, AlertList, AlertListQuery, CandleList, CandleQuery, PriceList, SymbolParams } from "./model";
 import type { PriceCache } from "./price-cache";
-import { addAlert, assertKnownSymbol } from "./service";
+import { assertKnownSymbol } from "./service";
 
 /** /api/prices and /api/alerts (API.md, Market). Prices are public; alerts belong to their user. */
 export function marketController(db: Db, config: Config, cache: PriceCache, auth: ReturnType<typeof authPlugin>) {

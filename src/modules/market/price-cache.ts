@@ -1,9 +1,13 @@
+import type { Config } from "../../config";
 import type { PriceTick } from "./model";
 
 /** A price not refreshed for this long is stale: the page says so and trading should refuse it. */
 export const STALE_AFTER_MS = 30_000;
 /** The quote asset: always worth one dollar, never ticked. */
 export const QUOTE_ASSET = "USD";
+
+/** The assets that have a price: every configured one but the quote asset. */
+export const pricedSymbols = (config: Config) => config.assets.map((a) => a.symbol).filter((s) => s !== QUOTE_ASSET);
 
 type Listener = (ticks: PriceTick[]) => void;
 

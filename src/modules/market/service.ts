@@ -6,15 +6,14 @@ import { randomInt } from "node:crypto";
 import type { Config } from "../../config";
 import type { Bus } from "../../platform/bus";
 import type { Db } from "../../platform/db/client";
-import { AppError, notFound, validationFailed } from "../../platform/http/errors";
+import { notFound } from "../../platform/http/errors";
 import { holdLeadership, type Leadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
-import { parsePrice } from "../ledger/assets";
-import { countAlerts, createAlert, fireAlerts, MAX_ALERTS_PER_USER, toAlert } from "./alerts";
+import { fireAlerts } from "./alerts";
 import { CandleRecorder, lastCloses } from "./candles";
 import { CoinCapProvider } from "./coincap";
-import type { Alert, AlertBody, PriceTick } from "./model";
-import { PriceCache, QUOTE_ASSET } from "./price-cache";
+import type { PriceTick } from "./model";
+import { PriceCache, pricedSymbols, QUOTE_ASSET } from "./price-cache";
 import type { PriceProvider } from "./provider";
 import { SimulatedProvider } from "./simulated";
 
@@ -31,7 +30,6 @@ export type MarketOptions = { provider?: PriceProvider; lease?: LeaseOptions; ca
 export type Market = { cache: PriceCache; isLeader(): boolean; stop(): Promise<void> };
 
 /** Every configured asset but the quote asset has a price to follow. */
-export const pricedSymbols = (config: Config) => config.assets.map((a) => a.symbol).filter((s) => s !== QUOTE_ASSET);
 
 function createProvider(config: Config, logger: Logger): PriceProvider {
   const symbols = pricedSymbols(config);
@@ -136,17 +134,4 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
 
 export function assertKnownSymbol(config: Config, symbol: string): void {
   if (!config.assets.some((asset) => asset.symbol === symbol)) throw notFound("Asset");
-}
-
-export async function addAlert(db: Db, config: Config, userId: string, input: AlertBody): Promise<Alert> {
-  if (!pricedSymbols(config).includes(input.symbol)) {
-    throw validationFailed("symbol", `No price is followed for ${input.symbol}`);
-  }
-  const price = parsePrice(input.price, "price");
-  if ((await countAlerts(db, userId)) >= MAX_ALERTS_PER_USER) {
-    throw new AppError(422, "LIMIT_EXCEEDED", `At most ${MAX_ALERTS_PER_USER} alerts; delete some first`, {
-      limit: MAX_ALERTS_PER_USER,
-    });
-  }
-  return toAlert(await createAlert(db, userId, { ...input, price }));
 }

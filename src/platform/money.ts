@@ -42,10 +42,10 @@ export function formatAmount(units: bigint, precision: number): string {
   return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
 }
 
-/** A decimal string from the database (numeric's text) in API.md's form: trailing fractional zeros trimmed. */
 /** USD cents as a USD decimal string ("1250.5"): how every USD value, total and limit crosses the API. */
 export const formatUsdCents = (cents: bigint): string => formatAmount(cents, 2);
 
+/** A decimal string from the database (numeric's text) in API.md's form: trailing fractional zeros trimmed. */
 export const trimDecimal = (text: string): string => (text.includes(".") ? text.replace(/\.?0+$/, "") : text);
 
 /**

@@ -37,7 +37,7 @@ export function moneyGuard(ctx: IdentityContext) {
  * Money moves only for verified emails (when REQUIRE_EMAIL_VERIFICATION) and unfrozen users. The standing
  * is read with the session on every request, so a freeze stops the very next request.
  */
-export function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVerified" | "frozen">): void {
+function assertCanMoveMoney(config: Config, user: Pick<Standing, "emailVerified" | "frozen">): void {
   assertEmailVerified(config, user, "moving money");
   assertNotFrozen(user);
 }

@@ -1,6 +1,7 @@
 /**
  * Identity rules: accounts, sign-in, password changes and profile (sessions.ts: sessions; two-factor.ts: 2FA;
- * guards.ts: who may move money; standing.ts: freeze and promotion). Every action writes its audit row and its
+ * guards.ts: who may move money; standing.ts: an admin's or operator's change to an account (freeze, promotion,
+ * email verification) and the lookup by email). Every action writes its audit row and its
  * mail in the same transaction as the change itself.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";

@@ -21,7 +21,7 @@ export const systemAccount = (asset: string, kind: "external" | "fees" | "house"
 
 const keyOf = (k: AccountKey) => `${k.ownerId ?? "system"}/${k.asset}/${k.kind}`;
 
-export const insufficientFunds = (asset?: string) =>
+const insufficientFunds = (asset?: string) =>
   new AppError(422, "INSUFFICIENT_FUNDS", `Not enough available balance${asset ? ` of ${asset}` : ""}`);
 
 /** The CHECK or UNIQUE constraint a database error broke, if that is what it is. */
@@ -199,7 +199,7 @@ export function assertAvailable(asset: string, available: bigint, units: bigint)
   if (units > available) throw insufficientFunds(asset);
 }
 
-/** Every configured asset, zeros included. */
+/** The user's balance of each of `assets`, zeros included. */
 export async function userBalances(db: DbOrTx, userId: string, assets: string[]): Promise<Balance[]> {
   const rows = await db
     .select({ asset: ledgerAccounts.asset, kind: ledgerAccounts.kind, balance: ledgerAccounts.balance })

@@ -17,7 +17,7 @@ export const MAX_ALERTS_PER_USER = 100;
 
 type AlertRow = typeof priceAlerts.$inferSelect;
 
-export const toAlert = (row: AlertRow): Alert => ({
+const toAlert = (row: AlertRow): Alert => ({
   id: row.id,
   symbol: row.symbol,
   direction: row.direction,

@@ -1,7 +1,7 @@
 import { t } from "elysia";
 
 /** Topics anyone may subscribe to. Private events need no subscription: they follow the socket's user. */
-export const PUBLIC_TOPICS = ["prices"] as const;
+const PUBLIC_TOPICS = ["prices"] as const;
 
 const Topics = t.Array(t.Union(PUBLIC_TOPICS.map((topic) => t.Literal(topic))), { minItems: 1, maxItems: 10 });
 

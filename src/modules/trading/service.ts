@@ -69,7 +69,7 @@ export async function createQuote(ctx: TradingContext, userId: string, body: Quo
     amount: formatAmount(units, asset.precision),
     price: row.price,
     fee: formatUsdCents(row.fee),
-    totalUsd: formatAmount(totalCents(row.side, row), 2),
+    totalUsd: formatUsdCents(totalCents(row.side, row)),
     expiresAt: row.expiresAt.toISOString(),
   };
 }

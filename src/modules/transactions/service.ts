@@ -5,7 +5,7 @@ import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import type { DbOrTx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
-import { isStorableDate } from "../../platform/http/formats";
+import { BARE_DAY, isStorableDate } from "../../platform/http/formats";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, type Cursor, decodeCursor, pageOf } from "../../platform/pagination";
@@ -138,14 +138,12 @@ function filterClauses(userId: string, filters: TxFilters): (SQL | undefined)[] 
   ];
 }
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * `to` is inclusive. A day without a time (`2026-11-27`) means through the end of that day (UTC), as a statement's
  * period reads; taken as its first instant, it would leave out the very day it names.
  */
 function until(to: string): SQL | undefined {
-  if (!DATE_ONLY.test(to)) return lte(transactions.createdAt, new Date(to));
+  if (!BARE_DAY.test(to)) return lte(transactions.createdAt, new Date(to));
   const nextDay = new Date(to);
   nextDay.setUTCDate(nextDay.getUTCDate() + 1);
   // Through 9999-12-31 is through the last day a date can be: no bound (the next day is past what Postgres reads).

@@ -111,7 +111,10 @@ function screeningFacts(windows: RuleWindow[], facts: { earlier: number[]; openF
   };
 }
 
-/** The sender's earlier transfers and open flags in each rule's window, read as the transfer path reads them. */
+/**
+ * The sender's earlier transfers and open flags in each rule's window, read as the transfer path reads them: the seam
+ * through which tests/aml.test.ts checks the windows' SQL.
+ */
 export async function readScreeningFacts(db: DbOrTx, senderId: string, windows: RuleWindow[], reviewThresholdUsdCents: bigint) {
   const [row] = await queryRows<{ earlier: number[]; openFlags: boolean[] }>(
     db,

@@ -40,7 +40,7 @@ export function loadSanctionedAddresses(config: Config): Set<string> {
   );
 }
 
-export const addressNotAllowed = (message: string) => new AppError(422, "ADDRESS_NOT_ALLOWED", message);
+const addressNotAllowed = (message: string) => new AppError(422, "ADDRESS_NOT_ALLOWED", message);
 
 /** 422 ADDRESS_NOT_ALLOWED for an address on the sanctions list, in whatever spelling. */
 function assertNotSanctioned(sanctioned: Set<string>, address: string): void {

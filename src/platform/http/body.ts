@@ -5,7 +5,7 @@ import { requestContext } from "./request-context";
 /** The type of every JSON answer: Bun's own for a JSON body, which answers written as text (a stored one) say too. */
 export const JSON_CONTENT_TYPE = "application/json;charset=utf-8";
 
-export const payloadTooLarge = (limit: number) =>
+const payloadTooLarge = (limit: number) =>
   new AppError(413, "PAYLOAD_TOO_LARGE", `Request body is larger than ${limit} bytes`, { limitBytes: limit });
 
 /**

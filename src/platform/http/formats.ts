@@ -55,7 +55,8 @@ export function isCalendarDay(value: string): boolean {
  * in the years 1900 to 2099; then a real calendar day in the storable range.
  */
 const isElysiaDateTime = FormatRegistry.Get("date-time");
-const BARE_DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** A day without a time, YYYY-MM-DD (taken as UTC). */
+export const BARE_DAY = /^\d{4}-\d{2}-\d{2}$/;
 FormatRegistry.Set(
   "date-time",
   (value) =>

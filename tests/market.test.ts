@@ -282,16 +282,14 @@ describe("alerts", () => {
   test("a user keeps at most 100 alerts, also when adding many at once; deleting one makes room", async () => {
     const { client, userId } = await signedInUser(fixture, "alert-cap");
     const db = fixture.deps.database.db;
-    await db
-      .insert(priceAlerts)
-      .values(
-        Array.from({ length: MAX_ALERTS_PER_USER - 4 }, () => ({
-          userId,
-          symbol: "BTC",
-          direction: "above" as const,
-          price: "1",
-        })),
-      );
+    await db.insert(priceAlerts).values(
+      Array.from({ length: MAX_ALERTS_PER_USER - 4 }, () => ({
+        userId,
+        symbol: "BTC",
+        direction: "above" as const,
+        price: "1",
+      })),
+    );
     const answers = await Promise.all(
       Array.from({ length: 12 }, () =>
         client.json<ErrorBody>("POST", "/api/alerts", { symbol: "ETH", direction: "below", price: "2" }),

@@ -1,8 +1,10 @@
 import { t } from "elysia";
 import { oneOf, PlainDecimal } from "../../platform/http/request-schemas";
 import { Page, PageQuery } from "../../platform/pagination";
+import { tradeOrders } from "./schema";
 
 const Side = oneOf(["buy", "sell"]);
+export type Side = typeof Side.static;
 
 export const QuoteBody = t.Object({ side: Side, asset: t.String({ minLength: 1, maxLength: 10 }), amount: PlainDecimal });
 export type QuoteBody = typeof QuoteBody.static;
@@ -47,7 +49,7 @@ export const Order = t.Object({
   stopPrice: t.Union([t.String(), t.Null()]),
   /** USD: the fee paid once filled; the fee reserved while open. */
   fee: t.String(),
-  status: oneOf(["open", "filled", "cancelled", "rejected"]),
+  status: oneOf(tradeOrders.status.enumValues),
   /** Why a cancelled or rejected order was closed (e.g. "expired", "not enough USD at the trigger price"); else null. */
   reason: t.Union([t.String(), t.Null()]),
   expiresAt: t.Union([t.String(), t.Null()]),
@@ -56,7 +58,7 @@ export const Order = t.Object({
 export type Order = typeof Order.static;
 export const OrderAnswer = t.Object({ order: Order });
 export const OrderListQuery = t.Object({
-  status: t.Optional(oneOf(["open", "filled", "cancelled", "rejected"])),
+  status: t.Optional(oneOf(tradeOrders.status.enumValues)),
   ...PageQuery,
 });
 export const OrderPage = Page(Order);

@@ -4,8 +4,8 @@
  */
 import { AppError } from "../../platform/http/errors";
 import { formatAmount, usdCents } from "../../platform/money";
+import type { Side } from "./model";
 
-export type Side = "buy" | "sell";
 const BPS = 10_000n;
 /** The smaller of two amounts (Math.min takes no bigint). */
 export const minUnits = (a: bigint, b: bigint): bigint => (a < b ? a : b);

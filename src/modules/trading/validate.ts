@@ -9,8 +9,8 @@ import { validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { assetOf, parseAssetAmount, parsePrice } from "../ledger/assets";
 import { QUOTE_ASSET } from "../market/price-cache";
-import type { OrderBody } from "./model";
-import { assertWorthTrading, type Side, termsAt } from "./pricing";
+import type { OrderBody, Side } from "./model";
+import { assertWorthTrading, termsAt } from "./pricing";
 
 /** A non-USD asset with a followed price; USD is what everything trades against. */
 export function tradable(config: Config, symbol: string) {

@@ -1,6 +1,7 @@
 import { t } from "elysia";
 import { FreeText, OptionalCode, oneOf, PlainDecimal } from "../../platform/http/request-schemas";
 import { PageQuery } from "../../platform/pagination";
+import { p2pTransfers } from "./schema";
 
 export const P2pBody = t.Object({
   recipientEmail: t.String({ format: "email", maxLength: 254 }),
@@ -19,7 +20,7 @@ export const Transfer = t.Object({
   amount: t.String(),
   recipientEmail: t.String(),
   note: t.Union([t.String(), t.Null()]),
-  status: oneOf(["completed", "pending_review", "rejected"]),
+  status: oneOf(p2pTransfers.status.enumValues),
   /** What the admin who rejected it told the sender, if anything; absent otherwise. Only the sender and admins see a transfer. */
   rejectionReason: t.Optional(t.String()),
   createdAt: t.String(),
@@ -77,4 +78,4 @@ export const AmlFlagAnswer = t.Object({ flag: AmlFlagView });
 export const AmlFlagQuery = t.Object({ status: t.Optional(oneOf(["open", "resolved"])), ...PageQuery });
 /** What the admin found, in words another admin (or an auditor) will read later. */
 export const ResolveFlagBody = t.Object({ resolution: FreeText(1000, { nonBlank: true }) });
-export const ReviewQuery = t.Object({ status: t.Optional(oneOf(["completed", "pending_review", "rejected"])), ...PageQuery });
+export const ReviewQuery = t.Object({ status: t.Optional(oneOf(p2pTransfers.status.enumValues)), ...PageQuery });

@@ -1,6 +1,6 @@
-/** Escape backs out of the web app's inline confirmations (web/src/lib/forms.ts cancelOnEscape). */
+/** Escape backs out of the web app's inline confirmations (web/src/lib/focus.ts cancelOnEscape). */
 import { expect, test } from "bun:test";
-import { cancelOnEscape } from "../../web/src/lib/forms";
+import { cancelOnEscape } from "../../web/src/lib/focus";
 
 /** A keydown as a focused button inside the confirmation sends it (bun has no KeyboardEvent). */
 const keydown = (key: string, more: { isComposing?: boolean } = {}) =>

@@ -1,5 +1,5 @@
 import { Show } from "solid-js";
-import { focusIfLost } from "../lib/forms";
+import { focusIfLost } from "../lib/focus";
 import Alert, { type AlertTone } from "./Alert";
 
 /**

@@ -1,16 +1,7 @@
 import { createResource, createSignal, createUniqueId, For, onCleanup, Show } from "solid-js";
 import { api } from "../lib/api";
-import {
-  actionMessage,
-  cancelOnEscape,
-  clearMessagesOnEdit,
-  type FieldErrors,
-  fieldErrors,
-  focusControl,
-  focusFirstInvalid,
-  focusWhen,
-  formValue,
-} from "../lib/forms";
+import { cancelOnEscape, focusControl, focusFirstInvalid, focusWhen } from "../lib/focus";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
 import { amountProblem, formatPrice, lessThan } from "../lib/money";
 import { prices, useLivePrices } from "../lib/prices";
 import { useOptionalSessionUser } from "../lib/session";

@@ -1,5 +1,5 @@
 import { Show } from "solid-js";
-import { cancelOnEscape, focusWhen } from "../lib/forms";
+import { cancelOnEscape, focusWhen } from "../lib/focus";
 
 /** The words of one row action asked once more inline: "Cancel" → "Yes, cancel" / "Keep it". */
 export type AskAgainWords = {

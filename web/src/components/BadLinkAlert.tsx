@@ -1,4 +1,4 @@
-import { focusIfLost } from "../lib/forms";
+import { focusIfLost } from "../lib/focus";
 import Alert from "./Alert";
 
 /**

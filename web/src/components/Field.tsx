@@ -1,5 +1,5 @@
 import { createSignal, createUniqueId, type JSX, Show, splitProps } from "solid-js";
-import { fieldErrorId } from "../lib/forms";
+import { fieldErrorId } from "../lib/focus";
 
 type InputProps = JSX.InputHTMLAttributes<HTMLInputElement>;
 

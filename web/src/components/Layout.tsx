@@ -1,9 +1,9 @@
 import { A, createAsync, type RouteSectionProps, revalidate, useLocation, useNavigate } from "@solidjs/router";
 import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
-import { errorMessage } from "../lib/api";
+import { errorMessage, likelySignedIn } from "../lib/api";
 import { getConfig } from "../lib/config";
-import { focusNextHeading } from "../lib/forms";
-import { likelyAdmin, likelySignedIn, signOut, useSessionUserIfKnown } from "../lib/session";
+import { focusNextHeading } from "../lib/focus";
+import { likelyAdmin, signOut, useSessionUserIfKnown } from "../lib/session";
 import Announcer from "./Announcer";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";

@@ -1,5 +1,5 @@
 import { Show } from "solid-js";
-import { refocusAfterBusy } from "../lib/forms";
+import { refocusAfterBusy } from "../lib/focus";
 
 /** Under a paged list: "Load more" while the server has another page, else a line saying the list is complete. */
 export default function LoadMore(props: {

@@ -1,4 +1,4 @@
-import { refocusAfterBusy } from "../lib/forms";
+import { refocusAfterBusy } from "../lib/focus";
 
 /** Above a paged list: reloads it, "Refreshing…" while items already shown are being read again. */
 export default function RefreshList(props: {

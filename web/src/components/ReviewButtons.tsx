@@ -1,5 +1,5 @@
 import type { JSX } from "solid-js";
-import { cancelOnEscape, focusById } from "../lib/forms";
+import { cancelOnEscape, focusById } from "../lib/focus";
 import PausedNote from "./PausedNote";
 
 /**

@@ -50,7 +50,7 @@ export class ApiError extends Error {
 }
 
 /** `Retry-After` is either delay-seconds or an HTTP date; both become whole seconds from now. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === "") return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
@@ -66,9 +66,9 @@ export type RequestOptions = {
   signal?: AbortSignal;
 };
 
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
-const UNSAFE_METHODS: ReadonlySet<Method> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const UNSAFE_METHODS: ReadonlySet<Method> = new Set(["POST", "PATCH", "DELETE"]);
 
 export function readCookie(name: string): string | undefined {
   for (const part of document.cookie.split(";")) {
@@ -82,6 +82,9 @@ export function readCookie(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** Whether this browser holds a session, by its script-readable csrf_token cookie (set and cleared with it). */
+export const likelySignedIn = () => readCookie("csrf_token") !== undefined;
 
 function isEnvelope(value: unknown): value is ErrorEnvelope {
   if (typeof value !== "object" || value === null || !("error" in value)) return false;
@@ -225,7 +228,7 @@ async function respond(method: Method, path: string, body?: unknown, options: Re
     // A refresh that finished after this request left makes the retry worth it on its own; otherwise
     // refresh, unless there is no csrf_token cookie at all (never signed in here, or signed out since: sign-out
     // clears it): refresh could only fail.
-    const signedIn = readCookie("csrf_token") !== undefined;
+    const signedIn = likelySignedIn();
     const renewed = epoch !== sessionEpoch || (signedIn && (await refreshSession()));
     if (!renewed) {
       sessionLost(signedIn);
@@ -254,7 +257,7 @@ export type Replayable<T> = { body: T; replayed: boolean };
 export type Download = { blob: Blob; filename: string | undefined; contentType: string };
 
 /** The file name of a `Content-Disposition` header: `filename*=UTF-8''…` first, then `filename="…"`. */
-export function dispositionFilename(header: string | null): string | undefined {
+function dispositionFilename(header: string | null): string | undefined {
   if (!header) return undefined;
   const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header);
   let name: string | undefined;
@@ -281,7 +284,6 @@ export function dispositionFilename(header: string | null): string | undefined {
 export const api = {
   get: <T>(path: string, options?: RequestOptions) => request<T>("GET", path, undefined, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("POST", path, body, options),
-  put: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PUT", path, body, options),
   patch: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>("PATCH", path, body, options),
   delete: <T>(path: string, options?: RequestOptions) => request<T>("DELETE", path, undefined, options),
   /**

@@ -33,7 +33,7 @@ export function outcomeUnknown(error: unknown): boolean {
   return error instanceof ApiError && (error.status === 0 || error.status >= 500 || error.code === "IDEMPOTENCY_IN_PROGRESS");
 }
 
-export function newIdempotencyKey(): string {
+function newIdempotencyKey(): string {
   if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") return crypto.randomUUID();
   // Older browsers: 128 random bits as hex.
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -4,8 +4,9 @@
  * specific (e.g. "This address becomes usable at …"), and replaced where a plainer sentence helps.
  */
 import { ApiError } from "./api";
+import { focusFirstInvalid, focusRefusal } from "./focus";
 import { formatDateTime } from "./format";
-import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, focusRefusal } from "./forms";
+import { actionMessage, type FieldErrors, fieldErrors } from "./forms";
 import { formatUsd } from "./money";
 import { CODE_MISSING } from "./second-factor";
 
@@ -19,7 +20,7 @@ export type MoneyProblem = {
 const str = (value: unknown) => (typeof value === "string" ? value : undefined);
 
 /** "Daily withdrawal limit: 10,000.00 USD, 9,500.00 used, 500.00 left (resets …)." from LIMIT_EXCEEDED details. */
-export function limitMessage(error: ApiError, kind: "withdrawal" | "transfer"): string {
+function limitMessage(error: ApiError, kind: "withdrawal" | "transfer"): string {
   const limit = str(error.details?.limit);
   const used = str(error.details?.used);
   const remaining = str(error.details?.remaining);

@@ -1,5 +1,5 @@
 import { createAsync, query, revalidate } from "@solidjs/router";
-import { ApiError, api, onSessionExpired, readCookie } from "./api";
+import { ApiError, api, likelySignedIn, onSessionExpired, readCookie } from "./api";
 import { onFrame, onResync, reconnectForSession } from "./ws";
 
 /** `user` of API.md "Identity". */
@@ -102,9 +102,6 @@ export function useOptionalSessionUser() {
 export function useSessionUserIfKnown() {
   return createAsync(() => getSessionUser().catch(() => undefined));
 }
-
-/** Whether this browser holds a session, by its script-readable csrf_token cookie (set and cleared with it). */
-export const likelySignedIn = () => readCookie("csrf_token") !== undefined;
 
 /** The cached user; undefined when it was never loaded. */
 function cachedUser(): User | null | undefined {

@@ -5,7 +5,7 @@
  * the socket (or the server's bus) was down are not sent again: pages refetch on `onResync`.
  */
 import { createSignal } from "solid-js";
-import { api, readCookie } from "./api";
+import { api, likelySignedIn } from "./api";
 
 export type ConnectionState = "connecting" | "open" | "closed";
 export type ServerFrame = { type: string; id?: string; data?: unknown };
@@ -46,14 +46,14 @@ async function signInSocket(ws: WebSocket) {
     () => true,
     () => false,
   );
-  if (signedIn && socket === ws && readCookie("csrf_token")) reconnectForSession();
+  if (signedIn && socket === ws && likelySignedIn()) reconnectForSession();
 }
 
 function dispatch(frame: ServerFrame, from?: WebSocket) {
   if (frame.type === "ready") {
     const authenticated = (frame.data as { authenticated?: boolean } | undefined)?.authenticated;
     if (authenticated) signInAttempts = 0;
-    const signingIn = !authenticated && from !== undefined && readCookie("csrf_token") && signInAttempts < MAX_SIGN_IN_ATTEMPTS;
+    const signingIn = !authenticated && from !== undefined && likelySignedIn() && signInAttempts < MAX_SIGN_IN_ATTEMPTS;
     // The signed-in socket's own "ready" follows: pages refetch once, then.
     if (signingIn) void signInSocket(from);
     else if (readyBefore) dispatch({ type: "resync" });
@@ -92,8 +92,7 @@ function connect() {
     if (socket !== ws) return;
     setState("closed");
     // A refused upgrade or an ended token: refresh the session (the API client does it on 401), then retry.
-    if ((event.code === SESSION_ENDED || !opened) && readCookie("csrf_token"))
-      await api.get("/api/auth/me").catch(() => undefined);
+    if ((event.code === SESSION_ENDED || !opened) && likelySignedIn()) await api.get("/api/auth/me").catch(() => undefined);
     const wait = Math.random() * Math.min(30_000, 500 * 2 ** attempts++);
     timer = setTimeout(connect, wait);
   };

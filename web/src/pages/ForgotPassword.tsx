@@ -6,13 +6,13 @@ import FormError from "../components/FormError";
 import { SignInButton, SignInPrompt } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
+import { focusControl } from "../lib/focus";
 import {
   actionMessage,
   clearMessagesOnEdit,
   emailProblem,
   type FieldErrors,
   fieldErrors,
-  focusControl,
   formValue,
   problemsOf,
   refuseProblems,

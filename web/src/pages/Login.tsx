@@ -8,21 +8,19 @@ import { PasswordField } from "../components/Field";
 import FormError from "../components/FormError";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api, takeSessionEnded } from "../lib/api";
+import { focusControl, focusFirstInvalid, focusNextHeading } from "../lib/focus";
 import {
   actionMessage,
   clearMessagesOnEdit,
   emailProblem,
   type FieldErrors,
   fieldErrors,
-  focusControl,
-  focusFirstInvalid,
-  focusNextHeading,
   formValue,
   problemsOf,
   rateLimitMessage,
   refuseProblems,
-  safeNext,
 } from "../lib/forms";
+import { safeNext } from "../lib/navigation";
 import { setSessionUser, signOut, type User, useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 

@@ -7,13 +7,13 @@ import { SignInButton, SignInPrompt } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
 import { useEmailVerificationRequired } from "../lib/config";
+import { focusFirstInvalid } from "../lib/focus";
 import {
   actionMessage,
   clearMessagesOnEdit,
   emailProblem,
   type FieldErrors,
   fieldErrors,
-  focusFirstInvalid,
   formValue,
   newPasswordProblem,
   problemsOf,

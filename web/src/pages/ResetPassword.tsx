@@ -8,12 +8,12 @@ import FormError from "../components/FormError";
 import { SignInButton } from "../components/SignInLinks";
 import SubmitButton from "../components/SubmitButton";
 import { ApiError, api } from "../lib/api";
+import { focusControl } from "../lib/focus";
 import {
   actionMessage,
   clearMessagesOnEdit,
   type FieldErrors,
   fieldErrors,
-  focusControl,
   formValue,
   newPasswordProblem,
   problemsOf,

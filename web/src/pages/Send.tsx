@@ -13,7 +13,8 @@ import { ConfirmButtons, ConfirmStep, ReviewButton } from "../components/ReviewB
 import ReviewNote from "../components/ReviewNote";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
-import { clearMessagesOnEdit, type FieldErrors, focusById, focusControl, focusFirstInvalid, looksLikeEmail } from "../lib/forms";
+import { focusById, focusControl, focusFirstInvalid } from "../lib/focus";
+import { clearMessagesOnEdit, type FieldErrors, looksLikeEmail } from "../lib/forms";
 import { createIdempotentSubmission, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";

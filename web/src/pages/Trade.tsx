@@ -11,16 +11,9 @@ import StatusBadge from "../components/StatusBadge";
 import { announce } from "../lib/announce";
 import { ApiError, api, errorMessage } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
+import { cancelOnEscape, focusControl, focusFirstInvalid, focusIfLost } from "../lib/focus";
 import { formatDateTime } from "../lib/format";
-import {
-  cancelOnEscape,
-  clearMessagesOnEdit,
-  type FieldErrors,
-  fieldErrors,
-  focusControl,
-  focusFirstInvalid,
-  focusIfLost,
-} from "../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, fieldErrors } from "../lib/forms";
 import { createIdempotentSubmission, outcomeUnknown, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";

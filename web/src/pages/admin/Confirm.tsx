@@ -1,6 +1,6 @@
 import { createSignal, Show } from "solid-js";
 import { Field } from "../../components/Field";
-import { cancelOnEscape, focusWhen } from "../../lib/forms";
+import { cancelOnEscape, focusWhen } from "../../lib/focus";
 
 /**
  * Approve / Reject for one row (or Reject alone, when `rejectOnly`), each asked twice (a money decision cannot be

@@ -2,8 +2,9 @@ import { createSignal, Show } from "solid-js";
 import Email from "../../components/Email";
 import { Field } from "../../components/Field";
 import { api } from "../../lib/api";
+import { focusControl, focusWhen } from "../../lib/focus";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage, clearMessagesOnEdit, type FieldErrors, focusControl, focusWhen } from "../../lib/forms";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors } from "../../lib/forms";
 
 /**
  * What an admin found when they looked into a flag (API additions: `resolvedAt`, `resolvedBy`, `resolvedByEmail`,

@@ -1,7 +1,8 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
 import Alert from "../../components/Alert";
 import { ApiError, api } from "../../lib/api";
-import { actionMessage, cancelOnEscape, focusField, focusWhen } from "../../lib/forms";
+import { cancelOnEscape, focusField, focusWhen } from "../../lib/focus";
+import { actionMessage } from "../../lib/forms";
 import type { User } from "../../lib/session";
 import { freezeTarget, frozenUsers, noteAdminAction, noteStanding } from "./state";
 import { namesUser, USER_NAMING_HINT, UserField, userByEmail } from "./users";

@@ -4,7 +4,7 @@ import ErrorNotice from "../../components/ErrorNotice";
 import Loading from "../../components/Loading";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
-import { refocusAfterBusy } from "../../lib/forms";
+import { refocusAfterBusy } from "../../lib/focus";
 import { formatAmount, precisionOf } from "../../lib/money";
 import { settled } from "../../lib/resource";
 import ScheduledChecks from "./ScheduledChecks";

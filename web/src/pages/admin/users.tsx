@@ -1,15 +1,14 @@
 import { Field, type FieldProps } from "../../components/Field";
 import { api } from "../../lib/api";
+import { isUuid } from "../../lib/ids";
 import type { User } from "../../lib/session";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What an admin may name a user by: their email (what support hears), or their id (from a flag or the audit log). */
 export const USER_NAMING_HINT = "Enter the user's email, or their ID (a UUID such as 3f2b…-…, e.g. from an AML flag).";
 
 /** Whether the text names a user at all: an email, or a UUID. */
 export function namesUser(given: string): boolean {
-  return given.includes("@") || UUID.test(given);
+  return given.includes("@") || isUuid(given);
 }
 
 /** The account of an email (any spelling of it); none is a 404 ApiError (GET /api/admin/users?email=). */

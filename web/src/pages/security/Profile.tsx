@@ -6,7 +6,8 @@ import ResendVerification from "../../components/ResendVerification";
 import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import { useEmailVerificationRequired } from "../../lib/config";
-import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, focusFirstInvalid } from "../../lib/forms";
+import { focusFirstInvalid } from "../../lib/focus";
+import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors } from "../../lib/forms";
 import { setSessionUser, type User } from "../../lib/session";
 
 const HINTS = {

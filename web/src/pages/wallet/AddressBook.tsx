@@ -7,8 +7,9 @@ import NetworkNote from "../../components/NetworkNote";
 import SubmitButton from "../../components/SubmitButton";
 import { ApiError, api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
+import { focusFirstInvalid } from "../../lib/focus";
 import { formatDateTime } from "../../lib/format";
-import { actionMessage, type FieldErrors, fieldErrors, focusFirstInvalid, formValue, refuseProblems } from "../../lib/forms";
+import { actionMessage, type FieldErrors, fieldErrors, formValue, refuseProblems } from "../../lib/forms";
 import { networkOf } from "../../lib/networks";
 import { type BookAddress, isActive } from "../../lib/wallet";
 

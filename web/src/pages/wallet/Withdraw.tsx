@@ -10,17 +10,9 @@ import { ConfirmButtons, ConfirmStep, ReviewButton } from "../../components/Revi
 import ReviewNote, { reviewRule } from "../../components/ReviewNote";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
+import { focusById, focusControl, focusFirstInvalid, focusOnShow } from "../../lib/focus";
 import { formatDateTime } from "../../lib/format";
-import {
-  clearMessagesOnEdit,
-  type FieldErrors,
-  focusById,
-  focusControl,
-  focusFirstInvalid,
-  focusOnShow,
-  refuseProblems,
-  withoutField,
-} from "../../lib/forms";
+import { clearMessagesOnEdit, type FieldErrors, refuseProblems, withoutField } from "../../lib/forms";
 import { createIdempotentSubmission, replayedNote } from "../../lib/idempotency";
 import {
   addAmounts,

@@ -9,8 +9,8 @@ import { VERSION } from "./modules/system/service";
 import { deleteOldQuotes } from "./modules/trading/service";
 import { runOrderTriggers } from "./modules/trading/triggers";
 import { runSandboxDeposits, sandboxProductionWarning } from "./modules/wallet/deposits";
-import { sandboxPayoutProvider } from "./modules/wallet/providers";
-import { runPayouts } from "./modules/wallet/withdrawals";
+import { runPayouts } from "./modules/wallet/payouts";
+import { providersFor, sandboxDepositProvider } from "./modules/wallet/providers";
 import { createBus, quietRepeats } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
@@ -97,7 +97,9 @@ followBoundPort(config, app.server?.port ?? config.port);
 const mail = createMailTransport(config, logger);
 const insecure = plainHttpWarning(config);
 if (insecure) logger.warn(insecure, { publicUrl: config.publicUrl });
-if (config.production && config.depositProvider === "sandbox") {
+const providers = providersFor(config);
+// The sandbox moves no real money; a real provider, once there is one, starts without this warning.
+if (config.production && providers.deposit === sandboxDepositProvider) {
   logger.warn(sandboxProductionWarning(config.depositSandboxConfirmSeconds), {
     selfConfirmSeconds: config.depositSandboxConfirmSeconds,
   });
@@ -115,7 +117,7 @@ const workers = [
   // Private events reach sockets within a fraction of a second of their commit.
   startWorker("events", 100, createOutboxRelay(database.db, bus), logger, { fullBatch: OUTBOX_BATCH }),
   startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, { fullBatch: 20 }),
-  startWorker("payouts", 1000, () => runPayouts(services.money, sandboxPayoutProvider, logger), logger, { fullBatch: 10 }),
+  startWorker("payouts", 1000, () => runPayouts(services.money, providers.payout, logger), logger, { fullBatch: 10 }),
   // Limit and stop orders react within half a second of the tick that crosses their price.
   startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, { fullBatch: 100 }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),

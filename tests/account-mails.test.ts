@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { asc, eq } from "drizzle-orm";
+import { runPayouts } from "../src/modules/wallet/payouts";
 import { type PayoutProvider, PayoutRefused, sandboxPayoutProvider } from "../src/modules/wallet/providers";
 import { depositOrders, withdrawalAddresses } from "../src/modules/wallet/schema";
-import { runPayouts } from "../src/modules/wallet/withdrawals";
 import { mailOutbox } from "../src/platform/mail/schema";
 import { readableUtc } from "../src/platform/mail/templates";
 import { createLogger } from "../src/platform/observability/logger";

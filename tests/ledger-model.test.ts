@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { verifyLedger } from "../src/modules/ledger/verify";
+import { runPayouts } from "../src/modules/wallet/payouts";
 import { sandboxPayoutProvider } from "../src/modules/wallet/providers";
-import { runPayouts } from "../src/modules/wallet/withdrawals";
 import { formatAmount, parseAmount } from "../src/platform/money";
 import { createLogger } from "../src/platform/observability/logger";
 import { adminUser, deposit, signedInUser, type TestClient } from "./support/client";

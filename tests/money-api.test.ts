@@ -1252,7 +1252,7 @@ describe("withdrawals", () => {
     expect(withdrawal).toMatchObject({ status: "processing", fee: "1.5" });
     expect(await usd(client)).toMatchObject({ available: "58.5", held: "41.5" });
     expect((await lastMailTo(fixture, email)).subject).toBe("Withdrawal requested");
-    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { runPayouts } = await import("../src/modules/wallet/payouts");
     const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
     const { createLogger } = await import("../src/platform/observability/logger");
     await runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
@@ -1319,7 +1319,7 @@ describe("withdrawals", () => {
     expect(withdrawal.status).toBe("processing");
     const admin = await adminUser(fixture, "wd-freezer");
     await admin.client.json("POST", `/api/admin/users/${user.userId}/freeze`);
-    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { runPayouts } = await import("../src/modules/wallet/payouts");
     const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
     const { createLogger } = await import("../src/platform/observability/logger");
     const payOut = () => runPayouts(fixture.services.money, sandboxPayoutProvider, createLogger("silent"));
@@ -1338,7 +1338,7 @@ describe("withdrawals", () => {
     const user = await withBook("wd-freezing", "100");
     const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
     const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
-    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { runPayouts } = await import("../src/modules/wallet/payouts");
     const { sandboxPayoutProvider } = await import("../src/modules/wallet/providers");
     const { createLogger } = await import("../src/platform/observability/logger");
     // The freeze's write, committed once the worker waits for it (or has ended without waiting).
@@ -1387,7 +1387,7 @@ describe("withdrawals", () => {
     return { provider, sent };
   }
   const payOutWith = async (provider: import("../src/modules/wallet/providers").PayoutProvider) => {
-    const { runPayouts } = await import("../src/modules/wallet/withdrawals");
+    const { runPayouts } = await import("../src/modules/wallet/payouts");
     const { createLogger } = await import("../src/platform/observability/logger");
     return runPayouts(fixture.services.money, provider, createLogger("silent"));
   };

@@ -27,7 +27,8 @@ import {
 import { decideTransfer, listTransfersForReview } from "../transfers/review";
 import { settleSendsInFlight } from "../transfers/service";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
-import { listEveryonesWithdrawals, reviewWithdrawal } from "../wallet/withdrawals";
+import { reviewWithdrawal } from "../wallet/withdrawal-review";
+import { listEveryonesWithdrawals } from "../wallet/withdrawals";
 import { RejectBody, rejectionReasonOf } from "./model";
 
 /**

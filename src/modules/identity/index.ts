@@ -1,6 +1,5 @@
 import { Elysia } from "elysia";
 import { randomToken } from "../../platform/crypto";
-import type { Db } from "../../platform/db/client";
 import {
   accessClaims,
   accessTokenOf,
@@ -13,7 +12,6 @@ import {
 } from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/request-schemas";
-import { type VerifyToken, verifyOnce } from "../../platform/http/verified-tokens";
 import {
   AcceptedAnswer,
   ChangePasswordBody,
@@ -44,35 +42,47 @@ import {
   verifyEmail,
 } from "./service";
 import {
+  endSessionIfTokenReused,
   listLiveSessions,
+  type NewSession,
   type RefreshOutcome,
   refreshRefusal,
   refreshSession,
   revokeOwnOtherSessions,
   revokeOwnSession,
   sessionOfRefreshToken,
+  sessionToEnd,
   signOut,
 } from "./sessions";
 import { disableTwoFactor, enableTwoFactor, regenerateRecoveryCodes, setupTwoFactor, undoTwoFactor } from "./two-factor";
 
+/** What the auth plugin puts in every route's context: `accessJwt` signs access tokens, `sessionCookies` sets the cookies. */
+type AuthDecorators = ReturnType<typeof authPlugin>["decorator"];
+type SessionCookies = AuthDecorators["sessionCookies"];
+
 /**
- * The session a logout ends: its access token's or, when that has expired, its refresh cookie's; null when
- * neither names one.
+ * Login and refresh hand the browser a session the same way: a new access token for it, the refresh token, and a
+ * new CSRF token, as the three cookies.
  */
-async function sessionToEnd(db: Db, request: Request, cookie: Cookies, verify: VerifyToken) {
-  const presented = accessTokenOf(request);
-  const claims = presented ? await verifyOnce(verify, presented.token) : false;
-  if (claims && typeof claims.sub === "string" && typeof claims.sid === "string")
-    return { userId: claims.sub, sessionId: claims.sid };
-  const refreshToken = cookieValue(cookie, COOKIE.refresh);
-  return refreshToken ? await sessionOfRefreshToken(db, refreshToken) : null;
+async function issueSessionCookies(
+  { cookie, accessJwt, sessionCookies }: Pick<AuthDecorators, "accessJwt" | "sessionCookies"> & { cookie: Cookies },
+  userId: string,
+  session: NewSession,
+): Promise<void> {
+  const access = await accessJwt.sign(accessClaims(userId, session.sessionId));
+  sessionCookies.issue(cookie, {
+    access,
+    refresh: session.refreshToken,
+    csrf: randomToken(32),
+    sessionEndsAt: session.sessionEndsAt,
+  });
 }
 
 /** A refresh that did not rotate the token: the cookies go, and the refusal answers (REFRESH_REUSED for a copy). */
 function refuseRefresh(
   outcome: Exclude<RefreshOutcome, { kind: "rotated" }>,
   cookie: Cookies,
-  sessionCookies: { clear(cookie: Cookies): void },
+  sessionCookies: SessionCookies,
 ): never {
   sessionCookies.clear(cookie);
   throw refreshRefusal(outcome);
@@ -108,13 +118,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
       async ({ body, request, cookie, accessJwt, sessionCookies }) => {
         const result = await login(ctx, body, actorOf(request));
         requestContext(request).userId = result.user.id;
-        const access = await accessJwt.sign(accessClaims(result.user.id, result.sessionId));
-        sessionCookies.issue(cookie, {
-          access,
-          refresh: result.refreshToken,
-          csrf: randomToken(32),
-          sessionEndsAt: result.sessionEndsAt,
-        });
+        await issueSessionCookies({ cookie, accessJwt, sessionCookies }, result.user.id, result);
         return { user: result.user };
       },
       { body: LoginBody, response: UserAnswer },
@@ -125,13 +129,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         const outcome = await refreshSession(ctx.db, cookieValue(cookie, COOKIE.refresh) as string, actorOf(request));
         if (outcome.kind !== "rotated") refuseRefresh(outcome, cookie, sessionCookies);
         requestContext(request).userId = outcome.userId;
-        const access = await accessJwt.sign(accessClaims(outcome.userId, outcome.sessionId));
-        sessionCookies.issue(cookie, {
-          access,
-          refresh: outcome.refreshToken,
-          csrf: randomToken(32),
-          sessionEndsAt: outcome.sessionEndsAt,
-        });
+        await issueSessionCookies({ cookie, accessJwt, sessionCookies }, outcome.userId, outcome);
         return { user: toUser(await getUser(ctx.db, outcome.userId)) };
       },
       {
@@ -149,11 +147,8 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
             throw unauthenticated("Session has ended; sign in again");
           }
           assertCsrf(request, cookie);
-          if (session.rotated) {
-            // Never rotated here: a rotated token is not rotated again (rotateRefreshToken), so this ends the session.
-            const outcome = await refreshSession(ctx.db, presented, actorOf(request));
-            if (outcome.kind !== "rotated") refuseRefresh(outcome, cookie, sessionCookies);
-          }
+          const reused = await endSessionIfTokenReused(ctx.db, presented, session, actorOf(request));
+          if (reused) refuseRefresh(reused, cookie, sessionCookies);
         },
       },
     )

@@ -6,8 +6,18 @@
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { type Db, type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
-import { REFRESH_TOKEN_SECONDS, type Role, type Standing, unauthenticated } from "../../platform/http/auth";
+import {
+  accessTokenOf,
+  COOKIE,
+  type Cookies,
+  cookieValue,
+  REFRESH_TOKEN_SECONDS,
+  type Role,
+  type Standing,
+  unauthenticated,
+} from "../../platform/http/auth";
 import { AppError, notFound } from "../../platform/http/errors";
+import { type VerifyToken, verifyOnce } from "../../platform/http/verified-tokens";
 import { isUuid } from "../../platform/ids";
 import { type Actor, recordAudit } from "../audit/service";
 import type { Session } from "./model";
@@ -124,6 +134,23 @@ export async function refreshSession(db: Db, presented: string, actor: Actor): P
   });
 }
 
+/**
+ * A refresh token rotated already and presented again is a copy: its session ends at once (refreshSession does
+ * it, with the audit row), whatever else the request holds. The outcome for the caller to refuse with
+ * (`refreshRefusal`); undefined for a token not rotated yet, which the refresh itself rotates.
+ */
+export async function endSessionIfTokenReused(
+  db: Db,
+  presented: string,
+  session: { rotated: boolean },
+  actor: Actor,
+): Promise<Exclude<RefreshOutcome, { kind: "rotated" }> | undefined> {
+  if (!session.rotated) return undefined;
+  // Never rotated here: a rotated token is not rotated again (rotateRefreshToken), so this ends the session.
+  const outcome = await refreshSession(db, presented, actor);
+  return outcome.kind === "rotated" ? undefined : outcome;
+}
+
 /** The answer to a refresh that did not rotate: `REFRESH_REUSED` for a copied token, else sign in again. */
 export function refreshRefusal(outcome: Exclude<RefreshOutcome, { kind: "rotated" }>): AppError {
   return outcome.kind === "reused"
@@ -143,6 +170,19 @@ export async function signOut(db: Db, session: { userId: string; sessionId: stri
     ]);
     return true;
   });
+}
+
+/**
+ * The session a logout ends: its access token's or, when that has expired, its refresh cookie's; null when
+ * neither names one.
+ */
+export async function sessionToEnd(db: Db, request: Request, cookie: Cookies, verify: VerifyToken) {
+  const presented = accessTokenOf(request);
+  const claims = presented ? await verifyOnce(verify, presented.token) : false;
+  if (claims && typeof claims.sub === "string" && typeof claims.sid === "string")
+    return { userId: claims.sub, sessionId: claims.sid };
+  const refreshToken = cookieValue(cookie, COOKIE.refresh);
+  return refreshToken ? await sessionOfRefreshToken(db, refreshToken) : null;
 }
 
 /** DELETE /sessions/:id: one of the user's own live sessions ends at once; anyone else's id is 404. */

@@ -1,7 +1,8 @@
 /**
  * Deposits: an order with a pay address, credited when the provider's signed webhook says money arrived.
  * Partial, over and late payments are credited as received. The sandbox provider confirms pending orders
- * by itself after DEPOSIT_SANDBOX_CONFIRM_SECONDS, through the same signed-event path.
+ * by itself after DEPOSIT_SANDBOX_CONFIRM_SECONDS: an unsigned event (it runs in-process), applied by the same
+ * applyDepositEvent as a webhook's.
  */
 import { createHmac } from "node:crypto";
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
@@ -19,7 +20,7 @@ import { balanceEvents, type MoneyContext } from "../ledger/money-context";
 import { systemAccount, userAccount } from "../ledger/service";
 import { recordTransactions, toTx } from "../transactions/service";
 import type { DepositEvent, DepositOrder } from "./model";
-import { sandboxDepositProvider } from "./providers";
+import { providersFor, sandboxDepositProvider } from "./providers";
 import { depositEvents, depositOrders } from "./schema";
 
 /** How long a pay address waits for a payment. */
@@ -66,6 +67,7 @@ export async function createDeposit(
   actor: Actor,
 ) {
   const id = crypto.randomUUID();
+  const provider = providersFor(ctx.config).deposit;
   const [row] = await tx
     .insert(depositOrders)
     .values({
@@ -74,8 +76,8 @@ export async function createDeposit(
       asset: prepared.asset.symbol,
       amount: prepared.units,
       status: "pending",
-      provider: sandboxDepositProvider.name,
-      payAddress: sandboxDepositProvider.payAddress(prepared.asset.symbol, id),
+      provider: provider.name,
+      payAddress: provider.payAddress(prepared.asset.symbol, id),
       amountReceived: 0n,
       expiresAt: new Date(Date.now() + DEPOSIT_ORDER_TTL_MS),
     })

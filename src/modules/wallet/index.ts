@@ -4,7 +4,8 @@ import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/request-schemas";
 import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { Logger } from "../../platform/observability/logger";
-import type { moneyGuard } from "../identity/guards";
+import { assertWithdrawalsUnlocked, type moneyGuard } from "../identity/guards";
+import { getUser } from "../identity/service";
 import type { MoneyContext } from "../ledger/money-context";
 import { addAddress, deleteAddress, listAddresses } from "./addresses";
 import { applyDepositEvent, assertSignature, createDeposit, getDeposit, listDeposits, prepareDeposit } from "./deposits";
@@ -25,14 +26,8 @@ import {
   WithdrawBody,
 } from "./model";
 import { walletBalances } from "./service";
-import {
-  assertCanWithdraw,
-  cancelWithdrawal,
-  getWithdrawal,
-  listWithdrawals,
-  prepareWithdrawal,
-  requestWithdrawal,
-} from "./withdrawals";
+import { cancelWithdrawal } from "./withdrawal-review";
+import { getWithdrawal, listWithdrawals, prepareWithdrawal, requestWithdrawal } from "./withdrawals";
 
 /** /api/wallet: balances, deposits (and the provider's webhook), the address book and withdrawals. */
 export function walletController(
@@ -134,7 +129,8 @@ export function walletController(
     .post(
       "/withdraw",
       async ({ principal, body, request, headers }) => {
-        await assertCanWithdraw(ctx, principal.userId);
+        // 403 WITHDRAWALS_LOCKED during the lock after a security change: checked before an idempotent replay.
+        assertWithdrawalsUnlocked(await getUser(ctx.db, principal.userId));
         return runIdempotent(
           ctx.db,
           { userId: principal.userId, key: key(headers), request, body },

@@ -1,10 +1,11 @@
 /**
- * Payment providers behind one interface each. The sandbox is the default for both: it needs no outside
- * account, hands out addresses in each asset's real format, and pays out with a made-up transaction id in
- * the form its network uses.
+ * Payment providers behind one interface each, and `providersFor`, which picks them by DEPOSIT_PROVIDER. The
+ * sandbox is the default for both: it needs no outside account, hands out addresses in each asset's real
+ * format, and pays out with a made-up transaction id in the form its network uses.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { base58, bech32 } from "@scure/base";
+import type { Config } from "../../config";
 
 export interface DepositProvider {
   readonly name: string;
@@ -72,3 +73,15 @@ export const sandboxPayoutProvider: PayoutProvider = {
     return { txHash: sandboxTxHash(asset, withdrawalId) };
   },
 };
+
+/** A payment provider as DEPOSIT_PROVIDER names it: the same one takes deposits and sends payouts. */
+export type PaymentProviders = { deposit: DepositProvider; payout: PayoutProvider };
+
+/** Each DEPOSIT_PROVIDER value's providers: adding a provider is one entry here (and its name in config.ts). */
+const PAYMENT_PROVIDERS: Record<Config["depositProvider"], PaymentProviders> = {
+  sandbox: { deposit: sandboxDepositProvider, payout: sandboxPayoutProvider },
+};
+
+/** The deposit and payout providers the configuration picks. */
+export const providersFor = (config: Pick<Config, "depositProvider">): PaymentProviders =>
+  PAYMENT_PROVIDERS[config.depositProvider];

@@ -2,12 +2,12 @@
  * The tamper-evident audit log. Rows are written inside the transaction of the action they record, and
  * chained per user: hash = SHA-256(previous hash + this row's content).
  */
-import { and, asc, desc, eq, inArray, like, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, like, lt, sql } from "drizzle-orm";
 import { canonicalJson, sha256Hex } from "../../platform/crypto";
 import { type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { invalidCursor } from "../../platform/pagination";
-import { users } from "../identity/schema";
+import { accountsOf } from "../identity/accounts";
 import type { AdminAuditEvent, AuditEvent } from "./model";
 import { auditLog } from "./schema";
 
@@ -168,14 +168,9 @@ export async function searchAudit(db: DbOrTx, query: { userId?: string; action?:
     query.action ? actionIs(query.action) : undefined,
   ];
   const found = await page(db, filters, query.limit ?? 20, query.cursor, (row) => row);
-  const userIds = [...new Set(found.items.flatMap((row) => (row.userId ? [row.userId] : [])))];
-  const emails = new Map(
-    userIds.length === 0
-      ? []
-      : (await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, userIds))).map((u) => [
-          u.id,
-          u.email,
-        ]),
+  const accounts = await accountsOf(
+    db,
+    found.items.flatMap((row) => (row.userId ? [row.userId] : [])),
   );
   return {
     nextCursor: found.nextCursor,
@@ -183,7 +178,7 @@ export async function searchAudit(db: DbOrTx, query: { userId?: string; action?:
       (row): AdminAuditEvent => ({
         ...toEvent(row),
         userId: row.userId,
-        userEmail: row.userId ? (emails.get(row.userId) ?? null) : null,
+        userEmail: row.userId ? (accounts.get(row.userId)?.email ?? null) : null,
         chain: row.chain,
         seq: row.seq,
         prevHash: row.prevHash,

@@ -1,10 +1,10 @@
 /**
- * Identity rules: accounts, sign-in, password changes and profile (sessions.ts: sessions; two-factor.ts: 2FA;
- * guards.ts: who may move money; standing.ts: an admin's or operator's change to an account (freeze, promotion,
- * email verification) and the lookup by email). Every action writes its audit row and its
- * mail in the same transaction as the change itself.
+ * Identity rules: accounts, sign-in, password changes and profile. Beside it: sessions.ts (sessions), two-factor.ts
+ * (2FA), guards.ts (who may move money), standing.ts (an admin's or operator's change to an account: freeze,
+ * promotion, email verification; the lookup by email), accounts.ts (users by id, for other modules). Every action
+ * writes its audit row and its mail in the same transaction as the change itself.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
@@ -71,17 +71,6 @@ export async function findUser(db: DbOrTx, id: string): Promise<UserRow | undefi
   if (!isUuid(id)) return undefined;
   const [row] = await db.select().from(users).where(eq(users.id, id));
   return row;
-}
-
-/** Several users' emails and whether each is frozen, in one query, by id (ids that name nobody are absent). */
-export async function accountsOf(db: DbOrTx, ids: string[]): Promise<Map<string, { email: string; frozen: boolean }>> {
-  const wanted = [...new Set(ids)];
-  if (wanted.length === 0) return new Map();
-  const rows = await db
-    .select({ id: users.id, email: users.email, frozen: sql<boolean>`${users.frozenAt} is not null` })
-    .from(users)
-    .where(inArray(users.id, wanted));
-  return new Map(rows.map(({ id, email, frozen }) => [id, { email, frozen }]));
 }
 
 export async function findUserByEmail(db: DbOrTx, email: string): Promise<UserRow | undefined> {

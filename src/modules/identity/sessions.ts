@@ -7,6 +7,7 @@ import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { type Db, type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import {
+  accessClaimsOf,
   accessTokenOf,
   COOKIE,
   type Cookies,
@@ -178,9 +179,8 @@ export async function signOut(db: Db, session: { userId: string; sessionId: stri
  */
 export async function sessionToEnd(db: Db, request: Request, cookie: Cookies, verify: VerifyToken) {
   const presented = accessTokenOf(request);
-  const claims = presented ? await verifyOnce(verify, presented.token) : false;
-  if (claims && typeof claims.sub === "string" && typeof claims.sid === "string")
-    return { userId: claims.sub, sessionId: claims.sid };
+  const claims = presented ? accessClaimsOf(await verifyOnce(verify, presented.token)) : null;
+  if (claims) return { userId: claims.sub, sessionId: claims.sid };
   const refreshToken = cookieValue(cookie, COOKIE.refresh);
   return refreshToken ? await sessionOfRefreshToken(db, refreshToken) : null;
 }

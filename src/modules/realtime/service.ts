@@ -1,5 +1,5 @@
 import type { Config } from "../../config";
-import { type AccessClaims, type PresentedToken, type SessionResolver, unauthenticated } from "../../platform/http/auth";
+import { accessClaimsOf, type PresentedToken, type SessionResolver, unauthenticated } from "../../platform/http/auth";
 import { allowedOrigins } from "../../platform/http/cors";
 import { AppError } from "../../platform/http/errors";
 
@@ -24,13 +24,11 @@ export async function authenticateUpgrade(
   if (presented.via === "cookie") {
     if (!origin || !allowedOrigins(config).has(origin)) throw new AppError(403, "FORBIDDEN", "WebSocket origin not allowed");
   }
-  const claims = await verify(presented.token);
-  if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string" || typeof claims.exp !== "number") {
-    throw unauthenticated("Access token is invalid or expired");
-  }
-  const identity: AccessClaims = { sub: claims.sub, sid: claims.sid };
-  if (!(await resolveSession(identity))) throw unauthenticated("Session has ended; sign in again");
-  return { userId: claims.sub, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
+  const payload = await verify(presented.token);
+  const claims = accessClaimsOf(payload);
+  if (!payload || !claims || typeof payload.exp !== "number") throw unauthenticated("Access token is invalid or expired");
+  if (!(await resolveSession(claims))) throw unauthenticated("Session has ended; sign in again");
+  return { userId: claims.sub, sessionId: claims.sid, expiresAt: payload.exp * 1000 };
 }
 
 /**

@@ -18,6 +18,13 @@ export const COOKIE = { access: "access_token", refresh: "refresh_token", csrf: 
 
 export type Role = "user" | "admin";
 export type AccessClaims = { sub: string; sid: string };
+
+/** The user and session a verified token names; null for a payload that is no access token's (or a failed check). */
+export function accessClaimsOf(payload: unknown): AccessClaims | null {
+  if (!payload || typeof payload !== "object") return null;
+  const { sub, sid } = payload as Record<string, unknown>;
+  return typeof sub === "string" && typeof sid === "string" ? { sub, sid } : null;
+}
 /** What the session check reads about the user with it: the role, and what decides whether money may move. */
 export type Standing = { role: Role; emailVerified: boolean; frozen: boolean };
 /** What a route knows about its caller. Modules load more through identity's services when they need it. */
@@ -140,10 +147,9 @@ export function authPlugin(config: Config, resolveSession: SessionResolver) {
         async transform({ request, cookie, accessJwt }) {
           const presented = accessTokenOf(request);
           if (!presented) throw unauthenticated();
-          const claims = await verifiedAccessClaims(request, presented.token, accessJwt.verify);
-          if (!claims || typeof claims.sub !== "string" || typeof claims.sid !== "string")
-            throw unauthenticated("Access token is invalid or expired");
-          const session = await liveSession(request, { sub: claims.sub, sid: claims.sid }, resolveSession);
+          const claims = accessClaimsOf(await verifiedAccessClaims(request, presented.token, accessJwt.verify));
+          if (!claims) throw unauthenticated("Access token is invalid or expired");
+          const session = await liveSession(request, claims, resolveSession);
           if (!session) throw unauthenticated("Session has ended; sign in again");
           if (presented.via === "cookie" && UNSAFE.has(request.method)) assertCsrf(request, cookie);
           if (requirement === "admin" && session.role !== "admin") throw new AppError(403, "FORBIDDEN", "Administrators only");

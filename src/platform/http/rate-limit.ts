@@ -8,6 +8,7 @@ import type { Config } from "../../config";
 import type { CounterStore } from "../counters";
 import {
   type AccessClaims,
+  accessClaimsOf,
   accessJwtPlugin,
   accessTokenOf,
   liveSession,
@@ -93,14 +94,8 @@ export function rateLimitPlugin(config: Config, counters: CounterStore, resolveS
     // A request spends its user's budget only with a valid token of a live session: otherwise a forged or a
     // revoked (leaked, then signed out) token could spend the user's budget and lock them out of the API.
     const presented = accessTokenOf(request);
-    const claims = presented ? await verifiedAccessClaims(request, presented.token, accessJwt.verify) : false;
-    const userId =
-      claims &&
-      typeof claims.sub === "string" &&
-      typeof claims.sid === "string" &&
-      (await owner.isLive(request, { sub: claims.sub, sid: claims.sid }))
-        ? claims.sub
-        : undefined;
+    const claims = presented ? accessClaimsOf(await verifiedAccessClaims(request, presented.token, accessJwt.verify)) : null;
+    const userId = claims && (await owner.isLive(request, claims)) ? claims.sub : undefined;
     const key = userId ? `user:${userId}` : `ip:${requestContext(request).ip ?? "unknown"}`;
     const { count, resetMs } = await counters.hit(key, WINDOW_MS);
     const headers = rateLimitHeaders(limit, limit - count, resetMs);

@@ -6,7 +6,7 @@ import { and, asc, desc, eq, like, lt, sql } from "drizzle-orm";
 import { canonicalJson, sha256Hex } from "../../platform/crypto";
 import { type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
-import { invalidCursor } from "../../platform/pagination";
+import { invalidCursor, pageLimit } from "../../platform/pagination";
 import { accountsOf } from "../identity/accounts";
 import type { AdminAuditEvent, AuditEvent } from "./model";
 import { auditLog } from "./schema";
@@ -167,7 +167,7 @@ export async function searchAudit(db: DbOrTx, query: { userId?: string; action?:
     query.userId ? eq(auditLog.userId, query.userId) : undefined,
     query.action ? actionIs(query.action) : undefined,
   ];
-  const found = await page(db, filters, query.limit ?? 20, query.cursor, (row) => row);
+  const found = await page(db, filters, pageLimit(query.limit), query.cursor, (row) => row);
   const accounts = await accountsOf(
     db,
     found.items.flatMap((row) => (row.userId ? [row.userId] : [])),

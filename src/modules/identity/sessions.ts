@@ -92,7 +92,7 @@ export type RefreshOutcome =
  * Rotates a refresh token. The old token is marked rotated with a conditional update, so of two
  * concurrent uses only one rotates; the other is treated as reuse, as a replayed token would be.
  */
-export async function rotateRefreshToken(tx: DbTransaction, presented: string): Promise<RefreshOutcome> {
+async function rotateRefreshToken(tx: DbTransaction, presented: string): Promise<RefreshOutcome> {
   const [row] = await tx
     .select({ sessionId: refreshTokens.sessionId, rotatedAt: refreshTokens.rotatedAt, userId: sessions.userId })
     .from(refreshTokens)
@@ -244,7 +244,7 @@ export async function sessionOfRefreshToken(
   return row ?? null;
 }
 
-export async function revokeSession(tx: DbOrTx, userId: string, sessionId: string, reason: string): Promise<boolean> {
+async function revokeSession(tx: DbOrTx, userId: string, sessionId: string, reason: string): Promise<boolean> {
   if (!isUuid(sessionId)) return false;
   const revoked = await tx
     .update(sessions)

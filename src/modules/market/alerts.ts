@@ -5,7 +5,7 @@ import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { trimDecimal } from "../../platform/money";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { getUser, mailIfVerified } from "../identity/service";
 import { parsePrice } from "../ledger/assets";
 import type { Alert, AlertBody, PriceTick } from "./model";
@@ -31,7 +31,7 @@ const toAlert = (row: AlertRow): Alert => ({
 });
 
 export async function listAlerts(db: DbOrTx, userId: string, page: { limit?: number; cursor?: string }) {
-  const limit = page.limit ?? 20;
+  const limit = pageLimit(page.limit);
   const rows = await db
     .select()
     .from(priceAlerts)

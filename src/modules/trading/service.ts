@@ -7,7 +7,7 @@ import type { DbOrTx, DbTransaction } from "../../platform/db/client";
 import { AppError, notFound, unavailable, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { compareDecimal, formatAmount, formatUsdCents } from "../../platform/money";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertUnfrozenToCommit } from "../identity/guards";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
@@ -281,7 +281,7 @@ export async function listOrders(
   userId: string,
   query: { status?: OrderRow["status"]; limit?: number; cursor?: string },
 ) {
-  const limit = query.limit ?? 20;
+  const limit = pageLimit(query.limit);
   const rows = await ctx.db
     .select()
     .from(tradeOrders)

@@ -8,7 +8,7 @@ import { AppError, notFound } from "../../platform/http/errors";
 import { BARE_DAY, isStorableDate } from "../../platform/http/formats";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
-import { after, type Cursor, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, type Cursor, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { assetOf, precisionOf } from "../ledger/assets";
 import type { Tx, TxFilters } from "./model";
 import { transactions } from "./schema";
@@ -166,7 +166,7 @@ export async function listTransactions(
   query: TxFilters & { limit?: number; cursor?: string },
 ) {
   assertFilters(config, query);
-  const limit = query.limit ?? 20;
+  const limit = pageLimit(query.limit);
   const rows = await rowsAfter(db, userId, query, limit, decodeCursor(query.cursor));
   return pageOf(rows, limit, (row) => toTx(config, row));
 }

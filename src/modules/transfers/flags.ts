@@ -4,7 +4,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatUsdCents } from "../../platform/money";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { accountsOf } from "../identity/accounts";
 import { assertNotOwnCase } from "../identity/guards";
@@ -76,7 +76,7 @@ async function coveredTransfers(ctx: MoneyContext, flag: FlagRow & Judged): Prom
 
 /** A page of flags, newest first; `status` open or resolved narrows it. */
 export async function listAmlFlags(ctx: MoneyContext, page: { status?: "open" | "resolved"; limit?: number; cursor?: string }) {
-  const limit = page.limit ?? 20;
+  const limit = pageLimit(page.limit);
   const status =
     page.status === undefined ? undefined : page.status === "open" ? isNull(amlFlags.resolvedAt) : isNotNull(amlFlags.resolvedAt);
   const rows = await ctx.db

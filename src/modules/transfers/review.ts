@@ -3,7 +3,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { accountsOf } from "../identity/accounts";
 import { assertNotOwnCase } from "../identity/guards";
@@ -20,7 +20,7 @@ export async function listTransfersForReview(
   ctx: MoneyContext,
   query: { status?: TransferRow["status"]; limit?: number; cursor?: string },
 ) {
-  const limit = query.limit ?? 20;
+  const limit = pageLimit(query.limit);
   const rows = await ctx.db
     .select()
     .from(p2pTransfers)

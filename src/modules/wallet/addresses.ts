@@ -9,7 +9,7 @@ import type { DbOrTx } from "../../platform/db/client";
 import type { Principal } from "../../platform/http/auth";
 import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertEmailVerified, assertNotFrozen } from "../identity/guards";
 import { getUser, mailIfVerified } from "../identity/service";
@@ -108,7 +108,7 @@ export async function addAddress(
 }
 
 export async function listAddresses(db: DbOrTx, userId: string, page: { limit?: number; cursor?: string }) {
-  const limit = page.limit ?? 20;
+  const limit = pageLimit(page.limit);
   const rows = await db
     .select()
     .from(withdrawalAddresses)

@@ -12,7 +12,7 @@ import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { AmountError, formatAmount, parseAmount } from "../../platform/money";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { getUser, mailIfVerified } from "../identity/service";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
@@ -104,7 +104,7 @@ export async function getDeposit(ctx: MoneyContext, userId: string, orderId: str
 }
 
 export async function listDeposits(ctx: MoneyContext, userId: string, page: { limit?: number; cursor?: string }) {
-  const limit = page.limit ?? 20;
+  const limit = pageLimit(page.limit);
   const rows = await ctx.db
     .select()
     .from(depositOrders)

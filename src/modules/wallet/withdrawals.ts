@@ -9,7 +9,7 @@ import { enqueueEvents } from "../../platform/events/outbox";
 import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
-import { after, decodeCursor, pageOf } from "../../platform/pagination";
+import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { accountsOf } from "../identity/accounts";
 import { getUser, mailIfVerified } from "../identity/service";
@@ -169,13 +169,13 @@ type WithdrawalFilter = { status?: string; limit?: number; cursor?: string };
 
 /** One user's withdrawals. */
 export async function listWithdrawals(ctx: MoneyContext, userId: string, filter: WithdrawalFilter) {
-  const limit = filter.limit ?? 20;
+  const limit = pageLimit(filter.limit);
   return pageOf(await withdrawalRows(ctx, userId, filter, limit), limit, (row) => toWithdrawal(ctx, row));
 }
 
 /** The admin's list: every user's withdrawals (any status, or the one asked for), each with who asked for it. */
 export async function listEveryonesWithdrawals(ctx: MoneyContext, filter: WithdrawalFilter) {
-  const limit = filter.limit ?? 20;
+  const limit = pageLimit(filter.limit);
   const rows = await withdrawalRows(ctx, null, filter, limit);
   const owners = await accountsOf(
     ctx.db,

@@ -1,17 +1,14 @@
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import type { Db } from "../../platform/db/client";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
 import { IdParams } from "../../platform/http/request-schemas";
-import { formatAmount } from "../../platform/money";
 import { Page } from "../../platform/pagination";
 import { AdminAuditPage, AdminAuditQuery } from "../audit/model";
 import { searchAudit } from "../audit/service";
 import { UserAnswer, UserLookupQuery } from "../identity/model";
 import { setFrozen, userWithEmail } from "../identity/standing";
-import { assetAmountText, precisionOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
-import { verifyLedger } from "../ledger/verify";
 import { lastIntegrityChecks } from "../system/integrity";
 import { IntegrityChecks } from "../system/model";
 import { listAmlFlags, resolveAmlFlag } from "../transfers/flags";
@@ -29,7 +26,8 @@ import { settleSendsInFlight } from "../transfers/service";
 import { AdminWithdrawalList, StatusQuery, WithdrawalAnswer } from "../wallet/model";
 import { reviewWithdrawal } from "../wallet/withdrawal-review";
 import { listEveryonesWithdrawals } from "../wallet/withdrawals";
-import { RejectBody, rejectionReasonOf } from "./model";
+import { ReconcileReport, RejectBody, rejectionReasonOf } from "./model";
+import { reconcileLedger } from "./service";
 
 /**
  * /api/admin: back-office routes, role admin only (anyone else 403). `GET /users?email=` is not in API.md: without
@@ -111,37 +109,5 @@ export function adminController(db: Db, money: MoneyContext, auth: ReturnType<ty
       { ...admin, params: IdParams, body: ResolveFlagBody, response: AmlFlagAnswer },
     )
     .get("/integrity", () => lastIntegrityChecks(db, money.config), { ...admin, response: IntegrityChecks })
-    .get(
-      "/ledger/reconcile",
-      async () => {
-        const report = await verifyLedger(db, assetAmountText(money.config));
-        const precision = (asset: string) => precisionOf(money.config, asset);
-        return {
-          ok: report.ok,
-          assets: report.assets.map((a) => ({ ...a, sumOfBalances: formatAmount(a.sumOfBalances, precision(a.asset)) })),
-          problems: report.problems,
-          untried: report.untried,
-        };
-      },
-      {
-        ...admin,
-        response: t.Object({
-          ok: t.Boolean(),
-          assets: t.Array(
-            t.Object({ asset: t.String(), sumOfBalances: t.String(), accounts: t.Integer(), transfers: t.Integer() }),
-          ),
-          problems: t.Array(
-            t.Object({
-              invariant: t.Integer(),
-              message: t.String(),
-              accountId: t.Optional(t.Integer()),
-              transferId: t.Optional(t.Integer()),
-              asset: t.Optional(t.String()),
-            }),
-          ),
-          /** Guards that could not be tried on this database (read-only, or a role that may not write). */
-          untried: t.Array(t.String()),
-        }),
-      },
-    );
+    .get("/ledger/reconcile", () => reconcileLedger(db, money.config), { ...admin, response: ReconcileReport });
 }

@@ -2,6 +2,23 @@ import { t } from "elysia";
 import { validationFailed } from "../../platform/http/errors";
 import { FreeText } from "../../platform/http/request-schemas";
 
+/** GET /api/admin/ledger/reconcile: API.md's `{ok, assets, problems}`, sums as decimal strings of each asset. */
+export const ReconcileReport = t.Object({
+  ok: t.Boolean(),
+  assets: t.Array(t.Object({ asset: t.String(), sumOfBalances: t.String(), accounts: t.Integer(), transfers: t.Integer() })),
+  problems: t.Array(
+    t.Object({
+      invariant: t.Integer(),
+      message: t.String(),
+      accountId: t.Optional(t.Integer()),
+      transferId: t.Optional(t.Integer()),
+      asset: t.Optional(t.String()),
+    }),
+  ),
+  /** Guards that could not be tried on this database (read-only, or a role that may not write). */
+  untried: t.Array(t.String()),
+});
+
 /**
  * A rejection, with why if the admin says: words its owner reads (stored trimmed). The body itself is optional: a
  * reject sent with none, as before reasons were taken, still rejects, without one.

@@ -2,9 +2,22 @@
  * Money in the web app stays a decimal string, as the API sends it (API.md "Money and prices"). It is
  * never turned into a JS number: display pads, rounds (prices) and groups the digits as text, and the one
  * sum the client shows (amount + withdrawal fee) is done in BigInt minor units. The server is the judge of
- * every amount.
+ * every amount. Minor units, rounding and USD values come from the server's own money module (src/platform/money.ts,
+ * which imports nothing), so the page and the server count alike.
  */
+import {
+  AmountError,
+  formatAmount as fromUnits,
+  PLAIN_DECIMAL,
+  parseAmount,
+  roundDecimal,
+  trimDecimal,
+  usdCents,
+} from "../../../src/platform/money";
 import type { AssetInfo, PublicConfig } from "./config";
+
+/** Minor units back to a decimal string trimmed of trailing zeros ("1.5", "0"), as the API writes them. */
+export { fromUnits };
 
 /** A plain decimal: digits, optionally a dot and more digits (what the server accepts, sign aside). */
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
@@ -114,32 +127,23 @@ export function amountPattern(precision: number | undefined): string {
   return precision === 0 ? "\\d+" : `\\d+(\\.\\d{1,${precision}})?`;
 }
 
-/** A decimal string in minor units (BigInt, exact); undefined when it is not a plain decimal within precision. */
+/**
+ * A plain non-negative decimal in minor units (BigInt, exact), zero included; undefined when it is not one within
+ * `precision` decimals (the server's parseAmount, which says why; the page says it in its own words).
+ */
 export function toUnits(value: string, precision: number): bigint | undefined {
-  const match = DECIMAL.exec(value.trim());
-  if (!match) return undefined;
-  const [, sign, whole = "0", fraction = ""] = match;
-  if (fraction.length > precision) return undefined;
-  const units = BigInt(whole + fraction.padEnd(precision, "0"));
-  return sign ? -units : units;
-}
-
-/** Minor units back to a decimal string trimmed of trailing zeros ("1.5", "0"), as the API writes them. */
-export function fromUnits(units: bigint, precision: number): string {
-  const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(precision + 1, "0");
-  const whole = digits.slice(0, digits.length - precision);
-  const fraction = digits.slice(digits.length - precision).replace(/0+$/, "");
-  return `${negative ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+  try {
+    return parseAmount(value.trim(), precision, { allowZero: true });
+  } catch (error) {
+    if (error instanceof AmountError) return undefined;
+    throw error;
+  }
 }
 
 /** A plain non-negative decimal rounded half-up to `places` decimals, trimmed as the API writes it ("1.5"). */
 function roundHalfUp(value: string, places: number): string | undefined {
-  const match = DECIMAL.exec(value.trim());
-  if (!match || match[1]) return undefined;
-  const [, , whole = "0", fraction = ""] = match;
-  const kept = BigInt(whole + fraction.slice(0, places).padEnd(places, "0"));
-  return fromUnits((fraction[places] ?? "0") >= "5" ? kept + 1n : kept, places);
+  const rounded = roundDecimal(value.trim(), places);
+  return rounded === undefined ? undefined : trimDecimal(rounded);
 }
 
 /** a + b of two decimal strings in the same asset; undefined when either is not a valid amount. */
@@ -176,12 +180,9 @@ export function largestBeforeFee(available: string, fee: string, precision: numb
  */
 export function usdValue(amount: string, precision: number, priceUsd: string): string | undefined {
   const units = toUnits(amount, precision);
-  const price = DECIMAL.exec(priceUsd.trim());
-  if (units === undefined || units < 0n || !price || price[1]) return undefined;
-  const [, , whole = "0", fraction = ""] = price;
-  const numerator = units * BigInt(whole + fraction) * 100n;
-  const denominator = 10n ** BigInt(precision + fraction.length);
-  return fromUnits((numerator + denominator - 1n) / denominator, 2);
+  const price = priceUsd.trim();
+  if (units === undefined || !PLAIN_DECIMAL.test(price)) return undefined;
+  return fromUnits(usdCents(units, precision, price), 2);
 }
 
 /** Whether a USD value is more than a threshold (both decimal strings, as /api/config's limits): what is reviewed. */

@@ -1,6 +1,6 @@
+import { isUuid } from "../../../../src/platform/ids";
 import { Field, type FieldProps } from "../../components/Field";
 import { api } from "../../lib/api";
-import { isUuid } from "../../lib/ids";
 import type { User } from "../../lib/session";
 
 /** What an admin may name a user by: their email (what support hears), or their id (from a flag or the audit log). */

@@ -335,6 +335,9 @@ describe("limit and stop orders", () => {
     // 600.00 + fee 0.60 held.
     expect(open).toMatchObject({ status: "open", limitPrice: "60000", stopPrice: null, price: null, fee: "0.6" });
     expect(await balance(user.client, "USD")).toEqual({ available: "399.4", held: "600.6" });
+    // Its frames: the order and the balance it moved (USD), not an unchanged BTC balance.
+    const framed = await fixture.deps.database.db.select().from(outboxEvents).where(eq(outboxEvents.userId, user.userId));
+    expect(framed.filter((e) => e.type === "balance").map((e) => (e.data as Balance).asset)).toEqual(["USD", "USD"]);
     // A resting order moved money (available to held): audited, as its cancel is.
     const audited = await fixture.deps.database.db
       .select()

@@ -90,11 +90,15 @@ function fillHistory(order: OrderRow, terms: Terms): NewHistoryRow[] {
   return rows.filter((row) => row.amount > 0n);
 }
 
-/** The `order` frame and the `balance` frames of both assets, queued in the transaction. */
+/**
+ * The `order` frame and the `balance` frames of the assets it moved, queued in the transaction: a fill moves both;
+ * placing, cancelling or rejecting an order moves only what it holds (USD for a buy, the asset for a sale).
+ */
 export async function orderEvents(ctx: MoneyContext, tx: DbTransaction, row: OrderRow, extra: ReturnType<typeof toTx>[] = []) {
+  const moved = row.status === "filled" ? [USD, row.asset] : [row.side === "buy" ? USD : row.asset];
   await enqueueEvents(tx, [
     { userId: row.userId, type: "order", data: toOrder(ctx, row) },
-    ...(await currentBalanceEvents(ctx, tx, row.userId, [USD, row.asset])),
+    ...(await currentBalanceEvents(ctx, tx, row.userId, moved)),
     ...extra.map((data) => ({ userId: row.userId, type: "transaction" as const, data })),
   ]);
 }

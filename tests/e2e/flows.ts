@@ -526,7 +526,17 @@ export async function moneyFlow(browser: Browser, app: App) {
           const activity = page.locator(".activity li");
           await activity.first().waitFor();
           const newest = (await activity.first().textContent()) ?? "";
-          assert(/Trade: buy|Fee/.test(newest), `the newest activity is the trade: ${newest}`);
+          assert(
+            /Trade: buy/.test(newest) && /incl\. .+ fee/.test(newest),
+            `the newest activity is the trade, fee included: ${newest}`,
+          );
+          // One line for the trade: its USD and fee rows are not lines of their own under it.
+          const lines = await activity.allTextContents();
+          assertEqual(
+            lines.filter((line) => /^(Trade|Fee)/.test(line.trim())).length,
+            1,
+            `lines of the one trade: ${lines.join(" | ")}`,
+          );
           await page.getByTestId("portfolio-total").waitFor();
         },
       },

@@ -69,6 +69,28 @@ const withdrawUsd = async (client: TestClient, amount: string) =>
 const BAD_REASONS = ["x".repeat(501), " \n\t ", "", 42, null, ["why"]];
 /** Bodies a reject refuses whole (422 naming `body`): JSON, but no object. */
 const BAD_REJECT_BODIES = ["why", 7, [], true];
+/**
+ * Each bad reason, an unknown field beside a good one, and each body that is no object are refused by an admin's
+ * reject of `id` (422 naming the field), before anything is decided.
+ */
+async function expectBadRejectsRefused(
+  reject: (id: string, body?: unknown) => Promise<{ status: number; body: ErrorBody }>,
+  id: string,
+  unknownField: string,
+) {
+  const refusals = async (bodies: unknown[]) =>
+    Promise.all(
+      bodies.map(async (body) => {
+        const refused = await reject(id, body);
+        return [refused.status, refused.body.error.code, refused.body.error.details];
+      }),
+    );
+  const named = (field: string) => [422, "VALIDATION_FAILED", { fields: [field] }];
+  expect(await refusals(BAD_REASONS.map((reason) => ({ reason })))).toEqual(BAD_REASONS.map(() => named("reason")));
+  expect(await refusals([{ reason: "ok", [unknownField]: "ok" }])).toEqual([named(unknownField)]);
+  expect(await refusals(BAD_REJECT_BODIES)).toEqual(BAD_REJECT_BODIES.map(() => named("body")));
+}
+
 /** The reason each audit row of an action on one withdrawal or transfer keeps, by whose row it is. */
 async function auditedReasons(action: string, key: "withdrawalId" | "transferId", id: string) {
   const rows = await queryRows<{ userId: string; reason: string | null }>(
@@ -1045,23 +1067,7 @@ describe("P2P transfers", () => {
     type Rejected = ErrorBody & { transfer: { status: string; rejectionReason?: string } };
     const reject = (id: string, body?: unknown) => admin.client.json<Rejected>("POST", `/api/admin/transfers/${id}/reject`, body);
     // Refused before anything is decided, the field named; an unknown field is refused as anywhere else.
-    for (const reason of BAD_REASONS) {
-      const refused = await reject(explained.id, { reason });
-      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
-        422,
-        "VALIDATION_FAILED",
-        { fields: ["reason"] },
-      ]);
-    }
-    expect((await reject(explained.id, { reason: "ok", note: "ok" })).body.error.details).toEqual({ fields: ["note"] });
-    for (const body of BAD_REJECT_BODIES) {
-      const refused = await reject(explained.id, body);
-      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
-        422,
-        "VALIDATION_FAILED",
-        { fields: ["body"] },
-      ]);
-    }
+    await expectBadRejectsRefused(reject, explained.id, "note");
     expect(await usd(alice.client)).toMatchObject({ held: "2300" });
 
     const rejected = await reject(explained.id, { reason: "  Source of funds not shown.\n" });
@@ -1663,23 +1669,7 @@ describe("withdrawals", () => {
     type Answer = ErrorBody & { withdrawal: { status: string; rejectionReason?: string } };
     const reject = (id: string, body?: unknown) => admin.client.json<Answer>("POST", `/api/admin/withdrawals/${id}/reject`, body);
     const own = async (id: string) => (await client.json<Answer>("GET", `/api/wallet/withdrawals/${id}`)).body.withdrawal;
-    for (const reason of BAD_REASONS) {
-      const refused = await reject(explained.id, { reason });
-      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
-        422,
-        "VALIDATION_FAILED",
-        { fields: ["reason"] },
-      ]);
-    }
-    expect((await reject(explained.id, { reason: "ok", approve: true })).body.error.details).toEqual({ fields: ["approve"] });
-    for (const body of BAD_REJECT_BODIES) {
-      const refused = await reject(explained.id, body);
-      expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
-        422,
-        "VALIDATION_FAILED",
-        { fields: ["body"] },
-      ]);
-    }
+    await expectBadRejectsRefused(reject, explained.id, "approve");
     expect(await own(explained.id)).toMatchObject({ status: "pending_review" });
     expect(await own(explained.id)).not.toHaveProperty("rejectionReason");
 

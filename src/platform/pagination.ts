@@ -32,10 +32,10 @@ export const PageQuery = {
 const encodeCursor = (row: { createdAt: Date; id: string }) =>
   Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
 
-/** A cursor this server did not issue: the same 422 from every list. */
 /** A page's size when the request names none (API.md: 20). */
 export const pageLimit = (limit: number | undefined) => limit ?? 20;
 
+/** A cursor this server did not issue: the same 422 from every list. */
 export const invalidCursor = () => validationFailed("cursor", "Invalid cursor");
 
 export function decodeCursor(cursor: string | undefined): Cursor | undefined {

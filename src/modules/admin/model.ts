@@ -26,12 +26,12 @@ export const ReconcileReport = t.Object({
 export const RejectBody = t.Optional(t.Object({ reason: t.Optional(FreeText(500, { nonBlank: true })) }));
 
 /**
- * The reason a reject's body gives, if any. Elysia checks an optional body only when it is a non-empty object, so
+ * The reason a reject's body gives, if any, trimmed. Elysia checks an optional body only when it is a non-empty object, so
  * any other JSON value (`"why"`, `7`, `[]`) would pass as no body: it is refused here, after every earlier check.
  */
 export function rejectionReasonOf(body: unknown): string | undefined {
   if (body === null || body === undefined) return undefined;
   if (typeof body !== "object" || Array.isArray(body))
     throw validationFailed("body", 'A reject\'s body is a JSON object, such as {"reason": "…"}, or none');
-  return (body as { reason?: string }).reason;
+  return (body as { reason?: string }).reason?.trim();
 }

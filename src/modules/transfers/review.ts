@@ -87,7 +87,7 @@ export async function decideTransfer(
       ],
     });
     const status = approve ? "completed" : "rejected";
-    const rejectionReason = approve ? null : (reason?.trim() ?? null);
+    const rejectionReason = approve ? null : (reason ?? null);
     const [updated] = await tx
       .update(p2pTransfers)
       .set({ status, reviewedBy: adminId, reviewedAt: sql`now()`, rejectionReason })

@@ -161,7 +161,7 @@ export async function reviewWithdrawal(
       status: "rejected",
       by: adminId,
       action: "admin.withdrawal_rejected",
-      reason: reason?.trim(),
+      reason,
     };
     return settleWithdrawal(ctx, tx, row, rejection, actor);
   });

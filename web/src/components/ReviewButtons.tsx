@@ -1,5 +1,8 @@
-import type { JSX } from "solid-js";
+import { type JSX, Show } from "solid-js";
 import { cancelOnEscape, focusById } from "../lib/focus";
+import type { User } from "../lib/session";
+import AuthCodeField from "./AuthCodeField";
+import MoneyProblemAlert from "./MoneyProblemAlert";
 import PausedNote from "./PausedNote";
 
 /**
@@ -24,17 +27,34 @@ export function ReviewButton(props: { id: string; label: string; pausedUntil: st
   );
 }
 
-/** The confirmation step's buttons: confirm (or, after a failure, try again), and Edit back to the form. */
-export function ConfirmButtons(props: { busy: boolean; failed: boolean; label: string; working: string; onEdit: () => void }) {
+/**
+ * The end of a money form's confirmation step: the authentication code when 2FA is on (asked here, beside what it
+ * confirms), why the last try was refused, and the buttons: confirm (or, after a refusal, try again) and Edit.
+ */
+export function ConfirmControls(props: {
+  user: User;
+  codeError: string | undefined;
+  refusal: { text: string; code?: string } | undefined;
+  busy: boolean;
+  label: string;
+  working: string;
+  onEdit: () => void;
+}) {
   return (
-    <div class="button-row">
-      <button type="submit" class="button button-primary" disabled={props.busy} aria-busy={props.busy}>
-        {props.busy ? props.working : props.failed ? "Try again" : props.label}
-      </button>
-      <button type="button" class="button" disabled={props.busy} onClick={() => props.onEdit()}>
-        Edit
-      </button>
-    </div>
+    <>
+      <Show when={props.user.twoFactorEnabled}>
+        <AuthCodeField error={props.codeError} />
+      </Show>
+      <MoneyProblemAlert problem={props.refusal} email={props.user.email} />
+      <div class="button-row">
+        <button type="submit" class="button button-primary" disabled={props.busy} aria-busy={props.busy}>
+          {props.busy ? props.working : props.refusal ? "Try again" : props.label}
+        </button>
+        <button type="button" class="button" disabled={props.busy} onClick={() => props.onEdit()}>
+          Edit
+        </button>
+      </div>
+    </>
   );
 }
 

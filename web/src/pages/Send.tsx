@@ -4,12 +4,10 @@ import AccountNotices from "../components/AccountNotices";
 import Alert from "../components/Alert";
 import Amount from "../components/Amount";
 import { AmountField, AssetSelectField } from "../components/AssetFields";
-import AuthCodeField from "../components/AuthCodeField";
 import { Field } from "../components/Field";
 import Limits from "../components/Limits";
-import MoneyProblemAlert from "../components/MoneyProblemAlert";
 import RequireUser from "../components/RequireUser";
-import { ConfirmButtons, ConfirmStep, ReviewButton } from "../components/ReviewButtons";
+import { ConfirmControls, ConfirmStep, ReviewButton } from "../components/ReviewButtons";
 import ReviewNote from "../components/ReviewNote";
 import { api } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
@@ -266,13 +264,11 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                 </dl>
                 <ReviewNote kind="transfer" valueUsd={valueUsd()} thresholdUsd={props.config.limits.amlReviewUsd} />
                 <p class="small muted">A transfer cannot be taken back once completed.</p>
-                <Show when={props.user.twoFactorEnabled}>
-                  <AuthCodeField error={errors().code} />
-                </Show>
-                <MoneyProblemAlert problem={formError()} email={props.user.email} />
-                <ConfirmButtons
+                <ConfirmControls
+                  user={props.user}
+                  codeError={errors().code}
+                  refusal={formError()}
                   busy={busy()}
-                  failed={formError() !== undefined}
                   label="Confirm and send"
                   working="Sending…"
                   onEdit={() => {

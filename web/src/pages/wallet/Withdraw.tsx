@@ -2,11 +2,9 @@ import { createEffect, createSignal, For, Match, on, Show, Switch } from "solid-
 import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
 import { AmountField, AssetSelectField } from "../../components/AssetFields";
-import AuthCodeField from "../../components/AuthCodeField";
 import { SelectField } from "../../components/Field";
-import MoneyProblemAlert from "../../components/MoneyProblemAlert";
 import NetworkNote from "../../components/NetworkNote";
-import { ConfirmButtons, ConfirmStep, ReviewButton } from "../../components/ReviewButtons";
+import { ConfirmControls, ConfirmStep, ReviewButton } from "../../components/ReviewButtons";
 import ReviewNote, { reviewRule } from "../../components/ReviewNote";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
@@ -405,13 +403,11 @@ export default function WithdrawPanel(props: {
               </Show>
               <ReviewNote kind="withdrawal" valueUsd={valueUsd()} thresholdUsd={reviewUsd()} />
               <p class="small muted">A withdrawal cannot be taken back once it is sent.</p>
-              <Show when={props.user.twoFactorEnabled}>
-                <AuthCodeField error={errors().code} />
-              </Show>
-              <MoneyProblemAlert problem={formError()} email={props.user.email} />
-              <ConfirmButtons
+              <ConfirmControls
+                user={props.user}
+                codeError={errors().code}
+                refusal={formError()}
                 busy={busy()}
-                failed={formError() !== undefined}
                 label="Confirm withdrawal"
                 working="Requesting…"
                 onEdit={() => {

@@ -152,7 +152,7 @@ class WithdrawCommand implements fc.AsyncCommand<Model, Real> {
   toString = () => `withdraw(${this.user}, ${JSON.stringify(this.amount)})`;
 }
 
-/** An admin (or, for withdrawals, the owner cancelling) decides the n-th pending item. */
+/** An admin decides the n-th pending item, or its owner (a withdrawal's, a transfer's sender) cancels it. */
 class DecideCommand implements fc.AsyncCommand<Model, Real> {
   constructor(
     readonly pick: number,
@@ -161,10 +161,12 @@ class DecideCommand implements fc.AsyncCommand<Model, Real> {
   check = (model: Readonly<Model>) => model.pending.length > 0;
   async run(model: Model, r: Real) {
     const item = model.pending[this.pick % model.pending.length];
-    const decision = this.decision === "cancel" && item.kind === "transfer" ? "reject" : this.decision;
+    const { decision } = this;
     const path =
       decision === "cancel"
-        ? `/api/wallet/withdrawals/${item.id}/cancel`
+        ? item.kind === "withdrawal"
+          ? `/api/wallet/withdrawals/${item.id}/cancel`
+          : `/api/transfers/${item.id}/cancel`
         : `/api/admin/${item.kind === "withdrawal" ? "withdrawals" : "transfers"}/${item.id}/${decision}`;
     const answer = await (decision === "cancel" ? r.users[item.user].client : r.admin).json("POST", path);
     expect(answer.status).toBe(200);

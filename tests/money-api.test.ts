@@ -91,6 +91,22 @@ async function expectBadRejectsRefused(
   expect(await refusals(BAD_REJECT_BODIES)).toEqual(BAD_REJECT_BODIES.map(() => named("body")));
 }
 
+/** A transfer as `user` sees it: its rows in their history (type:status) and the statuses of its live frames to them. */
+async function transferSeenBy(user: { client: TestClient; userId: string }, transferId: string) {
+  const rows = await user.client.json<{ items: { reference: string; type: string; status: string }[] }>(
+    "GET",
+    "/api/transactions?limit=100",
+  );
+  const frames = await queryRows<{ data: { reference: string; status: string } }>(
+    fixture.deps.database.db,
+    sql`select data from outbox_events where user_id = ${user.userId} and type = 'transaction' order by id`,
+  );
+  return {
+    history: rows.body.items.filter((r) => r.reference === transferId).map((r) => `${r.type}:${r.status}`),
+    frames: frames.filter((f) => f.data.reference === transferId).map((f) => f.data.status),
+  };
+}
+
 /** The reason each audit row of an action on one withdrawal or transfer keeps, by whose row it is. */
 async function auditedReasons(action: string, key: "withdrawalId" | "transferId", id: string) {
   const rows = await queryRows<{ userId: string; reason: string | null }>(
@@ -510,20 +526,7 @@ describe("P2P transfers", () => {
     const admin = await adminUser(fixture, "aml-admin");
     const send = (amount: string) => sendUsd(alice.client, bob.email, amount);
     // Both users see a transfer's status in their history, and get it live: the recipient a held one too.
-    const seenBy = async (user: { client: TestClient; userId: string }, transferId: string) => {
-      const rows = await user.client.json<{ items: { reference: string; type: string; status: string }[] }>(
-        "GET",
-        "/api/transactions?limit=100",
-      );
-      const frames = await queryRows<{ data: { reference: string; status: string } }>(
-        fixture.deps.database.db,
-        sql`select data from outbox_events where user_id = ${user.userId} and type = 'transaction' order by id`,
-      );
-      return {
-        history: rows.body.items.filter((r) => r.reference === transferId).map((r) => `${r.type}:${r.status}`),
-        frames: frames.filter((f) => f.data.reference === transferId).map((f) => f.data.status),
-      };
-    };
+    const seenBy = transferSeenBy;
     const first = await send("1000.01");
     expect(first.status).toBe("pending_review");
     expect(await usd(alice.client)).toMatchObject({ available: "1999.99", held: "1000.01" });
@@ -584,6 +587,88 @@ describe("P2P transfers", () => {
     await fixture.deps.database.db.execute(sql`delete from transactions where reference = ${third.id} and type = 'transfer_in'`);
     await admin.client.json("POST", `/api/admin/transfers/${third.id}/approve`);
     expect((await seenBy(bob, third.id)).history).toEqual(["transfer_in:completed"]);
+  });
+
+  test("the sender cancels a held transfer: funds and limit back, both histories say so, its flag stays for an admin", async () => {
+    const alice = await fundedUser(fixture, "cancel-a", "3000");
+    const bob = await signedInUser(fixture, "cancel-b");
+    const admin = await adminUser(fixture, "cancel-admin");
+    const cancel = (client: TestClient, id: string) =>
+      client.json<ErrorBody & { transfer: { status: string } }>("POST", `/api/transfers/${id}/cancel`);
+    const held = await sendUsd(alice.client, bob.email, "1200");
+    expect(held.status).toBe("pending_review");
+    // Only the sender's: the recipient and an admin get 404, as for a transfer that does not exist.
+    for (const other of [bob.client, admin.client]) {
+      expect(await cancel(other, held.id)).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
+    }
+    const cancelled = await cancel(alice.client, held.id);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.transfer).toMatchObject({
+      id: held.id,
+      status: "cancelled",
+      amount: "1200",
+      recipientEmail: bob.email,
+    });
+    expect(await usd(alice.client)).toMatchObject({ available: "3000", held: "0" });
+    expect((await usd(bob.client)).available).toBe("0");
+    const limits = await alice.client.json<{ items: { kind: string; usedUsd: string }[] }>("GET", "/api/transfers/limits");
+    expect(limits.body.items.find((l) => l.kind === "p2p")?.usedUsd).toBe("0");
+    expect(await transferSeenBy(alice, held.id)).toEqual({
+      history: ["transfer_out:cancelled"],
+      frames: ["pending_review", "cancelled"],
+    });
+    expect(await transferSeenBy(bob, held.id)).toEqual({
+      history: ["transfer_in:cancelled"],
+      frames: ["pending_review", "cancelled"],
+    });
+    const audited = await queryRows<{ userId: string; amount: string }>(
+      fixture.deps.database.db,
+      sql`select user_id as "userId", metadata->>'amount' as amount from audit_log
+          where action = 'transfer.cancelled' and metadata->>'transferId' = ${held.id}`,
+    );
+    expect(audited).toEqual([{ userId: alice.userId, amount: "1200" }]);
+    // Ended once: a second cancel and an admin's decision after it are refused, and move nothing.
+    for (const [client, path] of [
+      [alice.client, `/api/transfers/${held.id}/cancel`],
+      [admin.client, `/api/admin/transfers/${held.id}/approve`],
+      [admin.client, `/api/admin/transfers/${held.id}/reject`],
+    ] as const) {
+      expect(await client.json<ErrorBody>("POST", path)).toMatchObject({
+        status: 409,
+        body: { error: { code: "INVALID_STATE" } },
+      });
+    }
+    expect(await usd(alice.client)).toMatchObject({ available: "3000", held: "0" });
+    // The flag that held it is left open, no longer holding anything: an admin resolves it after looking.
+    const flags = await admin.client.json<{
+      items: { id: string; rule: string; transferId: string; transferStatus: string; resolvedAt: string | null }[];
+    }>("GET", "/api/admin/aml/flags?status=open");
+    const flag = flags.body.items.find((f) => f.transferId === held.id && f.rule === "over_threshold");
+    expect(flag).toMatchObject({ transferStatus: "cancelled", resolvedAt: null });
+    const resolved = await admin.client.json("POST", `/api/admin/aml/flags/${flag?.id}/resolve`, {
+      resolution: "Sender cancelled; no pattern",
+    });
+    expect(resolved.status).toBe(200);
+    // A transfer that completed at once is no longer held: nothing to cancel.
+    const small = await sendUsd(alice.client, bob.email, "10");
+    expect(await cancel(alice.client, small.id)).toMatchObject({ status: 409, body: { error: { code: "INVALID_STATE" } } });
+  });
+
+  test("a cancel and an admin's decision on one held transfer at once: exactly one ends it, the other is 409", async () => {
+    const alice = await fundedUser(fixture, "cancel-race-a", "3000");
+    const bob = await signedInUser(fixture, "cancel-race-b");
+    const admin = await adminUser(fixture, "cancel-race-admin");
+    for (const decision of ["approve", "reject"]) {
+      const held = await sendUsd(alice.client, bob.email, "1001");
+      const [cancelled, decided] = await Promise.all([
+        alice.client.request("POST", `/api/transfers/${held.id}/cancel`),
+        admin.client.request("POST", `/api/admin/transfers/${held.id}/${decision}`),
+      ]);
+      expect([cancelled.status, decided.status].sort()).toEqual([200, 409]);
+      const ended = cancelled.status === 200 ? "cancelled" : decision === "approve" ? "completed" : "rejected";
+      expect(await transferSeenBy(alice, held.id)).toMatchObject({ history: [`transfer_out:${ended}`] });
+      expect((await usd(alice.client)).held).toBe("0");
+    }
   });
 
   test("an admin resolves a flag once, with what they found: audited, listed as resolved, never on their own transfer", async () => {

@@ -12,6 +12,7 @@ beforeAll(async () => {
     RATE_LIMIT_PER_MINUTE: "100000",
     ADDRESS_COOLDOWN_HOURS: "0",
     WITHDRAWAL_REVIEW_THRESHOLD_USD: "1",
+    AML_REVIEW_THRESHOLD_USD: "1",
   });
 });
 afterAll(() => fixture.dispose());
@@ -46,6 +47,12 @@ describe("ownership", () => {
       headers: { "idempotency-key": crypto.randomUUID() },
     });
     const tradeId = ((await order.json()) as { order: { id: string } }).order.id;
+    // Held for review, and sent to the stranger: its recipient may no more cancel it than anyone else.
+    const transfer = await owner.client.request("POST", "/api/transfers/p2p", {
+      body: { recipientEmail: stranger.email, asset: "USD", amount: "5" },
+      headers: { "idempotency-key": crypto.randomUUID() },
+    });
+    const transferId = ((await transfer.json()) as { transfer: { id: string } }).transfer.id;
 
     const ids: Record<string, string> = {
       "DELETE /api/auth/sessions/:id": sessions.body.items[0].id,
@@ -57,6 +64,7 @@ describe("ownership", () => {
       "DELETE /api/alerts/:id": alert.body.alert.id,
       "GET /api/trading/orders/:id": tradeId,
       "DELETE /api/trading/orders/:id": tradeId,
+      "POST /api/transfers/:id/cancel": transferId,
     };
     const routes = fixture.app.routes
       .filter((r) => r.path.includes("/:") && !NOT_OWNED.some((pattern) => pattern.test(r.path)))
@@ -87,5 +95,7 @@ describe("ownership", () => {
     expect((await owner.client.json<{ items: unknown[] }>("GET", "/api/wallet/addresses")).body.items).toHaveLength(1);
     expect((await owner.client.json<{ items: unknown[] }>("GET", "/api/alerts")).body.items).toHaveLength(1);
     expect((await owner.client.json("GET", `/api/trading/orders/${tradeId}`)).body).toMatchObject({ order: { status: "open" } });
+    const held = await owner.client.json<{ items: { reference: string; status: string }[] }>("GET", "/api/transactions");
+    expect(held.body.items.find((row) => row.reference === transferId)?.status).toBe("pending_review");
   });
 });

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { bigint, date, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { money } from "../../platform/db/money";
 
-/** A P2P transfer between two users. Above the AML threshold it waits, funds held, for an admin. */
+/** A P2P transfer between two users. Above the AML threshold it waits, funds held, for an admin (or its sender's cancel). */
 export const p2pTransfers = pgTable(
   "p2p_transfers",
   {
@@ -14,7 +14,7 @@ export const p2pTransfers = pgTable(
     /** USD value when sent, in cents: what daily limits and AML rules count. */
     amountUsdCents: bigint("amount_usd_cents", { mode: "bigint" }).notNull(),
     note: text("note"),
-    status: text("status", { enum: ["completed", "pending_review", "rejected"] }).notNull(),
+    status: text("status", { enum: ["completed", "pending_review", "rejected", "cancelled"] }).notNull(),
     reviewedBy: uuid("reviewed_by"),
     reviewedAt: timestamp("reviewed_at", { withTimezone: true }),
     /** What the admin who rejected it told the sender, if anything; never shown to the recipient. */

@@ -29,6 +29,7 @@ const ACTIONS: Record<string, string> = {
   "wallet.withdrawal_completed": "Withdrawal completed",
   "transfer.sent": "Transfer sent",
   "transfer.received": "Transfer received",
+  "transfer.cancelled": "Held transfer cancelled",
   "trade.executed": "Trade executed",
 };
 

@@ -21,7 +21,7 @@ type AmlFlag = FlagReviewFields & {
   rule: string;
   detail: string;
   /** Where the flagged transfer stands: a held one ("pending_review") is decided in the review queue. */
-  transferStatus: "completed" | "pending_review" | "rejected";
+  transferStatus: "completed" | "pending_review" | "rejected" | "cancelled";
   /** The transfers the flag covers, oldest first: the newest 100 when it covers more. */
   windowTransferIds: string[];
   /** How many transfers it covers, which may be more than are listed. */

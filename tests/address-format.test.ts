@@ -8,6 +8,7 @@ import {
   isEthereumAddress,
   isIban,
   isSolanaAddress,
+  isUnspendableAddress,
   isValidAddress,
   sameAddress,
 } from "../src/modules/wallet/address-format";
@@ -264,5 +265,26 @@ describe("sameAddress", () => {
     ["ETH", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAee", false],
   ])("%s: %s and %s are the same destination: %p", (asset, a, b, same) => {
     expect(sameAddress(asset, a, b)).toBe(same);
+  });
+});
+
+describe("unspendable addresses", () => {
+  test.each([
+    ["ETH", `0x${"0".repeat(40)}`, true],
+    ["USDT", ` 0x${"0".repeat(40)}\n`, true],
+    ["ETH", `0x${"0".repeat(39)}1`, false],
+    ["ETH", "0x52908400098527886E0F7030069857D2E4169EE7", false],
+    // 32 zero bytes in base58: the System Program, not a wallet.
+    ["SOL", "1".repeat(32), true],
+    ["SOL", "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T", false],
+    ["BTC", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", false],
+    ["USD", "GB82WEST12345698765432", false],
+    ["DOGE", `0x${"0".repeat(40)}`, false],
+  ])("%s %p: %p", (asset, address, unspendable) => {
+    expect(isUnspendableAddress(asset, address)).toBe(unspendable);
+  });
+
+  test("the zero addresses are well-formed, so only this check keeps them out of the book", () => {
+    expect([isValidAddress("ETH", `0x${"0".repeat(40)}`), isValidAddress("SOL", "1".repeat(32))]).toEqual([true, true]);
   });
 });

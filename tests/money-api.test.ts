@@ -1260,10 +1260,67 @@ describe("withdrawals", () => {
     await slow.dispose();
   });
 
+  test("address book: each address once, in any spelling, even added twice at once; no zero address", async () => {
+    const { client, userId } = await fundedUser(fixture, "book-once", "10");
+    const add = (asset: string, address: string, label = "mine") =>
+      client.json<ErrorBody & { address: { id: string } }>("POST", "/api/wallet/addresses", { asset, address, label });
+    const hex = "0x52908400098527886E0F7030069857D2E4169EE7";
+    expect((await add("ETH", hex, "cold")).status).toBe(201);
+    for (const spelling of [hex.toLowerCase(), ` ${hex} `]) {
+      const again = await add("ETH", spelling);
+      expect([again.status, again.body.error.code, again.body.error.details]).toEqual([
+        422,
+        "VALIDATION_FAILED",
+        { fields: ["address"] },
+      ]);
+      expect(again.body.error.message).toBe("This address is already in your address book, as “cold”");
+    }
+    // The same hex is another destination for another asset (a token's), and removed it can be added again.
+    const token = await add("USDT", hex);
+    expect(token.status).toBe(201);
+    expect((await client.request("DELETE", `/api/wallet/addresses/${token.body.address.id}`)).status).toBe(204);
+    expect((await add("USDT", hex)).status).toBe(201);
+    // Added five times at once, it is added once.
+    const ibans = [
+      "GB82WEST12345698765432",
+      "gb82 west 1234 5698 7654 32",
+      IBAN,
+      "GB82 WEST 12345698765432",
+      "GB82WEST12345698765432",
+    ];
+    const statuses = await Promise.all(ibans.map(async (iban) => (await add("USD", iban)).status));
+    expect(statuses.sort()).toEqual([201, 422, 422, 422, 422]);
+    const [{ n }] = await queryRows<{ n: number }>(
+      fixture.deps.database.db,
+      sql`select count(*)::int as n from withdrawal_addresses where user_id = ${userId} and asset = 'USD'`,
+    );
+    expect(n).toBe(1);
+    // An address of zero bytes has no key behind it: refused in the book, and by a withdrawal to one saved before.
+    for (const [asset, zero] of [
+      ["ETH", `0x${"0".repeat(40)}`],
+      ["USDT", `0x${"0".repeat(40)}`],
+      ["SOL", "1".repeat(32)],
+    ]) {
+      const refused = await add(asset, zero);
+      expect([refused.status, refused.body.error.code]).toEqual([422, "ADDRESS_NOT_ALLOWED"]);
+    }
+    await deposit(client, "ETH", "1");
+    const zero = `0x${"0".repeat(40)}`;
+    await fixture.deps.database.db.execute(
+      sql`insert into withdrawal_addresses (user_id, asset, address, label, active_at) values (${userId}, 'ETH', ${zero}, 'old', now())`,
+    );
+    const withdrawal = await withKey(client, "/api/wallet/withdraw", { asset: "ETH", amount: "0.1", address: zero });
+    expect([withdrawal.status, ((await withdrawal.json()) as ErrorBody).error.code]).toEqual([422, "ADDRESS_NOT_ALLOWED"]);
+  });
+
   test("address book list: cursor-paginated, newest first; bad limit or cursor is 422 naming it", async () => {
     const { client } = await signedInUser(fixture, "book-pages");
-    for (const label of ["one", "two", "three"]) {
-      expect((await client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label })).status).toBe(201);
+    for (const [label, address] of [
+      ["one", IBAN],
+      ["two", "DE89370400440532013000"],
+      ["three", "NL91ABNA0417164300"],
+    ]) {
+      expect((await client.json("POST", "/api/wallet/addresses", { asset: "USD", address, label })).status).toBe(201);
       // Times are kept to the millisecond: two entries made within one are equally new (their order is by id).
       await Bun.sleep(3);
     }

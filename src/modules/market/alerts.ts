@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Config } from "../../config";
-import type { Db, DbOrTx } from "../../platform/db/client";
+import { type Db, type DbOrTx, lockUntilCommit } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -51,7 +51,7 @@ export async function addAlert(db: Db, config: Config, userId: string, input: Al
   }
   const price = parsePrice(input.price, "price");
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`alerts:${userId}`}, 0))`);
+    await lockUntilCommit(tx, `alerts:${userId}`);
     const [kept] = await tx.select({ n: sql<number>`count(*)::int` }).from(priceAlerts).where(eq(priceAlerts.userId, userId));
     if (kept.n >= MAX_ALERTS_PER_USER) {
       throw new AppError(422, "LIMIT_EXCEEDED", `At most ${MAX_ALERTS_PER_USER} alerts; delete some first`, {

@@ -1,11 +1,12 @@
 /**
- * The address book: withdrawals go only to the user's own saved addresses, usable after a cooldown, and
- * never to a sanctioned address (SANCTIONED_ADDRESSES_FILE, one address per line, # comments).
+ * The address book: withdrawals go only to the user's own saved addresses, each saved once and usable after a
+ * cooldown, never to a sanctioned address (SANCTIONED_ADDRESSES_FILE, one address per line, # comments) nor to
+ * one no key spends from.
  */
 import { readFileSync } from "node:fs";
 import { and, desc, eq } from "drizzle-orm";
 import type { Config } from "../../config";
-import type { DbOrTx } from "../../platform/db/client";
+import { type DbOrTx, type DbTransaction, lockUntilCommit } from "../../platform/db/client";
 import type { Principal } from "../../platform/http/auth";
 import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -15,7 +16,7 @@ import { assertEmailVerified, assertNotFrozen } from "../identity/guards";
 import { getUser, mailIfVerified } from "../identity/service";
 import { assetOf } from "../ledger/assets";
 import type { MoneyContext } from "../ledger/money-context";
-import { addressProblem, sameAddress } from "./address-format";
+import { addressProblem, isUnspendableAddress, sameAddress } from "./address-format";
 import { withdrawalAddresses } from "./schema";
 
 type AddressRow = typeof withdrawalAddresses.$inferSelect;
@@ -42,9 +43,25 @@ export function loadSanctionedAddresses(config: Config): Set<string> {
 
 const addressNotAllowed = (message: string) => new AppError(422, "ADDRESS_NOT_ALLOWED", message);
 
-/** 422 ADDRESS_NOT_ALLOWED for an address on the sanctions list, in whatever spelling. */
-function assertNotSanctioned(sanctioned: Set<string>, address: string): void {
+/** 422 ADDRESS_NOT_ALLOWED for an address on the sanctions list, in whatever spelling, or one no key spends from. */
+function assertMayReceive(sanctioned: Set<string>, asset: string, address: string): void {
   if (sanctioned.has(normalize(address))) throw addressNotAllowed("Withdrawals to this address are not allowed");
+  if (isUnspendableAddress(asset, address)) {
+    throw addressNotAllowed("This is the zero address: nobody holds its key, so anything sent there would be lost for good");
+  }
+}
+
+/**
+ * 422 naming `address` when the owner's book has it already, in any spelling of it: a second entry would only
+ * start a second cooldown and show one destination under two labels.
+ */
+async function assertNotInBook(tx: DbTransaction, userId: string, asset: string, address: string) {
+  const book = await tx
+    .select({ address: withdrawalAddresses.address, label: withdrawalAddresses.label })
+    .from(withdrawalAddresses)
+    .where(and(eq(withdrawalAddresses.userId, userId), eq(withdrawalAddresses.asset, asset)));
+  const saved = book.find((entry) => sameAddress(asset, entry.address, address));
+  if (saved) throw validationFailed("address", `This address is already in your address book, as “${saved.label}”`);
 }
 
 export function toAddress(row: AddressRow) {
@@ -79,8 +96,11 @@ export async function addAddress(
   assertEmailVerified(ctx.config, owner, "adding withdrawal addresses");
   assertNotFrozen(owner);
   // Refused here too, so the book never shows an address as active that no withdrawal may go to.
-  assertNotSanctioned(ctx.sanctioned, address);
+  assertMayReceive(ctx.sanctioned, asset.symbol, address);
   return ctx.db.transaction(async (tx) => {
+    // Under the owner's lock, so the same address added twice at once is still added once.
+    await lockUntilCommit(tx, `address-book:${userId}`);
+    await assertNotInBook(tx, userId, asset.symbol, address);
     const [row] = await tx
       .insert(withdrawalAddresses)
       .values({
@@ -142,7 +162,7 @@ export async function deleteAddress(ctx: MoneyContext, userId: string, id: strin
  * was checked when it was added, never to the request's (a mixed-case bech32, say, that no wallet accepts).
  */
 export async function bookedDestination(db: DbOrTx, sanctioned: Set<string>, userId: string, asset: string, address: string) {
-  assertNotSanctioned(sanctioned, address);
+  assertMayReceive(sanctioned, asset, address);
   // A user's book holds a handful of addresses per asset: compared here, where the formats are known.
   const book = await db
     .select()

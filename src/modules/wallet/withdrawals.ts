@@ -4,7 +4,7 @@
  * next is in withdrawal-review.ts (cancel, approve, reject, settle) and payouts.ts (the worker).
  */
 import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
-import type { DbTransaction } from "../../platform/db/client";
+import { type DbTransaction, lockUntilCommit } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
 import { notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
@@ -87,7 +87,7 @@ export async function requestWithdrawal(
   idempotencyKey: string,
 ): Promise<Withdrawal> {
   const { asset, units, address, user, code, amountUsdCents } = prepared;
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.id}`}, 0))`);
+  await lockUntilCommit(tx, `withdrawal-limit:${user.id}`);
   const [balance] = await userBalances(tx, user.id, [asset.symbol]);
   assertAvailable(asset.symbol, balance.available, units + asset.withdrawalFee);
   assertWithinLimit("withdrawal", ctx.config.withdrawalDailyLimitUsdCents, await withdrawnToday(tx, user.id), amountUsdCents);

@@ -33,6 +33,14 @@ export type DatabaseOptions = {
   settings?: Record<string, string>;
 };
 
+/**
+ * Holds the lock named `name` until `tx` ends: writers that check before they write (a cap, a limit, a duplicate)
+ * take it first, so two at once cannot both pass the check.
+ */
+export async function lockUntilCommit(tx: DbTransaction, name: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`);
+}
+
 /** `url` wins; else PGlite in `dataDir`; with neither, an in-memory PGlite (the test suite's fixtures). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) return openPostgres(options.url, options.poolSize ?? 10, options.settings);

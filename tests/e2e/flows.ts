@@ -632,6 +632,53 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
+        name: "the held transfer cancelled by its sender on /history (asked once more): Cancelled, the amount back in the available balance, live",
+        ms: 30_000,
+        run: async () => {
+          // A wallet kept open: the balance comes back by the cancel's live frame, without a reload.
+          const wallet = await page.context().newPage();
+          try {
+            await wallet.goto("/wallet");
+            // In cents: the balance is not a round amount after the trades, and cents add up exactly.
+            const usdCents = async () => Math.round(Number((await available(wallet, "USD")).replaceAll(",", "")) * 100);
+            const before = await eventually(usdCents, 10_000, "Alice's USD balance on the wallet page");
+            // The result of the held transfer says it can be cancelled, and where.
+            await page
+              .getByRole("status")
+              .filter({ hasText: "Changed your mind?" })
+              .getByRole("link", { name: "History", exact: true })
+              .click();
+            await page.getByRole("heading", { name: "History", level: 1 }).waitFor();
+            const row = page.locator("tbody tr").filter({ hasText: "Transfer sent" }).filter({ hasText: "150.00" });
+            await row.getByRole("button", { name: /^Cancel the transfer of 150\.00 USD to bob-/ }).click();
+            await row.getByText("Cancel transfer?").waitFor();
+            await focusMovesTo(page, "Yes, cancel", "Yes, cancel");
+            await row.getByRole("button", { name: /^Yes, cancel the transfer of 150\.00 USD/ }).click();
+            await page.getByText(/^Transfer cancelled\./).waitFor();
+            await focusMovesTo(page, /^Transfer cancelled\./, "the result, in place of Yes, cancel");
+            await row.getByText("Cancelled", { exact: true }).waitFor();
+            assertEqual(
+              await row.getByRole("button", { name: /^Cancel/ }).count(),
+              0,
+              "Cancel buttons on the cancelled transfer",
+            );
+            await eventually(
+              async () => (await usdCents()) === before + 15_000,
+              10_000,
+              "the 150.00 USD back in Alice's balance",
+            );
+            // The recipient's open history shows it cancelled too.
+            const received = bobHistory
+              .locator("tbody tr")
+              .filter({ hasText: "Transfer received" })
+              .filter({ hasText: "150.00" });
+            await received.getByText("Cancelled", { exact: true }).waitFor({ timeout: 10_000 });
+          } finally {
+            await wallet.close();
+          }
+        },
+      },
+      {
         name: "a deposit whose card was hidden is confirmed in the deposits list live, without a refresh",
         ms: 30_000,
         run: async () => {

@@ -14,6 +14,21 @@ export type AskAgainWords = {
 };
 
 /**
+ * Cancel for something of the user's waiting for review (a withdrawal, a held transfer), asked once more: one slip
+ * should not take it out of review.
+ */
+export function cancelWords(noun: string): AskAgainWords {
+  return {
+    ask: "Cancel",
+    question: `Cancel ${noun}?`,
+    confirm: "Yes, cancel",
+    busy: "Cancelling…",
+    keep: "Keep it",
+    dangerous: true,
+  };
+}
+
+/**
  * A row action (cancel a withdrawal, remove an address) asked once more inline, so one slip does not do it.
  * Whether it is being asked is the list's (`asking`), so a refresh that redraws the row keeps the question.
  * Keyboard focus follows the buttons as they swap: onto the confirming one when asked, back onto the asking one

@@ -17,7 +17,7 @@ const OUTCOME = {
     free: "it is sent without waiting for review.",
   },
   transfer: {
-    held: "it is held for review. The amount stays held from your balance until our team approves it (then it is delivered) or rejects it (then it comes back to you).",
+    held: "it is held for review. The amount stays held from your balance until our team approves it (then it is delivered) or rejects it (then it comes back to you); you can cancel it until then.",
     free: "it completes at once.",
   },
 };

@@ -39,7 +39,7 @@ export type Transfer = {
   amount: string;
   recipientEmail: string;
   note: string | null;
-  status: "completed" | "pending_review" | "rejected" | string;
+  status: "completed" | "pending_review" | "rejected" | "cancelled" | string;
   rejectionReason?: string;
   createdAt: string;
 };
@@ -114,6 +114,14 @@ export function statusTone(status: string): "ok" | "bad" | "warn" | "neutral" {
  */
 export function moneyReturned(status: string): boolean {
   return ["rejected", "failed", "cancelled"].includes(status);
+}
+
+/**
+ * The id of the transfer a history row stands for when it is the user's own transfer held for review, which its
+ * sender may cancel while it waits; undefined for any other row (a recipient's included).
+ */
+export function heldTransferId(tx: Tx): string | undefined {
+  return tx.type === "transfer_out" && tx.status === "pending_review" && tx.reference ? tx.reference : undefined;
 }
 
 /** An address is usable for withdrawals from `activeAt` on (the address book's cooldown). */

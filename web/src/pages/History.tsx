@@ -1,5 +1,7 @@
 import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
+import ActionResult from "../components/ActionResult";
+import AskAgainButtons, { cancelWords } from "../components/AskAgainButtons";
 import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
 import LoadMore from "../components/LoadMore";
@@ -13,12 +15,14 @@ import { focusIfLost, refocusAfterBusy } from "../lib/focus";
 import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
 import { withTxFrame } from "../lib/live-rows";
-import { precisionOf } from "../lib/money";
+import { formatAmount, precisionOf } from "../lib/money";
 import { usePageTitle } from "../lib/title";
-import { statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
+import { heldTransferId, statusLabel, TX_LABELS, TX_TYPES, type Tx } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 
 const PAGE_SIZE = 25;
+
+const CANCEL_WORDS = cancelWords("transfer");
 
 /**
  * Every status a history row carries, as the server's TX_STATUSES (src/modules/transactions/model.ts):
@@ -76,6 +80,10 @@ function HistoryView(props: { config: PublicConfig }) {
   const [filterError, setFilterError] = createSignal<Record<string, string>>({});
   const [exporting, setExporting] = createSignal<"csv" | "json">();
   const [exportMessage, setExportMessage] = createSignal<{ tone: "error" | "success"; text: string }>();
+  /** The held transfer being cancelled, and the one whose Cancel is being asked about (by transfer id). */
+  const [cancelling, setCancelling] = createSignal<string>();
+  const [asking, setAsking] = createSignal<string>();
+  const [cancelResult, setCancelResult] = createSignal<{ tone: "success" | "error"; text: string }>();
   let generation = 0;
 
   const load = async (more: boolean) => {
@@ -128,6 +136,23 @@ function HistoryView(props: { config: PublicConfig }) {
 
   // Transactions missed while live updates were down: the list is loaded again as filtered.
   onCleanup(onResync(() => void load(false)));
+
+  // Cancel for the user's own transfer held for review. The list is loaded again either way: after a refusal the
+  // transfer has moved on (approved, say), and after a cancel its row's live frame may not have come yet.
+  const cancel = async (transferId: string) => {
+    setCancelling(transferId);
+    setCancelResult(undefined);
+    try {
+      await api.post(`/api/transfers/${encodeURIComponent(transferId)}/cancel`);
+      setCancelResult({ tone: "success", text: "Transfer cancelled. The held amount is back in your available balance." });
+    } catch (cause) {
+      setCancelResult({ tone: "error", text: actionMessage(cause) });
+    } finally {
+      setCancelling(undefined);
+      setAsking(undefined);
+      void load(false);
+    }
+  };
 
   const apply = (event: SubmitEvent) => {
     event.preventDefault();
@@ -277,6 +302,7 @@ function HistoryView(props: { config: PublicConfig }) {
             </p>
           )}
         </Show>
+        <ActionResult result={cancelResult()} />
         <DataTable
           errorTitle="Could not load your transactions"
           error={error()}
@@ -293,6 +319,7 @@ function HistoryView(props: { config: PublicConfig }) {
             { label: "Amount", num: true },
             { label: "Status" },
             { label: "Counterparty / reference" },
+            { label: "Actions", srOnly: true },
           ]}
           after={
             <LoadMore
@@ -334,6 +361,22 @@ function HistoryView(props: { config: PublicConfig }) {
                   {(who) => <span class="break">{who()}</span>}
                 </Show>
                 <NoteLine note={tx.note} />
+              </td>
+              <td class="num">
+                <Show when={heldTransferId(tx)}>
+                  {(transferId) => (
+                    <AskAgainButtons
+                      words={CANCEL_WORDS}
+                      what={`the transfer of ${formatAmount(tx.amount, precisionOf(props.config, tx.asset))} ${tx.asset} to ${tx.counterparty ?? "another user"} sent ${formatDateTime(tx.createdAt)}`}
+                      asking={asking() === transferId()}
+                      busy={cancelling() === transferId()}
+                      disabled={cancelling() !== undefined}
+                      onAsk={() => setAsking(transferId())}
+                      onKeep={() => setAsking(undefined)}
+                      onConfirm={() => cancel(transferId())}
+                    />
+                  )}
+                </Show>
               </td>
             </tr>
           )}

@@ -316,6 +316,9 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                       for <strong class="break">{transfer().recipientEmail}</strong> is held from your balance until it is
                       approved (then it is delivered) or rejected (then it comes back to you).
                     </p>
+                    <p>
+                      Changed your mind? You can cancel it on the <A href="/history">History</A> page while it waits.
+                    </p>
                   </Alert>
                 </Show>
                 <div class="button-row">

@@ -1,6 +1,6 @@
 import { createEffect, createSignal, on, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
-import AskAgainButtons from "../../components/AskAgainButtons";
+import AskAgainButtons, { cancelWords } from "../../components/AskAgainButtons";
 import DataTable from "../../components/DataTable";
 import LoadMore from "../../components/LoadMore";
 import NoteLine from "../../components/NoteLine";
@@ -15,15 +15,7 @@ import { formatAmount, precisionOf } from "../../lib/money";
 import type { PagedList } from "../../lib/paged-list";
 import type { Withdrawal } from "../../lib/wallet";
 
-/** Cancel for a withdrawal under review, asked once more: one slip should not take it out of review. */
-const CANCEL_WORDS = {
-  ask: "Cancel",
-  question: "Cancel withdrawal?",
-  confirm: "Yes, cancel",
-  busy: "Cancelling…",
-  keep: "Keep it",
-  dangerous: true,
-};
+const CANCEL_WORDS = cancelWords("withdrawal");
 
 /** GET /api/wallet/withdrawals, paged (the wallet page loads and reloads it), with Cancel while one waits for review. */
 export default function WithdrawalsPanel(props: { config: PublicConfig; list: PagedList<Withdrawal>; onCancelled: () => void }) {

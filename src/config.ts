@@ -41,6 +41,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Config = ReturnType<typeof parseConfig>;
 type Env = Record<string, string | undefined>;
 
+/** A mail address as settings take it: one @, nothing around it that would make it two or a name. */
+const MAIL_ADDRESS = /^[^\s<>@,;]+@[^\s<>@,;]+$/;
+
 /** Reads one variable through a parser; an empty string counts as unset. */
 function reader(env: Env) {
   const raw = (name: string) => {
@@ -97,13 +100,20 @@ function reader(env: Env) {
    */
   const mailbox = (name: string, fallback: string) => {
     const value = raw(name) ?? fallback;
-    const address = /^[^\s<>@,;]+@[^\s<>@,;]+$/;
     const named = /^([^<>]*)<([^<>]+)>$/.exec(value.trim());
-    if (!(named ? address.test(named[2].trim()) : address.test(value.trim())))
+    if (!(named ? MAIL_ADDRESS.test(named[2].trim()) : MAIL_ADDRESS.test(value.trim())))
       throw new ConfigError(
         name,
         `must be an address (no-reply@example.com) or a name and one (Vault <no-reply@example.com>), got "${value}"`,
       );
+    return value;
+  };
+  /** A plain mail address, shown to users as is (a mailto: link), or undefined when unset. */
+  const address = (name: string) => {
+    const value = raw(name);
+    if (value !== undefined && !MAIL_ADDRESS.test(value)) {
+      throw new ConfigError(name, `must be a mail address (support@example.com), got "${value}"`);
+    }
     return value;
   };
   /** Checked here so that a wrong path stops the start with its name, not later with a stack trace. */
@@ -128,7 +138,7 @@ function reader(env: Env) {
       throw new ConfigError(name, `must be a plain decimal amount of USD (${(error as Error).message})`);
     }
   };
-  return { raw, int, bool, oneOf, url, host, mailbox, readableFile, usdCents };
+  return { raw, int, bool, oneOf, url, host, mailbox, address, readableFile, usdCents };
 }
 
 /** README's defaults; WITHDRAWAL_FEES replaces the fees of the assets it lists, the others keep these. */
@@ -290,6 +300,8 @@ export function parseConfig(env: Env) {
     requestTimeoutSeconds: r.int("REQUEST_TIMEOUT_SECONDS", 10, 1, 600),
     smtpUrl: r.url("SMTP_URL", ["smtp:", "smtps:"]),
     mailFrom: r.mailbox("MAIL_FROM", "CryptoVault <no-reply@localhost>"),
+    /** Where users reach the operator's support: the web app names it wherever it says "contact support". */
+    supportEmail: r.address("SUPPORT_EMAIL"),
     sentryDsn: parseSentryDsn(r.url("SENTRY_DSN", ["http:", "https:"])),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),
     // A billion is as good as no limit (benchmarks); nothing larger means more.

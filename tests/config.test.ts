@@ -101,6 +101,10 @@ describe("config", () => {
     [{ MAIL_FROM: "CryptoVault <no-reply>" }, "MAIL_FROM"],
     [{ MAIL_FROM: "a b@example.com" }, "MAIL_FROM"],
     [{ MAIL_FROM: "a@b,c" }, "MAIL_FROM"],
+    // An address only: a name and brackets would not make a mailto: link.
+    [{ SUPPORT_EMAIL: "Support <help@example.com>" }, "SUPPORT_EMAIL"],
+    [{ SUPPORT_EMAIL: "help" }, "SUPPORT_EMAIL"],
+    [{ SUPPORT_EMAIL: "help@example.com, abuse@example.com" }, "SUPPORT_EMAIL"],
     // The app lives at its origin's root: a path would send mail links and the socket check elsewhere.
     [{ PUBLIC_URL: "https://vault.example.com/app/" }, "PUBLIC_URL"],
     [{ PUBLIC_URL: "https://vault.example.com/?x=1" }, "PUBLIC_URL"],

@@ -422,6 +422,11 @@ describe("platform endpoints", () => {
     expect(publicConfig(testConfig({ REQUIRE_EMAIL_VERIFICATION: "false" })).features.emailVerification).toBe(false);
   });
 
+  test("/api/config names the support address the operator set (SUPPORT_EMAIL), or null", async () => {
+    expect(((await (await fixture.request("/api/config")).json()) as { supportEmail: unknown }).supportEmail).toBeNull();
+    expect(publicConfig(testConfig({ SUPPORT_EMAIL: " help@vault.example " })).supportEmail).toBe("help@vault.example");
+  });
+
   test("/metrics is Prometheus text with the required series", async () => {
     await fixture.request("/health");
     await Bun.sleep(10); // the request is counted just after its answer is sent

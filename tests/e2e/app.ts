@@ -61,6 +61,9 @@ export type App = {
   stop(): Promise<void>;
 };
 
+/** The operator's support address the app is started with: the footer links to it. */
+export const SUPPORT_EMAIL = "support@e2e.example.com";
+
 export async function startApp(): Promise<App> {
   const dataDir = mkdtempSync(join(tmpdir(), "cryptovault-e2e-"));
   const port = freePort();
@@ -76,6 +79,7 @@ export async function startApp(): Promise<App> {
     ADDRESS_COOLDOWN_HOURS: "0",
     // Low enough for the money flow to send a transfer that is held for review.
     AML_REVIEW_THRESHOLD_USD: "100",
+    SUPPORT_EMAIL,
     // Every browser of the flows is one IP, opening pages far faster than a person: the default 100 requests a
     // minute per IP would answer some of them 429 (the API tests check the limit itself).
     RATE_LIMIT_PER_MINUTE: "1000",

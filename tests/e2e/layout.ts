@@ -16,6 +16,7 @@ import {
   PASSWORD,
   PHONE,
   registerViaApi,
+  SUPPORT_EMAIL,
   signIn,
 } from "./app";
 import { assert, assertEqual, eventually, flow, note } from "./harness";
@@ -293,6 +294,14 @@ export async function layoutFlow(browser: Browser, app: App, promoteToAdmin?: (e
           context = await newUserContext(browser, app);
           page = await context.newPage();
           await signIn(page, erin.email);
+        },
+      },
+      {
+        name: "the footer names support's address (SUPPORT_EMAIL) as a mail link",
+        run: async () => {
+          const link = page.getByRole("contentinfo").getByRole("link", { name: SUPPORT_EMAIL, exact: true });
+          await link.waitFor();
+          assertEqual(await link.getAttribute("href"), `mailto:${SUPPORT_EMAIL}`, "the support link's target");
         },
       },
       {

@@ -40,6 +40,8 @@ export const PublicConfig = t.Object({
     rateLimitPerMinute: t.Integer(),
   }),
   sentry: t.Object({ dsn: t.Union([t.String(), t.Null()]), environment: t.String() }),
+  /** SUPPORT_EMAIL (beyond API.md): where users reach support; null when the operator set none. */
+  supportEmail: t.Union([t.String(), t.Null()]),
 });
 export type PublicConfig = typeof PublicConfig.static;
 

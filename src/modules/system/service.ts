@@ -52,5 +52,6 @@ export function publicConfig(config: Config): PublicConfig {
       rateLimitPerMinute: config.rateLimitPerMinute,
     },
     sentry: { dsn: config.sentryDsn ?? null, environment: config.nodeEnv },
+    supportEmail: config.supportEmail ?? null,
   };
 }

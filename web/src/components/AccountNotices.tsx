@@ -5,6 +5,7 @@ import type { User } from "../lib/session";
 import { createWithdrawalPause } from "../lib/withdrawal-pause";
 import Alert from "./Alert";
 import ResendVerification from "./ResendVerification";
+import SupportContact from "./SupportContact";
 
 /**
  * Why money cannot move for this user (unverified email, frozen account), shown before the money forms; with
@@ -38,8 +39,8 @@ export default function AccountNotices(props: { user: User; sending?: boolean })
         <Alert tone="error" title="Your account is frozen">
           <p>
             While it is frozen you cannot deposit, withdraw, send or trade; money others send you still arrives and stays here.
-            Your open orders do not fill and requested withdrawals are not paid out until it is unfrozen. Contact support to find
-            out why.
+            Your open orders do not fill and requested withdrawals are not paid out until it is unfrozen.{" "}
+            <SupportContact capital /> to find out why.
           </p>
         </Alert>
       </Show>

@@ -1,7 +1,7 @@
 import { A, createAsync, type RouteSectionProps, revalidate, useLocation, useNavigate } from "@solidjs/router";
 import { createSignal, ErrorBoundary, For, Show, Suspense } from "solid-js";
 import { errorMessage, likelySignedIn } from "../lib/api";
-import { getConfig } from "../lib/config";
+import { getConfig, useSupportEmail } from "../lib/config";
 import { focusNextHeading } from "../lib/focus";
 import { likelyAdmin, signOut, useSessionUserIfKnown } from "../lib/session";
 import Announcer from "./Announcer";
@@ -189,6 +189,22 @@ function MainNav() {
   );
 }
 
+/** Where to reach support, in every page's footer, when the operator named an address (SUPPORT_EMAIL). */
+function Support() {
+  const email = useSupportEmail();
+  return (
+    <Suspense>
+      <Show when={email()}>
+        {(address) => (
+          <span>
+            Support: <a href={`mailto:${address()}`}>{address()}</a>
+          </span>
+        )}
+      </Show>
+    </Suspense>
+  );
+}
+
 /** The footer never shows an error: without a configuration it just has no version to show. */
 function Version() {
   const config = createAsync(() => getConfig().catch(() => undefined));
@@ -258,6 +274,7 @@ export default function Layout(props: RouteSectionProps) {
       <footer class="site-footer">
         <div class="container footer-inner">
           <span>© CryptoVault</span>
+          <Support />
           <Version />
         </div>
       </footer>

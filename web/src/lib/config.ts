@@ -20,6 +20,8 @@ export type PublicConfig = {
     rateLimitPerMinute: number;
   };
   sentry: { dsn: string | null; environment: string };
+  /** SUPPORT_EMAIL (beyond API.md): where users reach support, or null. */
+  supportEmail: string | null;
 };
 
 let loaded: Promise<PublicConfig> | undefined;
@@ -43,6 +45,12 @@ export const getConfig = query(() => {
 export function useEmailVerificationRequired() {
   const config = createAsync(() => getConfig().catch(() => undefined));
   return () => config()?.features.emailVerification !== false;
+}
+
+/** The operator's support address (SUPPORT_EMAIL), once the configuration is here; undefined without one. */
+export function useSupportEmail() {
+  const config = createAsync(() => getConfig().catch(() => undefined));
+  return () => config()?.supportEmail ?? undefined;
 }
 
 export function useConfig() {

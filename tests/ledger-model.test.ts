@@ -60,6 +60,8 @@ const amountArb = fc.oneof(
       .bigInt({ min: 1n, max: 250_000n })
       .map((cents) => (cents % 100n === 0n ? `${cents / 100n}.00` : formatAmount(cents, 2))),
   },
+  // Around a withdrawal's fee (1.50), which a withdrawal must be larger than.
+  { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 300n }).map((cents) => formatAmount(cents, 2)) },
   { weight: 1, arbitrary: fc.constantFrom("1e3", "-1", "0", " 1", "1,5", "0x10", "1.001", "", "abc") },
 );
 const unitsOf = (amount: string): bigint | null => {
@@ -135,6 +137,8 @@ class WithdrawCommand implements fc.AsyncCommand<Model, Real> {
     });
     const units = unitsOf(this.amount);
     if (units === null) return expect(answer.status).toBe(422);
+    // No larger than its fee: refused, nothing held.
+    if (units <= FEE) return expect(await code(answer)).toBe("VALIDATION_FAILED");
     if (units + FEE > model.available[this.user]) return expect(await code(answer)).toBe("INSUFFICIENT_FUNDS");
     expect(answer.status).toBe(202);
     const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string } };

@@ -1424,9 +1424,45 @@ describe("withdrawals", () => {
     expect(await hashOf("SOL")).toMatch(/^[1-9A-HJ-NP-Za-km-z]{80,90}$/);
   });
 
+  test("a withdrawal no larger than its fee is refused, naming the smallest that is; nothing is held", async () => {
+    const { client } = await withBook("worth-fee", "100");
+    type Refusal = ErrorBody & { error: { details: { fields: string[]; minimumAmount: string } } };
+    const tooSmall = async (amount: string) => {
+      const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount, address: IBAN });
+      return [answer.status, ((await answer.json()) as Refusal).error] as [number, unknown];
+    };
+    for (const amount of ["0.01", "1.49", "1.5", "1.50"]) {
+      expect(await tooSmall(amount)).toEqual([
+        422,
+        {
+          code: "VALIDATION_FAILED",
+          message:
+            "Amount is too small to withdraw: it is not more than the fee of 1.5 USD; the smallest amount that is, is 1.51",
+          details: { fields: ["amount"], minimumAmount: "1.51" },
+          requestId: expect.any(String),
+        },
+      ]);
+    }
+    expect(await usd(client)).toMatchObject({ available: "100", held: "0" });
+    // In the asset's own units: Bitcoin's fee is 0.0001 BTC by default.
+    await deposit(client, "BTC", "0.01");
+    await client.json("POST", "/api/wallet/addresses", {
+      asset: "BTC",
+      address: "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+      label: "btc",
+    });
+    const btc = (amount: string) =>
+      withKey(client, "/api/wallet/withdraw", { asset: "BTC", amount, address: "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq" });
+    const refused = (await (await btc("0.0001")).json()) as Refusal;
+    expect(refused.error.details.minimumAmount).toBe("0.00010001");
+    expect((await btc("0.00010001")).status).toBe(202);
+    expect((await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1.51", address: IBAN })).status).toBe(202);
+    expect(await usd(client)).toMatchObject({ available: "96.99" });
+  });
+
   test("a withdrawal matches the book in any spelling of the same address: IBAN spacing and case, hex case", async () => {
     const { client } = await withBook("spelling", "100");
-    const iban = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: "gb82west12345698765432" });
+    const iban = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "2", address: "gb82west12345698765432" });
     expect(iban.status).toBe(202);
     // Paid out to the book's spelling, which was checked when it was added, not to the request's.
     type Withdrawn = { withdrawal: { address: string } };
@@ -1456,7 +1492,7 @@ describe("withdrawals", () => {
     });
     expect(((await mixed.json()) as Withdrawn).withdrawal.address).toBe(bech32);
     // Another IBAN is still another address.
-    const other = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: "DE89370400440532013000" });
+    const other = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "2", address: "DE89370400440532013000" });
     expect(((await other.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
   });
 
@@ -1717,7 +1753,7 @@ describe("withdrawals", () => {
     const admin = await adminUser(fixture, "wd-race-admin");
     const outcomes = new Set<string>();
     for (let round = 0; round < 8; round++) {
-      const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
+      const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "2", address: IBAN });
       const { withdrawal } = (await answer.json()) as { withdrawal: { id: string } };
       const { provider, sent } = await providerFor(withdrawal.id, async () => ({ txHash: `0xrace${round}` }));
       // The admin freezes the owner, to hold the payout back, and rejects it, while the worker runs.
@@ -1741,8 +1777,8 @@ describe("withdrawals", () => {
     expect(held).toBe("0");
     const { items } = (await client.json<{ items: { status: string }[] }>("GET", "/api/wallet/withdrawals")).body;
     const completed = items.filter((w) => w.status === "completed").length;
-    // 100 less 2.50 (1 + 1.50 fee) per completed payout.
-    expect(available).toBe(String(100 - 2.5 * completed));
+    // 100 less 3.50 (2 + 1.50 fee) per completed payout.
+    expect(available).toBe(String(100 - 3.5 * completed));
   });
 
   test("a payout that cannot be settled is rolled back (still held) without stopping the others, and the tick fails", async () => {
@@ -1905,9 +1941,9 @@ describe("withdrawals", () => {
     const code = await totpNow(setup.body.secret, 1);
     const tooMuch = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1000", address: IBAN, code });
     expect([tooMuch.status, ((await tooMuch.json()) as ErrorBody).error.code]).toEqual([422, "INSUFFICIENT_FUNDS"]);
-    const ok = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN, code });
+    const ok = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "2", address: IBAN, code });
     expect(ok.status).toBe(202);
-    const reused = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN, code });
+    const reused = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "2", address: IBAN, code });
     expect([reused.status, ((await reused.json()) as ErrorBody).error.code]).toEqual([401, "INVALID_TOTP"]);
     const before = await user.client.json<{ user: { withdrawalsLockedUntil: string | null } }>("GET", "/api/auth/me");
     expect(before.body.user.withdrawalsLockedUntil).toBeNull();

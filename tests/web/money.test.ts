@@ -4,7 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import { formatUsdCents, usdCents } from "../../src/platform/money";
-import { largestBeforeFee, overUsd, usdValue } from "../../web/src/lib/money";
+import { largestBeforeFee, overUsd, smallestWithdrawal, usdValue } from "../../web/src/lib/money";
 import { networkOf, networkWarning } from "../../web/src/lib/networks";
 
 test("Max is the available balance less the fee, exact to the asset's last decimal", () => {
@@ -75,4 +75,12 @@ test("each crypto asset names the network whose addresses the server accepts; ot
   expect(networkWarning("USDT", "Ethereum (ERC-20)")).toBe(
     "Only USDT on Ethereum (ERC-20): USDT sent on any other network is lost.",
   );
+});
+
+test("the smallest withdrawal is one minor unit more than the fee, as the server refuses any no larger", () => {
+  expect(smallestWithdrawal("1.5", 2)).toBe("1.51");
+  expect(smallestWithdrawal("0.0001", 8)).toBe("0.00010001");
+  expect(smallestWithdrawal("0.001", 18)).toBe("0.001000000000000001");
+  expect(smallestWithdrawal("0", 2)).toBe("0.01");
+  expect(smallestWithdrawal("fee", 2)).toBeUndefined();
 });

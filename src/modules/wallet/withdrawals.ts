@@ -3,10 +3,12 @@
  * withdrawal waits for an admin (above WITHDRAWAL_REVIEW_THRESHOLD_USD) or goes to the payout worker. What happens
  * next is in withdrawal-review.ts (cancel, approve, reject, settle) and payouts.ts (the worker).
  */
+
 import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
+import type { Asset } from "../../config";
 import { type DbTransaction, lockUntilCommit } from "../../platform/db/client";
 import { enqueueEvents } from "../../platform/events/outbox";
-import { notFound } from "../../platform/http/errors";
+import { AppError, notFound } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
@@ -63,12 +65,30 @@ export async function withdrawalLimit(ctx: MoneyContext, userId: string): Promis
 }
 
 /** Checks that need no money transaction: amount, a second factor given, address, accounts. */
+/**
+ * 422 for a withdrawal no larger than its fee: more would be paid for it than arrives, which nobody means to do (a
+ * trade is held to the same, trading/pricing.ts). The refusal names the smallest amount that is worth it, as
+ * `details.minimumAmount`. An asset without a fee takes any amount.
+ */
+function assertWorthItsFee(asset: Asset, units: bigint): void {
+  if (units > asset.withdrawalFee) return;
+  const minimumAmount = formatAmount(asset.withdrawalFee + 1n, asset.precision);
+  const fee = formatAmount(asset.withdrawalFee, asset.precision);
+  throw new AppError(
+    422,
+    "VALIDATION_FAILED",
+    `Amount is too small to withdraw: it is not more than the fee of ${fee} ${asset.symbol}; the smallest amount that is, is ${minimumAmount}`,
+    { fields: ["amount"], minimumAmount },
+  );
+}
+
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
   const user = await getUser(ctx.db, userId);
   // A code asked for before any rule of the withdrawal itself, as for a P2P send: without one, every refusal is
   // TOTP_REQUIRED. It is spent with the money, once the rules have passed (requestWithdrawal).
   assertSecondFactorGiven({ twoFactor: user.totpSecret !== null }, body.code, "withdraw");
+  assertWorthItsFee(asset, units);
   const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   await ctx.ledger.openAccounts(ctx.db, [
     userAccount(userId, asset.symbol, "available"),

@@ -173,6 +173,15 @@ export function largestBeforeFee(available: string, fee: string, precision: numb
 }
 
 /**
+ * The smallest amount a withdrawal may be: one minor unit more than its `fee`, as the server has it (a withdrawal no
+ * larger than its fee is not worth it, and refused). Undefined when the fee is not an amount of the asset.
+ */
+export function smallestWithdrawal(fee: string, precision: number): string | undefined {
+  const cost = toUnits(fee, precision);
+  return cost === undefined ? undefined : fromUnits(cost + 1n, precision);
+}
+
+/**
  * The USD value of `amount` (in an asset of `precision` decimals) at `priceUsd`, in cents rounded up, as the server
  * values an amount against its limits and review thresholds: compared with a threshold it says what the server
  * finds at the same price. Dollars as the API writes them ("1234.57"); undefined when either is not a plain

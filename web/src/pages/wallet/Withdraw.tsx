@@ -22,6 +22,7 @@ import {
   largestBeforeFee,
   lessThan,
   precisionOf,
+  smallestWithdrawal,
 } from "../../lib/money";
 import { moneyProblem, showRefusal } from "../../lib/money-errors";
 import { networkOf, networkWarning } from "../../lib/networks";
@@ -90,6 +91,16 @@ export default function WithdrawPanel(props: {
     const p = precision();
     return t !== undefined && available !== undefined && p !== undefined && lessThan(available, t, p) === true;
   };
+  /** The smallest amount the server takes: more than the fee. */
+  const minimum = () => {
+    const p = precision();
+    return p === undefined || isZero(fee()) ? undefined : smallestWithdrawal(fee(), p);
+  };
+  const belowMinimum = () => {
+    const least = minimum();
+    const p = precision();
+    return least !== undefined && p !== undefined && lessThan(amount(), least, p) === true;
+  };
   /** What "Max" fills in: the available balance less the fee; undefined while unknown, or when it covers no more. */
   const largest = () => {
     const available = balance()?.available;
@@ -135,6 +146,9 @@ export default function WithdrawPanel(props: {
     const found: FieldErrors = {};
     const problem = amountProblem(amount(), precision(), asset());
     if (problem) found.amount = problem;
+    else if (belowMinimum()) {
+      found.amount = `Not more than the fee of ${fee()} ${asset()}: the smallest amount worth withdrawing is ${minimum()} ${asset()}.`;
+    }
     // The server would refuse it; the balance shown is kept live, so it is known here already.
     else if (overBalance()) found.amount = OVER_BALANCE;
     if (!address()) found.address = "Choose an address. Add one to your address book first.";
@@ -300,6 +314,14 @@ export default function WithdrawPanel(props: {
             <div class="fee-summary">
               <p>
                 Withdrawal fee: <Amount value={fee()} asset={asset()} precision={precision()} />
+                <Show when={minimum()}>
+                  {(least) => (
+                    <span class="muted">
+                      {" "}
+                      · minimum withdrawal <Amount value={least()} asset={asset()} precision={precision()} />
+                    </span>
+                  )}
+                </Show>
               </p>
               <p>
                 You will pay amount + fee:{" "}

@@ -13,11 +13,11 @@ export function oneOf<const V extends readonly string[]>(values: V): TUnion<Lite
 }
 
 /**
- * A resource id in a path. Any text: an id that names nothing (or someone else's thing) is 404 NOT_FOUND
- * (API.md), which the services answer without a query for anything that is not an id; the bound only
- * keeps logs sane.
+ * A resource id in a path. Any text, however long (the request line's own limit bounds it): an id that names
+ * nothing (or someone else's thing) is 404 NOT_FOUND (API.md), which the services answer without a query for
+ * anything that is not an id.
  */
-export const PathId = t.String({ maxLength: 1000 });
+export const PathId = t.String();
 
 /**
  * A second-factor code where one may be asked for (login, withdraw): empty or null is no code at all, as a

@@ -3,7 +3,6 @@
  * withdrawal waits for an admin (above WITHDRAWAL_REVIEW_THRESHOLD_USD) or goes to the payout worker. What happens
  * next is in withdrawal-review.ts (cancel, approve, reject, settle) and payouts.ts (the worker).
  */
-
 import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Asset } from "../../config";
 import { type DbTransaction, lockUntilCommit } from "../../platform/db/client";
@@ -64,7 +63,6 @@ export async function withdrawalLimit(ctx: MoneyContext, userId: string): Promis
   return limitView("withdrawal", ctx.config.withdrawalDailyLimitUsdCents, await withdrawnToday(ctx.db, userId));
 }
 
-/** Checks that need no money transaction: amount, a second factor given, address, accounts. */
 /**
  * 422 for a withdrawal no larger than its fee: more would be paid for it than arrives, which nobody means to do (a
  * trade is held to the same, trading/pricing.ts). The refusal names the smallest amount that is worth it, as
@@ -82,6 +80,7 @@ function assertWorthItsFee(asset: Asset, units: bigint): void {
   );
 }
 
+/** Checks that need no money transaction: amount, a second factor given, address, accounts. */
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
   const user = await getUser(ctx.db, userId);

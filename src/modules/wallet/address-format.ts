@@ -158,42 +158,23 @@ const asTyped = (address: string) => address;
  */
 const zeroHex = (address: string) => /^0x0{40}$/i.test(address);
 const zeroBase58 = (address: string) => /^1{32}$/.test(address);
-const noneUnspendable = () => false;
 
 type AddressFormat = {
   check: (address: string) => boolean;
   name: string;
   canonical: (address: string) => string;
-  /** Whether a well-formed address is one nobody can spend from. */
-  unspendable: (address: string) => boolean;
+  /** Whether a well-formed address is one nobody can spend from; none is, without it. */
+  unspendable?: (address: string) => boolean;
 };
 
-/** Each asset's address check, what its address is called in a message, and its one spelling. */
+/** Each asset's address check, what its address is called in a message, its one spelling, and what no key spends. */
+// biome-ignore format: a table, one asset a line
 const FORMAT_BY_ASSET: ReadonlyMap<string, AddressFormat> = new Map([
-  [
-    "BTC",
-    {
-      check: isBitcoinAddress,
-      name: "Bitcoin address (bech32 or base58check)",
-      canonical: bitcoinCanonical,
-      unspendable: noneUnspendable,
-    },
-  ],
-  [
-    "ETH",
-    { check: isEthereumAddress, name: "Ethereum address (0x and 40 hex digits)", canonical: lowerHex, unspendable: zeroHex },
-  ],
-  [
-    "USDT",
-    {
-      check: isEthereumAddress,
-      name: "USDT address (an Ethereum address: 0x and 40 hex digits)",
-      canonical: lowerHex,
-      unspendable: zeroHex,
-    },
-  ],
+  ["BTC", { check: isBitcoinAddress, name: "Bitcoin address (bech32 or base58check)", canonical: bitcoinCanonical }],
+  ["ETH", { check: isEthereumAddress, name: "Ethereum address (0x and 40 hex digits)", canonical: lowerHex, unspendable: zeroHex }],
+  ["USDT", { check: isEthereumAddress, name: "USDT address (an Ethereum address: 0x and 40 hex digits)", canonical: lowerHex, unspendable: zeroHex }],
   ["SOL", { check: isSolanaAddress, name: "Solana address (base58 of 32 bytes)", canonical: asTyped, unspendable: zeroBase58 }],
-  ["USD", { check: isIban, name: "IBAN", canonical: upperIban, unspendable: noneUnspendable }],
+  ["USD", { check: isIban, name: "IBAN", canonical: upperIban }],
 ]);
 
 /** Whether two spellings of `asset` addresses name the same destination (surrounding whitespace aside). */
@@ -204,7 +185,7 @@ export function sameAddress(asset: string, a: string, b: string): boolean {
 
 /** Whether `address` of `asset` is one no key spends from (its zero address), so a withdrawal there would be lost. */
 export function isUnspendableAddress(asset: string, address: string): boolean {
-  return FORMAT_BY_ASSET.get(asset)?.unspendable(address.trim()) ?? false;
+  return FORMAT_BY_ASSET.get(asset)?.unspendable?.(address.trim()) ?? false;
 }
 
 /** Whether `address` is well-formed for `asset`. An asset without a known format has no valid address. */

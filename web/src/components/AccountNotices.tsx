@@ -39,8 +39,8 @@ export default function AccountNotices(props: { user: User; sending?: boolean })
         <Alert tone="error" title="Your account is frozen">
           <p>
             While it is frozen you cannot deposit, withdraw, send or trade; money others send you still arrives and stays here.
-            Your open orders do not fill and requested withdrawals are not paid out until it is unfrozen.{" "}
-            <SupportContact capital /> to find out why.
+            Your open orders do not fill and requested withdrawals are not paid out until it is unfrozen. <SupportContact /> to
+            find out why.
           </p>
         </Alert>
       </Show>

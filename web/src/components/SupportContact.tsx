@@ -5,11 +5,11 @@ import { useSupportEmail } from "../lib/config";
  * "Contact support", and how: the operator's SUPPORT_EMAIL as a mail link when one is set, so the words lead
  * somewhere. Written to continue a sentence ("… Contact support at help@… to find out why.").
  */
-export default function SupportContact(props: { capital?: boolean }) {
+export default function SupportContact() {
   const email = useSupportEmail();
   return (
     <>
-      {props.capital ? "Contact support" : "contact support"}
+      Contact support
       <Show when={email()}>
         {(address) => (
           <>

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 import solid from "vite-plugin-solid";
-import { initialJsReport } from "./initial-js";
-import { precompress } from "./precompress";
+import { initialJsReport } from "./initial-js.ts";
+import { precompress } from "./precompress.ts";
 
 /**
  * The web app is built by Vite because Bun cannot compile Solid's JSX (it needs babel-preset-solid, which

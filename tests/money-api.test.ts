@@ -1436,8 +1436,7 @@ describe("withdrawals", () => {
         422,
         {
           code: "VALIDATION_FAILED",
-          message:
-            "Amount is too small to withdraw: it is not more than the fee of 1.5 USD; the smallest amount that is, is 1.51",
+          message: "The amount must be more than the withdrawal fee of 1.5 USD: the smallest withdrawal is 1.51 USD",
           details: { fields: ["amount"], minimumAmount: "1.51" },
           requestId: expect.any(String),
         },

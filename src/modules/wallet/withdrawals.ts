@@ -75,7 +75,7 @@ function assertWorthItsFee(asset: Asset, units: bigint): void {
   throw new AppError(
     422,
     "VALIDATION_FAILED",
-    `Amount is too small to withdraw: it is not more than the fee of ${fee} ${asset.symbol}; the smallest amount that is, is ${minimumAmount}`,
+    `The amount must be more than the withdrawal fee of ${fee} ${asset.symbol}: the smallest withdrawal is ${minimumAmount} ${asset.symbol}`,
     { fields: ["amount"], minimumAmount },
   );
 }

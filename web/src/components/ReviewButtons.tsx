@@ -47,9 +47,12 @@ export function ConfirmControls(props: {
       </Show>
       <MoneyProblemAlert problem={props.refusal} email={props.user.email} />
       <div class="button-row">
-        <button type="submit" class="button button-primary" disabled={props.busy} aria-busy={props.busy}>
-          {props.busy ? props.working : props.refusal ? "Try again" : props.label}
-        </button>
+        {/* Refused as frozen, the same again is refused the same: only Edit, until the freeze is lifted. */}
+        <Show when={props.refusal?.code !== "FORBIDDEN"}>
+          <button type="submit" class="button button-primary" disabled={props.busy} aria-busy={props.busy}>
+            {props.busy ? props.working : props.refusal ? "Try again" : props.label}
+          </button>
+        </Show>
         <button type="button" class="button" disabled={props.busy} onClick={() => props.onEdit()}>
           Edit
         </button>

@@ -13,11 +13,11 @@ export function reviewRule(kind: "withdrawal" | "transfer", thresholdUsd: string
 
 const OUTCOME = {
   withdrawal: {
-    held: "our team reviews it before it is sent; you can cancel it until then.",
+    held: "our team reviews it before it is sent; you can cancel it in your Withdrawals list until then.",
     free: "it is sent without waiting for review.",
   },
   transfer: {
-    held: "it is held for review. The amount stays held from your balance until our team approves it (then it is delivered) or rejects it (then it comes back to you); you can cancel it until then.",
+    held: "it is held for review. The amount stays held from your balance until our team approves it (then it is delivered) or rejects it (then it comes back to you); you can cancel it on the History page until then.",
     free: "it completes at once.",
   },
 };

@@ -79,9 +79,7 @@ export function moneyProblem(
     case "EMAIL_NOT_VERIFIED":
       return form("Verify your email address before moving money. Check your inbox for the link.");
     case "FORBIDDEN":
-      return form(
-        /frozen/i.test(error.message) ? "Your account is frozen, so money cannot move. Contact support." : error.message,
-      );
+      return form(/frozen/i.test(error.message) ? "Your account is frozen, so money cannot move." : error.message);
     case "UNAVAILABLE": {
       const said = error.message.replace(/[.\s]+$/, "");
       // Without a price the request was refused before anything was written; any other 503 may come after.

@@ -319,7 +319,6 @@ function HistoryView(props: { config: PublicConfig }) {
             { label: "Amount", num: true },
             { label: "Status" },
             { label: "Counterparty / reference" },
-            { label: "Actions", srOnly: true },
           ]}
           after={
             <LoadMore
@@ -340,10 +339,26 @@ function HistoryView(props: { config: PublicConfig }) {
               <td class="num">
                 <TxAmount tx={tx} precision={precisionOf(props.config, tx.asset)} />
               </td>
-              {/* A rejection's reason (up to 500 characters) wraps, rather than widen every row's status. */}
-              <td classList={{ wrap: !!tx.rejectionReason }}>
+              {/* A rejection's reason (up to 500 characters) wraps, rather than widen every row's status. A held
+                  transfer's Cancel sits under its status too: a column of its own, empty in nearly every row, would
+                  widen the table past a desktop's width (and turn it into cards) whenever one is held. */}
+              <td classList={{ wrap: !!tx.rejectionReason || heldTransferId(tx) !== undefined }}>
                 <StatusBadge status={tx.status} />
                 <NoteLine label="Reason" note={tx.rejectionReason} />
+                <Show when={heldTransferId(tx)}>
+                  {(transferId) => (
+                    <AskAgainButtons
+                      words={CANCEL_WORDS}
+                      what={`the transfer of ${formatAmount(tx.amount, precisionOf(props.config, tx.asset))} ${tx.asset} to ${tx.counterparty ?? "another user"} sent ${formatDateTime(tx.createdAt)}`}
+                      asking={asking() === transferId()}
+                      busy={cancelling() === transferId()}
+                      disabled={cancelling() !== undefined}
+                      onAsk={() => setAsking(transferId())}
+                      onKeep={() => setAsking(undefined)}
+                      onConfirm={() => cancel(transferId())}
+                    />
+                  )}
+                </Show>
               </td>
               <td class="wrap">
                 <Show
@@ -361,22 +376,6 @@ function HistoryView(props: { config: PublicConfig }) {
                   {(who) => <span class="break">{who()}</span>}
                 </Show>
                 <NoteLine note={tx.note} />
-              </td>
-              <td class="num">
-                <Show when={heldTransferId(tx)}>
-                  {(transferId) => (
-                    <AskAgainButtons
-                      words={CANCEL_WORDS}
-                      what={`the transfer of ${formatAmount(tx.amount, precisionOf(props.config, tx.asset))} ${tx.asset} to ${tx.counterparty ?? "another user"} sent ${formatDateTime(tx.createdAt)}`}
-                      asking={asking() === transferId()}
-                      busy={cancelling() === transferId()}
-                      disabled={cancelling() !== undefined}
-                      onAsk={() => setAsking(transferId())}
-                      onKeep={() => setAsking(undefined)}
-                      onConfirm={() => cancel(transferId())}
-                    />
-                  )}
-                </Show>
               </td>
             </tr>
           )}

@@ -56,7 +56,7 @@ function ReviewQueue<T extends Item>(props: {
   const waitingFor = props.waitingFor ?? "review";
   const queue = createPagedList<T>(props.path, { status: waitingFor === "review" ? "pending_review" : "processing" }, PAGE_SIZE);
   const [busy, setBusy] = createSignal<{ id: string; decision: "approve" | "reject" }>();
-  const [decided, setDecided] = createSignal<{ tone: "success"; text: string }>();
+  const [decided, setDecided] = createSignal<{ tone: "success" | "error"; text: string }>();
   /** Why a decision on a row was refused, by item id: shown by that row, which stays (it is still held). */
   const [refused, setRefused] = createSignal<Record<string, string | undefined>>({});
 
@@ -76,7 +76,15 @@ function ReviewQueue<T extends Item>(props: {
       noteAdminAction();
       setDecided({ tone: "success", text: `${approve ? "Approved" : "Rejected"} ${describe(item)}.` });
     } catch (error) {
-      setRefused({ ...refused(), [item.id]: `Could not ${approve ? "approve" : "reject"} it: ${actionMessage(error)}` });
+      // It may have been decided by another admin, or cancelled by its owner, meanwhile: the queue is read again. A
+      // row still waiting shows why it was refused; one that waits no more has left, and the panel says why.
+      const why = actionMessage(error);
+      await queue.load(false);
+      if (queue.items().some((waiting) => waiting.id === item.id)) {
+        setRefused({ ...refused(), [item.id]: `Could not ${approve ? "approve" : "reject"} it: ${why}` });
+      } else {
+        setDecided({ tone: "error", text: `Could not ${approve ? "approve" : "reject"} ${describe(item)}: ${why}` });
+      }
     } finally {
       setBusy(undefined);
     }
@@ -219,8 +227,12 @@ export function TransferReview(props: { config: PublicConfig; me: User }) {
       config={props.config}
       path="/api/admin/transfers"
       decide={async (t, approve, rejection) => {
-        await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`, rejection);
-        noteTransferDecided(t.id);
+        try {
+          await api.post(`/api/admin/transfers/${encodeURIComponent(t.id)}/${approve ? "approve" : "reject"}`, rejection);
+        } finally {
+          // Its flags are read again after a refusal too: the sender may have cancelled it meanwhile.
+          noteTransferDecided(t.id);
+        }
       }}
       parties={(t) => `from ${t.senderEmail} to ${t.recipientEmail}`}
       // A transfer carries no user ids, only emails; an email is one account's (unique, stored normalized).

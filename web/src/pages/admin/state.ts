@@ -26,7 +26,10 @@ export function noteStanding(user: { id: string; frozen?: boolean }) {
   if (user.frozen !== undefined) setFrozenUsers(user.id, user.frozen);
 }
 
-/** The transfer decided last in the review queue: its AML flag, which the decision resolved, is shown anew. */
+/**
+ * The transfer decided last in the review queue (or whose decision was refused, being no longer held): its AML flag,
+ * which the decision resolved or the cancel left resolvable, is shown anew.
+ */
 const [decidedTransfer, setDecidedTransfer] = createSignal<{ id: string; at: number }>();
 
 export { decidedTransfer };

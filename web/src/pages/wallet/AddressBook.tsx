@@ -78,6 +78,9 @@ export default function AddressBookPanel(props: {
         const fields = fieldErrors(error, HINTS);
         setErrors(fields);
         if (Object.keys(fields).length === 0) setMessage({ tone: "error", text: error.message });
+      } else if (error instanceof ApiError && error.code === "ADDRESS_NOT_ALLOWED") {
+        // Sanctioned, or a zero address: about what was typed in Address, so said there.
+        setErrors({ address: error.message });
       } else {
         setMessage({ tone: "error", text: actionMessage(error) });
       }

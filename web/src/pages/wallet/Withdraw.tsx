@@ -96,16 +96,27 @@ export default function WithdrawPanel(props: {
     const p = precision();
     return p === undefined || isZero(fee()) ? undefined : smallestWithdrawal(fee(), p);
   };
+  /** What the balance must hold for the smallest withdrawal: it and its fee. */
+  const leastBalance = () => {
+    const least = minimum();
+    const p = precision();
+    return least === undefined || p === undefined ? undefined : addAmounts(least, fee(), p);
+  };
   const belowMinimum = () => {
     const least = minimum();
     const p = precision();
     return least !== undefined && p !== undefined && lessThan(amount(), least, p) === true;
   };
-  /** What "Max" fills in: the available balance less the fee; undefined while unknown, or when it covers no more. */
+  /**
+   * What "Max" fills in: the available balance less the fee; undefined while unknown, or when that is less than the
+   * smallest withdrawal (which the form, as the server, would refuse).
+   */
   const largest = () => {
     const available = balance()?.available;
     const p = precision();
-    return available === undefined || p === undefined ? undefined : largestBeforeFee(available, fee(), p);
+    const most = available === undefined || p === undefined ? undefined : largestBeforeFee(available, fee(), p);
+    const least = minimum();
+    return most !== undefined && p !== undefined && least !== undefined && lessThan(most, least, p) ? undefined : most;
   };
   /** The amount's USD value at the live price; not shown for USD itself, whose value it is. */
   const valueUsd = () => liveUsdValue(props.config, asset(), amount());
@@ -147,7 +158,7 @@ export default function WithdrawPanel(props: {
     const problem = amountProblem(amount(), precision(), asset());
     if (problem) found.amount = problem;
     else if (belowMinimum()) {
-      found.amount = `Not more than the fee of ${fee()} ${asset()}: the smallest amount worth withdrawing is ${minimum()} ${asset()}.`;
+      found.amount = `The amount must be more than the ${formatAmount(fee(), precision())} ${asset()} fee: the smallest withdrawal is ${formatAmount(minimum() ?? "0", precision())} ${asset()}.`;
     }
     // The server would refuse it; the balance shown is kept live, so it is known here already.
     else if (overBalance()) found.amount = OVER_BALANCE;
@@ -255,7 +266,7 @@ export default function WithdrawPanel(props: {
                           ? "Max: your balance less the fee."
                           : isZero(fee())
                             ? "Nothing to withdraw."
-                            : "It does not cover the withdrawal fee."
+                            : `Too little to withdraw: the smallest withdrawal and its fee come to ${formatAmount(leastBalance() ?? "", precision())} ${asset()}.`
                       }
                     >
                       {(most) => (
@@ -360,7 +371,7 @@ export default function WithdrawPanel(props: {
                     <Amount value={w().fee} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> are held from
                     your balance.{" "}
                     {w().status === "pending_review"
-                      ? `${reviewRule("withdrawal", reviewUsd())} You can cancel it until then.`
+                      ? `${reviewRule("withdrawal", reviewUsd())} You can cancel it in the Withdrawals list below until then.`
                       : "It is being sent now; follow it in the list below."}
                   </p>
                 </Alert>

@@ -347,16 +347,18 @@ function HistoryView(props: { config: PublicConfig }) {
                 <NoteLine label="Reason" note={tx.rejectionReason} />
                 <Show when={heldTransferId(tx)}>
                   {(transferId) => (
-                    <AskAgainButtons
-                      words={CANCEL_WORDS}
-                      what={`the transfer of ${formatAmount(tx.amount, precisionOf(props.config, tx.asset))} ${tx.asset} to ${tx.counterparty ?? "another user"} sent ${formatDateTime(tx.createdAt)}`}
-                      asking={asking() === transferId()}
-                      busy={cancelling() === transferId()}
-                      disabled={cancelling() !== undefined}
-                      onAsk={() => setAsking(transferId())}
-                      onKeep={() => setAsking(undefined)}
-                      onConfirm={() => cancel(transferId())}
-                    />
+                    <div class="cell-line cell-action">
+                      <AskAgainButtons
+                        words={CANCEL_WORDS}
+                        what={`the transfer of ${formatAmount(tx.amount, precisionOf(props.config, tx.asset))} ${tx.asset} to ${tx.counterparty ?? "another user"} sent ${formatDateTime(tx.createdAt)}`}
+                        asking={asking() === transferId()}
+                        busy={cancelling() === transferId()}
+                        disabled={cancelling() !== undefined}
+                        onAsk={() => setAsking(transferId())}
+                        onKeep={() => setAsking(undefined)}
+                        onConfirm={() => cancel(transferId())}
+                      />
+                    </div>
                   )}
                 </Show>
               </td>

@@ -59,13 +59,28 @@ describe("mail outbox", () => {
   test("in production the log transport logs who and what, never the text with its links; a warning says so", async () => {
     const lines: string[] = [];
     const logger = createLogger("info", (line) => lines.push(line));
-    const transport = createMailTransport({ smtpUrl: undefined, mailFrom: "x@example.com", production: true }, logger);
+    const transport = createMailTransport(
+      { smtpUrl: undefined, mailFrom: "x@example.com", production: true, supportEmail: undefined },
+      logger,
+    );
     await transport.send({ ...mail("prod@example.com"), text: "Reset: https://vault.example/reset-password?token=secret" });
     const [warning, sent] = lines.map((line) => JSON.parse(line));
     expect(warning).toMatchObject({ level: "warn", msg: expect.stringContaining("SMTP_URL is not set") });
     expect(sent).toEqual(expect.objectContaining({ msg: "mail", to: "prod@example.com", subject: "Verify your email" }));
     expect(lines.join("")).not.toContain("token=secret");
   });
+  test("with SUPPORT_EMAIL every mail ends with where to reach support, as it is sent; without, nothing is added", async () => {
+    const lines: string[] = [];
+    const logger = createLogger("info", (line) => lines.push(line));
+    const config = { smtpUrl: undefined, mailFrom: "x@example.com", production: false };
+    await createMailTransport({ ...config, supportEmail: "help@vault.example" }, logger).send(mail("signed@example.com"));
+    await createMailTransport({ ...config, supportEmail: undefined }, logger).send(mail("plain@example.com"));
+    const [signed, plain] = lines.map((line) => JSON.parse(line));
+    expect(signed.text).toEndWith("\n\nSupport: help@vault.example");
+    expect(signed.text.startsWith(mail("signed@example.com").text)).toBe(true);
+    expect(plain.text).toBe(mail("plain@example.com").text);
+  });
+
   test("an unreachable SMTP server leaves the mail pending with a backoff, then failed after a day of tries", async () => {
     const logger = createLogger("silent");
     await enqueueMail(database.db, mail("smtp-down@example.com"));

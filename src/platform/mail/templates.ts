@@ -210,7 +210,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
   }
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
 export function renderMail(to: Recipient, mail: MailKind): OutgoingMail {

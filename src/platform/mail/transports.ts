@@ -1,6 +1,7 @@
 import nodemailer from "nodemailer";
 import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
+import { escapeHtml } from "./templates";
 
 export type OutgoingMail = { to: string; subject: string; text: string; html: string };
 
@@ -50,8 +51,28 @@ export function logTransport(logger: Logger, production: boolean): MailTransport
   };
 }
 
-export function createMailTransport(config: Pick<Config, "smtpUrl" | "mailFrom" | "production">, logger: Logger): MailTransport {
-  if (config.smtpUrl) return smtpTransport(config.smtpUrl, config.mailFrom);
-  if (config.production) logger.warn("SMTP_URL is not set: no mail is delivered, and the log shows mails without their text");
-  return logTransport(logger, config.production);
+export function createMailTransport(
+  config: Pick<Config, "smtpUrl" | "mailFrom" | "production" | "supportEmail">,
+  logger: Logger,
+): MailTransport {
+  const transport = config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : logTransport(logger, config.production);
+  if (!config.smtpUrl && config.production) {
+    logger.warn("SMTP_URL is not set: no mail is delivered, and the log shows mails without their text");
+  }
+  return config.supportEmail ? signedWithSupport(transport, config.supportEmail) : transport;
+}
+
+/**
+ * Every mail ends with where to reach support (SUPPORT_EMAIL), so the mails that say "contact support" (a freeze, a
+ * rejected withdrawal, a change the owner did not make) say how. Added as a mail is sent, whatever queued it: the
+ * mails are written in many places, none of which holds the configuration, and the address is the operator's to
+ * change at any time.
+ */
+export function signedWithSupport(transport: MailTransport, supportEmail: string): MailTransport {
+  const line = `Support: ${supportEmail}`;
+  const html = `<p>Support: <a href="mailto:${escapeHtml(supportEmail)}">${escapeHtml(supportEmail)}</a></p>`;
+  return {
+    ...transport,
+    send: (mail) => transport.send({ ...mail, text: `${mail.text}\n\n${line}`, html: `${mail.html}\n${html}` }),
+  };
 }

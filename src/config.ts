@@ -109,7 +109,7 @@ function reader(env: Env) {
     return value;
   };
   /** A plain mail address, shown to users as is (a mailto: link), or undefined when unset. */
-  const address = (name: string) => {
+  const mailAddress = (name: string) => {
     const value = raw(name);
     if (value !== undefined && !MAIL_ADDRESS.test(value)) {
       throw new ConfigError(name, `must be a mail address (support@example.com), got "${value}"`);
@@ -138,7 +138,7 @@ function reader(env: Env) {
       throw new ConfigError(name, `must be a plain decimal amount of USD (${(error as Error).message})`);
     }
   };
-  return { raw, int, bool, oneOf, url, host, mailbox, address, readableFile, usdCents };
+  return { raw, int, bool, oneOf, url, host, mailbox, mailAddress, readableFile, usdCents };
 }
 
 /** README's defaults; WITHDRAWAL_FEES replaces the fees of the assets it lists, the others keep these. */
@@ -301,7 +301,7 @@ export function parseConfig(env: Env) {
     smtpUrl: r.url("SMTP_URL", ["smtp:", "smtps:"]),
     mailFrom: r.mailbox("MAIL_FROM", "CryptoVault <no-reply@localhost>"),
     /** Where users reach the operator's support: the web app names it wherever it says "contact support". */
-    supportEmail: r.address("SUPPORT_EMAIL"),
+    supportEmail: r.mailAddress("SUPPORT_EMAIL"),
     sentryDsn: parseSentryDsn(r.url("SENTRY_DSN", ["http:", "https:"])),
     logLevel: r.oneOf("LOG_LEVEL", LOG_LEVELS, nodeEnv === "test" ? "warn" : "info"),
     // A billion is as good as no limit (benchmarks); nothing larger means more.

@@ -7,6 +7,7 @@ import {
   logTransport,
   type MailTransport,
   type OutgoingMail,
+  signedWithSupport,
   smtpTransport,
 } from "../src/platform/mail/transports";
 import { createLogger } from "../src/platform/observability/logger";
@@ -79,6 +80,13 @@ describe("mail outbox", () => {
     expect(signed.text).toEndWith("\n\nSupport: help@vault.example");
     expect(signed.text.startsWith(mail("signed@example.com").text)).toBe(true);
     expect(plain.text).toBe(mail("plain@example.com").text);
+    // The HTML part gets it as a link, escaped (the log shows only the text, so the wrapper is asked directly).
+    const sent: OutgoingMail[] = [];
+    const recording: MailTransport = { kind: "log", keepsBodies: true, send: async (m) => void sent.push(m), close: () => {} };
+    await signedWithSupport(recording, "help&co@vault.example").send(mail("html@example.com"));
+    expect(sent[0].html).toBe(
+      '<p>Hello html@example.com</p>\n<p>Support: <a href="mailto:help&amp;co@vault.example">help&amp;co@vault.example</a></p>',
+    );
   });
 
   test("an unreachable SMTP server leaves the mail pending with a backoff, then failed after a day of tries", async () => {

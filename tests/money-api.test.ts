@@ -1925,16 +1925,21 @@ describe("withdrawals", () => {
     const setup = await user.client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
     await user.client.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) });
     for (const code of [undefined, "", null]) {
-      const noCode = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN, code });
+      const noCode = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "2", address: IBAN, code });
       expect(((await noCode.json()) as ErrorBody).error.code).toBe("TOTP_REQUIRED");
     }
     // The code comes before the withdrawal's own rules: an address not in the book, or too much, asks for it all the same.
     for (const body of [
-      { asset: "USD", amount: "1", address: "DE89370400440532013000" },
+      { asset: "USD", amount: "2", address: "DE89370400440532013000" },
       { asset: "USD", amount: "1000", address: IBAN },
     ]) {
       const noCode = await withKey(user.client, "/api/wallet/withdraw", body);
       expect([noCode.status, ((await noCode.json()) as ErrorBody).error.code]).toEqual([401, "TOTP_REQUIRED"]);
+    }
+    // An amount that is no withdrawal (no more than its fee of 1.50) is refused as a malformed one is, before the code.
+    for (const amount of ["1", "1.001"]) {
+      const tooSmall = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount, address: IBAN });
+      expect([tooSmall.status, ((await tooSmall.json()) as ErrorBody).error.code]).toEqual([422, "VALIDATION_FAILED"]);
     }
     // A withdrawal its rules refuse leaves the code unspent: the corrected one goes through with the same code.
     const code = await totpNow(setup.body.secret, 1);

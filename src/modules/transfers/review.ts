@@ -54,11 +54,10 @@ type HeldOutcome =
   | { status: "cancelled" };
 
 /**
- * The held transfer `transferId`, locked for its decision: a decision and a cancel take it one at a time, and the
- * second finds it no longer held (409 INVALID_STATE). With `senderId`, only that sender's transfer is found.
+ * The transfer `transferId` (an id checked with isUuid), locked for a decision or a cancel: they take it one at a
+ * time, and the second finds it no longer held (assertHeld). With `senderId`, only that sender's transfer is found.
  */
-async function lockHeldTransfer(tx: DbTransaction, transferId: string, senderId?: string): Promise<TransferRow> {
-  if (!isUuid(transferId)) throw notFound("Transfer");
+async function lockTransfer(tx: DbTransaction, transferId: string, senderId?: string): Promise<TransferRow> {
   const [row] = await tx
     .select()
     .from(p2pTransfers)
@@ -85,8 +84,9 @@ export async function decideTransfer(
   actor: Actor,
   reason?: string,
 ): Promise<Transfer> {
+  if (!isUuid(transferId)) throw notFound("Transfer");
   return ctx.db.transaction(async (tx) => {
-    const row = await lockHeldTransfer(tx, transferId);
+    const row = await lockTransfer(tx, transferId);
     assertNotOwnCase(adminId, [row.senderId, row.recipientId]);
     assertHeld(row);
     const outcome: HeldOutcome = approve
@@ -102,8 +102,9 @@ export async function decideTransfer(
  * raised stay open: an admin looks into them and resolves them, as for a completed transfer's.
  */
 export async function cancelTransfer(ctx: MoneyContext, senderId: string, transferId: string, actor: Actor): Promise<Transfer> {
+  if (!isUuid(transferId)) throw notFound("Transfer");
   return ctx.db.transaction(async (tx) => {
-    const row = await lockHeldTransfer(tx, transferId, senderId);
+    const row = await lockTransfer(tx, transferId, senderId);
     assertHeld(row);
     return settleHeldTransfer(ctx, tx, row, { status: "cancelled" }, actor);
   });
@@ -119,7 +120,8 @@ async function settleHeldTransfer(
 ): Promise<Transfer> {
   const approve = outcome.status === "completed";
   // The sender's limit counts this transfer until it is rejected or cancelled: that takes it off its day's total
-  // (if that day is still the one counted), and transfers judged before now are stale.
+  // (if that day is still the one counted), and transfers judged before now are stale. Taken before the sender is
+  // read: a freeze under way holds this row (settleSendsInFlight), so the read below sees it once it commits.
   const returned = approve ? "0" : row.amountUsdCents.toString();
   await tx.execute(sql`insert into p2p_senders (sender_id, version) values (${row.senderId}, 1)
     on conflict (sender_id) do update set version = p2p_senders.version + 1,

@@ -56,12 +56,20 @@ function assertMayReceive(sanctioned: Set<string>, asset: string, address: strin
  * start a second cooldown and show one destination under two labels.
  */
 async function assertNotInBook(tx: DbTransaction, userId: string, asset: string, address: string) {
-  const book = await tx
-    .select({ address: withdrawalAddresses.address, label: withdrawalAddresses.label })
+  const [saved] = await bookEntriesOf(tx, userId, asset, address);
+  if (saved) throw validationFailed("address", `This address is already in your address book, as “${saved.label}”`);
+}
+
+/**
+ * The owner's book entries of `address`, in whatever spelling it was saved. A user's book holds a handful of
+ * addresses per asset: compared here, where the formats are known.
+ */
+async function bookEntriesOf(db: DbOrTx, userId: string, asset: string, address: string): Promise<AddressRow[]> {
+  const book = await db
+    .select()
     .from(withdrawalAddresses)
     .where(and(eq(withdrawalAddresses.userId, userId), eq(withdrawalAddresses.asset, asset)));
-  const saved = book.find((entry) => sameAddress(asset, entry.address, address));
-  if (saved) throw validationFailed("address", `This address is already in your address book, as “${saved.label}”`);
+  return book.filter((row) => sameAddress(asset, row.address, address));
 }
 
 export function toAddress(row: AddressRow) {
@@ -163,12 +171,7 @@ export async function deleteAddress(ctx: MoneyContext, userId: string, id: strin
  */
 export async function bookedDestination(db: DbOrTx, sanctioned: Set<string>, userId: string, asset: string, address: string) {
   assertMayReceive(sanctioned, asset, address);
-  // A user's book holds a handful of addresses per asset: compared here, where the formats are known.
-  const book = await db
-    .select()
-    .from(withdrawalAddresses)
-    .where(and(eq(withdrawalAddresses.userId, userId), eq(withdrawalAddresses.asset, asset)));
-  const rows = book.filter((row) => sameAddress(asset, row.address, address));
+  const rows = await bookEntriesOf(db, userId, asset, address);
   if (rows.length === 0) throw addressNotAllowed("Add this address to your address book first");
   const active = rows.find((row) => row.activeAt.getTime() <= Date.now());
   if (!active) {

@@ -64,11 +64,11 @@ export async function withdrawalLimit(ctx: MoneyContext, userId: string): Promis
 }
 
 /**
- * 422 for a withdrawal no larger than its fee: more would be paid for it than arrives, which nobody means to do (a
- * trade is held to the same, trading/pricing.ts). The refusal names the smallest amount that is worth it, as
- * `details.minimumAmount`. An asset without a fee takes any amount.
+ * 422 for a withdrawal no larger than its fee: as much or more would be paid for it than arrives, which nobody means
+ * to do. The refusal names the smallest withdrawal, the fee and one minor unit, as `details.minimumAmount` (the
+ * field a trade too small for its fee answers with). An asset without a fee takes any positive amount.
  */
-function assertWorthItsFee(asset: Asset, units: bigint): void {
+function assertMoreThanWithdrawalFee(asset: Asset, units: bigint): void {
   if (units > asset.withdrawalFee) return;
   const minimumAmount = formatAmount(asset.withdrawalFee + 1n, asset.precision);
   const fee = formatAmount(asset.withdrawalFee, asset.precision);
@@ -83,11 +83,12 @@ function assertWorthItsFee(asset: Asset, units: bigint): void {
 /** Checks that need no money transaction: amount, a second factor given, address, accounts. */
 export async function prepareWithdrawal(ctx: MoneyContext, userId: string, body: WithdrawRequest) {
   const { asset, units } = parseAssetAmount(ctx.config, body.asset, body.amount);
+  // A 422 of the amount itself, as a malformed one is: before the code is asked for.
+  assertMoreThanWithdrawalFee(asset, units);
   const user = await getUser(ctx.db, userId);
   // A code asked for before any rule of the withdrawal itself, as for a P2P send: without one, every refusal is
   // TOTP_REQUIRED. It is spent with the money, once the rules have passed (requestWithdrawal).
   assertSecondFactorGiven({ twoFactor: user.totpSecret !== null }, body.code, "withdraw");
-  assertWorthItsFee(asset, units);
   const address = await bookedDestination(ctx.db, ctx.sanctioned, userId, asset.symbol, body.address);
   await ctx.ledger.openAccounts(ctx.db, [
     userAccount(userId, asset.symbol, "available"),

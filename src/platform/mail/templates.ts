@@ -2,6 +2,7 @@
  * Every mail the platform sends, in text and HTML. Each carries the user's anti-phishing code when one is
  * set, so a user can tell our mail from a forgery at a glance. Subjects are fixed by API.md.
  */
+import { escapeHtml } from "./html";
 import type { OutgoingMail } from "./transports";
 
 /** What every mail about one withdrawal tells (amount and fee in its asset, as the API writes them). */
@@ -209,9 +210,6 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
       };
   }
 }
-
-export const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
 export function renderMail(to: Recipient, mail: MailKind): OutgoingMail {
   const { lines, link } = body(mail);

@@ -1,7 +1,7 @@
 import nodemailer from "nodemailer";
 import type { Config } from "../../config";
 import type { Logger } from "../observability/logger";
-import { escapeHtml } from "./templates";
+import { escapeHtml } from "./html";
 
 export type OutgoingMail = { to: string; subject: string; text: string; html: string };
 
@@ -64,9 +64,9 @@ export function createMailTransport(
 
 /**
  * Every mail ends with where to reach support (SUPPORT_EMAIL), so the mails that say "contact support" (a freeze, a
- * rejected withdrawal, a change the owner did not make) say how. Added as a mail is sent, whatever queued it: the
- * mails are written in many places, none of which holds the configuration, and the address is the operator's to
- * change at any time.
+ * rejected withdrawal, a change the owner did not make) say how. Added as a mail is sent, not in templates.ts: mails
+ * are rendered by identity's mailUser, which its 19 callers reach without the configuration, and a mail queued before
+ * the operator changes the address goes out with the new one. The outbox's rows hold the mail without this line.
  */
 export function signedWithSupport(transport: MailTransport, supportEmail: string): MailTransport {
   const line = `Support: ${supportEmail}`;

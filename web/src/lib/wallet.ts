@@ -103,7 +103,7 @@ export function statusLabel(status: string): string {
 /** The badge colour of a deposit, withdrawal, transfer or transaction status. */
 export function statusTone(status: string): "ok" | "bad" | "warn" | "neutral" {
   if (["completed", "confirmed", "confirmed_late", "filled"].includes(status)) return "ok";
-  // A cancel is its owner's own choice, not a failure: neutral, not red.
+  // Cancelled (by its owner, or an order the platform closed) is no failure: neutral, not red.
   if (["failed", "rejected", "expired"].includes(status)) return "bad";
   if (["pending", "pending_review", "processing", "partially_paid", "open"].includes(status)) return "warn";
   return "neutral";

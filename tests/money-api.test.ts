@@ -671,6 +671,30 @@ describe("P2P transfers", () => {
     }
   });
 
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a decision that comes while a cancel of the transfer is being written waits for it, and finds it no longer held",
+    async () => {
+      const db = fixture.deps.database.db;
+      const alice = await fundedUser(fixture, "cancel-wait-a", "2000");
+      const bob = await signedInUser(fixture, "cancel-wait-b");
+      const admin = await adminUser(fixture, "cancel-wait-admin");
+      const held = await sendUsd(alice.client, bob.email, "1500");
+      // A cancel's write, not yet committed, holds the transfer's row: the approval queues on it (lockTransfer takes
+      // it FOR UPDATE), then reads the committed status. Read without the lock, it would approve a cancelled transfer.
+      const approving = await runAgainstUncommitted(
+        db,
+        sql`update p2p_transfers set status = 'cancelled' where id = ${held.id}`,
+        () => admin.client.json<ErrorBody>("POST", `/api/admin/transfers/${held.id}/approve`),
+      );
+      expect([approving.status, approving.body.error.code]).toEqual([409, "INVALID_STATE"]);
+      expect((await usd(bob.client)).available).toBe("0");
+      // The stand-in cancel moved no money: put back, the transfer is cancelled for real, its funds returned.
+      await db.execute(sql`update p2p_transfers set status = 'pending_review' where id = ${held.id}`);
+      expect((await alice.client.json("POST", `/api/transfers/${held.id}/cancel`)).status).toBe(200);
+      expect(await usd(alice.client)).toMatchObject({ available: "2000", held: "0" });
+    },
+  );
+
   test("an admin resolves a flag once, with what they found: audited, listed as resolved, never on their own transfer", async () => {
     const alice = await fundedUser(fixture, "resolve-a", "1500");
     const bob = await signedInUser(fixture, "resolve-b");
@@ -1312,6 +1336,30 @@ describe("withdrawals", () => {
     const withdrawal = await withKey(client, "/api/wallet/withdraw", { asset: "ETH", amount: "0.1", address: zero });
     expect([withdrawal.status, ((await withdrawal.json()) as ErrorBody).error.code]).toEqual([422, "ADDRESS_NOT_ALLOWED"]);
   });
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "an address added while the same one is being added waits for it, and is refused: saved once",
+    async () => {
+      const db = fixture.deps.database.db;
+      const { client, userId } = await signedInUser(fixture, "book-wait");
+      // Another add of the address, under the owner's book lock, not yet committed: this one waits for the lock
+      // (lockUntilCommit), then sees the saved row. Without the lock it would not see it, and save it twice.
+      const adding = await runAgainstUncommitted(
+        db,
+        sql`with locked as (select pg_advisory_xact_lock(hashtextextended(${`address-book:${userId}`}, 0)))
+            insert into withdrawal_addresses (user_id, asset, address, label, active_at)
+            select ${userId}, 'USD', ${IBAN}, 'first', now() from locked`,
+        () => client.json<ErrorBody>("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label: "second" }),
+      );
+      expect([adding.status, adding.body.error.code, adding.body.error.message]).toEqual([
+        422,
+        "VALIDATION_FAILED",
+        "This address is already in your address book, as “first”",
+      ]);
+      const book = await client.json<{ items: { label: string }[] }>("GET", "/api/wallet/addresses");
+      expect(book.body.items.map((entry) => entry.label)).toEqual(["first"]);
+    },
+  );
 
   test("address book list: cursor-paginated, newest first; bad limit or cursor is 422 naming it", async () => {
     const { client } = await signedInUser(fixture, "book-pages");

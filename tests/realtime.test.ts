@@ -169,6 +169,30 @@ describe("/ws upgrade", () => {
     await Promise.all([...sockets.slice(1), again, signedIn].map((socket) => socket.closed));
   });
 
+  test("upgrades arriving together cannot pass the anonymous cap: each is counted as it is let through", async () => {
+    const cap = fixture.deps.config.wsAnonymousSocketsPerAddress;
+    const port = Number(new URL(url).port);
+    const connections = Array.from({ length: cap + 16 }, () => createConnection({ host: "127.0.0.1", port }));
+    await Promise.all(connections.map((connection) => once(connection, "connect")));
+    // Every request is written before the server answers any. With Redis (TEST_REDIS_URL) the server awaits it
+    // before the check, so all the checks ran before any socket opened: 66 opened before each was counted.
+    for (const connection of connections)
+      connection.write(
+        `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
+    const statuses = await Promise.all(
+      connections.map(async (connection) => String(((await once(connection, "data")) as [Buffer])[0]).slice(9, 12)),
+    );
+    expect(statuses.filter((status) => status === "101").length).toBe(cap);
+    expect(statuses.filter((status) => status === "429").length).toBe(16);
+    for (const connection of connections) connection.destroy();
+    // Bounded: at most 100 rounds of 20 ms for the server to see them closed.
+    for (let round = 0; round < 100 && fixture.app.decorator.runtime.hub.anonymousFrom("127.0.0.1") > 0; round++)
+      await Bun.sleep(20);
+    expect(fixture.app.decorator.runtime.hub.anonymousFrom("127.0.0.1")).toBe(0);
+  });
+
   test("a plain GET /ws, without the upgrade, is 400 MALFORMED_REQUEST saying what to send", async () => {
     const plain = await fixture.request("/ws");
     expect(plain.status).toBe(400);

@@ -19,6 +19,8 @@ const isClientFrame = (message: unknown): message is ClientFrame => clientFrame.
  */
 const bunSocket = (ws: object) => ("raw" in ws ? ws.raw : ws) as ServerWebSocket<unknown>;
 
+/** Upgrade requests already decided (see beforeHandle). */
+const decidedUpgrades = new WeakSet<Request>();
 /** Owners decided at the upgrade, handed to `open` beside the request they came with. */
 const owners = new WeakMap<Request, SocketOwner>();
 /** The client's address as the rate limiter and the audit log see it (X-Forwarded-For only behind TRUST_PROXY). */
@@ -48,6 +50,10 @@ export function realtimeController(
         // OpenAPI has no "ws" operation; app.ts documents /ws as the GET upgrade it is.
         detail: { hide: true },
         async beforeHandle({ request, accessJwt }) {
+          // Elysia 1.4 runs a socket route's beforeHandle twice per upgrade (as the route's hook, then in its
+          // upgrade handler): decide once, or the anonymous cap would count every upgrade twice.
+          if (decidedUpgrades.has(request)) return;
+          decidedUpgrades.add(request);
           const owner = await authenticateUpgrade(
             { presented: accessTokenOf(request), origin: request.headers.get("origin") },
             config,
@@ -55,7 +61,10 @@ export function realtimeController(
             resolveSession,
           );
           if (!owner) {
-            assertRoomForAnonymousSocket(config, hub.anonymousFrom(addressOf(request)));
+            // Checked and counted with no await between: upgrades arriving together cannot all pass the cap.
+            const address = addressOf(request);
+            assertRoomForAnonymousSocket(config, hub.anonymousFrom(address));
+            hub.reserveAnonymous(address);
             return;
           }
           owners.set(request, owner);

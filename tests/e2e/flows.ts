@@ -411,7 +411,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         run: async () => {
           await eventually(async () => (await available(bobWallet, "USD")) === "40.00", 10_000, "Bob's wallet shows 40.00 USD");
           await announced(bobWallet, `Received 40 USD from ${alice.email}.`);
-          const row = bobHistory.locator("tbody tr").filter({ hasText: "Transfer received" }).filter({ hasText: alice.email });
+          const row = bobHistory.locator("tbody tr").filter({ hasText: "Incoming transfer" }).filter({ hasText: alice.email });
           await row.waitFor({ timeout: 10_000 });
           const text = (await row.textContent()) ?? "";
           assert(text.includes("40.00") && text.includes("e2e: lunch"), `the history row shows amount and note: ${text}`);
@@ -429,7 +429,7 @@ export async function moneyFlow(browser: Browser, app: App) {
         run: async () => {
           await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "History" }).click();
           await page.getByRole("heading", { name: "History", level: 1 }).waitFor();
-          await page.locator("tbody tr").filter({ hasText: "Transfer sent" }).waitFor();
+          await page.locator("tbody tr").filter({ hasText: "Outgoing transfer" }).waitFor();
           const [download] = await Promise.all([
             page.waitForEvent("download", { timeout: 10_000 }),
             page.getByRole("button", { name: "Export CSV" }).click(),
@@ -649,7 +649,7 @@ export async function moneyFlow(browser: Browser, app: App) {
               .getByRole("link", { name: "History", exact: true })
               .click();
             await page.getByRole("heading", { name: "History", level: 1 }).waitFor();
-            const row = page.locator("tbody tr").filter({ hasText: "Transfer sent" }).filter({ hasText: "150.00" });
+            const row = page.locator("tbody tr").filter({ hasText: "Outgoing transfer" }).filter({ hasText: "150.00" });
             await row.getByRole("button", { name: /^Cancel the transfer of 150\.00 USD to bob-/ }).click();
             await row.getByText("Cancel transfer?").waitFor();
             await focusMovesTo(page, "Yes, cancel", "Yes, cancel");
@@ -670,7 +670,7 @@ export async function moneyFlow(browser: Browser, app: App) {
             // The recipient's open history shows it cancelled too.
             const received = bobHistory
               .locator("tbody tr")
-              .filter({ hasText: "Transfer received" })
+              .filter({ hasText: "Incoming transfer" })
               .filter({ hasText: "150.00" });
             await received.getByText("Cancelled", { exact: true }).waitFor({ timeout: 10_000 });
           } finally {

@@ -52,8 +52,8 @@ export type TxType = (typeof TX_TYPES)[number];
 export const TX_LABELS: Record<string, string> = {
   deposit: "Deposit",
   withdrawal: "Withdrawal",
-  transfer_in: "Transfer received",
-  transfer_out: "Transfer sent",
+  transfer_in: "Incoming transfer",
+  transfer_out: "Outgoing transfer",
   trade_buy: "Trade: buy",
   trade_sell: "Trade: sell",
   fee: "Fee",

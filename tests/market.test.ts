@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { and, eq } from "drizzle-orm";
-import { fireAlerts, MAX_ALERTS_PER_USER } from "../src/modules/market/alerts";
+import { and, eq, sql } from "drizzle-orm";
+import { fireAlerts, MAX_ALERTS_PER_USER, type PriceRange, widenRanges } from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
 import { PriceCache } from "../src/modules/market/price-cache";
 import { normalizeChange, normalizePrice } from "../src/modules/market/prices";
@@ -403,17 +403,11 @@ describe("alerts", () => {
     const { client, userId, email } = await signedInUser(fixture, "fire");
     const above = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "above", price: "200" });
     const below = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "below", price: "100" });
-    const tick = (priceUsd: string): PriceTick => ({
-      symbol: "SOL",
-      priceUsd,
-      change24h: "0.00",
-      updatedAt: new Date().toISOString(),
-      source: "simulated",
-    });
+    const at = (priceUsd: string) => ({ symbol: "SOL", low: priceUsd, high: priceUsd });
     const db = fixture.deps.database.db;
-    expect(await fireAlerts(db, [tick("150")])).toBe(0);
-    expect(await fireAlerts(db, [tick("200.01")])).toBe(1);
-    expect(await fireAlerts(db, [tick("250")])).toBe(0);
+    expect(await fireAlerts(db, [at("150")])).toBe(0);
+    expect(await fireAlerts(db, [at("200.01")])).toBe(1);
+    expect(await fireAlerts(db, [at("250")])).toBe(0);
 
     const alerts = await client.json<{ items: { id: string; active: boolean }[] }>("GET", "/api/alerts");
     expect(alerts.body.items.find((a) => a.id === above.body.alert.id)?.active).toBe(false);
@@ -429,6 +423,66 @@ describe("alerts", () => {
     expect(mail.textBody).toContain("SOL is above 200 USD");
   });
 
+  test("one check fires both sides of a range, each at the price that reached it; ranges widen over ticks", async () => {
+    const { client } = await signedInUser(fixture, "range");
+    const above = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "above", price: "70000" });
+    const below = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "below", price: "60000" });
+    const ranges = new Map<string, PriceRange>();
+    const tick = (priceUsd: string): PriceTick => ({
+      symbol: "BTC",
+      priceUsd,
+      change24h: "0.00",
+      updatedAt: new Date().toISOString(),
+      source: "simulated",
+    });
+    widenRanges(ranges, [tick("65000")]);
+    widenRanges(ranges, [tick("70000.5"), tick("59999.99")]);
+    widenRanges(ranges, [tick("64000")]);
+    expect([...ranges.values()]).toEqual([{ symbol: "BTC", low: "59999.99", high: "70000.5" }]);
+    expect(await fireAlerts(fixture.deps.database.db, [...ranges.values()])).toBeGreaterThanOrEqual(2);
+    const { body } = await client.json<{ items: { id: string; triggeredPrice: string | null }[] }>("GET", "/api/alerts");
+    expect(body.items.find((a) => a.id === above.body.alert.id)?.triggeredPrice).toBe("70000.5");
+    expect(body.items.find((a) => a.id === below.body.alert.id)?.triggeredPrice).toBe("59999.99");
+  });
+
+  test("a price that crossed an alert only while a check ran still fires it, at the next tick", async () => {
+    const { client } = await signedInUser(fixture, "between-checks");
+    const alert = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "above", price: "900" });
+    let emit: (ticks: PriceTick[]) => void = () => {};
+    const provider = { ...quietProvider(), start: (to: typeof emit) => (emit = to) };
+    const db = fixture.deps.database.db;
+    const bus = new MemoryBus();
+    const market = startMarket({ config: testConfig(), db, bus, logger: createLogger("silent") }, { provider });
+    // Bounded: at most 100 rounds of 20 ms for the lease (in process: at once) and the provider's start.
+    for (let round = 0; round < 100 && !market.isLeader(); round++) await Bun.sleep(20);
+    const tick = (priceUsd: string): PriceTick => ({
+      symbol: "SOL",
+      priceUsd,
+      change24h: "0.00",
+      updatedAt: new Date().toISOString(),
+      source: "simulated",
+    });
+    // The alerts table is held, so the check of the first tick waits while the spike comes and goes.
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`lock table price_alerts in exclusive mode`);
+      emit([tick("150")]);
+      emit([tick("950")]);
+      emit([tick("155")]);
+      await Bun.sleep(50);
+    });
+    const state = async () =>
+      (
+        await client.json<{ items: { id: string; active: boolean; triggeredPrice: string | null }[] }>("GET", "/api/alerts")
+      ).body.items.find((a) => a.id === alert.body.alert.id);
+    await Bun.sleep(100); // the first check ends, having seen 150 only
+    emit([tick("160")]);
+    // Bounded: at most 100 rounds of 20 ms for the second check.
+    for (let round = 0; round < 100 && (await state())?.active; round++) await Bun.sleep(20);
+    expect(await state()).toMatchObject({ active: false, triggeredPrice: "950" });
+    await market.stop();
+    await bus.close();
+  });
+
   test("an unverified address gets no alert mail (anyone could sign up with it); the socket event still goes", async () => {
     const client = new TestClient(fixture);
     const email = uniqueEmail("alert-unverified");
@@ -439,14 +493,8 @@ describe("alerts", () => {
     });
     expect((await client.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
     await client.json("POST", "/api/alerts", { symbol: "ETH", direction: "below", price: "1" });
-    const tick: PriceTick = {
-      symbol: "ETH",
-      priceUsd: "0.5",
-      change24h: "0.00",
-      updatedAt: new Date().toISOString(),
-      source: "simulated",
-    };
-    expect(await fireAlerts(fixture.deps.database.db, [tick])).toBeGreaterThanOrEqual(1);
+    const range = { symbol: "ETH", low: "0.5", high: "0.5" };
+    expect(await fireAlerts(fixture.deps.database.db, [range])).toBeGreaterThanOrEqual(1);
     expect((await lastMailTo(fixture, email)).subject).toBe("Verify your email");
     const events = await fixture.deps.database.db
       .select()

@@ -4,7 +4,7 @@ import { type Db, type DbOrTx, lockUntilCommit } from "../../platform/db/client"
 import { enqueueEvents } from "../../platform/events/outbox";
 import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
-import { trimDecimal } from "../../platform/money";
+import { compareDecimal, trimDecimal } from "../../platform/money";
 import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { getUser, mailIfVerified } from "../identity/service";
 import { parsePrice } from "../ledger/assets";
@@ -76,34 +76,51 @@ export async function deleteAlert(db: DbOrTx, userId: string, id: string): Promi
   if (deleted.length === 0) throw notFound("Alert");
 }
 
+/** The lowest and highest price of a symbol over the ticks an alert check is given. */
+export type PriceRange = { symbol: string; low: string; high: string };
+
+/** Widens each symbol's range in `ranges` to the ticks' prices. */
+export function widenRanges(ranges: Map<string, PriceRange>, ticks: PriceTick[]): void {
+  for (const { symbol, priceUsd } of ticks) {
+    const range = ranges.get(symbol);
+    if (!range) ranges.set(symbol, { symbol, low: priceUsd, high: priceUsd });
+    else {
+      if (compareDecimal(priceUsd, range.low) < 0) range.low = priceUsd;
+      if (compareDecimal(priceUsd, range.high) > 0) range.high = priceUsd;
+    }
+  }
+}
+
 /**
- * Fires every active alert the new prices satisfy ("above" at or over its price, "below" at or under).
- * One transaction claims them (SKIP LOCKED, so two checkers never fire one twice), sets them inactive and
- * queues the socket event and the mail: the user hears of it only after the commit, exactly once.
+ * Fires every active alert the prices reached ("above" at or under the highest, "below" at or over the lowest),
+ * recording that price as the one that fired it. One transaction claims them (SKIP LOCKED, so two checkers never
+ * fire one twice), sets them inactive and queues the socket event and the mail: the user hears of it only after
+ * the commit, exactly once.
  */
-export async function fireAlerts(db: Db, ticks: PriceTick[]): Promise<number> {
-  if (ticks.length === 0) return 0;
+export async function fireAlerts(db: Db, ranges: PriceRange[]): Promise<number> {
+  if (ranges.length === 0) return 0;
   const crossed = sql.join(
-    ticks.map(
-      (tick) => sql`(symbol = ${tick.symbol} and ((direction = 'above' and price <= ${tick.priceUsd}::numeric)
-        or (direction = 'below' and price >= ${tick.priceUsd}::numeric)))`,
+    ranges.map(
+      (range) => sql`(symbol = ${range.symbol} and ((direction = 'above' and price <= ${range.high}::numeric)
+        or (direction = 'below' and price >= ${range.low}::numeric)))`,
     ),
     sql` or `,
   );
   return db.transaction(async (tx) => {
     const due = await tx
-      .select({ id: priceAlerts.id, symbol: priceAlerts.symbol })
+      .select({ id: priceAlerts.id, symbol: priceAlerts.symbol, direction: priceAlerts.direction })
       .from(priceAlerts)
       .where(and(eq(priceAlerts.active, true), sql`(${crossed})`))
       .limit(500)
       .for("update", { skipLocked: true });
     if (due.length === 0) return 0;
-    const price = new Map(ticks.map((tick) => [tick.symbol, tick.priceUsd]));
+    const rangeOf = new Map(ranges.map((range) => [range.symbol, range]));
     const fired: AlertRow[] = [];
     for (const alert of due) {
+      const range = rangeOf.get(alert.symbol);
       const [row] = await tx
         .update(priceAlerts)
-        .set({ active: false, triggeredAt: sql`now()`, triggeredPrice: price.get(alert.symbol) })
+        .set({ active: false, triggeredAt: sql`now()`, triggeredPrice: alert.direction === "above" ? range?.high : range?.low })
         .where(eq(priceAlerts.id, alert.id))
         .returning();
       fired.push(row);

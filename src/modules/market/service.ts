@@ -9,7 +9,7 @@ import type { Db } from "../../platform/db/client";
 import { notFound } from "../../platform/http/errors";
 import { holdLeadership, type Leadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
-import { fireAlerts } from "./alerts";
+import { fireAlerts, type PriceRange, widenRanges } from "./alerts";
 import { CandleRecorder, lastCloses } from "./candles";
 import { CoinCapProvider } from "./coincap";
 import type { PriceTick } from "./model";
@@ -28,8 +28,6 @@ const CANDLE_FLUSH_MS = 5000;
 export type MarketDeps = { config: Config; db: Db; bus: Bus; logger: Logger };
 export type MarketOptions = { provider?: PriceProvider; lease?: LeaseOptions; candleFlushMs?: number };
 export type Market = { cache: PriceCache; isLeader(): boolean; stop(): Promise<void> };
-
-/** Every configured asset but the quote asset has a price to follow. */
 
 function createProvider(config: Config, logger: Logger): PriceProvider {
   const symbols = pricedSymbols(config);
@@ -66,16 +64,24 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
   const candles = new CandleRecorder(db, logger);
   let flushTimer: ReturnType<typeof setInterval> | undefined;
   let checking: Promise<unknown> | undefined;
+  /** Each symbol's prices since the last alert check began: a crossing during a check is still seen by the next. */
+  let unchecked = new Map<string, PriceRange>();
 
   const publish = (ticks: PriceTick[]) =>
     bus.publish(PRICES_CHANNEL, ticks).catch((error) => logger.warn("price publish failed", { error: error.message }));
 
-  /** Runs on the leader only: publish, record, check alerts (one check at a time; the next tick catches up). */
+  /**
+   * Runs on the leader only: publish, record, check alerts. One check at a time: the next tick's check takes in
+   * the prices that came during one (`unchecked`), so a price that crossed an alert only meanwhile still fires it.
+   */
   const onTicks = (ticks: PriceTick[]) => {
     void publish(ticks);
     candles.record(ticks);
+    widenRanges(unchecked, ticks);
     if (checking) return;
-    checking = fireAlerts(db, ticks)
+    const ranges = [...unchecked.values()];
+    unchecked = new Map();
+    checking = fireAlerts(db, ranges)
       .catch((error) => logger.warn("alert check failed", { error: error.message }))
       .finally(() => {
         checking = undefined;

@@ -119,7 +119,7 @@ const workers = [
   startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, { fullBatch: 20 }),
   startWorker("payouts", 1000, () => runPayouts(services.money, providers.payout, logger), logger, { fullBatch: 10 }),
   // Limit and stop orders react within half a second of the tick that crosses their price.
-  startWorker("order-triggers", 500, () => runOrderTriggers(services.trading), logger, { fullBatch: 100 }),
+  startWorker("order-triggers", 500, (signal) => runOrderTriggers(services.trading, { signal }), logger, { fullBatch: 100 }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
   ...(config.integrityCheckIntervalMinutes > 0 ? [startIntegrityChecks({ ...deps, db: checkDatabase.db }, { ownDatabase })] : []),

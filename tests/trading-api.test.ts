@@ -613,6 +613,56 @@ describe("limit and stop orders", () => {
     }
   });
 
+  test("an order whose fill fails holds up no other: the pass fills the rest, then throws; the next pass tries it again", async () => {
+    const user = await fundedUser(fixture, "one-fails", "1000");
+    setPrices([fixture], { ETH: "3200.00" });
+    const place = async (body: Record<string, unknown>) =>
+      ((await (await order(user.client, body)).json()) as { order: Order }).order;
+    const limit = { type: "limit", side: "buy", asset: "ETH", amount: "0.1", limitPrice: "3000" };
+    const [failing, other] = [await place(limit), await place(limit)];
+    const status = async (o: Order) =>
+      (await user.client.json<{ order: Order }>("GET", `/api/trading/orders/${o.id}`)).body.order.status;
+    // The database refuses the older order's fill, as an error nobody foresaw would.
+    const db = fixture.deps.database.db;
+    await db.execute(
+      sql.raw("create function refuse_one_fill() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$"),
+    );
+    await db.execute(
+      sql.raw(`create trigger refuse_one_fill before update on trade_orders for each row
+        when (old.id = '${failing.id}') execute function refuse_one_fill()`),
+    );
+    try {
+      setPrices([fixture], { ETH: "2900.00" });
+      await expect(runOrderTriggers(fixture.services.trading)).rejects.toThrow();
+      expect(await status(other)).toBe("filled");
+      expect(await status(failing)).toBe("open");
+    } finally {
+      await db.execute(sql.raw("drop trigger refuse_one_fill on trade_orders"));
+      await db.execute(sql.raw("drop function refuse_one_fill()"));
+    }
+    await runOrderTriggers(fixture.services.trading);
+    expect(await status(failing)).toBe("filled");
+    expect((await balance(user.client, "USD")).held).toBe("0");
+    setPrices([fixture], PRICES);
+  });
+
+  test("shutdown stops a pass between orders: what it has not reached stays open for the next instance", async () => {
+    const user = await fundedUser(fixture, "shutdown-pass", "1000");
+    setPrices([fixture], { ETH: "3200.00" });
+    const placed = await order(user.client, { type: "limit", side: "buy", asset: "ETH", amount: "0.1", limitPrice: "3000" });
+    const { order: resting } = (await placed.json()) as { order: Order };
+    setPrices([fixture], { ETH: "2900.00" });
+    const stopping = new AbortController();
+    stopping.abort();
+    expect(await runOrderTriggers(fixture.services.trading, { signal: stopping.signal })).toBe(0);
+    expect((await user.client.json<{ order: Order }>("GET", `/api/trading/orders/${resting.id}`)).body.order.status).toBe("open");
+    await runOrderTriggers(fixture.services.trading);
+    expect((await user.client.json<{ order: Order }>("GET", `/api/trading/orders/${resting.id}`)).body.order.status).toBe(
+      "filled",
+    );
+    setPrices([fixture], PRICES);
+  });
+
   test("ticks fill limit and stop orders at the live price ± spread, releasing excess held; expiry cancels", async () => {
     const user = await fundedUser(fixture, "triggers", "3000");
     await order(user.client, { type: "market", side: "buy", asset: "ETH", amount: "0.5" });

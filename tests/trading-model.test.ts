@@ -55,21 +55,23 @@ const ceil = ({ num, den }: { num: bigint; den: bigint }) => (num + den - 1n) / 
 const floor = ({ num, den }: { num: bigint; den: bigint }) => num / den;
 const feeOf = (cents: bigint) => (cents * FEE_BPS + 9_999n) / 10_000n;
 
-/** What a fill at `priceCents` costs (buy) or yields (sell): notional and fee in cents, against the user. */
-function terms(units: bigint, priceCents: bigint, side: Side) {
-  const exact = exactCents(units, priceCents, side);
+/**
+ * What a trade of an exact value costs (buy, rounded up) or yields before its fee (sell, rounded down), in cents,
+ * its fee, and whether it is worth trading: its exact value, rounded down, is more than the fee (a sale leaves
+ * the user something, and a buy does not charge a cent and a fee for a fraction of a cent's worth).
+ */
+function termsOf(exact: { num: bigint; den: bigint }, side: Side) {
   const notional = side === "buy" ? ceil(exact) : floor(exact);
-  // Never in the user's favour: pays at least, receives at most, the exact value.
-  if (side === "buy") expect(notional * exact.den >= exact.num).toBe(true);
-  else expect(notional * exact.den <= exact.num).toBe(true);
   const fee = feeOf(notional);
-  expect(fee * 10_000n >= notional * FEE_BPS).toBe(true);
-  return { notional, fee };
+  return { notional, fee, worthIt: floor(exact) > fee };
 }
+/** A fill at the live `priceCents` ± spread. */
+const terms = (units: bigint, priceCents: bigint, side: Side) => termsOf(exactCents(units, priceCents, side), side);
 
-/** A BTC amount as typed, or one from API.md's rejection list. */
+/** A BTC amount as typed, one around the smallest worth its fee (about 31 satoshi), or one API.md rejects. */
 const btcAmount = fc.oneof(
   { weight: 6, arbitrary: fc.bigInt({ min: 1n, max: 2_000_000n }).map((units) => formatAmount(units, 8)) },
+  { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 60n }).map((units) => formatAmount(units, 8)) },
   { weight: 1, arbitrary: fc.constantFrom("1e3", "-1", "0", " 1", "0.000000001", "abc") },
 );
 const unitsOf = (amount: string, precision: number): bigint | null => {
@@ -120,15 +122,15 @@ class MarketCommand implements fc.AsyncCommand<Model, Real> {
       const quote = await client.json<{ quoteId: string; fee: string; totalUsd: string }>("POST", "/api/trading/quote", body);
       if (units === null) return expect(quote.status).toBe(422);
       const expected = terms(units, model.priceCents, this.side);
-      if (this.side === "sell" && expected.notional - expected.fee <= 0n) return expect(quote.status).toBe(422);
+      if (!expected.worthIt) return expect(quote.status).toBe(422);
       expect(quote.body.fee).toBe(formatAmount(expected.fee, 2));
       quoteId = quote.body.quoteId;
     }
     const answer = await post(client, "/api/trading/orders", { type: "market", ...body, quoteId });
     if (units === null) return expect(answer.status).toBe(422);
-    const { notional, fee } = terms(units, model.priceCents, this.side);
+    const { notional, fee, worthIt } = terms(units, model.priceCents, this.side);
     const wallet = model.wallets[this.user];
-    if (this.side === "sell" && notional - fee <= 0n) return expect(await code(answer)).toBe("VALIDATION_FAILED");
+    if (!worthIt) return expect(await code(answer)).toBe("VALIDATION_FAILED");
     const affordable = this.side === "buy" ? wallet.usd >= notional + fee : wallet.btc >= units;
     if (!affordable) return expect(await code(answer)).toBe("INSUFFICIENT_FUNDS");
     expect(answer.status).toBe(201);
@@ -175,10 +177,8 @@ class PlaceCommand implements fc.AsyncCommand<Model, Real> {
     // A stop the price has already reached would trigger at once: refused at placement.
     if (this.type === "stop" && crosses(model.priceCents, this)) return expect(await code(answer)).toBe("VALIDATION_FAILED");
     // Reserved at the order's own price, no spread: the price it is willing to trade at.
-    const exact = { num: units * this.triggerCents, den: BTC_UNIT };
-    const notional = this.side === "buy" ? ceil(exact) : floor(exact);
-    const fee = feeOf(notional);
-    if (this.side === "sell" && notional - fee <= 0n) return expect(await code(answer)).toBe("VALIDATION_FAILED");
+    const { notional, fee, worthIt } = termsOf({ num: units * this.triggerCents, den: BTC_UNIT }, this.side);
+    if (!worthIt) return expect(await code(answer)).toBe("VALIDATION_FAILED");
     const held = this.side === "buy" ? notional + fee : units;
     const wallet = model.wallets[this.user];
     if ((this.side === "buy" ? wallet.usd : wallet.btc) < held) return expect(await code(answer)).toBe("INSUFFICIENT_FUNDS");
@@ -249,14 +249,13 @@ class TriggerCommand implements fc.AsyncCommand<Model, Real> {
 
 /** An open order the price has reached trades at the live price from what it holds (or is rejected, released). */
 function fillHeld(model: Model, wallet: Wallet, order: Open) {
-  const { notional, fee } = terms(order.units, model.priceCents, order.side);
+  const { notional, fee, worthIt } = terms(order.units, model.priceCents, order.side);
+  if (!worthIt) return release(wallet, order);
   if (order.side === "buy") {
     if (notional + fee > order.held && wallet.usd < notional + fee - order.held) return release(wallet, order);
     wallet.usdHeld -= order.held;
     wallet.usd += order.held - notional - fee;
     wallet.btc += order.units;
-  } else if (notional - fee <= 0n) {
-    release(wallet, order);
   } else {
     wallet.btcHeld -= order.units;
     wallet.usd += notional - fee;

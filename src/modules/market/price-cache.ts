@@ -54,6 +54,11 @@ export class PriceCache {
     return () => this.listeners.delete(listener);
   }
 
+  /** The latest tick of a symbol the platform still trusts: none while it is stale (isStale). */
+  fresh(symbol: string): PriceTick | undefined {
+    return this.isStale(symbol) ? undefined : this.latest(symbol);
+  }
+
   latest(symbol: string): PriceTick | undefined {
     if (symbol === QUOTE_ASSET) return this.quoteTick(new Date().toISOString());
     return this.prices.get(symbol);

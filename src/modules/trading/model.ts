@@ -47,7 +47,10 @@ export const Order = t.Object({
   price: t.Union([t.String(), t.Null()]),
   limitPrice: t.Union([t.String(), t.Null()]),
   stopPrice: t.Union([t.String(), t.Null()]),
-  /** USD: the fee paid once filled; the fee reserved while open. */
+  /**
+   * USD: the fee paid once filled. While open, the fee at the order's own price: a buy holds it with its cost, a
+   * sell's comes out of its proceeds (nothing of it is held). 0 once cancelled or rejected.
+   */
   fee: t.String(),
   status: oneOf(tradeOrders.status.enumValues),
   /** Why a cancelled or rejected order was closed (e.g. "expired", "not enough USD at the trigger price"); else null. */

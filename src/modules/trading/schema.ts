@@ -43,7 +43,10 @@ export const tradeOrders = pgTable(
     stopPrice: numeric("stop_price"),
     /** USD cents: paid for a buy, received before the fee for a sell; 0 until filled. */
     notional: money("notional").notNull().default(sql`0`),
-    /** USD cents; while open, the fee reserved at the order's own price; 0 once cancelled or rejected (none was charged). */
+    /**
+     * USD cents; while open, the fee at the order's own price (held with a buy's cost, taken from a sell's proceeds);
+     * 0 once cancelled or rejected (none was charged).
+     */
     fee: money("fee").notNull().default(sql`0`),
     held: money("held").notNull().default(sql`0`),
     status: text("status", { enum: ["open", "filled", "cancelled", "rejected"] }).notNull(),

@@ -30,8 +30,8 @@ export type TradingContext = MoneyContext & { cache: PriceCache };
  * UNAVAILABLE: the condition is the platform's, temporary, and the same request succeeds later.
  */
 function livePrice(ctx: TradingContext, asset: string): string {
-  const tick = ctx.cache.latest(asset);
-  if (!tick || ctx.cache.isStale(asset)) {
+  const tick = ctx.cache.fresh(asset);
+  if (!tick) {
     throw unavailable(`Prices for ${asset} are stale; trading resumes when they refresh`);
   }
   return tick.priceUsd;
@@ -138,8 +138,8 @@ function marketableTerms(
   order: Pick<OrderRow, "type" | "side" | "asset" | "amount" | "limitPrice">,
   precision: number,
 ): Terms | null {
-  const tick = ctx.cache.latest(order.asset);
-  if (order.type !== "limit" || !order.limitPrice || !tick || ctx.cache.isStale(order.asset)) return null;
+  const tick = ctx.cache.fresh(order.asset);
+  if (order.type !== "limit" || !order.limitPrice || !tick) return null;
   const price = sidePrice(tick.priceUsd, order.side, ctx.config.tradingSpreadBps);
   const meets =
     order.side === "buy" ? compareDecimal(order.limitPrice, price) >= 0 : compareDecimal(order.limitPrice, price) <= 0;
@@ -172,11 +172,13 @@ export async function placeOrder(
   // As on any exchange, a limit order the market already meets trades at once (at its limit or better),
   // rather than resting until the trigger worker's next pass. It then posts twice (hold, fill) and so locks
   // the accounts of both first.
-  const now = marketableTerms(ctx, { ...base, limitPrice }, asset.precision);
+  const tradesNow = marketableTerms(ctx, { ...base, limitPrice }, asset.precision);
   // Judged at its limit when it was validated; trading now, it must be worth its fee at the price it trades at,
   // as a market order must (the trigger worker judges a resting order at its fill price too).
-  if (now) assertWorthTrading(body.side, now, units, { precision: asset.precision, feeBps: ctx.config.tradingFeeBps });
-  if (now) await ctx.ledger.lockAccounts(tx, tradeAccounts(userId, asset.symbol));
+  if (tradesNow) {
+    assertWorthTrading(body.side, tradesNow, units, { precision: asset.precision, feeBps: ctx.config.tradingFeeBps });
+    await ctx.ledger.lockAccounts(tx, tradeAccounts(userId, asset.symbol));
+  }
   await ctx.ledger.post(tx, {
     kind: "trade_hold",
     idempotencyKey,
@@ -194,7 +196,7 @@ export async function placeOrder(
       stopPrice: body.type === "stop" ? triggerPrice : null,
     })
     .returning();
-  if (now) return toOrder(ctx, await executeFill(ctx, tx, row, now, actor));
+  if (tradesNow) return toOrder(ctx, await executeFill(ctx, tx, row, tradesNow, actor));
   // A resting order has moved money (available to held) and waits: audited as its cancel and fill are.
   await recordAudit(tx, [
     {

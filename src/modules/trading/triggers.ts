@@ -13,7 +13,7 @@ import { pricedSymbols, QUOTE_ASSET } from "../market/price-cache";
 import { isWorthItsFee, sidePrice, termsAt } from "./pricing";
 import { tradeOrders } from "./schema";
 import { closeOrder, type TradingContext } from "./service";
-import { executeFill, type OrderRow } from "./settle";
+import { executeFill, type OrderRow, tradeAccounts } from "./settle";
 
 /** Background work has no client. */
 const SYSTEM_ACTOR = { ip: null, userAgent: null };
@@ -60,6 +60,8 @@ async function fillTriggered(ctx: TradingContext, id: string, prices: SidePrices
     }
     if (order.side === "buy" && terms.notional + terms.fee > order.held) {
       // A stop buy can trigger above the price it reserved at; the rest must be available, or it is rejected.
+      // Read under the accounts' locks, as the fill will post: a spend committing meanwhile cannot fail the fill.
+      await ctx.ledger.lockAccounts(tx, tradeAccounts(order.userId, order.asset));
       const [usd] = await userBalances(tx, order.userId, [QUOTE_ASSET]);
       if (usd.available < terms.notional + terms.fee - order.held) {
         await closeOrder(ctx, tx, order, "rejected", SYSTEM_ACTOR, "not enough USD at the trigger price");
@@ -80,19 +82,37 @@ async function expire(ctx: TradingContext, id: string): Promise<boolean> {
   });
 }
 
-/** One pass: expire what is due, then fill what the current prices trigger. Returns how many orders it ended. */
-export async function runOrderTriggers(ctx: TradingContext, batch = 100): Promise<number> {
+/**
+ * One pass: expire what is due, then fill what the current prices trigger. Returns how many orders it ended.
+ * Each order is its own transaction: one that fails holds up no other, and the pass throws its first failure at
+ * the end (the worker logs it; the order is tried again next pass). `signal` (shutdown) stops it between orders.
+ */
+export async function runOrderTriggers(
+  ctx: TradingContext,
+  { batch = 100, signal }: { batch?: number; signal?: AbortSignal } = {},
+): Promise<number> {
   let done = 0;
+  let failure: unknown;
+  const each = async (ids: { id: string }[], end: (id: string) => Promise<boolean>) => {
+    for (const { id } of ids) {
+      if (signal?.aborted) return;
+      try {
+        if (await end(id)) done++;
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
   const due = await ctx.db
     .select({ id: tradeOrders.id })
     .from(tradeOrders)
     .where(and(eq(tradeOrders.status, "open"), lte(tradeOrders.expiresAt, new Date())))
     .limit(batch);
-  for (const { id } of due) if (await expire(ctx, id)) done++;
+  await each(due, (id) => expire(ctx, id));
   for (const asset of pricedSymbols(ctx.config)) {
-    const tick = ctx.cache.latest(asset);
     // No fill at a price the platform no longer trusts.
-    if (!tick || ctx.cache.isStale(asset)) continue;
+    const tick = ctx.cache.fresh(asset);
+    if (!tick) continue;
     const prices = {
       buy: sidePrice(tick.priceUsd, "buy", ctx.config.tradingSpreadBps),
       sell: sidePrice(tick.priceUsd, "sell", ctx.config.tradingSpreadBps),
@@ -105,7 +125,8 @@ export async function runOrderTriggers(ctx: TradingContext, batch = 100): Promis
       )
       .orderBy(asc(tradeOrders.createdAt))
       .limit(batch);
-    for (const { id } of candidates) if (await fillTriggered(ctx, id, prices)) done++;
+    await each(candidates, (id) => fillTriggered(ctx, id, prices));
   }
+  if (failure !== undefined) throw failure;
   return done;
 }

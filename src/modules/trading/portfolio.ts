@@ -15,6 +15,7 @@
  */
 
 import { and, eq } from "drizzle-orm";
+import type { DbOrTx } from "../../platform/db/client";
 import { formatAmount, formatUsdCents, usdCents } from "../../platform/money";
 import { precisionOf } from "../ledger/assets";
 import { userBalances } from "../ledger/service";
@@ -78,10 +79,10 @@ export function averageCost(movements: Movement[]): { positions: Map<string, Pos
  * in SQL on the text reference, the planner could pick a nested loop over history × orders (seconds for a
  * user with a long history).
  */
-async function movementsOf(ctx: TradingContext, userId: string): Promise<Movement[]> {
+async function movementsOf(db: DbOrTx, userId: string): Promise<Movement[]> {
   const [rows, fills] = await Promise.all([
-    holdingMoves(ctx.db, userId, QUOTE_ASSET),
-    ctx.db
+    holdingMoves(db, userId, QUOTE_ASSET),
+    db
       .select({ id: tradeOrders.id, notional: tradeOrders.notional, fee: tradeOrders.fee })
       .from(tradeOrders)
       .where(and(eq(tradeOrders.userId, userId), eq(tradeOrders.status, "filled"))),
@@ -98,9 +99,14 @@ async function movementsOf(ctx: TradingContext, userId: string): Promise<Movemen
 
 export async function portfolio(ctx: TradingContext, userId: string): Promise<Portfolio> {
   const symbols = ctx.config.assets.map((a) => a.symbol);
-  const { positions, realizedCents } = averageCost(await movementsOf(ctx, userId));
+  // One snapshot: a fill committing between the reads would show its units without their cost, or the reverse.
+  const [movements, balances] = await ctx.db.transaction(
+    async (tx) => [await movementsOf(tx, userId), await userBalances(tx, userId, symbols)] as const,
+    { isolationLevel: "repeatable read", accessMode: "read only" },
+  );
+  const { positions, realizedCents } = averageCost(movements);
   let totalCents = 0n;
-  const holdings = (await userBalances(ctx.db, userId, symbols))
+  const holdings = balances
     .map((balance) => ({ ...balance, amount: balance.available + balance.held }))
     .filter((balance) => balance.amount > 0n)
     .map(({ asset, amount }) => {

@@ -618,15 +618,91 @@ describe("password forgot, reset and change", () => {
     expect(tally(answers.map((answer) => answer.status))).toEqual({ 401: 10, 429: 5 });
   });
 
-  test("change: right current passwords arriving together, more of them than the budget: none is 429", async () => {
-    const { client } = await signedInUser(fixture, "change-right-burst");
+  test("change: right current passwords arriving together, more of them than the budget: none is 429, one changes it", async () => {
+    const { client, email } = await signedInUser(fixture, "change-right-burst");
     const answers = await Promise.all(
-      // The same password again, so each stays right whichever of them commits first.
-      Array.from({ length: 20 }, () =>
-        client.request("POST", "/api/auth/password/change", { body: { currentPassword: PASSWORD, newPassword: PASSWORD } }),
+      Array.from({ length: 20 }, (_, i) =>
+        client.request("POST", "/api/auth/password/change", {
+          body: { currentPassword: PASSWORD, newPassword: `changed passphrase ${i}` },
+        }),
       ),
     );
-    expect(tally(answers.map((answer) => answer.status))).toEqual({ 200: 20 });
+    // Each was right when checked; the first to commit replaced the password the others had checked.
+    expect(tally(answers.map((answer) => answer.status))).toEqual({ 200: 1, 401: 19 });
+    const changedTo = `changed passphrase ${answers.findIndex((answer) => answer.status === 200)}`;
+    expect((await new TestClient(fixture).post("/api/auth/login", { email, password: changedTo })).status).toBe(200);
+  });
+
+  test("change: the same password again is refused, and changes nothing", async () => {
+    const { client } = await signedInUser(fixture, "change-same");
+    const same = await client.json<ErrorBody>("POST", "/api/auth/password/change", {
+      currentPassword: PASSWORD,
+      newPassword: PASSWORD,
+    });
+    expect(same.status).toBe(422);
+    expect(same.body.error).toMatchObject({ code: "VALIDATION_FAILED", details: { fields: ["newPassword"] } });
+    const audit = await client.json<{ items: { action: string }[] }>("GET", "/api/audit?limit=100");
+    expect(audit.body.items.map((row) => row.action)).not.toContain("auth.password_changed");
+  });
+
+  /** Runs `meanwhile` once, while the next password change hashes its new password (after its checks). */
+  async function whileHashing<T>(meanwhile: () => Promise<unknown>, change: () => Promise<T>): Promise<T> {
+    const hasher = fixture.services.identity.hasher;
+    const hash = hasher.hash;
+    let pending: (() => Promise<unknown>) | undefined = meanwhile;
+    hasher.hash = async (password) => {
+      const run = pending;
+      pending = undefined;
+      await run?.();
+      return hash.call(hasher, password);
+    };
+    try {
+      return await change();
+    } finally {
+      hasher.hash = hash;
+    }
+  }
+
+  test("change: a reset that lands while a change hashes wins; the change is refused, as if it came after", async () => {
+    const { client, email } = await signedInUser(fixture, "change-vs-reset");
+    await new TestClient(fixture).post("/api/auth/password/forgot", { email });
+    const token = tokenFromMail((await lastMailTo(fixture, email)).textBody);
+    const change = await whileHashing(
+      async () => {
+        const reset = await new TestClient(fixture).post("/api/auth/password/reset", {
+          token,
+          password: "the owner's passphrase",
+        });
+        expect(reset.status).toBe(200);
+      },
+      () =>
+        client.json<ErrorBody>("POST", "/api/auth/password/change", {
+          currentPassword: PASSWORD,
+          newPassword: "a stolen session's passphrase",
+        }),
+    );
+    expect(change.status).toBe(401);
+    const login = (password: string) => new TestClient(fixture).post("/api/auth/login", { email, password });
+    expect((await login("the owner's passphrase")).status).toBe(200);
+    expect((await login("a stolen session's passphrase")).status).toBe(401);
+  });
+
+  test("change: a session revoked while its change hashes changes nothing, and does not sign the owner out", async () => {
+    const { client, email } = await signedInUser(fixture, "change-vs-revoke");
+    const owner = new TestClient(fixture);
+    await owner.post("/api/auth/login", { email, password: PASSWORD });
+    const change = await whileHashing(
+      async () => expect((await owner.request("POST", "/api/auth/sessions/revoke-others")).status).toBe(204),
+      () =>
+        client.json<ErrorBody>("POST", "/api/auth/password/change", {
+          currentPassword: PASSWORD,
+          newPassword: "a stolen session's passphrase",
+        }),
+    );
+    expect(change.status).toBe(401);
+    expect(change.body.error.code).toBe("UNAUTHENTICATED");
+    expect((await owner.json("GET", "/api/auth/me")).status).toBe(200);
+    expect((await new TestClient(fixture).post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
   });
 });
 

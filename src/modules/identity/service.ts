@@ -9,7 +9,8 @@ import type { Config } from "../../config";
 import type { CounterStore } from "../../platform/counters";
 import { deriveKey } from "../../platform/crypto";
 import type { Db, DbOrTx, DbTransaction } from "../../platform/db/client";
-import { AppError, notFound } from "../../platform/http/errors";
+import { unauthenticated } from "../../platform/http/auth";
+import { AppError, notFound, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
 import { enqueueMail } from "../../platform/mail/outbox";
 import { type MailKind, renderMail } from "../../platform/mail/templates";
@@ -21,7 +22,7 @@ import { createMailBudget, type MailBudget } from "./mail-budget";
 import type { User } from "./model";
 import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
 import { users } from "./schema";
-import { createSession, isKnownDevice, type NewSession, revokeOtherSessions } from "./sessions";
+import { createSession, isKnownDevice, lockLiveSession, type NewSession, revokeOtherSessions } from "./sessions";
 import { invalidTotp, removeTwoFactor, secondFactorAccepted } from "./two-factor";
 
 export type UserRow = typeof users.$inferSelect;
@@ -343,6 +344,9 @@ async function reclaimUnverifiedAccount(tx: DbTransaction, user: UserRow): Promi
   return reclaimed;
 }
 
+const currentPasswordIncorrect = () =>
+  new AppError(401, "INVALID_CREDENTIALS", "Current password is incorrect", { fields: ["currentPassword"] });
+
 export async function changePassword(
   ctx: IdentityContext,
   session: { userId: string; sessionId: string },
@@ -352,11 +356,24 @@ export async function changePassword(
   const user = await getUser(ctx.db, session.userId);
   if (!(await ctx.throttle.judgeCurrentPassword(user, () => ctx.hasher.verify(input.currentPassword, user.passwordHash)))) {
     await ctx.db.transaction((tx) => recordAudit(tx, [{ userId: user.id, action: "auth.password_change_failed", ...actor }]));
-    throw new AppError(401, "INVALID_CREDENTIALS", "Current password is incorrect", { fields: ["currentPassword"] });
+    throw currentPasswordIncorrect();
   }
   assertAcceptablePassword(input.newPassword, { email: user.email, field: "newPassword" });
+  if (input.newPassword === input.currentPassword) {
+    throw validationFailed("newPassword", "The new password must differ from the current one");
+  }
   const passwordHash = await ctx.hasher.hash(input.newPassword);
   await ctx.db.transaction(async (tx) => {
+    // Judged again as it commits, the user's row first (as a reset and a change take it, then the sessions'): the
+    // hashing took a second, in which a reset or another change may have replaced the password that was checked,
+    // or ended this session. Either refuses this change, as if it had come after.
+    const [current] = await tx
+      .select({ passwordHash: users.passwordHash })
+      .from(users)
+      .where(eq(users.id, user.id))
+      .for("update");
+    if (current.passwordHash !== user.passwordHash) throw currentPasswordIncorrect();
+    if (!(await lockLiveSession(tx, user.id, session.sessionId))) throw unauthenticated("Session has ended; sign in again");
     await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id));
     await discardEmailTokens(tx, user.id, "password_reset");
     await applySecurityLock(ctx, tx, user.id, session.sessionId, "password_changed");

@@ -254,6 +254,19 @@ async function revokeSession(tx: DbOrTx, userId: string, sessionId: string, reas
   return revoked.length > 0;
 }
 
+/**
+ * Whether the session is live, its row locked until commit: a revoke committing meanwhile is waited for and seen,
+ * and none can begin until this transaction ends.
+ */
+export async function lockLiveSession(tx: DbTransaction, userId: string, sessionId: string): Promise<boolean> {
+  const rows = await tx
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), liveSession()))
+    .for("update");
+  return rows.length > 0;
+}
+
 /** Ends every session of the user except `keep` (all of them when `keep` is null). Returns how many. */
 export async function revokeOtherSessions(tx: DbOrTx, userId: string, keep: string | null, reason: string): Promise<number> {
   const revoked = await tx

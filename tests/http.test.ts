@@ -422,6 +422,17 @@ describe("platform endpoints", () => {
     expect(publicConfig(testConfig({ REQUIRE_EMAIL_VERIFICATION: "false" })).features.emailVerification).toBe(false);
   });
 
+  test("/api/config gives the trading fee and spread in basis points, so an order's cost shows before it is placed", async () => {
+    expect(((await (await fixture.request("/api/config")).json()) as { trading: unknown }).trading).toEqual({
+      feeBps: fixture.deps.config.tradingFeeBps,
+      spreadBps: fixture.deps.config.tradingSpreadBps,
+    });
+    expect(publicConfig(testConfig({ TRADING_FEE_BPS: "25", TRADING_SPREAD_BPS: "40" })).trading).toEqual({
+      feeBps: 25,
+      spreadBps: 40,
+    });
+  });
+
   test("/api/config names the support address the operator set (SUPPORT_EMAIL), or null", async () => {
     expect(((await (await fixture.request("/api/config")).json()) as { supportEmail: unknown }).supportEmail).toBeNull();
     expect(publicConfig(testConfig({ SUPPORT_EMAIL: " help@vault.example " })).supportEmail).toBe("help@vault.example");

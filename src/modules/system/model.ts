@@ -40,6 +40,11 @@ export const PublicConfig = t.Object({
     rateLimitPerMinute: t.Integer(),
   }),
   sentry: t.Object({ dsn: t.Union([t.String(), t.Null()]), environment: t.String() }),
+  /**
+   * TRADING_FEE_BPS and TRADING_SPREAD_BPS (beyond API.md), in basis points: what a limit or stop order will hold
+   * and cost can be shown before it is placed, as a market order's quote shows it.
+   */
+  trading: t.Object({ feeBps: t.Integer(), spreadBps: t.Integer() }),
   /** SUPPORT_EMAIL (beyond API.md): where users reach support; null when the operator set none. */
   supportEmail: t.Union([t.String(), t.Null()]),
 });

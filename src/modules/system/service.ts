@@ -52,6 +52,7 @@ export function publicConfig(config: Config): PublicConfig {
       rateLimitPerMinute: config.rateLimitPerMinute,
     },
     sentry: { dsn: config.sentryDsn ?? null, environment: config.nodeEnv },
+    trading: { feeBps: config.tradingFeeBps, spreadBps: config.tradingSpreadBps },
     supportEmail: config.supportEmail ?? null,
   };
 }

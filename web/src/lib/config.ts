@@ -20,6 +20,8 @@ export type PublicConfig = {
     rateLimitPerMinute: number;
   };
   sentry: { dsn: string | null; environment: string };
+  /** Trading fee and spread in basis points (beyond API.md): an order's cost before it is placed. */
+  trading: { feeBps: number; spreadBps: number };
   /** SUPPORT_EMAIL (beyond API.md): where users reach support, or null. */
   supportEmail: string | null;
 };

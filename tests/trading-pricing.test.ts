@@ -1,6 +1,6 @@
 /** The smallest amount worth trading (src/modules/trading/pricing.ts), which a refusal tells the user. */
 import { expect, test } from "bun:test";
-import { isWorthItsFee, smallestWorthTrading, termsAt } from "../src/modules/trading/pricing";
+import { isWorthItsFee, priceBound, smallestWorthTrading, termsAt } from "../src/modules/trading/pricing";
 
 test("the smallest amount worth trading is worth it, and one minor unit less is not, on either side and any precision", () => {
   const cases: [side: "buy" | "sell", price: string, precision: number, feeBps: number][] = [
@@ -21,4 +21,14 @@ test("the smallest amount worth trading is worth it, and one minor unit less is 
       below: false,
     });
   }
+});
+
+test("a price named as a bound is rounded away from the price it is judged against: to the cent, or 0.0001 under 10 USD", () => {
+  expect(priceBound("65325.01005", "up")).toBe("65325.02");
+  expect(priceBound("65325.01005", "down")).toBe("65325.01");
+  expect(priceBound("65325.01", "up")).toBe("65325.01");
+  expect(priceBound("64675", "down")).toBe("64675");
+  expect(priceBound("1.00550025", "up")).toBe("1.0056");
+  expect(priceBound("0.99450225", "down")).toBe("0.9945");
+  expect(priceBound("9.99999", "up")).toBe("10");
 });

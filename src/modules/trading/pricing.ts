@@ -3,7 +3,7 @@
  * the user receives rounds down, so the platform never creates value.
  */
 import { AppError } from "../../platform/http/errors";
-import { formatAmount, usdCents } from "../../platform/money";
+import { compareDecimal, formatAmount, usdCents } from "../../platform/money";
 import type { Side } from "./model";
 
 const BPS = 10_000n;
@@ -43,6 +43,18 @@ export function isWorthItsFee(side: Side, terms: Terms, units: bigint, precision
 }
 
 /**
+ * A price told to a user as a bound an order's price must pass: to the cent (to 0.0001 USD under 10 USD), rounded
+ * away from the price it is judged against, so that the bound named is itself on the allowed side.
+ */
+export function priceBound(price: string, direction: "up" | "down"): string {
+  const places = compareDecimal(price, "10") < 0 ? 4 : 2;
+  const [whole, fraction = ""] = price.split(".");
+  const kept = BigInt(whole + fraction.slice(0, places).padEnd(places, "0"));
+  const cut = /[1-9]/.test(fraction.slice(places));
+  return formatAmount(direction === "up" && cut ? kept + 1n : kept, places);
+}
+
+/**
  * The smallest amount (in minor units) worth more than its fee at `price` (isWorthItsFee), told to a user whose
  * amount is not. Found by doubling, then halving the gap: worth grows with the amount faster than the fee does.
  */
@@ -68,16 +80,16 @@ export function assertWorthTrading(
   side: Side,
   terms: Terms,
   units: bigint,
-  order: { precision: number; feeBps: number; priceField?: "limitPrice" | "stopPrice" },
+  order: { asset: string; precision: number; feeBps: number; priceField?: "limitPrice" | "stopPrice" },
 ): void {
-  const { precision, feeBps, priceField } = order;
+  const { asset, precision, feeBps, priceField } = order;
   if (!isWorthItsFee(side, terms, units, precision)) {
     const at = priceField ? ` at this ${priceField === "limitPrice" ? "limit" : "stop"} price` : "";
     const minimumAmount = formatAmount(smallestWorthTrading(side, terms.price, precision, feeBps), precision);
     throw new AppError(
       422,
       "VALIDATION_FAILED",
-      `Amount is too small to ${side}${at}: it is not worth more than the fee; the smallest amount that is, is ${minimumAmount}`,
+      `Amount is too small to ${side}${at}: it is not worth more than the fee; the smallest amount that is, is ${minimumAmount} ${asset}`,
       { fields: priceField ? ["amount", priceField] : ["amount"], minimumAmount },
     );
   }

@@ -15,7 +15,7 @@ import type { MoneyContext } from "../ledger/money-context";
 import { userAccount } from "../ledger/service";
 import { type PriceCache, QUOTE_ASSET } from "../market/price-cache";
 import type { Order, OrderBody, Quote, QuoteBody, Side } from "./model";
-import { assertWorthTrading, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
+import { assertWorthTrading, priceBound, sidePrice, type Terms, termsAt, totalCents } from "./pricing";
 import { tradeOrders, tradeQuotes } from "./schema";
 import { executeFill, type OrderRow, orderEvents, toOrder, tradeAccounts } from "./settle";
 import { type Reserve, tradable, type ValidOrder } from "./validate";
@@ -41,7 +41,7 @@ function livePrice(ctx: TradingContext, asset: string): string {
 function liveTerms(ctx: TradingContext, side: Side, asset: string, units: bigint, precision: number): Terms {
   const price = sidePrice(livePrice(ctx, asset), side, ctx.config.tradingSpreadBps);
   const terms = termsAt(price, side, units, precision, ctx.config.tradingFeeBps);
-  assertWorthTrading(side, terms, units, { precision, feeBps: ctx.config.tradingFeeBps });
+  assertWorthTrading(side, terms, units, { asset, precision, feeBps: ctx.config.tradingFeeBps });
   return terms;
 }
 
@@ -84,13 +84,13 @@ function assertStopAhead(ctx: TradingContext, side: Side, asset: string, stopPri
   if (side === "buy" && order <= 0) {
     throw validationFailed(
       "stopPrice",
-      `A stop buy triggers when the price rises to it: set it above the buy price now (${current} USD)`,
+      `A stop buy triggers when the price rises to it: set it above ${priceBound(current, "up")} USD, the buy price now`,
     );
   }
   if (side === "sell" && order >= 0) {
     throw validationFailed(
       "stopPrice",
-      `A stop sell triggers when the price falls to it: set it below the sell price now (${current} USD)`,
+      `A stop sell triggers when the price falls to it: set it below ${priceBound(current, "down")} USD, the sell price now`,
     );
   }
 }
@@ -176,7 +176,11 @@ export async function placeOrder(
   // Judged at its limit when it was validated; trading now, it must be worth its fee at the price it trades at,
   // as a market order must (the trigger worker judges a resting order at its fill price too).
   if (tradesNow) {
-    assertWorthTrading(body.side, tradesNow, units, { precision: asset.precision, feeBps: ctx.config.tradingFeeBps });
+    assertWorthTrading(body.side, tradesNow, units, {
+      asset: asset.symbol,
+      precision: asset.precision,
+      feeBps: ctx.config.tradingFeeBps,
+    });
     await ctx.ledger.lockAccounts(tx, tradeAccounts(userId, asset.symbol));
   }
   await ctx.ledger.post(tx, {

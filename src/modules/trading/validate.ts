@@ -30,11 +30,12 @@ function reserve(
   config: Config,
   side: Side,
   units: bigint,
-  precision: number,
+  asset: { symbol: string; precision: number },
   price: { field: "limitPrice" | "stopPrice"; value: string },
 ): Reserve {
+  const { symbol, precision } = asset;
   const terms = termsAt(price.value, side, units, precision, config.tradingFeeBps);
-  assertWorthTrading(side, terms, units, { precision, feeBps: config.tradingFeeBps, priceField: price.field });
+  assertWorthTrading(side, terms, units, { asset: symbol, precision, feeBps: config.tradingFeeBps, priceField: price.field });
   return side === "buy" ? { held: terms.notional + terms.fee, fee: terms.fee } : { held: units, fee: terms.fee };
 }
 
@@ -61,9 +62,7 @@ export function validateOrder(config: Config, body: OrderBody) {
   const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
   const triggerPrice = needed ? parsePrice(body[needed] as string, needed) : null;
   const reserved =
-    needed && triggerPrice !== null
-      ? reserve(config, body.side, units, asset.precision, { field: needed, value: triggerPrice })
-      : null;
+    needed && triggerPrice !== null ? reserve(config, body.side, units, asset, { field: needed, value: triggerPrice }) : null;
   return { asset, units, triggerPrice, expiresAt, reserved };
 }
 export type ValidOrder = ReturnType<typeof validateOrder>;

@@ -555,7 +555,10 @@ describe("password forgot, reset and change", () => {
     });
     expect((await squatter.json("GET", "/api/auth/me")).status).toBe(401);
     const audit = await owner.json<{ items: { action: string; metadata: unknown }[] }>("GET", "/api/audit?limit=100");
-    expect(audit.body.items.find((row) => row.action === "auth.password_reset")?.metadata).toEqual({ reclaimed: true });
+    expect(audit.body.items.find((row) => row.action === "auth.password_reset")?.metadata).toEqual({
+      sessionsEnded: 1,
+      reclaimed: true,
+    });
   });
 
   test("a reset of a verified account keeps its 2FA and anti-phishing code", async () => {
@@ -591,6 +594,8 @@ describe("password forgot, reset and change", () => {
     expect(ok.status).toBe(200);
     expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
     expect((await other.json("GET", "/api/auth/me")).status).toBe(401);
+    const audit = await client.json<{ items: { action: string; metadata: unknown }[] }>("GET", "/api/audit?limit=100");
+    expect(audit.body.items.find((row) => row.action === "auth.password_changed")?.metadata).toEqual({ sessionsEnded: 1 });
   });
 
   test("change: wrong current passwords are audited and spend the signed-in budget, then 429 even for the right one", async () => {

@@ -181,9 +181,13 @@ describe("two-factor authentication", () => {
     expect((await client.json<ErrorBody>("POST", "/api/auth/2fa/disable", { code: "999999" })).body.error.code).toBe(
       "INVALID_TOTP",
     );
+    const others = (await client.json<{ items: unknown[] }>("GET", "/api/auth/sessions")).body.items.length - 1;
+    expect(others).toBeGreaterThan(0);
     const disabled = await client.json("POST", "/api/auth/2fa/disable", { code: await totpNow(secret, 1) });
     expect(disabled.status).toBe(200);
-    expect((await other.json("GET", "/api/auth/me")).status).toBe(401); // other sessions end
+    expect((await other.json("GET", "/api/auth/me")).status).toBe(401); // other sessions end, and the audit log says so
+    const audit = await client.json<{ items: { action: string; metadata: unknown }[] }>("GET", "/api/audit?limit=100");
+    expect(audit.body.items.find((row) => row.action === "auth.2fa_disabled")?.metadata).toEqual({ sessionsEnded: others });
     const plain = await new TestClient(fixture).json<{ user: { twoFactorEnabled: boolean } }>("POST", "/api/auth/login", {
       email,
       password: PASSWORD,

@@ -283,7 +283,7 @@ async function checkSignIn(
 
 /**
  * What every security change does: withdrawals pause for WITHDRAWAL_LOCK_HOURS and the user's other
- * sessions end (all of them when `keepSessionId` is null).
+ * sessions end (all of them when `keepSessionId` is null). Returns what its audit row records of it.
  */
 export async function applySecurityLock(
   ctx: IdentityContext,
@@ -291,10 +291,10 @@ export async function applySecurityLock(
   userId: string,
   keepSessionId: string | null,
   reason: string,
-) {
+): Promise<{ sessionsEnded: number }> {
   const until = new Date(Date.now() + ctx.config.withdrawalLockHours * 3600 * 1000);
   await tx.update(users).set({ withdrawalsLockedUntil: until, updatedAt: sql`now()` }).where(eq(users.id, userId));
-  await revokeOtherSessions(tx, userId, keepSessionId, reason);
+  return { sessionsEnded: await revokeOtherSessions(tx, userId, keepSessionId, reason) };
 }
 
 export async function forgotPassword(ctx: IdentityContext, email: string, actor: Actor): Promise<void> {
@@ -318,9 +318,9 @@ export async function resetPassword(ctx: IdentityContext, token: string, passwor
     assertAcceptablePassword(password, { email: before.email });
     const user = await reclaimUnverifiedAccount(tx, before);
     await discardEmailTokens(tx, userId, "password_reset");
-    await applySecurityLock(ctx, tx, userId, null, "password_reset");
+    const locked = await applySecurityLock(ctx, tx, userId, null, "password_reset");
     await mailUser(tx, user, { kind: "password_changed", at: new Date() });
-    const metadata = user === before ? {} : { reclaimed: true };
+    const metadata = user === before ? locked : { ...locked, reclaimed: true };
     await recordAudit(tx, [{ userId, action: "auth.password_reset", metadata, ...actor }]);
   });
 }
@@ -376,8 +376,8 @@ export async function changePassword(
     if (!(await lockLiveSession(tx, user.id, session.sessionId))) throw unauthenticated("Session has ended; sign in again");
     await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id));
     await discardEmailTokens(tx, user.id, "password_reset");
-    await applySecurityLock(ctx, tx, user.id, session.sessionId, "password_changed");
+    const metadata = await applySecurityLock(ctx, tx, user.id, session.sessionId, "password_changed");
     await mailUser(tx, user, { kind: "password_changed", at: new Date() });
-    await recordAudit(tx, [{ userId: user.id, action: "auth.password_changed", ...actor }]);
+    await recordAudit(tx, [{ userId: user.id, action: "auth.password_changed", metadata, ...actor }]);
   });
 }

@@ -229,9 +229,9 @@ export async function undoTwoFactor(ctx: IdentityContext, token: string, actor: 
     if (!userId) throw invalidToken();
     const row = await lockUser(tx, userId);
     await removeTwoFactor(tx, userId);
-    await applySecurityLock(ctx, tx, userId, null, "2fa_undone");
+    const locked = await applySecurityLock(ctx, tx, userId, null, "2fa_undone");
     await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, sessionsEnded: "all", at: new Date() });
-    await recordAudit(tx, [{ userId, action: "auth.2fa_disabled", metadata: { via: "mail link" }, ...actor }]);
+    await recordAudit(tx, [{ userId, action: "auth.2fa_disabled", metadata: { via: "mail link", ...locked }, ...actor }]);
   });
 }
 
@@ -246,9 +246,9 @@ export async function disableTwoFactor(
   if (!row.totpSecret) throw invalidState("Two-factor authentication is not on");
   const disabled = await checkSecondFactor(ctx, row, code, async (tx) => {
     await removeTwoFactor(tx, row.id);
-    await applySecurityLock(ctx, tx, row.id, session.sessionId, "2fa_disabled");
+    const metadata = await applySecurityLock(ctx, tx, row.id, session.sessionId, "2fa_disabled");
     await mailUser(tx, row, { kind: "two_factor_changed", enabled: false, sessionsEnded: "others", at: new Date() });
-    await recordAudit(tx, [{ userId: row.id, action: "auth.2fa_disabled", ...actor }]);
+    await recordAudit(tx, [{ userId: row.id, action: "auth.2fa_disabled", metadata, ...actor }]);
   });
   if (!disabled) throw invalidTotp();
 }

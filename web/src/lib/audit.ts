@@ -45,12 +45,24 @@ export function actionLabel(action: string): string {
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : action;
 }
 
-/** `{reason: "bad_password", asset: "BTC"}` → "reason: bad password · asset: BTC". */
+/** A metadata key as words: "sessionsEnded" → "sessions ended", "feeUsd" → "fee USD", "orderId" → "order ID". */
+const keyWords = (key: string) =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .replace(/\busd\b/g, "USD")
+    .replace(/\bid\b/g, "ID");
+
+/** `{reason: "bad_password", sessionsEnded: 2}` → "reason: bad password · sessions ended: 2". */
 export function describeMetadata(metadata: AuditEvent["metadata"]): string {
   if (!metadata || typeof metadata !== "object") return "";
   return Object.entries(metadata)
     .filter(([, value]) => value !== null && value !== undefined && value !== "")
-    .map(([key, value]) => `${key}: ${typeof value === "object" ? JSON.stringify(value) : String(value)}`)
+    .map(([key, value]) => {
+      const text = typeof value === "object" ? JSON.stringify(value) : String(value);
+      // A code in snake case reads as words; other values (an email, an address) stay exactly as they are.
+      return `${keyWords(key)}: ${/^[a-z]+(_[a-z]+)+$/.test(text) ? text.replaceAll("_", " ") : text}`;
+    })
     .join(" · ");
 }
 

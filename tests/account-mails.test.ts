@@ -8,7 +8,7 @@ import { runPayouts } from "../src/modules/wallet/payouts";
 import { type PayoutProvider, PayoutRefused, sandboxPayoutProvider } from "../src/modules/wallet/providers";
 import { depositOrders, withdrawalAddresses } from "../src/modules/wallet/schema";
 import { mailOutbox } from "../src/platform/mail/schema";
-import { readableUtc } from "../src/platform/mail/templates";
+import { readableNumber, readableUtc, renderMail } from "../src/platform/mail/templates";
 import { createLogger } from "../src/platform/observability/logger";
 import {
   adminUser,
@@ -97,6 +97,24 @@ async function depositOrder(client: TestClient, amount: string) {
   const created = await withKey(client, "/api/wallet/deposit/create", { asset: "USD", amount });
   return ((await created.json()) as { order: { orderId: string } }).order.orderId;
 }
+
+describe("numbers in mails", () => {
+  test("are grouped by thousands as people read them, their decimals kept exactly", () => {
+    expect(["66472.73", "1234567.000001", "999", "1000", "0.5", "0.00000031"].map(readableNumber)).toEqual([
+      "66,472.73",
+      "1,234,567.000001",
+      "999",
+      "1,000",
+      "0.5",
+      "0.00000031",
+    ]);
+    const alert = { symbol: "BTC", direction: "above", price: "66000", triggeredPrice: "66472.73", at: new Date() } as const;
+    const recipient = { email: "reader@example.com", name: null, antiPhishingCode: null };
+    expect(renderMail(recipient, { kind: "price_alert", ...alert }).text).toContain(
+      "BTC is above 66,000 USD: it was 66,472.73 USD",
+    );
+  });
+});
 
 describe("times in mails", () => {
   test("are shown as readable UTC, never as raw ISO strings", async () => {

@@ -2,8 +2,10 @@ import { createResource, onCleanup, Show } from "solid-js";
 import { coalesce } from "../lib/coalesce";
 import { useConfig } from "../lib/config";
 import { formatAmount, formatUsd, precisionOf } from "../lib/money";
+import { useLivePrices } from "../lib/prices";
 import { settled } from "../lib/resource";
 import { fetchPortfolio } from "../lib/trading";
+import { hasBasis, liveTotalUsd, liveUnrealizedPnlUsd, liveValueUsd, pnlTone } from "../lib/valuation";
 import { onFrame, onResync } from "../lib/ws";
 import { ScrollTable } from "./DataTable";
 import ErrorNotice from "./ErrorNotice";
@@ -19,7 +21,8 @@ export default function PortfolioPanel() {
   onCleanup(onFrame("balance", live.trigger));
   onCleanup(onResync(live.trigger));
   onCleanup(live.cancel);
-  const tone = (value: string) => (value.startsWith("-") ? "pnl-negative" : "pnl-positive");
+  // Values and unrealized P&L follow each price tick, computed here from the holdings: no reload per tick.
+  useLivePrices();
   return (
     <section class="panel" aria-labelledby="portfolio-title">
       <div class="panel-head">
@@ -36,8 +39,12 @@ export default function PortfolioPanel() {
           {(p) => (
             <>
               <p>
-                Total <strong data-testid="portfolio-total">{formatUsd(p().totalUsd)} USD</strong> · realized P&amp;L{" "}
-                <strong class={tone(p().realizedPnlUsd)}>{formatUsd(p().realizedPnlUsd)} USD</strong>
+                Total{" "}
+                <strong class="num" data-testid="portfolio-total">
+                  {formatUsd(liveTotalUsd(config(), p().holdings))} USD
+                </strong>{" "}
+                · realized P&amp;L{" "}
+                <strong class={`num ${pnlTone(p().realizedPnlUsd) ?? ""}`}>{formatUsd(p().realizedPnlUsd)} USD</strong>
               </p>
               <Show when={p().holdings.length > 0} fallback={<p>No holdings yet.</p>}>
                 <ScrollTable
@@ -55,16 +62,18 @@ export default function PortfolioPanel() {
                     <tr>
                       <th scope="row">{h.asset}</th>
                       <td class="num">{formatAmount(h.amount, precisionOf(config(), h.asset))}</td>
-                      <td class="num">{formatUsd(h.valueUsd)}</td>
+                      <td class="num">{formatUsd(liveValueUsd(config(), h))}</td>
                       <td class="num">
-                        {formatUsd(h.costBasisUsd)}
+                        <Show when={hasBasis(config(), h)} fallback={<Unknown />}>
+                          {formatUsd(h.costBasisUsd)}
+                        </Show>
                         <Show when={h.amountWithoutBasis !== "0"}>
                           <span class="cell-line small muted">
                             {formatAmount(h.amountWithoutBasis, precisionOf(config(), h.asset))} {h.asset} of unknown cost
                           </span>
                         </Show>
                       </td>
-                      <td class={`num ${tone(h.unrealizedPnlUsd)}`}>{formatUsd(h.unrealizedPnlUsd)}</td>
+                      <UnrealizedPnl value={liveUnrealizedPnlUsd(config(), h)} />
                     </tr>
                   )}
                 />
@@ -78,5 +87,27 @@ export default function PortfolioPanel() {
         </Show>
       </Show>
     </section>
+  );
+}
+
+/** A figure nobody knows (no unit of the holding has a cost): a dash, read out as "unknown". */
+function Unknown() {
+  return (
+    <>
+      <span aria-hidden="true">—</span>
+      <span class="sr-only">unknown</span>
+    </>
+  );
+}
+
+/** An unrealized P&L cell: coloured as a gain or loss only when there is one, and never when it is unknown. */
+function UnrealizedPnl(props: { value: string | undefined }) {
+  return (
+    <td class={`num ${props.value === undefined ? "" : (pnlTone(props.value) ?? "")}`}>
+      <Show when={props.value} fallback={<Unknown />}>
+        {/* In a fragment, so that it follows the value: the callback itself runs once. */}
+        {(value) => <>{formatUsd(value())}</>}
+      </Show>
+    </td>
   );
 }

@@ -188,10 +188,24 @@ export function smallestWithdrawal(fee: string, precision: number): string | und
  * non-negative decimal.
  */
 export function usdValue(amount: string, precision: number, priceUsd: string): string | undefined {
+  const cents = centsAt(amount, precision, priceUsd, "up");
+  return cents === undefined ? undefined : fromUnits(cents, 2);
+}
+
+/**
+ * What `amount` (in an asset of `precision` decimals) is worth at `priceUsd`, in cents rounded down, as the server shows
+ * a balance or holding ("Shown, not paid": never worth more than it is). Undefined when either is not a plain
+ * non-negative decimal.
+ */
+export function shownUsdCents(amount: string, precision: number, priceUsd: string): bigint | undefined {
+  return centsAt(amount, precision, priceUsd, "down");
+}
+
+function centsAt(amount: string, precision: number, priceUsd: string, rounding: "up" | "down"): bigint | undefined {
   const units = toUnits(amount, precision);
   const price = priceUsd.trim();
   if (units === undefined || !PLAIN_DECIMAL.test(price)) return undefined;
-  return fromUnits(usdCents(units, precision, price), 2);
+  return usdCents(units, precision, price, rounding);
 }
 
 /** Whether a USD value is more than a threshold (both decimal strings, as /api/config's limits): what is reviewed. */

@@ -1,4 +1,4 @@
-import { type Accessor, createResource, createSignal, onCleanup, Show } from "solid-js";
+import { type Accessor, createMemo, createResource, createSignal, onCleanup, Show } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
 import ConnectionIndicator from "../components/ConnectionIndicator";
 import Limits from "../components/Limits";
@@ -8,9 +8,11 @@ import { useConfig } from "../lib/config";
 import { announceIncomingMoney } from "../lib/incoming-money";
 import { formatUsd } from "../lib/money";
 import { createPagedList } from "../lib/paged-list";
+import { useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
+import { balanceValued, liveTotalUsd } from "../lib/valuation";
 import { type DepositOrder, fetchAddresses, fetchBalances, fetchLimits, type Withdrawal } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 import AddressBookPanel from "./wallet/AddressBook";
@@ -33,6 +35,12 @@ function WalletPage(props: { user: Accessor<User> }) {
   const withdrawals = createPagedList<Withdrawal>("/api/wallet/withdrawals", {}, PAGE_SIZE);
   const [limits, limitsActions] = createResource(fetchLimits);
   const [order, setOrder] = createSignal<DepositOrder>();
+  // The total value follows each price tick, computed here from the balances: no reload per tick.
+  useLivePrices();
+  const totalUsd = createMemo(() => {
+    const data = settled(balances);
+    return data && liveTotalUsd(config(), data.balances.map(balanceValued));
+  });
 
   const refreshMoney = () => {
     void balancesActions.refetch();
@@ -72,8 +80,8 @@ function WalletPage(props: { user: Accessor<User> }) {
             <p class="muted">
               Total value{" "}
               <strong class="num total-value">
-                <Show when={settled(balances)} fallback="…">
-                  {(data) => <>{formatUsd(data().totalUsd)} USD</>}
+                <Show when={totalUsd()} fallback="…">
+                  {(total) => <>{formatUsd(total())} USD</>}
                 </Show>
               </strong>
             </p>
@@ -84,6 +92,7 @@ function WalletPage(props: { user: Accessor<User> }) {
           <BalancesPanel
             config={cfg()}
             data={settled(balances)}
+            totalUsd={totalUsd()}
             loading={balances.loading}
             error={loadError(balances)}
             onRefresh={() => void balancesActions.refetch()}

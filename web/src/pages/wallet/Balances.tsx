@@ -4,12 +4,15 @@ import DataTable from "../../components/DataTable";
 import RefreshList from "../../components/RefreshList";
 import type { PublicConfig } from "../../lib/config";
 import { formatUsd, precisionOf } from "../../lib/money";
+import { balanceValued, liveValueUsd } from "../../lib/valuation";
 import type { BalanceAnswer } from "../../lib/wallet";
 
-/** GET /api/wallet/balance: every configured asset, zeros included. */
+/** GET /api/wallet/balance: every configured asset, zeros included, valued at live prices (the page keeps them live). */
 export default function BalancesPanel(props: {
   config: PublicConfig;
   data: BalanceAnswer | undefined;
+  /** The balances' total value at live prices, as the page's heading shows it. */
+  totalUsd: string | undefined;
   loading: boolean;
   error: unknown;
   onRefresh: () => void;
@@ -44,15 +47,15 @@ export default function BalancesPanel(props: {
           { label: "Value (USD)", num: true },
         ]}
         foot={
-          <Show when={props.data}>
-            {(data) => (
+          <Show when={props.totalUsd}>
+            {(total) => (
               <tfoot>
                 <tr>
                   <th scope="row" colSpan={4} class="total-cell">
                     Total value
                   </th>
                   <td class="num total-cell">
-                    <strong>{formatUsd(data().totalUsd)} USD</strong>
+                    <strong>{formatUsd(total())} USD</strong>
                   </td>
                 </tr>
               </tfoot>
@@ -73,7 +76,7 @@ export default function BalancesPanel(props: {
             <td class="num">
               <Amount value={balance.total} asset={balance.asset} precision={precisionOf(props.config, balance.asset)} bare />
             </td>
-            <td class="num">{formatUsd(balance.valueUsd)}</td>
+            <td class="num">{formatUsd(liveValueUsd(props.config, balanceValued(balance)))}</td>
           </tr>
         )}
       />

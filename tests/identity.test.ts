@@ -4,7 +4,8 @@ import { sql } from "drizzle-orm";
 import { revokeAllSessions } from "../src/modules/identity/sessions";
 import { queryRows } from "../src/platform/db/client";
 import { lastMailTo, PASSWORD, signedInUser, TestClient, tally, tokenFromMail, totpNow, uniqueEmail } from "./support/client";
-import { createTestApp, TEST_ENV } from "./support/harness";
+import { createTestApp, TEST_DATABASE_URL, TEST_ENV } from "./support/harness";
+import { lockWaiters, whileLockHeld } from "./support/held-lock";
 
 setDefaultTimeout(30_000);
 
@@ -649,6 +650,31 @@ describe("password forgot, reset and change", () => {
     const audit = await client.json<{ items: { action: string }[] }>("GET", "/api/audit?limit=100");
     expect(audit.body.items.map((row) => row.action)).not.toContain("auth.password_changed");
   });
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "two resets of one user with two links, at once: one wins and the other link is dead, never a deadlock",
+    async () => {
+      const { userId, email } = await signedInUser(fixture, "two-resets");
+      const tokens: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        await new TestClient(fixture).post("/api/auth/password/forgot", { email });
+        tokens.push(tokenFromMail((await lastMailTo(fixture, email)).textBody));
+      }
+      // Both resets come to the user's row while something else holds it; they then go on together.
+      const db = fixture.deps.database.db;
+      const answers = await whileLockHeld(db, sql`select 1 from users where id = ${userId} for update`, async () => {
+        const resets = tokens.map((token, i) =>
+          new TestClient(fixture).post("/api/auth/password/reset", { token, password: `reset passphrase ${i}` }),
+        );
+        expect(await lockWaiters(db, 2)).toBe(true);
+        return resets;
+      });
+      const statuses = await Promise.all(answers.map(async (answer) => (await answer).status));
+      expect(tally(statuses)).toEqual({ 200: 1, 400: 1 });
+      const winner = `reset passphrase ${statuses.indexOf(200)}`;
+      expect((await new TestClient(fixture).post("/api/auth/login", { email, password: winner })).status).toBe(200);
+    },
+  );
 
   /** Runs `meanwhile` once, while the next password change hashes its new password (after its checks). */
   async function whileHashing<T>(meanwhile: () => Promise<unknown>, change: () => Promise<T>): Promise<T> {

@@ -367,12 +367,7 @@ export async function changePassword(
     // Judged again as it commits, the user's row first (as a reset and a change take it, then the sessions'): the
     // hashing took a second, in which a reset or another change may have replaced the password that was checked,
     // or ended this session. Either refuses this change, as if it had come after.
-    const [current] = await tx
-      .select({ passwordHash: users.passwordHash })
-      .from(users)
-      .where(eq(users.id, user.id))
-      .for("update");
-    if (current.passwordHash !== user.passwordHash) throw currentPasswordIncorrect();
+    if ((await lockUser(tx, user.id)).passwordHash !== user.passwordHash) throw currentPasswordIncorrect();
     if (!(await lockLiveSession(tx, user.id, session.sessionId))) throw unauthenticated("Session has ended; sign in again");
     await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id));
     await discardEmailTokens(tx, user.id, "password_reset");

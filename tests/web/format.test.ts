@@ -1,6 +1,6 @@
 /** Times as every page shows them (web/src/lib/format.ts): a time names its zone, a UTC day does not. */
 import { expect, test } from "bun:test";
-import { dateTimeFormats, formatDateTime } from "../../web/src/lib/format";
+import { changeTrend, dateTimeFormats, formatChange, formatDateTime } from "../../web/src/lib/format";
 
 const instant = new Date("2025-03-12T13:05:09.000Z");
 
@@ -29,4 +29,21 @@ test("a UTC day stays a date, and what is not a date is shown as it came", () =>
   expect(formatDateTime("2025-03-12T23:59:00.000Z", "utcDay")).toBe(day);
   expect(formatDateTime("soon")).toBe("soon");
   expect(formatDateTime(null)).toBe("—");
+});
+
+test("a 24h change carries its sign both ways, and zero none", () => {
+  expect(formatChange("0.03")).toBe("+0.03%");
+  expect(formatChange("-0.02")).toBe("\u22120.02%");
+  expect(formatChange("+1.5")).toBe("+1.5%");
+  expect(formatChange("0.00")).toBe("0.00%");
+  expect(formatChange("-0.00")).toBe("0.00%");
+  expect(formatChange("n/a")).toBe("n/a%");
+});
+
+test("a change's direction is what the tile and its sparkline are coloured by", () => {
+  expect(changeTrend("0.03")).toBe("up");
+  expect(changeTrend("-0.02")).toBe("down");
+  expect(changeTrend("0.00")).toBe("flat");
+  expect(changeTrend("-0")).toBe("flat");
+  expect(changeTrend("")).toBe("flat");
 });

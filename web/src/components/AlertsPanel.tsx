@@ -2,7 +2,7 @@ import { createResource, createSignal, createUniqueId, For, onCleanup, Show } fr
 import { api } from "../lib/api";
 import { cancelOnEscape, focusControl, focusFirstInvalid, focusWhen } from "../lib/focus";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
-import { amountProblem, formatPrice, lessThan } from "../lib/money";
+import { amountProblem, formatUsd, lessThan } from "../lib/money";
 import { prices, useLivePrices } from "../lib/prices";
 import { useOptionalSessionUser } from "../lib/session";
 import { onFrame, onResync } from "../lib/ws";
@@ -32,8 +32,14 @@ function alreadyMet(alert: AlertBody, market: string): boolean | undefined {
   return under === undefined ? undefined : !under;
 }
 
+/**
+ * An alert's price exactly as it is kept ("1.00051234", "70,000.00"), never rounded as market prices are shown: a
+ * USDT alert at 1.00051234 rounded to "1.0005" would read as met, next to a USDT price of 1.0005, while it waits.
+ */
+const alertPrice = (alert: AlertBody) => formatUsd(alert.price);
+
 /** "BTC above 70,000.00 USD": which alert a row's button acts on. */
-const describeAlert = (alert: PriceAlert) => `${alert.symbol} ${alert.direction} ${formatPrice(alert.price, alert.symbol)} USD`;
+const describeAlert = (alert: PriceAlert) => `${alert.symbol} ${alert.direction} ${alertPrice(alert)} USD`;
 
 /**
  * The user's price alerts: create, list, delete. A fired alert turns inactive live (its WS frame).
@@ -54,7 +60,7 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
       const fired = frame.data as PriceAlert;
       setMessage({
         tone: "success",
-        text: `${fired.symbol} is ${fired.direction} ${formatPrice(fired.price, fired.symbol)} USD.`,
+        text: `${fired.symbol} is ${fired.direction} ${alertPrice(fired)} USD.`,
       });
       void refetch();
     }),
@@ -179,8 +185,9 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
             >
               <Alert tone="warn" title="This alert would fire at once">
                 <p id={questionId}>
-                  {past().symbol} is at {formatPrice(past().market, past().symbol)} USD now, already at or {past().direction}{" "}
-                  {formatPrice(past().price, past().symbol)} USD. Create it anyway, or change the price?
+                  {/* The market price exact too: rounded, it could read as short of the exact alert price it meets. */}
+                  {past().symbol} is at {formatUsd(past().market)} USD now, already at or {past().direction} {alertPrice(past())}{" "}
+                  USD. Create it anyway, or change the price?
                 </p>
                 <div class="button-row">
                   <button
@@ -231,7 +238,7 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
                 {alert.symbol}
               </th>
               <td class="num">
-                {alert.direction} ${formatPrice(alert.price, alert.symbol)}
+                {alert.direction} ${alertPrice(alert)}
               </td>
               <td>{alert.active ? "Active" : "Fired"}</td>
               <td>

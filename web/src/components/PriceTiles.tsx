@@ -1,6 +1,7 @@
 import { A } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import { useConfig } from "../lib/config";
+import { changeTrend, formatChange } from "../lib/format";
 import { formatPrice } from "../lib/money";
 import { priceMeta, prices, recentPrices, useLivePrices } from "../lib/prices";
 import ConnectionIndicator from "./ConnectionIndicator";
@@ -29,24 +30,25 @@ export default function PriceTiles() {
       </div>
       <div class="tile-grid">
         <For each={symbols()}>
-          {(symbol) => (
-            <A href={`/markets/${symbol}`} class="card price-tile">
-              <span class="symbol">{symbol}</span>
-              <span class="num price" data-testid={`price-${symbol}`}>
-                {prices[symbol] ? `$${formatPrice(prices[symbol].priceUsd, symbol)}` : "…"}
-              </span>
-              <span
-                class="small num"
-                classList={{
-                  "up-text": !prices[symbol]?.change24h.startsWith("-"),
-                  "warn-text": prices[symbol]?.change24h.startsWith("-"),
-                }}
-              >
-                {prices[symbol] ? `${prices[symbol].change24h}% 24h` : ""}
-              </span>
-              <Sparkline points={recentPrices[symbol] ?? []} label={`${symbol} price since this page opened`} />
-            </A>
-          )}
+          {(symbol) => {
+            const trend = () => changeTrend(prices[symbol]?.change24h ?? "");
+            return (
+              <A href={`/markets/${symbol}`} class="card price-tile">
+                <span class="symbol">{symbol}</span>
+                <span class="num price" data-testid={`price-${symbol}`}>
+                  {prices[symbol] ? `$${formatPrice(prices[symbol].priceUsd, symbol)}` : "…"}
+                </span>
+                <span
+                  class="small num"
+                  classList={{ "up-text": trend() === "up", "warn-text": trend() === "down", muted: trend() === "flat" }}
+                >
+                  {prices[symbol] ? `${formatChange(prices[symbol].change24h)} 24h` : ""}
+                </span>
+                {/* Coloured by the 24h change beside it, not by its own few minutes, so the two never disagree. */}
+                <Sparkline points={recentPrices[symbol] ?? []} trend={trend()} label={`${symbol} price since this page opened`} />
+              </A>
+            );
+          }}
         </For>
       </div>
     </section>

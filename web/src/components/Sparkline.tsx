@@ -1,10 +1,15 @@
 import { Show } from "solid-js";
 
+/** The line's colour for each way the change shown beside it goes: the same as that change's text. */
+const STROKES = { up: "var(--ok)", down: "var(--warn)", flat: "var(--text-muted)" };
+
 /**
  * A tiny line of recent prices, as wide as the space it is given (a price tile's). Drawing is the one place prices
- * become floats: the amounts themselves stay strings everywhere else in the client.
+ * become floats: the amounts themselves stay strings everywhere else in the client. Its colour is the `trend` of the
+ * change shown with it: the line's own first and last points cover a few minutes, and coloured by those, a line
+ * rising since the page opened would be green beside a 24h fall.
  */
-export default function Sparkline(props: { points: string[]; label: string }) {
+export default function Sparkline(props: { points: string[]; label: string; trend: keyof typeof STROKES }) {
   // The drawing's own units: stretched to the width shown (preserveAspectRatio="none"), the height kept.
   const width = 120;
   const height = 28;
@@ -19,7 +24,6 @@ export default function Sparkline(props: { points: string[]; label: string }) {
       )
       .join(" ");
   };
-  const rising = () => Number(props.points.at(-1)) >= Number(props.points[0]);
   return (
     <Show when={props.points.length > 1} fallback={<span class="sparkline-empty" aria-hidden="true" />}>
       <svg
@@ -34,7 +38,7 @@ export default function Sparkline(props: { points: string[]; label: string }) {
         <polyline
           points={path()}
           fill="none"
-          stroke={rising() ? "var(--up, #3fb950)" : "var(--warn, #d29922)"}
+          stroke={STROKES[props.trend]}
           stroke-width="1.5"
           vector-effect="non-scaling-stroke"
         />

@@ -72,3 +72,20 @@ export function describeUserAgent(ua: string | null | undefined): string {
   if (browser || os) return (browser ?? os) as string;
   return ua.length > 40 ? `${ua.slice(0, 40)}…` : ua;
 }
+
+/** Which way a signed percentage change ("0.03", "-0.02", "0.00") goes; "flat" for zero or what is not a number. */
+export function changeTrend(change: string): "up" | "down" | "flat" {
+  const match = /^([+-]?)(\d+(?:\.\d+)?)$/.exec(change.trim());
+  if (!match || /^[0.]+$/.test(match[2] ?? "")) return "flat";
+  return match[1] === "-" ? "down" : "up";
+}
+
+/**
+ * A 24h change as a signed percentage: "+0.03%", "−0.02%" (a minus sign, as wide as the plus), "0.00%" unsigned.
+ * Both directions carry their sign, so neither is read from its colour alone.
+ */
+export function formatChange(change: string): string {
+  const magnitude = change.trim().replace(/^[+-]/, "");
+  const sign = { up: "+", down: "\u2212", flat: "" }[changeTrend(change)];
+  return `${sign}${magnitude}%`;
+}

@@ -17,6 +17,7 @@ import { clearMessagesOnEdit, type FieldErrors, fieldErrors } from "../lib/forms
 import { createIdempotentSubmission, outcomeUnknown, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { heldBy, orderTerms, shortfallMessage, shortfallRemedy, sidePrice } from "../lib/order-hold";
 import { prices, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
@@ -25,6 +26,7 @@ import { fetchOpenOrders, type Order, type OrderType, type Quote, type Side, wai
 import { type Balance, fetchBalances } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
 import OrderHistory from "./trade/OrderHistory";
+import OrderTermsPreview from "./trade/OrderTermsPreview";
 import QuoteSpread, { QUOTE_SPREAD_ID } from "./trade/QuoteSpread";
 
 type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
@@ -47,14 +49,17 @@ function fieldsOf(type: OrderType): string[] {
 /**
  * Which side of the market a stop price belongs on: the server refuses a stop that would trigger at once, one at
  * or above the sell price for a sell, at or below the buy price for a buy. Those are the market price less or
- * plus the trading spread, which /api/config does not give, so the hint says the rule and no number: the
- * market price is not the one compared (a refusal names the exact price).
+ * plus the trading spread, not the market price shown above, so the one compared is named (while it is known).
  */
-function stopHint(side: Side): string {
+function stopHint(side: Side, asset: string, livePriceUsd: string | undefined, spreadBps: number): string {
+  const now = livePriceUsd === undefined ? "" : ` (about ${formatPrice(sidePrice(livePriceUsd, side, spreadBps), asset)} USD)`;
   return side === "sell"
-    ? "A stop sell triggers once the sell price falls to it: set it below the sell price now, which is the market price less the trading spread."
-    : "A stop buy triggers once the buy price rises to it: set it above the buy price now, which is the market price plus the trading spread.";
+    ? `A stop sell triggers once the sell price falls to it: set it below the sell price now${now}, which is the market price less the trading spread.`
+    : `A stop buy triggers once the buy price rises to it: set it above the buy price now${now}, which is the market price plus the trading spread.`;
 }
+
+/** The element describing what a limit or stop order holds and costs, which its Place order button points at. */
+const ORDER_TERMS_ID = "trade-order-terms";
 
 /** The order body: only the price field its type takes, and the quote when the user confirmed one. */
 function bodyOf(draft: Draft, quoteId?: string) {
@@ -212,6 +217,8 @@ function TradeForm(props: { config: PublicConfig }) {
     }
   };
   const precision = () => precisionOf(props.config, draft().asset);
+  /** What is available of an asset; undefined while the balances load. */
+  const availableOf = (asset: string) => settled(balances)?.balances.find((balance) => balance.asset === asset)?.available;
   /**
    * What an order is weighed against before a quote: the asset's live market price and what the side spends is
    * available ("available" while the balances load says nothing yet). A quote adds the spread and the fee.
@@ -221,10 +228,39 @@ function TradeForm(props: { config: PublicConfig }) {
     const tick = prices[asset];
     const price = tick ? `Market price: 1 ${asset} ≈ ${formatPrice(tick.priceUsd, asset)} USD` : "Market price: loading…";
     const spends = side === "buy" ? "USD" : asset;
-    const available = settled(balances)?.balances.find((balance) => balance.asset === spends)?.available;
+    const available = availableOf(spends);
     const spendPrecision = precisionOf(props.config, spends);
     if (available === undefined || spendPrecision === undefined) return `${price}.`;
     return `${price}. Available to ${side === "buy" ? "spend" : "sell"}: ${formatAmount(available, spendPrecision)} ${spends}.`;
+  };
+  /**
+   * A price field's error, unless it is the amount's too: a refusal about both ("too small to buy at this limit
+   * price") is said once, under the amount, and still goes when either field is edited (clearMessagesOnEdit).
+   */
+  const priceError = (field: "limitPrice" | "stopPrice") => {
+    const said = errors()[field];
+    return said === errors().amount ? undefined : said;
+  };
+  /** A limit or stop order as typed, for what it will hold and cost. */
+  const pending = () => {
+    const { type, side, asset, amount, limitPrice, stopPrice } = draft();
+    return type === "market" ? undefined : { type, side, asset, amount, price: type === "limit" ? limitPrice : stopPrice };
+  };
+  /**
+   * What the limit or stop order typed would hold beyond what is available, as the server would refuse it;
+   * undefined while it is covered, incomplete, or the balances are not known.
+   */
+  const pendingShortfall = () => {
+    const order = pending();
+    const assetPrecision = precision();
+    if (!order || assetPrecision === undefined) return undefined;
+    const held = orderTerms(order, order.price, assetPrecision, props.config.trading.feeBps)?.held;
+    const available = held && availableOf(held.asset);
+    const heldPrecision = held && precisionOf(props.config, held.asset);
+    if (!held || available === undefined || heldPrecision === undefined || !lessThan(available, held.amount, heldPrecision)) {
+      return undefined;
+    }
+    return { asset: held.asset, text: shortfallMessage(order, held, available, heldPrecision, true) };
   };
   const shortfall = () => {
     const shown = quote();
@@ -329,10 +365,26 @@ function TradeForm(props: { config: PublicConfig }) {
         return;
       }
       setUnsure(undefined);
+      if (error instanceof ApiError && error.code === "INSUFFICIENT_FUNDS" && body.type !== "market") {
+        await refusedForFunds(body, error);
+        return;
+      }
       fail(error);
     } finally {
       setBusy(false);
     }
+  };
+
+  /**
+   * A limit or stop order refused for want of funds, which the balance the form judged it by did not show (it moved,
+   * or had not loaded). Read again, the warning over the button says how much it needs and what to do, once; the
+   * server's words, with what to do, only when the figures still show no shortfall.
+   */
+  const refusedForFunds = async (body: ReturnType<typeof bodyOf>, error: ApiError) => {
+    await Promise.resolve(balancesActions.refetch()).catch(() => undefined);
+    const short = pendingShortfall();
+    if (short) announce(short.text);
+    else setMessage({ tone: "error", text: `${asSentence(errorMessage(error))} ${shortfallRemedy(body, body.asset)}` });
   };
 
   const submit = (event: SubmitEvent) => {
@@ -344,6 +396,9 @@ function TradeForm(props: { config: PublicConfig }) {
     else if (draft().type === "market" && !liveQuote()) void getQuote();
     // Enter in the form, with a quote that would be refused on offer: nothing to confirm (its warning says why).
     else if (draft().type === "market" && shortfall()) return;
+    // A limit or stop order its balance does not cover is not sent: the warning above the button says why, and is
+    // read out now (it is quiet while the user types).
+    else if (pendingShortfall()) announce(pendingShortfall()?.text ?? "");
     else void place();
   };
 
@@ -429,7 +484,7 @@ function TradeForm(props: { config: PublicConfig }) {
               value={draft().limitPrice}
               onInput={(e) => update("limitPrice", e.currentTarget.value.trim())}
               hint="A buy fills at this price or lower, a sell at this price or higher."
-              error={errors().limitPrice}
+              error={priceError("limitPrice")}
             />
           </Show>
           <Show when={draft().type === "stop"}>
@@ -439,9 +494,22 @@ function TradeForm(props: { config: PublicConfig }) {
               inputmode="decimal"
               value={draft().stopPrice}
               onInput={(e) => update("stopPrice", e.currentTarget.value.trim())}
-              hint={stopHint(draft().side)}
-              error={errors().stopPrice}
+              hint={stopHint(draft().side, draft().asset, prices[draft().asset]?.priceUsd, props.config.trading.spreadBps)}
+              error={priceError("stopPrice")}
             />
+          </Show>
+          <Show when={pending()}>
+            {(order) => (
+              <OrderTermsPreview
+                id={ORDER_TERMS_ID}
+                order={order()}
+                precision={precision()}
+                feeBps={props.config.trading.feeBps}
+                spreadBps={props.config.trading.spreadBps}
+                livePriceUsd={prices[order().asset]?.priceUsd}
+                shortfall={pendingShortfall()}
+              />
+            )}
           </Show>
           <Show when={quote()}>
             {(q) => (
@@ -456,9 +524,13 @@ function TradeForm(props: { config: PublicConfig }) {
                   {(short) => (
                     <Alert tone="warn" title={`Not enough ${short().asset}`}>
                       <p id="trade-shortfall">
-                        This {q().side} needs {formatAmount(short().amount, short().precision)} {short().asset}, but only{" "}
-                        {formatAmount(short().available, short().precision)} {short().asset} is available, so it would be refused.
-                        Lower the amount{q().side === "buy" ? " or deposit USD first" : ""}.
+                        {shortfallMessage(
+                          { type: "market", side: q().side },
+                          short(),
+                          short().available,
+                          short().precision,
+                          true,
+                        )}
                       </p>
                     </Alert>
                   )}
@@ -478,6 +550,9 @@ function TradeForm(props: { config: PublicConfig }) {
                 type="submit"
                 class="button button-primary"
                 disabled={busy()}
+                aria-describedby={
+                  pending() ? (pendingShortfall() ? `${ORDER_TERMS_ID} ${ORDER_TERMS_ID}-shortfall` : ORDER_TERMS_ID) : undefined
+                }
                 ref={(el) => {
                   getQuoteButton = el;
                   // In place of an expired quote's Confirm and Cancel: focus inside them comes here.
@@ -529,6 +604,7 @@ function TradeForm(props: { config: PublicConfig }) {
             { label: "Order" },
             { label: "Amount" },
             { label: "Price (USD)" },
+            { label: "Holds" },
             { label: "Placed" },
             { label: "Status" },
             { label: "Actions", srOnly: true },
@@ -542,6 +618,9 @@ function TradeForm(props: { config: PublicConfig }) {
                 {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
               </td>
               <td class="num">{waitingPrice(o)}</td>
+              <td class="num">
+                <OrderHeld order={o} config={props.config} />
+              </td>
               <td>{formatDateTime(o.createdAt)}</td>
               <td>
                 <StatusBadge status={o.status} />
@@ -561,6 +640,26 @@ function TradeForm(props: { config: PublicConfig }) {
         />
       </section>
     </div>
+  );
+}
+
+/** What an open order holds: "600.60 USD" with its fee under it for a buy, the asset itself for a sell. */
+function OrderHeld(props: { order: Order; config: PublicConfig }) {
+  const held = () => {
+    const precision = precisionOf(props.config, props.order.asset);
+    return precision === undefined ? undefined : heldBy(props.order, precision);
+  };
+  return (
+    <Show when={held()} fallback="—">
+      {(h) => (
+        <>
+          {formatAmount(h().amount, precisionOf(props.config, h().asset))} {h().asset}
+          <Show when={props.order.side === "buy"}>
+            <span class="cell-line small muted">incl. {formatUsd(props.order.fee)} USD fee</span>
+          </Show>
+        </>
+      )}
+    </Show>
   );
 }
 

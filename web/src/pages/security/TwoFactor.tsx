@@ -218,11 +218,15 @@ export default function TwoFactorSection(props: { user: User }) {
   const disable = async (code: string) => {
     await api.post("/api/auth/2fa/disable", { code });
     setMode({ kind: "idle" });
-    // Read again rather than patched: turning it off also paused withdrawals, until a time only the server knows.
+    // Read again rather than patched: turning it off also paused withdrawals, until a time only the server knows. It
+    // also ended the other sessions, as the mail that follows says: said here too, so the mail is no surprise.
     // Should the read fail, the switch at least shows what this page knows: off.
     const user = await rereadSessionUser().catch(() => undefined);
     if (user === undefined) await setSessionUser({ ...props.user, twoFactorEnabled: false });
-    setMessage({ tone: "success", text: `Two-factor authentication is off. ${pauseAfterChange(user)}`.trim() });
+    setMessage({
+      tone: "success",
+      text: `Two-factor authentication is off. Your other sessions were signed out. ${pauseAfterChange(user)}`.trim(),
+    });
     securityChanged();
   };
 
@@ -329,7 +333,10 @@ export default function TwoFactorSection(props: { user: User }) {
         </Match>
 
         <Match when={props.user.twoFactorEnabled && mode().kind === "disable"}>
-          <p>Turning off two-factor authentication makes your account easier to take over, and pauses withdrawals for a while.</p>
+          <p>
+            Turning off two-factor authentication makes your account easier to take over. It signs out every other session (this
+            one stays signed in), and pauses withdrawals for a while.
+          </p>
           <CodeForm
             label="Authentication code"
             hint="6 digits from your authenticator app, or a recovery code."

@@ -676,6 +676,36 @@ describe("password forgot, reset and change", () => {
     },
   );
 
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a change from one session and signing out the others from another, at once, with a third session: never a deadlock",
+    async () => {
+      const { client: owner, email, userId } = await signedInUser(fixture, "change-vs-others");
+      for (const device of [new TestClient(fixture), new TestClient(fixture)])
+        expect((await device.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+      const thief = new TestClient(fixture);
+      expect((await thief.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+      // An unused reset link, held: the change waits there, past its locks on the user and its own session, while
+      // the owner signs the other sessions out.
+      await new TestClient(fixture).post("/api/auth/password/forgot", { email });
+      const db = fixture.deps.database.db;
+      const [change, revoke] = await whileLockHeld(
+        db,
+        sql`select 1 from email_tokens where user_id = ${userId} and purpose = 'password_reset' and used_at is null for update`,
+        async () => {
+          const change = thief.request("POST", "/api/auth/password/change", {
+            body: { currentPassword: PASSWORD, newPassword: "a stolen session's passphrase" },
+          });
+          expect(await lockWaiters(db, 1)).toBe(true);
+          const revoke = owner.request("POST", "/api/auth/sessions/revoke-others");
+          expect(await lockWaiters(db, 2)).toBe(true);
+          return [change, revoke];
+        },
+      );
+      // The change came first: it signs the owner out, and the owner's request finds its session ended.
+      expect([(await change).status, (await revoke).status]).toEqual([200, 401]);
+    },
+  );
+
   /** Runs `meanwhile` once, while the next password change hashes its new password (after its checks). */
   async function whileHashing<T>(meanwhile: () => Promise<unknown>, change: () => Promise<T>): Promise<T> {
     const hasher = fixture.services.identity.hasher;

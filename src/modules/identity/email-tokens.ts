@@ -2,7 +2,8 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import type { DbTransaction } from "../../platform/db/client";
-import { emailTokens, users } from "./schema";
+import { emailTokens } from "./schema";
+import { lockUser } from "./user-lock";
 
 export type EmailTokenPurpose = "verify_email" | "password_reset" | "two_factor_undo";
 export const TOKEN_LIFETIME_MS: Record<EmailTokenPurpose, number> = {
@@ -23,8 +24,7 @@ export async function issueEmailToken(tx: DbTransaction, userId: string, purpose
 
 /**
  * Marks the token used and returns its user, or null when it is unknown, used, expired or of another purpose. The
- * user's row is locked first, as every security change takes it before the user's tokens and sessions: taken the
- * other way round, two resets of one user (or a reset and a password change) would each wait for the other.
+ * user's row is locked first (lockUser: the order every security change takes its locks in).
  */
 export async function consumeEmailToken(tx: DbTransaction, token: string, purpose: EmailTokenPurpose): Promise<string | null> {
   const [owner] = await tx
@@ -32,7 +32,7 @@ export async function consumeEmailToken(tx: DbTransaction, token: string, purpos
     .from(emailTokens)
     .where(eq(emailTokens.tokenHash, sha256Hex(token)));
   if (!owner) return null;
-  await tx.select({ id: users.id }).from(users).where(eq(users.id, owner.userId)).for("update");
+  await lockUser(tx, owner.userId);
   const [row] = await tx
     .update(emailTokens)
     .set({ usedAt: sql`now()` })

@@ -8,7 +8,8 @@ import { AppError } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
 import { assertMoneyFields } from "../ledger/assets";
 import { users } from "./schema";
-import type { IdentityContext, UserRow } from "./service";
+import type { IdentityContext } from "./service";
+import type { UserRow } from "./user-lock";
 
 /**
  * The `movesMoney` route option: 403 EMAIL_NOT_VERIFIED or FORBIDDEN (frozen). A beforeHandle, so it

@@ -24,8 +24,7 @@ import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } f
 import { users } from "./schema";
 import { createSession, isKnownDevice, lockLiveSession, type NewSession, revokeOtherSessions } from "./sessions";
 import { invalidTotp, removeTwoFactor, secondFactorAccepted } from "./two-factor";
-
-export type UserRow = typeof users.$inferSelect;
+import { lockUser, type UserRow } from "./user-lock";
 
 export type IdentityContext = {
   db: Db;
@@ -112,12 +111,6 @@ export function mailUser(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<voi
  */
 export async function mailIfVerified(tx: DbOrTx, user: UserRow, mail: MailKind): Promise<void> {
   if (user.emailVerifiedAt) await mailUser(tx, user, mail);
-}
-
-/** Locks the user row for the rest of the transaction, so two requests cannot both act on what it said. */
-export async function lockUser(tx: DbTransaction, userId: string): Promise<UserRow> {
-  const [row] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
-  return row;
 }
 
 export const link = (config: Config, path: string, token: string) =>

@@ -3,7 +3,7 @@
  * refresh token (256 random bits, stored as SHA-256) is rotated on every use. A rotated token presented
  * again means it was stolen: the whole session is revoked.
  */
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, ne, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
 import { type Db, type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import {
@@ -22,7 +22,8 @@ import { type VerifyToken, verifyOnce } from "../../platform/http/verified-token
 import { isUuid } from "../../platform/ids";
 import { type Actor, recordAudit } from "../audit/service";
 import type { Session } from "./model";
-import { refreshTokens, sessions } from "./schema";
+import { refreshTokens, sessions, users } from "./schema";
+import { lockUser } from "./user-lock";
 
 export const IDLE_LIMIT_MS = 7 * 24 * 3600 * 1000;
 /** last_seen_at is written at most this often per session, not on every request. */
@@ -196,6 +197,9 @@ export async function revokeOwnSession(db: Db, userId: string, sessionId: string
 /** POST /sessions/revoke-others: every live session of the user but the one asking ends. */
 export async function revokeOwnOtherSessions(db: Db, userId: string, keep: string, actor: Actor): Promise<void> {
   await db.transaction(async (tx) => {
+    // As a password change does: a change that ended this session meanwhile (it came first) refuses this request.
+    await lockUser(tx, userId);
+    if (!(await lockLiveSession(tx, userId, keep))) throw unauthenticated("Session has ended; sign in again");
     const count = await revokeOtherSessions(tx, userId, keep, "revoked_by_user");
     await recordAudit(tx, [{ userId, action: "session.revoked", metadata: { others: count }, ...actor }]);
   });
@@ -208,6 +212,13 @@ export async function revokeOwnOtherSessions(db: Db, userId: string, keep: strin
  */
 export async function revokeAllSessions(db: Db): Promise<{ sessions: number; users: number }> {
   return db.transaction(async (tx) => {
+    // Their users' rows first, in one order (see lockUser), as a user's own security change takes them.
+    await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(inArray(users.id, tx.select({ userId: sessions.userId }).from(sessions).where(isNull(sessions.revokedAt))))
+      .orderBy(users.id)
+      .for("update");
     const revoked = await tx
       .update(sessions)
       .set({ revokedAt: sql`now()`, revokedReason: "revoked_by_operator" })

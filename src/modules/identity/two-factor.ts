@@ -11,17 +11,7 @@ import { AppError } from "../../platform/http/errors";
 import { type Actor, recordAudit } from "../audit/service";
 import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
 import { recoveryCodes, users } from "./schema";
-import {
-  applySecurityLock,
-  assertOwnsAddress,
-  getUser,
-  type IdentityContext,
-  invalidToken,
-  link,
-  lockUser,
-  mailUser,
-  type UserRow,
-} from "./service";
+import { applySecurityLock, assertOwnsAddress, getUser, type IdentityContext, invalidToken, link, mailUser } from "./service";
 import {
   hashRecoveryCode,
   isTotpFormat,
@@ -31,6 +21,7 @@ import {
   qrSvg,
   verifyTotp,
 } from "./two-factor-codes";
+import { lockUser, type UserRow } from "./user-lock";
 
 export const invalidTotp = () => new AppError(401, "INVALID_TOTP", "The code is wrong, expired or already used");
 

@@ -23,8 +23,6 @@ export const MAX_BUFFER_BYTES = 1024 * 1024;
 export const SLOW_CLOSE_MS = 30_000;
 /** How often backpressure is sampled. */
 const WATCH_MS = 250;
-/** How long an anonymous upgrade let through counts against its address's cap before it opens. */
-const UPGRADE_GRACE_MS = 10_000;
 /**
  * Every socket is pinged this often. Its pong proves the client read everything sent before the ping: a client
  * that stops reading leaves what it is sent in the kernel's buffers (megabytes a socket, which the server's own
@@ -73,11 +71,6 @@ export class SocketHub {
   private readonly sockets = new Map<Socket, SocketState>();
   private readonly byUser = new Map<string, Set<SocketState>>();
   private readonly anonymousByAddress = new Map<string, number>();
-  /**
-   * When each anonymous upgrade let through but not yet open was let through, by address: upgrades that arrive
-   * together would all pass the cap before any opens. One that never opens stops counting after UPGRADE_GRACE_MS.
-   */
-  private readonly anonymousUpgrading = new Map<string, number[]>();
   private readonly userSubscriptions = new Map<string, Promise<Unsubscribe>>();
   private readonly latestFrames = new Map<string, string>();
   private readonly watcher: ReturnType<typeof setInterval>;
@@ -113,30 +106,9 @@ export class SocketHub {
     this.server = server;
   }
 
-  /** How many anonymous sockets this address holds open or is opening. */
+  /** How many anonymous sockets this address holds open. */
   anonymousFrom(address: string): number {
-    return (this.anonymousByAddress.get(address) ?? 0) + this.upgradingFrom(address).length;
-  }
-
-  /** Counts an anonymous upgrade let through against its address until it opens (see anonymousUpgrading). */
-  reserveAnonymous(address: string): void {
-    this.anonymousUpgrading.set(address, [...this.upgradingFrom(address), Date.now()]);
-  }
-
-  /** The oldest of the address's upgrades under way has opened: it counts as an open socket now. */
-  private endReservation(address: string): void {
-    const upgrading = this.upgradingFrom(address).slice(1);
-    if (upgrading.length) this.anonymousUpgrading.set(address, upgrading);
-    else this.anonymousUpgrading.delete(address);
-  }
-
-  /** The address's upgrades still under way, the stale ones dropped. */
-  private upgradingFrom(address: string): number[] {
-    const since = Date.now() - UPGRADE_GRACE_MS;
-    const upgrading = (this.anonymousUpgrading.get(address) ?? []).filter((at) => at > since);
-    if (upgrading.length) this.anonymousUpgrading.set(address, upgrading);
-    else this.anonymousUpgrading.delete(address);
-    return upgrading;
+    return this.anonymousByAddress.get(address) ?? 0;
   }
 
   open(ws: Socket, owner: SocketOwner | undefined, address: string): void {
@@ -157,7 +129,6 @@ export class SocketHub {
     this.sockets.set(ws, state);
     this.metrics.wsConnections.inc();
     if (!owner) {
-      this.endReservation(address);
       this.anonymousByAddress.set(address, (this.anonymousByAddress.get(address) ?? 0) + 1);
       ws.send(frame("ready", { authenticated: false }));
       return;

@@ -6,9 +6,9 @@ import { accessTokenOf, type authPlugin } from "../../platform/http/auth";
 import { AppError } from "../../platform/http/errors";
 import { requestContext } from "../../platform/http/request-context";
 import { verifyOnce } from "../../platform/http/verified-tokens";
-import type { SocketHub } from "./hub";
+import { CLOSE, type SocketHub } from "./hub";
 import { ClientFrame } from "./model";
-import { assertRoomForAnonymousSocket, authenticateUpgrade, type SocketOwner } from "./service";
+import { assertRoomForAnonymousSocket, authenticateUpgrade, hasRoomForAnonymousSocket, type SocketOwner } from "./service";
 
 const clientFrame = TypeCompiler.Compile(ClientFrame);
 const isClientFrame = (message: unknown): message is ClientFrame => clientFrame.Check(message);
@@ -51,7 +51,7 @@ export function realtimeController(
         detail: { hide: true },
         async beforeHandle({ request, accessJwt }) {
           // Elysia 1.4 runs a socket route's beforeHandle twice per upgrade (as the route's hook, then in its
-          // upgrade handler): decide once, or the anonymous cap would count every upgrade twice.
+          // upgrade handler): decided once, the token is verified and its session read once.
           if (decidedUpgrades.has(request)) return;
           decidedUpgrades.add(request);
           const owner = await authenticateUpgrade(
@@ -61,17 +61,21 @@ export function realtimeController(
             resolveSession,
           );
           if (!owner) {
-            // Checked and counted with no await between: upgrades arriving together cannot all pass the cap.
-            const address = addressOf(request);
-            assertRoomForAnonymousSocket(config, hub.anonymousFrom(address));
-            hub.reserveAnonymous(address);
+            assertRoomForAnonymousSocket(config, hub.anonymousFrom(addressOf(request)));
             return;
           }
           owners.set(request, owner);
           requestContext(request).userId = owner.userId;
         },
         open(ws) {
-          hub.open(bunSocket(ws), owners.get(ws.data.request), addressOf(ws.data.request));
+          const owner = owners.get(ws.data.request);
+          const address = addressOf(ws.data.request);
+          // Upgrades that arrive together can all pass the cap before any opens: one past it is closed as it opens.
+          if (!owner && !hasRoomForAnonymousSocket(config, hub.anonymousFrom(address))) {
+            bunSocket(ws).close(CLOSE.policy, "too many open WebSockets from this address");
+            return;
+          }
+          hub.open(bunSocket(ws), owner, address);
         },
         message(ws, message) {
           hub.message(bunSocket(ws), message, isClientFrame);

@@ -31,12 +31,16 @@ export async function authenticateUpgrade(
   return { userId: claims.sub, sessionId: claims.sid, expiresAt: payload.exp * 1000 };
 }
 
+/** Whether an address holding `openFromAddress` anonymous sockets may open one more (WS_ANONYMOUS_SOCKETS_PER_ADDRESS). */
+export const hasRoomForAnonymousSocket = (config: Config, openFromAddress: number) =>
+  openFromAddress < config.wsAnonymousSocketsPerAddress;
+
 /**
  * A signed-in socket ends with its access token; an anonymous one lives as long as its client keeps it, so
  * without a cap one address could hold thousands (about 10 KB each): 429 past WS_ANONYMOUS_SOCKETS_PER_ADDRESS.
  */
 export function assertRoomForAnonymousSocket(config: Config, openFromAddress: number): void {
-  if (openFromAddress >= config.wsAnonymousSocketsPerAddress)
+  if (!hasRoomForAnonymousSocket(config, openFromAddress))
     throw new AppError(429, "RATE_LIMITED", "Too many open WebSockets from this address; close some first", undefined, {
       // API.md: a 429 carries Retry-After. Room comes when one of the address's sockets closes.
       "retry-after": "10",

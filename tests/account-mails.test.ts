@@ -8,7 +8,8 @@ import { runPayouts } from "../src/modules/wallet/payouts";
 import { type PayoutProvider, PayoutRefused, sandboxPayoutProvider } from "../src/modules/wallet/providers";
 import { depositOrders, withdrawalAddresses } from "../src/modules/wallet/schema";
 import { mailOutbox } from "../src/platform/mail/schema";
-import { readableNumber, readableUtc, renderMail } from "../src/platform/mail/templates";
+import { readableUtc, renderMail } from "../src/platform/mail/templates";
+import { groupThousands } from "../src/platform/money";
 import { createLogger } from "../src/platform/observability/logger";
 import {
   adminUser,
@@ -100,7 +101,7 @@ async function depositOrder(client: TestClient, amount: string) {
 
 describe("numbers in mails", () => {
   test("are grouped by thousands as people read them, their decimals kept exactly", () => {
-    expect(["66472.73", "1234567.000001", "999", "1000", "0.5", "0.00000031"].map(readableNumber)).toEqual([
+    expect(["66472.73", "1234567.000001", "999", "1000", "0.5", "0.00000031"].map(groupThousands)).toEqual([
       "66,472.73",
       "1,234,567.000001",
       "999",

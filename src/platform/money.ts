@@ -74,6 +74,13 @@ export function roundDecimal(text: string, places: number): string | undefined {
   return places === 0 ? units : `${units.slice(0, -places)}.${units.slice(-places)}`;
 }
 
+/** A decimal as people read it, its thousands grouped: "66472.73" → "66,472.73" (its decimals kept exactly). */
+export function groupThousands(decimal: string): string {
+  const [whole, fraction] = decimal.split(".");
+  const grouped = whole.replace(/\B(?=(\d{3})+$)/g, ",");
+  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+}
+
 /** Compares two plain decimal strings exactly: -1, 0 or 1. */
 export function compareDecimal(a: string, b: string): number {
   const [aWhole, aFraction = ""] = a.split(".");

@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import type { Config } from "../../src/config";
 import { validateOrder } from "../../src/modules/trading/validate";
-import { fillsNowAt, heldBy, orderPrice, orderTerms, shortfallMessage } from "../../web/src/lib/order-hold";
+import { fillsNowAt, heldBy, orderPrice, orderTerms, shortfallMessage, stopBound } from "../../web/src/lib/order-hold";
 import type { Order } from "../../web/src/lib/trading";
 
 const btc = { side: "buy" as const, asset: "BTC", amount: "0.02" };
@@ -145,4 +145,13 @@ test("not enough says how much is needed, how much is available, and what to do"
   expect(shortfallMessage({ type: "market", side: "sell" }, { asset: "BTC", amount: "0.5" }, "0.1", 8)).toBe(
     "This sell needs 0.50000000 BTC, but only 0.10000000 BTC is available. Lower the amount, or deposit BTC first.",
   );
+});
+
+test("a stop's hint names the bound the server's refusal names: past the buy or sell price, rounded away from it", () => {
+  // 65000.01 ± 0.5 %: buy at 65325.01005, sell at 64675.00995 (tests/trading-api.test.ts has the refusals).
+  expect(stopBound("buy", "65000.01", 50)).toBe("65325.02");
+  expect(stopBound("sell", "65000.01", 50)).toBe("64675");
+  expect(stopBound("buy", "5.123456", 50)).toBe("5.1491");
+  expect(stopBound("sell", "5.123456", 50)).toBe("5.0978");
+  expect(stopBound("buy", "not a price", 50)).toBeUndefined();
 });

@@ -36,7 +36,7 @@ export function parseAssetAmount(
 }
 
 /** A user's USD price (limit, stop, alert) may carry up to this many decimals. */
-const PRICE_PLACES = 18;
+export const PRICE_PLACES = 18;
 
 /** A user's USD price: a plain positive decimal, returned in canonical form ("65000.50" → "65000.5"). */
 export function parsePrice(text: string, field: string): string {

@@ -43,8 +43,8 @@ export function isWorthItsFee(side: Side, terms: Terms, units: bigint, precision
 }
 
 /**
- * A price told to a user as a bound an order's price must pass: to the cent (to 0.0001 USD under 10 USD), rounded
- * away from the price it is judged against, so that the bound named is itself on the allowed side.
+ * A price told to a user as a bound an order's price must pass ("above" it, or "below"): to the cent (to 0.0001 USD
+ * under 10 USD), rounded away from the price it is judged against, so that every price past the bound is allowed.
  */
 export function priceBound(price: string, direction: "up" | "down"): string {
   const places = compareDecimal(price, "10") < 0 ? 4 : 2;

@@ -2,6 +2,8 @@
  * Every mail the platform sends, in text and HTML. Each carries the user's anti-phishing code when one is
  * set, so a user can tell our mail from a forgery at a glance. Subjects are fixed by API.md.
  */
+
+import { groupThousands } from "../money";
 import { escapeHtml } from "./html";
 import type { OutgoingMail } from "./transports";
 
@@ -73,13 +75,6 @@ const twoDigits = (n: number) => String(n).padStart(2, "0");
  */
 export const readableUtc = (at: Date) =>
   `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]} ${at.getUTCFullYear()}, ${twoDigits(at.getUTCHours())}:${twoDigits(at.getUTCMinutes())} UTC`;
-
-/** An amount or price as people read it, its thousands grouped: "66472.73" → "66,472.73" (decimals kept exact). */
-export const readableNumber = (decimal: string) => {
-  const [whole, fraction] = decimal.split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+$)/g, ",");
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
-};
 
 /** What became of a deposit order once a payment was credited, in the words of the mail that says so. */
 const DEPOSIT_STANDING = {
@@ -165,14 +160,14 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
     case "withdrawal_requested":
       return {
         lines: [
-          `A withdrawal of ${readableNumber(mail.amount)} ${mail.asset} (fee ${readableNumber(mail.fee)} ${mail.asset}) to ${mail.address} was requested at ${readableUtc(mail.at)}.`,
+          `A withdrawal of ${groupThousands(mail.amount)} ${mail.asset} (fee ${groupThousands(mail.fee)} ${mail.asset}) to ${mail.address} was requested at ${readableUtc(mail.at)}.`,
           NOT_YOU,
         ],
       };
     case "withdrawal_completed":
       return {
         lines: [
-          `Your withdrawal of ${readableNumber(mail.amount)} ${mail.asset} (fee ${readableNumber(mail.fee)} ${mail.asset}) to ${mail.address} was paid out at ${readableUtc(mail.at)}.`,
+          `Your withdrawal of ${groupThousands(mail.amount)} ${mail.asset} (fee ${groupThousands(mail.fee)} ${mail.asset}) to ${mail.address} was paid out at ${readableUtc(mail.at)}.`,
           `Transaction: ${mail.txHash ?? "not given by the payout provider"}.`,
         ],
       };
@@ -181,17 +176,17 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
       return {
         lines: [
           mail.kind === "withdrawal_rejected"
-            ? `Your withdrawal of ${readableNumber(mail.amount)} ${mail.asset} to ${mail.address} was rejected on review at ${readableUtc(mail.at)}.`
-            : `Your withdrawal of ${readableNumber(mail.amount)} ${mail.asset} to ${mail.address} could not be paid out: the payout provider refused it at ${readableUtc(mail.at)}.`,
+            ? `Your withdrawal of ${groupThousands(mail.amount)} ${mail.asset} to ${mail.address} was rejected on review at ${readableUtc(mail.at)}.`
+            : `Your withdrawal of ${groupThousands(mail.amount)} ${mail.asset} to ${mail.address} could not be paid out: the payout provider refused it at ${readableUtc(mail.at)}.`,
           ...(mail.kind === "withdrawal_rejected" && mail.reason ? [`The reviewer's reason: ${mail.reason}`] : []),
-          `The amount and its fee (${readableNumber(mail.fee)} ${mail.asset}) are back in your available balance. Contact support if you want to know more.`,
+          `The amount and its fee (${groupThousands(mail.fee)} ${mail.asset}) are back in your available balance. Contact support if you want to know more.`,
         ],
       };
     case "deposit_credited":
       return {
         lines: [
-          `${readableNumber(mail.credited)} ${mail.asset} from your deposit was credited to your available balance at ${readableUtc(mail.at)}.`,
-          `The deposit order ${mail.orderId} asked for ${readableNumber(mail.ordered)} ${mail.asset} and has received ${readableNumber(mail.received)} ${mail.asset} in all: it is ${DEPOSIT_STANDING[mail.status]}.`,
+          `${groupThousands(mail.credited)} ${mail.asset} from your deposit was credited to your available balance at ${readableUtc(mail.at)}.`,
+          `The deposit order ${mail.orderId} asked for ${groupThousands(mail.ordered)} ${mail.asset} and has received ${groupThousands(mail.received)} ${mail.asset} in all: it is ${DEPOSIT_STANDING[mail.status]}.`,
         ],
       };
     case "account_frozen":
@@ -211,7 +206,7 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
     case "price_alert":
       return {
         lines: [
-          `${mail.symbol} is ${mail.direction} ${readableNumber(mail.price)} USD: it was ${readableNumber(mail.triggeredPrice)} USD at ${readableUtc(mail.at)}.`,
+          `${mail.symbol} is ${mail.direction} ${groupThousands(mail.price)} USD: it was ${groupThousands(mail.triggeredPrice)} USD at ${readableUtc(mail.at)}.`,
           "This alert has fired and is now inactive.",
         ],
       };

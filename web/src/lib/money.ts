@@ -8,6 +8,7 @@
 import {
   AmountError,
   formatAmount as fromUnits,
+  groupThousands,
   PLAIN_DECIMAL,
   parseAmount,
   roundDecimal,
@@ -29,10 +30,6 @@ export function assetInfo(config: PublicConfig | undefined, symbol: string): Ass
 /** Decimal places of an asset, from /api/config; undefined when the asset is not configured. */
 export function precisionOf(config: PublicConfig | undefined, symbol: string): number | undefined {
   return assetInfo(config, symbol)?.precision;
-}
-
-function group(whole: string): string {
-  return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** Decimals an amount is padded to at most: an 18-decimal asset pads like an 8-decimal one. */
@@ -57,7 +54,7 @@ export function formatAmount(value: string, precision: number | undefined): stri
   if (precision > PADDED_DECIMALS && wholeDigits === "0" && digits === "") return "0";
   // More decimals than the precision (should not happen from the API) are shown, never cut.
   const shown = digits.padEnd(Math.min(precision, PADDED_DECIMALS), "0");
-  return `${sign}${group(wholeDigits)}${shown ? `.${shown}` : ""}`;
+  return `${sign}${groupThousands(wholeDigits)}${shown ? `.${shown}` : ""}`;
 }
 
 /** A USD value ("valueUsd", "totalUsd", limits) with grouping and at least two decimals; more show, never rounded. */

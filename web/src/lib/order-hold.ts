@@ -4,16 +4,11 @@
  * server holds: a buy holds its cost at its own price rounded up to the cent plus the fee rounded up; a sell holds
  * the asset, and brings the proceeds at its price rounded down less the fee (validate.ts `reserve`).
  */
-import { sidePrice, termsAt, totalCents } from "../../../src/modules/trading/pricing";
+import { PRICE_PLACES } from "../../../src/modules/ledger/assets";
+import { priceBound, sidePrice, termsAt, totalCents } from "../../../src/modules/trading/pricing";
 import { compareDecimal } from "../../../src/platform/money";
 import { addAmounts, formatAmount, fromUnits, toUnits, usdValue } from "./money";
 import type { Order, OrderType, Side } from "./trading";
-
-/** The buy or sell price now: the live price plus or minus the spread, as the server has it. */
-export { sidePrice };
-
-/** The decimals a limit or stop price may have: the server refuses more (ledger/assets.ts PRICE_PLACES). */
-const PRICE_PLACES = 18;
 
 export type Holding = { asset: string; amount: string };
 
@@ -60,6 +55,15 @@ export function orderTerms(
         ? { asset: "USD", amount: usd(terms.notional + terms.fee) }
         : { asset: order.asset, amount: fromUnits(units, precision) },
   };
+}
+
+/**
+ * The bound a stop price must pass now, as the server's refusal names it: above the buy price for a buy, below the
+ * sell price for a sell (the live price ± the spread), to the cent (0.0001 under 10 USD).
+ */
+export function stopBound(side: Side, livePriceUsd: string, spreadBps: number): string | undefined {
+  if (orderPrice(livePriceUsd) === undefined) return undefined;
+  return priceBound(sidePrice(livePriceUsd.trim(), side, spreadBps), side === "buy" ? "up" : "down");
 }
 
 /**

@@ -17,7 +17,7 @@ import { clearMessagesOnEdit, type FieldErrors, fieldErrors } from "../lib/forms
 import { createIdempotentSubmission, outcomeUnknown, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
 import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
-import { heldBy, orderTerms, shortfallMessage, shortfallRemedy, sidePrice } from "../lib/order-hold";
+import { heldBy, orderTerms, shortfallMessage, shortfallRemedy, stopBound } from "../lib/order-hold";
 import { prices, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
@@ -51,8 +51,9 @@ function fieldsOf(type: OrderType): string[] {
  * or above the sell price for a sell, at or below the buy price for a buy. Those are the market price less or
  * plus the trading spread, not the market price shown above, so the one compared is named (while it is known).
  */
-function stopHint(side: Side, asset: string, livePriceUsd: string | undefined, spreadBps: number): string {
-  const now = livePriceUsd === undefined ? "" : ` (about ${formatPrice(sidePrice(livePriceUsd, side, spreadBps), asset)} USD)`;
+function stopHint(side: Side, livePriceUsd: string | undefined, spreadBps: number): string {
+  const bound = livePriceUsd === undefined ? undefined : stopBound(side, livePriceUsd, spreadBps);
+  const now = bound === undefined ? "" : ` (${formatUsd(bound)} USD)`;
   return side === "sell"
     ? `A stop sell triggers once the sell price falls to it: set it below the sell price now${now}, which is the market price less the trading spread.`
     : `A stop buy triggers once the buy price rises to it: set it above the buy price now${now}, which is the market price plus the trading spread.`;
@@ -494,7 +495,7 @@ function TradeForm(props: { config: PublicConfig }) {
               inputmode="decimal"
               value={draft().stopPrice}
               onInput={(e) => update("stopPrice", e.currentTarget.value.trim())}
-              hint={stopHint(draft().side, draft().asset, prices[draft().asset]?.priceUsd, props.config.trading.spreadBps)}
+              hint={stopHint(draft().side, prices[draft().asset]?.priceUsd, props.config.trading.spreadBps)}
               error={priceError("stopPrice")}
             />
           </Show>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { and, eq, sql } from "drizzle-orm";
-import { fireAlerts, MAX_ALERTS_PER_USER, type PriceRange, widenRanges } from "../src/modules/market/alerts";
+import { fireAlerts, MAX_ALERTS_PER_USER, type PriceRange, rangeOf, widenRanges } from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
 import { PriceCache } from "../src/modules/market/price-cache";
 import { normalizeChange, normalizePrice } from "../src/modules/market/prices";
@@ -403,7 +403,7 @@ describe("alerts", () => {
     const { client, userId, email } = await signedInUser(fixture, "fire");
     const above = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "above", price: "200" });
     const below = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "below", price: "100" });
-    const at = (priceUsd: string) => ({ symbol: "SOL", low: priceUsd, high: priceUsd });
+    const at = (priceUsd: string) => ({ symbol: "SOL", low: priceUsd, lowAt: new Date(), high: priceUsd, highAt: new Date() });
     const db = fixture.deps.database.db;
     expect(await fireAlerts(db, [at("150")])).toBe(0);
     expect(await fireAlerts(db, [at("200.01")])).toBe(1);
@@ -435,14 +435,31 @@ describe("alerts", () => {
       updatedAt: new Date().toISOString(),
       source: "simulated",
     });
-    widenRanges(ranges, [tick("65000")]);
-    widenRanges(ranges, [tick("70000.5"), tick("59999.99")]);
-    widenRanges(ranges, [tick("64000")]);
-    expect([...ranges.values()]).toEqual([{ symbol: "BTC", low: "59999.99", high: "70000.5" }]);
+    const [first, second, third] = [1, 2, 3].map((seconds) => new Date(Date.now() + seconds * 1000));
+    widenRanges(ranges, [rangeOf(tick("65000"), first)]);
+    widenRanges(ranges, [rangeOf(tick("70000.5"), second), rangeOf(tick("59999.99"), second)]);
+    widenRanges(ranges, [rangeOf(tick("64000"), third), rangeOf(tick("70000.5"), third)]);
+    // The high was seen again later: it keeps the later time.
+    expect([...ranges.values()]).toEqual([{ symbol: "BTC", low: "59999.99", lowAt: second, high: "70000.5", highAt: third }]);
     expect(await fireAlerts(fixture.deps.database.db, [...ranges.values()])).toBeGreaterThanOrEqual(2);
     const { body } = await client.json<{ items: { id: string; triggeredPrice: string | null }[] }>("GET", "/api/alerts");
     expect(body.items.find((a) => a.id === above.body.alert.id)?.triggeredPrice).toBe("70000.5");
     expect(body.items.find((a) => a.id === below.body.alert.id)?.triggeredPrice).toBe("59999.99");
+  });
+
+  test("an alert does not fire on a price seen before it was made", async () => {
+    const { client } = await signedInUser(fixture, "made-after");
+    const before = new Date(Date.now() - 60_000);
+    const alert = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "ETH", direction: "above", price: "4000" });
+    const spike = { symbol: "ETH", low: "3000", lowAt: before, high: "4100", highAt: before };
+    await fireAlerts(fixture.deps.database.db, [spike]);
+    const listed = async () =>
+      (await client.json<{ items: { id: string; active: boolean }[] }>("GET", "/api/alerts")).body.items.find(
+        (a) => a.id === alert.body.alert.id,
+      );
+    expect((await listed())?.active).toBe(true);
+    await fireAlerts(fixture.deps.database.db, [{ ...spike, highAt: new Date() }]);
+    expect((await listed())?.active).toBe(false);
   });
 
   test("a price that crossed an alert only while a check ran still fires it, at the next tick", async () => {
@@ -493,7 +510,7 @@ describe("alerts", () => {
     });
     expect((await client.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
     await client.json("POST", "/api/alerts", { symbol: "ETH", direction: "below", price: "1" });
-    const range = { symbol: "ETH", low: "0.5", high: "0.5" };
+    const range = { symbol: "ETH", low: "0.5", lowAt: new Date(), high: "0.5", highAt: new Date() };
     expect(await fireAlerts(fixture.deps.database.db, [range])).toBeGreaterThanOrEqual(1);
     expect((await lastMailTo(fixture, email)).subject).toBe("Verify your email");
     const events = await fixture.deps.database.db

@@ -651,7 +651,7 @@ describe("limit and stop orders", () => {
     setPrices([fixture], PRICES);
   });
 
-  test("shutdown stops a pass between orders: what it has not reached stays open for the next instance", async () => {
+  test("a pass told to stop (shutdown) ends no order it has not reached: they stay open for the next pass", async () => {
     const user = await fundedUser(fixture, "shutdown-pass", "1000");
     setPrices([fixture], { ETH: "3200.00" });
     const placed = await order(user.client, { type: "limit", side: "buy", asset: "ETH", amount: "0.1", limitPrice: "3000" });

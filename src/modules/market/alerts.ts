@@ -76,24 +76,37 @@ export async function deleteAlert(db: DbOrTx, userId: string, id: string): Promi
   if (deleted.length === 0) throw notFound("Alert");
 }
 
-/** The lowest and highest price of a symbol over the ticks an alert check is given. */
-export type PriceRange = { symbol: string; low: string; high: string };
+/**
+ * The lowest and highest price of a symbol over the ticks an alert check is given, each with the last time it was
+ * seen: an alert fires on a price only if it existed then.
+ */
+export type PriceRange = { symbol: string; low: string; lowAt: Date; high: string; highAt: Date };
 
-/** Widens each symbol's range in `ranges` to the ticks' prices. */
-export function widenRanges(ranges: Map<string, PriceRange>, ticks: PriceTick[]): void {
-  for (const { symbol, priceUsd } of ticks) {
-    const range = ranges.get(symbol);
-    if (!range) ranges.set(symbol, { symbol, low: priceUsd, high: priceUsd });
-    else {
-      if (compareDecimal(priceUsd, range.low) < 0) range.low = priceUsd;
-      if (compareDecimal(priceUsd, range.high) > 0) range.high = priceUsd;
+/** A tick seen at `at`, as a range of one price. */
+export const rangeOf = (tick: PriceTick, at: Date): PriceRange => ({
+  symbol: tick.symbol,
+  low: tick.priceUsd,
+  lowAt: at,
+  high: tick.priceUsd,
+  highAt: at,
+});
+
+/** Widens each symbol's range in `ranges` to take in `later` ranges (an extreme seen again keeps its later time). */
+export function widenRanges(ranges: Map<string, PriceRange>, later: PriceRange[]): void {
+  for (const next of later) {
+    const range = ranges.get(next.symbol);
+    if (!range) {
+      ranges.set(next.symbol, { ...next });
+      continue;
     }
+    if (compareDecimal(next.low, range.low) <= 0) Object.assign(range, { low: next.low, lowAt: next.lowAt });
+    if (compareDecimal(next.high, range.high) >= 0) Object.assign(range, { high: next.high, highAt: next.highAt });
   }
 }
 
 /**
- * Fires every active alert the prices reached ("above" at or under the highest, "below" at or over the lowest),
- * recording that price as the one that fired it. One transaction claims them (SKIP LOCKED, so two checkers never
+ * Fires every active alert the prices reached ("above" at or under the highest, "below" at or over the lowest) after
+ * it was made, recording that price as the one that fired it. One transaction claims them (SKIP LOCKED, so two checkers never
  * fire one twice), sets them inactive and queues the socket event and the mail: the user hears of it only after
  * the commit, exactly once.
  */
@@ -101,8 +114,9 @@ export async function fireAlerts(db: Db, ranges: PriceRange[]): Promise<number> 
   if (ranges.length === 0) return 0;
   const crossed = sql.join(
     ranges.map(
-      (range) => sql`(symbol = ${range.symbol} and ((direction = 'above' and price <= ${range.high}::numeric)
-        or (direction = 'below' and price >= ${range.low}::numeric)))`,
+      (range) => sql`(symbol = ${range.symbol} and (
+        (direction = 'above' and price <= ${range.high}::numeric and created_at <= ${range.highAt.toISOString()}::timestamptz)
+        or (direction = 'below' and price >= ${range.low}::numeric and created_at <= ${range.lowAt.toISOString()}::timestamptz)))`,
     ),
     sql` or `,
   );

@@ -9,7 +9,7 @@ import type { Db } from "../../platform/db/client";
 import { notFound } from "../../platform/http/errors";
 import { holdLeadership, type Leadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
-import { fireAlerts, type PriceRange, widenRanges } from "./alerts";
+import { fireAlerts, type PriceRange, rangeOf, widenRanges } from "./alerts";
 import { CandleRecorder, lastCloses } from "./candles";
 import { CoinCapProvider } from "./coincap";
 import type { PriceTick } from "./model";
@@ -77,7 +77,11 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
   const onTicks = (ticks: PriceTick[]) => {
     void publish(ticks);
     candles.record(ticks);
-    widenRanges(unchecked, ticks);
+    const seenAt = new Date();
+    widenRanges(
+      unchecked,
+      ticks.map((tick) => rangeOf(tick, seenAt)),
+    );
     if (checking) return;
     const ranges = [...unchecked.values()];
     unchecked = new Map();

@@ -1447,7 +1447,7 @@ async function readAuditLog(page: Page, user: { email: string }) {
   // that user's own rows, listed too, do.
   await panel
     .locator("tbody tr")
-    .filter({ hasText: `targetUserId: ${user.email}` })
+    .filter({ hasText: `target user: ${user.email}` })
     .first()
     .waitFor({ timeout: 5_000 });
   const apply = async (userId: string, action: string) => {

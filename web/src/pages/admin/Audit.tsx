@@ -42,13 +42,15 @@ function ActionCode(props: { action: string }) {
 }
 
 /**
- * An event's details, the user an admin acted on (`targetUserId`) named by email when a row of that user is listed
- * (`emails`, by id), else by id.
+ * An event's details, the user an admin acted on (`targetUserId`) named by email ("target user") when a row of that
+ * user is listed (`emails`, by id), else by id.
  */
 function describeDetails(metadata: AuditEvent["metadata"], emails: Map<string, string>): string {
   const target = metadata?.targetUserId;
   const email = typeof target === "string" ? emails.get(target) : undefined;
-  return describeMetadata(email ? { ...metadata, targetUserId: email } : metadata);
+  if (!email) return describeMetadata(metadata);
+  const { targetUserId, ...rest } = metadata ?? {};
+  return describeMetadata({ ...rest, targetUser: email });
 }
 
 /** GET /api/admin/audit: every user's security and money events, newest first, filtered by user and action. */

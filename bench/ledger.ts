@@ -32,7 +32,7 @@ import { loadConfig } from "../src/config";
 import { createIdentityContext } from "../src/modules/identity/service";
 import { type MoneyContext, priceLookup } from "../src/modules/ledger/money-context";
 import { createLedger, userAccount } from "../src/modules/ledger/service";
-import { sendP2p } from "../src/modules/transfers/service";
+import { sendP2p, settleSendsInFlight } from "../src/modules/transfers/service";
 import { signWebhook } from "../src/modules/wallet/deposits";
 import { MemoryCounterStore } from "../src/platform/counters";
 import { openDatabase } from "../src/platform/db/client";
@@ -274,7 +274,7 @@ try {
     config,
     ledger: createLedger(),
     prices: priceLookup(() => undefined), // only USD is sent, which needs no tick
-    identity: createIdentityContext(serviceDb.db, config, new MemoryCounterStore()),
+    identity: createIdentityContext(serviceDb.db, config, new MemoryCounterStore(), settleSendsInFlight),
     sanctioned: new Set(),
   };
   const p2pRequest = new Request(`${base}/api/transfers/p2p`, { method: "POST" });

@@ -24,6 +24,7 @@ import { tradingController } from "./modules/trading";
 import type { TradingContext } from "./modules/trading/service";
 import { transactionsController } from "./modules/transactions";
 import { transfersController } from "./modules/transfers";
+import { settleSendsInFlight } from "./modules/transfers/service";
 import { walletController } from "./modules/wallet";
 import { loadSanctionedAddresses } from "./modules/wallet/addresses";
 import { type Bus, RedisBus } from "./platform/bus";
@@ -60,7 +61,7 @@ export function createServices(deps: AppDeps, marketOptions?: MarketOptions) {
   const { config, database, bus, logger, metrics } = deps;
   const db = database.db;
   const counters = counterStore(bus, config.redisKeyPrefix);
-  const identity = createIdentityContext(db, config, counters);
+  const identity = createIdentityContext(db, config, counters, settleSendsInFlight);
   const sessionResolver = (claims: { sub: string; sid: string }) => resolveSession(db, claims.sub, claims.sid);
   const market = startMarket({ config, db, bus, logger }, marketOptions);
   const hub = new SocketHub(bus, sessionResolver, metrics, logger, deriveKey(config.cookieSecret, "ws-event-id"));

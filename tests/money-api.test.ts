@@ -1086,6 +1086,76 @@ describe("P2P transfers", () => {
   });
 
   // A freeze is the moment a user's money stops: no send of theirs may land after it has answered.
+  /**
+   * Whether a security change and a money request of one user kept one order: the money either came first (its audit
+   * row before the change's, in the user's chain) or was refused for the change (403 WITHDRAWALS_LOCKED).
+   */
+  async function oneOrder(client: TestClient, money: Response, moneyAction: string) {
+    const audit = await client.json<{ items: { action: string; id: string }[] }>("GET", "/api/audit?limit=100");
+    const seq = (action: string) => Number(audit.body.items.find((row) => row.action === action)?.id);
+    if (money.status === 403) return ((await money.json()) as ErrorBody).error.code === "WITHDRAWALS_LOCKED";
+    return money.status < 300 && seq(moneyAction) < seq("auth.password_changed");
+  }
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a send judged before a password change and written after it: written first, or judged again and refused",
+    async () => {
+      const db = fixture.deps.database.db;
+      const recipient = await signedInUser(fixture, "change-race-recipient");
+      const sender = await fundedUser(fixture, "change-race-sender", "100");
+      await sendUsd(sender.client, recipient.email, "1"); // the sender's row (p2p_senders) exists
+      const other = new TestClient(fixture);
+      await other.post("/api/auth/login", { email: sender.email, password: PASSWORD });
+      // The send has read its facts and waits at the sender's row while the change is made.
+      const { sending, changing } = await whileLockHeld(
+        db,
+        sql`select 1 from p2p_senders where sender_id = ${sender.userId} for update`,
+        async () => {
+          const sending = withKey(sender.client, "/api/transfers/p2p", {
+            recipientEmail: recipient.email,
+            asset: "USD",
+            amount: "5",
+          });
+          expect(await lockWaiters(db, 1)).toBe(true);
+          const changing = other.request("POST", "/api/auth/password/change", {
+            body: { currentPassword: PASSWORD, newPassword: "a passphrase changed meanwhile" },
+          });
+          await lockWaiters(db, 2); // the change waits there too (before the fix it went through)
+          return { sending, changing };
+        },
+      );
+      expect((await changing).status).toBe(200);
+      expect(await oneOrder(other, await sending, "transfer.sent")).toBe(true);
+    },
+  );
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a withdrawal prepared before a password change and written after it: written first, or refused",
+    async () => {
+      const db = fixture.deps.database.db;
+      const user = await fundedUser(fixture, "change-race-withdrawer", "100");
+      await user.client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label: "bank" });
+      const other = new TestClient(fixture);
+      await other.post("/api/auth/login", { email: user.email, password: PASSWORD });
+      // The withdrawal waits at its daily limit's lock while the change is made.
+      const { withdrawing, changing } = await whileLockHeld(
+        db,
+        sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.userId}`}, 0))`,
+        async () => {
+          const withdrawing = withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "5", address: IBAN });
+          expect(await lockWaiters(db, 1)).toBe(true);
+          const changing = other.request("POST", "/api/auth/password/change", {
+            body: { currentPassword: PASSWORD, newPassword: "a passphrase changed meanwhile" },
+          });
+          await lockWaiters(db, 2);
+          return { withdrawing, changing };
+        },
+      );
+      expect((await changing).status).toBe(200);
+      expect(await oneOrder(other, await withdrawing, "wallet.withdrawal_requested")).toBe(true);
+    },
+  );
+
   test.if(Boolean(TEST_DATABASE_URL))(
     "a send that comes to its write while a freeze is being made waits for it, and is refused",
     async () => {

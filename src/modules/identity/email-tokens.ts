@@ -24,15 +24,21 @@ export async function issueEmailToken(tx: DbTransaction, userId: string, purpose
 
 /**
  * Marks the token used and returns its user, or null when it is unknown, used, expired or of another purpose. The
- * user's row is locked first (lockUser: the order every security change takes its locks in).
+ * user's row is locked first (`lock`: lockUser, or a security change's lockForSecurityChange), in the order every
+ * security change takes its locks.
  */
-export async function consumeEmailToken(tx: DbTransaction, token: string, purpose: EmailTokenPurpose): Promise<string | null> {
+export async function consumeEmailToken(
+  tx: DbTransaction,
+  token: string,
+  purpose: EmailTokenPurpose,
+  lock: (userId: string) => Promise<unknown> = (userId) => lockUser(tx, userId),
+): Promise<string | null> {
   const [owner] = await tx
     .select({ userId: emailTokens.userId })
     .from(emailTokens)
     .where(eq(emailTokens.tokenHash, sha256Hex(token)));
   if (!owner) return null;
-  await lockUser(tx, owner.userId);
+  await lock(owner.userId);
   const [row] = await tx
     .update(emailTokens)
     .set({ usedAt: sql`now()` })

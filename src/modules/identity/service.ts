@@ -34,12 +34,23 @@ export type IdentityContext = {
   mailBudget: MailBudget;
   /** Seals TOTP secrets at rest; derived from COOKIE_SECRET for this one purpose. */
   totpKey: Buffer;
+  /**
+   * Waits out or turns back the user's transfers in flight, in a security change's transaction before it locks the
+   * user's row (lockForSecurityChange): from the module that moves money (transfers' settleSendsInFlight).
+   */
+  settleSendsInFlight: (tx: DbTransaction, userId: string) => Promise<void>;
 };
 
-export function createIdentityContext(db: Db, config: Config, counters: CounterStore): IdentityContext {
+export function createIdentityContext(
+  db: Db,
+  config: Config,
+  counters: CounterStore,
+  settleSendsInFlight: IdentityContext["settleSendsInFlight"],
+): IdentityContext {
   return {
     db,
     config,
+    settleSendsInFlight,
     hasher: createPasswordHasher(config.argon2MemoryKib),
     throttle: createLoginThrottle(counters, config.loginFailuresPer15Min),
     mailBudget: createMailBudget(counters),
@@ -275,8 +286,19 @@ async function checkSignIn(
 }
 
 /**
- * What every security change does: withdrawals pause for WITHDRAWAL_LOCK_HOURS and the user's other
- * sessions end (all of them when `keepSessionId` is null). Returns what its audit row records of it.
+ * The locks of a security change (a password change or reset, 2FA turned off), taken first in its transaction: the
+ * user's transfers in flight, then the user's row (lockUser), the order a transfer spending a 2FA code takes them
+ * in. A transfer judged before the change then either commits before it or is judged again after it, and refused
+ * (WITHDRAWALS_LOCKED); a withdrawal takes the user's row, and waits for the change likewise.
+ */
+export async function lockForSecurityChange(ctx: IdentityContext, tx: DbTransaction, userId: string): Promise<UserRow> {
+  await ctx.settleSendsInFlight(tx, userId);
+  return lockUser(tx, userId);
+}
+
+/**
+ * What every security change does, under lockForSecurityChange: withdrawals pause for WITHDRAWAL_LOCK_HOURS and
+ * the user's other sessions end (all of them when `keepSessionId` is null). Returns what its audit row records.
  */
 export async function applySecurityLock(
   ctx: IdentityContext,
@@ -304,7 +326,7 @@ export async function resetPassword(ctx: IdentityContext, token: string, passwor
   assertAcceptablePassword(password);
   const passwordHash = await ctx.hasher.hash(password);
   await ctx.db.transaction(async (tx) => {
-    const userId = await consumeEmailToken(tx, token, "password_reset");
+    const userId = await consumeEmailToken(tx, token, "password_reset", (id) => lockForSecurityChange(ctx, tx, id));
     if (!userId) throw invalidToken();
     const [before] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
     // Only the token tells whose account this is; a refusal rolls back, and the link still works.
@@ -360,7 +382,7 @@ export async function changePassword(
     // Judged again as it commits, the user's row first (as a reset and a change take it, then the sessions'): the
     // hashing took a second, in which a reset or another change may have replaced the password that was checked,
     // or ended this session. Either refuses this change, as if it had come after.
-    if ((await lockUser(tx, user.id)).passwordHash !== user.passwordHash) throw currentPasswordIncorrect();
+    if ((await lockForSecurityChange(ctx, tx, user.id)).passwordHash !== user.passwordHash) throw currentPasswordIncorrect();
     if (!(await lockLiveSession(tx, user.id, session.sessionId))) throw unauthenticated("Session has ended; sign in again");
     await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, user.id));
     await discardEmailTokens(tx, user.id, "password_reset");

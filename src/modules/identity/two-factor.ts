@@ -10,8 +10,18 @@ import type { DbTransaction } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import { type Actor, recordAudit } from "../audit/service";
 import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
+import { assertWithdrawalsUnlocked } from "./guards";
 import { recoveryCodes, users } from "./schema";
-import { applySecurityLock, assertOwnsAddress, getUser, type IdentityContext, invalidToken, link, mailUser } from "./service";
+import {
+  applySecurityLock,
+  assertOwnsAddress,
+  getUser,
+  type IdentityContext,
+  invalidToken,
+  link,
+  lockForSecurityChange,
+  mailUser,
+} from "./service";
 import {
   hashRecoveryCode,
   isTotpFormat,
@@ -82,7 +92,10 @@ export function checkSecondFactor(
   code: string,
   then: (tx: DbTransaction) => Promise<void> = async () => {},
 ): Promise<boolean> {
-  return ctx.throttle.judgeSecret(user.id, () => secondFactorAccepted(ctx, user, code, then));
+  // Each caller is a security change (2FA off, new recovery codes): its locks first (lockForSecurityChange).
+  return ctx.throttle.judgeSecret(user.id, () =>
+    secondFactorAccepted(ctx, user, code, then, (tx) => ctx.settleSendsInFlight(tx, user.id)),
+  );
 }
 
 /** checkSecondFactor without the signed-in user's budget, for a caller whose own budget counts the attempt. */
@@ -91,8 +104,11 @@ export function secondFactorAccepted(
   user: Pick<UserRow, "id">,
   code: string,
   then: (tx: DbTransaction) => Promise<void> = async () => {},
+  /** Locks to take before the user's row, which the code's check takes. */
+  first: (tx: DbTransaction) => Promise<void> = async () => {},
 ): Promise<boolean> {
   return ctx.db.transaction(async (tx) => {
+    await first(tx);
     if (!(await acceptSecondFactor(ctx, tx, user, code))) return false;
     await then(tx);
     return true;
@@ -126,6 +142,8 @@ export async function spendSecondFactor(
   code: string | null | undefined,
 ): Promise<void> {
   if (!user.twoFactor) return;
+  // 2FA turned off since the request was judged paused the money (WITHDRAWALS_LOCKED): said so, not "wrong code".
+  assertWithdrawalsUnlocked(await lockUser(tx, user.id));
   if (!code || !(await ctx.throttle.judgeSecret(user.id, () => acceptSecondFactor(ctx, tx, user, code)))) throw invalidTotp();
 }
 
@@ -216,7 +234,7 @@ export async function removeTwoFactor(tx: DbTransaction, userId: string) {
  */
 export async function undoTwoFactor(ctx: IdentityContext, token: string, actor: Actor): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const userId = await consumeEmailToken(tx, token, "two_factor_undo");
+    const userId = await consumeEmailToken(tx, token, "two_factor_undo", (id) => lockForSecurityChange(ctx, tx, id));
     if (!userId) throw invalidToken();
     const row = await lockUser(tx, userId);
     await removeTwoFactor(tx, userId);

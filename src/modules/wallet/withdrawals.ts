@@ -13,8 +13,10 @@ import { formatAmount } from "../../platform/money";
 import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { accountsOf } from "../identity/accounts";
+import { assertNotFrozen, assertWithdrawalsUnlocked } from "../identity/guards";
 import { getUser, mailIfVerified } from "../identity/service";
 import { assertSecondFactorGiven, spendSecondFactor } from "../identity/two-factor";
+import { lockUser } from "../identity/user-lock";
 import { parseAssetAmount, precisionOf } from "../ledger/assets";
 import { balanceEvents, type MoneyContext, valueInUsdCents } from "../ledger/money-context";
 import { assertAvailable, systemAccount, userAccount, userBalances } from "../ledger/service";
@@ -106,7 +108,12 @@ export async function requestWithdrawal(
   actor: Actor,
   idempotencyKey: string,
 ): Promise<Withdrawal> {
-  const { asset, units, address, user, code, amountUsdCents } = prepared;
+  const { asset, units, address, code, amountUsdCents } = prepared;
+  // The user as of now, locked: a security change (lockForSecurityChange) or a freeze under way is waited for and
+  // seen, and none can begin until this commits. Read before, the user may predate it (and its 2FA).
+  const user = await lockUser(tx, prepared.user.id);
+  assertNotFrozen({ frozen: user.frozenAt !== null });
+  assertWithdrawalsUnlocked(user);
   await lockUntilCommit(tx, `withdrawal-limit:${user.id}`);
   const [balance] = await userBalances(tx, user.id, [asset.symbol]);
   assertAvailable(asset.symbol, balance.available, units + asset.withdrawalFee);

@@ -26,6 +26,14 @@ type ErrorBody = { error: { code: string; details?: { fields?: string[] } } };
 type Prices = { items: PriceTick[]; stale: boolean };
 /** API.md's form of a decimal: no trailing fractional zero. */
 const DECIMAL = /^\d+(\.\d*[1-9])?$/;
+/** A simulated tick of `symbol` at `priceUsd`, made now. */
+const tickOf = (symbol: string, priceUsd: string): PriceTick => ({
+  symbol,
+  priceUsd,
+  change24h: "0.00",
+  updatedAt: new Date().toISOString(),
+  source: "simulated",
+});
 
 describe("price helpers", () => {
   test("provider prices become fixed-decimal strings without floats; garbage is refused", () => {
@@ -428,13 +436,7 @@ describe("alerts", () => {
     const above = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "above", price: "70000" });
     const below = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "BTC", direction: "below", price: "60000" });
     const ranges = new Map<string, PriceRange>();
-    const tick = (priceUsd: string): PriceTick => ({
-      symbol: "BTC",
-      priceUsd,
-      change24h: "0.00",
-      updatedAt: new Date().toISOString(),
-      source: "simulated",
-    });
+    const tick = (priceUsd: string) => tickOf("BTC", priceUsd);
     const [first, second, third] = [1, 2, 3].map((seconds) => new Date(Date.now() + seconds * 1000));
     widenRanges(ranges, [rangeOf(tick("65000"), first)]);
     widenRanges(ranges, [rangeOf(tick("70000.5"), second), rangeOf(tick("59999.99"), second)]);
@@ -472,13 +474,7 @@ describe("alerts", () => {
     const market = startMarket({ config: testConfig(), db, bus, logger: createLogger("silent") }, { provider });
     // Bounded: at most 100 rounds of 20 ms for the lease (in process: at once) and the provider's start.
     for (let round = 0; round < 100 && !market.isLeader(); round++) await Bun.sleep(20);
-    const tick = (priceUsd: string): PriceTick => ({
-      symbol: "SOL",
-      priceUsd,
-      change24h: "0.00",
-      updatedAt: new Date().toISOString(),
-      source: "simulated",
-    });
+    const tick = (priceUsd: string) => tickOf("SOL", priceUsd);
     // The alerts table is held, so the check of the first tick waits while the spike comes and goes.
     await db.transaction(async (tx) => {
       await tx.execute(sql`lock table price_alerts in exclusive mode`);

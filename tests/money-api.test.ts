@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { verifyLedger } from "../src/modules/ledger/verify";
 import { applyDepositEvent, signWebhook, webhookSecret } from "../src/modules/wallet/deposits";
 import { queryRows } from "../src/platform/db/client";
@@ -1097,62 +1097,57 @@ describe("P2P transfers", () => {
     return money.status < 300 && seq(moneyAction) < seq("auth.password_changed");
   }
 
+  /**
+   * Sends `money` while `lock` is held, then a password change from `other`; both go on when the lock is given up.
+   * Returns the money's answer, once the change has answered 200.
+   */
+  async function moneyAgainstPasswordChange(lock: SQL, other: TestClient, money: () => Promise<Response>) {
+    const db = fixture.deps.database.db;
+    const { moving, changing } = await whileLockHeld(db, lock, async () => {
+      const moving = money();
+      expect(await lockWaiters(db, 1)).toBe(true);
+      const changing = other.request("POST", "/api/auth/password/change", {
+        body: { currentPassword: PASSWORD, newPassword: "a passphrase changed meanwhile" },
+      });
+      await lockWaiters(db, 2); // the change waits there too (before the fix it went through)
+      return { moving, changing };
+    });
+    expect((await changing).status).toBe(200);
+    return moving;
+  }
+
   test.if(Boolean(TEST_DATABASE_URL))(
     "a send judged before a password change and written after it: written first, or judged again and refused",
     async () => {
-      const db = fixture.deps.database.db;
       const recipient = await signedInUser(fixture, "change-race-recipient");
       const sender = await fundedUser(fixture, "change-race-sender", "100");
       await sendUsd(sender.client, recipient.email, "1"); // the sender's row (p2p_senders) exists
       const other = new TestClient(fixture);
       await other.post("/api/auth/login", { email: sender.email, password: PASSWORD });
       // The send has read its facts and waits at the sender's row while the change is made.
-      const { sending, changing } = await whileLockHeld(
-        db,
+      const sent = await moneyAgainstPasswordChange(
         sql`select 1 from p2p_senders where sender_id = ${sender.userId} for update`,
-        async () => {
-          const sending = withKey(sender.client, "/api/transfers/p2p", {
-            recipientEmail: recipient.email,
-            asset: "USD",
-            amount: "5",
-          });
-          expect(await lockWaiters(db, 1)).toBe(true);
-          const changing = other.request("POST", "/api/auth/password/change", {
-            body: { currentPassword: PASSWORD, newPassword: "a passphrase changed meanwhile" },
-          });
-          await lockWaiters(db, 2); // the change waits there too (before the fix it went through)
-          return { sending, changing };
-        },
+        other,
+        () => withKey(sender.client, "/api/transfers/p2p", { recipientEmail: recipient.email, asset: "USD", amount: "5" }),
       );
-      expect((await changing).status).toBe(200);
-      expect(await oneOrder(other, await sending, "transfer.sent")).toBe(true);
+      expect(await oneOrder(other, sent, "transfer.sent")).toBe(true);
     },
   );
 
   test.if(Boolean(TEST_DATABASE_URL))(
     "a withdrawal prepared before a password change and written after it: written first, or refused",
     async () => {
-      const db = fixture.deps.database.db;
       const user = await fundedUser(fixture, "change-race-withdrawer", "100");
       await user.client.json("POST", "/api/wallet/addresses", { asset: "USD", address: IBAN, label: "bank" });
       const other = new TestClient(fixture);
       await other.post("/api/auth/login", { email: user.email, password: PASSWORD });
       // The withdrawal waits at its daily limit's lock while the change is made.
-      const { withdrawing, changing } = await whileLockHeld(
-        db,
+      const withdrawn = await moneyAgainstPasswordChange(
         sql`select pg_advisory_xact_lock(hashtextextended(${`withdrawal-limit:${user.userId}`}, 0))`,
-        async () => {
-          const withdrawing = withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "5", address: IBAN });
-          expect(await lockWaiters(db, 1)).toBe(true);
-          const changing = other.request("POST", "/api/auth/password/change", {
-            body: { currentPassword: PASSWORD, newPassword: "a passphrase changed meanwhile" },
-          });
-          await lockWaiters(db, 2);
-          return { withdrawing, changing };
-        },
+        other,
+        () => withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "5", address: IBAN }),
       );
-      expect((await changing).status).toBe(200);
-      expect(await oneOrder(other, await withdrawing, "wallet.withdrawal_requested")).toBe(true);
+      expect(await oneOrder(other, withdrawn, "wallet.withdrawal_requested")).toBe(true);
     },
   );
 

@@ -379,7 +379,7 @@ export async function changePassword(
   }
   const passwordHash = await ctx.hasher.hash(input.newPassword);
   await ctx.db.transaction(async (tx) => {
-    // Judged again as it commits, the user's row first (as a reset and a change take it, then the sessions'): the
+    // Judged again as it commits, under a security change's locks (lockForSecurityChange), then its session's: the
     // hashing took a second, in which a reset or another change may have replaced the password that was checked,
     // or ended this session. Either refuses this change, as if it had come after.
     if ((await lockForSecurityChange(ctx, tx, user.id)).passwordHash !== user.passwordHash) throw currentPasswordIncorrect();

@@ -109,7 +109,7 @@ export function secondFactorAccepted(
 ): Promise<boolean> {
   return ctx.db.transaction(async (tx) => {
     await first(tx);
-    if (!(await acceptSecondFactor(ctx, tx, user, code))) return false;
+    if (!(await acceptSecondFactor(ctx, tx, await lockUser(tx, user.id), code))) return false;
     await then(tx);
     return true;
   });
@@ -143,24 +143,20 @@ export async function spendSecondFactor(
 ): Promise<void> {
   if (!user.twoFactor) return;
   // 2FA turned off since the request was judged paused the money (WITHDRAWALS_LOCKED): said so, not "wrong code".
-  assertWithdrawalsUnlocked(await lockUser(tx, user.id));
-  if (!code || !(await ctx.throttle.judgeSecret(user.id, () => acceptSecondFactor(ctx, tx, user, code)))) throw invalidTotp();
+  const locked = await lockUser(tx, user.id);
+  assertWithdrawalsUnlocked(locked);
+  if (!code || !(await ctx.throttle.judgeSecret(user.id, () => acceptSecondFactor(ctx, tx, locked, code)))) throw invalidTotp();
 }
 
-async function acceptSecondFactor(
-  ctx: IdentityContext,
-  tx: DbTransaction,
-  user: Pick<UserRow, "id">,
-  code: string,
-): Promise<boolean> {
-  const locked = await lockUser(tx, user.id);
+/** Whether `code` is the user's second factor now, spending it; `locked`: the user's row, under lockUser. */
+async function acceptSecondFactor(ctx: IdentityContext, tx: DbTransaction, locked: UserRow, code: string): Promise<boolean> {
   if (!locked.totpSecret) return false;
-  if (isTotpFormat(code)) return acceptTotp(tx, user.id, locked.totpSecret, locked.totpLastStep, code, ctx.totpKey);
+  if (isTotpFormat(code)) return acceptTotp(tx, locked.id, locked.totpSecret, locked.totpLastStep, code, ctx.totpKey);
   const spent = await tx
     .update(recoveryCodes)
     .set({ usedAt: sql`now()` })
     .where(
-      and(eq(recoveryCodes.userId, user.id), eq(recoveryCodes.codeHash, hashRecoveryCode(code)), isNull(recoveryCodes.usedAt)),
+      and(eq(recoveryCodes.userId, locked.id), eq(recoveryCodes.codeHash, hashRecoveryCode(code)), isNull(recoveryCodes.usedAt)),
     )
     .returning({ id: recoveryCodes.id });
   return spent.length > 0;

@@ -157,6 +157,14 @@ describe("two-factor authentication", () => {
       code: recoveryCodes[0],
     });
     expect(spent.body.error.code).toBe("INVALID_TOTP");
+    const left = async () => (await client.json<{ remaining: number }>("GET", "/api/auth/2fa/recovery-codes")).body.remaining;
+    expect(await left()).toBe(9);
+    const signIns = await client.json<{ items: { action: string; metadata: unknown }[] }>("GET", "/api/audit?limit=100");
+    expect(signIns.body.items.filter((row) => row.action === "auth.login").map((row) => row.metadata)).toContainEqual({
+      sessionId: expect.any(String),
+      signedInWith: "recovery_code",
+      recoveryCodesLeft: 9,
+    });
 
     expect((await client.json<ErrorBody>("POST", "/api/auth/2fa/recovery-codes", { code: "123456" })).body.error.code).toBe(
       "INVALID_TOTP",
@@ -166,6 +174,7 @@ describe("two-factor authentication", () => {
     });
     expect(regenerated.status).toBe(200);
     expect(regenerated.body.recoveryCodes).toHaveLength(10);
+    expect(await left()).toBe(10);
     const old = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
       email,
       password: PASSWORD,
@@ -185,6 +194,7 @@ describe("two-factor authentication", () => {
     expect(others).toBeGreaterThan(0);
     const disabled = await client.json("POST", "/api/auth/2fa/disable", { code: await totpNow(secret, 1) });
     expect(disabled.status).toBe(200);
+    expect(await left()).toBe(0);
     expect((await other.json("GET", "/api/auth/me")).status).toBe(401); // other sessions end, and the audit log says so
     const audit = await client.json<{ items: { action: string; metadata: unknown }[] }>("GET", "/api/audit?limit=100");
     expect(audit.body.items.find((row) => row.action === "auth.2fa_disabled")?.metadata).toEqual({ sessionsEnded: others });

@@ -1138,6 +1138,9 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await page.getByRole("button", { name: "Verify and sign in" }).click();
           await page.waitForURL((u) => u.pathname !== "/login", { timeout: 15_000 });
           await page.getByRole("button", { name: "Sign out", exact: true }).waitFor();
+          // Two of the ten are spent: /security counts the rest.
+          await page.goto("/security");
+          await section().getByText("8 unused recovery codes.").waitFor();
         },
       },
       {

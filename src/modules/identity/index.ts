@@ -21,6 +21,7 @@ import {
   Ok,
   ProfileBody,
   RecoveryCodes,
+  RecoveryCodesLeft,
   RegisterBody,
   ResetBody,
   SessionList,
@@ -54,7 +55,14 @@ import {
   sessionToEnd,
   signOut,
 } from "./sessions";
-import { disableTwoFactor, enableTwoFactor, regenerateRecoveryCodes, setupTwoFactor, undoTwoFactor } from "./two-factor";
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  recoveryCodesLeft,
+  regenerateRecoveryCodes,
+  setupTwoFactor,
+  undoTwoFactor,
+} from "./two-factor";
 
 /** What the auth plugin puts in every route's context: `accessJwt` signs access tokens, `sessionCookies` sets the cookies. */
 type AuthDecorators = ReturnType<typeof authPlugin>["decorator"];
@@ -262,6 +270,11 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         detail: { summary: "Undo a 2FA enable with the link of its mail (72 h): 2FA off, every session ended" },
       },
     )
+    .get("/2fa/recovery-codes", async ({ principal }) => ({ remaining: await recoveryCodesLeft(ctx.db, principal.userId) }), {
+      auth: true,
+      response: RecoveryCodesLeft,
+      detail: { summary: "How many recovery codes are unused (beyond API.md); the codes themselves are shown only once" },
+    })
     .post(
       "/2fa/recovery-codes",
       async ({ principal, body, request }) => ({

@@ -83,4 +83,6 @@ export const SessionList = t.Object({ items: t.Array(Session) });
 
 export const TwoFactorSetup = t.Object({ secret: t.String(), otpauthUrl: t.String(), qrSvg: t.String() });
 export const RecoveryCodes = t.Object({ recoveryCodes: t.Array(t.String()) });
+/** GET /api/auth/2fa/recovery-codes (beyond API.md): how many are unused, never the codes themselves. */
+export const RecoveryCodesLeft = t.Object({ remaining: t.Integer({ minimum: 0 }) });
 export const Ok = t.Object({ ok: t.Literal(true) });

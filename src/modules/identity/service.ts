@@ -23,7 +23,8 @@ import type { User } from "./model";
 import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
 import { users } from "./schema";
 import { createSession, isKnownDevice, lockLiveSession, type NewSession, revokeOtherSessions } from "./sessions";
-import { invalidTotp, removeTwoFactor, secondFactorAccepted } from "./two-factor";
+import { invalidTotp, recoveryCodesLeft, removeTwoFactor, secondFactorAccepted } from "./two-factor";
+import { isTotpFormat } from "./two-factor-codes";
 import { lockUser, type UserRow } from "./user-lock";
 
 export type IdentityContext = {
@@ -219,7 +220,7 @@ export type LoginResult = { user: User } & NewSession;
 
 /** What a sign-in's secrets proved: the account, or the 401 that refuses them and the audit row of the refusal. */
 type SignInCheck =
-  | { accepted: true; row: UserRow }
+  | { accepted: true; row: UserRow; recoveryCode: boolean }
   | { accepted: false; refusal: AppError; failure: { userId: string | null; metadata: Record<string, unknown> } };
 
 /**
@@ -253,7 +254,11 @@ export async function login(
     // own words (a User-Agent is any text). And capped, as every mail a request can make us send.
     if (!known && row.emailVerifiedAt && (await ctx.mailBudget.newSignIn(row.email)))
       await mailUser(tx, row, { kind: "new_sign_in", ip: actor.ip ?? null, userAgent: actor.userAgent ?? null, at: new Date() });
-    await recordAudit(tx, [{ userId: row.id, action: "auth.login", metadata: { sessionId: session.sessionId }, ...actor }]);
+    // A recovery code is the owner's last way in (or a thief's): the log says one was spent, and how many are left.
+    const metadata = checked.recoveryCode
+      ? { sessionId: session.sessionId, signedInWith: "recovery_code", recoveryCodesLeft: await recoveryCodesLeft(tx, row.id) }
+      : { sessionId: session.sessionId };
+    await recordAudit(tx, [{ userId: row.id, action: "auth.login", metadata, ...actor }]);
     return { user: toUser(row), ...session };
   });
 }
@@ -275,12 +280,12 @@ async function checkSignIn(
     const refusal = new AppError(401, "INVALID_CREDENTIALS", "Email or password is incorrect");
     return { accepted: false, refusal, failure: { userId: row?.id ?? null, metadata: row ? {} : { email } } };
   }
-  if (!row.totpSecret) return { accepted: true, row };
+  if (!row.totpSecret) return { accepted: true, row, recoveryCode: false };
   if (!input.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app or a recovery code");
   const code = input.code;
   // The sign-in's own budgets count a wrong code: the signed-in user's (checkSecondFactor's) is not spent, or
   // whoever knows the password could keep the owner, signed in elsewhere, from sending money or turning 2FA off.
-  if (await secondFactorAccepted(ctx, row, code)) return { accepted: true, row };
+  if (await secondFactorAccepted(ctx, row, code)) return { accepted: true, row, recoveryCode: !isTotpFormat(code) };
   const refusal = invalidTotp();
   return { accepted: false, refusal, failure: { userId: row.id, metadata: { reason: "totp" } } };
 }

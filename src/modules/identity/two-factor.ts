@@ -4,9 +4,9 @@
  * session (API.md), so someone holding a stolen session could lock the owner out with a second factor of their
  * own: the mail that tells the owner carries a link that undoes it (undoTwoFactor).
  */
-import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, count, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import { decrypt, encrypt } from "../../platform/crypto";
-import type { DbTransaction } from "../../platform/db/client";
+import type { DbOrTx, DbTransaction } from "../../platform/db/client";
 import { AppError } from "../../platform/http/errors";
 import { type Actor, recordAudit } from "../audit/service";
 import { consumeEmailToken, discardEmailTokens, issueEmailToken } from "./email-tokens";
@@ -160,6 +160,18 @@ async function acceptSecondFactor(ctx: IdentityContext, tx: DbTransaction, locke
     )
     .returning({ id: recoveryCodes.id });
   return spent.length > 0;
+}
+
+/**
+ * How many of the user's recovery codes are still unused: each signs in once, so a user who has spent most should make
+ * new ones before the last is gone. 0 with 2FA off, which deletes them.
+ */
+export async function recoveryCodesLeft(db: DbOrTx, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ left: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)));
+  return row?.left ?? 0;
 }
 
 async function replaceRecoveryCodes(tx: DbTransaction, userId: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { createAsync } from "@solidjs/router";
-import { createEffect, createSignal, For, Match, on, Show, Switch } from "solid-js";
+import { createEffect, createResource, createSignal, For, Match, on, Show, Switch } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import Alert from "../../components/Alert";
 import { Field } from "../../components/Field";
@@ -11,6 +11,9 @@ import { actionMessage, clearMessagesOnEdit, type FieldErrors, formValue } from 
 import { rereadSessionUser, setSessionUser, type User } from "../../lib/session";
 import { pauseAfterChange } from "../../lib/withdrawal-pause";
 import { securityChanged } from "./events";
+
+/** At or below this many unused recovery codes, the page suggests new ones. */
+const LOW_RECOVERY_CODES = 3;
 
 type Setup = { secret: string; otpauthUrl: string; qrSvg: string };
 
@@ -94,6 +97,20 @@ function RecoveryCodes(props: { codes: string[]; reason: "enabled" | "regenerate
   );
 }
 
+/** How many recovery codes are unused; a warning when few are, since the last one spent is the last way in without the app. */
+function RecoveryCodesLeft(props: { left: number }) {
+  const plural = () => (props.left === 1 ? "code" : "codes");
+  return (
+    <Show when={props.left <= LOW_RECOVERY_CODES} fallback={<p class="muted small">{props.left} unused recovery codes.</p>}>
+      <Alert tone="warn" quiet>
+        {props.left === 0
+          ? "You have no recovery codes left: if you lose your authenticator app, you cannot sign in. Create new ones."
+          : `Only ${props.left} recovery ${plural()} left. Create new ones before they run out.`}
+      </Alert>
+    </Show>
+  );
+}
+
 /** A form asking for one code, used to turn on, turn off and renew recovery codes. */
 function CodeForm(props: {
   label: string;
@@ -174,6 +191,11 @@ export default function TwoFactorSection(props: { user: User }) {
   const [message, setMessage] = createSignal<{ tone: "success" | "error"; text: string }>();
   const [secretCopied, setSecretCopied] = createSignal<boolean>();
   let heading: HTMLHeadingElement | undefined;
+  // Read each time the overview shows with 2FA on (a new mode object each time), so new codes show their count at once.
+  const [codesLeft] = createResource(
+    () => (props.user.twoFactorEnabled && mode().kind === "idle" ? mode() : false),
+    () => api.get<{ remaining: number }>("/api/auth/2fa/recovery-codes").then((answer) => answer.remaining),
+  );
 
   // Each step replaces the one before, and the control that had focus with it (Cancel, Turn on, I saved them):
   // focus stays in this section, at its heading, instead of falling back to the top of the page. A step that
@@ -364,6 +386,9 @@ export default function TwoFactorSection(props: { user: User }) {
 
         <Match when={props.user.twoFactorEnabled}>
           <p>Sign-in, withdrawals and transfers ask for a code from your authenticator app.</p>
+          <Show when={codesLeft.state === "ready" ? codesLeft() : undefined} keyed>
+            {(left) => <RecoveryCodesLeft left={left} />}
+          </Show>
           <div class="button-row">
             <button type="button" class="button" onClick={() => show({ kind: "regenerate" })}>
               New recovery codes

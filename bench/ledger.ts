@@ -16,6 +16,8 @@
  * time per transfer is split too: Postgres's share and the API server's, so what HTTP costs shows apart from
  * what the database does (the rest is this process, as the API's client or running the other paths, and the kernel).
  *
+ * BENCH_WAL_DETAIL=1 also splits each path's WAL by table and index (bench/wal-by-relation.ts): which writes cost most.
+ *
  * BENCH_DATABASE_URL (default postgres://root@127.0.0.1:5432/postgres) is used to create and drop a
  * fresh database; BENCH_SECONDS (per path, default 20), BENCH_WARMUP_SECONDS (per path, unmeasured, default 3:
  * a fresh server spends its first seconds compiling the hot path, which a running one has long done),
@@ -37,6 +39,7 @@ import { signWebhook } from "../src/modules/wallet/deposits";
 import { MemoryCounterStore } from "../src/platform/counters";
 import { openDatabase } from "../src/platform/db/client";
 import { migrate } from "../src/platform/db/migrate";
+import { type WalRange, walByRelation } from "./wal-by-relation";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://root@127.0.0.1:5432/postgres";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -59,6 +62,7 @@ type Result = {
   databaseCpuMs: number;
   serverCpuMs: number;
   walBytes: bigint;
+  walRanges: WalRange[];
 };
 
 /** CPU time the whole machine spent (every process, kernel included), in ms, from /proc/stat (Linux). */
@@ -115,18 +119,23 @@ const emptyResult = (name: string): Result => ({
   databaseCpuMs: 0,
   serverCpuMs: 0,
   walBytes: 0n,
+  walRanges: [],
 });
 
 /**
  * Postgres's write-ahead log position, in bytes. What a path writes to it per transfer (rows, index entries)
  * is the database work its transfers cost, whatever the CPU's speed.
  */
-const walPosition = async () => BigInt((await admin`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as at`)[0].at);
+async function walPosition(): Promise<{ lsn: string; bytes: bigint }> {
+  const [{ lsn, at }] = await admin`select l::text as lsn, pg_wal_lsn_diff(l, '0/0')::text as at from pg_current_wal_lsn() l`;
+  return { lsn, bytes: BigInt(at) };
+}
 
 /** Runs `op` from `CONCURRENCY` loops for `seconds`, adding every call's latency and outcome to `into`. */
 async function drive(into: Result, seconds: number, op: (worker: number, i: number) => Promise<boolean>): Promise<number> {
   const before = {
     count: into.count,
+    errors: into.errors,
     cpuMs: machineCpuMs(),
     databaseCpuMs: databaseCpuMs(),
     serverCpuMs: serverCpuMs(),
@@ -150,7 +159,9 @@ async function drive(into: Result, seconds: number, op: (worker: number, i: numb
   into.cpuMs += machineCpuMs() - before.cpuMs;
   into.databaseCpuMs += databaseCpuMs() - before.databaseCpuMs;
   into.serverCpuMs += serverCpuMs() - before.serverCpuMs;
-  into.walBytes += (await walPosition()) - before.wal;
+  const wal = await walPosition();
+  into.walBytes += wal.bytes - before.wal.bytes;
+  into.walRanges.push({ from: before.wal.lsn, to: wal.lsn, transfers: into.count + into.errors - before.count - before.errors });
   return (into.count - before.count) / elapsed;
 }
 
@@ -324,6 +335,14 @@ try {
     `  service / direct: ${(rate(service) / rate(direct)).toFixed(3)}; API / service: ${(rate(api) / rate(service)).toFixed(3)}`,
   );
   console.log(`  per turn, API / direct (service / direct): ${roundRatios.join(", ")}`);
+  if (process.env.BENCH_WAL_DETAIL) {
+    const inspect = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    for (const r of [api, service, direct]) {
+      console.log(`\nWAL of ${r.name}, by table and index (top 15):`);
+      console.table((await walByRelation(inspect, r.walRanges)).slice(0, 15));
+    }
+    await inspect.end();
+  }
 } finally {
   server.kill("SIGTERM");
   await server.exited;

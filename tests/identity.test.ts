@@ -411,6 +411,15 @@ describe("password forgot, reset and change", () => {
     expect(await lastMailTo(fixture, nobody)).toBeUndefined();
   });
 
+  test("forgot with something that is no email address is 422 naming the field, as register is", async () => {
+    for (const email of ["notemail", "a@", "@example.com"]) {
+      const answer = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/password/forgot", { email });
+      expect(answer.status).toBe(422);
+      expect(answer.body.error.code).toBe("VALIDATION_FAILED");
+      expect(answer.body.error.details?.fields).toEqual(["email"]);
+    }
+  });
+
   test("reset mails to one address from one IP are capped per hour (still 202), members or not; another IP still gets one", async () => {
     const { email } = await signedInUser(fixture, "reset-flood");
     const nobody = uniqueEmail("reset-flood-ghost");

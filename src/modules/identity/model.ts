@@ -56,7 +56,8 @@ export const LoginBody = t.Object({
  */
 const EmailToken = t.String({ maxLength: 1000 });
 export const TokenBody = t.Object({ token: EmailToken });
-export const ForgotBody = t.Object({ email: t.String({ minLength: 1, maxLength: 254 }) });
+/** An address no account can have (register takes the same format) is a typo to point out, not a 202 that mails nobody. */
+export const ForgotBody = t.Object({ email: Email });
 /** GET /api/admin/users?email=: the account to freeze, found by the email its owner gives support. */
 export const UserLookupQuery = t.Object({ email: t.String({ minLength: 1, maxLength: 254 }) });
 export const ResetBody = t.Object({ token: EmailToken, password: NewPassword });

@@ -1152,6 +1152,35 @@ describe("P2P transfers", () => {
   );
 
   test.if(Boolean(TEST_DATABASE_URL))(
+    "a withdrawal on its way when its address is removed: once the removal has answered, it finds the address gone",
+    async () => {
+      const db = fixture.deps.database.db;
+      const user = await fundedUser(fixture, "removed-address", "100");
+      const book = await user.client.json<{ address: { id: string } }>("POST", "/api/wallet/addresses", {
+        asset: "USD",
+        address: IBAN,
+        label: "not mine",
+      });
+      // The withdrawal has checked the book and waits at the user's row while the owner removes the address.
+      const { withdrawing, removed } = await whileLockHeld(
+        db,
+        sql`select 1 from users where id = ${user.userId} for update`,
+        async () => {
+          const withdrawing = withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "5", address: IBAN });
+          expect(await lockWaiters(db, 1)).toBe(true);
+          return { withdrawing, removed: await user.client.request("DELETE", `/api/wallet/addresses/${book.body.address.id}`) };
+        },
+      );
+      expect(removed.status).toBe(204);
+      const answer = await withdrawing;
+      expect(answer.status).toBe(422);
+      expect(((await answer.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
+      expect((await usd(user.client)).available).toBe("100");
+      expect((await user.client.json<{ items: unknown[] }>("GET", "/api/wallet/withdrawals")).body.items).toEqual([]);
+    },
+  );
+
+  test.if(Boolean(TEST_DATABASE_URL))(
     "a send that comes to its write while a freeze is being made waits for it, and is refused",
     async () => {
       const db = fixture.deps.database.db;

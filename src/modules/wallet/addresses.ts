@@ -90,6 +90,12 @@ export function toAddress(row: AddressRow) {
  * the account is frozen: a freeze often means it was taken over, and an address added then would sit out its
  * cooldown during the freeze, ready for the taker's withdrawal the moment the account is unfrozen.
  */
+/**
+ * The user's address book, locked until the transaction ends: adding, removing and a withdrawal's last look at its
+ * destination (requestWithdrawal) take it, so each sees the book as the others left it.
+ */
+export const lockAddressBook = (tx: DbTransaction, userId: string) => lockUntilCommit(tx, `address-book:${userId}`);
+
 export async function addAddress(
   ctx: MoneyContext,
   owner: Pick<Principal, "userId" | "emailVerified" | "frozen">,
@@ -107,7 +113,7 @@ export async function addAddress(
   assertMayReceive(ctx.sanctioned, asset.symbol, address);
   return ctx.db.transaction(async (tx) => {
     // Under the owner's lock, so the same address added twice at once is still added once.
-    await lockUntilCommit(tx, `address-book:${userId}`);
+    await lockAddressBook(tx, userId);
     await assertNotInBook(tx, userId, asset.symbol, address);
     const [row] = await tx
       .insert(withdrawalAddresses)
@@ -154,6 +160,8 @@ export async function listAddresses(db: DbOrTx, userId: string, page: { limit?: 
 export async function deleteAddress(ctx: MoneyContext, userId: string, id: string, actor: Actor): Promise<void> {
   if (!isUuid(id)) throw notFound("Address");
   await ctx.db.transaction(async (tx) => {
+    // A withdrawal to it still on its way either committed before this (and is in the list) or finds it gone.
+    await lockAddressBook(tx, userId);
     const removed = await tx
       .delete(withdrawalAddresses)
       .where(and(eq(withdrawalAddresses.id, id), eq(withdrawalAddresses.userId, userId)))

@@ -23,7 +23,7 @@ import { assertAvailable, systemAccount, userAccount, userBalances } from "../le
 import { recordTransactions, toTx } from "../transactions/service";
 import { assertWithinLimit, limitView, utcDayStart } from "../transfers/limits";
 import type { Limit } from "../transfers/model";
-import { bookedDestination } from "./addresses";
+import { bookedDestination, lockAddressBook } from "./addresses";
 import type { Withdrawal, WithdrawRequest } from "./model";
 import { withdrawals } from "./schema";
 
@@ -114,6 +114,10 @@ export async function requestWithdrawal(
   const user = await lockUser(tx, prepared.user.id);
   assertNotFrozen({ frozen: user.frozenAt !== null });
   assertWithdrawalsUnlocked(user);
+  // The destination again, under the book's lock: one removed since prepareWithdrawal looked (the removal answered
+  // 204 already, maybe because the owner saw an address they never added) takes no withdrawal.
+  await lockAddressBook(tx, user.id);
+  await bookedDestination(tx, ctx.sanctioned, user.id, asset.symbol, address);
   await lockUntilCommit(tx, `withdrawal-limit:${user.id}`);
   const [balance] = await userBalances(tx, user.id, [asset.symbol]);
   assertAvailable(asset.symbol, balance.available, units + asset.withdrawalFee);

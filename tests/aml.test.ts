@@ -90,7 +90,7 @@ describe("over_threshold", () => {
   test("one cent over the threshold is held for review", async () => {
     expect(await screen(THRESHOLD + 1n)).toEqual({
       decision: "review",
-      flags: [{ rule: "over_threshold", detail: "10000.01 USD is above the review threshold of 10000 USD" }],
+      flags: [{ rule: "over_threshold", detail: "$10,000.01 is above the review threshold of $10,000.00" }],
     });
   });
 
@@ -160,7 +160,7 @@ describe("structuring", () => {
   test("the third within 24 hours is flagged but still completes", async () => {
     expect(await screen(NEAR, [earlier(NEAR, 2 * HOUR), earlier(NEAR, 20 * HOUR)])).toEqual({
       decision: "complete",
-      flags: [{ rule: "structuring", detail: "3 transfers between 9000 USD and 10000 USD within 24 hours" }],
+      flags: [{ rule: "structuring", detail: "3 transfers between $9,000.00 and $10,000.00 within 24 hours" }],
     });
   });
 
@@ -204,7 +204,7 @@ describe("structuring", () => {
     const threshold = 1_005n;
     const twoInBand = [earlier(904n, HOUR), earlier(1_005n, 2 * HOUR)];
     expect((await screen(904n, twoInBand, threshold)).flags).toEqual([
-      { rule: "structuring", detail: "3 transfers between 9.04 USD and 10.05 USD within 24 hours" },
+      { rule: "structuring", detail: "3 transfers between $9.04 and $10.05 within 24 hours" },
     ]);
     expect(ruleNames(await screen(903n, twoInBand, threshold))).toEqual([]);
   });

@@ -1578,7 +1578,7 @@ describe("withdrawals", () => {
         422,
         {
           code: "VALIDATION_FAILED",
-          message: "The amount must be more than the withdrawal fee of 1.5 USD: the smallest withdrawal is 1.51 USD",
+          message: "The amount must be more than the withdrawal fee of 1.5 USD",
           details: { fields: ["amount"], minimumAmount: "1.51" },
           requestId: expect.any(String),
         },

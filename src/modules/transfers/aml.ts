@@ -3,7 +3,7 @@
  * sender's earlier transfers in the rules' windows, and records the flags with the transfer.
  * Amounts are bigint USD cents; no float is involved.
  */
-import { formatUsdCents } from "../../platform/money";
+import { formatUsdCents, groupThousands } from "../../platform/money";
 
 /**
  * A window of the sender's earlier P2P transfers: since a time (later stamps count too), optionally within a
@@ -54,7 +54,11 @@ function nearThresholdFloor(thresholdUsdCents: bigint): bigint {
   return (thresholdUsdCents * 9n) / 10n;
 }
 
-const usd = (cents: bigint) => `${formatUsdCents(cents)} USD`;
+/** "$12,879.80", as the admin pages write dollars (a flag's detail is read there). */
+const usd = (cents: bigint) => {
+  const [whole, fraction = ""] = formatUsdCents(cents).split(".");
+  return `$${groupThousands(whole)}.${fraction.padEnd(2, "0")}`;
+};
 
 /** Whether an amount is "just under the threshold": from 90 % of it up to the threshold, both included. */
 function isNearThreshold(amountUsdCents: bigint, thresholdUsdCents: bigint): boolean {

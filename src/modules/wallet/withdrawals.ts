@@ -77,7 +77,8 @@ function assertMoreThanWithdrawalFee(asset: Asset, units: bigint): void {
   throw new AppError(
     422,
     "VALIDATION_FAILED",
-    `The amount must be more than the withdrawal fee of ${fee} ${asset.symbol}: the smallest withdrawal is ${minimumAmount} ${asset.symbol}`,
+    // The smallest amount stays in `details`: written out, ETH's would be 0.001000000000000001, which nobody reads.
+    `The amount must be more than the withdrawal fee of ${fee} ${asset.symbol}`,
     { fields: ["amount"], minimumAmount },
   );
 }

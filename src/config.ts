@@ -44,6 +44,12 @@ type Env = Record<string, string | undefined>;
 /** A mail address as settings take it: one @, nothing around it that would make it two or a name. */
 const MAIL_ADDRESS = /^[^\s<>@,;]+@[^\s<>@,;]+$/;
 
+/**
+ * The largest limit or threshold in USD, in cents (10^15 USD). A USD value a limit lets through is stored in bigint
+ * cents (daily totals, a transfer's or withdrawal's worth): bounded so, it and a day's sum of such fit with room.
+ */
+export const MAX_USD_SETTING_CENTS = 10n ** 17n;
+
 /** Reads one variable through a parser; an empty string counts as unset. */
 function reader(env: Env) {
   const raw = (name: string) => {
@@ -132,11 +138,14 @@ function reader(env: Env) {
   };
   /** A USD amount (up to two decimals) for limits and thresholds, kept in cents like every USD amount. */
   const usdCents = (name: string, fallback: string) => {
+    let cents: bigint;
     try {
-      return parseAmount(raw(name) ?? fallback, 2, { allowZero: true });
+      cents = parseAmount(raw(name) ?? fallback, 2, { allowZero: true });
     } catch (error) {
       throw new ConfigError(name, `must be a plain decimal amount of USD (${(error as Error).message})`);
     }
+    if (cents > MAX_USD_SETTING_CENTS) throw new ConfigError(name, `must be at most ${MAX_USD_SETTING_CENTS / 100n} USD`);
+    return cents;
   };
   return { raw, int, bool, oneOf, url, host, mailbox, mailAddress, readableFile, usdCents };
 }

@@ -7,16 +7,16 @@ import { unreadableTwoFactorSecrets } from "./modules/identity/two-factor";
 import { CHECK_CONNECTION_SETTINGS, startIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
 import { deleteOldQuotes } from "./modules/trading/service";
-import { runOrderTriggers } from "./modules/trading/triggers";
-import { runSandboxDeposits, sandboxProductionWarning } from "./modules/wallet/deposits";
-import { runPayouts } from "./modules/wallet/payouts";
+import { ORDER_TRIGGER_BATCH, runOrderTriggers } from "./modules/trading/triggers";
+import { runSandboxDeposits, SANDBOX_DEPOSIT_BATCH, sandboxProductionWarning } from "./modules/wallet/deposits";
+import { PAYOUT_BATCH, runPayouts } from "./modules/wallet/payouts";
 import { providersFor, sandboxDepositProvider } from "./modules/wallet/providers";
 import { createBus, quietRepeats } from "./platform/bus";
 import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 import { createOutboxRelay, OUTBOX_BATCH } from "./platform/events/relay";
 import { deleteExpiredKeys } from "./platform/idempotency";
-import { drainMailOutbox } from "./platform/mail/outbox";
+import { drainMailOutbox, MAIL_BATCH } from "./platform/mail/outbox";
 import { createMailTransport } from "./platform/mail/transports";
 import { createLogger } from "./platform/observability/logger";
 import { createMetrics } from "./platform/observability/metrics";
@@ -112,14 +112,16 @@ const ownDatabase =
 const checkDatabase = ownDatabase ?? database;
 const workers = [
   startWorker("mail", 1000, (signal) => drainMailOutbox(database.db, mail, logger, { signal, metrics }), logger, {
-    fullBatch: 20,
+    fullBatch: MAIL_BATCH,
   }),
   // Private events reach sockets within a fraction of a second of their commit.
   startWorker("events", 100, createOutboxRelay(database.db, bus), logger, { fullBatch: OUTBOX_BATCH }),
-  startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, { fullBatch: 20 }),
-  startWorker("payouts", 1000, () => runPayouts(services.money, providers.payout, logger), logger, { fullBatch: 10 }),
+  startWorker("sandbox-deposits", 1000, () => runSandboxDeposits(services.money), logger, { fullBatch: SANDBOX_DEPOSIT_BATCH }),
+  startWorker("payouts", 1000, () => runPayouts(services.money, providers.payout, logger), logger, { fullBatch: PAYOUT_BATCH }),
   // Limit and stop orders react within half a second of the tick that crosses their price.
-  startWorker("order-triggers", 500, (signal) => runOrderTriggers(services.trading, { signal }), logger, { fullBatch: 100 }),
+  startWorker("order-triggers", 500, (signal) => runOrderTriggers(services.trading, { signal }), logger, {
+    fullBatch: ORDER_TRIGGER_BATCH,
+  }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
   ...(config.integrityCheckIntervalMinutes > 0 ? [startIntegrityChecks({ ...deps, db: checkDatabase.db }, { ownDatabase })] : []),

@@ -62,6 +62,9 @@ describe("config", () => {
     [{ WITHDRAWAL_FEES: "BTC:0.000000001" }, "WITHDRAWAL_FEES"],
     [{ WITHDRAWAL_FEES: "DOGE:1" }, "WITHDRAWAL_FEES"],
     [{ P2P_DAILY_LIMIT_USD: "-5" }, "P2P_DAILY_LIMIT_USD"],
+    // A USD value a limit lets through is stored in bigint cents: past 10^15 USD it might not fit.
+    [{ P2P_DAILY_LIMIT_USD: "1000000000000000.01" }, "P2P_DAILY_LIMIT_USD"],
+    [{ AML_REVIEW_THRESHOLD_USD: "99999999999999999999" }, "AML_REVIEW_THRESHOLD_USD"],
     [{ CORS_ORIGINS: "not an origin" }, "CORS_ORIGINS"],
     // Each of these parses as a URL whose origin is "null", which sandboxed frames of any site send.
     [{ CORS_ORIGINS: "localhost:5173" }, "CORS_ORIGINS"],

@@ -11,8 +11,9 @@ export class AmountError extends Error {}
 
 /**
  * At most this many digits before the decimal point (10^20 whole units of any asset is far beyond what
- * exists). Every amount, its minor units and any USD value derived from it then fit the numeric(78,0)
- * columns with room to add them up, so an absurd amount is a 422, never an overflow deep in a write.
+ * exists). Every amount and its minor units then fit the numeric(78,0) columns with room to add them up,
+ * so an absurd amount is a 422, never an overflow deep in a write. A USD value derived from one is stored
+ * in bigint cents only after a limit no larger than MAX_USD_SETTING_CENTS (config.ts) has let it through.
  */
 export const MAX_WHOLE_DIGITS = 20;
 

@@ -21,7 +21,7 @@ export const ledgerAccounts = pgTable(
   },
   (table) => [
     unique("ledger_accounts_owner_asset_kind_key").on(table.ownerId, table.asset, table.kind).nullsNotDistinct(),
-    // The last guard: whatever the code above does, a user's balance never goes below zero.
+    // The last guard: whatever the code above does, no user's balance (nor the fees collected) goes below zero.
     check("ledger_accounts_non_negative", sql`${table.kind} in ('external', 'house') or ${table.balance} >= 0`),
     check("ledger_accounts_owner_kind", sql`(${table.ownerId} is null) = (${table.kind} in ('external', 'fees', 'house'))`),
   ],

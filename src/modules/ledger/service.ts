@@ -1,6 +1,6 @@
 /**
  * The ledger: the only code that changes a balance. `post` moves money between accounts in one SQL
- * round trip (ledger_post); everything else here reads.
+ * round trip (ledger_post); the rest opens accounts (with a zero balance), locks them or reads.
  */
 import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../platform/db/client";
@@ -113,7 +113,11 @@ export function createLedger(metrics?: Metrics) {
       return { postingId, rows };
     } catch (error) {
       const constraint = brokenConstraint(error);
-      if (constraint === "ledger_accounts_non_negative") throw insufficientFunds(legs[0].from.asset);
+      if (constraint === "ledger_accounts_non_negative") {
+        // Named only when every leg takes from one asset: of a fill's legs in two, the error does not say which ran short.
+        const assets = new Set(legs.map((leg) => leg.from.asset));
+        throw insufficientFunds(assets.size === 1 ? legs[0].from.asset : undefined);
+      }
       if (constraint === "ledger_transfers_idempotency_key_once") throw keyMovedMoneyBefore();
       throw error;
     }

@@ -82,6 +82,9 @@ async function expire(ctx: TradingContext, id: string): Promise<boolean> {
   });
 }
 
+/** How many orders one pass ends at most. */
+export const ORDER_TRIGGER_BATCH = 100;
+
 /**
  * One pass: expire what is due, then fill what the current prices trigger. Returns how many orders it ended.
  * Each order is its own transaction: one that fails holds up no other, and the pass throws its first failure at
@@ -89,7 +92,7 @@ async function expire(ctx: TradingContext, id: string): Promise<boolean> {
  */
 export async function runOrderTriggers(
   ctx: TradingContext,
-  { batch = 100, signal }: { batch?: number; signal?: AbortSignal } = {},
+  { batch = ORDER_TRIGGER_BATCH, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   let done = 0;
   let failure: unknown;

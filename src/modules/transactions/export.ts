@@ -1,7 +1,7 @@
 /**
- * The history export (`POST /api/transactions/export`) as CSV or JSON. It streams: a row is read from
- * the source only when the client takes the previous one, so a long history never sits in memory and a
- * slow client slows the database reads instead of filling a buffer.
+ * The history export (`POST /api/transactions/export`) as CSV or JSON. It streams: rows come from the
+ * database a page at a time, the next page only once the client has taken the rows before it, so a long
+ * history never sits in memory and a slow client slows the database reads instead of filling a buffer.
  */
 import { stringify } from "csv-stringify/sync";
 import { JSON_CONTENT_TYPE } from "../../platform/http/body";
@@ -66,7 +66,7 @@ const WRITERS: Record<ExportFormat, ExportWriter> = {
 /**
  * The export file as a byte stream. A high-water mark of 0 means nothing is read ahead: each pull by the
  * consumer takes exactly one row from `rows`. Cancelling the stream (the client went away) returns the
- * iterator, so the source's `finally` runs and a database cursor behind it is closed. An error from
+ * iterator, so the source's `finally` runs and it reads no further page. An error from
  * `rows` errors the stream, so a failed export never ends like a complete one. `onEnd` is called once,
  * however the stream ends: complete, failed or cancelled.
  */

@@ -14,7 +14,7 @@ import type { Tx, TxFilters } from "./model";
 import { transactions } from "./schema";
 
 /** Exports one user may run at once, across instances: each reads the whole history, streamed. */
-export const MAX_RUNNING_EXPORTS = 2;
+const MAX_RUNNING_EXPORTS = 2;
 /** A slot an instance never gave back (it crashed mid-export) counts no more after this long. */
 const EXPORT_SLOT_MS = 10 * 60_000;
 
@@ -182,14 +182,12 @@ export async function getTransaction(db: DbOrTx, config: Config, userId: string,
   return toTx(config, row);
 }
 
-/** Every matching row, newest first, read in pages of `batch` so an export never holds the whole history. */
-export async function* historyRows(
-  db: DbOrTx,
-  config: Config,
-  userId: string,
-  filters: TxFilters,
-  batch = 500,
-): AsyncGenerator<Tx> {
+/** How many rows an export reads from the database at a time. */
+const EXPORT_PAGE = 500;
+
+/** Every matching row, newest first, read in pages so an export never holds the whole history. */
+export async function* historyRows(db: DbOrTx, config: Config, userId: string, filters: TxFilters): AsyncGenerator<Tx> {
+  const batch = EXPORT_PAGE;
   let cursor: Cursor | undefined;
   for (;;) {
     const rows = await rowsAfter(db, userId, filters, batch, cursor);

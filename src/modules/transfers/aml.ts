@@ -122,8 +122,7 @@ export const AML_RULES: readonly AmlRule[] = [
 export type RuleWindow = { rule: string; window: AmlWindow };
 
 /** Whether a flag of this rule holds its transfer for an admin's decision. */
-export const holdsForReview = (rule: string, rules: readonly AmlRule[] = AML_RULES) =>
-  rules.some((r) => r.name === rule && r.holdsForReview);
+export const holdsForReview = (rule: string) => AML_RULES.some((r) => r.name === rule && r.holdsForReview);
 
 /** The windows the counting rules look at for this transfer, by rule name, for the caller to count. */
 export function amlWindows(input: WindowInput, rules: readonly AmlRule[] = AML_RULES): RuleWindow[] {

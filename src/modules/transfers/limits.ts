@@ -7,16 +7,16 @@ export function utcDayStart(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
-const nextUtcDay = (now = new Date()) => new Date(utcDayStart(now).getTime() + 24 * 3600 * 1000);
+const nextUtcDay = (now: Date) => new Date(utcDayStart(now).getTime() + 24 * 3600 * 1000);
 
-export function limitView(kind: Limit["kind"], limitCents: bigint, usedCents: bigint, now = new Date()): Limit {
+export function limitView(kind: Limit["kind"], limitCents: bigint, usedCents: bigint): Limit {
   const remaining = limitCents > usedCents ? limitCents - usedCents : 0n;
   return {
     kind,
     limitUsd: formatUsdCents(limitCents),
     usedUsd: formatUsdCents(usedCents),
     remainingUsd: formatUsdCents(remaining),
-    resetsAt: nextUtcDay(now).toISOString(),
+    resetsAt: nextUtcDay(new Date()).toISOString(),
   };
 }
 

@@ -84,18 +84,18 @@ export function toAddress(row: AddressRow) {
 }
 
 /**
+ * The user's address book, locked until the transaction ends: adding, removing and a withdrawal's last look at its
+ * destination (requestWithdrawal) take it, so each sees the book as the others left it.
+ */
+export const lockAddressBook = (tx: DbTransaction, userId: string) => lockUntilCommit(tx, `address-book:${userId}`);
+
+/**
  * Adds an address to the owner's book. Only once the email is verified: until then the account may be a
  * stranger's, set up under someone else's address for its owner to inherit, and an address in the book is
  * where the owner's money would go (API.md's order: the 422s of the request first, then this 403). Nor while
  * the account is frozen: a freeze often means it was taken over, and an address added then would sit out its
  * cooldown during the freeze, ready for the taker's withdrawal the moment the account is unfrozen.
  */
-/**
- * The user's address book, locked until the transaction ends: adding, removing and a withdrawal's last look at its
- * destination (requestWithdrawal) take it, so each sees the book as the others left it.
- */
-export const lockAddressBook = (tx: DbTransaction, userId: string) => lockUntilCommit(tx, `address-book:${userId}`);
-
 export async function addAddress(
   ctx: MoneyContext,
   owner: Pick<Principal, "userId" | "emailVerified" | "frozen">,

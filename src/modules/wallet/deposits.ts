@@ -257,15 +257,18 @@ export function sandboxProductionWarning(confirmSeconds: number): string {
   return `DEPOSIT_PROVIDER is sandbox: ${deposits} and payouts are simulated; hold no real money`;
 }
 
+/** How many due sandbox payments one pass makes at most. */
+export const SANDBOX_DEPOSIT_BATCH = 20;
+
 /**
  * The sandbox provider's side: pending orders older than DEPOSIT_SANDBOX_CONFIRM_SECONDS are paid in full, each
  * as a provider event applied by `applyDepositEvent`, the webhook's own path past its signature check (the
  * sandbox runs in-process: there is no network to sign for). Also expires unpaid orders past their time.
  */
-export async function runSandboxDeposits(ctx: MoneyContext, batch = 20): Promise<number> {
+export async function runSandboxDeposits(ctx: MoneyContext): Promise<number> {
   // The sandbox's payments first: one due just before its order expires is paid (late, if this tick came late),
   // rather than the order expired unpaid under it.
-  const paid = await paySandboxDeposits(ctx, batch);
+  const paid = await paySandboxDeposits(ctx, SANDBOX_DEPOSIT_BATCH);
   await ctx.db
     .update(depositOrders)
     .set({ status: "expired", updatedAt: sql`now()` })

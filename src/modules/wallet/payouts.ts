@@ -24,12 +24,20 @@ const payoutDue = and(
   sql`(${withdrawals.payoutAttemptedAt} is null or ${withdrawals.payoutAttemptedAt} <= now() - ${PAYOUT_RETRY_AFTER})`,
 );
 
+/** How many due withdrawals one payout pass takes up at most. */
+export const PAYOUT_BATCH = 10;
+
 /**
  * The payout worker: pays up to `batch` due withdrawals, oldest first, each in its own transaction, so one
  * payout's settlement never waits on (or is undone with) another's. Returns how many it took up; throws
  * (after the others) when one could not be settled.
  */
-export async function runPayouts(ctx: MoneyContext, provider: PayoutProvider, logger: Logger, batch = 10): Promise<number> {
+export async function runPayouts(
+  ctx: MoneyContext,
+  provider: PayoutProvider,
+  logger: Logger,
+  batch = PAYOUT_BATCH,
+): Promise<number> {
   const due = await ctx.db
     .select({ id: withdrawals.id })
     .from(withdrawals)

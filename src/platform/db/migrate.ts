@@ -24,13 +24,13 @@ async function appliedCount(database: Database): Promise<number> {
  * Applies pending drizzle-kit migrations. The advisory lock makes instances that boot together take
  * turns: the first applies, the others find nothing left to do. Says how many it applied, for the log.
  */
-export async function migrate(database: Database, folder = MIGRATIONS_FOLDER): Promise<{ applied: number; total: number }> {
-  const migrations = readMigrationFiles({ migrationsFolder: folder });
+export async function migrate(database: Database): Promise<{ applied: number; total: number }> {
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
   // Drizzle's own migrator, driven directly so the same code serves postgres.js and PGlite.
   const { dialect, session } = database.db as unknown as { dialect: PgDialect; session: PgSession };
   return database.withAdvisoryLock(MIGRATION_LOCK_KEY, async () => {
     const before = await appliedCount(database);
-    await dialect.migrate(migrations, session, { migrationsFolder: folder });
+    await dialect.migrate(migrations, session, { migrationsFolder: MIGRATIONS_FOLDER });
     return { applied: (await appliedCount(database)) - before, total: migrations.length };
   });
 }

@@ -14,7 +14,7 @@ import { requestPath } from "../http/uri";
 import { idempotencyKeys } from "./schema";
 
 /** Keys are kept at least this long (API.md: 24 hours), then removed by the cleanup worker. */
-export const KEEP_KEYS_MS = 25 * 3600 * 1000;
+const KEEP_KEYS_MS = 25 * 3600 * 1000;
 
 /** API.md: an Idempotency-Key is 1–255 characters. */
 const MAX_KEY_LENGTH = 255;

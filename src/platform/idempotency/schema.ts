@@ -9,7 +9,10 @@ export const idempotencyKeys = pgTable(
   {
     userId: uuid("user_id").notNull(),
     key: text("key").notNull(),
-    /** SHA-256 of method, path and body: the same key with another request is refused. */
+    /**
+     * SHA-256 of method, path and body, less the body's 2FA `code` (a retry brings a fresh one): the same key with
+     * another request is refused.
+     */
     requestHash: text("request_hash").notNull(),
     responseStatus: integer("response_status").notNull(),
     responseBody: text("response_body").notNull(),

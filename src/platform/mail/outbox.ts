@@ -58,6 +58,9 @@ async function claimOne(db: DbOrTx): Promise<Row | undefined> {
   return row;
 }
 
+/** How many mails one drain sends at most. */
+export const MAIL_BATCH = 20;
+
 type Drain = { batch?: number; signal?: AbortSignal; metrics?: Metrics };
 
 /**
@@ -70,7 +73,7 @@ export async function drainMailOutbox(
   db: DbOrTx,
   transport: MailTransport,
   logger: Logger,
-  { batch = 20, signal, metrics }: Drain = {},
+  { batch = MAIL_BATCH, signal, metrics }: Drain = {},
 ): Promise<number> {
   let attempted = 0;
   while (attempted < batch && !signal?.aborted) {

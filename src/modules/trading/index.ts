@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
 import { IdParams } from "../../platform/http/request-schemas";
-import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
+import { idempotencyKeyOf, idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { moneyGuard } from "../identity/guards";
 import { OrderAnswer, OrderBody, OrderListQuery, OrderPage, Portfolio, Quote, QuoteBody } from "./model";
 import { portfolio } from "./portfolio";
@@ -41,7 +41,7 @@ export function tradingController(
       ({ principal, body, validOrder, request, headers }) =>
         runIdempotent(
           ctx.db,
-          { userId: principal.userId, key: headers["idempotency-key"] as string, request, body },
+          { userId: principal.userId, key: idempotencyKeyOf(headers), request, body },
           () => prepareOrder(ctx, principal.userId, body, validOrder),
           async (tx, prepared, ledgerKey) => ({
             status: 201,

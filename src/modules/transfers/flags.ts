@@ -12,7 +12,7 @@ import type { MoneyContext } from "../ledger/money-context";
 import { AML_RULES, holdsForReview } from "./aml";
 import type { AmlFlag } from "./model";
 import { amlFlags, p2pTransfers } from "./schema";
-import type { TransferRow } from "./service";
+import { settleSendsInFlight, type TransferRow } from "./service";
 
 /** At most this many of the transfers a flag covers are named on it (the newest): enough to investigate, never a flood. */
 const MAX_WINDOW_TRANSFERS_SHOWN = 100;
@@ -154,7 +154,7 @@ export async function resolveAmlFlag(ctx: MoneyContext, adminId: string, flagId:
     // The sender's transfers in flight were judged with this flag open, so raised no flag of their own: moving the
     // sender's version makes each judge again (p2p_send answers 'stale') and flag anew. Waiting for the sender's row
     // lets one that commits first land before the resolution's time, inside what the flag covers.
-    await tx.execute(sql`update p2p_senders set version = version + 1 where sender_id = ${row.flag.userId}`);
+    await settleSendsInFlight(tx, row.flag.userId);
     const [flag] = await tx
       .update(amlFlags)
       .set({ resolvedAt: sql`clock_timestamp()`, resolvedBy: adminId, resolution: resolution.trim() })

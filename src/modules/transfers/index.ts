@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf } from "../../platform/http/request-context";
 import { IdParams } from "../../platform/http/request-schemas";
-import { idempotencyPlugin } from "../../platform/idempotency";
+import { idempotencyKeyOf, idempotencyPlugin } from "../../platform/idempotency";
 import type { moneyGuard } from "../identity/guards";
 import type { MoneyContext } from "../ledger/money-context";
 import { withdrawalLimit } from "../wallet/withdrawals";
@@ -27,7 +27,7 @@ export function transfersController(
     .post(
       "/p2p",
       ({ principal, body, request, headers }) =>
-        sendP2p(ctx, { userId: principal.userId, key: headers["idempotency-key"] as string, request, body }, actorOf(request)),
+        sendP2p(ctx, { userId: principal.userId, key: idempotencyKeyOf(headers), request, body }, actorOf(request)),
       { auth: true, idempotent: true, movesMoney: true, body: P2pBody, response: { 201: TransferAnswer } },
     )
     .post(

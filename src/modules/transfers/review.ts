@@ -88,7 +88,6 @@ export async function decideTransfer(
   return ctx.db.transaction(async (tx) => {
     const row = await lockTransfer(tx, transferId);
     assertNotOwnCase(adminId, [row.senderId, row.recipientId]);
-    assertHeld(row);
     const outcome: HeldOutcome = approve
       ? { status: "completed", adminId }
       : { status: "rejected", adminId, reason: reason ?? null };
@@ -105,12 +104,14 @@ export async function cancelTransfer(ctx: MoneyContext, senderId: string, transf
   if (!isUuid(transferId)) throw notFound("Transfer");
   return ctx.db.transaction(async (tx) => {
     const row = await lockTransfer(tx, transferId, senderId);
-    assertHeld(row);
     return settleHeldTransfer(ctx, tx, row, { status: "cancelled" }, actor);
   });
 }
 
-/** Ends a held transfer, locked and still held: the money, the sender's limit, both users' history, audit and events. */
+/**
+ * Ends a held transfer, locked (409 INVALID_STATE unless still held): the money, the sender's limit, both users'
+ * history, audit and events.
+ */
 async function settleHeldTransfer(
   ctx: MoneyContext,
   tx: DbTransaction,
@@ -118,6 +119,7 @@ async function settleHeldTransfer(
   outcome: HeldOutcome,
   actor: Actor,
 ): Promise<Transfer> {
+  assertHeld(row);
   const approve = outcome.status === "completed";
   // The sender's limit counts this transfer until it is rejected or cancelled: that takes it off its day's total
   // (if that day is still the one counted), and transfers judged before now are stale. Taken before the sender is

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { authPlugin } from "../../platform/http/auth";
 import { actorOf, requestContext } from "../../platform/http/request-context";
 import { documented, IdParams } from "../../platform/http/request-schemas";
-import { idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
+import { idempotencyKeyOf, idempotencyPlugin, runIdempotent } from "../../platform/idempotency";
 import type { Logger } from "../../platform/observability/logger";
 import { assertWithdrawalsUnlocked, type moneyGuard } from "../identity/guards";
 import { getUser } from "../identity/service";
@@ -36,7 +36,6 @@ export function walletController(
   guard: ReturnType<typeof moneyGuard>,
   logger: Logger,
 ) {
-  const key = (headers: Record<string, string | undefined>) => headers["idempotency-key"] as string;
   return new Elysia({ prefix: "/api/wallet", name: "wallet", detail: { tags: ["wallet"] } })
     .use(auth)
     .use(idempotencyPlugin)
@@ -47,7 +46,7 @@ export function walletController(
       ({ principal, body, request, headers }) =>
         runIdempotent(
           ctx.db,
-          { userId: principal.userId, key: key(headers), request, body },
+          { userId: principal.userId, key: idempotencyKeyOf(headers), request, body },
           () => prepareDeposit(ctx, principal.userId, body),
           async (tx, prepared) => ({
             status: 201,
@@ -133,7 +132,7 @@ export function walletController(
         assertWithdrawalsUnlocked(await getUser(ctx.db, principal.userId));
         return runIdempotent(
           ctx.db,
-          { userId: principal.userId, key: key(headers), request, body },
+          { userId: principal.userId, key: idempotencyKeyOf(headers), request, body },
           () => prepareWithdrawal(ctx, principal.userId, body),
           async (tx, prepared, ledgerKey) => ({
             status: 202,

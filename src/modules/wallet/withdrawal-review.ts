@@ -29,7 +29,21 @@ export type WithdrawalOutcome = {
 };
 
 /**
- * Moves a withdrawal to its next status under a row lock, with the matching ledger posting: completion
+ * The moves a withdrawal's status may make. The callers refuse the others first, each with its own answer (409 to a
+ * user or an admin); settleWithdrawal refuses them too, so no new caller can pay out a withdrawal nobody reviewed.
+ */
+const NEXT_STATUSES: Record<WithdrawalRow["status"], readonly WithdrawalRow["status"][]> = {
+  pending_review: ["processing", "rejected", "cancelled"],
+  // Rejected while a freeze of its owner holds its payout back (assertRejectable).
+  processing: ["completed", "failed", "rejected"],
+  completed: [],
+  rejected: [],
+  failed: [],
+  cancelled: [],
+};
+
+/**
+ * Moves a withdrawal (`row`, locked) to its next status, with the matching ledger posting: completion
  * pays held out to external (fee to fees); rejection, failure and cancellation return held to available.
  */
 export async function settleWithdrawal(
@@ -39,6 +53,8 @@ export async function settleWithdrawal(
   outcome: WithdrawalOutcome,
   actor: Actor = {},
 ): Promise<Withdrawal> {
+  if (!NEXT_STATUSES[row.status].includes(outcome.status))
+    throw new Error(`settleWithdrawal: a ${row.status} withdrawal cannot become ${outcome.status}`);
   const held = userAccount(row.userId, row.asset, "held");
   // Approval only changes the status: the funds stay held until the payout.
   let balances: Balance[] = [];

@@ -52,6 +52,9 @@ export const idempotencyPlugin = new Elysia({ name: "idempotency" }).macro({
 
 export type IdempotentRequest = { userId: string; key: string; request: Request; body: unknown };
 
+/** The Idempotency-Key of a request of an `idempotent` route, which the macro has made sure is there. */
+export const idempotencyKeyOf = (headers: Record<string, string | undefined>) => headers["idempotency-key"] as string;
+
 /** The key as the ledger keeps it on the posting it made: one user's key is not another's. */
 export const ledgerKeyOf = (req: Pick<IdempotentRequest, "userId" | "key">) => `${req.userId}:${req.key}`;
 export type Answer = { status: number; body: unknown };

@@ -746,17 +746,17 @@ export async function moneyFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "a limit sell below the market fills as it is placed and the amount clears; a sell quote for more than is held cannot be confirmed",
+        name: "a limit sell below the market fills as it is placed and its amount and price clear; a sell quote for more than is held cannot be confirmed",
         ms: 20_000,
         run: async () => {
           await fillBtcOrder(page, "limit", "sell", "0.00005");
           await fillLabelled(page, "Limit price (USD)", "limitPrice", "10000");
           await page.getByRole("button", { name: "Place order" }).click();
           await page.getByText(/^Filled at .+ USD per BTC\.$/).waitFor({ timeout: 10_000 });
-          // A second press must not place the same order again: the amount is gone, the price kept, focus on the amount.
+          // A second press must not place the same order again: the amount and price are gone, focus on the amount.
           const amount = page.getByLabel("Amount (BTC)", { exact: true });
           await eventually(async () => (await amount.inputValue()) === "", 2_000, "the amount cleared after the order");
-          assertEqual(await page.getByLabel("Limit price (USD)", { exact: true }).inputValue(), "10000", "the limit price kept");
+          assertEqual(await page.getByLabel("Limit price (USD)", { exact: true }).inputValue(), "", "the limit price cleared");
           await eventually(
             async () => (await page.evaluate<string>("document.activeElement?.getAttribute('name') ?? ''")) === "amount",
             2_000,
@@ -768,6 +768,8 @@ export async function moneyFlow(browser: Browser, app: App) {
           await fillLabelled(page, "Amount (BTC)", "amount", "0.00005");
           await fillLabelled(page, "Limit price (USD)", "limitPrice", "1000000");
           await page.getByRole("button", { name: "Place order" }).click();
+          const placed = page.getByText("Order placed; it fills when the price reaches it.", { exact: true });
+          await placed.waitFor();
           // The server cancels it, but its answer never reaches the page: the note, which takes the Cancel's focus,
           // says the outcome is not known (not that it could not be cancelled), and the list reloaded tells.
           const cancelButton = page.getByRole("button", { name: /^Cancel limit sell 0\.00005 BTC at 1,000,000\.00 USD/ });
@@ -786,12 +788,16 @@ export async function moneyFlow(browser: Browser, app: App) {
           } finally {
             await page.unroute("**/api/trading/orders/*");
           }
+          // The cancel's note is the latest word: the form's, about the order placed before it, went.
+          assertEqual(await placed.count(), 0, "the form's message after a cancel");
           await cancelButton.waitFor({ state: "detached" });
           await history.getByRole("row").filter({ hasText: "Cancelled" }).getByText("cancelled by the user").waitFor();
-          // At a phone's width its rows are cards: nothing to scroll sideways.
+          // At a desktop's width it is a table, a cancelled row's limit price and reason too (its long cells wrap)...
+          const table = history.getByRole("region", { name: "Order history table (scrollable)", exact: true });
+          assertEqual(await table.getAttribute("data-cards"), null, "the order history's cards at a desktop's width");
+          // ...and at a phone's width its rows are cards: nothing to scroll sideways.
           const desktop = page.viewportSize();
           await page.setViewportSize({ width: 390, height: 844 });
-          const table = history.getByRole("region", { name: "Order history table (scrollable)", exact: true });
           await eventually(async () => (await table.getAttribute("data-cards")) !== null, 2_000, "the order history as cards");
           const widths = await table.evaluate((region) => {
             const { scrollWidth, clientWidth } = region as unknown as { scrollWidth: number; clientWidth: number };
@@ -819,12 +825,15 @@ export async function moneyFlow(browser: Browser, app: App) {
           await deposit.getByText("Deposit credited").waitFor({ timeout: 20_000 });
           // No USD address yet: the address list is disabled and cannot take focus, so its error is announced.
           const withdrawNow = page.getByRole("region", { name: "Withdraw", exact: true });
-          // Alice's 0.00015 BTC less the 0.0001 BTC fee leaves less than the smallest withdrawal (more than the fee): Max
-          // offers nothing, and says what it takes, exact; the address is said to be on Bitcoin only.
+          // Alice's 0.00015 BTC less the 0.0001 BTC fee leaves no more than the fee: Max offers nothing, and says the
+          // rule (not the smallest amount, 0.00010001 BTC); the address is said to be on Bitcoin only.
           await withdrawNow.getByLabel("Asset", { exact: true }).selectOption("BTC");
           await withdrawNow.getByText("Network: Bitcoin.", { exact: true }).waitFor();
           await withdrawNow
-            .getByText("Too little to withdraw: the smallest withdrawal and its fee come to 0.00020001 BTC.", { exact: true })
+            .getByText(
+              "Too little to withdraw: the amount must be more than the fee, which is paid on top of it, so your balance must be more than 0.00020000 BTC (twice the fee).",
+              { exact: true },
+            )
             .waitFor();
           assert(
             await withdrawNow.getByRole("button", { name: "Max", exact: true }).isDisabled(),
@@ -923,7 +932,8 @@ export async function moneyFlow(browser: Browser, app: App) {
           await wallet.goto("/wallet");
           await wallet.getByRole("heading", { name: "Wallet", level: 1 }).waitFor();
           await eventually(async () => seen.some((frame) => frame.includes('"ready"')), 10_000, "the socket is ready");
-          await eventually(async () => (await available(wallet, "ETH")) === "0", 10_000, "no ETH yet");
+          // Zero has the decimals of the asset's other amounts in the balances table.
+          await eventually(async () => (await available(wallet, "ETH")) === "0.00000000", 10_000, "no ETH yet");
           await markDocument(wallet);
 
           losing = true;
@@ -941,7 +951,7 @@ export async function moneyFlow(browser: Browser, app: App) {
           const { order } = (await created.json()) as { order: { orderId: string } };
           await providerEvent(app, { orderId: order.orderId, status: "confirmed", amountReceived: "0.5" });
           await Bun.sleep(1_500);
-          assertEqual(await available(wallet, "ETH"), "0", "the credit's frames were lost");
+          assertEqual(await available(wallet, "ETH"), "0.00000000", "the credit's frames were lost");
 
           // The connection drops; the app reconnects, hears "ready" again and fetches what it shows. Meanwhile the
           // wallet says, by its total, that its live updates are paused, then that they are back.
@@ -1199,7 +1209,10 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await withdraw.getByRole("button", { name: "Use a recovery code instead" }).click();
           await fillLabelled(withdraw, "Recovery code", "code", recoveryCodes[2]);
           await withdraw.getByRole("button", { name: "Confirm withdrawal" }).click();
-          await withdraw.getByText("Withdrawal requested").waitFor();
+          // A small withdrawal is sent at once (the sandbox pays out within a second): its note follows it from
+          // requested to sent, as the Withdrawals list beside it does, never "being sent" beside Completed.
+          await withdraw.getByText("Withdrawal sent", { exact: true }).waitFor({ timeout: 15_000 });
+          await withdraw.getByText(/^10\.00 USD plus a fee of 0\.00 USD left your balance\./).waitFor();
           // The recovery code is spent, and gone with the review.
           assertEqual(await withdraw.getByLabel("Recovery code", { exact: true }).count(), 0, "code fields after a withdrawal");
         },

@@ -4,7 +4,7 @@
  */
 import { expect, test } from "bun:test";
 import { formatUsdCents, usdCents } from "../../src/platform/money";
-import { largestBeforeFee, overUsd, smallestWithdrawal, usdValue } from "../../web/src/lib/money";
+import { formatAmount, largestBeforeFee, overUsd, sharedDecimals, smallestWithdrawal, usdValue } from "../../web/src/lib/money";
 import { networkOf, networkWarning } from "../../web/src/lib/networks";
 
 test("Max is the available balance less the fee, exact to the asset's last decimal", () => {
@@ -83,4 +83,22 @@ test("the smallest withdrawal is one minor unit more than the fee, as the server
   expect(smallestWithdrawal("0.001", 18)).toBe("0.001000000000000001");
   expect(smallestWithdrawal("0", 2)).toBe("0.01");
   expect(smallestWithdrawal("fee", 2)).toBeUndefined();
+});
+
+test("amounts of one asset side by side share their decimals: zero pads as the others, no digit is cut", () => {
+  const alike = (values: string[], precision: number) =>
+    values.map((value) => formatAmount(value, precision, sharedDecimals(values, precision)));
+  // ETH alone writes zero as "0"; beside 1.25 ETH it reads as the others do.
+  expect(formatAmount("0", 18)).toBe("0");
+  expect(alike(["1.25", "0", "1.25"], 18)).toEqual(["1.25000000", "0.00000000", "1.25000000"]);
+  expect(alike(["0", "0", "0"], 9)).toEqual(["0.00000000", "0.00000000", "0.00000000"]);
+  // 1 wei is shown whole, and the others pad to it.
+  expect(alike(["0.000000000000000001", "0", "0.000000000000000001"], 18)).toEqual([
+    "0.000000000000000001",
+    "0.000000000000000000",
+    "0.000000000000000001",
+  ]);
+  expect(alike(["0", "0", "0"], 6)).toEqual(["0.000000", "0.000000", "0.000000"]);
+  expect(alike(["12345.5", "0", "12345.5"], 2)).toEqual(["12,345.50", "0.00", "12,345.50"]);
+  expect(sharedDecimals(["1"], undefined)).toBeUndefined();
 });

@@ -14,6 +14,8 @@ export default function Amount(props: {
   returned?: boolean;
   /** Hide the symbol (a column that already says which asset). */
   bare?: boolean;
+  /** Decimals to pad to, as the amounts of the same asset beside it (sharedDecimals); else formatAmount's own. */
+  decimals?: number;
 }) {
   const signed = () => (props.returned ? undefined : props.direction);
   const sign = () => (signed() === "in" ? "+" : signed() === "out" ? "−" : "");
@@ -28,7 +30,7 @@ export default function Amount(props: {
         <span aria-hidden="true">{sign()}</span>
       </Show>
       <span class="amount-figure">
-        {formatAmount(props.value, props.precision)}
+        {formatAmount(props.value, props.precision, props.decimals)}
         <Show when={!props.bare}>
           {" "}
           <span class="symbol muted">{props.asset}</span>

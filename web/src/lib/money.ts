@@ -43,18 +43,31 @@ const PADDED_DECIMALS = 8;
  * Zero of such an asset (ETH 18, SOL 9) is "0": padded, "0.00000000" would read as an amount rounded to
  * 8 decimals, next to the same asset's 1 wei in full. Where the padding is the whole precision (USD "0.00",
  * BTC "0.00000000", USDT "0.000000") zero keeps it, as exact as every other amount of the asset.
+ * `decimals` (sharedDecimals) pads to that many instead, zero included: amounts of one asset side by side line up.
  * Text that is not a plain decimal (or an unknown precision) is shown as it came.
  */
-export function formatAmount(value: string, precision: number | undefined): string {
+export function formatAmount(value: string, precision: number | undefined, decimals?: number): string {
   const match = DECIMAL.exec(value.trim());
   if (!match || precision === undefined) return value;
   const [, sign = "", whole = "0", fraction = ""] = match;
   const wholeDigits = whole.replace(/^0+(?=\d)/, "");
   const digits = fraction.replace(/0+$/, "");
-  if (precision > PADDED_DECIMALS && wholeDigits === "0" && digits === "") return "0";
+  if (decimals === undefined && precision > PADDED_DECIMALS && wholeDigits === "0" && digits === "") return "0";
   // More decimals than the precision (should not happen from the API) are shown, never cut.
-  const shown = digits.padEnd(Math.min(precision, PADDED_DECIMALS), "0");
+  const shown = digits.padEnd(decimals ?? Math.min(precision, PADDED_DECIMALS), "0");
   return `${sign}${groupThousands(wholeDigits)}${shown ? `.${shown}` : ""}`;
+}
+
+/**
+ * The decimals amounts of one asset shown side by side (a balance's available, held and total) are padded to, so
+ * their figures line up: formatAmount's padding, or more where one of them has digits past it (1 wei beside 1.25 ETH
+ * is never cut, the others pad to 18). Zero pads to it too: "0.00000000" beside "1.25000000", not a lone "0".
+ * Undefined for an unknown precision (formatAmount then shows each as it came).
+ */
+export function sharedDecimals(values: readonly string[], precision: number | undefined): number | undefined {
+  if (precision === undefined) return undefined;
+  const significant = values.map((value) => (DECIMAL.exec(value.trim())?.[3] ?? "").replace(/0+$/, "").length);
+  return Math.max(Math.min(precision, PADDED_DECIMALS), ...significant);
 }
 
 /** A USD value ("valueUsd", "totalUsd", limits) with grouping and at least two decimals; more show, never rounded. */

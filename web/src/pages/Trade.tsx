@@ -166,13 +166,21 @@ function TradeForm(props: { config: PublicConfig }) {
     text: `Your ${describeOrder(order, props.config)} was ${order.status}${order.reason ? `: ${order.reason}` : ""}.`,
   });
   /**
-   * The order placed last stopped waiting: "Order placed; it fills…" no longer holds, and how it ended is said
-   * (a cancel of the user's own is said by the orders list).
+   * The order placed last stopped waiting: "Order placed; it fills…" no longer holds, and how it ended is said (a
+   * cancel from this page is not: its note over the open orders says so, and the form forgot the order then).
    */
-  const stoppedWaiting = (order: Order, cancelledHere = false) => {
+  const stoppedWaiting = (order: Order) => {
     if (order.id !== waiting() || order.status === "open") return;
     setWaiting(undefined);
-    setMessage(order.status === "filled" ? filled(order) : cancelledHere ? undefined : closed(order));
+    setMessage(order.status === "filled" ? filled(order) : closed(order));
+  };
+  /**
+   * The form's word on the order placed last goes (the user starts another, or another action's result shows): from
+   * then on the open orders and the order history tell how it ends.
+   */
+  const forgetLastOrder = () => {
+    setMessage(undefined);
+    setWaiting(undefined);
   };
   /** An order as its answer or its frame gives it, in the list without a request: replaced, or put first. */
   const showOrder = (order: Order) =>
@@ -210,12 +218,9 @@ function TradeForm(props: { config: PublicConfig }) {
     // Another type, side or asset is another order: what was said of the last one's fields (a stop sell's price
     // against the sell price, an amount's decimals) may not hold for it, and is checked again on submit.
     if (field === "type" || field === "side" || field === "asset") setErrors({});
-    // So is another amount: the last order's result ("Filled at …") under this form would read as this one's. How
-    // the last one ends, if it still waits, is for the open orders and the order history to tell from now on.
-    if (field !== "limitPrice" && field !== "stopPrice") {
-      setMessage(undefined);
-      setWaiting(undefined);
-    }
+    // Any edit starts the next order: the last one's result ("Order placed…", "Filled at …") under this form would
+    // read as this one's. How the last one ends, if it still waits, is for the open orders and the order history.
+    forgetLastOrder();
   };
   const precision = () => precisionOf(props.config, draft().asset);
   /** What is available of an asset; undefined while the balances load. */
@@ -335,10 +340,11 @@ function TradeForm(props: { config: PublicConfig }) {
       submission.settle();
       setUnsure(undefined);
       setQuote(undefined);
-      // A limit or stop order left filled in would be placed again by the next press: its amount goes (type,
-      // side, asset and price stay, for a similar order on purpose) and focus waits there for a new one.
+      // A market order's quote went with it (the next press asks for a new one); a limit or stop order left filled in
+      // would be placed again by the next press: its amount and price go (type, side and asset stay), and focus waits
+      // on the amount for a new one.
       if (body.type !== "market") {
-        setDraft({ ...draft(), amount: "" });
+        setDraft({ ...draft(), amount: "", limitPrice: "", stopPrice: "" });
         focusControl(form, "amount");
       }
       setWaiting(order.status === "filled" ? undefined : order.id);
@@ -350,7 +356,7 @@ function TradeForm(props: { config: PublicConfig }) {
       const onPurpose =
         body.type === "market"
           ? `To ${body.side} the same again on purpose, get a new quote.`
-          : "To place the same again on purpose, enter the amount again.";
+          : "To place the same again on purpose, enter the amount and price again.";
       setMessage(
         answer.replayed ? { ...result, text: `${replayedNote("order", order.createdAt)} ${result.text} ${onPurpose}` } : result,
       );
@@ -407,10 +413,12 @@ function TradeForm(props: { config: PublicConfig }) {
   const cancel = async (order: Order, button: HTMLElement) => {
     cancelledFrom = button;
     setCancelNote(undefined);
+    // The note over the open orders is the page's latest word: the form's, under an order placed before, would
+    // outlive it ("Order placed…" beside "Cancelled the limit buy…").
+    forgetLastOrder();
     try {
       const { order: cancelled } = await api.delete<{ order: Order }>(`/api/trading/orders/${order.id}`);
       showOrder(cancelled);
-      stoppedWaiting(cancelled, true);
       setCancelNote({
         tone: "success",
         text: `Cancelled the ${describeOrder(cancelled, props.config)}. What it held is back in your available balance.`,

@@ -113,6 +113,7 @@ function WalletPage(props: { user: Accessor<User> }) {
               user={props.user()}
               balances={settled(balances)?.balances}
               addresses={settled(addresses)}
+              withdrawals={withdrawals.items()}
               onRequested={refreshMoney}
             />
           </div>

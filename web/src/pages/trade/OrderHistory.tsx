@@ -56,6 +56,7 @@ export default function OrderHistory(props: { config: PublicConfig }) {
         empty="No filled, cancelled or rejected orders yet."
         label="Order history table (scrollable)"
         labelledBy="order-history-title"
+        class="order-history"
         busy={history.loading() !== undefined}
         columns={[
           { label: "Placed" },
@@ -77,18 +78,20 @@ export default function OrderHistory(props: { config: PublicConfig }) {
         }
         row={(order) => (
           <tr>
-            <td>{formatDateTime(order.createdAt)}</td>
-            <td>
+            {/* The cells whose text may take a second line (order-wraps, styles.css): kept to one, a row that says more
+                (a limit price, why it closed) would make the whole history cards at desktop widths. */}
+            <td class="order-wraps order-placed">{formatDateTime(order.createdAt)}</td>
+            <td class="order-wraps">
               {order.type} {order.side}
             </td>
-            <td class="num">{amount(order.amount, order.asset)}</td>
-            <td class="num">{amount(order.filledAmount, order.asset)}</td>
-            <td class="num">{priceOf(order)}</td>
+            <td class="num order-wraps">{amount(order.amount, order.asset)}</td>
+            <td class="num order-wraps">{amount(order.filledAmount, order.asset)}</td>
+            <td class="num order-wraps">{priceOf(order)}</td>
             <td class="num">{formatUsd(order.fee)}</td>
-            <td>
+            <td class="order-wraps">
               <StatusBadge status={order.status} />
               {/* Why it closed unfilled: cancelled by the user, expired, or what was missing when a stop triggered. */}
-              <Show when={order.reason}>{(reason) => <span class="cell-line small muted">{reason()}</span>}</Show>
+              <Show when={order.reason}>{(reason) => <span class="cell-line small muted order-reason">{reason()}</span>}</Show>
             </td>
           </tr>
         )}

@@ -3,9 +3,9 @@ import Amount from "../../components/Amount";
 import DataTable from "../../components/DataTable";
 import RefreshList from "../../components/RefreshList";
 import type { PublicConfig } from "../../lib/config";
-import { formatUsd, precisionOf } from "../../lib/money";
+import { formatUsd, precisionOf, sharedDecimals } from "../../lib/money";
 import { balanceValued, liveValueUsd } from "../../lib/valuation";
-import type { BalanceAnswer } from "../../lib/wallet";
+import type { Balance, BalanceAnswer } from "../../lib/wallet";
 
 /** GET /api/wallet/balance: every configured asset, zeros included, valued at live prices (the page keeps them live). */
 export default function BalancesPanel(props: {
@@ -18,6 +18,12 @@ export default function BalancesPanel(props: {
   onRefresh: () => void;
 }) {
   const name = (symbol: string) => props.config.assets.find((a) => a.symbol === symbol)?.name ?? symbol;
+  /** One of the row's amounts, with as many decimals as the others: "0.00000000" held beside "1.25000000" available. */
+  const amountOf = (balance: Balance, value: string) => {
+    const precision = precisionOf(props.config, balance.asset);
+    const decimals = sharedDecimals([balance.available, balance.held, balance.total], precision);
+    return <Amount value={value} asset={balance.asset} precision={precision} decimals={decimals} bare />;
+  };
   return (
     <section class="panel" aria-labelledby="balances-title">
       <div class="panel-head">
@@ -67,15 +73,9 @@ export default function BalancesPanel(props: {
             <th scope="row">
               <span class="symbol">{balance.asset}</span> <span class="muted small asset-name">{name(balance.asset)}</span>
             </th>
-            <td class="num">
-              <Amount value={balance.available} asset={balance.asset} precision={precisionOf(props.config, balance.asset)} bare />
-            </td>
-            <td class="num">
-              <Amount value={balance.held} asset={balance.asset} precision={precisionOf(props.config, balance.asset)} bare />
-            </td>
-            <td class="num">
-              <Amount value={balance.total} asset={balance.asset} precision={precisionOf(props.config, balance.asset)} bare />
-            </td>
+            <td class="num">{amountOf(balance, balance.available)}</td>
+            <td class="num">{amountOf(balance, balance.held)}</td>
+            <td class="num">{amountOf(balance, balance.total)}</td>
             <td class="num">{formatUsd(liveValueUsd(props.config, balanceValued(balance)))}</td>
           </tr>
         )}

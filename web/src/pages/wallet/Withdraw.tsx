@@ -1,5 +1,4 @@
 import { createEffect, createSignal, For, Match, on, Show, Switch } from "solid-js";
-import Alert from "../../components/Alert";
 import Amount from "../../components/Amount";
 import { AmountField, AssetSelectField } from "../../components/AssetFields";
 import { SelectField } from "../../components/Field";
@@ -8,10 +7,10 @@ import { ConfirmControls, ConfirmStep, ReviewButton } from "../../components/Rev
 import ReviewNote, { reviewRule } from "../../components/ReviewNote";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
-import { focusById, focusControl, focusFirstInvalid, focusOnShow } from "../../lib/focus";
+import { focusById, focusControl, focusFirstInvalid } from "../../lib/focus";
 import { formatDateTime } from "../../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, refuseProblems, withoutField } from "../../lib/forms";
-import { createIdempotentSubmission, replayedNote } from "../../lib/idempotency";
+import { createIdempotentSubmission } from "../../lib/idempotency";
 import {
   addAmounts,
   amountProblem,
@@ -21,7 +20,6 @@ import {
   isZero,
   largestBeforeFee,
   lessThan,
-  precisionOf,
   smallestWithdrawal,
 } from "../../lib/money";
 import { moneyProblem, showRefusal } from "../../lib/money-errors";
@@ -31,6 +29,7 @@ import { CODE_MISSING, readSecondFactor, withSecondFactor } from "../../lib/seco
 import type { User } from "../../lib/session";
 import { type Balance, type BookAddress, isActive, type Withdrawal } from "../../lib/wallet";
 import { createWithdrawalPause } from "../../lib/withdrawal-pause";
+import WithdrawalRequested from "./WithdrawalRequested";
 
 const HINTS = {
   asset: "Choose an asset.",
@@ -50,6 +49,8 @@ export default function WithdrawPanel(props: {
   user: User;
   balances: Balance[] | undefined;
   addresses: BookAddress[] | undefined;
+  /** The withdrawals loaded (kept live by the page): the one just requested is said at its status there. */
+  withdrawals: readonly Withdrawal[];
   onRequested: () => void;
 }) {
   useLivePrices();
@@ -61,6 +62,11 @@ export default function WithdrawPanel(props: {
   const [errors, setErrors] = createSignal<FieldErrors>({});
   const [formError, setFormError] = createSignal<{ text: string; code?: string }>();
   const [done, setDone] = createSignal<Withdrawal>();
+  /** `done` as the withdrawals list has it now (sent, or refused, since its answer); as answered until it is listed. */
+  const requested = () => {
+    const answered = done();
+    return answered && (props.withdrawals.find((w) => w.id === answered.id) ?? answered);
+  };
   /** `done` is the first answer, replayed: that withdrawal had been requested before (idempotency.ts). */
   const [replayed, setReplayed] = createSignal(false);
   const submission = createIdempotentSubmission("withdraw");
@@ -96,11 +102,13 @@ export default function WithdrawPanel(props: {
     const p = precision();
     return p === undefined || isZero(fee()) ? undefined : smallestWithdrawal(fee(), p);
   };
-  /** What the balance must hold for the smallest withdrawal: it and its fee. */
-  const leastBalance = () => {
-    const least = minimum();
+  /**
+   * What the available balance must be more than for any withdrawal: twice the fee, an amount more than the fee
+   * and the fee on top. Said so, not as the smallest withdrawal and its fee (ETH's come to 0.002000000000000001).
+   */
+  const twiceFee = () => {
     const p = precision();
-    return least === undefined || p === undefined ? undefined : addAmounts(least, fee(), p);
+    return p === undefined ? undefined : addAmounts(fee(), fee(), p);
   };
   const belowMinimum = () => {
     const least = minimum();
@@ -158,7 +166,7 @@ export default function WithdrawPanel(props: {
     const problem = amountProblem(amount(), precision(), asset());
     if (problem) found.amount = problem;
     else if (belowMinimum()) {
-      found.amount = `The amount must be more than the ${formatAmount(fee(), precision())} ${asset()} fee: the smallest withdrawal is ${formatAmount(minimum() ?? "0", precision())} ${asset()}.`;
+      found.amount = `The amount must be more than the withdrawal fee of ${formatAmount(fee(), precision())} ${asset()}.`;
     }
     // The server would refuse it; the balance shown is kept live, so it is known here already.
     else if (overBalance()) found.amount = OVER_BALANCE;
@@ -266,7 +274,7 @@ export default function WithdrawPanel(props: {
                           ? "Max: your balance less the fee."
                           : isZero(fee())
                             ? "Nothing to withdraw."
-                            : `Too little to withdraw: the smallest withdrawal and its fee come to ${formatAmount(leastBalance() ?? "", precision())} ${asset()}.`
+                            : `Too little to withdraw: the amount must be more than the fee, which is paid on top of it, so your balance must be more than ${formatAmount(twiceFee() ?? "", precision())} ${asset()} (twice the fee).`
                       }
                     >
                       {(most) => (
@@ -325,13 +333,9 @@ export default function WithdrawPanel(props: {
             <div class="fee-summary">
               <p>
                 Withdrawal fee: <Amount value={fee()} asset={asset()} precision={precision()} />
+                {/* The rule, not the smallest amount it allows: one minor unit over the fee reads 0.001000000000000001 ETH. */}
                 <Show when={minimum()}>
-                  {(least) => (
-                    <span class="muted">
-                      {" "}
-                      · minimum withdrawal <Amount value={least()} asset={asset()} precision={precision()} />
-                    </span>
-                  )}
+                  <span class="muted"> · paid on top of the amount, which must be more than the fee</span>
                 </Show>
               </p>
               <p>
@@ -350,32 +354,8 @@ export default function WithdrawPanel(props: {
                 <p class="warn-text small">{OVER_BALANCE}</p>
               </Show>
             </div>
-            <Show when={done()}>
-              {(w) => (
-                <Alert
-                  tone="success"
-                  title={
-                    w().status === "pending_review"
-                      ? `Withdrawal ${replayed() ? "already " : ""}waiting for review`
-                      : `Withdrawal ${replayed() ? "already " : ""}requested`
-                  }
-                  ref={focusOnShow}
-                >
-                  <Show when={replayed()}>
-                    <p>
-                      {replayedNote("withdrawal", w().createdAt)} To withdraw the same again on purpose, enter the amount again.
-                    </p>
-                  </Show>
-                  <p>
-                    <Amount value={w().amount} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> plus a fee of{" "}
-                    <Amount value={w().fee} asset={w().asset} precision={precisionOf(props.config, w().asset)} /> are held from
-                    your balance.{" "}
-                    {w().status === "pending_review"
-                      ? `${reviewRule("withdrawal", reviewUsd())} You can cancel it in the Withdrawals list below until then.`
-                      : "It is being sent now; follow it in the list below."}
-                  </p>
-                </Alert>
-              )}
+            <Show when={requested()}>
+              {(w) => <WithdrawalRequested withdrawal={w()} replayed={replayed()} config={props.config} />}
             </Show>
             <ReviewButton id="withdraw-review" label="Review withdrawal" pausedUntil={pausedUntil()} />
           </form>

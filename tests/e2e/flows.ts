@@ -1068,8 +1068,9 @@ export async function twoFactorFlow(browser: Browser, app: App) {
     await page.getByRole("link", { name: "Sign in" }).first().waitFor(); // the header's signed-out actions
     // Sign out went with the signed-in header: focus goes to the page's heading, not to the top of the document.
     await focusMovesTo(page, "Sign in", "/login's heading after signing out");
-    // Signing out on purpose needs no explanation.
+    // Signing out on purpose is not a session that ended; the sign-in page says it worked.
     assertEqual(await page.getByText(SESSION_ENDED).count(), 0, "session-ended notices after signing out");
+    await page.getByText("You are signed out.", { exact: true }).waitFor();
   };
   const passwordStep = async () => {
     await fillLabelled(page, "Email", "email", carol.email);
@@ -1117,6 +1118,10 @@ export async function twoFactorFlow(browser: Browser, app: App) {
         run: async () => {
           await signOut();
           await passwordStep();
+          // Five digits are neither an app's code nor a recovery code: told on the page, as an empty field is.
+          await fillLabelled(page, "Authentication code", "code", "12345");
+          await page.getByRole("button", { name: "Verify and sign in" }).click();
+          await page.getByText("Enter the 6-digit code or a recovery code.", { exact: true }).waitFor();
           // The enabling code is spent (each step works once): the next step's code, within the ±30 s tolerance.
           await fillLabelled(page, "Authentication code", "code", await nextCode());
           await page.getByRole("button", { name: "Verify and sign in" }).click();
@@ -1174,8 +1179,15 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           page.on("request", record);
           const confirm = page.getByRole("button", { name: "Confirm and send" });
           await confirm.click();
-          await page.getByText("Enter the 6-digit code from your authenticator app.").waitFor();
+          const missing = page.getByText("Enter the 6-digit code from your authenticator app.");
+          await missing.waitFor();
           assertEqual(keys.length, 0, "transfers sent without a code");
+          // Five digits are no code: told on the page as an empty field is, not sent to spend one of the wrong codes.
+          await fillLabelled(page, "Authentication code", "code", "12345");
+          await missing.waitFor({ state: "detached" });
+          await confirm.click();
+          await missing.waitFor();
+          assertEqual(keys.length, 0, "transfers sent with a 5-digit code");
           await fillLabelled(page, "Authentication code", "code", lastCode); // the sign-in's, spent
           await confirm.click();
           await page.getByText(/^That code is not valid\./).waitFor();
@@ -1649,10 +1661,13 @@ async function resolveAmlFlag(page: Page, { frank, hana }: Awaited<ReturnType<ty
   await blank.waitFor({ state: "detached" });
   await fillLabelled(row, "What you found", "resolution", "Paid a shared bill; receipt seen.");
   await row.getByRole("button", { name: "Resolve", exact: true }).click();
-  await row.getByText("Paid a shared bill; receipt seen.", { exact: true }).waitFor();
-  await row.getByText("Resolved", { exact: true }).waitFor();
-  await focusMovesTo(page, /^Resolved/, "the resolution, in place of its form");
-  // Still listed under Open until the next reload; under Resolved, it says by whom.
+  // It leaves Open at once; the note over the list, which takes the focus its form had, says what was found.
+  const resolved = panel.getByText(/^Resolved the Many transfers in an hour flag of .+ It is listed under Resolved now/);
+  await resolved.waitFor();
+  assert((await resolved.textContent())?.includes("“Paid a shared bill; receipt seen.”"), "what was found, in the note");
+  await row.waitFor({ state: "detached" });
+  await focusMovesTo(page, /^Resolved the Many transfers/, "the note of the resolution, in place of its row");
+  // Under Resolved, it says by whom.
   await panel.getByRole("button", { name: "Resolved", exact: true }).click();
   await panel
     .getByRole("row")

@@ -6,6 +6,7 @@ import { focusNextHeading } from "../lib/focus";
 import { likelyAdmin, signOut, useSessionUserIfKnown } from "../lib/session";
 import Announcer from "./Announcer";
 import ErrorNotice from "./ErrorNotice";
+import FiredAlerts from "./FiredAlerts";
 import Loading from "./Loading";
 
 type NavItem = { href: string; label: string; end?: boolean; signedIn?: boolean; adminOnly?: boolean };
@@ -42,7 +43,8 @@ function AccountActions() {
     const stopWaiting = focusNextHeading(document.querySelector<HTMLElement>("#main h1"), event.currentTarget as HTMLElement);
     try {
       await signOut();
-      navigate("/login", { replace: true });
+      // /login says so: the user did it, and the bare sign-in form alone would not say it worked.
+      navigate("/login", { replace: true, state: { signedOut: true } });
     } catch (error) {
       stopWaiting();
       setFailed(`Could not sign out: ${errorMessage(error)}`);
@@ -278,6 +280,7 @@ export default function Layout(props: RouteSectionProps) {
           <Version />
         </div>
       </footer>
+      <FiredAlerts />
       <Announcer />
     </div>
   );

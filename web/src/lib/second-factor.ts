@@ -4,17 +4,34 @@
  */
 import type { User } from "./session";
 
-/** Said on the code field when it is left empty, and for the server's 401 TOTP_REQUIRED. */
+/** Said on the code field when it is left empty or is no code, and for the server's 401 TOTP_REQUIRED. */
 export const CODE_MISSING = "Enter the 6-digit code from your authenticator app.";
+
+/** What an authenticator app shows. */
+export const TOTP_FORMAT = /^\d{6}$/;
+
+/**
+ * A recovery code as the server makes them (src/modules/identity/two-factor-codes.ts): ten of Crockford's base32
+ * (no i, l, o or u), "k3x9q-7mzp2", read whatever the case and wherever the dashes.
+ */
+const RECOVERY_FORMAT = /^[0-9a-hjkmnp-tv-z]{10}$/;
+
+/**
+ * Whether `code` (spaces taken out) can be a second factor at all: 6 digits, or a recovery code. Anything else is
+ * refused on the page: sent, it would only spend one of the few wrong codes the account is allowed.
+ */
+export function isSecondFactorFormat(code: string): boolean {
+  return TOTP_FORMAT.test(code) || RECOVERY_FORMAT.test(code.toLowerCase().replace(/-/g, ""));
+}
 
 /**
  * The code typed in `form` when `user` has 2FA on (spaces taken out: apps show "123 456"), or `missing` (the field's
- * message) when it is needed and empty. Without 2FA there is no code.
+ * message) when it is needed and empty, or no code (5 digits). Without 2FA there is no code.
  */
 export function readSecondFactor(form: HTMLFormElement, user: User): { code?: string; missing?: string } {
   if (!user.twoFactorEnabled) return {};
   const code = String(new FormData(form).get("code") ?? "").replace(/\s+/g, "");
-  return code ? { code } : { missing: CODE_MISSING };
+  return isSecondFactorFormat(code) ? { code } : { missing: CODE_MISSING };
 }
 
 /**

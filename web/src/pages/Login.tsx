@@ -1,4 +1,4 @@
-import { A, useNavigate, useSearchParams } from "@solidjs/router";
+import { A, useLocation, useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { EmailField } from "../components/AccountFields";
 import Alert from "../components/Alert";
@@ -21,6 +21,7 @@ import {
   refuseProblems,
 } from "../lib/forms";
 import { safeNext } from "../lib/navigation";
+import { isSecondFactorFormat, TOTP_FORMAT } from "../lib/second-factor";
 import { setSessionUser, signOut, type User, useOptionalSessionUser } from "../lib/session";
 import { usePageTitle } from "../lib/title";
 
@@ -31,9 +32,6 @@ const HINTS = {
 };
 
 type Credentials = { email: string; password: string };
-
-/** What an authenticator app shows; anything else typed or pasted into the code field is a recovery code. */
-const TOTP_FORMAT = /^\d{6}$/;
 
 /**
  * What /login and /register show to someone already signed in: go on as that user, or sign out first
@@ -81,6 +79,9 @@ export default function Login() {
   const next = () => safeNext(params.next);
   // Sent here because the session ended elsewhere, not by a visit or sign-out of their own: say why.
   const sessionEnded = takeSessionEnded();
+  // Sent here by the header's Sign out (Layout): say it worked.
+  const location = useLocation<{ signedOut?: boolean }>();
+  const signedOut = () => location.state?.signedOut === true;
 
   const [step, setStep] = createSignal<"password" | "code">("password");
   const [credentials, setCredentials] = createSignal<Credentials>({ email: "", password: "" });
@@ -113,7 +114,8 @@ export default function Login() {
     const found =
       step() === "password"
         ? problemsOf({ email: emailProblem(body.email, HINTS.email), password: body.password ? undefined : HINTS.password })
-        : problemsOf({ code: body.code ? undefined : HINTS.code });
+        : // Neither 6 digits nor a recovery code is said as an empty field is: sent, it would spend a wrong code.
+          problemsOf({ code: body.code && isSecondFactorFormat(body.code) ? undefined : HINTS.code });
     setFormError(undefined);
     if (refuseProblems(form, found, setErrors)) return;
     setSubmitting(true);
@@ -179,6 +181,9 @@ export default function Login() {
           <form ref={form} class="form" onSubmit={submit} onInput={clearMessagesOnEdit(setErrors, setFormError)} novalidate>
             <Show when={sessionEnded}>
               <Alert tone="info">Your session ended. Sign in again to continue.</Alert>
+            </Show>
+            <Show when={signedOut() && !sessionEnded}>
+              <Alert tone="success">You are signed out.</Alert>
             </Show>
             <Switch>
               <Match when={step() === "password"}>

@@ -29,21 +29,23 @@ function verify(token: string): Promise<Outcome> {
   return outcome;
 }
 
+/** The server's answer to a link it does not take (used, expired or unknown): it says no more than that. */
+const isInvalidToken = (outcome: Outcome | undefined) =>
+  !!outcome && !outcome.ok && outcome.error instanceof ApiError && outcome.error.code === "INVALID_TOKEN";
+
 export default function VerifyEmail() {
   usePageTitle(() => "Verify your email");
   const token = useLinkToken();
   const user = useOptionalSessionUser();
   const [outcome] = createResource(token, async (value) => {
     const result = await verify(value);
-    // If this browser is signed in, its user may have just become verified.
-    if (result.ok) void reloadSessionUser();
+    // If this browser is signed in, its user may have just become verified or, the link used before (perhaps in
+    // another browser), be verified already: read again, it says which answer below fits.
+    if (result.ok || isInvalidToken(result)) await reloadSessionUser();
     return result;
   });
 
-  const invalidToken = () => {
-    const o = outcome();
-    return !!o && !o.ok && o.error instanceof ApiError && o.error.code === "INVALID_TOKEN";
-  };
+  const invalidToken = () => isInvalidToken(outcome());
 
   // Opening the link is the request: its outcome takes focus, as a form's result does (unless the user put it
   // somewhere while it was verified).
@@ -72,12 +74,13 @@ export default function VerifyEmail() {
                 </A>
               </Show>
             </Match>
+            {/* Opened again (the link works once): the signed-in user says the address is verified, so all is done. */}
             <Match when={invalidToken() && user()?.emailVerified}>
-              <Alert tone="info" title="Your email is already verified" ref={focusOutcome}>
-                <p>This link was already used or has expired, but there is nothing left to do.</p>
+              <Alert tone="success" title="Your email is already verified" ref={focusOutcome}>
+                <p>There is nothing left to do: this link is not needed any more.</p>
               </Alert>
-              <A href="/security" class="button button-primary">
-                Go to your security settings
+              <A href="/dashboard" class="button button-primary">
+                Go to your dashboard
               </A>
             </Match>
             <Match when={invalidToken()}>
@@ -88,7 +91,9 @@ export default function VerifyEmail() {
                 when={user()}
                 fallback={
                   <p>
-                    <A href="/login?next=/security">Sign in</A> to send yourself a new link.
+                    {/* Signed out, the page cannot tell a link used before from a bad one: signing in tells. */}
+                    Already verified it with this link? Then there is nothing left to do.{" "}
+                    <A href="/login?next=/security">Sign in</A> to check, or to send yourself a new link.
                   </p>
                 }
               >

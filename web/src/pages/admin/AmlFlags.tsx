@@ -1,4 +1,5 @@
 import { createEffect, createMemo, createSignal, For, on, Show, untrack } from "solid-js";
+import ActionResult from "../../components/ActionResult";
 import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
 import LoadMore from "../../components/LoadMore";
@@ -9,6 +10,7 @@ import { formatUsd } from "../../lib/money";
 import { createPagedList } from "../../lib/paged-list";
 import type { User } from "../../lib/session";
 import FlagReview, { type FlagReviewFields } from "./FlagReview";
+import { createLiveList } from "./live-list";
 import OwnCaseNote from "./OwnCase";
 import { decidedTransfer, frozenUsers, noteAdminAction, noteStanding, pickUserToFreeze } from "./state";
 
@@ -92,8 +94,12 @@ export default function AmlFlagsPanel(props: { me: User }) {
     const status = filter();
     return untrack(() => createPagedList<AmlFlag>("/api/admin/aml/flags", status === "all" ? {} : { status }, PAGE_SIZE));
   });
+  // Read again by itself, as screening raises flags on other users' transfers; what the last resolve did is said until then.
+  const live = createLiveList(flags, { headingId: "aml-title" });
+  // Another list is read anew: a note about the last one would be about what it no longer shows.
+  createEffect(on(filter, live.clearNote, { defer: true }));
   // A decision in the review queue resolves the held transfer's flag, which leaves Open for Resolved: reloaded.
-  createEffect(on(decidedTransfer, () => void untrack(flags).load(false), { defer: true }));
+  createEffect(on(decidedTransfer, () => void live.reload(), { defer: true }));
   // Each flagged user is shown frozen or not, and offered what can be done: Unfreeze, or Freeze. The list's answer
   // says which; a freeze or unfreeze on this page since says it anew.
   createEffect(() => {
@@ -101,6 +107,9 @@ export default function AmlFlagsPanel(props: { me: User }) {
   });
   const noun = () => FILTERS.find((f) => f.value === filter())?.noun ?? "flag";
   const [justResolved, setJustResolved] = createSignal<string>();
+  /** "the Possible structuring flag of … on a@example.com's transfer": a flag in a button's name and in the note. */
+  const describe = (flag: AmlFlag) =>
+    `the ${RULES[flag.rule] ?? flag.rule} flag of ${formatDateTime(flag.createdAt)} on ${flag.userEmail}'s transfer`;
   /** How much is listed: the API gives no total, so "all" only once the last page is in. */
   const extent = () => {
     const count = flags().items().length;
@@ -111,7 +120,7 @@ export default function AmlFlagsPanel(props: { me: User }) {
   };
   return (
     <section class="panel" aria-labelledby="aml-title">
-      <div class="panel-head">
+      <div class="panel-head panel-head-refresh">
         <div>
           <h2 id="aml-title">AML flags</h2>
           <p class="muted small">
@@ -139,17 +148,14 @@ export default function AmlFlagsPanel(props: { me: User }) {
               )}
             </For>
           </fieldset>
-          <RefreshList
-            loading={flags().loading()}
-            hasItems={flags().items().length > 0}
-            onRefresh={() => void flags().load(false)}
-          />
+          <RefreshList loading={flags().loading()} hasItems={flags().items().length > 0} onRefresh={() => void live.reload()} />
         </div>
       </div>
+      <ActionResult result={live.note()} />
       <DataTable
         errorTitle="Could not load AML flags"
         error={flags().error()}
-        onRetry={() => void flags().load(false)}
+        onRetry={() => void live.reload()}
         loadingLabel="Loading flags…"
         items={flags().shown()}
         empty={filter() === "all" ? "No flags raised." : `No ${noun()}s.`}
@@ -224,14 +230,24 @@ export default function AmlFlagsPanel(props: { me: User }) {
               >
                 <FlagReview
                   flag={flag}
-                  what={`the ${RULES[flag.rule] ?? flag.rule} flag of ${formatDateTime(flag.createdAt)} on ${flag.userEmail}'s transfer`}
+                  what={describe(flag)}
                   own={flag.userId === props.me.id || flag.recipientId === props.me.id}
                   focusResult={flag.id === justResolved()}
                   onResolved={(resolved) => {
-                    // The result takes the focus the form had, so a keyboard user goes on from this row.
-                    setJustResolved(resolved.id);
-                    flags().replace(resolved);
                     noteAdminAction();
+                    // Open lists open flags only: the resolved one leaves it (to Resolved), and the note above the list,
+                    // which takes the focus the form had, says what was found.
+                    if (filter() === "open") {
+                      live.remove(resolved.id);
+                      live.setNote({
+                        tone: "success",
+                        text: `Resolved ${describe(resolved)}. It is listed under Resolved now, with what you found: “${resolved.resolution ?? ""}”`,
+                      });
+                      return;
+                    }
+                    // Shown in its row, whose result takes the focus the form had, so a keyboard user goes on from there.
+                    setJustResolved(resolved.id);
+                    live.replace(resolved);
                   }}
                 />
               </Show>

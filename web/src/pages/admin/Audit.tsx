@@ -133,7 +133,7 @@ export default function AuditPanel() {
 
   return (
     <section class="panel" aria-labelledby="admin-audit-title">
-      <div class="panel-head">
+      <div class="panel-head panel-head-refresh">
         <div>
           <h2 id="admin-audit-title">Audit log</h2>
           <p class="muted small">

@@ -27,7 +27,7 @@ export default function ReconcilePanel(props: { config: PublicConfig }) {
   const keepFocus = refocusAfterBusy(() => report.loading);
   return (
     <section class="panel" aria-labelledby="reconcile-title">
-      <div class="panel-head">
+      <div class="panel-head panel-head-refresh">
         <div>
           <h2 id="reconcile-title">Ledger reconciliation</h2>
           <p class="muted small">Every asset's accounts must sum to zero and every transfer must balance.</p>

@@ -16,6 +16,7 @@ import { createPagedList } from "../../lib/paged-list";
 import type { User } from "../../lib/session";
 import type { Transfer, Withdrawal } from "../../lib/wallet";
 import DecisionButtons from "./Confirm";
+import { createLiveList } from "./live-list";
 import OwnCaseNote from "./OwnCase";
 import { noteAdminAction, noteTransferDecided } from "./state";
 
@@ -56,7 +57,8 @@ function ReviewQueue<T extends Item>(props: {
   const waitingFor = props.waitingFor ?? "review";
   const queue = createPagedList<T>(props.path, { status: waitingFor === "review" ? "pending_review" : "processing" }, PAGE_SIZE);
   const [busy, setBusy] = createSignal<{ id: string; decision: "approve" | "reject" }>();
-  const [decided, setDecided] = createSignal<{ tone: "success" | "error"; text: string }>();
+  // Read again by itself, as other users' items come and go; what the last decision did is said until then.
+  const live = createLiveList(() => queue, { headingId: props.id, busy: () => busy() !== undefined });
   /** Why a decision on a row was refused, by item id: shown by that row, which stays (it is still held). */
   const [refused, setRefused] = createSignal<Record<string, string | undefined>>({});
 
@@ -66,15 +68,15 @@ function ReviewQueue<T extends Item>(props: {
 
   const decide = async (item: T, approve: boolean, reason: string) => {
     setBusy({ id: item.id, decision: approve ? "approve" : "reject" });
-    setDecided(undefined);
+    live.setNote(undefined);
     setRefused({ ...refused(), [item.id]: undefined });
     try {
       // A blank reason is none: the API refuses one that is only spaces.
       await props.decide(item, approve, approve ? undefined : { reason: reason.trim() || undefined });
       // Only that row goes: the rest, however deep the list was loaded, stays in view.
-      queue.remove(item.id);
+      live.remove(item.id);
       noteAdminAction();
-      setDecided({ tone: "success", text: `${approve ? "Approved" : "Rejected"} ${describe(item)}.` });
+      live.setNote({ tone: "success", text: `${approve ? "Approved" : "Rejected"} ${describe(item)}.` });
     } catch (error) {
       // It may have been decided by another admin, or cancelled by its owner, meanwhile: the queue is read again. A
       // row still waiting shows why it was refused; one that waits no more has left, and the panel says why.
@@ -83,7 +85,7 @@ function ReviewQueue<T extends Item>(props: {
       if (queue.items().some((waiting) => waiting.id === item.id)) {
         setRefused({ ...refused(), [item.id]: `Could not ${approve ? "approve" : "reject"} it: ${why}` });
       } else {
-        setDecided({ tone: "error", text: `Could not ${approve ? "approve" : "reject"} ${describe(item)}: ${why}` });
+        live.setNote({ tone: "error", text: `Could not ${approve ? "approve" : "reject"} ${describe(item)}: ${why}` });
       }
     } finally {
       setBusy(undefined);
@@ -100,7 +102,7 @@ function ReviewQueue<T extends Item>(props: {
 
   return (
     <section class="panel" aria-labelledby={props.id}>
-      <div class="panel-head">
+      <div class="panel-head panel-head-refresh">
         <div>
           <h2 id={props.id}>{props.title}</h2>
           <p class="muted small">{props.description}</p>
@@ -108,13 +110,13 @@ function ReviewQueue<T extends Item>(props: {
             <p class="muted small">{extent()}</p>
           </Show>
         </div>
-        <RefreshList loading={queue.loading()} hasItems={queue.items().length > 0} onRefresh={() => void queue.load(false)} />
+        <RefreshList loading={queue.loading()} hasItems={queue.items().length > 0} onRefresh={() => void live.reload()} />
       </div>
-      <ActionResult result={decided()} />
+      <ActionResult result={live.note()} />
       <DataTable
         errorTitle={`Could not load ${props.title.toLowerCase()}`}
         error={queue.error()}
-        onRetry={() => void queue.load(false)}
+        onRetry={() => void live.reload()}
         items={queue.shown()}
         empty={`Nothing waits for ${waitingFor}.`}
         label={`${props.title} table (scrollable)`}

@@ -99,15 +99,18 @@ export default function SessionsSection() {
           <h2 id="sessions-title">Sessions</h2>
           <p class="muted small">Browsers and apps signed in to your account. Sign out any you do not recognise.</p>
         </div>
-        <button
-          type="button"
-          class="button button-danger"
-          onClick={revokeOthers}
-          disabled={revoking() !== undefined || others().length === 0}
-          aria-busy={revoking() === "others"}
-        >
-          {revoking() === "others" ? "Signing out…" : "Sign out other sessions"}
-        </button>
+        {/* Only when there is another session to sign out: alone, this device's session is signed out by Sign out. */}
+        <Show when={others().length > 0}>
+          <button
+            type="button"
+            class="button button-danger"
+            onClick={revokeOthers}
+            disabled={revoking() !== undefined}
+            aria-busy={revoking() === "others"}
+          >
+            {revoking() === "others" ? "Signing out…" : "Sign out other sessions"}
+          </button>
+        </Show>
       </div>
       {/* A revoked session's row goes with its focused Revoke button: focus comes here rather than to the top. */}
       <ActionResult result={message()} />

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { and, eq, sql } from "drizzle-orm";
-import { fireAlerts, MAX_ALERTS_PER_USER, type PriceRange, rangeOf, widenRanges } from "../src/modules/market/alerts";
+import {
+  ALERTS_PER_CHECK,
+  fireAlerts,
+  MAX_ALERTS_PER_USER,
+  type PriceRange,
+  rangeOf,
+  widenRanges,
+} from "../src/modules/market/alerts";
 import type { PriceTick } from "../src/modules/market/model";
 import { PriceCache } from "../src/modules/market/price-cache";
 import { normalizeChange, normalizePrice } from "../src/modules/market/prices";
@@ -284,6 +291,26 @@ describe("price feed on a failing bus", () => {
   });
 });
 
+/**
+ * A market of its own, leading (in process: at once), whose provider's ticks the test emits; `stop` ends it. Its
+ * checks and the fixture's run over the same alerts.
+ */
+async function startLeadingMarket(logger = createLogger("silent")) {
+  let emit: (ticks: PriceTick[]) => void = () => {};
+  const provider = { ...quietProvider(), start: (to: typeof emit) => (emit = to) };
+  const bus = new MemoryBus();
+  const market = startMarket({ config: testConfig(), db: fixture.deps.database.db, bus, logger }, { provider });
+  // Bounded: at most 100 rounds of 20 ms for the lease and the provider's start.
+  for (let round = 0; round < 100 && !market.isLeader(); round++) await Bun.sleep(20);
+  return {
+    emit: (ticks: PriceTick[]) => emit(ticks),
+    stop: async () => {
+      await market.stop();
+      await bus.close();
+    },
+  };
+}
+
 describe("alerts", () => {
   type AlertBody = { alert: { id: string; symbol: string; direction: string; price: string; active: boolean } };
 
@@ -467,13 +494,8 @@ describe("alerts", () => {
   test("a price that crossed an alert only while a check ran still fires it, at the next tick", async () => {
     const { client } = await signedInUser(fixture, "between-checks");
     const alert = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "above", price: "900" });
-    let emit: (ticks: PriceTick[]) => void = () => {};
-    const provider = { ...quietProvider(), start: (to: typeof emit) => (emit = to) };
+    const { emit, stop } = await startLeadingMarket();
     const db = fixture.deps.database.db;
-    const bus = new MemoryBus();
-    const market = startMarket({ config: testConfig(), db, bus, logger: createLogger("silent") }, { provider });
-    // Bounded: at most 100 rounds of 20 ms for the lease (in process: at once) and the provider's start.
-    for (let round = 0; round < 100 && !market.isLeader(); round++) await Bun.sleep(20);
     const tick = (priceUsd: string) => tickOf("SOL", priceUsd);
     // The alerts table is held, so the check of the first tick waits while the spike comes and goes.
     await db.transaction(async (tx) => {
@@ -492,8 +514,57 @@ describe("alerts", () => {
     // Bounded: at most 100 rounds of 20 ms for the second check.
     for (let round = 0; round < 100 && (await state())?.active; round++) await Bun.sleep(20);
     expect(await state()).toMatchObject({ active: false, triggeredPrice: "950" });
-    await market.stop();
-    await bus.close();
+    await stop();
+  });
+
+  test("a check that failed is made again with the next tick's prices: a database blip misses no crossing", async () => {
+    const { client } = await signedInUser(fixture, "failed-check");
+    const alert = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "above", price: "910" });
+    const logged: string[] = [];
+    const { emit, stop } = await startLeadingMarket(createLogger("warn", (line) => void logged.push(line)));
+    const db = fixture.deps.database.db;
+    await db.execute(sql`alter table price_alerts rename to price_alerts_away`);
+    try {
+      emit([tickOf("SOL", "960")]);
+      // Bounded: at most 100 rounds of 20 ms for the check to fail.
+      for (let round = 0; round < 100 && !logged.some((line) => line.includes("alert check failed")); round++)
+        await Bun.sleep(20);
+    } finally {
+      await db.execute(sql`alter table price_alerts_away rename to price_alerts`);
+    }
+    expect(logged.some((line) => line.includes("alert check failed"))).toBe(true);
+    emit([tickOf("SOL", "160")]);
+    const state = async () =>
+      (
+        await client.json<{ items: { id: string; active: boolean; triggeredPrice: string | null }[] }>("GET", "/api/alerts")
+      ).body.items.find((a) => a.id === alert.body.alert.id);
+    // Bounded: at most 100 rounds of 20 ms for the second check.
+    for (let round = 0; round < 100 && (await state())?.active; round++) await Bun.sleep(20);
+    expect(await state()).toMatchObject({ active: false, triggeredPrice: "960" });
+    await stop();
+  });
+
+  test("more alerts due than one check fires: the rest fire with the next tick, at the price that crossed them", async () => {
+    const { userId } = await signedInUser(fixture, "crowd");
+    const db = fixture.deps.database.db;
+    const due = ALERTS_PER_CHECK + 3;
+    await db.execute(sql`insert into price_alerts (user_id, symbol, direction, price, created_at)
+      select ${userId}::uuid, 'ETH', 'above', 5000, now() - interval '1 minute' from generate_series(1, ${due})`);
+    const { emit, stop } = await startLeadingMarket();
+    const fired = async () =>
+      (
+        await db
+          .select()
+          .from(priceAlerts)
+          .where(and(eq(priceAlerts.userId, userId), eq(priceAlerts.active, false)))
+      ).map((row) => row.triggeredPrice);
+    emit([tickOf("ETH", "5100")]);
+    // Bounded: at most 200 rounds of 20 ms for the first check.
+    for (let round = 0; round < 200 && (await fired()).length < ALERTS_PER_CHECK; round++) await Bun.sleep(20);
+    emit([tickOf("ETH", "4000")]);
+    for (let round = 0; round < 200 && (await fired()).length < due; round++) await Bun.sleep(20);
+    expect(await fired()).toEqual(Array(due).fill("5100"));
+    await stop();
   });
 
   test("an unverified address gets no alert mail (anyone could sign up with it); the socket event still goes", async () => {

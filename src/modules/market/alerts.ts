@@ -104,6 +104,9 @@ export function widenRanges(ranges: Map<string, PriceRange>, later: PriceRange[]
   }
 }
 
+/** The most alerts one check fires: as many as that may mean more are due, which the next check fires. */
+export const ALERTS_PER_CHECK = 500;
+
 /**
  * Fires every active alert the prices reached ("above" at or under the highest, "below" at or over the lowest) after
  * it was made, recording that price as the one that fired it. One transaction claims them (SKIP LOCKED, so two checkers never
@@ -125,7 +128,7 @@ export async function fireAlerts(db: Db, ranges: PriceRange[]): Promise<number> 
       .select({ id: priceAlerts.id, symbol: priceAlerts.symbol, direction: priceAlerts.direction })
       .from(priceAlerts)
       .where(and(eq(priceAlerts.active, true), sql`(${crossed})`))
-      .limit(500)
+      .limit(ALERTS_PER_CHECK)
       .for("update", { skipLocked: true });
     if (due.length === 0) return 0;
     const rangeOf = new Map(ranges.map((range) => [range.symbol, range]));

@@ -9,7 +9,7 @@ import type { Db } from "../../platform/db/client";
 import { notFound } from "../../platform/http/errors";
 import { holdLeadership, type Leadership, type LeaseOptions } from "../../platform/lease";
 import type { Logger } from "../../platform/observability/logger";
-import { fireAlerts, type PriceRange, rangeOf, widenRanges } from "./alerts";
+import { ALERTS_PER_CHECK, fireAlerts, type PriceRange, rangeOf, widenRanges } from "./alerts";
 import { CandleRecorder, lastCloses } from "./candles";
 import { CoinCapProvider } from "./coincap";
 import type { PriceTick } from "./model";
@@ -71,6 +71,17 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
     bus.publish(PRICES_CHANNEL, ticks).catch((error) => logger.warn("price publish failed", { error: error.message }));
 
   /**
+   * Ranges a check did not finish with (it failed, or there were more alerts due than one check fires) are checked
+   * again with the next tick's: a database blip or a crowd of alerts misses no crossing. Older first, so a price seen
+   * again later keeps its later time.
+   */
+  const checkAgain = (ranges: PriceRange[]) => {
+    const again = new Map(ranges.map((range) => [range.symbol, { ...range }]));
+    widenRanges(again, [...unchecked.values()]);
+    unchecked = again;
+  };
+
+  /**
    * Runs on the leader only: publish, record, check alerts. One check at a time: the next tick's check takes in
    * the prices that came during one (`unchecked`), so a price that crossed an alert only meanwhile still fires it.
    */
@@ -86,7 +97,13 @@ export function startMarket({ config, db, bus, logger }: MarketDeps, options: Ma
     const ranges = [...unchecked.values()];
     unchecked = new Map();
     checking = fireAlerts(db, ranges)
-      .catch((error) => logger.warn("alert check failed", { error: error.message }))
+      .then((fired) => {
+        if (fired >= ALERTS_PER_CHECK) checkAgain(ranges);
+      })
+      .catch((error) => {
+        checkAgain(ranges);
+        logger.warn("alert check failed", { error: error.message });
+      })
       .finally(() => {
         checking = undefined;
       });

@@ -551,17 +551,17 @@ describe("limit and stop orders", () => {
       status: 422,
       code: "VALIDATION_FAILED",
       fields: ["stopPrice"],
-      message: expect.stringContaining("set it below 64675 USD, the sell price now"),
+      message: expect.stringContaining("set it below 64,675 USD, the sell price now"),
     });
     expect(await refused({ side: "sell", stopPrice: "64675" })).toMatchObject({ status: 422, fields: ["stopPrice"] });
     expect(await refused({ side: "buy", stopPrice: "65325" })).toMatchObject({
       status: 422,
-      message: expect.stringContaining("set it above 65325 USD, the buy price now"),
+      message: expect.stringContaining("set it above 65,325 USD, the buy price now"),
     });
     // 65000.01 ± 0.5 %: buy at 65325.01005, sell at 64675.00995, named to the cent on the side the check allows.
     setPrices([fixture], { BTC: "65000.01" });
-    expect((await refused({ side: "buy", stopPrice: "65000" })).message).toContain("set it above 65325.02 USD");
-    expect((await refused({ side: "sell", stopPrice: "70000" })).message).toContain("set it below 64675 USD");
+    expect((await refused({ side: "buy", stopPrice: "65000" })).message).toContain("set it above 65,325.02 USD");
+    expect((await refused({ side: "sell", stopPrice: "70000" })).message).toContain("set it below 64,675 USD");
     setPrices([fixture], { BTC: "65000.00" });
     expect(await balance(user.client, "BTC")).toEqual({ available: "0.01", held: "0" });
     expect(await balance(user.client, "USD")).toEqual({ available: "1000", held: "0" });

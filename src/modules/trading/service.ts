@@ -6,7 +6,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import type { DbOrTx, DbTransaction } from "../../platform/db/client";
 import { AppError, notFound, unavailable, validationFailed } from "../../platform/http/errors";
 import { isUuid } from "../../platform/ids";
-import { compareDecimal, formatAmount, formatUsdCents } from "../../platform/money";
+import { compareDecimal, formatAmount, formatUsdCents, groupThousands } from "../../platform/money";
 import { after, decodeCursor, pageLimit, pageOf } from "../../platform/pagination";
 import { type Actor, recordAudit } from "../audit/service";
 import { assertUnfrozenToCommit } from "../identity/guards";
@@ -84,13 +84,13 @@ function assertStopAhead(ctx: TradingContext, side: Side, asset: string, stopPri
   if (side === "buy" && order <= 0) {
     throw validationFailed(
       "stopPrice",
-      `A stop buy triggers when the price rises to it: set it above ${priceBound(current, "up")} USD, the buy price now`,
+      `A stop buy triggers when the price rises to it: set it above ${groupThousands(priceBound(current, "up"))} USD, the buy price now`,
     );
   }
   if (side === "sell" && order >= 0) {
     throw validationFailed(
       "stopPrice",
-      `A stop sell triggers when the price falls to it: set it below ${priceBound(current, "down")} USD, the sell price now`,
+      `A stop sell triggers when the price falls to it: set it below ${groupThousands(priceBound(current, "down"))} USD, the sell price now`,
     );
   }
 }

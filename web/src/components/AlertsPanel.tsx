@@ -1,4 +1,4 @@
-import { createResource, createSignal, createUniqueId, For, onCleanup, Show } from "solid-js";
+import { createResource, createSignal, createUniqueId, For, onCleanup, onMount, Show } from "solid-js";
 import { api } from "../lib/api";
 import { cancelOnEscape, focusControl, focusFirstInvalid, focusWhen } from "../lib/focus";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, fieldErrors, formValue } from "../lib/forms";
@@ -9,6 +9,7 @@ import { onFrame, onResync } from "../lib/ws";
 import Alert from "./Alert";
 import { ScrollTable } from "./DataTable";
 import { Field, SelectField } from "./Field";
+import { clearFiredAlertNotices } from "./FiredAlerts";
 
 type PriceAlert = { id: string; symbol: string; direction: "above" | "below"; price: string; active: boolean };
 type AlertBody = Pick<PriceAlert, "symbol" | "direction" | "price">;
@@ -47,6 +48,8 @@ const describeAlert = (alert: PriceAlert) => `${alert.symbol} ${alert.direction}
  */
 export default function AlertsPanel(props: { symbols: string[]; symbol?: string }) {
   useLivePrices();
+  // This panel lists fired alerts itself: the app shell's notices of them, carried onto this page, go.
+  onMount(clearFiredAlertNotices);
   // The server mails an alert only to a verified address.
   const user = useOptionalSessionUser();
   // A user keeps at most 100 alerts (the server's MAX_ALERTS_PER_USER), so one page of 100 is all of them.

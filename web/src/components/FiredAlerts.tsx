@@ -19,9 +19,17 @@ const ALERTS_PANEL_HEADING = "alerts-title";
  * in a polite live region that is always in the page, so a screen reader reads each one as it comes, without focus
  * moving from what the user is doing.
  */
+/** The notices shown: one shell, one list (module-wide, so the Price alerts panel can take them over). */
+const [fired, setFired] = createSignal<FiredAlert[]>([]);
+
+/**
+ * For the Price alerts panel as it shows: notices carried onto its page (fired elsewhere, not dismissed) go, as the
+ * panel lists the alerts that fired itself.
+ */
+export const clearFiredAlertNotices = () => setFired([]);
+
 export default function FiredAlerts() {
   const user = useSessionUserIfKnown();
-  const [fired, setFired] = createSignal<FiredAlert[]>([]);
   const dismiss = (id: string) => setFired((shown) => shown.filter((alert) => alert.id !== id));
   /** Dismiss goes with its notice: focus goes back to the page rather than fall to the top of the document. */
   const dismissByButton = (id: string) => {

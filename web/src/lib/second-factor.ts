@@ -7,6 +7,9 @@ import type { User } from "./session";
 /** Said on the code field when it is left empty or is no code, and for the server's 401 TOTP_REQUIRED. */
 export const CODE_MISSING = "Enter the 6-digit code from your authenticator app.";
 
+/** Said on the code field for what was typed as a recovery code (letters in it) but is none. */
+export const RECOVERY_CODE_MALFORMED = "Enter a recovery code as it was shown to you: 10 letters and digits.";
+
 /** What an authenticator app shows. */
 export const TOTP_FORMAT = /^\d{6}$/;
 
@@ -26,12 +29,13 @@ export function isSecondFactorFormat(code: string): boolean {
 
 /**
  * The code typed in `form` when `user` has 2FA on (spaces taken out: apps show "123 456"), or `missing` (the field's
- * message) when it is needed and empty, or no code (5 digits). Without 2FA there is no code.
+ * message) when it is needed and empty, or no code (5 digits; a recovery code mistyped). Without 2FA there is no code.
  */
 export function readSecondFactor(form: HTMLFormElement, user: User): { code?: string; missing?: string } {
   if (!user.twoFactorEnabled) return {};
   const code = String(new FormData(form).get("code") ?? "").replace(/\s+/g, "");
-  return isSecondFactorFormat(code) ? { code } : { missing: CODE_MISSING };
+  if (isSecondFactorFormat(code)) return { code };
+  return { missing: /[^\d]/.test(code) ? RECOVERY_CODE_MALFORMED : CODE_MISSING };
 }
 
 /**

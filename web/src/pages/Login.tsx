@@ -1,5 +1,5 @@
 import { A, useLocation, useNavigate, useSearchParams } from "@solidjs/router";
-import { createSignal, Match, Show, Switch } from "solid-js";
+import { createSignal, Match, onMount, Show, Switch } from "solid-js";
 import { EmailField } from "../components/AccountFields";
 import Alert from "../components/Alert";
 import { AuthCard } from "../components/AuthCard";
@@ -81,7 +81,11 @@ export default function Login() {
   const sessionEnded = takeSessionEnded();
   // Sent here by the header's Sign out (Layout): say it worked.
   const location = useLocation<{ signedOut?: boolean }>();
-  const signedOut = () => location.state?.signedOut === true;
+  const [signedOut, setSignedOut] = createSignal(location.state?.signedOut === true);
+  // Said once: not again on a reload of the page (the entry forgets it), nor past the user's next step.
+  onMount(() => {
+    if (signedOut()) window.history.replaceState(null, "");
+  });
 
   const [step, setStep] = createSignal<"password" | "code">("password");
   const [credentials, setCredentials] = createSignal<Credentials>({ email: "", password: "" });
@@ -103,6 +107,7 @@ export default function Login() {
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (submitting()) return;
+    setSignedOut(false);
     const target = event.currentTarget as HTMLFormElement;
     let body: Credentials & { code?: string };
     if (step() === "password") {

@@ -386,8 +386,9 @@ export default function TwoFactorSection(props: { user: User }) {
 
         <Match when={props.user.twoFactorEnabled}>
           <p>Sign-in, withdrawals and transfers ask for a code from your authenticator app.</p>
-          <Show when={codesLeft.state === "ready" ? codesLeft() : undefined} keyed>
-            {(left) => <RecoveryCodesLeft left={left} />}
+          {/* On "ready" rather than on the count, which is 0 when the warning matters most. */}
+          <Show when={codesLeft.state === "ready"}>
+            <RecoveryCodesLeft left={codesLeft() ?? 0} />
           </Show>
           <div class="button-row">
             <button type="button" class="button" onClick={() => show({ kind: "regenerate" })}>

@@ -1,5 +1,5 @@
 import { A, useLocation, useNavigate, useSearchParams } from "@solidjs/router";
-import { createSignal, Match, onMount, Show, Switch } from "solid-js";
+import { createEffect, createSignal, Match, Show, Switch } from "solid-js";
 import { EmailField } from "../components/AccountFields";
 import Alert from "../components/Alert";
 import { AuthCard } from "../components/AuthCard";
@@ -80,11 +80,18 @@ export default function Login() {
   // Sent here because the session ended elsewhere, not by a visit or sign-out of their own: say why.
   const sessionEnded = takeSessionEnded();
   // Sent here by the header's Sign out (Layout): say it worked.
+  // The page may be showing already when that navigation comes (the session's end sent it here first): read as it comes.
   const location = useLocation<{ signedOut?: boolean }>();
-  const [signedOut, setSignedOut] = createSignal(location.state?.signedOut === true);
-  // Said once: not again on a reload of the page (the entry forgets it), nor past the user's next step.
-  onMount(() => {
-    if (signedOut()) window.history.replaceState(null, "");
+  const [signingIn, setSigningIn] = createSignal(false);
+  const signedOut = () => !signingIn() && location.state?.signedOut === true;
+  // Said once: not past the user's next step, nor on a reload of the page, whose history entry forgets it once the
+  // router has written the entry (what else the router keeps there stays).
+  createEffect(() => {
+    if (!location.state?.signedOut) return;
+    setTimeout(() => {
+      const { signedOut: _said, ...kept } = (window.history.state ?? {}) as Record<string, unknown>;
+      window.history.replaceState(kept, "");
+    });
   });
 
   const [step, setStep] = createSignal<"password" | "code">("password");
@@ -107,7 +114,7 @@ export default function Login() {
   const submit = async (event: SubmitEvent) => {
     event.preventDefault();
     if (submitting()) return;
-    setSignedOut(false);
+    setSigningIn(true);
     const target = event.currentTarget as HTMLFormElement;
     let body: Credentials & { code?: string };
     if (step() === "password") {

@@ -12,11 +12,17 @@ import type { createTestApp } from "./harness";
 type Fixture = Awaited<ReturnType<typeof createTestApp>>;
 type StoredCookie = { value: string; path: string; attributes: string };
 
+/** How many test clients this process has made: numbers their addresses. */
+let clientsMade = 0;
+
 export class TestClient {
   readonly cookies = new Map<string, StoredCookie>();
   userAgent = "TestBrowser/1.0";
-  /** Each client is its own visitor, from its own documentation-range address. */
-  ip = `203.0.113.${Math.floor(Math.random() * 254) + 1}`;
+  /**
+   * Each client is its own visitor, from an address of its own (the IPv6 documentation range): drawn at random from a
+   * few hundred, two clients of one test sometimes shared one, and its per-address budgets.
+   */
+  ip = `2001:db8::${(++clientsMade).toString(16)}`;
 
   constructor(readonly fixture: Fixture) {}
 

@@ -1100,8 +1100,11 @@ export async function twoFactorFlow(browser: Browser, app: App) {
         },
       },
       {
-        name: "enable with a TOTP code; ten recovery codes shown",
+        name: "enable with a TOTP code (five digits are refused on the page); ten recovery codes shown",
         run: async () => {
+          await fillLabelled(section(), "Authentication code", "code", "12345");
+          await section().getByRole("button", { name: "Turn on" }).click();
+          await section().getByText("Enter the 6-digit code from your authenticator app.").waitFor();
           await fillLabelled(section(), "Authentication code", "code", await nextCode());
           await section().getByRole("button", { name: "Turn on" }).click();
           await section().getByText("Two-factor authentication is on").waitFor();

@@ -8,6 +8,7 @@ import { ApiError, api } from "../../lib/api";
 import { getConfig, useEmailVerificationRequired } from "../../lib/config";
 import { focusField } from "../../lib/focus";
 import { actionMessage, clearMessagesOnEdit, type FieldErrors, formValue } from "../../lib/forms";
+import { CODE_MISSING, isSecondFactorFormat, TOTP_FORMAT } from "../../lib/second-factor";
 import { rereadSessionUser, setSessionUser, type User } from "../../lib/session";
 import { pauseAfterChange } from "../../lib/withdrawal-pause";
 import { securityChanged } from "./events";
@@ -130,6 +131,14 @@ function CodeForm(props: {
     event.preventDefault();
     if (busy()) return;
     const code = formValue(event.currentTarget as HTMLFormElement, "code").replace(/\s+/g, "");
+    // No code at all is refused here, not sent: it would only spend one of the few wrong codes the account has.
+    if (!(props.allowRecovery ? isSecondFactorFormat(code) : TOTP_FORMAT.test(code))) {
+      setErrors({
+        code: props.allowRecovery ? "Enter the 6-digit code from your authenticator app, or a recovery code." : CODE_MISSING,
+      });
+      focusField(input);
+      return;
+    }
     setBusy(true);
     setErrors({});
     setFormError(undefined);

@@ -179,6 +179,10 @@ class PlaceCommand implements fc.AsyncCommand<Model, Real> {
     // Reserved at the order's own price, no spread: the price it is willing to trade at.
     const { notional, fee, worthIt } = termsOf({ num: units * this.triggerCents, den: BTC_UNIT }, this.side);
     if (!worthIt) return expect(await code(answer)).toBe("VALIDATION_FAILED");
+    // A limit the market already meets trades at once, at the live price: it must be worth its fee at that price too.
+    const tradesNow = this.type === "limit" && crosses(model.priceCents, this);
+    if (tradesNow && !terms(units, model.priceCents, this.side).worthIt)
+      return expect(await code(answer)).toBe("VALIDATION_FAILED");
     const held = this.side === "buy" ? notional + fee : units;
     const wallet = model.wallets[this.user];
     if ((this.side === "buy" ? wallet.usd : wallet.btc) < held) return expect(await code(answer)).toBe("INSUFFICIENT_FUNDS");
@@ -193,7 +197,7 @@ class PlaceCommand implements fc.AsyncCommand<Model, Real> {
     }
     const open: Open = { id: order.id, type: this.type, side: this.side, units, triggerCents: this.triggerCents, held };
     // A limit the market already meets trades at once, at the live price, from what it just held.
-    if (this.type === "limit" && crosses(model.priceCents, this)) {
+    if (tradesNow) {
       expect(order.status).toBe("filled");
       return fillHeld(model, wallet, open);
     }

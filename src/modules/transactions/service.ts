@@ -187,13 +187,12 @@ const EXPORT_PAGE = 500;
 
 /** Every matching row, newest first, read in pages so an export never holds the whole history. */
 export async function* historyRows(db: DbOrTx, config: Config, userId: string, filters: TxFilters): AsyncGenerator<Tx> {
-  const batch = EXPORT_PAGE;
   let cursor: Cursor | undefined;
   for (;;) {
-    const rows = await rowsAfter(db, userId, filters, batch, cursor);
-    for (const row of rows.slice(0, batch)) yield toTx(config, row);
-    if (rows.length <= batch) return;
-    const last = rows[batch - 1];
+    const rows = await rowsAfter(db, userId, filters, EXPORT_PAGE, cursor);
+    for (const row of rows.slice(0, EXPORT_PAGE)) yield toTx(config, row);
+    if (rows.length <= EXPORT_PAGE) return;
+    const last = rows[EXPORT_PAGE - 1];
     cursor = { at: last.createdAt, id: last.id };
   }
 }

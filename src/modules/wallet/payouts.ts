@@ -105,9 +105,7 @@ async function claimPayout(ctx: MoneyContext, id: string): Promise<WithdrawalRow
 /** Settles a claimed payout with the provider's answer. A stamped withdrawal stays processing until then. */
 async function settlePayout(ctx: MoneyContext, id: string, outcome: WithdrawalOutcome): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const row = await lockWithdrawal(tx, id);
-    if (row.status !== "processing")
-      throw new Error(`payout ${id}: answered while ${row.status}, which a claimed payout never is`);
-    await settleWithdrawal(ctx, tx, row, outcome);
+    // A claimed payout is processing: settleWithdrawal refuses any other (NEXT_STATUSES).
+    await settleWithdrawal(ctx, tx, await lockWithdrawal(tx, id), outcome);
   });
 }

@@ -54,7 +54,7 @@ export async function settleWithdrawal(
   actor: Actor = {},
 ): Promise<Withdrawal> {
   if (!NEXT_STATUSES[row.status].includes(outcome.status))
-    throw new Error(`settleWithdrawal: a ${row.status} withdrawal cannot become ${outcome.status}`);
+    throw new Error(`settleWithdrawal: withdrawal ${row.id} is ${row.status}, which cannot become ${outcome.status}`);
   const held = userAccount(row.userId, row.asset, "held");
   // Approval only changes the status: the funds stay held until the payout.
   let balances: Balance[] = [];

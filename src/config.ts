@@ -337,8 +337,10 @@ export function parseConfig(env: Env) {
     p2pDailyLimitUsdCents: r.usdCents("P2P_DAILY_LIMIT_USD", "25000"),
     withdrawalDailyLimitUsdCents: r.usdCents("WITHDRAWAL_DAILY_LIMIT_USD", "50000"),
     requireEmailVerification: r.bool("REQUIRE_EMAIL_VERIFICATION", true),
-    tradingSpreadBps: r.int("TRADING_SPREAD_BPS", 50, 0, 10000),
-    tradingFeeBps: r.int("TRADING_FEE_BPS", 10, 0, 10000),
+    // Below 100 %: a 100 % spread sells at a price of 0, and a 100 % fee takes all an order is worth, so no order
+    // could ever be worth its fee.
+    tradingSpreadBps: r.int("TRADING_SPREAD_BPS", 50, 0, 9999),
+    tradingFeeBps: r.int("TRADING_FEE_BPS", 10, 0, 9999),
     // 0 turns the scheduled check off (run the CLIs on your own schedule instead); a week at most.
     integrityCheckIntervalMinutes: r.int("INTEGRITY_CHECK_INTERVAL_MINUTES", 60, 0, 10080),
     sanctionedAddressesFile: r.readableFile("SANCTIONED_ADDRESSES_FILE"),

@@ -112,6 +112,9 @@ describe("config", () => {
     [{ PUBLIC_URL: "https://vault.example.com/app/" }, "PUBLIC_URL"],
     [{ PUBLIC_URL: "https://vault.example.com/?x=1" }, "PUBLIC_URL"],
     [{ PUBLIC_URL: "https://user:pw@vault.example.com" }, "PUBLIC_URL"],
+    // A 100 % fee or spread leaves no order worth its fee.
+    [{ TRADING_FEE_BPS: "10000" }, "TRADING_FEE_BPS"],
+    [{ TRADING_SPREAD_BPS: "10000" }, "TRADING_SPREAD_BPS"],
     // CoinCap's own API answers nothing without a key.
     [{ PRICE_SOURCE: "coincap" }, "COINCAP_API_KEY"],
   ])("refuses %p naming %s", (env, variable) => {

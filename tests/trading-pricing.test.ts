@@ -23,6 +23,11 @@ test("the smallest amount worth trading is worth it, and one minor unit less is 
   }
 });
 
+test("where no amount is worth its fee (a 100 % fee, a price of 0), the search for the smallest ends rather than hold the server", () => {
+  expect(() => smallestWorthTrading("buy", "65325", 8, 10_000)).toThrow("no amount is worth its fee");
+  expect(() => smallestWorthTrading("sell", "0", 8, 10)).toThrow("no amount is worth its fee");
+});
+
 test("a price named as a bound is rounded away from the price it is judged against: to the cent, or 0.0001 under 10 USD", () => {
   expect(priceBound("65325.01005", "up")).toBe("65325.02");
   expect(priceBound("65325.01005", "down")).toBe("65325.01");

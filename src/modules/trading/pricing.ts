@@ -54,14 +54,22 @@ export function priceBound(price: string, direction: "up" | "down"): string {
   return formatAmount(direction === "up" && cut ? kept + 1n : kept, places);
 }
 
+/** Past any amount in minor units: a numeric(78,0) column holds less than 10^78, which is less than 2^260. */
+const NO_AMOUNT_IS_THIS_LARGE = 2n ** 260n;
+
 /**
  * The smallest amount (in minor units) worth more than its fee at `price` (isWorthItsFee), told to a user whose
- * amount is not. Found by doubling, then halving the gap: worth grows with the amount faster than the fee does.
+ * amount is not. Found by doubling, then halving the gap: worth grows with the amount faster than the fee does, as
+ * long as the fee is under 100 % and the price above 0 (config holds the one, order validation the other). Were
+ * either broken, the doubling would never end and hold the whole server: it stops past any amount that can exist.
  */
 export function smallestWorthTrading(side: Side, price: string, precision: number, feeBps: number): bigint {
   const worthIt = (units: bigint) => isWorthItsFee(side, termsAt(price, side, units, precision, feeBps), units, precision);
   let high = 1n;
-  while (!worthIt(high)) high *= 2n;
+  while (!worthIt(high)) {
+    high *= 2n;
+    if (high > NO_AMOUNT_IS_THIS_LARGE) throw new Error(`no amount is worth its fee at ${price} (fee ${feeBps} bps)`);
+  }
   let low = high / 2n; // not worth it (or 0)
   while (high - low > 1n) {
     const middle = (low + high) / 2n;

@@ -142,6 +142,22 @@ describe("two-factor authentication", () => {
     expect(older.body.error.code).toBe("INVALID_TOTP");
   });
 
+  test("a used step ahead of this clock (another instance's clock ran ahead): every code is wrong until it catches up, never a 500", async () => {
+    const { client, email, userId } = await signedInUser(fixture, "totpahead");
+    const { secret } = await enable(client);
+    const { sql } = await import("drizzle-orm");
+    const step = Math.floor(Date.now() / 30_000);
+    for (const ahead of [1, 3, 1000]) {
+      await fixture.deps.database.db.execute(sql`update users set totp_last_step = ${step + ahead} where id = ${userId}`);
+      const login = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", {
+        email,
+        password: PASSWORD,
+        code: await totpNow(secret, 1),
+      });
+      expect([ahead, login.status, login.body.error.code]).toEqual([ahead, 401, "INVALID_TOTP"]);
+    }
+  });
+
   test("a recovery code signs in once; regenerating kills the old ones; disable needs a code and locks withdrawals", async () => {
     const { client, email } = await signedInUser(fixture, "recovery");
     const { secret, recoveryCodes } = await enable(client);

@@ -20,23 +20,30 @@ export function qrSvg(url: string): Promise<string> {
 
 export const isTotpFormat = (code: string) => /^\d{6}$/.test(code);
 
+const STEP_SECONDS = 30;
+/** How far a code's step may be from this clock's: one step either way (clock drift). */
+const TOLERANCE_SECONDS = 30;
+
 /**
  * Accepts a code from the current 30-second step or its neighbours (clock drift), but only from a
  * step after `lastStep`: a code, once accepted, can never be used again. Returns the accepted step.
+ * A `lastStep` at or past the newest step this clock accepts (another instance's clock ran ahead, or this one was
+ * set back) leaves no code to accept until the clock catches up: a wrong code, where otplib would throw.
  */
 export async function verifyTotp(
   secret: string,
   code: string,
   lastStep: number | null,
-  epochSeconds?: number,
+  epochSeconds = Math.floor(Date.now() / 1000),
 ): Promise<number | null> {
   if (!isTotpFormat(code)) return null;
+  if (lastStep !== null && lastStep >= Math.floor((epochSeconds + TOLERANCE_SECONDS) / STEP_SECONDS)) return null;
   const result = await verify({
     secret,
     token: code,
-    epochTolerance: 30,
+    epoch: epochSeconds,
+    epochTolerance: TOLERANCE_SECONDS,
     ...(lastStep === null ? {} : { afterTimeStep: lastStep }),
-    ...(epochSeconds === undefined ? {} : { epoch: epochSeconds }),
   });
   return result.valid && "timeStep" in result ? result.timeStep : null;
 }

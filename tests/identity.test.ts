@@ -908,6 +908,12 @@ describe("sessions", () => {
     const forged = await client.request("POST", "/api/auth/logout", { csrf: false });
     expect(forged.status).toBe(403);
     expect(((await forged.json()) as ErrorBody).error.code).toBe("CSRF_FAILED");
+    // Only a valid bearer token spares the check: a bearer header that fails leaves the cookies to name the session.
+    const badBearer = await client.request("POST", "/api/auth/logout", {
+      csrf: false,
+      headers: { authorization: "Bearer nonsense" },
+    });
+    expect([badBearer.status, ((await badBearer.json()) as ErrorBody).error.code]).toEqual([403, "CSRF_FAILED"]);
     expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
   });
 

@@ -163,7 +163,7 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
     .post(
       "/logout",
       async ({ request, cookie, accessJwt, sessionCookies, set }) => {
-        const session = await sessionToEnd(ctx.db, request, cookie, accessJwt.verify);
+        const session = await sessionToEnd(ctx.db, accessTokenOf(request), cookieValue(cookie, COOKIE.refresh), accessJwt.verify);
         const ended = session ? await signOut(ctx.db, session, actorOf(request)) : false;
         sessionCookies.clear(cookie);
         if (!ended) throw unauthenticated("Session has ended; sign in again");
@@ -173,8 +173,14 @@ export function identityController(ctx: IdentityContext, auth: ReturnType<typeof
         ...documented({ 204: "Signed out: the session is revoked and the cookies cleared" }),
         // In transform, as the auth macro: 401 and 403 come before any judgement of a body, which this route ignores.
         async transform({ request, cookie, accessJwt }) {
-          if (!(await sessionToEnd(ctx.db, request, cookie, accessJwt.verify))) throw unauthenticated();
-          if (accessTokenOf(request)?.via !== "bearer") assertCsrf(request, cookie);
+          const session = await sessionToEnd(
+            ctx.db,
+            accessTokenOf(request),
+            cookieValue(cookie, COOKIE.refresh),
+            accessJwt.verify,
+          );
+          if (!session) throw unauthenticated();
+          if (session.via !== "bearer") assertCsrf(request, cookie);
         },
       },
     )

@@ -8,10 +8,7 @@ import { randomToken, sha256Hex } from "../../platform/crypto";
 import { type Db, type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import {
   accessClaimsOf,
-  accessTokenOf,
-  COOKIE,
-  type Cookies,
-  cookieValue,
+  type PresentedToken,
   REFRESH_TOKEN_SECONDS,
   type Role,
   type Standing,
@@ -175,15 +172,20 @@ export async function signOut(db: Db, session: { userId: string; sessionId: stri
 }
 
 /**
- * The session a logout ends: its access token's or, when that has expired, its refresh cookie's; null when
- * neither names one.
+ * The session a logout ends and what named it: the access token presented (bearer or cookie) or, when that has
+ * expired or fails, the refresh cookie. Null when neither names one. Only a session a valid bearer token named is
+ * spared the CSRF check: a bearer header that fails verification proves nothing, and the session then comes from a cookie.
  */
-export async function sessionToEnd(db: Db, request: Request, cookie: Cookies, verify: VerifyToken) {
-  const presented = accessTokenOf(request);
+export async function sessionToEnd(
+  db: Db,
+  presented: PresentedToken | undefined,
+  refreshToken: string | undefined,
+  verify: VerifyToken,
+): Promise<{ userId: string; sessionId: string; via: PresentedToken["via"] } | null> {
   const claims = presented ? accessClaimsOf(await verifyOnce(verify, presented.token)) : null;
-  if (claims) return { userId: claims.sub, sessionId: claims.sid };
-  const refreshToken = cookieValue(cookie, COOKIE.refresh);
-  return refreshToken ? await sessionOfRefreshToken(db, refreshToken) : null;
+  if (presented && claims) return { userId: claims.sub, sessionId: claims.sid, via: presented.via };
+  const session = refreshToken ? await sessionOfRefreshToken(db, refreshToken) : null;
+  return session && { userId: session.userId, sessionId: session.sessionId, via: "cookie" };
 }
 
 /** DELETE /sessions/:id: one of the user's own live sessions ends at once; anyone else's id is 404. */

@@ -58,10 +58,10 @@ export function bearerToken(request: Request): string | undefined {
   return header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
 }
 
-/** The access token from the Authorization header or, failing that, the cookie (read from the raw header). */
 /** An access token as a request presents it, and how. */
 export type PresentedToken = { token: string; via: Principal["via"] };
 
+/** The access token from the Authorization header or, failing that, the cookie (read from the raw header). */
 export function accessTokenOf(request: Request): PresentedToken | undefined {
   const bearer = bearerToken(request);
   if (bearer) return { token: bearer, via: "bearer" };

@@ -3,6 +3,8 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { type Config, followBoundPort, loadConfig, plainHttpWarning } from "./config";
+import { deleteSpentEmailTokens, EMAIL_TOKEN_CLEANUP_BATCH } from "./modules/identity/email-tokens";
+import { deleteEndedSessions, SESSION_CLEANUP_BATCH } from "./modules/identity/sessions";
 import { unreadableTwoFactorSecrets } from "./modules/identity/two-factor";
 import { CHECK_CONNECTION_SETTINGS, startIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
@@ -16,7 +18,7 @@ import { openDatabase } from "./platform/db/client";
 import { migrate } from "./platform/db/migrate";
 import { createOutboxRelay, OUTBOX_BATCH } from "./platform/events/relay";
 import { deleteExpiredKeys } from "./platform/idempotency";
-import { drainMailOutbox, MAIL_BATCH } from "./platform/mail/outbox";
+import { deleteOldMail, drainMailOutbox, MAIL_BATCH, MAIL_CLEANUP_BATCH } from "./platform/mail/outbox";
 import { createMailTransport } from "./platform/mail/transports";
 import { createLogger } from "./platform/observability/logger";
 import { createMetrics } from "./platform/observability/metrics";
@@ -124,6 +126,11 @@ const workers = [
   }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
+  startWorker("session-cleanup", 3_600_000, () => deleteEndedSessions(database.db), logger, { fullBatch: SESSION_CLEANUP_BATCH }),
+  startWorker("email-token-cleanup", 3_600_000, () => deleteSpentEmailTokens(database.db), logger, {
+    fullBatch: EMAIL_TOKEN_CLEANUP_BATCH,
+  }),
+  startWorker("mail-cleanup", 3_600_000, () => deleteOldMail(database.db), logger, { fullBatch: MAIL_CLEANUP_BATCH }),
   ...(config.integrityCheckIntervalMinutes > 0 ? [startIntegrityChecks({ ...deps, db: checkDatabase.db }, { ownDatabase })] : []),
 ];
 const { runtime } = services;

@@ -798,6 +798,13 @@ describe("sessions", () => {
     expect((await phone.json("GET", "/api/auth/me")).status).toBe(401);
     expect((await client.request("DELETE", `/api/auth/sessions/${phoneSession?.id}`)).status).toBe(404);
     expect((await client.request("DELETE", "/api/auth/sessions/not-a-uuid")).status).toBe(404);
+    // A session over by itself (idle for 7 days) is no longer listed, nor ended again: 404 as well.
+    const laptopSession = list.body.items.find((s) => !s.current && s.userAgent !== "Phone/2.0");
+    const { sql } = await import("drizzle-orm");
+    await fixture.deps.database.db.execute(
+      sql`update sessions set last_seen_at = now() - interval '8 days' where id = ${laptopSession?.id as string}`,
+    );
+    expect((await client.request("DELETE", `/api/auth/sessions/${laptopSession?.id}`)).status).toBe(404);
     expect((await client.post("/api/auth/sessions/revoke-others")).status).toBe(204);
     expect((await laptop.json("GET", "/api/auth/me")).status).toBe(401);
     const after = await client.json<{ items: { id: string }[] }>("GET", "/api/auth/sessions");

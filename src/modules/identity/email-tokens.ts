@@ -1,7 +1,7 @@
 /** Single-use tokens sent by mail, stored as SHA-256. */
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../../platform/crypto";
-import type { DbTransaction } from "../../platform/db/client";
+import { type DbOrTx, type DbTransaction, queryRows } from "../../platform/db/client";
 import { emailTokens } from "./schema";
 import { lockUser } from "./user-lock";
 
@@ -60,4 +60,23 @@ export async function discardEmailTokens(tx: DbTransaction, userId: string, purp
     .update(emailTokens)
     .set({ usedAt: sql`now()` })
     .where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt)));
+}
+
+/** How many tokens one cleanup pass removes at most. */
+export const EMAIL_TOKEN_CLEANUP_BATCH = 5000;
+
+/**
+ * Cleanup (hourly): a used or expired token is refused alike with its row or without it; the rows go a day later
+ * (a day in which support can still see that a link was used, and when).
+ */
+export async function deleteSpentEmailTokens(db: DbOrTx): Promise<number> {
+  const gone = await queryRows(
+    db,
+    sql`delete from email_tokens where token_hash in (
+          select token_hash from email_tokens
+          where least(used_at, expires_at) < now() - interval '1 day'
+          limit ${EMAIL_TOKEN_CLEANUP_BATCH})
+        returning purpose`,
+  );
+  return gone.length;
 }

@@ -22,13 +22,18 @@ import type { Session } from "./model";
 import { refreshTokens, sessions, users } from "./schema";
 import { lockUser } from "./user-lock";
 
-export const IDLE_LIMIT_MS = 7 * 24 * 3600 * 1000;
+/** A session unused this long is over (a Postgres interval: every check reads the database's clock). */
+const IDLE_LIMIT = "7 days";
 /** last_seen_at is written at most this often per session, not on every request. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-const idleCutoff = () => new Date(Date.now() - IDLE_LIMIT_MS);
-const liveSession = () =>
-  and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`), gt(sessions.lastSeenAt, idleCutoff()));
+/** SQL: the session is neither revoked nor past its absolute or idle limit. */
+const sessionIsLive = () =>
+  and(
+    isNull(sessions.revokedAt),
+    gt(sessions.expiresAt, sql`now()`),
+    gt(sessions.lastSeenAt, sql`now() - ${IDLE_LIMIT}::interval`),
+  );
 
 /** `sessionEndsAt`: the session's absolute end (REFRESH_TOKEN_SECONDS from sign-in), whatever refreshes it sees. */
 export type NewSession = { sessionId: string; refreshToken: string; sessionEndsAt: Date };
@@ -72,7 +77,7 @@ export async function resolveSession(db: Db, userId: string, sessionId: string):
     sql`select u.role, u.email_verified_at is not null as verified, u.frozen_at is not null as frozen, s.last_seen_at
         from sessions s join users u on u.id = s.user_id
         where s.id = ${sessionId} and s.user_id = ${userId} and s.revoked_at is null and s.expires_at > now()
-          and s.last_seen_at > now() - interval '7 days'`,
+          and s.last_seen_at > now() - ${IDLE_LIMIT}::interval`,
   );
   if (!row) return null;
   if (Date.now() - new Date(row.last_seen_at).getTime() > LAST_SEEN_RESOLUTION_MS) {
@@ -101,7 +106,7 @@ async function rotateRefreshToken(tx: DbTransaction, presented: string): Promise
   const [live] = await tx
     .select({ id: sessions.id, expiresAt: sessions.expiresAt })
     .from(sessions)
-    .where(and(eq(sessions.id, row.sessionId), liveSession()));
+    .where(and(eq(sessions.id, row.sessionId), sessionIsLive()));
   if (!live) return { kind: "invalid" };
   if (row.rotatedAt) return { kind: "reused", userId: row.userId, sessionId: row.sessionId };
   const claimed = await tx
@@ -252,7 +257,7 @@ export async function sessionOfRefreshToken(
     .select({ userId: sessions.userId, sessionId: sessions.id, rotated: sql<boolean>`${refreshTokens.rotatedAt} is not null` })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .where(and(eq(refreshTokens.tokenHash, sha256Hex(presented)), liveSession()))
+    .where(and(eq(refreshTokens.tokenHash, sha256Hex(presented)), sessionIsLive()))
     .limit(1);
   return row ?? null;
 }
@@ -262,7 +267,7 @@ async function revokeSession(tx: DbOrTx, userId: string, sessionId: string, reas
   const revoked = await tx
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), sessionIsLive()))
     .returning({ id: sessions.id });
   return revoked.length > 0;
 }
@@ -275,7 +280,7 @@ export async function lockLiveSession(tx: DbTransaction, userId: string, session
   const rows = await tx
     .select({ id: sessions.id })
     .from(sessions)
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), liveSession()))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), sessionIsLive()))
     .for("update");
   return rows.length > 0;
 }
@@ -294,7 +299,7 @@ export async function listLiveSessions(db: DbOrTx, userId: string, currentSessio
   const rows = await db
     .select()
     .from(sessions)
-    .where(and(eq(sessions.userId, userId), liveSession()))
+    .where(and(eq(sessions.userId, userId), sessionIsLive()))
     .orderBy(desc(sessions.lastSeenAt));
   return rows.map((row) => ({
     id: row.id,
@@ -304,4 +309,40 @@ export async function listLiveSessions(db: DbOrTx, userId: string, currentSessio
     ip: row.ip,
     userAgent: row.userAgent,
   }));
+}
+
+/** How many sessions one cleanup pass takes at most, for each of its two steps. */
+export const SESSION_CLEANUP_BATCH = 500;
+/**
+ * An ended session's row is kept this long after it ended: sign-ins compare with earlier sessions to tell a new
+ * device (isKnownDevice), and support may ask when a session ended and why.
+ */
+const ENDED_SESSIONS_KEPT = "90 days";
+
+/**
+ * Cleanup (hourly): a refresh rotates the token every 15 minutes, so each session gathers thousands of token rows over
+ * its 30 days. Once the session has ended, every one of its tokens is refused alike, with its row or without it:
+ * the rows go. The ended session goes after ENDED_SESSIONS_KEPT. Returns the larger step's count of sessions.
+ */
+export async function deleteEndedSessions(db: DbOrTx): Promise<number> {
+  const ended = sql`(s.revoked_at is not null or s.expires_at <= now() or s.last_seen_at <= now() - ${IDLE_LIMIT}::interval)`;
+  const [tokens] = await queryRows<{ sessions: number }>(
+    db,
+    sql`with ended as (
+          select s.id from sessions s
+          where ${ended} and exists (select 1 from refresh_tokens r where r.session_id = s.id)
+          limit ${SESSION_CLEANUP_BATCH}),
+        deleted as (delete from refresh_tokens where session_id in (select id from ended))
+        select count(*)::int as sessions from ended`,
+  );
+  const gone = await queryRows(
+    db,
+    sql`delete from sessions where id in (
+          select s.id from sessions s
+          where least(s.revoked_at, s.expires_at, s.last_seen_at + ${IDLE_LIMIT}::interval) < now() - ${ENDED_SESSIONS_KEPT}::interval
+            and not exists (select 1 from refresh_tokens r where r.session_id = s.id)
+          limit ${SESSION_CLEANUP_BATCH})
+        returning id`,
+  );
+  return Math.max(tokens.sessions, gone.length);
 }

@@ -130,3 +130,20 @@ async function recordFailure(
     last_error = ${lastError}, next_attempt_at = ${new Date(Date.now() + retryDelayMs(attempts)).toISOString()}::timestamptz
     ${failed ? dropBodies(transport) : sql``} where id = ${row.id}`);
 }
+
+/** A sent or failed mail's row is kept this long (what was mailed to whom, and when), then removed. */
+const MAIL_KEPT = "30 days";
+/** How many mails one cleanup pass removes at most. */
+export const MAIL_CLEANUP_BATCH = 5000;
+
+/** Cleanup (hourly): mails sent or failed more than MAIL_KEPT ago. Pending ones stay whatever their age. */
+export async function deleteOldMail(db: DbOrTx): Promise<number> {
+  const gone = await queryRows(
+    db,
+    sql`delete from mail_outbox where id in (
+          select id from mail_outbox where status <> 'pending' and created_at < now() - ${MAIL_KEPT}::interval
+          limit ${MAIL_CLEANUP_BATCH})
+        returning id`,
+  );
+  return gone.length;
+}

@@ -2,8 +2,9 @@ import { bigserial, index, integer, pgTable, text, timestamp } from "drizzle-orm
 
 /**
  * Mail waiting to be sent, written in the same transaction as the action that causes it, so a mail is
- * never sent for a rolled-back action and never lost after a committed one. Sent rows are kept; a mail delivered
- * over SMTP keeps no body (it held single-use links), the log transport's keep theirs (the developer's inbox).
+ * never sent for a rolled-back action and never lost after a committed one. Sent rows are kept 30 days (deleteOldMail);
+ * a mail delivered over SMTP keeps no body (it held single-use links), the log transport's keep theirs (the
+ * developer's inbox).
  */
 export const mailOutbox = pgTable(
   "mail_outbox",

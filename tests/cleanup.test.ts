@@ -1,0 +1,105 @@
+/** The hourly cleanups of what only grows: ended sessions' refresh tokens, spent email tokens, old mail. */
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { eq, sql } from "drizzle-orm";
+import { deleteSpentEmailTokens } from "../src/modules/identity/email-tokens";
+import { emailTokens, refreshTokens, sessions } from "../src/modules/identity/schema";
+import { deleteEndedSessions } from "../src/modules/identity/sessions";
+import { deleteOldMail } from "../src/platform/mail/outbox";
+import { mailOutbox } from "../src/platform/mail/schema";
+import { signedInUser, TestClient } from "./support/client";
+import { createTestApp } from "./support/harness";
+
+setDefaultTimeout(30_000);
+
+let fixture: Awaited<ReturnType<typeof createTestApp>>;
+beforeAll(async () => {
+  fixture = await createTestApp();
+});
+afterAll(() => fixture.dispose());
+
+const db = () => fixture.deps.database.db;
+const tokensOf = async (sessionId: string) =>
+  (await db().select().from(refreshTokens).where(eq(refreshTokens.sessionId, sessionId))).length;
+const sessionsOf = (userId: string) => db().select().from(sessions).where(eq(sessions.userId, userId));
+
+test("an ended session's refresh tokens go at once, its row after 90 days; a live session keeps all of its tokens", async () => {
+  const { client, userId } = await signedInUser(fixture, "cleanuplive");
+  for (let i = 0; i < 3; i++) expect((await client.post("/api/auth/refresh")).status).toBe(200);
+  const [live] = await sessionsOf(userId);
+  expect(await tokensOf(live.id)).toBe(4);
+  // Three ways to end: signed out, idle for more than 7 days, past the absolute end.
+  const signedOut = await signedInUser(fixture, "cleanupout");
+  expect((await signedOut.client.post("/api/auth/logout")).status).toBe(204);
+  const idle = (await signedInUser(fixture, "cleanupidle")).userId;
+  await db().execute(sql`update sessions set last_seen_at = now() - interval '8 days' where user_id = ${idle}`);
+  const expired = await signedInUser(fixture, "cleanupexp");
+  await db().execute(sql`update sessions set expires_at = now() - interval '1 second' where user_id = ${expired.userId}`);
+  while ((await deleteEndedSessions(db())) > 0);
+
+  expect(await tokensOf(live.id)).toBe(4);
+  for (const ended of [signedOut.userId, idle, expired.userId]) {
+    const [row] = await sessionsOf(ended);
+    expect([ended, await tokensOf(row.id)]).toEqual([ended, 0]);
+  }
+  // The live session still tells a rotated token presented again (theft) from the current one.
+  expect((await client.json("GET", "/api/auth/me")).status).toBe(200);
+
+  // 90 days after it ended (an idle one ends 7 days after its last use), the row goes; one ended less long ago stays.
+  await db().execute(sql`update sessions set revoked_at = now() - interval '91 days' where user_id = ${signedOut.userId}`);
+  await db().execute(sql`update sessions set last_seen_at = now() - interval '98 days' where user_id = ${idle}`);
+  while ((await deleteEndedSessions(db())) > 0);
+  expect(await sessionsOf(signedOut.userId)).toEqual([]);
+  expect(await sessionsOf(idle)).toEqual([]);
+  expect(await sessionsOf(expired.userId)).toHaveLength(1);
+  expect(await sessionsOf(userId)).toHaveLength(1);
+});
+
+test("a refreshed session whose rotated token is presented again is still caught after a cleanup", async () => {
+  const { client } = await signedInUser(fixture, "cleanupreuse");
+  const rotated = client.cookie("refresh_token") as string;
+  expect((await client.post("/api/auth/refresh")).status).toBe(200);
+  while ((await deleteEndedSessions(db())) > 0);
+  const thief = new TestClient(fixture);
+  thief.cookies.set("refresh_token", { value: rotated, path: "/api/auth", attributes: "" });
+  thief.cookies.set("csrf_token", { value: "c", path: "/", attributes: "" });
+  const reused = await thief.json<{ error: { code: string } }>("POST", "/api/auth/refresh");
+  expect([reused.status, reused.body.error.code]).toEqual([401, "REFRESH_REUSED"]);
+});
+
+test("email tokens go a day after they were used or expired; unused live ones stay", async () => {
+  const { userId } = await signedInUser(fixture, "cleanuptokens"); // its verification token is used
+  const tokens = () => db().select().from(emailTokens).where(eq(emailTokens.userId, userId));
+  expect(await tokens()).toHaveLength(1);
+  while ((await deleteSpentEmailTokens(db())) > 0);
+  expect(await tokens()).toHaveLength(1); // used just now: kept a day
+  await db().execute(sql`update email_tokens set used_at = now() - interval '25 hours' where user_id = ${userId}`);
+  await db()
+    .insert(emailTokens)
+    .values([
+      { tokenHash: `expired-${userId}`, userId, purpose: "password_reset", expiresAt: new Date(Date.now() - 25 * 3600_000) },
+      { tokenHash: `live-${userId}`, userId, purpose: "password_reset", expiresAt: new Date(Date.now() + 3600_000) },
+    ]);
+  while ((await deleteSpentEmailTokens(db())) > 0);
+  expect((await tokens()).map((t) => t.tokenHash)).toEqual([`live-${userId}`]);
+});
+
+test("mail sent or failed more than 30 days ago goes; pending mail stays whatever its age", async () => {
+  const to = `cleanup-mail-${crypto.randomUUID()}@example.com`;
+  const rows = await db()
+    .insert(mailOutbox)
+    .values(
+      (["sent", "failed", "pending", "sent"] as const).map((status, i) => ({
+        toAddress: to,
+        subject: `${status} ${i}`,
+        textBody: "",
+        htmlBody: "",
+        status,
+        createdAt: new Date(Date.now() - (i === 3 ? 29 : 31) * 24 * 3600_000),
+      })),
+    )
+    .returning({ subject: mailOutbox.subject });
+  expect(rows).toHaveLength(4);
+  while ((await deleteOldMail(db())) > 0);
+  const left = await db().select({ subject: mailOutbox.subject }).from(mailOutbox).where(eq(mailOutbox.toAddress, to));
+  expect(left.map((m) => m.subject).sort()).toEqual(["pending 2", "sent 3"]);
+});

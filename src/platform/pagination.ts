@@ -20,7 +20,7 @@ export const Page = <Item extends TSchema>(item: Item) =>
  * out-of-range number without its field, and API.md wants `details.fields` to name it.
  */
 const PageLimit = t
-  .Transform(t.String({ pattern: "^(100|[1-9][0-9]?)$", description: "1–100 (default 20)" }))
+  .Transform(t.String({ pattern: "^(100|[1-9][0-9]?)$", description: "a whole number from 1 to 100 (default 20)" }))
   .Decode(Number)
   .Encode(String);
 

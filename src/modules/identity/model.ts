@@ -66,7 +66,15 @@ export const ProfileBody = t.Object({
   name: t.Optional(Name),
   // No space at either end: the length is the code's own, so "  ab  " is not a 4-character code (null clears it).
   antiPhishingCode: t.Optional(
-    t.Union([t.String({ minLength: 4, maxLength: 32, pattern: "^[A-Za-z0-9_-]([A-Za-z0-9 _-]*[A-Za-z0-9_-])?$" }), t.Null()]),
+    t.Union([
+      t.String({
+        minLength: 4,
+        maxLength: 32,
+        pattern: "^[A-Za-z0-9_-]([A-Za-z0-9 _-]*[A-Za-z0-9_-])?$",
+        description: "letters, digits, spaces, _ and -, with no space at either end",
+      }),
+      t.Null(),
+    ]),
   ),
 });
 export const CodeBody = t.Object({ code: Code });

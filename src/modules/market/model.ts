@@ -27,7 +27,11 @@ export type CandleInterval = typeof CandleInterval.static;
  * `from`/`to` are ISO 8601 instants or epoch milliseconds. Their form is checked here, with `interval`, so
  * one answer names every bad parameter; the service parses them (and refuses a date that is no date).
  */
-const Instant = t.String({ maxLength: 40, pattern: "^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}.*)$" });
+const Instant = t.String({
+  maxLength: 40,
+  pattern: "^([0-9]{1,15}|[0-9]{4}-[0-9]{2}-[0-9]{2}.*)$",
+  description: "a date-time in ISO 8601 or epoch milliseconds",
+});
 export const CandleQuery = t.Object({
   interval: t.Optional(CandleInterval),
   from: t.Optional(Instant),

@@ -14,6 +14,7 @@ import { AppError, dependencyUnavailable, errorBody, isDependencyDown, notFound 
 import { beginRequest, type RequestContext, requestContext } from "./request-context";
 import { securityHeaders } from "./security-headers";
 import { hasOrigin, isUsableHost, requestPath } from "./uri";
+import { failedFieldNames, validationMessage } from "./validation-message";
 
 type PlatformDeps = { config: Config; logger: Logger; metrics: Metrics };
 
@@ -22,8 +23,7 @@ type PlatformDeps = { config: Config; logger: Logger; metrics: Metrics };
  * whole body or query (missing, or not an object) is named by what failed: "body", "query".
  */
 function failedFields(error: Readonly<ValidationError>): string[] {
-  const fields = error.all.map((issue) => ("path" in issue ? String(issue.path) : "").replace(/^\//, "").replaceAll("/", "."));
-  const named = [...new Set(fields.filter(Boolean))];
+  const named = failedFieldNames(error);
   return named.length > 0 || !["body", "query", "params", "headers"].includes(error.type) ? named : [error.type];
 }
 
@@ -126,7 +126,7 @@ export function httpPlatform({ config, logger, metrics }: PlatformDeps) {
           case "VALIDATION": {
             set.status = 422;
             const fields = failedFields(error);
-            return errorBody("VALIDATION_FAILED", `Invalid ${fields.join(", ") || "request"}`, requestId, { fields });
+            return errorBody("VALIDATION_FAILED", validationMessage(error, fields), requestId, { fields });
           }
           case "INVALID_COOKIE_SIGNATURE":
             set.status = 401;

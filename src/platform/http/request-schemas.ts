@@ -29,7 +29,12 @@ export const OptionalCode = t.Optional(t.Union([t.String({ maxLength: 32 }), t.N
  * An amount or price as API.md writes it: a plain positive decimal string ("0.015", "1250.50"). Checked with
  * the rest of the body, so one answer names every bad field; the asset's precision is the service's to check.
  */
-export const PlainDecimal = t.String({ minLength: 1, maxLength: 100, pattern: "^(?=[0-9.]*[1-9])[0-9]+(\\.[0-9]+)?$" });
+export const PlainDecimal = t.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: "^(?=[0-9.]*[1-9])[0-9]+(\\.[0-9]+)?$",
+  description: 'a positive decimal number in a string, digits and one optional point only, such as "12.5"',
+});
 
 /**
  * Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069). They reorder the text
@@ -46,6 +51,7 @@ export const DisplayText = (maxLength: number) =>
   t.String({
     maxLength,
     pattern: `^(?=[^]*[^\\s\\u200b-\\u200d\\u2060\\ufeff])[^\\x00-\\x1f\\x7f-\\x9f${BIDI_CONTROLS}]*$`,
+    description: "text with something besides spaces, and no control characters",
   });
 
 /**
@@ -53,7 +59,11 @@ export const DisplayText = (maxLength: number) =>
  * there must be something besides spaces.
  */
 export const FreeText = (maxLength: number, { nonBlank = false } = {}) =>
-  t.String({ maxLength, pattern: `^${nonBlank ? "(?=[^]*\\S)" : ""}[^${BIDI_CONTROLS}]*$` });
+  t.String({
+    maxLength,
+    pattern: `^${nonBlank ? "(?=[^]*\\S)" : ""}[^${BIDI_CONTROLS}]*$`,
+    description: `text${nonBlank ? " with something besides spaces, and" : ""} without bidirectional control characters`,
+  });
 
 /** `/:id` routes. */
 export const IdParams = t.Object({ id: PathId });

@@ -79,6 +79,18 @@ describe("an attempt whose budget only attempts being checked fill", () => {
     stuck.settle(true);
     expect(await stuckAttempt).toBe(true);
   });
+
+  test("holding the user's row (a code spent with the money), it does not wait: 429 at once, Retry-After 1", async () => {
+    const user = crypto.randomUUID();
+    const stuck = heldCheck();
+    const stuckAttempt = throttle.judgeSecret(user, stuck.check);
+    const started = Date.now();
+    const refusal = await refusalOf(throttle.judgeSecret(user, async () => true, { holdingLocks: true }));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(refusal).toEqual({ code: "RATE_LIMITED", retryAfter: 1 });
+    stuck.settle(true);
+    expect(await stuckAttempt).toBe(true);
+  });
 });
 
 describe("the in-process counter store", () => {

@@ -30,10 +30,10 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
   /**
    * A slot in every one of `budgets`, pending while its secret is checked; 429 at once when failures alone fill a
    * budget (Retry-After: until enough of them leave the window). When attempts still being checked fill what
-   * failures leave, waits for them to settle, up to SETTLING_WAIT_MS, then 429 with Retry-After: 1.
+   * failures leave, waits for them to settle, up to `settlingWaitMs`, then 429 with Retry-After: 1.
    */
-  async function claimSlot(budgets: Budget[], refusal: string): Promise<Slot> {
-    const giveUpAt = Date.now() + SETTLING_WAIT_MS;
+  async function claimSlot(budgets: Budget[], refusal: string, settlingWaitMs: number): Promise<Slot> {
+    const giveUpAt = Date.now() + settlingWaitMs;
     for (;;) {
       const claim = await counters.claim(budgets, LOGIN_WINDOW_MS);
       if (claim.outcome === "granted") return claim.slot;
@@ -49,8 +49,13 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
    * slot: that slot is the failure's record. A right one gives it back, and so does an attempt that ends neither
    * way (`check` throws: no code was sent, a dependency failed).
    */
-  async function spendAttempt<T extends Checked>(budgets: Budget[], refusal: string, check: () => Promise<T>): Promise<T> {
-    const slot = await claimSlot(budgets, refusal);
+  async function spendAttempt<T extends Checked>(
+    budgets: Budget[],
+    refusal: string,
+    check: () => Promise<T>,
+    settlingWaitMs = SETTLING_WAIT_MS,
+  ): Promise<T> {
+    const slot = await claimSlot(budgets, refusal, settlingWaitMs);
     let failed = false;
     try {
       const checked = await check();
@@ -65,9 +70,9 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
   const secretBudget = (userId: string) => ({ key: `secret-fail:user:${userId}`, limit: perAccount });
   /** A budget whose log records the attempt but whose limit never refuses it. */
   const countedOnly = (budget: Budget): Budget => ({ ...budget, limit: Number.MAX_SAFE_INTEGER });
-  const judged = async (budgets: Budget[], check: () => Promise<boolean>) => {
+  const judged = async (budgets: Budget[], check: () => Promise<boolean>, settlingWaitMs?: number) => {
     const refusal = "Too many failed attempts; try again later";
-    return (await spendAttempt(budgets, refusal, async () => ({ accepted: await check() }))).accepted;
+    return (await spendAttempt(budgets, refusal, async () => ({ accepted: await check() }), settlingWaitMs)).accepted;
   };
 
   return {
@@ -76,8 +81,13 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
       const budgets = [accountBudget(email), { key: `login-fail:ip:${ip ?? "unknown"}`, limit: perAccount * 10 }];
       return spendAttempt(budgets, "Too many failed sign-ins; try again later", check);
     },
-    /** Runs a signed-in user's second-factor `check` within the user's budget. */
-    judgeSecret: (userId: string, check: () => Promise<boolean>) => judged([secretBudget(userId)], check),
+    /**
+     * Runs a signed-in user's second-factor `check` within the user's budget. `holdingLocks`: the caller holds the
+     * user's row, which the attempts being checked may be waiting for, so waiting for them to settle would only
+     * hold it longer: 429 at once instead.
+     */
+    judgeSecret: (userId: string, check: () => Promise<boolean>, { holdingLocks = false } = {}) =>
+      judged([secretBudget(userId)], check, holdingLocks ? 0 : SETTLING_WAIT_MS),
     /**
      * Runs a signed-in user's current-password `check` within the user's budget. A wrong one is counted in the
      * account's sign-in budget too (it is the password sign-in guards), but that budget never refuses it:

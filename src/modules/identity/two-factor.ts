@@ -84,7 +84,8 @@ async function acceptTotp(
  * spent). Checked in a transaction of its own, which `then` shares when the code is right, so what the code
  * allows commits with the code spent; an accepted code is spent even if what follows fails. Past the user's
  * budget of wrong codes (login-throttle.ts), 429 before the code is looked at. The budget is claimed before
- * the transaction opens: an attempt waiting for it holds no database connection.
+ * the transaction opens: an attempt waiting for it holds no database connection (spendSecondFactor, inside the
+ * money's transaction, does not wait for it).
  */
 export function checkSecondFactor(
   ctx: IdentityContext,
@@ -145,7 +146,8 @@ export async function spendSecondFactor(
   // 2FA turned off since the request was judged paused the money (WITHDRAWALS_LOCKED): said so, not "wrong code".
   const locked = await lockUser(tx, user.id);
   assertWithdrawalsUnlocked(locked);
-  if (!code || !(await ctx.throttle.judgeSecret(user.id, () => acceptSecondFactor(ctx, tx, locked, code)))) throw invalidTotp();
+  const check = () => acceptSecondFactor(ctx, tx, locked, code as string);
+  if (!code || !(await ctx.throttle.judgeSecret(user.id, check, { holdingLocks: true }))) throw invalidTotp();
 }
 
 /** Whether `code` is the user's second factor now, spending it; `locked`: the user's row, under lockUser. */

@@ -1453,6 +1453,10 @@ async function freezeByEmail(page: Page, app: App): Promise<{ name: string; emai
   await focusMovesTo(page, "Confirm freeze", "Confirm freeze after Freeze");
   await page.keyboard.press("Enter");
   await panel.getByText(`${erin.email} (${erin.name}) is frozen`, { exact: false }).waitFor();
+  // The field edited (the same email typed again): what was said goes, both choices are offered, and Unfreeze,
+  // made as the form's only button, still asks.
+  await fillLabelled(panel, "User email or ID", "userId", erin.email);
+  assertEqual(await panel.getByText(`${erin.email} (${erin.name}) is frozen`).count(), 0, "the freeze's message after an edit");
   await panel.getByRole("button", { name: "Unfreeze", exact: true }).click();
   await panel.getByRole("button", { name: "Back", exact: true }).click();
   await focusMovesTo(page, "Unfreeze", "Unfreeze after Back");
@@ -1815,6 +1819,13 @@ export async function screensFlow(browser: Browser, app: App, promoteToAdmin?: (
           await alerts.getByRole("button", { name: "Create alert" }).click();
           await alerts.getByRole("cell", { name: "below $1.00" }).waitFor();
           assertEqual(await asset.inputValue(), "ETH", "the Asset select after creating an alert");
+          // Asked again, and created anyway: the alert the user asked for is sent, not the question's market price.
+          await alerts.getByLabel("When the price is", { exact: true }).selectOption("above");
+          await fillLabelled(alerts, "Price (USD)", "price", "1");
+          await create.click();
+          const created = page.waitForResponse((r) => r.url().endsWith("/api/alerts") && r.request().method() === "POST");
+          await alerts.getByRole("button", { name: "Create anyway" }).click();
+          assertEqual((await created).status(), 201, "POST /api/alerts after Create anyway");
         },
       },
       visit("trade", "/trade", "Trade"),

@@ -199,7 +199,8 @@ export default function AlertsPanel(props: { symbols: string[]; symbol?: string 
                     ref={focusWhen(true)}
                     aria-describedby={questionId}
                     onClick={() => {
-                      const body = past();
+                      // The market price was for the question only: the alert is what the user asked for.
+                      const { market: _, ...body } = past();
                       answered = true;
                       setAsking(undefined);
                       void send(body);

@@ -8,10 +8,20 @@ export type FieldErrors = Record<string, string>;
 /**
  * The per-field messages of a 422 VALIDATION_FAILED. The server names the failed fields in `details.fields`
  * (an array of names; an object of name → message is accepted too) and gives one message for all of them.
- * A schema failure's message is generic ("Invalid email, password"), so each form passes its own wording per
- * field (`hints`) for it; a rule's message ("too small to buy at this limit price") says what is wrong with every
- * field it names, and is shown beside each.
+ * A schema failure's message says what each field must be ("Invalid request: amount must be …; note must be …"),
+ * in the server's words: each form passes its own wording per field (`hints`) for it, and a field without one is
+ * given its own clause of the message. A rule's message ("too small to buy at this limit price") says what is
+ * wrong with every field it names, and is shown beside each.
  */
+/** The clause of a schema failure's message about `field` ("amount must be …" → "Amount must be …"), else all of it. */
+function clauseAbout(message: string, field: string): string {
+  const clause = message
+    .replace(/^Invalid request: /, "")
+    .split("; ")
+    .find((part) => part.startsWith(`${field} `));
+  return clause ? `${clause[0].toUpperCase()}${clause.slice(1)}.` : message;
+}
+
 export function fieldErrors(error: unknown, hints: Record<string, string> = {}): FieldErrors {
   if (!(error instanceof ApiError) || error.code !== "VALIDATION_FAILED") return {};
   const raw = error.details?.fields;
@@ -27,7 +37,7 @@ export function fieldErrors(error: unknown, hints: Record<string, string> = {}):
     );
     const named = names.filter(Boolean).map((name) => name.replace(/^\//, "").split(/[./]/)[0] ?? name);
     for (const name of named) {
-      result[name] = generic ? (hints[name] ?? error.message) : error.message;
+      result[name] = generic ? (hints[name] ?? clauseAbout(error.message, name)) : error.message;
     }
   } else if (typeof raw === "object" && raw !== null) {
     for (const [name, message] of Object.entries(raw)) {

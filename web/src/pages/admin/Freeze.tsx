@@ -170,9 +170,10 @@ export default function FreezePanel() {
           value={userId()}
           onInput={(event) => {
             setUserId(event.currentTarget.value);
-            // The question, and what was known, were about the user named before.
+            // The question, what was known and what was said were about the user named before.
             setAsking(undefined);
             setTarget(undefined);
+            setResult(undefined);
           }}
           error={fieldError()}
         />
@@ -202,7 +203,13 @@ export default function FreezePanel() {
                     disabled={busy() !== undefined}
                     aria-busy={looking() === choice}
                     ref={focusWhen(backFrom === choice)}
-                    onClick={offered()[0] === choice ? undefined : () => void ask(choice)}
+                    onClick={(event) => {
+                      // Bound once (Solid's handlers are not reactive) while the button outlives changes of which
+                      // comes first: whether it is the submit is asked at the click.
+                      if (offered()[0] === choice) return;
+                      event.preventDefault();
+                      void ask(choice);
+                    }}
                   >
                     {choice === "freeze" ? "Freeze" : "Unfreeze"}
                   </button>

@@ -147,6 +147,11 @@ describe("deposits", () => {
       sql`select action from audit_log where user_id = ${userId} order by id`,
     );
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(["wallet.deposit_created", "wallet.deposit_credited"]));
+    const [credited] = await queryRows<{ metadata: Record<string, unknown> }>(
+      fixture.deps.database.db,
+      sql`select metadata from audit_log where user_id = ${userId} and action = 'wallet.deposit_credited'`,
+    );
+    expect(credited.metadata).toMatchObject({ orderId, asset: "USD", amount: "250.5" });
   });
 
   test("the sandbox pays an order due before it expires even when its tick comes after the expiry (paid late)", async () => {
@@ -549,6 +554,13 @@ describe("P2P transfers", () => {
     );
     expect(approved.body.transfer.status).toBe("completed");
     expect((await usd(bob.client)).available).toBe("1000.01");
+    // Each user's log says what moved: the receipt as an immediate transfer's does, the decision in both logs.
+    type Audit = { items: { action: string; metadata: Record<string, unknown> }[] };
+    const logged = async (client: TestClient, action: string) =>
+      (await client.json<Audit>("GET", "/api/audit")).body.items.find((a) => a.action === action)?.metadata;
+    const moved = { transferId: first.id, asset: "USD", amount: "1000.01" };
+    expect(await logged(bob.client, "transfer.received")).toEqual({ ...moved, from: alice.email });
+    expect(await logged(alice.client, "admin.transfer_approved")).toEqual(moved);
     expect(await seenBy(bob, first.id)).toEqual({
       history: ["transfer_in:completed"],
       frames: ["pending_review", "completed"],

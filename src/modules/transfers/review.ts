@@ -175,22 +175,15 @@ async function settleHeldTransfer(
  * says why; null: no reason given), and an approval's receipt in the recipient's; a cancel in the sender's alone.
  */
 function heldOutcomeAudit(ctx: MoneyContext, row: TransferRow, outcome: HeldOutcome, senderEmail: string, actor: Actor) {
-  if (outcome.status === "cancelled") {
-    const metadata = {
-      transferId: row.id,
-      asset: row.asset,
-      amount: formatAmount(row.amount, precisionOf(ctx.config, row.asset)),
-    };
-    return [{ userId: row.senderId, action: "transfer.cancelled", metadata, ...actor }];
-  }
+  // What moved, in every row: each is read alone, in its own user's log.
+  const moved = { transferId: row.id, asset: row.asset, amount: formatAmount(row.amount, precisionOf(ctx.config, row.asset)) };
+  if (outcome.status === "cancelled") return [{ userId: row.senderId, action: "transfer.cancelled", metadata: moved, ...actor }];
   const approve = outcome.status === "completed";
   const action = approve ? "admin.transfer_approved" : "admin.transfer_rejected";
-  const metadata = { transferId: row.id, ...(approve ? {} : { reason: outcome.reason }) };
+  const metadata = { ...moved, ...(approve ? {} : { reason: outcome.reason }) };
   return [
     { userId: outcome.adminId, action, metadata, ...actor },
     { userId: row.senderId, action, metadata },
-    ...(approve
-      ? [{ userId: row.recipientId, action: "transfer.received", metadata: { transferId: row.id, from: senderEmail } }]
-      : []),
+    ...(approve ? [{ userId: row.recipientId, action: "transfer.received", metadata: { ...moved, from: senderEmail } }] : []),
   ];
 }

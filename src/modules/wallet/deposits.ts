@@ -220,6 +220,7 @@ export async function applyDepositEvent(ctx: MoneyContext, event: DepositEvent):
         action: "wallet.deposit_credited",
         metadata: {
           orderId: order.id,
+          asset: order.asset,
           amount: formatAmount(credit, precision),
           received: formatAmount(received, precision),
           status,

@@ -23,7 +23,7 @@ export const tradeQuotes = pgTable("trade_quotes", {
 });
 
 /**
- * An order. Market orders are written filled; limit and stop orders wait `open` with their funds held
+ * An order. A market order is written and filled in one transaction; limit and stop orders wait `open` with their funds held
  * (`held`, in USD cents for a buy or asset units for a sell) until a price tick triggers them.
  */
 export const tradeOrders = pgTable(

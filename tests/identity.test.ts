@@ -223,6 +223,11 @@ describe("POST /api/auth/verify-email and /resend-verification", () => {
     const last = await lastMailTo(fixture, email);
     expect((await client.post("/api/auth/resend-verification")).status).toBe(202);
     expect((await lastMailTo(fixture, email)).id).toBe(last.id);
+    // Any one link verifies; the others are spent with it (one verification, one audit row).
+    const verified = await client.json("POST", "/api/auth/verify-email", { token: tokenFromMail(last.textBody) });
+    expect(verified.status).toBe(200);
+    const older = await client.json<ErrorBody>("POST", "/api/auth/verify-email", { token: tokenFromMail(before.textBody) });
+    expect([older.status, older.body.error.code]).toEqual([400, "INVALID_TOKEN"]);
   });
 });
 

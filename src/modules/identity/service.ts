@@ -155,6 +155,8 @@ export async function verifyEmail(ctx: IdentityContext, token: string, actor: Ac
   return ctx.db.transaction(async (tx) => {
     const userId = await consumeEmailToken(tx, token, "verify_email");
     if (!userId) throw invalidToken();
+    // The links of earlier and later resends verified the same address: spent with this one, as a reused link is.
+    await discardEmailTokens(tx, userId, "verify_email");
     const [row] = await tx
       .update(users)
       .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())`, updatedAt: sql`now()` })

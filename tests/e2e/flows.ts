@@ -805,6 +805,26 @@ export async function moneyFlow(browser: Browser, app: App) {
           });
           assert(widths.scrollWidth <= widths.clientWidth + 1, `the order history at 390 px: ${JSON.stringify(widths)}`);
           if (desktop) await page.setViewportSize(desktop);
+          // A stop sell far above the market would trigger at once: its price says so as it is typed, no terms are
+          // shown as if on offer, and Place order sends nothing (the server would refuse it).
+          await page.getByLabel("Order type", { exact: true }).selectOption("stop");
+          await fillLabelled(page, "Amount (BTC)", "amount", "0.00005");
+          await fillLabelled(page, "Stop price (USD)", "stopPrice", "100000000");
+          await page
+            .getByText(
+              /^This stop would trigger at once, and is refused: a stop sell must be below the sell price now \(.+ USD\)\.$/,
+            )
+            .waitFor();
+          assertEqual(await page.getByTestId("order-terms").count(), 0, "terms shown for a stop the market has reached");
+          const orderPosts: string[] = [];
+          const recordPost = (request: { method(): string; url(): string }) => {
+            if (request.method() === "POST" && request.url().endsWith("/api/trading/orders")) orderPosts.push(request.url());
+          };
+          page.on("request", recordPost);
+          await page.getByRole("button", { name: "Place order" }).click();
+          await Bun.sleep(500);
+          page.off("request", recordPost);
+          assertEqual(orderPosts.length, 0, "orders sent for a stop the market has reached");
           // Alice holds 0.00015 BTC now: a quote to sell 1 BTC would be refused, so it is not offered.
           await page.getByLabel("Order type", { exact: true }).selectOption("market");
           await fillLabelled(page, "Amount (BTC)", "amount", "1");

@@ -12,6 +12,8 @@ test("a time is the wall time of its zone, followed by the zone's name, held to 
   // New York had moved to summer time (EDT, UTC−4) on 9 March.
   expect(dateTimeFormats("America/New_York", "en-GB").minute(instant)).toBe("12 Mar 2025, 09:05\u00a0GMT-4");
   expect(dateTimeFormats("UTC", "en-GB").minute(instant)).toBe("12 Mar 2025, 13:05\u00a0UTC");
+  expect(dateTimeFormats("UTC", "en-GB").time(instant)).toBe("13:05\u00a0UTC");
+  expect(berlin.time(instant)).toBe("14:05\u00a0CET");
 });
 
 test("formatDateTime says the user's own zone, to the minute or to the second", () => {

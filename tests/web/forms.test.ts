@@ -1,7 +1,8 @@
 /** fieldErrors (web/src/lib/forms.ts): a 422's message placed beside the fields it names. */
-import { expect, test } from "bun:test";
+import { expect, setSystemTime, test } from "bun:test";
 import { ApiError } from "../../web/src/lib/api";
-import { fieldErrors } from "../../web/src/lib/forms";
+import { formatDateTime } from "../../web/src/lib/format";
+import { fieldErrors, rateLimitMessage } from "../../web/src/lib/forms";
 
 const refusal = (message: string, fields: string[]) =>
   new ApiError({ status: 422, code: "VALIDATION_FAILED", message, requestId: "r", details: { fields } });
@@ -26,4 +27,19 @@ test("a rule's message is shown beside every field it names; a message without a
   expect(fieldErrors(refusal("Invalid body: must be a JSON object", ["body"]))).toEqual({
     body: "Invalid body: must be a JSON object",
   });
+});
+
+test("a 429 says when to try again on a clock that names its zone, as every time the app shows", () => {
+  const headers = new Headers({ "retry-after": "900" });
+  const error = new ApiError({ status: 429, code: "RATE_LIMITED", message: "Too many requests", headers });
+  setSystemTime(new Date("2025-03-12T12:35:00.000Z"));
+  try {
+    const at = formatDateTime("2025-03-12T12:50:00.000Z", "time");
+    expect(rateLimitMessage(error, "Too many sign-in attempts.")).toBe(
+      `Too many sign-in attempts. Try again in 15 minutes (at ${at}).`,
+    );
+    expect(at).toMatch(/:50.*\u00a0\S+$/);
+  } finally {
+    setSystemTime();
+  }
 });

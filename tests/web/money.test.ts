@@ -102,3 +102,22 @@ test("amounts of one asset side by side share their decimals: zero pads as the o
   expect(alike(["12345.5", "0", "12345.5"], 2)).toEqual(["12,345.50", "0.00", "12,345.50"]);
   expect(sharedDecimals(["1"], undefined)).toBeUndefined();
 });
+
+test("a negative amount carries a minus sign, not a hyphen; zero carries none", () => {
+  expect(formatAmount("-0.83", 2)).toBe("\u22120.83");
+  expect(formatAmount("-1234.5", 2)).toBe("\u22121,234.50");
+  expect(formatAmount("-0.00", 2)).toBe("0.00");
+  expect(formatAmount("-0", 18)).toBe("0");
+});
+
+test("an amount alone pads zero as the balances table does, in every asset alike", () => {
+  const alone = (value: string, precision: number) => formatAmount(value, precision, sharedDecimals([value], precision));
+  expect([alone("0", 18), alone("0", 9), alone("0", 8), alone("0", 6), alone("0", 2)]).toEqual([
+    "0.00000000",
+    "0.00000000",
+    "0.00000000",
+    "0.000000",
+    "0.00",
+  ]);
+  expect(alone("1.5", 18)).toBe(formatAmount("1.5", 18));
+});

@@ -5,7 +5,15 @@
 import { expect, test } from "bun:test";
 import type { Config } from "../../src/config";
 import { validateOrder } from "../../src/modules/trading/validate";
-import { fillsNowAt, heldBy, orderPrice, orderTerms, shortfallMessage, stopBound } from "../../web/src/lib/order-hold";
+import {
+  fillsNowAt,
+  heldBy,
+  orderPrice,
+  orderTerms,
+  shortfallMessage,
+  stopBound,
+  stopReached,
+} from "../../web/src/lib/order-hold";
 import type { Order } from "../../web/src/lib/trading";
 
 const btc = { side: "buy" as const, asset: "BTC", amount: "0.02" };
@@ -154,4 +162,20 @@ test("a stop's hint names the bound the server's refusal names: past the buy or 
   expect(stopBound("buy", "5.123456", 50)).toBe("5.1491");
   expect(stopBound("sell", "5.123456", 50)).toBe("5.0978");
   expect(stopBound("buy", "not a price", 50)).toBeUndefined();
+});
+
+test("a stop the market has reached is one the server refuses: at or past the buy or sell price, not the market price", () => {
+  // Live 60,000 with 50 bps: buy price 60,300, sell price 59,700 (service.ts assertStopAhead).
+  expect(stopReached("buy", "60300", "60000", 50)).toBe(true);
+  expect(stopReached("buy", "60000", "60000", 50)).toBe(true);
+  expect(stopReached("buy", "60300.01", "60000", 50)).toBe(false);
+  expect(stopReached("sell", "59700", "60000", 50)).toBe(true);
+  expect(stopReached("sell", "60000", "60000", 50)).toBe(true);
+  expect(stopReached("sell", "59699.99", "60000", 50)).toBe(false);
+  // The spread's 4 more decimals count: 1.0004 × 0.995 is 0.995398.
+  expect(stopReached("sell", "0.995398", "1.0004", 50)).toBe(true);
+  expect(stopReached("sell", "0.995397", "1.0004", 50)).toBe(false);
+  // What is not a price is the field's own check to tell.
+  expect(stopReached("buy", "abc", "60000", 50)).toBe(false);
+  expect(stopReached("buy", "0", "60000", 50)).toBe(false);
 });

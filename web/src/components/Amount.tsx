@@ -1,4 +1,5 @@
 import { Show } from "solid-js";
+import { MINUS } from "../lib/format";
 import { formatAmount } from "../lib/money";
 
 /**
@@ -18,7 +19,7 @@ export default function Amount(props: {
   decimals?: number;
 }) {
   const signed = () => (props.returned ? undefined : props.direction);
-  const sign = () => (signed() === "in" ? "+" : signed() === "out" ? "−" : "");
+  const sign = () => (signed() === "in" ? "+" : signed() === "out" ? MINUS : "");
   return (
     <span
       class="amount num"

@@ -46,9 +46,12 @@ export default function Limits(props: {
                     <span class="meter-fill" style={{ width: `${usedPercent(limit)}%` }} />
                   </div>
                   <p class="small muted">
-                    {/* The day is the server's UTC day: said so, with its end on the user's own clock (named) beside it. */}
-                    Used today (UTC) <span class="num">{formatUsd(limit.usedUsd)} USD</span> · resets at midnight UTC,{" "}
-                    <time datetime={limit.resetsAt}>{formatDateTime(limit.resetsAt)}</time>
+                    {/*
+                      The day is the server's UTC day: said so, with its end on the user's own clock (named) in brackets,
+                      as the same moment ("midnight UTC (Nov 29, 2026, 1:00 AM CET)"), not as a second one after a comma.
+                    */}
+                    Used today (UTC) <span class="num">{formatUsd(limit.usedUsd)} USD</span> · resets at midnight UTC (
+                    <time datetime={limit.resetsAt}>{formatDateTime(limit.resetsAt)}</time>)
                   </p>
                 </li>
               )}

@@ -27,6 +27,8 @@ export function dateTimeFormats(timeZone?: string, locales?: string) {
   return {
     minute: formatter(locales, { ...ZONED_MINUTE, timeZone }),
     second: formatter(locales, { ...ZONED_MINUTE, second: "2-digit", timeZone }),
+    /** The time alone ("14:05 CET"), for a moment within the next hours, such as when a rate limit lifts. */
+    time: formatter(locales, { hour: "numeric", minute: "2-digit", timeZoneName: "short", timeZone }),
     /**
      * A price chart's candle, without the zone: the chart's own time axis reads the same clock and names none, and
      * its data table would repeat one zone on every row.
@@ -40,8 +42,8 @@ const dateTimes = dateTimeFormats();
 
 /**
  * "12 Mar 2025, 14:05 CET" in the user's locale and zone (to the `second`, "14:05:09 CET", for times the minute does
- * not tell apart; "12 Mar 2025" for a `utcDay`, a period the server counts in UTC days, such as a day candle); the raw
- * text when it is not a date.
+ * not tell apart; the `time` alone, "14:05 CET", for a moment later today; "12 Mar 2025" for a `utcDay`, a period
+ * the server counts in UTC days, such as a day candle); the raw text when it is not a date.
  */
 export function formatDateTime(iso: string | null | undefined, to: keyof typeof dateTimes = "minute"): string {
   if (!iso) return "—";
@@ -80,12 +82,15 @@ export function changeTrend(change: string): "up" | "down" | "flat" {
   return match[1] === "-" ? "down" : "up";
 }
 
+/** The minus sign of a figure shown as text ("−0.07 USD"): as wide as the plus, where a hyphen reads as a dash. */
+export const MINUS = "\u2212";
+
 /**
  * A 24h change as a signed percentage: "+0.03%", "−0.02%" (a minus sign, as wide as the plus), "0.00%" unsigned.
  * Both directions carry their sign, so neither is read from its colour alone.
  */
 export function formatChange(change: string): string {
   const magnitude = change.trim().replace(/^[+-]/, "");
-  const sign = { up: "+", down: "\u2212", flat: "" }[changeTrend(change)];
+  const sign = { up: "+", down: MINUS, flat: "" }[changeTrend(change)];
   return `${sign}${magnitude}%`;
 }

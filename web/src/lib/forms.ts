@@ -1,6 +1,7 @@
 import type { Setter } from "solid-js";
 import { ApiError, errorMessage } from "./api";
 import { focusFirstInvalid } from "./focus";
+import { formatDateTime } from "./format";
 
 /** Field name → message. */
 export type FieldErrors = Record<string, string>;
@@ -56,12 +57,11 @@ function formatWait(seconds: number): string {
   return `in ${hours} hour${hours === 1 ? "" : "s"}`;
 }
 
-/** The text shown for a 429: when the user may try again, from `Retry-After`. */
+/** The text shown for a 429: when the user may try again, from `Retry-After`, at a time that names its zone as all do. */
 export function rateLimitMessage(error: ApiError, what = "Too many attempts."): string {
   if (error.retryAfter === undefined) return `${what} Please wait a while and try again.`;
   const at = new Date(Date.now() + error.retryAfter * 1000);
-  const clock = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  return `${what} Try again ${formatWait(error.retryAfter)} (at ${clock}).`;
+  return `${what} Try again ${formatWait(error.retryAfter)} (at ${formatDateTime(at.toISOString(), "time")}).`;
 }
 
 /** A form-level message for any failure: rate limits get their wait time, the rest the server's words. */

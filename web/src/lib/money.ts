@@ -16,6 +16,7 @@ import {
   usdCents,
 } from "../../../src/platform/money";
 import type { AssetInfo, PublicConfig } from "./config";
+import { MINUS } from "./format";
 
 /** Minor units back to a decimal string trimmed of trailing zeros ("1.5", "0"), as the API writes them. */
 export { fromUnits };
@@ -44,6 +45,7 @@ const PADDED_DECIMALS = 8;
  * 8 decimals, next to the same asset's 1 wei in full. Where the padding is the whole precision (USD "0.00",
  * BTC "0.00000000", USDT "0.000000") zero keeps it, as exact as every other amount of the asset.
  * `decimals` (sharedDecimals) pads to that many instead, zero included: amounts of one asset side by side line up.
+ * A negative amount (a loss: "−0.83") takes the minus sign History's amounts carry, not a hyphen; zero takes none.
  * Text that is not a plain decimal (or an unknown precision) is shown as it came.
  */
 export function formatAmount(value: string, precision: number | undefined, decimals?: number): string {
@@ -55,7 +57,8 @@ export function formatAmount(value: string, precision: number | undefined, decim
   if (decimals === undefined && precision > PADDED_DECIMALS && wholeDigits === "0" && digits === "") return "0";
   // More decimals than the precision (should not happen from the API) are shown, never cut.
   const shown = digits.padEnd(decimals ?? Math.min(precision, PADDED_DECIMALS), "0");
-  return `${sign}${groupThousands(wholeDigits)}${shown ? `.${shown}` : ""}`;
+  const minus = sign && /[1-9]/.test(wholeDigits + digits) ? MINUS : "";
+  return `${minus}${groupThousands(wholeDigits)}${shown ? `.${shown}` : ""}`;
 }
 
 /**

@@ -67,6 +67,18 @@ export function stopBound(side: Side, livePriceUsd: string, spreadBps: number): 
 }
 
 /**
+ * Whether the server would refuse a stop price now as one the market has already reached (service.ts
+ * `assertStopAhead`): a buy's at or below the buy price, a sell's at or above the sell price (the live price ± the
+ * spread, as stopBound). False when either is not a price: the field's own check says so.
+ */
+export function stopReached(side: Side, stopPrice: string, livePriceUsd: string, spreadBps: number): boolean {
+  const stop = orderPrice(stopPrice);
+  if (stop === undefined || orderPrice(livePriceUsd) === undefined) return false;
+  const order = compareDecimal(stop, sidePrice(livePriceUsd.trim(), side, spreadBps));
+  return side === "buy" ? order <= 0 : order >= 0;
+}
+
+/**
  * The price a limit order trades at as soon as it is placed, when the market already meets its limit (as the server
  * does, service.ts `marketableTerms`): the buy price now (live price plus the spread) when the buy's limit is at or
  * above it, the sell price now (less the spread) when the sell's is at or below it. Undefined when it waits.

@@ -15,7 +15,7 @@ import { focusById, focusControl, focusFirstInvalid } from "../lib/focus";
 import { clearMessagesOnEdit, type FieldErrors, looksLikeEmail } from "../lib/forms";
 import { createIdempotentSubmission, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
-import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf } from "../lib/money";
+import { amountProblem, formatAmount, formatUsd, lessThan, precisionOf, sharedDecimals } from "../lib/money";
 import { moneyProblem, showRefusal } from "../lib/money-errors";
 import { liveUsdValue, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
@@ -205,7 +205,14 @@ function SendForm(props: { config: PublicConfig; user: User }) {
                   <>
                     Available:{" "}
                     <Show when={available()} fallback={<span class="muted">…</span>}>
-                      {(have) => <Amount value={have()} asset={draft().asset} precision={precision()} />}
+                      {(have) => (
+                        <Amount
+                          value={have()}
+                          asset={draft().asset}
+                          precision={precision()}
+                          decimals={sharedDecimals([have()], precision())}
+                        />
+                      )}
                     </Show>
                     . Transfers between CryptoVault users are free.
                   </>

@@ -16,8 +16,17 @@ import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, fieldErrors } from "../lib/forms";
 import { createIdempotentSubmission, outcomeUnknown, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
-import { amountPattern, amountProblem, formatAmount, formatPrice, formatUsd, lessThan, precisionOf } from "../lib/money";
-import { heldBy, orderTerms, shortfallMessage, shortfallRemedy, stopBound } from "../lib/order-hold";
+import {
+  amountPattern,
+  amountProblem,
+  formatAmount,
+  formatPrice,
+  formatUsd,
+  lessThan,
+  precisionOf,
+  sharedDecimals,
+} from "../lib/money";
+import { heldBy, orderTerms, shortfallMessage, shortfallRemedy, stopBound, stopReached } from "../lib/order-hold";
 import { prices, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
@@ -57,6 +66,20 @@ function stopHint(side: Side, livePriceUsd: string | undefined, spreadBps: numbe
   return side === "sell"
     ? `A stop sell triggers once the sell price falls to it: set it below the sell price now${now}, which is the market price less the trading spread.`
     : `A stop buy triggers once the buy price rises to it: set it above the buy price now${now}, which is the market price plus the trading spread.`;
+}
+
+/**
+ * Why the server would refuse the stop price typed, said beside it before it is sent: the market has already reached
+ * it (stopReached), named by the bound the refusal names. Undefined while the stop is ahead of the market, or the live
+ * price is not known (the server still judges it).
+ */
+function stopReachedNote(side: Side, stopPrice: string, livePriceUsd: string | undefined, spreadBps: number) {
+  if (livePriceUsd === undefined || !stopReached(side, stopPrice, livePriceUsd, spreadBps)) return;
+  // A price, since stopReached read it as one.
+  const bound = stopBound(side, livePriceUsd, spreadBps) ?? livePriceUsd;
+  return side === "sell"
+    ? `This stop would trigger at once, and is refused: a stop sell must be below the sell price now (${formatUsd(bound)} USD).`
+    : `This stop would trigger at once, and is refused: a stop buy must be above the buy price now (${formatUsd(bound)} USD).`;
 }
 
 /** The element describing what a limit or stop order holds and costs, which its Place order button points at. */
@@ -237,7 +260,9 @@ function TradeForm(props: { config: PublicConfig }) {
     const available = availableOf(spends);
     const spendPrecision = precisionOf(props.config, spends);
     if (available === undefined || spendPrecision === undefined) return `${price}.`;
-    return `${price}. Available to ${side === "buy" ? "spend" : "sell"}: ${formatAmount(available, spendPrecision)} ${spends}.`;
+    // Padded as the balances table pads it, zero too: "0.00000000 ETH" as "0.00 USD", not a lone "0".
+    const shown = formatAmount(available, spendPrecision, sharedDecimals([available], spendPrecision));
+    return `${price}. Available to ${side === "buy" ? "spend" : "sell"}: ${shown} ${spends}.`;
   };
   /**
    * A price field's error, unless it is the amount's too: a refusal about both ("too small to buy at this limit
@@ -252,12 +277,24 @@ function TradeForm(props: { config: PublicConfig }) {
     const { type, side, asset, amount, limitPrice, stopPrice } = draft();
     return type === "market" ? undefined : { type, side, asset, amount, price: type === "limit" ? limitPrice : stopPrice };
   };
+  /** Why the stop typed would be refused as the market has reached it; undefined for any other order. */
+  const stopNote = () => {
+    const { type, side, asset, stopPrice } = draft();
+    return type === "stop"
+      ? stopReachedNote(side, stopPrice, prices[asset]?.priceUsd, props.config.trading.spreadBps)
+      : undefined;
+  };
   /**
-   * What the limit or stop order typed would hold beyond what is available, as the server would refuse it;
-   * undefined while it is covered, incomplete, or the balances are not known.
+   * The order whose terms are previewed: not a stop whose price is refused, by the page or by the server, whose
+   * "you receive …" would read as on offer (the refusal beside the price says why; an edit of it clears the server's).
+   */
+  const previewed = () => (errors().stopPrice || stopNote() ? undefined : pending());
+  /**
+   * What the limit or stop order previewed would hold beyond what is available, as the server would refuse it;
+   * undefined while it is covered, incomplete, not previewed, or the balances are not known.
    */
   const pendingShortfall = () => {
-    const order = pending();
+    const order = previewed();
     const assetPrecision = precision();
     if (!order || assetPrecision === undefined) return undefined;
     const held = orderTerms(order, order.price, assetPrecision, props.config.trading.feeBps)?.held;
@@ -403,6 +440,9 @@ function TradeForm(props: { config: PublicConfig }) {
     else if (draft().type === "market" && !liveQuote()) void getQuote();
     // Enter in the form, with a quote that would be refused on offer: nothing to confirm (its warning says why).
     else if (draft().type === "market" && shortfall()) return;
+    // A stop the market has reached is not sent either (the server would refuse it): the note at its price says why,
+    // and is read out now.
+    else if (stopNote()) announce(stopNote() ?? "");
     // A limit or stop order its balance does not cover is not sent: the warning above the button says why, and is
     // read out now (it is quiet while the user types).
     else if (pendingShortfall()) announce(pendingShortfall()?.text ?? "");
@@ -504,10 +544,10 @@ function TradeForm(props: { config: PublicConfig }) {
               value={draft().stopPrice}
               onInput={(e) => update("stopPrice", e.currentTarget.value.trim())}
               hint={stopHint(draft().side, prices[draft().asset]?.priceUsd, props.config.trading.spreadBps)}
-              error={priceError("stopPrice")}
+              error={priceError("stopPrice") ?? stopNote()}
             />
           </Show>
-          <Show when={pending()}>
+          <Show when={previewed()}>
             {(order) => (
               <OrderTermsPreview
                 id={ORDER_TERMS_ID}
@@ -560,7 +600,11 @@ function TradeForm(props: { config: PublicConfig }) {
                 class="button button-primary"
                 disabled={busy()}
                 aria-describedby={
-                  pending() ? (pendingShortfall() ? `${ORDER_TERMS_ID} ${ORDER_TERMS_ID}-shortfall` : ORDER_TERMS_ID) : undefined
+                  previewed()
+                    ? pendingShortfall()
+                      ? `${ORDER_TERMS_ID} ${ORDER_TERMS_ID}-shortfall`
+                      : ORDER_TERMS_ID
+                    : undefined
                 }
                 ref={(el) => {
                   getQuoteButton = el;

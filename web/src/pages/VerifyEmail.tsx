@@ -68,9 +68,10 @@ export default function VerifyEmail() {
               <Alert tone="success" title="Your email is verified" ref={focusOutcome}>
                 <p>Thank you. Your account can now deposit, send and withdraw.</p>
               </Alert>
+              {/* What a new account does next is fund itself: the dashboard, from where it deposits. */}
               <Show when={user()} fallback={<SignInButton>Sign in</SignInButton>}>
-                <A href="/security" class="button button-primary">
-                  Go to your security settings
+                <A href="/dashboard" class="button button-primary">
+                  Go to your dashboard
                 </A>
               </Show>
             </Match>

@@ -114,9 +114,9 @@ export default function AmlFlagsPanel(props: { me: User }) {
   const extent = () => {
     const count = flags().items().length;
     const nouns = `${noun()}${count === 1 ? "" : "s"}`;
-    return flags().hasMore()
-      ? `Newest first, ${count} ${nouns} shown; Load more for older ones.`
-      : `All ${count} ${nouns}, newest first.`;
+    if (flags().hasMore()) return `Newest first, ${count} ${nouns} shown; Load more for older ones.`;
+    // One alone has no "all" and no order to tell ("All 1 open flag, newest first").
+    return count === 1 ? `1 ${nouns}.` : `All ${count} ${nouns}, newest first.`;
   };
   return (
     <section class="panel" aria-labelledby="aml-title">

@@ -126,9 +126,9 @@ export default function AuditPanel() {
   const extent = () => {
     const count = events().items().length;
     const nouns = `${filtered() ? "matching " : ""}event${count === 1 ? "" : "s"}`;
-    return events().hasMore()
-      ? `Newest first, ${count} ${nouns} shown; Load more for older ones.`
-      : `All ${count} ${nouns}, newest first.`;
+    if (events().hasMore()) return `Newest first, ${count} ${nouns} shown; Load more for older ones.`;
+    // One alone has no "all" and no order to tell ("All 1 open flag, newest first").
+    return count === 1 ? `1 ${nouns}.` : `All ${count} ${nouns}, newest first.`;
   };
 
   return (

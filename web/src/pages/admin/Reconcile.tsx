@@ -5,7 +5,7 @@ import Loading from "../../components/Loading";
 import { api } from "../../lib/api";
 import type { PublicConfig } from "../../lib/config";
 import { refocusAfterBusy } from "../../lib/focus";
-import { formatAmount, precisionOf } from "../../lib/money";
+import { formatAmount, precisionOf, sharedDecimals } from "../../lib/money";
 import { settled } from "../../lib/resource";
 import ScheduledChecks from "./ScheduledChecks";
 import { adminActions } from "./state";
@@ -25,6 +25,11 @@ export default function ReconcilePanel(props: { config: PublicConfig }) {
   createEffect(on(adminActions, () => void refetch(), { defer: true }));
   // "Check again" is disabled while it checks, which drops keyboard focus to the page: it gets it back.
   const keepFocus = refocusAfterBusy(() => report.loading);
+  /** An asset's sum as the balances table shows an amount: zero reads alike in every asset ("0.00000000", "0.00"). */
+  const sumOf = (row: Reconcile["assets"][number]) => {
+    const precision = precisionOf(props.config, row.asset);
+    return formatAmount(row.sumOfBalances, precision, sharedDecimals([row.sumOfBalances], precision));
+  };
   return (
     <section class="panel" aria-labelledby="reconcile-title">
       <div class="panel-head panel-head-refresh">
@@ -99,7 +104,7 @@ export default function ReconcilePanel(props: { config: PublicConfig }) {
                       <th scope="row">
                         <span class="symbol">{a.asset}</span>
                       </th>
-                      <td class="num">{formatAmount(a.sumOfBalances, precisionOf(props.config, a.asset))}</td>
+                      <td class="num">{sumOf(a)}</td>
                       <td class="num">{a.accounts}</td>
                       <td class="num">{a.transfers}</td>
                     </tr>

@@ -97,6 +97,8 @@ function ReviewQueue<T extends Item>(props: {
     const count = queue.items().length;
     if (queue.hasMore())
       return `Newest first, ${count} shown. More have waited longer: Load more, at the end of the list, brings them.`;
+    // One alone has no "all" and no order to tell ("All 1, newest first: the last has waited longest").
+    if (count === 1) return `1 ${props.noun} waiting.`;
     return `All ${count}, newest first: the last has waited longest.`;
   };
 
@@ -188,7 +190,7 @@ export function WithdrawalReview(props: { config: PublicConfig; me: User; waitin
       title={payout ? "Approved withdrawals waiting for payout" : "Withdrawals waiting for review"}
       description={
         payout
-          ? "A frozen user's wait here for the unfreeze; Reject returns amount and fee. Others go out within seconds."
+          ? "A frozen user's withdrawals wait here for the unfreeze; Reject returns amount and fee. Others go out within seconds."
           : "Above the review threshold. Approve sends them to payout; reject returns amount and fee to the user."
       }
       noun="withdrawal"

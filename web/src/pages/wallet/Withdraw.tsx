@@ -20,6 +20,7 @@ import {
   isZero,
   largestBeforeFee,
   lessThan,
+  sharedDecimals,
   smallestWithdrawal,
 } from "../../lib/money";
 import { moneyProblem, showRefusal } from "../../lib/money-errors";
@@ -263,7 +264,14 @@ export default function WithdrawPanel(props: {
                 <>
                   Available:{" "}
                   <Show when={balance()} fallback={<span class="muted">…</span>}>
-                    {(b) => <Amount value={b().available} asset={asset()} precision={precision()} />}
+                    {(b) => (
+                      <Amount
+                        value={b().available}
+                        asset={asset()}
+                        precision={precision()}
+                        decimals={sharedDecimals([b().available], precision())}
+                      />
+                    )}
                   </Show>
                   .{" "}
                   <span id="withdraw-largest">

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createApp, createServices, WEB_DIST } from "./app";
 import { type Config, followBoundPort, loadConfig, plainHttpWarning } from "./config";
 import { deleteSpentEmailTokens, EMAIL_TOKEN_CLEANUP_BATCH } from "./modules/identity/email-tokens";
-import { deleteEndedSessions, SESSION_CLEANUP_BATCH } from "./modules/identity/sessions";
+import { deleteTokensOfEndedSessions, TOKEN_CLEANUP_BATCH } from "./modules/identity/sessions";
 import { unreadableTwoFactorSecrets } from "./modules/identity/two-factor";
 import { CHECK_CONNECTION_SETTINGS, startIntegrityChecks } from "./modules/system/integrity";
 import { VERSION } from "./modules/system/service";
@@ -126,7 +126,9 @@ const workers = [
   }),
   startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
   startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
-  startWorker("session-cleanup", 3_600_000, () => deleteEndedSessions(database.db), logger, { fullBatch: SESSION_CLEANUP_BATCH }),
+  startWorker("refresh-token-cleanup", 3_600_000, () => deleteTokensOfEndedSessions(database.db), logger, {
+    fullBatch: TOKEN_CLEANUP_BATCH,
+  }),
   startWorker("email-token-cleanup", 3_600_000, () => deleteSpentEmailTokens(database.db), logger, {
     fullBatch: EMAIL_TOKEN_CLEANUP_BATCH,
   }),

@@ -311,38 +311,25 @@ export async function listLiveSessions(db: DbOrTx, userId: string, currentSessio
   }));
 }
 
-/** How many sessions one cleanup pass takes at most, for each of its two steps. */
-export const SESSION_CLEANUP_BATCH = 500;
-/**
- * An ended session's row is kept this long after it ended: sign-ins compare with earlier sessions to tell a new
- * device (isKnownDevice), and support may ask when a session ended and why.
- */
-const ENDED_SESSIONS_KEPT = "90 days";
+/** How many ended sessions one cleanup pass clears the tokens of, at most. */
+export const TOKEN_CLEANUP_BATCH = 500;
 
 /**
- * Cleanup (hourly): a refresh rotates the token every 15 minutes, so each session gathers thousands of token rows over
- * its 30 days. Once the session has ended, every one of its tokens is refused alike, with its row or without it:
- * the rows go. The ended session goes after ENDED_SESSIONS_KEPT. Returns the larger step's count of sessions.
+ * Cleanup (hourly): a refresh rotates the token every 15 minutes, so a session gathers thousands of token rows over
+ * its 30 days. Once it has ended, every one of its tokens is refused alike, with its row or without it: the rows go.
+ * The session's own row stays, as the account's sign-in history: a sign-in is compared with it to tell a new device
+ * (isKnownDevice), however long the account lay unused. Returns how many sessions' tokens went.
  */
-export async function deleteEndedSessions(db: DbOrTx): Promise<number> {
-  const ended = sql`(s.revoked_at is not null or s.expires_at <= now() or s.last_seen_at <= now() - ${IDLE_LIMIT}::interval)`;
-  const [tokens] = await queryRows<{ sessions: number }>(
+export async function deleteTokensOfEndedSessions(db: DbOrTx): Promise<number> {
+  const [cleared] = await queryRows<{ sessions: number }>(
     db,
     sql`with ended as (
           select s.id from sessions s
-          where ${ended} and exists (select 1 from refresh_tokens r where r.session_id = s.id)
-          limit ${SESSION_CLEANUP_BATCH}),
+          where (s.revoked_at is not null or s.expires_at <= now() or s.last_seen_at <= now() - ${IDLE_LIMIT}::interval)
+            and exists (select 1 from refresh_tokens r where r.session_id = s.id)
+          limit ${TOKEN_CLEANUP_BATCH}),
         deleted as (delete from refresh_tokens where session_id in (select id from ended))
         select count(*)::int as sessions from ended`,
   );
-  const gone = await queryRows(
-    db,
-    sql`delete from sessions where id in (
-          select s.id from sessions s
-          where least(s.revoked_at, s.expires_at, s.last_seen_at + ${IDLE_LIMIT}::interval) < now() - ${ENDED_SESSIONS_KEPT}::interval
-            and not exists (select 1 from refresh_tokens r where r.session_id = s.id)
-          limit ${SESSION_CLEANUP_BATCH})
-        returning id`,
-  );
-  return Math.max(tokens.sessions, gone.length);
+  return cleared.sessions;
 }

@@ -6,14 +6,15 @@ import { emailTokens, refreshTokens, sessions } from "../src/modules/identity/sc
 import { deleteTokensOfEndedSessions } from "../src/modules/identity/sessions";
 import { deleteOldMail } from "../src/platform/mail/outbox";
 import { mailOutbox } from "../src/platform/mail/schema";
-import { signedInUser, TestClient } from "./support/client";
-import { createTestApp } from "./support/harness";
+import { lastMailTo, PASSWORD, signedInUser, TestClient } from "./support/client";
+import { createTestApp, TEST_DATABASE_URL } from "./support/harness";
+import { runAgainstUncommitted } from "./support/held-lock";
 
 setDefaultTimeout(30_000);
 
 let fixture: Awaited<ReturnType<typeof createTestApp>>;
 beforeAll(async () => {
-  fixture = await createTestApp();
+  fixture = await createTestApp({ TRUST_PROXY: "true" });
 });
 afterAll(() => fixture.dispose());
 
@@ -55,6 +56,32 @@ test("a refreshed session whose rotated token is presented again is still caught
   const reused = await thief.json<{ error: { code: string } }>("POST", "/api/auth/refresh");
   expect([reused.status, reused.body.error.code]).toEqual([401, "REFRESH_REUSED"]);
 });
+
+test("an account unused for months still has its sign-in history: a sign-in from a new device is mailed", async () => {
+  const { client, email, userId } = await signedInUser(fixture, "cleanupdormant");
+  expect((await client.post("/api/auth/logout")).status).toBe(204);
+  await db().execute(sql`update sessions set revoked_at = now() - interval '400 days' where user_id = ${userId}`);
+  while ((await deleteTokensOfEndedSessions(db())) > 0);
+  const stranger = new TestClient(fixture);
+  stranger.ip = "192.0.2.77";
+  expect((await stranger.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+  expect((await lastMailTo(fixture, email)).subject).toBe("New sign-in to your account");
+});
+
+// A token read by a refresh, then removed (its session ended, and the cleanup came) before the refresh claims it:
+// the refresh is refused as for any ended session, not taken for a stolen token's reuse (which audits an alarm).
+test.if(Boolean(TEST_DATABASE_URL))(
+  "a token the cleanup removes while a refresh claims it: 401 UNAUTHENTICATED, not REFRESH_REUSED",
+  async () => {
+    const { client } = await signedInUser(fixture, "cleanuprace");
+    const { sha256Hex } = await import("../src/platform/crypto");
+    const hash = sha256Hex(client.cookie("refresh_token") as string);
+    const refused = await runAgainstUncommitted(db(), sql`delete from refresh_tokens where token_hash = ${hash}`, () =>
+      client.json<{ error: { code: string } }>("POST", "/api/auth/refresh"),
+    );
+    expect([refused.status, refused.body.error.code]).toEqual([401, "UNAUTHENTICATED"]);
+  },
+);
 
 test("email tokens go a day after they were used or expired; unused live ones stay", async () => {
   const { userId } = await signedInUser(fixture, "cleanuptokens"); // its verification token is used

@@ -114,7 +114,15 @@ async function rotateRefreshToken(tx: DbTransaction, presented: string): Promise
     .set({ rotatedAt: sql`now()` })
     .where(and(eq(refreshTokens.tokenHash, sha256Hex(presented)), isNull(refreshTokens.rotatedAt)))
     .returning({ sessionId: refreshTokens.sessionId });
-  if (claimed.length === 0) return { kind: "reused", userId: row.userId, sessionId: row.sessionId };
+  if (claimed.length === 0) {
+    // Rotated meanwhile by another use of it (theft), or removed with its session's end since it was read (the
+    // cleanup): only the first is reuse.
+    const [still] = await tx
+      .select({ sessionId: refreshTokens.sessionId })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, sha256Hex(presented)));
+    return still ? { kind: "reused", userId: row.userId, sessionId: row.sessionId } : { kind: "invalid" };
+  }
   const refreshToken = randomToken(32);
   await tx.insert(refreshTokens).values({ tokenHash: sha256Hex(refreshToken), sessionId: row.sessionId });
   await tx.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.id, row.sessionId));
@@ -196,7 +204,9 @@ export async function sessionToEnd(
 /** DELETE /sessions/:id: one of the user's own live sessions ends at once; anyone else's id is 404. */
 export async function revokeOwnSession(db: Db, userId: string, sessionId: string, actor: Actor): Promise<void> {
   await db.transaction(async (tx) => {
-    if (!(await revokeSession(tx, userId, sessionId, "revoked_by_user"))) throw notFound("Session");
+    // Only a session the list shows: one over by itself (idle, or past its end) is not there to end.
+    if (!isUuid(sessionId) || !(await lockLiveSession(tx, userId, sessionId))) throw notFound("Session");
+    await revokeSession(tx, userId, sessionId, "revoked_by_user");
     await recordAudit(tx, [{ userId, action: "session.revoked", metadata: { sessionId }, ...actor }]);
   });
 }
@@ -267,7 +277,7 @@ async function revokeSession(tx: DbOrTx, userId: string, sessionId: string, reas
   const revoked = await tx
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), sessionIsLive()))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return revoked.length > 0;
 }
@@ -311,25 +321,24 @@ export async function listLiveSessions(db: DbOrTx, userId: string, currentSessio
   }));
 }
 
-/** How many ended sessions one cleanup pass clears the tokens of, at most. */
-export const TOKEN_CLEANUP_BATCH = 500;
+/** How many refresh tokens one cleanup pass removes at most. */
+export const TOKEN_CLEANUP_BATCH = 5000;
 
 /**
  * Cleanup (hourly): a refresh rotates the token every 15 minutes, so a session gathers thousands of token rows over
  * its 30 days. Once it has ended, every one of its tokens is refused alike, with its row or without it: the rows go.
  * The session's own row stays, as the account's sign-in history: a sign-in is compared with it to tell a new device
- * (isKnownDevice), however long the account lay unused. Returns how many sessions' tokens went.
+ * (isKnownDevice), however long the account lay unused. Rows another instance's cleanup holds are skipped.
  */
 export async function deleteTokensOfEndedSessions(db: DbOrTx): Promise<number> {
-  const [cleared] = await queryRows<{ sessions: number }>(
+  const gone = await queryRows(
     db,
-    sql`with ended as (
-          select s.id from sessions s
-          where (s.revoked_at is not null or s.expires_at <= now() or s.last_seen_at <= now() - ${IDLE_LIMIT}::interval)
-            and exists (select 1 from refresh_tokens r where r.session_id = s.id)
-          limit ${TOKEN_CLEANUP_BATCH}),
-        deleted as (delete from refresh_tokens where session_id in (select id from ended))
-        select count(*)::int as sessions from ended`,
+    sql`delete from refresh_tokens where token_hash in (
+          select r.token_hash from refresh_tokens r join sessions s on s.id = r.session_id
+          where s.revoked_at is not null or s.expires_at <= now() or s.last_seen_at <= now() - ${IDLE_LIMIT}::interval
+          limit ${TOKEN_CLEANUP_BATCH}
+          for update of r skip locked)
+        returning session_id`,
   );
-  return cleared.sessions;
+  return gone.length;
 }

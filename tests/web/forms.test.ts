@@ -39,6 +39,16 @@ test("a 429 says when to try again on a clock that names its zone, as every time
       `Too many sign-in attempts. Try again in 15 minutes (at ${at}).`,
     );
     expect(at).toMatch(/:50.*\u00a0\S+$/);
+    // A wait into another day names the day too.
+    const later = new ApiError({
+      status: 429,
+      code: "RATE_LIMITED",
+      message: "Too many requests",
+      headers: new Headers({ "retry-after": String(2 * 86_400) }),
+    });
+    expect(rateLimitMessage(later)).toBe(
+      `Too many attempts. Try again in 48 hours (at ${formatDateTime("2025-03-14T12:35:00.000Z", "minute")}).`,
+    );
   } finally {
     setSystemTime();
   }

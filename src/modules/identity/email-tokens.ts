@@ -67,7 +67,8 @@ export const EMAIL_TOKEN_CLEANUP_BATCH = 5000;
 
 /**
  * Cleanup (hourly): a used or expired token is refused alike with its row or without it; the rows go a day later
- * (a day in which support can still see that a link was used, and when).
+ * (a day in which support can still see that a link was used, and when). Rows another instance's cleanup holds are
+ * skipped.
  */
 export async function deleteSpentEmailTokens(db: DbOrTx): Promise<number> {
   const gone = await queryRows(
@@ -75,7 +76,7 @@ export async function deleteSpentEmailTokens(db: DbOrTx): Promise<number> {
     sql`delete from email_tokens where token_hash in (
           select token_hash from email_tokens
           where least(used_at, expires_at) < now() - interval '1 day'
-          limit ${EMAIL_TOKEN_CLEANUP_BATCH})
+          limit ${EMAIL_TOKEN_CLEANUP_BATCH} for update skip locked)
         returning purpose`,
   );
   return gone.length;

@@ -146,8 +146,9 @@ export async function spendSecondFactor(
   // 2FA turned off since the request was judged paused the money (WITHDRAWALS_LOCKED): said so, not "wrong code".
   const locked = await lockUser(tx, user.id);
   assertWithdrawalsUnlocked(locked);
-  const check = () => acceptSecondFactor(ctx, tx, locked, code as string);
-  if (!code || !(await ctx.throttle.judgeSecret(user.id, check, { holdingLocks: true }))) throw invalidTotp();
+  if (!code) throw invalidTotp();
+  const check = () => acceptSecondFactor(ctx, tx, locked, code);
+  if (!(await ctx.throttle.judgeSecret(user.id, check, { holdingLocks: true }))) throw invalidTotp();
 }
 
 /** Whether `code` is the user's second factor now, spending it; `locked`: the user's row, under lockUser. */

@@ -33,7 +33,7 @@ export const PlainDecimal = t.String({
   minLength: 1,
   maxLength: 100,
   pattern: "^(?=[0-9.]*[1-9])[0-9]+(\\.[0-9]+)?$",
-  description: 'a positive decimal number in a string, digits and one optional point only, such as "12.5"',
+  description: 'a positive decimal number, digits and one optional point only, such as "12.5"',
 });
 
 /**
@@ -51,7 +51,7 @@ export const DisplayText = (maxLength: number) =>
   t.String({
     maxLength,
     pattern: `^(?=[^]*[^\\s\\u200b-\\u200d\\u2060\\ufeff])[^\\x00-\\x1f\\x7f-\\x9f${BIDI_CONTROLS}]*$`,
-    description: "text with something besides spaces, and no control characters",
+    description: "text with something visible besides spaces, and no control or bidirectional control characters",
   });
 
 /**

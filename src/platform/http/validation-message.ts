@@ -30,11 +30,11 @@ type Schema = {
 /** "/amount" → "amount", "/items/0/id" → "items.0.id". */
 const fieldOf = (issue: Issue) => ("path" in issue ? String(issue.path) : "").replace(/^\//, "").replaceAll("/", ".");
 
-export const shownName = (name: string) => (name.length > NAME_SHOWN ? `${name.slice(0, NAME_SHOWN)}…` : name);
+const shownName = (name: string) => (name.length > NAME_SHOWN ? `${name.slice(0, NAME_SHOWN)}…` : name);
 
 /** Field names of a failure, each once, in the order they failed. */
 export function failedFieldNames(error: Readonly<ValidationError>): string[] {
-  return [...new Set(error.all.map(fieldOf).filter(Boolean))].map(shownName);
+  return [...new Set(error.all.map(fieldOf).filter(Boolean).map(shownName))];
 }
 
 /** What the schema wants, where it says so in words: its description, or its format's. */
@@ -54,7 +54,7 @@ function reason(issue: Issue): string {
     case ValueErrorType.ObjectAdditionalProperties:
       return "is not a field this request takes";
     case ValueErrorType.String:
-      return described(schema) ? `must be ${described(schema)}` : "must be a string";
+      return described(schema) ? `must be a string: ${described(schema)}` : "must be a string";
     case ValueErrorType.Number:
       return "must be a number";
     case ValueErrorType.Integer:

@@ -131,18 +131,21 @@ async function recordFailure(
     ${failed ? dropBodies(transport) : sql``} where id = ${row.id}`);
 }
 
-/** A sent or failed mail's row is kept this long (what was mailed to whom, and when), then removed. */
+/** A mail's row is kept this long after it was queued (what was mailed to whom, and when), then removed. */
 const MAIL_KEPT = "30 days";
 /** How many mails one cleanup pass removes at most. */
 export const MAIL_CLEANUP_BATCH = 5000;
 
-/** Cleanup (hourly): mails sent or failed more than MAIL_KEPT ago. Pending ones stay whatever their age. */
+/**
+ * Cleanup (hourly): mails queued more than MAIL_KEPT ago and sent or failed since (a mail is given up on a day after
+ * it was queued). Pending ones stay whatever their age. Rows another instance's cleanup holds are skipped.
+ */
 export async function deleteOldMail(db: DbOrTx): Promise<number> {
   const gone = await queryRows(
     db,
     sql`delete from mail_outbox where id in (
           select id from mail_outbox where status <> 'pending' and created_at < now() - ${MAIL_KEPT}::interval
-          limit ${MAIL_CLEANUP_BATCH})
+          limit ${MAIL_CLEANUP_BATCH} for update skip locked)
         returning id`,
   );
   return gone.length;

@@ -61,7 +61,9 @@ function formatWait(seconds: number): string {
 export function rateLimitMessage(error: ApiError, what = "Too many attempts."): string {
   if (error.retryAfter === undefined) return `${what} Please wait a while and try again.`;
   const at = new Date(Date.now() + error.retryAfter * 1000);
-  return `${what} Try again ${formatWait(error.retryAfter)} (at ${formatDateTime(at.toISOString(), "time")}).`;
+  // The time alone is enough today; a wait past midnight names the day too.
+  const today = at.toDateString() === new Date().toDateString();
+  return `${what} Try again ${formatWait(error.retryAfter)} (at ${formatDateTime(at.toISOString(), today ? "time" : "minute")}).`;
 }
 
 /** A form-level message for any failure: rate limits get their wait time, the rest the server's words. */

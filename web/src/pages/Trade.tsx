@@ -27,7 +27,7 @@ import {
   sharedDecimals,
 } from "../lib/money";
 import { heldBy, orderTerms, shortfallMessage, shortfallRemedy, stopBound, stopReached } from "../lib/order-hold";
-import { prices, useLivePrices } from "../lib/prices";
+import { priceMeta, prices, useLivePrices } from "../lib/prices";
 import { loadError, settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
@@ -277,10 +277,13 @@ function TradeForm(props: { config: PublicConfig }) {
     const { type, side, asset, amount, limitPrice, stopPrice } = draft();
     return type === "market" ? undefined : { type, side, asset, amount, price: type === "limit" ? limitPrice : stopPrice };
   };
-  /** Why the stop typed would be refused as the market has reached it; undefined for any other order. */
+  /**
+   * Why the stop typed would be refused as the market has reached it; undefined for any other order, and while the
+   * prices are stale (the page's could then be behind the server's, and would refuse a stop it takes).
+   */
   const stopNote = () => {
     const { type, side, asset, stopPrice } = draft();
-    return type === "stop"
+    return type === "stop" && !priceMeta.stale
       ? stopReachedNote(side, stopPrice, prices[asset]?.priceUsd, props.config.trading.spreadBps)
       : undefined;
   };

@@ -127,7 +127,7 @@ export default function AuditPanel() {
     const count = events().items().length;
     const nouns = `${filtered() ? "matching " : ""}event${count === 1 ? "" : "s"}`;
     if (events().hasMore()) return `Newest first, ${count} ${nouns} shown; Load more for older ones.`;
-    // One alone has no "all" and no order to tell ("All 1 open flag, newest first").
+    // One alone has no "all" and no order to tell ("All 1 event, newest first").
     return count === 1 ? `1 ${nouns}.` : `All ${count} ${nouns}, newest first.`;
   };
 

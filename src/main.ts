@@ -112,6 +112,22 @@ const ownDatabase =
     ? await openDatabase({ url: config.databaseUrl, poolSize: 1, settings: CHECK_CONNECTION_SETTINGS })
     : undefined;
 const checkDatabase = ownDatabase ?? database;
+/**
+ * An hourly cleanup (README: Retention), the first a minute after start: what it removed is logged, so an operator
+ * sees it run. A pass that removed a whole `batch` runs again at once.
+ */
+const startCleanup = (name: string, clean: () => Promise<number>, batch?: number) =>
+  startWorker(
+    name,
+    3_600_000,
+    async () => {
+      const removed = await clean();
+      if (removed > 0) logger.info("cleaned up", { worker: name, removed });
+      return removed;
+    },
+    logger,
+    { fullBatch: batch },
+  );
 const workers = [
   startWorker("mail", 1000, (signal) => drainMailOutbox(database.db, mail, logger, { signal, metrics }), logger, {
     fullBatch: MAIL_BATCH,
@@ -124,15 +140,11 @@ const workers = [
   startWorker("order-triggers", 500, (signal) => runOrderTriggers(services.trading, { signal }), logger, {
     fullBatch: ORDER_TRIGGER_BATCH,
   }),
-  startWorker("idempotency-cleanup", 3_600_000, () => deleteExpiredKeys(database.db), logger),
-  startWorker("quote-cleanup", 3_600_000, () => deleteOldQuotes(database.db), logger),
-  startWorker("refresh-token-cleanup", 3_600_000, () => deleteTokensOfEndedSessions(database.db), logger, {
-    fullBatch: TOKEN_CLEANUP_BATCH,
-  }),
-  startWorker("email-token-cleanup", 3_600_000, () => deleteSpentEmailTokens(database.db), logger, {
-    fullBatch: EMAIL_TOKEN_CLEANUP_BATCH,
-  }),
-  startWorker("mail-cleanup", 3_600_000, () => deleteOldMail(database.db), logger, { fullBatch: MAIL_CLEANUP_BATCH }),
+  startCleanup("idempotency-cleanup", () => deleteExpiredKeys(database.db)),
+  startCleanup("quote-cleanup", () => deleteOldQuotes(database.db)),
+  startCleanup("refresh-token-cleanup", () => deleteTokensOfEndedSessions(database.db), TOKEN_CLEANUP_BATCH),
+  startCleanup("email-token-cleanup", () => deleteSpentEmailTokens(database.db), EMAIL_TOKEN_CLEANUP_BATCH),
+  startCleanup("mail-cleanup", () => deleteOldMail(database.db), MAIL_CLEANUP_BATCH),
   ...(config.integrityCheckIntervalMinutes > 0 ? [startIntegrityChecks({ ...deps, db: checkDatabase.db }, { ownDatabase })] : []),
 ];
 const { runtime } = services;

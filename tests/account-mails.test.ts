@@ -286,6 +286,35 @@ describe("withdrawal outcomes", () => {
     expect(mail.textBody).toContain("back in your available balance");
   });
 
+  test("a payout whose outcome was lost is sent again a minute on, with a warning, and mailed once when it completes", async () => {
+    const { client, email } = await withBook("wd-lost", "100");
+    const id = await withdraw(client, "40");
+    const lines: string[] = [];
+    const logger = createLogger("warn", (line) => lines.push(line));
+    const timingOut: PayoutProvider = {
+      name: "timing-out",
+      send: async (payout) => {
+        if (payout.withdrawalId === id) throw new Error("timed out");
+        return sandboxPayoutProvider.send(payout);
+      },
+    };
+    expect(await mailedBy(email, () => runPayouts(fixture.services.money, timingOut, logger))).toEqual([]);
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(["payout outcome unknown; it will be sent again"]);
+    const { withdrawals } = await import("../src/modules/wallet/schema");
+    await fixture.deps.database.db
+      .update(withdrawals)
+      .set({ payoutAttemptedAt: new Date(Date.now() - 61_000) })
+      .where(eq(withdrawals.id, id));
+    const [mail] = await mailedBy(email, () => runPayouts(fixture.services.money, sandboxPayoutProvider, logger));
+    expect(mail.subject).toBe("Withdrawal completed");
+    const again = JSON.parse(lines[1]);
+    expect([again.level, again.msg, again.withdrawalId]).toEqual([
+      "warn",
+      "payout sent again: an earlier attempt's outcome is unknown",
+      id,
+    ]);
+  });
+
   test("a rejection by an admin is mailed, funds back in available; a refused review mails nothing", async () => {
     const { client, email, code } = await withBook("wd-rejected", "1000");
     const id = await withdraw(client, "600");

@@ -113,3 +113,29 @@ describe("the in-process counter store", () => {
     expect((await store.hit("ip:192.0.2.1", 60_000)).count).toBe(2);
   });
 });
+
+describe("counter keys", () => {
+  test("name no email address: it is hashed, so Redis holds none and any text makes a clean key", async () => {
+    const keys: string[] = [];
+    const store = new MemoryCounterStore();
+    const recording: CounterStore = Object.assign(Object.create(store), {
+      hit: (key: string, windowMs: number) => {
+        keys.push(key);
+        return store.hit(key, windowMs);
+      },
+      claim: (budgets: { key: string; limit: number }[], windowMs: number) => {
+        keys.push(...budgets.map((b) => b.key));
+        return store.claim(budgets, windowMs);
+      },
+    });
+    const { createMailBudget } = await import("../src/modules/identity/mail-budget");
+    const email = "Someone.Private@example.com\nX";
+    const mails = createMailBudget(recording);
+    await mails.passwordReset(email, "192.0.2.1");
+    await mails.verification(email);
+    await mails.newSignIn(email);
+    await createLoginThrottle(recording, 5).judgeSignIn(email, "192.0.2.1", async () => ({ accepted: false }));
+    expect(keys).toHaveLength(5);
+    for (const key of keys) expect([key, /private|\n/i.test(key)]).toEqual([key, false]);
+  });
+});

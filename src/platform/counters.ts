@@ -4,7 +4,14 @@
  */
 import type Redis from "ioredis";
 import { isUnreachable } from "./bus";
+import { sha256Hex } from "./crypto";
 import { dependencyUnavailable } from "./http/errors";
+
+/**
+ * An email address (or other personal text) as part of a counter's key: hashed, so Redis holds no address, and any
+ * text a client sent (a newline, a megabyte) makes a short, clean key.
+ */
+export const personalKey = (text: string) => sha256Hex(text).slice(0, 32);
 
 export type WindowCount = { count: number; resetMs: number };
 

@@ -36,12 +36,14 @@ export function holdLeadership(bus: Bus, key: string, options: LeaseOptions, cal
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
 
-  const lose = () => {
+  /** Steps down, saying why: the lease was lost, or is given up at stop. */
+  const stepDown = (message: "lease lost" | "lease released") => {
     if (!leading) return;
     leading = false;
-    logger.info("lease lost", { key });
+    logger.info(message, { key });
     callbacks.onRelease();
   };
+  const lose = () => stepDown("lease lost");
 
   const attempt = async () => {
     const startedAt = Date.now();
@@ -76,7 +78,7 @@ export function holdLeadership(bus: Bus, key: string, options: LeaseOptions, cal
       clearTimeout(timer);
       await running;
       if (leading) {
-        lose();
+        stepDown("lease released");
         await redis.eval(RELEASE, 1, key, token).catch(() => {});
       }
     },

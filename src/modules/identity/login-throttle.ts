@@ -11,7 +11,7 @@
  * passwords, and the owner signed in must still be able to change a password under attack. A sign-in's wrong
  * code spends the sign-in's budgets, not the signed-in user's, for the same reason.
  */
-import type { Budget, CounterStore, Slot } from "../../platform/counters";
+import { type Budget, type CounterStore, personalKey, type Slot } from "../../platform/counters";
 import { rateLimited } from "../../platform/http/rate-limit";
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
@@ -66,7 +66,7 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
     }
   }
 
-  const accountBudget = (email: string) => ({ key: `login-fail:acct:${email}`, limit: perAccount });
+  const accountBudget = (email: string) => ({ key: `login-fail:acct:${personalKey(email)}`, limit: perAccount });
   const secretBudget = (userId: string) => ({ key: `secret-fail:user:${userId}`, limit: perAccount });
   /** A budget whose log records the attempt but whose limit never refuses it. */
   const countedOnly = (budget: Budget): Budget => ({ ...budget, limit: Number.MAX_SAFE_INTEGER });

@@ -10,7 +10,7 @@
  * not capped: they go to a verified address only (mailIfVerified), so only its owner or someone in the owner's
  * session causes them, and a cap would let that someone silence the very mail that warns the owner.
  */
-import type { CounterStore } from "../../platform/counters";
+import { type CounterStore, personalKey } from "../../platform/counters";
 
 export const MAILS_PER_HOUR = 5;
 const HOUR_MS = 3_600_000;
@@ -22,10 +22,10 @@ export function createMailBudget(counters: CounterStore) {
   const spend = async (key: string) => (await counters.hit(key, HOUR_MS)).count <= MAILS_PER_HOUR;
   return {
     /** Counts one reset mail to `email` asked from `ip`; false past MAILS_PER_HOUR in the hour. */
-    passwordReset: (email: string, ip: string | null) => spend(`mail:password_reset:${email}:${ip ?? "unknown"}`),
+    passwordReset: (email: string, ip: string | null) => spend(`mail:password_reset:${personalKey(email)}:${ip ?? "unknown"}`),
     /** Counts one verification mail to `email`; false past MAILS_PER_HOUR in the hour. */
-    verification: (email: string) => spend(`mail:verify_email:${email}`),
+    verification: (email: string) => spend(`mail:verify_email:${personalKey(email)}`),
     /** Counts one new sign-in alert to `email`; false past MAILS_PER_HOUR in the hour. */
-    newSignIn: (email: string) => spend(`mail:new_sign_in:${email}`),
+    newSignIn: (email: string) => spend(`mail:new_sign_in:${personalKey(email)}`),
   };
 }

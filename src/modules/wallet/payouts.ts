@@ -60,8 +60,13 @@ export async function runPayouts(
  * refused. When the outcome is unknown the funds stay held; it is sent again later, never returned on a guess.
  */
 async function payOut(ctx: MoneyContext, provider: PayoutProvider, logger: Logger, id: string): Promise<void> {
-  const row = await claimPayout(ctx, id);
-  if (!row) return;
+  const claimed = await claimPayout(ctx, id);
+  if (!claimed) return;
+  const { row, attemptedBefore } = claimed;
+  // An earlier attempt never settled (its instance died mid-payout, or the provider's answer was lost): said, as
+  // the provider may now be paying it twice unless its adapter is idempotent on the withdrawal id.
+  if (attemptedBefore)
+    logger.warn("payout sent again: an earlier attempt's outcome is unknown", { withdrawalId: row.id, attemptedBefore });
   // The provider is called with no transaction open: a slow provider holds no row lock and no connection.
   let txHash: string;
   try {
@@ -89,16 +94,19 @@ async function payOut(ctx: MoneyContext, provider: PayoutProvider, logger: Logge
  * minute (SKIP LOCKED and the stamp, so instances never send one together). Undefined when it is not due, or
  * its owner's freeze has committed meanwhile or is committing (the owner's row is locked against it).
  */
-async function claimPayout(ctx: MoneyContext, id: string): Promise<WithdrawalRow | undefined> {
+async function claimPayout(
+  ctx: MoneyContext,
+  id: string,
+): Promise<{ row: WithdrawalRow; attemptedBefore: Date | null } | undefined> {
   return ctx.db.transaction(async (tx) => {
     const [due] = await tx
-      .select({ userId: withdrawals.userId })
+      .select({ userId: withdrawals.userId, attemptedBefore: withdrawals.payoutAttemptedAt })
       .from(withdrawals)
       .where(and(eq(withdrawals.id, id), payoutDue))
       .for("update", { skipLocked: true });
     if (!due || !(await lockedUnfrozen(tx, due.userId))) return undefined;
     const [row] = await tx.update(withdrawals).set({ payoutAttemptedAt: sql`now()` }).where(eq(withdrawals.id, id)).returning();
-    return row;
+    return { row, attemptedBefore: due.attemptedBefore };
   });
 }
 

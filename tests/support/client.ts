@@ -19,10 +19,10 @@ export class TestClient {
   readonly cookies = new Map<string, StoredCookie>();
   userAgent = "TestBrowser/1.0";
   /**
-   * Each client is its own visitor, from an address of its own (the IPv6 documentation range): drawn at random from a
-   * few hundred, two clients of one test sometimes shared one, and its per-address budgets.
+   * Each client is its own visitor, from a network of its own (a /64 of the IPv6 documentation range, which per-IP
+   * budgets count as one): drawn at random from a few hundred, two clients of one test sometimes shared one.
    */
-  ip = `2001:db8::${(++clientsMade).toString(16)}`;
+  ip = `2001:db8:${(++clientsMade >> 16).toString(16)}:${(clientsMade & 0xffff).toString(16)}::1`;
 
   constructor(readonly fixture: Fixture) {}
 

@@ -12,6 +12,7 @@
  * code spends the sign-in's budgets, not the signed-in user's, for the same reason.
  */
 import { type Budget, type CounterStore, personalKey, type Slot } from "../../platform/counters";
+import { budgetNetwork } from "../../platform/http/ip-network";
 import { rateLimited } from "../../platform/http/rate-limit";
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
@@ -78,7 +79,10 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
   return {
     /** Runs a sign-in's `check` within the account's and the IP's budgets. */
     judgeSignIn<T extends Checked>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
-      const budgets = [accountBudget(email), { key: `login-fail:ip:${ip ?? "unknown"}`, limit: perAccount * 10 }];
+      const budgets = [
+        accountBudget(email),
+        { key: `login-fail:ip:${ip ? budgetNetwork(ip) : "unknown"}`, limit: perAccount * 10 },
+      ];
       return spendAttempt(budgets, "Too many failed sign-ins; try again later", check);
     },
     /**

@@ -11,6 +11,7 @@
  * session causes them, and a cap would let that someone silence the very mail that warns the owner.
  */
 import { type CounterStore, personalKey } from "../../platform/counters";
+import { budgetNetwork } from "../../platform/http/ip-network";
 
 export const MAILS_PER_HOUR = 5;
 const HOUR_MS = 3_600_000;
@@ -22,7 +23,8 @@ export function createMailBudget(counters: CounterStore) {
   const spend = async (key: string) => (await counters.hit(key, HOUR_MS)).count <= MAILS_PER_HOUR;
   return {
     /** Counts one reset mail to `email` asked from `ip`; false past MAILS_PER_HOUR in the hour. */
-    passwordReset: (email: string, ip: string | null) => spend(`mail:password_reset:${personalKey(email)}:${ip ?? "unknown"}`),
+    passwordReset: (email: string, ip: string | null) =>
+      spend(`mail:password_reset:${personalKey(email)}:${ip ? budgetNetwork(ip) : "unknown"}`),
     /** Counts one verification mail to `email`; false past MAILS_PER_HOUR in the hour. */
     verification: (email: string) => spend(`mail:verify_email:${personalKey(email)}`),
     /** Counts one new sign-in alert to `email`; false past MAILS_PER_HOUR in the hour. */

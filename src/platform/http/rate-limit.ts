@@ -1,8 +1,9 @@
 /**
  * 100 requests a minute (RATE_LIMIT_PER_MINUTE) per user when the request carries a valid access token of
- * a live session, per client IP otherwise; counted in Redis when configured so all instances share one budget.
+ * a live session, per client IP otherwise (an IPv6 client's /64: ip-network.ts); counted in Redis when configured so all instances share one budget.
  * Platform endpoints and the web app's files are not limited; the API and the socket are.
  */
+
 import { Elysia } from "elysia";
 import type { Config } from "../../config";
 import type { CounterStore } from "../counters";
@@ -16,6 +17,7 @@ import {
   verifiedAccessClaims,
 } from "./auth";
 import { AppError } from "./errors";
+import { budgetNetwork } from "./ip-network";
 import { requestContext } from "./request-context";
 import { requestPath } from "./uri";
 
@@ -96,7 +98,8 @@ export function rateLimitPlugin(config: Config, counters: CounterStore, resolveS
     const presented = accessTokenOf(request);
     const claims = presented ? accessClaimsOf(await verifiedAccessClaims(request, presented.token, accessJwt.verify)) : null;
     const userId = claims && (await owner.isLive(request, claims)) ? claims.sub : undefined;
-    const key = userId ? `user:${userId}` : `ip:${requestContext(request).ip ?? "unknown"}`;
+    const ip = requestContext(request).ip;
+    const key = userId ? `user:${userId}` : `ip:${ip ? budgetNetwork(ip) : "unknown"}`;
     const { count, resetMs } = await counters.hit(key, WINDOW_MS);
     const headers = rateLimitHeaders(limit, limit - count, resetMs);
     Object.assign(set.headers, headers);

@@ -404,6 +404,22 @@ describe("two-factor authentication turned off", () => {
   });
 });
 
+describe("new recovery codes", () => {
+  test("are mailed: the earlier ones no longer work; a wrong code mails nothing", async () => {
+    const { client, email } = await signedInUser(fixture, "2fa-codes");
+    const setup = await client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    await client.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) });
+    const regenerate = (code: string) => client.json("POST", "/api/auth/2fa/recovery-codes", { code });
+    expect(await mailedBy(email, () => regenerate("999999"))).toEqual([]);
+    const [mail] = await mailedBy(email, async () => {
+      expect((await regenerate(await totpNow(setup.body.secret, 1))).status).toBe(200);
+    });
+    expect(mail.subject).toBe("Two-factor authentication changed");
+    expect(mail.textBody).toContain("New recovery codes for two-factor authentication were made");
+    expect(mail.textBody).toContain("the earlier ones no longer work");
+  });
+});
+
 describe("an address nobody verified", () => {
   test("gets none of these mails: what its account does is a stranger's doing", async () => {
     const lax = await createTestApp({ REQUIRE_EMAIL_VERIFICATION: "false", ADDRESS_COOLDOWN_HOURS: "0" });

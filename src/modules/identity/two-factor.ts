@@ -284,6 +284,7 @@ export async function regenerateRecoveryCodes(
   let codes: string[] = [];
   const replaced = await checkSecondFactor(ctx, row, code, async (tx) => {
     codes = await replaceRecoveryCodes(tx, userId);
+    await mailUser(tx, row, { kind: "two_factor_changed", recoveryCodesReplaced: true, at: new Date() });
     await recordAudit(tx, [{ userId, action: "auth.2fa_recovery_codes_regenerated", ...actor }]);
   });
   if (!replaced) throw invalidTotp();

@@ -19,6 +19,8 @@ export type MailKind =
   | { kind: "two_factor_changed"; enabled: true; undoLink: string; at: Date }
   // Turned off with a code, the session that did it stays signed in; undone by the mail's link, none does.
   | { kind: "two_factor_changed"; enabled: false; sessionsEnded: "others" | "all"; at: Date }
+  // New recovery codes: the old ones no longer work, which an owner who did not ask for them needs to know.
+  | { kind: "two_factor_changed"; recoveryCodesReplaced: true; at: Date }
   | { kind: "anti_phishing_code_changed"; code: string | null; at: Date }
   | { kind: "address_added"; asset: string; label: string; address: string; activeAt: Date; at: Date }
   | ({ kind: "withdrawal_requested" | "withdrawal_failed" } & WithdrawalFacts)
@@ -124,6 +126,14 @@ function body(mail: MailKind): { lines: string[]; link?: string } {
         ],
       };
     case "two_factor_changed":
+      if ("recoveryCodesReplaced" in mail) {
+        return {
+          lines: [
+            `New recovery codes for two-factor authentication were made at ${readableUtc(mail.at)}; the earlier ones no longer work.`,
+            `${SIGNED_IN_ELSEWHERE}, with your second factor: ${CHANGE_PASSWORD}, then turn two-factor authentication off and on again.`,
+          ],
+        };
+      }
       if (mail.enabled) {
         return {
           lines: [

@@ -16,6 +16,7 @@ test("IPv4 as itself, mapped or not; IPv6 as its /64, however it is spelled", ()
     ["2001:DB8:9:9:ffff:1:2:3", "2001:db8:9:9::/64"],
     ["2001:db8::5", "2001:db8:0:0::/64"],
     ["::1", "0:0:0:0::/64"],
+    ["2001:db8:9:9::7%eth0", "2001:db8:9:9::/64"],
   ];
   expect(cases.map(([ip]) => [ip, budgetNetwork(ip)])).toEqual(cases);
 });

@@ -558,7 +558,7 @@ describe("P2P transfers", () => {
     type Audit = { items: { action: string; metadata: Record<string, unknown> }[] };
     const logged = async (client: TestClient, action: string) =>
       (await client.json<Audit>("GET", "/api/audit")).body.items.find((a) => a.action === action)?.metadata;
-    const moved = { transferId: first.id, asset: "USD", amount: "1000.01" };
+    const moved = { transferId: first.id, asset: "USD", amount: "1000.01", status: "completed" };
     expect(await logged(bob.client, "transfer.received")).toEqual({ ...moved, from: alice.email });
     expect(await logged(alice.client, "admin.transfer_approved")).toEqual(moved);
     expect(await seenBy(bob, first.id)).toEqual({

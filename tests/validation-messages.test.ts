@@ -78,4 +78,8 @@ test("a field's name is told up to 64 characters, however long the client made i
   expect(status).toBe(422);
   expect(message).toBe(`Invalid request: ${"x".repeat(64)}… is not a field this request takes`);
   expect(fields).toEqual([`${"x".repeat(64)}…`]);
+  // Many names alike in their first 64 characters: one name, told once.
+  const alike = Array.from({ length: 50 }, (_, i) => `${"x".repeat(100)}${i}=1`).join("&");
+  const many = await refusal("GET", `/api/transactions?${alike}`);
+  expect([many.status, many.message, many.fields]).toEqual([422, message, fields]);
 });

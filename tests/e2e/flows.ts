@@ -1477,6 +1477,10 @@ async function freezeByEmail(page: Page, app: App): Promise<{ name: string; emai
   // made as the form's only button, still asks.
   await fillLabelled(panel, "User email or ID", "userId", erin.email);
   assertEqual(await panel.getByText(`${erin.email} (${erin.name}) is frozen`).count(), 0, "the freeze's message after an edit");
+  // Freeze asked again of the frozen account: said so, and focus goes to what can be done, Unfreeze.
+  await panel.getByRole("button", { name: "Freeze", exact: true }).click();
+  await panel.getByText(`${erin.email} (${erin.name}) is already frozen.`).waitFor();
+  await focusMovesTo(page, "Unfreeze", "Unfreeze after an already-frozen answer");
   await panel.getByRole("button", { name: "Unfreeze", exact: true }).click();
   await panel.getByRole("button", { name: "Back", exact: true }).click();
   await focusMovesTo(page, "Unfreeze", "Unfreeze after Back");
@@ -1489,6 +1493,9 @@ async function freezeByEmail(page: Page, app: App): Promise<{ name: string; emai
   await panel.getByRole("button", { name: "Freeze", exact: true }).click();
   await panel.getByText("No user has this email.").waitFor();
   assertEqual(await panel.getByRole("button", { name: /^Confirm freeze/ }).count(), 0, "Confirm freeze for no account");
+  // An edit of the field takes what was said of the email before with it.
+  await fillLabelled(panel, "User email or ID", "userId", erin.email);
+  assertEqual(await panel.getByText("No user has this email.").count(), 0, "the field's error after an edit");
   return erin;
 }
 

@@ -176,7 +176,12 @@ async function settleHeldTransfer(
  */
 function heldOutcomeAudit(ctx: MoneyContext, row: TransferRow, outcome: HeldOutcome, senderEmail: string, actor: Actor) {
   // What moved, in every row: each is read alone, in its own user's log.
-  const moved = { transferId: row.id, asset: row.asset, amount: formatAmount(row.amount, precisionOf(ctx.config, row.asset)) };
+  const moved = {
+    transferId: row.id,
+    asset: row.asset,
+    amount: formatAmount(row.amount, precisionOf(ctx.config, row.asset)),
+    status: outcome.status,
+  };
   if (outcome.status === "cancelled") return [{ userId: row.senderId, action: "transfer.cancelled", metadata: moved, ...actor }];
   const approve = outcome.status === "completed";
   const action = approve ? "admin.transfer_approved" : "admin.transfer_rejected";

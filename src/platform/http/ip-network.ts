@@ -29,7 +29,8 @@ function ipv6Groups(ip: string): number[] | undefined {
 
 export function budgetNetwork(ip: string): string {
   if (!isIPv6(ip)) return ip;
-  const groups = ipv6Groups(ip);
+  // A zone ("%eth0") names the interface an address was reached on, not another network.
+  const groups = ipv6Groups(ip.split("%")[0]);
   if (!groups) return ip;
   const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
   if (mapped) return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join(".");

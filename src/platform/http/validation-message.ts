@@ -101,9 +101,11 @@ export function validationMessage(error: Readonly<ValidationError>, fields: read
   const parts: string[] = [];
   for (const issue of error.all) {
     const field = fieldOf(issue);
-    if (!field || told.has(field)) continue;
-    told.add(field);
-    parts.push(`${shownName(field)} ${reason(issue)}`);
+    const shown = shownName(field);
+    // Told once per name shown: fields alike in their first 64 characters read as one.
+    if (!field || told.has(shown)) continue;
+    told.add(shown);
+    parts.push(`${shown} ${reason(issue)}`);
   }
   // The whole body or query failed (not an object): told as such.
   if (parts.length === 0) return `Invalid ${fields.join(", ") || "request"}${error.all[0] ? `: ${reason(error.all[0])}` : ""}`;

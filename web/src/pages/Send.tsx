@@ -32,7 +32,7 @@ const HINTS = {
   recipientEmail: "Enter the recipient's email address.",
   asset: "Choose an asset.",
   amount: "Enter a plain positive amount within the asset's decimals.",
-  note: "Keep the note under 280 characters.",
+  note: "A note is at most 280 characters, without text-direction control characters.",
   code: CODE_MISSING,
 };
 

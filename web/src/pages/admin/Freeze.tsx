@@ -38,6 +38,7 @@ export default function FreezePanel() {
   const [fieldError, setFieldError] = createSignal<string>();
   const [result, setResult] = createSignal<{ tone: "success" | "error" | "info"; text: string }>();
   let input: HTMLInputElement | undefined;
+  let form: HTMLFormElement | undefined;
   /** The choice Back returns from, whose button takes focus again. */
   let backFrom: Choice | undefined;
 
@@ -104,6 +105,8 @@ export default function FreezePanel() {
     if (frozen() === (choice === "freeze")) {
       setResult({ tone: "info", text: `${account.named} is ${frozen() ? "already frozen" : "not frozen"}.` });
       backFrom = choice === "freeze" ? "unfreeze" : "freeze";
+      // The button pressed is gone; the other one stays, made before it was wanted, so its ref did not focus it.
+      requestAnimationFrame(() => form?.querySelector<HTMLButtonElement>(`[data-choice="${backFrom}"]`)?.focus());
       return;
     }
     setAsking(choice);
@@ -153,6 +156,7 @@ export default function FreezePanel() {
         </div>
       </div>
       <form
+        ref={form}
         class="form form-narrow"
         onSubmit={(event) => {
           event.preventDefault();
@@ -174,6 +178,7 @@ export default function FreezePanel() {
             setAsking(undefined);
             setTarget(undefined);
             setResult(undefined);
+            setFieldError(undefined);
           }}
           error={fieldError()}
         />
@@ -200,6 +205,7 @@ export default function FreezePanel() {
                   <button
                     type={offered()[0] === choice ? "submit" : "button"}
                     class={choice === "freeze" ? "button button-danger" : "button"}
+                    data-choice={choice}
                     disabled={busy() !== undefined}
                     aria-busy={looking() === choice}
                     ref={focusWhen(backFrom === choice)}

@@ -269,6 +269,24 @@ describe("POST /api/auth/login", () => {
     await secure.dispose();
   });
 
+  test("a password is one however its accents were typed (NFKC); one hashed as typed, before that, still signs in", async () => {
+    const composed = "Crème brûlée à 42 °C".normalize("NFC");
+    const decomposed = composed.normalize("NFD");
+    expect(decomposed).not.toBe(composed);
+    const email = uniqueEmail("accents");
+    expect(
+      (await new TestClient(fixture).json("POST", "/api/auth/register", { email, password: decomposed, name: "A" })).status,
+    ).toBe(201);
+    const signIn = (password: string) =>
+      new TestClient(fixture).request("POST", "/api/auth/login", { body: { email, password } });
+    expect([(await signIn(composed)).status, (await signIn(decomposed)).status]).toEqual([200, 200]);
+    // A hash of the password as typed (made before normalizing): the same typing still signs in.
+    const legacy = await Bun.password.hash(decomposed, { algorithm: "argon2id", memoryCost: 1024, timeCost: 2 });
+    await fixture.deps.database.db.execute(sql`update users set password_hash = ${legacy} where email = ${email}`);
+    expect((await signIn(decomposed)).status).toBe(200);
+    expect((await signIn("Creme brulee a 42 °C")).status).toBe(401);
+  });
+
   test("a password hashed with an earlier ARGON2_MEMORY_KIB is hashed with today's at its next sign-in, and only then", async () => {
     const hashOf = async (email: string) =>
       (

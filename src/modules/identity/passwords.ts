@@ -1,6 +1,8 @@
 /**
  * Password rules (NIST 800-63B style): 8–128 characters, not one of the 10,000 most common passwords, not
- * one or two characters repeated, no composition rules. Hashing is argon2id through Bun.password.
+ * one or two characters repeated, no composition rules. Hashing is argon2id through Bun.password, of the password in
+ * Unicode's NFKC form (as NIST advises): "é" typed as one character or as "e" and an accent, as keyboards and
+ * systems differ, is one password.
  */
 import { readFileSync } from "node:fs";
 import { validationFailed } from "../../platform/http/errors";
@@ -36,9 +38,10 @@ function isTheEmail(password: string, email: string): boolean {
  * known, is checked against too.
  */
 export function assertAcceptablePassword(
-  password: string,
+  typed: string,
   { email, field = "password" }: { email?: string; field?: string } = {},
 ): void {
+  const password = typed.normalize("NFKC");
   const length = [...password].length;
   const problem =
     length < PASSWORD_MIN
@@ -71,8 +74,13 @@ export function createPasswordHasher(memoryKib: number): PasswordHasher {
   // The PHC string's head (algorithm, version, memory, time) that a hash made now starts with.
   const current = `$argon2id$v=19$m=${memoryKib},t=${options.timeCost},`;
   return {
-    hash: (password) => Bun.password.hash(password, options),
-    verify: (password, hash) => Bun.password.verify(password, hash),
+    hash: (password) => Bun.password.hash(password.normalize("NFKC"), options),
+    async verify(password, hash) {
+      const normalized = password.normalize("NFKC");
+      if (await Bun.password.verify(normalized, hash)) return true;
+      // A hash made before passwords were normalized holds the password as it was typed then.
+      return normalized !== password && Bun.password.verify(password, hash);
+    },
     isOutdated: (hash) => !hash.startsWith(current),
     async verifyNothing(password) {
       await Bun.password.verify(password, await dummy);

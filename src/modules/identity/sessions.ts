@@ -187,7 +187,8 @@ export async function signOut(db: Db, session: { userId: string; sessionId: stri
 /**
  * The session a logout ends and what named it: the access token presented (bearer or cookie) or, when that has
  * expired or fails, the refresh cookie. Null when neither names one. Only a session a valid bearer token named is
- * spared the CSRF check: a bearer header that fails verification proves nothing, and the session then comes from a cookie.
+ * spared the CSRF check: a bearer header that fails verification proves nothing, and the session then comes from
+ * a cookie.
  */
 export async function sessionToEnd(
   db: Db,

@@ -679,6 +679,14 @@ describe("password forgot, reset and change", () => {
     });
     expect(same.status).toBe(422);
     expect(same.body.error).toMatchObject({ code: "VALIDATION_FAILED", details: { fields: ["newPassword"] } });
+    // The same password typed otherwise (a fullwidth letter) is the same password.
+    const fullwidth = PASSWORD.replace(/[a-z]/, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    expect(fullwidth).not.toBe(PASSWORD);
+    const alike = await client.json<ErrorBody>("POST", "/api/auth/password/change", {
+      currentPassword: PASSWORD,
+      newPassword: fullwidth,
+    });
+    expect([alike.status, alike.body.error.code]).toEqual([422, "VALIDATION_FAILED"]);
     const audit = await client.json<{ items: { action: string }[] }>("GET", "/api/audit?limit=100");
     expect(audit.body.items.map((row) => row.action)).not.toContain("auth.password_changed");
   });

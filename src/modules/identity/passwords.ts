@@ -37,11 +37,17 @@ function isTheEmail(password: string, email: string): boolean {
  * Throws 422 VALIDATION_FAILED naming `field` when the password breaks a rule. The account's `email`, once
  * known, is checked against too.
  */
+/** A password as it is judged and hashed: in NFKC form. */
+const normalized = (password: string) => password.normalize("NFKC");
+
+/** Whether two passwords as typed are one password (NFKC: "é" composed or not, fullwidth or not). */
+export const samePassword = (a: string, b: string) => normalized(a) === normalized(b);
+
 export function assertAcceptablePassword(
   typed: string,
   { email, field = "password" }: { email?: string; field?: string } = {},
 ): void {
-  const password = typed.normalize("NFKC");
+  const password = normalized(typed);
   const length = [...password].length;
   const problem =
     length < PASSWORD_MIN
@@ -74,16 +80,17 @@ export function createPasswordHasher(memoryKib: number): PasswordHasher {
   // The PHC string's head (algorithm, version, memory, time) that a hash made now starts with.
   const current = `$argon2id$v=19$m=${memoryKib},t=${options.timeCost},`;
   return {
-    hash: (password) => Bun.password.hash(password.normalize("NFKC"), options),
+    hash: (password) => Bun.password.hash(normalized(password), options),
     async verify(password, hash) {
-      const normalized = password.normalize("NFKC");
-      if (await Bun.password.verify(normalized, hash)) return true;
+      if (await Bun.password.verify(normalized(password), hash)) return true;
       // A hash made before passwords were normalized holds the password as it was typed then.
-      return normalized !== password && Bun.password.verify(password, hash);
+      return normalized(password) !== password && Bun.password.verify(password, hash);
     },
     isOutdated: (hash) => !hash.startsWith(current),
+    // As a wrong password's verify: twice when normalizing changed the password.
     async verifyNothing(password) {
-      await Bun.password.verify(password, await dummy);
+      await Bun.password.verify(normalized(password), await dummy);
+      if (normalized(password) !== password) await Bun.password.verify(password, await dummy);
       return false;
     },
   };

@@ -20,7 +20,7 @@ import { assertEmailVerified } from "./guards";
 import { createLoginThrottle, type LoginThrottle } from "./login-throttle";
 import { createMailBudget, type MailBudget } from "./mail-budget";
 import type { User } from "./model";
-import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher } from "./passwords";
+import { assertAcceptablePassword, createPasswordHasher, type PasswordHasher, samePassword } from "./passwords";
 import { users } from "./schema";
 import { createSession, isKnownDevice, lockLiveSession, type NewSession, revokeOtherSessions } from "./sessions";
 import { invalidTotp, recoveryCodesLeft, removeTwoFactor, secondFactorAccepted } from "./two-factor";
@@ -381,7 +381,7 @@ export async function changePassword(
     throw currentPasswordIncorrect();
   }
   assertAcceptablePassword(input.newPassword, { email: user.email, field: "newPassword" });
-  if (input.newPassword === input.currentPassword) {
+  if (samePassword(input.newPassword, input.currentPassword)) {
     throw validationFailed("newPassword", "The new password must differ from the current one");
   }
   const passwordHash = await ctx.hasher.hash(input.newPassword);

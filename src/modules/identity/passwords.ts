@@ -33,16 +33,16 @@ function isTheEmail(password: string, email: string): boolean {
   return typed === address || typed === address.slice(0, address.lastIndexOf("@"));
 }
 
-/**
- * Throws 422 VALIDATION_FAILED naming `field` when the password breaks a rule. The account's `email`, once
- * known, is checked against too.
- */
 /** A password as it is judged and hashed: in NFKC form. */
 const normalized = (password: string) => password.normalize("NFKC");
 
 /** Whether two passwords as typed are one password (NFKC: "é" composed or not, fullwidth or not). */
 export const samePassword = (a: string, b: string) => normalized(a) === normalized(b);
 
+/**
+ * Throws 422 VALIDATION_FAILED naming `field` when the password breaks a rule. The account's `email`, once
+ * known, is checked against too.
+ */
 export function assertAcceptablePassword(
   typed: string,
   { email, field = "password" }: { email?: string; field?: string } = {},

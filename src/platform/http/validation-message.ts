@@ -1,6 +1,7 @@
 /**
- * A schema failure told in words: each failed field once, with what it must be ("Invalid amount: must be a positive
- * decimal number in a string, such as "12.5""), rather than a bare "Invalid amount" that leaves the client to guess.
+ * A schema failure told in words: each failed field once, with what it must be ("Invalid request: amount must be a
+ * positive decimal number…; note must be at most 280 characters long"), rather than a bare "Invalid amount" that
+ * leaves the client to guess.
  */
 import { ValueErrorType } from "@sinclair/typebox/errors";
 import type { ValidationError } from "elysia";
@@ -44,7 +45,7 @@ const described = (schema: Schema) => schema.description ?? (schema.format ? FOR
 const unionFailures = (issue: Issue): (Issue | undefined)[] =>
   ((issue as { errors?: { First(): Issue | undefined }[] }).errors ?? []).map((errors) => errors.First());
 
-/** The rule a field broke, as the end of "Invalid <field>: …". */
+/** The rule a field broke, as told after its name ("amount must be …"). */
 function reason(issue: Issue): string {
   if (!("type" in issue)) return "is not valid";
   const schema = issue.schema as Schema;

@@ -269,7 +269,7 @@ describe("POST /api/auth/login", () => {
     await secure.dispose();
   });
 
-  test("a password is one however its accents were typed (NFKC); one hashed as typed, before that, still signs in", async () => {
+  test("a password is one however its accents were typed (NFKC); one hashed as typed, before that, signs in and is hashed again", async () => {
     const composed = "Crème brûlée à 42 °C".normalize("NFC");
     const decomposed = composed.normalize("NFD");
     expect(decomposed).not.toBe(composed);
@@ -280,10 +280,16 @@ describe("POST /api/auth/login", () => {
     const signIn = (password: string) =>
       new TestClient(fixture).request("POST", "/api/auth/login", { body: { email, password } });
     expect([(await signIn(composed)).status, (await signIn(decomposed)).status]).toEqual([200, 200]);
-    // A hash of the password as typed (made before normalizing): the same typing still signs in.
+    // A hash of the password as typed (made before normalizing): only the same typing matches it, and once it has,
+    // the hash is of the normalized password, which every form of it matches.
     const legacy = await Bun.password.hash(decomposed, { algorithm: "argon2id", memoryCost: 1024, timeCost: 2 });
-    await fixture.deps.database.db.execute(sql`update users set password_hash = ${legacy} where email = ${email}`);
+    const { db } = fixture.deps.database;
+    await db.execute(sql`update users set password_hash = ${legacy} where email = ${email}`);
+    expect((await signIn(composed)).status).toBe(401);
     expect((await signIn(decomposed)).status).toBe(200);
+    const [{ hash }] = await queryRows<{ hash: string }>(db, sql`select password_hash as hash from users where email = ${email}`);
+    expect(hash).not.toBe(legacy);
+    expect([(await signIn(composed)).status, (await signIn(decomposed)).status]).toEqual([200, 200]);
     expect((await signIn("Creme brulee a 42 °C")).status).toBe(401);
   });
 

@@ -65,13 +65,17 @@ export function assertAcceptablePassword(
   if (problem) throw validationFailed(field, `Password ${problem}`);
 }
 
+/**
+ * A password check's answer: whether it matched, and whether the stored hash should be made again now that the
+ * password is at hand (made with other settings, or of the password as typed before passwords were normalized).
+ */
+export type PasswordCheck = { matches: boolean; rehash: boolean };
+
 export type PasswordHasher = {
   hash(password: string): Promise<string>;
-  verify(password: string, hash: string): Promise<boolean>;
-  /** Spends the same work as a real verify, for unknown emails, so timing reveals nothing. */
-  verifyNothing(password: string): Promise<false>;
-  /** Whether `hash` was made with other settings (an earlier ARGON2_MEMORY_KIB): hashed again at the next sign-in. */
-  isOutdated(hash: string): boolean;
+  verify(password: string, hash: string): Promise<PasswordCheck>;
+  /** Spends the same work as a wrong password's verify, for unknown emails, so timing reveals nothing. */
+  verifyNothing(password: string): Promise<PasswordCheck>;
 };
 
 export function createPasswordHasher(memoryKib: number): PasswordHasher {
@@ -82,16 +86,17 @@ export function createPasswordHasher(memoryKib: number): PasswordHasher {
   return {
     hash: (password) => Bun.password.hash(normalized(password), options),
     async verify(password, hash) {
-      if (await Bun.password.verify(normalized(password), hash)) return true;
-      // A hash made before passwords were normalized holds the password as it was typed then.
-      return normalized(password) !== password && Bun.password.verify(password, hash);
+      if (await Bun.password.verify(normalized(password), hash)) return { matches: true, rehash: !hash.startsWith(current) };
+      // A hash made before passwords were normalized holds the password as it was typed then: once it matches,
+      // it is replaced by the normalized one's, so every form of the password signs in from then on.
+      const asTyped = normalized(password) !== password && (await Bun.password.verify(password, hash));
+      return { matches: asTyped, rehash: asTyped };
     },
-    isOutdated: (hash) => !hash.startsWith(current),
     // As a wrong password's verify: twice when normalizing changed the password.
     async verifyNothing(password) {
       await Bun.password.verify(normalized(password), await dummy);
       if (normalized(password) !== password) await Bun.password.verify(password, await dummy);
-      return false;
+      return { matches: false, rehash: false };
     },
   };
 }

@@ -222,7 +222,7 @@ export type LoginResult = { user: User } & NewSession;
 
 /** What a sign-in's secrets proved: the account, or the 401 that refuses them and the audit row of the refusal. */
 type SignInCheck =
-  | { accepted: true; row: UserRow; recoveryCode: boolean }
+  | { accepted: true; row: UserRow; recoveryCode: boolean; rehash: boolean }
   | { accepted: false; refusal: AppError; failure: { userId: string | null; metadata: Record<string, unknown> } };
 
 /**
@@ -241,8 +241,9 @@ export async function login(
     throw checked.refusal;
   }
   const row = checked.row;
-  // A password hashed with other settings (ARGON2_MEMORY_KIB changed since) gets today's, while it is at hand.
-  const rehashed = ctx.hasher.isOutdated(row.passwordHash) ? await ctx.hasher.hash(input.password) : undefined;
+  // A hash made with other settings (ARGON2_MEMORY_KIB changed since), or before passwords were normalized, is made
+  // again while the password is at hand.
+  const rehashed = checked.rehash ? await ctx.hasher.hash(input.password) : undefined;
   return ctx.db.transaction(async (tx) => {
     // Only over the hash this sign-in checked: a password changed meanwhile stands.
     if (rehashed)
@@ -275,19 +276,20 @@ async function checkSignIn(
   input: { password: string; code?: string | null },
 ): Promise<SignInCheck> {
   const row = await findUserByEmail(ctx.db, email);
-  const passwordOk = row
+  const password = row
     ? await ctx.hasher.verify(input.password, row.passwordHash)
     : await ctx.hasher.verifyNothing(input.password);
-  if (!row || !passwordOk) {
+  if (!row || !password.matches) {
     const refusal = new AppError(401, "INVALID_CREDENTIALS", "Email or password is incorrect");
     return { accepted: false, refusal, failure: { userId: row?.id ?? null, metadata: row ? {} : { email } } };
   }
-  if (!row.totpSecret) return { accepted: true, row, recoveryCode: false };
+  const { rehash } = password;
+  if (!row.totpSecret) return { accepted: true, row, recoveryCode: false, rehash };
   if (!input.code) throw new AppError(401, "TOTP_REQUIRED", "Enter the code from your authenticator app or a recovery code");
   const code = input.code;
   // The sign-in's own budgets count a wrong code: the signed-in user's (checkSecondFactor's) is not spent, or
   // whoever knows the password could keep the owner, signed in elsewhere, from sending money or turning 2FA off.
-  if (await secondFactorAccepted(ctx, row, code)) return { accepted: true, row, recoveryCode: !isTotpFormat(code) };
+  if (await secondFactorAccepted(ctx, row, code)) return { accepted: true, row, recoveryCode: !isTotpFormat(code), rehash };
   const refusal = invalidTotp();
   return { accepted: false, refusal, failure: { userId: row.id, metadata: { reason: "totp" } } };
 }
@@ -376,7 +378,8 @@ export async function changePassword(
   actor: Actor,
 ): Promise<void> {
   const user = await getUser(ctx.db, session.userId);
-  if (!(await ctx.throttle.judgeCurrentPassword(user, () => ctx.hasher.verify(input.currentPassword, user.passwordHash)))) {
+  const currentPasswordMatches = async () => (await ctx.hasher.verify(input.currentPassword, user.passwordHash)).matches;
+  if (!(await ctx.throttle.judgeCurrentPassword(user, currentPasswordMatches))) {
     await ctx.db.transaction((tx) => recordAudit(tx, [{ userId: user.id, action: "auth.password_change_failed", ...actor }]));
     throw currentPasswordIncorrect();
   }

@@ -1,136 +1,41 @@
-import { type Accessor, createEffect, createResource, createSignal, For, on, onCleanup, Show, untrack } from "solid-js";
+import { type Accessor, createResource, createSignal, For, onCleanup, Show, untrack } from "solid-js";
 import AccountNotices from "../components/AccountNotices";
 import ActionResult from "../components/ActionResult";
-import Alert from "../components/Alert";
 import ConnectionIndicator from "../components/ConnectionIndicator";
-import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
 import PortfolioPanel from "../components/PortfolioPanel";
 import RequireUser from "../components/RequireUser";
-import StatusBadge from "../components/StatusBadge";
 import { announce } from "../lib/announce";
 import { ApiError, api, errorMessage } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
 import { cancelOnEscape, focusControl, focusFirstInvalid, focusIfLost } from "../lib/focus";
-import { formatDateTime } from "../lib/format";
 import { clearMessagesOnEdit, type FieldErrors, fieldErrors } from "../lib/forms";
 import { createIdempotentSubmission, outcomeUnknown, replayedNote } from "../lib/idempotency";
 import { withBalanceFrame } from "../lib/live-rows";
-import {
-  amountPattern,
-  amountProblem,
-  formatAmount,
-  formatPrice,
-  formatUsd,
-  lessThan,
-  precisionOf,
-  sharedDecimals,
-} from "../lib/money";
-import { heldBy, orderTerms, shortfallMessage, shortfallRemedy, stopBound, stopReached } from "../lib/order-hold";
+import { amountPattern, amountProblem, formatAmount, formatPrice, lessThan, precisionOf, sharedDecimals } from "../lib/money";
+import { orderTerms, shortfallMessage, shortfallRemedy } from "../lib/order-hold";
 import { priceMeta, prices, useLivePrices } from "../lib/prices";
-import { loadError, settled } from "../lib/resource";
+import { settled } from "../lib/resource";
 import type { User } from "../lib/session";
 import { usePageTitle } from "../lib/title";
-import { fetchOpenOrders, type Order, type OrderType, type Quote, type Side, waitingPrice } from "../lib/trading";
-import { type Balance, fetchBalances } from "../lib/wallet";
+import { fetchOpenOrders, type Order, type Quote, waitingPrice } from "../lib/trading";
+import { fetchBalances } from "../lib/wallet";
 import { onFrame, onResync } from "../lib/ws";
+import OpenOrders from "./trade/OpenOrders";
 import OrderHistory from "./trade/OrderHistory";
 import OrderTermsPreview from "./trade/OrderTermsPreview";
-import QuoteSpread, { QUOTE_SPREAD_ID } from "./trade/QuoteSpread";
+import { bodyOf, type Draft, fieldsOf, HINTS, PRICE } from "./trade/order-draft";
+import PriceFields from "./trade/PriceFields";
+import QuotePanel, { QUOTE_SHORTFALL_ID } from "./trade/QuotePanel";
+import { QUOTE_SPREAD_ID } from "./trade/QuoteSpread";
+import { shortfallOf } from "./trade/quote-cost";
+import { QUOTE_VALID_MS, useQuoteCountdown } from "./trade/quote-countdown";
+import { stopReachedNote } from "./trade/stop-hint";
 
-type Draft = { type: OrderType; side: Side; asset: string; amount: string; limitPrice: string; stopPrice: string };
 type Message = { tone: "error" | "success" | "info"; text: string };
-const PRICE = /^\d+(\.\d+)?$/;
-
-// A limit or stop price is not held to cents: the API keeps it as sent (API.md fixes no decimals for prices).
-const HINTS = {
-  amount: "Enter a plain positive amount within the asset's decimals.",
-  limitPrice: "Enter the limit price in USD, like 60000 or 60000.25.",
-  stopPrice: "Enter the stop price in USD, like 60000 or 60000.25.",
-};
-
-/** The controls of the form for an order type: the API fields whose errors can be shown next to them. */
-function fieldsOf(type: OrderType): string[] {
-  const price = { market: [], limit: ["limitPrice"], stop: ["stopPrice"] }[type];
-  return ["type", "side", "asset", "amount", ...price];
-}
-
-/**
- * Which side of the market a stop price belongs on: the server refuses a stop that would trigger at once, one at
- * or above the sell price for a sell, at or below the buy price for a buy. Those are the market price less or
- * plus the trading spread, not the market price shown above, so the one compared is named (while it is known).
- */
-function stopHint(side: Side, livePriceUsd: string | undefined, spreadBps: number): string {
-  const bound = livePriceUsd === undefined ? undefined : stopBound(side, livePriceUsd, spreadBps);
-  const now = bound === undefined ? "" : ` (${formatUsd(bound)} USD)`;
-  return side === "sell"
-    ? `A stop sell triggers once the sell price falls to it: set it below the sell price now${now}, which is the market price less the trading spread.`
-    : `A stop buy triggers once the buy price rises to it: set it above the buy price now${now}, which is the market price plus the trading spread.`;
-}
-
-/**
- * Why the server would refuse the stop price typed, said beside it before it is sent: the market has already reached
- * it (stopReached), named by the bound the refusal names. Undefined while the stop is ahead of the market, or the live
- * price is not known (the server still judges it).
- */
-function stopReachedNote(side: Side, stopPrice: string, livePriceUsd: string | undefined, spreadBps: number) {
-  if (livePriceUsd === undefined || !stopReached(side, stopPrice, livePriceUsd, spreadBps)) return;
-  // A price, since stopReached read it as one.
-  const bound = stopBound(side, livePriceUsd, spreadBps) ?? livePriceUsd;
-  return side === "sell"
-    ? `This stop would trigger at once, and is refused: a stop sell must be below the sell price now (${formatUsd(bound)} USD).`
-    : `This stop would trigger at once, and is refused: a stop buy must be above the buy price now (${formatUsd(bound)} USD).`;
-}
 
 /** The element describing what a limit or stop order holds and costs, which its Place order button points at. */
 const ORDER_TERMS_ID = "trade-order-terms";
-
-/** The order body: only the price field its type takes, and the quote when the user confirmed one. */
-function bodyOf(draft: Draft, quoteId?: string) {
-  const { type, side, asset, amount } = draft;
-  if (type === "limit") return { type, side, asset, amount, limitPrice: draft.limitPrice };
-  if (type === "stop") return { type, side, asset, amount, stopPrice: draft.stopPrice };
-  return quoteId ? { type, side, asset, amount, quoteId } : { type, side, asset, amount };
-}
-
-/** How long a quote holds (API.md: valid 10 s). */
-const QUOTE_VALID_MS = 10_000;
-/** Seconds left when a screen reader is told, once, that the quote is about to expire. */
-const QUOTE_WARNING_SECONDS = 5;
-
-/**
- * Seconds left until `deadline` (ms on this browser's clock), ticking every 250 ms. The deadline is counted
- * from when the quote arrived, not from its `expiresAt`: a browser clock that runs ahead or behind the
- * server's must neither hide a live quote nor keep an expired one on offer.
- */
-function useCountdown(deadline: () => number | undefined) {
-  const [now, setNow] = createSignal(Date.now());
-  const timer = setInterval(() => setNow(Date.now()), 250);
-  onCleanup(() => clearInterval(timer));
-  // A new deadline is counted from the clock as it is now, not as last read (a fresh quote never shows 11 s).
-  createEffect(on(deadline, () => setNow(Date.now()), { defer: true }));
-  return () => {
-    const at = deadline();
-    return at ? Math.max(0, Math.ceil((at - now()) / 1000)) : 0;
-  };
-}
-
-/** What a quote takes from the available balance: its total in USD for a buy, the asset itself for a sell. */
-function quoteCost(quote: Quote): { asset: string; amount: string } {
-  return quote.side === "buy" ? { asset: "USD", amount: quote.totalUsd } : { asset: quote.asset, amount: quote.amount };
-}
-
-/**
- * The balance a quote would overdraw, with what is available of it; undefined when the quote is covered, or
- * while the balances are not known (the server still judges the order).
- */
-function shortfallOf(quote: Quote, balances: Balance[] | undefined, config: PublicConfig) {
-  const cost = quoteCost(quote);
-  const available = balances?.find((balance) => balance.asset === cost.asset)?.available;
-  const precision = precisionOf(config, cost.asset);
-  if (available === undefined || precision === undefined) return undefined;
-  return lessThan(available, cost.amount, precision) ? { ...cost, available, precision } : undefined;
-}
 
 /** The server's message as a sentence, so that another can follow it ("Service unavailable" ends without a stop). */
 function asSentence(text: string): string {
@@ -221,18 +126,9 @@ function TradeForm(props: { config: PublicConfig }) {
     }),
   );
   const submission = createIdempotentSubmission("trade");
-  const secondsLeft = useCountdown(() => quote()?.deadline);
+  const secondsLeft = useQuoteCountdown(quote);
   /** The quote the user may still confirm; an expired one is never sent, its button asks for a new one. */
   const liveQuote = () => (secondsLeft() > 0 ? quote() : undefined);
-  // The countdown shown ticks every second, and is no live region (it would be read out every second): a screen
-  // reader is told once that the quote is about to expire, and once that it has.
-  createEffect(
-    on(secondsLeft, (left, before) => {
-      if (!untrack(quote) || before === undefined || left >= before) return;
-      if (left === 0) announce("The quote expired. Get a new one to trade.");
-      else if (left <= QUOTE_WARNING_SECONDS && before > QUOTE_WARNING_SECONDS) announce(`The quote expires in ${left} seconds.`);
-    }),
-  );
   const update = (field: keyof Draft, value: string) => {
     setDraft({ ...draft(), [field]: value } as Draft);
     setQuote(undefined);
@@ -348,7 +244,7 @@ function TradeForm(props: { config: PublicConfig }) {
       setQuote({ ...answer, deadline: Date.now() + QUOTE_VALID_MS, marketPriceUsd: prices[answer.asset]?.priceUsd });
       // Read out once, as shown (with why it cannot be confirmed, if so); the countdown is not.
       const spreadText = document.getElementById(QUOTE_SPREAD_ID)?.textContent;
-      const shortfallText = document.getElementById("trade-shortfall")?.textContent;
+      const shortfallText = document.getElementById(QUOTE_SHORTFALL_ID)?.textContent;
       announce(
         [quoteTerms?.textContent, spreadText, shortfallText ?? `It holds for ${QUOTE_VALID_MS / 1000} seconds.`]
           .filter(Boolean)
@@ -485,12 +381,6 @@ function TradeForm(props: { config: PublicConfig }) {
     getQuoteButton?.focus();
   };
 
-  /**
-   * The open orders, kept while the list reloads: reading `orders()` would suspend the whole page on every
-   * refetch (each order placed, cancelled or filled), taking keyboard focus out of the form with it.
-   */
-  const openOrders = () => settled(orders)?.filter((o) => o.status === "open");
-
   return (
     <div class="panel-grid">
       <section class="panel" aria-labelledby="trade-form-title">
@@ -528,28 +418,13 @@ function TradeForm(props: { config: PublicConfig }) {
             onInput={(e) => update("amount", e.currentTarget.value.trim())}
             error={errors().amount}
           />
-          <Show when={draft().type === "limit"}>
-            <Field
-              label="Limit price (USD)"
-              name="limitPrice"
-              inputmode="decimal"
-              value={draft().limitPrice}
-              onInput={(e) => update("limitPrice", e.currentTarget.value.trim())}
-              hint="A buy fills at this price or lower, a sell at this price or higher."
-              error={priceError("limitPrice")}
-            />
-          </Show>
-          <Show when={draft().type === "stop"}>
-            <Field
-              label="Stop price (USD)"
-              name="stopPrice"
-              inputmode="decimal"
-              value={draft().stopPrice}
-              onInput={(e) => update("stopPrice", e.currentTarget.value.trim())}
-              hint={stopHint(draft().side, prices[draft().asset]?.priceUsd, props.config.trading.spreadBps)}
-              error={priceError("stopPrice") ?? stopNote()}
-            />
-          </Show>
+          <PriceFields
+            draft={draft()}
+            spreadBps={props.config.trading.spreadBps}
+            error={priceError}
+            stopNote={stopNote()}
+            onInput={update}
+          />
           <Show when={previewed()}>
             {(order) => (
               <OrderTermsPreview
@@ -563,36 +438,13 @@ function TradeForm(props: { config: PublicConfig }) {
               />
             )}
           </Show>
-          <Show when={quote()}>
-            {(q) => (
-              <div class="quote" data-testid="quote">
-                <p ref={quoteTerms}>
-                  {q().side === "buy" ? "Buy" : "Sell"} {formatAmount(q().amount, precision())} {q().asset} at{" "}
-                  {formatPrice(q().price, q().asset)} USD, fee {formatUsd(q().fee)} USD: you{" "}
-                  {q().side === "buy" ? "pay" : "receive"} <strong>{formatUsd(q().totalUsd)} USD</strong>.
-                </p>
-                <QuoteSpread quote={q()} marketPriceUsd={q().marketPriceUsd} precision={precision()} />
-                <Show when={shortfall()}>
-                  {(short) => (
-                    <Alert tone="warn" title={`Not enough ${short().asset}`}>
-                      <p id="trade-shortfall">
-                        {shortfallMessage(
-                          { type: "market", side: q().side },
-                          short(),
-                          short().available,
-                          short().precision,
-                          true,
-                        )}
-                      </p>
-                    </Alert>
-                  )}
-                </Show>
-                <p data-testid="quote-countdown">
-                  {secondsLeft() > 0 ? `This quote holds for ${secondsLeft()} s.` : "This quote expired."}
-                </p>
-              </div>
-            )}
-          </Show>
+          <QuotePanel
+            ref={quoteTerms}
+            quote={quote()}
+            precision={precision()}
+            shortfall={shortfall()}
+            secondsLeft={secondsLeft()}
+          />
           {/* Confirm goes with the quote: the result takes focus. */}
           <ActionResult result={message()} />
           <Show
@@ -634,88 +486,15 @@ function TradeForm(props: { config: PublicConfig }) {
           </Show>
         </form>
       </section>
-      <section class="panel" aria-labelledby="open-orders-title">
-        <h2 id="open-orders-title" class="panel-title">
-          Open orders
-        </h2>
-        {/* The cancelled order's row goes with its Cancel: the note says how it went, and takes focus. */}
-        <Show when={cancelNote()}>
-          {(note) => (
-            <Alert tone={note().tone} ref={focusIfLost(cancelledFrom)}>
-              {note().text}
-            </Alert>
-          )}
-        </Show>
-        <DataTable
-          errorTitle="Could not load your orders"
-          error={loadError(orders)}
-          onRetry={() => void refetch()}
-          loadingLabel="Loading orders…"
-          items={openOrders()}
-          empty="No open orders."
-          label="Open orders table (scrollable)"
-          labelledBy="open-orders-title"
-          busy={orders.loading}
-          columns={[
-            { label: "Order" },
-            { label: "Amount" },
-            { label: "Price (USD)" },
-            { label: "Holds" },
-            { label: "Placed" },
-            { label: "Status" },
-            { label: "Actions", srOnly: true },
-          ]}
-          row={(o) => (
-            <tr>
-              <td>
-                {o.type} {o.side}
-              </td>
-              <td class="num">
-                {formatAmount(o.amount, precisionOf(props.config, o.asset))} {o.asset}
-              </td>
-              <td class="num">{waitingPrice(o)}</td>
-              <td class="num">
-                <OrderHeld order={o} config={props.config} />
-              </td>
-              <td>{formatDateTime(o.createdAt)}</td>
-              <td>
-                <StatusBadge status={o.status} />
-              </td>
-              <td>
-                <button
-                  type="button"
-                  class="button button-ghost button-small"
-                  aria-label={`Cancel ${o.type} ${o.side} ${o.amount} ${o.asset} at ${waitingPrice(o)} USD`}
-                  onClick={(event) => void cancel(o, event.currentTarget)}
-                >
-                  Cancel
-                </button>
-              </td>
-            </tr>
-          )}
-        />
-      </section>
+      <OpenOrders
+        config={props.config}
+        orders={orders}
+        onRetry={() => void refetch()}
+        note={cancelNote()}
+        cancelledFrom={() => cancelledFrom}
+        onCancel={cancel}
+      />
     </div>
-  );
-}
-
-/** What an open order holds: "600.60 USD" with its fee under it for a buy, the asset itself for a sell. */
-function OrderHeld(props: { order: Order; config: PublicConfig }) {
-  const held = () => {
-    const precision = precisionOf(props.config, props.order.asset);
-    return precision === undefined ? undefined : heldBy(props.order, precision);
-  };
-  return (
-    <Show when={held()} fallback="—">
-      {(h) => (
-        <>
-          {formatAmount(h().amount, precisionOf(props.config, h().asset))} {h().asset}
-          <Show when={props.order.side === "buy"}>
-            <span class="cell-line small muted">incl. {formatUsd(props.order.fee)} USD fee</span>
-          </Show>
-        </>
-      )}
-    </Show>
   );
 }
 

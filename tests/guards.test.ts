@@ -205,7 +205,7 @@ describe("admin", () => {
 });
 
 describe("login throttle", () => {
-  test("past the budget every attempt is 429 with Retry-After, the right password too, and never a 5xx", async () => {
+  test("past the budget every attempt is 429 with Retry-After and the failure budget's RateLimit-*, the right password too", async () => {
     const { email } = await signedInUser(fixture, "brute");
     const attacker = new TestClient(fixture);
     attacker.ip = "198.51.100.66";
@@ -217,7 +217,10 @@ describe("login throttle", () => {
     expect(statuses.slice(5)).toEqual([429, 429, 429]);
     const right = await attacker.request("POST", "/api/auth/login", { body: { email, password: PASSWORD } });
     expect(right.status).toBe(429);
-    expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
+    const retryAfter = right.headers.get("retry-after");
+    expect(Number(retryAfter)).toBeGreaterThan(14 * 60);
+    // The headers describe the budget that refused (5 failures in 15 minutes), not the minute's request budget.
+    expect(["limit", "remaining", "reset"].map((name) => right.headers.get(`ratelimit-${name}`))).toEqual(["5", "0", retryAfter]);
     expect(((await right.json()) as ErrorBody).error.code).toBe("RATE_LIMITED");
     // The same budget holds from another IP: it is the account's.
     const elsewhere = new TestClient(fixture);

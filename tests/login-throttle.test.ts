@@ -35,7 +35,12 @@ function heldCheck() {
 const refusalOf = (attempt: Promise<unknown>) =>
   attempt.then(
     () => null,
-    (error: AppError) => ({ code: error.code, retryAfter: Number(error.headers?.["retry-after"]) }),
+    (error: AppError) => ({
+      code: error.code,
+      retryAfter: Number(error.headers?.["retry-after"]),
+      // The budget that refused: its limit, nothing left, and room again when Retry-After says.
+      rateLimit: ["limit", "remaining", "reset"].map((name) => Number(error.headers?.[`ratelimit-${name}`])),
+    }),
   );
 
 describe("an attempt whose budget only attempts being checked fill", () => {
@@ -66,6 +71,7 @@ describe("an attempt whose budget only attempts being checked fill", () => {
     const refusal = await secondAttempt;
     expect(refusal?.code).toBe("RATE_LIMITED");
     expect(refusal?.retryAfter).toBeGreaterThan(15 * 60 - 5);
+    expect(refusal?.rateLimit).toEqual([1, 0, Number(refusal?.retryAfter)]);
   });
 
   test("gives up after about 3 s of waiting: 429 with Retry-After 1", async () => {
@@ -75,7 +81,7 @@ describe("an attempt whose budget only attempts being checked fill", () => {
     const started = Date.now();
     const refusal = await refusalOf(throttle.judgeSecret(user, async () => true));
     expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
-    expect(refusal).toEqual({ code: "RATE_LIMITED", retryAfter: 1 });
+    expect(refusal).toEqual({ code: "RATE_LIMITED", retryAfter: 1, rateLimit: [1, 0, 1] });
     stuck.settle(true);
     expect(await stuckAttempt).toBe(true);
   });
@@ -87,7 +93,7 @@ describe("an attempt whose budget only attempts being checked fill", () => {
     const started = Date.now();
     const refusal = await refusalOf(throttle.judgeSecret(user, async () => true, { holdingLocks: true }));
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect(refusal).toEqual({ code: "RATE_LIMITED", retryAfter: 1 });
+    expect(refusal).toEqual({ code: "RATE_LIMITED", retryAfter: 1, rateLimit: [1, 0, 1] });
     stuck.settle(true);
     expect(await stuckAttempt).toBe(true);
   });

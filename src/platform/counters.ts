@@ -21,10 +21,10 @@ export type Budget = { key: string; limit: number };
 export type Slot = { id: string; keys: string[]; at: number };
 export type Claim =
   | { outcome: "granted"; slot: Slot }
-  /** A budget holds its limit in committed events alone: room again in `retryMs`. */
-  | { outcome: "full"; retryMs: number }
-  /** The budgets have room in committed events, but pending claims fill it until they settle. */
-  | { outcome: "pending" };
+  /** A budget (of `limit` events) holds its limit in committed events alone: room again in `retryMs`. */
+  | { outcome: "full"; retryMs: number; limit: number }
+  /** The budgets have room in committed events, but pending claims fill it (of `limit` events) until they settle. */
+  | { outcome: "pending"; limit: number };
 
 export interface CounterStore {
   /** Counts one hit in the fixed window that contains now; returns the window's count and time left. */
@@ -49,30 +49,32 @@ return {n, redis.call('PTTL', KEYS[1])}`;
 /**
  * KEYS: each budget's log of committed events, then its log of pending ones; ARGV: now, the window, the event's
  * id, then each budget's limit. Drops events older than the window. When a budget's committed events alone hold
- * its limit, answers the ms until enough of them leave (the longest wait over the budgets); else when pending
- * ones fill the rest, answers -1; else adds the event to every pending log and answers 0.
+ * its limit, answers the ms until enough of them leave (the longest wait over the budgets) and that budget's limit;
+ * else when pending ones fill the rest, answers -1 and the limit of the budget they fill; else adds the event to
+ * every pending log and answers 0.
  */
 const CLAIM = `local now, window, id = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local wait, crowded = 0, false
+local wait, waitLimit, crowdedLimit = 0, 0, nil
 for b = 1, #KEYS / 2 do
-  local committed, pending = KEYS[2 * b - 1], KEYS[2 * b]
+  local committed, pending, limit = KEYS[2 * b - 1], KEYS[2 * b], tonumber(ARGV[3 + b])
   redis.call('ZREMRANGEBYSCORE', committed, 0, now - window)
   redis.call('ZREMRANGEBYSCORE', pending, 0, now - window)
-  local over = redis.call('ZCARD', committed) - tonumber(ARGV[3 + b])
+  local over = redis.call('ZCARD', committed) - limit
   if over >= 0 then
     local freeing = redis.call('ZRANGE', committed, over, over, 'WITHSCORES')
-    wait = math.max(wait, tonumber(freeing[2]) + window - now)
-  elseif over + redis.call('ZCARD', pending) >= 0 then
-    crowded = true
+    local freeIn = tonumber(freeing[2]) + window - now
+    if freeIn > wait then wait, waitLimit = freeIn, limit end
+  elseif crowdedLimit == nil and over + redis.call('ZCARD', pending) >= 0 then
+    crowdedLimit = limit
   end
 end
-if wait > 0 then return wait end
-if crowded then return -1 end
+if wait > 0 then return {wait, waitLimit} end
+if crowdedLimit then return {-1, crowdedLimit} end
 for b = 1, #KEYS / 2 do
   redis.call('ZADD', KEYS[2 * b], now, id)
   redis.call('PEXPIRE', KEYS[2 * b], window)
 end
-return 0`;
+return {0, 0}`;
 
 export class RedisCounterStore implements CounterStore {
   constructor(
@@ -97,9 +99,12 @@ export class RedisCounterStore implements CounterStore {
     const id = `${at}:${crypto.randomUUID()}`;
     const logs = budgets.flatMap(({ key }) => [this.committedLog(key), this.pendingLog(key)]);
     const limits = budgets.map(({ limit }) => limit);
-    const retryMs = (await this.redis.eval(CLAIM, logs.length, ...logs, at, windowMs, id, ...limits)) as number;
-    if (retryMs > 0) return { outcome: "full", retryMs };
-    if (retryMs < 0) return { outcome: "pending" };
+    const [retryMs, limit] = (await this.redis.eval(CLAIM, logs.length, ...logs, at, windowMs, id, ...limits)) as [
+      number,
+      number,
+    ];
+    if (retryMs > 0) return { outcome: "full", retryMs, limit };
+    if (retryMs < 0) return { outcome: "pending", limit };
     return { outcome: "granted", slot: { id, keys: budgets.map(({ key }) => key), at } };
   }
 
@@ -186,13 +191,14 @@ export class MemoryCounterStore implements CounterStore {
       committed: liveEvents(this.logs.get(budget.key), since),
       pending: liveEvents(this.pending.get(budget.key), since),
     }));
-    const retryMs = Math.max(
-      ...logs.map(({ limit, committed }) =>
-        committed.length >= limit ? committed[committed.length - limit].at + windowMs - now : 0,
-      ),
-    );
-    if (retryMs > 0) return { outcome: "full", retryMs };
-    if (logs.some(({ limit, committed, pending }) => committed.length + pending.length >= limit)) return { outcome: "pending" };
+    const waits = logs.map(({ limit, committed }) => ({
+      limit,
+      retryMs: committed.length >= limit ? committed[committed.length - limit].at + windowMs - now : 0,
+    }));
+    const longest = waits.reduce((a, b) => (b.retryMs > a.retryMs ? b : a));
+    if (longest.retryMs > 0) return { outcome: "full", ...longest };
+    const crowded = logs.find(({ limit, committed, pending }) => committed.length + pending.length >= limit);
+    if (crowded) return { outcome: "pending", limit: crowded.limit };
     const slot = { id: crypto.randomUUID(), keys: budgets.map(({ key }) => key), at: now };
     for (const { key, pending } of logs) this.pending.set(key, [...pending, { at: now, id: slot.id }]);
     return { outcome: "granted", slot };

@@ -13,7 +13,7 @@
  */
 import { type Budget, type CounterStore, personalKey, type Slot } from "../../platform/counters";
 import { budgetNetwork } from "../../platform/http/ip-network";
-import { rateLimited } from "../../platform/http/rate-limit";
+import { rateLimited, rateLimitHeaders } from "../../platform/http/rate-limit";
 
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
@@ -38,8 +38,9 @@ export function createLoginThrottle(counters: CounterStore, perAccount: number) 
     for (;;) {
       const claim = await counters.claim(budgets, LOGIN_WINDOW_MS);
       if (claim.outcome === "granted") return claim.slot;
-      if (claim.outcome === "full") throw rateLimited(refusal, claim.retryMs);
-      if (Date.now() >= giveUpAt) throw rateLimited(refusal, 1000);
+      // The refusal's RateLimit-* headers are of the budget that refused it, not of the minute's request budget.
+      if (claim.outcome === "full") throw rateLimited(refusal, claim.retryMs, rateLimitHeaders(claim.limit, 0, claim.retryMs));
+      if (Date.now() >= giveUpAt) throw rateLimited(refusal, 1000, rateLimitHeaders(claim.limit, 0, 1000));
       await Bun.sleep(SETTLING_POLL_MS);
     }
   }

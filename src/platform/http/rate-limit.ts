@@ -24,7 +24,8 @@ import { requestPath } from "./uri";
 const WINDOW_MS = 60_000;
 const LIMITED = /^\/(api|ws)(\/|$)/;
 
-function rateLimitHeaders(limit: number, remaining: number, resetMs: number): Record<string, string> {
+/** The RateLimit-* headers of a budget of `limit` with `remaining` left, whose window resets in `resetMs`. */
+export function rateLimitHeaders(limit: number, remaining: number, resetMs: number): Record<string, string> {
   return {
     "ratelimit-limit": String(limit),
     "ratelimit-remaining": String(Math.max(remaining, 0)),

@@ -131,25 +131,25 @@ export function ScrollTable<T>(props: TableProps<T>) {
   );
 }
 
+export type DataTableProps<T> = Omit<TableProps<T>, "items"> & {
+  errorTitle: string;
+  /** Set while the last load failed. */
+  error: unknown;
+  onRetry: () => void;
+  loadingLabel?: string;
+  /** Undefined until the first load answers. */
+  items: readonly T[] | undefined;
+  /** The text shown instead of an empty table. */
+  empty: JSX.Element;
+  /** Shown under the table when it has rows (e.g. "Load more"). */
+  after?: JSX.Element;
+};
+
 /**
  * A loaded list: the error (with retry) if loading failed, a spinner until the first answer,
  * the empty message, else the table. Items kept while reloading keep the table up (aria-busy).
  */
-export default function DataTable<T>(
-  props: Omit<TableProps<T>, "items"> & {
-    errorTitle: string;
-    /** Set while the last load failed. */
-    error: unknown;
-    onRetry: () => void;
-    loadingLabel?: string;
-    /** Undefined until the first load answers. */
-    items: readonly T[] | undefined;
-    /** The text shown instead of an empty table. */
-    empty: JSX.Element;
-    /** Shown under the table when it has rows (e.g. "Load more"). */
-    after?: JSX.Element;
-  },
-) {
+export default function DataTable<T>(props: DataTableProps<T>) {
   return (
     <Show when={!props.error} fallback={<ErrorNotice title={props.errorTitle} error={props.error} onRetry={props.onRetry} />}>
       <Show when={props.items} fallback={<Loading label={props.loadingLabel} />}>

@@ -2,10 +2,9 @@ import { useSearchParams } from "@solidjs/router";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import ActionResult from "../components/ActionResult";
 import AskAgainButtons, { cancelWords } from "../components/AskAgainButtons";
-import DataTable from "../components/DataTable";
 import { Field, SelectField } from "../components/Field";
-import LoadMore from "../components/LoadMore";
 import NoteLine from "../components/NoteLine";
+import PagedTable from "../components/PagedTable";
 import RequireUser from "../components/RequireUser";
 import StatusBadge from "../components/StatusBadge";
 import TxAmount from "../components/TxAmount";
@@ -207,6 +206,8 @@ function HistoryView(props: { config: PublicConfig }) {
 
   /** The transactions to list; undefined (a spinner) while the first page loads into an empty list. */
   const shown = () => (loading() === "first" && items().length === 0 ? undefined : items());
+  /** The list as its table reads it: this page loads it itself (filters from the URL, live frames), not by createPagedList. */
+  const transactions = { shown, loading, error, hasMore: () => cursor() !== null, moreError, load };
 
   const active = () => Object.values(filters()).some(Boolean);
 
@@ -303,16 +304,14 @@ function HistoryView(props: { config: PublicConfig }) {
           )}
         </Show>
         <ActionResult result={cancelResult()} />
-        <DataTable
+        <PagedTable
+          list={transactions}
           errorTitle="Could not load your transactions"
-          error={error()}
-          onRetry={() => void load(false)}
           loadingLabel="Loading transactions…"
-          items={shown()}
           empty={active() ? "No transactions match these filters." : "No transactions yet."}
+          end={`That is every transaction${active() ? " matching the filters" : ""}.`}
           label="Transactions table (scrollable)"
           labelledBy="tx-title"
-          busy={loading() !== undefined}
           columns={[
             { label: "Date" },
             { label: "Type" },
@@ -320,15 +319,6 @@ function HistoryView(props: { config: PublicConfig }) {
             { label: "Status" },
             { label: "Counterparty / reference" },
           ]}
-          after={
-            <LoadMore
-              hasMore={cursor() !== null}
-              loading={loading()}
-              onMore={() => void load(true)}
-              error={moreError()}
-              end={`That is every transaction${active() ? " matching the filters" : ""}.`}
-            />
-          }
           row={(tx) => (
             <tr>
               <td>

@@ -1,8 +1,7 @@
 import { createEffect, createMemo, createSignal, For, on, Show, untrack } from "solid-js";
 import ActionResult from "../../components/ActionResult";
-import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
-import LoadMore from "../../components/LoadMore";
+import PagedTable from "../../components/PagedTable";
 import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import { formatDateTime } from "../../lib/format";
@@ -152,27 +151,17 @@ export default function AmlFlagsPanel(props: { me: User }) {
         </div>
       </div>
       <ActionResult result={live.note()} />
-      <DataTable
+      <PagedTable
+        list={flags()}
         errorTitle="Could not load AML flags"
-        error={flags().error()}
         onRetry={() => void live.reload()}
         loadingLabel="Loading flags…"
-        items={flags().shown()}
         empty={filter() === "all" ? "No flags raised." : `No ${noun()}s.`}
+        end={`That is every ${noun()}.`}
         label="AML flags table (scrollable)"
         labelledBy="aml-title"
         class="aml-flags"
-        busy={flags().loading() !== undefined}
         columns={[{ label: "Raised" }, { label: "Rule" }, { label: "Transfer" }, { label: "User" }, { label: "Review" }]}
-        after={
-          <LoadMore
-            hasMore={flags().hasMore()}
-            loading={flags().loading()}
-            onMore={() => void flags().load(true)}
-            error={flags().moreError()}
-            end={`That is every ${noun()}.`}
-          />
-        }
         row={(flag) => (
           <tr>
             <td class="aml-raised">

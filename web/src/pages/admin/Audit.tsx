@@ -1,9 +1,8 @@
 import { createEffect, createMemo, createSignal, For, on, Show, untrack } from "solid-js";
-import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
 import { Field } from "../../components/Field";
 import FormError from "../../components/FormError";
-import LoadMore from "../../components/LoadMore";
+import PagedTable from "../../components/PagedTable";
 import RefreshList from "../../components/RefreshList";
 import { ApiError } from "../../lib/api";
 import { type AuditEvent, actionLabel, describeMetadata, isFailure, KNOWN_ACTIONS } from "../../lib/audit";
@@ -182,17 +181,15 @@ export default function AuditPanel() {
           </Show>
         </div>
       </form>
-      <DataTable
+      <PagedTable
+        list={events()}
         errorTitle="Could not load the audit log"
-        error={events().error()}
-        onRetry={() => void events().load(false)}
         loadingLabel="Loading events…"
-        items={events().shown()}
         empty={filtered() ? "No events match these filters." : "No events yet."}
+        end={filtered() ? "That is every matching event." : "That is every event."}
         label="Audit log (all users) table (scrollable)"
         labelledBy="admin-audit-title"
         class="admin-audit"
-        busy={events().loading() !== undefined}
         columns={[
           { label: "Time" },
           { label: "User" },
@@ -201,15 +198,6 @@ export default function AuditPanel() {
           { label: "Details" },
           { label: "Hash" },
         ]}
-        after={
-          <LoadMore
-            hasMore={events().hasMore()}
-            loading={events().loading()}
-            onMore={() => void events().load(true)}
-            error={events().moreError()}
-            end={filtered() ? "That is every matching event." : "That is every event."}
-          />
-        }
         row={(event) => (
           <tr>
             <td class="admin-audit-time">

@@ -1,10 +1,9 @@
 import { createSignal, type JSX, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import Amount from "../../components/Amount";
-import DataTable from "../../components/DataTable";
 import Email from "../../components/Email";
-import LoadMore from "../../components/LoadMore";
 import NoteLine from "../../components/NoteLine";
+import PagedTable from "../../components/PagedTable";
 import RefreshList from "../../components/RefreshList";
 import WithdrawalCells from "../../components/WithdrawalCells";
 import { api } from "../../lib/api";
@@ -115,25 +114,15 @@ function ReviewQueue<T extends Item>(props: {
         <RefreshList loading={queue.loading()} hasItems={queue.items().length > 0} onRefresh={() => void live.reload()} />
       </div>
       <ActionResult result={live.note()} />
-      <DataTable
+      <PagedTable
+        list={queue}
         errorTitle={`Could not load ${props.title.toLowerCase()}`}
-        error={queue.error()}
         onRetry={() => void live.reload()}
-        items={queue.shown()}
         empty={`Nothing waits for ${waitingFor}.`}
+        end={`That is every ${props.noun} waiting for ${waitingFor}.`}
         label={`${props.title} table (scrollable)`}
         labelledBy={props.id}
-        busy={queue.loading() !== undefined}
         columns={[...props.headers.map((label) => ({ label })), { label: "Decision", srOnly: true }]}
-        after={
-          <LoadMore
-            hasMore={queue.hasMore()}
-            loading={queue.loading()}
-            onMore={() => void queue.load(true)}
-            error={queue.moreError()}
-            end={`That is every ${props.noun} waiting for ${waitingFor}.`}
-          />
-        }
         row={(item) => (
           <tr>
             {props.cells(item)}

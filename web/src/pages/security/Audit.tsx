@@ -1,6 +1,5 @@
 import { createEffect, on } from "solid-js";
-import DataTable from "../../components/DataTable";
-import LoadMore from "../../components/LoadMore";
+import PagedTable from "../../components/PagedTable";
 import RefreshList from "../../components/RefreshList";
 import { type AuditEvent, actionLabel, describeMetadata, isFailure } from "../../lib/audit";
 import { describeUserAgent, formatDateTime } from "../../lib/format";
@@ -25,25 +24,15 @@ export default function AuditSection() {
         </div>
         <RefreshList loading={loading()} hasItems={items().length > 0} onRefresh={() => void load(false)} />
       </div>
-      <DataTable
+      <PagedTable
+        list={list}
         errorTitle="Could not load the audit log"
-        error={list.error()}
-        onRetry={() => void load(false)}
         loadingLabel="Loading events…"
-        items={list.shown()}
         empty="No events yet."
+        end="That is every event."
         label="Audit log table (scrollable)"
         labelledBy="audit-title"
         columns={[{ label: "Time" }, { label: "Event" }, { label: "IP address" }, { label: "Device" }, { label: "Details" }]}
-        after={
-          <LoadMore
-            hasMore={list.hasMore()}
-            loading={loading()}
-            onMore={() => void load(true)}
-            error={list.moreError()}
-            end="That is every event."
-          />
-        }
         row={(event) => (
           <tr>
             <td>

@@ -1,6 +1,5 @@
 import { onCleanup, Show } from "solid-js";
-import DataTable from "../../components/DataTable";
-import LoadMore from "../../components/LoadMore";
+import PagedTable from "../../components/PagedTable";
 import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import { liveReload } from "../../lib/coalesce";
@@ -33,6 +32,8 @@ export default function OrderHistory(props: { config: PublicConfig }) {
     }),
   );
   onCleanup(onResync(() => void history.reload()));
+  /** As the table reads it: "Load more" pages on the one status's list whose next page is due (closed-orders). */
+  const rows = { ...history, load: (more: boolean) => (more ? history.more() : history.reload()) };
   const amount = (value: string, asset: string) => `${formatAmount(value, precisionOf(props.config, asset))} ${asset}`;
   return (
     <section class="panel" aria-labelledby="order-history-title">
@@ -47,17 +48,15 @@ export default function OrderHistory(props: { config: PublicConfig }) {
           onRefresh={() => void history.reload()}
         />
       </div>
-      <DataTable
+      <PagedTable
+        list={rows}
         errorTitle="Could not load your order history"
-        error={history.error()}
-        onRetry={() => void history.reload()}
         loadingLabel="Loading order history…"
-        items={history.shown()}
         empty="No filled, cancelled or rejected orders yet."
+        end="That is every closed order."
         label="Order history table (scrollable)"
         labelledBy="order-history-title"
         class="order-history"
-        busy={history.loading() !== undefined}
         columns={[
           { label: "Placed" },
           { label: "Order" },
@@ -67,15 +66,6 @@ export default function OrderHistory(props: { config: PublicConfig }) {
           { label: "Fee (USD)", num: true },
           { label: "Status" },
         ]}
-        after={
-          <LoadMore
-            hasMore={history.hasMore()}
-            loading={history.loading()}
-            onMore={history.more}
-            error={history.moreError()}
-            end="That is every closed order."
-          />
-        }
         row={(order) => (
           <tr>
             {/* The cells whose text may take a second line (order-wraps, styles.css): kept to one, a row that says more

@@ -1,7 +1,6 @@
 import { Show } from "solid-js";
 import Amount from "../../components/Amount";
-import DataTable from "../../components/DataTable";
-import LoadMore from "../../components/LoadMore";
+import PagedTable from "../../components/PagedTable";
 import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import type { PublicConfig } from "../../lib/config";
@@ -32,16 +31,14 @@ export default function DepositsPanel(props: {
         </div>
         <RefreshList loading={props.list.loading()} hasItems={props.list.items().length > 0} onRefresh={reload} />
       </div>
-      <DataTable
+      <PagedTable
+        list={props.list}
         errorTitle="Could not load your deposits"
-        error={props.list.error()}
-        onRetry={reload}
         loadingLabel="Loading deposits…"
-        items={props.list.shown()}
         empty="No deposits yet."
+        end="That is every deposit order."
         label="Deposits table (scrollable)"
         labelledBy="deposits-title"
-        busy={props.list.loading() !== undefined}
         columns={[
           { label: "Created" },
           { label: "Amount", num: true },
@@ -50,15 +47,6 @@ export default function DepositsPanel(props: {
           { label: "Pay address / reference" },
           { label: "Actions", srOnly: true },
         ]}
-        after={
-          <LoadMore
-            hasMore={props.list.hasMore()}
-            loading={props.list.loading()}
-            onMore={() => void props.list.load(true)}
-            error={props.list.moreError()}
-            end="That is every deposit order."
-          />
-        }
         row={(order) => (
           <tr>
             <td>

@@ -1,9 +1,8 @@
 import { createEffect, createSignal, on, Show } from "solid-js";
 import ActionResult from "../../components/ActionResult";
 import AskAgainButtons, { cancelWords } from "../../components/AskAgainButtons";
-import DataTable from "../../components/DataTable";
-import LoadMore from "../../components/LoadMore";
 import NoteLine from "../../components/NoteLine";
+import PagedTable from "../../components/PagedTable";
 import RefreshList from "../../components/RefreshList";
 import StatusBadge from "../../components/StatusBadge";
 import WithdrawalCells from "../../components/WithdrawalCells";
@@ -63,16 +62,14 @@ export default function WithdrawalsPanel(props: { config: PublicConfig; list: Pa
         <RefreshList loading={props.list.loading()} hasItems={props.list.items().length > 0} onRefresh={reload} />
       </div>
       <ActionResult result={message()} />
-      <DataTable
+      <PagedTable
+        list={props.list}
         errorTitle="Could not load your withdrawals"
-        error={props.list.error()}
-        onRetry={reload}
         loadingLabel="Loading withdrawals…"
-        items={props.list.shown()}
         empty="No withdrawals yet."
+        end="That is every withdrawal."
         label="Withdrawals table (scrollable)"
         labelledBy="withdrawals-title"
-        busy={props.list.loading() !== undefined}
         columns={[
           { label: "Requested" },
           { label: "Amount", num: true },
@@ -80,15 +77,6 @@ export default function WithdrawalsPanel(props: { config: PublicConfig; list: Pa
           { label: "Status / transaction" },
           { label: "Actions", srOnly: true },
         ]}
-        after={
-          <LoadMore
-            hasMore={props.list.hasMore()}
-            loading={props.list.loading()}
-            onMore={() => void props.list.load(true)}
-            error={props.list.moreError()}
-            end="That is every withdrawal."
-          />
-        }
         row={(w) => (
           <tr>
             <WithdrawalCells withdrawal={w} config={props.config} />

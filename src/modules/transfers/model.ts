@@ -78,4 +78,10 @@ export const AmlFlagAnswer = t.Object({ flag: AmlFlagView });
 export const AmlFlagQuery = t.Object({ status: t.Optional(oneOf(["open", "resolved"])), ...PageQuery });
 /** What the admin found, in words another admin (or an auditor) will read later. */
 export const ResolveFlagBody = t.Object({ resolution: FreeText(1000, { nonBlank: true }) });
-export const ReviewQuery = t.Object({ status: t.Optional(oneOf(p2pTransfers.status.enumValues)), ...PageQuery });
+/** Without `status`, the review queue (API.md names only that use): listing every user's transfers is no review task. */
+export const ReviewQuery = t.Object({
+  status: t.Optional(
+    oneOf(p2pTransfers.status.enumValues, { description: "Without it: pending_review, the transfers held for a decision" }),
+  ),
+  ...PageQuery,
+});

@@ -8,7 +8,7 @@ import { queryRows } from "../src/platform/db/client";
 import { outboxEvents } from "../src/platform/events/schema";
 import { authPlugin } from "../src/platform/http/auth";
 import { rateLimitPlugin } from "../src/platform/http/rate-limit";
-import { adminUser, PASSWORD, signedInUser, TestClient, tally, uniqueEmail } from "./support/client";
+import { adminUser, fundedUser, PASSWORD, signedInUser, TestClient, tally, uniqueEmail } from "./support/client";
 import { createTestApp } from "./support/harness";
 
 setDefaultTimeout(30_000);
@@ -451,6 +451,38 @@ describe("two instances of one deployment", () => {
     });
     expect(viaFirst.status).toBe(401);
     await second.dispose();
+  });
+});
+
+describe("withdrawal lock", () => {
+  test("a withdrawal lock with 30 minutes left still refuses withdrawals and P2P sends (403 WITHDRAWALS_LOCKED); one ended a minute ago, neither", async () => {
+    const user = await fundedUser(fixture, "lock-end", "100");
+    const friend = await signedInUser(fixture, "lock-end-friend");
+    const iban = "GB82 WEST 1234 5698 7654 32";
+    expect((await user.client.json("POST", "/api/wallet/addresses", { asset: "USD", address: iban, label: "bank" })).status).toBe(
+      201,
+    );
+    // The address book's cooling-off is another rule: over already, so only the lock can refuse.
+    await fixture.deps.database.db.execute(
+      sql`update withdrawal_addresses set active_at = now() - interval '1 minute' where user_id = ${user.userId}`,
+    );
+    const lockUntil = (interval: string) =>
+      fixture.deps.database.db.execute(
+        sql`update users set withdrawals_locked_until = now() + ${interval}::interval where id = ${user.userId}`,
+      );
+    const withKey = (path: string, body: unknown) =>
+      user.client.request("POST", path, { body, headers: { "idempotency-key": crypto.randomUUID() } });
+    const withdraw = () => withKey("/api/wallet/withdraw", { asset: "USD", amount: "5", address: iban });
+    const send = () => withKey("/api/transfers/p2p", { recipientEmail: friend.email, asset: "USD", amount: "5" });
+
+    await lockUntil("30 minutes");
+    for (const refused of [await withdraw(), await send()]) {
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as ErrorBody).error.code).toBe("WITHDRAWALS_LOCKED");
+    }
+    await lockUntil("-1 minute");
+    expect((await withdraw()).status).toBe(202);
+    expect((await send()).status).toBe(201);
   });
 });
 

@@ -10,6 +10,7 @@ import { publicConfig } from "../src/modules/system/service";
 import { RedisBus } from "../src/platform/bus";
 import { isDependencyDown } from "../src/platform/http/errors";
 import { isEmail } from "../src/platform/http/formats";
+import { rateLimitHeaders } from "../src/platform/http/rate-limit";
 import { APP_PATHS } from "../src/platform/http/spa";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
@@ -342,6 +343,16 @@ describe("headers", () => {
     for (const path of ["/", "/index.html", "/wallet"]) {
       expect((await fixture.request(path)).headers.get("cache-control")).toBe("no-cache");
     }
+  });
+
+  test("RateLimit-Reset rounds a part second up: a client that waits that many seconds never comes back early", () => {
+    const reset = (ms: number) => rateLimitHeaders(100, 40, ms)["ratelimit-reset"];
+    expect([reset(1_500), reset(1), reset(999), reset(1_000), reset(60_000)]).toEqual(["2", "1", "1", "1", "60"]);
+    expect(rateLimitHeaders(100, -3, 1_500)).toEqual({
+      "ratelimit-limit": "100",
+      "ratelimit-remaining": "0",
+      "ratelimit-reset": "2",
+    });
   });
 
   test("HSTS only in production", async () => {

@@ -531,6 +531,46 @@ describe("password forgot, reset and change", () => {
     expect(row.withdrawalsLockedUntil?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
   });
 
+  test("a mailed link does only what it was sent for: a verify or 2FA-undo link resets no password, a reset link verifies no address", async () => {
+    const refused = async (path: string, body: Record<string, string>) => {
+      const answer = await new TestClient(fixture).json<ErrorBody>("POST", path, body);
+      expect([answer.status, answer.body.error?.code]).toEqual([400, "INVALID_TOKEN"]);
+    };
+    const signIn = (email: string, password: string) =>
+      new TestClient(fixture).json<UserBody & ErrorBody>("POST", "/api/auth/login", { email, password });
+
+    // The verification mail's link, posted as a reset: the password stays the owner's.
+    const verifying = uniqueEmail("purpose-verify");
+    await new TestClient(fixture).post("/api/auth/register", { email: verifying, password: PASSWORD, name: "V" });
+    const verifyToken = tokenFromMail((await lastMailTo(fixture, verifying)).textBody);
+    await refused("/api/auth/password/reset", { token: verifyToken, password: "the attacker's passphrase" });
+    expect((await signIn(verifying, PASSWORD)).status).toBe(200);
+    expect((await signIn(verifying, "the attacker's passphrase")).status).toBe(401);
+
+    // A reset mail's link, posted as a verification: the address stays unverified.
+    const resetting = uniqueEmail("purpose-reset");
+    await new TestClient(fixture).post("/api/auth/register", { email: resetting, password: PASSWORD, name: "R" });
+    await new TestClient(fixture).post("/api/auth/password/forgot", { email: resetting });
+    const resetMail = await lastMailTo(fixture, resetting);
+    expect(resetMail.subject).toBe("Reset your password");
+    await refused("/api/auth/verify-email", { token: tokenFromMail(resetMail.textBody) });
+    const unverified = await signIn(resetting, PASSWORD);
+    expect([unverified.status, unverified.body.user.emailVerified]).toEqual([200, false]);
+
+    // The 2FA-undo link, posted as a reset: the password stays, and so does the second factor it guards.
+    const { client, email } = await signedInUser(fixture, "purpose-undo");
+    const setup = await client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    expect((await client.json("POST", "/api/auth/2fa/enable", { code: await totpNow(setup.body.secret) })).status).toBe(200);
+    const undoMail = await lastMailTo(fixture, email);
+    expect(undoMail.textBody).toContain("/undo-two-factor?token=");
+    await refused("/api/auth/password/reset", { token: tokenFromMail(undoMail.textBody), password: "the attacker's passphrase" });
+    expect((await signIn(email, PASSWORD)).body.error.code).toBe("TOTP_REQUIRED");
+    expect((await signIn(email, "the attacker's passphrase")).body.error.code).toBe("INVALID_CREDENTIALS");
+
+    // Each link still does its own work afterwards: a refused one was not spent.
+    expect((await new TestClient(fixture).json("POST", "/api/auth/verify-email", { token: verifyToken })).status).toBe(200);
+  });
+
   test("an unverified user sets up no second factor and no anti-phishing code (403 EMAIL_NOT_VERIFIED); a name, yes", async () => {
     const email = uniqueEmail("unverified-setup");
     const client = new TestClient(fixture);

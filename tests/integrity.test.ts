@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type SQL, sql } from "drizzle-orm";
-import { recordAudit, verifyAuditChains } from "../src/modules/audit/service";
+import { eq, type SQL, sql } from "drizzle-orm";
+import { auditLog } from "../src/modules/audit/schema";
+import { auditFindings, auditHash, recordAudit, verifyAuditChains } from "../src/modules/audit/service";
 import { createLedger, systemAccount, userAccount } from "../src/modules/ledger/service";
 import {
   CHECK_CONNECTION_SETTINGS,
@@ -223,6 +224,37 @@ test("a changed audit row is recorded as the chain's first break", async () => {
     expect.stringMatching(new RegExp(`^BROKEN chain=${alice} row id=\\d+ seq=1: hash does not match the row's content`)),
   ]);
   expect(await gauge("integrity_check_problems")).toEqual({ ledger: 0, audit: 1 });
+});
+
+test("an audit row rewritten mid-chain, its own hash recomputed to fit, is still found: the next row's link to it breaks", async () => {
+  const bob = crypto.randomUUID();
+  for (const amount of ["1.00", "2.00", "3.00"])
+    await database.db.transaction((tx) => recordAudit(tx, [{ userId: bob, action: "wallet.deposit", metadata: { amount } }]));
+  const [, middle, last] = await database.db.select().from(auditLog).where(eq(auditLog.chain, bob)).orderBy(auditLog.seq);
+  expect((await verifyAuditChains(database.db)).problems).toEqual([]);
+  // What a superuser who knows how rows are hashed can do: a consistent row, chained as before to the one above it.
+  const rewrite = async (row: typeof middle, metadata: Record<string, unknown>) =>
+    database.db.transaction(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx
+        .update(auditLog)
+        .set({ metadata, hash: auditHash({ ...row, metadata }) })
+        .where(eq(auditLog.id, row.id));
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+  await rewrite(middle, { amount: "2000.00" });
+  try {
+    const report = await verifyAuditChains(database.db);
+    expect(report.problems).toEqual([
+      { chain: bob, id: last.id, seq: last.seq, problem: "prev_hash does not match the previous row's hash" },
+    ]);
+    expect(auditFindings(report)).toEqual([
+      `BROKEN chain=${bob} row id=${last.id} seq=${last.seq}: prev_hash does not match the previous row's hash`,
+    ]);
+  } finally {
+    await rewrite(middle, middle.metadata);
+  }
+  expect((await verifyAuditChains(database.db)).problems).toEqual([]);
 });
 
 test(`at most ${FINDINGS_KEPT} findings are kept and logged; the count is of them all`, async () => {

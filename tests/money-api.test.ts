@@ -525,6 +525,25 @@ describe("P2P transfers", () => {
     expect((await send("2400")).status).toBe(201);
   });
 
+  test("a transfer dated before the day the running total has moved on to (it committed past midnight) is not today's", async () => {
+    const alice = await fundedUser(fixture, "late-day", "500");
+    const bob = await signedInUser(fixture, "late-day-b");
+    expect((await sendUsd(alice.client, bob.email, "100")).status).toBe("completed");
+    const db = fixture.deps.database.db;
+    const total = async () =>
+      (
+        await queryRows<{ day: string; cents: string }>(
+          db,
+          sql`select day::text, day_total_usd_cents::text as cents from p2p_senders where sender_id = ${alice.userId}`,
+        )
+      )[0];
+    // Another instance's transfer, dated after midnight, committed first: the running total is tomorrow's.
+    await db.execute(sql`update p2p_senders set day = day + 1, day_total_usd_cents = 7000 where sender_id = ${alice.userId}`);
+    const tomorrow = await total();
+    expect((await sendUsd(alice.client, bob.email, "50")).status).toBe("completed");
+    expect(await total()).toEqual(tomorrow);
+  });
+
   test("above the AML threshold: held for review; the admin approves one and rejects another", async () => {
     const alice = await fundedUser(fixture, "aml", "3000");
     const bob = await signedInUser(fixture, "aml-b");
@@ -1387,6 +1406,17 @@ describe("withdrawals", () => {
     expect(new Date(added.body.address.activeAt).getTime()).toBeGreaterThan(Date.now() + 23 * 3600 * 1000);
     const refused = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
     expect(((await refused.json()) as ErrorBody).error.code).toBe("ADDRESS_NOT_ALLOWED");
+    // The cooldown holds to its end: half a minute before it, still refused; once it has passed, usable.
+    const db = fixture.deps.database.db;
+    const withdrawOnceActiveIn = async (interval: string) => {
+      await db.execute(
+        sql`update withdrawal_addresses set active_at = now() + ${interval}::interval where user_id = ${user.userId}`,
+      );
+      const answer = await withKey(user.client, "/api/wallet/withdraw", { asset: "USD", amount: "1", address: IBAN });
+      return answer.status === 202 ? 202 : ((await answer.json()) as ErrorBody).error.code;
+    };
+    expect(await withdrawOnceActiveIn("30 seconds")).toBe("ADDRESS_NOT_ALLOWED");
+    expect(await withdrawOnceActiveIn("-1 second")).toBe(202);
     await slow.dispose();
   });
 
@@ -1544,10 +1574,13 @@ describe("withdrawals", () => {
     const over = await withKey(rich.client, "/api/wallet/withdraw", { asset: "USD", amount: "2500", address: IBAN });
     expect(((await over.json()) as ErrorBody).error.code).toBe("LIMIT_EXCEEDED");
     expect((await usd(rich.client)).available).toBe("3000");
+    // Within the balance but not with its fee, and over the limit: short of funds is still said first.
+    const shortOfFee = await withKey(rich.client, "/api/wallet/withdraw", { asset: "USD", amount: "2999", address: IBAN });
+    expect(((await shortOfFee.json()) as ErrorBody).error.code).toBe("INSUFFICIENT_FUNDS");
   });
 
   test("small withdrawal: held at once (amount + fee), paid out by the worker, history carries the tx hash", async () => {
-    const { client, email } = await withBook("wd", "100");
+    const { client, email, userId } = await withBook("wd", "100");
     const answer = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "40", address: IBAN });
     expect(answer.status).toBe(202);
     const { withdrawal } = (await answer.json()) as { withdrawal: { id: string; status: string; fee: string } };
@@ -1563,6 +1596,18 @@ describe("withdrawals", () => {
       `/api/wallet/withdrawals/${withdrawal.id}`,
     );
     expect(done.body.withdrawal.status).toBe("completed");
+    // Out of held, the amount went out and the fee is the platform's (in cents).
+    const payout = await queryRows<{ kind: string; amount: string }>(
+      fixture.deps.database.db,
+      sql`select credit.kind, t.amount::text as amount from ledger_transfers t
+          join ledger_accounts debit on debit.id = t.debit_account_id
+          join ledger_accounts credit on credit.id = t.credit_account_id
+          where t.kind = 'withdrawal_payout' and debit.owner_id = ${userId} order by credit.kind`,
+    );
+    expect(payout).toEqual([
+      { kind: "external", amount: "4000" },
+      { kind: "fees", amount: "150" },
+    ]);
     // A bank payout's reference, as the sandbox makes one for USD (crypto gets its network's form of hash).
     expect(done.body.withdrawal.txHash).toBe(`SANDBOX-PAYOUT-${withdrawal.id.slice(0, 8).toUpperCase()}`);
     expect(await usd(client)).toMatchObject({ available: "58.5", held: "0" });
@@ -1992,6 +2037,32 @@ describe("withdrawals", () => {
     );
   });
 
+  test("a withdrawal of exactly the review threshold goes out at once; one a cent above it waits for review", async () => {
+    const { client } = await withBook("wd-threshold", "1100");
+    const at = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "500", address: IBAN });
+    expect(((await at.json()) as { withdrawal: { status: string } }).withdrawal.status).toBe("processing");
+    const above = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "500.01", address: IBAN });
+    expect(((await above.json()) as { withdrawal: { status: string } }).withdrawal.status).toBe("pending_review");
+  });
+
+  test("a withdrawal waiting for review counts toward the daily limit until it is cancelled", async () => {
+    const { client } = await withBook("wd-held-limit", "3000");
+    const limitUsed = async () =>
+      (await client.json<{ items: { kind: string; usedUsd: string }[] }>("GET", "/api/transfers/limits")).body.items.find(
+        (item) => item.kind === "withdrawal",
+      )?.usedUsd;
+    const held = await withdrawUsd(client, "1500");
+    expect(await limitUsed()).toBe("1500");
+    const over = await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN });
+    expect(((await over.json()) as ErrorBody).error).toMatchObject({
+      code: "LIMIT_EXCEEDED",
+      details: { limit: "2000", used: "1500", remaining: "500" },
+    });
+    expect((await client.request("POST", `/api/wallet/withdrawals/${held.id}/cancel`)).status).toBe(200);
+    expect(await limitUsed()).toBe("0");
+    expect((await withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "600", address: IBAN })).status).toBe(202);
+  });
+
   test("a rejection may say why: its owner sees it (withdrawal, history, mail), the admin too; the audit rows keep it", async () => {
     const { client, email, userId } = await withBook("wd-why", "2000");
     const admin = await adminUser(fixture, "wd-why-admin");
@@ -2124,6 +2195,22 @@ describe("withdrawals", () => {
     expect(((await lockedBadAmount.json()) as ErrorBody).error.code).toBe("VALIDATION_FAILED");
   });
 
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a withdrawal asked for as a security change commits is refused (403 WITHDRAWALS_LOCKED) and holds nothing",
+    async () => {
+      const { client, userId } = await withBook("wd-locking", "100");
+      const db = fixture.deps.database.db;
+      // The request's first look saw no lock; the change's write is in, not yet committed, as the withdrawal runs.
+      const answer = await runAgainstUncommitted(
+        db,
+        sql`update users set withdrawals_locked_until = now() + interval '1 day' where id = ${userId}`,
+        () => withKey(client, "/api/wallet/withdraw", { asset: "USD", amount: "10", address: IBAN }),
+      );
+      expect([answer.status, ((await answer.json()) as ErrorBody).error.code]).toEqual([403, "WITHDRAWALS_LOCKED"]);
+      expect(await usd(client)).toMatchObject({ available: "100", held: "0" });
+    },
+  );
+
   test("with 2FA on a P2P send takes a code too; a retry after a lost answer, with a fresh code, is the same send", async () => {
     const user = await fundedUser(fixture, "p2p-2fa", "100");
     const friend = await signedInUser(fixture, "p2p-2fa-friend");
@@ -2238,6 +2325,25 @@ describe("idempotency keys after their day", () => {
     const [transfer] = requests;
     expect((await withKey(alice.client, transfer.path, transfer.body, transfer.key)).status).toBe(422);
     expect((await withKey(alice.client, transfer.path, transfer.body)).status).toBe(201);
+  });
+
+  test("a key a day old is kept: its first answer is still replayed (API.md: at least 24 hours)", async () => {
+    const alice = await fundedUser(fixture, "day-old-key", "20");
+    const bob = await signedInUser(fixture, "day-old-key-b");
+    const key = crypto.randomUUID();
+    const body = { recipientEmail: bob.email, asset: "USD", amount: "5" };
+    const first = await withKey(alice.client, "/api/transfers/p2p", body, key);
+    expect(first.status).toBe(201);
+    const db = fixture.deps.database.db;
+    await db.execute(
+      sql`update idempotency_keys set created_at = now() - interval '24 hours 1 minute' where user_id = ${alice.userId}`,
+    );
+    const { deleteExpiredKeys } = await import("../src/platform/idempotency");
+    await deleteExpiredKeys(db);
+    const again = await withKey(alice.client, "/api/transfers/p2p", body, key);
+    expect([again.status, again.headers.get("idempotent-replayed")]).toEqual([201, "true"]);
+    expect(await again.text()).toBe(await first.text());
+    expect((await usd(alice.client)).available).toBe("15");
   });
 
   test("the ledger itself refuses a second posting under a key, whoever calls it", async () => {

@@ -142,6 +142,22 @@ describe("two-factor authentication", () => {
     expect(older.body.error.code).toBe("INVALID_TOTP");
   });
 
+  test("the code that turned 2FA on is spent: within its 30 seconds it neither signs in nor turns 2FA off", async () => {
+    const { client, email } = await signedInUser(fixture, "totpsame");
+    const setup = await client.json<{ secret: string }>("POST", "/api/auth/2fa/setup");
+    const code = await totpNow(setup.body.secret);
+    expect((await client.json("POST", "/api/auth/2fa/enable", { code })).status).toBe(200);
+    // The same code of the same step, once at sign-in and once by the signed-in owner: both are replays.
+    const login = await new TestClient(fixture).json<ErrorBody>("POST", "/api/auth/login", { email, password: PASSWORD, code });
+    expect(login.status).toBe(401);
+    expect(login.body.error.code).toBe("INVALID_TOTP");
+    const disable = await client.json<ErrorBody>("POST", "/api/auth/2fa/disable", { code });
+    expect(disable.status).toBe(401);
+    expect(disable.body.error.code).toBe("INVALID_TOTP");
+    const me = await client.json<{ user: { twoFactorEnabled: boolean } }>("GET", "/api/auth/me");
+    expect(me.body.user.twoFactorEnabled).toBe(true);
+  });
+
   test("a used step ahead of this clock (another instance's clock ran ahead): every code is wrong until it catches up, never a 500", async () => {
     const { client, email, userId } = await signedInUser(fixture, "totpahead");
     const { secret } = await enable(client);

@@ -366,6 +366,23 @@ describe("limit and stop orders", () => {
     expect(again.body).toMatchObject({ error: { code: "INVALID_STATE" } });
   });
 
+  test("an order refused for its own fields (422 VALIDATION_FAILED) is not kept under its key: corrected, it goes through", async () => {
+    const user = await fundedUser(fixture, "corrected-order", "100");
+    const key = crypto.randomUUID();
+    // Marketable, 1 satoshi trades at the live price, where it is worth less than its fee: refused as the order is
+    // prepared, under its key.
+    const dust = { type: "limit", side: "buy", asset: "BTC", amount: "0.00000001", limitPrice: "100000000" };
+    const refused = await order(user.client, dust, key);
+    expect([refused.status, await errorCode(refused)]).toEqual([422, "VALIDATION_FAILED"]);
+    const corrected = await order(
+      user.client,
+      { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "60000" },
+      key,
+    );
+    expect(corrected.status).toBe(201);
+    expect(((await corrected.json()) as { order: Order }).order.status).toBe("open");
+  });
+
   test("order shapes: missing or foreign prices, quotes on limit orders and past expiries are 422", async () => {
     const user = await fundedUser(fixture, "shapes", "100");
     for (const body of [
@@ -473,6 +490,17 @@ describe("limit and stop orders", () => {
     // One the market does not meet rests, holding its funds.
     const resting = await order(user.client, { type: "limit", side: "buy", asset: "BTC", amount: "0.001", limitPrice: "65324" });
     expect(((await resting.json()) as { order: Order }).order.status).toBe("open");
+    // A limit exactly at the price the market trades at is met: it fills at once, a buy and a sell alike.
+    for (const [side, limitPrice] of [
+      ["buy", "65325"],
+      ["sell", "64675"],
+    ]) {
+      const atPrice = await order(user.client, { type: "limit", side, asset: "BTC", amount: "0.001", limitPrice });
+      expect([side, ((await atPrice.json()) as { order: Order }).order]).toMatchObject([
+        side,
+        { status: "filled", price: limitPrice },
+      ]);
+    }
   });
 
   test("a limit order that trades at once must be worth its fee at the price it trades at, not only at its limit", async () => {
@@ -516,11 +544,13 @@ describe("limit and stop orders", () => {
     // 1 SOL stopped at 151: 151.00 and a fee of 0.16 held. Buy price now 150 × 1.005 = 150.75: it waits.
     const exact = await fundedUser(fixture, "stop-exact", "151.16");
     const spare = await fundedUser(fixture, "stop-spare", "160");
+    // 1.64 to spare: the price's rise (1.60) but not its fee as well (1.76 in all).
+    const shortOfFee = await fundedUser(fixture, "stop-short-of-fee", "152.80");
     const stopBuy = { type: "stop", side: "buy", asset: "SOL", amount: "1", stopPrice: "151" };
     const placed = await Promise.all(
-      [exact, spare].map(async (u) => ((await (await order(u.client, stopBuy)).json()) as { order: Order }).order),
+      [exact, spare, shortOfFee].map(async (u) => ((await (await order(u.client, stopBuy)).json()) as { order: Order }).order),
     );
-    expect(placed.map((o) => o.status)).toEqual(["open", "open"]);
+    expect(placed.map((o) => o.status)).toEqual(["open", "open", "open"]);
     expect(await balance(exact.client, "USD")).toEqual({ available: "0", held: "151.16" });
     // The price jumps past the stop: 152 × 1.005 = 152.76, fee 0.16; 152.92 in all, 1.76 more than held.
     setPrices([fixture], { SOL: "152.00" });
@@ -535,6 +565,9 @@ describe("limit and stop orders", () => {
     expect(await balance(exact.client, "USD")).toEqual({ available: "151.16", held: "0" });
     expect(filled).toMatchObject({ status: "filled", price: "152.76", fee: "0.16", reason: null });
     expect(await balance(spare.client, "USD")).toEqual({ available: "7.08", held: "0" });
+    const short = (await shortOfFee.client.json<{ order: Order }>("GET", `/api/trading/orders/${placed[2].id}`)).body.order;
+    expect(short).toMatchObject({ status: "rejected", reason: "not enough USD at the trigger price" });
+    expect(await balance(shortOfFee.client, "USD")).toEqual({ available: "152.8", held: "0" });
     setPrices([fixture], PRICES);
   });
 

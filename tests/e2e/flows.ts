@@ -1298,6 +1298,38 @@ export async function twoFactorFlow(browser: Browser, app: App) {
           await section().getByText("Off", { exact: true }).waitFor();
         },
       },
+      {
+        name: "the audit log through an outage: Try again brings it back, with focus on its heading and no stale Load more failure",
+        run: async () => {
+          // Every page answers that more follow, so Load more stays; a next page never arrives, nor anything while down.
+          let down = false;
+          await page.route("**/api/audit?*", async (route) => {
+            if (down || new URL(route.request().url()).searchParams.has("cursor")) return route.abort("connectionreset");
+            const answer = await route.fetch();
+            const listed = (await answer.json()) as { items: unknown[]; nextCursor: string | null };
+            return route.fulfill({ response: answer, json: { ...listed, nextCursor: listed.nextCursor ?? "more" } });
+          });
+          try {
+            await page.reload();
+            const log = page.getByRole("region", { name: "Audit log", exact: true });
+            await log.getByRole("button", { name: "Load more" }).click();
+            const moreFailed = log.getByText(/^The server could not be reached/);
+            await moreFailed.waitFor();
+            down = true;
+            await log.getByRole("button", { name: /^Refresh/ }).click();
+            const tryAgain = log.getByRole("button", { name: "Try again" });
+            await tryAgain.waitFor();
+            down = false;
+            await tryAgain.focus();
+            await page.keyboard.press("Enter");
+            await log.getByRole("button", { name: "Load more" }).waitFor();
+            assertEqual(await moreFailed.count(), 0, "the failed Load more's message, after the list loaded again");
+            await focusMovesTo(page, "Audit log", "the list's heading, after Try again went with its notice");
+          } finally {
+            await page.unroute("**/api/audit?*");
+          }
+        },
+      },
     ]);
   } finally {
     await context?.close().catch(() => undefined);

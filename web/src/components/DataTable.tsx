@@ -1,4 +1,5 @@
 import { For, type JSX, onCleanup, onMount, Show } from "solid-js";
+import { focusIfLost } from "../lib/focus";
 import ErrorNotice from "./ErrorNotice";
 import Loading from "./Loading";
 
@@ -150,8 +151,14 @@ export type DataTableProps<T> = Omit<TableProps<T>, "items"> & {
  * the empty message, else the table. Items kept while reloading keep the table up (aria-busy).
  */
 export default function DataTable<T>(props: DataTableProps<T>) {
+  const retry = () => {
+    props.onRetry();
+    // "Try again" goes with its notice: focus, lost with it, goes to the list's heading, above what loads instead.
+    const heading = document.getElementById(props.labelledBy);
+    if (heading) focusIfLost()(heading);
+  };
   return (
-    <Show when={!props.error} fallback={<ErrorNotice title={props.errorTitle} error={props.error} onRetry={props.onRetry} />}>
+    <Show when={!props.error} fallback={<ErrorNotice title={props.errorTitle} error={props.error} onRetry={retry} />}>
       <Show when={props.items} fallback={<Loading label={props.loadingLabel} />}>
         {(items) => (
           <Show when={items().length > 0} fallback={<p class="muted">{props.empty}</p>}>

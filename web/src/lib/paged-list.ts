@@ -62,8 +62,9 @@ function pagedList<T extends Dated>(path: string, query: Record<string, string>,
   const load = async (more: boolean) => {
     const mine = more ? generation : ++generation;
     setLoading(more ? "more" : "first");
-    if (more) setMoreError(undefined);
-    else setError(undefined);
+    // A reload answers for the whole list, a failed "Load more" before it included.
+    setMoreError(undefined);
+    if (!more) setError(undefined);
     try {
       if (more) {
         const request = page(cursor());

@@ -10,7 +10,7 @@ import StatusBadge from "../components/StatusBadge";
 import TxAmount from "../components/TxAmount";
 import { api, saveFile } from "../lib/api";
 import { type PublicConfig, useConfig } from "../lib/config";
-import { focusIfLost, refocusAfterBusy } from "../lib/focus";
+import { focusControl, focusIfLost, refocusAfterBusy } from "../lib/focus";
 import { formatDateTime } from "../lib/format";
 import { actionMessage, fieldErrors } from "../lib/forms";
 import { withTxFrame } from "../lib/live-rows";
@@ -88,8 +88,9 @@ function HistoryView(props: { config: PublicConfig }) {
   const load = async (more: boolean) => {
     const mine = more ? generation : ++generation;
     setLoading(more ? "more" : "first");
-    if (more) setMoreError(undefined);
-    else setError(undefined);
+    // A reload answers for the whole list, a failed "Load more" before it included.
+    setMoreError(undefined);
+    if (!more) setError(undefined);
     const query = new URLSearchParams({ ...apiFilters(filters()), limit: String(PAGE_SIZE) });
     const after = cursor();
     if (more && after) query.set("cursor", after);
@@ -179,9 +180,11 @@ function HistoryView(props: { config: PublicConfig }) {
   const reset = (event: Event) => {
     event.preventDefault();
     setFilterError({});
-    const form = (event.currentTarget as HTMLButtonElement).form;
+    const form = (event.currentTarget as HTMLButtonElement).form ?? undefined;
     form?.reset();
     setParams({ type: undefined, asset: undefined, status: undefined, from: undefined, to: undefined });
+    // The button goes with the filters it cleared: focus goes to the first filter, not to the top of the page.
+    focusControl(form, "type");
   };
 
   /** `button` was disabled while it ran, which drops keyboard focus to the page: it gets it back after. */

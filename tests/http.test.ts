@@ -328,6 +328,8 @@ describe("headers", () => {
   test("security headers are on every answer, errors included", async () => {
     for (const response of [await fixture.request("/health"), await fixture.request("/api/nope"), await fixture.request("/")]) {
       expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      // The same for browsers that read no CSP: no page of the app is framed (clickjacking a Confirm button).
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
       expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
       expect(response.headers.get("strict-transport-security")).toBeNull();

@@ -1099,6 +1099,17 @@ describe("P2P transfers", () => {
     });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as ErrorBody).error.code).toBe("FORBIDDEN");
+    // Every way money moves is closed, money in included (the freeze mail says so).
+    for (const [path, body] of [
+      ["/api/wallet/deposit/create", { asset: "USD", amount: "5" }],
+      ["/api/wallet/withdraw", { asset: "USD", amount: "5", address: IBAN }],
+      ["/api/trading/orders", { type: "market", side: "buy", asset: "BTC", amount: "0.0001" }],
+    ] as const) {
+      const answer = await withKey(frozen.client, path, body);
+      expect([path, answer.status, ((await answer.json()) as ErrorBody).error.code]).toEqual([path, 403, "FORBIDDEN"]);
+    }
+    // Only the order that funded the account: the refused one left none behind.
+    expect((await frozen.client.json<{ items: unknown[] }>("GET", "/api/wallet/deposits")).body.items).toHaveLength(1);
     const frozenBadAmount = await withKey(frozen.client, "/api/transfers/p2p", {
       recipientEmail: admin.email,
       asset: "USD",
@@ -1162,6 +1173,39 @@ describe("P2P transfers", () => {
         () => withKey(sender.client, "/api/transfers/p2p", { recipientEmail: recipient.email, asset: "USD", amount: "5" }),
       );
       expect(await oneOrder(other, sent, "transfer.sent")).toBe(true);
+    },
+  );
+
+  test.if(Boolean(TEST_DATABASE_URL))(
+    "a send judged before a freeze and written after it: written before the freeze answers, or judged again and refused",
+    async () => {
+      const db = fixture.deps.database.db;
+      const recipient = await signedInUser(fixture, "freeze-race-recipient");
+      const sender = await fundedUser(fixture, "freeze-race-sender", "100");
+      const admin = await adminUser(fixture, "freeze-race-admin");
+      await sendUsd(sender.client, recipient.email, "1"); // the sender's row (p2p_senders) exists
+      // The send has read its facts (not frozen) and waits at the sender's row while the freeze is made.
+      const { sending, freezing } = await whileLockHeld(
+        db,
+        sql`select 1 from p2p_senders where sender_id = ${sender.userId} for update`,
+        async () => {
+          const sending = withKey(sender.client, "/api/transfers/p2p", {
+            recipientEmail: recipient.email,
+            asset: "USD",
+            amount: "5",
+          });
+          expect(await lockWaiters(db, 1)).toBe(true);
+          const freezing = admin.client.json("POST", `/api/admin/users/${sender.userId}/freeze`);
+          await lockWaiters(db, 2, 1_000); // the freeze waits for the send there
+          return { sending, freezing };
+        },
+      );
+      expect((await freezing).status).toBe(200);
+      const sent = await sending;
+      const audit = await sender.client.json<{ items: { action: string; id: string }[] }>("GET", "/api/audit?limit=100");
+      const seq = (action: string) => Number(audit.body.items.find((row) => row.action === action)?.id);
+      if (sent.status === 201) expect(seq("transfer.sent")).toBeLessThan(seq("admin.user_frozen"));
+      else expect([sent.status, ((await sent.json()) as ErrorBody).error.code]).toEqual([403, "FORBIDDEN"]);
     },
   );
 
@@ -2397,6 +2441,14 @@ describe("history and export", () => {
       "/api/transactions?type=&asset=&status=&from=&to=&limit=&cursor=",
     );
     expect([template.status, template.body.items.length]).toEqual([200, 4]);
+    // By asset: a BTC deposit beside the USD rows, each listed under its own asset only.
+    await deposit(alice.client, "BTC", "0.5");
+    const assets = async (asset: string) =>
+      (await alice.client.json<{ items: { asset: string }[] }>("GET", `/api/transactions?asset=${asset}`)).body.items.map(
+        (t) => t.asset,
+      );
+    expect(await assets("BTC")).toEqual(["BTC"]);
+    expect(await assets("USD")).toEqual(["USD", "USD", "USD", "USD"]);
     expect((await bob.client.json("GET", `/api/transactions/${page1.body.items[0].id}`)).status).toBe(404);
     expect((await alice.client.json("GET", `/api/transactions/${page1.body.items[0].id}`)).status).toBe(200);
   });

@@ -8,6 +8,7 @@ import {
   rangeOf,
   widenRanges,
 } from "../src/modules/market/alerts";
+import { CandleRecorder } from "../src/modules/market/candles";
 import type { PriceTick } from "../src/modules/market/model";
 import { PriceCache } from "../src/modules/market/price-cache";
 import { normalizeChange, normalizePrice } from "../src/modules/market/prices";
@@ -101,6 +102,28 @@ describe("GET /api/prices", () => {
     expect(cache.isStale("BTC", Date.now() + 31_000)).toBe(true);
     expect(cache.isStale("USD", Date.now() + 31_000)).toBe(false);
     expect(cache.latest("USD")?.priceUsd).toBe("1");
+  });
+
+  test("the prices are stale when any one asset's is, the last configured one too, not only the first's", () => {
+    const cache = new PriceCache(["BTC", "ETH", "SOL"], "simulated");
+    const now = Date.now();
+    const at = (ms: number) => new Date(ms).toISOString();
+    cache.update([tickOf("BTC", "65000"), tickOf("ETH", "3000")]);
+    // SOL never had a price: nothing to trade it at.
+    expect(cache.isStale()).toBe(true);
+    cache.update([{ ...tickOf("SOL", "150"), updatedAt: at(now - 31_000) }]);
+    expect([cache.isStale("BTC"), cache.isStale("ETH"), cache.isStale("SOL")]).toEqual([false, false, true]);
+    expect(cache.isStale()).toBe(true);
+    cache.update([tickOf("SOL", "151")]);
+    expect(cache.isStale()).toBe(false);
+    expect(cache.isStale(undefined, now + 20_000)).toBe(false);
+    // Only the middle one left behind: stale as well.
+    cache.update([
+      { ...tickOf("BTC", "65001"), updatedAt: at(now + 25_000) },
+      { ...tickOf("SOL", "152"), updatedAt: at(now + 25_000) },
+    ]);
+    expect(cache.isStale(undefined, now + 31_000)).toBe(true);
+    expect(cache.isStale("BTC", now + 31_000)).toBe(false);
   });
 
   test("a wall clock stepped back: the frozen price turns stale after 30 s here, then the next tick replaces it", () => {
@@ -235,6 +258,32 @@ describe("candles", () => {
       const { status, body } = await get(query);
       expect([query, status, body.items]).toEqual([query, 200, []]);
     }
+  });
+
+  test("a minute's ticks make one candle: first open, highest high, lowest low, last close", async () => {
+    const db = fixture.deps.database.db;
+    const recorder = new CandleRecorder(db, createLogger("silent"));
+    // A symbol and a minute nothing else writes: the simulated feed ticks now, the rows above are ETH's.
+    const tickAt = (priceUsd: string, second: number) => ({
+      ...tickOf("SOL", priceUsd),
+      updatedAt: `2023-06-01T12:00:${String(second).padStart(2, "0")}.000Z`,
+    });
+    recorder.record([tickAt("10", 5)]);
+    recorder.record([tickAt("8", 20)]);
+    recorder.record([tickAt("12", 40)]);
+    await recorder.flush();
+    const stored = await db
+      .select({ o: candles1m.o, h: candles1m.h, l: candles1m.l, c: candles1m.c })
+      .from(candles1m)
+      .where(and(eq(candles1m.symbol, "SOL"), eq(candles1m.t, new Date("2023-06-01T12:00:00Z"))));
+    // Stored as numeric (trailing zeros as the column's scale gives them): compared as numbers.
+    expect(stored.map((row) => [row.o, row.h, row.l, row.c].map(Number))).toEqual([[10, 12, 8, 12]]);
+    const response = await fixture.request(
+      "/api/prices/SOL/candles?interval=1m&from=2023-06-01T12:00:00Z&to=2023-06-01T12:01:00Z",
+    );
+    expect(((await response.json()) as { items: unknown[] }).items).toEqual([
+      { t: "2023-06-01T12:00:00.000Z", o: "10", h: "12", l: "8", c: "12" },
+    ]);
   });
 
   test("the leader writes one-minute candles from its ticks", async () => {
@@ -456,6 +505,35 @@ describe("alerts", () => {
     const mail = await lastMailTo(fixture, email);
     expect(mail.subject).toBe("Price alert");
     expect(mail.textBody).toContain("SOL is above 200 USD");
+  });
+
+  test("an alert fires at exactly its price: above 50000 on a tick of 50000, below 20 on a tick of 20", async () => {
+    const { client } = await signedInUser(fixture, "exact");
+    // SOL, far from its simulated price (about 150): the live ticks reach neither.
+    const above = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "above", price: "50000" });
+    const below = await client.json<AlertBody>("POST", "/api/alerts", { symbol: "SOL", direction: "below", price: "20" });
+    const at = (priceUsd: string) => ({ symbol: "SOL", low: priceUsd, lowAt: new Date(), high: priceUsd, highAt: new Date() });
+    const db = fixture.deps.database.db;
+    const state = async () => {
+      const { body } = await client.json<{ items: { id: string; active: boolean; triggeredPrice: string | null }[] }>(
+        "GET",
+        "/api/alerts",
+      );
+      const of = (id: string) => body.items.find((alert) => alert.id === id);
+      return { above: of(above.body.alert.id), below: of(below.body.alert.id) };
+    };
+    // A cent short of either leaves both waiting.
+    await fireAlerts(db, [at("49999.99")]);
+    await fireAlerts(db, [at("20.01")]);
+    expect(await state()).toMatchObject({ above: { active: true }, below: { active: true } });
+    await fireAlerts(db, [at("50000")]);
+    expect(await state()).toMatchObject({
+      above: { active: false, triggeredPrice: "50000" },
+      below: { active: true },
+    });
+    await fireAlerts(db, [at("20.00")]);
+    // Recorded in canonical form, as the alert's own price is.
+    expect(await state()).toMatchObject({ below: { active: false, triggeredPrice: "20" } });
   });
 
   test("one check fires both sides of a range, each at the price that reached it; ranges widen over ticks", async () => {

@@ -18,9 +18,10 @@ import { MemoryBus, RedisBus } from "../src/platform/bus";
 import { deriveKey } from "../src/platform/crypto";
 import { enqueueEvents } from "../src/platform/events/outbox";
 import { createOutboxRelay, relayOutboxEvents, userChannel } from "../src/platform/events/relay";
+import { accessClaims, accessJwtPlugin } from "../src/platform/http/auth";
 import { createLogger } from "../src/platform/observability/logger";
 import { createMetrics } from "../src/platform/observability/metrics";
-import { signedInUser, TestClient } from "./support/client";
+import { PASSWORD, signedInUser, TestClient } from "./support/client";
 import { createTestApp, createTestDatabase, TEST_REDIS_URL, testConfig } from "./support/harness";
 import { cookieHeader, type Frame, listen, ORIGIN, openSocket } from "./support/sockets";
 
@@ -114,6 +115,31 @@ describe("/ws upgrade", () => {
     socket.ws.close();
   });
 
+  test("subscribing to prices sends every symbol's latest price at once, not at the next tick", async () => {
+    // One tick an hour: the first, at start, is the only one the test sees.
+    const own = await createTestApp({ PRICE_TICK_MS: "3600000" });
+    try {
+      const { cache } = own.app.decorator.runtime.market;
+      // Bounded: at most 100 rounds of 20 ms for the first tick.
+      for (let round = 0; round < 100 && !cache.latest("BTC"); round++) await Bun.sleep(20);
+      const symbols = cache
+        .all()
+        .map((tick) => tick.symbol)
+        .sort();
+      expect(symbols).toEqual(["BTC", "ETH", "SOL", "USD", "USDT"]);
+      const socket = await openSocket(listen(own));
+      socket.send({ op: "subscribe", topics: ["prices"] });
+      // Bounded: at most 50 rounds of 20 ms (one second, where the next tick is an hour away).
+      for (let round = 0; round < 50 && socket.frames.filter(isPrice).length < symbols.length; round++) await Bun.sleep(20);
+      const prices = socket.frames.filter(isPrice).map((frame) => frame.data as { symbol: string; priceUsd: string });
+      expect(prices.map((price) => price.symbol).sort()).toEqual(symbols);
+      expect(prices.find((price) => price.symbol === "BTC")?.priceUsd).toBe(cache.latest("BTC")?.priceUsd);
+      socket.ws.close();
+    } finally {
+      await own.dispose();
+    }
+  });
+
   test("a cookie upgrade from a foreign origin is 403; a bad or revoked token is 401; our origin is accepted", async () => {
     const { client } = await signedInUser(fixture, "origin");
     const upgrade = (headers: Record<string, string>) =>
@@ -136,8 +162,42 @@ describe("/ws upgrade", () => {
     const socket = await openSocket(url, { cookie: cookieHeader(client), origin: ORIGIN });
     expect(socket.frames[0]).toEqual({ type: "ready", data: { authenticated: true } });
     socket.ws.close();
-    await client.post("/api/auth/logout");
-    expect((await upgrade({ cookie: cookieHeader(client), origin: ORIGIN })).status).toBe(401);
+    // The token itself, not the client's cookie jar: logging out clears the cookie, so a test upgrading with the
+    // jar's cookie would send no token at all. A copy kept from before (a stolen cookie, another tab) must not open.
+    const revokedCookie = cookieHeader(client);
+    expect(revokedCookie).not.toBe("access_token=undefined");
+    expect((await client.post("/api/auth/logout")).status).toBe(204);
+    const revoked = await upgrade({ cookie: revokedCookie, origin: ORIGIN });
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe("UNAUTHENTICATED");
+    await expect(openSocket(url, { cookie: revokedCookie, origin: ORIGIN })).rejects.toThrow();
+  });
+
+  test("an access token whose session was ended from another device opens no socket (401), though still unexpired", async () => {
+    const { client, email } = await signedInUser(fixture, "ended-elsewhere");
+    const other = new TestClient(fixture);
+    expect((await other.post("/api/auth/login", { email, password: PASSWORD })).status).toBe(200);
+    const sessions = await other.json<{ items: { id: string; current: boolean }[] }>("GET", "/api/auth/sessions");
+    const first = sessions.body.items.find((session) => !session.current);
+    expect(first).toBeDefined();
+    const token = cookieHeader(client);
+    const opened = await openSocket(url, { cookie: token, origin: ORIGIN });
+    expect(opened.frames[0]).toEqual({ type: "ready", data: { authenticated: true } });
+    opened.ws.close();
+    expect((await other.json("DELETE", `/api/auth/sessions/${first?.id}`)).status).toBe(204);
+    const refused = await fixture.request("/ws", {
+      headers: {
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        cookie: token,
+        origin: ORIGIN,
+      },
+    });
+    expect(refused.status).toBe(401);
+    // Bearer too: the same token in the Authorization header.
+    await expect(openSocket(url, { authorization: `Bearer ${client.cookie("access_token")}` })).rejects.toThrow();
   });
 
   test("one address holds at most WS_ANONYMOUS_SOCKETS_PER_ADDRESS anonymous sockets: the next upgrade is 429", async () => {
@@ -271,6 +331,25 @@ describe("private events", () => {
     expect((await second.json("POST", "/api/auth/sessions/revoke-others")).status).toBe(204);
     await relayOutboxEvents(db(), fixture.deps.bus);
     expect((await socket.closed).code).toBe(CLOSE.sessionEnded);
+  });
+
+  test("a signed-in socket closes (4001) when its access token expires, though its session lives on", async () => {
+    const { client } = await signedInUser(fixture, "expiring");
+    // The app's own token for this session, re-signed as the app signs them but expiring in two seconds.
+    const issued = client.cookie("access_token") as string;
+    const claims = JSON.parse(Buffer.from(issued.split(".")[1], "base64url").toString()) as { sub: string; sid: string };
+    const { accessJwt } = accessJwtPlugin(fixture.deps.config).decorator;
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await accessJwt.sign({ ...accessClaims(claims.sub, claims.sid), exp });
+    const socket = await openSocket(url, { cookie: `access_token=${shortLived}`, origin: ORIGIN });
+    expect(socket.frames[0]).toEqual({ type: "ready", data: { authenticated: true } });
+    const closed = await Promise.race([socket.closed, Bun.sleep(5_000).then(() => undefined)]);
+    expect(closed?.code).toBe(CLOSE.sessionEnded);
+    // Closed when the token ran out, not before (exp is in whole seconds).
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000 - 50);
+    // The session itself is untouched: the app's own token still opens a socket.
+    const again = await openSocket(url, { cookie: `access_token=${issued}`, origin: ORIGIN });
+    again.ws.close();
   });
 
   test("shutdown closes every socket with 1001", async () => {

@@ -73,6 +73,8 @@ describe("config", () => {
     [{ CORS_ORIGINS: "https://app.example/path" }, "CORS_ORIGINS"],
     [{ JWT_SECRET: "short" }, "JWT_SECRET"],
     [{ MAX_BODY_BYTES: "1.5" }, "MAX_BODY_BYTES"],
+    // Under 1 KiB a request the API documents (a transfer with its note) could be refused.
+    [{ MAX_BODY_BYTES: "1023" }, "MAX_BODY_BYTES"],
     [{ DATABASE_POOL_SIZE: "0" }, "DATABASE_POOL_SIZE"],
     // Past Bun's largest timer the prices would tick every millisecond.
     [{ PRICE_TICK_MS: "3000000000" }, "PRICE_TICK_MS"],

@@ -202,6 +202,26 @@ describe("error envelope", () => {
     await expectEnvelope(streamed, 413, "PAYLOAD_TOO_LARGE");
   });
 
+  test("a declared length just over the limit is 413 at once, without waiting for a body that may never end", async () => {
+    // A body that never ends: only a refusal by its declared length answers.
+    const endless = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"pad":"'));
+      },
+    });
+    const answer = fixture.app.handle(
+      new Request("http://localhost/api/test/echo", {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": String(64 * 1024 + 1) },
+        body: endless,
+      }),
+    );
+    const waited = new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), 2000));
+    const response = await Promise.race([answer, waited]);
+    if (response === "no answer") throw new Error("the declared length was not refused: the server waited for the body");
+    await expectEnvelope(response, 413, "PAYLOAD_TOO_LARGE");
+  });
+
   test("an internal failure is 500 without internals", async () => {
     const response = await fixture.request("/api/test/boom");
     const text = await response.clone().text();

@@ -1032,6 +1032,15 @@ describe("sessions", () => {
     same.ip = client.ip;
     await same.post("/api/auth/login", { email, password: PASSWORD });
     expect((await lastMailTo(fixture, email)).id).toBe(before.id);
+    // Another browser at the same IP is a new device too.
+    const otherBrowser = new TestClient(fixture);
+    otherBrowser.ip = client.ip;
+    otherBrowser.userAgent = "Another Browser/1.0";
+    await otherBrowser.post("/api/auth/login", { email, password: PASSWORD });
+    const browserMail = await lastMailTo(fixture, email);
+    expect(browserMail.id).not.toBe(before.id);
+    expect(browserMail.subject).toBe("New sign-in to your account");
+    expect(browserMail.textBody).toContain("Another Browser/1.0");
     const stranger = new TestClient(fixture);
     stranger.ip = "192.0.2.99";
     await stranger.post("/api/auth/login", { email, password: PASSWORD });

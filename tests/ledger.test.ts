@@ -170,6 +170,27 @@ describe("ledger:verify against someone who can write the tables", () => {
     expect(problems.map((p) => [p.invariant, p.transferId !== undefined])).toEqual([[1, true]]);
   });
 
+  test("a transfer's debit entry alone rewritten to take less, the sender's chain made to agree: the transfer is named", async () => {
+    const aliceUsd = accountOf(alice);
+    const problems = await verifyTampered(
+      ...disabled(
+        "ledger_entries",
+        sql`update ledger_entries set amount = -2400 where transfer_id = ${p2p} and amount < 0`,
+        sql`update ledger_entries set balance_after = balance_after + 100 where account_id = ${aliceUsd} and version >= 2`,
+      ),
+      sql`update ledger_accounts set balance = balance + 100 where id = ${aliceUsd}`,
+    );
+    // The asset's sum is off, and the transfer whose entries no longer match it is named, not only the asset.
+    expect(problems).toEqual([
+      expect.objectContaining({ invariant: 1, message: "USD: balances sum to 1 USD, not 0" }),
+      expect.objectContaining({
+        invariant: 1,
+        transferId: expect.any(Number),
+        message: expect.stringMatching(/^transfer \d+ of 25 USD: its 2 entries are not exactly/),
+      }),
+    ]);
+  });
+
   test("money minted by entries hung on an existing transfer, chains and balances made to agree: named", async () => {
     const aliceUsd = accountOf(alice);
     const problems = await verifyTampered(
@@ -213,6 +234,55 @@ describe("ledger:verify against someone who can write the tables", () => {
         ),
       ],
       [3, expect.stringMatching(/^account \d+: entry version 2 says/)],
+    ]);
+  });
+
+  test("a CHECK put back NOT VALID, so the rows it would refuse may stay, is named", async () => {
+    const problems = await verifyTampered(
+      sql`alter table ledger_accounts drop constraint ledger_accounts_non_negative`,
+      sql`alter table ledger_accounts add constraint ledger_accounts_non_negative
+          check (kind in ('external', 'house') or balance >= 0) not valid`,
+    );
+    expect(problems.map((p) => [p.invariant, p.message])).toEqual([
+      [2, "constraint ledger_accounts_non_negative is missing or not validated"],
+    ]);
+  });
+
+  test("an entry missing from an account's chain, the later versions and balances made to agree, is named", async () => {
+    const aliceUsd = accountOf(alice);
+    const problems = await verifyTampered(
+      ...disabled(
+        "ledger_entries",
+        sql`update ledger_entries set version = version + 1 where account_id = ${aliceUsd}
+            and version = (select max(version) from ledger_entries where account_id = ${aliceUsd})`,
+      ),
+      sql`update ledger_accounts set version = version + 1 where id = ${aliceUsd}`,
+    );
+    expect(problems.map((p) => [p.invariant, p.message])).toEqual([
+      [3, expect.stringMatching(/^account \d+: its entry number (\d+) has version \d+ \(an entry is missing or repeated\)$/)],
+    ]);
+  });
+
+  test("an account's version moved on without an entry, its balance unchanged, is named", async () => {
+    const problems = await verifyTampered(sql`update ledger_accounts set version = version + 1 where id = ${accountOf(alice)}`);
+    expect(problems.map((p) => [p.invariant, p.message])).toEqual([
+      [
+        3,
+        expect.stringMatching(
+          /^account \d+: balance [\d.]+ USD at version (\d+), but its last entry says [\d.]+ USD at version \d+$/,
+        ),
+      ],
+    ]);
+  });
+
+  test("a transfer deleted, its entries left behind naming it: each entry is named", async () => {
+    const problems = await verifyTampered(
+      sql`alter table ledger_entries drop constraint ledger_entries_transfer_id_ledger_transfers_id_fk`,
+      ...disabled("ledger_transfers", sql`delete from ledger_transfers where id = ${p2p}`),
+    );
+    expect(problems.map((p) => [p.invariant, p.message])).toEqual([
+      [1, expect.stringMatching(/^transfer \d+ does not exist, but an entry of -25 USD names it$/)],
+      [1, expect.stringMatching(/^transfer \d+ does not exist, but an entry of 25 USD names it$/)],
     ]);
   });
 

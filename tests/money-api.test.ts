@@ -320,12 +320,15 @@ describe("P2P transfers", () => {
     });
     expect((await usd(alice.client)).available).toBe("69.75");
     expect((await usd(bob.client)).available).toBe("30.25");
-    const bobHistory = await bob.client.json<{ items: { type: string; counterparty: string; amount: string }[] }>(
-      "GET",
-      "/api/transactions?type=transfer_in",
-    );
+    type History = { items: { type: string; direction: string; counterparty: string; amount: string }[] };
+    const bobHistory = await bob.client.json<History>("GET", "/api/transactions?type=transfer_in");
     expect(bobHistory.body.items).toEqual([
-      expect.objectContaining({ type: "transfer_in", counterparty: alice.email, amount: "30.25" }),
+      expect.objectContaining({ type: "transfer_in", direction: "in", counterparty: alice.email, amount: "30.25" }),
+    ]);
+    // The sender's row goes out, to the recipient.
+    const aliceHistory = await alice.client.json<History>("GET", "/api/transactions?type=transfer_out");
+    expect(aliceHistory.body.items).toEqual([
+      expect.objectContaining({ type: "transfer_out", direction: "out", counterparty: bob.email, amount: "30.25" }),
     ]);
     // Each user's audit log names the other by the email they know, not an internal id.
     type Audit = { items: { action: string; metadata: Record<string, string>; userAgent: string | null; ip: string | null }[] };
@@ -2509,6 +2512,33 @@ describe("history and export", () => {
     expect((await listed("to=9999-12-31")).length).toBe(1);
     const lastDay = await client.request("POST", "/api/transactions/export", { body: { format: "json", to: "9999-12-31" } });
     expect(((await lastDay.json()) as unknown[]).length).toBe(1);
+  });
+
+  test("a `from` leaves out what came before it, inclusive of its own instant, in the list and the export alike", async () => {
+    const { client } = await fundedUser(fixture, "from-bound", "10");
+    const listed = async (query: string) =>
+      (await client.json<{ items: { createdAt: string }[] }>("GET", `/api/transactions?${query}`)).body.items;
+    const [deposit] = await listed("");
+    const dayAfter = new Date(Date.parse(deposit.createdAt.slice(0, 10)) + 86_400_000).toISOString().slice(0, 10);
+    expect((await listed(`from=${dayAfter}`)).length).toBe(0);
+    expect((await listed(`from=${deposit.createdAt}`)).length).toBe(1);
+    expect((await listed(`from=${new Date(Date.parse(deposit.createdAt) + 1).toISOString()}`)).length).toBe(0);
+    const exported = await client.request("POST", "/api/transactions/export", { body: { format: "json", from: dayAfter } });
+    expect(await exported.json()).toEqual([]);
+  });
+
+  test("an export holds the whole history, past the first page the database is read in", async () => {
+    const { client, userId } = await fundedUser(fixture, "long-history", "10");
+    // 600 more rows than the funding deposit: over the export's page of 500.
+    await fixture.deps.database.db.execute(
+      sql`insert into transactions (user_id, type, asset, amount, fee, status, direction, created_at)
+          select ${userId}, 'deposit', 'USD', 100, 0, 'completed', 'in', now() - make_interval(secs => n)
+          from generate_series(1, 600) n`,
+    );
+    const exported = await client.request("POST", "/api/transactions/export", { body: { format: "json" } });
+    const rows = (await exported.json()) as { id: string }[];
+    expect(rows.length).toBe(601);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(601);
   });
 
   test("an unknown status or asset filter is 422 naming it, in the list and the export alike", async () => {

@@ -81,6 +81,13 @@ describe("error envelope", () => {
       400,
       "MALFORMED_REQUEST",
     );
+    // Valid JSON under another type too: text/plain is what a cross-site form can send without a preflight.
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+      await expectEnvelope(
+        await fixture.request("/api/test/echo", { method: "POST", headers: { "content-type": type }, body: '{"a":1}' }),
+        400,
+        "MALFORMED_REQUEST",
+      );
   });
 
   test("a query parameter given twice is 422 naming it, after authentication; a page's query is its own", async () => {
